@@ -1,0 +1,84 @@
+import Type, { type Static, type TSchema } from 'typebox';
+import { ID_PATTERN_SOURCE } from './ids.js';
+
+/**
+ * Frames a client sends, declared once. These schemas validate every inbound frame and
+ * anchor docs/protocol.md (test/core/protocol/doc-drift.test.ts keeps the two in step).
+ * Unknown extra fields are tolerated so that newer clients keep working.
+ */
+export const Id = Type.String({ pattern: ID_PATTERN_SOURCE, description: 'an id: ^[A-Za-z0-9_-]{1,64}$' });
+export const RequestId = Type.String({ minLength: 1, maxLength: 64, description: 'chosen by the client; echoed on every reply' });
+const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
+function request<T extends Record<string, TSchema>>(type: string, fields: T) {
+  return Type.Object({ type: Type.Literal(type), id: Type.Optional(RequestId), ...fields });
+}
+
+export const HelloFrame = Type.Object({
+  type: Type.Literal('hello'),
+  token: Type.String({ minLength: 1, maxLength: 8192, description: 'a JWT: sub = user id, device = device id, exp required' }),
+});
+export const PingFrame = request('ping', {});
+export const SendFrame = request('send', {
+  room: Id,
+  clientMsgId: Id,
+  body: Type.String({ description: 'UTF-8 text, at most maxBodyChars characters' }),
+});
+export const HistoryFrame = request('history', {
+  room: Id,
+  before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+});
+export const SyncFrame = request('sync', {
+  since: Type.Optional(
+    Type.Record(Type.String({ pattern: ID_PATTERN_SOURCE }), Seq, {
+      maxProperties: 10_000,
+      additionalProperties: false,
+      description: "room id -> the last seq this device has",
+    }),
+  ),
+});
+export const ReadFrame = request('read', { room: Id, seq: Seq });
+export const RoomCreateFrame = request('room.create', {
+  kind: Type.Union([Type.Literal('direct'), Type.Literal('group')]),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  members: Type.Array(Id, { maxItems: 10_000 }),
+});
+export const RoomMembersAddFrame = request('room.members.add', { room: Id, users: Type.Array(Id, { minItems: 1, maxItems: 10_000 }) });
+export const RoomMembersRemoveFrame = request('room.members.remove', { room: Id, users: Type.Array(Id, { minItems: 1, maxItems: 10_000 }) });
+export const RoomsListFrame = request('rooms.list', {});
+export const TypingFrame = request('typing', {
+  room: Id,
+  state: Type.Union([Type.Literal('start'), Type.Literal('stop')]),
+});
+export const PresenceQueryFrame = request('presence.query', { users: Type.Array(Id, { maxItems: 1000 }) });
+export const PushRegisterFrame = request('push.register', {
+  platform: Type.Union([Type.Literal('apns'), Type.Literal('fcm')]),
+  token: Type.String({ minLength: 1, maxLength: 4096 }),
+  preview: Type.Optional(Type.Boolean()),
+});
+export const PushUnregisterFrame = request('push.unregister', {});
+
+/** Every client frame by its `type`. */
+export const CLIENT_FRAMES = {
+  hello: HelloFrame,
+  ping: PingFrame,
+  send: SendFrame,
+  history: HistoryFrame,
+  sync: SyncFrame,
+  read: ReadFrame,
+  'room.create': RoomCreateFrame,
+  'room.members.add': RoomMembersAddFrame,
+  'room.members.remove': RoomMembersRemoveFrame,
+  'rooms.list': RoomsListFrame,
+  typing: TypingFrame,
+  'presence.query': PresenceQueryFrame,
+  'push.register': PushRegisterFrame,
+  'push.unregister': PushUnregisterFrame,
+} as const;
+
+export type ClientFrameType = keyof typeof CLIENT_FRAMES;
+export type ClientFrameOf<K extends ClientFrameType> = Static<(typeof CLIENT_FRAMES)[K]>;
+export type ClientFrame = { [K in ClientFrameType]: ClientFrameOf<K> }[ClientFrameType];
+/** Frames that may follow hello. */
+export type ClientRequest = Exclude<ClientFrame, ClientFrameOf<'hello'>>;

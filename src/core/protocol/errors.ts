@@ -1,0 +1,42 @@
+/** Error codes of protocol v1, each with when it is sent (docs/protocol.md lists the same). */
+export const ERROR_CODES = {
+  bad_frame: 'not JSON, unknown type, missing or ill-typed field, or an id that breaks the id pattern',
+  unauthorized: 'the hello token is missing, malformed, expired or wrongly signed (the connection then closes with 4401)',
+  forbidden: 'the user may not do this: not a member of the room, not its owner',
+  not_found: 'the room does not exist',
+  too_large: 'a body over maxBodyChars, or a group over maxGroupMembers',
+  rate_limited: 'the connection sends faster than its rate; retryAfterMs says when to try again',
+  conflict: 'the clientMsgId was already used by this user for a different room',
+  unavailable: 'the cluster cannot serve this now (a dependency is down, or the feature is not enabled); try again later',
+  internal: 'a server bug; the request may not have been applied',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** WebSocket close codes the server uses. */
+export const CLOSE_CODES = {
+  /** Normal closure. */
+  normal: 1000,
+  /** A frame larger than maxFrameBytes (set by ws itself through maxPayload). */
+  tooLarge: 1009,
+  /** Server error. */
+  internalError: 1011,
+  /** Planned restart: a `goaway` frame preceded it; reconnect after reconnectInMs with jitter. */
+  serviceRestart: 1012,
+  /** No valid hello in time, or a bad token. */
+  unauthorized: 4401,
+  /** The client did not answer pings within the presence timeout. */
+  timeout: 4408,
+} as const;
+
+/** Thrown by request handlers to answer with an error frame; the connection stays open. */
+export class ProtocolError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * One strict pattern for every id that reaches a NATS subject, a Redis key or SQL:
+ * users, devices, rooms, clientMsgIds. It excludes '.', '*', '>' and whitespace (NATS
+ * subject tokens), '{' and '}' (Redis Cluster hash tags) and anything needing quoting.
+ */
+export const ID_PATTERN_SOURCE = '^[A-Za-z0-9_-]{1,64}$';
+export const ID_PATTERN = new RegExp(ID_PATTERN_SOURCE);
+
+export function isId(value: unknown): value is string {
+  return typeof value === 'string' && ID_PATTERN.test(value);
+}
+
+export function assertId(value: unknown, what: string): string {
+  if (!isId(value)) {
+    throw new TypeError(`${what} must match ${ID_PATTERN_SOURCE}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

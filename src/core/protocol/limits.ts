@@ -1,0 +1,29 @@
+/** Protocol limits and their defaults; docs/protocol.md states the same numbers. */
+export interface ProtocolLimits {
+  /** Largest inbound WebSocket frame in bytes; larger ones close the connection with 1009. */
+  maxFrameBytes: number;
+  /** Longest message body in characters (UTF-16 code units, as JavaScript counts). */
+  maxBodyChars: number;
+  /** Most members a group may have, owner included. */
+  maxGroupMembers: number;
+}
+
+export const DEFAULT_LIMITS: ProtocolLimits = {
+  maxFrameBytes: 16 * 1024,
+  maxBodyChars: 4000,
+  maxGroupMembers: 100,
+};
+
+/** Time a new connection has to send its hello. */
+export const HELLO_TIMEOUT_MS = 10_000;
+/** Default and largest `limit` of a history request. */
+export const HISTORY_DEFAULT_LIMIT = 50;
+export const HISTORY_MAX_LIMIT = 100;
+/** Most messages per room one sync returns; beyond it the room is marked truncated. */
+export const SYNC_ROOM_CAP = 1000;
+/** Messages per sync.batch frame. */
+export const SYNC_BATCH_SIZE = 100;
+/** The WebSocket subprotocol of v1. */
+export const SUBPROTOCOL = 'chat.v1';
+/** Path of the WebSocket endpoint. */
+export const WS_PATH = '/v1/ws';

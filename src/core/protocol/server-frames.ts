@@ -1,0 +1,102 @@
+import Type, { type Static, type TSchema } from 'typebox';
+import { ERROR_CODES } from './errors.js';
+import { Id, RequestId } from './client-frames.js';
+
+/** Frames the server sends, declared once (the client library and docs/protocol.md rely on them). */
+const Seq = Type.Integer({ minimum: 0 });
+const Ms = Type.Integer({ minimum: 0, description: 'milliseconds since the epoch' });
+
+export const Message = Type.Object({
+  room: Id,
+  seq: Type.Integer({ minimum: 1, description: "the room's sequence number: 1, 2, 3, ... with no gaps" }),
+  msgId: Type.String(),
+  sender: Id,
+  senderDevice: Id,
+  clientMsgId: Id,
+  body: Type.String(),
+  ts: Ms,
+});
+export type Message = Static<typeof Message>;
+
+export const Room = Type.Object({
+  id: Id,
+  kind: Type.Union([Type.Literal('direct'), Type.Literal('group')]),
+  name: Type.String(),
+  members: Type.Array(Id),
+  owner: Id,
+  lastSeq: Seq,
+  readSeq: Type.Integer({ minimum: 0, description: "the receiving user's read position" }),
+  unread: Type.Integer({ minimum: 0, description: "messages from others above the receiving user's read position" }),
+  truncated: Type.Optional(Type.Boolean({ description: 'only in sync.done: the room had more missed messages than the sync cap' })),
+});
+export type Room = Static<typeof Room>;
+
+function reply<T extends Record<string, TSchema>>(type: string, fields: T) {
+  return Type.Object({ type: Type.Literal(type), id: Type.Optional(RequestId), ...fields });
+}
+
+export const WelcomeFrame = Type.Object({
+  type: Type.Literal('welcome'),
+  user: Id,
+  device: Id,
+  heartbeatMs: Type.Integer({ minimum: 1 }),
+  limits: Type.Object({
+    maxFrameBytes: Type.Integer(),
+    maxBodyChars: Type.Integer(),
+    maxGroupMembers: Type.Integer(),
+  }),
+});
+export const PongFrame = reply('pong', {});
+export const OkFrame = reply('ok', {});
+export const ErrorFrame = reply('error', {
+  code: Type.Union(Object.keys(ERROR_CODES).map((code) => Type.Literal(code))),
+  message: Type.String(),
+  retryAfterMs: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export const AckFrame = reply('ack', { room: Id, clientMsgId: Id, msgId: Type.String(), seq: Type.Integer({ minimum: 1 }), ts: Ms });
+export const MsgFrame = Type.Object({ type: Type.Literal('msg'), message: Message });
+export const HistoryReplyFrame = reply('history', { room: Id, messages: Type.Array(Message), hasMore: Type.Boolean() });
+export const SyncBatchFrame = reply('sync.batch', { messages: Type.Array(Message) });
+export const SyncDoneFrame = reply('sync.done', { rooms: Type.Array(Room) });
+export const RoomFrame = reply('room', { room: Room });
+export const RoomsFrame = reply('rooms', { rooms: Type.Array(Room) });
+export const ReadEventFrame = Type.Object({ type: Type.Literal('read'), room: Id, user: Id, seq: Seq });
+export const TypingEventFrame = Type.Object({
+  type: Type.Literal('typing'),
+  room: Id,
+  user: Id,
+  state: Type.Union([Type.Literal('start'), Type.Literal('stop')]),
+  ttlMs: Type.Integer({ minimum: 0 }),
+});
+export const PresenceFrame = reply('presence', {
+  users: Type.Array(
+    Type.Object({
+      user: Id,
+      status: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
+      lastSeen: Type.Union([Ms, Type.Null()]),
+    }),
+  ),
+});
+export const GoawayFrame = Type.Object({ type: Type.Literal('goaway'), reconnectInMs: Type.Integer({ minimum: 0 }) });
+
+export const SERVER_FRAMES = {
+  welcome: WelcomeFrame,
+  pong: PongFrame,
+  ok: OkFrame,
+  error: ErrorFrame,
+  ack: AckFrame,
+  msg: MsgFrame,
+  history: HistoryReplyFrame,
+  'sync.batch': SyncBatchFrame,
+  'sync.done': SyncDoneFrame,
+  room: RoomFrame,
+  rooms: RoomsFrame,
+  read: ReadEventFrame,
+  typing: TypingEventFrame,
+  presence: PresenceFrame,
+  goaway: GoawayFrame,
+} as const;
+
+export type ServerFrameType = keyof typeof SERVER_FRAMES;
+export type ServerFrameOf<K extends ServerFrameType> = Static<(typeof SERVER_FRAMES)[K]>;
+export type ServerFrame = { [K in ServerFrameType]: ServerFrameOf<K> }[ServerFrameType];
