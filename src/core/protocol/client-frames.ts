@@ -10,7 +10,7 @@ export const Id = Type.String({ pattern: ID_PATTERN_SOURCE, description: 'an id:
 export const RequestId = Type.String({ minLength: 1, maxLength: 64, description: 'chosen by the client; echoed on every reply' });
 const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
-function request<T extends Record<string, TSchema>>(type: string, fields: T) {
+function request<K extends string, T extends Record<string, TSchema>>(type: K, fields: T) {
   return Type.Object({ type: Type.Literal(type), id: Type.Optional(RequestId), ...fields });
 }
 

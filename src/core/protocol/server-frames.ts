@@ -31,7 +31,7 @@ export const Room = Type.Object({
 });
 export type Room = Static<typeof Room>;
 
-function reply<T extends Record<string, TSchema>>(type: string, fields: T) {
+function reply<K extends string, T extends Record<string, TSchema>>(type: K, fields: T) {
   return Type.Object({ type: Type.Literal(type), id: Type.Optional(RequestId), ...fields });
 }
 

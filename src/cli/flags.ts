@@ -1,0 +1,97 @@
+import { Flags } from '@oclif/core';
+import { readConfigFile, resolveConfig, type ClusterConfig, type ConfigInput } from '../core/config/cluster-config.js';
+
+/** Where the cluster's services are (flag > CHAT_* env > config file). */
+export const serviceFlags = {
+  config: Flags.string({ description: 'JSON config file with the same keys as the flags (camelCase)', env: 'CHAT_CONFIG' }),
+  'postgres-url': Flags.string({ description: 'Postgres URL', env: 'CHAT_POSTGRES_URL', helpGroup: 'SERVICES' }),
+  'redis-url': Flags.string({ description: 'Redis URL', env: 'CHAT_REDIS_URL', helpGroup: 'SERVICES' }),
+  'nats-url': Flags.string({ description: 'NATS servers, comma-separated', env: 'CHAT_NATS_URL', helpGroup: 'SERVICES' }),
+  namespace: Flags.string({
+    description: 'prefix of NATS subjects, streams and Redis keys (default chat)',
+    env: 'CHAT_NAMESPACE',
+    helpGroup: 'SERVICES',
+  }),
+  partitions: Flags.integer({ description: 'send partitions; all roles must agree (default 16)', env: 'CHAT_PARTITIONS', helpGroup: 'SERVICES' }),
+  'stream-replicas': Flags.integer({ description: 'JetStream replicas (default 1)', env: 'CHAT_STREAM_REPLICAS', helpGroup: 'SERVICES' }),
+};
+
+export const jwtFlags = {
+  'jwt-secret': Flags.string({ description: 'HS256 shared secret for device tokens', env: 'CHAT_JWT_SECRET', helpGroup: 'AUTH' }),
+  'jwt-public-key': Flags.string({ description: 'PEM public key (RS256, ES256, EdDSA)', env: 'CHAT_JWT_PUBLIC_KEY', helpGroup: 'AUTH' }),
+  'jwks-url': Flags.string({ description: 'JWKS URL', env: 'CHAT_JWKS_URL', helpGroup: 'AUTH' }),
+  'jwt-issuer': Flags.string({ description: 'required iss claim', env: 'CHAT_JWT_ISSUER', helpGroup: 'AUTH' }),
+  'jwt-audience': Flags.string({ description: 'required aud claim', env: 'CHAT_JWT_AUDIENCE', helpGroup: 'AUTH' }),
+};
+
+export const nodeFlags = {
+  'node-id': Flags.string({ description: 'this node id (default <role>-<host>-<random>)', env: 'CHAT_NODE_ID' }),
+  'log-level': Flags.string({
+    description: 'log level (default info)',
+    env: 'CHAT_LOG_LEVEL',
+    options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+  }),
+};
+
+export const connectionFlags = {
+  'heartbeat-ms': Flags.integer({ description: 'server ping interval (default 5000)', env: 'CHAT_HEARTBEAT_MS', helpGroup: 'LIMITS' }),
+  'presence-timeout-ms': Flags.integer({
+    description: 'a silent device is dropped after this (default 30000)',
+    env: 'CHAT_PRESENCE_TIMEOUT_MS',
+    helpGroup: 'LIMITS',
+  }),
+  'max-frame-bytes': Flags.integer({ description: 'largest inbound frame (default 16384)', env: 'CHAT_MAX_FRAME_BYTES', helpGroup: 'LIMITS' }),
+  'max-body-chars': Flags.integer({ description: 'longest message body (default 4000)', env: 'CHAT_MAX_BODY_CHARS', helpGroup: 'LIMITS' }),
+  'max-group-members': Flags.integer({ description: 'largest group (default 100)', env: 'CHAT_MAX_GROUP_MEMBERS', helpGroup: 'LIMITS' }),
+  'send-rate': Flags.integer({ description: 'sends per second per connection (default 20)', env: 'CHAT_SEND_RATE', helpGroup: 'LIMITS' }),
+  'send-burst': Flags.integer({ description: 'send burst per connection (default 40)', env: 'CHAT_SEND_BURST', helpGroup: 'LIMITS' }),
+};
+
+type FlagValues = Record<string, unknown>;
+
+function str(flags: FlagValues, name: string): string | undefined {
+  const value = flags[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function int(flags: FlagValues, name: string): number | undefined {
+  const value = flags[name];
+  return typeof value === 'number' ? value : undefined;
+}
+
+/** Flag values (env folded in by oclif) as a config input. */
+export function configInputOf(flags: FlagValues): ConfigInput {
+  return {
+    postgresUrl: str(flags, 'postgres-url'),
+    redisUrl: str(flags, 'redis-url'),
+    natsUrl: str(flags, 'nats-url'),
+    namespace: str(flags, 'namespace'),
+    partitions: int(flags, 'partitions'),
+    streamReplicas: int(flags, 'stream-replicas'),
+    jwt: {
+      secret: str(flags, 'jwt-secret'),
+      publicKey: str(flags, 'jwt-public-key'),
+      jwksUrl: str(flags, 'jwks-url'),
+      issuer: str(flags, 'jwt-issuer'),
+      audience: str(flags, 'jwt-audience'),
+    },
+    heartbeatMs: int(flags, 'heartbeat-ms'),
+    presenceTimeoutMs: int(flags, 'presence-timeout-ms'),
+    limits: { maxFrameBytes: int(flags, 'max-frame-bytes'), maxBodyChars: int(flags, 'max-body-chars'), maxGroupMembers: int(flags, 'max-group-members') },
+    sendRatePerSec: int(flags, 'send-rate'),
+    sendBurst: int(flags, 'send-burst'),
+    nodeId: str(flags, 'node-id'),
+    logLevel: str(flags, 'log-level'),
+  };
+}
+
+/** flags > env > config file > defaults. */
+export function clusterConfigOf(role: string, flags: FlagValues, overrides: ConfigInput = {}): ClusterConfig {
+  const input = configInputOf(flags);
+  const merged: ConfigInput = { ...input, ...definedOnly(overrides), jwt: { ...input.jwt, ...definedOnly(overrides.jwt ?? {}) } };
+  return resolveConfig(role, merged, readConfigFile(str(flags, 'config')));
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

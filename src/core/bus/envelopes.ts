@@ -1,0 +1,49 @@
+/**
+ * What roles send each other over NATS. Frames for clients travel pre-serialized, so a
+ * gateway writes them to sockets without parsing or re-encoding them.
+ */
+
+/** Gateway -> fan-out, on the send stream (JetStream). */
+export interface SendEnvelope {
+  room: string;
+  clientMsgId: string;
+  body: string;
+  sender: string;
+  senderDevice: string;
+  /** Where the ack goes: the gateway node, its connection, and the client's request id. */
+  reply: { node: string; conn: string; requestId?: string };
+  /** Gateway receive time (ms), for the fan-out lag metric. */
+  receivedAt: number;
+}
+
+/** Frames for every connection of these users on the node. */
+export interface Delivery {
+  users: string[];
+  frame: string;
+  /** A room's member list changed: gateways refresh their membership cache for these users. */
+  membership?: { room: string; members: string[] };
+  /** A connection that already got this frame as a reply. */
+  exceptConn?: string;
+}
+
+/** A frame for one connection (acks and errors of a send). */
+export interface ConnectionReply {
+  conn: string;
+  frame: string;
+  /** For acks: when the gateway received the send (ms), for the ack latency metric. */
+  receivedAt?: number;
+}
+
+/** Anything -> one gateway node (core NATS). */
+export interface NodeEnvelope {
+  deliveries: Delivery[];
+  replies: ConnectionReply[];
+}
+
+export function encodeJson(value: unknown): Uint8Array {
+  return Buffer.from(JSON.stringify(value));
+}
+
+export function decodeJson<T>(data: Uint8Array): T {
+  return JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as T;
+}

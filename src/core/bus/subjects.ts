@@ -1,0 +1,50 @@
+/**
+ * NATS names of a cluster, all under its namespace so clusters (and test runs) can share servers.
+ * Room -> partition is a stable FNV-1a hash: every role must use the same partition count.
+ */
+export class Subjects {
+  constructor(
+    readonly namespace: string,
+    readonly partitions: number,
+  ) {}
+
+  /** The JetStream stream that carries sends from gateways to fan-out workers. */
+  get sendStream(): string {
+    return `${this.namespace.toUpperCase()}_SEND`;
+  }
+
+  send(partition: number): string {
+    return `${this.namespace}.send.${partition}`;
+  }
+
+  get sendWildcard(): string {
+    return `${this.namespace}.send.*`;
+  }
+
+  /** Per-gateway-node subject: deliveries and acks for the devices it holds. */
+  node(nodeId: string): string {
+    return `${this.namespace}.node.${nodeId}`;
+  }
+
+  partitionOf(room: string): number {
+    return fnv1a(room) % this.partitions;
+  }
+
+  sendSubjectOf(room: string): string {
+    return this.send(this.partitionOf(room));
+  }
+
+  /** Durable consumer name of one partition. */
+  consumer(partition: number): string {
+    return `fanout-${partition}`;
+  }
+}
+
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}

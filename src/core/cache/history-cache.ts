@@ -1,0 +1,54 @@
+import type { Redis } from 'ioredis';
+import type { Message } from '../protocol/server-frames.js';
+
+/**
+ * Write-through cache of each room's recent messages: a sorted set scored by seq, so a
+ * re-processed batch writes the same members again and changes nothing. Because seqs are
+ * gap-free, a read knows exactly which seqs it must find; a page with a hole is a miss and
+ * the caller goes to Postgres. Losing Redis costs latency, never a message.
+ */
+export class HistoryCache {
+  constructor(
+    private readonly redis: Redis,
+    private readonly namespace: string,
+    /** Messages kept per room (default 200). */
+    readonly depth = 200,
+    /** Idle rooms fall out after this (default 1 day). */
+    readonly ttlSeconds = 86_400,
+  ) {}
+
+  private key(room: string): string {
+    return `${this.namespace}:hist:{${room}}`;
+  }
+
+  async append(messages: Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    const byRoom = new Map<string, Message[]>();
+    for (const message of messages) {
+      const list = byRoom.get(message.room);
+      if (list) list.push(message);
+      else byRoom.set(message.room, [message]);
+    }
+    const pipeline = this.redis.pipeline();
+    for (const [room, list] of byRoom) {
+      const key = this.key(room);
+      const args: Array<string | number> = [];
+      for (const message of list) args.push(message.seq, JSON.stringify(message));
+      pipeline.zadd(key, ...args);
+      pipeline.zremrangebyrank(key, 0, -(this.depth + 1));
+      pipeline.expire(key, this.ttlSeconds);
+    }
+    await pipeline.exec();
+  }
+
+  /** Messages with from <= seq <= to, ascending, only when every one of them is cached. */
+  async range(room: string, from: number, to: number): Promise<Message[] | undefined> {
+    if (to < from) return [];
+    if (to - from + 1 > this.depth) return undefined;
+    const raw = await this.redis.zrangebyscore(this.key(room), from, to);
+    if (raw.length !== to - from + 1) return undefined;
+    const messages = raw.map((text) => JSON.parse(text) as Message);
+    for (let i = 0; i < messages.length; i++) if (messages[i]!.seq !== from + i) return undefined;
+    return messages;
+  }
+}

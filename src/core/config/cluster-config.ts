@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { JwtSettings } from '../auth/jwt.js';
+import { DEFAULT_LIMITS, type ProtocolLimits } from '../protocol/limits.js';
+import { isId } from '../protocol/ids.js';
+
+/** Everything a role needs to join a cluster. Every field documents its default. */
+export interface ClusterConfig {
+  /** Postgres URL (CHAT_POSTGRES_URL). No default outside `chat-node dev`. */
+  postgresUrl: string;
+  /** Redis URL (CHAT_REDIS_URL). */
+  redisUrl: string;
+  /** NATS servers, comma-separated (CHAT_NATS_URL). */
+  natsUrl: string;
+  /** Prefix of every NATS subject, stream name and Redis key, so clusters can share servers (CHAT_NAMESPACE, default "chat"). */
+  namespace: string;
+  /** Number of send partitions (CHAT_PARTITIONS, default 16). Every role of a cluster must agree. */
+  partitions: number;
+  /** JetStream replica count for the streams (CHAT_STREAM_REPLICAS, default 1; use 3 on a NATS cluster). */
+  streamReplicas: number;
+  jwt: JwtSettings;
+  /** Server ping interval, announced in welcome (CHAT_HEARTBEAT_MS, default 5000). */
+  heartbeatMs: number;
+  /** How long a silent device stays connected (CHAT_PRESENCE_TIMEOUT_MS, default 30000). */
+  presenceTimeoutMs: number;
+  limits: ProtocolLimits;
+  /** Sustained sends per second per connection (CHAT_SEND_RATE, default 20) and burst (CHAT_SEND_BURST, default 40). */
+  sendRatePerSec: number;
+  sendBurst: number;
+  /** This process's node id: NATS subject token and Redis route value (CHAT_NODE_ID, default <role>-<host>-<random>). */
+  nodeId: string;
+  /** pino level (CHAT_LOG_LEVEL, default info). */
+  logLevel: string;
+}
+
+/** Values as they arrive from flags (oclif already folds in the CHAT_* environment). */
+export type ConfigInput = Partial<{
+  [K in keyof ClusterConfig]: ClusterConfig[K] extends object ? Partial<ClusterConfig[K]> : ClusterConfig[K] | undefined;
+}>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const DEFAULTS = {
+  namespace: 'chat',
+  partitions: 16,
+  streamReplicas: 1,
+  heartbeatMs: 5000,
+  presenceTimeoutMs: 30_000,
+  sendRatePerSec: 20,
+  sendBurst: 40,
+  logLevel: 'info',
+};
+
+/** Reads a JSON config file (CHAT_CONFIG / --config); its keys are ClusterConfig's. */
+export function readConfigFile(path: string | undefined): ConfigInput {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('top level must be an object');
+    return parsed as ConfigInput;
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid: ${(error as Error).message}`);
+  }
+}
+
+function pick<T>(...values: Array<T | undefined>): T | undefined {
+  return values.find((value) => value !== undefined && value !== '');
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  const result = value ?? fallback;
+  if (!Number.isInteger(result) || result <= 0) throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
+  return result;
+}
+
+/** Merges flags/env over the config file over defaults, and validates the result. */
+export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: ConfigInput = {}): ClusterConfig {
+  const need = (name: string, value: string | undefined, env: string): string => {
+    if (!value) throw new ConfigError(`${name} is not set: pass --${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} or set ${env}`);
+    return value;
+  };
+  const namespace = pick(fromFlags.namespace, fromFile.namespace) ?? DEFAULTS.namespace;
+  if (!isId(namespace) || namespace.includes('-')) throw new ConfigError(`namespace must be letters, digits or _ (it names NATS streams), got ${namespace}`);
+  const nodeId = pick(fromFlags.nodeId, fromFile.nodeId) ?? `${role}-${hostname().replace(/[^A-Za-z0-9_-]/g, '')}-${randomBytes(3).toString('hex')}`.slice(0, 64);
+  if (!isId(nodeId)) throw new ConfigError(`node id must match ^[A-Za-z0-9_-]{1,64}$, got ${nodeId}`);
+  const heartbeatMs = positiveInt('heartbeat-ms', pick(fromFlags.heartbeatMs, fromFile.heartbeatMs), DEFAULTS.heartbeatMs);
+  const presenceTimeoutMs = positiveInt('presence-timeout-ms', pick(fromFlags.presenceTimeoutMs, fromFile.presenceTimeoutMs), DEFAULTS.presenceTimeoutMs);
+  if (presenceTimeoutMs < heartbeatMs) throw new ConfigError('presence-timeout-ms must be at least heartbeat-ms');
+  const limits = { ...DEFAULT_LIMITS, ...fromFile.limits, ...definedOnly(fromFlags.limits ?? {}) };
+  positiveInt('max-frame-bytes', limits.maxFrameBytes, DEFAULT_LIMITS.maxFrameBytes);
+  positiveInt('max-body-chars', limits.maxBodyChars, DEFAULT_LIMITS.maxBodyChars);
+  positiveInt('max-group-members', limits.maxGroupMembers, DEFAULT_LIMITS.maxGroupMembers);
+  return {
+    postgresUrl: need('postgresUrl', pick(fromFlags.postgresUrl, fromFile.postgresUrl), 'CHAT_POSTGRES_URL'),
+    redisUrl: need('redisUrl', pick(fromFlags.redisUrl, fromFile.redisUrl), 'CHAT_REDIS_URL'),
+    natsUrl: need('natsUrl', pick(fromFlags.natsUrl, fromFile.natsUrl), 'CHAT_NATS_URL'),
+    namespace,
+    partitions: positiveInt('partitions', pick(fromFlags.partitions, fromFile.partitions), DEFAULTS.partitions),
+    streamReplicas: positiveInt('stream-replicas', pick(fromFlags.streamReplicas, fromFile.streamReplicas), DEFAULTS.streamReplicas),
+    jwt: { ...fromFile.jwt, ...definedOnly(fromFlags.jwt ?? {}) },
+    heartbeatMs,
+    presenceTimeoutMs,
+    limits,
+    sendRatePerSec: positiveInt('send-rate', pick(fromFlags.sendRatePerSec, fromFile.sendRatePerSec), DEFAULTS.sendRatePerSec),
+    sendBurst: positiveInt('send-burst', pick(fromFlags.sendBurst, fromFile.sendBurst), DEFAULTS.sendBurst),
+    nodeId,
+    logLevel: pick(fromFlags.logLevel, fromFile.logLevel) ?? DEFAULTS.logLevel,
+  };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
+}

@@ -1,0 +1,52 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+
+export interface HealthChecks {
+  /** Process is up (liveness). */
+  healthy(): boolean;
+  /** Can do its job end to end now (readiness); returns the failing parts. */
+  ready(): Promise<string[]>;
+}
+
+/**
+ * Serves /healthz, /readyz and /metrics. The gateway mounts the same handler on its
+ * WebSocket port; other roles listen on their own --http-port.
+ */
+export function healthHandler(registry: Registry, checks: HealthChecks) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      const ok = checks.healthy();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok }));
+      return true;
+    }
+    if (path === '/readyz') {
+      const failing = await checks.ready().catch((error: Error) => [error.message]);
+      res
+        .writeHead(failing.length === 0 ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ready: failing.length === 0, failing }));
+      return true;
+    }
+    if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+      return true;
+    }
+    return false;
+  };
+}
+
+export async function startHealthServer(port: number, host: string, registry: Registry, checks: HealthChecks): Promise<Server> {
+  const handle = healthHandler(registry, checks);
+  const server = createServer((req, res) => {
+    handle(req, res)
+      .then((handled) => {
+        if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz, /readyz or /metrics\n');
+      })
+      .catch(() => res.writeHead(500).end());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}

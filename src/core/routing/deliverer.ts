@@ -1,0 +1,72 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { encodeJson, type ConnectionReply, type Delivery, type NodeEnvelope } from '../bus/envelopes.js';
+import type { Subjects } from '../bus/subjects.js';
+import type { RouteRegistry } from './route-registry.js';
+
+/** A frame for every online device of some users. */
+export interface Outgoing {
+  users: string[];
+  frame: string;
+  membership?: Delivery['membership'];
+  exceptConn?: string;
+}
+
+/** A frame for one connection on one node. */
+export interface DirectReply {
+  node: string;
+  conn: string;
+  frame: string;
+  receivedAt?: number;
+}
+
+/**
+ * Turns "these frames to these users" into one NATS message per gateway node that holds any
+ * of them, looked up in the route registry in one round trip. Publishing in call order keeps
+ * room order: NATS preserves order from one connection to one subscriber.
+ */
+export class Deliverer {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly subjects: Subjects,
+    private readonly routes: RouteRegistry,
+  ) {}
+
+  /** Returns how many node messages were published. */
+  async deliver(outgoing: Outgoing[], replies: DirectReply[] = []): Promise<number> {
+    const users = [...new Set(outgoing.flatMap((item) => item.users))];
+    const envelopes = new Map<string, NodeEnvelope>();
+    const envelopeOf = (node: string): NodeEnvelope => {
+      let envelope = envelopes.get(node);
+      if (!envelope) envelopes.set(node, (envelope = { deliveries: [], replies: [] }));
+      return envelope;
+    };
+    if (users.length > 0) {
+      const routes = await this.routes.lookup(users);
+      for (const item of outgoing) {
+        const byNode = new Map<string, string[]>();
+        for (const user of item.users) {
+          const devices = routes.get(user);
+          if (!devices) continue;
+          for (const node of new Set(devices.values())) {
+            const list = byNode.get(node);
+            if (list) list.push(user);
+            else byNode.set(node, [user]);
+          }
+        }
+        for (const [node, nodeUsers] of byNode) {
+          const delivery: Delivery = { users: nodeUsers, frame: item.frame };
+          if (item.membership) delivery.membership = item.membership;
+          if (item.exceptConn) delivery.exceptConn = item.exceptConn;
+          envelopeOf(node).deliveries.push(delivery);
+        }
+      }
+    }
+    for (const reply of replies) {
+      const entry: ConnectionReply = { conn: reply.conn, frame: reply.frame };
+      if (reply.receivedAt !== undefined) entry.receivedAt = reply.receivedAt;
+      envelopeOf(reply.node).replies.push(entry);
+    }
+    for (const [node, envelope] of envelopes) this.nc.publish(this.subjects.node(node), encodeJson(envelope));
+    return envelopes.size;
+  }
+}

@@ -1,0 +1,81 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Registered interest: which gateway node holds which device. A gateway records
+ * route:{user} -> {device: node} in Redis when a device connects, and the fan-out looks the
+ * members up to publish once per node (docs/decisions/0002-routing-by-registered-interest.md).
+ * It is rebuildable state: a lost entry costs a live delivery (the device syncs), never a message.
+ */
+export class RouteRegistry {
+  /** Idle entries expire unless the holding gateway refreshes them. */
+  static readonly TTL_SECONDS = 180;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly namespace: string,
+  ) {}
+
+  private key(user: string): string {
+    // The hash tag keeps a user's keys on one Redis Cluster slot.
+    return `${this.namespace}:route:{${user}}`;
+  }
+
+  async register(user: string, device: string, node: string): Promise<void> {
+    await this.redis.multi().hset(this.key(user), device, node).expire(this.key(user), RouteRegistry.TTL_SECONDS).exec();
+  }
+
+  /** Removes the device's route only if it still points at this node (it may have reconnected elsewhere). */
+  async unregister(user: string, device: string, node: string): Promise<void> {
+    await this.redis.eval(
+      `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`,
+      1,
+      this.key(user),
+      device,
+      node,
+    );
+  }
+
+  /** Refreshes the expiry of the given users' routes (a gateway calls it for all it holds). */
+  async refresh(users: Iterable<string>): Promise<void> {
+    let pipeline = this.redis.pipeline();
+    let queued = 0;
+    for (const user of users) {
+      pipeline.expire(this.key(user), RouteRegistry.TTL_SECONDS);
+      if (++queued === 1000) {
+        await pipeline.exec();
+        pipeline = this.redis.pipeline();
+        queued = 0;
+      }
+    }
+    if (queued > 0) await pipeline.exec();
+  }
+
+  /** user -> (device -> node) for the given users, in one round trip. */
+  async lookup(users: string[]): Promise<Map<string, Map<string, string>>> {
+    const routes = new Map<string, Map<string, string>>();
+    if (users.length === 0) return routes;
+    const pipeline = this.redis.pipeline();
+    for (const user of users) pipeline.hgetall(this.key(user));
+    const results = (await pipeline.exec()) ?? [];
+    users.forEach((user, index) => {
+      const [error, value] = results[index] ?? [];
+      if (error || !value) return;
+      const devices = new Map(Object.entries(value as Record<string, string>));
+      if (devices.size > 0) routes.set(user, devices);
+    });
+    return routes;
+  }
+
+  /** node -> the users it holds among `users`. */
+  async nodesOf(users: string[]): Promise<Map<string, string[]>> {
+    const byNode = new Map<string, string[]>();
+    for (const [user, devices] of await this.lookup(users)) {
+      for (const node of new Set(devices.values())) {
+        const list = byNode.get(node);
+        if (list) list.push(user);
+        else byNode.set(node, [user]);
+      }
+    }
+    return byNode;
+  }
+}

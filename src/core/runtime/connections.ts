@@ -1,0 +1,65 @@
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectNats } from '../bus/nats.js';
+import type { ClusterConfig } from '../config/cluster-config.js';
+import { createPool } from '../storage/postgres.js';
+
+/** The three services every server role talks to. */
+export interface ServiceClients {
+  pool: pg.Pool;
+  redis: Redis;
+  nc: NatsConnection;
+  close(): Promise<void>;
+}
+
+export async function connectServices(config: ClusterConfig, name: string, poolSize = 10): Promise<ServiceClients> {
+  const pool = createPool(config.postgresUrl, poolSize);
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: true });
+  redis.on('error', () => {}); // ioredis reconnects by itself; readiness reports the outage
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new Error(`cannot reach Postgres at ${redact(config.postgresUrl)}: ${(error as Error).message}`);
+  }
+  try {
+    await redis.connect();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at ${redact(config.redisUrl)}: ${(error as Error).message}`);
+  }
+  let nc: NatsConnection;
+  try {
+    nc = await connectNats(config.natsUrl, name);
+  } catch (error) {
+    await pool.end().catch(() => {});
+    redis.disconnect();
+    throw new Error(`cannot reach NATS at ${config.natsUrl}: ${(error as Error).message}`);
+  }
+  return {
+    pool,
+    redis,
+    nc,
+    async close() {
+      await nc.drain().catch(() => {});
+      redis.disconnect();
+      await pool.end().catch(() => {});
+    },
+  };
+}
+
+/** Hides a password in a service URL for logs and errors. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}
+
+/** Readiness of the three services, as failing parts. */
+export async function serviceProblems(clients: ServiceClients): Promise<string[]> {
+  const problems: string[] = [];
+  await clients.pool.query('SELECT 1').catch(() => problems.push('postgres'));
+  if (clients.redis.status !== 'ready') problems.push('redis');
+  if (clients.nc.isClosed()) problems.push('nats');
+  return problems;
+}

@@ -1,0 +1,29 @@
+import pg from 'pg';
+
+export type { Pool, PoolClient } from 'pg';
+
+// bigint columns (seq, ts) fit in a JS number for 2^53; parse them as numbers, not strings.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+export function createPool(url: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5000 });
+  // An idle client that loses its server emits 'error' on the pool; without a listener the process dies.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Runs fn in a transaction; rolls back on any error. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

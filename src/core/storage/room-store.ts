@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import type { Room } from '../protocol/server-frames.js';
+import { inTransaction } from './postgres.js';
+
+interface RoomRow {
+  id: string;
+  kind: 'direct' | 'group';
+  name: string;
+  owner_id: string;
+  last_seq: number;
+  members: string[];
+  read_seq: number | null;
+  unread: number | null;
+}
+
+/** Server-chosen room ids: a kind prefix and 16 random base64url characters. */
+export function newRoomId(kind: 'direct' | 'group'): string {
+  return `${kind === 'direct' ? 'd' : 'g'}_${randomBytes(12).toString('base64url')}`;
+}
+
+export function directKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+// One query for a user's view of rooms: members, read position and unread (messages from others above it).
+const ROOM_VIEW_SQL = `
+  SELECT r.id, r.kind, r.name, r.owner_id, r.last_seq,
+         (SELECT array_agg(m2.user_id ORDER BY m2.joined_at, m2.user_id) FROM members m2 WHERE m2.room_id = r.id) AS members,
+         me.read_seq,
+         (SELECT count(*)::int FROM messages msg
+           WHERE msg.room_id = r.id AND msg.seq > me.read_seq AND msg.sender_id <> me.user_id) AS unread
+    FROM rooms r
+    LEFT JOIN members me ON me.room_id = r.id AND me.user_id = $1`;
+
+function toRoom(row: RoomRow): Room {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    members: row.members ?? [],
+    owner: row.owner_id,
+    lastSeq: row.last_seq,
+    readSeq: row.read_seq ?? 0,
+    unread: row.unread ?? 0,
+  };
+}
+
+export type MembershipChange = { room: Room; added: string[]; removed: string[] };
+
+/** Rooms and members in Postgres: creation, membership, read positions, per-user views. */
+export class RoomStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** A user's and device's first connection creates them; later ones refresh last_seen_at. */
+  async touchDevice(user: string, device: string): Promise<void> {
+    await this.pool.query(
+      `WITH u AS (INSERT INTO users (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET last_seen_at = now())
+       INSERT INTO devices (user_id, id) VALUES ($1, $2) ON CONFLICT (user_id, id) DO UPDATE SET last_seen_at = now()`,
+      [user, device],
+    );
+  }
+
+  /** The room as `viewer` sees it, or undefined when it does not exist. */
+  async view(roomId: string, viewer: string): Promise<Room | undefined> {
+    const result = await this.pool.query<RoomRow>(`${ROOM_VIEW_SQL} WHERE r.id = $2`, [viewer, roomId]);
+    const row = result.rows[0];
+    return row ? toRoom(row) : undefined;
+  }
+
+  /** Every room the user is a member of, newest activity first. */
+  async roomsOf(user: string): Promise<Room[]> {
+    const result = await this.pool.query<RoomRow>(
+      `${ROOM_VIEW_SQL} WHERE r.id IN (SELECT room_id FROM members WHERE user_id = $1) ORDER BY r.last_seq DESC, r.id`,
+      [user],
+    );
+    return result.rows.map(toRoom);
+  }
+
+  /** Each user's view of one room; users who are not members get readSeq 0 and unread 0. */
+  async viewsFor(roomId: string, users: string[]): Promise<Map<string, Room>> {
+    const views = new Map<string, Room>();
+    const base = await this.view(roomId, '');
+    if (!base) return views;
+    const result = await this.pool.query<{ user_id: string; read_seq: number; unread: number }>(
+      `SELECT me.user_id, me.read_seq,
+              (SELECT count(*)::int FROM messages msg
+                WHERE msg.room_id = me.room_id AND msg.seq > me.read_seq AND msg.sender_id <> me.user_id) AS unread
+         FROM members me WHERE me.room_id = $1 AND me.user_id = ANY($2::text[])`,
+      [roomId, users],
+    );
+    const own = new Map(result.rows.map((row) => [row.user_id, row]));
+    for (const user of users) {
+      const row = own.get(user);
+      views.set(user, { ...base, readSeq: row?.read_seq ?? 0, unread: row?.unread ?? 0 });
+    }
+    return views;
+  }
+
+  async lastSeq(roomId: string): Promise<number> {
+    const result = await this.pool.query<{ last_seq: number }>('SELECT last_seq FROM rooms WHERE id = $1', [roomId]);
+    return result.rows[0]?.last_seq ?? 0;
+  }
+
+  async roomIdsOf(user: string): Promise<string[]> {
+    const result = await this.pool.query<{ room_id: string }>('SELECT room_id FROM members WHERE user_id = $1', [user]);
+    return result.rows.map((row) => row.room_id);
+  }
+
+  async isMember(roomId: string, user: string): Promise<boolean> {
+    const result = await this.pool.query('SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2', [roomId, user]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async exists(roomId: string): Promise<boolean> {
+    const result = await this.pool.query('SELECT 1 FROM rooms WHERE id = $1', [roomId]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async membersOf(roomId: string): Promise<string[]> {
+    const result = await this.pool.query<{ user_id: string }>('SELECT user_id FROM members WHERE room_id = $1', [roomId]);
+    return result.rows.map((row) => row.user_id);
+  }
+
+  /** The direct room of a pair; created on first use, the same one ever after. */
+  async createDirect(creator: string, other: string): Promise<{ roomId: string; created: boolean }> {
+    return inTransaction(this.pool, async (client) => {
+      const key = directKey(creator, other);
+      const inserted = await client.query<{ id: string }>(
+        `INSERT INTO rooms (id, kind, owner_id, direct_key) VALUES ($1, 'direct', $2, $3)
+         ON CONFLICT (direct_key) DO NOTHING RETURNING id`,
+        [newRoomId('direct'), creator, key],
+      );
+      const created = inserted.rows[0];
+      if (created) {
+        await client.query(`INSERT INTO members (room_id, user_id) VALUES ($1, $2), ($1, $3)`, [created.id, creator, other]);
+        return { roomId: created.id, created: true };
+      }
+      const existing = await client.query<{ id: string }>('SELECT id FROM rooms WHERE direct_key = $1', [key]);
+      return { roomId: existing.rows[0]!.id, created: false };
+    });
+  }
+
+  async createGroup(owner: string, name: string, members: string[]): Promise<string> {
+    return inTransaction(this.pool, async (client) => {
+      const id = newRoomId('group');
+      await client.query(`INSERT INTO rooms (id, kind, name, owner_id) VALUES ($1, 'group', $2, $3)`, [id, name, owner]);
+      await client.query(`INSERT INTO members (room_id, user_id) SELECT $1, unnest($2::text[])`, [id, members]);
+      return id;
+    });
+  }
+
+  /**
+   * Adds users; the caller has checked ownership. Returns those really added.
+   * `cap` is enforced under the room's row lock so concurrent adds cannot exceed it.
+   */
+  async addMembers(roomId: string, users: string[], cap: number): Promise<string[]> {
+    return inTransaction(this.pool, async (client) => {
+      await client.query('SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE', [roomId]);
+      const current = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM members WHERE room_id = $1', [roomId]);
+      const inserted = await client.query<{ user_id: string }>(
+        `INSERT INTO members (room_id, user_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING user_id`,
+        [roomId, users],
+      );
+      if ((current.rows[0]?.n ?? 0) + inserted.rows.length > cap) {
+        throw new GroupCapError();
+      }
+      return inserted.rows.map((row) => row.user_id);
+    });
+  }
+
+  /** Removes users; when the owner leaves, the longest-standing member becomes owner. */
+  async removeMembers(roomId: string, users: string[]): Promise<string[]> {
+    return inTransaction(this.pool, async (client) => {
+      const room = await client.query<{ owner_id: string }>('SELECT owner_id FROM rooms WHERE id = $1 FOR UPDATE', [roomId]);
+      const removed = await client.query<{ user_id: string }>(
+        'DELETE FROM members WHERE room_id = $1 AND user_id = ANY($2::text[]) RETURNING user_id',
+        [roomId, users],
+      );
+      const removedIds = removed.rows.map((row) => row.user_id);
+      const owner = room.rows[0]?.owner_id;
+      if (owner && removedIds.includes(owner)) {
+        await client.query(
+          `UPDATE rooms SET owner_id = COALESCE(
+             (SELECT user_id FROM members WHERE room_id = $1 ORDER BY joined_at, user_id LIMIT 1), owner_id)
+           WHERE id = $1`,
+          [roomId],
+        );
+      }
+      return removedIds;
+    });
+  }
+
+  /** Moves the read position forward (never back, never beyond lastSeq); returns the new one. */
+  async markRead(roomId: string, user: string, seq: number): Promise<number | undefined> {
+    const result = await this.pool.query<{ read_seq: number }>(
+      `UPDATE members m SET read_seq = GREATEST(m.read_seq, LEAST($3::bigint, r.last_seq))
+         FROM rooms r WHERE r.id = m.room_id AND m.room_id = $1 AND m.user_id = $2
+       RETURNING m.read_seq`,
+      [roomId, user, seq],
+    );
+    return result.rows[0]?.read_seq;
+  }
+}
+
+export class GroupCapError extends Error {
+  override name = 'GroupCapError';
+}

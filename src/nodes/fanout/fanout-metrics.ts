@@ -1,0 +1,24 @@
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { counter, gauge, histogram } from '../../core/observability/metrics.js';
+
+export interface FanoutMetrics {
+  committed: Counter;
+  rejected: Counter;
+  commitFailures: Counter;
+  batchSize: Histogram;
+  commitSeconds: Histogram;
+  lagSeconds: Histogram;
+  partitionsOwned: Gauge;
+}
+
+export function createFanoutMetrics(registry: Registry): FanoutMetrics {
+  return {
+    committed: counter(registry, 'chat_fanout_messages_committed_total', 'Messages committed to Postgres (replays not counted)'),
+    rejected: counter(registry, 'chat_fanout_sends_rejected_total', 'Sends answered with an error, by code', ['code']),
+    commitFailures: counter(registry, 'chat_fanout_commit_failures_total', 'Batch commits that failed and were retried'),
+    batchSize: histogram(registry, 'chat_fanout_commit_batch_size', 'Sends per commit transaction', [1, 2, 5, 10, 20, 50, 100, 200, 500]),
+    commitSeconds: histogram(registry, 'chat_fanout_commit_seconds', 'Duration of one batch commit transaction'),
+    lagSeconds: histogram(registry, 'chat_fanout_lag_seconds', 'From the gateway receiving a send to its commit'),
+    partitionsOwned: gauge(registry, 'chat_fanout_partitions_owned', 'Send partitions this worker holds'),
+  };
+}

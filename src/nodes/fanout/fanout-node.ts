@@ -1,0 +1,149 @@
+import { jetstream } from '@nats-io/jetstream';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { HistoryCache } from '../../core/cache/history-cache.js';
+import { ensureSendStream } from '../../core/bus/nats.js';
+import { Subjects } from '../../core/bus/subjects.js';
+import type { ClusterConfig } from '../../core/config/cluster-config.js';
+import { startHealthServer } from '../../core/observability/health-server.js';
+import { createRegistry } from '../../core/observability/metrics.js';
+import { Deliverer } from '../../core/routing/deliverer.js';
+import { RouteRegistry } from '../../core/routing/route-registry.js';
+import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
+import { createFanoutMetrics, type FanoutMetrics } from './fanout-metrics.js';
+import { fairShare, PartitionLeases } from './partition-leases.js';
+import { PartitionWorker, type PartitionWorkerDeps } from './partition-worker.js';
+import { RoomSequencer } from './room-sequencer.js';
+
+export interface FanoutOptions {
+  config: ClusterConfig;
+  log: Logger;
+  /** Port of /healthz, /readyz, /metrics (default: none when undefined). */
+  httpPort?: number;
+  httpHost?: string;
+  registry?: Registry;
+  /** How often leases are renewed and rebalanced (default 1000 ms). */
+  leaseTickMs?: number;
+  leaseTtlMs?: number;
+}
+
+/**
+ * The fan-out role: holds a fair share of the send partitions (leases in Postgres), and runs
+ * one PartitionWorker per partition held.
+ */
+export class FanoutNode {
+  private clients?: ServiceClients;
+  private leases?: PartitionLeases;
+  private readonly workers = new Map<number, PartitionWorker>();
+  private workerDeps?: Omit<PartitionWorkerDeps, 'onFenced'>;
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+  private server?: Server;
+  private metrics?: FanoutMetrics;
+  private stopping = false;
+  readonly registry: Registry;
+
+  constructor(private readonly options: FanoutOptions) {
+    this.registry = options.registry ?? createRegistry('fanout', options.config.nodeId);
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.options;
+    this.clients = await connectServices(config, `fanout:${config.nodeId}`, 8);
+    const { pool, redis, nc } = this.clients;
+    const subjects = new Subjects(config.namespace, config.partitions);
+    const jsm = await ensureSendStream(nc, subjects, config.streamReplicas);
+    this.metrics = createFanoutMetrics(this.registry);
+    this.leases = new PartitionLeases(pool, config.nodeId, config.partitions, this.options.leaseTtlMs);
+    await this.leases.ensurePartitions();
+    this.workerDeps = {
+      subjects,
+      jsm,
+      js: jetstream(nc),
+      sequencer: new RoomSequencer(pool),
+      deliverer: new Deliverer(nc, subjects, new RouteRegistry(redis, config.namespace)),
+      cache: new HistoryCache(redis, config.namespace),
+      metrics: this.metrics,
+      log,
+      owner: config.nodeId,
+    };
+    if (this.options.httpPort !== undefined) {
+      this.server = await startHealthServer(this.options.httpPort, this.options.httpHost ?? '0.0.0.0', this.registry, {
+        healthy: () => !this.stopping,
+        ready: async () => [...(await serviceProblems(this.clients!)), ...(this.workers.size === 0 ? ['no partitions held'] : [])],
+      });
+    }
+    await this.tick();
+    const tickMs = this.options.leaseTickMs ?? 1000;
+    this.timer = setInterval(() => {
+      this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
+    }, tickMs);
+    log.info({ partitions: [...this.workers.keys()] }, 'fanout started');
+  }
+
+  get partitionsHeld(): number[] {
+    return [...this.workers.keys()].sort((a, b) => a - b);
+  }
+
+  /** Renew what we hold, drop what we lost, give back extras, take free partitions up to a fair share. */
+  private async tick(): Promise<void> {
+    if (this.stopping || !this.leases) return;
+    const { log, config } = this.options;
+    try {
+      const held = new Map((await this.leases.renew()).map((lease) => [lease.partition, lease.epoch]));
+      for (const partition of [...this.workers.keys()]) {
+        if (!held.has(partition)) {
+          log.warn({ partition }, 'partition lease lapsed; stopping its worker');
+          await this.stopWorker(partition, false);
+        }
+      }
+      const share = fairShare(config.partitions, (await this.leases.otherOwners()) + 1);
+      const extra = this.workers.size - share;
+      if (extra > 0) {
+        const giveBack = [...this.workers.keys()].sort((a, b) => b - a).slice(0, extra);
+        for (const partition of giveBack) await this.stopWorker(partition, true);
+        log.info({ partitions: giveBack }, 'released partitions to rebalance');
+      }
+      for (const lease of await this.leases.acquire(share - this.workers.size)) {
+        const worker = new PartitionWorker(lease.partition, lease.epoch, {
+          ...this.workerDeps!,
+          onFenced: (partition) => void this.stopWorker(partition, false),
+        });
+        this.workers.set(lease.partition, worker);
+        try {
+          await worker.start();
+          log.info({ partition: lease.partition, epoch: lease.epoch }, 'took partition');
+        } catch (error) {
+          log.error({ err: error, partition: lease.partition }, 'could not start partition worker');
+          await this.stopWorker(lease.partition, true);
+        }
+      }
+      this.metrics?.partitionsOwned.set(this.workers.size);
+    } catch (error) {
+      log.error({ err: error }, 'lease tick failed');
+    }
+  }
+
+  private async stopWorker(partition: number, release: boolean): Promise<void> {
+    const worker = this.workers.get(partition);
+    if (!worker) return;
+    this.workers.delete(partition);
+    await worker.stop();
+    if (release) await this.leases?.release([partition]).catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.timer);
+    await this.ticking;
+    const held = [...this.workers.keys()];
+    await Promise.all(held.map((partition) => this.workers.get(partition)!.stop()));
+    this.workers.clear();
+    await this.leases?.release(held).catch(() => {});
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.clients?.close();
+    this.options.log.info('fanout stopped');
+  }
+}

@@ -1,0 +1,72 @@
+import type pg from 'pg';
+
+export interface Lease {
+  partition: number;
+  epoch: number;
+}
+
+/**
+ * Leases on send partitions, kept in Postgres next to the data they protect. A worker holds a
+ * partition while it renews the lease; a worker that dies (even SIGKILL) loses it after the TTL
+ * and another takes over with a higher epoch, which fences the old one's commits.
+ */
+export class PartitionLeases {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly owner: string,
+    private readonly partitions: number,
+    /** Lease length (default 5 s): the longest a dead worker's partitions stay unserved. */
+    private readonly ttlMs = 5000,
+  ) {}
+
+  async ensurePartitions(): Promise<void> {
+    await this.pool.query('INSERT INTO fanout_partitions (partition) SELECT generate_series(0, $1::int - 1) ON CONFLICT DO NOTHING', [this.partitions]);
+  }
+
+  /** Renews every lease this worker holds; returns the ones it still holds. */
+  async renew(): Promise<Lease[]> {
+    const result = await this.pool.query<Lease>(
+      `UPDATE fanout_partitions SET lease_until = now() + make_interval(secs => $2::float8 / 1000)
+        WHERE owner = $1 AND lease_until > now() AND partition < $3 RETURNING partition, epoch`,
+      [this.owner, this.ttlMs, this.partitions],
+    );
+    return result.rows;
+  }
+
+  /** Live workers other than this one (holding at least one unexpired lease). */
+  async otherOwners(): Promise<number> {
+    const result = await this.pool.query<{ n: number }>(
+      'SELECT count(DISTINCT owner)::int AS n FROM fanout_partitions WHERE lease_until > now() AND owner <> $1',
+      [this.owner],
+    );
+    return result.rows[0]?.n ?? 0;
+  }
+
+  /** Takes up to `count` free or expired partitions. */
+  async acquire(count: number): Promise<Lease[]> {
+    if (count <= 0) return [];
+    const result = await this.pool.query<Lease>(
+      `UPDATE fanout_partitions SET owner = $1, epoch = epoch + 1, lease_until = now() + make_interval(secs => $2::float8 / 1000)
+        WHERE partition IN (
+          SELECT partition FROM fanout_partitions
+           WHERE (owner IS NULL OR lease_until <= now()) AND partition < $4
+           ORDER BY partition LIMIT $3 FOR UPDATE SKIP LOCKED)
+        RETURNING partition, epoch`,
+      [this.owner, this.ttlMs, count, this.partitions],
+    );
+    return result.rows;
+  }
+
+  async release(partitions: number[]): Promise<void> {
+    if (partitions.length === 0) return;
+    await this.pool.query(
+      `UPDATE fanout_partitions SET owner = NULL, lease_until = 'epoch' WHERE owner = $1 AND partition = ANY($2::int[])`,
+      [this.owner, partitions],
+    );
+  }
+}
+
+/** How many partitions each of `workers` live workers should hold. */
+export function fairShare(partitions: number, workers: number): number {
+  return Math.ceil(partitions / Math.max(1, workers));
+}

@@ -1,0 +1,179 @@
+import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import type { HistoryCache } from '../../core/cache/history-cache.js';
+import { decodeJson, type SendEnvelope } from '../../core/bus/envelopes.js';
+import { isNotFound } from '../../core/bus/nats.js';
+import type { Subjects } from '../../core/bus/subjects.js';
+import type { Message } from '../../core/protocol/server-frames.js';
+import type { Deliverer, DirectReply, Outgoing } from '../../core/routing/deliverer.js';
+import type { FanoutMetrics } from './fanout-metrics.js';
+import { FencedError, type RoomSequencer, type SendResult } from './room-sequencer.js';
+
+export interface PartitionWorkerDeps {
+  subjects: Subjects;
+  jsm: JetStreamManager;
+  js: JetStreamClient;
+  sequencer: RoomSequencer;
+  deliverer: Deliverer;
+  cache: HistoryCache;
+  metrics: FanoutMetrics;
+  log: Logger;
+  owner: string;
+  /** Most sends committed in one transaction (default 500). */
+  maxBatch?: number;
+  /** Called when the worker finds it was fenced off its partition. */
+  onFenced: (partition: number) => void;
+}
+
+/**
+ * Consumes one send partition in stream order and turns sends into committed, delivered
+ * messages. Sends that arrive while a commit runs form the next batch, so batches grow with
+ * load and latency stays one commit deep. A batch that fails to commit is retried, never
+ * skipped: the JetStream messages are acked only after commit and delivery.
+ */
+export class PartitionWorker {
+  private messages?: ConsumerMessages;
+  private readonly pending: JsMsg[] = [];
+  private draining?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    readonly partition: number,
+    private readonly epoch: number,
+    private readonly deps: PartitionWorkerDeps,
+  ) {}
+
+  async start(): Promise<void> {
+    const { jsm, js, subjects } = this.deps;
+    const stream = subjects.sendStream;
+    const name = subjects.consumer(this.partition);
+    // A fresh consumer starts at the oldest unacked send, so nothing a dead owner had in flight
+    // is redelivered out of order behind newer sends; the commit is idempotent for the replays.
+    await jsm.consumers.delete(stream, name).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
+    await jsm.consumers.add(stream, {
+      durable_name: name,
+      filter_subject: subjects.send(this.partition),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: 60_000_000_000,
+      max_ack_pending: 20_000,
+    });
+    const consumer = await js.consumers.get(stream, name);
+    this.messages = await consumer.consume({ max_messages: 2000 });
+    void this.pump(this.messages);
+  }
+
+  private async pump(messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const message of messages) {
+        if (this.stopped) break;
+        this.pending.push(message);
+        this.draining ??= this.drain().finally(() => (this.draining = undefined));
+      }
+    } catch (error) {
+      if (!this.stopped) this.deps.log.error({ err: error, partition: this.partition }, 'send consumer failed');
+    }
+  }
+
+  private async drain(): Promise<void> {
+    const maxBatch = this.deps.maxBatch ?? 500;
+    while (this.pending.length > 0 && !this.stopped) {
+      const batch = this.pending.splice(0, maxBatch);
+      await this.process(batch);
+    }
+  }
+
+  private async process(batch: JsMsg[]): Promise<void> {
+    const { metrics, log } = this.deps;
+    const sends: SendEnvelope[] = [];
+    const valid: JsMsg[] = [];
+    for (const message of batch) {
+      try {
+        sends.push(decodeJson<SendEnvelope>(message.data));
+        valid.push(message);
+      } catch {
+        log.error({ partition: this.partition, streamSeq: message.seq }, 'dropping undecodable send');
+        message.term();
+      }
+    }
+    if (sends.length === 0) return;
+    const fence = { partition: this.partition, owner: this.deps.owner, epoch: this.epoch, lastStreamSeq: valid.at(-1)!.seq };
+    let attempt = 0;
+    for (;;) {
+      if (this.stopped) return;
+      const started = performance.now();
+      try {
+        const results = await this.deps.sequencer.commit(sends, fence);
+        metrics.commitSeconds.observe((performance.now() - started) / 1000);
+        metrics.batchSize.observe(sends.length);
+        await this.publish(sends, results);
+        for (const message of valid) message.ack();
+        return;
+      } catch (error) {
+        if (error instanceof FencedError) {
+          log.warn({ partition: this.partition }, 'lost the partition lease to another worker; stopping');
+          this.deps.onFenced(this.partition);
+          await this.stop();
+          return;
+        }
+        attempt++;
+        metrics.commitFailures.inc();
+        const delay = Math.min(5000, 50 * 2 ** Math.min(attempt, 7));
+        log.error({ err: error, partition: this.partition, attempt, retryInMs: delay }, 'commit failed; retrying the batch');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private async publish(sends: SendEnvelope[], results: SendResult[]): Promise<void> {
+    const { metrics, deliverer, cache, log } = this.deps;
+    const outgoing: Outgoing[] = [];
+    const replies: DirectReply[] = [];
+    const fresh: Message[] = [];
+    const delivered = new Set<string>();
+    const now = Date.now();
+    results.forEach((result, index) => {
+      const send = sends[index]!;
+      const { node, conn, requestId } = send.reply;
+      if (result.kind === 'rejected') {
+        metrics.rejected.inc({ code: result.code });
+        replies.push({ node, conn, frame: JSON.stringify({ type: 'error', id: requestId, code: result.code, message: result.message }) });
+        return;
+      }
+      const { message } = result;
+      const key = `${message.room}/${message.seq}`;
+      if (!delivered.has(key)) {
+        // Replays are delivered again too: the worker that committed them may have died before delivering.
+        delivered.add(key);
+        outgoing.push({ users: result.members, frame: JSON.stringify({ type: 'msg', message }) });
+      }
+      if (!result.replay) {
+        fresh.push(message);
+        metrics.committed.inc();
+        metrics.lagSeconds.observe(Math.max(0, now - send.receivedAt) / 1000);
+      }
+      replies.push({
+        node,
+        conn,
+        receivedAt: send.receivedAt,
+        frame: JSON.stringify({ type: 'ack', id: requestId, room: message.room, clientMsgId: message.clientMsgId, msgId: message.msgId, seq: message.seq, ts: message.ts }),
+      });
+    });
+    const cached = cache.append(fresh).catch((error: unknown) => log.warn({ err: error }, 'history cache write failed'));
+    try {
+      await deliverer.deliver(outgoing, replies);
+    } catch (error) {
+      // Committed is committed: devices catch up by seq gap or sync, and senders resend for their ack.
+      log.warn({ err: error, partition: this.partition }, 'live delivery failed after commit');
+    }
+    await cached;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.messages?.close().catch(() => {});
+    await this.draining;
+  }
+}

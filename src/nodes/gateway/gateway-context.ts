@@ -1,0 +1,41 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import type { Subjects } from '../../core/bus/subjects.js';
+import type { ClusterConfig } from '../../core/config/cluster-config.js';
+import type { ErrorCode } from '../../core/protocol/errors.js';
+import type { Deliverer } from '../../core/routing/deliverer.js';
+import type { MessageReader } from '../../core/storage/message-reader.js';
+import type { MessageStore } from '../../core/storage/message-store.js';
+import type { RoomStore } from '../../core/storage/room-store.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import type { LocalSessions, Session } from './local-sessions.js';
+
+/** What request handlers share: stores, the bus, the sessions of this process. */
+export interface GatewayContext {
+  config: ClusterConfig;
+  log: Logger;
+  rooms: RoomStore;
+  messages: MessageStore;
+  reader: MessageReader;
+  deliverer: Deliverer;
+  js: JetStreamClient;
+  subjects: Subjects;
+  sessions: LocalSessions;
+  metrics: GatewayMetrics;
+}
+
+/** A session plus request/reply helpers for one inbound request. */
+export interface RequestScope {
+  session: Session;
+  requestId: string | undefined;
+  reply(frame: Record<string, unknown>): void;
+}
+
+export function errorFrame(requestId: string | undefined, code: ErrorCode, message: string, retryAfterMs?: number): string {
+  const frame: Record<string, unknown> = { type: 'error' };
+  if (requestId !== undefined) frame.id = requestId;
+  frame.code = code;
+  frame.message = message;
+  if (retryAfterMs !== undefined) frame.retryAfterMs = retryAfterMs;
+  return JSON.stringify(frame);
+}

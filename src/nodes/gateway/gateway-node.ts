@@ -1,0 +1,246 @@
+import { jetstream } from '@nats-io/jetstream';
+import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Subscription } from '@nats-io/transport-node';
+import { TokenVerifier } from '../../core/auth/jwt.js';
+import { HistoryCache } from '../../core/cache/history-cache.js';
+import { decodeJson, type NodeEnvelope } from '../../core/bus/envelopes.js';
+import { ensureSendStream } from '../../core/bus/nats.js';
+import { Subjects } from '../../core/bus/subjects.js';
+import type { ClusterConfig } from '../../core/config/cluster-config.js';
+import { healthHandler } from '../../core/observability/health-server.js';
+import { createRegistry } from '../../core/observability/metrics.js';
+import { CLOSE_CODES } from '../../core/protocol/errors.js';
+import { SUBPROTOCOL, WS_PATH } from '../../core/protocol/limits.js';
+import { Deliverer } from '../../core/routing/deliverer.js';
+import { RouteRegistry } from '../../core/routing/route-registry.js';
+import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
+import { MessageReader } from '../../core/storage/message-reader.js';
+import { MessageStore } from '../../core/storage/message-store.js';
+import { RoomStore } from '../../core/storage/room-store.js';
+import { ClientConnection } from './client-connection.js';
+import type { GatewayContext } from './gateway-context.js';
+import { createGatewayMetrics } from './gateway-metrics.js';
+import { LocalSessions, type Session } from './local-sessions.js';
+import { RequestDispatcher } from './request-dispatcher.js';
+
+export interface GatewayOptions {
+  config: ClusterConfig;
+  log: Logger;
+  port: number;
+  host?: string;
+  registry?: Registry;
+  /** How often routes of held users are refreshed in Redis (default 60 s). */
+  routeRefreshMs?: number;
+}
+
+/**
+ * The gateway role: WebSocket connections in, frames to the right handlers, and deliveries
+ * from the cluster (one NATS subject per gateway node) out to the sockets of the users held.
+ */
+export class GatewayNode {
+  readonly registry: Registry;
+  private clients?: ServiceClients;
+  private ctx?: GatewayContext;
+  private server?: Server;
+  private wss?: WebSocketServer;
+  private subscription?: Subscription;
+  private routes?: RouteRegistry;
+  private readonly sessions = new LocalSessions();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private connCounter = 0;
+  private draining = false;
+  private readyCache = { at: 0, problems: [] as string[] };
+
+  constructor(private readonly options: GatewayOptions) {
+    this.registry = options.registry ?? createRegistry('gateway', options.config.nodeId);
+  }
+
+  get port(): number {
+    const address = this.server?.address();
+    return typeof address === 'object' && address ? address.port : this.options.port;
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.options;
+    const verifier = await TokenVerifier.create(config.jwt);
+    this.clients = await connectServices(config, `gateway:${config.nodeId}`, 10);
+    const { pool, redis, nc } = this.clients;
+    const subjects = new Subjects(config.namespace, config.partitions);
+    await ensureSendStream(nc, subjects, config.streamReplicas);
+    this.routes = new RouteRegistry(redis, config.namespace);
+    const messages = new MessageStore(pool);
+    const metrics = createGatewayMetrics(this.registry);
+    this.ctx = {
+      config,
+      log,
+      rooms: new RoomStore(pool),
+      messages,
+      reader: new MessageReader(messages, new HistoryCache(redis, config.namespace)),
+      deliverer: new Deliverer(nc, subjects, this.routes),
+      js: jetstream(nc, { timeout: 5000 }),
+      subjects,
+      sessions: this.sessions,
+      metrics,
+    };
+    this.subscription = nc.subscribe(subjects.node(config.nodeId), {
+      callback: (error, message) => {
+        if (!error) this.onEnvelope(decodeJson<NodeEnvelope>(message.data));
+      },
+    });
+    await nc.flush();
+
+    const dispatcher = new RequestDispatcher(this.ctx);
+    const hooks = {
+      attach: (session: Session) => this.attach(session),
+      detach: (session: Session) => this.detach(session),
+      dispatch: dispatcher.dispatch.bind(dispatcher),
+    };
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: config.limits.maxFrameBytes,
+      perMessageDeflate: false,
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    });
+    this.wss.on('connection', (ws: WebSocket) => {
+      new ClientConnection(`${config.nodeId}-${++this.connCounter}`, ws, this.ctx!, verifier, hooks);
+    });
+
+    const health = healthHandler(this.registry, { healthy: () => true, ready: () => this.readiness() });
+    this.server = createServer((req, res) => {
+      health(req, res)
+        .then((handled) => {
+          if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: the WebSocket endpoint is ${WS_PATH}\n`);
+        })
+        .catch(() => res.writeHead(500).end());
+    });
+    this.server.on('upgrade', (req, socket: Duplex, head) => this.upgrade(req, socket, head));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.options.port, this.options.host ?? '0.0.0.0', () => resolve());
+    });
+
+    this.timers.push(setInterval(() => this.heartbeat(), config.heartbeatMs));
+    this.timers.push(
+      setInterval(() => void this.routes!.refresh(this.sessions.users()).catch(() => {}), this.options.routeRefreshMs ?? 60_000),
+    );
+    log.info({ port: this.port, path: WS_PATH }, 'gateway listening');
+  }
+
+  private upgrade(req: import('node:http').IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0];
+    const reject = (status: string, message: string) => {
+      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${message}\n`);
+    };
+    if (path !== WS_PATH) return reject('404 Not Found', `the WebSocket endpoint is ${WS_PATH}`);
+    if (this.draining) return reject('503 Service Unavailable', 'this gateway is shutting down; connect to another');
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    if (!offered.includes(SUBPROTOCOL)) return reject('400 Bad Request', `offer the WebSocket subprotocol ${SUBPROTOCOL}`);
+    this.wss!.handleUpgrade(req, socket, head, (ws) => this.wss!.emit('connection', ws, req));
+  }
+
+  private async attach(session: Session): Promise<void> {
+    const ctx = this.ctx!;
+    await ctx.rooms.touchDevice(session.user, session.device);
+    const rooms = await ctx.rooms.roomIdsOf(session.user);
+    this.sessions.add(session, rooms);
+    // Registered before welcome: anything committed from now on is delivered live (sync covers the rest).
+    await this.routes!.register(session.user, session.device, this.options.config.nodeId);
+    ctx.metrics.connections.set(this.sessions.connectionCount);
+    ctx.metrics.users.set(this.sessions.userCount);
+  }
+
+  private detach(session: Session): void {
+    const ctx = this.ctx!;
+    const { deviceStillHere } = this.sessions.remove(session);
+    if (!deviceStillHere && !this.draining) {
+      void this.routes!.unregister(session.user, session.device, this.options.config.nodeId).catch(() => {});
+    }
+    ctx.metrics.connections.set(this.sessions.connectionCount);
+    ctx.metrics.users.set(this.sessions.userCount);
+  }
+
+  private onEnvelope(envelope: NodeEnvelope): void {
+    const ctx = this.ctx!;
+    for (const delivery of envelope.deliveries) {
+      for (const user of delivery.users) {
+        if (delivery.membership) this.sessions.setMember(user, delivery.membership.room, delivery.membership.members.includes(user));
+        for (const session of this.sessions.sessionsOf(user)) {
+          if (session.connId !== delivery.exceptConn) session.write(delivery.frame);
+        }
+      }
+    }
+    for (const reply of envelope.replies) {
+      const session = this.sessions.byConnection(reply.conn);
+      if (!session?.write(reply.frame)) continue;
+      if (reply.receivedAt !== undefined) {
+        ctx.metrics.acks.inc();
+        ctx.metrics.ackSeconds.observe(Math.max(0, Date.now() - reply.receivedAt) / 1000);
+      }
+    }
+  }
+
+  /** One pass over all connections per heartbeat: ping the live, drop the silent. */
+  private heartbeat(): void {
+    const now = Date.now();
+    const { presenceTimeoutMs } = this.options.config;
+    for (const session of this.sessions.all()) {
+      const connection = session as ClientConnection;
+      if (now - connection.lastHeardAt > presenceTimeoutMs) {
+        connection.close(CLOSE_CODES.timeout, 'no pong within the presence timeout');
+        connection.terminate();
+      } else {
+        connection.ping();
+      }
+    }
+  }
+
+  private async readiness(): Promise<string[]> {
+    if (Date.now() - this.readyCache.at < 1000) return this.readyCache.problems;
+    const problems = this.draining ? ['draining'] : await serviceProblems(this.clients!);
+    if (problems.length === 0) {
+      // End to end means some fan-out worker holds every send partition.
+      const result = await this.clients!.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM fanout_partitions WHERE lease_until > now() AND partition < $1',
+        [this.options.config.partitions],
+      );
+      const held = result.rows[0]?.n ?? 0;
+      if (held < this.options.config.partitions) problems.push(`fanout holds ${held}/${this.options.config.partitions} partitions`);
+    }
+    this.readyCache = { at: Date.now(), problems };
+    return problems;
+  }
+
+  get connectionCount(): number {
+    return this.sessions.connectionCount;
+  }
+
+  /**
+   * Planned shutdown: refuse new connections, tell every client to reconnect elsewhere after a
+   * jittered delay (so they do not all land on the next gateway at once), then close.
+   */
+  async stop(maxReconnectDelayMs = 3000): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    for (const timer of this.timers) clearInterval(timer);
+    const sessions = [...this.sessions.all()] as ClientConnection[];
+    const users = new Map(sessions.map((session) => [`${session.user}/${session.device}`, session]));
+    for (const session of sessions) {
+      session.write(JSON.stringify({ type: 'goaway', reconnectInMs: 250 + Math.floor(Math.random() * maxReconnectDelayMs) }));
+      session.close(CLOSE_CODES.serviceRestart, 'server restart');
+    }
+    await Promise.all(
+      [...users.values()].map((session) => this.routes?.unregister(session.user, session.device, this.options.config.nodeId).catch(() => {})),
+    );
+    await new Promise((resolve) => setTimeout(resolve, sessions.length > 0 ? 200 : 0));
+    for (const session of this.sessions.all()) (session as ClientConnection).terminate();
+    this.subscription?.unsubscribe();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.wss?.close();
+    await this.clients?.close();
+    this.options.log.info('gateway stopped');
+  }
+}

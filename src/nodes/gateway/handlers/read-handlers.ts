@@ -1,0 +1,61 @@
+import type { ClientFrameOf } from '../../../core/protocol/client-frames.js';
+import { ProtocolError } from '../../../core/protocol/errors.js';
+import { HISTORY_DEFAULT_LIMIT, SYNC_BATCH_SIZE, SYNC_ROOM_CAP } from '../../../core/protocol/limits.js';
+import type { Message, Room } from '../../../core/protocol/server-frames.js';
+import type { GatewayContext, RequestScope } from '../gateway-context.js';
+import { requireMember } from './membership.js';
+
+/** Reads of a room's messages (history, sync) and the read position. */
+export class ReadHandlers {
+  constructor(private readonly ctx: GatewayContext) {}
+
+  async history(scope: RequestScope, frame: ClientFrameOf<'history'>): Promise<void> {
+    await requireMember(this.ctx, scope.session.user, frame.room);
+    const lastSeq = await this.ctx.rooms.lastSeq(frame.room);
+    const page = await this.ctx.reader.page(frame.room, lastSeq, frame.before, frame.limit ?? HISTORY_DEFAULT_LIMIT);
+    scope.reply({ type: 'history', room: frame.room, messages: page.messages, hasMore: page.hasMore });
+  }
+
+  /**
+   * Everything the device missed, room by room, then sync.done with each room's lastSeq. The
+   * device's route was registered before this read, so anything committed after the rooms
+   * were read reaches it live: no gap at the seam (duplicates are the client's to drop).
+   */
+  async sync(scope: RequestScope, frame: ClientFrameOf<'sync'>): Promise<void> {
+    const since = frame.since ?? {};
+    const rooms = await this.ctx.rooms.roomsOf(scope.session.user);
+    const done: Room[] = [];
+    let batch: Message[] = [];
+    const flush = () => {
+      if (batch.length === 0) return;
+      scope.reply({ type: 'sync.batch', messages: batch });
+      batch = [];
+    };
+    for (const room of rooms) {
+      this.ctx.sessions.setMember(scope.session.user, room.id, true);
+      const have = Math.min(since[room.id] ?? 0, room.lastSeq);
+      const from = Math.max(have + 1, room.lastSeq - SYNC_ROOM_CAP + 1);
+      done.push(from > have + 1 ? { ...room, truncated: true } : room);
+      // Read in cache-sized pages so that a short gap is served from Redis.
+      for (let start = from; start <= room.lastSeq; start += SYNC_BATCH_SIZE) {
+        const messages = await this.ctx.reader.range(room.id, start, Math.min(room.lastSeq, start + SYNC_BATCH_SIZE - 1));
+        for (const message of messages) {
+          batch.push(message);
+          if (batch.length >= SYNC_BATCH_SIZE) flush();
+        }
+      }
+    }
+    flush();
+    scope.reply({ type: 'sync.done', rooms: done });
+  }
+
+  async read(scope: RequestScope, frame: ClientFrameOf<'read'>): Promise<void> {
+    const { user } = scope.session;
+    await requireMember(this.ctx, user, frame.room);
+    const seq = await this.ctx.rooms.markRead(frame.room, user, frame.seq);
+    if (seq === undefined) throw new ProtocolError('forbidden', `you are not a member of room ${frame.room}`);
+    scope.reply({ type: 'ok' });
+    const members = await this.ctx.rooms.membersOf(frame.room);
+    await this.ctx.deliverer.deliver([{ users: members, frame: JSON.stringify({ type: 'read', room: frame.room, user, seq }) }]);
+  }
+}

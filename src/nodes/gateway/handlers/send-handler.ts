@@ -1,0 +1,71 @@
+import type { PubAck } from '@nats-io/jetstream';
+import { encodeJson, type SendEnvelope } from '../../../core/bus/envelopes.js';
+import type { ClientFrameOf } from '../../../core/protocol/client-frames.js';
+import { ProtocolError } from '../../../core/protocol/errors.js';
+import type { GatewayContext, RequestScope } from '../gateway-context.js';
+import { requireMember } from './membership.js';
+
+/** How long a resend that JetStream de-duplicated may wait for the original's commit. */
+const DUPLICATE_COMMIT_WAIT_MS = 10_000;
+
+/**
+ * Checks a send and puts it on the send stream, in the order the connection sent it. The ack
+ * comes later, from the fan-out, once the message is committed. Checks that may need I/O run
+ * in a per-connection chain so that a slow check never lets a later send overtake it.
+ */
+export class SendHandler {
+  constructor(private readonly ctx: GatewayContext) {}
+
+  /** Runs the checks and publishes; returns once published (the PubAck settles later). */
+  async handle(scope: RequestScope, frame: ClientFrameOf<'send'>, receivedAt: number): Promise<void> {
+    const { config } = this.ctx;
+    const { session } = scope;
+    if (frame.body.length > config.limits.maxBodyChars) {
+      throw new ProtocolError('too_large', `body has ${frame.body.length} characters; the limit is ${config.limits.maxBodyChars}`);
+    }
+    await requireMember(this.ctx, session.user, frame.room);
+    const envelope: SendEnvelope = {
+      room: frame.room,
+      clientMsgId: frame.clientMsgId,
+      body: frame.body,
+      sender: session.user,
+      senderDevice: session.device,
+      reply: scope.requestId === undefined ? { node: config.nodeId, conn: session.connId } : { node: config.nodeId, conn: session.connId, requestId: scope.requestId },
+      receivedAt,
+    };
+    const published = this.ctx.js.publish(this.ctx.subjects.sendSubjectOf(frame.room), encodeJson(envelope), {
+      msgID: `${session.user}:${frame.clientMsgId}`,
+      timeout: 5000,
+    });
+    void published.then(
+      (ack) => this.afterPublish(scope, frame, ack),
+      (error: unknown) => {
+        this.ctx.log.warn({ err: error }, 'send stream publish failed');
+        scope.reply({ type: 'error', code: 'unavailable', message: 'the message could not be queued; send it again with the same clientMsgId' });
+      },
+    );
+  }
+
+  /**
+   * JetStream drops a resend inside its de-duplication window, so the fan-out never sees it:
+   * answer it here with the first send's ack, once that one is committed.
+   */
+  private async afterPublish(scope: RequestScope, frame: ClientFrameOf<'send'>, ack: PubAck): Promise<void> {
+    if (!ack.duplicate) return;
+    const deadline = Date.now() + DUPLICATE_COMMIT_WAIT_MS;
+    for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 500)) {
+      const record = await this.ctx.messages.findClientMsg(scope.session.user, frame.clientMsgId).catch(() => undefined);
+      if (record) {
+        if (record.room !== frame.room) {
+          scope.reply({ type: 'error', code: 'conflict', message: `clientMsgId ${frame.clientMsgId} was already used for room ${record.room}` });
+        } else {
+          scope.reply({ type: 'ack', room: record.room, clientMsgId: frame.clientMsgId, msgId: record.msgId, seq: record.seq, ts: record.ts });
+          this.ctx.metrics.acks.inc();
+        }
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+    scope.reply({ type: 'error', code: 'unavailable', message: 'the first send with this clientMsgId is still in flight; send it again later' });
+  }
+}

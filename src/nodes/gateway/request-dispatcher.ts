@@ -1,0 +1,74 @@
+import type { ClientRequest } from '../../core/protocol/client-frames.js';
+import { ProtocolError } from '../../core/protocol/errors.js';
+import type { GatewayContext, RequestScope } from './gateway-context.js';
+import type { ClientConnection } from './client-connection.js';
+import { ReadHandlers } from './handlers/read-handlers.js';
+import { RoomHandlers } from './handlers/room-handlers.js';
+import { SendHandler } from './handlers/send-handler.js';
+
+/** Frames of later issues: answered with a clear error until their role exists. */
+const NOT_YET: Record<string, string> = {
+  typing: 'typing indicators are not enabled on this cluster yet',
+  'presence.query': 'presence is not enabled on this cluster yet',
+  'push.register': 'push notifications are not enabled on this cluster yet',
+  'push.unregister': 'push notifications are not enabled on this cluster yet',
+};
+
+/** Routes each request to its handler, branching on the frame's discriminant. */
+export class RequestDispatcher {
+  private readonly sends: SendHandler;
+  private readonly rooms: RoomHandlers;
+  private readonly reads: ReadHandlers;
+  /** Per connection, the tail of its send chain: sends are checked and published in arrival order. */
+  private readonly sendChains = new WeakMap<object, Promise<void>>();
+
+  constructor(private readonly ctx: GatewayContext) {
+    this.sends = new SendHandler(ctx);
+    this.rooms = new RoomHandlers(ctx);
+    this.reads = new ReadHandlers(ctx);
+  }
+
+  async dispatch(scope: RequestScope, frame: ClientRequest, receivedAt: number): Promise<void> {
+    switch (frame.type) {
+      case 'ping':
+        scope.reply({ type: 'pong' });
+        return;
+      case 'send':
+        return this.send(scope, frame, receivedAt);
+      case 'history':
+        return this.reads.history(scope, frame);
+      case 'sync':
+        return this.reads.sync(scope, frame);
+      case 'read':
+        return this.reads.read(scope, frame);
+      case 'room.create':
+        return this.rooms.create(scope, frame);
+      case 'room.members.add':
+        return this.rooms.addMembers(scope, frame);
+      case 'room.members.remove':
+        return this.rooms.removeMembers(scope, frame);
+      case 'rooms.list':
+        return this.rooms.list(scope);
+      case 'typing':
+      case 'presence.query':
+      case 'push.register':
+      case 'push.unregister':
+        throw new ProtocolError('unavailable', NOT_YET[frame.type]!);
+    }
+  }
+
+  private send(scope: RequestScope, frame: Extract<ClientRequest, { type: 'send' }>, receivedAt: number): Promise<void> {
+    // The rate limit is taken at arrival so a burst is judged as the client sent it.
+    const waitMs = (scope.session as ClientConnection).limiter.take(receivedAt);
+    if (waitMs > 0) {
+      return Promise.reject(new ProtocolError('rate_limited', `more than ${this.ctx.config.sendRatePerSec} sends per second`, waitMs));
+    }
+    const previous = this.sendChains.get(scope.session) ?? Promise.resolve();
+    const current = previous.then(() => this.sends.handle(scope, frame, receivedAt));
+    this.sendChains.set(
+      scope.session,
+      current.catch(() => {}),
+    );
+    return current;
+  }
+}

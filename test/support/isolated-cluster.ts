@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { signDeviceToken } from '../../src/core/auth/jwt.js';
+import { migrate } from '../../src/core/storage/migrations.js';
+
+/** The machine's services; CI (.ci/run) makes sure they run. Override with CHAT_TEST_*_URL. */
+export const SERVICES = {
+  postgresAdmin: process.env.CHAT_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+  redis: process.env.CHAT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  nats: process.env.CHAT_TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
+};
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface RoleProcess {
+  name: string;
+  child: ChildProcess;
+  output: string[];
+  port: number;
+  /** Ends the process with a signal and waits for it to exit. */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * One test suite's own cluster on the machine's Postgres, Redis and NATS: a fresh database,
+ * a unique namespace for NATS subjects, streams and Redis keys, and a JWT secret. Roles run as
+ * real `chat-node` processes (bin/run.js over dist/, built by `npm test`'s pretest).
+ */
+export class IsolatedCluster {
+  readonly id = randomBytes(4).toString('hex');
+  readonly namespace = `t${this.id}`;
+  readonly database = `chat_test_${this.id}`;
+  readonly secret = randomBytes(24).toString('base64url');
+  readonly processes: RoleProcess[] = [];
+
+  get postgresUrl(): string {
+    const url = new URL(SERVICES.postgresAdmin);
+    url.pathname = `/${this.database}`;
+    return url.toString();
+  }
+
+  async setUp(): Promise<void> {
+    const admin = new pg.Client({ connectionString: SERVICES.postgresAdmin });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${this.database}`);
+    await admin.end();
+    const pool = new pg.Pool({ connectionString: this.postgresUrl, max: 1 });
+    await migrate(pool);
+    await pool.end();
+  }
+
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      CHAT_POSTGRES_URL: this.postgresUrl,
+      CHAT_REDIS_URL: SERVICES.redis,
+      CHAT_NATS_URL: SERVICES.nats,
+      CHAT_NAMESPACE: this.namespace,
+      CHAT_JWT_SECRET: this.secret,
+      CHAT_LOG_LEVEL: 'info',
+      ...extra,
+    };
+  }
+
+  /** Starts `chat-node <role>` and waits until its /healthz answers. */
+  async start(role: 'gateway' | 'fanout', name: string, args: string[] = [], env: Record<string, string> = {}): Promise<RoleProcess> {
+    const port = await freePort();
+    const portArgs = role === 'gateway' ? ['--port', String(port), '--host', '127.0.0.1'] : ['--http-port', String(port), '--host', '127.0.0.1'];
+    const child = spawn(process.execPath, [`${ROOT}bin/run.js`, role, '--node-id', name, ...portArgs, ...args], {
+      env: this.env(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const role_: RoleProcess = {
+      name,
+      child,
+      output,
+      port,
+      kill: async (signal = 'SIGTERM') => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        return exited;
+      },
+    };
+    this.processes.push(role_);
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output.join('')}`);
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+      return response?.ok === true;
+    }, 20_000, `${name} to answer /healthz`);
+    return role_;
+  }
+
+  /** Waits until a gateway says the cluster takes messages end to end. */
+  async waitReady(gatewayPort: number): Promise<void> {
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${gatewayPort}/readyz`).catch(() => undefined))?.ok === true, 20_000, '/readyz');
+  }
+
+  wsUrl(gateway: RoleProcess): string {
+    return `ws://127.0.0.1:${gateway.port}/v1/ws`;
+  }
+
+  token(user: string, device: string, ttlSeconds = 3600): Promise<string> {
+    return signDeviceToken({ secret: this.secret, user, device, ttlSeconds });
+  }
+
+  async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const client = new pg.Client({ connectionString: this.postgresUrl });
+    await client.connect();
+    try {
+      return (await client.query<T>(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Stops every process and removes the database, the stream and the Redis keys. */
+  async tearDown(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
+    const nc = await connect({ servers: SERVICES.nats });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(`${this.namespace.toUpperCase()}_SEND`).catch(() => {});
+    await nc.close();
+    const redis = new Redis(SERVICES.redis);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.namespace}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    redis.disconnect();
+    const admin = new pg.Client({ connectionString: SERVICES.postgresAdmin });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+      if (error instanceof Error && /exited with/.test(error.message)) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}
