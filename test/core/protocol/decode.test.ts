@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { decodeClientFrame, decodeServerFrame } from '../../../src/core/protocol/decode.js';
+import { Subjects } from '../../../src/core/bus/subjects.js';
+
+describe('protocol - decoding client frames', () => {
+  it('protocol - a valid send decodes to its frame', () => {
+    const result = decodeClientFrame(JSON.stringify({ type: 'send', id: 'q1', room: 'r1', clientMsgId: 'c1', body: 'hi' }));
+    expect(result).toEqual({ ok: true, frame: { type: 'send', id: 'q1', room: 'r1', clientMsgId: 'c1', body: 'hi' } });
+  });
+
+  it.each([
+    ['not json', '{', 'frame is not valid JSON'],
+    ['an array', '[]', 'frame must be a JSON object'],
+    ['no type', '{"id":"q"}', 'type: must be a string'],
+    ['an unknown type', '{"type":"nope","id":"q"}', 'type: unknown frame type "nope"'],
+  ])('protocol - %s is a bad frame with a clear message', (_name, text, message) => {
+    expect(decodeClientFrame(text)).toMatchObject({ ok: false, message });
+  });
+
+  it('protocol - an id outside the id pattern names the field and keeps the request id', () => {
+    const result = decodeClientFrame(JSON.stringify({ type: 'send', id: 'q2', room: 'a.b', clientMsgId: 'c', body: '' }));
+    expect(result).toMatchObject({ ok: false, requestId: 'q2' });
+    expect(result.ok ? '' : result.message).toMatch(/^room: /);
+  });
+
+  it('protocol - sync keys must be room ids and seqs non-negative', () => {
+    expect(decodeClientFrame('{"type":"sync","since":{"a>b":1}}').ok).toBe(false);
+    expect(decodeClientFrame('{"type":"sync","since":{"ab":-1}}').ok).toBe(false);
+    expect(decodeClientFrame('{"type":"sync","since":{"ab":3}}').ok).toBe(true);
+  });
+
+  it('protocol - history limits are 1..100', () => {
+    expect(decodeClientFrame('{"type":"history","room":"r","limit":0}').ok).toBe(false);
+    expect(decodeClientFrame('{"type":"history","room":"r","limit":101}').ok).toBe(false);
+    expect(decodeClientFrame('{"type":"history","room":"r","limit":100}').ok).toBe(true);
+  });
+
+  it('protocol - a request id longer than 64 characters is refused', () => {
+    expect(decodeClientFrame(JSON.stringify({ type: 'ping', id: 'x'.repeat(65) })).ok).toBe(false);
+  });
+
+  it('protocol - server frames decode for the client library', () => {
+    expect(decodeServerFrame('{"type":"error","code":"forbidden","message":"no"}').ok).toBe(true);
+    expect(decodeServerFrame('{"type":"error","code":"made_up","message":"no"}').ok).toBe(false);
+  });
+});
+
+describe('protocol - partitions', () => {
+  it('protocol - a room always maps to the same partition within range', () => {
+    const subjects = new Subjects('chat', 16);
+    const seen = new Set<number>();
+    for (let i = 0; i < 1000; i++) {
+      const partition = subjects.partitionOf(`room-${i}`);
+      expect(partition).toBe(subjects.partitionOf(`room-${i}`));
+      expect(partition).toBeGreaterThanOrEqual(0);
+      expect(partition).toBeLessThan(16);
+      seen.add(partition);
+    }
+    expect(seen.size).toBe(16);
+  });
+});

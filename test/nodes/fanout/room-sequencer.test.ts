@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import type { SendEnvelope } from '../../../src/core/bus/envelopes.js';
+import { RoomStore } from '../../../src/core/storage/room-store.js';
+import { PartitionLeases } from '../../../src/nodes/fanout/partition-leases.js';
+import { FencedError, RoomSequencer, type Fence } from '../../../src/nodes/fanout/room-sequencer.js';
+import { IsolatedCluster } from '../../support/isolated-cluster.js';
+
+const cluster = new IsolatedCluster();
+let pool: pg.Pool;
+let rooms: RoomStore;
+let sequencer: RoomSequencer;
+let fence: Fence;
+
+function send(room: string, sender: string, clientMsgId: string, body = 'hi'): SendEnvelope {
+  return { room, sender, clientMsgId, body, senderDevice: 'phone', reply: { node: 'n', conn: 'c' }, receivedAt: Date.now() };
+}
+
+beforeAll(async () => {
+  await cluster.setUp();
+  pool = new pg.Pool({ connectionString: cluster.postgresUrl, max: 8 });
+  rooms = new RoomStore(pool);
+  sequencer = new RoomSequencer(pool);
+  const leases = new PartitionLeases(pool, 'worker-a', 4);
+  await leases.ensurePartitions();
+  const [lease] = await leases.acquire(1);
+  fence = { partition: lease!.partition, owner: 'worker-a', epoch: lease!.epoch, lastStreamSeq: 1 };
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await cluster.tearDown();
+});
+
+describe('fanout - room sequencer (Postgres)', () => {
+  it('fanout - a batch gets gap-free seqs per room in arrival order', async () => {
+    const { roomId: r1 } = await rooms.createDirect('alice', 'bob');
+    const r2 = await rooms.createGroup('alice', 'team', ['alice', 'bob', 'carol']);
+    const results = await sequencer.commit(
+      [send(r1, 'alice', 'a1'), send(r2, 'carol', 'c1'), send(r1, 'bob', 'b1'), send(r1, 'alice', 'a2')],
+      fence,
+    );
+    const seqs = results.map((r) => (r.kind === 'committed' ? [r.message.room === r1 ? 'r1' : 'r2', r.message.seq] : r.kind));
+    expect(seqs).toEqual([
+      ['r1', 1],
+      ['r2', 1],
+      ['r1', 2],
+      ['r1', 3],
+    ]);
+    expect(await rooms.lastSeq(r1)).toBe(3);
+  });
+
+  it('fanout - a resend returns the first result and stores nothing new', async () => {
+    const { roomId } = await rooms.createDirect('dave', 'erin');
+    const [first] = await sequencer.commit([send(roomId, 'dave', 'same', 'original')], fence);
+    const [again] = await sequencer.commit([send(roomId, 'dave', 'same', 'changed body')], fence);
+    expect(first).toMatchObject({ kind: 'committed', replay: false });
+    expect(again).toMatchObject({ kind: 'committed', replay: true });
+    if (first?.kind !== 'committed' || again?.kind !== 'committed') throw new Error('not committed');
+    expect(again.message).toEqual(first.message);
+    const stored = await cluster.query('SELECT body FROM messages WHERE room_id = $1', [roomId]);
+    expect(stored).toEqual([{ body: 'original' }]);
+  });
+
+  it('fanout - concurrent batches on one room never share or skip a seq', async () => {
+    const { roomId } = await rooms.createDirect('fay', 'gus');
+    await Promise.all(
+      Array.from({ length: 8 }, (_, worker) =>
+        sequencer.commit(
+          Array.from({ length: 25 }, (_, i) => send(roomId, i % 2 ? 'fay' : 'gus', `w${worker}-${i}`)),
+          fence,
+        ),
+      ),
+    );
+    const rows = await cluster.query<{ seq: number }>('SELECT seq FROM messages WHERE room_id = $1 ORDER BY seq', [roomId]);
+    expect(rows.map((row) => Number(row.seq))).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+  });
+
+  it('fanout - a non-member is refused and the room keeps its seq', async () => {
+    const { roomId } = await rooms.createDirect('hal', 'ida');
+    const [result] = await sequencer.commit([send(roomId, 'mallory', 'm1')], fence);
+    expect(result).toMatchObject({ kind: 'rejected', code: 'forbidden' });
+    expect(await rooms.lastSeq(roomId)).toBe(0);
+  });
+
+  it('fanout - a worker whose lease was taken over cannot commit', async () => {
+    const { roomId } = await rooms.createDirect('jon', 'kim');
+    await pool.query(`UPDATE fanout_partitions SET lease_until = now() - interval '1 second' WHERE partition = $1`, [fence.partition]);
+    const thief = new PartitionLeases(pool, 'worker-b', 4);
+    const taken = await thief.acquire(4);
+    expect(taken.map((lease) => lease.partition)).toContain(fence.partition);
+    await expect(sequencer.commit([send(roomId, 'jon', 'late')], fence)).rejects.toBeInstanceOf(FencedError);
+    expect(await rooms.lastSeq(roomId)).toBe(0);
+  });
+});
