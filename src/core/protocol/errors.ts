@@ -15,12 +15,14 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** WebSocket close codes the server uses. */
 export const CLOSE_CODES = {
-  /** Normal closure. */
+  /** Normal closure (clients use it when they leave). */
   normal: 1000,
   /** A frame larger than maxFrameBytes (set by ws itself through maxPayload). */
   tooLarge: 1009,
   /** Server error. */
   internalError: 1011,
+  /** The client does not read its frames: more than 8 MiB waited in the server's send buffer. */
+  slowConsumer: 1013,
   /** Planned restart: a `goaway` frame preceded it; reconnect after reconnectInMs with jitter. */
   serviceRestart: 1012,
   /** No valid hello in time, or a bad token. */

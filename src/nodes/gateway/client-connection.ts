@@ -28,6 +28,8 @@ export class ClientConnection implements Session {
   device = '';
   lastHeardAt = Date.now();
   private state: 'hello' | 'authenticating' | 'open' | 'closed' = 'hello';
+  /** Frames that arrive after hello but before welcome are handled right after welcome, in order. */
+  private early: Buffer[] | undefined;
   private readonly helloTimer: NodeJS.Timeout;
   readonly limiter: SendRateLimiter;
 
@@ -55,7 +57,7 @@ export class ClientConnection implements Session {
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.ctx.metrics.slowConsumers.inc();
       this.ctx.log.warn({ conn: this.connId, user: this.user }, 'closing a connection that does not read its frames');
-      this.ws.close(1013, 'too far behind');
+      this.ws.close(CLOSE_CODES.slowConsumer, 'too far behind');
       return false;
     }
     this.ws.send(frame);
@@ -75,6 +77,12 @@ export class ClientConnection implements Session {
     this.ws.terminate();
   }
 
+  /** Closes with a code, and cuts the socket if the peer does not finish the close handshake soon. */
+  closeOrCut(code: number, reason: string, graceMs = 1000): void {
+    this.close(code, reason);
+    setTimeout(() => this.terminate(), graceMs).unref();
+  }
+
   private refuse(message: string): void {
     if (this.state === 'closed') return;
     this.ctx.metrics.handshakes.inc({ outcome: 'refused' });
@@ -86,6 +94,10 @@ export class ClientConnection implements Session {
     this.lastHeardAt = Date.now();
     if (isBinary) {
       this.write(errorFrame(undefined, 'bad_frame', 'binary frames are not supported: send JSON text frames'));
+      return;
+    }
+    if (this.state === 'authenticating') {
+      (this.early ??= []).push(data);
       return;
     }
     const decoded = decodeClientFrame(data.toString('utf8'));
@@ -149,6 +161,9 @@ export class ClientConnection implements Session {
       this.ctx.metrics.handshakes.inc({ outcome: 'ok' });
       const { config } = this.ctx;
       this.write(JSON.stringify({ type: 'welcome', user: this.user, device: this.device, heartbeatMs: config.heartbeatMs, limits: config.limits }));
+      const early = this.early ?? [];
+      this.early = undefined;
+      for (const data of early) this.onMessage(data, false);
     } catch (error) {
       this.state = 'hello';
       if (error instanceof InvalidTokenError) {

@@ -190,8 +190,7 @@ export class GatewayNode {
     for (const session of this.sessions.all()) {
       const connection = session as ClientConnection;
       if (now - connection.lastHeardAt > presenceTimeoutMs) {
-        connection.close(CLOSE_CODES.timeout, 'no pong within the presence timeout');
-        connection.terminate();
+        connection.closeOrCut(CLOSE_CODES.timeout, 'no pong within the presence timeout');
       } else {
         connection.ping();
       }

@@ -1,0 +1,86 @@
+import { Command, Flags } from '@oclif/core';
+import chalk from 'chalk';
+import { configInputOf, connectionFlags, jwtFlags } from '../cli/flags.js';
+import { untilSignal } from '../cli/lifecycle.js';
+import { DEFAULT_DATA_DIR } from '../core/config/dev-secret.js';
+import { createLogger } from '../core/observability/logger.js';
+import { MissingBinaryError } from '../core/services/index.js';
+import { DevCluster } from '../nodes/dev/dev-cluster.js';
+
+export default class Dev extends Command {
+  static override summary = 'Run a whole local cluster (gateway + fan-out) in one process: the place to start';
+  static override description = `Uses Postgres, Redis and NATS from the flags or CHAT_*_URL when given; otherwise the ones on their default
+local ports if they answer; otherwise starts its own from the installed binaries in --data-dir, on free ports, and
+stops them on exit. Without a JWT key it creates a secret in --data-dir, which \`chat-node token\` uses too.`;
+  static override examples = ['<%= config.bin %> dev', '<%= config.bin %> dev --port 9000 --data-dir /tmp/chat'];
+  static override flags = {
+    port: Flags.integer({ description: 'gateway port (WebSocket at /v1/ws)', default: 8080, env: 'CHAT_PORT' }),
+    host: Flags.string({ description: 'gateway listen address', default: '127.0.0.1', env: 'CHAT_HOST' }),
+    'data-dir': Flags.string({ description: 'folder for started services and the dev secret', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
+    'postgres-url': Flags.string({ description: 'Postgres URL (default: local, or started)', env: 'CHAT_POSTGRES_URL', helpGroup: 'SERVICES' }),
+    'redis-url': Flags.string({ description: 'Redis URL (default: local, or started)', env: 'CHAT_REDIS_URL', helpGroup: 'SERVICES' }),
+    'nats-url': Flags.string({ description: 'NATS URL with JetStream (default: local, or started)', env: 'CHAT_NATS_URL', helpGroup: 'SERVICES' }),
+    namespace: Flags.string({ description: 'prefix of NATS subjects, streams and Redis keys (default chat)', env: 'CHAT_NAMESPACE', helpGroup: 'SERVICES' }),
+    ...jwtFlags,
+    ...connectionFlags,
+    'log-level': Flags.string({
+      description: 'JSON log level on stdout',
+      default: 'warn',
+      env: 'CHAT_LOG_LEVEL',
+      options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Dev);
+    const progress = (line: string) => process.stderr.write(`${chalk.dim('chat-node dev:')} ${line}\n`);
+    const input = { ...configInputOf(flags), nodeId: 'dev' };
+    const cluster = new DevCluster({
+      dataDir: flags['data-dir'],
+      port: flags.port,
+      host: flags.host,
+      input,
+      log: createLogger('dev', 'dev', flags['log-level']),
+      onProgress: progress,
+    });
+    try {
+      await cluster.start();
+    } catch (error) {
+      const message = (error as Error).message;
+      if (error instanceof MissingBinaryError) this.error(message, { exit: 3 });
+      if (/EADDRINUSE/.test(message)) this.error(`port ${flags.port} is taken: pass --port with a free one`, { exit: 2 });
+      this.error(message, { exit: 1 });
+    }
+    this.printBanner(cluster, flags['data-dir'], flags.host);
+    await untilSignal(
+      () => cluster.stop(),
+      () => progress('shutting down (Ctrl-C again to force)'),
+    );
+    progress('stopped');
+  }
+
+  private printBanner(cluster: DevCluster, dataDir: string, host: string): void {
+    const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+    const base = `${shownHost}:${cluster.gatewayPort}`;
+    const dataDirFlag = dataDir === '.chat-node' ? '' : ` --data-dir ${dataDir}`;
+    const lines = [
+      '',
+      chalk.bold('chat-node dev is running'),
+      '',
+      ...cluster.serviceList.map((service) => `  ${service.name.padEnd(9)} ${service.detail}`),
+      '',
+      `  WebSocket   ws://${base}/v1/ws   (subprotocol chat.v1)`,
+      `  health      http://${base}/healthz   http://${base}/readyz   http://${base}/metrics`,
+      '',
+      chalk.bold('Connect:'),
+      `  TOKEN=$(npx chat-node token --user alice --device laptop${dataDirFlag})`,
+      `  npx wscat -s chat.v1 -c ws://${base}/v1/ws`,
+      `  then send: {"type":"hello","token":"<TOKEN>"}`,
+      `  and e.g.:  {"type":"room.create","id":"1","kind":"direct","members":["bob"]}`,
+      '',
+      `Protocol reference: docs/protocol.md. Ctrl-C stops the cluster${cluster.serviceList.some((s) => s.origin === 'started') ? ' and the services it started' : ''}.`,
+      '',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+}

@@ -1,0 +1,9 @@
+import type { GatewayConnection } from './gateway-connection.js';
+
+/** What the parts of the client that write frames need from it. */
+export interface Wire {
+  /** The current connection once its welcome arrived; undefined while offline or before welcome. */
+  writable(): GatewayConnection | undefined;
+  /** A request id unique for the client's lifetime (so a reply can never match the wrong request). */
+  nextRequestId(): string;
+}

@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import type { ClusterConfig, ConfigInput } from '../../core/config/cluster-config.js';
+import { resolveConfig } from '../../core/config/cluster-config.js';
+import { readOrCreateDevSecret } from '../../core/config/dev-secret.js';
+import { ensureServices, type LocalCluster, type ResolvedService } from '../../core/services/index.js';
+import { migrate } from '../../core/storage/migrations.js';
+import { createPool } from '../../core/storage/postgres.js';
+import { FanoutNode } from '../fanout/fanout-node.js';
+import { GatewayNode } from '../gateway/gateway-node.js';
+
+export interface DevClusterOptions {
+  /** Folder for started services and the dev JWT secret (default .chat-node). */
+  dataDir: string;
+  /** Gateway port (default 8080). */
+  port: number;
+  host: string;
+  /** Port of the fan-out's /metrics (default: any free port). */
+  fanoutHttpPort?: number;
+  /** Flags and environment: service URLs, JWT settings, limits. */
+  input: ConfigInput;
+  log: Logger;
+  onProgress: (line: string) => void;
+}
+
+/**
+ * Every role in one process, on the services it finds or starts: what `chat-node dev` runs.
+ */
+export class DevCluster {
+  private services?: LocalCluster;
+  private fanout?: FanoutNode;
+  private gateway?: GatewayNode;
+  config?: ClusterConfig;
+
+  constructor(private readonly options: DevClusterOptions) {}
+
+  get serviceList(): ResolvedService[] {
+    return this.services?.services ?? [];
+  }
+
+  get gatewayPort(): number {
+    return this.gateway?.port ?? this.options.port;
+  }
+
+  async start(): Promise<void> {
+    const { input, dataDir, log, onProgress } = this.options;
+    this.services = await ensureServices({
+      dataDir,
+      postgresUrl: input.postgresUrl,
+      redisUrl: input.redisUrl,
+      natsUrl: input.natsUrl,
+      onProgress,
+    });
+    try {
+      const { urls } = this.services;
+      const hasKey = Boolean(input.jwt?.secret || input.jwt?.publicKey || input.jwt?.jwksUrl);
+      const jwt = hasKey ? input.jwt : { ...input.jwt, secret: readOrCreateDevSecret(dataDir) };
+      this.config = resolveConfig('dev', { ...input, ...urls, jwt });
+      onProgress('applying database migrations');
+      const pool = createPool(urls.postgresUrl, 1);
+      try {
+        await migrate(pool);
+      } finally {
+        await pool.end();
+      }
+      onProgress('starting fan-out and gateway');
+      this.fanout = new FanoutNode({
+        config: { ...this.config, nodeId: `${this.config.nodeId}-fanout` },
+        log: log.child({ role: 'fanout' }),
+        httpPort: this.options.fanoutHttpPort ?? 0,
+        httpHost: '127.0.0.1',
+      });
+      await this.fanout.start();
+      this.gateway = new GatewayNode({ config: this.config, log: log.child({ role: 'gateway' }), port: this.options.port, host: this.options.host });
+      await this.gateway.start();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.gateway?.stop().catch(() => {});
+    await this.fanout?.stop().catch(() => {});
+    await this.services?.stop();
+  }
+}
