@@ -104,3 +104,10 @@ CREATE TABLE fanout_partitions (
   -- last JetStream sequence committed for this partition (for operators; the commit is idempotent anyway)
   stream_seq  bigint NOT NULL DEFAULT 0
 );
+
+-- Live fan-out workers (heartbeat), so that a newcomer that holds nothing yet still counts
+-- when the others compute their fair share and give partitions back.
+CREATE TABLE fanout_workers (
+  owner      text PRIMARY KEY,
+  seen_until timestamptz NOT NULL
+);

@@ -98,7 +98,7 @@ export class FanoutNode {
           await this.stopWorker(partition, false);
         }
       }
-      const share = fairShare(config.partitions, (await this.leases.otherOwners()) + 1);
+      const share = fairShare(config.partitions, (await this.leases.heartbeat()) + 1);
       const extra = this.workers.size - share;
       if (extra > 0) {
         const giveBack = [...this.workers.keys()].sort((a, b) => b - a).slice(0, extra);
@@ -142,6 +142,7 @@ export class FanoutNode {
     await Promise.all(held.map((partition) => this.workers.get(partition)!.stop()));
     this.workers.clear();
     await this.leases?.release(held).catch(() => {});
+    await this.leases?.leave().catch(() => {});
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await this.clients?.close();
     this.options.log.info('fanout stopped');

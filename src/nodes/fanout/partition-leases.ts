@@ -33,13 +33,20 @@ export class PartitionLeases {
     return result.rows;
   }
 
-  /** Live workers other than this one (holding at least one unexpired lease). */
-  async otherOwners(): Promise<number> {
+  /** Says this worker is alive (for as long as a lease lasts) and counts the other live workers. */
+  async heartbeat(): Promise<number> {
     const result = await this.pool.query<{ n: number }>(
-      'SELECT count(DISTINCT owner)::int AS n FROM fanout_partitions WHERE lease_until > now() AND owner <> $1',
-      [this.owner],
+      `WITH me AS (
+         INSERT INTO fanout_workers (owner, seen_until) VALUES ($1, now() + make_interval(secs => $2::float8 / 1000))
+         ON CONFLICT (owner) DO UPDATE SET seen_until = EXCLUDED.seen_until)
+       SELECT count(*)::int AS n FROM fanout_workers WHERE seen_until > now() AND owner <> $1`,
+      [this.owner, this.ttlMs],
     );
     return result.rows[0]?.n ?? 0;
+  }
+
+  async leave(): Promise<void> {
+    await this.pool.query('DELETE FROM fanout_workers WHERE owner = $1', [this.owner]);
   }
 
   /** Takes up to `count` free or expired partitions. */
