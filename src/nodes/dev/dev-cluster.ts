@@ -14,6 +14,8 @@ export interface DevClusterOptions {
   /** Gateway port (default 8080). */
   port: number;
   host: string;
+  /** Database for the cluster inside a local or started Postgres (default chat_node). */
+  databaseName?: string;
   /** Port of the fan-out's /metrics (default: any free port). */
   fanoutHttpPort?: number;
   /** Flags and environment: service URLs, JWT settings, limits. */
@@ -48,6 +50,7 @@ export class DevCluster {
       postgresUrl: input.postgresUrl,
       redisUrl: input.redisUrl,
       natsUrl: input.natsUrl,
+      databaseName: this.options.databaseName,
       onProgress,
     });
     try {
