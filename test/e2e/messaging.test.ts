@@ -21,7 +21,9 @@ async function device(user: string, name: string, gateway: RoleProcess, options 
 beforeAll(async () => {
   await cluster.setUp();
   await cluster.start('fanout', 'fanout-1');
-  [gw1, gw2] = await Promise.all([cluster.start('gateway', 'gw-1'), cluster.start('gateway', 'gw-2')]);
+  // The member cap is configurable (default 100); this suite runs at 500.
+  const cap = ['--max-group-members', '500'];
+  [gw1, gw2] = await Promise.all([cluster.start('gateway', 'gw-1', cap), cluster.start('gateway', 'gw-2', cap)]);
   await cluster.waitReady(gw1.port);
 }, 60_000);
 
@@ -217,5 +219,48 @@ describe('e2e - messaging', () => {
       .request({ type: 'send', room: room.id, clientMsgId: 'big', body: 'x'.repeat(4001) })
       .then(() => undefined, (e: unknown) => e);
     expect((error as ChatError).code).toBe('too_large');
+  });
+
+  it('e2e - a group of 500 works at a cap of 500, and a 501st member is refused', async () => {
+    const owner = await device('big0', 'phone', gw1);
+    const others = await Promise.all([device('big1', 'phone', gw2), device('big499', 'laptop', gw1)]);
+    const members = range(1, 499).map((i) => `big${i}`);
+    const room = await owner.client.createGroup('everyone', members);
+    expect(room.members).toHaveLength(500);
+    await owner.client.send(room.id, 'hello all 500');
+    for (const other of others) expect((await other.waitForCount(room.id, 1))[0]!.body).toBe('hello all 500');
+    const error = await owner.client.addMembers(room.id, ['big500']).then(() => undefined, (e: unknown) => e);
+    expect((error as ChatError).code).toBe('too_large');
+    const tooBig = await owner.client.createGroup('too many', range(1, 500).map((i) => `x${i}`)).then(() => undefined, (e: unknown) => e);
+    expect((tooBig as ChatError).code).toBe('too_large');
+  });
+
+  it('e2e - members added get the room and its messages; removed members get nothing more; anyone may leave', async () => {
+    const owner = await device('own', 'phone', gw1);
+    const added = await device('newbie', 'phone', gw2);
+    const leaver = await device('leaver', 'phone', gw2);
+    const room = await owner.client.createGroup('club', ['leaver']);
+    const { waitFor } = await import('../support/isolated-cluster.js');
+
+    const afterAdd = await owner.client.addMembers(room.id, ['newbie']);
+    expect(afterAdd.members.sort()).toEqual(['leaver', 'newbie', 'own']);
+    await waitFor(() => added.roomEvents.some((r) => r.id === room.id && r.members.includes('newbie')), 5000, 'the added member to hear of the room');
+    await owner.client.send(room.id, 'welcome newbie');
+    await added.waitForCount(room.id, 1);
+
+    const refused = await added.client.removeMembers(room.id, ['leaver']).then(() => undefined, (e: unknown) => e);
+    expect((refused as ChatError).code).toBe('forbidden');
+    const afterLeave = await leaver.client.removeMembers(room.id, ['leaver']);
+    expect(afterLeave.members).not.toContain('leaver');
+
+    await owner.client.removeMembers(room.id, ['newbie']);
+    await waitFor(() => added.roomEvents.some((r) => r.id === room.id && !r.members.includes('newbie')), 5000, 'the removed member to hear of it');
+    await owner.client.send(room.id, 'after the removal');
+    await owner.waitForCount(room.id, 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(added.bodies(room.id)).toEqual(['welcome newbie']);
+    expect(leaver.bodies(room.id)).toEqual(['welcome newbie']);
+    const sendAfter = await added.client.send(room.id, 'still here?').then(() => undefined, (e: unknown) => e);
+    expect((sendAfter as ChatError).code).toBe('forbidden');
   });
 });
