@@ -1,0 +1,79 @@
+import { MESSAGE_COLUMNS } from '../../core/storage/message-store.js';
+
+// Read phase: the rooms' members and any earlier result of the same (sender, clientMsgId) — the
+// stored message itself, so a replay re-delivers exactly what was committed, whichever device
+// sent it first. One round trip.
+export const READ_SQL = `
+  SELECT
+    (SELECT json_agg(json_build_object('id', r.id, 'members',
+              (SELECT coalesce(json_agg(m.user_id), '[]'::json) FROM members m WHERE m.room_id = r.id)))
+       FROM rooms r WHERE r.id = ANY($1::text[])) AS rooms,
+    (SELECT json_agg(json_build_object(${MESSAGE_COLUMNS.split(', ').map((c) => `'${c}', msg.${c}`).join(', ')}))
+       FROM unnest($2::text[], $3::text[]) AS k(sender_id, client_msg_id)
+       JOIN client_msg_ids c ON c.sender_id = k.sender_id AND c.client_msg_id = k.client_msg_id
+       JOIN messages msg ON msg.room_id = c.room_id AND msg.seq = c.seq) AS committed`;
+
+// Write phase: one statement, so one atomic transaction. The fence row exists only while this
+// worker still owns the partition at this epoch; every other part joins it, so a fenced worker
+// changes nothing. Each room's last_seq is bumped by its count of new messages and the new
+// messages take the seqs below the bumped value, in batch order (ordinal k of n).
+export const WRITE_SQL = `
+  WITH fence AS (
+    UPDATE fanout_partitions SET stream_seq = GREATEST(stream_seq, $4)
+     WHERE partition = $1 AND owner = $2 AND epoch = $3 RETURNING 1
+  ), counts AS (
+    SELECT room_id, count(*)::int AS n FROM unnest($5::text[]) AS v(room_id) GROUP BY room_id
+  ), bump AS (
+    UPDATE rooms r SET last_seq = r.last_seq + c.n FROM counts c, fence
+     WHERE r.id = c.room_id RETURNING r.id, r.last_seq, c.n
+  ), fresh AS (
+    SELECT v.room_id, b.last_seq - b.n + v.k AS seq, v.msg_id, v.sender_id, v.sender_device, v.client_msg_id, v.body, v.ts
+      FROM unnest($5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])
+           AS v(room_id, k, msg_id, sender_id, sender_device, client_msg_id, body, ts)
+      JOIN bump b ON b.id = v.room_id
+  ), stored AS (
+    INSERT INTO messages (room_id, seq, msg_id, sender_id, sender_device, client_msg_id, body, ts)
+    SELECT room_id, seq, msg_id, sender_id, sender_device, client_msg_id, body, ts FROM fresh RETURNING 1
+  ), keyed AS (
+    INSERT INTO client_msg_ids (sender_id, client_msg_id, room_id, seq, msg_id, ts)
+    SELECT sender_id, client_msg_id, room_id, seq, msg_id, ts FROM fresh RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM fence)::int AS owned, (SELECT json_agg(json_build_object('id', id, 'last_seq', last_seq)) FROM bump) AS bumped,
+         (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM keyed)::int AS keyed`;
+
+// The common case in one statement, so one atomic transaction and one round trip: no send of
+// the batch was committed before (JetStream already drops resends inside its window). Members
+// are checked inline; non-members simply take no seq. If a send was committed before after all,
+// the insert into client_msg_ids violates its primary key, the statement changes nothing, and
+// the sequencer takes the careful path (READ_SQL, planBatch, WRITE_SQL).
+export const COMMIT_SQL = `
+  WITH input AS (
+    SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[]) WITH ORDINALITY
+      AS v(room_id, msg_id, sender_id, sender_device, client_msg_id, body, ts, ord)
+  ), fence AS (
+    UPDATE fanout_partitions SET stream_seq = GREATEST(stream_seq, $4)
+     WHERE partition = $1 AND owner = $2 AND epoch = $3 RETURNING 1
+  ), eligible AS (
+    SELECT i.*, row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord) AS k
+      FROM input i WHERE EXISTS (SELECT 1 FROM members m WHERE m.room_id = i.room_id AND m.user_id = i.sender_id)
+  ), counts AS (
+    SELECT room_id, count(*)::int AS n FROM eligible GROUP BY room_id
+  ), bump AS (
+    UPDATE rooms r SET last_seq = r.last_seq + c.n FROM counts c, fence
+     WHERE r.id = c.room_id RETURNING r.id, r.last_seq, c.n
+  ), fresh AS (
+    SELECT e.room_id, b.last_seq - b.n + e.k AS seq, e.msg_id, e.sender_id, e.sender_device, e.client_msg_id, e.body, e.ts, e.ord
+      FROM eligible e JOIN bump b ON b.id = e.room_id
+  ), stored AS (
+    INSERT INTO messages (room_id, seq, msg_id, sender_id, sender_device, client_msg_id, body, ts)
+    SELECT room_id, seq, msg_id, sender_id, sender_device, client_msg_id, body, ts FROM fresh RETURNING 1
+  ), keyed AS (
+    INSERT INTO client_msg_ids (sender_id, client_msg_id, room_id, seq, msg_id, ts)
+    SELECT sender_id, client_msg_id, room_id, seq, msg_id, ts FROM fresh RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM fence)::int AS owned,
+         (SELECT count(*) FROM stored)::int + (SELECT count(*) FROM keyed)::int AS written,
+         (SELECT json_agg(json_build_array(ord, seq)) FROM fresh) AS seqs,
+         (SELECT json_agg(json_build_object('id', r.id, 'members',
+                   (SELECT coalesce(json_agg(m.user_id), '[]'::json) FROM members m WHERE m.room_id = r.id)))
+            FROM rooms r WHERE r.id IN (SELECT room_id FROM input)) AS rooms`;
