@@ -10,7 +10,7 @@ let gateway: RoleProcess;
 beforeAll(async () => {
   await cluster.setUp();
   await cluster.start('fanout', 'fanout-1');
-  gateway = await cluster.start('gateway', 'gw-1');
+  gateway = await cluster.start('gateway', 'gw-1', ['--heartbeat-ms', '500']);
 }, 60_000);
 
 afterAll(() => cluster.tearDown());
@@ -32,7 +32,7 @@ const secret = () => new TextEncoder().encode(cluster.secret);
 describe('e2e - handshake', () => {
   it('e2e - a valid token is welcomed with the user, device and limits', async () => {
     const welcome = await connectWith(await cluster.token('alice', 'laptop'));
-    expect(welcome).toMatchObject({ user: 'alice', device: 'laptop', heartbeatMs: 5000, limits: { maxFrameBytes: 16384, maxBodyChars: 4000, maxGroupMembers: 100 } });
+    expect(welcome).toMatchObject({ user: 'alice', device: 'laptop', heartbeatMs: 500, limits: { maxFrameBytes: 16384, maxBodyChars: 4000, maxGroupMembers: 100 } });
     const rows = await cluster.query('SELECT user_id, id FROM devices');
     expect(rows).toContainEqual({ user_id: 'alice', id: 'laptop' });
   });
@@ -49,6 +49,17 @@ describe('e2e - handshake', () => {
     const outcome = await connectWith(await makeToken());
     expect(outcome).toBeInstanceOf(ChatError);
     expect((outcome as ChatError).code).toBe('unauthorized');
+  });
+
+  it('e2e - a live connection whose token expires is closed with unauthorized', async () => {
+    const client = new ChatClient({ urls: [cluster.wsUrl(gateway)], token: await cluster.token('short', 'lived', 2), autoReconnect: false });
+    const errors: ChatError[] = [];
+    client.on('error', (error) => errors.push(error));
+    await client.connect();
+    const { waitFor } = await import('../support/isolated-cluster.js');
+    await waitFor(() => client.state === 'closed', 6000, 'the expired connection to close');
+    expect(errors.some((error) => error.code === 'unauthorized')).toBe(true);
+    await client.close();
   });
 
   it('e2e - /readyz reports ready once a fan-out holds every partition, and /metrics counts handshakes', async () => {

@@ -1,39 +1,19 @@
-import type {
-  ClientFrameOf,
-  ClientFrameType,
-  ErrorCode,
-  ServerFrameOf,
-  ServerFrameType,
-} from '../protocol/index.js';
-
-/**
- * A typed view of the protocol frames for the client.
- *
- * Why this file exists: the shared schemas build most frames through helpers that take
- * `type: string`, so their static types carry `type: string` (the union cannot be narrowed
- * by `type`) and the error frame's `code` comes out as `never`. The schemas themselves are
- * right at run time and validate every frame; this file only restores the literal types
- * so the client can branch on a discriminated union. It becomes a plain re-export once
- * src/core/protocol keeps the literals.
- */
-type WithType<F, K extends string> = Omit<F, 'type'> & { type: K };
+import type { ClientFrame, ClientFrameOf, ClientFrameType, ServerFrame, ServerFrameOf } from '../protocol/index.js';
 
 /** A frame the server sends, discriminated by `type`. */
-export type InboundFrame = {
-  [K in Exclude<ServerFrameType, 'error'>]: WithType<ServerFrameOf<K>, K>;
-}[Exclude<ServerFrameType, 'error'>] | ErrorReply;
+export type InboundFrame = ServerFrame;
 
 /** The server frame of one type. */
-export type InboundOf<K extends InboundFrame['type']> = Extract<InboundFrame, { type: K }>;
+export type InboundOf<K extends InboundFrame['type']> = ServerFrameOf<K>;
 
 /** `{type:"error"}` with its code typed. */
-export type ErrorReply = WithType<Omit<ServerFrameOf<'error'>, 'code'>, 'error'> & { code: ErrorCode };
+export type ErrorReply = ServerFrameOf<'error'>;
 
 /** A frame the client sends, discriminated by `type`. */
-export type OutboundFrame = { [K in ClientFrameType]: WithType<ClientFrameOf<K>, K> }[ClientFrameType];
+export type OutboundFrame = ClientFrame;
 
 /** The client frame of one type. */
-export type OutboundOf<K extends ClientFrameType> = Extract<OutboundFrame, { type: K }>;
+export type OutboundOf<K extends ClientFrameType> = ClientFrameOf<K>;
 
 /** What each request is answered with when it succeeds (an `error` frame otherwise). */
 export interface ReplyTypes {

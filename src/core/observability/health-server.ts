@@ -12,7 +12,8 @@ export interface HealthChecks {
  * Serves /healthz, /readyz and /metrics. The gateway mounts the same handler on its
  * WebSocket port; other roles listen on their own --http-port.
  */
-export function healthHandler(registry: Registry, checks: HealthChecks) {
+export function healthHandler(registries: Registry | Registry[], checks: HealthChecks) {
+  const all = Array.isArray(registries) ? registries : [registries];
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
@@ -28,7 +29,8 @@ export function healthHandler(registry: Registry, checks: HealthChecks) {
       return true;
     }
     if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+      const texts = await Promise.all(all.map((registry) => registry.metrics()));
+      res.writeHead(200, { 'content-type': all[0]!.contentType }).end(texts.join('\n'));
       return true;
     }
     return false;

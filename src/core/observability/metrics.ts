@@ -3,11 +3,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Latency buckets in seconds, fine below 10 ms where a healthy cluster lives. */
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-/** One registry per process, with Node's default metrics (RSS, event loop lag) labelled by role. */
-export function createRegistry(role: string, nodeId: string): Registry {
+/**
+ * One registry per role, labelled by role and node, with Node's default metrics (RSS, event
+ * loop lag) unless another role of the same process already reports them.
+ */
+export function createRegistry(role: string, nodeId: string, withProcessMetrics = true): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ role, node: nodeId });
-  collectDefaultMetrics({ register: registry });
+  if (withProcessMetrics) collectDefaultMetrics({ register: registry });
   return registry;
 }
 

@@ -1,5 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox';
-import { ERROR_CODES } from './errors.js';
+import { ERROR_CODES, type ErrorCode } from './errors.js';
 import { Id, RequestId } from './client-frames.js';
 
 /** Frames the server sends, declared once (the client library and docs/protocol.md rely on them). */
@@ -49,7 +49,7 @@ export const WelcomeFrame = Type.Object({
 export const PongFrame = reply('pong', {});
 export const OkFrame = reply('ok', {});
 export const ErrorFrame = reply('error', {
-  code: Type.Union(Object.keys(ERROR_CODES).map((code) => Type.Literal(code))),
+  code: Type.Enum(Object.keys(ERROR_CODES) as ErrorCode[]),
   message: Type.String(),
   retryAfterMs: Type.Optional(Type.Integer({ minimum: 0 })),
 });

@@ -5,6 +5,7 @@ import { readOrCreateDevSecret } from '../../core/config/dev-secret.js';
 import { ensureServices, type LocalCluster, type ResolvedService } from '../../core/services/index.js';
 import { migrate } from '../../core/storage/migrations.js';
 import { createPool } from '../../core/storage/postgres.js';
+import { createRegistry } from '../../core/observability/metrics.js';
 import { FanoutNode } from '../fanout/fanout-node.js';
 import { GatewayNode } from '../gateway/gateway-node.js';
 
@@ -16,7 +17,7 @@ export interface DevClusterOptions {
   host: string;
   /** Database for the cluster inside a local or started Postgres (default chat_node). */
   databaseName?: string;
-  /** Port of the fan-out's /metrics (default: any free port). */
+  /** Port of a separate /metrics for the fan-out (default: none; the gateway port serves both). */
   fanoutHttpPort?: number;
   /** Flags and environment: service URLs, JWT settings, limits. */
   input: ConfigInput;
@@ -66,14 +67,24 @@ export class DevCluster {
         await pool.end();
       }
       onProgress('starting fan-out and gateway');
+      const fanoutNodeId = `${this.config.nodeId}-fanout`;
+      // One process: the gateway's /metrics serves the fan-out's too, and the process metrics once.
+      const fanoutRegistry = createRegistry('fanout', fanoutNodeId, false);
       this.fanout = new FanoutNode({
-        config: { ...this.config, nodeId: `${this.config.nodeId}-fanout` },
+        config: { ...this.config, nodeId: fanoutNodeId },
+        registry: fanoutRegistry,
         log: log.child({ role: 'fanout' }),
-        httpPort: this.options.fanoutHttpPort ?? 0,
+        httpPort: this.options.fanoutHttpPort,
         httpHost: '127.0.0.1',
       });
       await this.fanout.start();
-      this.gateway = new GatewayNode({ config: this.config, log: log.child({ role: 'gateway' }), port: this.options.port, host: this.options.host });
+      this.gateway = new GatewayNode({
+        config: this.config,
+        log: log.child({ role: 'gateway' }),
+        port: this.options.port,
+        host: this.options.host,
+        extraRegistries: [fanoutRegistry],
+      });
       await this.gateway.start();
     } catch (error) {
       await this.stop();

@@ -26,6 +26,8 @@ export interface ConnectionHooks {
 export class ClientConnection implements Session {
   user = '';
   device = '';
+  /** When the hello token expires (ms); the heartbeat closes the connection then. */
+  expiresAt = Number.POSITIVE_INFINITY;
   lastHeardAt = Date.now();
   private state: 'hello' | 'authenticating' | 'open' | 'closed' = 'hello';
   /** Frames that arrive after hello but before welcome are handled right after welcome, in order. */
@@ -81,6 +83,12 @@ export class ClientConnection implements Session {
   closeOrCut(code: number, reason: string, graceMs = 1000): void {
     this.close(code, reason);
     setTimeout(() => this.terminate(), graceMs).unref();
+  }
+
+  /** The token expired on a live connection: the client must come back with a fresh one. */
+  expire(): void {
+    this.write(errorFrame(undefined, 'unauthorized', 'the token expired; reconnect with a fresh one'));
+    this.closeOrCut(CLOSE_CODES.unauthorized, 'token expired');
   }
 
   private refuse(message: string): void {
@@ -152,6 +160,7 @@ export class ClientConnection implements Session {
       const identity = await this.verifier.verify(token);
       this.user = identity.user;
       this.device = identity.device;
+      this.expiresAt = identity.expiresAt;
       await this.hooks.attach(this);
       if (this.ws.readyState !== this.ws.OPEN) {
         this.hooks.detach(this);

@@ -33,6 +33,8 @@ export interface GatewayOptions {
   port: number;
   host?: string;
   registry?: Registry;
+  /** Registries whose metrics /metrics serves too (dev: the fan-out's, without default metrics). */
+  extraRegistries?: Registry[];
   /** How often routes of held users are refreshed in Redis (default 60 s). */
   routeRefreshMs?: number;
 }
@@ -109,7 +111,7 @@ export class GatewayNode {
       new ClientConnection(`${config.nodeId}-${++this.connCounter}`, ws, this.ctx!, verifier, hooks);
     });
 
-    const health = healthHandler(this.registry, { healthy: () => true, ready: () => this.readiness() });
+    const health = healthHandler([this.registry, ...(this.options.extraRegistries ?? [])], { healthy: () => true, ready: () => this.readiness() });
     this.server = createServer((req, res) => {
       health(req, res)
         .then((handled) => {
@@ -183,13 +185,15 @@ export class GatewayNode {
     }
   }
 
-  /** One pass over all connections per heartbeat: ping the live, drop the silent. */
+  /** One pass over all connections per heartbeat: ping the live, drop the silent and the expired. */
   private heartbeat(): void {
     const now = Date.now();
     const { presenceTimeoutMs } = this.options.config;
     for (const session of this.sessions.all()) {
       const connection = session as ClientConnection;
-      if (now - connection.lastHeardAt > presenceTimeoutMs) {
+      if (now >= connection.expiresAt) {
+        connection.expire();
+      } else if (now - connection.lastHeardAt > presenceTimeoutMs) {
         connection.closeOrCut(CLOSE_CODES.timeout, 'no pong within the presence timeout');
       } else {
         connection.ping();
