@@ -1,5 +1,20 @@
 import { MESSAGE_COLUMNS } from '../../core/storage/message-store.js';
 
+// The lease check: one row while this worker still owns the partition at its epoch ($1..$4).
+const FENCE = `fence AS (
+    UPDATE fanout_partitions SET stream_seq = GREATEST(stream_seq, $4)
+     WHERE partition = $1 AND owner = $2 AND epoch = $3 RETURNING 1
+  )`;
+
+// Inserts the rows of a \`fresh\` CTE into messages and their idempotency keys.
+const INSERT_FRESH = `stored AS (
+    INSERT INTO messages (room_id, seq, msg_id, sender_id, sender_device, client_msg_id, body, ts)
+    SELECT room_id, seq, msg_id, sender_id, sender_device, client_msg_id, body, ts FROM fresh RETURNING 1
+  ), keyed AS (
+    INSERT INTO client_msg_ids (sender_id, client_msg_id, room_id, seq, msg_id, ts)
+    SELECT sender_id, client_msg_id, room_id, seq, msg_id, ts FROM fresh RETURNING 1
+  )`;
+
 // Read phase: the rooms' members and any earlier result of the same (sender, clientMsgId) — the
 // stored message itself, so a replay re-delivers exactly what was committed, whichever device
 // sent it first. One round trip.
@@ -18,10 +33,7 @@ export const READ_SQL = `
 // changes nothing. Each room's last_seq is bumped by its count of new messages and the new
 // messages take the seqs below the bumped value, in batch order (ordinal k of n).
 export const WRITE_SQL = `
-  WITH fence AS (
-    UPDATE fanout_partitions SET stream_seq = GREATEST(stream_seq, $4)
-     WHERE partition = $1 AND owner = $2 AND epoch = $3 RETURNING 1
-  ), counts AS (
+  WITH ${FENCE}, counts AS (
     SELECT room_id, count(*)::int AS n FROM unnest($5::text[]) AS v(room_id) GROUP BY room_id
   ), bump AS (
     UPDATE rooms r SET last_seq = r.last_seq + c.n FROM counts c, fence
@@ -31,13 +43,7 @@ export const WRITE_SQL = `
       FROM unnest($5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])
            AS v(room_id, k, msg_id, sender_id, sender_device, client_msg_id, body, ts)
       JOIN bump b ON b.id = v.room_id
-  ), stored AS (
-    INSERT INTO messages (room_id, seq, msg_id, sender_id, sender_device, client_msg_id, body, ts)
-    SELECT room_id, seq, msg_id, sender_id, sender_device, client_msg_id, body, ts FROM fresh RETURNING 1
-  ), keyed AS (
-    INSERT INTO client_msg_ids (sender_id, client_msg_id, room_id, seq, msg_id, ts)
-    SELECT sender_id, client_msg_id, room_id, seq, msg_id, ts FROM fresh RETURNING 1
-  )
+  ), ${INSERT_FRESH}
   SELECT (SELECT count(*) FROM fence)::int AS owned, (SELECT json_agg(json_build_object('id', id, 'last_seq', last_seq)) FROM bump) AS bumped,
          (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM keyed)::int AS keyed`;
 
@@ -50,10 +56,7 @@ export const COMMIT_SQL = `
   WITH input AS (
     SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[]) WITH ORDINALITY
       AS v(room_id, msg_id, sender_id, sender_device, client_msg_id, body, ts, ord)
-  ), fence AS (
-    UPDATE fanout_partitions SET stream_seq = GREATEST(stream_seq, $4)
-     WHERE partition = $1 AND owner = $2 AND epoch = $3 RETURNING 1
-  ), eligible AS (
+  ), ${FENCE}, eligible AS (
     SELECT i.*, row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord) AS k
       FROM input i WHERE EXISTS (SELECT 1 FROM members m WHERE m.room_id = i.room_id AND m.user_id = i.sender_id)
   ), counts AS (
@@ -64,13 +67,7 @@ export const COMMIT_SQL = `
   ), fresh AS (
     SELECT e.room_id, b.last_seq - b.n + e.k AS seq, e.msg_id, e.sender_id, e.sender_device, e.client_msg_id, e.body, e.ts, e.ord
       FROM eligible e JOIN bump b ON b.id = e.room_id
-  ), stored AS (
-    INSERT INTO messages (room_id, seq, msg_id, sender_id, sender_device, client_msg_id, body, ts)
-    SELECT room_id, seq, msg_id, sender_id, sender_device, client_msg_id, body, ts FROM fresh RETURNING 1
-  ), keyed AS (
-    INSERT INTO client_msg_ids (sender_id, client_msg_id, room_id, seq, msg_id, ts)
-    SELECT sender_id, client_msg_id, room_id, seq, msg_id, ts FROM fresh RETURNING 1
-  )
+  ), ${INSERT_FRESH}
   SELECT (SELECT count(*) FROM fence)::int AS owned,
          (SELECT count(*) FROM stored)::int + (SELECT count(*) FROM keyed)::int AS written,
          (SELECT json_agg(json_build_array(ord, seq)) FROM fresh) AS seqs,
