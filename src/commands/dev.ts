@@ -8,7 +8,7 @@ import { MissingBinaryError } from '../core/services/index.js';
 import { DevCluster } from '../nodes/dev/dev-cluster.js';
 
 export default class Dev extends Command {
-  static override summary = 'Run a whole local cluster (gateway + fan-out) in one process: the place to start';
+  static override summary = 'Run a whole local cluster (gateway, fan-out, presence) in one process: the place to start';
   static override description = `Uses Postgres, Redis and NATS from the flags or CHAT_*_URL when given; otherwise the ones on their default
 local ports if they answer; otherwise starts its own from the installed binaries in --data-dir, on free ports, and
 stops them on exit. Without a JWT key it creates a secret in --data-dir, which \`chat-node token\` uses too.`;

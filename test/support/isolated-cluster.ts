@@ -80,7 +80,7 @@ export class IsolatedCluster {
   }
 
   /** Starts `chat-node <role>` and waits until its /healthz answers. */
-  async start(role: 'gateway' | 'fanout', name: string, args: string[] = [], env: Record<string, string> = {}): Promise<RoleProcess> {
+  async start(role: 'gateway' | 'fanout' | 'presence', name: string, args: string[] = [], env: Record<string, string> = {}): Promise<RoleProcess> {
     const port = await freePort();
     const portArgs = role === 'gateway' ? ['--port', String(port), '--host', '127.0.0.1'] : ['--http-port', String(port), '--host', '127.0.0.1'];
     const child = spawn(process.execPath, [`${ROOT}bin/run.js`, role, '--node-id', name, ...portArgs, ...args], {

@@ -26,6 +26,11 @@ export class Subjects {
     return `${this.namespace}.node.${nodeId}`;
   }
 
+  /** Device connect/disconnect events, gateways -> presence workers (a queue group). */
+  get presenceEvents(): string {
+    return `${this.namespace}.presence.events`;
+  }
+
   partitionOf(room: string): number {
     return fnv1a(room) % this.partitions;
   }

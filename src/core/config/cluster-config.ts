@@ -24,6 +24,14 @@ export interface ClusterConfig {
   heartbeatMs: number;
   /** How long a silent device stays connected (CHAT_PRESENCE_TIMEOUT_MS, default 30000). */
   presenceTimeoutMs: number;
+  /** A disconnected user goes offline only if no device came back within this (CHAT_PRESENCE_GRACE_MS, default 5000). */
+  presenceGraceMs: number;
+  /** Rooms with more members get no presence fan-out; members query instead (CHAT_PRESENCE_FANOUT_MAX, default 100). */
+  presenceFanoutMax: number;
+  /** A typing start ends by itself after this (CHAT_TYPING_TTL_MS, default 8000). */
+  typingTtlMs: number;
+  /** At most one typing start per user and room is forwarded per this interval (CHAT_TYPING_THROTTLE_MS, default 2000). */
+  typingThrottleMs: number;
   limits: ProtocolLimits;
   /** Sustained sends per second per connection (CHAT_SEND_RATE, default 20) and burst (CHAT_SEND_BURST, default 40). */
   sendRatePerSec: number;
@@ -51,6 +59,10 @@ const DEFAULTS = {
   presenceTimeoutMs: 30_000,
   sendRatePerSec: 20,
   sendBurst: 40,
+  presenceGraceMs: 5000,
+  presenceFanoutMax: 100,
+  typingTtlMs: 8000,
+  typingThrottleMs: 2000,
   logLevel: 'info',
 };
 
@@ -82,6 +94,12 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   return result;
 }
 
+function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
+  const result = value ?? fallback;
+  if (!Number.isInteger(result) || result < 0) throw new ConfigError(`${name} must be a whole number >= 0, got ${String(value)}`);
+  return result;
+}
+
 /** Merges flags/env over the config file over defaults, and validates the result. */
 export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: ConfigInput = {}): ClusterConfig {
   const need = (name: string, value: string | undefined, env: string): string => {
@@ -109,6 +127,10 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     jwt: { ...fromFile.jwt, ...definedOnly(fromFlags.jwt ?? {}) },
     heartbeatMs,
     presenceTimeoutMs,
+    presenceGraceMs: nonNegativeInt('presence-grace-ms', pick(fromFlags.presenceGraceMs, fromFile.presenceGraceMs), DEFAULTS.presenceGraceMs),
+    presenceFanoutMax: nonNegativeInt('presence-fanout-max', pick(fromFlags.presenceFanoutMax, fromFile.presenceFanoutMax), DEFAULTS.presenceFanoutMax),
+    typingTtlMs: positiveInt('typing-ttl-ms', pick(fromFlags.typingTtlMs, fromFile.typingTtlMs), DEFAULTS.typingTtlMs),
+    typingThrottleMs: nonNegativeInt('typing-throttle-ms', pick(fromFlags.typingThrottleMs, fromFile.typingThrottleMs), DEFAULTS.typingThrottleMs),
     limits,
     sendRatePerSec: positiveInt('send-rate', pick(fromFlags.sendRatePerSec, fromFile.sendRatePerSec), DEFAULTS.sendRatePerSec),
     sendBurst: positiveInt('send-burst', pick(fromFlags.sendBurst, fromFile.sendBurst), DEFAULTS.sendBurst),

@@ -97,6 +97,32 @@ export class RoomStore {
     return views;
   }
 
+  /** Who hears of the user's presence: co-members of the user's rooms of at most `maxRoomSize` members. */
+  async presenceAudience(user: string, maxRoomSize: number): Promise<string[]> {
+    const result = await this.pool.query<{ user_id: string }>(
+      `SELECT DISTINCT other.user_id
+         FROM members mine
+         JOIN members other ON other.room_id = mine.room_id AND other.user_id <> mine.user_id
+        WHERE mine.user_id = $1
+          AND (SELECT count(*) FROM members m WHERE m.room_id = mine.room_id) <= $2`,
+      [user, maxRoomSize],
+    );
+    return result.rows.map((row) => row.user_id);
+  }
+
+  /** The candidates who share at least one room (of any size) with `user`. */
+  async sharingARoomWith(user: string, candidates: string[]): Promise<string[]> {
+    if (candidates.length === 0) return [];
+    const result = await this.pool.query<{ user_id: string }>(
+      `SELECT DISTINCT other.user_id
+         FROM members other
+        WHERE other.user_id = ANY($2::text[]) AND other.user_id <> $1
+          AND other.room_id IN (SELECT room_id FROM members WHERE user_id = $1)`,
+      [user, candidates],
+    );
+    return result.rows.map((row) => row.user_id);
+  }
+
   async lastSeq(roomId: string): Promise<number> {
     const result = await this.pool.query<{ last_seq: number }>('SELECT last_seq FROM rooms WHERE id = $1', [roomId]);
     return result.rows[0]?.last_seq ?? 0;

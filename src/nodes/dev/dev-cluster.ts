@@ -8,6 +8,7 @@ import { createPool } from '../../core/storage/postgres.js';
 import { createRegistry } from '../../core/observability/metrics.js';
 import { FanoutNode } from '../fanout/fanout-node.js';
 import { GatewayNode } from '../gateway/gateway-node.js';
+import { PresenceNode } from '../presence/presence-node.js';
 
 export interface DevClusterOptions {
   /** Folder for started services and the dev JWT secret (default .chat-node). */
@@ -32,6 +33,7 @@ export class DevCluster {
   private services?: LocalCluster;
   private fanout?: FanoutNode;
   private gateway?: GatewayNode;
+  private presence?: PresenceNode;
   config?: ClusterConfig;
 
   constructor(private readonly options: DevClusterOptions) {}
@@ -66,7 +68,7 @@ export class DevCluster {
       } finally {
         await pool.end();
       }
-      onProgress('starting fan-out and gateway');
+      onProgress('starting fan-out, presence and gateway');
       const fanoutNodeId = `${this.config.nodeId}-fanout`;
       // One process: the gateway's /metrics serves the fan-out's too, and the process metrics once.
       const fanoutRegistry = createRegistry('fanout', fanoutNodeId, false);
@@ -78,12 +80,19 @@ export class DevCluster {
         httpHost: '127.0.0.1',
       });
       await this.fanout.start();
+      const presenceRegistry = createRegistry('presence', `${this.config.nodeId}-presence`, false);
+      this.presence = new PresenceNode({
+        config: { ...this.config, nodeId: `${this.config.nodeId}-presence` },
+        registry: presenceRegistry,
+        log: log.child({ role: 'presence' }),
+      });
+      await this.presence.start();
       this.gateway = new GatewayNode({
         config: this.config,
         log: log.child({ role: 'gateway' }),
         port: this.options.port,
         host: this.options.host,
-        extraRegistries: [fanoutRegistry],
+        extraRegistries: [fanoutRegistry, presenceRegistry],
       });
       await this.gateway.start();
     } catch (error) {
@@ -94,6 +103,7 @@ export class DevCluster {
 
   async stop(): Promise<void> {
     await this.gateway?.stop().catch(() => {});
+    await this.presence?.stop().catch(() => {});
     await this.fanout?.stop().catch(() => {});
     await this.services?.stop();
   }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Subjects } from '../../core/bus/subjects.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
 import type { ErrorCode } from '../../core/protocol/errors.js';
+import type { PresenceStore } from '../../core/presence/presence-store.js';
 import type { Deliverer } from '../../core/routing/deliverer.js';
 import type { MessageReader } from '../../core/storage/message-reader.js';
 import type { MessageStore } from '../../core/storage/message-store.js';
@@ -22,6 +23,7 @@ export interface GatewayContext {
   subjects: Subjects;
   sessions: LocalSessions;
   metrics: GatewayMetrics;
+  presence: PresenceStore;
 }
 
 /** A session plus request/reply helpers for one inbound request. */

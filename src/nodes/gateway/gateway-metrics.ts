@@ -11,6 +11,7 @@ export interface GatewayMetrics {
   ackSeconds: Histogram;
   handshakes: Counter;
   slowConsumers: Counter;
+  typing: Counter;
 }
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
@@ -24,5 +25,6 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     ackSeconds: histogram(registry, 'chat_gateway_ack_seconds', 'From receiving a send frame to writing its ack'),
     handshakes: counter(registry, 'chat_gateway_handshakes_total', 'Hello outcomes', ['outcome']),
     slowConsumers: counter(registry, 'chat_gateway_slow_consumers_total', 'Connections closed for not reading their frames'),
+    typing: counter(registry, 'chat_gateway_typing_total', 'Typing frames received, forwarded or throttled', ['outcome']),
   };
 }

@@ -15,6 +15,9 @@ import { healthHandler } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
 import { CLOSE_CODES } from '../../core/protocol/errors.js';
 import { SUBPROTOCOL, WS_PATH } from '../../core/protocol/limits.js';
+import { encodeJson } from '../../core/bus/envelopes.js';
+import type { PresenceEvent } from '../../core/presence/presence-events.js';
+import { PresenceStore } from '../../core/presence/presence-store.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
 import { RouteRegistry } from '../../core/routing/route-registry.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
@@ -51,6 +54,8 @@ export class GatewayNode {
   private wss?: WebSocketServer;
   private subscription?: Subscription;
   private routes?: RouteRegistry;
+  private presence?: PresenceStore;
+  private dispatcher?: RequestDispatcher;
   private readonly sessions = new LocalSessions();
   private readonly timers: NodeJS.Timeout[] = [];
   private connCounter = 0;
@@ -76,6 +81,9 @@ export class GatewayNode {
     this.routes = new RouteRegistry(redis, config.namespace);
     const messages = new MessageStore(pool);
     const metrics = createGatewayMetrics(this.registry);
+    this.presence = new PresenceStore(redis, config.namespace);
+    // The lease first: a device registered on a node without one would count as offline.
+    await this.renewLease();
     this.ctx = {
       config,
       log,
@@ -87,6 +95,7 @@ export class GatewayNode {
       subjects,
       sessions: this.sessions,
       metrics,
+      presence: this.presence,
     };
     this.subscription = nc.subscribe(subjects.node(config.nodeId), {
       callback: (error, message) => {
@@ -96,6 +105,7 @@ export class GatewayNode {
     await nc.flush();
 
     const dispatcher = new RequestDispatcher(this.ctx);
+    this.dispatcher = dispatcher;
     const hooks = {
       attach: (session: Session) => this.attach(session),
       detach: (session: Session) => this.detach(session),
@@ -150,7 +160,10 @@ export class GatewayNode {
     const rooms = await ctx.rooms.roomIdsOf(session.user);
     this.sessions.add(session, rooms);
     // Registered before welcome: anything committed from now on is delivered live (sync covers the rest).
-    await this.routes!.register(session.user, session.device, this.options.config.nodeId);
+    const { nodeId } = this.options.config;
+    await this.routes!.register(session.user, session.device, nodeId);
+    await this.presence!.addNodeUser(nodeId, session.user);
+    this.publishPresence('connect', session);
     ctx.metrics.connections.set(this.sessions.connectionCount);
     ctx.metrics.users.set(this.sessions.userCount);
   }
@@ -158,9 +171,13 @@ export class GatewayNode {
   private detach(session: Session): void {
     const ctx = this.ctx!;
     const { deviceStillHere } = this.sessions.remove(session);
+    const { nodeId } = this.options.config;
     if (!deviceStillHere && !this.draining) {
-      void this.routes!.unregister(session.user, session.device, this.options.config.nodeId).catch(() => {});
+      void this.routes!.unregister(session.user, session.device, nodeId).catch(() => {});
     }
+    const userStillHere = [...this.sessions.sessionsOf(session.user)].length > 0;
+    if (!userStillHere && !this.draining) void this.presence!.removeNodeUser(nodeId, session.user).catch(() => {});
+    this.publishPresence('disconnect', session);
     ctx.metrics.connections.set(this.sessions.connectionCount);
     ctx.metrics.users.set(this.sessions.userCount);
   }
@@ -185,9 +202,29 @@ export class GatewayNode {
     }
   }
 
+  private publishPresence(kind: PresenceEvent['kind'], session: Session): void {
+    const event: PresenceEvent = { kind, user: session.user, device: session.device, node: this.options.config.nodeId, at: Date.now() };
+    try {
+      this.clients!.nc.publish(this.ctx!.subjects.presenceEvents, encodeJson(event));
+    } catch {
+      // NATS is closed (shutdown): presence learns of it from the lease instead.
+    }
+  }
+
+  /**
+   * This node's liveness lease, renewed every heartbeat: one Redis write per gateway process
+   * stands for the liveness of all its devices (docs/decisions/0004-presence-heartbeats.md).
+   */
+  private async renewLease(): Promise<void> {
+    const { nodeId, presenceTimeoutMs } = this.options.config;
+    await this.presence!.renewNode(nodeId, Date.now() + presenceTimeoutMs, this.sessions.connectionCount);
+  }
+
   /** One pass over all connections per heartbeat: ping the live, drop the silent and the expired. */
   private heartbeat(): void {
+    void this.renewLease().catch((error: unknown) => this.options.log.warn({ err: error }, 'could not renew the gateway lease'));
     const now = Date.now();
+    this.dispatcher?.presence.sweep(now);
     const { presenceTimeoutMs } = this.options.config;
     for (const session of this.sessions.all()) {
       const connection = session as ClientConnection;
@@ -238,6 +275,7 @@ export class GatewayNode {
     await Promise.all(
       [...users.values()].map((session) => this.routes?.unregister(session.user, session.device, this.options.config.nodeId).catch(() => {})),
     );
+    await this.presence?.removeNode(this.options.config.nodeId).catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, sessions.length > 0 ? 200 : 0));
     for (const session of this.sessions.all()) (session as ClientConnection).terminate();
     this.subscription?.unsubscribe();

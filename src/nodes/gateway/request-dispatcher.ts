@@ -2,23 +2,20 @@ import type { ClientRequest } from '../../core/protocol/client-frames.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import type { GatewayContext, RequestScope } from './gateway-context.js';
 import type { ClientConnection } from './client-connection.js';
+import { PresenceHandlers } from './handlers/presence-handlers.js';
 import { ReadHandlers } from './handlers/read-handlers.js';
 import { RoomHandlers } from './handlers/room-handlers.js';
 import { SendHandler } from './handlers/send-handler.js';
 
-/** Frames of later issues: answered with a clear error until their role exists. */
-const NOT_YET: Record<string, string> = {
-  typing: 'typing indicators are not enabled on this cluster yet',
-  'presence.query': 'presence is not enabled on this cluster yet',
-  'push.register': 'push notifications are not enabled on this cluster yet',
-  'push.unregister': 'push notifications are not enabled on this cluster yet',
-};
+/** Frames of a later issue: answered with a clear error until their role exists. */
+const NOT_YET = 'push notifications are not enabled on this cluster yet';
 
 /** Routes each request to its handler, branching on the frame's discriminant. */
 export class RequestDispatcher {
   private readonly sends: SendHandler;
   private readonly rooms: RoomHandlers;
   private readonly reads: ReadHandlers;
+  readonly presence: PresenceHandlers;
   /** Per connection, the tail of its send chain: sends are checked and published in arrival order. */
   private readonly sendChains = new WeakMap<object, Promise<void>>();
 
@@ -26,6 +23,7 @@ export class RequestDispatcher {
     this.sends = new SendHandler(ctx);
     this.rooms = new RoomHandlers(ctx);
     this.reads = new ReadHandlers(ctx);
+    this.presence = new PresenceHandlers(ctx);
   }
 
   async dispatch(scope: RequestScope, frame: ClientRequest, receivedAt: number): Promise<void> {
@@ -50,10 +48,12 @@ export class RequestDispatcher {
       case 'rooms.list':
         return this.rooms.list(scope);
       case 'typing':
+        return this.presence.typing(scope, frame);
       case 'presence.query':
+        return this.presence.query(scope, frame);
       case 'push.register':
       case 'push.unregister':
-        throw new ProtocolError('unavailable', NOT_YET[frame.type]!);
+        throw new ProtocolError('unavailable', NOT_YET);
     }
   }
 

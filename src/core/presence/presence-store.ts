@@ -1,0 +1,211 @@
+import type { Redis, Result } from 'ioredis';
+import type { PresenceStatus } from './presence-events.js';
+
+/**
+ * Presence state in Redis, all of it rebuildable and expiring:
+ * - `<ns>:nodes`: gateway node -> lease expiry (ms). A gateway renews its lease every heartbeat:
+ *   one write per gateway process, not per device, is the heartbeat cost.
+ * - `<ns>:node-users:{node}`: the users a gateway node holds, to reap them when it dies.
+ * - `<ns>:route:{user}`: device -> node (the route registry, shared with delivery).
+ * - `<ns>:presence:{user}`: the user's last published status and last-seen time.
+ * - `<ns>:presence:due`: users to re-evaluate at a time (the end of a grace period).
+ * A user is online while any device's route points at a node whose lease is alive.
+ */
+export class PresenceStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly namespace: string,
+  ) {
+    redis.defineCommand('chatPresenceEvaluate', { numberOfKeys: 2, lua: EVALUATE_LUA });
+    redis.defineCommand('chatPresenceReap', { numberOfKeys: 1, lua: REAP_LUA });
+    redis.defineCommand('chatPresenceClaimDue', { numberOfKeys: 1, lua: CLAIM_DUE_LUA });
+  }
+
+  private get nodesKey(): string {
+    return `${this.namespace}:nodes`;
+  }
+
+  private nodeUsersKey(node: string): string {
+    return `${this.namespace}:node-users:{${node}}`;
+  }
+
+  private routeKey(user: string): string {
+    return `${this.namespace}:route:{${user}}`;
+  }
+
+  private presenceKey(user: string): string {
+    return `${this.namespace}:presence:{${user}}`;
+  }
+
+  private get dueKey(): string {
+    return `${this.namespace}:presence:due`;
+  }
+
+  private get countsKey(): string {
+    return `${this.namespace}:presence:counts`;
+  }
+
+  private get nodeDevicesKey(): string {
+    return `${this.namespace}:node-devices`;
+  }
+
+  /** A gateway's heartbeat: its lease now lasts until `expiresAt`; it holds `devices` connections. */
+  async renewNode(node: string, expiresAt: number, devices: number): Promise<void> {
+    await this.redis.multi().zadd(this.nodesKey, expiresAt, node).hset(this.nodeDevicesKey, node, devices).exec();
+  }
+
+  /** A gateway's planned exit, or a dead one reaped: its lease and its records go. */
+  async removeNode(node: string): Promise<void> {
+    await this.redis.multi().zrem(this.nodesKey, node).hdel(this.nodeDevicesKey, node).del(this.nodeUsersKey(node)).exec();
+  }
+
+  /** Connections held by the nodes that are alive. */
+  async onlineDevices(aliveNodes: string[]): Promise<number> {
+    if (aliveNodes.length === 0) return 0;
+    const counts = await this.redis.hmget(this.nodeDevicesKey, ...aliveNodes);
+    return counts.reduce((sum, count) => sum + Number(count ?? 0), 0);
+  }
+
+  async addNodeUser(node: string, user: string): Promise<void> {
+    await this.redis.sadd(this.nodeUsersKey(node), user);
+  }
+
+  async removeNodeUser(node: string, user: string): Promise<void> {
+    await this.redis.srem(this.nodeUsersKey(node), user);
+  }
+
+  /** Nodes whose lease is alive now. */
+  async aliveNodes(now: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.nodesKey, `(${now}`, '+inf');
+  }
+
+  /** Nodes whose lease ran out, with the time of their last heartbeat. */
+  async deadNodes(now: number, leaseMs: number): Promise<Array<{ node: string; lastHeartbeat: number }>> {
+    const flat = await this.redis.zrangebyscore(this.nodesKey, '-inf', now, 'WITHSCORES');
+    const dead: Array<{ node: string; lastHeartbeat: number }> = [];
+    for (let i = 0; i < flat.length; i += 2) dead.push({ node: flat[i]!, lastHeartbeat: Number(flat[i + 1]) - leaseMs });
+    return dead;
+  }
+
+  /** Takes a dead node for reaping (one presence worker does it); false if another has it. */
+  async claimReap(node: string): Promise<boolean> {
+    return (await this.redis.set(`${this.namespace}:presence:reaping:{${node}}`, '1', 'PX', 30_000, 'NX')) === 'OK';
+  }
+
+  async nodeUsers(node: string): Promise<string[]> {
+    return this.redis.smembers(this.nodeUsersKey(node));
+  }
+
+  /** Drops a dead node's device routes of a user; returns how many devices it held. */
+  async reapUser(user: string, node: string, lastSeen: number): Promise<number> {
+    const removed = (await this.redis.chatPresenceReap(this.routeKey(user), node)) as number;
+    if (removed > 0) await this.redis.hset(this.presenceKey(user), 'lastSeen', lastSeen);
+    return removed;
+  }
+
+  async recordLastSeen(user: string, at: number): Promise<void> {
+    await this.redis.hset(this.presenceKey(user), 'lastSeen', at);
+  }
+
+  /** Re-evaluate `user` at `at` (a later call for the same user moves it). */
+  async scheduleCheck(user: string, at: number): Promise<void> {
+    await this.redis.zadd(this.dueKey, at, user);
+  }
+
+  /** Takes the users due by `now` (atomically, so each is taken once). */
+  async claimDue(now: number, limit = 500): Promise<string[]> {
+    return (await this.redis.chatPresenceClaimDue(this.dueKey, now, limit)) as string[];
+  }
+
+  /**
+   * Computes the user's status from their routes and the alive nodes, stores it, and returns
+   * it when it changed (undefined when it did not). Atomic per user, so concurrent workers
+   * publish a change once.
+   */
+  async evaluate(user: string, aliveNodes: string[], now: number): Promise<PresenceStatus | undefined> {
+    const [changed, status, lastSeen] = (await this.redis.chatPresenceEvaluate(
+      this.routeKey(user),
+      this.presenceKey(user),
+      this.countsKey,
+      now,
+      ...aliveNodes,
+    )) as [number, 'online' | 'offline', string | null];
+    if (!changed) return undefined;
+    return { user, status, lastSeen: status === 'online' ? now : lastSeen === null ? null : Number(lastSeen) };
+  }
+
+  /** Statuses without changing anything (presence.query). */
+  async read(users: string[], aliveNodes: Set<string>, now: number): Promise<PresenceStatus[]> {
+    if (users.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const user of users) {
+      pipeline.hvals(this.routeKey(user));
+      pipeline.hget(this.presenceKey(user), 'lastSeen');
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return users.map((user, i) => {
+      const nodes = (results[2 * i]?.[1] as string[] | undefined) ?? [];
+      const lastSeen = results[2 * i + 1]?.[1] as string | null | undefined;
+      const online = nodes.some((node) => aliveNodes.has(node));
+      return { user, status: online ? 'online' : 'offline', lastSeen: online ? now : lastSeen ? Number(lastSeen) : null };
+    });
+  }
+
+  /** Users whose published status is online (kept by evaluate). */
+  async onlineUsers(): Promise<number> {
+    return Number((await this.redis.hget(this.countsKey, 'users')) ?? 0);
+  }
+}
+
+// KEYS[1] route hash, KEYS[2] presence hash; ARGV[1] counts key, ARGV[2] now, ARGV[3..] alive nodes.
+// The counts hash is passed as an argument, not a key, to keep the script on the user's slot;
+// on Redis Cluster the count is best effort (the script is then called with the counts key local).
+const EVALUATE_LUA = `
+local alive = {}
+for i = 3, #ARGV do alive[ARGV[i]] = true end
+local online = false
+for _, node in ipairs(redis.call('HVALS', KEYS[1])) do
+  if alive[node] then online = true break end
+end
+local status = online and 'online' or 'offline'
+local old = redis.call('HGET', KEYS[2], 'status')
+if not old then old = 'offline' end
+local lastSeen = redis.call('HGET', KEYS[2], 'lastSeen')
+if old == status then return {0, status, lastSeen} end
+redis.call('HSET', KEYS[2], 'status', status)
+if not online and not lastSeen then
+  lastSeen = ARGV[2]
+  redis.call('HSET', KEYS[2], 'lastSeen', lastSeen)
+end
+redis.call('EXPIRE', KEYS[2], 2592000)
+redis.call('HINCRBY', ARGV[1], 'users', online and 1 or -1)
+return {1, status, lastSeen}
+`;
+
+// KEYS[1] route hash; ARGV[1] dead node. Removes the fields that still point at it.
+const REAP_LUA = `
+local removed = 0
+local flat = redis.call('HGETALL', KEYS[1])
+for i = 1, #flat, 2 do
+  if flat[i + 1] == ARGV[1] then
+    redis.call('HDEL', KEYS[1], flat[i])
+    removed = removed + 1
+  end
+end
+return removed
+`;
+
+// KEYS[1] due zset; ARGV[1] now, ARGV[2] limit.
+const CLAIM_DUE_LUA = `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
+return due
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    chatPresenceEvaluate(routeKey: string, presenceKey: string, countsKey: string, now: number, ...aliveNodes: string[]): Result<unknown, Context>;
+    chatPresenceReap(routeKey: string, node: string): Result<unknown, Context>;
+    chatPresenceClaimDue(dueKey: string, now: number, limit: number): Result<unknown, Context>;
+  }
+}

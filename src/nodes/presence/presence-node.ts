@@ -1,0 +1,177 @@
+import type { Server } from 'node:http';
+import type { Subscription } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { decodeJson } from '../../core/bus/envelopes.js';
+import { Subjects } from '../../core/bus/subjects.js';
+import type { ClusterConfig } from '../../core/config/cluster-config.js';
+import { startHealthServer } from '../../core/observability/health-server.js';
+import { createRegistry } from '../../core/observability/metrics.js';
+import type { PresenceEvent, PresenceStatus } from '../../core/presence/presence-events.js';
+import { PresenceStore } from '../../core/presence/presence-store.js';
+import { Deliverer } from '../../core/routing/deliverer.js';
+import { RouteRegistry } from '../../core/routing/route-registry.js';
+import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
+import { RoomStore } from '../../core/storage/room-store.js';
+import { createPresenceMetrics, type PresenceMetrics } from './presence-metrics.js';
+
+export interface PresenceOptions {
+  config: ClusterConfig;
+  log: Logger;
+  httpPort?: number;
+  httpHost?: string;
+  registry?: Registry;
+  /** How often due grace checks are taken (default 200 ms). */
+  dueTickMs?: number;
+  /** How often dead gateways are looked for and metrics refreshed (default 1000 ms). */
+  reapTickMs?: number;
+}
+
+/**
+ * The presence role. Workers share the device events of all gateways (a NATS queue group) and
+ * keep no state of their own: a user's status is computed from Redis (routes on live gateways)
+ * by an atomic script, so any worker may handle any event and a change is published once.
+ * Offline waits out a grace period (a due-time queue in Redis, so it survives a worker restart);
+ * gateways that die without a word are found by their expired lease and reaped.
+ */
+export class PresenceNode {
+  readonly registry: Registry;
+  private clients?: ServiceClients;
+  private store?: PresenceStore;
+  private rooms?: RoomStore;
+  private deliverer?: Deliverer;
+  private metrics?: PresenceMetrics;
+  private subscription?: Subscription;
+  private server?: Server;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private alive: { at: number; nodes: string[] } = { at: 0, nodes: [] };
+  private busy = new Set<string>();
+  private stopping = false;
+
+  constructor(private readonly options: PresenceOptions) {
+    this.registry = options.registry ?? createRegistry('presence', options.config.nodeId);
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.options;
+    this.clients = await connectServices(config, `presence:${config.nodeId}`, 5);
+    const { pool, redis, nc } = this.clients;
+    const subjects = new Subjects(config.namespace, config.partitions);
+    this.store = new PresenceStore(redis, config.namespace);
+    this.rooms = new RoomStore(pool);
+    this.deliverer = new Deliverer(nc, subjects, new RouteRegistry(redis, config.namespace));
+    this.metrics = createPresenceMetrics(this.registry);
+    this.subscription = nc.subscribe(subjects.presenceEvents, {
+      queue: 'presence',
+      callback: (error, message) => {
+        if (!error) void this.onEvent(decodeJson<PresenceEvent>(message.data));
+      },
+    });
+    await nc.flush();
+    if (this.options.httpPort !== undefined) {
+      this.server = await startHealthServer(this.options.httpPort, this.options.httpHost ?? '0.0.0.0', this.registry, {
+        healthy: () => !this.stopping,
+        ready: () => serviceProblems(this.clients!),
+      });
+    }
+    this.every(this.options.dueTickMs ?? 200, () => this.checkDue());
+    this.every(this.options.reapTickMs ?? 1000, () => this.reapAndMeasure());
+    log.info('presence started');
+  }
+
+  /** Runs `work` every `ms`, never two at once. */
+  private every(ms: number, work: () => Promise<void>): void {
+    let running = false;
+    this.timers.push(
+      setInterval(() => {
+        if (running || this.stopping) return;
+        running = true;
+        work()
+          .catch((error: unknown) => this.options.log.warn({ err: error }, 'presence tick failed'))
+          .finally(() => (running = false));
+      }, ms),
+    );
+  }
+
+  private async aliveNodes(): Promise<string[]> {
+    const now = Date.now();
+    // Gateway leases change on a scale of seconds; a 250 ms view saves a round trip per event.
+    if (now - this.alive.at > 250) this.alive = { at: now, nodes: await this.store!.aliveNodes(now) };
+    return this.alive.nodes;
+  }
+
+  private async onEvent(event: PresenceEvent): Promise<void> {
+    const { config, log } = this.options;
+    this.metrics!.events.inc({ kind: event.kind });
+    try {
+      if (event.kind === 'connect') {
+        await this.evaluate(event.user, event.at);
+      } else {
+        await this.store!.recordLastSeen(event.user, event.at);
+        await this.store!.scheduleCheck(event.user, event.at + config.presenceGraceMs);
+      }
+    } catch (error) {
+      log.warn({ err: error, event }, 'presence event failed');
+    }
+  }
+
+  private async checkDue(): Promise<void> {
+    const due = await this.store!.claimDue(Date.now());
+    await Promise.all(due.map((user) => this.evaluate(user)));
+  }
+
+  /** Recomputes a user's status; on a change, tells the co-members' online devices. */
+  private async evaluate(user: string, eventAt?: number): Promise<void> {
+    const now = Date.now();
+    // The alive-node view may predate a gateway that just started: refresh it for connects.
+    if (eventAt !== undefined) this.alive.at = 0;
+    const change = await this.store!.evaluate(user, await this.aliveNodes(), now);
+    if (!change) return;
+    this.metrics!.changes.inc({ status: change.status });
+    if (eventAt !== undefined) this.metrics!.changeSeconds.observe(Math.max(0, Date.now() - eventAt) / 1000);
+    await this.publish(change);
+  }
+
+  private async publish(change: PresenceStatus): Promise<void> {
+    const audience = await this.rooms!.presenceAudience(change.user, this.options.config.presenceFanoutMax);
+    this.metrics!.fanoutSize.observe(audience.length);
+    if (audience.length === 0) return;
+    await this.deliverer!.deliver([{ users: audience, frame: JSON.stringify({ type: 'presence', users: [change] }) }]);
+  }
+
+  /** Finds gateways whose lease expired, drops their routes, and schedules their users' checks. */
+  private async reapAndMeasure(): Promise<void> {
+    const { config, log } = this.options;
+    const store = this.store!;
+    const now = Date.now();
+    for (const { node, lastHeartbeat } of await store.deadNodes(now, config.presenceTimeoutMs)) {
+      if (this.busy.has(node) || !(await store.claimReap(node))) continue;
+      this.busy.add(node);
+      try {
+        const users = await store.nodeUsers(node);
+        for (const user of users) {
+          if ((await store.reapUser(user, node, lastHeartbeat)) > 0) await store.scheduleCheck(user, now + config.presenceGraceMs);
+        }
+        await store.removeNode(node);
+        this.metrics!.reapedNodes.inc();
+        log.warn({ node, users: users.length }, 'gateway lease expired; its devices are offline unless they reconnect');
+      } finally {
+        this.busy.delete(node);
+      }
+    }
+    const alive = await store.aliveNodes(now);
+    this.alive = { at: now, nodes: alive };
+    this.metrics!.onlineUsers.set(await store.onlineUsers());
+    this.metrics!.onlineDevices.set(await store.onlineDevices(alive));
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.subscription?.unsubscribe();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.clients?.close();
+    this.options.log.info('presence stopped');
+  }
+}

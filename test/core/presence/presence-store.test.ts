@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { PresenceStore } from '../../../src/core/presence/presence-store.js';
+import { RouteRegistry } from '../../../src/core/routing/route-registry.js';
+import { SERVICES } from '../../support/isolated-cluster.js';
+
+const namespace = `tp${randomBytes(4).toString('hex')}`;
+let redis: Redis;
+let store: PresenceStore;
+let routes: RouteRegistry;
+
+beforeAll(() => {
+  redis = new Redis(SERVICES.redis);
+  store = new PresenceStore(redis, namespace);
+  routes = new RouteRegistry(redis, namespace);
+});
+
+afterAll(async () => {
+  const keys = await redis.keys(`${namespace}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+describe('presence - store (Redis)', () => {
+  it('presence - a user is online while a device routes to a live node, and a change is reported once', async () => {
+    await routes.register('ann', 'phone', 'gw1');
+    expect(await store.evaluate('ann', ['gw1'], 1000)).toEqual({ user: 'ann', status: 'online', lastSeen: 1000 });
+    expect(await store.evaluate('ann', ['gw1'], 1100)).toBeUndefined();
+    // The node is not alive any more: offline, with the recorded last-seen time.
+    await store.recordLastSeen('ann', 1500);
+    expect(await store.evaluate('ann', [], 2000)).toEqual({ user: 'ann', status: 'offline', lastSeen: 1500 });
+    expect(await store.evaluate('ann', [], 2100)).toBeUndefined();
+  });
+
+  it('presence - reaping a dead node removes only the routes that still point at it', async () => {
+    await routes.register('bo', 'phone', 'dead');
+    await routes.register('bo', 'laptop', 'alive');
+    await store.addNodeUser('dead', 'bo');
+    expect(await store.reapUser('bo', 'dead', 42)).toBe(1);
+    expect([...(await routes.lookup(['bo'])).get('bo')!.entries()]).toEqual([['laptop', 'alive']]);
+    expect(await store.evaluate('bo', ['alive'], 50)).toMatchObject({ status: 'online' });
+  });
+
+  it('presence - node leases: alive until they expire, then listed dead with their last heartbeat', async () => {
+    await store.renewNode('n1', 10_000, 3);
+    await store.renewNode('n2', 20_000, 4);
+    expect((await store.aliveNodes(15_000)).sort()).toEqual(['n2']);
+    expect(await store.deadNodes(15_000, 5000)).toContainEqual({ node: 'n1', lastHeartbeat: 5000 });
+    expect(await store.onlineDevices(['n1', 'n2'])).toBe(7);
+    expect(await store.claimReap('n1')).toBe(true);
+    expect(await store.claimReap('n1')).toBe(false);
+    await store.removeNode('n1');
+    expect(await store.deadNodes(15_000, 5000)).not.toContainEqual(expect.objectContaining({ node: 'n1' }));
+  });
+
+  it('presence - due checks are claimed once, when due', async () => {
+    await store.scheduleCheck('cy', 100);
+    await store.scheduleCheck('di', 300);
+    expect(await store.claimDue(200)).toEqual(['cy']);
+    expect(await store.claimDue(200)).toEqual([]);
+    expect(await store.claimDue(300)).toEqual(['di']);
+  });
+});
