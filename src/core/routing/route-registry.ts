@@ -7,8 +7,11 @@ import type { Redis } from 'ioredis';
  * It is rebuildable state: a lost entry costs a live delivery (the device syncs), never a message.
  */
 export class RouteRegistry {
-  /** Idle entries expire unless the holding gateway refreshes them. */
-  static readonly TTL_SECONDS = 180;
+  /**
+   * Entries expire unless the holding gateway refreshes them (hourly). Dead gateways are reaped
+   * by the presence role well before; the expiry only collects what nobody reaped.
+   */
+  static readonly TTL_SECONDS = 6 * 3600;
 
   constructor(
     private readonly redis: Redis,

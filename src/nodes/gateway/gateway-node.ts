@@ -38,7 +38,7 @@ export interface GatewayOptions {
   registry?: Registry;
   /** Registries whose metrics /metrics serves too (dev: the fan-out's, without default metrics). */
   extraRegistries?: Registry[];
-  /** How often routes of held users are refreshed in Redis (default 60 s). */
+  /** How often routes of held users are refreshed in Redis (default 1 h; they expire after 6 h). */
   routeRefreshMs?: number;
 }
 
@@ -137,7 +137,7 @@ export class GatewayNode {
 
     this.timers.push(setInterval(() => this.heartbeat(), config.heartbeatMs));
     this.timers.push(
-      setInterval(() => void this.routes!.refresh(this.sessions.users()).catch(() => {}), this.options.routeRefreshMs ?? 60_000),
+      setInterval(() => void this.routes!.refresh(this.sessions.users()).catch(() => {}), this.options.routeRefreshMs ?? 3_600_000),
     );
     log.info({ port: this.port, path: WS_PATH }, 'gateway listening');
   }
