@@ -19,6 +19,7 @@ export class PresenceStore {
     redis.defineCommand('chatPresenceEvaluate', { numberOfKeys: 2, lua: EVALUATE_LUA });
     redis.defineCommand('chatPresenceReap', { numberOfKeys: 1, lua: REAP_LUA });
     redis.defineCommand('chatPresenceClaimDue', { numberOfKeys: 1, lua: CLAIM_DUE_LUA });
+    redis.defineCommand('chatPresenceClaimOne', { numberOfKeys: 1, lua: CLAIM_ONE_LUA });
   }
 
   private get nodesKey(): string {
@@ -117,6 +118,11 @@ export class PresenceStore {
     return (await this.redis.chatPresenceClaimDue(this.dueKey, now, limit)) as string[];
   }
 
+  /** Takes one user's check if it is due by `now` (false if not due, or taken by another worker). */
+  async claimIfDue(user: string, now: number): Promise<boolean> {
+    return ((await this.redis.chatPresenceClaimOne(this.dueKey, user, now)) as number) === 1;
+  }
+
   /**
    * Computes the user's status from their routes and the alive nodes, stores it, and returns
    * it when it changed (undefined when it did not). Atomic per user, so concurrent workers
@@ -202,10 +208,21 @@ if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
 return due
 `;
 
+// KEYS[1] due zset; ARGV[1] user, ARGV[2] now.
+const CLAIM_ONE_LUA = `
+local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if due and tonumber(due) <= tonumber(ARGV[2]) then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 1
+end
+return 0
+`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     chatPresenceEvaluate(routeKey: string, presenceKey: string, countsKey: string, now: number, ...aliveNodes: string[]): Result<unknown, Context>;
     chatPresenceReap(routeKey: string, node: string): Result<unknown, Context>;
     chatPresenceClaimDue(dueKey: string, now: number, limit: number): Result<unknown, Context>;
+    chatPresenceClaimOne(dueKey: string, user: string, now: number): Result<unknown, Context>;
   }
 }

@@ -21,7 +21,10 @@ export interface PresenceOptions {
   httpPort?: number;
   httpHost?: string;
   registry?: Registry;
-  /** How often due grace checks are taken (default 200 ms). */
+  /**
+   * How often due grace checks are swept (default 1000 ms). The worker that got the disconnect
+   * checks at the exact due time; the sweep catches the checks of a worker that died.
+   */
   dueTickMs?: number;
   /** How often dead gateways are looked for and metrics refreshed (default 1000 ms). */
   reapTickMs?: number;
@@ -74,7 +77,7 @@ export class PresenceNode {
         ready: () => serviceProblems(this.clients!),
       });
     }
-    this.every(this.options.dueTickMs ?? 200, () => this.checkDue());
+    this.every(this.options.dueTickMs ?? 1000, () => this.checkDue());
     this.every(this.options.reapTickMs ?? 1000, () => this.reapAndMeasure());
     log.info('presence started');
   }
@@ -107,12 +110,33 @@ export class PresenceNode {
       if (event.kind === 'connect') {
         await this.evaluate(event.user, event.at);
       } else {
+        const due = event.at + config.presenceGraceMs;
         await this.store!.recordLastSeen(event.user, event.at);
-        await this.store!.scheduleCheck(event.user, event.at + config.presenceGraceMs);
+        await this.store!.scheduleCheck(event.user, due);
+        this.checkAt(event.user, due);
       }
     } catch (error) {
       log.warn({ err: error, event }, 'presence event failed');
     }
+  }
+
+  private readonly pendingChecks = new Set<NodeJS.Timeout>();
+
+  /** Checks a user at its due time, if no other worker took the check first. */
+  private checkAt(user: string, due: number): void {
+    const timer = setTimeout(
+      () => {
+        this.pendingChecks.delete(timer);
+        // Claimed as of its own due time: a timer that fires a little early (or a gateway clock a
+        // little ahead) still takes it; a later disconnect that moved the check is left alone.
+        void this.store!
+          .claimIfDue(user, Math.max(due, Date.now()))
+          .then((claimed) => (claimed ? this.evaluate(user) : undefined))
+          .catch((error: unknown) => this.options.log.warn({ err: error, user }, 'presence check failed'));
+      },
+      Math.max(0, due - Date.now()),
+    );
+    this.pendingChecks.add(timer);
   }
 
   private async checkDue(): Promise<void> {
@@ -169,6 +193,7 @@ export class PresenceNode {
     if (this.stopping) return;
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.pendingChecks) clearTimeout(timer);
     this.subscription?.unsubscribe();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await this.clients?.close();

@@ -1,0 +1,59 @@
+import { Flags } from '@oclif/core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConfigInput } from '../core/config/cluster-config.js';
+import { DEFAULT_DATA_DIR, readDevSecret } from '../core/config/dev-secret.js';
+import { createLogger } from '../core/observability/logger.js';
+import { DevCluster } from '../nodes/dev/dev-cluster.js';
+
+/** Flags every benchmark shares: where the cluster is, or --local to boot one. */
+export const benchTargetFlags = {
+  local: Flags.boolean({ description: 'boot a local cluster in this process for the run', exclusive: ['url'] }),
+  url: Flags.string({ description: 'gateway WebSocket URL(s), comma-separated', env: 'CHAT_URL' }),
+  'data-dir': Flags.string({ description: 'data folder of `chat-node dev` (its signing secret)', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
+  'jwt-secret': Flags.string({ description: 'HS256 secret of the cluster', env: 'CHAT_JWT_SECRET' }),
+  json: Flags.boolean({ description: 'print the result as JSON' }),
+};
+
+export interface BenchTarget {
+  urls: string[];
+  secret: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The cluster a benchmark talks to: a running one (--url, signing with the given or dev
+ * secret), or one booted here on the machine's services in its own database and namespace.
+ */
+export async function benchTarget(
+  flags: { local?: boolean; url?: string; 'data-dir': string; 'jwt-secret'?: string },
+  localConfig: ConfigInput = {},
+): Promise<BenchTarget> {
+  if (flags.local) {
+    const secret = flags['jwt-secret'] ?? 'bench-secret';
+    const cluster = new DevCluster({
+      dataDir: mkdtempSync(join(tmpdir(), 'chat-node-bench-')),
+      port: 0,
+      host: '127.0.0.1',
+      databaseName: 'chat_node_bench',
+      input: { namespace: 'bench', nodeId: 'bench', jwt: { secret }, sendRatePerSec: 100_000, sendBurst: 100_000, logLevel: 'warn', ...localConfig },
+      log: createLogger('bench', 'bench', 'warn'),
+      onProgress: (line) => process.stderr.write(`bench: ${line}\n`),
+    });
+    await cluster.start();
+    return { urls: [`ws://127.0.0.1:${cluster.gatewayPort}/v1/ws`], secret, stop: () => cluster.stop() };
+  }
+  if (!flags.url) throw new Error('pass --local to boot a cluster, or --url of a running gateway');
+  const secret = flags['jwt-secret'] ?? readDevSecret(flags['data-dir']);
+  if (!secret) throw new Error('no signing secret: pass --jwt-secret or set CHAT_JWT_SECRET');
+  return { urls: flags.url.split(','), secret, stop: async () => {} };
+}
+
+/** One line of a latency table, in ms. */
+export function latencyRow(name: string, s: { count: number; p50: number; p90: number; p99: number; max: number }): string {
+  const cell = (value: number) => value.toFixed(2).padStart(8);
+  return `${name.padEnd(22)} ${String(s.count).padStart(6)}  ${cell(s.p50)}  ${cell(s.p90)}  ${cell(s.p99)}  ${cell(s.max)}`;
+}
+
+export const LATENCY_HEADER = `${'latency (ms)'.padEnd(22)} ${'count'.padStart(6)}  ${'p50'.padStart(8)}  ${'p90'.padStart(8)}  ${'p99'.padStart(8)}  ${'max'.padStart(8)}`;

@@ -1,0 +1,43 @@
+import { Command, Flags } from '@oclif/core';
+import { benchTarget, benchTargetFlags, LATENCY_HEADER, latencyRow } from '../../cli/bench-target.js';
+import { signDeviceToken } from '../../core/auth/jwt.js';
+import { runPresenceBenchmark } from '../../sim/presence-benchmark.js';
+
+export default class BenchPresence extends Command {
+  static override summary = 'Measure presence change-to-watcher latency (online and offline)';
+  static override description = `A watcher shares a direct room with a user who connects and disconnects --cycles times. Online latency runs
+from the user's connect to the watcher's presence frame; offline latency from the disconnect to the frame, minus
+the grace period (--grace-ms, which --local also configures).`;
+  static override examples = ['<%= config.bin %> bench presence --local', '<%= config.bin %> bench presence --url ws://127.0.0.1:8080/v1/ws --grace-ms 5000 --cycles 20'];
+  static override flags = {
+    ...benchTargetFlags,
+    cycles: Flags.integer({ description: 'connect/disconnect cycles', default: 100 }),
+    'grace-ms': Flags.integer({ description: "the cluster's presence grace period", default: 200 }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(BenchPresence);
+    const target = await benchTarget(flags, { presenceGraceMs: flags['grace-ms'] }).catch((error: Error) => this.error(error.message, { exit: 2 }));
+    try {
+      const result = await runPresenceBenchmark({
+        urls: target.urls,
+        cycles: flags.cycles,
+        graceMs: flags['grace-ms'],
+        tokenFor: (user, device) => () => signDeviceToken({ secret: target.secret, user, device, ttlSeconds: 3600 }),
+        onProgress: (done) => process.stderr.write(`\rbench: ${done}/${flags.cycles} cycles   `),
+      });
+      process.stderr.write('\n');
+      if (flags.json) {
+        this.log(JSON.stringify(result, null, 2));
+      } else {
+        this.log(LATENCY_HEADER);
+        this.log(latencyRow('connect -> online', result.online));
+        this.log(latencyRow('close -> offline-grace', result.offline));
+        this.log(`\n${flags.cycles} cycles; ${result.missed} changes not seen`);
+      }
+      if (result.missed > 0) process.exitCode = 1;
+    } finally {
+      await target.stop();
+    }
+  }
+}
