@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Redis } from 'ioredis';
@@ -18,22 +17,11 @@ export const SERVICES = {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 export interface RoleProcess {
   name: string;
   child: ChildProcess;
   output: string[];
-  port: number;
+  readonly port: number;
   /** Ends the process with a signal and waits for it to exit. */
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -79,35 +67,46 @@ export class IsolatedCluster {
     };
   }
 
-  /** Starts `chat-node <role>` and waits until its /healthz answers. */
+  /**
+   * Starts `chat-node <role>` on a port the OS picks (port 0; the role logs the one it got, so
+   * suites running in parallel never race for a port) and waits until its /healthz answers.
+   */
   async start(role: 'gateway' | 'fanout' | 'presence', name: string, args: string[] = [], env: Record<string, string> = {}): Promise<RoleProcess> {
-    const port = await freePort();
-    const portArgs = role === 'gateway' ? ['--port', String(port), '--host', '127.0.0.1'] : ['--http-port', String(port), '--host', '127.0.0.1'];
+    const portArgs = role === 'gateway' ? ['--port', '0', '--host', '127.0.0.1'] : ['--http-port', '0', '--host', '127.0.0.1'];
     const child = spawn(process.execPath, [`${ROOT}bin/run.js`, role, '--node-id', name, ...portArgs, ...args], {
       env: this.env(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
-    child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    let port = 0;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      output.push(text);
+      const logged = /"port":(\d+)/.exec(text);
+      if (logged && port === 0) port = Number(logged[1]);
+    });
     child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const role_: RoleProcess = {
+    const process_: RoleProcess = {
       name,
       child,
       output,
-      port,
+      get port() {
+        return port;
+      },
       kill: async (signal = 'SIGTERM') => {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
         return exited;
       },
     };
-    this.processes.push(role_);
+    this.processes.push(process_);
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output.join('')}`);
+      if (port === 0) return false;
       const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
       return response?.ok === true;
-    }, 20_000, `${name} to answer /healthz`);
-    return role_;
+    }, 30_000, `${name} to answer /healthz`);
+    return process_;
   }
 
   /** Waits until a gateway says the cluster takes messages end to end. */

@@ -73,14 +73,37 @@ export class ChatClient extends DeviceSession {
     return performance.now() - start;
   }
 
-  /** Tells the other members this user is typing (or stopped). Fire and forget: false when offline. */
+  /**
+   * Tells the other members this user is typing (or stopped). Fire and forget, without an
+   * id (so no `ok` comes back; a refusal arrives as an 'error' event): false when offline.
+   * A start runs out on the other side after the server's ttlMs (default 8 s): call it
+   * again about every 3 s while the user keeps typing. To wait for the server's `ok`, use
+   * `request({ type: 'typing', room, state })`.
+   */
   setTyping(room: string, state: 'start' | 'stop'): boolean {
     return this.writeNow({ type: 'typing', room, state });
   }
 
-  /** Presence of users who share a room with this one (others are left out). */
+  /** The other users typing in the room now, sorted (as told by 'typing' events). */
+  typingIn(room: string): string[] {
+    return this.typists.typingIn(room);
+  }
+
+  /**
+   * Presence of users who share a room with this one (others are left out). The answer
+   * also updates presenceOf().
+   */
   async queryPresence(users: string[]): Promise<PresenceStatus[]> {
     return (await this.request({ type: 'presence.query', users })).users;
+  }
+
+  /**
+   * The latest presence heard of `user` (unsolicited `presence` frames and query answers);
+   * undefined when none was. Kept across reconnects: changes made while this device was
+   * offline are not heard of, so query again after a reconnect for a fresh view.
+   */
+  presenceOf(user: string): PresenceStatus | undefined {
+    return this.presence.get(user);
   }
 
   /** Registers this device's push token. */

@@ -23,9 +23,11 @@ import {
   type ResolvedChatClientOptions,
 } from './options.js';
 import { Outbox } from './outbox.js';
+import { PresenceBook } from './presence-book.js';
 import { afterAttempt } from './reconnect-policy.js';
 import { RequestTracker } from './request-tracker.js';
 import { RoomDirectory } from './room-directory.js';
+import { TypingTracker } from './typing-tracker.js';
 import type { Wire } from './wire.js';
 import { waiter, type Waiter } from './waiter.js';
 
@@ -37,7 +39,8 @@ import { waiter, type Waiter } from './waiter.js';
  * It drives a GatewayConnection per attempt (hello, welcome, sync, reconnect) and routes
  * frames; the decisions live in the parts it wires together: MessageTimeline (order,
  * de-dup, gaps, sync rules), Outbox over SendQueue (sends until acked), GapFiller (history
- * requests for gaps), RoomDirectory (room counters), RequestTracker (replies, timeouts).
+ * requests for gaps), RoomDirectory (room counters), RequestTracker (replies, timeouts),
+ * TypingTracker (who types where) and PresenceBook (the last presence heard per user).
  */
 export class DeviceSession extends EventEmitter<ChatClientEvents> {
   /** The cursors of this device (the store passed in, or the in-memory default). */
@@ -48,6 +51,9 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
   private readonly requests: RequestTracker;
   private readonly outbox: Outbox;
   private readonly gaps: GapFiller;
+  /** Typing of others: ended by their messages, cleared when the connection is lost. */
+  protected readonly typists = new TypingTracker((event) => this.notify('typing', event));
+  protected readonly presence = new PresenceBook();
 
   private current: ClientState = 'idle';
   private conn: GatewayConnection | undefined;
@@ -272,6 +278,7 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
     this.conn = undefined;
     this.ready = false;
     this.gaps.stop();
+    this.typists.clear();
     this.timeline.connectionLost();
     this.outbox.connectionLost();
     this.requests.connectionLost(new ChatError('disconnected', `the connection closed (${code}) before the reply`));
@@ -308,6 +315,7 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     this.gaps.stop();
+    this.typists.clear();
     this.requests.failAll(error);
     this.outbox.close(error);
     const connecting = this.connecting;
@@ -364,7 +372,7 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
   }
 
   private synced(rooms: Room[]): void {
-    for (const left of this.directory.replaceAll(rooms)) this.timeline.forgetRoom(left);
+    for (const left of this.directory.replaceAll(rooms)) this.roomLeft(left);
     this.deliver(this.timeline.finishSync(rooms));
     this.failures = 0;
     this.setState('live');
@@ -382,10 +390,15 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
       case 'welcome':
         this.welcomed(conn, frame);
         return;
-      case 'msg':
+      case 'msg': {
+        const { room, sender, seq } = frame.message;
+        // A message ends its sender's typing; a repeat of one already delivered says nothing new.
+        const fresh = seq > this.timeline.cursor(room);
         this.deliver(this.timeline.acceptLive(frame.message));
+        if (fresh) this.typists.messageFrom(room, sender);
         this.gaps.schedule();
         return;
+      }
       case 'ack':
         this.acked(frame);
         return;
@@ -397,13 +410,15 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
         this.notify('read', { room: frame.room, user: frame.user, seq: frame.seq });
         return;
       case 'typing':
-        this.notify('typing', { room: frame.room, user: frame.user, state: frame.state, ttlMs: frame.ttlMs });
+        this.typists.apply({ room: frame.room, user: frame.user, state: frame.state, ttlMs: frame.ttlMs });
         return;
       case 'goaway':
         // The server closes with 1012 next; attemptEnded uses this delay instead of backoff.
         this.goawayInMs = frame.reconnectInMs;
         return;
       case 'presence':
+        // Query answers count too: they are the only presence members of large rooms get.
+        this.presence.note(frame.users);
         if (frame.id !== undefined && this.requests.route(frame.id, frame)) return;
         this.notify('presence', { users: frame.users });
         return;
@@ -411,7 +426,7 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
         this.roomChanged(frame.room);
         break;
       case 'rooms':
-        for (const left of this.directory.replaceAll(frame.rooms)) this.timeline.forgetRoom(left);
+        for (const left of this.directory.replaceAll(frame.rooms)) this.roomLeft(left);
         break;
       case 'pong':
       case 'ok':
@@ -426,11 +441,17 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
 
   private roomChanged(room: Room): void {
     if (this.directory.applySnapshot(room) === 'left') {
-      this.timeline.forgetRoom(room.id);
+      this.roomLeft(room.id);
       this.notify('room', room);
       return;
     }
     this.notify('room', this.directory.get(room.id) ?? room);
+  }
+
+  /** The user is no longer a member: nothing of the room is kept. */
+  private roomLeft(room: string): void {
+    this.timeline.forgetRoom(room);
+    this.typists.forgetRoom(room);
   }
 
   private acked(frame: InboundOf<'ack'>): void {

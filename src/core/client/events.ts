@@ -41,12 +41,19 @@ export interface ReadEvent {
   seq: number;
 }
 
+/**
+ * Someone started or stopped typing in a room. Emitted on changes only: a renewed start is
+ * silent, and every start is followed by one stop (explicit, a message from the typist,
+ * the start running out, the room left, or the connection lost).
+ */
 export interface TypingEvent {
   room: string;
   user: string;
   state: 'start' | 'stop';
-  /** A 'start' ends by itself after this long unless renewed. */
+  /** A 'start' ends by itself after this long unless renewed; 0 on stops the client made up. */
   ttlMs: number;
+  /** On a stop: the start ran out without a renewal or a stop from the server. */
+  expired?: true;
 }
 
 export type PresenceStatus = InboundOf<'presence'>['users'][number];
@@ -69,6 +76,7 @@ export interface ChatClientEvents {
   room: [room: Room];
   /** Someone's read position moved (the user's own devices included). */
   read: [event: ReadEvent];
+  /** Someone else started or stopped typing (changes only; see TypingEvent). */
   typing: [event: TypingEvent];
   /** Unsolicited presence changes of users who share a room with this one. */
   presence: [event: PresenceEvent];

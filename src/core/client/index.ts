@@ -23,5 +23,7 @@ export { MemoryCursorStore, type CursorStore } from './cursor-store.js';
 export { DEFAULT_BACKOFF, backoffDelay, goawayDelay, type BackoffPolicy } from './backoff.js';
 export { RoomReorderBuffer, DEFAULT_REORDER_CAPACITY, type Gap, type Sequenced } from './room-reorder-buffer.js';
 export { MessageTimeline, type GapFill, type FillOutcome } from './message-timeline.js';
+export { TypingTracker, SYSTEM_TIMERS, type Timers } from './typing-tracker.js';
+export { PresenceBook, PRESENCE_BOOK_LIMIT } from './presence-book.js';
 export type { InboundFrame, OutboundFrame, ReplyTo, RequestFrame, RequestType } from './frames.js';
 export type { Message, Room } from '../protocol/index.js';

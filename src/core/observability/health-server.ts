@@ -52,3 +52,9 @@ export async function startHealthServer(port: number, host: string, registry: Re
   });
   return server;
 }
+
+/** The port a server listens on (it may have asked for port 0). */
+export function portOf(server: Server | undefined): number | undefined {
+  const address = server?.address();
+  return typeof address === 'object' && address ? address.port : undefined;
+}

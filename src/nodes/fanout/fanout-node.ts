@@ -6,7 +6,7 @@ import { HistoryCache } from '../../core/cache/history-cache.js';
 import { ensureSendStream } from '../../core/bus/nats.js';
 import { Subjects } from '../../core/bus/subjects.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
-import { startHealthServer } from '../../core/observability/health-server.js';
+import { portOf, startHealthServer } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
 import { RouteRegistry } from '../../core/routing/route-registry.js';
@@ -79,7 +79,7 @@ export class FanoutNode {
     this.timer = setInterval(() => {
       this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
     }, tickMs);
-    log.info({ partitions: [...this.workers.keys()] }, 'fanout started');
+    log.info({ partitions: [...this.workers.keys()], port: portOf(this.server) }, 'fanout started');
   }
 
   get partitionsHeld(): number[] {

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import { decodeJson } from '../../core/bus/envelopes.js';
 import { Subjects } from '../../core/bus/subjects.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
-import { startHealthServer } from '../../core/observability/health-server.js';
+import { portOf, startHealthServer } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
 import type { PresenceEvent, PresenceStatus } from '../../core/presence/presence-events.js';
 import { PresenceStore } from '../../core/presence/presence-store.js';
@@ -79,7 +79,7 @@ export class PresenceNode {
     }
     this.every(this.options.dueTickMs ?? 1000, () => this.checkDue());
     this.every(this.options.reapTickMs ?? 1000, () => this.reapAndMeasure());
-    log.info('presence started');
+    log.info({ port: portOf(this.server) }, 'presence started');
   }
 
   /** Runs `work` every `ms`, never two at once. */
@@ -174,7 +174,10 @@ export class PresenceNode {
       try {
         const users = await store.nodeUsers(node);
         for (const user of users) {
-          if ((await store.reapUser(user, node, lastHeartbeat)) > 0) await store.scheduleCheck(user, now + config.presenceGraceMs);
+          if ((await store.reapUser(user, node, lastHeartbeat)) > 0) {
+            await store.scheduleCheck(user, now + config.presenceGraceMs);
+            this.checkAt(user, now + config.presenceGraceMs);
+          }
         }
         await store.removeNode(node);
         this.metrics!.reapedNodes.inc();
