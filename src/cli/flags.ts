@@ -24,6 +24,21 @@ export const jwtFlags = {
   'jwt-audience': Flags.string({ description: 'required aud claim', env: 'CHAT_JWT_AUDIENCE', helpGroup: 'AUTH' }),
 };
 
+/** The fan-out's push decisions. */
+export const pushPolicyFlags = {
+  'push-policy': Flags.string({
+    description: 'push a device without a live connection always, or hold back while the user is active elsewhere (default always)',
+    env: 'CHAT_PUSH_POLICY',
+    options: ['always', 'hold-while-active'],
+    helpGroup: 'PUSH',
+  }),
+  'push-active-window-sec': Flags.integer({
+    description: 'hold-while-active: a user seen this recently counts as active (default 60)',
+    env: 'CHAT_PUSH_ACTIVE_WINDOW_SEC',
+    helpGroup: 'PUSH',
+  }),
+};
+
 export const nodeFlags = {
   'node-id': Flags.string({ description: 'this node id (default <role>-<host>-<random>)', env: 'CHAT_NODE_ID' }),
   'log-level': Flags.string({
@@ -98,6 +113,8 @@ export function configInputOf(flags: FlagValues): ConfigInput {
     typingTtlMs: int(flags, 'typing-ttl-ms'),
     typingThrottleMs: int(flags, 'typing-throttle-ms'),
     limits: { maxFrameBytes: int(flags, 'max-frame-bytes'), maxBodyChars: int(flags, 'max-body-chars'), maxGroupMembers: int(flags, 'max-group-members') },
+    pushPolicy: str(flags, 'push-policy') as ConfigInput['pushPolicy'],
+    pushActiveWindowSec: int(flags, 'push-active-window-sec'),
     sendRatePerSec: int(flags, 'send-rate'),
     sendBurst: int(flags, 'send-burst'),
     nodeId: str(flags, 'node-id'),

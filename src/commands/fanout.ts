@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { clusterConfigOf, nodeFlags, serviceFlags } from '../cli/flags.js';
+import { clusterConfigOf, nodeFlags, pushPolicyFlags, serviceFlags } from '../cli/flags.js';
 import { untilSignal } from '../cli/lifecycle.js';
 import { createLogger } from '../core/observability/logger.js';
 import { FanoutNode } from '../nodes/fanout/fanout-node.js';
@@ -14,6 +14,7 @@ cache, acks the sender and delivers it to every online device of every member.`;
     'http-port': Flags.integer({ description: 'port of /healthz, /readyz and /metrics', default: 9090, env: 'CHAT_HTTP_PORT' }),
     host: Flags.string({ description: 'listen address of the HTTP port', default: '0.0.0.0', env: 'CHAT_HOST' }),
     ...serviceFlags,
+    ...pushPolicyFlags,
     ...nodeFlags,
   };
 

@@ -40,6 +40,32 @@ export async function ensureSendStream(nc: NatsConnection, subjects: Subjects, r
   return jsm;
 }
 
+/**
+ * The push work queue: file storage, jobs kept until a pusher acks them (a provider outage
+ * holds them, nothing is dropped), de-duplicated by message and device for 2 minutes.
+ */
+export async function ensurePushStream(nc: NatsConnection, subjects: Subjects, replicas: number): Promise<JetStreamManager> {
+  const jsm = await jetstreamManager(nc);
+  const config = {
+    name: subjects.pushStream,
+    subjects: [subjects.push('apns'), subjects.push('fcm')],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    num_replicas: replicas,
+    duplicate_window: 120_000_000_000,
+    max_msg_size: 64 * 1024,
+  };
+  try {
+    await jsm.streams.info(subjects.pushStream);
+    await jsm.streams.update(subjects.pushStream, config);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    await jsm.streams.add(config);
+  }
+  return jsm;
+}
+
 export function isNotFound(error: unknown): boolean {
   const text = error instanceof Error ? `${error.message} ${String((error as { code?: unknown }).code ?? '')}` : '';
   return /not found|404|10059|10014/.test(text);

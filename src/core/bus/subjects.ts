@@ -26,6 +26,16 @@ export class Subjects {
     return `${this.namespace}.node.${nodeId}`;
   }
 
+  /** The JetStream work queue of push jobs, fan-out -> pusher. */
+  get pushStream(): string {
+    return `${this.namespace.toUpperCase()}_PUSH`;
+  }
+
+  /** One subject per platform, so an APNs outage never holds up FCM jobs. */
+  push(platform: 'apns' | 'fcm'): string {
+    return `${this.namespace}.push.${platform}`;
+  }
+
   /** Device connect/disconnect events, gateways -> presence workers (a queue group). */
   get presenceEvents(): string {
     return `${this.namespace}.presence.events`;

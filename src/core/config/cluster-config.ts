@@ -32,6 +32,13 @@ export interface ClusterConfig {
   typingTtlMs: number;
   /** At most one typing start per user and room is forwarded per this interval (CHAT_TYPING_THROTTLE_MS, default 2000). */
   typingThrottleMs: number;
+  /**
+   * Push to a device without a live connection 'always', or 'hold-while-active': not while any
+   * device of the user is connected or was within pushActiveWindowSec (CHAT_PUSH_POLICY, default always).
+   */
+  pushPolicy: 'always' | 'hold-while-active';
+  /** CHAT_PUSH_ACTIVE_WINDOW_SEC, default 60. */
+  pushActiveWindowSec: number;
   limits: ProtocolLimits;
   /** Sustained sends per second per connection (CHAT_SEND_RATE, default 20) and burst (CHAT_SEND_BURST, default 40). */
   sendRatePerSec: number;
@@ -63,6 +70,8 @@ const DEFAULTS = {
   presenceFanoutMax: 100,
   typingTtlMs: 8000,
   typingThrottleMs: 2000,
+  pushPolicy: 'always' as const,
+  pushActiveWindowSec: 60,
   logLevel: 'info',
 };
 
@@ -92,6 +101,11 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   const result = value ?? fallback;
   if (!Number.isInteger(result) || result <= 0) throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
   return result;
+}
+
+function pushPolicyOf(value: string): 'always' | 'hold-while-active' {
+  if (value !== 'always' && value !== 'hold-while-active') throw new ConfigError(`push-policy must be always or hold-while-active, got ${value}`);
+  return value;
 }
 
 function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
@@ -131,6 +145,8 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     presenceFanoutMax: nonNegativeInt('presence-fanout-max', pick(fromFlags.presenceFanoutMax, fromFile.presenceFanoutMax), DEFAULTS.presenceFanoutMax),
     typingTtlMs: positiveInt('typing-ttl-ms', pick(fromFlags.typingTtlMs, fromFile.typingTtlMs), DEFAULTS.typingTtlMs),
     typingThrottleMs: nonNegativeInt('typing-throttle-ms', pick(fromFlags.typingThrottleMs, fromFile.typingThrottleMs), DEFAULTS.typingThrottleMs),
+    pushPolicy: pushPolicyOf(pick(fromFlags.pushPolicy, fromFile.pushPolicy) ?? DEFAULTS.pushPolicy),
+    pushActiveWindowSec: nonNegativeInt('push-active-window-sec', pick(fromFlags.pushActiveWindowSec, fromFile.pushActiveWindowSec), DEFAULTS.pushActiveWindowSec),
     limits,
     sendRatePerSec: positiveInt('send-rate', pick(fromFlags.sendRatePerSec, fromFile.sendRatePerSec), DEFAULTS.sendRatePerSec),
     sendBurst: positiveInt('send-burst', pick(fromFlags.sendBurst, fromFile.sendBurst), DEFAULTS.sendBurst),

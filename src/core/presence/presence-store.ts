@@ -157,6 +157,20 @@ export class PresenceStore {
     });
   }
 
+  /** When each user was last seen (ms), for those ever seen. */
+  async lastSeenOf(users: string[]): Promise<Map<string, number>> {
+    const seen = new Map<string, number>();
+    if (users.length === 0) return seen;
+    const pipeline = this.redis.pipeline();
+    for (const user of users) pipeline.hget(this.presenceKey(user), 'lastSeen');
+    const results = (await pipeline.exec()) ?? [];
+    users.forEach((user, i) => {
+      const value = results[i]?.[1];
+      if (typeof value === 'string') seen.set(user, Number(value));
+    });
+    return seen;
+  }
+
   /** Users whose published status is online (kept by evaluate). */
   async onlineUsers(): Promise<number> {
     return Number((await this.redis.hget(this.countsKey, 'users')) ?? 0);

@@ -31,9 +31,17 @@ export class Deliverer {
     private readonly routes: RouteRegistry,
   ) {}
 
-  /** Returns how many node messages were published. */
-  async deliver(outgoing: Outgoing[], replies: DirectReply[] = []): Promise<number> {
+  /**
+   * Publishes and returns the routes it looked up (user -> device -> node), which the caller
+   * may reuse (the fan-out decides pushes from them). Pass `routes` to skip the lookup.
+   */
+  async deliver(
+    outgoing: Outgoing[],
+    replies: DirectReply[] = [],
+    known?: Map<string, Map<string, string>>,
+  ): Promise<Map<string, Map<string, string>>> {
     const users = [...new Set(outgoing.flatMap((item) => item.users))];
+    let routes = known ?? new Map<string, Map<string, string>>();
     const envelopes = new Map<string, NodeEnvelope>();
     const envelopeOf = (node: string): NodeEnvelope => {
       let envelope = envelopes.get(node);
@@ -41,7 +49,7 @@ export class Deliverer {
       return envelope;
     };
     if (users.length > 0) {
-      const routes = await this.routes.lookup(users);
+      if (!known) routes = await this.routes.lookup(users);
       for (const item of outgoing) {
         const byNode = new Map<string, string[]>();
         for (const user of item.users) {
@@ -67,6 +75,6 @@ export class Deliverer {
       envelopeOf(reply.node).replies.push(entry);
     }
     for (const [node, envelope] of envelopes) this.nc.publish(this.subjects.node(node), encodeJson(envelope));
-    return envelopes.size;
+    return routes;
   }
 }

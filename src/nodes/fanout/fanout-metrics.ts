@@ -9,6 +9,7 @@ export interface FanoutMetrics {
   commitSeconds: Histogram;
   lagSeconds: Histogram;
   partitionsOwned: Gauge;
+  pushDecisions: Counter;
 }
 
 export function createFanoutMetrics(registry: Registry): FanoutMetrics {
@@ -20,5 +21,11 @@ export function createFanoutMetrics(registry: Registry): FanoutMetrics {
     commitSeconds: histogram(registry, 'chat_fanout_commit_seconds', 'Duration of one batch commit transaction'),
     lagSeconds: histogram(registry, 'chat_fanout_lag_seconds', 'From the gateway receiving a send to its commit'),
     partitionsOwned: gauge(registry, 'chat_fanout_partitions_owned', 'Send partitions this worker holds'),
+    pushDecisions: counter(
+      registry,
+      'chat_fanout_push_decisions_total',
+      'Push decisions per device and message: sent (queued) or suppressed, with the reason',
+      ['decision', 'reason'],
+    ),
   };
 }

@@ -3,7 +3,10 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { HistoryCache } from '../../core/cache/history-cache.js';
-import { ensureSendStream } from '../../core/bus/nats.js';
+import { ensurePushStream, ensureSendStream } from '../../core/bus/nats.js';
+import { PresenceStore } from '../../core/presence/presence-store.js';
+import { PushStore } from '../../core/storage/push-store.js';
+import { PushEnqueuer } from './push-enqueuer.js';
 import { Subjects } from '../../core/bus/subjects.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
 import { portOf, startHealthServer } from '../../core/observability/health-server.js';
@@ -54,17 +57,29 @@ export class FanoutNode {
     const { pool, redis, nc } = this.clients;
     const subjects = new Subjects(config.namespace, config.partitions);
     const jsm = await ensureSendStream(nc, subjects, config.streamReplicas);
+    await ensurePushStream(nc, subjects, config.streamReplicas);
     this.metrics = createFanoutMetrics(this.registry);
     this.leases = new PartitionLeases(pool, config.nodeId, config.partitions, this.options.leaseTtlMs);
     await this.leases.ensurePartitions();
+    const js = jetstream(nc);
     this.workerDeps = {
       subjects,
       jsm,
-      js: jetstream(nc),
+      js,
       sequencer: new RoomSequencer(pool),
       deliverer: new Deliverer(nc, subjects, new RouteRegistry(redis, config.namespace)),
       cache: new HistoryCache(redis, config.namespace),
       metrics: this.metrics,
+      pushes: new PushEnqueuer({
+        js,
+        subjects,
+        pushStore: new PushStore(pool),
+        presence: new PresenceStore(redis, config.namespace),
+        policy: config.pushPolicy,
+        activeWindowSec: config.pushActiveWindowSec,
+        metrics: this.metrics,
+        log,
+      }),
       log,
       owner: config.nodeId,
     };

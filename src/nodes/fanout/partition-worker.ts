@@ -7,6 +7,7 @@ import type { Subjects } from '../../core/bus/subjects.js';
 import type { Message } from '../../core/protocol/server-frames.js';
 import type { Deliverer, DirectReply, Outgoing } from '../../core/routing/deliverer.js';
 import type { FanoutMetrics } from './fanout-metrics.js';
+import type { PushEnqueuer } from './push-enqueuer.js';
 import { FencedError, type RoomSequencer, type SendResult } from './room-sequencer.js';
 
 export interface PartitionWorkerDeps {
@@ -17,6 +18,7 @@ export interface PartitionWorkerDeps {
   deliverer: Deliverer;
   cache: HistoryCache;
   metrics: FanoutMetrics;
+  pushes: PushEnqueuer;
   log: Logger;
   owner: string;
   /** Most sends committed in one transaction (default 500). */
@@ -162,13 +164,18 @@ export class PartitionWorker {
       });
     });
     const cached = cache.append(fresh).catch((error: unknown) => log.warn({ err: error }, 'history cache write failed'));
+    let routes: Map<string, Map<string, string>> | undefined;
     try {
-      await deliverer.deliver(outgoing, replies);
+      routes = await deliverer.deliver(outgoing, replies);
     } catch (error) {
       // Committed is committed: devices catch up by seq gap or sync, and senders resend for their ack.
       log.warn({ err: error, partition: this.partition }, 'live delivery failed after commit');
     }
     await cached;
+    // Without routes nobody can tell who is offline: the batch is retried, and its replays push.
+    if (!routes) throw new Error('route lookup failed; retrying the batch for its push decisions');
+    const committed = results.filter((r): r is Extract<SendResult, { kind: 'committed' }> => r.kind === 'committed');
+    await this.deps.pushes.enqueue(committed, routes);
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,7 @@ import type { PresenceStore } from '../../core/presence/presence-store.js';
 import type { Deliverer } from '../../core/routing/deliverer.js';
 import type { MessageReader } from '../../core/storage/message-reader.js';
 import type { MessageStore } from '../../core/storage/message-store.js';
+import type { PushStore } from '../../core/storage/push-store.js';
 import type { RoomStore } from '../../core/storage/room-store.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { LocalSessions, Session } from './local-sessions.js';
@@ -24,6 +25,7 @@ export interface GatewayContext {
   sessions: LocalSessions;
   metrics: GatewayMetrics;
   presence: PresenceStore;
+  push: PushStore;
 }
 
 /** A session plus request/reply helpers for one inbound request. */

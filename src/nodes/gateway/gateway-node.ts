@@ -23,6 +23,7 @@ import { RouteRegistry } from '../../core/routing/route-registry.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
 import { MessageReader } from '../../core/storage/message-reader.js';
 import { MessageStore } from '../../core/storage/message-store.js';
+import { PushStore } from '../../core/storage/push-store.js';
 import { RoomStore } from '../../core/storage/room-store.js';
 import { ClientConnection } from './client-connection.js';
 import type { GatewayContext } from './gateway-context.js';
@@ -96,6 +97,7 @@ export class GatewayNode {
       sessions: this.sessions,
       metrics,
       presence: this.presence,
+      push: new PushStore(pool),
     };
     this.subscription = nc.subscribe(subjects.node(config.nodeId), {
       callback: (error, message) => {

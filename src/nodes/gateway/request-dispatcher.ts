@@ -3,12 +3,11 @@ import { ProtocolError } from '../../core/protocol/errors.js';
 import type { GatewayContext, RequestScope } from './gateway-context.js';
 import type { ClientConnection } from './client-connection.js';
 import { PresenceHandlers } from './handlers/presence-handlers.js';
+import { PushHandlers } from './handlers/push-handlers.js';
 import { ReadHandlers } from './handlers/read-handlers.js';
 import { RoomHandlers } from './handlers/room-handlers.js';
 import { SendHandler } from './handlers/send-handler.js';
 
-/** Frames of a later issue: answered with a clear error until their role exists. */
-const NOT_YET = 'push notifications are not enabled on this cluster yet';
 
 /** Routes each request to its handler, branching on the frame's discriminant. */
 export class RequestDispatcher {
@@ -16,6 +15,7 @@ export class RequestDispatcher {
   private readonly rooms: RoomHandlers;
   private readonly reads: ReadHandlers;
   readonly presence: PresenceHandlers;
+  private readonly push: PushHandlers;
   /** Per connection, the tail of its send chain: sends are checked and published in arrival order. */
   private readonly sendChains = new WeakMap<object, Promise<void>>();
 
@@ -24,6 +24,7 @@ export class RequestDispatcher {
     this.rooms = new RoomHandlers(ctx);
     this.reads = new ReadHandlers(ctx);
     this.presence = new PresenceHandlers(ctx);
+    this.push = new PushHandlers(ctx);
   }
 
   async dispatch(scope: RequestScope, frame: ClientRequest, receivedAt: number): Promise<void> {
@@ -52,8 +53,9 @@ export class RequestDispatcher {
       case 'presence.query':
         return this.presence.query(scope, frame);
       case 'push.register':
+        return this.push.register(scope, frame);
       case 'push.unregister':
-        throw new ProtocolError('unavailable', NOT_YET);
+        return this.push.unregister(scope);
     }
   }
 

@@ -1,0 +1,89 @@
+import type pg from 'pg';
+import { inTransaction } from './postgres.js';
+
+export interface PushRegistration {
+  user: string;
+  device: string;
+  platform: 'apns' | 'fcm';
+  token: string;
+  preview: boolean;
+  mutedRooms: string[];
+}
+
+interface RegistrationRow {
+  user_id: string;
+  device_id: string;
+  platform: 'apns' | 'fcm';
+  token: string;
+  preview: boolean;
+  muted_rooms: string[];
+}
+
+function toRegistration(row: RegistrationRow): PushRegistration {
+  return { user: row.user_id, device: row.device_id, platform: row.platform, token: row.token, preview: row.preview, mutedRooms: row.muted_rooms };
+}
+
+/** Devices' push tokens and settings in Postgres. */
+export class PushStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Sets this device's token; the same token on another device moves here. */
+  async register(registration: Omit<PushRegistration, 'mutedRooms'> & { mutedRooms?: string[] }): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      await client.query('DELETE FROM push_registrations WHERE platform = $1 AND token = $2 AND NOT (user_id = $3 AND device_id = $4)', [
+        registration.platform,
+        registration.token,
+        registration.user,
+        registration.device,
+      ]);
+      await client.query(
+        `INSERT INTO push_registrations (user_id, device_id, platform, token, preview, muted_rooms)
+         VALUES ($1, $2, $3, $4, $5, COALESCE($6::text[], '{}'))
+         ON CONFLICT (user_id, device_id) DO UPDATE SET platform = EXCLUDED.platform, token = EXCLUDED.token,
+           preview = EXCLUDED.preview, muted_rooms = COALESCE($6::text[], push_registrations.muted_rooms), updated_at = now()`,
+        [registration.user, registration.device, registration.platform, registration.token, registration.preview, registration.mutedRooms ?? null],
+      );
+    });
+  }
+
+  async unregister(user: string, device: string): Promise<boolean> {
+    const result = await this.pool.query('DELETE FROM push_registrations WHERE user_id = $1 AND device_id = $2', [user, device]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /** Removes a token the provider reported dead (only if it still belongs to that device). */
+  async removeDeadToken(platform: string, token: string): Promise<boolean> {
+    const result = await this.pool.query('DELETE FROM push_registrations WHERE platform = $1 AND token = $2', [platform, token]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /** Registrations of these users (one query for a whole batch of messages). */
+  async ofUsers(users: string[]): Promise<PushRegistration[]> {
+    if (users.length === 0) return [];
+    const result = await this.pool.query<RegistrationRow>(
+      'SELECT user_id, device_id, platform, token, preview, muted_rooms FROM push_registrations WHERE user_id = ANY($1::text[])',
+      [users],
+    );
+    return result.rows.map(toRegistration);
+  }
+
+  async list(opts: { user?: string; limit: number }): Promise<PushRegistration[]> {
+    const result = await this.pool.query<RegistrationRow>(
+      `SELECT user_id, device_id, platform, token, preview, muted_rooms FROM push_registrations
+        WHERE $1::text IS NULL OR user_id = $1 ORDER BY updated_at DESC LIMIT $2`,
+      [opts.user ?? null, opts.limit],
+    );
+    return result.rows.map(toRegistration);
+  }
+
+  /** The user's badge: messages from others above the read position, over all rooms. */
+  async unreadTotal(user: string): Promise<number> {
+    const result = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM members me
+         JOIN messages m ON m.room_id = me.room_id AND m.seq > me.read_seq AND m.sender_id <> me.user_id
+        WHERE me.user_id = $1`,
+      [user],
+    );
+    return result.rows[0]?.n ?? 0;
+  }
+}

@@ -1,0 +1,85 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { encodeJson } from '../../core/bus/envelopes.js';
+import type { Subjects } from '../../core/bus/subjects.js';
+import type { PresenceStore } from '../../core/presence/presence-store.js';
+import type { Message } from '../../core/protocol/server-frames.js';
+import type { PushPolicy } from '../../core/push/push-job.js';
+import { planPushes } from '../../core/push/push-planner.js';
+import type { PushStore } from '../../core/storage/push-store.js';
+import type { FanoutMetrics } from './fanout-metrics.js';
+
+/** Replays older than this were delivered before: they do not push again. */
+const REPLAY_PUSH_WINDOW_MS = 120_000;
+
+/**
+ * After a batch is committed and delivered: decides which offline devices get a push for which
+ * message (planPushes) and puts the jobs on the push work queue. It returns once JetStream has
+ * them, so the fan-out acks its sends only when the push jobs are durable.
+ */
+export class PushEnqueuer {
+  private alive = { at: 0, nodes: new Set<string>() };
+
+  constructor(
+    private readonly deps: {
+      js: JetStreamClient;
+      subjects: Subjects;
+      pushStore: PushStore;
+      presence: PresenceStore;
+      policy: PushPolicy;
+      activeWindowSec: number;
+      metrics: FanoutMetrics;
+      log: Logger;
+    },
+  ) {}
+
+  async enqueue(committed: Array<{ message: Message; replay: boolean; members: string[] }>, routes: Map<string, Map<string, string>>): Promise<void> {
+    const now = Date.now();
+    const eligible = committed.filter((c) => !c.replay || now - c.message.ts < REPLAY_PUSH_WINDOW_MS);
+    if (eligible.length === 0) return;
+    const membersByRoom = new Map(eligible.map((c) => [c.message.room, c.members]));
+    const recipients = [...new Set(eligible.flatMap((c) => c.members.filter((member) => member !== c.message.sender)))];
+    const registrations = await this.deps.pushStore.ofUsers(recipients);
+    if (registrations.length === 0) return;
+    const aliveNodes = await this.aliveNodes(now);
+    const plan = planPushes({
+      messages: eligible.map((c) => c.message),
+      membersByRoom,
+      routes,
+      aliveNodes,
+      registrations,
+      policy: this.deps.policy,
+      activeUsers: this.deps.policy === 'hold-while-active' ? await this.activeUsers(registrations.map((r) => r.user), routes, aliveNodes, now) : new Set(),
+    });
+    for (const suppressed of plan.suppressed) {
+      this.deps.metrics.pushDecisions.inc({ decision: 'suppressed', reason: suppressed.reason });
+      this.deps.log.debug({ push: 'suppressed', ...suppressed }, 'push decision');
+    }
+    await Promise.all(
+      plan.jobs.map((job) => {
+        this.deps.metrics.pushDecisions.inc({ decision: 'sent', reason: 'offline' });
+        this.deps.log.debug({ push: 'queued', user: job.user, device: job.device, room: job.room, seq: job.seq }, 'push decision');
+        return this.deps.js.publish(this.deps.subjects.push(job.platform), encodeJson(job), { msgID: `${job.msgId}:${job.user}:${job.device}` });
+      }),
+    );
+  }
+
+  private async aliveNodes(now: number): Promise<Set<string>> {
+    if (now - this.alive.at > 1000) this.alive = { at: now, nodes: new Set(await this.deps.presence.aliveNodes(now)) };
+    return this.alive.nodes;
+  }
+
+  /** Users with a connected device, or seen within the policy's window. */
+  private async activeUsers(users: string[], routes: Map<string, Map<string, string>>, aliveNodes: Set<string>, now: number): Promise<Set<string>> {
+    const active = new Set<string>();
+    const unknown: string[] = [];
+    for (const user of new Set(users)) {
+      const devices = routes.get(user);
+      if (devices && [...devices.values()].some((node) => aliveNodes.has(node))) active.add(user);
+      else unknown.push(user);
+    }
+    const seen = await this.deps.presence.lastSeenOf(unknown);
+    for (const [user, at] of seen) if (now - at <= this.deps.activeWindowSec * 1000) active.add(user);
+    return active;
+  }
+}
