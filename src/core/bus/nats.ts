@@ -42,7 +42,7 @@ export async function ensureSendStream(nc: NatsConnection, subjects: Subjects, r
 
 /**
  * The push work queue: file storage, jobs kept until a pusher acks them (a provider outage
- * holds them, nothing is dropped), de-duplicated by message and device for 2 minutes.
+ * holds them), de-duplicated by message and device for 2 minutes.
  */
 export async function ensurePushStream(nc: NatsConnection, subjects: Subjects, replicas: number): Promise<JetStreamManager> {
   const jsm = await jetstreamManager(nc);
@@ -55,6 +55,8 @@ export async function ensurePushStream(nc: NatsConnection, subjects: Subjects, r
     num_replicas: replicas,
     duplicate_window: 120_000_000_000,
     max_msg_size: 64 * 1024,
+    // A notification a week late is noise: the only jobs ever dropped are ones no pusher took for 7 days.
+    max_age: 7 * 86_400 * 1_000_000_000,
   };
   try {
     await jsm.streams.info(subjects.pushStream);
