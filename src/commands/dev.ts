@@ -8,7 +8,7 @@ import { MissingBinaryError } from '../core/services/index.js';
 import { DevCluster } from '../nodes/dev/dev-cluster.js';
 
 export default class Dev extends Command {
-  static override summary = 'Run a whole local cluster (gateway, fan-out, presence) in one process: the place to start';
+  static override summary = 'Run a whole local cluster (gateway, fan-out, presence, pusher) in one process: the place to start';
   static override description = `Uses Postgres, Redis and NATS from the flags or CHAT_*_URL when given; otherwise the ones on their default
 local ports if they answer; otherwise starts its own from the installed binaries in --data-dir, on free ports, and
 stops them on exit. Without a JWT key it creates a secret in --data-dir, which \`chat-node token\` uses too.`;
@@ -21,6 +21,7 @@ stops them on exit. Without a JWT key it creates a secret in --data-dir, which \
     'redis-url': Flags.string({ description: 'Redis URL (default: local, or started)', env: 'CHAT_REDIS_URL', helpGroup: 'SERVICES' }),
     'nats-url': Flags.string({ description: 'NATS URL with JetStream (default: local, or started)', env: 'CHAT_NATS_URL', helpGroup: 'SERVICES' }),
     namespace: Flags.string({ description: 'prefix of NATS subjects, streams and Redis keys (default chat)', env: 'CHAT_NAMESPACE', helpGroup: 'SERVICES' }),
+    push: Flags.string({ description: 'fake: a pusher sending to local APNs/FCM fakes (logged to <data-dir>/push/received.jsonl); off: none', options: ['fake', 'off'], default: 'fake', env: 'CHAT_DEV_PUSH' }),
     ...jwtFlags,
     ...connectionFlags,
     'log-level': Flags.string({
@@ -40,6 +41,7 @@ stops them on exit. Without a JWT key it creates a secret in --data-dir, which \
       port: flags.port,
       host: flags.host,
       input,
+      push: flags.push as 'fake' | 'off',
       log: createLogger('dev', 'dev', flags['log-level']),
       onProgress: progress,
     });
@@ -71,6 +73,7 @@ stops them on exit. Without a JWT key it creates a secret in --data-dir, which \
       '',
       `  WebSocket   ws://${base}/v1/ws   (subprotocol chat.v1)`,
       `  health      http://${base}/healthz   http://${base}/readyz   http://${base}/metrics`,
+      ...(cluster.pushReceivedFile ? [`  push        local APNs/FCM fakes; what they accept is appended to ${cluster.pushReceivedFile}`] : []),
       '',
       chalk.bold('Connect:'),
       `  TOKEN=$(npx chat-node token --user alice --device laptop${dataDirFlag})`,

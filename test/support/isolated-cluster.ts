@@ -71,7 +71,7 @@ export class IsolatedCluster {
    * Starts `chat-node <role>` on a port the OS picks (port 0; the role logs the one it got, so
    * suites running in parallel never race for a port) and waits until its /healthz answers.
    */
-  async start(role: 'gateway' | 'fanout' | 'presence', name: string, args: string[] = [], env: Record<string, string> = {}): Promise<RoleProcess> {
+  async start(role: 'gateway' | 'fanout' | 'presence' | 'pusher', name: string, args: string[] = [], env: Record<string, string> = {}): Promise<RoleProcess> {
     const portArgs = role === 'gateway' ? ['--port', '0', '--host', '127.0.0.1'] : ['--http-port', '0', '--host', '127.0.0.1'];
     const child = spawn(process.execPath, [`${ROOT}bin/run.js`, role, '--node-id', name, ...portArgs, ...args], {
       env: this.env(env),

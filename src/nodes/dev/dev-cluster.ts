@@ -9,6 +9,9 @@ import { createRegistry } from '../../core/observability/metrics.js';
 import { FanoutNode } from '../fanout/fanout-node.js';
 import { GatewayNode } from '../gateway/gateway-node.js';
 import { PresenceNode } from '../presence/presence-node.js';
+import { startLocalFakes, type LocalFakes } from '../pusher/local-fakes.js';
+import { providersOf } from '../pusher/provider-config.js';
+import { PusherNode } from '../pusher/pusher-node.js';
 
 export interface DevClusterOptions {
   /** Folder for started services and the dev JWT secret (default .chat-node). */
@@ -18,6 +21,8 @@ export interface DevClusterOptions {
   host: string;
   /** Database for the cluster inside a local or started Postgres (default chat_node). */
   databaseName?: string;
+  /** 'fake': local APNs and FCM fakes and a pusher sending to them; 'off': no pusher (jobs stay queued). Default 'fake'. */
+  push?: 'fake' | 'off';
   /** Port of a separate /metrics for the fan-out (default: none; the gateway port serves both). */
   fanoutHttpPort?: number;
   /** Flags and environment: service URLs, JWT settings, limits. */
@@ -34,12 +39,19 @@ export class DevCluster {
   private fanout?: FanoutNode;
   private gateway?: GatewayNode;
   private presence?: PresenceNode;
+  private pusher?: PusherNode;
+  private fakes?: LocalFakes;
   config?: ClusterConfig;
 
   constructor(private readonly options: DevClusterOptions) {}
 
   get serviceList(): ResolvedService[] {
     return this.services?.services ?? [];
+  }
+
+  /** With --push fake: where accepted notifications are appended. */
+  get pushReceivedFile(): string | undefined {
+    return this.fakes?.receivedFile;
   }
 
   get gatewayPort(): number {
@@ -68,7 +80,7 @@ export class DevCluster {
       } finally {
         await pool.end();
       }
-      onProgress('starting fan-out, presence and gateway');
+      onProgress(`starting fan-out, presence${(this.options.push ?? 'fake') === 'fake' ? ', pusher (with local APNs/FCM fakes)' : ''} and gateway`);
       const fanoutNodeId = `${this.config.nodeId}-fanout`;
       // One process: the gateway's /metrics serves the fan-out's too, and the process metrics once.
       const fanoutRegistry = createRegistry('fanout', fanoutNodeId, false);
@@ -87,12 +99,23 @@ export class DevCluster {
         log: log.child({ role: 'presence' }),
       });
       await this.presence.start();
+      const pusherRegistry = createRegistry('pusher', `${this.config.nodeId}-pusher`, false);
+      if ((this.options.push ?? 'fake') === 'fake') {
+        this.fakes = await startLocalFakes(dataDir);
+        this.pusher = new PusherNode({
+          config: { ...this.config, nodeId: `${this.config.nodeId}-pusher` },
+          registry: pusherRegistry,
+          log: log.child({ role: 'pusher' }),
+          providers: providersOf(this.fakes.apns, this.fakes.fcm),
+        });
+        await this.pusher.start();
+      }
       this.gateway = new GatewayNode({
         config: this.config,
         log: log.child({ role: 'gateway' }),
         port: this.options.port,
         host: this.options.host,
-        extraRegistries: [fanoutRegistry, presenceRegistry],
+        extraRegistries: [fanoutRegistry, presenceRegistry, pusherRegistry],
       });
       await this.gateway.start();
     } catch (error) {
@@ -104,6 +127,8 @@ export class DevCluster {
   async stop(): Promise<void> {
     await this.gateway?.stop().catch(() => {});
     await this.presence?.stop().catch(() => {});
+    await this.pusher?.stop().catch(() => {});
+    await this.fakes?.stop().catch(() => {});
     await this.fanout?.stop().catch(() => {});
     await this.services?.stop();
   }

@@ -1,0 +1,60 @@
+import { Command, Flags } from '@oclif/core';
+import { clusterConfigOf, nodeFlags, serviceFlags } from '../cli/flags.js';
+import { untilSignal } from '../cli/lifecycle.js';
+import { providerFlags, providerFlagsOf } from '../cli/push-flags.js';
+import { DEFAULT_DATA_DIR } from '../core/config/dev-secret.js';
+import { createLogger } from '../core/observability/logger.js';
+import { startLocalFakes, type LocalFakes } from '../nodes/pusher/local-fakes.js';
+import { apnsSettingsOf, fcmSettingsOf, providersOf } from '../nodes/pusher/provider-config.js';
+import { PusherNode } from '../nodes/pusher/pusher-node.js';
+
+export default class Pusher extends Command {
+  static override summary = 'Run a pusher: sends the push work queue through APNs and FCM';
+  static override description = `Collapses bursts per device and room into one notification, renders it (content-free for devices without
+preview), sets the badge to the user's unread total, and sends it with @parse/node-apn (APNs, token auth) or
+firebase-admin (FCM HTTP v1). Throttling and server errors are retried with backoff and jitter (honouring
+Retry-After); while a provider is down its jobs stay queued, and the other provider carries on. Dead tokens are
+removed. A platform without credentials keeps its jobs queued. --fake runs local APNs and FCM fakes instead and
+appends what they accept to <data-dir>/push/received.jsonl.`;
+  static override examples = [
+    '<%= config.bin %> pusher --apns-key-file AuthKey_ABC123DEFG.p8 --apns-key-id ABC123DEFG --apns-team-id DEF123GHIJ --apns-topic com.example.chat',
+    '<%= config.bin %> pusher --fcm-service-account-file firebase-key.json',
+    '<%= config.bin %> pusher --fake',
+  ];
+  static override flags = {
+    'http-port': Flags.integer({ description: 'port of /healthz, /readyz and /metrics', default: 9092, env: 'CHAT_HTTP_PORT' }),
+    host: Flags.string({ description: 'listen address of the HTTP port', default: '0.0.0.0', env: 'CHAT_HOST' }),
+    fake: Flags.boolean({ description: 'send to local APNs and FCM fakes (development)' }),
+    'data-dir': Flags.string({ description: 'with --fake: where push/received.jsonl goes', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
+    ...providerFlags,
+    ...serviceFlags,
+    ...nodeFlags,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Pusher);
+    const config = clusterConfigOf('pusher', flags);
+    const log = createLogger('pusher', config.nodeId, config.logLevel);
+    let fakes: LocalFakes | undefined;
+    let providers;
+    try {
+      if (flags.fake) {
+        fakes = await startLocalFakes(flags['data-dir']);
+        providers = providersOf(fakes.apns, fakes.fcm);
+        log.info({ received: fakes.receivedFile }, 'sending to local APNs and FCM fakes');
+      } else {
+        const provider = providerFlagsOf(flags);
+        providers = providersOf(apnsSettingsOf(provider), fcmSettingsOf(provider));
+      }
+    } catch (error) {
+      await fakes?.stop();
+      this.error((error as Error).message, { exit: 2 });
+    }
+    const node = new PusherNode({ config, log, providers, collapseWindowMs: flags['collapse-window-ms'], httpPort: flags['http-port'], httpHost: flags.host });
+    await node.start();
+    await untilSignal(async () => {
+      await node.stop();
+      await fakes?.stop();
+    });
+  }
+}
