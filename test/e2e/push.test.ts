@@ -52,7 +52,8 @@ beforeAll(async () => {
     '--fcm-ca-file', join(dir, 'ca.pem'),
   ];
   await cluster.setUp();
-  await cluster.start('fanout', 'fanout-1');
+  // Hold pushes while the user has another device connected (window 0: connected now only).
+  await cluster.start('fanout', 'fanout-1', ['--push-policy', 'hold-while-active', '--push-active-window-sec', '0']);
   await cluster.start('presence', 'presence-1');
   pusher = await cluster.start('pusher', 'pusher-1', pusherArgs);
   gateway = await cluster.start('gateway', 'gw-1', ['--send-rate', '1000', '--send-burst', '1000']);
@@ -130,7 +131,7 @@ describe('e2e - push notifications', () => {
     expect(metrics).toMatch(/chat_pusher_retried_total\{platform="fcm"[^}]*\} [1-9]/);
   }, 40_000);
 
-  it('e2e - a token the provider reports dead is removed', async () => {
+  it('e2e - a token the provider reports dead is removed and not tried again', async () => {
     const token = await offlineDevice('jay', 'phone', 'fcm');
     fcm.killToken(token);
     const kim = await connectDevice(cluster, [gateway], 'kim', 'laptop');
@@ -138,6 +139,43 @@ describe('e2e - push notifications', () => {
     const room = await kim.client.createDirect('jay');
     await kim.client.send(room.id, 'hello?');
     await waitFor(async () => (await cluster.query('SELECT 1 FROM push_registrations WHERE user_id = $1', ['jay'])).length === 0, 10_000, 'the dead token to go');
+    const deadTokens = async () => Number(/chat_pusher_dead_tokens_removed_total\{platform="fcm"[^}]*\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${pusher.port}/metrics`)).text())?.[1] ?? 0);
+    const before = await deadTokens();
+    await kim.client.send(room.id, 'still there?');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await deadTokens()).toBe(before);
     expect(pushesTo(token)).toEqual([]);
   });
+
+  it('e2e - a user active on another device gets no push (hold-while-active)', async () => {
+    const phone = await offlineDevice('lena', 'phone', 'apns');
+    const laptop = await connectDevice(cluster, [gateway], 'lena', 'laptop');
+    const max = await connectDevice(cluster, [gateway], 'max', 'laptop');
+    open.push(max);
+    const room = await max.client.createDirect('lena');
+    await max.client.send(room.id, 'you are on your laptop');
+    await laptop.waitForCount(room.id, 1);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(pushesTo(phone)).toEqual([]);
+    await laptop.close();
+    await max.client.send(room.id, 'now you are away');
+    await waitFor(() => pushesTo(phone).length > 0, 10_000, 'the push once no device is active');
+    expect(pushesTo(phone)[0]).toMatchObject({ body: 'now you are away' });
+  });
+
+  it('e2e - a pusher killed with SIGKILL loses no job', async () => {
+    const phone = await offlineDevice('nora', 'phone', 'apns');
+    const otto = await connectDevice(cluster, [gateway], 'otto', 'laptop');
+    open.push(otto);
+    const room = await otto.client.createDirect('nora');
+    await apns.setMode({ kind: 'down' });
+    await otto.client.send(room.id, 'survives a crash');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await pusher.kill('SIGKILL');
+    await apns.setMode({ kind: 'ok' });
+    pusher = await cluster.start('pusher', 'pusher-3', pusherArgs);
+    // Jobs the dead pusher held come back after the ack wait (20 s).
+    await waitFor(() => pushesTo(phone).length > 0, 35_000, 'the job after the crash');
+    expect(pushesTo(phone)).toHaveLength(1);
+  }, 60_000);
 });

@@ -22,6 +22,8 @@ export interface PlatformWorkerDeps {
   log: Logger;
   /** Jobs of one device and room within this window become one notification (default 1000 ms). */
   collapseWindowMs: number;
+  /** Notifications in flight at once per platform (default 32). */
+  concurrency?: number;
 }
 
 /**
@@ -138,15 +140,20 @@ export class PlatformWorker {
   }
 
   private async flush(): Promise<void> {
-    for (const group of this.collapser.takeDue(Date.now())) {
-      if (this.stopped) return;
-      if (Date.now() < this.pausedUntil) {
-        // The provider is resting: hand the jobs back for later instead of sending.
-        this.handBack(group.handles, this.pausedUntil - Date.now());
-        continue;
+    const due = this.collapser.takeDue(Date.now());
+    // Several notifications in flight at once (HTTP/2 multiplexes them on one connection).
+    const next = async (): Promise<void> => {
+      for (let group = due.shift(); group; group = due.shift()) {
+        if (this.stopped) return;
+        if (Date.now() < this.pausedUntil) {
+          // The provider is resting: hand the jobs back for later instead of sending.
+          this.handBack(group.handles, this.pausedUntil - Date.now());
+          continue;
+        }
+        await this.send(group);
       }
-      await this.send(group);
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.deps.concurrency ?? 32, due.length) }, next));
   }
 
   private async send(group: CollapsedPush<JsMsg>): Promise<void> {
@@ -183,12 +190,16 @@ export class PlatformWorker {
         this.ack(group.handles);
         return;
       case 'retry': {
-        this.failures++;
-        const attempt = Math.max(this.failures, ...group.handles.map((handle) => handle.info.deliveryCount));
-        const delay = retryDelayMs(attempt, outcome.retryAfterMs);
-        this.pausedUntil = Date.now() + delay;
+        // Concurrent sends failing together are one failure of the provider, not many: escalate the
+        // pause only for a failure that starts a new one, so the backlog drains soon after recovery.
+        const now = Date.now();
+        if (now >= this.pausedUntil) {
+          this.failures++;
+          this.pausedUntil = now + retryDelayMs(this.failures, outcome.retryAfterMs);
+          log.warn({ platform, reason: outcome.reason, pauseMs: this.pausedUntil - now, failures: this.failures }, 'provider unavailable; pausing and keeping the jobs');
+        }
+        const delay = Math.max(outcome.retryAfterMs ?? 0, this.pausedUntil - now);
         metrics.retried.inc({ platform });
-        log.warn({ platform, reason: outcome.reason, retryInMs: delay, jobs: group.handles.length }, 'provider unavailable; keeping the jobs for later');
         this.handBack(group.handles, delay);
         return;
       }
