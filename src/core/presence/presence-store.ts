@@ -140,19 +140,23 @@ export class PresenceStore {
     return { user, status, lastSeen: status === 'online' ? now : lastSeen === null ? null : Number(lastSeen) };
   }
 
-  /** Statuses without changing anything (presence.query). */
+  /**
+   * Statuses without changing anything (presence.query): online when a device routes to a live
+   * gateway, or while the published status is still online (a device reconnecting within the
+   * grace period), so an answer never contradicts what watchers were last told.
+   */
   async read(users: string[], aliveNodes: Set<string>, now: number): Promise<PresenceStatus[]> {
     if (users.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const user of users) {
       pipeline.hvals(this.routeKey(user));
-      pipeline.hget(this.presenceKey(user), 'lastSeen');
+      pipeline.hmget(this.presenceKey(user), 'status', 'lastSeen');
     }
     const results = (await pipeline.exec()) ?? [];
     return users.map((user, i) => {
       const nodes = (results[2 * i]?.[1] as string[] | undefined) ?? [];
-      const lastSeen = results[2 * i + 1]?.[1] as string | null | undefined;
-      const online = nodes.some((node) => aliveNodes.has(node));
+      const [status, lastSeen] = (results[2 * i + 1]?.[1] as Array<string | null> | undefined) ?? [null, null];
+      const online = status === 'online' || nodes.some((node) => aliveNodes.has(node));
       return { user, status: online ? 'online' : 'offline', lastSeen: online ? now : lastSeen ? Number(lastSeen) : null };
     });
   }
