@@ -65,6 +65,8 @@ stops them on exit. Without a JWT key it creates a secret in --data-dir, which \
     const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
     const base = `${shownHost}:${cluster.gatewayPort}`;
     const dataDirFlag = dataDir === '.chat-node' ? '' : ` --data-dir ${dataDir}`;
+    // The chat client's default URL is ws://127.0.0.1:8080/v1/ws.
+    const urlFlag = base === '127.0.0.1:8080' ? '' : ` --url ws://${base}/v1/ws`;
     const lines = [
       '',
       chalk.bold('chat-node dev is running'),
@@ -76,8 +78,8 @@ stops them on exit. Without a JWT key it creates a secret in --data-dir, which \
       ...(cluster.pushReceivedFile ? [`  push        local APNs/FCM fakes; what they accept is appended to ${cluster.pushReceivedFile}`] : []),
       '',
       chalk.bold('Chat:'),
-      `  npx chat-node chat --user alice --device laptop --url ws://${base}/v1/ws${dataDirFlag}`,
-      `  npx chat-node chat --user bob --device phone --url ws://${base}/v1/ws${dataDirFlag}     (in another terminal)`,
+      `  npx chat-node chat --user alice --device laptop${urlFlag}${dataDirFlag}`,
+      `  npx chat-node chat --user bob --device phone${urlFlag}${dataDirFlag}   (in another terminal)`,
       '',
       chalk.bold('Or speak the protocol:'),
       `  TOKEN=$(npx chat-node token --user alice --device laptop${dataDirFlag})`,
