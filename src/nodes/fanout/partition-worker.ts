@@ -38,6 +38,8 @@ export class PartitionWorker {
   private readonly pending: JsMsg[] = [];
   private draining?: Promise<void>;
   private stopped = false;
+  /** Push jobs and acks of delivered batches, in batch order. */
+  private settling: Promise<void> = Promise.resolve();
 
   constructor(
     readonly partition: number,
@@ -110,8 +112,8 @@ export class PartitionWorker {
         const results = await this.deps.sequencer.commit(sends, fence);
         metrics.commitSeconds.observe((performance.now() - started) / 1000);
         metrics.batchSize.observe(sends.length);
-        await this.publish(sends, results);
-        for (const message of valid) message.ack();
+        const routes = await this.publish(sends, results);
+        this.settle(valid, results, routes);
         return;
       } catch (error) {
         if (error instanceof FencedError) {
@@ -129,7 +131,31 @@ export class PartitionWorker {
     }
   }
 
-  private async publish(sends: SendEnvelope[], results: SendResult[]): Promise<void> {
+  /**
+   * Push jobs and the JetStream acks of a delivered batch, off the commit path: the next batch
+   * commits while this one's push decisions are queued. The sends are acked only once their push
+   * jobs are durable; a failure is retried here, and a worker that dies first leaves the sends
+   * unacked, so the next owner replays them (push jobs are de-duplicated).
+   */
+  private settle(messages: JsMsg[], results: SendResult[], routes: Map<string, Map<string, string>>): void {
+    const committed = results.filter((r): r is Extract<SendResult, { kind: 'committed' }> => r.kind === 'committed');
+    const work = async () => {
+      for (let attempt = 1; !this.stopped; attempt++) {
+        try {
+          await this.deps.pushes.enqueue(committed, routes);
+          for (const message of messages) message.ack();
+          return;
+        } catch (error) {
+          const delay = Math.min(5000, 50 * 2 ** Math.min(attempt, 7));
+          this.deps.log.warn({ err: error, partition: this.partition, attempt, retryInMs: delay }, 'queueing push jobs failed; retrying');
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+      }
+    };
+    this.settling = this.settling.then(work);
+  }
+
+  private async publish(sends: SendEnvelope[], results: SendResult[]): Promise<Map<string, Map<string, string>>> {
     const { metrics, deliverer, cache, log } = this.deps;
     const outgoing: Outgoing[] = [];
     const replies: DirectReply[] = [];
@@ -174,13 +200,13 @@ export class PartitionWorker {
     await cached;
     // Without routes nobody can tell who is offline: the batch is retried, and its replays push.
     if (!routes) throw new Error('route lookup failed; retrying the batch for its push decisions');
-    const committed = results.filter((r): r is Extract<SendResult, { kind: 'committed' }> => r.kind === 'committed');
-    await this.deps.pushes.enqueue(committed, routes);
+    return routes;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     await this.messages?.close().catch(() => {});
     await this.draining;
+    await this.settling;
   }
 }
