@@ -2,16 +2,27 @@ import { Command, Flags } from '@oclif/core';
 import { clusterConfigOf, connectionFlags, jwtFlags, nodeFlags, serviceFlags } from '../cli/flags.js';
 import { untilSignal } from '../cli/lifecycle.js';
 import { createLogger } from '../core/observability/logger.js';
+import { createRegistry } from '../core/observability/metrics.js';
 import { GatewayNode } from '../nodes/gateway/gateway-node.js';
+import { isGatewayWorker, onSupervisorStop, superviseGatewayWorkers, workerIndex, workerMetrics } from '../nodes/gateway/gateway-workers.js';
 
 export default class Gateway extends Command {
   static override summary = 'Run a gateway: holds client WebSocket connections and delivers their frames';
   static override description = `Serves the v1 protocol at ws://HOST:PORT/v1/ws (subprotocol chat.v1), with /healthz, /readyz and /metrics on the same port.
-On SIGTERM it drains: every client gets a goaway frame with a jittered reconnect delay, then the socket closes with 1012.`;
-  static override examples = ['CHAT_POSTGRES_URL=postgres://... CHAT_REDIS_URL=redis://... CHAT_NATS_URL=nats://... CHAT_JWT_SECRET=... <%= config.bin %> gateway --port 8080'];
+On SIGTERM it drains: every client gets a goaway frame with a jittered reconnect delay, then the socket closes with 1012.
+With --workers N it runs N gateway processes behind the one port (one per core; each holds up to ~19.9k sockets
+here), restarts a worker that dies, and /metrics reports every worker (series labelled node=<node>-w<i>).`;
+  static override examples = [
+    '<%= config.bin %> gateway --port 8080 --workers 4',
+    'CHAT_POSTGRES_URL=postgres://... CHAT_REDIS_URL=redis://... CHAT_NATS_URL=nats://... CHAT_JWT_SECRET=... <%= config.bin %> gateway --port 8080'];
   static override flags = {
     port: Flags.integer({ description: 'listen port', default: 8080, env: 'CHAT_PORT' }),
     host: Flags.string({ description: 'listen address', default: '0.0.0.0', env: 'CHAT_HOST' }),
+    workers: Flags.integer({
+      description: 'gateway processes sharing the port (Node cluster), e.g. one per core; each holds up to ~19.9k sockets',
+      default: 1,
+      env: 'CHAT_GATEWAY_WORKERS',
+    }),
     ...serviceFlags,
     ...jwtFlags,
     ...connectionFlags,
@@ -20,10 +31,34 @@ On SIGTERM it drains: every client gets a goaway frame with a jittered reconnect
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Gateway);
+    if (flags.workers < 1) this.error('--workers must be 1 or more', { exit: 2 });
     const config = clusterConfigOf('gateway', flags);
-    const log = createLogger('gateway', config.nodeId, config.logLevel);
-    const node = new GatewayNode({ config, log, port: flags.port, host: flags.host });
+    if (flags.workers > 1 && !isGatewayWorker()) {
+      const log = createLogger('gateway', config.nodeId, config.logLevel);
+      // Workers share the node id as a prefix; each appends its index.
+      await superviseGatewayWorkers(flags.workers, log, { CHAT_NODE_ID: config.nodeId });
+      return;
+    }
+    const worker = isGatewayWorker();
+    const nodeConfig = worker ? { ...config, nodeId: `${config.nodeId}-w${workerIndex()}` } : config;
+    const log = createLogger('gateway', nodeConfig.nodeId, config.logLevel);
+    const registry = createRegistry('gateway', nodeConfig.nodeId);
+    const metricsText = worker ? workerMetrics([registry]) : undefined;
+    const node = new GatewayNode({ config: nodeConfig, log, port: flags.port, host: flags.host, registry, metricsText });
     await node.start();
-    await untilSignal(() => node.stop());
+    if (!worker) {
+      await untilSignal(() => node.stop());
+      return;
+    }
+    // A worker stops when its primary says so (or dies); signals to the whole process group are
+    // the primary's to handle, so a worker never skips its drain on a second signal.
+    await new Promise<void>((resolve) => {
+      onSupervisorStop(resolve);
+      process.on('disconnect', resolve);
+      process.on('SIGTERM', () => {});
+      process.on('SIGINT', () => {});
+    });
+    await node.stop();
+    process.exit(0);
   }
 }

@@ -12,7 +12,7 @@ export interface HealthChecks {
  * Serves /healthz, /readyz and /metrics. The gateway mounts the same handler on its
  * WebSocket port; other roles listen on their own --http-port.
  */
-export function healthHandler(registries: Registry | Registry[], checks: HealthChecks) {
+export function healthHandler(registries: Registry | Registry[], checks: HealthChecks, metricsText?: () => Promise<string>) {
   const all = Array.isArray(registries) ? registries : [registries];
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const path = (req.url ?? '/').split('?')[0];
@@ -29,8 +29,8 @@ export function healthHandler(registries: Registry | Registry[], checks: HealthC
       return true;
     }
     if (path === '/metrics') {
-      const texts = await Promise.all(all.map((registry) => registry.metrics()));
-      res.writeHead(200, { 'content-type': all[0]!.contentType }).end(texts.join('\n'));
+      const text = metricsText ? await metricsText() : (await Promise.all(all.map((registry) => registry.metrics()))).join('\n');
+      res.writeHead(200, { 'content-type': all[0]!.contentType }).end(text);
       return true;
     }
     return false;

@@ -39,6 +39,8 @@ export interface GatewayOptions {
   registry?: Registry;
   /** Registries whose metrics /metrics serves too (dev: the fan-out's, without default metrics). */
   extraRegistries?: Registry[];
+  /** Serves /metrics with this instead (a worker of `--workers N`: the whole node's metrics). */
+  metricsText?: () => Promise<string>;
   /** How often routes of held users are refreshed in Redis (default 1 h; they expire after 6 h). */
   routeRefreshMs?: number;
 }
@@ -123,7 +125,11 @@ export class GatewayNode {
       new ClientConnection(`${config.nodeId}-${++this.connCounter}`, ws, this.ctx!, verifier, hooks);
     });
 
-    const health = healthHandler([this.registry, ...(this.options.extraRegistries ?? [])], { healthy: () => true, ready: () => this.readiness() });
+    const health = healthHandler(
+      [this.registry, ...(this.options.extraRegistries ?? [])],
+      { healthy: () => true, ready: () => this.readiness() },
+      this.options.metricsText,
+    );
     this.server = createServer((req, res) => {
       health(req, res)
         .then((handled) => {

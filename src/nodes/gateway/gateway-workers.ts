@@ -1,0 +1,112 @@
+import cluster, { type Worker } from 'node:cluster';
+import { randomUUID } from 'node:crypto';
+import { AggregatorRegistry, type Registry } from 'prom-client';
+import type { Logger } from 'pino';
+
+/**
+ * A gateway node that uses every core: N worker processes share one listening port (Node
+ * cluster), each a gateway of its own (own node id `<node>-w<i>`, own NATS subject, own
+ * sockets, and its own ~20k file descriptors). The primary only supervises: it restarts a
+ * worker that dies, forwards SIGTERM for a graceful drain, and answers /metrics for the whole
+ * node by gathering every worker's registry.
+ */
+const WORKER_INDEX_ENV = 'CHAT_GATEWAY_WORKER_INDEX';
+const METRICS_REQUEST = 'chat:gateway-metrics-request';
+const METRICS_RESPONSE = 'chat:gateway-metrics-response';
+const STOP = 'chat:gateway-stop';
+
+interface MetricsRequest {
+  type: typeof METRICS_REQUEST;
+  id: string;
+}
+
+interface MetricsResponse {
+  type: typeof METRICS_RESPONSE;
+  id: string;
+  text: string;
+}
+
+export function isGatewayWorker(): boolean {
+  return cluster.isWorker && process.env[WORKER_INDEX_ENV] !== undefined;
+}
+
+export function workerIndex(): number {
+  return Number(process.env[WORKER_INDEX_ENV] ?? 0);
+}
+
+/** Primary: runs `count` workers until SIGTERM/SIGINT, then stops them gracefully. */
+export async function superviseGatewayWorkers(count: number, log: Logger, env: Record<string, string>): Promise<void> {
+  const aggregator = new AggregatorRegistry();
+  let stopping = false;
+  const byIndex = new Map<number, Worker>();
+  const fork = (index: number) => {
+    const worker = cluster.fork({ ...env, [WORKER_INDEX_ENV]: String(index) });
+    byIndex.set(index, worker);
+    worker.on('message', (message: MetricsRequest) => {
+      if (message?.type !== METRICS_REQUEST) return;
+      aggregator
+        .clusterMetrics()
+        .then((text) => worker.send({ type: METRICS_RESPONSE, id: message.id, text } satisfies MetricsResponse))
+        .catch((error: Error) => worker.send({ type: METRICS_RESPONSE, id: message.id, text: `# metrics unavailable: ${error.message}\n` }));
+    });
+    worker.on('exit', (code, signal) => {
+      if (byIndex.get(index) === worker) byIndex.delete(index);
+      if (stopping) return;
+      log.error({ worker: index, code, signal }, 'gateway worker died; starting another in 1 s');
+      setTimeout(() => !stopping && fork(index), 1000);
+    });
+  };
+  for (let index = 1; index <= count; index++) fork(index);
+  log.info({ workers: count }, 'gateway node started its workers');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping gateway workers');
+      const workers = [...byIndex.values()];
+      if (workers.length === 0) resolve();
+      let left = workers.length;
+      for (const worker of workers) {
+        worker.once('exit', () => --left === 0 && resolve());
+        // A message, not a signal: a SIGTERM to the whole process group already reached the
+        // workers, and a second signal would make them skip their drain.
+        worker.send({ type: STOP });
+        setTimeout(() => worker.process.kill('SIGKILL'), 30_000).unref();
+      }
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+/** Worker: calls `stop` when the primary asks for a graceful stop. */
+export function onSupervisorStop(stop: () => void): void {
+  process.on('message', (message: { type?: string }) => {
+    if (message?.type === STOP) stop();
+  });
+}
+
+/** Worker: reports its registries to the primary, and asks it for the node's metrics. */
+export function workerMetrics(registries: Registry[]): () => Promise<string> {
+  AggregatorRegistry.setRegistries(registries);
+  new AggregatorRegistry(); // installs the worker's listener for the primary's metric requests
+  const pending = new Map<string, (text: string) => void>();
+  process.on('message', (message: MetricsResponse) => {
+    if (message?.type !== METRICS_RESPONSE) return;
+    pending.get(message.id)?.(message.text);
+    pending.delete(message.id);
+  });
+  return () =>
+    new Promise((resolve) => {
+      const id = randomUUID();
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        resolve('# metrics of the other workers did not arrive in time\n');
+      }, 5000);
+      pending.set(id, (text) => {
+        clearTimeout(timer);
+        resolve(text);
+      });
+      process.send?.({ type: METRICS_REQUEST, id } satisfies MetricsRequest);
+    });
+}
