@@ -1,0 +1,201 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signDeviceToken } from '../../core/auth/jwt.js';
+import { ChatClient } from '../../core/client/index.js';
+import { loadScenario, type Scenario } from '../scenario/index.js';
+import { planScenario, planSummary, resolveClientLayout } from '../scenario/index.js';
+import type { AckRecord, DeviceLog, SimPlan } from '../sim-types.js';
+import type { FromWorker, ToWorker, WorkerProgress } from './messages.js';
+import { scrapeGateways, type NodeFigures } from './node-metrics.js';
+
+export interface CoordinatorOptions {
+  scenarioPath: string;
+  urls: string[];
+  secret: string;
+  /** Gateways' /metrics, scraped before and during the steady phase. */
+  metricsUrls: string[];
+  /** Load processes (default from the scenario, else one per 15k devices). */
+  processes?: number;
+  /** Local source addresses to spread sockets over (default 127.0.0.1 .. 127.0.0.N). */
+  sourceAddresses?: number;
+  onProgress: (line: string) => void;
+}
+
+export interface WorkerOutput {
+  logs: DeviceLog[];
+  acks: AckRecord[];
+  windows: Record<string, Array<{ from: number; to: number | null }>>;
+  deliver: string;
+  ack: string;
+  errors: number;
+}
+
+export interface RunOutcome {
+  scenario: Scenario;
+  plan: SimPlan;
+  summary: ReturnType<typeof planSummary>;
+  roomIds: Record<string, string>;
+  t0: number;
+  endedAt: number;
+  outputs: WorkerOutput[];
+  nodesBefore: NodeFigures[];
+  nodesSteady: NodeFigures[];
+  progress: WorkerProgress[];
+}
+
+const WORKER_MAIN = fileURLToPath(new URL('./load-worker.js', import.meta.url));
+
+/**
+ * Runs one scenario: plans it, creates its rooms, starts the load processes, gives them one
+ * time zero, follows their progress, scrapes the gateways, and gathers what every device saw.
+ */
+export async function runScenario(options: CoordinatorOptions): Promise<RunOutcome> {
+  const scenario = loadScenario(options.scenarioPath);
+  const runId = `s${randomBytes(3).toString('hex')}`;
+  const plan = planScenario(scenario, runId);
+  const summary = planSummary(plan);
+  options.onProgress(
+    `plan: ${summary.users} users, ${summary.devices} devices, ${summary.rooms.direct} direct and ${summary.rooms.group} group rooms, ${summary.sends} sends`,
+  );
+  const roomIds = await createRooms(plan, options);
+  const devices = summary.devices;
+  const layout = resolveClientLayout(scenario, devices);
+  const processes = Math.max(1, options.processes ?? layout.processes);
+  const sources = Math.max(1, options.sourceAddresses ?? layout.sourceAddresses);
+  const localAddresses = Array.from({ length: sources }, (_, i) => `127.0.${Math.floor((i + 1) / 250)}.${((i + 1) % 250) + 1}`);
+  const nodesBefore = await scrapeGateways(options.metricsUrls);
+  const dir = mkdtempSync(join(tmpdir(), `chat-sim-${runId}-`));
+  const workers: ChildProcess[] = [];
+  const progress = new Map<number, WorkerProgress>();
+  const waiting = new Map<string, { count: number; resolve: () => void; reject: (error: Error) => void }>();
+  const expect = (kind: string) =>
+    new Promise<void>((resolve, reject) => waiting.set(kind, { count: processes, resolve, reject }));
+  const seen = (kind: string) => {
+    const entry = waiting.get(kind);
+    if (entry && --entry.count === 0) entry.resolve();
+  };
+  const outFiles: string[] = [];
+  const ready = expect('ready');
+  const send = (worker: ChildProcess, message: ToWorker) => worker.send(message);
+  for (let index = 0; index < processes; index++) {
+    const worker = fork(WORKER_MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    workers.push(worker);
+    worker.on('message', (message: FromWorker) => {
+      switch (message.type) {
+        case 'progress':
+          progress.set(message.index, message);
+          break;
+        case 'ready':
+          seen('ready');
+          break;
+        case 'ran':
+          seen('ran');
+          break;
+        case 'done':
+          outFiles[message.index] = message.outFile;
+          seen('done');
+          break;
+        case 'failed':
+          for (const entry of waiting.values()) entry.reject(new Error(`load process ${message.index} failed: ${message.error}`));
+          break;
+      }
+    });
+    worker.on('exit', (code) => {
+      if (code !== 0) for (const entry of waiting.values()) entry.reject(new Error(`load process ${index} exited with ${code}`));
+    });
+    send(worker, {
+      type: 'init',
+      scenarioPath: options.scenarioPath,
+      runId,
+      index,
+      count: processes,
+      urls: options.urls,
+      secret: options.secret,
+      roomIds,
+      localAddresses,
+      outFile: join(dir, `worker-${index}.json`),
+    });
+  }
+  const totals = () => {
+    const all = [...progress.values()];
+    const sum = (key: keyof WorkerProgress) => all.reduce((total, p) => total + (p[key] as number), 0);
+    return { connected: sum('connected'), devices: sum('devices'), sent: sum('sent'), acked: sum('acked'), delivered: sum('delivered'), errors: sum('errors') };
+  };
+  const ticker = setInterval(() => {
+    const t = totals();
+    options.onProgress(`connecting: ${t.connected}/${devices} devices`);
+  }, 1000);
+  try {
+    await ready;
+    clearInterval(ticker);
+    const t0 = Date.now() + 1000;
+    const ran = expect('ran');
+    for (const worker of workers) send(worker, { type: 'start', t0 });
+    const { rampUpMs, steadyMs, drainMs } = plan.phases;
+    let nodesSteady: NodeFigures[] = [];
+    const steadyScrape = setTimeout(() => {
+      void scrapeGateways(options.metricsUrls).then((figures) => (nodesSteady = figures));
+    }, Math.max(0, t0 + rampUpMs + steadyMs / 2 - Date.now()));
+    let previous = totals();
+    const live = setInterval(() => {
+      const now = Date.now() - t0;
+      const phase = now < 0 ? 'starting' : now < rampUpMs ? 'ramp-up' : now < rampUpMs + steadyMs ? 'steady' : now < rampUpMs + steadyMs + drainMs ? 'drain' : 'settling';
+      const t = totals();
+      options.onProgress(
+        `${phase.padEnd(8)} ${(Math.max(0, now) / 1000).toFixed(0).padStart(4)} s | devices ${t.connected}/${devices} | sent ${t.sent} (${t.sent - previous.sent}/s) | delivered ${t.delivered} (${t.delivered - previous.delivered}/s) | acked ${t.acked} | errors ${t.errors}`,
+      );
+      previous = t;
+    }, 1000);
+    await ran;
+    clearInterval(live);
+    clearTimeout(steadyScrape);
+    const done = expect('done');
+    for (const worker of workers) send(worker, { type: 'finish' });
+    options.onProgress('settling: waiting for the last deliveries, reading every room, collecting logs');
+    await done;
+    const outputs = outFiles.map((file) => JSON.parse(readFileSync(file, 'utf8')) as WorkerOutput);
+    return { scenario, plan, summary, roomIds, t0, endedAt: Date.now(), outputs, nodesBefore, nodesSteady, progress: [...progress.values()] };
+  } finally {
+    clearInterval(ticker);
+    for (const worker of workers) if (worker.exitCode === null) worker.kill();
+  }
+}
+
+/** Creates the plan's rooms through their creators' connections (device `sim-setup`). */
+async function createRooms(plan: SimPlan, options: CoordinatorOptions): Promise<Record<string, string>> {
+  const roomIds: Record<string, string> = {};
+  const byCreator = new Map<string, SimPlan['rooms']>();
+  for (const room of plan.rooms) {
+    const creator = room.members[0]!;
+    const list = byCreator.get(creator);
+    if (list) list.push(room);
+    else byCreator.set(creator, [room]);
+  }
+  const creators = [...byCreator.keys()];
+  let created = 0;
+  for (let i = 0; i < creators.length; i += 100) {
+    await Promise.all(
+      creators.slice(i, i + 100).map(async (creator) => {
+        const client = new ChatClient({ urls: options.urls, token: () => signDeviceToken({ secret: options.secret, user: creator, device: 'sim-setup', ttlSeconds: 3600 }) });
+        client.on('error', () => {});
+        await client.connect();
+        try {
+          for (const room of byCreator.get(creator)!) {
+            const others = room.members.slice(1);
+            const real = room.kind === 'direct' ? await client.createDirect(others[0]!) : await client.createGroup(room.name, others);
+            roomIds[room.key] = real.id;
+            created++;
+          }
+        } finally {
+          await client.close();
+        }
+      }),
+    );
+    options.onProgress(`rooms: ${created}/${plan.rooms.length} created`);
+  }
+  return roomIds;
+}

@@ -1,0 +1,178 @@
+import { writeFileSync } from 'node:fs';
+import { signDeviceToken } from '../../core/auth/jwt.js';
+import { loadScenario, planScenario } from '../scenario/index.js';
+import { LatencyTimeline } from '../hdr/index.js';
+import type { DeviceLog, PlannedSend, SimPlan } from '../sim-types.js';
+import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
+import { VirtualDevice } from './virtual-device.js';
+
+/**
+ * A load-generating child process: holds its share of the plan's devices (whole users, so a
+ * user's devices live together), sends on the plan's open-loop schedule, takes devices offline
+ * and back, and writes what it saw to a file for the coordinator.
+ */
+function post(message: FromWorker): void {
+  process.send?.(message);
+}
+
+interface WorkerResults {
+  logs: DeviceLog[];
+  acks: VirtualDevice['acks'];
+  windows: Record<string, VirtualDevice['windows']>;
+  deliver: string;
+  ack: string;
+  errors: number;
+}
+
+class LoadWorker {
+  private readonly devices = new Map<string, VirtualDevice>();
+  private plan!: SimPlan;
+  private readonly deliver = new LatencyTimeline();
+  private readonly ack = new LatencyTimeline();
+  private sent = 0;
+  private acked = 0;
+  private delivered = 0;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly init: WorkerInit) {}
+
+  async prepare(): Promise<void> {
+    const { init } = this;
+    this.plan = planScenario(loadScenario(init.scenarioPath), init.runId);
+    let n = 0;
+    this.plan.users.forEach((user, userIndex) => {
+      if (userIndex % init.count !== init.index) return;
+      for (const device of user.devices) {
+        const localAddress = init.localAddresses[n++ % init.localAddresses.length];
+        const virtual = new VirtualDevice({
+          user: user.id,
+          device: device.id,
+          urls: init.urls,
+          localAddress,
+          token: () => signDeviceToken({ secret: init.secret, user: user.id, device: device.id, ttlSeconds: 6 * 3600 }),
+          onDelivery: (latency, at) => {
+            this.delivered++;
+            this.deliver.record(latency, at);
+          },
+          onAck: (latency, at) => {
+            this.acked++;
+            this.ack.record(latency, at);
+          },
+        });
+        this.devices.set(`${user.id}/${device.id}`, virtual);
+      }
+    });
+    const all = [...this.devices.values()];
+    let failed = 0;
+    const progress = setInterval(() => this.report(), 1000);
+    for (let i = 0; i < all.length; i += 200) {
+      const outcomes = await Promise.allSettled(all.slice(i, i + 200).map((device) => device.connect()));
+      failed += outcomes.filter((o) => o.status === 'rejected').length;
+    }
+    clearInterval(progress);
+    post({ type: 'ready', index: init.index, connected: all.filter((d) => d.online).length, failed });
+  }
+
+  private report(): void {
+    const devices = [...this.devices.values()];
+    post({
+      type: 'progress',
+      index: this.init.index,
+      connected: devices.filter((d) => d.online).length,
+      devices: devices.length,
+      sent: this.sent,
+      acked: this.acked,
+      delivered: this.delivered,
+      errors: devices.reduce((sum, d) => sum + d.errors, 0),
+    });
+  }
+
+  /** Schedules everything of this worker's devices relative to t0 and waits until the drain ends. */
+  async run(t0: number): Promise<void> {
+    const at = (ms: number, work: () => void) => this.timers.push(setTimeout(work, Math.max(0, t0 + ms - Date.now())));
+    const mine = (user: string, device: string) => this.devices.get(`${user}/${device}`);
+    const pending: Promise<void>[] = [];
+    const sendsByMs = new Map<number, PlannedSend[]>();
+    for (const send of this.plan.sends) {
+      if (!mine(send.user, send.device)) continue;
+      const bucket = Math.floor(send.atMs / 5) * 5;
+      const list = sendsByMs.get(bucket);
+      if (list) list.push(send);
+      else sendsByMs.set(bucket, [send]);
+    }
+    // One timer per 5 ms slot, not per send: 100k sends must not mean 100k timers.
+    for (const [slot, sends] of sendsByMs) {
+      at(slot, () => {
+        for (const send of sends) {
+          const device = mine(send.user, send.device)!;
+          this.sent++;
+          pending.push(device.send(send, this.init.roomIds[send.room]!, t0 + send.atMs));
+        }
+      });
+    }
+    for (const typing of this.plan.typing) {
+      const device = mine(typing.user, typing.device);
+      if (device) at(typing.atMs, () => device.typing(this.init.roomIds[typing.room]!));
+    }
+    for (const user of this.plan.users) {
+      for (const planned of user.devices) {
+        const device = mine(user.id, planned.id);
+        if (!device) continue;
+        for (const period of planned.offline) {
+          at(period.fromMs, () => void device.disconnect());
+          at(period.toMs, () => void device.connect().catch(() => device.errors++));
+        }
+      }
+    }
+    const progress = setInterval(() => this.report(), 1000);
+    const { rampUpMs, steadyMs, drainMs } = this.plan.phases;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, t0 + rampUpMs + steadyMs + drainMs - Date.now())));
+    for (const timer of this.timers) clearTimeout(timer);
+    // Every device back online and synced, every send settled.
+    await Promise.allSettled([...this.devices.values()].map((device) => device.connect()));
+    await Promise.race([Promise.allSettled(pending), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    clearInterval(progress);
+    this.report();
+  }
+
+  /** After every worker finished sending: settle, read, and write the results file. */
+  async finish(): Promise<void> {
+    const devices = [...this.devices.values()];
+    let last = -1;
+    // Wait until deliveries stop arriving (everything in flight landed), at most 15 s.
+    for (let waited = 0; waited < 15_000 && last !== this.delivered; waited += 500) {
+      last = this.delivered;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const firstDevices = new Map<string, VirtualDevice>();
+    for (const device of devices) if (!firstDevices.has(device.user)) firstDevices.set(device.user, device);
+    await Promise.allSettled([...firstDevices.values()].map((device) => device.readAll()));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const results: WorkerResults = {
+      logs: devices.map((device) => ({ user: device.user, device: device.device, deliveries: device.deliveries, ...device.readState() })),
+      acks: devices.flatMap((device) => device.acks),
+      windows: Object.fromEntries(devices.map((device) => [`${device.user}/${device.device}`, device.windows])),
+      deliver: this.deliver.encode(),
+      ack: this.ack.encode(),
+      errors: devices.reduce((sum, d) => sum + d.errors, 0),
+    };
+    writeFileSync(this.init.outFile, JSON.stringify(results));
+    await Promise.allSettled(devices.map((device) => device.disconnect()));
+    post({ type: 'done', index: this.init.index, outFile: this.init.outFile });
+  }
+}
+
+let worker: LoadWorker | undefined;
+process.on('message', (message: ToWorker) => {
+  const fail = (error: unknown) => post({ type: 'failed', index: worker ? (worker as unknown as { init: WorkerInit }).init.index : -1, error: (error as Error).stack ?? String(error) });
+  if (message.type === 'init') {
+    worker = new LoadWorker(message);
+    worker.prepare().catch(fail);
+  } else if (message.type === 'start') {
+    const index = message.type === 'start' && worker ? (worker as unknown as { init: WorkerInit }).init.index : -1;
+    worker?.run(message.t0).then(() => post({ type: 'ran', index }), fail);
+  } else if (message.type === 'finish') {
+    worker?.finish().then(() => process.exit(0), fail);
+  }
+});
+process.on('disconnect', () => process.exit(0));

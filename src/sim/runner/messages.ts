@@ -1,0 +1,41 @@
+/** Coordinator <-> load worker messages (Node IPC). */
+export interface WorkerInit {
+  type: 'init';
+  scenarioPath: string;
+  runId: string;
+  index: number;
+  count: number;
+  urls: string[];
+  secret: string;
+  /** Plan room key -> the real room id the coordinator created. */
+  roomIds: Record<string, string>;
+  localAddresses: string[];
+  /** Where to write the results file. */
+  outFile: string;
+}
+
+export interface WorkerStart {
+  type: 'start';
+  /** The run's time zero (ms since the epoch); plan times are relative to it. */
+  t0: number;
+}
+
+export type ToWorker = WorkerInit | WorkerStart | { type: 'finish' };
+
+export interface WorkerProgress {
+  type: 'progress';
+  index: number;
+  connected: number;
+  devices: number;
+  sent: number;
+  acked: number;
+  delivered: number;
+  errors: number;
+}
+
+export type FromWorker =
+  | WorkerProgress
+  | { type: 'ready'; index: number; connected: number; failed: number }
+  | { type: 'ran'; index: number }
+  | { type: 'done'; index: number; outFile: string }
+  | { type: 'failed'; index: number; error: string };

@@ -1,0 +1,131 @@
+import chalk from 'chalk';
+import type { LatencyPercentiles } from '../hdr/index.js';
+import { LatencyTimeline } from '../hdr/index.js';
+import { checkRun, type OracleReport } from '../oracle/index.js';
+import type { RunOutcome } from './coordinator.js';
+import { renderLatencyChart } from './latency-chart.js';
+import type { NodeFigures } from './node-metrics.js';
+
+export interface SloResult {
+  name: string;
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+export interface SimReport {
+  scenario: string;
+  runId: string;
+  startedAt: string;
+  durationSec: number;
+  plan: RunOutcome['summary'];
+  deliver: LatencyPercentiles;
+  ack: LatencyPercentiles;
+  throughput: { sentPerSec: number; deliveredPerSec: number };
+  nodes: Array<NodeFigures & { rssBytesPerConnection: number | null }>;
+  oracle: Omit<OracleReport, 'violations' | 'warnings'> & { violations: OracleReport['violations']; warnings: OracleReport['warnings'] };
+  slos: SloResult[];
+  pass: boolean;
+}
+
+/** Turns a finished run into its report: merged histograms, the oracle's verdict, SLOs, nodes. */
+export function buildReport(outcome: RunOutcome): { report: SimReport; chart: string } {
+  const deliverTimeline = LatencyTimeline.merge(outcome.outputs.map((o) => o.deliver));
+  const ackTimeline = LatencyTimeline.merge(outcome.outputs.map((o) => o.ack));
+  const deliver = deliverTimeline.total().percentiles();
+  const ack = ackTimeline.total().percentiles();
+  const windows: Record<string, Array<{ from: number; to: number | null }>> = Object.assign({}, ...outcome.outputs.map((o) => o.windows));
+  const oracle = checkRun({
+    plan: outcome.plan,
+    roomIds: outcome.roomIds,
+    acks: outcome.outputs.flatMap((o) => o.acks),
+    logs: outcome.outputs.flatMap((o) => o.logs),
+    windows,
+    endedAt: outcome.endedAt,
+    allSynced: true,
+  });
+  const { rampUpMs, steadyMs } = outcome.plan.phases;
+  const activeSec = (rampUpMs + steadyMs) / 1000;
+  const nodes = outcome.nodesSteady.map((node) => {
+    const before = outcome.nodesBefore.find((b) => b.node === node.node);
+    const added = node.connections - (before?.connections ?? 0);
+    return { ...node, rssBytesPerConnection: before && added > 0 ? Math.round((node.rssBytes - before.rssBytes) / added) : null };
+  });
+  const slo = outcome.scenario.slo;
+  const slos: SloResult[] = [];
+  const check = (name: string, target: number | undefined, measured: number, unit: string, lowerIsBetter = true) => {
+    if (target === undefined) return;
+    slos.push({
+      name,
+      target: `${lowerIsBetter ? '<=' : '>='} ${target}${unit}`,
+      measured: `${Number.isInteger(measured) ? measured : measured.toFixed(unit === '' ? 4 : 2)}${unit}`,
+      pass: lowerIsBetter ? measured <= target : measured >= target,
+    });
+  };
+  check('deliver p50', slo.deliverP50Ms, deliver.p50, ' ms');
+  check('deliver p99', slo.deliverP99Ms, deliver.p99, ' ms');
+  check('ack p99', slo.ackP99Ms, ack.p99, ' ms');
+  check('completeness', slo.completeness, oracle.completeness, '', false);
+  const maxConnections = Math.max(0, ...nodes.map((n) => n.connections));
+  check('connections per node (max)', slo.maxConnectionsPerNode, maxConnections, '');
+  check('connections per node (min of max)', slo.minConnectionsPerNode, maxConnections, '', false);
+  const bytesPerConnection = Math.max(0, ...nodes.map((n) => n.rssBytesPerConnection ?? 0));
+  check('RSS bytes per connection', slo.maxBytesPerConnection, bytesPerConnection, ' B');
+  slos.push({ name: 'oracle', target: 'no violation', measured: oracle.ok ? 'none' : `${oracle.totalViolations} violations`, pass: oracle.ok });
+  const sent = outcome.progress.reduce((sum, p) => sum + p.sent, 0);
+  const delivered = outcome.progress.reduce((sum, p) => sum + p.delivered, 0);
+  const report: SimReport = {
+    scenario: outcome.scenario.name,
+    runId: outcome.plan.runId,
+    startedAt: new Date(outcome.t0).toISOString(),
+    durationSec: (outcome.endedAt - outcome.t0) / 1000,
+    plan: outcome.summary,
+    deliver,
+    ack,
+    throughput: { sentPerSec: sent / activeSec, deliveredPerSec: delivered / activeSec },
+    nodes,
+    oracle,
+    slos,
+    pass: slos.every((s) => s.pass),
+  };
+  const phases = [
+    { name: 'ramp-up', fromS: 0, toS: rampUpMs / 1000 },
+    { name: 'steady', fromS: rampUpMs / 1000, toS: (rampUpMs + steadyMs) / 1000 },
+    { name: 'drain', fromS: (rampUpMs + steadyMs) / 1000, toS: (rampUpMs + steadyMs + outcome.plan.phases.drainMs) / 1000 },
+  ];
+  const points = deliverTimeline.points(outcome.t0).map((p) => ({ t: p.fromMs / 1000, p50: p.p50, p99: p.p99, max: p.max, count: p.count }));
+  const chart = renderLatencyChart(`${outcome.scenario.name}: send-to-deliver latency`, points, phases);
+  return { report, chart };
+}
+
+/** The table a person reads at the end. */
+export function formatReport(report: SimReport): string {
+  const ms = (value: number) => `${value.toFixed(2)} ms`;
+  const lines = [
+    '',
+    chalk.bold(`scenario ${report.scenario} (run ${report.runId}), ${report.durationSec.toFixed(1)} s`),
+    `  ${report.plan.users} users, ${report.plan.devices} devices, ${report.plan.rooms.direct + report.plan.rooms.group} rooms, ${report.plan.sends} sends planned`,
+    `  sent ${report.throughput.sentPerSec.toFixed(0)}/s, delivered ${report.throughput.deliveredPerSec.toFixed(0)}/s (ramp-up and steady)`,
+    '',
+    `  ${'latency'.padEnd(18)} ${'count'.padStart(9)} ${'p50'.padStart(10)} ${'p90'.padStart(10)} ${'p99'.padStart(10)} ${'max'.padStart(10)}`,
+    `  ${'send -> deliver'.padEnd(18)} ${String(report.deliver.count).padStart(9)} ${ms(report.deliver.p50).padStart(10)} ${ms(report.deliver.p90).padStart(10)} ${ms(report.deliver.p99).padStart(10)} ${ms(report.deliver.max).padStart(10)}`,
+    `  ${'send -> ack'.padEnd(18)} ${String(report.ack.count).padStart(9)} ${ms(report.ack.p50).padStart(10)} ${ms(report.ack.p90).padStart(10)} ${ms(report.ack.p99).padStart(10)} ${ms(report.ack.max).padStart(10)}`,
+    '',
+    `  oracle: ${report.oracle.acked}/${report.oracle.planned} sends acked, ${report.oracle.observedDeliveries}/${report.oracle.expectedDeliveries} expected deliveries seen (completeness ${report.oracle.completeness.toFixed(6)}), ${report.oracle.totalViolations} violations`,
+  ];
+  for (const violation of report.oracle.violations.slice(0, 10)) lines.push(chalk.red(`    ${violation.kind}: room ${violation.room}${violation.seq !== undefined ? ` seq ${violation.seq}` : ''}${violation.device ? ` device ${violation.device}` : ''}: ${violation.detail}`));
+  if (report.nodes.length > 0) {
+    lines.push('', `  ${'gateway node'.padEnd(28)} ${'connections'.padStart(11)} ${'RSS'.padStart(10)} ${'RSS/conn'.padStart(10)}`);
+    for (const node of report.nodes) {
+      lines.push(
+        `  ${node.node.padEnd(28)} ${String(node.connections).padStart(11)} ${`${(node.rssBytes / 2 ** 20).toFixed(0)} MiB`.padStart(10)} ${(node.rssBytesPerConnection === null ? '-' : `${(node.rssBytesPerConnection / 1024).toFixed(1)} KiB`).padStart(10)}`,
+      );
+    }
+  }
+  lines.push('', `  ${'SLO'.padEnd(34)} ${'target'.padStart(16)} ${'measured'.padStart(18)}`);
+  for (const slo of report.slos) {
+    lines.push(`  ${slo.name.padEnd(34)} ${slo.target.padStart(16)} ${slo.measured.padStart(18)}  ${slo.pass ? chalk.green('pass') : chalk.red('FAIL')}`);
+  }
+  lines.push('', report.pass ? chalk.green.bold('  all SLOs met') : chalk.red.bold('  SLO missed'), '');
+  return lines.join('\n');
+}

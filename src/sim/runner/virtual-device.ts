@@ -1,0 +1,122 @@
+import { ChatClient, MemoryCursorStore, type Message } from '../../core/client/index.js';
+import type { AckRecord, Delivery, PlannedSend } from '../sim-types.js';
+
+/** Epoch ms with sub-ms precision (Date.now() has whole ms, too coarse for 1-3 ms latencies). */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export interface VirtualDeviceOptions {
+  user: string;
+  device: string;
+  urls: string[];
+  token: () => Promise<string>;
+  localAddress?: string;
+  /** Called for every delivered copy with its latency (ms) from the scheduled send time. */
+  onDelivery: (latencyMs: number, at: number) => void;
+  onAck: (latencyMs: number, at: number) => void;
+}
+
+/**
+ * One simulated device: the project's client library (reconnect, outbox, sync, de-duplication)
+ * plus bookkeeping of what the user would see. Going offline closes the client; coming back
+ * opens a new one with the same cursors, so it syncs what it missed like a real device.
+ */
+export class VirtualDevice {
+  readonly deliveries: Delivery[] = [];
+  readonly acks: AckRecord[] = [];
+  readonly windows: Array<{ from: number; to: number | null }> = [];
+  readonly cursors = new MemoryCursorStore();
+  private client?: ChatClient;
+  errors = 0;
+
+  constructor(readonly options: VirtualDeviceOptions) {}
+
+  get user(): string {
+    return this.options.user;
+  }
+
+  get device(): string {
+    return this.options.device;
+  }
+
+  get online(): boolean {
+    return this.client !== undefined;
+  }
+
+  async connect(): Promise<void> {
+    if (this.client) return;
+    const client = new ChatClient({
+      urls: this.options.urls,
+      token: this.options.token,
+      cursors: this.cursors,
+      localAddress: this.options.localAddress,
+      sendQueueLimit: 100_000,
+      maxSendRetries: 1000,
+    });
+    client.on('message', (message) => this.record(message));
+    client.on('error', () => this.errors++);
+    this.client = client;
+    this.windows.push({ from: Date.now(), to: null });
+    await client.connect();
+  }
+
+  async disconnect(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.client = undefined;
+    const window = this.windows.at(-1);
+    if (window) window.to = Date.now();
+    await client.close();
+  }
+
+  /** Sends on the open-loop schedule: `sentAt` is when it was due, not when the event loop got to it. */
+  send(planned: PlannedSend, roomId: string, sentAt: number): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.resolve();
+    const stamp = `${sentAt}|`;
+    const body = stamp + 'x'.repeat(Math.max(0, planned.bodyChars - stamp.length));
+    return client.send(roomId, body, { clientMsgId: planned.clientMsgId }).then(
+      (ack) => {
+        const now = preciseNow();
+        this.acks.push({ user: this.user, device: this.device, room: ack.room, clientMsgId: ack.clientMsgId, seq: ack.seq, msgId: ack.msgId, sentAt, ackedAt: now });
+        this.options.onAck(now - sentAt, now);
+      },
+      () => {
+        this.errors++;
+      },
+    );
+  }
+
+  typing(roomId: string): void {
+    this.client?.setTyping(roomId, 'start');
+  }
+
+  /** Marks every room read up to its last seq (read-state convergence is checked across devices). */
+  async readAll(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    await Promise.all(client.rooms().filter((room) => room.lastSeq > room.readSeq).map((room) => client.markRead(room.id, room.lastSeq).catch(() => this.errors++)));
+  }
+
+  readState(): { readSeq: Record<string, number>; rooms: Record<string, number> } {
+    const readSeq: Record<string, number> = {};
+    const rooms: Record<string, number> = {};
+    for (const room of this.client?.rooms() ?? []) {
+      readSeq[room.id] = room.readSeq;
+      rooms[room.id] = room.lastSeq;
+    }
+    return { readSeq, rooms };
+  }
+
+  private record(message: Message): void {
+    const at = preciseNow();
+    this.deliveries.push({ room: message.room, seq: message.seq, clientMsgId: message.clientMsgId, sender: message.sender, at });
+    // The sender's own device sees its message from the ack; only other copies are deliveries.
+    if (message.sender === this.user && message.senderDevice === this.device) return;
+    const sentAt = Number(message.body.slice(0, message.body.indexOf('|')));
+    // A message sent while this device was offline arrives by sync: that is catch-up, not latency.
+    const connectedSince = this.windows.at(-1)?.from ?? 0;
+    if (Number.isFinite(sentAt) && sentAt > 0 && sentAt >= connectedSince) this.options.onDelivery(at - sentAt, at);
+  }
+}

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IsolatedCluster, type RoleProcess } from '../support/isolated-cluster.js';
+
+/** The smoke scenario through `chat-node sim` against a real cluster: its SLOs and the oracle must pass. */
+const cluster = new IsolatedCluster();
+let gateway: RoleProcess;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+beforeAll(async () => {
+  await cluster.setUp();
+  await cluster.start('fanout', 'fanout-1');
+  await cluster.start('presence', 'presence-1');
+  gateway = await cluster.start('gateway', 'gw-1', ['--send-rate', '1000', '--send-burst', '1000']);
+  await cluster.waitReady(gateway.port);
+}, 60_000);
+
+afterAll(() => cluster.tearDown());
+
+describe('e2e - simulator', () => {
+  it('sim - the smoke scenario passes its SLOs and the oracle finds nothing', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'chat-sim-test-')), 'smoke.json');
+    const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'sim', `${ROOT}scenarios/smoke.yaml`, '--url', cluster.wsUrl(gateway), '--jwt-secret', cluster.secret, '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code, output).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    expect(report.pass).toBe(true);
+    expect(report.oracle.ok).toBe(true);
+    expect(report.oracle.completeness).toBe(1);
+    expect(report.oracle.acked).toBe(report.plan.sends);
+    expect(report.deliver.count).toBeGreaterThan(0);
+    expect(report.nodes.map((n: { node: string }) => n.node)).toEqual(['gw-1']);
+    expect(readFileSync(out.replace(/\.json$/, '.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(output).toMatch(/all SLOs met/);
+  }, 90_000);
+});
