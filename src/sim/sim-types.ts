@@ -94,7 +94,7 @@ export interface DeviceLog {
   rooms: Record<string, number>;
 }
 
-export type ViolationKind = 'missing' | 'duplicate' | 'out-of-order' | 'unacked-delivered' | 'read-diverged' | 'seq-gap';
+export type ViolationKind = 'missing' | 'duplicate' | 'out-of-order' | 'conflict' | 'unacked-delivered' | 'read-diverged' | 'seq-gap';
 
 export interface Violation {
   kind: ViolationKind;

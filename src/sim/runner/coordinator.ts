@@ -32,6 +32,7 @@ export interface WorkerOutput {
   deliver: string;
   ack: string;
   errors: number;
+  allOnline: boolean;
 }
 
 export interface RunOutcome {

@@ -22,6 +22,8 @@ interface WorkerResults {
   deliver: string;
   ack: string;
   errors: number;
+  /** Every device was back online (and so synced) when the logs were taken. */
+  allOnline: boolean;
 }
 
 class LoadWorker {
@@ -155,6 +157,7 @@ class LoadWorker {
       deliver: this.deliver.encode(),
       ack: this.ack.encode(),
       errors: devices.reduce((sum, d) => sum + d.errors, 0),
+      allOnline: devices.every((device) => device.online),
     };
     writeFileSync(this.init.outFile, JSON.stringify(results));
     await Promise.allSettled(devices.map((device) => device.disconnect()));

@@ -42,7 +42,8 @@ export function buildReport(outcome: RunOutcome): { report: SimReport; chart: st
     logs: outcome.outputs.flatMap((o) => o.logs),
     windows,
     endedAt: outcome.endedAt,
-    allSynced: true,
+    // A device that could not come back is judged with the unsettled rule, not as a loss.
+    allSynced: outcome.outputs.every((o) => o.allOnline),
   });
   const { rampUpMs, steadyMs } = outcome.plan.phases;
   const activeSec = (rampUpMs + steadyMs) / 1000;
