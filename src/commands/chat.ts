@@ -1,7 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { ChatClient } from '../core/client/index.js';
 import { ChatApp } from '../tui/chat-app.js';
-import { clientFlags, resolveTarget, UsageError } from '../tui/connection.js';
+import { clientFlags, targetOrExit } from '../tui/connection.js';
 import { cursorFilePath, FileCursorStore } from '../tui/file-cursor-store.js';
 import { Terminal } from '../tui/terminal.js';
 
@@ -33,13 +33,7 @@ Type /help inside for the commands (/dm, /new, /join, /rooms, /members, /history
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Chat);
-    let target;
-    try {
-      target = resolveTarget(flags);
-    } catch (error) {
-      if (error instanceof UsageError) this.error(error.message, { exit: 2 });
-      throw error;
-    }
+    const target = targetOrExit(this, flags);
     if (!Terminal.available()) {
       this.error('chat needs a terminal (stdin and stdout a TTY); in scripts use `chat-node send` and `chat-node tail`', { exit: 2 });
     }

@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { clientFlags, resolveTarget, UsageError } from '../tui/connection.js';
+import { clientFlags, targetOrExit } from '../tui/connection.js';
 import { connectWithin, cursorStoreFor, resolveRoom, ScriptError } from '../tui/script-client.js';
 
 export default class Send extends Command {
@@ -23,13 +23,7 @@ The room is --room (a room id, or the name of one of your groups) or --dm USER (
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Send);
-    let target;
-    try {
-      target = resolveTarget(flags);
-    } catch (error) {
-      if (error instanceof UsageError) this.error(error.message, { exit: 2 });
-      throw error;
-    }
+    const target = targetOrExit(this, flags);
     const body = flags.text ?? (await readStdin());
     if (body === undefined) this.error('give --text, or pipe the message into stdin', { exit: 2 });
     const cursors = cursorStoreFor(target);

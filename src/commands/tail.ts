@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import type { ChatClient, Message } from '../core/client/index.js';
-import { clientFlags, resolveTarget, UsageError } from '../tui/connection.js';
+import { clientFlags, targetOrExit } from '../tui/connection.js';
 import { tailJson, tailLine } from '../tui/message-format.js';
 import { connectWithin, cursorStoreFor, resolveRoom } from '../tui/script-client.js';
 
@@ -27,13 +27,7 @@ The room is --room (a room id, or the name of one of your groups) or --dm USER. 
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Tail);
-    let target;
-    try {
-      target = resolveTarget(flags);
-    } catch (error) {
-      if (error instanceof UsageError) this.error(error.message, { exit: 2 });
-      throw error;
-    }
+    const target = targetOrExit(this, flags);
     if (flags.lines < 0 || (flags.since !== undefined && flags.since < 0)) this.error('--lines and --since are 0 or more', { exit: 2 });
     const cursors = cursorStoreFor(target);
     let client;

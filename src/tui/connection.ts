@@ -65,6 +65,16 @@ export interface ClientTarget {
 /** A usage problem with the flags (exit code 2). */
 export class UsageError extends Error {}
 
+/** resolveTarget for a command: a usage problem exits 2 with its message. */
+export function targetOrExit(command: { error(message: string, options: { exit: number }): never }, flags: ClientFlagValues): ClientTarget {
+  try {
+    return resolveTarget(flags);
+  } catch (error) {
+    if (error instanceof UsageError) command.error(error.message, { exit: 2 });
+    throw error;
+  }
+}
+
 export function resolveTarget(flags: ClientFlagValues): ClientTarget {
   const urls = parseUrls(flags.url);
   const dataDir = flags['data-dir'];
