@@ -149,7 +149,16 @@ class LoadWorker {
     const firstDevices = new Map<string, VirtualDevice>();
     for (const device of devices) if (!firstDevices.has(device.user)) firstDevices.set(device.user, device);
     await Promise.allSettled([...firstDevices.values()].map((device) => device.readAll()));
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The read events reach the users' other devices asynchronously (through the cluster): wait
+    // until every user's devices agree, up to 20 s, then let the oracle judge what is left.
+    const byUser = new Map<string, VirtualDevice[]>();
+    for (const device of devices) byUser.set(device.user, [...(byUser.get(device.user) ?? []), device]);
+    const converged = () =>
+      [...byUser.values()].every((own) => {
+        const states = own.map((device) => device.readState().readSeq);
+        return states.every((state) => Object.keys(states[0]!).every((room) => (state[room] ?? 0) === states[0]![room]));
+      });
+    for (let waited = 0; waited < 20_000 && !converged(); waited += 250) await new Promise((resolve) => setTimeout(resolve, 250));
     const results: WorkerResults = {
       logs: devices.map((device) => ({ user: device.user, device: device.device, deliveries: device.deliveries, ...device.readState() })),
       acks: devices.flatMap((device) => device.acks),
