@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ChatClient, type TokenSource } from '../core/client/index.js';
-import { LatencyHistogram } from './latency-histogram.js';
+import { LatencyDistribution, type LatencyPercentiles } from './hdr/index.js';
 
 export interface PairBenchmarkOptions {
   urls: string[];
@@ -13,8 +13,8 @@ export interface PairBenchmarkOptions {
 }
 
 export interface PairBenchmarkResult {
-  ack: ReturnType<LatencyHistogram['summary']>;
-  deliver: ReturnType<LatencyHistogram['summary']>;
+  ack: LatencyPercentiles;
+  deliver: LatencyPercentiles;
   durationMs: number;
   missing: number;
 }
@@ -33,8 +33,8 @@ export async function runPairBenchmark(options: PairBenchmarkOptions): Promise<P
   try {
     const room = await alice.createDirect(`bench-bob-${run}`);
     const sentAt = new Map<string, number>();
-    const ack = new LatencyHistogram();
-    const deliver = new LatencyHistogram();
+    const ack = new LatencyDistribution();
+    const deliver = new LatencyDistribution();
     let delivered = 0;
     const allDelivered = new Promise<void>((resolve) => {
       bob.on('message', (message) => {
@@ -59,7 +59,7 @@ export async function runPairBenchmark(options: PairBenchmarkOptions): Promise<P
     }
     await Promise.all(acks);
     await Promise.race([allDelivered, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-    return { ack: ack.summary(), deliver: deliver.summary(), durationMs: performance.now() - started, missing: options.messages - delivered };
+    return { ack: ack.percentiles(), deliver: deliver.percentiles(), durationMs: performance.now() - started, missing: options.messages - delivered };
   } finally {
     await Promise.all([alice.close(), bob.close()]);
   }

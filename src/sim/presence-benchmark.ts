@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ChatClient, type TokenSource } from '../core/client/index.js';
-import { LatencyHistogram } from './latency-histogram.js';
+import { LatencyDistribution, type LatencyPercentiles } from './hdr/index.js';
 
 export interface PresenceBenchmarkOptions {
   urls: string[];
@@ -13,8 +13,8 @@ export interface PresenceBenchmarkOptions {
 }
 
 export interface PresenceBenchmarkResult {
-  online: ReturnType<LatencyHistogram['summary']>;
-  offline: ReturnType<LatencyHistogram['summary']>;
+  online: LatencyPercentiles;
+  offline: LatencyPercentiles;
   missed: number;
 }
 
@@ -29,8 +29,8 @@ export async function runPresenceBenchmark(options: PresenceBenchmarkOptions): P
   const watcher = new ChatClient({ urls: options.urls, token: options.tokenFor(`pres-watcher-${run}`, 'phone') });
   watcher.on('error', () => {});
   await watcher.connect();
-  const online = new LatencyHistogram();
-  const offline = new LatencyHistogram();
+  const online = new LatencyDistribution();
+  const offline = new LatencyDistribution();
   let missed = 0;
   try {
     await watcher.createDirect(watched);
@@ -68,5 +68,5 @@ export async function runPresenceBenchmark(options: PresenceBenchmarkOptions): P
   } finally {
     await watcher.close();
   }
-  return { online: online.summary(), offline: offline.summary(), missed };
+  return { online: online.percentiles(), offline: offline.percentiles(), missed };
 }

@@ -1,7 +1,7 @@
 import { Compile } from 'typebox/compile';
 import type { TSchema } from 'typebox';
-import { CLIENT_FRAMES, type ClientFrame, type ClientFrameType } from './client-frames.js';
-import { SERVER_FRAMES, type ServerFrame, type ServerFrameType } from './server-frames.js';
+import { CLIENT_FRAMES, type ClientFrame } from './client-frames.js';
+import { SERVER_FRAMES, type ServerFrame } from './server-frames.js';
 
 type Checker = { Check(value: unknown): boolean; Errors(value: unknown): { instancePath: string; message: string }[] };
 
@@ -52,12 +52,4 @@ export function decodeClientFrame(text: string): Decoded<ClientFrame> {
 /** Parses and validates one frame from the server (used by the client library). */
 export function decodeServerFrame(text: string): Decoded<ServerFrame> {
   return decodeWith<ServerFrame>(serverCheckers, text);
-}
-
-export function isClientFrameType(type: string): type is ClientFrameType {
-  return clientCheckers.has(type);
-}
-
-export function isServerFrameType(type: string): type is ServerFrameType {
-  return serverCheckers.has(type);
 }

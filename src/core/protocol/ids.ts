@@ -9,10 +9,3 @@ export const ID_PATTERN = new RegExp(ID_PATTERN_SOURCE);
 export function isId(value: unknown): value is string {
   return typeof value === 'string' && ID_PATTERN.test(value);
 }
-
-export function assertId(value: unknown, what: string): string {
-  if (!isId(value)) {
-    throw new TypeError(`${what} must match ${ID_PATTERN_SOURCE}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}

@@ -68,17 +68,4 @@ export class RouteRegistry {
     });
     return routes;
   }
-
-  /** node -> the users it holds among `users`. */
-  async nodesOf(users: string[]): Promise<Map<string, string[]>> {
-    const byNode = new Map<string, string[]>();
-    for (const [user, devices] of await this.lookup(users)) {
-      for (const node of new Set(devices.values())) {
-        const list = byNode.get(node);
-        if (list) list.push(user);
-        else byNode.set(node, [user]);
-      }
-    }
-    return byNode;
-  }
 }
