@@ -78,11 +78,13 @@ export class IsolatedCluster {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
+    // A gateway node with --workers is up once its primary says every worker listens.
+    const portLine = args.includes('--workers') ? /"port":(\d+),"workers"/ : /"port":(\d+)/;
     let port = 0;
     child.stdout!.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
       output.push(text);
-      const logged = /"port":(\d+)/.exec(text);
+      const logged = portLine.exec(text);
       if (logged && port === 0) port = Number(logged[1]);
     });
     child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));

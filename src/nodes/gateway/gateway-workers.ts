@@ -39,9 +39,17 @@ export async function superviseGatewayWorkers(count: number, log: Logger, env: R
   const aggregator = new AggregatorRegistry();
   let stopping = false;
   const byIndex = new Map<number, Worker>();
+  const listening = new Set<number>();
   const fork = (index: number) => {
     const worker = cluster.fork({ ...env, [WORKER_INDEX_ENV]: String(index) });
     byIndex.set(index, worker);
+    // The port takes connections as soon as the first worker listens, but the primary only
+    // hands them to workers that listen: say the node is up once every worker is.
+    worker.on('listening', (address) => {
+      if (listening.has(index)) return;
+      listening.add(index);
+      if (listening.size === count) log.info({ port: address.port, workers: count }, 'gateway node listening on every worker');
+    });
     worker.on('message', (message: MetricsRequest) => {
       if (message?.type !== METRICS_REQUEST) return;
       aggregator
