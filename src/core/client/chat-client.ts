@@ -99,8 +99,8 @@ export class ChatClient extends DeviceSession {
 
   /**
    * The latest presence heard of `user` (unsolicited `presence` frames and query answers);
-   * undefined when none was. Kept across reconnects: changes made while this device was
-   * offline are not heard of, so query again after a reconnect for a fresh view.
+   * undefined when none was. Kept across reconnects, and refreshed after each sync: the
+   * client asks again for every user it holds (the server does not replay missed changes).
    */
   presenceOf(user: string): PresenceStatus | undefined {
     return this.presence.get(user);

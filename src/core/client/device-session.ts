@@ -31,6 +31,9 @@ import { TypingTracker } from './typing-tracker.js';
 import type { Wire } from './wire.js';
 import { waiter, type Waiter } from './waiter.js';
 
+/** Most users in one presence.query (the protocol's limit). */
+const PRESENCE_QUERY_MAX = 1000;
+
 /**
  * One device's session with the cluster, kept up across gateway restarts and network loss,
  * with sync, de-duplication and an outbox: the state machine under ChatClient, which adds
@@ -381,6 +384,29 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
     this.connecting = undefined;
     if (this.welcome) connecting?.resolve(this.welcome);
     this.gaps.schedule();
+    this.refreshPresence();
+  }
+
+  /**
+   * Asks again for the presence of every user the book holds. The server neither replays the
+   * changes a device missed while offline nor says anything on connect (protocol "Reconnecting",
+   * step 5), so without this a reconnected client would keep showing, say, a contact who came
+   * back meanwhile as offline, until that contact's next change. The answer updates the book
+   * and is a 'presence' event, like an unsolicited report.
+   */
+  private refreshPresence(): void {
+    const users = this.presence.users();
+    for (let i = 0; i < users.length; i += PRESENCE_QUERY_MAX) {
+      this.request({ type: 'presence.query', users: users.slice(i, i + PRESENCE_QUERY_MAX) }).then(
+        (reply) => {
+          if (reply.users.length > 0) this.notify('presence', { users: reply.users });
+        },
+        // A lost connection refreshes again after the next sync; anything else is news.
+        (error: ChatError) => {
+          if (error.code !== 'disconnected' && error.code !== 'closed') this.reportError(error);
+        },
+      );
+    }
   }
 
   // --- inbound frames ---------------------------------------------------------------------

@@ -7,9 +7,9 @@ export const PRESENCE_BOOK_LIMIT = 10_000;
  * The latest presence the client heard of each user, from unsolicited `presence` frames
  * and `presence.query` answers alike. Pure.
  *
- * Kept across reconnects: it is the last thing heard, not a live view. The server only
- * reports changes, so a change that happened while this device was offline is not
- * heard of; ask again (queryPresence) after reconnecting to refresh it.
+ * Kept across reconnects: it is the last thing heard. The server only reports changes, so
+ * a change that happened while this device was offline is not heard of: the session asks
+ * again for every user in the book after each sync (DeviceSession.refreshPresence).
  *
  * Bounded, so a client of many large rooms cannot grow it without end: each update moves
  * the user to the back, and the front is dropped past the limit.
@@ -21,6 +21,11 @@ export class PresenceBook {
 
   get size(): number {
     return this.statuses.size;
+  }
+
+  /** The users heard of, least recently updated first. */
+  users(): string[] {
+    return [...this.statuses.keys()];
   }
 
   get(user: string): PresenceStatus | undefined {

@@ -194,4 +194,34 @@ describe('chat client: presence', () => {
     await until(() => c.state === 'reconnecting');
     expect(c.presenceOf('bob')).toEqual({ user: 'bob', status: 'online', lastSeen: 1000 });
   });
+
+  it('client presence - after a reconnect the client asks again for everyone it holds, and the answer is an event', async () => {
+    const { client: c, session: s, presence } = await connected();
+    s.send({ type: 'presence', users: [{ user: 'bob', status: 'online', lastSeen: 1000 }] });
+    s.send({ type: 'presence', users: [{ user: 'carol', status: 'offline', lastSeen: 900 }] });
+    await until(() => presence.length === 2);
+    // While the client was away, bob left and carol came back: nobody replays that.
+    s.terminate();
+    const g = gateways[0]!;
+    const again = await g.nextWelcomed();
+    const query = await again.next('presence.query');
+    expect(query.users).toEqual(['bob', 'carol']);
+    again.send({
+      type: 'presence',
+      id: query.id,
+      users: [
+        { user: 'bob', status: 'offline', lastSeen: 2000 },
+        { user: 'carol', status: 'online', lastSeen: 2100 },
+      ],
+    });
+    await until(() => presence.length === 3);
+    expect(presence[2]!.users.map((u) => `${u.user} ${u.status}`)).toEqual(['bob offline', 'carol online']);
+    expect(c.presenceOf('bob')?.status).toBe('offline');
+    expect(c.presenceOf('carol')?.status).toBe('online');
+  });
+
+  it('client presence - a client that heard of nobody asks nothing after its sync', async () => {
+    const { session: s } = await connected();
+    await expect(s.next('presence.query', 200)).rejects.toThrow(/no presence.query/);
+  });
 });
