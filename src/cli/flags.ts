@@ -76,6 +76,16 @@ export const connectionFlags = {
   'max-group-members': Flags.integer({ description: 'largest group (default 100)', env: 'CHAT_MAX_GROUP_MEMBERS', helpGroup: 'LIMITS' }),
   'send-rate': Flags.integer({ description: 'sends per second per connection (default 20)', env: 'CHAT_SEND_RATE', helpGroup: 'LIMITS' }),
   'send-burst': Flags.integer({ description: 'send burst per connection (default 40)', env: 'CHAT_SEND_BURST', helpGroup: 'LIMITS' }),
+  'poll-timeout-ms': Flags.integer({
+    description: 'longest hold of a long-poll GET /v1/poll (default 25000)',
+    env: 'CHAT_POLL_TIMEOUT_MS',
+    helpGroup: 'LONG-POLL',
+  }),
+  'cors-origins': Flags.string({
+    description: 'browser origins allowed to call the long-poll endpoints, comma-separated, or * (default none)',
+    env: 'CHAT_CORS_ORIGINS',
+    helpGroup: 'LONG-POLL',
+  }),
 };
 
 type FlagValues = Record<string, unknown>;
@@ -117,6 +127,8 @@ export function configInputOf(flags: FlagValues): ConfigInput {
     pushActiveWindowSec: int(flags, 'push-active-window-sec'),
     sendRatePerSec: int(flags, 'send-rate'),
     sendBurst: int(flags, 'send-burst'),
+    pollTimeoutMs: int(flags, 'poll-timeout-ms'),
+    corsOrigins: str(flags, 'cors-origins')?.split(','),
     nodeId: str(flags, 'node-id'),
     logLevel: str(flags, 'log-level'),
   };

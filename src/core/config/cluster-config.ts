@@ -40,6 +40,10 @@ export interface ClusterConfig {
   /** CHAT_PUSH_ACTIVE_WINDOW_SEC, default 60. */
   pushActiveWindowSec: number;
   limits: ProtocolLimits;
+  /** Gateway: longest hold of a long-poll request, in ms (CHAT_POLL_TIMEOUT_MS, default 25000). */
+  pollTimeoutMs: number;
+  /** Gateway: browser origins allowed to call the long-poll endpoints, `*` for any (CHAT_CORS_ORIGINS, comma-separated; default none). */
+  corsOrigins: string[];
   /** Sustained sends per second per connection (CHAT_SEND_RATE, default 20) and burst (CHAT_SEND_BURST, default 40). */
   sendRatePerSec: number;
   sendBurst: number;
@@ -72,6 +76,7 @@ const DEFAULTS = {
   typingThrottleMs: 2000,
   pushPolicy: 'always' as const,
   pushActiveWindowSec: 60,
+  pollTimeoutMs: 25_000,
   logLevel: 'info',
 };
 
@@ -148,11 +153,26 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     pushPolicy: pushPolicyOf(pick(fromFlags.pushPolicy, fromFile.pushPolicy) ?? DEFAULTS.pushPolicy),
     pushActiveWindowSec: nonNegativeInt('push-active-window-sec', pick(fromFlags.pushActiveWindowSec, fromFile.pushActiveWindowSec), DEFAULTS.pushActiveWindowSec),
     limits,
+    pollTimeoutMs: positiveInt('poll-timeout-ms', pick(fromFlags.pollTimeoutMs, fromFile.pollTimeoutMs), DEFAULTS.pollTimeoutMs),
+    corsOrigins: corsOriginsOf(pick<unknown>(fromFlags.corsOrigins, fromFile.corsOrigins)),
     sendRatePerSec: positiveInt('send-rate', pick(fromFlags.sendRatePerSec, fromFile.sendRatePerSec), DEFAULTS.sendRatePerSec),
     sendBurst: positiveInt('send-burst', pick(fromFlags.sendBurst, fromFile.sendBurst), DEFAULTS.sendBurst),
     nodeId,
     logLevel: pick(fromFlags.logLevel, fromFile.logLevel) ?? DEFAULTS.logLevel,
   };
+}
+
+/** Origins as `scheme://host[:port]` (what browsers send in Origin), or `*`; a list or a comma-separated string. */
+function corsOriginsOf(value: unknown): string[] {
+  const values = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : value === undefined ? [] : undefined;
+  if (!values || values.some((item) => typeof item !== 'string')) throw new ConfigError('cors-origins must be a list of origins');
+  const origins = (values as string[]).map((item) => item.trim()).filter((item) => item !== '');
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(`cors-origins: ${origin} is not an origin like https://app.example.com (scheme, host, optional port; no path) or *`);
+    }
+  }
+  return origins;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

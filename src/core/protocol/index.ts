@@ -4,3 +4,4 @@ export * from './limits.js';
 export * from './client-frames.js';
 export * from './server-frames.js';
 export * from './decode.js';
+export * from './long-poll.js';

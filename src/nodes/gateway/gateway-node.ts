@@ -15,6 +15,7 @@ import { healthHandler } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
 import { CLOSE_CODES } from '../../core/protocol/errors.js';
 import { SUBPROTOCOL, WS_PATH } from '../../core/protocol/limits.js';
+import { LONG_POLL_FRAMES_PATH, LONG_POLL_POLL_PATH, LONG_POLL_SESSIONS_PATH } from '../../core/protocol/long-poll.js';
 import { encodeJson } from '../../core/bus/envelopes.js';
 import type { PresenceEvent } from '../../core/presence/presence-events.js';
 import { PresenceStore } from '../../core/presence/presence-store.js';
@@ -26,9 +27,11 @@ import { MessageStore } from '../../core/storage/message-store.js';
 import { PushStore } from '../../core/storage/push-store.js';
 import { RoomStore } from '../../core/storage/room-store.js';
 import { ClientConnection } from './client-connection.js';
+import type { GatewaySession, SessionHooks } from './gateway-session.js';
 import type { GatewayContext } from './gateway-context.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import { LocalSessions, type Session } from './local-sessions.js';
+import { LongPollEndpoint } from './long-poll/long-poll-endpoint.js';
 import { RequestDispatcher } from './request-dispatcher.js';
 
 export interface GatewayOptions {
@@ -59,6 +62,7 @@ export class GatewayNode {
   private routes?: RouteRegistry;
   private presence?: PresenceStore;
   private dispatcher?: RequestDispatcher;
+  private longPoll?: LongPollEndpoint;
   private readonly sessions = new LocalSessions();
   private readonly timers: NodeJS.Timeout[] = [];
   private connCounter = 0;
@@ -110,9 +114,9 @@ export class GatewayNode {
 
     const dispatcher = new RequestDispatcher(this.ctx);
     this.dispatcher = dispatcher;
-    const hooks = {
-      attach: (session: Session) => this.attach(session),
-      detach: (session: Session) => this.detach(session),
+    const hooks: SessionHooks = {
+      attach: (session) => this.attach(session),
+      detach: (session) => this.detach(session),
       dispatch: dispatcher.dispatch.bind(dispatcher),
     };
     this.wss = new WebSocketServer({
@@ -124,6 +128,16 @@ export class GatewayNode {
     this.wss.on('connection', (ws: WebSocket) => {
       new ClientConnection(`${config.nodeId}-${++this.connCounter}`, ws, this.ctx!, verifier, hooks);
     });
+    const longPoll = new LongPollEndpoint({
+      ctx: this.ctx,
+      verifier,
+      hooks,
+      log,
+      settings: { pollTimeoutMs: config.pollTimeoutMs, corsOrigins: config.corsOrigins, lingerMs: config.presenceTimeoutMs },
+      nextConnId: () => `${config.nodeId}-${++this.connCounter}`,
+      draining: () => this.draining,
+    });
+    this.longPoll = longPoll;
 
     const health = healthHandler(
       [this.registry, ...(this.options.extraRegistries ?? [])],
@@ -131,9 +145,13 @@ export class GatewayNode {
       this.options.metricsText,
     );
     this.server = createServer((req, res) => {
+      if (longPoll.handles((req.url ?? '').split('?')[0]!)) {
+        void longPoll.handle(req, res);
+        return;
+      }
       health(req, res)
         .then((handled) => {
-          if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: the WebSocket endpoint is ${WS_PATH}\n`);
+          if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: the WebSocket endpoint is ${WS_PATH}; long-poll uses ${LONG_POLL_SESSIONS_PATH}, ${LONG_POLL_POLL_PATH} and ${LONG_POLL_FRAMES_PATH}\n`);
         })
         .catch(() => res.writeHead(500).end());
     });
@@ -235,7 +253,7 @@ export class GatewayNode {
     this.dispatcher?.presence.sweep(now);
     const { presenceTimeoutMs } = this.options.config;
     for (const session of this.sessions.all()) {
-      const connection = session as ClientConnection;
+      const connection = session as GatewaySession;
       if (now >= connection.expiresAt) {
         connection.expire();
       } else if (now - connection.lastHeardAt > presenceTimeoutMs) {
@@ -274,7 +292,7 @@ export class GatewayNode {
     if (this.draining) return;
     this.draining = true;
     for (const timer of this.timers) clearInterval(timer);
-    const sessions = [...this.sessions.all()] as ClientConnection[];
+    const sessions = [...this.sessions.all()] as GatewaySession[];
     const users = new Map(sessions.map((session) => [`${session.user}/${session.device}`, session]));
     for (const session of sessions) {
       session.write(JSON.stringify({ type: 'goaway', reconnectInMs: 250 + Math.floor(Math.random() * maxReconnectDelayMs) }));
@@ -285,7 +303,7 @@ export class GatewayNode {
     );
     await this.presence?.removeNode(this.options.config.nodeId).catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, sessions.length > 0 ? 200 : 0));
-    for (const session of this.sessions.all()) (session as ClientConnection).terminate();
+    for (const session of this.sessions.all()) (session as GatewaySession).terminate();
     this.subscription?.unsubscribe();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.wss?.close();

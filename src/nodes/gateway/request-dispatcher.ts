@@ -1,7 +1,7 @@
 import type { ClientRequest } from '../../core/protocol/client-frames.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import type { GatewayContext, RequestScope } from './gateway-context.js';
-import type { ClientConnection } from './client-connection.js';
+import type { GatewaySession } from './gateway-session.js';
 import { PresenceHandlers } from './handlers/presence-handlers.js';
 import { PushHandlers } from './handlers/push-handlers.js';
 import { ReadHandlers } from './handlers/read-handlers.js';
@@ -61,7 +61,7 @@ export class RequestDispatcher {
 
   private send(scope: RequestScope, frame: Extract<ClientRequest, { type: 'send' }>, receivedAt: number): Promise<void> {
     // The rate limit is taken at arrival so a burst is judged as the client sent it.
-    const waitMs = (scope.session as ClientConnection).limiter.take(receivedAt);
+    const waitMs = (scope.session as GatewaySession).limiter.take(receivedAt);
     if (waitMs > 0) {
       return Promise.reject(new ProtocolError('rate_limited', `more than ${this.ctx.config.sendRatePerSec} sends per second`, waitMs));
     }

@@ -1,0 +1,159 @@
+import type { DeviceIdentity } from '../../core/auth/jwt.js';
+import { decodeClientFrame } from '../../core/protocol/decode.js';
+import { CLOSE_CODES, ProtocolError } from '../../core/protocol/errors.js';
+import type { ClientFrame, ClientRequest } from '../../core/protocol/client-frames.js';
+import type { FrameSink } from './frame-sink.js';
+import { errorFrame, type GatewayContext, type RequestScope } from './gateway-context.js';
+import type { Session } from './local-sessions.js';
+import { SendRateLimiter } from './send-rate-limiter.js';
+
+/** A client that lets more than this wait unread is not reading: it is closed rather than allowed to grow. */
+export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+export interface SessionHooks {
+  /** Registers the authenticated session (routes, caches); returns once live delivery reaches it. */
+  attach(session: GatewaySession): Promise<void>;
+  detach(session: GatewaySession): void;
+  dispatch(scope: RequestScope, frame: ClientRequest, receivedAt: number): Promise<void>;
+}
+
+/**
+ * One device session on this gateway, whatever carries it (WebSocket or long-poll): the
+ * welcome, frames in (decoded against the schemas, then dispatched), frames out (bounded by
+ * what the client has not taken), token expiry and the close. The transport only moves bytes
+ * (FrameSink) and decides when the client authenticated.
+ */
+export class GatewaySession implements Session {
+  user = '';
+  device = '';
+  /** When the token expires (ms); the heartbeat closes the session then. */
+  expiresAt = Number.POSITIVE_INFINITY;
+  readonly limiter: SendRateLimiter;
+  private state: 'new' | 'open' | 'closed' = 'new';
+
+  constructor(
+    readonly connId: string,
+    readonly transport: 'ws' | 'longpoll',
+    private readonly sink: FrameSink,
+    private readonly ctx: GatewayContext,
+    private readonly hooks: SessionHooks,
+  ) {
+    this.limiter = new SendRateLimiter(ctx.config.sendRatePerSec, ctx.config.sendBurst, Date.now());
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  get lastHeardAt(): number {
+    return this.sink.lastHeardAt;
+  }
+
+  /**
+   * Registers the device and sends welcome. False when the transport went away meanwhile
+   * (then nothing stays registered). Throws what attach throws (a service is down).
+   */
+  async open(identity: DeviceIdentity): Promise<boolean> {
+    this.user = identity.user;
+    this.device = identity.device;
+    this.expiresAt = identity.expiresAt;
+    await this.hooks.attach(this);
+    if (!this.sink.isOpen || this.state === 'closed') {
+      this.hooks.detach(this);
+      return false;
+    }
+    this.state = 'open';
+    this.ctx.metrics.handshakes.inc({ outcome: 'ok' });
+    const { config } = this.ctx;
+    this.write(JSON.stringify({ type: 'welcome', user: this.user, device: this.device, heartbeatMs: config.heartbeatMs, limits: config.limits }));
+    return true;
+  }
+
+  /** One client frame as text, after welcome. */
+  receive(text: string): void {
+    if (this.state !== 'open') return;
+    const decoded = decodeClientFrame(text);
+    if (!decoded.ok) {
+      this.ctx.metrics.errors.inc({ code: 'bad_frame' });
+      this.write(errorFrame(decoded.requestId, 'bad_frame', decoded.message));
+      return;
+    }
+    this.ctx.metrics.framesIn.inc({ type: decoded.frame.type });
+    this.handle(decoded.frame);
+  }
+
+  write(frame: string): boolean {
+    if (this.state === 'closed' || !this.sink.isOpen) return false;
+    if (this.sink.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.ctx.metrics.slowConsumers.inc();
+      this.ctx.log.warn({ conn: this.connId, user: this.user, transport: this.transport }, 'closing a session that does not read its frames');
+      this.sink.close(CLOSE_CODES.slowConsumer, 'too far behind');
+      return false;
+    }
+    this.sink.send(frame);
+    this.ctx.metrics.framesOut.inc();
+    return true;
+  }
+
+  ping(): void {
+    if (this.sink.isOpen) this.sink.ping();
+  }
+
+  close(code: number, reason: string): void {
+    this.sink.close(code, reason);
+  }
+
+  terminate(): void {
+    this.sink.terminate();
+  }
+
+  /** Closes with a code, and cuts the link if the peer does not finish the close soon. */
+  closeOrCut(code: number, reason: string, graceMs = 1000): void {
+    this.close(code, reason);
+    setTimeout(() => this.terminate(), graceMs).unref();
+  }
+
+  /** The token expired on a live session: the client must come back with a fresh one. */
+  expire(): void {
+    this.write(errorFrame(undefined, 'unauthorized', 'the token expired; reconnect with a fresh one'));
+    this.closeOrCut(CLOSE_CODES.unauthorized, 'token expired');
+  }
+
+  /** The transport is gone (closed by either side): unregister once. */
+  ended(): void {
+    const wasOpen = this.state === 'open';
+    this.state = 'closed';
+    if (wasOpen) this.hooks.detach(this);
+  }
+
+  private handle(frame: ClientFrame): void {
+    const requestId = 'id' in frame ? frame.id : undefined;
+    if (frame.type === 'hello') {
+      this.write(errorFrame(requestId, 'bad_frame', 'already authenticated: hello is only the first frame'));
+      return;
+    }
+    const scope: RequestScope = {
+      session: this,
+      requestId,
+      reply: (reply) => this.write(JSON.stringify(requestId === undefined ? reply : { ...reply, id: requestId })),
+    };
+    this.hooks.dispatch(scope, frame, Date.now()).catch((error: unknown) => {
+      if (error instanceof ProtocolError) {
+        this.ctx.metrics.errors.inc({ code: error.code });
+        this.write(errorFrame(requestId, error.code, error.message, error.retryAfterMs));
+        return;
+      }
+      this.ctx.log.error({ err: error, conn: this.connId, type: frame.type }, 'request failed');
+      const unavailable = isServiceOutage(error);
+      this.ctx.metrics.errors.inc({ code: unavailable ? 'unavailable' : 'internal' });
+      this.write(
+        errorFrame(requestId, unavailable ? 'unavailable' : 'internal', unavailable ? 'a backing service is unreachable; try again' : 'internal error'),
+      );
+    });
+  }
+}
+
+function isServiceOutage(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.name} ${error.message} ${String((error as { code?: unknown }).code ?? '')}` : '';
+  return /ECONNREFUSED|ECONNRESET|timeout|Connection terminated|CONNECTION_CLOSED|no responders|ETIMEDOUT|57P01|closed/i.test(text);
+}
