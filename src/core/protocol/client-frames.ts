@@ -9,6 +9,15 @@ import { ID_PATTERN_SOURCE } from './ids.js';
 export const Id = Type.String({ pattern: ID_PATTERN_SOURCE, description: 'an id: ^[A-Za-z0-9_-]{1,64}$' });
 export const RequestId = Type.String({ minLength: 1, maxLength: 64, description: 'chosen by the client; echoed on every reply' });
 const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+/**
+ * Free text that is stored (bodies, group names, push tokens): well-formed Unicode without
+ * U+0000. Postgres text cannot hold NUL, and a lone surrogate would be stored as U+FFFD while
+ * the live copy kept it; refused at the edge, neither can fail a fan-out commit later.
+ */
+export const TEXT_PATTERN_SOURCE = '^[^\\u0000\\ud800-\\udfff]*$';
+function Text(options: { minLength?: number; maxLength?: number; description?: string } = {}) {
+  return Type.String({ ...options, pattern: TEXT_PATTERN_SOURCE });
+}
 
 function request<K extends string, T extends Record<string, TSchema>>(type: K, fields: T) {
   return Type.Object({ type: Type.Literal(type), id: Type.Optional(RequestId), ...fields });
@@ -22,7 +31,7 @@ export const PingFrame = request('ping', {});
 export const SendFrame = request('send', {
   room: Id,
   clientMsgId: Id,
-  body: Type.String({ description: 'UTF-8 text, at most maxBodyChars characters' }),
+  body: Text({ description: 'UTF-8 text, at most maxBodyChars characters, no U+0000' }),
 });
 export const HistoryFrame = request('history', {
   room: Id,
@@ -41,7 +50,7 @@ export const SyncFrame = request('sync', {
 export const ReadFrame = request('read', { room: Id, seq: Seq });
 export const RoomCreateFrame = request('room.create', {
   kind: Type.Union([Type.Literal('direct'), Type.Literal('group')]),
-  name: Type.Optional(Type.String({ maxLength: 200 })),
+  name: Type.Optional(Text({ maxLength: 200 })),
   members: Type.Array(Id, { maxItems: 10_000 }),
 });
 export const RoomMembersAddFrame = request('room.members.add', { room: Id, users: Type.Array(Id, { minItems: 1, maxItems: 10_000 }) });
@@ -54,7 +63,7 @@ export const TypingFrame = request('typing', {
 export const PresenceQueryFrame = request('presence.query', { users: Type.Array(Id, { maxItems: 1000 }) });
 export const PushRegisterFrame = request('push.register', {
   platform: Type.Union([Type.Literal('apns'), Type.Literal('fcm')]),
-  token: Type.String({ minLength: 1, maxLength: 4096 }),
+  token: Text({ minLength: 1, maxLength: 4096 }),
   preview: Type.Optional(Type.Boolean()),
 });
 export const PushUnregisterFrame = request('push.unregister', {});

@@ -1,6 +1,6 @@
 import { Compile } from 'typebox/compile';
 import type { TSchema } from 'typebox';
-import { CLIENT_FRAMES, type ClientFrame } from './client-frames.js';
+import { CLIENT_FRAMES, TEXT_PATTERN_SOURCE, type ClientFrame } from './client-frames.js';
 import { SERVER_FRAMES, type ServerFrame } from './server-frames.js';
 
 type Checker = { Check(value: unknown): boolean; Errors(value: unknown): { instancePath: string; message: string }[] };
@@ -19,7 +19,12 @@ function describeFirstError(checker: Checker, value: unknown): string {
   if (!first) return 'invalid frame';
   const field = first.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : 'frame';
   // typebox reports a key rejected by a record's key pattern as "schema is false".
-  const message = first.message === 'schema is false' ? `is not allowed here (keys must match the id pattern)` : first.message;
+  const message =
+    first.message === 'schema is false'
+      ? `is not allowed here (keys must match the id pattern)`
+      : first.message.includes(TEXT_PATTERN_SOURCE)
+        ? 'must be well-formed Unicode text without U+0000'
+        : first.message;
   return `${field}: ${message}`;
 }
 

@@ -35,6 +35,21 @@ describe('protocol - decoding client frames', () => {
     expect(decodeClientFrame('{"type":"history","room":"r","limit":100}').ok).toBe(true);
   });
 
+  it.each([
+    ['a NUL in a body', { type: 'send', id: 'q', room: 'r', clientMsgId: 'c', body: 'a\u0000b' }],
+    ['a lone surrogate in a body', { type: 'send', id: 'q', room: 'r', clientMsgId: 'c', body: 'x\ud800' }],
+    ['a NUL in a group name', { type: 'room.create', id: 'q', kind: 'group', name: '\u0000', members: [] }],
+    ['a NUL in a push token', { type: 'push.register', id: 'q', platform: 'fcm', token: 't\u0000' }],
+  ])('protocol - stored text refuses %s (Postgres text cannot hold it)', (_name, frame) => {
+    const result = decodeClientFrame(JSON.stringify(frame));
+    expect(result).toMatchObject({ ok: false, requestId: 'q' });
+    expect(result.ok ? '' : result.message).toMatch(/must be well-formed Unicode text without U\+0000$/);
+  });
+
+  it('protocol - stored text takes emoji and other astral characters', () => {
+    expect(decodeClientFrame(JSON.stringify({ type: 'send', room: 'r', clientMsgId: 'c', body: '😀 héllo ✓' })).ok).toBe(true);
+  });
+
   it('protocol - a request id longer than 64 characters is refused', () => {
     expect(decodeClientFrame(JSON.stringify({ type: 'ping', id: 'x'.repeat(65) })).ok).toBe(false);
   });
