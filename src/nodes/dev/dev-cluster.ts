@@ -1,11 +1,9 @@
 import type { Logger } from 'pino';
 import type { ClusterConfig, ConfigInput } from '../../core/config/cluster-config.js';
 import { resolveConfig } from '../../core/config/cluster-config.js';
-import { readOrCreateDevSecret } from '../../core/config/dev-secret.js';
-import { ensureServices, type LocalCluster, type ResolvedService } from '../../core/services/index.js';
-import { migrate } from '../../core/storage/migrations.js';
-import { createPool } from '../../core/storage/postgres.js';
+import type { LocalCluster, ResolvedService } from '../../core/services/index.js';
 import { createRegistry } from '../../core/observability/metrics.js';
+import { bootServices } from '../cluster/boot-services.js';
 import { FanoutNode } from '../fanout/fanout-node.js';
 import { GatewayNode } from '../gateway/gateway-node.js';
 import { PresenceNode } from '../presence/presence-node.js';
@@ -60,26 +58,10 @@ export class DevCluster {
 
   async start(): Promise<void> {
     const { input, dataDir, log, onProgress } = this.options;
-    this.services = await ensureServices({
-      dataDir,
-      postgresUrl: input.postgresUrl,
-      redisUrl: input.redisUrl,
-      natsUrl: input.natsUrl,
-      databaseName: this.options.databaseName,
-      onProgress,
-    });
+    const booted = await bootServices({ dataDir, input, databaseName: this.options.databaseName, onProgress });
+    this.services = booted.services;
     try {
-      const { urls } = this.services;
-      const hasKey = Boolean(input.jwt?.secret || input.jwt?.publicKey || input.jwt?.jwksUrl);
-      const jwt = hasKey ? input.jwt : { ...input.jwt, secret: readOrCreateDevSecret(dataDir) };
-      this.config = resolveConfig('dev', { ...input, ...urls, jwt });
-      onProgress('applying database migrations');
-      const pool = createPool(urls.postgresUrl, 1);
-      try {
-        await migrate(pool);
-      } finally {
-        await pool.end();
-      }
+      this.config = resolveConfig('dev', booted.input);
       onProgress(`starting fan-out, presence${(this.options.push ?? 'fake') === 'fake' ? ', pusher (with local APNs/FCM fakes)' : ''} and gateway`);
       const fanoutNodeId = `${this.config.nodeId}-fanout`;
       // One process: the gateway's /metrics serves the fan-out's too, and the process metrics once.

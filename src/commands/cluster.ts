@@ -1,0 +1,105 @@
+import { Command, Flags } from '@oclif/core';
+import chalk from 'chalk';
+import { configInputOf, connectionFlags, jwtFlags, pushPolicyFlags } from '../cli/flags.js';
+import { untilSignal } from '../cli/lifecycle.js';
+import { DEFAULT_DATA_DIR } from '../core/config/dev-secret.js';
+import { MissingBinaryError } from '../core/services/index.js';
+import { ProcessCluster } from '../nodes/cluster/process-cluster.js';
+
+export default class Cluster extends Command {
+  static override summary = 'Run a multi-node local cluster: every role its own supervised process (for load and fault tests)';
+  static override description = `Like \`chat-node dev\` (same services: found, or started in --data-dir), but each gateway, fan-out worker,
+presence node and the pusher runs as its own process, as on separate hosts: gateway i listens on --port + i - 1,
+the others on free ports. A role that dies (crash, or kill -9 from a fault test) is started again after 1 s unless
+--no-restart. Each role logs to <data-dir>/logs/<node>.log. Ctrl-C drains the gateways, then stops the rest.`;
+  static override examples = [
+    '<%= config.bin %> cluster',
+    '<%= config.bin %> cluster --gateways 3 --fanouts 2',
+    '<%= config.bin %> cluster --gateways 1 --gateway-workers 6 --send-rate 100000   # 100k connections on one port',
+  ];
+  static override flags = {
+    gateways: Flags.integer({ description: 'gateway nodes (ports --port, --port + 1, ...)', default: 2, min: 1 }),
+    'gateway-workers': Flags.integer({ description: 'processes per gateway node behind its one port (gateway --workers)', default: 1, min: 1 }),
+    fanouts: Flags.integer({ description: 'fan-out workers (they share the send partitions)', default: 2, min: 1 }),
+    presence: Flags.integer({ description: 'presence nodes (a NATS queue group)', default: 1, min: 1 }),
+    push: Flags.string({ description: 'fake: a pusher on local APNs/FCM fakes (logged to <data-dir>/push/received.jsonl); off: none', options: ['fake', 'off'], default: 'fake' }),
+    restart: Flags.boolean({ description: 'start a role again when it dies', default: true, allowNo: true }),
+    port: Flags.integer({ description: 'first gateway port (WebSocket at /v1/ws)', default: 8080, env: 'CHAT_PORT' }),
+    host: Flags.string({ description: 'gateway listen address', default: '127.0.0.1', env: 'CHAT_HOST' }),
+    'data-dir': Flags.string({ description: 'folder for started services, logs and the dev secret', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
+    'postgres-url': Flags.string({ description: 'Postgres URL (default: local, or started)', env: 'CHAT_POSTGRES_URL', helpGroup: 'SERVICES' }),
+    'redis-url': Flags.string({ description: 'Redis URL (default: local, or started)', env: 'CHAT_REDIS_URL', helpGroup: 'SERVICES' }),
+    'nats-url': Flags.string({ description: 'NATS URL with JetStream (default: local, or started)', env: 'CHAT_NATS_URL', helpGroup: 'SERVICES' }),
+    namespace: Flags.string({ description: 'prefix of NATS subjects, streams and Redis keys (default chat)', env: 'CHAT_NAMESPACE', helpGroup: 'SERVICES' }),
+    partitions: Flags.integer({ description: 'send partitions (default 16)', env: 'CHAT_PARTITIONS', helpGroup: 'SERVICES' }),
+    ...jwtFlags,
+    ...connectionFlags,
+    ...pushPolicyFlags,
+    'log-level': Flags.string({
+      description: "roles' log level (their logs go to <data-dir>/logs/)",
+      default: 'info',
+      env: 'CHAT_LOG_LEVEL',
+      options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Cluster);
+    const progress = (line: string) => process.stderr.write(`${chalk.dim('chat-node cluster:')} ${line}\n`);
+    const cluster = new ProcessCluster({
+      dataDir: flags['data-dir'],
+      host: flags.host,
+      port: flags.port,
+      gateways: flags.gateways,
+      gatewayWorkers: flags['gateway-workers'],
+      fanouts: flags.fanouts,
+      presences: flags.presence,
+      push: flags.push as 'fake' | 'off',
+      restart: flags.restart,
+      input: configInputOf(flags),
+      onProgress: progress,
+      onRoleExit: (line) => progress(chalk.yellow(line)),
+    });
+    try {
+      await cluster.start();
+    } catch (error) {
+      const message = (error as Error).message;
+      if (error instanceof MissingBinaryError) this.error(message, { exit: 3 });
+      this.error(message, { exit: 1 });
+    }
+    this.printBanner(cluster, flags['data-dir'], flags.host);
+    await untilSignal(
+      () => cluster.stop(),
+      () => progress('draining the gateways, then stopping every role (Ctrl-C again to force)'),
+    );
+    progress('stopped');
+  }
+
+  private printBanner(cluster: ProcessCluster, dataDir: string, host: string): void {
+    const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+    const urls = cluster.gatewayPorts.map((port) => `ws://${shownHost}:${port}/v1/ws`);
+    const dataDirFlag = dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${dataDir}`;
+    const lines = [
+      '',
+      chalk.bold('chat-node cluster is running'),
+      '',
+      ...cluster.serviceList.map((service) => `  ${service.name.padEnd(9)} ${service.detail}`),
+      '',
+      `  ${'node'.padEnd(14)} ${'pid'.padStart(7)}  ${'port'.padStart(5)}  log`,
+      ...cluster.members.map((m) => `  ${m.nodeId.padEnd(14)} ${String(m.pid ?? '-').padStart(7)}  ${String(m.port).padStart(5)}  ${m.logFile}`),
+      '',
+      `  WebSocket   ${urls.join('  ')}`,
+      `  metrics     ${cluster.gatewayPorts.map((port) => `http://${shownHost}:${port}/metrics`).join('  ')}`,
+      ...(cluster.pushReceivedFile ? [`  push        local APNs/FCM fakes; what they accept is appended to ${cluster.pushReceivedFile}`] : []),
+      '',
+      chalk.bold('Use it:'),
+      `  npx chat-node chat --user alice --device laptop --url ${urls.join(',')}${dataDirFlag}`,
+      `  npx chat-node sim scenarios/one-to-one.yaml --url ${urls.join(',')}${dataDirFlag}`,
+      `  kill -9 <pid> of any node to see it fail and come back${cluster.members.length > 0 ? '' : ''}`,
+      '',
+      'Ctrl-C drains the gateways and stops every role and the services this command started.',
+      '',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+}

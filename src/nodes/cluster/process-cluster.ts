@@ -1,0 +1,140 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConfigInput } from '../../core/config/cluster-config.js';
+import { findFreePort, type LocalCluster, type ResolvedService } from '../../core/services/index.js';
+import { bootServices } from './boot-services.js';
+import { configEnvOf } from './config-env.js';
+import { RoleProcess, type RoleExit, type RoleProcessSpec } from './role-process.js';
+
+export interface ProcessClusterOptions {
+  dataDir: string;
+  host: string;
+  /** The first gateway's port; gateway i listens on port + i. */
+  port: number;
+  gateways: number;
+  /** Processes per gateway node behind its port (`gateway --workers`). */
+  gatewayWorkers: number;
+  fanouts: number;
+  presences: number;
+  /** 'fake': a pusher on local APNs/FCM fakes; 'off': none. */
+  push: 'fake' | 'off';
+  /** Start a role again when it dies (default true). */
+  restart: boolean;
+  databaseName?: string;
+  input: ConfigInput;
+  onProgress: (line: string) => void;
+  /** A role exited (crash or fault) and whether it will be restarted. */
+  onRoleExit: (line: string) => void;
+}
+
+export interface ClusterMember {
+  role: RoleProcessSpec['role'];
+  nodeId: string;
+  port: number;
+  pid: number | undefined;
+  logFile: string;
+}
+
+/**
+ * A real multi-node cluster on one machine: every role its own supervised process (as on
+ * separate hosts), on the services `chat-node dev` would use. Faults can hit one node at a time,
+ * and a load test uses every core instead of one event loop.
+ */
+export class ProcessCluster {
+  private services?: LocalCluster;
+  private readonly roles: RoleProcess[] = [];
+  secret?: string;
+  logDir = '';
+
+  constructor(private readonly options: ProcessClusterOptions) {}
+
+  get serviceList(): ResolvedService[] {
+    return this.services?.services ?? [];
+  }
+
+  get members(): ClusterMember[] {
+    return this.roles.map((r) => ({ role: r.spec.role, nodeId: r.spec.nodeId, port: r.spec.port, pid: r.pid, logFile: r.spec.logFile }));
+  }
+
+  get gatewayPorts(): number[] {
+    return this.roles.filter((r) => r.spec.role === 'gateway').map((r) => r.spec.port);
+  }
+
+  get pushReceivedFile(): string | undefined {
+    return this.options.push === 'fake' ? join(this.options.dataDir, 'push', 'received.jsonl') : undefined;
+  }
+
+  async start(): Promise<void> {
+    const { options } = this;
+    const booted = await bootServices({ dataDir: options.dataDir, input: options.input, databaseName: options.databaseName, onProgress: options.onProgress });
+    this.services = booted.services;
+    this.secret = booted.input.jwt?.secret;
+    try {
+      this.logDir = join(options.dataDir, 'logs');
+      mkdirSync(this.logDir, { recursive: true });
+      const env = configEnvOf({ ...booted.input, logLevel: booted.input.logLevel ?? 'info' });
+      const add = (role: RoleProcessSpec['role'], nodeId: string, port: number, args: string[]) => {
+        const spec: RoleProcessSpec = { role, nodeId, port, args, env, logFile: join(this.logDir, `${nodeId}.log`) };
+        const process = new RoleProcess(spec, { restart: options.restart, restartDelayMs: 1000, onExit: (exit, p) => this.reportExit(exit, p) });
+        this.roles.push(process);
+        return process;
+      };
+      const httpArgs = async () => {
+        const port = await findFreePort();
+        return { port, args: ['--http-port', String(port), '--host', '127.0.0.1'] };
+      };
+      const backends: RoleProcess[] = [];
+      for (let i = 1; i <= options.fanouts; i++) {
+        const { port, args } = await httpArgs();
+        backends.push(add('fanout', `fanout-${i}`, port, args));
+      }
+      for (let i = 1; i <= options.presences; i++) {
+        const { port, args } = await httpArgs();
+        backends.push(add('presence', `presence-${i}`, port, args));
+      }
+      if (options.push === 'fake') {
+        const { port, args } = await httpArgs();
+        backends.push(add('pusher', 'pusher-1', port, [...args, '--fake', '--data-dir', options.dataDir]));
+      }
+      options.onProgress(`starting ${options.fanouts} fan-out, ${options.presences} presence${options.push === 'fake' ? ', 1 pusher (local APNs/FCM fakes)' : ''}`);
+      for (const role of backends) role.start();
+      await Promise.all(backends.map((role) => role.waitHealthy(30_000)));
+      const gateways: RoleProcess[] = [];
+      for (let i = 0; i < options.gateways; i++) {
+        const port = options.port + i;
+        const workers = options.gatewayWorkers > 1 ? ['--workers', String(options.gatewayWorkers)] : [];
+        gateways.push(add('gateway', `gateway-${i + 1}`, port, ['--port', String(port), '--host', options.host, ...workers]));
+      }
+      options.onProgress(`starting ${options.gateways} gateway${options.gateways > 1 ? 's' : ''}${options.gatewayWorkers > 1 ? ` of ${options.gatewayWorkers} workers each` : ''}`);
+      for (const role of gateways) role.start();
+      await Promise.all(gateways.map((role) => role.waitHealthy(30_000)));
+      await this.waitReady(options.port, 30_000);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  /** Gateways first (they drain their clients to the others), then the rest, then the services. */
+  async stop(): Promise<void> {
+    const gateways = this.roles.filter((r) => r.spec.role === 'gateway');
+    await Promise.all(gateways.map((r) => r.stop()));
+    await Promise.all(this.roles.filter((r) => r.spec.role !== 'gateway').map((r) => r.stop()));
+    await this.services?.stop();
+  }
+
+  private async waitReady(port: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false))) {
+      if (Date.now() > deadline) throw new Error(`the cluster did not become ready within ${timeoutMs / 1000} s (GET :${port}/readyz); logs in ${this.logDir}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  private reportExit(exit: RoleExit, role: RoleProcess): void {
+    if (exit.expected) return;
+    const how = exit.signal ? `killed by ${exit.signal}` : `exited with ${exit.code}`;
+    const next = this.options.restart ? 'restarting it in 1 s' : 'not restarting (--no-restart)';
+    this.options.onRoleExit(`${role.spec.nodeId} (pid ${role.pid}) ${how}; ${next}; log: ${role.spec.logFile}`);
+  }
+}
