@@ -20,6 +20,9 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
   static override args = { scenario: Args.string({ description: 'scenario file (YAML or JSON)', required: true }) };
   static override flags = {
     local: Flags.boolean({ description: 'start a local cluster (chat-node dev in its own process) for the run', exclusive: ['url'] }),
+    gateways: Flags.integer({ description: 'with --local: gateway nodes, each role its own process (chat-node cluster)', min: 1, dependsOn: ['local'] }),
+    'gateway-workers': Flags.integer({ description: 'with --local: processes per gateway node (gateway --workers); implies separate processes', min: 1, dependsOn: ['local'] }),
+    fanouts: Flags.integer({ description: 'with --local: fan-out workers; implies separate processes', min: 1, dependsOn: ['local'] }),
     url: Flags.string({ description: 'gateway WebSocket URL(s), comma-separated: devices are spread over them', env: 'CHAT_URL' }),
     'metrics-url': Flags.string({ description: "gateways' /metrics URL(s), comma-separated (default: from --url)", multiple: false }),
     'data-dir': Flags.string({ description: 'data folder of `chat-node dev` (its signing secret)', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
@@ -41,10 +44,11 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
       let secret: string | undefined;
       let metricsUrls: string[];
       if (flags.local) {
-        local = await startLocalCluster((line) => process.stderr.write(`${line}\n`));
-        urls = [local.url];
+        const shape = { gateways: flags.gateways, gatewayWorkers: flags['gateway-workers'], fanouts: flags.fanouts };
+        local = await startLocalCluster((line) => process.stderr.write(`${line}\n`), shape);
+        urls = local.urls;
         secret = local.secret;
-        metricsUrls = [local.metricsUrl];
+        metricsUrls = local.metricsUrls;
       } else {
         if (!flags.url) this.error('pass --url of the cluster, or --local to start one', { exit: 2 });
         urls = flags.url.split(',');

@@ -9,6 +9,8 @@ import { ChatClient } from '../../core/client/index.js';
 import { loadScenario, type Scenario } from '../scenario/index.js';
 import { planScenario, planSummary, resolveClientLayout } from '../scenario/index.js';
 import type { AckRecord, DeviceLog, SimPlan } from '../sim-types.js';
+import { LatencyDistribution } from '../hdr/index.js';
+import type { WorkerCheckOutput } from './check-output.js';
 import type { FromWorker, ToWorker, WorkerProgress } from './messages.js';
 import { scrapeGateways, type NodeFigures } from './node-metrics.js';
 
@@ -33,6 +35,7 @@ export interface WorkerOutput {
   ack: string;
   errors: number;
   allOnline: boolean;
+  checks: WorkerCheckOutput;
 }
 
 export interface RunOutcome {
@@ -72,6 +75,9 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
   const dir = mkdtempSync(join(tmpdir(), `chat-sim-${runId}-`));
   const workers: ChildProcess[] = [];
   const progress = new Map<number, WorkerProgress>();
+  // Live percentiles: the whole run so far, and the last second (what is happening now).
+  const deliveredSoFar = new LatencyDistribution();
+  const deliveredLastSecond = new LatencyDistribution();
   const waiting = new Map<string, { count: number; resolve: () => void; reject: (error: Error) => void }>();
   const expect = (kind: string) =>
     new Promise<void>((resolve, reject) => waiting.set(kind, { count: processes, resolve, reject }));
@@ -87,9 +93,13 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
     workers.push(worker);
     worker.on('message', (message: FromWorker) => {
       switch (message.type) {
-        case 'progress':
+        case 'progress': {
           progress.set(message.index, message);
+          const since = LatencyDistribution.decode(message.deliverSince);
+          deliveredSoFar.add(since);
+          deliveredLastSecond.add(since);
           break;
+        }
         case 'ready':
           seen('ready');
           break;
@@ -126,9 +136,11 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
     const sum = (key: keyof WorkerProgress) => all.reduce((total, p) => total + (p[key] as number), 0);
     return { connected: sum('connected'), devices: sum('devices'), sent: sum('sent'), acked: sum('acked'), delivered: sum('delivered'), errors: sum('errors') };
   };
+  let connectedBefore = 0;
   const ticker = setInterval(() => {
     const t = totals();
-    options.onProgress(`connecting: ${t.connected}/${devices} devices`);
+    options.onProgress(`connecting: ${t.connected}/${devices} devices (${t.connected - connectedBefore}/s)`);
+    connectedBefore = t.connected;
   }, 1000);
   try {
     await ready;
@@ -146,9 +158,11 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
       const now = Date.now() - t0;
       const phase = now < 0 ? 'starting' : now < rampUpMs ? 'ramp-up' : now < rampUpMs + steadyMs ? 'steady' : now < rampUpMs + steadyMs + drainMs ? 'drain' : 'settling';
       const t = totals();
+      const ms = (d: LatencyDistribution, p: number) => (d.count === 0 ? '-' : d.percentileMs(p).toFixed(1));
       options.onProgress(
-        `${phase.padEnd(8)} ${(Math.max(0, now) / 1000).toFixed(0).padStart(4)} s | devices ${t.connected}/${devices} | sent ${t.sent} (${t.sent - previous.sent}/s) | delivered ${t.delivered} (${t.delivered - previous.delivered}/s) | acked ${t.acked} | errors ${t.errors}`,
+        `${phase.padEnd(8)} ${(Math.max(0, now) / 1000).toFixed(0).padStart(4)} s | devices ${t.connected}/${devices} | sent ${t.sent} (${t.sent - previous.sent}/s) | delivered ${t.delivered} (${t.delivered - previous.delivered}/s) | p50/p99 ${ms(deliveredLastSecond, 50)}/${ms(deliveredLastSecond, 99)} ms now, ${ms(deliveredSoFar, 50)}/${ms(deliveredSoFar, 99)} ms so far | acked ${t.acked} | errors ${t.errors}`,
       );
+      deliveredLastSecond.reset();
       previous = t;
     }, 1000);
     await ran;

@@ -1,7 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { signDeviceToken } from '../../core/auth/jwt.js';
 import { loadScenario, planScenario } from '../scenario/index.js';
-import { LatencyTimeline } from '../hdr/index.js';
+import { pushTokenOf } from '../scenario/push-token.js';
+import type { PresenceViewRecord } from '../oracle/index.js';
+import { awaitPresenceConvergence, contactsOf, type WorkerCheckOutput } from './check-output.js';
+import { LatencyDistribution, LatencyTimeline } from '../hdr/index.js';
 import type { DeviceLog, PlannedSend, SimPlan } from '../sim-types.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
 import { VirtualDevice } from './virtual-device.js';
@@ -24,6 +27,7 @@ interface WorkerResults {
   errors: number;
   /** Every device was back online (and so synced) when the logs were taken. */
   allOnline: boolean;
+  checks: WorkerCheckOutput;
 }
 
 class LoadWorker {
@@ -31,10 +35,14 @@ class LoadWorker {
   private plan!: SimPlan;
   private readonly deliver = new LatencyTimeline();
   private readonly ack = new LatencyTimeline();
+  /** Deliveries since the last progress message, for the coordinator's live percentiles. */
+  private readonly deliverSince = new LatencyDistribution();
   private sent = 0;
   private acked = 0;
   private delivered = 0;
   private timers: NodeJS.Timeout[] = [];
+  /** The devices' presence views once all were back online (taken in run(), before any process lets go of its devices). */
+  private presenceViews: PresenceViewRecord[] = [];
 
   constructor(private readonly init: WorkerInit) {}
 
@@ -42,19 +50,26 @@ class LoadWorker {
     const { init } = this;
     this.plan = planScenario(loadScenario(init.scenarioPath), init.runId);
     let n = 0;
+    const contacts = contactsOf(this.plan);
     this.plan.users.forEach((user, userIndex) => {
       if (userIndex % init.count !== init.index) return;
       for (const device of user.devices) {
-        const localAddress = init.localAddresses[n++ % init.localAddresses.length];
+        const localAddress = init.localAddresses[n % init.localAddresses.length];
+        // Devices are spread over the gateways; the rest of the list is each one's failover order.
+        const first = (n++ + init.index) % init.urls.length;
+        const urls = [...init.urls.slice(first), ...init.urls.slice(0, first)];
         const virtual = new VirtualDevice({
           user: user.id,
           device: device.id,
-          urls: init.urls,
+          urls,
           localAddress,
           token: () => signDeviceToken({ secret: init.secret, user: user.id, device: device.id, ttlSeconds: 6 * 3600 }),
+          push: device.push ? { platform: device.push, token: pushTokenOf(init.runId, user.id, device.id, device.push) } : undefined,
+          contacts: contacts.get(user.id) ?? [],
           onDelivery: (latency, at) => {
             this.delivered++;
             this.deliver.record(latency, at);
+            this.deliverSince.recordMs(latency);
           },
           onAck: (latency, at) => {
             this.acked++;
@@ -86,7 +101,9 @@ class LoadWorker {
       acked: this.acked,
       delivered: this.delivered,
       errors: devices.reduce((sum, d) => sum + d.errors, 0),
+      deliverSince: this.deliverSince.encode(),
     });
+    this.deliverSince.reset();
   }
 
   /** Schedules everything of this worker's devices relative to t0 and waits until the drain ends. */
@@ -133,6 +150,10 @@ class LoadWorker {
     // Every device back online and synced, every send settled.
     await Promise.allSettled([...this.devices.values()].map((device) => device.connect()));
     await Promise.race([Promise.allSettled(pending), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    // Presence converges once every device (of every process) is back: wait for this process's
+    // views, up to 20 s, then keep them. No process closes a device before all have done this.
+    await awaitPresenceConvergence([...this.devices.values()], 20_000);
+    this.presenceViews = [...this.devices.values()].map((device) => device.presenceView());
     clearInterval(progress);
     this.report();
   }
@@ -167,6 +188,11 @@ class LoadWorker {
       ack: this.ack.encode(),
       errors: devices.reduce((sum, d) => sum + d.errors, 0),
       allOnline: devices.every((device) => device.online),
+      checks: {
+        push: Object.fromEntries(devices.flatMap((device) => (device.pushRegistered ? [[`${device.user}/${device.device}`, device.pushRegistered]] : []))),
+        presence: this.presenceViews,
+        typing: devices.map((device) => device.typingView()),
+      },
     };
     writeFileSync(this.init.outFile, JSON.stringify(results));
     await Promise.allSettled(devices.map((device) => device.disconnect()));

@@ -1,51 +1,75 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePort } from '../../core/services/index.js';
 
 const RUN_JS = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
 export interface LocalSimCluster {
-  url: string;
-  metricsUrl: string;
+  urls: string[];
+  metricsUrls: string[];
   secret: string;
+  /** Where the local APNs/FCM fakes append what they accept. */
+  pushLog: string | undefined;
   stop(): Promise<void>;
 }
 
+/** How to run the local cluster: one `chat-node dev` process, or every role apart (`chat-node cluster`). */
+export interface LocalClusterShape {
+  gateways?: number;
+  gatewayWorkers?: number;
+  fanouts?: number;
+}
+
 /**
- * `chat-node dev` in its own process (so the load generator does not share its event loop),
- * in a fresh data folder and namespace, with rate limits lifted for load.
+ * A local cluster in its own process (so the load generator does not share its event loop), in
+ * a fresh data folder and namespace, with rate limits lifted for load: `chat-node dev` by
+ * default, or `chat-node cluster` (each role its own process, using every core) when the shape
+ * asks for more than one gateway, gateway worker or fan-out.
  */
-export async function startLocalCluster(onProgress: (line: string) => void): Promise<LocalSimCluster> {
+export async function startLocalCluster(onProgress: (line: string) => void, shape: LocalClusterShape = {}): Promise<LocalSimCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-sim-cluster-'));
-  const port = await findFreePort();
+  const separate = shape.gateways !== undefined || shape.gatewayWorkers !== undefined || shape.fanouts !== undefined;
+  const gateways = shape.gateways ?? 1;
+  const port = await freePortRun(gateways);
   const namespace = `sim${Date.now().toString(36)}`;
-  const child: ChildProcess = spawn(process.execPath, [RUN_JS, 'dev', '--port', String(port), '--data-dir', dataDir, '--namespace', namespace, '--send-rate', '100000', '--send-burst', '100000'], {
+  const common = ['--port', String(port), '--data-dir', dataDir, '--namespace', namespace, '--send-rate', '100000', '--send-burst', '100000'];
+  const args = separate
+    ? ['cluster', ...common, '--gateways', String(gateways), '--gateway-workers', String(shape.gatewayWorkers ?? 1), '--fanouts', String(shape.fanouts ?? 1), '--no-restart', '--log-level', 'warn']
+    : ['dev', ...common];
+  const child: ChildProcess = spawn(process.execPath, [RUN_JS, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CHAT_LOG_LEVEL: 'error' },
+    env: { ...process.env, CHAT_LOG_LEVEL: separate ? 'warn' : 'error' },
   });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  onProgress(`starting a local cluster (chat-node dev) on port ${port}`);
-  const deadline = Date.now() + 60_000;
+  onProgress(
+    separate
+      ? `starting a local cluster (chat-node cluster: ${gateways} gateway(s) x ${shape.gatewayWorkers ?? 1} worker(s), ${shape.fanouts ?? 1} fan-out(s), presence, pusher) from port ${port}`
+      : `starting a local cluster (chat-node dev) on port ${port}`,
+  );
+  const ports = Array.from({ length: gateways }, (_, i) => port + i);
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the local cluster exited:\n${output}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok).catch(() => false);
+    // `chat-node cluster` prints its banner once every gateway is ready.
+    const ready = separate ? output.includes('is running') : await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the local cluster was not ready within 60 s:\n${output}`);
+      throw new Error(`the local cluster was not ready within 90 s:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim();
   return {
-    url: `ws://127.0.0.1:${port}/v1/ws`,
-    metricsUrl: `http://127.0.0.1:${port}/metrics`,
+    urls: ports.map((p) => `ws://127.0.0.1:${p}/v1/ws`),
+    metricsUrls: ports.map((p) => `http://127.0.0.1:${p}/metrics`),
     secret,
+    pushLog: join(dataDir, 'push', 'received.jsonl'),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -53,4 +77,22 @@ export async function startLocalCluster(onProgress: (line: string) => void): Pro
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The first of `count` consecutive free ports (gateway i of a local cluster listens on port + i). */
+async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => isFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`no run of ${count} free ports found between 20000 and 50000`);
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
 }

@@ -31,6 +31,8 @@ export interface WorkerProgress {
   acked: number;
   delivered: number;
   errors: number;
+  /** Send-to-deliver latencies recorded since the previous progress message (encoded HDR histogram). */
+  deliverSince: string;
 }
 
 export type FromWorker =
