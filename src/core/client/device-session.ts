@@ -14,7 +14,6 @@ import {
   type RequestFrame,
 } from './frames.js';
 import { GapFiller } from './gap-filler.js';
-import { GatewayConnection } from './gateway-connection.js';
 import { MessageTimeline } from './message-timeline.js';
 import {
   SILENT_HEARTBEATS,
@@ -22,12 +21,14 @@ import {
   type ChatClientOptions,
   type ResolvedChatClientOptions,
 } from './options.js';
+import { openTransport, type TransportMemory } from './open-transport.js';
 import { Outbox } from './outbox.js';
 import { PresenceBook } from './presence-book.js';
 import { afterAttempt } from './reconnect-policy.js';
 import { RequestTracker } from './request-tracker.js';
 import { RoomDirectory } from './room-directory.js';
 import { TypingTracker } from './typing-tracker.js';
+import type { ClientTransport } from './transport.js';
 import type { Wire } from './wire.js';
 import { waiter, type Waiter } from './waiter.js';
 
@@ -39,7 +40,7 @@ const PRESENCE_QUERY_MAX = 1000;
  * with sync, de-duplication and an outbox: the state machine under ChatClient, which adds
  * the typed request API. Not used on its own.
  *
- * It drives a GatewayConnection per attempt (hello, welcome, sync, reconnect) and routes
+ * It drives a ClientTransport (WebSocket or long-poll) per attempt (hello, welcome, sync, reconnect) and routes
  * frames; the decisions live in the parts it wires together: MessageTimeline (order,
  * de-dup, gaps, sync rules), Outbox over SendQueue (sends until acked), GapFiller (history
  * requests for gaps), RoomDirectory (room counters), RequestTracker (replies, timeouts),
@@ -59,7 +60,9 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
   protected readonly presence = new PresenceBook();
 
   private current: ClientState = 'idle';
-  private conn: GatewayConnection | undefined;
+  private conn: ClientTransport | undefined;
+  /** What transport 'auto' learned works here. */
+  private readonly transportMemory: TransportMemory = { preferLongPoll: false };
   /** The welcome arrived on `conn`: requests and sends may be written. */
   private ready = false;
   private welcome: WelcomeInfo | undefined;
@@ -240,9 +243,10 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
       return;
     }
     if (this.current === 'closed') return;
-    let conn: GatewayConnection;
+    let conn: ClientTransport;
     try {
-      conn = new GatewayConnection(
+      conn = openTransport(
+        this.options.transport,
         url,
         {
           handshakeTimeoutMs: this.options.requestTimeoutMs,
@@ -267,6 +271,7 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
             if (this.conn === conn) this.connectionClosed(code, reason);
           },
         },
+        this.transportMemory,
       );
     } catch (error) {
       // A malformed URL throws at once; treat it like a failed attempt (the next URL may work).
@@ -326,7 +331,7 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
     connecting?.reject(error);
   }
 
-  private welcomed(conn: GatewayConnection, frame: InboundOf<'welcome'>): void {
+  private welcomed(conn: ClientTransport, frame: InboundOf<'welcome'>): void {
     if (this.ready) return;
     this.welcome = { user: frame.user, device: frame.device, heartbeatMs: frame.heartbeatMs, limits: frame.limits };
     this.directory.setUser(frame.user);
@@ -340,7 +345,7 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
     this.startSync(conn);
   }
 
-  private startSync(conn: GatewayConnection): void {
+  private startSync(conn: ClientTransport): void {
     const id = this.nextRequestId();
     const frame: OutboundFrame = { type: 'sync', id, since: this.cursors.all() };
     this.timeline.beginSync();
@@ -411,7 +416,7 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
 
   // --- inbound frames ---------------------------------------------------------------------
 
-  private handleFrame(conn: GatewayConnection, frame: InboundFrame): void {
+  private handleFrame(conn: ClientTransport, frame: InboundFrame): void {
     switch (frame.type) {
       case 'welcome':
         this.welcomed(conn, frame);

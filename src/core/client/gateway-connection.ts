@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { SUBPROTOCOL, decodeServerFrame } from '../protocol/index.js';
 import type { InboundFrame, OutboundFrame } from './frames.js';
+import type { ClientTransport } from './transport.js';
 
 /**
  * One WebSocket to a gateway: frames in and out as typed objects, and a watchdog that
@@ -29,7 +30,8 @@ export interface GatewayConnectionOptions {
   closeTimeoutMs?: number;
 }
 
-export class GatewayConnection {
+export class GatewayConnection implements ClientTransport {
+  readonly kind = 'ws' as const;
   private readonly ws: WebSocket;
   private lastActivity = Date.now();
   private silenceMs = 0;

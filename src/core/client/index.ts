@@ -18,6 +18,7 @@ export type {
   WelcomeInfo,
 } from './events.js';
 export { CLIENT_DEFAULTS, type ChatClientOptions, type TokenSource } from './options.js';
+export { TRANSPORT_CHOICES, type TransportChoice } from './transport.js';
 export { ChatError, type ChatErrorCode, type ClientErrorCode } from './chat-error.js';
 export { MemoryCursorStore, type CursorStore } from './cursor-store.js';
 export { DEFAULT_BACKOFF, backoffDelay, goawayDelay, type BackoffPolicy } from './backoff.js';

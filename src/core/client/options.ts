@@ -1,6 +1,7 @@
 import { DEFAULT_BACKOFF, type BackoffPolicy, type RandomSource } from './backoff.js';
 import { MemoryCursorStore, type CursorStore } from './cursor-store.js';
 import { DEFAULT_REORDER_CAPACITY } from './room-reorder-buffer.js';
+import { TRANSPORT_CHOICES, type TransportChoice } from './transport.js';
 
 /** Where the token for `hello` comes from: fixed, or asked for before every connection. */
 export type TokenSource = string | (() => string | Promise<string>);
@@ -8,7 +9,7 @@ export type TokenSource = string | (() => string | Promise<string>);
 /** Options of ChatClient; every field but `urls` and `token` has a default. */
 export interface ChatClientOptions {
   /**
-   * Gateway WebSocket URLs (`ws://host:port/v1/ws`). The first connection uses the first;
+   * Gateway URLs (`ws://host:port/v1/ws`; `http://host:port` works too, for any transport). The first connection uses the first;
    * every reconnect moves on to the next, round robin.
    */
   urls: string[];
@@ -35,6 +36,12 @@ export interface ChatClientOptions {
   requestTimeoutMs?: number;
   /** Local address to bind the socket to (the simulator uses 127.x.y.z sources). Default: the OS picks. */
   localAddress?: string;
+  /**
+   * 'ws' (a WebSocket), 'longpoll' (HTTP long-polling, same URLs: `ws://h:p/v1/ws` means
+   * `http://h:p`), or 'auto' (a WebSocket, falling back to long-poll when the upgrade fails).
+   * Default 'ws'.
+   */
+  transport?: TransportChoice;
   /** Most unacknowledged sends kept (sent or waiting for a connection); more are refused with `queue_full`. Default 1000. */
   sendQueueLimit?: number;
   /**
@@ -64,6 +71,7 @@ export interface ResolvedChatClientOptions {
   backoff: BackoffPolicy;
   requestTimeoutMs: number;
   localAddress: string | undefined;
+  transport: TransportChoice;
   sendQueueLimit: number;
   maxSendRetries: number;
   gapFillDelayMs: number;
@@ -73,6 +81,7 @@ export interface ResolvedChatClientOptions {
 
 export const CLIENT_DEFAULTS = {
   autoReconnect: true,
+  transport: 'ws' as TransportChoice,
   requestTimeoutMs: 10_000,
   sendQueueLimit: 1000,
   maxSendRetries: 5,
@@ -89,6 +98,9 @@ export const DEFAULT_RETRY_AFTER_MS = 1000;
 export function resolveOptions(options: ChatClientOptions): ResolvedChatClientOptions {
   if (options.urls.length === 0) throw new TypeError('ChatClientOptions.urls must name at least one gateway');
   if (typeof options.token === 'string' && options.token.length === 0) throw new TypeError('ChatClientOptions.token is empty');
+  if (options.transport !== undefined && !TRANSPORT_CHOICES.includes(options.transport)) {
+    throw new TypeError(`ChatClientOptions.transport must be one of ${TRANSPORT_CHOICES.join(', ')}, got ${String(options.transport)}`);
+  }
   return {
     urls: [...options.urls],
     token: options.token,
@@ -100,6 +112,7 @@ export function resolveOptions(options: ChatClientOptions): ResolvedChatClientOp
     },
     requestTimeoutMs: options.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs,
     localAddress: options.localAddress,
+    transport: options.transport ?? CLIENT_DEFAULTS.transport,
     sendQueueLimit: options.sendQueueLimit ?? CLIENT_DEFAULTS.sendQueueLimit,
     maxSendRetries: options.maxSendRetries ?? CLIENT_DEFAULTS.maxSendRetries,
     gapFillDelayMs: options.gapFillDelayMs ?? CLIENT_DEFAULTS.gapFillDelayMs,
