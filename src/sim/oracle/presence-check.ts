@@ -64,15 +64,7 @@ export function checkPresence(input: PresenceCheckInput): PresenceCheckReport {
   const enforced = input.options?.enforce ?? false;
   const violations = new FindingLog<PresenceViolationKind, PresenceViolation>(['presence-stale'], input.options?.maxListed ?? 200);
 
-  const contacts = new Map<string, Set<string>>();
-  for (const room of input.plan.rooms) {
-    if (room.members.length > fanoutMax) continue;
-    for (const member of room.members) {
-      let set = contacts.get(member);
-      if (!set) contacts.set(member, (set = new Set()));
-      for (const other of room.members) if (other !== member) set.add(other);
-    }
-  }
+  const contacts = presenceContacts(input.plan, fanoutMax);
   const online = new Set<string>();
   let allOnlineAt: number | null = null;
   for (const view of input.views) {
@@ -129,4 +121,18 @@ export function checkPresence(input: PresenceCheckInput): PresenceCheckReport {
     allOnlineAt,
     convergenceMs,
   };
+}
+
+/** Each user's co-members in rooms of at most `fanoutMax` members: the users whose changes it is told of. */
+export function presenceContacts(plan: SimPlan, fanoutMax: number): Map<string, Set<string>> {
+  const contacts = new Map<string, Set<string>>();
+  for (const room of plan.rooms) {
+    if (room.members.length > fanoutMax) continue;
+    for (const member of room.members) {
+      let set = contacts.get(member);
+      if (!set) contacts.set(member, (set = new Set()));
+      for (const other of room.members) if (other !== member) set.add(other);
+    }
+  }
+  return contacts;
 }

@@ -5,6 +5,7 @@ import { checkRun, type OracleReport } from '../oracle/index.js';
 import type { RunOutcome } from './coordinator.js';
 import { renderLatencyChart } from './latency-chart.js';
 import type { NodeFigures } from './node-metrics.js';
+import { checkSlos, formatChecks, runChecks, type RunCheckOptions, type RunChecks } from './run-checks.js';
 
 export interface SloResult {
   name: string;
@@ -24,12 +25,16 @@ export interface SimReport {
   throughput: { sentPerSec: number; deliveredPerSec: number };
   nodes: Array<NodeFigures & { rssBytesPerConnection: number | null }>;
   oracle: Omit<OracleReport, 'violations' | 'warnings'> & { violations: OracleReport['violations']; warnings: OracleReport['warnings'] };
+  /** The push path (when a push log was given), presence convergence, typing expiry. */
+  push: RunChecks['push'];
+  presence: RunChecks['presence'];
+  typing: RunChecks['typing'];
   slos: SloResult[];
   pass: boolean;
 }
 
 /** Turns a finished run into its report: merged histograms, the oracle's verdict, SLOs, nodes. */
-export function buildReport(outcome: RunOutcome): { report: SimReport; chart: string } {
+export function buildReport(outcome: RunOutcome, checkOptions: RunCheckOptions = {}): { report: SimReport; chart: string } {
   const deliverTimeline = LatencyTimeline.merge(outcome.outputs.map((o) => o.deliver));
   const ackTimeline = LatencyTimeline.merge(outcome.outputs.map((o) => o.ack));
   const deliver = deliverTimeline.total().percentiles();
@@ -73,6 +78,8 @@ export function buildReport(outcome: RunOutcome): { report: SimReport; chart: st
   const bytesPerConnection = Math.max(0, ...nodes.map((n) => n.rssBytesPerConnection ?? 0));
   check('RSS bytes per connection', slo.maxBytesPerConnection, bytesPerConnection, ' B');
   slos.push({ name: 'oracle', target: 'no violation', measured: oracle.ok ? 'none' : `${oracle.totalViolations} violations`, pass: oracle.ok });
+  const checks = runChecks(outcome, checkOptions);
+  slos.push(...checkSlos(checks, slo));
   const sent = outcome.progress.reduce((sum, p) => sum + p.sent, 0);
   const delivered = outcome.progress.reduce((sum, p) => sum + p.delivered, 0);
   const report: SimReport = {
@@ -86,6 +93,7 @@ export function buildReport(outcome: RunOutcome): { report: SimReport; chart: st
     throughput: { sentPerSec: sent / activeSec, deliveredPerSec: delivered / activeSec },
     nodes,
     oracle,
+    ...checks,
     slos,
     pass: slos.every((s) => s.pass),
   };
@@ -115,6 +123,7 @@ export function formatReport(report: SimReport): string {
     `  oracle: ${report.oracle.acked}/${report.oracle.planned} sends acked, ${report.oracle.observedDeliveries}/${report.oracle.expectedDeliveries} expected deliveries seen (completeness ${report.oracle.completeness.toFixed(6)}), ${report.oracle.totalViolations} violations`,
   ];
   for (const violation of report.oracle.violations.slice(0, 10)) lines.push(chalk.red(`    ${violation.kind}: room ${violation.room}${violation.seq !== undefined ? ` seq ${violation.seq}` : ''}${violation.device ? ` device ${violation.device}` : ''}: ${violation.detail}`));
+  lines.push(...formatChecks(report));
   if (report.nodes.length > 0) {
     lines.push('', `  ${'gateway node'.padEnd(28)} ${'connections'.padStart(11)} ${'RSS'.padStart(10)} ${'RSS/conn'.padStart(10)}`);
     for (const node of report.nodes) {

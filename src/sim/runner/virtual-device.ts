@@ -1,5 +1,7 @@
 import { ChatClient, MemoryCursorStore, type Message } from '../../core/client/index.js';
+import type { PresenceViewRecord, PushRegistrationRecord, TypingViewRecord } from '../oracle/index.js';
 import type { AckRecord, Delivery, PlannedSend } from '../sim-types.js';
+import { PresenceWatch, typingView } from './device-views.js';
 
 /** Epoch ms with sub-ms precision (Date.now() has whole ms, too coarse for 1-3 ms latencies). */
 export function preciseNow(): number {
@@ -15,6 +17,10 @@ export interface VirtualDeviceOptions {
   /** Called for every delivered copy with its latency (ms) from the scheduled send time. */
   onDelivery: (latencyMs: number, at: number) => void;
   onAck: (latencyMs: number, at: number) => void;
+  /** The push token to register when the device first connects (planned push devices). */
+  push?: PushRegistrationRecord;
+  /** Users whose presence this device shows (its co-members in rooms within the presence fan-out cap). */
+  contacts?: readonly string[];
 }
 
 /**
@@ -29,8 +35,15 @@ export class VirtualDevice {
   readonly cursors = new MemoryCursorStore();
   private client?: ChatClient;
   errors = 0;
+  /** The token registered on the first connect, once the server took it. */
+  pushRegistered?: PushRegistrationRecord;
+  /** When the current connection went live (ms, epoch). */
+  liveAt: number | null = null;
+  private readonly presenceWatch: PresenceWatch;
 
-  constructor(readonly options: VirtualDeviceOptions) {}
+  constructor(readonly options: VirtualDeviceOptions) {
+    this.presenceWatch = new PresenceWatch(options.contacts ?? []);
+  }
 
   get user(): string {
     return this.options.user;
@@ -57,14 +70,26 @@ export class VirtualDevice {
     client.on('message', (message) => this.record(message));
     client.on('error', () => this.errors++);
     this.client = client;
+    this.presenceWatch.attach(client);
     this.windows.push({ from: Date.now(), to: null });
     await client.connect();
+    this.liveAt = Date.now();
+    const { push } = this.options;
+    if (push && !this.pushRegistered) {
+      // A refused registration shows in the push check as push-unregistered, not as a failed connect.
+      await client.registerPush(push.platform, push.token).then(
+        () => (this.pushRegistered = push),
+        () => this.errors++,
+      );
+    }
+    await this.presenceWatch.query().catch(() => this.errors++);
   }
 
   async disconnect(): Promise<void> {
     const client = this.client;
     if (!client) return;
     this.client = undefined;
+    this.liveAt = null;
     const window = this.windows.at(-1);
     if (window) window.to = Date.now();
     await client.close();
@@ -107,6 +132,19 @@ export class VirtualDevice {
       rooms[room.id] = room.lastSeq;
     }
     return { readSeq, rooms };
+  }
+
+  /** Every contact shows online in this device's presence book. */
+  presenceConverged(): boolean {
+    return this.presenceWatch.allOnline();
+  }
+
+  presenceView(): PresenceViewRecord {
+    return this.presenceWatch.view(this.user, this.device, this.online ? this.liveAt : null);
+  }
+
+  typingView(): TypingViewRecord {
+    return typingView(this.user, this.device, this.client);
   }
 
   private record(message: Message): void {

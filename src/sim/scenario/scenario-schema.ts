@@ -124,6 +124,7 @@ export const ScenarioSchema = Type.Object(
           minConnectionsPerNode: Type.Optional(int(0, Number.MAX_SAFE_INTEGER, 'a connection count (an integer >= 0)')),
           maxBytesPerConnection: Type.Optional(Type.Number({ minimum: 0, description: 'bytes (a number >= 0)' })),
           presenceConvergenceMs: Type.Optional(Type.Number({ minimum: 0, description: 'milliseconds (a number >= 0)' })),
+          pushDelivery: Type.Optional(share('the share of offline (device, room) pairs that must get a notification')),
         },
         { ...strict, description: 'an object of service level objectives' },
       ),

@@ -55,6 +55,8 @@ export interface ScenarioSlo {
   minConnectionsPerNode?: number;
   maxBytesPerConnection?: number;
   presenceConvergenceMs?: number;
+  /** Share of (push device, room) pairs owed a notification that got one (checked only with a push log). */
+  pushDelivery?: number;
 }
 
 /** The defaults docs/scenarios.md states; the planner's tests read them from here. */
