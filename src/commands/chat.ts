@@ -22,6 +22,10 @@ Type /help inside for the commands (/dm, /new, /join, /rooms, /members, /history
       command: '<%= config.bin %> <%= command.id %> --url ws://10.0.0.5:8080/v1/ws,ws://10.0.0.6:8080/v1/ws --token "$TOKEN"',
     },
     {
+      description: 'Over HTTP long-polling, for a network that cannot hold a WebSocket',
+      command: '<%= config.bin %> <%= command.id %> --user alice --device browser --transport longpoll',
+    },
+    {
       description: 'A dev cluster on another port and data folder',
       command: '<%= config.bin %> <%= command.id %> --url 127.0.0.1:18900 --data-dir /tmp/dev --user bob --device phone',
     },
@@ -43,6 +47,7 @@ Type /help inside for the commands (/dm, /new, /join, /rooms, /members, /history
         : undefined;
     const client = new ChatClient({
       urls: target.urls,
+      transport: target.transport,
       token: target.token,
       // A person is waiting: retry sooner than the library's 10 s ceiling.
       backoff: { initialMs: 250, maxMs: 5000 },

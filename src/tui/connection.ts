@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { signDeviceToken } from '../core/auth/jwt.js';
 import { DEFAULT_DATA_DIR, devSecretPath, readDevSecret } from '../core/config/dev-secret.js';
-import type { TokenSource } from '../core/client/index.js';
+import { TRANSPORT_CHOICES, type TokenSource, type TransportChoice } from '../core/client/index.js';
 import { isId } from '../core/protocol/ids.js';
 
 /**
@@ -20,6 +20,13 @@ export const clientFlags = {
     description: `gateway WebSocket URL; several comma-separated (each reconnect moves to the next). host:port is enough`,
     env: 'CHAT_URL',
     default: DEFAULT_URL,
+    helpGroup: 'CONNECTION',
+  }),
+  transport: Flags.string({
+    description: 'ws: a WebSocket; longpoll: HTTP long-polling on the same gateway port (for networks that cannot hold a WebSocket); auto: a WebSocket, long-poll when the upgrade fails',
+    env: 'CHAT_TRANSPORT',
+    options: [...TRANSPORT_CHOICES],
+    default: 'ws',
     helpGroup: 'CONNECTION',
   }),
   token: Flags.string({
@@ -42,6 +49,7 @@ export const clientFlags = {
 
 export interface ClientFlagValues {
   url: string;
+  transport?: string | undefined;
   token?: string | undefined;
   user?: string | undefined;
   device?: string | undefined;
@@ -53,6 +61,8 @@ export interface ClientFlagValues {
 
 export interface ClientTarget {
   urls: string[];
+  /** How to reach the gateways (--transport, default ws). */
+  transport: TransportChoice;
   token: TokenSource;
   /** Who the token is for, when known before connecting (the welcome says for sure). */
   user: string | undefined;
@@ -77,10 +87,12 @@ export function targetOrExit(command: { error(message: string, options: { exit: 
 
 export function resolveTarget(flags: ClientFlagValues): ClientTarget {
   const urls = parseUrls(flags.url);
+  const transport = (flags.transport ?? 'ws') as TransportChoice;
+  if (!TRANSPORT_CHOICES.includes(transport)) throw new UsageError(`--transport must be one of ${TRANSPORT_CHOICES.join(', ')}`);
   const dataDir = flags['data-dir'];
   if (flags.token) {
     const claims = peekClaims(flags.token);
-    return { urls, token: flags.token, user: claims.user, device: claims.device, dataDir, signedHere: false };
+    return { urls, transport, token: flags.token, user: claims.user, device: claims.device, dataDir, signedHere: false };
   }
   const { user, device } = flags;
   if (user === undefined || device === undefined) {
@@ -104,7 +116,7 @@ export function resolveTarget(flags: ClientFlagValues): ClientTarget {
       issuer: flags['jwt-issuer'],
       audience: flags['jwt-audience'],
     });
-  return { urls, token, user, device, dataDir, signedHere: true };
+  return { urls, transport, token, user, device, dataDir, signedHere: true };
 }
 
 /** "ws://a/v1/ws,b:8081" -> full WebSocket URLs; host:port gets ws:// and /v1/ws. */

@@ -22,6 +22,7 @@ export function cursorStoreFor(target: ClientTarget): FileCursorStore | undefine
 export async function connectWithin(target: ClientTarget, timeoutMs: number, cursors?: FileCursorStore): Promise<ChatClient> {
   const client = new ChatClient({
     urls: target.urls,
+    transport: target.transport,
     token: target.token,
     backoff: { initialMs: 200, maxMs: 2000 },
     ...(cursors ? { cursors } : {}),
