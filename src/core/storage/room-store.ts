@@ -52,12 +52,21 @@ export type MembershipChange = { room: Room; added: string[]; removed: string[] 
 export class RoomStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** A user's and device's first connection creates them; later ones refresh last_seen_at. */
-  async touchDevice(user: string, device: string): Promise<void> {
+  /**
+   * A user's and device's first connection creates them; later ones refresh last_seen_at. One
+   * statement for many (sorted, so concurrent batches lock rows in the same order).
+   */
+  async touchDevices(devices: ReadonlyArray<{ user: string; device: string }>): Promise<void> {
+    if (devices.length === 0) return;
+    const sorted = [...devices].sort((a, b) => (a.user === b.user ? (a.device < b.device ? -1 : 1) : a.user < b.user ? -1 : 1));
+    const users = [...new Set(sorted.map((d) => d.user))];
     await this.pool.query(
-      `WITH u AS (INSERT INTO users (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET last_seen_at = now())
-       INSERT INTO devices (user_id, id) VALUES ($1, $2) ON CONFLICT (user_id, id) DO UPDATE SET last_seen_at = now()`,
-      [user, device],
+      `WITH u AS (
+         INSERT INTO users (id) SELECT unnest($1::text[]) ON CONFLICT (id) DO UPDATE SET last_seen_at = now()
+       )
+       INSERT INTO devices (user_id, id) SELECT * FROM unnest($2::text[], $3::text[])
+       ON CONFLICT (user_id, id) DO UPDATE SET last_seen_at = now()`,
+      [users, sorted.map((d) => d.user), sorted.map((d) => d.device)],
     );
   }
 
