@@ -2,8 +2,10 @@ import { Args, Command, Flags } from '@oclif/core';
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_DATA_DIR, readDevSecret } from '../core/config/dev-secret.js';
 import { ScenarioError } from '../sim/scenario/index.js';
+import { withTotalRate } from '../sim/scenario/rate-override.js';
 import { runScenario } from '../sim/runner/coordinator.js';
 import { startLocalCluster, type LocalSimCluster } from '../sim/runner/local-cluster.js';
+import { readPushLog } from '../sim/runner/push-log.js';
 import { buildReport, formatReport } from '../sim/runner/sim-report.js';
 
 export default class Sim extends Command {
@@ -27,6 +29,12 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
     'metrics-url': Flags.string({ description: "gateways' /metrics URL(s), comma-separated (default: from --url)", multiple: false }),
     'data-dir': Flags.string({ description: 'data folder of `chat-node dev` (its signing secret)', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
     'jwt-secret': Flags.string({ description: "the cluster's HS256 secret", env: 'CHAT_JWT_SECRET' }),
+    'push-log': Flags.string({
+      description: "the push fakes' log to check pushes against (`chat-node dev --push fake` writes <data-dir>/push/received.jsonl); --local reads its own; without one, push is not checked",
+      exclusive: ['local'],
+    }),
+    'push-policy': Flags.string({ description: "the cluster's push policy (CHAT_PUSH_POLICY), which decides the pushes the check demands", options: ['always', 'hold-while-active'], default: 'always' }),
+    rate: Flags.integer({ description: "messages per second in total, replacing the scenario's rate (for rate sweeps; the report's name gets -<rate>)", min: 1 }),
     processes: Flags.integer({ description: 'load processes (default: the scenario, else one per 15k devices)' }),
     out: Flags.string({ description: 'write the JSON report here' }),
     chart: Flags.string({ description: 'write the latency chart (SVG) here (default: next to --out)' }),
@@ -58,7 +66,10 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
       if (!secret) this.error('no signing secret: pass --jwt-secret or set CHAT_JWT_SECRET', { exit: 2 });
       const outcome = await runScenario({ scenarioPath: args.scenario, urls, secret, metricsUrls, processes: flags.processes, onProgress: progress });
       if (process.stderr.isTTY) process.stderr.write('\n');
-      const { report, chart } = buildReport(outcome);
+      // Read once the run is over: its last pushes had the drain and the settling to land.
+      const pushLogPath = local?.pushLog ?? flags['push-log'];
+      const pushLog = pushLogPath === undefined ? undefined : { path: pushLogPath, notifications: readPushLog(pushLogPath), readAt: Date.now() };
+      const { report, chart } = buildReport(outcome, { pushLog, pushPolicy: flags['push-policy'] === 'hold-while-active' ? 'hold-while-active' : 'always' });
       this.log(formatReport(report));
       if (flags.out) {
         writeFileSync(flags.out, `${JSON.stringify(report, null, 2)}\n`);
