@@ -39,6 +39,15 @@ describe('e2e - simulator', () => {
     expect(report.oracle.acked).toBe(report.plan.sends);
     expect(report.deliver.count).toBeGreaterThan(0);
     expect(report.nodes.map((n: { node: string }) => n.node)).toEqual(['gw-1']);
+    // No pusher in this cluster and no --push-log: push is reported as not checked, not failed.
+    expect(report.push).toEqual({ checked: false, reason: 'no push log: push not checked' });
+    expect(output).toMatch(/push: no push log: push not checked/);
+    // Every device shows every online co-member online; nobody is left typing.
+    expect(report.presence).toMatchObject({ ok: true, enforced: true, totalViolations: 0 });
+    expect(report.presence.pairs).toBeGreaterThan(0);
+    expect(report.presence.convergedPairs).toBe(report.presence.pairs);
+    expect(report.typing).toMatchObject({ ok: true, totalViolations: 0 });
+    expect(report.typing.planned).toBeGreaterThan(0);
     expect(readFileSync(out.replace(/\.json$/, '.svg'), 'utf8')).toMatch(/^<svg/);
     expect(output).toMatch(/all SLOs met/);
   }, 90_000);
