@@ -10,11 +10,15 @@ export interface PairBenchmarkOptions {
   /** Open-loop send rate in messages per second (default 200). */
   ratePerSec: number;
   onProgress?: (sent: number, delivered: number) => void;
+  /** Bob also has a long-poll device, timed on its own beside the WebSocket one (default false). */
+  longPollRecipient?: boolean;
 }
 
 export interface PairBenchmarkResult {
   ack: LatencyPercentiles;
   deliver: LatencyPercentiles;
+  /** Send to delivery on bob's long-poll device, under the same load (with longPollRecipient). */
+  deliverLongPoll?: LatencyPercentiles;
   durationMs: number;
   missing: number;
 }
@@ -28,14 +32,29 @@ export async function runPairBenchmark(options: PairBenchmarkOptions): Promise<P
   const run = randomBytes(3).toString('hex');
   const alice = new ChatClient({ urls: options.urls, token: options.tokenFor(`bench-alice-${run}`, 'laptop'), sendQueueLimit: options.messages + 10 });
   const bob = new ChatClient({ urls: options.urls, token: options.tokenFor(`bench-bob-${run}`, 'phone') });
-  for (const client of [alice, bob]) client.on('error', () => {});
-  await Promise.all([alice.connect(), bob.connect()]);
+  const bobPolling = options.longPollRecipient
+    ? new ChatClient({ urls: options.urls, token: options.tokenFor(`bench-bob-${run}`, 'browser'), transport: 'longpoll' })
+    : undefined;
+  const clients = [alice, bob, ...(bobPolling ? [bobPolling] : [])];
+  for (const client of clients) client.on('error', () => {});
+  await Promise.all(clients.map((client) => client.connect()));
   try {
     const room = await alice.createDirect(`bench-bob-${run}`);
     const sentAt = new Map<string, number>();
     const ack = new LatencyDistribution();
     const deliver = new LatencyDistribution();
+    const deliverLongPoll = new LatencyDistribution();
     let delivered = 0;
+    let deliveredLongPoll = 0;
+    const allDeliveredLongPoll = new Promise<void>((resolve) => {
+      if (!bobPolling) return resolve();
+      bobPolling.on('message', (message) => {
+        const start = sentAt.get(message.clientMsgId);
+        if (message.room !== room.id || start === undefined) return;
+        deliverLongPoll.recordMs(performance.now() - start);
+        if (++deliveredLongPoll === options.messages) resolve();
+      });
+    });
     const allDelivered = new Promise<void>((resolve) => {
       bob.on('message', (message) => {
         const start = sentAt.get(message.clientMsgId);
@@ -58,9 +77,15 @@ export async function runPairBenchmark(options: PairBenchmarkOptions): Promise<P
       if (i % 100 === 99) options.onProgress?.(i + 1, delivered);
     }
     await Promise.all(acks);
-    await Promise.race([allDelivered, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-    return { ack: ack.percentiles(), deliver: deliver.percentiles(), durationMs: performance.now() - started, missing: options.messages - delivered };
+    await Promise.race([Promise.all([allDelivered, allDeliveredLongPoll]), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    return {
+      ack: ack.percentiles(),
+      deliver: deliver.percentiles(),
+      ...(bobPolling ? { deliverLongPoll: deliverLongPoll.percentiles() } : {}),
+      durationMs: performance.now() - started,
+      missing: options.messages - delivered + (bobPolling ? options.messages - deliveredLongPoll : 0),
+    };
   } finally {
-    await Promise.all([alice.close(), bob.close()]);
+    await Promise.all(clients.map((client) => client.close()));
   }
 }

@@ -13,6 +13,7 @@ process on the machine's services (as \`chat-node dev\` would), in its own datab
     ...benchTargetFlags,
     messages: Flags.integer({ description: 'messages to send', default: 1000 }),
     rate: Flags.integer({ description: 'messages per second (a remote gateway limits each connection, 20/s by default)', default: 200 }),
+    'long-poll': Flags.boolean({ description: 'Bob also has a long-poll device: its send -> deliver is timed beside the WebSocket one, under the same load', default: false }),
   };
 
   async run(): Promise<void> {
@@ -24,6 +25,7 @@ process on the machine's services (as \`chat-node dev\` would), in its own datab
         urls: target.urls,
         messages: flags.messages,
         ratePerSec: flags.rate,
+        longPollRecipient: flags['long-poll'],
         tokenFor: (user, device) => () => signDeviceToken({ secret: target.secret, user, device, ttlSeconds: 3600 }),
         onProgress: (sent, delivered) => process.stderr.write(`\rbench: sent ${sent}, delivered ${delivered}   `),
       });
@@ -33,7 +35,8 @@ process on the machine's services (as \`chat-node dev\` would), in its own datab
       } else {
         this.log(LATENCY_HEADER);
         this.log(latencyRow('send -> ack', result.ack));
-        this.log(latencyRow('send -> deliver', result.deliver));
+        this.log(latencyRow(result.deliverLongPoll ? 'deliver, WebSocket' : 'send -> deliver', result.deliver));
+        if (result.deliverLongPoll) this.log(latencyRow('deliver, long-poll', result.deliverLongPoll));
         this.log(`\n${flags.messages} messages in ${(result.durationMs / 1000).toFixed(1)} s; ${result.missing} not delivered`);
       }
       if (result.missing > 0) process.exitCode = 1;
