@@ -7,11 +7,12 @@ import type { Scenario } from './scenario.js';
  */
 export const DEVICES_PER_PROCESS = 15_000;
 /**
- * Devices per 127.0.0.x source address by default: one source address reaches one gateway
- * port through at most the ephemeral port range (32768-60999 here, 28,232 ports), and
- * churned devices' old sockets linger in TIME_WAIT, so a margin is kept.
+ * Devices per 127.0.x.y source address by default: one source address reaches one gateway
+ * port through at most the ephemeral port range (32768-60999 here, 28,232 ports), and the
+ * kernel's search for a free port slows down sharply once about half of them are taken
+ * (churned devices' old sockets also linger in TIME_WAIT), so stay under half.
  */
-export const DEVICES_PER_SOURCE_ADDRESS = 20_000;
+export const DEVICES_PER_SOURCE_ADDRESS = 12_000;
 
 export interface ClientLayout {
   processes: number;

@@ -298,9 +298,9 @@ describe('planner - summary and client layout', () => {
     expect(summary.expectedDeliveries).toBeGreaterThan(summary.sends * 2);
   });
 
-  it('planner - client layout defaults to one process per 15,000 devices and one address per 20,000', () => {
+  it('planner - client layout defaults to one process per 15,000 devices and one address per 12,000 (under half the ephemeral ports)', () => {
     expect(resolveClientLayout(base, 100)).toEqual({ processes: 1, sourceAddresses: 1 });
-    expect(resolveClientLayout(base, 36_000)).toEqual({ processes: 3, sourceAddresses: 2 });
+    expect(resolveClientLayout(base, 36_000)).toEqual({ processes: 3, sourceAddresses: 3 });
     expect(resolveClientLayout({ clients: { processes: 4, sourceAddresses: 8 } }, 100)).toEqual({ processes: 4, sourceAddresses: 8 });
   });
 });
