@@ -76,6 +76,26 @@ export const connectionFlags = {
   'max-group-members': Flags.integer({ description: 'largest group (default 100)', env: 'CHAT_MAX_GROUP_MEMBERS', helpGroup: 'LIMITS' }),
   'send-rate': Flags.integer({ description: 'sends per second per connection (default 20)', env: 'CHAT_SEND_RATE', helpGroup: 'LIMITS' }),
   'send-burst': Flags.integer({ description: 'send burst per connection (default 40)', env: 'CHAT_SEND_BURST', helpGroup: 'LIMITS' }),
+  'hello-timeout-ms': Flags.integer({
+    description: 'a connection must complete its upgrade and hello within this, else it is cut (default 10000)',
+    env: 'CHAT_HELLO_TIMEOUT_MS',
+    helpGroup: 'LIMITS',
+  }),
+  'max-connections-per-user': Flags.integer({
+    description: 'most connections of one user on one gateway process (default 32)',
+    env: 'CHAT_MAX_CONNECTIONS_PER_USER',
+    helpGroup: 'LIMITS',
+  }),
+  'max-devices-per-user': Flags.integer({
+    description: 'most devices of one user online at once, cluster-wide (default 16)',
+    env: 'CHAT_MAX_DEVICES_PER_USER',
+    helpGroup: 'LIMITS',
+  }),
+  'max-inflight-requests': Flags.integer({
+    description: 'requests of one connection running at once; 4x as many may wait, more are rate_limited (default 32)',
+    env: 'CHAT_MAX_INFLIGHT_REQUESTS',
+    helpGroup: 'LIMITS',
+  }),
   'poll-timeout-ms': Flags.integer({
     description: 'longest hold of a long-poll GET /v1/poll (default 25000)',
     env: 'CHAT_POLL_TIMEOUT_MS',
@@ -127,6 +147,10 @@ export function configInputOf(flags: FlagValues): ConfigInput {
     pushActiveWindowSec: int(flags, 'push-active-window-sec'),
     sendRatePerSec: int(flags, 'send-rate'),
     sendBurst: int(flags, 'send-burst'),
+    helloTimeoutMs: int(flags, 'hello-timeout-ms'),
+    maxConnectionsPerUser: int(flags, 'max-connections-per-user'),
+    maxDevicesPerUser: int(flags, 'max-devices-per-user'),
+    maxInflightRequests: int(flags, 'max-inflight-requests'),
     pollTimeoutMs: int(flags, 'poll-timeout-ms'),
     corsOrigins: str(flags, 'cors-origins')?.split(','),
     nodeId: str(flags, 'node-id'),

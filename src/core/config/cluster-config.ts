@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { JwtSettings } from '../auth/jwt.js';
-import { DEFAULT_LIMITS, type ProtocolLimits } from '../protocol/limits.js';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_CONNECTIONS_PER_USER,
+  DEFAULT_MAX_DEVICES_PER_USER,
+  DEFAULT_MAX_INFLIGHT_REQUESTS,
+  HELLO_TIMEOUT_MS,
+  type ProtocolLimits,
+} from '../protocol/limits.js';
 import { isId } from '../protocol/ids.js';
 
 /** Everything a role needs to join a cluster. Every field documents its default. */
@@ -44,6 +51,14 @@ export interface ClusterConfig {
   pollTimeoutMs: number;
   /** Gateway: browser origins allowed to call the long-poll endpoints, `*` for any (CHAT_CORS_ORIGINS, comma-separated; default none). */
   corsOrigins: string[];
+  /** Gateway: ms from TCP accept to a complete upgrade and hello; slower clients are cut (CHAT_HELLO_TIMEOUT_MS, default 10000). */
+  helloTimeoutMs: number;
+  /** Gateway: most connections of one user on one gateway process (CHAT_MAX_CONNECTIONS_PER_USER, default 32). */
+  maxConnectionsPerUser: number;
+  /** Gateway: most devices of one user online at once, cluster-wide (CHAT_MAX_DEVICES_PER_USER, default 16). */
+  maxDevicesPerUser: number;
+  /** Gateway: requests of one connection running at once, 4x as many may wait, more are rate_limited (CHAT_MAX_INFLIGHT_REQUESTS, default 32). */
+  maxInflightRequests: number;
   /** Sustained sends per second per connection (CHAT_SEND_RATE, default 20) and burst (CHAT_SEND_BURST, default 40). */
   sendRatePerSec: number;
   sendBurst: number;
@@ -155,6 +170,10 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     limits,
     pollTimeoutMs: positiveInt('poll-timeout-ms', pick(fromFlags.pollTimeoutMs, fromFile.pollTimeoutMs), DEFAULTS.pollTimeoutMs),
     corsOrigins: corsOriginsOf(pick<unknown>(fromFlags.corsOrigins, fromFile.corsOrigins)),
+    helloTimeoutMs: positiveInt('hello-timeout-ms', pick(fromFlags.helloTimeoutMs, fromFile.helloTimeoutMs), HELLO_TIMEOUT_MS),
+    maxConnectionsPerUser: positiveInt('max-connections-per-user', pick(fromFlags.maxConnectionsPerUser, fromFile.maxConnectionsPerUser), DEFAULT_MAX_CONNECTIONS_PER_USER),
+    maxDevicesPerUser: positiveInt('max-devices-per-user', pick(fromFlags.maxDevicesPerUser, fromFile.maxDevicesPerUser), DEFAULT_MAX_DEVICES_PER_USER),
+    maxInflightRequests: positiveInt('max-inflight-requests', pick(fromFlags.maxInflightRequests, fromFile.maxInflightRequests), DEFAULT_MAX_INFLIGHT_REQUESTS),
     sendRatePerSec: positiveInt('send-rate', pick(fromFlags.sendRatePerSec, fromFile.sendRatePerSec), DEFAULTS.sendRatePerSec),
     sendBurst: positiveInt('send-burst', pick(fromFlags.sendBurst, fromFile.sendBurst), DEFAULTS.sendBurst),
     nodeId,

@@ -5,7 +5,7 @@ export const ERROR_CODES = {
   forbidden: 'the user may not do this: not a member of the room, not its owner',
   not_found: 'the room does not exist',
   too_large: 'a body over maxBodyChars, or a group over maxGroupMembers',
-  rate_limited: 'the connection sends faster than its rate; retryAfterMs says when to try again',
+  rate_limited: 'the connection sends faster than its rate, has too many requests pending, or (at hello) the user holds too many connections or devices; retryAfterMs says when to try again',
   conflict: 'the clientMsgId was already used by this user for a different room',
   unavailable: 'the cluster cannot serve this now (a dependency is down, or the feature is not enabled); try again later',
   internal: 'a server bug; the request may not have been applied',
@@ -17,6 +17,10 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export const CLOSE_CODES = {
   /** Normal closure (clients use it when they leave). */
   normal: 1000,
+  /** A frame that breaks RFC 6455 (unmasked, reserved opcode or bit); sent by ws itself. */
+  protocolError: 1002,
+  /** A text frame that is not valid UTF-8; sent by ws itself. */
+  invalidPayload: 1007,
   /** A frame larger than maxFrameBytes (set by ws itself through maxPayload). */
   tooLarge: 1009,
   /** Server error. */
@@ -29,6 +33,8 @@ export const CLOSE_CODES = {
   unauthorized: 4401,
   /** The client did not answer pings within the presence timeout. */
   timeout: 4408,
+  /** The user holds too many connections on this gateway, or too many devices online (`rate_limited` first). */
+  overLimit: 4429,
 } as const;
 
 /** Thrown by request handlers to answer with an error frame; the connection stays open. */

@@ -14,8 +14,17 @@ export const DEFAULT_LIMITS: ProtocolLimits = {
   maxGroupMembers: 100,
 };
 
-/** Time a new connection has to send its hello. */
+/**
+ * Default time a new connection has, from TCP accept, to complete the HTTP upgrade and send
+ * its hello (CHAT_HELLO_TIMEOUT_MS): a slow or silent client (slowloris) is cut after it.
+ */
 export const HELLO_TIMEOUT_MS = 10_000;
+/** Default most connections of one user on one gateway process (CHAT_MAX_CONNECTIONS_PER_USER). */
+export const DEFAULT_MAX_CONNECTIONS_PER_USER = 32;
+/** Default most devices of one user online at once across the cluster (CHAT_MAX_DEVICES_PER_USER). */
+export const DEFAULT_MAX_DEVICES_PER_USER = 16;
+/** Default most requests (other than send and ping) of one connection running at once; 4x as many more may wait (CHAT_MAX_INFLIGHT_REQUESTS). */
+export const DEFAULT_MAX_INFLIGHT_REQUESTS = 32;
 /** Default and largest `limit` of a history request. */
 export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 100;

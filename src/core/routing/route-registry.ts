@@ -53,6 +53,11 @@ export class RouteRegistry {
     if (queued > 0) await pipeline.exec();
   }
 
+  /** The user's devices that are online somewhere (have a route), in one round trip. */
+  async devicesOf(user: string): Promise<Set<string>> {
+    return new Set(await this.redis.hkeys(this.key(user)));
+  }
+
   /** user -> (device -> node) for the given users, in one round trip. */
   async lookup(users: string[]): Promise<Map<string, Map<string, string>>> {
     const routes = new Map<string, Map<string, string>>();

@@ -1,8 +1,7 @@
 import type { WebSocket } from 'ws';
 import { InvalidTokenError, type TokenVerifier } from '../../core/auth/jwt.js';
 import { decodeClientFrame } from '../../core/protocol/decode.js';
-import { CLOSE_CODES } from '../../core/protocol/errors.js';
-import { HELLO_TIMEOUT_MS } from '../../core/protocol/limits.js';
+import { CLOSE_CODES, ProtocolError } from '../../core/protocol/errors.js';
 import type { FrameSink } from './frame-sink.js';
 import { errorFrame, type GatewayContext } from './gateway-context.js';
 import { GatewaySession, type SessionHooks } from './gateway-session.js';
@@ -27,7 +26,8 @@ export class ClientConnection implements FrameSink {
     hooks: SessionHooks,
   ) {
     this.session = new GatewaySession(connId, 'ws', this, ctx, hooks);
-    this.helloTimer = setTimeout(() => this.refuse('no hello within 10 s'), HELLO_TIMEOUT_MS);
+    const { helloTimeoutMs } = ctx.config;
+    this.helloTimer = setTimeout(() => this.refuse(`no hello within ${helloTimeoutMs} ms`), helloTimeoutMs);
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('pong', () => (this.lastHeardAt = Date.now()));
     ws.on('close', () => this.onClose());
@@ -62,7 +62,13 @@ export class ClientConnection implements FrameSink {
     if (this.state === 'closed') return;
     this.ctx.metrics.handshakes.inc({ outcome: 'refused' });
     this.session.write(errorFrame(undefined, 'unauthorized', message));
-    this.close(CLOSE_CODES.unauthorized, 'unauthorized');
+    this.closeOrCut(CLOSE_CODES.unauthorized, 'unauthorized');
+  }
+
+  /** Closes, and cuts the socket if the peer does not answer the close soon (a slowloris never would). */
+  private closeOrCut(code: number, reason: string): void {
+    this.close(code, reason);
+    setTimeout(() => this.terminate(), 1000).unref();
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
@@ -101,6 +107,11 @@ export class ClientConnection implements FrameSink {
       this.state = 'hello';
       if (error instanceof InvalidTokenError) {
         this.refuse(`invalid token: ${error.message}`);
+      } else if (error instanceof ProtocolError) {
+        // Admission refused (too many connections or devices of the user).
+        this.ctx.metrics.handshakes.inc({ outcome: 'refused' });
+        this.session.write(errorFrame(undefined, error.code, error.message, error.retryAfterMs));
+        this.closeOrCut(CLOSE_CODES.overLimit, 'over limit');
       } else {
         this.ctx.log.error({ err: error }, 'hello failed');
         this.session.write(errorFrame(undefined, 'unavailable', 'the server cannot take connections right now; reconnect later'));

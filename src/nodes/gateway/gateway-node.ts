@@ -33,6 +33,7 @@ import { createGatewayMetrics } from './gateway-metrics.js';
 import { LocalSessions, type Session } from './local-sessions.js';
 import { LongPollEndpoint } from './long-poll/long-poll-endpoint.js';
 import { RequestDispatcher } from './request-dispatcher.js';
+import { UserAdmission } from './user-admission.js';
 
 export interface GatewayOptions {
   config: ClusterConfig;
@@ -62,6 +63,7 @@ export class GatewayNode {
   private routes?: RouteRegistry;
   private presence?: PresenceStore;
   private dispatcher?: RequestDispatcher;
+  private admission?: UserAdmission;
   private longPoll?: LongPollEndpoint;
   private readonly sessions = new LocalSessions();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -86,6 +88,8 @@ export class GatewayNode {
     const subjects = new Subjects(config.namespace, config.partitions);
     await ensureSendStream(nc, subjects, config.streamReplicas);
     this.routes = new RouteRegistry(redis, config.namespace);
+    const routes = this.routes;
+    this.admission = new UserAdmission(config, (user) => routes.devicesOf(user));
     const messages = new MessageStore(pool);
     const metrics = createGatewayMetrics(this.registry);
     this.presence = new PresenceStore(redis, config.namespace);
@@ -144,7 +148,10 @@ export class GatewayNode {
       { healthy: () => true, ready: () => this.readiness() },
       this.options.metricsText,
     );
-    this.server = createServer((req, res) => {
+    // A client that trickles its request headers (slowloris) is cut once the hello time is up;
+    // Node checks that deadline every connectionsCheckingInterval (30 s by default: too coarse).
+    const serverOptions = { headersTimeout: config.helloTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.helloTimeoutMs) };
+    this.server = createServer(serverOptions, (req, res) => {
       if (longPoll.handles((req.url ?? '').split('?')[0]!)) {
         void longPoll.handle(req, res);
         return;
@@ -181,6 +188,18 @@ export class GatewayNode {
   }
 
   private async attach(session: Session): Promise<void> {
+    // Before anything is stored for the device: a refused one leaves no trace (released in detach).
+    await this.admission!.admit(session.user, session.device);
+    try {
+      await this.register(session);
+    } catch (error) {
+      this.sessions.remove(session);
+      this.admission!.release(session.user);
+      throw error;
+    }
+  }
+
+  private async register(session: Session): Promise<void> {
     const ctx = this.ctx!;
     await ctx.rooms.touchDevice(session.user, session.device);
     const rooms = await ctx.rooms.roomIdsOf(session.user);
@@ -196,6 +215,7 @@ export class GatewayNode {
 
   private detach(session: Session): void {
     const ctx = this.ctx!;
+    this.admission!.release(session.user);
     const { deviceStillHere } = this.sessions.remove(session);
     const { nodeId } = this.options.config;
     if (!deviceStillHere && !this.draining) {

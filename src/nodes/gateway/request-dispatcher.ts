@@ -7,6 +7,7 @@ import { PushHandlers } from './handlers/push-handlers.js';
 import { ReadHandlers } from './handlers/read-handlers.js';
 import { RoomHandlers } from './handlers/room-handlers.js';
 import { SendHandler } from './handlers/send-handler.js';
+import { RequestGate } from './request-gate.js';
 
 
 /** Routes each request to its handler, branching on the frame's discriminant. */
@@ -18,6 +19,8 @@ export class RequestDispatcher {
   private readonly push: PushHandlers;
   /** Per connection, the tail of its send chain: sends are checked and published in arrival order. */
   private readonly sendChains = new WeakMap<object, Promise<void>>();
+  /** Per connection, its share of the backing services (sends have their chain and rate limit instead). */
+  private readonly gates = new WeakMap<object, RequestGate>();
 
   constructor(private readonly ctx: GatewayContext) {
     this.sends = new SendHandler(ctx);
@@ -28,6 +31,17 @@ export class RequestDispatcher {
   }
 
   async dispatch(scope: RequestScope, frame: ClientRequest, receivedAt: number): Promise<void> {
+    if (frame.type === 'send' || frame.type === 'ping') return this.route(scope, frame, receivedAt);
+    let gate = this.gates.get(scope.session);
+    if (!gate) {
+      const { maxInflightRequests } = this.ctx.config;
+      gate = new RequestGate(maxInflightRequests, maxInflightRequests * 4);
+      this.gates.set(scope.session, gate);
+    }
+    return gate.run(() => this.route(scope, frame, receivedAt));
+  }
+
+  private async route(scope: RequestScope, frame: ClientRequest, receivedAt: number): Promise<void> {
     switch (frame.type) {
       case 'ping':
         scope.reply({ type: 'pong' });

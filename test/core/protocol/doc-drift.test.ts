@@ -4,6 +4,9 @@ import {
   CLIENT_FRAMES,
   CLOSE_CODES,
   DEFAULT_LIMITS,
+  DEFAULT_MAX_CONNECTIONS_PER_USER,
+  DEFAULT_MAX_DEVICES_PER_USER,
+  DEFAULT_MAX_INFLIGHT_REQUESTS,
   ERROR_CODES,
   HELLO_TIMEOUT_MS,
   HISTORY_DEFAULT_LIMIT,
@@ -205,10 +208,20 @@ describe('protocol doc - codes and limits', () => {
     }
   });
 
+  it('protocol doc - the limits table states the defaults of the gateway quotas', () => {
+    const defaults = new Map(rowsOfTable('Limits').map((row) => [row[0]!, row[1]!]));
+    const quotas: Record<string, number> = {
+      helloTimeoutMs: HELLO_TIMEOUT_MS,
+      maxConnectionsPerUser: DEFAULT_MAX_CONNECTIONS_PER_USER,
+      maxDevicesPerUser: DEFAULT_MAX_DEVICES_PER_USER,
+      maxInflightRequests: DEFAULT_MAX_INFLIGHT_REQUESTS,
+    };
+    for (const [name, value] of Object.entries(quotas)) expect(defaults.get(`\`${name}\``), name).toBe(String(value));
+  });
+
   it('protocol doc - the limits table states the fixed protocol constants', () => {
     const defaults = new Map(rowsOfTable('Limits').map((row) => [row[0]!, row[1]!]));
     const fixed: Record<string, number> = {
-      'hello timeout': HELLO_TIMEOUT_MS,
       'history default limit': HISTORY_DEFAULT_LIMIT,
       'history max limit': HISTORY_MAX_LIMIT,
       'sync room cap': SYNC_ROOM_CAP,

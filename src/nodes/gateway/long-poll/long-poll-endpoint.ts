@@ -9,6 +9,7 @@ import {
   LONG_POLL_SESSIONS_PATH,
   maxFramesBodyBytes,
 } from '../../../core/protocol/long-poll.js';
+import { ProtocolError } from '../../../core/protocol/errors.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { GatewaySession, type SessionHooks } from '../gateway-session.js';
 import { CorsPolicy } from './cors-policy.js';
@@ -134,6 +135,8 @@ export class LongPollEndpoint {
       this.held.delete(id);
       sink.terminate();
       if (error instanceof HttpRefusal) throw error;
+      // Admission refused (too many connections or devices of the user): the same code as on a WebSocket.
+      if (error instanceof ProtocolError) throw new HttpRefusal(error.code, error.message);
       this.deps.log.error({ err: error }, 'long-poll session failed to open');
       throw new HttpRefusal('unavailable', 'the server cannot take connections right now; try again later');
     }

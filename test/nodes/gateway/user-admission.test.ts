@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ProtocolError } from '../../../src/core/protocol/errors.js';
+import { UserAdmission } from '../../../src/nodes/gateway/user-admission.js';
+
+const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+
+describe('gateway - user admission', () => {
+  it('gateway - a user gets maxConnectionsPerUser connections here, the next is rate_limited until one is released', async () => {
+    const admission = new UserAdmission({ maxConnectionsPerUser: 2, maxDevicesPerUser: 10 }, async () => new Set());
+    await admission.admit('u', 'd');
+    await admission.admit('u', 'd');
+    const refused = await refusal(admission.admit('u', 'd'));
+    expect(refused).toBeInstanceOf(ProtocolError);
+    expect(refused).toMatchObject({ code: 'rate_limited' });
+    expect((refused as ProtocolError).retryAfterMs).toBeGreaterThan(0);
+    await admission.admit('other', 'd');
+    admission.release('u');
+    await admission.admit('u', 'd');
+    expect(admission.heldBy('u')).toBe(2);
+  });
+
+  it('gateway - simultaneous admits cannot all slip past the connection cap while the device lookup is pending', async () => {
+    let resolveLookup = () => {};
+    const lookup = new Promise<void>((resolve) => (resolveLookup = resolve));
+    const admission = new UserAdmission({ maxConnectionsPerUser: 3, maxDevicesPerUser: 10 }, async () => {
+      await lookup;
+      return new Set<string>();
+    });
+    const attempts = Array.from({ length: 8 }, () => refusal(admission.admit('u', 'd')));
+    resolveLookup();
+    const outcomes = await Promise.all(attempts);
+    expect(outcomes.filter((outcome) => outcome === undefined)).toHaveLength(3);
+    expect(admission.heldBy('u')).toBe(3);
+  });
+
+  it('gateway - a new device over maxDevicesPerUser is refused and gives its slot back; a device already online is not new', async () => {
+    const online = new Set(['phone', 'laptop']);
+    const admission = new UserAdmission({ maxConnectionsPerUser: 10, maxDevicesPerUser: 2 }, async () => online);
+    expect(await refusal(admission.admit('u', 'tablet'))).toMatchObject({ code: 'rate_limited' });
+    expect(admission.heldBy('u')).toBe(0);
+    await admission.admit('u', 'phone');
+    expect(admission.heldBy('u')).toBe(1);
+  });
+
+  it('gateway - a failed device lookup gives the slot back and fails the admit', async () => {
+    const admission = new UserAdmission({ maxConnectionsPerUser: 1, maxDevicesPerUser: 2 }, async () => Promise.reject(new Error('redis down')));
+    await expect(admission.admit('u', 'd')).rejects.toThrow('redis down');
+    expect(admission.heldBy('u')).toBe(0);
+  });
+});
