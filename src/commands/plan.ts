@@ -44,11 +44,12 @@ function human(bytes: number): string {
 
 export default class Plan extends Command {
   static override summary = 'Capacity plan: messages/s, storage, connections and node counts for a number of daily users';
-  static override description = `The design brief's arithmetic with its assumptions as flags. With --report, per-node figures measured by a
-\`chat-node sim\` run (memory per connection) replace the defaults. Node counts keep --headroom spare at the peak.`;
-  static override examples = ['<%= config.bin %> plan --dau 50000000', '<%= config.bin %> plan --dau 10000000 --report bench/results/one-to-one.json --json'];
+  static override description = `The design brief's arithmetic with its assumptions as flags. With --report (repeatable), per-node figures measured by
+\`chat-node sim\` replace the defaults: memory per connection from a scenario report (e.g. connections-100k), messages
+per fan-out node from a rate sweep's summary (\`sim --rate 1000,2000,... --out\`). Node counts keep --headroom spare at the peak.`;
+  static override examples = ['<%= config.bin %> plan --dau 50000000', '<%= config.bin %> plan --dau 10000000 --report bench/results/connections-100k.json --report bench/results/rate-sweep.json --json'];
   static override flags = {
-    report: Flags.string({ description: 'a sim JSON report to take measured per-node figures from' }),
+    report: Flags.string({ description: 'a sim JSON report or rate-sweep summary to take measured per-node figures from (repeatable)', multiple: true }),
     json: Flags.boolean({ description: 'print the inputs and the plan as JSON' }),
     ...numberFlags,
   };
@@ -56,11 +57,11 @@ export default class Plan extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(Plan);
     const inputs: CapacityInputs = { ...DEFAULT_CAPACITY_INPUTS };
-    if (flags.report) {
+    for (const report of flags.report ?? []) {
       try {
-        Object.assign(inputs, measuredFromReport(JSON.parse(readFileSync(flags.report as string, 'utf8'))));
+        Object.assign(inputs, measuredFromReport(JSON.parse(readFileSync(report, 'utf8'))));
       } catch (error) {
-        this.error(`cannot read the report ${flags.report}: ${(error as Error).message}`, { exit: 2 });
+        this.error(`cannot read the report ${report}: ${(error as Error).message}`, { exit: 2 });
       }
     }
     for (const key of Object.keys(FLAG_OF) as Array<keyof CapacityInputs>) {

@@ -110,15 +110,23 @@ export function planCapacity(inputs: CapacityInputs): CapacityPlan {
   };
 }
 
-/** Per-node figures measured by a sim run (its JSON report), where it has them. */
+/**
+ * Per-node figures measured by a sim run, where it has them: memory per connection from a
+ * scenario report (nodes holding over 1,000 connections), and from a rate sweep's summary the
+ * highest rate the whole pipeline held within its SLOs. That rate was held by every role
+ * sharing one box, so it is a floor for what one fan-out node does on a box of its own.
+ */
 export function measuredFromReport(report: {
   nodes?: Array<{ connections: number; rssBytesPerConnection: number | null }>;
-  throughput?: { sentPerSec: number };
+  highestPassingRate?: number | null;
 }): Partial<CapacityInputs> {
   const withMemory = (report.nodes ?? []).filter((node) => node.rssBytesPerConnection !== null && node.connections > 1000);
   const measured: Partial<CapacityInputs> = {};
   if (withMemory.length > 0) {
     measured.bytesPerConnection = Math.max(...withMemory.map((node) => node.rssBytesPerConnection!));
+  }
+  if (typeof report.highestPassingRate === 'number' && report.highestPassingRate > 0) {
+    measured.messagesPerFanoutNode = report.highestPassingRate;
   }
   return measured;
 }

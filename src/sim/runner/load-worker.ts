@@ -14,6 +14,8 @@ import { VirtualDevice } from './virtual-device.js';
  * user's devices live together), sends on the plan's open-loop schedule, takes devices offline
  * and back, and writes what it saw to a file for the coordinator.
  */
+const CONNECTS_IN_FLIGHT = 256;
+
 function post(message: FromWorker): void {
   process.send?.(message);
 }
@@ -82,10 +84,16 @@ class LoadWorker {
     const all = [...this.devices.values()];
     let failed = 0;
     const progress = setInterval(() => this.report(), 1000);
-    for (let i = 0; i < all.length; i += 200) {
-      const outcomes = await Promise.allSettled(all.slice(i, i + 200).map((device) => device.connect()));
-      failed += outcomes.filter((o) => o.status === 'rejected').length;
-    }
+    // A window of connects in flight (not batches: one slow handshake must not hold back the
+    // next 200), small enough that the cluster is not asked for thousands of hellos at once.
+    let next = 0;
+    const lane = async () => {
+      while (next < all.length) {
+        const device = all[next++]!;
+        await device.connect().catch(() => failed++);
+      }
+    };
+    await Promise.all(Array.from({ length: CONNECTS_IN_FLIGHT }, lane));
     clearInterval(progress);
     post({ type: 'ready', index: init.index, connected: all.filter((d) => d.online).length, failed });
   }

@@ -23,5 +23,8 @@ describe('plan - capacity arithmetic', () => {
   it('plan - a report supplies the measured memory per connection, when it held enough connections', () => {
     expect(measuredFromReport({ nodes: [{ connections: 2000, rssBytesPerConnection: 11_000 }] })).toEqual({ bytesPerConnection: 11_000 });
     expect(measuredFromReport({ nodes: [{ connections: 26, rssBytesPerConnection: 200_000 }] })).toEqual({});
+    // A rate sweep's summary: the highest rate held within the SLOs; a sweep that held none says nothing.
+    expect(measuredFromReport({ highestPassingRate: 4000 })).toEqual({ messagesPerFanoutNode: 4000 });
+    expect(measuredFromReport({ highestPassingRate: null })).toEqual({});
   });
 });
