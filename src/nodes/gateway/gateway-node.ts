@@ -34,6 +34,7 @@ import { LocalSessions, type Session } from './local-sessions.js';
 import { LongPollEndpoint } from './long-poll/long-poll-endpoint.js';
 import { RequestDispatcher } from './request-dispatcher.js';
 import { UserAdmission } from './user-admission.js';
+import { DeviceTouches } from './device-touches.js';
 
 export interface GatewayOptions {
   config: ClusterConfig;
@@ -64,6 +65,7 @@ export class GatewayNode {
   private presence?: PresenceStore;
   private dispatcher?: RequestDispatcher;
   private admission?: UserAdmission;
+  private deviceTouches?: DeviceTouches;
   private longPoll?: LongPollEndpoint;
   private readonly sessions = new LocalSessions();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -90,6 +92,7 @@ export class GatewayNode {
     this.routes = new RouteRegistry(redis, config.namespace);
     const routes = this.routes;
     this.admission = new UserAdmission(config, (user) => routes.devicesOf(user));
+    this.deviceTouches = new DeviceTouches(new RoomStore(pool), log);
     const messages = new MessageStore(pool);
     const metrics = createGatewayMetrics(this.registry);
     this.presence = new PresenceStore(redis, config.namespace);
@@ -201,13 +204,17 @@ export class GatewayNode {
 
   private async register(session: Session): Promise<void> {
     const ctx = this.ctx!;
-    await ctx.rooms.touchDevice(session.user, session.device);
-    const rooms = await ctx.rooms.roomIdsOf(session.user);
-    this.sessions.add(session, rooms);
-    // Registered before welcome: anything committed from now on is delivered live (sync covers the rest).
+    this.deviceTouches!.touch(session.user, session.device);
+    // Registered before welcome: anything committed from now on is delivered live, and sync
+    // (after welcome) covers the rest, including what reached the route before the session
+    // was added here; so the three lookups may run side by side.
     const { nodeId } = this.options.config;
-    await this.routes!.register(session.user, session.device, nodeId);
-    await this.presence!.addNodeUser(nodeId, session.user);
+    const [rooms] = await Promise.all([
+      ctx.rooms.roomIdsOf(session.user),
+      this.routes!.register(session.user, session.device, nodeId),
+      this.presence!.addNodeUser(nodeId, session.user),
+    ]);
+    this.sessions.add(session, rooms);
     this.publishPresence('connect', session);
     ctx.metrics.connections.set(this.sessions.connectionCount);
     ctx.metrics.users.set(this.sessions.userCount);
@@ -325,6 +332,7 @@ export class GatewayNode {
     await new Promise((resolve) => setTimeout(resolve, sessions.length > 0 ? 200 : 0));
     for (const session of this.sessions.all()) (session as GatewaySession).terminate();
     this.subscription?.unsubscribe();
+    await this.deviceTouches?.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.wss?.close();
     await this.clients?.close();
