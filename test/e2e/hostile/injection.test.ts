@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Redis } from 'ioredis';
+import { SERVICES } from '../../support/isolated-cluster.js';
+import { HostileSuite, answerOf, type Answer } from './support/hostile-suite.js';
+import { RawWebSocket } from './support/raw-socket.js';
+
+/**
+ * Ids as injection vectors: every id reaches a NATS subject, a Redis key or SQL, so one with
+ * `.`, `*`, `>`, spaces, braces, quotes or 65 characters must be refused before it does. Free
+ * text with SQL in it is stored and returned verbatim (parameters, never concatenation).
+ * Afterwards nothing leaked: the namespace's NATS subjects and Redis keys all have their
+ * designed shapes, no key or subject carries the marker the hostile ids were built around, and
+ * Postgres holds no id outside the pattern and still has every table.
+ */
+const MARKER = 'zq9';
+const suite = new HostileSuite('ids and injection');
+let mallory: RawWebSocket;
+let room = '';
+let nats: NatsConnection;
+const subjects = new Set<string>();
+
+beforeAll(async () => {
+  await suite.start();
+  // Every subject of this cluster's namespace while the hostile ids fly.
+  nats = await connect({ servers: SERVICES.nats });
+  nats.subscribe(`${suite.cluster.namespace}.>`, { callback: (_error, message) => subjects.add(message.subject) });
+  await nats.flush();
+  mallory = await suite.attacker('mallory', 'm1');
+  const reply = await mallory.request({ type: 'room.create', kind: 'direct', members: ['victor'] });
+  room = (reply.room as { id: string }).id;
+}, 60_000);
+
+afterAll(async () => {
+  await nats?.close();
+  await suite.stop();
+}, 60_000);
+
+const badIds = [
+  `${MARKER}.evil`,
+  `${MARKER}*`,
+  `${MARKER}>`,
+  `${MARKER} space`,
+  `${MARKER}${'x'.repeat(62)}`,
+  `{${MARKER}}`,
+  `${MARKER}:route:{alice}`,
+  `${MARKER}' OR '1'='1`,
+  `${MARKER}/../..`,
+  `${MARKER}\n`,
+  '',
+];
+const describeId = (id: string) => (id === '' ? 'empty' : JSON.stringify(id.length > 24 ? `${id.slice(0, 12)}...(${id.length})` : id));
+
+/** [case name, frame builder, expected]: ids outside ^[A-Za-z0-9_-]{1,64}$ in every place a client names one. */
+function idCases(): Array<[string, (id: string) => Record<string, unknown>, string[]]> {
+  return [
+    ['send room', (id) => ({ type: 'send', room: id, clientMsgId: 'c1', body: 'x' }), badIds],
+    ['send clientMsgId', (id) => ({ type: 'send', room, clientMsgId: id, body: 'x' }), [`${MARKER}.c`, `${MARKER}*`, `${MARKER}>`, `${MARKER}${'c'.repeat(62)}`]],
+    ['history room', (id) => ({ type: 'history', room: id }), [`d_${MARKER}*`, `${MARKER}.>`]],
+    ['typing room', (id) => ({ type: 'typing', room: id, state: 'start' }), [`g_${MARKER}>`]],
+    ['read room', (id) => ({ type: 'read', room: id, seq: 1 }), [`${MARKER} x`]],
+    ['room.create member', (id) => ({ type: 'room.create', kind: 'group', members: [id] }), [`bob.${MARKER}`, `>`, `${MARKER}' --`]],
+    ['room.create direct member', (id) => ({ type: 'room.create', kind: 'direct', members: [id] }), [`${MARKER}*`]],
+    ['room.members.add user', (id) => ({ type: 'room.members.add', room, users: [id] }), [`${MARKER}*`]],
+    ['presence.query user', (id) => ({ type: 'presence.query', users: [id] }), [`${MARKER}*`, `alice.${MARKER}`]],
+    ['sync since key', (id) => ({ type: 'sync', since: { [id]: 1 } }), [`${MARKER}>`, `${MARKER}.x`]],
+  ];
+}
+
+describe('hostile - ids in frames', () => {
+  const cases = idCases().flatMap(([where, build, ids]) => ids.map((id) => ({ name: `${where} ${describeId(id)}`, build, id })));
+  it.each(cases)('hostile ids - $name', async ({ name, build, id }) => {
+    const requestId = `i${Math.random().toString(36).slice(2, 8)}`;
+    const text = JSON.stringify({ ...build(id), id: requestId });
+    suite.record(name, text.length > 80 ? `${text.slice(0, 77)}...` : text, { error: 'bad_frame', idEchoed: true, open: true }, await answerOf(mallory, text, { id: requestId }));
+    await suite.bystandersExchange(name);
+  });
+});
+
+describe('hostile - ids in tokens', () => {
+  const claims: Array<[string, string, string]> = [
+    ['sub', `${MARKER}.alice`, 'd'],
+    ['sub', `${MARKER}*`, 'd'],
+    ['sub', `${MARKER}>`, 'd'],
+    ['sub', `${MARKER} x`, 'd'],
+    ['sub', `${MARKER}${'u'.repeat(62)}`, 'd'],
+    ['sub', `{${MARKER}}`, 'd'],
+    ['sub', `${MARKER}'; DROP TABLE users; --`, 'd'],
+    ['device', 'mallory', `${MARKER}.*`],
+    ['device', 'mallory', `${MARKER}:laptop`],
+  ];
+  it.each(claims.map(([claim, user, device]) => ({ name: `token ${claim} ${describeId(claim === 'sub' ? user : device)}`, user, device })))('hostile ids - $name', async ({ name, user, device }) => {
+    const ws = await RawWebSocket.open(suite.url);
+    ws.sendJson({ type: 'hello', token: await suite.token(user, device) });
+    const frame = await ws.next((f) => f.type === 'welcome' || f.type === 'error').catch(() => undefined);
+    const closed = await ws.closedWithin(3000);
+    ws.close();
+    const answer: Answer = { ...(frame?.type === 'error' ? { error: frame.code as Answer['error'] } : frame ? { reply: frame.type } : {}), ...(closed ? { close: closed.code } : { open: true }) };
+    suite.record(name, 'hello with a signed token', { error: 'unauthorized', close: 4401 }, answer);
+    await suite.bystandersExchange(name);
+  });
+});
+
+describe('hostile - SQL and prototype keys in what is allowed', () => {
+  it('hostile ids - a body full of SQL is stored and read back verbatim', async () => {
+    const body = `'); DROP TABLE messages; -- ${MARKER} " \\ %s $1 ; SELECT pg_sleep(10);`;
+    const ack = await mallory.request({ type: 'send', room, clientMsgId: 'sql-body', body });
+    const history = await mallory.request({ type: 'history', room, limit: 100 });
+    const stored = (history.messages as Array<{ clientMsgId: string; body: string }>).find((m) => m.clientMsgId === 'sql-body');
+    suite.record('SQL in a message body', body.slice(0, 40), { reply: 'ack' }, { reply: ack.type === 'ack' && stored?.body === body ? 'ack' : `${String(ack.type)} (read back ${JSON.stringify(stored?.body)})` });
+    await suite.bystandersExchange('sql body');
+  });
+
+  it('hostile ids - a group name full of SQL is kept as the name', async () => {
+    const name = `Robert'); DROP TABLE rooms;-- ${MARKER}`;
+    const reply = await mallory.request({ type: 'room.create', kind: 'group', name, members: ['victor'] });
+    const room_ = reply.room as { name: string } | undefined;
+    suite.record('SQL in a group name', name, { reply: 'room' }, { reply: room_?.name === name ? String(reply.type) : `${String(reply.type)} (name ${JSON.stringify(room_?.name)})` });
+    await suite.bystandersExchange('sql name');
+  });
+
+  it('hostile ids - a push token full of SQL is stored verbatim for the sender only', async () => {
+    const token = `' OR '1'='1'; DELETE FROM push_registrations; -- ${MARKER}`;
+    const reply = await mallory.request({ type: 'push.register', platform: 'fcm', token });
+    const rows = await suite.cluster.query<{ user_id: string; token: string }>('SELECT user_id, token FROM push_registrations WHERE token = $1', [token]);
+    suite.record('SQL in a push token', token.slice(0, 40), { reply: 'ok' }, { reply: rows.length === 1 && rows[0]!.user_id === 'mallory' ? String(reply.type) : `${String(reply.type)} (rows ${JSON.stringify(rows)})` });
+    await suite.bystandersExchange('sql token');
+  });
+
+  it.each(['__proto__', 'constructor', 'hasOwnProperty'])('hostile ids - user %s is an ordinary user', async (user) => {
+    const ws = await suite.attacker(user, 'proto');
+    const created = await ws.request({ type: 'room.create', kind: 'direct', members: ['victor'] });
+    const roomId = (created.room as { id: string }).id;
+    const ack = await ws.request({ type: 'send', room: roomId, clientMsgId: 'p1', body: 'hi' });
+    // Written by hand: in an object literal, __proto__ would set the prototype instead of a key.
+    const from = ws.frames.length;
+    ws.sendText(`{"type":"sync","id":"y1","since":{"__proto__":5,"constructor":1,"hasOwnProperty":2,"${roomId}":0}}`);
+    const sync = await ws.next((f) => f.id === 'y1' && (f.type === 'sync.done' || f.type === 'error'), 5000, from);
+    const synced = ws.frames.slice(from).filter((f) => f.type === 'sync.batch').flatMap((f) => f.messages as Array<{ room: string; seq: number }>);
+    expect(synced.map((m) => `${m.room}#${m.seq}`)).toEqual([`${roomId}#1`]);
+    const presence = await ws.request({ type: 'presence.query', users: ['victor', '__proto__', 'constructor'] });
+    ws.close();
+    const ok = ack.type === 'ack' && ack.seq === 1 && sync.type === 'sync.done' && presence.type === 'presence';
+    suite.record(`user id ${user} (create, send, sync with prototype keys, presence)`, 'four requests', { reply: 'ack, sync.done, presence' }, { reply: ok ? 'ack, sync.done, presence' : JSON.stringify([ack, sync, presence]).slice(0, 200) });
+    await suite.bystandersExchange(`user ${user}`);
+  });
+});
+
+describe('hostile - nothing leaked', () => {
+  it('hostile ids - NATS saw only the designed subjects of the namespace', async () => {
+    await nats.flush();
+    const ns = suite.cluster.namespace;
+    const designed = new RegExp(`^${ns}\\.(send\\.\\d+|node\\.[A-Za-z0-9_-]{1,64}|presence\\.events|push\\.(apns|fcm))$`);
+    const odd = [...subjects].filter((subject) => !designed.test(subject) || subject.includes(MARKER));
+    expect(subjects.size).toBeGreaterThan(0);
+    expect(odd).toEqual([]);
+  });
+
+  it('hostile ids - Redis holds only keys of the designed shapes, none with the marker', async () => {
+    const redis = new Redis(SERVICES.redis);
+    try {
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await redis.scan(cursor, 'MATCH', `${suite.cluster.namespace}:*`, 'COUNT', 1000);
+        keys.push(...batch);
+        cursor = next;
+      } while (cursor !== '0');
+      const tagged = /^[a-z0-9]+:[a-z-]+(:[a-z-]+)?:\{[A-Za-z0-9_-]{1,64}\}$/;
+      const plain = /^[a-z0-9]+:(nodes|node-devices|presence:due|presence:counts)$/;
+      const odd = keys.filter((key) => !(tagged.test(key) || plain.test(key)) || key.includes(MARKER));
+      expect(keys.length).toBeGreaterThan(0);
+      expect(odd).toEqual([]);
+      let globalCursor = '0';
+      const marked: string[] = [];
+      do {
+        const [next, batch] = await redis.scan(globalCursor, 'MATCH', `*${MARKER}*`, 'COUNT', 1000);
+        marked.push(...batch);
+        globalCursor = next;
+      } while (globalCursor !== '0');
+      expect(marked, 'no key anywhere carries the marker').toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('hostile ids - Postgres holds no id outside the pattern and still has every table', async () => {
+    const pattern = '^[A-Za-z0-9_-]{1,64}$';
+    const odd = await suite.cluster.query(
+      `SELECT 'users' AS t, id FROM users WHERE id !~ $1
+       UNION ALL SELECT 'devices', id FROM devices WHERE id !~ $1 OR user_id !~ $1
+       UNION ALL SELECT 'rooms', id FROM rooms WHERE id !~ $1
+       UNION ALL SELECT 'members', user_id FROM members WHERE user_id !~ $1
+       UNION ALL SELECT 'messages', client_msg_id FROM messages WHERE client_msg_id !~ $1 OR sender_id !~ $1`,
+      [pattern],
+    );
+    expect(odd).toEqual([]);
+    const tables = await suite.cluster.query<{ t: string | null }>(
+      "SELECT to_regclass(t)::text AS t FROM unnest(ARRAY['users','devices','rooms','members','messages','client_msg_ids','push_registrations']) AS t",
+    );
+    expect(tables.map((row) => row.t)).toEqual(['users', 'devices', 'rooms', 'members', 'messages', 'client_msg_ids', 'push_registrations']);
+  });
+});
