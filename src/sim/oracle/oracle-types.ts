@@ -4,6 +4,12 @@ import type { AckRecord, DeviceLog, SimPlan, Violation, ViolationKind } from '..
 export interface ConnectionWindow {
   from: number;
   to: number | null;
+  /**
+   * When the connection went live (welcome and sync done), if it did. The gateway registers the
+   * device's route in between `from` and this, so the cluster counts it connected from some
+   * moment in [from, liveAt]: a loaded machine can make that seconds long.
+   */
+  liveAt?: number;
 }
 
 /** Seqs `from..to` (inclusive) of one room (real id). */

@@ -5,6 +5,7 @@ import {
   checkTyping,
   type AssumedPushPolicy,
   type CheckFinding,
+  type ConnectionWindow,
   type PresenceCheckReport,
   type PushCheckReport,
   type PushNotificationRecord,
@@ -41,7 +42,7 @@ export interface RunChecks {
 /** The push, presence and typing checks of a finished run (src/sim/oracle), from what the load processes kept. */
 export function runChecks(outcome: RunOutcome, options: RunCheckOptions = {}): RunChecks {
   const checks = outcome.outputs.map((output) => output.checks);
-  const windows = Object.assign({}, ...outcome.outputs.map((o) => o.windows)) as Record<string, Array<{ from: number; to: number | null }>>;
+  const windows = Object.assign({}, ...outcome.outputs.map((o) => o.windows)) as Record<string, ConnectionWindow[]>;
   let push: PushSection = { checked: false, reason: 'no push log: push not checked' };
   if (options.pushLog) {
     const report = checkPushes({

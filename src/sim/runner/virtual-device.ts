@@ -1,5 +1,5 @@
 import { ChatClient, MemoryCursorStore, type Message } from '../../core/client/index.js';
-import type { PresenceViewRecord, PushRegistrationRecord, TypingViewRecord } from '../oracle/index.js';
+import type { ConnectionWindow, PresenceViewRecord, PushRegistrationRecord, TypingViewRecord } from '../oracle/index.js';
 import type { AckRecord, Delivery, PlannedSend } from '../sim-types.js';
 import { PresenceWatch, typingView } from './device-views.js';
 
@@ -31,7 +31,7 @@ export interface VirtualDeviceOptions {
 export class VirtualDevice {
   readonly deliveries: Delivery[] = [];
   readonly acks: AckRecord[] = [];
-  readonly windows: Array<{ from: number; to: number | null }> = [];
+  readonly windows: ConnectionWindow[] = [];
   readonly cursors = new MemoryCursorStore();
   private client?: ChatClient;
   errors = 0;
@@ -74,6 +74,8 @@ export class VirtualDevice {
     this.windows.push({ from: Date.now(), to: null });
     await client.connect();
     this.liveAt = Date.now();
+    const window = this.windows.at(-1);
+    if (window && this.client === client) window.liveAt = this.liveAt;
     const { push } = this.options;
     if (push && !this.pushRegistered) {
       // A refused registration shows in the push check as push-unregistered, not as a failed connect.

@@ -29,6 +29,8 @@ function pushRun(notifications: PushNotificationRecord[] = [{ platform: 'apns', 
     registrations: { 'bob/phone': { platform: 'apns', token: BOB }, 'alice/laptop': { platform: 'fcm', token: ALICE_LAPTOP } },
     notifications,
     readAt: run.endedAt,
+    // The default (2 s) is for loaded machines; this small run's times are exact.
+    options: { marginMs: 1000 },
   };
 }
 
@@ -75,6 +77,22 @@ describe('push check', () => {
     const report = checkPushes(input);
     expect(report.ok).toBe(true);
     expect(report).toMatchObject({ expectedPairs: 1, notifications: 2, foreignNotifications: 1 });
+  });
+
+  it('push check - a device counts as possibly offline until its next connection went live, not from when it was opened', () => {
+    const input = pushRun();
+    // alice's laptop drops at 7.5 s and opens a new connection at 7.6 s that is live only at 9.5 s
+    // (a loaded gateway): bob's dm #5 at 8 s may well be pushed to it.
+    input.windows = { ...(input.windows as Record<string, never>), 'alice/laptop': [{ from: T0 - 1000, to: T0 + 7500 }, { from: T0 + 7600, liveAt: T0 + 9500, to: null }] };
+    input.notifications = [...input.notifications, { platform: 'fcm', token: ALICE_LAPTOP, room: realId('dm'), at: T0 + 9200 }];
+    const options = { marginMs: 0 };
+    // (Without a margin bob's phone also owes a group notification: only alice's laptop matters here.)
+    expect(checkPushes({ ...input, options }).violations.filter((v) => v.user === 'alice')).toEqual([]);
+    // Live 50 ms after it opened: connected when bob wrote, so that push went to a connected device.
+    const opened = { 'alice/laptop': [{ from: T0 - 1000, to: T0 + 7500, liveAt: T0 - 950 }, { from: T0 + 7600, liveAt: T0 + 7650, to: null }] };
+    const report = checkPushes({ ...input, options, windows: { ...(input.windows as Record<string, never>), ...opened } });
+    expect(report.violationCounts['push-unexpected']).toBe(1);
+    expect(report.violations[0]!.detail).toContain(`offline ${T0 + 7500}-${T0 + 7650}`);
   });
 
   it('push check - a planned push device without a registered token is push-unregistered', () => {
