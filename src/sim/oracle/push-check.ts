@@ -162,9 +162,11 @@ export function checkPushes(input: PushCheckInput): PushCheckReport {
   }
 
   const windowsOf = (user: string, device: string) => [...(lookup(input.windows, deviceKey(user, device)) ?? [])].sort((a, b) => a.from - b.from);
-  // Expected and allowed (device, room) pairs, keyed token + room.
+  // Expected and allowed (device, room) pairs, keyed token + room; `owed` has every message that
+  // surely made a push job (the latencies count from those only).
   const expected = new Map<string, { user: string; device: string; room: string; first: MessageFact; gap: Gap }>();
   const allowed = new Map<string, MessageFact[]>();
+  const owed = new Map<string, MessageFact[]>();
   const unsettled = new Set<string>();
   for (const [token, { user, device }] of byToken) {
     const gaps = offlineGaps(windowsOf(user, device));
@@ -179,9 +181,13 @@ export function checkPushes(input: PushCheckInput): PushCheckReport {
           else allowed.set(pair, [message]);
         }
         const gap = gaps.find((g) => g.from <= message.sentAt - margin && g.to >= message.ackedAt + margin);
-        if (!gap || expected.has(pair)) continue;
+        if (!gap) continue;
         // hold-while-active: no device of the user connected within the active window before the decision.
         if (policy === 'hold-while-active' && userWindows.some((w) => w.from <= message.ackedAt + margin && (w.to ?? Infinity) >= message.sentAt - activeWindow - margin)) continue;
+        const list = owed.get(pair);
+        if (list) list.push(message);
+        else owed.set(pair, [message]);
+        if (expected.has(pair)) continue;
         if (message.ackedAt + settle > input.readAt) unsettled.add(pair);
         else expected.set(pair, { user, device, room: room.id, first: message, gap });
       }
@@ -262,7 +268,7 @@ export function checkPushes(input: PushCheckInput): PushCheckReport {
     unsettledPairs: unsettled.size,
     notifications: ours,
     foreignNotifications: foreign,
-    latency: samplePercentiles(pushLatencies(allowed, notifiedAt)),
+    latency: samplePercentiles(pushLatencies(owed, notifiedAt)),
   };
 }
 
@@ -279,14 +285,16 @@ function offlineGaps(windows: readonly ConnectionWindow[]): Gap[] {
 }
 
 /**
- * Each notification covers the messages of its (device, room) acked before it that an earlier
- * notification did not (the pusher collapses a burst into one): its latency counts from the
- * first of them. A notification with no such message (a redelivery) is not counted.
+ * Each notification covers the owed messages of its (device, room) acked before it that an
+ * earlier notification did not (the pusher collapses a burst into one): its latency counts from
+ * the first of them. A notification with no such message (one for a message near a connect or
+ * disconnect, which may or may not have made a job; a redelivery) is not counted: matched to an
+ * older message it would count a wait for the next message as push latency.
  */
-function pushLatencies(allowed: Map<string, MessageFact[]>, notifiedAt: Map<string, number[]>): number[] {
+function pushLatencies(owed: Map<string, MessageFact[]>, notifiedAt: Map<string, number[]>): number[] {
   const latencies: number[] = [];
   for (const [pair, times] of notifiedAt) {
-    const messages = [...(allowed.get(pair) ?? [])].sort((a, b) => a.ackedAt - b.ackedAt);
+    const messages = [...(owed.get(pair) ?? [])].sort((a, b) => a.ackedAt - b.ackedAt);
     let next = 0;
     for (const at of [...times].sort((a, b) => a - b)) {
       if (next >= messages.length || messages[next]!.ackedAt > at) continue;
