@@ -1,5 +1,6 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { writeFileSync } from 'node:fs';
+import type { TransportChoice } from '../core/client/index.js';
 import { DEFAULT_DATA_DIR, readDevSecret } from '../core/config/dev-secret.js';
 import { ScenarioError } from '../sim/scenario/index.js';
 import { withTotalRate } from '../sim/scenario/rate-override.js';
@@ -36,6 +37,10 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
     'push-policy': Flags.string({ description: "the cluster's push policy (CHAT_PUSH_POLICY), which decides the pushes the check demands", options: ['always', 'hold-while-active'], default: 'always' }),
     rate: Flags.integer({ description: "messages per second in total, replacing the scenario's rate (for rate sweeps; the report's name gets -<rate>)", min: 1 }),
     processes: Flags.integer({ description: 'load processes (default: the scenario, else one per 15k devices)' }),
+    transport: Flags.string({
+      description: "every device on this transport (ws, longpoll, or auto: a WebSocket, long-poll when the upgrade fails), instead of the scenario's transport.longPollShare",
+      options: ['ws', 'longpoll', 'auto'],
+    }),
     out: Flags.string({ description: 'write the JSON report here' }),
     chart: Flags.string({ description: 'write the latency chart (SVG) here (default: next to --out)' }),
   };
@@ -64,7 +69,7 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
         metricsUrls = flags['metrics-url']?.split(',') ?? urls.map((url) => url.replace(/^ws/, 'http').replace(/\/v1\/ws$/, '/metrics'));
       }
       if (!secret) this.error('no signing secret: pass --jwt-secret or set CHAT_JWT_SECRET', { exit: 2 });
-      const outcome = await runScenario({ scenarioPath: args.scenario, urls, secret, metricsUrls, processes: flags.processes, onProgress: progress });
+      const outcome = await runScenario({ scenarioPath: args.scenario, urls, secret, metricsUrls, processes: flags.processes, transport: flags.transport as TransportChoice | undefined, onProgress: progress });
       if (process.stderr.isTTY) process.stderr.write('\n');
       // Read once the run is over: its last pushes had the drain and the settling to land.
       const pushLogPath = local?.pushLog ?? flags['push-log'];

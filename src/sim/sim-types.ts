@@ -10,6 +10,8 @@ export interface PlannedDevice {
   id: string;
   /** Registers a push token on this platform (offline-push scenarios). */
   push?: 'apns' | 'fcm';
+  /** Connects over HTTP long-polling instead of a WebSocket (scenario `transport.longPollShare`). */
+  transport?: 'longpoll';
   /** Offline periods relative to the run's start: the device disconnects at `fromMs` and comes back at `toMs`. */
   offline: Array<{ fromMs: number; toMs: number }>;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signDeviceToken } from '../../core/auth/jwt.js';
-import { ChatClient } from '../../core/client/index.js';
+import { ChatClient, type TransportChoice } from '../../core/client/index.js';
 import { loadScenario, type Scenario } from '../scenario/index.js';
 import { planScenario, planSummary, resolveClientLayout } from '../scenario/index.js';
 import type { AckRecord, DeviceLog, SimPlan } from '../sim-types.js';
@@ -24,7 +24,11 @@ export interface CoordinatorOptions {
   processes?: number;
   /** Local source addresses to spread sockets over (default 127.0.0.1 .. 127.0.0.N). */
   sourceAddresses?: number;
+  /** Every device on this transport, instead of the scenario's `transport.longPollShare` mix. */
+  transport?: TransportChoice;
   onProgress: (line: string) => void;
+  /** Told the run's time zero once every device is connected (fault tests schedule their faults from it). */
+  onStart?: (t0: number) => void;
 }
 
 export interface WorkerOutput {
@@ -128,6 +132,7 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
       secret: options.secret,
       roomIds,
       localAddresses,
+      ...(options.transport ? { transport: options.transport } : {}),
       outFile: join(dir, `worker-${index}.json`),
     });
   }
@@ -146,6 +151,7 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
     await ready;
     clearInterval(ticker);
     const t0 = Date.now() + 1000;
+    options.onStart?.(t0);
     const ran = expect('ran');
     for (const worker of workers) send(worker, { type: 'start', t0 });
     const { rampUpMs, steadyMs, drainMs } = plan.phases;
@@ -195,7 +201,11 @@ async function createRooms(plan: SimPlan, options: CoordinatorOptions): Promise<
   for (let i = 0; i < creators.length; i += 100) {
     await Promise.all(
       creators.slice(i, i + 100).map(async (creator) => {
-        const client = new ChatClient({ urls: options.urls, token: () => signDeviceToken({ secret: options.secret, user: creator, device: 'sim-setup', ttlSeconds: 3600 }) });
+        const client = new ChatClient({
+          urls: options.urls,
+          transport: options.transport ?? 'ws',
+          token: () => signDeviceToken({ secret: options.secret, user: creator, device: 'sim-setup', ttlSeconds: 3600 }),
+        });
         client.on('error', () => {});
         await client.connect();
         try {

@@ -65,6 +65,7 @@ class LoadWorker {
           device: device.id,
           urls,
           localAddress,
+          transport: init.transport ?? device.transport ?? 'ws',
           token: () => signDeviceToken({ secret: init.secret, user: user.id, device: device.id, ttlSeconds: 6 * 3600 }),
           push: device.push ? { platform: device.push, token: pushTokenOf(init.runId, user.id, device.id, device.push) } : undefined,
           contacts: contacts.get(user.id) ?? [],

@@ -1,3 +1,5 @@
+import type { TransportChoice } from '../../core/client/index.js';
+
 /** Coordinator <-> load worker messages (Node IPC). */
 export interface WorkerInit {
   type: 'init';
@@ -10,6 +12,8 @@ export interface WorkerInit {
   /** Plan room key -> the real room id the coordinator created. */
   roomIds: Record<string, string>;
   localAddresses: string[];
+  /** Every device on this transport (`sim --transport`), instead of the scenario's mix. */
+  transport?: TransportChoice;
   /** Where to write the results file. */
   outFile: string;
 }

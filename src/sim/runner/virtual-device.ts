@@ -1,4 +1,4 @@
-import { ChatClient, MemoryCursorStore, type Message } from '../../core/client/index.js';
+import { ChatClient, MemoryCursorStore, type Message, type TransportChoice } from '../../core/client/index.js';
 import type { ConnectionWindow, PresenceViewRecord, PushRegistrationRecord, TypingViewRecord } from '../oracle/index.js';
 import type { AckRecord, Delivery, PlannedSend } from '../sim-types.js';
 import { PresenceWatch, typingView } from './device-views.js';
@@ -14,6 +14,8 @@ export interface VirtualDeviceOptions {
   urls: string[];
   token: () => Promise<string>;
   localAddress?: string;
+  /** WebSocket, long-poll or auto (default ws). */
+  transport?: TransportChoice;
   /** Called for every delivered copy with its latency (ms) from the scheduled send time. */
   onDelivery: (latencyMs: number, at: number) => void;
   onAck: (latencyMs: number, at: number) => void;
@@ -64,6 +66,7 @@ export class VirtualDevice {
       token: this.options.token,
       cursors: this.cursors,
       localAddress: this.options.localAddress,
+      transport: this.options.transport ?? 'ws',
       sendQueueLimit: 100_000,
       maxSendRetries: 1000,
     });

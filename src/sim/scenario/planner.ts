@@ -48,6 +48,7 @@ function planUsers(scenario: Scenario, runId: string): { users: PlannedUser[]; t
 
   const pushRandom = new SeededRandom(seed, 'push');
   const pushMask = pushRandom.pickMask(Math.round(scenario.push.share * deviceCount), deviceCount);
+  const transportMask = new SeededRandom(seed, 'transport').pickMask(Math.round(scenario.transport.longPollShare * deviceCount), deviceCount);
   const churnRandom = new SeededRandom(seed, 'churn');
   const churnMask = churnRandom.pickMask(Math.round(scenario.churn.share * deviceCount), deviceCount);
   const offlineFrom = new Float64Array(deviceCount).fill(-1);
@@ -65,6 +66,7 @@ function planUsers(scenario: Scenario, runId: string): { users: PlannedUser[]; t
         const platform = scenario.push.platform;
         device.push = platform === 'mixed' ? (pushRandom.chance(0.5) ? 'apns' : 'fcm') : platform;
       }
+      if (transportMask[g]) device.transport = 'longpoll';
       if (churnMask[g]) {
         // One offline period per churned device, wholly inside steady.
         const length = Math.min(steadyMs, churnRandom.int(minOffline, maxOffline));

@@ -113,6 +113,12 @@ export const ScenarioSchema = Type.Object(
         { ...strict, description: 'an object { share, platform }' },
       ),
     ),
+    transport: Type.Optional(
+      Type.Object(
+        { longPollShare: Type.Optional(share('the share of devices that use HTTP long-polling instead of a WebSocket')) },
+        { ...strict, description: 'an object { longPollShare }' },
+      ),
+    ),
     slo: Type.Optional(
       Type.Object(
         {

@@ -35,6 +35,8 @@ export interface Scenario {
   typing: { share: number; leadMs: number };
   presence: { checkConvergence: boolean };
   push: { share: number; platform: 'apns' | 'fcm' | 'mixed' };
+  /** Share of devices on HTTP long-poll; the rest use a WebSocket (`chat-node sim --transport` overrides both). */
+  transport: { longPollShare: number };
   slo: ScenarioSlo;
   clients: {
     /** Load generator processes; unset means ceil(devices / 15000), see resolveClientLayout. */
@@ -70,6 +72,7 @@ export const SCENARIO_DEFAULTS = {
   typing: { share: 0, leadMs: 1500 },
   presence: { checkConvergence: false },
   push: { share: 0, platform: 'mixed' },
+  transport: { longPollShare: 0 },
   slo: { completeness: 1 },
 } as const;
 
@@ -155,6 +158,7 @@ export function normalizeScenario(input: ScenarioInput, defaultName: string, bro
     },
     presence: { checkConvergence: input.presence?.checkConvergence ?? d.presence.checkConvergence },
     push: { share: input.push?.share ?? d.push.share, platform: input.push?.platform ?? d.push.platform },
+    transport: { longPollShare: input.transport?.longPollShare ?? d.transport.longPollShare },
     slo,
     clients: { ...input.clients },
   };

@@ -105,6 +105,15 @@ describe('planner - users and devices', () => {
     expect(onlyFcm.users.every((user) => user.devices.every((device) => device.push === 'fcm'))).toBe(true);
   });
 
+  it('planner - exactly the long-poll share of devices uses long-poll, without reshuffling push or churn', () => {
+    const devices = plan.users.flatMap((user) => user.devices);
+    expect(devices.some((device) => device.transport)).toBe(false);
+    const mixed = planScenario({ ...base, transport: { longPollShare: 0.25 } }, 'run42');
+    const mixedDevices = mixed.users.flatMap((user) => user.devices);
+    expect(mixedDevices.filter((device) => device.transport === 'longpoll')).toHaveLength(Math.round(0.25 * devices.length));
+    expect(mixedDevices.map(({ push, offline }) => ({ push, offline }))).toEqual(devices.map(({ push, offline }) => ({ push, offline })));
+  });
+
   it('planner - exactly the churn share of devices goes offline once, within steady and offlineFor', () => {
     const devices = plan.users.flatMap((user) => user.devices);
     const churned = devices.filter((device) => device.offline.length > 0);
