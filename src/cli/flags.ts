@@ -92,7 +92,7 @@ export const connectionFlags = {
     helpGroup: 'LIMITS',
   }),
   'max-inflight-requests': Flags.integer({
-    description: 'requests of one connection running at once; 4x as many may wait, more are rate_limited (default 32)',
+    description: 'requests of one user running at once on this gateway; 32x as many may wait, more are rate_limited (default 8)',
     env: 'CHAT_MAX_INFLIGHT_REQUESTS',
     helpGroup: 'LIMITS',
   }),

@@ -57,7 +57,7 @@ export interface ClusterConfig {
   maxConnectionsPerUser: number;
   /** Gateway: most devices of one user online at once, cluster-wide (CHAT_MAX_DEVICES_PER_USER, default 16). */
   maxDevicesPerUser: number;
-  /** Gateway: requests of one connection running at once, 4x as many may wait, more are rate_limited (CHAT_MAX_INFLIGHT_REQUESTS, default 32). */
+  /** Gateway: requests of one user running at once, 32x as many may wait, more are rate_limited (CHAT_MAX_INFLIGHT_REQUESTS, default 8). */
   maxInflightRequests: number;
   /** Sustained sends per second per connection (CHAT_SEND_RATE, default 20) and burst (CHAT_SEND_BURST, default 40). */
   sendRatePerSec: number;

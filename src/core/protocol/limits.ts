@@ -23,8 +23,11 @@ export const HELLO_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_CONNECTIONS_PER_USER = 32;
 /** Default most devices of one user online at once across the cluster (CHAT_MAX_DEVICES_PER_USER). */
 export const DEFAULT_MAX_DEVICES_PER_USER = 16;
-/** Default most requests (other than send and ping) of one connection running at once; 4x as many more may wait (CHAT_MAX_INFLIGHT_REQUESTS). */
-export const DEFAULT_MAX_INFLIGHT_REQUESTS = 32;
+/**
+ * Default most requests (other than send and ping) of one user running at once on a gateway
+ * process, whose Postgres pool holds 10 connections; 32 times as many more may wait (CHAT_MAX_INFLIGHT_REQUESTS).
+ */
+export const DEFAULT_MAX_INFLIGHT_REQUESTS = 8;
 /** Default and largest `limit` of a history request. */
 export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 100;

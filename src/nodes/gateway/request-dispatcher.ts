@@ -7,7 +7,7 @@ import { PushHandlers } from './handlers/push-handlers.js';
 import { ReadHandlers } from './handlers/read-handlers.js';
 import { RoomHandlers } from './handlers/room-handlers.js';
 import { SendHandler } from './handlers/send-handler.js';
-import { RequestGate } from './request-gate.js';
+import { REQUEST_QUEUE_FACTOR, RequestGate } from './request-gate.js';
 
 
 /** Routes each request to its handler, branching on the frame's discriminant. */
@@ -19,8 +19,12 @@ export class RequestDispatcher {
   private readonly push: PushHandlers;
   /** Per connection, the tail of its send chain: sends are checked and published in arrival order. */
   private readonly sendChains = new WeakMap<object, Promise<void>>();
-  /** Per connection, its share of the backing services (sends have their chain and rate limit instead). */
-  private readonly gates = new WeakMap<object, RequestGate>();
+  /**
+   * Per user, its share of the backing services (sends have their chain and rate limit instead):
+   * per user rather than per connection, so that 32 connections of one token do not get 32 shares.
+   * A gate lives while the user has requests pending.
+   */
+  private readonly gates = new Map<string, RequestGate>();
 
   constructor(private readonly ctx: GatewayContext) {
     this.sends = new SendHandler(ctx);
@@ -32,13 +36,18 @@ export class RequestDispatcher {
 
   async dispatch(scope: RequestScope, frame: ClientRequest, receivedAt: number): Promise<void> {
     if (frame.type === 'send' || frame.type === 'ping') return this.route(scope, frame, receivedAt);
-    let gate = this.gates.get(scope.session);
+    const { user } = scope.session;
+    let gate = this.gates.get(user);
     if (!gate) {
       const { maxInflightRequests } = this.ctx.config;
-      gate = new RequestGate(maxInflightRequests, maxInflightRequests * 4);
-      this.gates.set(scope.session, gate);
+      gate = new RequestGate(maxInflightRequests, maxInflightRequests * REQUEST_QUEUE_FACTOR);
+      this.gates.set(user, gate);
     }
-    return gate.run(() => this.route(scope, frame, receivedAt));
+    try {
+      return await gate.run(() => this.route(scope, frame, receivedAt));
+    } finally {
+      if (gate.pending === 0) this.gates.delete(user);
+    }
   }
 
   private async route(scope: RequestScope, frame: ClientRequest, receivedAt: number): Promise<void> {

@@ -2,9 +2,11 @@ import { ProtocolError } from '../../core/protocol/errors.js';
 
 /** What a refused request is told to wait: about the time a few queued requests take. */
 export const GATE_RETRY_AFTER_MS = 250;
+/** How many requests may wait per running slot: waiting costs only memory, so a legit burst (gap fills of many rooms) waits rather than fails. */
+export const REQUEST_QUEUE_FACTOR = 32;
 
 /**
- * One connection's share of the gateway's backing services: at most `maxRunning` of its
+ * One user's share of the gateway's backing services: at most `maxRunning` of its
  * requests run at once (each may hold a Postgres connection of the shared pool), up to
  * `maxWaiting` more wait their turn in arrival order, and beyond that a request is refused
  * `rate_limited`. Without it, one client that pipelines thousands of history requests queues
@@ -29,7 +31,7 @@ export class RequestGate {
     } else {
       throw new ProtocolError(
         'rate_limited',
-        `more than ${this.maxRunning + this.maxWaiting} requests pending on this connection; wait for replies`,
+        `more than ${this.maxRunning + this.maxWaiting} requests pending; wait for replies`,
         GATE_RETRY_AFTER_MS,
       );
     }

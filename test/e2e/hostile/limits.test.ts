@@ -120,7 +120,7 @@ describe('hostile - floods', () => {
     await suite.bystandersExchange('send flood');
   });
 
-  it('hostile limits - 200 typing starts in a burst: the excess is rate_limited, the other member sees one', async () => {
+  it('hostile limits - 200 typing starts in a burst: throttled, the other member sees one', async () => {
     const witness = await suite.attacker('witness', 'w1');
     opened.push(witness);
     const from = flooder.frames.length;
@@ -128,7 +128,8 @@ describe('hostile - floods', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const errors = [...new Set(flooder.frames.slice(from).filter((f) => f.type === 'error').map((f) => f.code))];
     const typings = witness.frames.filter((f) => f.type === 'typing');
-    suite.record('200 typing starts in a burst', '200 typing frames', { error: 'rate_limited', reply: '1 typing forwarded', open: true }, {
+    // Fewer than the request gate holds (8 running + 256 waiting), so the throttle alone answers: one start forwarded.
+    suite.record('200 typing starts in a burst', '200 typing frames', { reply: '1 typing forwarded', open: true }, {
       ...(errors.length === 1 ? { error: errors[0] as Answer['error'] } : {}),
       reply: `${typings.length} typing forwarded`,
       open: await flooder.alive(),
@@ -148,10 +149,12 @@ describe('hostile - floods', () => {
     const served = answers.filter((f) => f.type === 'history').length;
     const kinds = [...new Set(answers.map((f) => (f.type === 'error' ? `error ${String(f.code)}` : String(f.type))))].sort();
     suite.record('3000 history requests on one connection', '3000 history frames back to back', { reply: 'error rate_limited, history' }, { reply: kinds.join(', ') });
-    // 32 run and 128 wait by default; the rest are refused at once rather than queued on the shared pool.
-    expect(served).toBeGreaterThanOrEqual(160);
+    // 8 run and 256 wait by default; the rest are refused at once rather than queued on the shared pool.
+    expect(served).toBeGreaterThanOrEqual(264);
     expect(answers.filter((f) => f.type === 'error').every((f) => f.code === 'rate_limited' && Number(f.retryAfterMs) > 0)).toBe(true);
-    expect(bystanderHistoryMs, "a bystander's history read during the flood").toBeLessThan(1000);
+    // Unbounded, the same read took 2.5 s on an idle machine (it queued behind all 3000); bounded, it
+    // waits for at most 8 of them (~0.1 s idle, ~0.6 s with the machine loaded 4x over).
+    expect(bystanderHistoryMs, "a bystander's history read during the flood").toBeLessThan(1500);
     await suite.bystandersExchange('request flood');
   });
 });

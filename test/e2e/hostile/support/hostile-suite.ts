@@ -109,6 +109,11 @@ export class HostileSuite {
     expect(timeline.at(-1)!.body).toBe(`${label} #${n}`);
   }
 
+  /** A case sent one bystander message of its own in their room: the next check expects the seq after it. */
+  bystanderSentOutsideTheCheck(): void {
+    this.bystanderSends++;
+  }
+
   /** Records one case's answer for the summary and asserts it is the expected one. */
   record(name: string, sent: string, expected: Answer, actual: Answer): void {
     this.rows.push({ name, sent, expected: describeAnswer(expected), actual: describeAnswer(actual) });
