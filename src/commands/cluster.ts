@@ -11,10 +11,15 @@ export default class Cluster extends Command {
   static override description = `Like \`chat-node dev\` (same services: found, or started in --data-dir), but each gateway, fan-out worker,
 presence node and the pusher runs as its own process, as on separate hosts: gateway i listens on --port + i - 1,
 the others on free ports. A role that dies (crash, or kill -9 from a fault test) is started again after 1 s unless
---no-restart. Each role logs to <data-dir>/logs/<node>.log. Ctrl-C drains the gateways, then stops the rest.`;
+--no-restart. Each role logs to <data-dir>/logs/<node>.log. Ctrl-C drains the gateways, then stops the rest.
+
+--nats-cluster 3 starts a 3-node NATS cluster on loopback ports instead (stores in <data-dir>/nats-cluster/n1..n3,
+logs in <data-dir>/logs/nats-n<i>.log), gives every role all three URLs and creates the streams with 3 replicas,
+so a fault can take one NATS node down at a time. Its nodes are not restarted when they die.`;
   static override examples = [
     '<%= config.bin %> cluster',
     '<%= config.bin %> cluster --gateways 3 --fanouts 2',
+    '<%= config.bin %> cluster --gateways 3 --fanouts 2 --nats-cluster 3   # R3 streams on 3 nats-server processes',
     '<%= config.bin %> cluster --gateways 1 --gateway-workers 6 --send-rate 100000   # 100k connections on one port',
   ];
   static override flags = {
@@ -29,7 +34,14 @@ the others on free ports. A role that dies (crash, or kill -9 from a fault test)
     'data-dir': Flags.string({ description: 'folder for started services, logs and the dev secret', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
     'postgres-url': Flags.string({ description: 'Postgres URL (default: local, or started)', env: 'CHAT_POSTGRES_URL', helpGroup: 'SERVICES' }),
     'redis-url': Flags.string({ description: 'Redis URL (default: local, or started)', env: 'CHAT_REDIS_URL', helpGroup: 'SERVICES' }),
-    'nats-url': Flags.string({ description: 'NATS URL with JetStream (default: local, or started)', env: 'CHAT_NATS_URL', helpGroup: 'SERVICES' }),
+    'nats-url': Flags.string({ description: 'NATS URL with JetStream (default: local, or started)', env: 'CHAT_NATS_URL', helpGroup: 'SERVICES', exclusive: ['nats-cluster'] }),
+    'nats-cluster': Flags.integer({
+      description: 'start a NATS cluster of this many nats-server nodes (3 to 5) on loopback for the roles, instead of one NATS (default: none)',
+      min: 3,
+      max: 5,
+      helpGroup: 'SERVICES',
+    }),
+    'stream-replicas': Flags.integer({ description: 'JetStream replicas (default 1; 3 with --nats-cluster)', env: 'CHAT_STREAM_REPLICAS', helpGroup: 'SERVICES' }),
     namespace: Flags.string({ description: 'prefix of NATS subjects, streams and Redis keys (default chat)', env: 'CHAT_NAMESPACE', helpGroup: 'SERVICES' }),
     partitions: Flags.integer({ description: 'send partitions (default 16)', env: 'CHAT_PARTITIONS', helpGroup: 'SERVICES' }),
     ...jwtFlags,
@@ -56,6 +68,7 @@ the others on free ports. A role that dies (crash, or kill -9 from a fault test)
       presences: flags.presence,
       push: flags.push as 'fake' | 'off',
       restart: flags.restart,
+      natsCluster: flags['nats-cluster'],
       input: configInputOf(flags),
       onProgress: progress,
       onRoleExit: (line) => progress(chalk.yellow(line)),
@@ -84,6 +97,7 @@ the others on free ports. A role that dies (crash, or kill -9 from a fault test)
       chalk.bold('chat-node cluster is running'),
       '',
       ...cluster.serviceList.map((service) => `  ${service.name.padEnd(9)} ${service.detail}`),
+      ...cluster.natsNodes.map((n) => `    nats ${n.name} pid ${n.pid ?? '-'}  ${n.url}  routes :${n.clusterPort}  monitor http://127.0.0.1:${n.monitorPort}  ${n.logFile}`),
       '',
       `  ${'node'.padEnd(14)} ${'pid'.padStart(7)}  ${'port'.padStart(5)}  log`,
       ...cluster.members.map((m) => `  ${m.nodeId.padEnd(14)} ${String(m.pid ?? '-').padStart(7)}  ${String(m.port).padStart(5)}  ${m.logFile}`),

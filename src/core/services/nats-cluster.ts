@@ -188,8 +188,11 @@ export class NatsCluster {
   }
 
   /**
-   * Waits until the cluster takes JetStream requests: a meta leader answers $JS.API.INFO and a
-   * throwaway stream with min(size, 3) replicas can be created (every peer is known to the leader).
+   * Waits until the cluster takes JetStream requests: a meta leader answers $JS.API.INFO, a
+   * throwaway stream with min(size, 3) replicas can be created (every peer is known to the leader),
+   * and every stream already in the stores has a leader again. The last matters on a restart over
+   * old stores: stream leaders are elected seconds after the meta leader, and a role that starts
+   * in between gets timeouts from its first stream request.
    */
   async waitUsable(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -261,6 +264,10 @@ export class NatsCluster {
       const name = `chat_cluster_probe_${process.pid}_${Date.now()}`;
       await jsm.streams.add({ name, subjects: [`_chat_probe.${name}`], storage: StorageType.Memory, num_replicas: Math.min(this.nodes_.length, 3) });
       await jsm.streams.delete(name);
+      for await (const stream of jsm.streams.list()) {
+        const info = await jsm.streams.info(stream.config.name);
+        if (info.cluster !== undefined && info.cluster.leader === undefined) throw new Error(`stream ${stream.config.name} has no leader yet`);
+      }
     } finally {
       await nc.close().catch(() => undefined);
     }

@@ -85,10 +85,14 @@ interface JetStreamInfoReply {
 
 const JETSTREAM_OFF = 'JetStream is not enabled on this server (run nats-server with -js)';
 
-/** NATS answers when we can connect and JetStream replies to $JS.API.INFO: chat-node needs JetStream. */
+/**
+ * NATS answers when we can connect and JetStream replies to $JS.API.INFO: chat-node needs JetStream.
+ * `url` may list several servers comma-separated (a cluster), as CHAT_NATS_URL does.
+ */
 export function probeNats(url: string, timeoutMs: number): Promise<ProbeResult> {
   return withDeadline(timeoutMs, async () => {
-    const nc = await connect({ servers: url, timeout: timeoutMs, reconnect: false, name: 'chat-node probe' });
+    const servers = url.split(',').map((server) => server.trim());
+    const nc = await connect({ servers, timeout: timeoutMs, reconnect: false, name: 'chat-node probe' });
     try {
       const reply = await nc.request('$JS.API.INFO', '', { timeout: timeoutMs });
       const info = reply.json<JetStreamInfoReply>();

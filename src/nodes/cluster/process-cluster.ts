@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ConfigInput } from '../../core/config/cluster-config.js';
+import { lockDataDir } from '../../core/services/data-dir-lock.js';
 import { findFreePort, type LocalCluster, type ResolvedService } from '../../core/services/index.js';
-import { bootServices } from './boot-services.js';
+import { NatsCluster, type NatsNodeInfo } from '../../core/services/nats-cluster.js';
+import { bootServices, type BootedServices } from './boot-services.js';
 import { configEnvOf } from './config-env.js';
 import { RoleProcess, type RoleExit, type RoleProcessSpec } from './role-process.js';
 
@@ -20,6 +22,13 @@ export interface ProcessClusterOptions {
   push: 'fake' | 'off';
   /** Start a role again when it dies (default true). */
   restart: boolean;
+  /**
+   * Nodes of a NATS cluster to start for the roles (in <dataDir>/nats-cluster, logs in
+   * <dataDir>/logs/nats-n<i>.log), instead of one found or started nats-server; the roles then get
+   * every node's URL and 3-replica streams (unless input.streamReplicas says otherwise).
+   * Default 0: no NATS cluster. Cannot be combined with input.natsUrl.
+   */
+  natsCluster?: number;
   databaseName?: string;
   input: ConfigInput;
   onProgress: (line: string) => void;
@@ -42,6 +51,9 @@ export interface ClusterMember {
  */
 export class ProcessCluster {
   private services?: LocalCluster;
+  private nats?: NatsCluster;
+  private unlockDataDir?: () => Promise<void>;
+  private streamReplicas = 1;
   private readonly roles: RoleProcess[] = [];
   secret?: string;
   logDir = '';
@@ -49,7 +61,31 @@ export class ProcessCluster {
   constructor(private readonly options: ProcessClusterOptions) {}
 
   get serviceList(): ResolvedService[] {
-    return this.services?.services ?? [];
+    const services = this.services?.services ?? [];
+    const nats = this.nats;
+    if (nats === undefined) return services;
+    const detail = `started a ${nats.size}-node NATS cluster in ${join(this.options.dataDir, 'nats-cluster')} (streams with ${this.streamReplicas} replicas)`;
+    return services.map((s) => (s.name === 'nats' ? { ...s, origin: 'started', detail } : s));
+  }
+
+  /** The NATS cluster's nodes (pid, ports, log) when started with `natsCluster`, else none. */
+  get natsNodes(): NatsNodeInfo[] {
+    return this.nats?.nodes() ?? [];
+  }
+
+  /** Fault tests: SIGKILLs NATS node `index` (0-based) of the cluster started with `natsCluster`. */
+  async killNatsNode(index: number): Promise<void> {
+    await this.requireNats().kill(index);
+  }
+
+  /** Fault tests: starts NATS node `index` again on its ports and store; resolves once it has rejoined. */
+  async restartNatsNode(index: number): Promise<void> {
+    await this.requireNats().restart(index);
+  }
+
+  private requireNats(): NatsCluster {
+    if (this.nats === undefined) throw new Error('this cluster runs no NATS cluster of its own (start it with natsCluster: 3)');
+    return this.nats;
   }
 
   get members(): ClusterMember[] {
@@ -66,8 +102,16 @@ export class ProcessCluster {
 
   async start(): Promise<void> {
     const { options } = this;
-    const booted = await bootServices({ dataDir: options.dataDir, input: options.input, databaseName: options.databaseName, onProgress: options.onProgress });
+    const input = await this.startNatsCluster();
+    let booted: BootedServices;
+    try {
+      booted = await bootServices({ dataDir: options.dataDir, input, databaseName: options.databaseName, onProgress: options.onProgress });
+    } catch (error) {
+      await this.stopNatsCluster();
+      throw error;
+    }
     this.services = booted.services;
+    this.streamReplicas = booted.input.streamReplicas ?? 1;
     this.secret = booted.input.jwt?.secret;
     try {
       this.logDir = join(options.dataDir, 'logs');
@@ -121,6 +165,37 @@ export class ProcessCluster {
     await Promise.all(gateways.map((r) => r.stop()));
     await Promise.all(this.roles.filter((r) => r.spec.role !== 'gateway').map((r) => r.stop()));
     await this.services?.stop();
+    await this.stopNatsCluster();
+  }
+
+  /** With `natsCluster`, starts it and returns the input pointing the roles at all its nodes, R3. */
+  private async startNatsCluster(): Promise<ConfigInput> {
+    const { options } = this;
+    const size = options.natsCluster ?? 0;
+    if (size === 0) return options.input;
+    if (options.input.natsUrl !== undefined) throw new Error('a NATS URL was given (--nats-url / CHAT_NATS_URL): drop it to start a NATS cluster, or drop --nats-cluster');
+    const replicas = options.input.streamReplicas ?? Math.min(size, 3);
+    if (replicas > size) throw new Error(`streams cannot have ${replicas} replicas on a ${size}-node NATS cluster`);
+    // The nodes live in the data folder like the other services: one chat-node at a time in it.
+    this.unlockDataDir = await lockDataDir(resolve(options.dataDir), options.dataDir);
+    try {
+      this.nats = await NatsCluster.start({
+        dir: join(options.dataDir, 'nats-cluster'),
+        size,
+        logDir: join(options.dataDir, 'logs'),
+        onProgress: options.onProgress,
+      });
+    } catch (error) {
+      await this.stopNatsCluster();
+      throw error;
+    }
+    return { ...options.input, natsUrl: this.nats.url, streamReplicas: replicas };
+  }
+
+  private async stopNatsCluster(): Promise<void> {
+    await this.nats?.stop();
+    await this.unlockDataDir?.();
+    this.unlockDataDir = undefined;
   }
 
   private async waitReady(port: number, timeoutMs: number): Promise<void> {
