@@ -1,4 +1,4 @@
-import type { AckRecord, SimPlan } from '../sim-types.js';
+import type { AckRecord, DeviceLog, SimPlan } from '../sim-types.js';
 import { samplePercentiles, type CheckFinding, type SamplePercentiles } from './check-finding.js';
 import { FindingLog } from './finding-log.js';
 import type { ConnectionWindow, Lookup } from './oracle-types.js';
@@ -59,6 +59,12 @@ export interface PushCheckInput {
   notifications: readonly PushNotificationRecord[];
   /** When the log was read (ms, epoch). */
   readAt: number;
+  /**
+   * What the devices showed, with the run's time zero: a message committed but never acked (its
+   * sender went offline before the ack) is pushed like any other, so it may explain a
+   * notification; it owes none (the promise is about acked messages).
+   */
+  shown?: { logs: readonly DeviceLog[]; t0: number };
   options?: PushCheckOptions;
 }
 
@@ -101,6 +107,8 @@ interface MessageFact {
   room: string;
   seq: number;
   sender: string;
+  /** Acked: it owes pushes. An unacked one seen on a device only makes pushes allowed. */
+  acked: boolean;
   /** Scheduled send time and first ack: the fan-out decided on the push in between. */
   sentAt: number;
   ackedAt: number;
@@ -141,11 +149,16 @@ export function checkPushes(input: PushCheckInput): PushCheckReport {
       known.ackedAt = Math.min(known.ackedAt, ack.ackedAt);
       continue;
     }
-    const fact: MessageFact = { room: ack.room, seq: ack.seq, sender: ack.user, sentAt: ack.sentAt, ackedAt: ack.ackedAt };
+    const fact: MessageFact = { room: ack.room, seq: ack.seq, sender: ack.user, acked: true, sentAt: ack.sentAt, ackedAt: ack.ackedAt };
     seen.set(key, fact);
     const list = messagesByRoom.get(ack.room);
     if (list) list.push(fact);
     else messagesByRoom.set(ack.room, [fact]);
+  }
+  for (const fact of unackedShown(input, index, seen)) {
+    const list = messagesByRoom.get(fact.room);
+    if (list) list.push(fact);
+    else messagesByRoom.set(fact.room, [fact]);
   }
 
   const byToken = new Map<string, { user: string; device: string }>();
@@ -180,7 +193,7 @@ export function checkPushes(input: PushCheckInput): PushCheckReport {
           if (list) list.push(message);
           else allowed.set(pair, [message]);
         }
-        const gap = gaps.find((g) => g.from <= message.sentAt - margin && g.to >= message.ackedAt + margin);
+        const gap = message.acked ? gaps.find((g) => g.from <= message.sentAt - margin && g.to >= message.ackedAt + margin) : undefined;
         if (!gap) continue;
         // hold-while-active: no device of the user connected within the active window before the decision.
         if (policy === 'hold-while-active' && userWindows.some((w) => w.from <= message.ackedAt + margin && (w.to ?? Infinity) >= message.sentAt - activeWindow - margin)) continue;
@@ -270,6 +283,31 @@ export function checkPushes(input: PushCheckInput): PushCheckReport {
     foreignNotifications: foreign,
     latency: samplePercentiles(pushLatencies(owed, notifiedAt)),
   };
+}
+
+/**
+ * Messages devices showed that no ack covers: decided on between their planned send time and
+ * the first time a device showed them (the fan-out pushes right after it delivers).
+ */
+function unackedShown(input: PushCheckInput, index: RunIndex, acked: ReadonlyMap<string, MessageFact>): MessageFact[] {
+  if (!input.shown) return [];
+  const facts = new Map<string, MessageFact>();
+  for (const log of input.shown.logs) {
+    for (const delivery of log.deliveries) {
+      const key = `${delivery.room}\u0000${delivery.seq}`;
+      if (acked.has(key) || !index.rooms.has(delivery.room)) continue;
+      const known = facts.get(key);
+      if (known) {
+        known.ackedAt = Math.min(known.ackedAt, delivery.at);
+        continue;
+      }
+      const planned = index.plannedSend(delivery.sender, delivery.clientMsgId);
+      const sentAt = planned ? input.shown.t0 + planned.atMs : delivery.at;
+      facts.set(key, { room: delivery.room, seq: delivery.seq, sender: delivery.sender, acked: false, sentAt, ackedAt: delivery.at });
+    }
+  }
+  for (const fact of facts.values()) fact.sentAt = Math.min(fact.sentAt, fact.ackedAt);
+  return [...facts.values()];
 }
 
 /** The times a device was offline after it first connected (and registered): between its windows, and after the last one closed. */

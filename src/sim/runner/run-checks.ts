@@ -53,6 +53,7 @@ export function runChecks(outcome: RunOutcome, options: RunCheckOptions = {}): R
       registrations: Object.assign({}, ...checks.map((c) => c.push)),
       notifications: options.pushLog.notifications,
       readAt: options.pushLog.readAt,
+      shown: { logs: outcome.outputs.flatMap((o) => o.logs), t0: outcome.t0 },
       options: { policy: options.pushPolicy ?? 'always' },
     });
     push = { checked: true, log: options.pushLog.path, ...report };

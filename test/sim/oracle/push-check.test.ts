@@ -105,6 +105,28 @@ describe('push check', () => {
     expect(report.latency).toEqual({ count: 1, p50: 1100, p90: 1100, p99: 1100, max: 1100 });
   });
 
+  it('push check - a message committed but never acked (its sender dropped) explains a push, and owes none', () => {
+    const plan = smallPlan();
+    plan.users[2]!.devices[0]!.push = 'apns';
+    const run = flawlessRun(plan);
+    const carol = pushTokenOf('r1', 'carol', 'laptop', 'apns');
+    // The others' group messages were committed and shown, but their senders never got the acks.
+    const acks = run.acks.filter((ack) => ack.room !== realId('group') || ack.user === 'carol');
+    const input: PushCheckInput = {
+      plan,
+      roomIds: run.roomIds,
+      acks,
+      windows: { ...run.windows, 'carol/laptop': [{ from: T0 - 1000, to: T0 + 500 }, { from: T0 + 9500, to: null }] },
+      registrations: { 'carol/laptop': { platform: 'apns', token: carol } },
+      notifications: [{ platform: 'apns', token: carol, room: realId('group'), at: T0 + 4000 }],
+      readAt: run.endedAt,
+    };
+    expect(checkPushes(input).violationCounts['push-unexpected']).toBe(1);
+    const report = checkPushes({ ...input, shown: { logs: run.logs, t0: T0 } });
+    expect(report.ok).toBe(true);
+    expect(report.expectedPairs).toBe(0);
+  });
+
   it('push check - a planned push device without a registered token is push-unregistered', () => {
     const input = pushRun();
     input.plan.users[2]!.devices[0]!.push = 'fcm';
