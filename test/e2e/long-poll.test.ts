@@ -302,6 +302,41 @@ describe('e2e - long-poll', () => {
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('e2e - long-poll: behind gateway --workers 2, requests that reach the other worker are forwarded to the session', async () => {
+    const node = await cluster.start('gateway', 'gw-workers', [...timing, '--workers', '2', '--poll-timeout-ms', '2000']);
+    const token = await cluster.token('pia', 'browser');
+    // A new TCP connection per request: the primary deals connections to the workers in turn.
+    const fresh = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`http://127.0.0.1:${node.port}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, connection: 'close' },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    const created = await fresh('POST', '/v1/sessions');
+    const session = created.json.session as string;
+    let cursor = created.json.cursor as number;
+    for (let i = 0; i < 4; i++) {
+      expect((await fresh('POST', `/v1/frames?session=${session}`, [{ type: 'ping', id: `w${i}` }])).status).toBe(202);
+      const polled = await fresh('GET', `/v1/poll?session=${session}&cursor=${cursor}&wait=1000`);
+      expect(polled.status).toBe(200);
+      expect(polled.json.frames).toEqual([{ type: 'pong', id: `w${i}` }]);
+      cursor = polled.json.cursor as number;
+    }
+    // And the client library on a long-poll session over the two workers, beside a WebSocket device.
+    const quinn = await connectDevice(cluster, [node], 'quinn', 'browser', { transport: 'longpoll' });
+    const rae = await connectDevice(cluster, [node], 'rae', 'phone');
+    open.push(quinn, rae);
+    const room = await rae.client.createDirect('quinn');
+    for (let i = 0; i < 5; i++) {
+      await rae.client.send(room.id, `r${i}`);
+      await quinn.client.send(room.id, `q${i}`);
+    }
+    for (const seen of [quinn, rae]) expect(seqsOf(await seen.waitForCount(room.id, 10))).toEqual(range(1, 10));
+    expect(quinn.bodies(room.id)).toEqual(['r0', 'q0', 'r1', 'q1', 'r2', 'q2', 'r3', 'q3', 'r4', 'q4']);
+  });
+
   it("e2e - long-poll: transport 'auto' falls back to long-poll when the WebSocket upgrade is refused", async () => {
     // A URL whose WebSocket path does not exist: the upgrade answers 404, long-poll works.
     const noa = await device('noa', 'browser', 'auto', [`ws://127.0.0.1:${gateway.port}/v1/ws-stripped`]);

@@ -140,6 +140,7 @@ export class GatewayNode {
       verifier,
       hooks,
       log,
+      nc,
       settings: { pollTimeoutMs: config.pollTimeoutMs, corsOrigins: config.corsOrigins, lingerMs: config.presenceTimeoutMs },
       nextConnId: () => `${config.nodeId}-${++this.connCounter}`,
       draining: () => this.draining,
@@ -332,6 +333,7 @@ export class GatewayNode {
     await new Promise((resolve) => setTimeout(resolve, sessions.length > 0 ? 200 : 0));
     for (const session of this.sessions.all()) (session as GatewaySession).terminate();
     this.subscription?.unsubscribe();
+    this.longPoll?.stop();
     await this.deviceTouches?.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.wss?.close();
