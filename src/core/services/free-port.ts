@@ -35,3 +35,24 @@ function askOsForPort(host: string): Promise<number> {
     });
   });
 }
+
+/**
+ * The first of `count` consecutive free ports between 20000 and 50000 (a local cluster's
+ * gateway i listens on port + i). Same caveat as findFreePort: free when asked.
+ */
+export async function findFreePortRun(count: number, host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => isFree(base + i, host)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`no run of ${count} free ports found between 20000 and 50000`);
+}
+
+function isFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}

@@ -19,7 +19,7 @@ import type {
 
 export type { EnsureServicesOptions, LocalCluster, ResolvedService, ServiceName, ServiceUrls } from './types.js';
 export { MissingBinaryError } from './binaries.js';
-export { findFreePort } from './free-port.js';
+export { findFreePort, findFreePortRun } from './free-port.js';
 export { probeNats, probePostgres, probeRedis, redactUrl, type ProbeResult } from './probe.js';
 
 /** Where a developer's services usually run (Debian packages' defaults; Postgres with trust auth for local TCP). */

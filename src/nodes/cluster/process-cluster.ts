@@ -92,6 +92,33 @@ export class ProcessCluster {
     return this.roles.map((r) => ({ role: r.spec.role, nodeId: r.spec.nodeId, port: r.spec.port, pid: r.pid, logFile: r.spec.logFile }));
   }
 
+  /**
+   * Sends a signal to one role's process (fault tests: SIGKILL, SIGTERM, SIGSTOP, SIGCONT);
+   * returns its pid. A role that dies is restarted unless the cluster runs with restart off.
+   */
+  signal(nodeId: string, signal: NodeJS.Signals): number {
+    const role = this.roles.find((r) => r.spec.nodeId === nodeId);
+    if (!role?.pid || !role.running) throw new Error(`${nodeId} is not running (nodes: ${this.roles.map((r) => r.spec.nodeId).join(', ')})`);
+    process.kill(role.pid, signal);
+    return role.pid;
+  }
+
+  /**
+   * Resolves once `nodeId` runs and answers /healthz, waiting through its restart (right after
+   * a signal the old process may not have been reaped yet, so a failed probe is not an error).
+   */
+  async waitHealthy(nodeId: string, timeoutMs = 30_000): Promise<void> {
+    const role = this.roles.find((r) => r.spec.nodeId === nodeId);
+    if (!role) throw new Error(`no node ${nodeId}`);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ok = role.running && (await fetch(`http://127.0.0.1:${role.spec.port}/healthz`).then((r) => r.ok, () => false));
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error(`${nodeId} did not come back within ${timeoutMs / 1000} s; see ${role.spec.logFile}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
   get gatewayPorts(): number[] {
     return this.roles.filter((r) => r.spec.role === 'gateway').map((r) => r.spec.port);
   }

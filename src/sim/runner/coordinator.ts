@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signDeviceToken } from '../../core/auth/jwt.js';
 import { ChatClient, type TransportChoice } from '../../core/client/index.js';
@@ -55,7 +55,14 @@ export interface RunOutcome {
   progress: WorkerProgress[];
 }
 
-const WORKER_MAIN = fileURLToPath(new URL('./load-worker.js', import.meta.url));
+/**
+ * The load process's entry: next to this module once compiled; when this module runs from its
+ * TypeScript source (vitest), the compiled one in dist/ (the test script builds first).
+ */
+const WORKER_MAIN = ((): string => {
+  const here = fileURLToPath(new URL('./load-worker.js', import.meta.url));
+  return existsSync(here) ? here : here.replace(`${sep}src${sep}sim${sep}`, `${sep}dist${sep}sim${sep}`);
+})();
 
 /**
  * Runs one scenario: plans it, creates its rooms, starts the load processes, gives them one

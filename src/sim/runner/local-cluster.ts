@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findFreePortRun } from '../../core/services/index.js';
 
 const RUN_JS = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
@@ -33,7 +33,7 @@ export async function startLocalCluster(onProgress: (line: string) => void, shap
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-sim-cluster-'));
   const separate = shape.gateways !== undefined || shape.gatewayWorkers !== undefined || shape.fanouts !== undefined;
   const gateways = shape.gateways ?? 1;
-  const port = await freePortRun(gateways);
+  const port = await findFreePortRun(gateways);
   const namespace = `sim${Date.now().toString(36)}`;
   const common = ['--port', String(port), '--data-dir', dataDir, '--namespace', namespace, '--send-rate', '100000', '--send-burst', '100000'];
   const args = separate
@@ -77,22 +77,4 @@ export async function startLocalCluster(onProgress: (line: string) => void, shap
         child.kill('SIGTERM');
       }),
   };
-}
-
-/** The first of `count` consecutive free ports (gateway i of a local cluster listens on port + i). */
-async function freePortRun(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => isFree(base + i)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error(`no run of ${count} free ports found between 20000 and 50000`);
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
 }

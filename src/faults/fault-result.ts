@@ -1,0 +1,93 @@
+import { LatencyTimeline } from '../sim/hdr/index.js';
+import type { RunOutcome } from '../sim/runner/coordinator.js';
+import type { SimReport } from '../sim/runner/sim-report.js';
+
+/** What one fault did to the traffic running through it: the row of the fault table. */
+export interface FaultResult {
+  fault: string;
+  description: string;
+  /** Acknowledged messages sent from the fault's start until the traffic recovered. */
+  ackedInFlight: number;
+  /** Acknowledged messages missing on at least one member device (must be 0). */
+  lost: number;
+  /** A message shown twice on a device, or one send committed twice (must be 0). */
+  duplicates: number;
+  /** Out of order, holes in a room's seqs, or two messages with one seq (must be 0). */
+  orderViolations: number;
+  /** Copies shown on a device whose user is not a member (must be 0). */
+  nonMemberDeliveries: number;
+  /** Committed and delivered, but the sender never got the ack (allowed: the outbox resends and gets the same ack). */
+  unackedDelivered: number;
+  /** From the fault until deliveries flowed at the usual rate and latency again; null if they never did before the run ended. */
+  recoveryMs: number | null;
+  /** Deliveries completeness over the whole run (1 = every expected copy arrived). */
+  completeness: number;
+  deliverP99Ms: number;
+  pass: boolean;
+  /** Why it failed, for the table. */
+  problems: string[];
+}
+
+export interface FaultWindow {
+  injectedAt: number;
+  healedAt: number;
+}
+
+/**
+ * Recovery: the traffic before the fault sets the baseline (deliveries per second and p99);
+ * a second after the fault is bad while its deliveries are under half the baseline rate or
+ * its p99 is over 3x the baseline p99 (plus 50 ms of slack). Recovered at the end of the
+ * last bad second; a fault that never disturbed the traffic recovers in 0.
+ */
+export function recoveryMs(outcome: RunOutcome, window: FaultWindow, drainStartsAt: number): number | null {
+  const points = LatencyTimeline.merge(outcome.outputs.map((o) => o.deliver)).points(outcome.t0);
+  const at = (ms: number) => outcome.t0 + ms;
+  const before = points.filter((p) => at(p.fromMs) >= outcome.t0 + outcome.plan.phases.rampUpMs && at(p.toMs) <= window.injectedAt);
+  if (before.length === 0) return null;
+  const baselineRate = before.reduce((sum, p) => sum + p.count, 0) / before.length;
+  const baselineP99 = [...before.map((p) => p.p99)].sort((a, b) => a - b)[Math.floor(before.length / 2)]!;
+  const after = points.filter((p) => at(p.fromMs) >= window.injectedAt && at(p.toMs) <= drainStartsAt);
+  let lastBadEnd: number | undefined;
+  for (const point of after) {
+    const bad = point.count < baselineRate / 2 || point.p99 > 3 * baselineP99 + 50;
+    if (bad) lastBadEnd = at(point.toMs);
+  }
+  if (lastBadEnd === undefined) return 0;
+  // Bad up to the end of the steady phase: it never came back while there was traffic to show it.
+  if (after.length > 0 && lastBadEnd >= at(after.at(-1)!.toMs)) return null;
+  return lastBadEnd - window.injectedAt;
+}
+
+export function faultResult(fault: { name: string; description: string }, outcome: RunOutcome, report: SimReport, window: FaultWindow): FaultResult {
+  const { rampUpMs, steadyMs } = outcome.plan.phases;
+  const drainStartsAt = outcome.t0 + rampUpMs + steadyMs;
+  const recovery = recoveryMs(outcome, window, drainStartsAt);
+  const until = recovery === null ? drainStartsAt : window.injectedAt + Math.max(recovery, window.healedAt - window.injectedAt);
+  const acks = outcome.outputs.flatMap((o) => o.acks);
+  const inFlight = new Set(acks.filter((a) => a.sentAt >= window.injectedAt && a.sentAt <= until).map((a) => `${a.user}\u0000${a.clientMsgId}`));
+  const counts = report.oracle.violationCounts;
+  const warnings = report.oracle.warningCounts;
+  const result: FaultResult = {
+    fault: fault.name,
+    description: fault.description,
+    ackedInFlight: inFlight.size,
+    lost: report.oracle.missingMessages,
+    duplicates: counts.duplicate,
+    orderViolations: counts['out-of-order'] + counts['seq-gap'] + counts.conflict,
+    nonMemberDeliveries: warnings['non-member-delivery'],
+    unackedDelivered: warnings['unacked-delivered'],
+    recoveryMs: recovery,
+    completeness: report.oracle.completeness,
+    deliverP99Ms: report.deliver.p99,
+    pass: true,
+    problems: [],
+  };
+  if (result.lost > 0) result.problems.push(`${result.lost} acknowledged messages lost`);
+  if (result.duplicates > 0) result.problems.push(`${result.duplicates} duplicates`);
+  if (result.orderViolations > 0) result.problems.push(`${result.orderViolations} order violations`);
+  if (result.nonMemberDeliveries > 0) result.problems.push(`${result.nonMemberDeliveries} deliveries to non-members`);
+  if (!report.oracle.ok && result.problems.length === 0) result.problems.push(`oracle: ${report.oracle.totalViolations} violations`);
+  if (recovery === null) result.problems.push('did not recover before the traffic ended');
+  result.pass = result.problems.length === 0;
+  return result;
+}

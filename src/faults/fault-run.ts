@@ -1,0 +1,80 @@
+import { runScenario } from '../sim/runner/coordinator.js';
+import { loadScenario } from '../sim/scenario/index.js';
+import { buildReport } from '../sim/runner/sim-report.js';
+import { faultResult, type FaultResult, type FaultWindow } from './fault-result.js';
+
+/** A fault to inject into a running cluster while simulated traffic flows through it. */
+export interface Fault<Target> {
+  name: string;
+  /** One line for the table: what is done to what. */
+  description: string;
+  /** Injects the fault (kills a process, stops a service, cuts a link). */
+  inject(target: Target): Promise<void>;
+  /** Ends the fault after `holdMs` (restarts, heals the link); instantaneous faults have none. */
+  heal?(target: Target): Promise<void>;
+  holdMs?: number;
+}
+
+export interface FaultRunOptions<Target> {
+  fault: Fault<Target>;
+  target: Target;
+  /** The traffic: a scenario file (its steady phase must be long enough for the fault and the recovery). */
+  scenarioPath: string;
+  urls: string[];
+  secret: string;
+  metricsUrls?: string[];
+  /** When in the steady phase the fault is injected (ms after the ramp-up). */
+  injectAfterMs: number;
+  onProgress?: (line: string) => void;
+}
+
+/**
+ * The Jepsen-style loop for one fault: run steady traffic (every send, ack and delivered copy
+ * recorded by the simulator's devices), inject the fault, heal it, let the traffic drain, then
+ * check the history with the simulator's oracle and measure the recovery.
+ */
+export async function runFault<Target>(options: FaultRunOptions<Target>): Promise<FaultResult> {
+  const { fault, target } = options;
+  const progress = options.onProgress ?? (() => {});
+  const window: FaultWindow = { injectedAt: 0, healedAt: 0 };
+  let faultDone: Promise<void> = Promise.resolve();
+  let faultError: unknown;
+  const outcome = await runScenario({
+    scenarioPath: options.scenarioPath,
+    urls: options.urls,
+    secret: options.secret,
+    metricsUrls: options.metricsUrls ?? [],
+    onProgress: progress,
+    onStart: (t0) => {
+      faultDone = new Promise<void>((resolve) => {
+        setTimeout(() => {
+          void (async () => {
+            try {
+              window.injectedAt = Date.now();
+              progress(`fault ${fault.name}: ${fault.description}`);
+              await fault.inject(target);
+              if (fault.heal) {
+                await new Promise((r) => setTimeout(r, fault.holdMs ?? 0));
+                progress(`fault ${fault.name}: healing`);
+                await fault.heal(target);
+              }
+              window.healedAt = Date.now();
+            } catch (error) {
+              faultError = error;
+            } finally {
+              resolve();
+            }
+          })();
+        }, Math.max(0, t0 + rampUpOf(options.scenarioPath) + options.injectAfterMs - Date.now()));
+      });
+    },
+  });
+  await faultDone;
+  if (faultError) throw faultError;
+  const { report } = buildReport(outcome);
+  return faultResult(fault, outcome, report, window);
+}
+
+function rampUpOf(scenarioPath: string): number {
+  return loadScenario(scenarioPath).phases.rampUpMs;
+}

@@ -1,0 +1,43 @@
+import type { ProcessCluster } from '../nodes/cluster/process-cluster.js';
+import type { Fault } from './fault-run.js';
+
+/**
+ * Faults that hit one role process of a `chat-node cluster` (two gateways, two fan-outs, a
+ * presence node and a pusher; the cluster restarts a role that dies, as an init system would).
+ */
+export type ClusterFault = Fault<ProcessCluster>;
+
+const kill = (nodeId: string, what: string): ClusterFault => ({
+  name: `${nodeId.replace(/-\d+$/, '')}-sigkill`,
+  description: `SIGKILL ${nodeId}: ${what}`,
+  inject: async (cluster) => {
+    cluster.signal(nodeId, 'SIGKILL');
+  },
+  heal: (cluster) => cluster.waitHealthy(nodeId),
+});
+
+export const PROCESS_FAULTS: readonly ClusterFault[] = [
+  kill('gateway-1', 'its devices reconnect to gateway-2 and sync; it restarts 1 s later'),
+  {
+    name: 'gateway-drain',
+    description: 'SIGTERM gateway-1: goaway with a jittered delay to every client, which move to gateway-2',
+    inject: async (cluster) => {
+      cluster.signal('gateway-1', 'SIGTERM');
+    },
+    heal: (cluster) => cluster.waitHealthy('gateway-1'),
+  },
+  kill('fanout-1', 'fanout-2 takes its partitions once their leases lapse (5 s) and replays unacked sends'),
+  {
+    name: 'fanout-sigstop',
+    description: 'SIGSTOP fanout-1 for 12 s, then SIGCONT: its leases lapse, fanout-2 takes over, the frozen owner must be fenced',
+    inject: async (cluster) => {
+      cluster.signal('fanout-1', 'SIGSTOP');
+    },
+    holdMs: 12_000,
+    heal: async (cluster) => {
+      cluster.signal('fanout-1', 'SIGCONT');
+    },
+  },
+  kill('presence-1', 'presence events wait in NATS until it is back; delivery must not notice'),
+  kill('pusher-1', 'push jobs wait in the JetStream work queue until it is back; delivery must not notice'),
+];
