@@ -7,8 +7,10 @@ import { GatewayNode } from '../nodes/gateway/gateway-node.js';
 import { isGatewayWorker, onSupervisorStop, superviseGatewayWorkers, workerIndex, workerMetrics } from '../nodes/gateway/gateway-workers.js';
 
 export default class Gateway extends Command {
-  static override summary = 'Run a gateway: holds client WebSocket connections and delivers their frames';
-  static override description = `Serves the v1 protocol at ws://HOST:PORT/v1/ws (subprotocol chat.v1), with /healthz, /readyz and /metrics on the same port.
+  static override summary = 'Run a gateway: holds client WebSocket and long-poll sessions and delivers their frames';
+  static override description = `Serves the v1 protocol at ws://HOST:PORT/v1/ws (subprotocol chat.v1), and the same frames over HTTP long-polling
+(POST /v1/sessions, GET /v1/poll, POST /v1/frames) for clients that cannot hold a WebSocket, with /healthz, /readyz
+and /metrics on the same port.
 On SIGTERM it drains: every client gets a goaway frame with a jittered reconnect delay, then the socket closes with 1012.
 With --workers N it runs N gateway processes behind the one port (one per core; each holds up to ~19.9k sockets
 here), restarts a worker that dies, and /metrics reports every worker (series labelled node=<node>-w<i>).`;
