@@ -143,6 +143,7 @@ describe('hostile - floods', () => {
     const started = Date.now();
     await suite.alice.client.history(suite.bystanderRoom, { limit: 10 });
     const bystanderHistoryMs = Date.now() - started;
+    const servedBeforeBystander = flooder.frames.slice(from).filter((f) => f.type === 'history').length;
     await suite.bystandersExchange('during a request flood');
     await waitFor(() => flooder.frames.slice(from).filter((f) => typeof f.id === 'string' && f.id.startsWith('h')).length === 3000, 30_000, 'an answer to every request');
     const answers = flooder.frames.slice(from).filter((f) => typeof f.id === 'string' && f.id.startsWith('h'));
@@ -152,9 +153,11 @@ describe('hostile - floods', () => {
     // 8 run and 256 wait by default; the rest are refused at once rather than queued on the shared pool.
     expect(served).toBeGreaterThanOrEqual(264);
     expect(answers.filter((f) => f.type === 'error').every((f) => f.code === 'rate_limited' && Number(f.retryAfterMs) > 0)).toBe(true);
-    // Unbounded, the same read took 2.5 s on an idle machine (it queued behind all 3000); bounded, it
-    // waits for at most 8 of them (~0.1 s idle, ~0.6 s with the machine loaded 4x over).
-    expect(bystanderHistoryMs, "a bystander's history read during the flood").toBeLessThan(1500);
+    // Unbounded, the bystander's read queued on the pool behind every flood request parsed before it
+    // (all 3000: 2.5 s on an idle machine). Bounded, the flood never has more than 8 on the pool, so the
+    // bystander waits for those 8 plus whatever finished before its frame was read (16 measured).
+    expect(servedBeforeBystander, 'flood requests served before the bystander read').toBeLessThan(500);
+    console.log(`bystander history read during the flood: ${bystanderHistoryMs} ms, after ${servedBeforeBystander} of the flood's ${served} served reads`);
     await suite.bystandersExchange('request flood');
   });
 });

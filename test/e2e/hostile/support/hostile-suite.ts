@@ -165,8 +165,12 @@ export async function answerOf(ws: RawWebSocket, text: string | Buffer, opts: { 
   } else if (frame) {
     answer.reply = frame.type;
   }
-  const closed: Closed | undefined = ws.closeState ?? (await ws.closedWithin(frame ? 50 : 0));
+  // A pong proves the connection still works; a close the server sent after its answer arrives before it.
+  if (!ws.closeState && (await ws.alive())) {
+    answer.open = true;
+    return answer;
+  }
+  const closed: Closed | undefined = ws.closeState ?? (await ws.closedWithin(1000));
   if (closed) answer.close = closed.code;
-  else answer.open = await ws.alive();
   return answer;
 }
