@@ -263,6 +263,10 @@ describe('hostile - the HTTP upgrade', () => {
     ['upgrade with POST', upgradeRequest().replace(/^GET/, 'POST'), 405],
     ['upgrade with 20 KB of headers', upgradeRequest({ 'X-Padding': 'p'.repeat(20_000) }), 431],
     ['bytes that are not HTTP', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 TLS hello to a plain port\r\n\r\n', 400],
+    ['GET of an unknown path', 'GET /admin/../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 404],
+    ['GET /metrics with a 20 KB URL', `GET /metrics?${'q'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431],
+    ['request smuggling: Content-Length and chunked together', 'POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /metrics HTTP/1.1\r\n\r\n', 400],
+    ['header with a NUL byte', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Evil: a\x00b\r\n\r\n', 400],
   ];
 
   it.each(upgradeCases().map(([name, request, status]) => ({ name, request, status })))('hostile http - $name', async ({ name, request, status }) => {
