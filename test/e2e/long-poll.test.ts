@@ -196,7 +196,11 @@ describe('e2e - long-poll', () => {
     const behind = await http('GET', `/v1/poll?session=${session}&cursor=1&wait=0`, token);
     expect(behind.status).toBe(400);
     expect(behind.json).toMatchObject({ type: 'error', code: 'bad_frame' });
+    // A held poll shows in /metrics, and a DELETE answers it with the close.
+    const held = http('GET', `/v1/poll?session=${session}&cursor=4&wait=2000`, token);
+    await waitFor(async () => /chat_gateway_long_poll_held_polls\{[^}]*\} [1-9]/.test(await (await fetch(`${base()}/metrics`)).text()), 1500, 'the held poll in /metrics');
     expect(await http('DELETE', `/v1/sessions?session=${session}`, token)).toEqual({ status: 204, json: {} });
+    expect((await held).json).toEqual({ cursor: 4, frames: [], closed: { code: 1000, reason: 'closed by the client' } });
   });
 
   it('e2e - long-poll: a device that stops polling goes offline after the presence timeout, then gets push jobs', async () => {

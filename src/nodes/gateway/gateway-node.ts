@@ -2,7 +2,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Subscription } from '@nats-io/transport-node';
 import { TokenVerifier } from '../../core/auth/jwt.js';
@@ -146,6 +146,15 @@ export class GatewayNode {
       draining: () => this.draining,
     });
     this.longPoll = longPoll;
+    new Gauge({
+      name: 'chat_gateway_long_poll_held_polls',
+      help: 'Long-poll GET /v1/poll requests held open by this gateway process (its connections gauge counts long-poll sessions too)',
+      registers: [this.registry],
+      // Counted when scraped: a walk over this process's long-poll sessions.
+      collect() {
+        this.set(longPoll.heldPolls);
+      },
+    });
 
     const health = healthHandler(
       [this.registry, ...(this.options.extraRegistries ?? [])],
