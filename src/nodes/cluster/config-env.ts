@@ -33,6 +33,10 @@ export function configEnvOf(input: ConfigInput): Record<string, string> {
   put('CHAT_PUSH_ACTIVE_WINDOW_SEC', input.pushActiveWindowSec);
   put('CHAT_SEND_RATE', input.sendRatePerSec);
   put('CHAT_SEND_BURST', input.sendBurst);
+  put('CHAT_HELLO_TIMEOUT_MS', input.helloTimeoutMs);
+  put('CHAT_MAX_CONNECTIONS_PER_USER', input.maxConnectionsPerUser);
+  put('CHAT_MAX_DEVICES_PER_USER', input.maxDevicesPerUser);
+  put('CHAT_MAX_INFLIGHT_REQUESTS', input.maxInflightRequests);
   put('CHAT_LOG_LEVEL', input.logLevel);
   return env;
 }
