@@ -7,16 +7,17 @@ import { probeRedis } from './probe.js';
 import type { StartContext, StartedService } from './types.js';
 
 /**
- * Starts a private redis-server on 127.0.0.1 on a free port. Nothing is persisted (no RDB, no
- * AOF): Redis only holds state chat-node can rebuild, and a dev restart should start clean.
+ * Starts a private redis-server on 127.0.0.1 on a free port (or on `port`: a fault test restarts
+ * it where its clients reconnect). Nothing is persisted (no RDB, no AOF): Redis only holds state
+ * chat-node can rebuild, and a dev restart should start clean.
  */
-export async function startRedis(ctx: StartContext): Promise<StartedService> {
+export async function startRedis(ctx: StartContext, fixedPort?: number): Promise<StartedService> {
   const binary = requireBinary(REDIS_SOFTWARE, ctx.searchPath);
   await mkdir(ctx.dir, { recursive: true });
   const pidFile = join(ctx.dir, 'redis-server.pid');
   await stopLeftoverDaemon(ctx, pidFile, 'redis-server');
 
-  const port = await findFreePort();
+  const port = fixedPort ?? (await findFreePort());
   ctx.onProgress(`starting redis on port ${port}...`);
   const url = `redis://127.0.0.1:${port}`;
   const stop = await startDaemon(ctx, {
