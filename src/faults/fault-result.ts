@@ -36,9 +36,12 @@ export interface FaultWindow {
 /**
  * Recovery: the traffic before the fault sets the baseline (deliveries per second and p99);
  * a second after the fault is bad while its deliveries are under half the baseline rate or
- * its p99 is over 3x the baseline p99 (plus 50 ms of slack). Recovered at the end of the
- * last bad second; a fault that never disturbed the traffic recovers in 0.
+ * its p99 is over 3x the baseline p99 (plus 50 ms of slack). Recovered at the start of the
+ * first run of GOOD_STREAK good seconds (noise later on, on a shared machine, is not the
+ * fault's); a fault that never disturbed the traffic recovers in 0.
  */
+const GOOD_STREAK = 3;
+
 export function recoveryMs(outcome: RunOutcome, window: FaultWindow, drainStartsAt: number): number | null {
   const points = LatencyTimeline.merge(outcome.outputs.map((o) => o.deliver)).points(outcome.t0);
   const at = (ms: number) => outcome.t0 + ms;
@@ -46,16 +49,12 @@ export function recoveryMs(outcome: RunOutcome, window: FaultWindow, drainStarts
   if (before.length === 0) return null;
   const baselineRate = before.reduce((sum, p) => sum + p.count, 0) / before.length;
   const baselineP99 = [...before.map((p) => p.p99)].sort((a, b) => a - b)[Math.floor(before.length / 2)]!;
-  const after = points.filter((p) => at(p.fromMs) >= window.injectedAt && at(p.toMs) <= drainStartsAt);
-  let lastBadEnd: number | undefined;
-  for (const point of after) {
-    const bad = point.count < baselineRate / 2 || point.p99 > 3 * baselineP99 + 50;
-    if (bad) lastBadEnd = at(point.toMs);
+  const after = points.filter((p) => at(p.toMs) > window.injectedAt && at(p.toMs) <= drainStartsAt);
+  const good = after.map((point) => point.count >= baselineRate / 2 && point.p99 <= 3 * baselineP99 + 50);
+  for (let i = 0; i + GOOD_STREAK <= good.length; i++) {
+    if (good.slice(i, i + GOOD_STREAK).every(Boolean)) return Math.max(0, at(after[i]!.fromMs) - window.injectedAt);
   }
-  if (lastBadEnd === undefined) return 0;
-  // Bad up to the end of the steady phase: it never came back while there was traffic to show it.
-  if (after.length > 0 && lastBadEnd >= at(after.at(-1)!.toMs)) return null;
-  return lastBadEnd - window.injectedAt;
+  return null;
 }
 
 export function faultResult(fault: { name: string; description: string }, outcome: RunOutcome, report: SimReport, window: FaultWindow): FaultResult {

@@ -41,3 +41,15 @@ export const PROCESS_FAULTS: readonly ClusterFault[] = [
   kill('presence-1', 'presence events wait in NATS until it is back; delivery must not notice'),
   kill('pusher-1', 'push jobs wait in the JetStream work queue until it is back; delivery must not notice'),
 ];
+
+/** Every gateway at once: all devices come back together (with the client's jittered backoff) once they restart. */
+export const RECONNECT_STORM: ClusterFault = {
+  name: 'reconnect-storm',
+  description: 'SIGKILL both gateways at once: every device reconnects (jittered backoff) when they restart 1 s later',
+  inject: async (cluster) => {
+    for (const member of cluster.members.filter((m) => m.role === 'gateway')) cluster.signal(member.nodeId, 'SIGKILL');
+  },
+  heal: async (cluster) => {
+    await Promise.all(cluster.members.filter((m) => m.role === 'gateway').map((m) => cluster.waitHealthy(m.nodeId)));
+  },
+};
