@@ -1,9 +1,12 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { writeFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import chalk from 'chalk';
 import type { TransportChoice } from '../core/client/index.js';
 import { DEFAULT_DATA_DIR, readDevSecret } from '../core/config/dev-secret.js';
-import { ScenarioError } from '../sim/scenario/index.js';
+import { loadScenario, ScenarioError } from '../sim/scenario/index.js';
 import { withTotalRate } from '../sim/scenario/rate-override.js';
+import { formatSweep, parseRates, summarizeSweep, sweepStep, type SweepStep } from '../sim/runner/rate-sweep.js';
 import { runScenario } from '../sim/runner/coordinator.js';
 import { startLocalCluster, type LocalSimCluster } from '../sim/runner/local-cluster.js';
 import { readPushLog } from '../sim/runner/push-log.js';
@@ -35,7 +38,9 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
       exclusive: ['local'],
     }),
     'push-policy': Flags.string({ description: "the cluster's push policy (CHAT_PUSH_POLICY), which decides the pushes the check demands", options: ['always', 'hold-while-active'], default: 'always' }),
-    rate: Flags.integer({ description: "messages per second in total, replacing the scenario's rate (for rate sweeps; the report's name gets -<rate>)", min: 1 }),
+    rate: Flags.string({
+      description: "messages per second in total, replacing the scenario's rate; a comma-separated list runs a sweep on the same cluster (reports <out>-<rate>.json, summary in --out; exit 0 if the lowest rate met its SLOs)",
+    }),
     processes: Flags.integer({ description: 'load processes (default: the scenario, else one per 15k devices)' }),
     transport: Flags.string({
       description: "every device on this transport (ws, longpoll, or auto: a WebSocket, long-poll when the upgrade fails), instead of the scenario's transport.longPollShare",
@@ -53,6 +58,10 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
     };
     let local: LocalSimCluster | undefined;
     try {
+      // Checked before a local cluster starts: a typo should not cost a cluster boot.
+      const rates = flags.rate === undefined ? [undefined] : parseRatesOrExit(flags.rate, (message) => this.error(message, { exit: 2 }));
+      const scenarioPaths = rates.map((rate) => (rate === undefined ? args.scenario : withTotalRate(args.scenario, rate)));
+      for (const path of scenarioPaths) loadScenario(path);
       let urls: string[];
       let secret: string | undefined;
       let metricsUrls: string[];
@@ -69,28 +78,55 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
         metricsUrls = flags['metrics-url']?.split(',') ?? urls.map((url) => url.replace(/^ws/, 'http').replace(/\/v1\/ws$/, '/metrics'));
       }
       if (!secret) this.error('no signing secret: pass --jwt-secret or set CHAT_JWT_SECRET', { exit: 2 });
-      const outcome = await runScenario({ scenarioPath: args.scenario, urls, secret, metricsUrls, processes: flags.processes, transport: flags.transport as TransportChoice | undefined, onProgress: progress });
-      if (process.stderr.isTTY) process.stderr.write('\n');
-      // Read once the run is over: its last pushes had the drain and the settling to land.
-      const pushLogPath = local?.pushLog ?? flags['push-log'];
-      const pushLog = pushLogPath === undefined ? undefined : { path: pushLogPath, notifications: readPushLog(pushLogPath), readAt: Date.now() };
-      const { report, chart } = buildReport(outcome, { pushLog, pushPolicy: flags['push-policy'] === 'hold-while-active' ? 'hold-while-active' : 'always' });
-      this.log(formatReport(report));
-      if (flags.out) {
-        writeFileSync(flags.out, `${JSON.stringify(report, null, 2)}\n`);
-        this.log(`  report: ${flags.out}`);
+      const sweeping = rates.length > 1;
+      const steps: SweepStep[] = [];
+      for (const [index, scenarioPath] of scenarioPaths.entries()) {
+        const rate = rates[index];
+        if (sweeping) this.log(chalk.bold(`\n== ${rate} msgs/s (step ${index + 1} of ${rates.length}) ==`));
+        const outcome = await runScenario({ scenarioPath, urls, secret, metricsUrls, processes: flags.processes, transport: flags.transport as TransportChoice | undefined, onProgress: progress });
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        // Read once the run is over: its last pushes had the drain and the settling to land.
+        const pushLogPath = local?.pushLog ?? flags['push-log'];
+        const pushLog = pushLogPath === undefined ? undefined : { path: pushLogPath, notifications: readPushLog(pushLogPath), readAt: Date.now() };
+        const { report, chart } = buildReport(outcome, { pushLog, pushPolicy: flags['push-policy'] === 'hold-while-active' ? 'hold-while-active' : 'always' });
+        this.log(formatReport(report));
+        // A sweep writes one report per step next to --out (name-<rate>.json) and the summary to --out.
+        const outPath = flags.out && sweeping ? flags.out.replace(/(\.json)?$/, `-${rate}.json`) : flags.out;
+        if (outPath) {
+          writeFileSync(outPath, `${JSON.stringify(report, null, 2)}\n`);
+          this.log(`  report: ${outPath}`);
+        }
+        const chartPath = sweeping ? outPath?.replace(/\.json$/, '.svg') : (flags.chart ?? (flags.out ? flags.out.replace(/\.json$/, '') + '.svg' : undefined));
+        if (chartPath) {
+          writeFileSync(chartPath, chart);
+          this.log(`  chart:  ${chartPath}`);
+        }
+        if (!report.pass) process.exitCode = 1;
+        if (rate !== undefined) steps.push(sweepStep(rate, report, outPath));
       }
-      const chartPath = flags.chart ?? (flags.out ? flags.out.replace(/\.json$/, '') + '.svg' : undefined);
-      if (chartPath) {
-        writeFileSync(chartPath, chart);
-        this.log(`  chart:  ${chartPath}`);
+      if (sweeping) {
+        const summary = summarizeSweep(basename(args.scenario, extname(args.scenario)), steps);
+        this.log(formatSweep(summary));
+        if (flags.out) {
+          writeFileSync(flags.out, `${JSON.stringify(summary, null, 2)}\n`);
+          this.log(`  sweep summary: ${flags.out}`);
+        }
+        // A sweep looks for the limit, so a failing high step is its answer, not a failure.
+        process.exitCode = summary.highestPassingRate === null ? 1 : 0;
       }
-      if (!report.pass) process.exitCode = 1;
     } catch (error) {
       if (error instanceof ScenarioError) this.error(error.message, { exit: 2 });
       throw error;
     } finally {
       await local?.stop();
     }
+  }
+}
+
+function parseRatesOrExit(text: string, fail: (message: string) => never): number[] {
+  try {
+    return parseRates(text);
+  } catch (error) {
+    return fail((error as Error).message);
   }
 }
