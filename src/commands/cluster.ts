@@ -70,6 +70,7 @@ so a fault can take one NATS node down at a time. Its nodes are not restarted wh
       restart: flags.restart,
       natsCluster: flags['nats-cluster'],
       input: configInputOf(flags),
+      env: roleEnvOf(Cluster.flags, flags),
       onProgress: progress,
       onRoleExit: (line) => progress(chalk.yellow(line)),
     });
@@ -116,4 +117,20 @@ so a fault can take one NATS node down at a time. Its nodes are not restarted wh
     ];
     process.stdout.write(lines.join('\n') + '\n');
   }
+}
+
+/** Flags the supervisor sets per role itself (ports, addresses, the data folder). */
+const SUPERVISOR_ONLY = new Set(['port', 'host', 'data-dir']);
+
+/**
+ * Every flag given to the supervisor that a role reads from its CHAT_* variable, as that
+ * variable: so a limit added to the shared flags reaches the roles without a list to update.
+ */
+function roleEnvOf(definitions: Record<string, { env?: string }>, values: Record<string, unknown>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, definition] of Object.entries(definitions)) {
+    const value = values[name];
+    if (definition.env && !SUPERVISOR_ONLY.has(name) && value !== undefined && typeof value !== 'object') env[definition.env] = String(value);
+  }
+  return env;
 }

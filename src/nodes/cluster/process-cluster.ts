@@ -31,6 +31,8 @@ export interface ProcessClusterOptions {
   natsCluster?: number;
   databaseName?: string;
   input: ConfigInput;
+  /** More CHAT_* settings for every role (the supervisor's own flags, as environment). */
+  env?: Record<string, string>;
   onProgress: (line: string) => void;
   /** A role exited (crash or fault) and whether it will be restarted. */
   onRoleExit: (line: string) => void;
@@ -143,7 +145,7 @@ export class ProcessCluster {
     try {
       this.logDir = join(options.dataDir, 'logs');
       mkdirSync(this.logDir, { recursive: true });
-      const env = configEnvOf({ ...booted.input, logLevel: booted.input.logLevel ?? 'info' });
+      const env = { ...options.env, ...configEnvOf({ ...booted.input, logLevel: booted.input.logLevel ?? 'info' }) };
       const add = (role: RoleProcessSpec['role'], nodeId: string, port: number, args: string[]) => {
         const spec: RoleProcessSpec = { role, nodeId, port, args, env, logFile: join(this.logDir, `${nodeId}.log`) };
         const process = new RoleProcess(spec, { restart: options.restart, restartDelayMs: 1000, onExit: (exit, p) => this.reportExit(exit, p) });
