@@ -41,6 +41,28 @@ interface Session {
   cursor: number;
   room?: string;
   sent: number;
+  /** Sends answered (ack or error), counted by the session's own poll loop. */
+  acked: number;
+  refused: number;
+  lastAnswerAt: number;
+}
+
+/**
+ * Polls a sending session for as long as the benchmark runs, as its client would: a session
+ * nobody polls is closed after the presence timeout. Counts the answers to its sends.
+ */
+function keepPolling(base: string, session: Session, running: () => boolean): Promise<void> {
+  return (async () => {
+    while (running()) {
+      const answer = await poll(base, session, 2000).catch(() => undefined);
+      for (const frame of answer?.frames ?? []) {
+        if (frame.type === 'ack') session.acked++;
+        else if (frame.type === 'error') session.refused++;
+        else continue;
+        session.lastAnswerAt = Date.now();
+      }
+    }
+  })();
 }
 
 /**
@@ -57,6 +79,8 @@ export async function runLongPollBenchmark(options: LongPollBenchmarkOptions): P
   progress(`opening ${options.senders} sending sessions`);
   const senders = await openSessions(options, `lpb${run}s`, options.senders);
   await Promise.all(senders.map((session, i) => createRoom(options.base, session, `lpb${run}r${i}`)));
+  let running = true;
+  const senderPolls = senders.map((session) => keepPolling(options.base, session, () => running));
   const sendRun = (label: string) => {
     let next = 0;
     let messageNo = 0;
@@ -81,7 +105,7 @@ export async function runLongPollBenchmark(options: LongPollBenchmarkOptions): P
   progress(`autocannon: POST ${LONG_POLL_FRAMES_PATH} from ${senders.length} sessions for ${options.durationSec} s`);
   const sendsStarted = Date.now();
   const sends = await sendRun('a');
-  const drained = await drainAcks(options.base, senders, sendsStarted);
+  const drained = await drainAcks(senders, sendsStarted);
 
   progress(`opening ${options.heldPolls} sessions to hold polls`);
   const rssBefore = await gatewayRss(options.base);
@@ -108,10 +132,12 @@ export async function runLongPollBenchmark(options: LongPollBenchmarkOptions): P
   const [polls, rssHeld] = await Promise.all([pollRun(), delay(options.durationSec * 500).then(() => gatewayRss(options.base))]);
 
   progress('autocannon: both at once');
-  for (const session of senders) session.sent = 0;
+  for (const session of senders) Object.assign(session, { sent: 0, acked: 0, refused: 0 });
   const bothStarted = Date.now();
   const [withPolls] = await Promise.all([sendRun('b'), pollRun()]);
-  const drainedBoth = await drainAcks(options.base, senders, bothStarted);
+  const drainedBoth = await drainAcks(senders, bothStarted);
+  running = false;
+  await Promise.all(senderPolls);
   await Promise.all([...senders, ...pollers].map((session) => closeSession(options.base, session)));
 
   return {
@@ -140,7 +166,7 @@ async function openSessions(options: LongPollBenchmarkOptions, prefix: string, c
       Array.from({ length: Math.min(50, count - from) }, async (_, i) => {
         const token = await options.tokenFor(`${prefix}${from + i}`, 'bench');
         const created = await call<SessionCreated>(options.base, 'POST', LONG_POLL_SESSIONS_PATH, token);
-        return { id: created.session, token, cursor: created.cursor, sent: 0 };
+        return { id: created.session, token, cursor: created.cursor, sent: 0, acked: 0, refused: 0, lastAnswerAt: 0 };
       }),
     );
     sessions.push(...batch);
@@ -160,27 +186,13 @@ async function createRoom(base: string, session: Session, peer: string): Promise
   }
 }
 
-/** Polls every sender until each of its sends is answered (ack, or an error such as rate_limited). */
-async function drainAcks(base: string, senders: Session[], startedAt: number): Promise<{ acked: number; ackedPerSec: number; refused: number }> {
-  let acked = 0;
-  let refused = 0;
-  let lastAt = startedAt;
-  await Promise.all(
-    senders.map(async (session) => {
-      let answered = 0;
-      const deadline = Date.now() + 30_000;
-      while (answered < session.sent && Date.now() < deadline) {
-        const answer = await poll(base, session, 2000);
-        for (const frame of answer.frames) {
-          if (frame.type === 'ack') acked++;
-          else if (frame.type === 'error') refused++;
-          else continue;
-          answered++;
-          lastAt = Math.max(lastAt, Date.now());
-        }
-      }
-    }),
-  );
+/** Waits until every send is answered (ack, or an error such as rate_limited), at most 30 s. */
+async function drainAcks(senders: Session[], startedAt: number): Promise<{ acked: number; ackedPerSec: number; refused: number }> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && senders.some((session) => session.acked + session.refused < session.sent)) await delay(100);
+  const acked = senders.reduce((sum, session) => sum + session.acked, 0);
+  const refused = senders.reduce((sum, session) => sum + session.refused, 0);
+  const lastAt = Math.max(startedAt, ...senders.map((session) => session.lastAnswerAt));
   return { acked, refused, ackedPerSec: acked / Math.max(0.001, (lastAt - startedAt) / 1000) };
 }
 
