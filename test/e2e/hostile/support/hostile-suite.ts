@@ -139,7 +139,10 @@ export class HostileSuite {
 }
 
 function cell(text: string): string {
-  const flat = text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  // Control bytes (NUL, TLS records, newlines) are shown escaped: the table must stay readable text.
+  const flat = text
+    .replace(/\|/g, '\\|')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }
 
