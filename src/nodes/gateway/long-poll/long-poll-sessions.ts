@@ -10,7 +10,7 @@ import { CursorError } from './poll-outbox.js';
 
 /** What a request does to an existing session: plain data, so another gateway process can ask for it. */
 export type SessionOp =
-  | { kind: 'poll'; session: string; cursor: number; waitMs: number }
+  | { kind: 'poll'; session: string; cursor: number; waitMs: number; maxBytes?: number }
   | { kind: 'frames'; session: string; body: string }
   | { kind: 'close'; session: string };
 
@@ -90,7 +90,7 @@ export class LongPollSessions {
           sink.close(1000, 'closed by the client');
           return { status: 204, body: '' };
         case 'poll':
-          return { status: 200, body: answerBody(await this.poll(sink, op.cursor, op.waitMs, cancelled)) };
+          return { status: 200, body: answerBody(await this.poll(sink, op, cancelled)) };
         case 'frames':
           return this.frames(sink, session, op.body);
       }
@@ -100,9 +100,9 @@ export class LongPollSessions {
     }
   }
 
-  private async poll(sink: LongPollSink, cursor: number, waitMs: number, cancelled: AbortSignal): Promise<PollAnswer> {
+  private async poll(sink: LongPollSink, op: Extract<SessionOp, { kind: 'poll' }>, cancelled: AbortSignal): Promise<PollAnswer> {
     try {
-      return await sink.poll(cursor, waitMs, cancelled);
+      return await sink.poll(op.cursor, op.waitMs, cancelled, op.maxBytes);
     } catch (error) {
       if (error instanceof CursorError) throw new HttpRefusal('bad_frame', error.message);
       throw error;

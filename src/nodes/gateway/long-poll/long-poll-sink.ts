@@ -13,6 +13,7 @@ export interface PollAnswer extends PollBatch {
 interface HeldPoll {
   answer: (batch: PollAnswer) => void;
   timer: NodeJS.Timeout;
+  maxBytes: number;
 }
 
 /**
@@ -82,15 +83,16 @@ export class LongPollSink implements FrameSink {
    * first one is written, else empty after `waitMs`. `cancelled` ends a held poll whose HTTP
    * request went away.
    */
-  poll(cursor: number, waitMs: number, cancelled: AbortSignal): Promise<PollAnswer> {
+  poll(cursor: number, waitMs: number, cancelled: AbortSignal, maxBytes = MAX_POLL_ANSWER_BYTES): Promise<PollAnswer> {
     this.heard();
     this.outbox.acknowledge(cursor);
-    if (this.outbox.pending > 0 || this.closedWith || waitMs <= 0) return Promise.resolve(this.take());
+    if (this.outbox.pending > 0 || this.closedWith || waitMs <= 0) return Promise.resolve(this.take(maxBytes));
     this.answerHeld();
     return new Promise<PollAnswer>((resolve) => {
       const held: HeldPoll = {
         answer: resolve,
         timer: setTimeout(() => this.answerHeld(), waitMs),
+        maxBytes,
       };
       this.held = held;
       cancelled.addEventListener(
@@ -107,8 +109,8 @@ export class LongPollSink implements FrameSink {
   }
 
   /** What a poll would get now, without waiting (the answer to session creation). */
-  take(): PollAnswer {
-    const batch = this.outbox.read(MAX_POLL_ANSWER_BYTES);
+  take(maxBytes = MAX_POLL_ANSWER_BYTES): PollAnswer {
+    const batch = this.outbox.read(maxBytes);
     return this.closedWith && !batch.more ? { ...batch, closed: this.closedWith } : batch;
   }
 
@@ -118,7 +120,7 @@ export class LongPollSink implements FrameSink {
     this.held = undefined;
     clearTimeout(held.timer);
     this.heard();
-    held.answer(this.take());
+    held.answer(this.take(held.maxBytes));
   }
 
   /** Frames written in one turn of the event loop (one delivery envelope) go out in one answer. */

@@ -13,6 +13,22 @@ interface Forwarded {
 
 /** Beyond a poll's own wait: time for the owner to answer before the request counts as lost. */
 const FORWARD_MARGIN_MS = 5000;
+/**
+ * Frame bytes of a forwarded poll answer: the reply must fit a NATS message (1 MiB by default);
+ * the rest comes with the next poll. (A single larger frame still goes alone.)
+ */
+const FORWARDED_ANSWER_BYTES = 512 * 1024;
+
+/** A reply is the status, a newline, and the body as is: no second JSON escaping of the frames. */
+function encodeAnswer(answer: OpAnswer): Uint8Array {
+  return Buffer.from(`${answer.status}\n${answer.body}`);
+}
+
+function decodeAnswer(data: Uint8Array): OpAnswer {
+  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  const newline = text.indexOf('\n');
+  return { status: Number(text.slice(0, newline)), body: text.slice(newline + 1) };
+}
 
 /**
  * Long-poll requests that reach a gateway process other than the one holding their session
@@ -52,7 +68,15 @@ export class SessionForwarder {
             this.log.error({ err: failure }, 'forwarded long-poll request failed');
             return refusalAnswer(new HttpRefusal('internal', 'internal error'));
           })
-          .then((answer) => message.respond(encodeJson(answer)));
+          .then((answer) => {
+            try {
+              message.respond(encodeAnswer(answer));
+            } catch (failure) {
+              // Over the NATS payload limit (one frame larger than a message may be): say so, small.
+              this.log.warn({ err: failure, bytes: answer.body.length }, 'forwarded long-poll answer could not be sent');
+              message.respond(encodeAnswer(refusalAnswer(new HttpRefusal('internal', 'the answer is too large to forward between gateway processes'))));
+            }
+          });
       },
     });
   }
@@ -60,9 +84,10 @@ export class SessionForwarder {
   /** Runs `op` on the process `owner`; a holder that does not answer is 404, as a session that is gone. */
   async forward(owner: string, op: SessionOp, identity: DeviceIdentity): Promise<OpAnswer> {
     const timeout = (op.kind === 'poll' ? op.waitMs : 0) + FORWARD_MARGIN_MS;
+    const sent: SessionOp = op.kind === 'poll' ? { ...op, maxBytes: Math.min(op.maxBytes ?? FORWARDED_ANSWER_BYTES, FORWARDED_ANSWER_BYTES) } : op;
     try {
-      const reply = await this.nc.request(this.subjectOf(owner), encodeJson({ op, identity } satisfies Forwarded), { timeout });
-      return decodeJson<OpAnswer>(reply.data);
+      const reply = await this.nc.request(this.subjectOf(owner), encodeJson({ op: sent, identity } satisfies Forwarded), { timeout });
+      return decodeAnswer(reply.data);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (/no responders|503/i.test(message)) {
