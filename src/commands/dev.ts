@@ -74,6 +74,7 @@ stops them on exit. Without a JWT key it creates a secret in --data-dir, which \
       ...cluster.serviceList.map((service) => `  ${service.name.padEnd(9)} ${service.detail}`),
       '',
       `  WebSocket   ws://${base}/v1/ws   (subprotocol chat.v1)`,
+      `  long-poll   http://${base}/v1/sessions, /v1/poll, /v1/frames   (same frames over HTTP; docs/protocol.md)`,
       `  health      http://${base}/healthz   http://${base}/readyz   http://${base}/metrics`,
       ...(cluster.pushReceivedFile ? [`  push        local APNs/FCM fakes; what they accept is appended to ${cluster.pushReceivedFile}`] : []),
       '',
