@@ -341,6 +341,25 @@ describe('e2e - long-poll', () => {
     expect(quinn.bodies(room.id)).toEqual(['r0', 'q0', 'r1', 'q1', 'r2', 'q2', 'r3', 'q3', 'r4', 'q4']);
   });
 
+  it('e2e - long-poll: on SIGTERM a gateway ends its long-poll sessions with goaway and 1012; the client moves on and misses nothing', async () => {
+    const leaving = await cluster.start('gateway', 'gw-leaving', timing);
+    const sid = await device('sid', 'laptop', 'ws');
+    const tess = await connectDevice(cluster, [leaving], 'tess', 'browser', { transport: 'longpoll', urls: [cluster.wsUrl(leaving), cluster.wsUrl(gateway)] });
+    open.push(tess);
+    const states: Array<{ state: string; reconnectInMs?: number }> = [];
+    tess.client.on('state', (change) => states.push(change));
+    const room = await sid.client.createDirect('tess');
+    for (let i = 0; i < 3; i++) await sid.client.send(room.id, `before ${i}`);
+    await tess.waitForCount(room.id, 3);
+    const exit = leaving.kill('SIGTERM');
+    await waitFor(() => states.some((s) => s.state === 'reconnecting' && (s.reconnectInMs ?? 0) >= 250), 5000, 'a goaway-driven reconnect');
+    for (let i = 0; i < 3; i++) await sid.client.send(room.id, `during ${i}`);
+    expect(await exit).toBe(0);
+    await waitFor(() => tess.client.state === 'live', 10_000, 'the long-poll client live on the other gateway');
+    await sid.client.send(room.id, 'after');
+    expect(seqsOf(await tess.waitForCount(room.id, 7))).toEqual(range(1, 7));
+  });
+
   it("e2e - long-poll: transport 'auto' falls back to long-poll when the WebSocket upgrade is refused", async () => {
     // A URL whose WebSocket path does not exist: the upgrade answers 404, long-poll works.
     const noa = await device('noa', 'browser', 'auto', [`ws://127.0.0.1:${gateway.port}/v1/ws-stripped`]);
