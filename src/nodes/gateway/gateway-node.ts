@@ -36,6 +36,8 @@ import { RequestDispatcher } from './request-dispatcher.js';
 import { UserAdmission } from './user-admission.js';
 import { DeviceTouches } from './device-touches.js';
 
+const LISTEN_BACKLOG = 8192;
+
 export interface GatewayOptions {
   config: ClusterConfig;
   log: Logger;
@@ -178,7 +180,10 @@ export class GatewayNode {
     this.server.on('upgrade', (req, socket: Duplex, head) => this.upgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(this.options.port, this.options.host ?? '0.0.0.0', () => resolve());
+      // Node's default accept backlog (511) overflows in a reconnect storm: the kernel then
+      // drops SYNs and each client waits out a 1 s retransmit. The kernel caps this at
+      // net.core.somaxconn (4096 on current kernels).
+      this.server!.listen({ port: this.options.port, host: this.options.host ?? '0.0.0.0', backlog: LISTEN_BACKLOG }, () => resolve());
     });
 
     this.timers.push(setInterval(() => this.heartbeat(), config.heartbeatMs));
