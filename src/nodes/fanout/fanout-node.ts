@@ -41,7 +41,8 @@ export class FanoutNode {
   private readonly workers = new Map<number, PartitionWorker>();
   private workerDeps?: Omit<PartitionWorkerDeps, 'onFenced'>;
   private timer?: NodeJS.Timeout;
-  private ticking?: Promise<void>;
+  private renewing?: Promise<void>;
+  private rebalancing?: Promise<void>;
   private server?: Server;
   private metrics?: FanoutMetrics;
   private stopping = false;
@@ -91,9 +92,7 @@ export class FanoutNode {
     }
     await this.tick();
     const tickMs = this.options.leaseTickMs ?? 1000;
-    this.timer = setInterval(() => {
-      this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
-    }, tickMs);
+    this.timer = setInterval(() => void this.tick(), tickMs);
     log.info({ partitions: [...this.workers.keys()], port: portOf(this.server) }, 'fanout started');
   }
 
@@ -101,18 +100,38 @@ export class FanoutNode {
     return [...this.workers.keys()].sort((a, b) => a - b);
   }
 
-  /** Renew what we hold, drop what we lost, give back extras, take free partitions up to a fair share. */
+  /**
+   * One lease tick: renew, then rebalance. Renewal has its own turn and never waits behind
+   * worker start-ups: starting a worker re-creates its JetStream consumer, which takes seconds
+   * while a NATS cluster elects leaders, and sixteen of those in a row outlasted the 5 s leases,
+   * so every lease lapsed together, round after round.
+   */
   private async tick(): Promise<void> {
+    await (this.renewing ??= this.renewLeases().finally(() => (this.renewing = undefined)));
+    this.rebalancing ??= this.rebalance().finally(() => (this.rebalancing = undefined));
+    await this.rebalancing;
+  }
+
+  /** Renew what we hold; stop the workers of leases that lapsed (another worker may own them now). */
+  private async renewLeases(): Promise<void> {
+    if (this.stopping || !this.leases) return;
+    try {
+      const held = new Set((await this.leases.renew()).map((lease) => lease.partition));
+      for (const partition of [...this.workers.keys()]) {
+        if (held.has(partition)) continue;
+        this.options.log.warn({ partition }, 'partition lease lapsed; stopping its worker');
+        void this.stopWorker(partition, false);
+      }
+    } catch (error) {
+      this.options.log.error({ err: error }, 'lease renewal failed');
+    }
+  }
+
+  /** Give back extras, take free partitions up to a fair share, start their workers side by side. */
+  private async rebalance(): Promise<void> {
     if (this.stopping || !this.leases) return;
     const { log, config } = this.options;
     try {
-      const held = new Map((await this.leases.renew()).map((lease) => [lease.partition, lease.epoch]));
-      for (const partition of [...this.workers.keys()]) {
-        if (!held.has(partition)) {
-          log.warn({ partition }, 'partition lease lapsed; stopping its worker');
-          await this.stopWorker(partition, false);
-        }
-      }
       const share = fairShare(config.partitions, (await this.leases.heartbeat()) + 1);
       const extra = this.workers.size - share;
       if (extra > 0) {
@@ -120,20 +139,23 @@ export class FanoutNode {
         for (const partition of giveBack) await this.stopWorker(partition, true);
         log.info({ partitions: giveBack }, 'released partitions to rebalance');
       }
-      for (const lease of await this.leases.acquire(share - this.workers.size)) {
-        const worker = new PartitionWorker(lease.partition, lease.epoch, {
-          ...this.workerDeps!,
-          onFenced: (partition) => void this.stopWorker(partition, false),
-        });
-        this.workers.set(lease.partition, worker);
-        try {
-          await worker.start();
-          log.info({ partition: lease.partition, epoch: lease.epoch }, 'took partition');
-        } catch (error) {
-          log.error({ err: error, partition: lease.partition }, 'could not start partition worker');
-          await this.stopWorker(lease.partition, true);
-        }
-      }
+      const leases = await this.leases.acquire(share - this.workers.size);
+      await Promise.all(
+        leases.map(async (lease) => {
+          const worker = new PartitionWorker(lease.partition, lease.epoch, {
+            ...this.workerDeps!,
+            onFenced: (partition) => void this.stopWorker(partition, false),
+          });
+          this.workers.set(lease.partition, worker);
+          try {
+            await worker.start();
+            log.info({ partition: lease.partition, epoch: lease.epoch }, 'took partition');
+          } catch (error) {
+            log.error({ err: error, partition: lease.partition }, 'could not start partition worker');
+            await this.stopWorker(lease.partition, true);
+          }
+        }),
+      );
       this.metrics?.partitionsOwned.set(this.workers.size);
     } catch (error) {
       log.error({ err: error }, 'lease tick failed');
@@ -152,7 +174,7 @@ export class FanoutNode {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.timer);
-    await this.ticking;
+    await Promise.all([this.renewing, this.rebalancing]);
     const held = [...this.workers.keys()];
     await Promise.all(held.map((partition) => this.workers.get(partition)!.stop()));
     this.workers.clear();

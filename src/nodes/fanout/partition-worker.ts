@@ -69,6 +69,11 @@ export class PartitionWorker {
     // stall, not the 30 s default (a 30 s delivery stall was seen once under load; see
     // docs/benchmarks.md).
     this.messages = await consumer.consume({ max_messages: 2000, expires: 5000 });
+    // The lease may have lapsed while the consumer was being made (stop() ran meanwhile).
+    if (this.stopped) {
+      await this.messages.close().catch(() => {});
+      return;
+    }
     void this.pump(this.messages);
   }
 
@@ -77,18 +82,28 @@ export class PartitionWorker {
       for await (const message of messages) {
         if (this.stopped) break;
         this.pending.push(message);
-        this.draining ??= this.drain().finally(() => (this.draining = undefined));
+        this.draining ??= this.drain();
       }
     } catch (error) {
       if (!this.stopped) this.deps.log.error({ err: error, partition: this.partition }, 'send consumer failed');
     }
   }
 
+  /**
+   * Commits what is pending, batch after batch, until nothing is. `draining` is cleared in the
+   * same synchronous step that finds `pending` empty: cleared a microtask later (a .finally on
+   * the caller's side), a message pushed in between found a drain still "running" and sat
+   * in `pending` until the partition's next message came along.
+   */
   private async drain(): Promise<void> {
     const maxBatch = this.deps.maxBatch ?? 500;
-    while (this.pending.length > 0 && !this.stopped) {
-      const batch = this.pending.splice(0, maxBatch);
-      await this.process(batch);
+    try {
+      while (this.pending.length > 0 && !this.stopped) {
+        const batch = this.pending.splice(0, maxBatch);
+        await this.process(batch);
+      }
+    } finally {
+      this.draining = undefined;
     }
   }
 
