@@ -286,6 +286,27 @@ export class GatewayNode {
   private async renewLease(): Promise<void> {
     const { nodeId, presenceTimeoutMs } = this.options.config;
     await this.presence!.renewNode(nodeId, Date.now() + presenceTimeoutMs, this.sessions.connectionCount);
+    if (await this.routes!.lostSinceLastCheck(nodeId)) await this.restoreRoutes();
+  }
+
+  /**
+   * Redis lost what this gateway wrote (restart without persistence, FLUSHALL): without its
+   * routes, the fan-out finds none of its devices and live delivery to them stops, although
+   * they are still connected. Write them all again, and the node's users for presence.
+   */
+  private async restoreRoutes(): Promise<void> {
+    const sessions = [...this.sessions.all()];
+    if (sessions.length === 0) return;
+    const { nodeId } = this.options.config;
+    const restored = await this.routes!.restore(sessions, nodeId);
+    await this.presence!.addNodeUsers(nodeId, [...new Set(sessions.map((session) => session.user))]);
+    // Messages committed while the routes were gone reached nobody live: have every client
+    // reconnect (jittered, like a drain) and sync them.
+    for (const session of sessions as GatewaySession[]) {
+      session.write(JSON.stringify({ type: 'goaway', reconnectInMs: 250 + Math.floor(Math.random() * 3000) }));
+      session.close(CLOSE_CODES.serviceRestart, 'routing state lost; reconnect and sync');
+    }
+    this.options.log.warn({ routes: restored }, "Redis had lost this gateway's routes: wrote them again and asked its clients to reconnect and sync");
   }
 
   /** One pass over all connections per heartbeat: ping the live, drop the silent and the expired. */
