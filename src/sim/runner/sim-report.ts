@@ -55,7 +55,9 @@ export function buildReport(outcome: RunOutcome, checkOptions: RunCheckOptions =
   const nodes = outcome.nodesSteady.map((node) => {
     const before = outcome.nodesBefore.find((b) => b.node === node.node);
     const added = node.connections - (before?.connections ?? 0);
-    return { ...node, rssBytesPerConnection: before && added > 0 ? Math.round((node.rssBytes - before.rssBytes) / added) : null };
+    const grown = before ? node.rssBytes - before.rssBytes : 0;
+    // Too few connections to show above the garbage collector's swings: no figure rather than a negative one.
+    return { ...node, rssBytesPerConnection: added > 0 && grown > 0 ? Math.round(grown / added) : null };
   });
   const slo = outcome.scenario.slo;
   const slos: SloResult[] = [];
