@@ -43,6 +43,10 @@ export async function startLocalCluster(onProgress: (line: string) => void, shap
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CHAT_LOG_LEVEL: separate ? 'warn' : 'error' },
   });
+  // If the simulator dies first, its cluster must not outlive it.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
