@@ -51,7 +51,8 @@ afterAll(async () => {
   if (results.length > 0) process.stdout.write(`\n${faultTable(results)}\n`);
   await target?.cluster.stop().catch(() => {});
   await Promise.all([target?.postgres.stop(), target?.redis.stop()].map((p) => p?.catch(() => {})));
-  if (dir) await rm(dir, { recursive: true, force: true });
+  // KEEP_FAULT_DIR=1 keeps the services' data and the roles' logs for a post-mortem.
+  if (dir && !process.env.KEEP_FAULT_DIR) await rm(dir, { recursive: true, force: true });
 }, 90_000);
 
 describe('faults - services', () => {

@@ -106,6 +106,15 @@ export class ProcessCluster {
   }
 
   /**
+   * A role's start-up: with restarts on, a role that dies while the services are still settling
+   * (a JetStream API timeout while a NATS cluster elects its leaders) is started again, as it
+   * would be by the supervisor later on; with restarts off, its first exit is the answer.
+   */
+  private waitStarted(role: RoleProcess): Promise<void> {
+    return this.options.restart ? this.waitHealthy(role.spec.nodeId, 60_000) : role.waitHealthy(30_000);
+  }
+
+  /**
    * Resolves once `nodeId` runs and answers /healthz, waiting through its restart (right after
    * a signal the old process may not have been reaped yet, so a failed probe is not an error).
    */
@@ -171,7 +180,7 @@ export class ProcessCluster {
       }
       options.onProgress(`starting ${options.fanouts} fan-out, ${options.presences} presence${options.push === 'fake' ? ', 1 pusher (local APNs/FCM fakes)' : ''}`);
       for (const role of backends) role.start();
-      await Promise.all(backends.map((role) => role.waitHealthy(30_000)));
+      await Promise.all(backends.map((role) => this.waitStarted(role)));
       const gateways: RoleProcess[] = [];
       for (let i = 0; i < options.gateways; i++) {
         const port = options.port + i;
@@ -180,7 +189,7 @@ export class ProcessCluster {
       }
       options.onProgress(`starting ${options.gateways} gateway${options.gateways > 1 ? 's' : ''}${options.gatewayWorkers > 1 ? ` of ${options.gatewayWorkers} workers each` : ''}`);
       for (const role of gateways) role.start();
-      await Promise.all(gateways.map((role) => role.waitHealthy(30_000)));
+      await Promise.all(gateways.map((role) => this.waitStarted(role)));
       await this.waitReady(options.port, 30_000);
     } catch (error) {
       await this.stop();
