@@ -35,6 +35,7 @@ export interface FaultRunOptions<Target> {
  */
 export async function runFault<Target>(options: FaultRunOptions<Target>): Promise<FaultResult> {
   const { fault, target } = options;
+  const { rampUpMs } = loadScenario(options.scenarioPath).phases;
   const progress = options.onProgress ?? (() => {});
   const window: FaultWindow = { injectedAt: 0, healedAt: 0 };
   let faultDone: Promise<void> = Promise.resolve();
@@ -65,7 +66,7 @@ export async function runFault<Target>(options: FaultRunOptions<Target>): Promis
               resolve();
             }
           })();
-        }, Math.max(0, t0 + rampUpOf(options.scenarioPath) + options.injectAfterMs - Date.now()));
+        }, Math.max(0, t0 + rampUpMs + options.injectAfterMs - Date.now()));
       });
     },
   });
@@ -73,8 +74,4 @@ export async function runFault<Target>(options: FaultRunOptions<Target>): Promis
   if (faultError) throw faultError;
   const { report } = buildReport(outcome);
   return faultResult(fault, outcome, report, window);
-}
-
-function rampUpOf(scenarioPath: string): number {
-  return loadScenario(scenarioPath).phases.rampUpMs;
 }

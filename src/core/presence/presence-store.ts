@@ -71,10 +71,6 @@ export class PresenceStore {
     await this.redis.sadd(this.nodeUsersKey(node), user);
   }
 
-  async addNodeUsers(node: string, users: string[]): Promise<void> {
-    for (let i = 0; i < users.length; i += 1000) await this.redis.sadd(this.nodeUsersKey(node), ...users.slice(i, i + 1000));
-  }
-
   async removeNodeUser(node: string, user: string): Promise<void> {
     await this.redis.srem(this.nodeUsersKey(node), user);
   }

@@ -38,24 +38,6 @@ export class RouteRegistry {
     );
   }
 
-  /** Writes many routes to `node` again (after Redis lost them: a restart without persistence, a flush). */
-  async restore(devices: Iterable<{ user: string; device: string }>, node: string): Promise<number> {
-    let pipeline = this.redis.pipeline();
-    let queued = 0;
-    let restored = 0;
-    for (const { user, device } of devices) {
-      pipeline.hset(this.key(user), device, node).expire(this.key(user), RouteRegistry.TTL_SECONDS);
-      restored++;
-      if (++queued === 1000) {
-        await pipeline.exec();
-        pipeline = this.redis.pipeline();
-        queued = 0;
-      }
-    }
-    if (queued > 0) await pipeline.exec();
-    return restored;
-  }
-
   /**
    * True when Redis no longer holds this node's marker (so it lost the node's routes too: a
    * restart without persistence, a FLUSHALL, a failover to an empty replica); sets it again.

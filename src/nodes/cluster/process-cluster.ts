@@ -111,23 +111,14 @@ export class ProcessCluster {
    * would be by the supervisor later on; with restarts off, its first exit is the answer.
    */
   private waitStarted(role: RoleProcess): Promise<void> {
-    return this.options.restart ? this.waitHealthy(role.spec.nodeId, 60_000) : role.waitHealthy(30_000);
+    return this.options.restart ? role.waitHealthy(60_000, true) : role.waitHealthy(30_000);
   }
 
-  /**
-   * Resolves once `nodeId` runs and answers /healthz, waiting through its restart (right after
-   * a signal the old process may not have been reaped yet, so a failed probe is not an error).
-   */
+  /** Resolves once `nodeId` runs and answers /healthz, waiting through its restart. */
   async waitHealthy(nodeId: string, timeoutMs = 30_000): Promise<void> {
     const role = this.roles.find((r) => r.spec.nodeId === nodeId);
     if (!role) throw new Error(`no node ${nodeId}`);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const ok = role.running && (await fetch(`http://127.0.0.1:${role.spec.port}/healthz`).then((r) => r.ok, () => false));
-      if (ok) return;
-      if (Date.now() > deadline) throw new Error(`${nodeId} did not come back within ${timeoutMs / 1000} s; see ${role.spec.logFile}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await role.waitHealthy(timeoutMs, true);
   }
 
   get gatewayPorts(): number[] {

@@ -77,15 +77,19 @@ export class RoleProcess {
     });
   }
 
-  /** Waits until /healthz answers, failing early if the process exits. */
-  async waitHealthy(timeoutMs: number): Promise<void> {
+  /**
+   * Waits until /healthz answers. Fails early if the process exits, unless `throughRestarts`:
+   * then it waits through the supervisor's restart (right after a signal the old process may
+   * not have been reaped yet, so a failed probe is not an error either).
+   */
+  async waitHealthy(timeoutMs: number, throughRestarts = false): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (!this.running) throw new Error(`${this.spec.nodeId} exited during start-up; see ${this.spec.logFile}`);
-      const ok = await fetch(`http://127.0.0.1:${this.spec.port}/healthz`).then((r) => r.ok, () => false);
+      if (!this.running && !throughRestarts) throw new Error(`${this.spec.nodeId} exited during start-up; see ${this.spec.logFile}`);
+      const ok = this.running && (await fetch(`http://127.0.0.1:${this.spec.port}/healthz`).then((r) => r.ok, () => false));
       if (ok) return;
       if (Date.now() > deadline) throw new Error(`${this.spec.nodeId} did not answer /healthz on port ${this.spec.port} within ${timeoutMs / 1000} s; see ${this.spec.logFile}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, throughRestarts ? 200 : 100));
     }
   }
 

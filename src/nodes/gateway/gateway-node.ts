@@ -286,27 +286,27 @@ export class GatewayNode {
   private async renewLease(): Promise<void> {
     const { nodeId, presenceTimeoutMs } = this.options.config;
     await this.presence!.renewNode(nodeId, Date.now() + presenceTimeoutMs, this.sessions.connectionCount);
-    if (await this.routes!.lostSinceLastCheck(nodeId)) await this.restoreRoutes();
+    if (await this.routes!.lostSinceLastCheck(nodeId)) this.restoreRoutes();
   }
 
   /**
    * Redis lost what this gateway wrote (restart without persistence, FLUSHALL): without its
-   * routes, the fan-out finds none of its devices and live delivery to them stops, although
-   * they are still connected. Write them all again, and the node's users for presence.
+   * routes the fan-out finds none of its devices, and what was committed meanwhile reached
+   * nobody live. Every client reconnects (jittered, like a drain): its hello writes the route
+   * and the node's user again, and its sync brings what it missed.
    */
-  private async restoreRoutes(): Promise<void> {
-    const sessions = [...this.sessions.all()];
-    if (sessions.length === 0) return;
-    const { nodeId } = this.options.config;
-    const restored = await this.routes!.restore(sessions, nodeId);
-    await this.presence!.addNodeUsers(nodeId, [...new Set(sessions.map((session) => session.user))]);
-    // Messages committed while the routes were gone reached nobody live: have every client
-    // reconnect (jittered, like a drain) and sync them.
-    for (const session of sessions as GatewaySession[]) {
-      session.write(JSON.stringify({ type: 'goaway', reconnectInMs: 250 + Math.floor(Math.random() * 3000) }));
-      session.close(CLOSE_CODES.serviceRestart, 'routing state lost; reconnect and sync');
+  private restoreRoutes(): void {
+    const sessions = [...this.sessions.all()] as GatewaySession[];
+    this.sendAway(sessions, 3000, 'routing state lost; reconnect and sync');
+    if (sessions.length > 0) this.options.log.warn({ sessions: sessions.length }, "Redis had lost this gateway's routes: asked its clients to reconnect and sync");
+  }
+
+  /** goaway with a jittered reconnect delay (so they do not all come back at once), then close with 1012. */
+  private sendAway(sessions: GatewaySession[], maxReconnectDelayMs: number, reason: string): void {
+    for (const session of sessions) {
+      session.write(JSON.stringify({ type: 'goaway', reconnectInMs: 250 + Math.floor(Math.random() * maxReconnectDelayMs) }));
+      session.close(CLOSE_CODES.serviceRestart, reason);
     }
-    this.options.log.warn({ routes: restored }, "Redis had lost this gateway's routes: wrote them again and asked its clients to reconnect and sync");
   }
 
   /** One pass over all connections per heartbeat: ping the live, drop the silent and the expired. */
@@ -357,10 +357,7 @@ export class GatewayNode {
     for (const timer of this.timers) clearInterval(timer);
     const sessions = [...this.sessions.all()] as GatewaySession[];
     const users = new Map(sessions.map((session) => [`${session.user}/${session.device}`, session]));
-    for (const session of sessions) {
-      session.write(JSON.stringify({ type: 'goaway', reconnectInMs: 250 + Math.floor(Math.random() * maxReconnectDelayMs) }));
-      session.close(CLOSE_CODES.serviceRestart, 'server restart');
-    }
+    this.sendAway(sessions, maxReconnectDelayMs, 'server restart');
     await Promise.all(
       [...users.values()].map((session) => this.routes?.unregister(session.user, session.device, this.options.config.nodeId).catch(() => {})),
     );
