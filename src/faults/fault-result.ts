@@ -22,10 +22,21 @@ export interface FaultResult {
   recoveryMs: number | null;
   /** Deliveries completeness over the whole run (1 = every expected copy arrived). */
   completeness: number;
+  /** Second by second from the fault to the drain: what the recovery was judged on (for a post-mortem). */
+  timeline: RecoverySecond[];
   deliverP99Ms: number;
   pass: boolean;
   /** Why it failed, for the table. */
   problems: string[];
+}
+
+/** One second of traffic after the fault, as the recovery rule saw it. */
+export interface RecoverySecond {
+  /** Start of the second, ms after the fault was injected. */
+  atMs: number;
+  deliveries: number;
+  p99Ms: number;
+  good: boolean;
 }
 
 export interface FaultWindow {
@@ -43,24 +54,30 @@ export interface FaultWindow {
 const GOOD_STREAK = 3;
 
 export function recoveryMs(outcome: RunOutcome, window: FaultWindow, drainStartsAt: number): number | null {
+  return judgeRecovery(outcome, window, drainStartsAt).recoveryMs;
+}
+
+/** The recovery and the seconds it was judged on (empty when there was no baseline). */
+export function judgeRecovery(outcome: RunOutcome, window: FaultWindow, drainStartsAt: number): { recoveryMs: number | null; timeline: RecoverySecond[] } {
   const points = LatencyTimeline.merge(outcome.outputs.map((o) => o.deliver)).points(outcome.t0);
   const at = (ms: number) => outcome.t0 + ms;
   const before = points.filter((p) => at(p.fromMs) >= outcome.t0 + outcome.plan.phases.rampUpMs && at(p.toMs) <= window.injectedAt);
-  if (before.length === 0) return null;
+  if (before.length === 0) return { recoveryMs: null, timeline: [] };
   const baselineRate = before.reduce((sum, p) => sum + p.count, 0) / before.length;
   const baselineP99 = [...before.map((p) => p.p99)].sort((a, b) => a - b)[Math.floor(before.length / 2)]!;
   const after = points.filter((p) => at(p.toMs) > window.injectedAt && at(p.toMs) <= drainStartsAt);
   const good = after.map((point) => point.count >= baselineRate / 2 && point.p99 <= 3 * baselineP99 + 50);
+  const timeline = after.map((point, i) => ({ atMs: at(point.fromMs) - window.injectedAt, deliveries: point.count, p99Ms: point.p99, good: good[i]! }));
   for (let i = 0; i + GOOD_STREAK <= good.length; i++) {
-    if (good.slice(i, i + GOOD_STREAK).every(Boolean)) return Math.max(0, at(after[i]!.fromMs) - window.injectedAt);
+    if (good.slice(i, i + GOOD_STREAK).every(Boolean)) return { recoveryMs: Math.max(0, at(after[i]!.fromMs) - window.injectedAt), timeline };
   }
-  return null;
+  return { recoveryMs: null, timeline };
 }
 
 export function faultResult(fault: { name: string; description: string }, outcome: RunOutcome, report: SimReport, window: FaultWindow): FaultResult {
   const { rampUpMs, steadyMs } = outcome.plan.phases;
   const drainStartsAt = outcome.t0 + rampUpMs + steadyMs;
-  const recovery = recoveryMs(outcome, window, drainStartsAt);
+  const { recoveryMs: recovery, timeline } = judgeRecovery(outcome, window, drainStartsAt);
   const until = recovery === null ? drainStartsAt : window.injectedAt + Math.max(recovery, window.healedAt - window.injectedAt);
   const acks = outcome.outputs.flatMap((o) => o.acks);
   const inFlight = new Set(acks.filter((a) => a.sentAt >= window.injectedAt && a.sentAt <= until).map((a) => `${a.user}\u0000${a.clientMsgId}`));
@@ -77,6 +94,7 @@ export function faultResult(fault: { name: string; description: string }, outcom
     unackedDelivered: warnings['unacked-delivered'],
     recoveryMs: recovery,
     completeness: report.oracle.completeness,
+    timeline,
     deliverP99Ms: report.deliver.p99,
     pass: true,
     problems: [],

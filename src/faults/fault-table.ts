@@ -20,3 +20,14 @@ export function faultTable(results: readonly FaultResult[]): string {
   );
   return [header, rule, ...rows.map((row) => `| ${row} |`)].join('\n');
 }
+
+/**
+ * The seconds after a fault as the recovery rule judged them, one line each (`+3s 41 deliveries,
+ * p99 2417 ms, bad`): where a slow recovery spent its time. Printed with FAULT_TIMELINE=1.
+ */
+export function faultTimeline(result: FaultResult): string {
+  const lines = result.timeline.map(
+    (second) => `  +${(second.atMs / 1000).toFixed(0)}s ${second.deliveries} deliveries, p99 ${Math.round(second.p99Ms)} ms, ${second.good ? 'good' : 'bad'}`,
+  );
+  return [`${result.fault}: the seconds after the fault`, ...lines].join('\n');
+}

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePortRun } from '../../src/core/services/index.js';
 import { runFault } from '../../src/faults/fault-run.js';
 import type { FaultResult } from '../../src/faults/fault-result.js';
-import { faultTable } from '../../src/faults/fault-table.js';
+import { faultTable, faultTimeline } from '../../src/faults/fault-table.js';
 import { SERVICE_FAULTS, type ServiceTarget } from '../../src/faults/service-fault-catalog.js';
 import { PostgresInstance, RedisInstance } from '../../src/faults/service-faults.js';
 import { ProcessCluster } from '../../src/nodes/cluster/process-cluster.js';
@@ -23,6 +23,12 @@ let dir: string;
 let target: ServiceTarget;
 let urls: string[];
 
+/** The roles' log level: warn, or FAULT_LOG_LEVEL (info shows lease and consumer changes). */
+function logLevel(): 'warn' | 'info' | 'debug' {
+  const level = process.env.FAULT_LOG_LEVEL;
+  return level === 'info' || level === 'debug' ? level : 'warn';
+}
+
 beforeAll(async () => {
   dir = await tempDataDir();
   const [postgres, redis] = await Promise.all([PostgresInstance.start(join(dir, 'pg')), RedisInstance.start(join(dir, 'redis'))]);
@@ -38,7 +44,7 @@ beforeAll(async () => {
     push: 'fake',
     restart: true,
     natsCluster: 3,
-    input: { postgresUrl: postgres.url, redisUrl: redis.url, namespace: 'faults', jwt: { secret }, sendRatePerSec: 100_000, sendBurst: 100_000, logLevel: 'warn' },
+    input: { postgresUrl: postgres.url, redisUrl: redis.url, namespace: 'faults', jwt: { secret }, sendRatePerSec: 100_000, sendBurst: 100_000, logLevel: logLevel() },
     onProgress: () => {},
     onRoleExit: () => {},
   });
@@ -59,6 +65,7 @@ describe('faults - services', () => {
   it.each(SERVICE_FAULTS.map((fault) => [fault.name, fault] as const))('faults - %s', async (_name, fault) => {
     const result = await runFault({ fault, target, scenarioPath: TRAFFIC, urls, secret, injectAfterMs: 8000 });
     results.push(result);
+    if (process.env.FAULT_TIMELINE) process.stdout.write(`${faultTimeline(result)}\n`);
     expect(result.ackedInFlight, 'the fault hit traffic').toBeGreaterThan(0);
     expect(result.problems).toEqual([]);
   }, 240_000);
