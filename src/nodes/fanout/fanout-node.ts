@@ -14,6 +14,7 @@ import { createRegistry } from '../../core/observability/metrics.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
 import { RouteRegistry } from '../../core/routing/route-registry.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
+import { CommitCoalescer } from './commit-coalescer.js';
 import { createFanoutMetrics, type FanoutMetrics } from './fanout-metrics.js';
 import { fairShare, PartitionLeases } from './partition-leases.js';
 import { PartitionWorker, type PartitionWorkerDeps } from './partition-worker.js';
@@ -59,7 +60,7 @@ export class FanoutNode {
     const subjects = new Subjects(config.namespace, config.partitions);
     const jsm = await ensureSendStream(nc, subjects, config.streamReplicas);
     await ensurePushStream(nc, subjects, config.streamReplicas);
-    this.metrics = createFanoutMetrics(this.registry);
+    const metrics = (this.metrics = createFanoutMetrics(this.registry));
     this.leases = new PartitionLeases(pool, config.nodeId, config.partitions, this.options.leaseTtlMs);
     await this.leases.ensurePartitions();
     const js = jetstream(nc);
@@ -67,10 +68,10 @@ export class FanoutNode {
       subjects,
       jsm,
       js,
-      sequencer: new RoomSequencer(pool),
+      committer: new CommitCoalescer(new RoomSequencer(pool), { onStatement: (sends) => metrics.statementSize.observe(sends) }),
       deliverer: new Deliverer(nc, subjects, new RouteRegistry(redis, config.namespace)),
       cache: new HistoryCache(redis, config.namespace),
-      metrics: this.metrics,
+      metrics,
       pushes: new PushEnqueuer({
         js,
         subjects,

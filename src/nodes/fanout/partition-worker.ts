@@ -8,13 +8,15 @@ import type { Message } from '../../core/protocol/server-frames.js';
 import type { Deliverer, DirectReply, Outgoing } from '../../core/routing/deliverer.js';
 import type { FanoutMetrics } from './fanout-metrics.js';
 import type { PushEnqueuer } from './push-enqueuer.js';
-import { FencedError, type RoomSequencer, type SendResult } from './room-sequencer.js';
+import { isDataError, type BatchCommitter } from './commit-coalescer.js';
+import { FencedError, type Fence, type SendResult } from './room-sequencer.js';
 
 export interface PartitionWorkerDeps {
   subjects: Subjects;
   jsm: JetStreamManager;
   js: JetStreamClient;
-  sequencer: RoomSequencer;
+  /** Commits batches (shared by the worker's partitions: CommitCoalescer). */
+  committer: BatchCommitter;
   deliverer: Deliverer;
   cache: HistoryCache;
   metrics: FanoutMetrics;
@@ -121,13 +123,13 @@ export class PartitionWorker {
       }
     }
     if (sends.length === 0) return;
-    const fence = { partition: this.partition, owner: this.deps.owner, epoch: this.epoch, lastStreamSeq: valid.at(-1)!.seq };
+    const fence: Fence = { partition: this.partition, owner: this.deps.owner, epoch: this.epoch };
     let attempt = 0;
     for (;;) {
       if (this.stopped) return;
       const started = performance.now();
       try {
-        const results = await this.deps.sequencer.commit(sends, fence);
+        const results = await this.commitIsolatingBadSends(sends, fence);
         metrics.commitSeconds.observe((performance.now() - started) / 1000);
         metrics.batchSize.observe(sends.length);
         const routes = await this.publish(sends, results);
@@ -146,6 +148,28 @@ export class PartitionWorker {
         log.error({ err: error, partition: this.partition, attempt, retryInMs: delay }, 'commit failed; retrying the batch');
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
+    }
+  }
+
+  /**
+   * Commits a batch; when Postgres refuses the data of a send (isDataError), halves the batch
+   * until that send stands alone and answers it with an error, so one bad send is refused instead
+   * of stalling its partition behind a batch retried forever. Halves commit in order, so the
+   * room order of the good sends holds.
+   */
+  private async commitIsolatingBadSends(sends: SendEnvelope[], fence: Fence): Promise<SendResult[]> {
+    try {
+      return await this.deps.committer.commit(sends, fence);
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      if (sends.length === 1) {
+        const send = sends[0]!;
+        this.deps.log.error({ err: error, partition: this.partition, room: send.room, sender: send.sender, clientMsgId: send.clientMsgId }, 'Postgres refused a send; answering it with an error');
+        return [{ kind: 'rejected', code: 'bad_frame', message: `the message could not be stored: ${(error as Error).message}` }];
+      }
+      const half = Math.ceil(sends.length / 2);
+      const first = await this.commitIsolatingBadSends(sends.slice(0, half), fence);
+      return [...first, ...(await this.commitIsolatingBadSends(sends.slice(half), fence))];
     }
   }
 

@@ -6,7 +6,8 @@ import type { PresenceStore } from '../../core/presence/presence-store.js';
 import type { Message } from '../../core/protocol/server-frames.js';
 import type { PushPolicy } from '../../core/push/push-job.js';
 import { planPushes } from '../../core/push/push-planner.js';
-import type { PushStore } from '../../core/storage/push-store.js';
+import { Coalescer } from '../../core/runtime/coalescer.js';
+import type { PushRegistration, PushStore } from '../../core/storage/push-store.js';
 import type { FanoutMetrics } from './fanout-metrics.js';
 
 /** Replays older than this were delivered before: they do not push again. */
@@ -19,6 +20,8 @@ const REPLAY_PUSH_WINDOW_MS = 120_000;
  */
 export class PushEnqueuer {
   private alive = { at: 0, nodes: new Set<string>() };
+  /** One registrations query for the batches of all partitions settling at once. */
+  private readonly registrationsOf: Coalescer<string[], PushRegistration[]>;
 
   constructor(
     private readonly deps: {
@@ -31,7 +34,15 @@ export class PushEnqueuer {
       metrics: FanoutMetrics;
       log: Logger;
     },
-  ) {}
+  ) {
+    this.registrationsOf = new Coalescer(async (userLists) => {
+      const all = await deps.pushStore.ofUsers([...new Set(userLists.flat())]);
+      return userLists.map((users) => {
+        const wanted = new Set(users);
+        return all.filter((registration) => wanted.has(registration.user));
+      });
+    });
+  }
 
   async enqueue(committed: Array<{ message: Message; replay: boolean; members: string[] }>, routes: Map<string, Map<string, string>>): Promise<void> {
     const now = Date.now();
@@ -39,7 +50,7 @@ export class PushEnqueuer {
     if (eligible.length === 0) return;
     const membersByRoom = new Map(eligible.map((c) => [c.message.room, c.members]));
     const recipients = [...new Set(eligible.flatMap((c) => c.members.filter((member) => member !== c.message.sender)))];
-    const registrations = await this.deps.pushStore.ofUsers(recipients);
+    const registrations = await this.registrationsOf.submit(recipients);
     if (registrations.length === 0) return;
     const aliveNodes = await this.aliveNodes(now);
     const plan = planPushes({

@@ -11,11 +11,17 @@ export type SendResult =
   | { kind: 'committed'; message: Message; replay: boolean; members: string[] }
   | { kind: 'rejected'; code: ErrorCode; message: string };
 
+/** The lease a batch is committed under: its partition, held by owner at epoch. */
 export interface Fence {
   partition: number;
   owner: string;
   epoch: number;
-  lastStreamSeq: number;
+}
+
+/** One partition's batch; a worker's batches of several partitions commit together. */
+export interface PartitionBatch {
+  sends: SendEnvelope[];
+  fence: Fence;
 }
 
 /** The lease was taken over by another worker: this batch must not commit. */
@@ -25,48 +31,75 @@ export class FencedError extends Error {
 
 const UNIQUE_VIOLATION = '23505';
 
+function fencedOrThrow(error: unknown): FencedError {
+  if (error instanceof FencedError) return error;
+  throw error;
+}
+
 /** Time-ordered, unique message ids: 8 hex chars of seconds and 12 random bytes. */
 function newMessageId(now: number): string {
   return `${Math.floor(now / 1000).toString(16).padStart(8, '0')}${randomBytes(12).toString('hex')}`;
 }
 
 /**
- * Where a message gets its room sequence number. Normally one statement per batch (COMMIT_SQL)
- * checks the partition lease (fencing a worker that lost it) and the senders' membership,
- * bumps each room's last_seq and inserts the messages and their idempotency keys. When a send
- * of the batch was committed before, two round trips instead: read the earlier results,
- * decide (planBatch), write (WRITE_SQL). Postgres enforces the invariants: PK (room_id, seq)
- * forbids a duplicate seq, the row lock on rooms orders writers, PK (sender_id, client_msg_id)
- * forbids a second message for a resend (a race between partitions fails the statement, and the
- * worker's retry then finds the first result).
+ * Where a message gets its room sequence number. Normally one statement (COMMIT_SQL) for the
+ * batches of several partitions: it checks each partition's lease (fencing a worker that lost
+ * it) and the senders' membership, bumps each room's last_seq and inserts the messages and
+ * their idempotency keys. When a send of a batch was committed before, two round trips for that
+ * batch instead: read the earlier results, decide (planBatch), write (WRITE_SQL). Postgres
+ * enforces the invariants: PK (room_id, seq) forbids a duplicate seq, the row lock on rooms
+ * orders writers, PK (sender_id, client_msg_id) forbids a second message for a resend (a race
+ * between partitions fails the statement, and the worker's retry then finds the first result).
  */
 export class RoomSequencer {
   constructor(private readonly pool: pg.Pool) {}
 
+  /** Commits one partition's batch; throws FencedError when its lease is lost. */
   async commit(sends: SendEnvelope[], fence: Fence): Promise<SendResult[]> {
-    const keys = new Set(sends.map((send) => clientMsgKey(send.sender, send.clientMsgId)));
-    if (keys.size === sends.length) {
+    const [outcome] = await this.commitBatches([{ sends, fence }]);
+    if (outcome instanceof Error) throw outcome;
+    return outcome!;
+  }
+
+  /**
+   * Commits the batches of several partitions (one owner), in one statement when none holds a
+   * send committed before. Per batch: its results, or a FencedError when its lease is lost.
+   * A failure of the statement itself (Postgres down, bad data) rejects the whole call.
+   */
+  async commitBatches(batches: PartitionBatch[]): Promise<Array<SendResult[] | FencedError>> {
+    const fresh = batches.filter((batch) => new Set(batch.sends.map((send) => clientMsgKey(send.sender, send.clientMsgId))).size === batch.sends.length);
+    const outcomes = new Map<PartitionBatch, SendResult[] | FencedError>();
+    if (fresh.length > 0) {
       try {
-        return await this.commitFresh(sends, fence);
+        const results = await this.commitFresh(fresh);
+        fresh.forEach((batch, index) => outcomes.set(batch, results[index]!));
       } catch (error) {
         if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
       }
     }
-    return this.commitCarefully(sends, fence);
+    // Batches holding a resend (or sharing a statement with one) go one by one, carefully.
+    for (const batch of batches) {
+      if (!outcomes.has(batch)) outcomes.set(batch, await this.commitCarefully(batch.sends, batch.fence).catch(fencedOrThrow));
+    }
+    return batches.map((batch) => outcomes.get(batch)!);
   }
 
-  /** One statement for a batch in which nothing was committed before (the common case). */
-  private async commitFresh(sends: SendEnvelope[], fence: Fence): Promise<SendResult[]> {
+  /** One statement for batches in which nothing was committed before (the common case). */
+  private async commitFresh(batches: PartitionBatch[]): Promise<Array<SendResult[] | FencedError>> {
+    const owner = batches[0]!.fence.owner;
+    if (batches.some((batch) => batch.fence.owner !== owner)) throw new Error('batches of different owners cannot commit together');
     const now = Date.now();
+    const sends = batches.flatMap((batch) => batch.sends);
+    const partOf = batches.flatMap((batch) => batch.sends.map(() => batch.fence.partition));
     const msgIds = sends.map(() => newMessageId(now));
-    const result = await this.pool.query<{ owned: number; seqs: Array<[number, number]> | null; rooms: Array<{ id: string; members: string[] }> | null }>({
+    const result = await this.pool.query<{ owned: number[]; seqs: Array<[number, number]> | null; rooms: Array<{ id: string; members: string[] }> | null }>({
       name: 'sequencer-commit',
       text: COMMIT_SQL,
       values: [
-        fence.partition,
-        fence.owner,
-        fence.epoch,
-        fence.lastStreamSeq,
+        batches.map((batch) => batch.fence.partition),
+        owner,
+        batches.map((batch) => batch.fence.epoch),
+        partOf,
         sends.map((send) => send.room),
         msgIds,
         sends.map((send) => send.sender),
@@ -77,28 +110,35 @@ export class RoomSequencer {
       ],
     });
     const row = result.rows[0];
-    if (!row || row.owned !== 1) throw new FencedError(`partition ${fence.partition} is no longer owned by ${fence.owner}`);
-    const seqByOrdinal = new Map((row.seqs ?? []).map(([ordinal, seq]) => [Number(ordinal), Number(seq)]));
-    const membersByRoom = new Map((row.rooms ?? []).map((room) => [room.id, room.members]));
-    return sends.map((send, index): SendResult => {
-      const seq = seqByOrdinal.get(index + 1);
-      const members = membersByRoom.get(send.room);
-      if (seq === undefined) {
-        return members
-          ? { kind: 'rejected', code: 'forbidden', message: `you are not a member of room ${send.room}` }
-          : { kind: 'rejected', code: 'not_found', message: `room ${send.room} does not exist` };
-      }
-      const message: Message = {
-        room: send.room,
-        seq,
-        msgId: msgIds[index]!,
-        sender: send.sender,
-        senderDevice: send.senderDevice,
-        clientMsgId: send.clientMsgId,
-        body: send.body,
-        ts: now,
-      };
-      return { kind: 'committed', replay: false, members: members ?? [], message };
+    const owned = new Set(row?.owned ?? []);
+    const seqByOrdinal = new Map((row?.seqs ?? []).map(([ordinal, seq]) => [Number(ordinal), Number(seq)]));
+    const membersByRoom = new Map((row?.rooms ?? []).map((room) => [room.id, room.members]));
+    let offset = 0;
+    return batches.map((batch) => {
+      const first = offset;
+      offset += batch.sends.length;
+      const { partition } = batch.fence;
+      if (!owned.has(partition)) return new FencedError(`partition ${partition} is no longer owned by ${owner}`);
+      return batch.sends.map((send, index): SendResult => {
+        const seq = seqByOrdinal.get(first + index + 1);
+        const members = membersByRoom.get(send.room);
+        if (seq === undefined) {
+          return members
+            ? { kind: 'rejected', code: 'forbidden', message: `you are not a member of room ${send.room}` }
+            : { kind: 'rejected', code: 'not_found', message: `room ${send.room} does not exist` };
+        }
+        const message: Message = {
+          room: send.room,
+          seq,
+          msgId: msgIds[first + index]!,
+          sender: send.sender,
+          senderDevice: send.senderDevice,
+          clientMsgId: send.clientMsgId,
+          body: send.body,
+          ts: now,
+        };
+        return { kind: 'committed', replay: false, members: members ?? [], message };
+      });
     });
   }
 
@@ -142,7 +182,6 @@ export class RoomSequencer {
         fence.partition,
         fence.owner,
         fence.epoch,
-        fence.lastStreamSeq,
         fresh.map((f) => f.message.room),
         fresh.map((f) => f.k),
         fresh.map((f) => f.message.msgId),

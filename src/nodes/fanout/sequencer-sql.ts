@@ -1,9 +1,12 @@
 import { MESSAGE_COLUMNS } from '../../core/storage/message-store.js';
 
-// The lease check: one row while this worker still owns the partition at its epoch ($1..$4).
+// The lease check ($1 partition, $2 owner, $3 epoch): one row while this worker still owns the
+// partition at its epoch. FOR KEY SHARE: a takeover (PartitionLeases.acquire) locks the row FOR
+// UPDATE, so a commit in flight delays the takeover and a commit that starts after it waits, then
+// sees the new owner and commits nothing; lease renewals (plain updates) neither wait nor block.
+// Anything that changes owner or epoch must take FOR UPDATE first, or it would not fence.
 const FENCE = `fence AS (
-    UPDATE fanout_partitions SET stream_seq = GREATEST(stream_seq, $4)
-     WHERE partition = $1 AND owner = $2 AND epoch = $3 RETURNING 1
+    SELECT 1 FROM fanout_partitions WHERE partition = $1 AND owner = $2 AND epoch = $3 FOR KEY SHARE
   )`;
 
 // Inserts the rows of a \`fresh\` CTE into messages and their idempotency keys.
@@ -34,41 +37,49 @@ export const READ_SQL = `
 // messages take the seqs below the bumped value, in batch order (ordinal k of n).
 export const WRITE_SQL = `
   WITH ${FENCE}, counts AS (
-    SELECT room_id, count(*)::int AS n FROM unnest($5::text[]) AS v(room_id) GROUP BY room_id
+    SELECT room_id, count(*)::int AS n FROM unnest($4::text[]) AS v(room_id) GROUP BY room_id
   ), bump AS (
     UPDATE rooms r SET last_seq = r.last_seq + c.n FROM counts c, fence
      WHERE r.id = c.room_id RETURNING r.id, r.last_seq, c.n
   ), fresh AS (
     SELECT v.room_id, b.last_seq - b.n + v.k AS seq, v.msg_id, v.sender_id, v.sender_device, v.client_msg_id, v.body, v.ts
-      FROM unnest($5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])
+      FROM unnest($4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[])
            AS v(room_id, k, msg_id, sender_id, sender_device, client_msg_id, body, ts)
       JOIN bump b ON b.id = v.room_id
   ), ${INSERT_FRESH}
   SELECT (SELECT count(*) FROM fence)::int AS owned, (SELECT json_agg(json_build_object('id', id, 'last_seq', last_seq)) FROM bump) AS bumped,
          (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM keyed)::int AS keyed`;
 
-// The common case in one statement, so one atomic transaction and one round trip: no send of
-// the batch was committed before (JetStream already drops resends inside its window). Members
-// are checked inline; non-members simply take no seq. If a send was committed before after all,
-// the insert into client_msg_ids violates its primary key, the statement changes nothing, and
-// the sequencer takes the careful path (READ_SQL, planBatch, WRITE_SQL).
+// The common case in one statement, so one atomic transaction and one round trip, for the batches
+// of several partitions of this worker at once (CommitCoalescer): no send was committed before
+// (JetStream already drops resends inside its window). The lease of every partition is checked
+// as in FENCE, in partition order; the sends of a partition no longer held take no seq, and
+// `owned` tells which partitions were held. Members are checked inline; non-members simply take
+// no seq. If a send was committed before after all, the insert into client_msg_ids violates its
+// primary key, the statement changes nothing, and the sequencer takes the careful path (READ_SQL,
+// planBatch, WRITE_SQL) per partition.
 export const COMMIT_SQL = `
   WITH input AS (
-    SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[]) WITH ORDINALITY
-      AS v(room_id, msg_id, sender_id, sender_device, client_msg_id, body, ts, ord)
-  ), ${FENCE}, eligible AS (
+    SELECT * FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[]) WITH ORDINALITY
+      AS v(part, room_id, msg_id, sender_id, sender_device, client_msg_id, body, ts, ord)
+  ), fence AS (
+    SELECT p.partition FROM fanout_partitions p JOIN unnest($1::int[], $3::bigint[]) AS f(partition, epoch)
+        ON p.partition = f.partition AND p.epoch = f.epoch
+     WHERE p.owner = $2 ORDER BY p.partition FOR KEY SHARE OF p
+  ), eligible AS (
     SELECT i.*, row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord) AS k
-      FROM input i WHERE EXISTS (SELECT 1 FROM members m WHERE m.room_id = i.room_id AND m.user_id = i.sender_id)
+      FROM input i WHERE i.part IN (SELECT partition FROM fence)
+       AND EXISTS (SELECT 1 FROM members m WHERE m.room_id = i.room_id AND m.user_id = i.sender_id)
   ), counts AS (
     SELECT room_id, count(*)::int AS n FROM eligible GROUP BY room_id
   ), bump AS (
-    UPDATE rooms r SET last_seq = r.last_seq + c.n FROM counts c, fence
+    UPDATE rooms r SET last_seq = r.last_seq + c.n FROM counts c
      WHERE r.id = c.room_id RETURNING r.id, r.last_seq, c.n
   ), fresh AS (
     SELECT e.room_id, b.last_seq - b.n + e.k AS seq, e.msg_id, e.sender_id, e.sender_device, e.client_msg_id, e.body, e.ts, e.ord
       FROM eligible e JOIN bump b ON b.id = e.room_id
   ), ${INSERT_FRESH}
-  SELECT (SELECT count(*) FROM fence)::int AS owned,
+  SELECT (SELECT coalesce(json_agg(partition), '[]'::json) FROM fence) AS owned,
          (SELECT count(*) FROM stored)::int + (SELECT count(*) FROM keyed)::int AS written,
          (SELECT json_agg(json_build_array(ord, seq)) FROM fresh) AS seqs,
          (SELECT json_agg(json_build_object('id', r.id, 'members',

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { SendEnvelope } from '../../../src/core/bus/envelopes.js';
 import { RoomStore } from '../../../src/core/storage/room-store.js';
 import { PartitionLeases } from '../../../src/nodes/fanout/partition-leases.js';
+import { CommitCoalescer } from '../../../src/nodes/fanout/commit-coalescer.js';
 import { FencedError, RoomSequencer, type Fence } from '../../../src/nodes/fanout/room-sequencer.js';
 import { IsolatedCluster } from '../../support/isolated-cluster.js';
 
@@ -11,6 +12,7 @@ let pool: pg.Pool;
 let rooms: RoomStore;
 let sequencer: RoomSequencer;
 let fence: Fence;
+let leases: PartitionLeases;
 
 function send(room: string, sender: string, clientMsgId: string, body = 'hi'): SendEnvelope {
   return { room, sender, clientMsgId, body, senderDevice: 'phone', reply: { node: 'n', conn: 'c' }, receivedAt: Date.now() };
@@ -21,10 +23,10 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: cluster.postgresUrl, max: 8 });
   rooms = new RoomStore(pool);
   sequencer = new RoomSequencer(pool);
-  const leases = new PartitionLeases(pool, 'worker-a', 4);
+  leases = new PartitionLeases(pool, 'worker-a', 4);
   await leases.ensurePartitions();
   const [lease] = await leases.acquire(1);
-  fence = { partition: lease!.partition, owner: 'worker-a', epoch: lease!.epoch, lastStreamSeq: 1 };
+  fence = { partition: lease!.partition, owner: 'worker-a', epoch: lease!.epoch };
 });
 
 afterAll(async () => {
@@ -81,6 +83,53 @@ describe('fanout - room sequencer (Postgres)', () => {
     const [result] = await sequencer.commit([send(roomId, 'mallory', 'm1')], fence);
     expect(result).toMatchObject({ kind: 'rejected', code: 'forbidden' });
     expect(await rooms.lastSeq(roomId)).toBe(0);
+  });
+
+  it('fanout - batches of two partitions commit in one statement; a lost lease fences only its own batch', async () => {
+    const [second, third] = await leases.acquire(2);
+    const other: Fence = { partition: second!.partition, owner: 'worker-a', epoch: second!.epoch };
+    const stale: Fence = { partition: third!.partition, owner: 'worker-a', epoch: third!.epoch - 1 };
+    const { roomId: r1 } = await rooms.createDirect('lea', 'max');
+    const { roomId: r2 } = await rooms.createDirect('ned', 'ona');
+    const [first, both, fenced] = await sequencer.commitBatches([
+      { sends: [send(r1, 'lea', 'l1'), send(r1, 'max', 'm1')], fence },
+      { sends: [send(r2, 'ned', 'n1')], fence: other },
+      { sends: [send(r2, 'ona', 'o1')], fence: stale },
+    ]);
+    expect(first).toMatchObject([{ kind: 'committed', message: { seq: 1 } }, { kind: 'committed', message: { seq: 2 } }]);
+    expect(both).toMatchObject([{ kind: 'committed', message: { room: r2, seq: 1 } }]);
+    expect(fenced).toBeInstanceOf(FencedError);
+    expect(await rooms.lastSeq(r2)).toBe(1);
+    await leases.release([other.partition, stale.partition]);
+  });
+
+  it('fanout - a resend in one partition batch sends that batch the careful way, the others still commit', async () => {
+    const { roomId: r1 } = await rooms.createDirect('pia', 'quin');
+    const { roomId: r2 } = await rooms.createDirect('rex', 'sue');
+    const [original] = await sequencer.commit([send(r1, 'pia', 'p1', 'first')], fence);
+    const [resent, fresh] = await sequencer.commitBatches([
+      { sends: [send(r1, 'pia', 'p1', 'first'), send(r1, 'quin', 'q1')], fence },
+      { sends: [send(r2, 'rex', 'x1')], fence },
+    ]);
+    expect(resent).toMatchObject([{ kind: 'committed', replay: true }, { kind: 'committed', replay: false, message: { seq: 2 } }]);
+    expect((resent as Array<{ message: unknown }>)[0]!.message).toEqual((original as { message: unknown }).message);
+    expect(fresh).toMatchObject([{ kind: 'committed', replay: false, message: { seq: 1 } }]);
+  });
+
+  it('fanout - coalesced batches: a send Postgres refuses fails its own batch alone, neighbours commit', async () => {
+    const coalescer = new CommitCoalescer(sequencer, { maxInFlight: 1 });
+    const { roomId: r1 } = await rooms.createDirect('tom', 'uma');
+    const { roomId: r2 } = await rooms.createDirect('vic', 'wes');
+    const { roomId: r3 } = await rooms.createDirect('xia', 'yan');
+    const blocker = coalescer.commit([send(r3, 'xia', 'y0')], fence);
+    const [bad, good] = await Promise.allSettled([
+      coalescer.commit([send(r1, 'tom', 't1', 'a NUL \u0000 Postgres text cannot hold')], fence),
+      coalescer.commit([send(r2, 'vic', 'v1')], fence),
+      blocker,
+    ]);
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: '22021' } });
+    expect(good).toMatchObject({ status: 'fulfilled', value: [{ kind: 'committed', message: { seq: 1 } }] });
+    expect(await rooms.lastSeq(r1)).toBe(0);
   });
 
   it('fanout - a worker whose lease was taken over cannot commit', async () => {

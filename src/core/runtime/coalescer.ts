@@ -1,0 +1,82 @@
+export interface CoalescerOptions<I> {
+  /** Calls of `run` at once (default 2). */
+  maxInFlight?: number;
+  /** Largest total weight of one call (default: unbounded); a single heavier input still goes alone. */
+  maxWeight?: number;
+  /** An input's share of maxWeight (default 1). */
+  weight?: (input: I) => number;
+}
+
+interface Waiting<I, O> {
+  input: I;
+  resolve: (output: O) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for round trips: inputs submitted while `maxInFlight` calls are running wait and
+ * then go together in the next call. An idle coalescer runs an input at once (no added latency);
+ * a busy one batches deeper the busier it is, so a call's fixed cost (a statement, a commit, a
+ * round trip) is shared. `run` answers each input, in input order, with its output or an Error
+ * that rejects that input alone; a throw from `run` rejects every input of the call.
+ */
+export class Coalescer<I, O> {
+  private readonly waiting: Array<Waiting<I, O>> = [];
+  private inFlight = 0;
+  private readonly maxInFlight: number;
+  private readonly maxWeight: number;
+  private readonly weight: (input: I) => number;
+
+  constructor(
+    private readonly run: (inputs: I[]) => Promise<Array<O | Error>>,
+    options: CoalescerOptions<I> = {},
+  ) {
+    this.maxInFlight = options.maxInFlight ?? 2;
+    this.maxWeight = options.maxWeight ?? Number.POSITIVE_INFINITY;
+    this.weight = options.weight ?? (() => 1);
+  }
+
+  submit(input: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.waiting.push({ input, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
+      const call = this.takeCall();
+      this.inFlight++;
+      void this.execute(call).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private takeCall(): Array<Waiting<I, O>> {
+    let total = 0;
+    let count = 0;
+    while (count < this.waiting.length) {
+      const next = this.weight(this.waiting[count]!.input);
+      if (count > 0 && total + next > this.maxWeight) break;
+      total += next;
+      count++;
+    }
+    return this.waiting.splice(0, count);
+  }
+
+  private async execute(call: Array<Waiting<I, O>>): Promise<void> {
+    try {
+      const outputs = await this.run(call.map((waiting) => waiting.input));
+      call.forEach((waiting, index) => {
+        const output = outputs[index];
+        if (output instanceof Error) waiting.reject(output);
+        else if (outputs.length !== call.length) waiting.reject(new Error(`coalesced call answered ${outputs.length} of ${call.length} inputs`));
+        else waiting.resolve(output as O);
+      });
+    } catch (error) {
+      for (const waiting of call) waiting.reject(error);
+    }
+  }
+}
