@@ -121,11 +121,14 @@ export class RoomStore {
   /** Who hears of the user's presence: co-members of the user's rooms of at most `maxRoomSize` members. */
   async presenceAudience(user: string, maxRoomSize: number): Promise<string[]> {
     const result = await this.pool.query<{ user_id: string }>(
+      // Per membership, index lookups in that room (LATERAL fenced by OFFSET 0, as in roomsOf):
+      // with statistics staler than the table's growth the plain join hashed a scan of every
+      // membership, ~14 ms for each presence change of a user with 4 rooms.
       `SELECT DISTINCT other.user_id
          FROM members mine
-         JOIN members other ON other.room_id = mine.room_id AND other.user_id <> mine.user_id
-        WHERE mine.user_id = $1
-          AND (SELECT count(*) FROM members m WHERE m.room_id = mine.room_id) <= $2`,
+        CROSS JOIN LATERAL (SELECT count(*) AS n FROM members m WHERE m.room_id = mine.room_id OFFSET 0) size
+        CROSS JOIN LATERAL (SELECT o.user_id FROM members o WHERE o.room_id = mine.room_id AND o.user_id <> mine.user_id OFFSET 0) other
+        WHERE mine.user_id = $1 AND size.n <= $2`,
       [user, maxRoomSize],
     );
     return result.rows.map((row) => row.user_id);
