@@ -1,29 +1,63 @@
 #!/usr/bin/env bash
 # npm run bench: the benchmarks on a local cluster (the machine's Postgres, Redis and NATS).
-# Micro-benchmarks first, then the performance scenarios, whose JSON reports and SVG charts go
-# to bench/results/. Not part of npm test. Exits non-zero if any of them missed its targets.
+# Micro-benchmarks first, then the performance scenarios; every JSON result goes to bench/results/
+# (sim reports with their SVG latency charts), each run is recorded in bench/results/runs.jsonl,
+# and `chat-node bench summary` writes the table at the top of docs/benchmarks.md from them.
+# Not part of npm test. Exits non-zero if any benchmark missed its targets.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p bench/results
+results=bench/results
+mkdir -p "$results"
+: > "$results/runs.jsonl"
 failed=()
-run() {
-  echo
-  echo "==== $* ===="
-  node bin/run.js "$@" || failed+=("$*")
+
+# record NAME FILE EXIT COMMAND...
+record() {
+  local name=$1 file=$2 code=$3
+  shift 3
+  node -e 'const [name, file, code, ...command] = process.argv.slice(1);
+    process.stdout.write(JSON.stringify({ name, command: ["chat-node", ...command].join(" "), file, exitCode: Number(code) }) + "\n")' \
+    "$name" "$file" "$code" "$@" >> "$results/runs.jsonl"
+  ((code == 0)) || failed+=("$name")
 }
-run bench latency --local
-run bench presence --local
-run bench push
+
+# A `chat-node bench ...` run whose --json result goes to FILE.
+bench() {
+  local name=$1 file=$results/$1.json
+  shift
+  echo
+  echo "==== chat-node $* ===="
+  node bin/run.js "$@" --json > "$file"
+  local code=$?
+  cat "$file"
+  record "$name" "$file" "$code" "$@"
+}
+
+# A `chat-node sim ...` scenario run whose report goes to FILE (--out).
+scenario() {
+  local name=$1 file=$results/$1.json
+  shift
+  echo
+  echo "==== chat-node $* --out $file ===="
+  node bin/run.js "$@" --out "$file"
+  record "$name" "$file" "$?" "$@" --out "$file"
+}
+
+bench bench-latency bench latency --local
+bench bench-presence bench presence --local
+bench bench-push bench push
 # The performance scenarios on `chat-node dev` (every role in one process): on this 2-core box the
 # separate-process cluster measured slower (more processes than cores, and a NATS hop per role).
-for scenario in one-to-one latency-under-load; do
-  run sim "scenarios/$scenario.yaml" --local --out "bench/results/$scenario.json"
+for name in one-to-one latency-under-load; do
+  scenario "$name" sim "scenarios/$name.yaml" --local
 done
 # Rising rates on one cluster: the highest one whose p99 stays under 50 ms.
-run sim scenarios/rate-sweep.yaml --local --rate 500,1000,2000,4000,10000 --out bench/results/rate-sweep.json
+scenario rate-sweep sim scenarios/rate-sweep.yaml --local --rate 500,1000,2000,4000,10000
 # 100k connections from this machine against one gateway node of 6 processes behind one port.
-run sim scenarios/connections-100k.yaml --local --gateway-workers 6 --out bench/results/connections-100k.json
+scenario connections-100k sim scenarios/connections-100k.yaml --local --gateway-workers 6
+
 echo
+node bin/run.js bench summary --results "$results" --doc docs/benchmarks.md
 if ((${#failed[@]} > 0)); then
   printf 'missed targets: %s\n' "${failed[@]}"
   exit 1
