@@ -81,6 +81,12 @@ export const connectionFlags = {
     env: 'CHAT_HELLO_TIMEOUT_MS',
     helpGroup: 'LIMITS',
   }),
+  'max-pending-per-ip': Flags.integer({
+    description:
+      'most WebSockets of one client address (IPv6: its /64) still without hello, per gateway process; more get HTTP 429, and so does long-poll session creation; 0 = no cap; behind a proxy all clients share its address (default 1000)',
+    env: 'CHAT_MAX_PENDING_PER_IP',
+    helpGroup: 'LIMITS',
+  }),
   'max-connections-per-user': Flags.integer({
     description: 'most connections of one user on one gateway process (default 32)',
     env: 'CHAT_MAX_CONNECTIONS_PER_USER',
@@ -148,6 +154,7 @@ export function configInputOf(flags: FlagValues): ConfigInput {
     sendRatePerSec: int(flags, 'send-rate'),
     sendBurst: int(flags, 'send-burst'),
     helloTimeoutMs: int(flags, 'hello-timeout-ms'),
+    maxPendingPerIp: int(flags, 'max-pending-per-ip'),
     maxConnectionsPerUser: int(flags, 'max-connections-per-user'),
     maxDevicesPerUser: int(flags, 'max-devices-per-user'),
     maxInflightRequests: int(flags, 'max-inflight-requests'),

@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_CONNECTIONS_PER_USER,
   DEFAULT_MAX_DEVICES_PER_USER,
   DEFAULT_MAX_INFLIGHT_REQUESTS,
+  DEFAULT_MAX_PENDING_PER_IP,
   HELLO_TIMEOUT_MS,
   type ProtocolLimits,
 } from '../protocol/limits.js';
@@ -53,6 +54,12 @@ export interface ClusterConfig {
   corsOrigins: string[];
   /** Gateway: ms from TCP accept to a complete upgrade and hello; slower clients are cut (CHAT_HELLO_TIMEOUT_MS, default 10000). */
   helloTimeoutMs: number;
+  /**
+   * Gateway: most WebSocket connections of one client address (IPv6: its /64) upgraded but still
+   * without hello, per gateway process; more are refused with HTTP 429, and so is long-poll session
+   * creation from that address (CHAT_MAX_PENDING_PER_IP, default 1000; 0 = no cap).
+   */
+  maxPendingPerIp: number;
   /** Gateway: most connections of one user on one gateway process (CHAT_MAX_CONNECTIONS_PER_USER, default 32). */
   maxConnectionsPerUser: number;
   /** Gateway: most devices of one user online at once, cluster-wide (CHAT_MAX_DEVICES_PER_USER, default 16). */
@@ -171,6 +178,7 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     pollTimeoutMs: positiveInt('poll-timeout-ms', pick(fromFlags.pollTimeoutMs, fromFile.pollTimeoutMs), DEFAULTS.pollTimeoutMs),
     corsOrigins: corsOriginsOf(pick<unknown>(fromFlags.corsOrigins, fromFile.corsOrigins)),
     helloTimeoutMs: positiveInt('hello-timeout-ms', pick(fromFlags.helloTimeoutMs, fromFile.helloTimeoutMs), HELLO_TIMEOUT_MS),
+    maxPendingPerIp: nonNegativeInt('max-pending-per-ip', pick(fromFlags.maxPendingPerIp, fromFile.maxPendingPerIp), DEFAULT_MAX_PENDING_PER_IP),
     maxConnectionsPerUser: positiveInt('max-connections-per-user', pick(fromFlags.maxConnectionsPerUser, fromFile.maxConnectionsPerUser), DEFAULT_MAX_CONNECTIONS_PER_USER),
     maxDevicesPerUser: positiveInt('max-devices-per-user', pick(fromFlags.maxDevicesPerUser, fromFile.maxDevicesPerUser), DEFAULT_MAX_DEVICES_PER_USER),
     maxInflightRequests: positiveInt('max-inflight-requests', pick(fromFlags.maxInflightRequests, fromFile.maxInflightRequests), DEFAULT_MAX_INFLIGHT_REQUESTS),

@@ -24,6 +24,12 @@ export const DEFAULT_MAX_CONNECTIONS_PER_USER = 32;
 /** Default most devices of one user online at once across the cluster (CHAT_MAX_DEVICES_PER_USER). */
 export const DEFAULT_MAX_DEVICES_PER_USER = 16;
 /**
+ * Default most WebSocket connections of one client address (IPv6: its /64) upgraded but without
+ * hello yet, per gateway process (CHAT_MAX_PENDING_PER_IP; 0 = no cap). Why this generous:
+ * src/nodes/gateway/pending-handshakes.ts.
+ */
+export const DEFAULT_MAX_PENDING_PER_IP = 1000;
+/**
  * Default most requests (other than send and ping) of one user running at once on a gateway
  * process, whose Postgres pool holds 10 connections; 32 times as many more may wait (CHAT_MAX_INFLIGHT_REQUESTS).
  */

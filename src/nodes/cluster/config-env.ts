@@ -34,6 +34,7 @@ export function configEnvOf(input: ConfigInput): Record<string, string> {
   put('CHAT_SEND_RATE', input.sendRatePerSec);
   put('CHAT_SEND_BURST', input.sendBurst);
   put('CHAT_HELLO_TIMEOUT_MS', input.helloTimeoutMs);
+  put('CHAT_MAX_PENDING_PER_IP', input.maxPendingPerIp);
   put('CHAT_MAX_CONNECTIONS_PER_USER', input.maxConnectionsPerUser);
   put('CHAT_MAX_DEVICES_PER_USER', input.maxDevicesPerUser);
   put('CHAT_MAX_INFLIGHT_REQUESTS', input.maxInflightRequests);

@@ -2,9 +2,19 @@ import type { WebSocket } from 'ws';
 import { InvalidTokenError, type TokenVerifier } from '../../core/auth/jwt.js';
 import { decodeClientFrame } from '../../core/protocol/decode.js';
 import { CLOSE_CODES, ProtocolError } from '../../core/protocol/errors.js';
+import { EarlyFrames } from './early-frames.js';
 import type { FrameSink } from './frame-sink.js';
 import { errorFrame, type GatewayContext } from './gateway-context.js';
 import { GatewaySession, type SessionHooks } from './gateway-session.js';
+import type { PendingSlot } from './pending-handshakes.js';
+
+/** How the connection came to be, from before the WebSocket existed. */
+export interface HandshakeStart {
+  /** When the TCP connection was accepted (ms): the hello timeout runs from there, across the upgrade. */
+  acceptedAt?: number;
+  /** This connection's place among its address's connections waiting for hello. */
+  slot?: PendingSlot;
+}
 
 /**
  * One client's WebSocket: the hello handshake, then the socket is the FrameSink of a
@@ -13,10 +23,12 @@ import { GatewaySession, type SessionHooks } from './gateway-session.js';
 export class ClientConnection implements FrameSink {
   lastHeardAt = Date.now();
   readonly session: GatewaySession;
-  private state: 'hello' | 'authenticating' | 'open' | 'closed' = 'hello';
+  /** 'closing': refused, the close is under way; nothing the client sends is handled any more. */
+  private state: 'hello' | 'authenticating' | 'open' | 'closing' | 'closed' = 'hello';
   /** Frames that arrive after hello but before welcome are handled right after welcome, in order. */
-  private early: Buffer[] | undefined;
+  private readonly early: EarlyFrames;
   private readonly helloTimer: NodeJS.Timeout;
+  private readonly slot: PendingSlot | undefined;
 
   constructor(
     readonly connId: string,
@@ -24,10 +36,15 @@ export class ClientConnection implements FrameSink {
     private readonly ctx: GatewayContext,
     private readonly verifier: TokenVerifier,
     hooks: SessionHooks,
+    start: HandshakeStart = {},
   ) {
     this.session = new GatewaySession(connId, 'ws', this, ctx, hooks);
+    this.slot = start.slot;
+    this.early = EarlyFrames.forFrameLimit(ctx.config.limits.maxFrameBytes);
     const { helloTimeoutMs } = ctx.config;
-    this.helloTimer = setTimeout(() => this.refuse(`no hello within ${helloTimeoutMs} ms`), helloTimeoutMs);
+    // From the TCP accept, as documented: headers trickled for most of the timeout leave only the rest for hello.
+    const leftMs = Math.max(0, (start.acceptedAt ?? Date.now()) + helloTimeoutMs - Date.now());
+    this.helloTimer = setTimeout(() => this.refuse(`no hello within ${helloTimeoutMs} ms`), leftMs);
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('pong', () => (this.lastHeardAt = Date.now()));
     ws.on('close', () => this.onClose());
@@ -59,7 +76,9 @@ export class ClientConnection implements FrameSink {
   }
 
   private refuse(message: string): void {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed' || this.state === 'closing') return;
+    this.state = 'closing';
+    this.slot?.release();
     this.ctx.metrics.handshakes.inc({ outcome: 'refused' });
     this.session.write(errorFrame(undefined, 'unauthorized', message));
     this.closeOrCut(CLOSE_CODES.unauthorized, 'unauthorized');
@@ -73,15 +92,18 @@ export class ClientConnection implements FrameSink {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     this.lastHeardAt = Date.now();
+    if (this.state === 'closing' || this.state === 'closed') return;
     if (isBinary) {
       this.session.write(errorFrame(undefined, 'bad_frame', 'binary frames are not supported: send JSON text frames'));
       return;
     }
     if (this.state === 'authenticating') {
-      (this.early ??= []).push(data);
+      if (!this.early.add(data)) this.overflow();
       return;
     }
     if (this.state === 'hello') {
+      // The client answered the upgrade: it no longer counts against its address's cap.
+      this.slot?.release();
       const decoded = decodeClientFrame(data.toString('utf8'));
       if (!decoded.ok || decoded.frame.type !== 'hello') {
         this.refuse(decoded.ok ? `the first frame must be hello, got ${decoded.frame.type}` : `the first frame must be hello: ${decoded.message}`);
@@ -98,30 +120,42 @@ export class ClientConnection implements FrameSink {
     clearTimeout(this.helloTimer);
     try {
       const identity = await this.verifier.verify(token);
+      // Refused (too much sent before welcome) or gone while the token was checked: register nothing.
+      if (this.state !== 'authenticating') return;
       if (!(await this.session.open(identity))) return;
       this.state = 'open';
-      const early = this.early ?? [];
-      this.early = undefined;
-      for (const data of early) this.onMessage(data, false);
+      for (const data of this.early.take()) this.onMessage(data, false);
     } catch (error) {
-      this.state = 'hello';
+      if (this.state !== 'authenticating') return;
       if (error instanceof InvalidTokenError) {
         this.refuse(`invalid token: ${error.message}`);
       } else if (error instanceof ProtocolError) {
         // Admission refused (too many connections or devices of the user).
+        this.state = 'closing';
         this.ctx.metrics.handshakes.inc({ outcome: 'refused' });
         this.session.write(errorFrame(undefined, error.code, error.message, error.retryAfterMs));
         this.closeOrCut(CLOSE_CODES.overLimit, 'over limit');
       } else {
         this.ctx.log.error({ err: error }, 'hello failed');
+        this.state = 'closing';
         this.session.write(errorFrame(undefined, 'unavailable', 'the server cannot take connections right now; reconnect later'));
         this.close(CLOSE_CODES.internalError, 'unavailable');
       }
     }
   }
 
+  /** More than the early-frame bounds before welcome: the client is not waiting for welcome as it must. */
+  private overflow(): void {
+    this.state = 'closing';
+    this.ctx.metrics.handshakes.inc({ outcome: 'refused' });
+    this.ctx.metrics.errors.inc({ code: 'too_large' });
+    this.session.write(errorFrame(undefined, 'too_large', `more than ${this.early.describeBounds()} sent between hello and welcome; wait for welcome`));
+    this.closeOrCut(CLOSE_CODES.earlyOverflow, 'too much before welcome');
+  }
+
   private onClose(): void {
     clearTimeout(this.helloTimer);
+    this.slot?.release();
     this.state = 'closed';
     this.session.ended();
   }

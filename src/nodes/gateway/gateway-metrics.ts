@@ -11,6 +11,7 @@ export interface GatewayMetrics {
   ackSeconds: Histogram;
   handshakes: Counter;
   slowConsumers: Counter;
+  pendingRefused: Counter;
   typing: Counter;
 }
 
@@ -25,6 +26,12 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     ackSeconds: histogram(registry, 'chat_gateway_ack_seconds', 'From receiving a send frame to writing its ack'),
     handshakes: counter(registry, 'chat_gateway_handshakes_total', 'Hello outcomes', ['outcome']),
     slowConsumers: counter(registry, 'chat_gateway_slow_consumers_total', 'Connections closed for not reading their frames'),
+    pendingRefused: counter(
+      registry,
+      'chat_gateway_pending_refused_total',
+      'Upgrades and long-poll session creations refused with 429: their client address held --max-pending-per-ip connections without hello',
+      ['transport'],
+    ),
     typing: counter(registry, 'chat_gateway_typing_total', 'Typing frames received, forwarded or throttled', ['outcome']),
   };
 }

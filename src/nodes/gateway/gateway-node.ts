@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
@@ -26,12 +26,13 @@ import { MessageReader } from '../../core/storage/message-reader.js';
 import { MessageStore } from '../../core/storage/message-store.js';
 import { PushStore } from '../../core/storage/push-store.js';
 import { RoomStore } from '../../core/storage/room-store.js';
-import { ClientConnection } from './client-connection.js';
+import { ClientConnection, type HandshakeStart } from './client-connection.js';
 import type { GatewaySession, SessionHooks } from './gateway-session.js';
 import type { GatewayContext } from './gateway-context.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import { LocalSessions, type Session } from './local-sessions.js';
 import { LongPollEndpoint } from './long-poll/long-poll-endpoint.js';
+import { PendingHandshakes, addressKey } from './pending-handshakes.js';
 import { RequestDispatcher } from './request-dispatcher.js';
 import { UserAdmission } from './user-admission.js';
 import { DeviceTouches } from './device-touches.js';
@@ -70,6 +71,9 @@ export class GatewayNode {
   private deviceTouches?: DeviceTouches;
   private longPoll?: LongPollEndpoint;
   private readonly sessions = new LocalSessions();
+  private pending?: PendingHandshakes;
+  /** When each TCP connection was accepted: the hello timeout counts from there. */
+  private readonly acceptedAt = new WeakMap<Duplex, number>();
   private readonly timers: NodeJS.Timeout[] = [];
   private connCounter = 0;
   private draining = false;
@@ -134,9 +138,11 @@ export class GatewayNode {
       perMessageDeflate: false,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
-    this.wss.on('connection', (ws: WebSocket) => {
-      new ClientConnection(`${config.nodeId}-${++this.connCounter}`, ws, this.ctx!, verifier, hooks);
-    });
+    const openConnection = (ws: WebSocket, start: HandshakeStart) => {
+      new ClientConnection(`${config.nodeId}-${++this.connCounter}`, ws, this.ctx!, verifier, hooks, start);
+    };
+    const pending = new PendingHandshakes(config.maxPendingPerIp);
+    this.pending = pending;
     const longPoll = new LongPollEndpoint({
       ctx: this.ctx,
       verifier,
@@ -146,6 +152,7 @@ export class GatewayNode {
       settings: { pollTimeoutMs: config.pollTimeoutMs, corsOrigins: config.corsOrigins, lingerMs: config.presenceTimeoutMs },
       nextConnId: () => `${config.nodeId}-${++this.connCounter}`,
       draining: () => this.draining,
+      tooManyPending: (remoteAddress) => pending.isFull(addressKey(remoteAddress)),
     });
     this.longPoll = longPoll;
     new Gauge({
@@ -155,6 +162,15 @@ export class GatewayNode {
       // Counted when scraped: a walk over this process's long-poll sessions.
       collect() {
         this.set(longPoll.heldPolls);
+      },
+    });
+
+    new Gauge({
+      name: 'chat_gateway_pending_handshakes',
+      help: 'WebSocket connections of this gateway process upgraded but without hello yet (--max-pending-per-ip caps them per client address)',
+      registers: [this.registry],
+      collect() {
+        this.set(pending.total);
       },
     });
 
@@ -177,7 +193,8 @@ export class GatewayNode {
         })
         .catch(() => res.writeHead(500).end());
     });
-    this.server.on('upgrade', (req, socket: Duplex, head) => this.upgrade(req, socket, head));
+    this.server.on('connection', (socket: Duplex) => this.acceptedAt.set(socket, Date.now()));
+    this.server.on('upgrade', (req, socket: Duplex, head) => this.upgrade(req, socket, head, openConnection));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       // Node's default accept backlog (511) overflows in a reconnect storm: the kernel then
@@ -193,16 +210,27 @@ export class GatewayNode {
     log.info({ port: this.port, path: WS_PATH }, 'gateway listening');
   }
 
-  private upgrade(req: import('node:http').IncomingMessage, socket: Duplex, head: Buffer): void {
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, openConnection: (ws: WebSocket, start: HandshakeStart) => void): void {
     const path = (req.url ?? '').split('?')[0];
-    const reject = (status: string, message: string) => {
-      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${message}\n`);
+    const reject = (status: string, message: string, headers = '') => {
+      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\n${headers}connection: close\r\n\r\n${message}\n`);
     };
     if (path !== WS_PATH) return reject('404 Not Found', `the WebSocket endpoint is ${WS_PATH}`);
     if (this.draining) return reject('503 Service Unavailable', 'this gateway is shutting down; connect to another');
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     if (!offered.includes(SUBPROTOCOL)) return reject('400 Bad Request', `offer the WebSocket subprotocol ${SUBPROTOCOL}`);
-    this.wss!.handleUpgrade(req, socket, head, (ws) => this.wss!.emit('connection', ws, req));
+    if (socket.destroyed) return;
+    // Refused before the upgrade: a WebSocket and its session cost far more than this answer.
+    const slot = this.pending!.tryEnter(addressKey(req.socket.remoteAddress));
+    if (!slot) {
+      this.ctx!.metrics.pendingRefused.inc({ transport: 'ws' });
+      const { maxPendingPerIp } = this.options.config;
+      return reject('429 Too Many Requests', `${maxPendingPerIp} connections from your address are waiting for their hello; send hello right after the upgrade, or retry later`, 'retry-after: 1\r\n');
+    }
+    // Also when ws refuses the upgrade itself (bad key or version) and never hands over a socket.
+    socket.once('close', () => slot.release());
+    const start: HandshakeStart = { slot, acceptedAt: this.acceptedAt.get(socket) };
+    this.wss!.handleUpgrade(req, socket, head, (ws) => openConnection(ws, start));
   }
 
   private async attach(session: Session): Promise<void> {

@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_CONNECTIONS_PER_USER,
   DEFAULT_MAX_DEVICES_PER_USER,
   DEFAULT_MAX_INFLIGHT_REQUESTS,
+  DEFAULT_MAX_PENDING_PER_IP,
   ERROR_CODES,
   HELLO_TIMEOUT_MS,
   HISTORY_DEFAULT_LIMIT,
@@ -215,6 +216,7 @@ describe('protocol doc - codes and limits', () => {
       maxConnectionsPerUser: DEFAULT_MAX_CONNECTIONS_PER_USER,
       maxDevicesPerUser: DEFAULT_MAX_DEVICES_PER_USER,
       maxInflightRequests: DEFAULT_MAX_INFLIGHT_REQUESTS,
+      maxPendingPerIp: DEFAULT_MAX_PENDING_PER_IP,
     };
     for (const [name, value] of Object.entries(quotas)) expect(defaults.get(`\`${name}\``), name).toBe(String(value));
   });

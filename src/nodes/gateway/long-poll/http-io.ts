@@ -21,6 +21,8 @@ export class HttpRefusal extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** For `rate_limited`: when to try again, in the body as on a WebSocket (`Retry-After` says it in seconds). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'HttpRefusal';
@@ -33,7 +35,7 @@ export function sendJson(res: ServerResponse, status: number, body: string, head
 }
 
 export function sendRefusal(res: ServerResponse, refusal: HttpRefusal, headers: Record<string, string> = {}): void {
-  sendJson(res, HTTP_STATUS_OF[refusal.code], errorFrame(undefined, refusal.code, refusal.message), { ...headers, ...refusal.headers });
+  sendJson(res, HTTP_STATUS_OF[refusal.code], errorFrame(undefined, refusal.code, refusal.message, refusal.retryAfterMs), { ...headers, ...refusal.headers });
 }
 
 /**

@@ -29,6 +29,8 @@ export interface LongPollDeps {
   nextConnId(): string;
   /** True while the gateway drains: no new sessions. */
   draining(): boolean;
+  /** True when the client address holds --max-pending-per-ip WebSockets without hello: no new session from it either. */
+  tooManyPending(remoteAddress: string | undefined): boolean;
 }
 
 const PATHS = new Set([LONG_POLL_SESSIONS_PATH, LONG_POLL_POLL_PATH, LONG_POLL_FRAMES_PATH]);
@@ -75,9 +77,14 @@ export class LongPollEndpoint {
       res.writeHead(204, this.cors.preflightHeadersFor(req.headers.origin)).end();
       return;
     }
+    const route = `${req.method} ${url.pathname}`;
     try {
+      // Before the token is checked: the refusal is the cheapest answer (as at a WebSocket upgrade).
+      if (route === `POST ${LONG_POLL_SESSIONS_PATH}` && this.deps.tooManyPending(req.socket.remoteAddress)) {
+        this.deps.ctx.metrics.pendingRefused.inc({ transport: 'longpoll' });
+        throw new HttpRefusal('rate_limited', 'too many connections from your address are waiting for their hello; retry later', { 'retry-after': '1' }, 1000);
+      }
       const identity = await this.authenticate(req);
-      const route = `${req.method} ${url.pathname}`;
       if (route === `POST ${LONG_POLL_SESSIONS_PATH}`) {
         if (this.deps.draining()) throw new HttpRefusal('unavailable', 'this gateway is shutting down; connect to another');
         const { id, first } = await this.sessions.create(identity);

@@ -143,7 +143,7 @@ export class LongPollSessions {
 }
 
 export function refusalAnswer(refusal: HttpRefusal): OpAnswer {
-  return { status: HTTP_STATUS_OF[refusal.code], body: errorFrame(undefined, refusal.code, refusal.message) };
+  return { status: HTTP_STATUS_OF[refusal.code], body: errorFrame(undefined, refusal.code, refusal.message, refusal.retryAfterMs) };
 }
 
 /** The answer body, built from the frames' own text so nothing is serialized twice. */
