@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -142,6 +143,8 @@ export class LongPollEndpoint {
       case `POST ${LONG_POLL_FRAMES_PATH}`: {
         const id = needSession();
         const body = await readBody(req, maxFramesBodyBytes(this.deps.ctx.config.limits.maxFrameBytes));
+        // Decoding would turn invalid bytes into U+FFFD and store them; a WebSocket closes with 1007 instead.
+        if (!isUtf8(body)) throw new HttpRefusal('bad_frame', 'the body is not valid UTF-8');
         return { kind: 'frames', session: id, body: body.toString('utf8') };
       }
       default: {
