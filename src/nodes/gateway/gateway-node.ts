@@ -183,6 +183,8 @@ export class GatewayNode {
     // Node checks that deadline every connectionsCheckingInterval (30 s by default: too coarse).
     const serverOptions = { headersTimeout: config.helloTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.helloTimeoutMs) };
     this.server = createServer(serverOptions, (req, res) => {
+      // A kept-alive connection that later carries an upgrade (a proxy reusing it) gets its hello time from the upgrade.
+      this.acceptedAt.delete(req.socket);
       if (longPoll.handles((req.url ?? '').split('?')[0]!)) {
         void longPoll.handle(req, res);
         return;
