@@ -1,3 +1,4 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
@@ -44,10 +45,13 @@ export class RawWebSocket {
     ws.on('error', () => {});
   }
 
-  /** Opens a socket (subprotocol chat.v1 unless told otherwise); resolves once open. */
-  static open(url: string, protocols: string[] = [SUBPROTOCOL]): Promise<RawWebSocket> {
+  /**
+   * Opens a socket (subprotocol chat.v1 unless told otherwise); resolves once open. `localAddress`
+   * picks the source address (any 127.x.y.z reaches a gateway on 127.0.0.1): another client address.
+   */
+  static open(url: string, protocols: string[] = [SUBPROTOCOL], localAddress?: string): Promise<RawWebSocket> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, protocols, { perMessageDeflate: false });
+      const ws = new WebSocket(url, protocols, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
       const raw = new RawWebSocket(ws);
       ws.once('open', () => resolve(raw));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
@@ -56,8 +60,8 @@ export class RawWebSocket {
   }
 
   /** Opens a socket and completes the hello handshake with `token`. */
-  static async authenticated(url: string, token: string): Promise<RawWebSocket> {
-    const raw = await RawWebSocket.open(url);
+  static async authenticated(url: string, token: string, localAddress?: string): Promise<RawWebSocket> {
+    const raw = await RawWebSocket.open(url, [SUBPROTOCOL], localAddress);
     raw.sendJson({ type: 'hello', token });
     const welcome = await raw.next((frame) => frame.type === 'welcome' || frame.type === 'error', 5000);
     if (welcome.type !== 'welcome') throw new Error(`hello refused: ${JSON.stringify(welcome)}`);
@@ -151,9 +155,9 @@ export class RawTcp {
     );
   }
 
-  static open(port: number): Promise<RawTcp> {
+  static open(port: number, localAddress?: string): Promise<RawTcp> {
     return new Promise((resolve, reject) => {
-      const socket = tcpConnect({ host: '127.0.0.1', port }, () => resolve(new RawTcp(socket)));
+      const socket = tcpConnect({ host: '127.0.0.1', port, ...(localAddress ? { localAddress } : {}) }, () => resolve(new RawTcp(socket)));
       socket.once('error', reject);
     });
   }
@@ -251,6 +255,30 @@ export function wsFrame(opcode: number, payload: Buffer, opts: { masked?: boolea
   return Buffer.concat([header, mask, body]);
 }
 
+/** The payloads of the complete server text frames in `bytes`, in order (server frames are unmasked and, here, unfragmented). */
+export function serverTextFrames(bytes: Buffer): string[] {
+  const texts: string[] = [];
+  let offset = 0;
+  while (offset + 2 <= bytes.length) {
+    const opcode = bytes[offset]! & 0x0f;
+    let length = bytes[offset + 1]! & 0x7f;
+    let start = offset + 2;
+    if (length === 126) {
+      if (offset + 4 > bytes.length) break;
+      length = bytes.readUInt16BE(offset + 2);
+      start = offset + 4;
+    } else if (length === 127) {
+      if (offset + 10 > bytes.length) break;
+      length = Number(bytes.readBigUInt64BE(offset + 2));
+      start = offset + 10;
+    }
+    if (start + length > bytes.length) break;
+    if (opcode === 0x1) texts.push(bytes.toString('utf8', start, start + length));
+    offset = start + length;
+  }
+  return texts;
+}
+
 /** The close code of the first server close frame in `bytes` (server frames are unmasked). */
 export function closeCodeIn(bytes: Buffer): number | undefined {
   let offset = 0;
@@ -269,4 +297,54 @@ export function closeCodeIn(bytes: Buffer): number | undefined {
     offset = start + length;
   }
   return undefined;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The body as JSON, or `{ raw: text }` when it is not JSON. */
+  json: Record<string, unknown>;
+}
+
+/**
+ * One HTTP request to the gateway (the long-poll endpoints), from a chosen source address, with a
+ * body given as text or bytes (invalid UTF-8 included) and sent chunked when asked to.
+ */
+export function httpExchange(
+  port: number,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: string | Buffer; localAddress?: string; chunked?: boolean; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...opts.headers };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.body !== undefined && !opts.chunked) headers['content-length'] = String(Buffer.byteLength(opts.body));
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent: false, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: Record<string, unknown>;
+        try {
+          json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+        } catch {
+          json = { raw: text };
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, json });
+      });
+      res.on('error', reject);
+    });
+    // A server that answers early and closes (413 mid-body) may reset the rest of the upload.
+    req.on('error', reject);
+    if (opts.body === undefined) {
+      req.end();
+    } else if (opts.chunked) {
+      const body = Buffer.from(opts.body);
+      for (let at = 0; at < body.length; at += 16_384) req.write(body.subarray(at, at + 16_384));
+      req.end();
+    } else {
+      req.end(opts.body);
+    }
+  });
 }
