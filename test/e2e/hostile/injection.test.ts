@@ -80,6 +80,36 @@ describe('hostile - ids in frames', () => {
   });
 });
 
+describe('hostile - very long strings', () => {
+  // Just inside maxFrameBytes (16384), so the schema, not the frame limit, must refuse them.
+  const long = `${MARKER}${'L'.repeat(15_000)}`;
+  it.each([
+    ['send room of 15,000 characters', () => ({ type: 'send', room: long, clientMsgId: 'long-1', body: 'x' })],
+    ['send clientMsgId of 15,000 characters', () => ({ type: 'send', room, clientMsgId: long, body: 'x' })],
+    ['sync since key of 15,000 characters', () => ({ type: 'sync', since: { [long]: 1 } })],
+    ['presence.query user of 15,000 characters', () => ({ type: 'presence.query', users: [long] })],
+    ['room.create member of 15,000 characters', () => ({ type: 'room.create', kind: 'group', name: 'n', members: [long] })],
+    ['group name of 201 characters (limit 200)', () => ({ type: 'room.create', kind: 'group', name: `${MARKER}${'n'.repeat(201 - MARKER.length)}`, members: ['victor'] })],
+    ['push token of 4097 characters (limit 4096)', () => ({ type: 'push.register', platform: 'fcm', token: `${MARKER}${'t'.repeat(4097 - MARKER.length)}` })],
+  ] as const)('hostile ids - %s', async (name, build) => {
+    const requestId = `v${Math.random().toString(36).slice(2, 8)}`;
+    const text = JSON.stringify({ ...build(), id: requestId });
+    suite.record(name, `${text.length} bytes`, { error: 'bad_frame', idEchoed: true, open: true }, await answerOf(mallory, text, { id: requestId }));
+    await suite.bystandersExchange(name);
+  });
+
+  it('hostile ids - a request id of 15,000 characters is bad_frame, not echoed', async () => {
+    const text = JSON.stringify({ type: 'ping', id: `${MARKER}${'i'.repeat(15_000)}` });
+    const from = mallory.frames.length;
+    const answer = await answerOf(mallory, text);
+    const error = mallory.frames.slice(from).find((f) => f.type === 'error');
+    suite.record('request id of 15,000 characters', `${text.length} bytes`, { error: 'bad_frame', open: true }, answer);
+    expect(error?.id, 'an unusable id is not echoed').toBeUndefined();
+    expect(JSON.stringify(error).length, 'the error does not repeat the input').toBeLessThan(500);
+    await suite.bystandersExchange('long request id');
+  });
+});
+
 describe('hostile - ids in tokens', () => {
   const claims: Array<[string, string, string]> = [
     ['sub', `${MARKER}.alice`, 'd'],
