@@ -10,7 +10,10 @@ import type { PendingSlot } from './pending-handshakes.js';
 
 /** How the connection came to be, from before the WebSocket existed. */
 export interface HandshakeStart {
-  /** When the TCP connection was accepted (ms): the hello timeout runs from there, across the upgrade. */
+  /**
+   * When the TCP connection was accepted (ms): the hello timeout runs from there, across the
+   * upgrade. Absent for a kept-alive connection that served other requests first: then from now.
+   */
   acceptedAt?: number;
   /** This connection's place among its address's connections waiting for hello. */
   slot?: PendingSlot;
