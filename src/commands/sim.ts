@@ -8,7 +8,7 @@ import { loadScenario, ScenarioError } from '../sim/scenario/index.js';
 import { withTotalRate } from '../sim/scenario/rate-override.js';
 import { formatSweep, parseRates, summarizeSweep, sweepStep, type SweepStep } from '../sim/runner/rate-sweep.js';
 import { runScenario } from '../sim/runner/coordinator.js';
-import { startLocalCluster, type LocalSimCluster } from '../sim/runner/local-cluster.js';
+import { settingFlags, startLocalCluster, type LocalSimCluster } from '../sim/runner/local-cluster.js';
 import { readPushLog } from '../sim/runner/push-log.js';
 import { buildReport, formatReport } from '../sim/runner/sim-report.js';
 
@@ -61,18 +61,22 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
       // Checked before a local cluster starts: a typo should not cost a cluster boot.
       const rates = flags.rate === undefined ? [undefined] : parseRatesOrExit(flags.rate, (message) => this.error(message, { exit: 2 }));
       const scenarioPaths = rates.map((rate) => (rate === undefined ? args.scenario : withTotalRate(args.scenario, rate)));
+      const scenario = loadScenario(args.scenario);
       for (const path of scenarioPaths) loadScenario(path);
       let urls: string[];
       let secret: string | undefined;
       let metricsUrls: string[];
       if (flags.local) {
         const shape = { gateways: flags.gateways, gatewayWorkers: flags['gateway-workers'], fanouts: flags.fanouts };
-        local = await startLocalCluster((line) => process.stderr.write(`${line}\n`), shape);
+        local = await startLocalCluster((line) => process.stderr.write(`${line}\n`), shape, scenario.cluster);
         urls = local.urls;
         secret = local.secret;
         metricsUrls = local.metricsUrls;
       } else {
         if (!flags.url) this.error('pass --url of the cluster, or --local to start one', { exit: 2 });
+        const set = settingFlags(scenario.cluster);
+        // An existing cluster keeps its own settings; its welcome tells every device the heartbeat.
+        if (set.length > 0) process.stderr.write(`note: the scenario's cluster settings (${set.join(' ')}) apply to --local runs only; this cluster keeps its own\n`);
         urls = flags.url.split(',');
         secret = flags['jwt-secret'] ?? readDevSecret(flags['data-dir']);
         metricsUrls = flags['metrics-url']?.split(',') ?? urls.map((url) => url.replace(/^ws/, 'http').replace(/\/v1\/ws$/, '/metrics'));

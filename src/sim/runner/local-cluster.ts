@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePortRun } from '../../core/services/index.js';
+import type { LocalClusterSettings } from '../scenario/index.js';
 
 const RUN_JS = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
@@ -29,13 +30,17 @@ export interface LocalClusterShape {
  * default, or `chat-node cluster` (each role its own process, using every core) when the shape
  * asks for more than one gateway, gateway worker or fan-out.
  */
-export async function startLocalCluster(onProgress: (line: string) => void, shape: LocalClusterShape = {}): Promise<LocalSimCluster> {
+export async function startLocalCluster(
+  onProgress: (line: string) => void,
+  shape: LocalClusterShape = {},
+  settings: LocalClusterSettings = {},
+): Promise<LocalSimCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-sim-cluster-'));
   const separate = shape.gateways !== undefined || shape.gatewayWorkers !== undefined || shape.fanouts !== undefined;
   const gateways = shape.gateways ?? 1;
   const port = await findFreePortRun(gateways);
   const namespace = `sim${Date.now().toString(36)}`;
-  const common = ['--port', String(port), '--data-dir', dataDir, '--namespace', namespace, '--send-rate', '100000', '--send-burst', '100000'];
+  const common = ['--port', String(port), '--data-dir', dataDir, '--namespace', namespace, '--send-rate', '100000', '--send-burst', '100000', ...settingFlags(settings)];
   const args = separate
     ? ['cluster', ...common, '--gateways', String(gateways), '--gateway-workers', String(shape.gatewayWorkers ?? 1), '--fanouts', String(shape.fanouts ?? 1), '--no-restart', '--log-level', 'warn']
     : ['dev', ...common];
@@ -50,10 +55,11 @@ export async function startLocalCluster(onProgress: (line: string) => void, shap
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const set = settingFlags(settings);
   onProgress(
-    separate
+    (separate
       ? `starting a local cluster (chat-node cluster: ${gateways} gateway(s) x ${shape.gatewayWorkers ?? 1} worker(s), ${shape.fanouts ?? 1} fan-out(s), presence, pusher) from port ${port}`
-      : `starting a local cluster (chat-node dev) on port ${port}`,
+      : `starting a local cluster (chat-node dev) on port ${port}`) + (set.length > 0 ? ` with ${set.join(' ')}` : ''),
   );
   const ports = Array.from({ length: gateways }, (_, i) => port + i);
   const deadline = Date.now() + 90_000;
@@ -81,4 +87,12 @@ export async function startLocalCluster(onProgress: (line: string) => void, shap
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The scenario's cluster settings as the flags `chat-node dev` and `chat-node cluster` both take (cluster hands them to every role). */
+export function settingFlags(settings: LocalClusterSettings): string[] {
+  const flags: string[] = [];
+  if (settings.heartbeatMs !== undefined) flags.push('--heartbeat-ms', String(settings.heartbeatMs));
+  if (settings.presenceTimeoutMs !== undefined) flags.push('--presence-timeout-ms', String(settings.presenceTimeoutMs));
+  return flags;
 }

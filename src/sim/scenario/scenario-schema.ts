@@ -135,6 +135,12 @@ export const ScenarioSchema = Type.Object(
         { ...strict, description: 'an object of service level objectives' },
       ),
     ),
+    cluster: Type.Optional(
+      Type.Object(
+        { heartbeatMs: Type.Optional(Duration), presenceTimeoutMs: Type.Optional(Duration) },
+        { ...strict, description: 'an object { heartbeatMs, presenceTimeoutMs } of durations' },
+      ),
+    ),
     clients: Type.Optional(
       Type.Object(
         {

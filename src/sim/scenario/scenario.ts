@@ -38,6 +38,8 @@ export interface Scenario {
   /** Share of devices on HTTP long-poll; the rest use a WebSocket (`chat-node sim --transport` overrides both). */
   transport: { longPollShare: number };
   slo: ScenarioSlo;
+  /** Settings of the cluster `chat-node sim --local` boots; unset ones keep the cluster's defaults (CLUSTER_DEFAULTS). */
+  cluster: LocalClusterSettings;
   clients: {
     /** Load generator processes; unset means ceil(devices / 15000), see resolveClientLayout. */
     processes?: number;
@@ -60,6 +62,31 @@ export interface ScenarioSlo {
   /** Share of (push device, room) pairs owed a notification that got one (checked only with a push log). */
   pushDelivery?: number;
 }
+
+/**
+ * What a scenario may set on the cluster that `sim --local` boots (a `--url` cluster keeps its
+ * own: its welcome's heartbeatMs governs). Unset means the cluster's default.
+ */
+export interface LocalClusterSettings {
+  /** The server's ping interval (CHAT_HEARTBEAT_MS). */
+  heartbeatMs?: number;
+  /** How long a silent device stays connected (CHAT_PRESENCE_TIMEOUT_MS). */
+  presenceTimeoutMs?: number;
+}
+
+/**
+ * The cluster's own defaults (src/core/config/cluster-config.ts; a test keeps the two equal):
+ * the scenario's rule between the two settings is checked against them when one is unset.
+ */
+export const CLUSTER_DEFAULTS = { heartbeatMs: 5000, presenceTimeoutMs: 30_000 } as const;
+
+/**
+ * The presence timeout must span at least this many heartbeats. The gateway drops a device only
+ * at a heartbeat check, when it has been silent for longer than the timeout; with a timeout of
+ * one heartbeat, a pong that lands a moment after the previous ping (a busy event loop) already
+ * looks like a full timeout of silence, and live devices are cut.
+ */
+export const MIN_HEARTBEATS_PER_PRESENCE_TIMEOUT = 2;
 
 /** The defaults docs/scenarios.md states; the planner's tests read them from here. */
 export const SCENARIO_DEFAULTS = {
@@ -142,6 +169,8 @@ export function normalizeScenario(input: ScenarioInput, defaultName: string, bro
     broken('slo.minConnectionsPerNode', `at most slo.maxConnectionsPerNode (${slo.maxConnectionsPerNode})`, slo.minConnectionsPerNode);
   }
 
+  const cluster = localClusterSettings(input.cluster, broken);
+
   return {
     name: input.name ?? defaultName,
     description: input.description ?? '',
@@ -160,8 +189,35 @@ export function normalizeScenario(input: ScenarioInput, defaultName: string, bro
     push: { share: input.push?.share ?? d.push.share, platform: input.push?.platform ?? d.push.platform },
     transport: { longPollShare: input.transport?.longPollShare ?? d.transport.longPollShare },
     slo,
+    cluster,
     clients: { ...input.clients },
   };
+}
+
+function localClusterSettings(input: ScenarioInput['cluster'], broken: RuleBroken): LocalClusterSettings {
+  if (input === undefined) return {};
+  const settings: LocalClusterSettings = {};
+  for (const field of ['heartbeatMs', 'presenceTimeoutMs'] as const) {
+    const value = input[field];
+    if (value === undefined) continue;
+    const ms = duration(value, `cluster.${field}`, broken);
+    if (ms === 0) broken(`cluster.${field}`, 'a duration above 0', value);
+    settings[field] = ms;
+  }
+  const heartbeatMs = settings.heartbeatMs ?? CLUSTER_DEFAULTS.heartbeatMs;
+  const timeoutMs = settings.presenceTimeoutMs ?? CLUSTER_DEFAULTS.presenceTimeoutMs;
+  const heartbeats = MIN_HEARTBEATS_PER_PRESENCE_TIMEOUT;
+  if (timeoutMs < heartbeatMs * heartbeats) {
+    if (settings.presenceTimeoutMs === undefined) {
+      broken('cluster.heartbeatMs', `at most 1/${heartbeats} of the presence timeout (the cluster's default, ${formatDuration(timeoutMs)}: set cluster.presenceTimeoutMs too)`, input.heartbeatMs);
+    }
+    broken(
+      'cluster.presenceTimeoutMs',
+      `at least ${heartbeats} heartbeats (${formatDuration(heartbeatMs * heartbeats)}): the gateway drops a silent device only at a heartbeat check, so a shorter timeout cuts live ones`,
+      input.presenceTimeoutMs,
+    );
+  }
+  return settings;
 }
 
 function distribution(value: number | Record<string, number> | { min: number; max: number }, field: string, broken: RuleBroken): IntDistribution {

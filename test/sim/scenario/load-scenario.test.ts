@@ -32,6 +32,7 @@ describe('scenario loader - defaults', () => {
     expect(s.push).toEqual({ share: 0, platform: 'mixed' });
     expect(s.slo).toEqual({ completeness: 1 });
     expect(s.clients).toEqual({});
+    expect(s.cluster).toEqual({});
   });
 
   it('loader - totalRate is kept and divided into ratePerUser', () => {
