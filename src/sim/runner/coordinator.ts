@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { signDeviceToken } from '../../core/auth/jwt.js';
 import { ChatClient, type TransportChoice } from '../../core/client/index.js';
 import { loadScenario, type Scenario } from '../scenario/index.js';
-import { planScenario, planSummary, resolveClientLayout } from '../scenario/index.js';
+import { DEVICES_PER_SOURCE_ADDRESS, planScenario, planSummary, resolveClientLayout, SOURCE_ADDRESS_BIND_CLIFF } from '../scenario/index.js';
 import type { AckRecord, DeviceLog, SimPlan } from '../sim-types.js';
 import { LatencyDistribution } from '../hdr/index.js';
 import type { WorkerCheckOutput } from './check-output.js';
@@ -82,6 +82,12 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
   const processes = Math.max(1, options.processes ?? layout.processes);
   const sources = Math.max(1, options.sourceAddresses ?? layout.sourceAddresses);
   const localAddresses = Array.from({ length: sources }, (_, i) => `127.0.${Math.floor((i + 1) / 250)}.${((i + 1) % 250) + 1}`);
+  const perAddress = Math.ceil(devices / sources);
+  if (perAddress > SOURCE_ADDRESS_BIND_CLIFF) {
+    options.onProgress(
+      `note: ~${perAddress} devices per source address: past ~${SOURCE_ADDRESS_BIND_CLIFF} each connect's port search costs milliseconds of kernel time (clients.sourceAddresses: ${Math.ceil(devices / DEVICES_PER_SOURCE_ADDRESS)} keeps them at ${DEVICES_PER_SOURCE_ADDRESS})`,
+    );
+  }
   const nodesBefore = await scrapeGateways(options.metricsUrls);
   const dir = mkdtempSync(join(tmpdir(), `chat-sim-${runId}-`));
   const workers: ChildProcess[] = [];
@@ -89,6 +95,8 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
   // Live percentiles: the whole run so far, and the last second (what is happening now).
   const deliveredSoFar = new LatencyDistribution();
   const deliveredLastSecond = new LatencyDistribution();
+  /** Connect times (hello to synced, retries included) over the last second, while devices connect. */
+  const connectsLastSecond = new LatencyDistribution();
   const waiting = new Map<string, { count: number; resolve: () => void; reject: (error: Error) => void }>();
   const expect = (kind: string) =>
     new Promise<void>((resolve, reject) => waiting.set(kind, { count: processes, resolve, reject }));
@@ -109,6 +117,7 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
           const since = LatencyDistribution.decode(message.deliverSince);
           deliveredSoFar.add(since);
           deliveredLastSecond.add(since);
+          connectsLastSecond.add(LatencyDistribution.decode(message.connectSince));
           break;
         }
         case 'ready':
@@ -146,13 +155,25 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
   const totals = () => {
     const all = [...progress.values()];
     const sum = (key: keyof WorkerProgress) => all.reduce((total, p) => total + (p[key] as number), 0);
-    return { connected: sum('connected'), devices: sum('devices'), sent: sum('sent'), acked: sum('acked'), delivered: sum('delivered'), errors: sum('errors') };
+    return {
+      connected: sum('connected'),
+      devices: sum('devices'),
+      sent: sum('sent'),
+      acked: sum('acked'),
+      delivered: sum('delivered'),
+      errors: sum('errors'),
+      connectWindow: sum('connectWindow'),
+    };
   };
   let connectedBefore = 0;
   const ticker = setInterval(() => {
     const t = totals();
-    options.onProgress(`connecting: ${t.connected}/${devices} devices (${t.connected - connectedBefore}/s)`);
+    const connects = connectsLastSecond.count === 0 ? '-' : `${connectsLastSecond.percentileMs(50).toFixed(0)}/${connectsLastSecond.percentileMs(99).toFixed(0)} ms`;
+    options.onProgress(
+      `connecting: ${t.connected}/${devices} devices live (${t.connected - connectedBefore}/s) | connect p50/p99 ${connects} | in flight up to ${t.connectWindow} | errors ${t.errors}`,
+    );
     connectedBefore = t.connected;
+    connectsLastSecond.reset();
   }, 1000);
   try {
     await ready;

@@ -1,11 +1,13 @@
 import { writeFileSync } from 'node:fs';
-import { signDeviceToken } from '../../core/auth/jwt.js';
+import { performance } from 'node:perf_hooks';
 import { loadScenario, planScenario } from '../scenario/index.js';
 import { pushTokenOf } from '../scenario/push-token.js';
 import type { PresenceViewRecord } from '../oracle/index.js';
 import { awaitPresenceConvergence, contactsOf, type WorkerCheckOutput } from './check-output.js';
 import { LatencyDistribution, LatencyTimeline } from '../hdr/index.js';
 import type { DeviceLog, PlannedSend, SimPlan } from '../sim-types.js';
+import { ConnectWindow } from './connect-window.js';
+import { DeviceTokenMinter } from './device-token-minter.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
 import { VirtualDevice } from './virtual-device.js';
 
@@ -14,7 +16,10 @@ import { VirtualDevice } from './virtual-device.js';
  * user's devices live together), sends on the plan's open-loop schedule, takes devices offline
  * and back, and writes what it saw to a file for the coordinator.
  */
+/** Most connects in flight per process; the ConnectWindow keeps fewer while connects are slow. */
 const CONNECTS_IN_FLIGHT = 256;
+/** Device tokens outlive any run (the gateway closes a session whose token expires). */
+const TOKEN_TTL_SECONDS = 6 * 3600;
 
 function post(message: FromWorker): void {
   process.send?.(message);
@@ -39,6 +44,8 @@ class LoadWorker {
   private readonly ack = new LatencyTimeline();
   /** Deliveries since the last progress message, for the coordinator's live percentiles. */
   private readonly deliverSince = new LatencyDistribution();
+  /** Connect times (hello to synced, retries included) since the last progress message. */
+  private readonly connectSince = new LatencyDistribution();
   private sent = 0;
   private acked = 0;
   private delivered = 0;
@@ -53,6 +60,7 @@ class LoadWorker {
     this.plan = planScenario(loadScenario(init.scenarioPath), init.runId);
     let n = 0;
     const contacts = contactsOf(this.plan);
+    const tokens = new DeviceTokenMinter(init.secret, TOKEN_TTL_SECONDS);
     this.plan.users.forEach((user, userIndex) => {
       if (userIndex % init.count !== init.index) return;
       for (const device of user.devices) {
@@ -66,7 +74,7 @@ class LoadWorker {
           urls,
           localAddress,
           transport: init.transport ?? device.transport ?? 'ws',
-          token: () => signDeviceToken({ secret: init.secret, user: user.id, device: device.id, ttlSeconds: 6 * 3600 }),
+          token: () => tokens.mint(user.id, device.id),
           push: device.push ? { platform: device.push, token: pushTokenOf(init.runId, user.id, device.id, device.push) } : undefined,
           contacts: contacts.get(user.id) ?? [],
           onDelivery: (latency, at) => {
@@ -86,33 +94,57 @@ class LoadWorker {
     let failed = 0;
     const progress = setInterval(() => this.report(), 1000);
     // A window of connects in flight (not batches: one slow handshake must not hold back the
-    // next 200), small enough that the cluster is not asked for thousands of hellos at once.
+    // next 200), as wide as the cluster answers quickly (see ConnectWindow).
+    const window = new ConnectWindow({ max: CONNECTS_IN_FLIGHT });
     let next = 0;
-    const lane = async () => {
-      while (next < all.length) {
-        const device = all[next++]!;
-        await device.connect().catch(() => failed++);
-      }
-    };
-    await Promise.all(Array.from({ length: CONNECTS_IN_FLIGHT }, lane));
+    let inFlight = 0;
+    await new Promise<void>((resolve) => {
+      const pump = (): void => {
+        while (inFlight < window.limit && next < all.length) {
+          const device = all[next++]!;
+          const started = performance.now();
+          inFlight++;
+          void device
+            .connect()
+            .then(() => true, () => false)
+            .then((ok) => {
+              inFlight--;
+              if (!ok) failed++;
+              const ms = performance.now() - started;
+              window.settled(ms, ok);
+              this.connectSince.recordMs(ms);
+              this.connectWindow = window.limit;
+              pump();
+            });
+        }
+        if (next >= all.length && inFlight === 0) resolve();
+      };
+      pump();
+    });
     clearInterval(progress);
-    post({ type: 'ready', index: init.index, connected: all.filter((d) => d.online).length, failed });
+    post({ type: 'ready', index: init.index, connected: all.filter((d) => d.live).length, failed });
   }
+
+  /** The connect window's width at the last connect (shown in progress). */
+  private connectWindow = 0;
 
   private report(): void {
     const devices = [...this.devices.values()];
     post({
       type: 'progress',
       index: this.init.index,
-      connected: devices.filter((d) => d.online).length,
+      connected: devices.filter((d) => d.live).length,
       devices: devices.length,
       sent: this.sent,
       acked: this.acked,
       delivered: this.delivered,
       errors: devices.reduce((sum, d) => sum + d.errors, 0),
       deliverSince: this.deliverSince.encode(),
+      connectSince: this.connectSince.encode(),
+      connectWindow: this.connectWindow,
     });
     this.deliverSince.reset();
+    this.connectSince.reset();
   }
 
   /** Schedules everything of this worker's devices relative to t0 and waits until the drain ends. */

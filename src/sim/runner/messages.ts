@@ -29,6 +29,7 @@ export type ToWorker = WorkerInit | WorkerStart | { type: 'finish' };
 export interface WorkerProgress {
   type: 'progress';
   index: number;
+  /** Devices live now: welcomed and synced (not reconnecting). */
   connected: number;
   devices: number;
   sent: number;
@@ -37,6 +38,10 @@ export interface WorkerProgress {
   errors: number;
   /** Send-to-deliver latencies recorded since the previous progress message (encoded HDR histogram). */
   deliverSince: string;
+  /** Connect times (first hello to synced, retries included) since the previous progress message (encoded HDR histogram). */
+  connectSince: string;
+  /** Connects the process keeps in flight now (its ConnectWindow). */
+  connectWindow: number;
 }
 
 export type FromWorker =

@@ -1,4 +1,4 @@
-import { ChatClient, MemoryCursorStore, type Message, type TransportChoice } from '../../core/client/index.js';
+import { ChatClient, MemoryCursorStore, type Message, type TokenSource, type TransportChoice } from '../../core/client/index.js';
 import type { ConnectionWindow, PresenceViewRecord, PushRegistrationRecord, TypingViewRecord } from '../oracle/index.js';
 import type { AckRecord, Delivery, PlannedSend } from '../sim-types.js';
 import { PresenceWatch, typingView } from './device-views.js';
@@ -12,7 +12,7 @@ export interface VirtualDeviceOptions {
   user: string;
   device: string;
   urls: string[];
-  token: () => Promise<string>;
+  token: TokenSource;
   localAddress?: string;
   /** WebSocket, long-poll or auto (default ws). */
   transport?: TransportChoice;
@@ -55,8 +55,14 @@ export class VirtualDevice {
     return this.options.device;
   }
 
+  /** Meant to be online: between connect() and disconnect(), whether or not its client is connected right now. */
   get online(): boolean {
     return this.client !== undefined;
+  }
+
+  /** Connected and synced now (not connecting or reconnecting). */
+  get live(): boolean {
+    return this.client?.state === 'live';
   }
 
   async connect(): Promise<void> {

@@ -7,12 +7,17 @@ import type { Scenario } from './scenario.js';
  */
 export const DEVICES_PER_PROCESS = 15_000;
 /**
- * Devices per 127.0.x.y source address by default: one source address reaches one gateway
- * port through at most the ephemeral port range (32768-60999 here, 28,232 ports), and the
- * kernel's search for a free port slows down sharply once about half of them are taken
- * (churned devices' old sockets also linger in TIME_WAIT), so stay under half.
+ * Most sockets one 127.0.x.y source address can take before each connect costs milliseconds of
+ * kernel time. A socket bound to an address with port 0 (`localAddress`) gets its port at bind():
+ * with SO_REUSEADDR (libuv sets it) Linux searches the lower half of the ephemeral range first,
+ * odd ports first (connect() without a bind prefers even ones): 32768-46883 here, 7,058 odd
+ * ports. Once those are taken, every bind scans all of them before it tries an even port.
+ * Measured here (one address, one process): 20-40 us of system time per connect up to 6,000
+ * sockets, 1.4-2.5 ms from 8,000 on, synchronously, on the load process's event loop.
  */
-export const DEVICES_PER_SOURCE_ADDRESS = 12_000;
+export const SOURCE_ADDRESS_BIND_CLIFF = 7000;
+/** Devices per source address by default: under the cliff with room for reconnects (whose old sockets linger in TIME_WAIT). */
+export const DEVICES_PER_SOURCE_ADDRESS = 5000;
 
 export interface ClientLayout {
   processes: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ID_PATTERN } from '../../../src/core/protocol/ids.js';
-import { planScenario, planSummary, resolveClientLayout } from '../../../src/sim/scenario/index.js';
+import { planScenario, planSummary, resolveClientLayout, SOURCE_ADDRESS_BIND_CLIFF } from '../../../src/sim/scenario/index.js';
 import type { SimPlan } from '../../../src/sim/sim-types.js';
 import { scenario } from './helpers.js';
 
@@ -307,9 +307,11 @@ describe('planner - summary and client layout', () => {
     expect(summary.expectedDeliveries).toBeGreaterThan(summary.sends * 2);
   });
 
-  it('planner - client layout defaults to one process per 15,000 devices and one address per 12,000 (under half the ephemeral ports)', () => {
+  it('planner - client layout defaults to one process per 15,000 devices and one address per 5,000 (under the bind cliff at ~7,000)', () => {
     expect(resolveClientLayout(base, 100)).toEqual({ processes: 1, sourceAddresses: 1 });
-    expect(resolveClientLayout(base, 36_000)).toEqual({ processes: 3, sourceAddresses: 3 });
+    expect(resolveClientLayout(base, 36_000)).toEqual({ processes: 3, sourceAddresses: 8 });
+    expect(resolveClientLayout(base, 100_000)).toEqual({ processes: 7, sourceAddresses: 20 });
+    expect(100_000 / resolveClientLayout(base, 100_000).sourceAddresses).toBeLessThan(SOURCE_ADDRESS_BIND_CLIFF);
     expect(resolveClientLayout({ clients: { processes: 4, sourceAddresses: 8 } }, 100)).toEqual({ processes: 4, sourceAddresses: 8 });
   });
 });
