@@ -1,5 +1,13 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager, RetentionPolicy, StorageType, DiscardPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  DiscardPolicy,
+  type ConsumeMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import type { Subjects } from './subjects.js';
 
 export type { NatsConnection };
@@ -12,6 +20,29 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
     reconnectTimeWait: 500,
     pingInterval: 10_000,
   });
+}
+
+/**
+ * consume() options for a long-lived durable pull consumer that must resume within a second or
+ * two of JetStream, whatever happened to NATS meanwhile.
+ *
+ * - `bind`: after a reconnect nats.js (3.x) first asks for the consumer's info and, while that
+ *   fails, retries it every `expires` (5 s here) behind a JetStream API timeout of its own (5 s).
+ *   After a full NATS restart the consumers' leaders come back 5-10 s after the servers accept
+ *   connections, so partitions sat without a pull request for up to 10 s more (seen in the
+ *   nats-full-restart fault: 16 send consumers with messages pending and num_waiting 0, resuming
+ *   one by one between 2 and 10 s after their stream had a leader). Bound, it pulls again at once
+ *   on reconnect and whenever heartbeats go missing; nats.go made the same change (nats.go#1643).
+ *   What it gives up, the "consumer not found" notice, we do not use: a worker whose consumer was
+ *   deleted has lost its partition and is stopped by its lease.
+ * - `idle_heartbeat` 500 ms (default: half of `expires`): a pull the server lost (its consumer's
+ *   leader died, or JetStream answered 503 while electing one) is noticed after two missed
+ *   heartbeats, so a pull goes out every ~1 s until the consumer has a leader again (the
+ *   consumers of a stream get theirs one by one over a few seconds after a restart). An idle
+ *   consumer costs the server two heartbeats a second.
+ */
+export function resumingConsume(maxMessages: number): ConsumeMessages {
+  return { max_messages: maxMessages, expires: 5000, idle_heartbeat: 500, bind: true };
 }
 
 /**
@@ -71,4 +102,69 @@ export async function ensurePushStream(nc: NatsConnection, subjects: Subjects, r
 export function isNotFound(error: unknown): boolean {
   const text = error instanceof Error ? `${error.message} ${String((error as { code?: unknown }).code ?? '')}` : '';
   return /not found|404|10059|10014/.test(text);
+}
+
+export interface PublishRetryOptions {
+  /** How long one publish may keep trying, from its first try (default 15 s). */
+  deadlineMs?: number;
+  /** First pause between tries, doubled up to 1 s, with jitter (default 250 ms). */
+  pauseMs?: number;
+}
+
+/**
+ * The JetStream client with a publish() that rides out a stream without a leader: a publish
+ * answered "no responders" (JetStream still electing after a restart: nats.js throws
+ * JetStreamNotEnabled) or not answered at all (TimeoutError: the request or its answer went
+ * with a connection) is tried again with the same options, so the same Nats-Msg-Id and
+ * JetStream's de-duplication makes the retry safe, until `deadlineMs` after the first try;
+ * then the last error. A full NATS restart leaves the streams without a leader for 5-10 s:
+ * without this every send of those seconds went back to its client as `unavailable`, and the
+ * clients' own backoff (1, 2, 4, 8 s) kept them away for seconds after the stream was back.
+ * Each waiting publish tries about once a second, so a gateway holding thousands of them
+ * during an outage sends NATS thousands of small requests a second, not a storm; and the first
+ * one through wakes all the others, so the backlog goes out at once when the stream is back.
+ */
+export function retryingPublishes(js: JetStreamClient, options: PublishRetryOptions = {}): JetStreamClient {
+  const deadlineMs = options.deadlineMs ?? 15_000;
+  const firstPauseMs = options.pauseMs ?? 250;
+  // Any publish that gets through wakes every waiting one: the stream is back for all of them.
+  let streamBack = signal();
+  let waiting = 0;
+  const publish: JetStreamClient['publish'] = async (subject, payload, publishOptions) => {
+    const deadline = Date.now() + deadlineMs;
+    for (let pause = firstPauseMs; ; pause = Math.min(1000, pause * 2)) {
+      const left = deadline - Date.now();
+      try {
+        const ack = await js.publish(subject, payload, { ...publishOptions, timeout: Math.max(1, Math.min(publishOptions?.timeout ?? 5000, left)) });
+        if (waiting > 0) {
+          streamBack.resolve();
+          streamBack = signal();
+        }
+        return ack;
+      } catch (error) {
+        const wait = pause / 2 + Math.random() * pause;
+        if (!isStreamUnreachable(error) || Date.now() + wait >= deadline) throw error;
+        let timer: NodeJS.Timeout | undefined;
+        waiting++;
+        await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, wait))), streamBack.promise]);
+        waiting--;
+        clearTimeout(timer);
+      }
+    }
+  };
+  return new Proxy(js, {
+    get: (target, property) => (property === 'publish' ? publish : Reflect.get(target, property, target)),
+  });
+}
+
+/** A promise and its resolve (Promise.withResolvers, which Node 20 lacks). */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** No stream leader answered (yet): worth another try with the same message id. */
+export function isStreamUnreachable(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'JetStreamNotEnabled' || error.name === 'TimeoutError');
 }

@@ -1,7 +1,7 @@
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { decodeJson } from '../../core/bus/envelopes.js';
-import { isNotFound } from '../../core/bus/nats.js';
+import { isNotFound, resumingConsume } from '../../core/bus/nats.js';
 import type { Subjects } from '../../core/bus/subjects.js';
 import type { PushJob } from '../../core/push/push-job.js';
 import type { PushStore } from '../../core/storage/push-store.js';
@@ -79,8 +79,9 @@ export class PlatformWorker {
       });
     }
     const consumer = await js.consumers.get(subjects.pushStream, this.consumerName);
-    // Short pull requests, so one left behind by a stopped pusher lingers briefly on the server.
-    this.messages = await consumer.consume({ max_messages: 500, expires: 5000 });
+    // Short pull requests, so one left behind by a stopped pusher lingers briefly on the server;
+    // pulling again at once after NATS comes back (resumingConsume says why).
+    this.messages = await consumer.consume(resumingConsume(500));
     void this.pump(this.messages);
   }
 
