@@ -8,8 +8,9 @@ import type { Subscription } from '@nats-io/transport-node';
 import { TokenVerifier } from '../../core/auth/jwt.js';
 import { HistoryCache } from '../../core/cache/history-cache.js';
 import { decodeJson, type NodeEnvelope } from '../../core/bus/envelopes.js';
-import { ensureSendStream } from '../../core/bus/nats.js';
+import { ensureSendStream, retryingPublishes } from '../../core/bus/nats.js';
 import { Subjects } from '../../core/bus/subjects.js';
+import { NatsLinkWatch } from './nats-link-watch.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
 import { healthHandler } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
@@ -64,6 +65,7 @@ export class GatewayNode {
   private server?: Server;
   private wss?: WebSocketServer;
   private subscription?: Subscription;
+  private natsLink?: NatsLinkWatch;
   private routes?: RouteRegistry;
   private presence?: PresenceStore;
   private dispatcher?: RequestDispatcher;
@@ -111,7 +113,8 @@ export class GatewayNode {
       messages,
       reader: new MessageReader(messages, new HistoryCache(redis, config.namespace)),
       deliverer: new Deliverer(nc, subjects, this.routes),
-      js: jetstream(nc, { timeout: 5000 }),
+      // Sends ride out a stream without a leader (a NATS restart) here rather than in their clients' backoff.
+      js: retryingPublishes(jetstream(nc, { timeout: 5000 })),
       subjects,
       sessions: this.sessions,
       metrics,
@@ -124,6 +127,11 @@ export class GatewayNode {
       },
     });
     await nc.flush();
+    this.natsLink = new NatsLinkWatch(nc, {
+      onCutOff: (silentMs) => this.cutOffFromNats(silentMs),
+      onRestored: (silentMs) => log.warn({ silentMs }, 'NATS answers again: taking clients again'),
+    });
+    this.natsLink.start();
 
     const dispatcher = new RequestDispatcher(this.ctx);
     this.dispatcher = dispatcher;
@@ -219,6 +227,7 @@ export class GatewayNode {
     };
     if (path !== WS_PATH) return reject('404 Not Found', `the WebSocket endpoint is ${WS_PATH}`);
     if (this.draining) return reject('503 Service Unavailable', 'this gateway is shutting down; connect to another');
+    if (this.natsLink?.cutOff) return reject('503 Service Unavailable', 'this gateway cannot reach the message bus; connect to another');
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     if (!offered.includes(SUBPROTOCOL)) return reject('400 Bad Request', `offer the WebSocket subprotocol ${SUBPROTOCOL}`);
     if (socket.destroyed) return;
@@ -331,6 +340,23 @@ export class GatewayNode {
     if (sessions.length > 0) this.options.log.warn({ sessions: sessions.length }, "Redis had lost this gateway's routes: asked its clients to reconnect and sync");
   }
 
+  /**
+   * No PING through to NATS for 3 s (6 s while nats.js reconnects; nats-link-watch.ts): a
+   * partition between this gateway and NATS. Nothing its clients send can be queued durably
+   * (their sends wait, then get `unavailable`; never an ack), and nothing committed reaches them
+   * live. So they go (goaway, jittered over 1.5 s: they were stuck, unlike a planned drain's) to
+   * a gateway that can, resend their unacked sends there (same clientMsgId: JetStream or the
+   * database de-duplicates those that did get through) and sync; until NATS answers, this
+   * gateway refuses new WebSockets and is not ready. Should every gateway be cut off (all of
+   * NATS down for longer), the clients bounce between them with their backoff and sync once
+   * NATS is back: churn, but nothing lost.
+   */
+  private cutOffFromNats(silentMs: number): void {
+    const sessions = [...this.sessions.all()] as GatewaySession[];
+    this.options.log.warn({ silentMs, sessions: sessions.length }, 'cut off from NATS: sending the clients to another gateway');
+    this.sendAway(sessions, 1500, 'this gateway cannot reach the message bus; reconnect elsewhere and sync');
+  }
+
   /** goaway with a jittered reconnect delay (so they do not all come back at once), then close with 1012. */
   private sendAway(sessions: GatewaySession[], maxReconnectDelayMs: number, reason: string): void {
     for (const session of sessions) {
@@ -360,6 +386,7 @@ export class GatewayNode {
   private async readiness(): Promise<string[]> {
     if (Date.now() - this.readyCache.at < 1000) return this.readyCache.problems;
     const problems = this.draining ? ['draining'] : await serviceProblems(this.clients!);
+    if (this.natsLink?.cutOff) problems.push('nats unreachable');
     if (problems.length === 0) {
       // End to end means some fan-out worker holds every send partition.
       const result = await this.clients!.pool.query<{ n: number }>(
@@ -385,6 +412,7 @@ export class GatewayNode {
     if (this.draining) return;
     this.draining = true;
     for (const timer of this.timers) clearInterval(timer);
+    this.natsLink?.stop();
     const sessions = [...this.sessions.all()] as GatewaySession[];
     const users = new Map(sessions.map((session) => [`${session.user}/${session.device}`, session]));
     this.sendAway(sessions, maxReconnectDelayMs, 'server restart');

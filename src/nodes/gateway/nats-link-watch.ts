@@ -1,0 +1,102 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+
+export interface NatsLinkWatchOptions {
+  /** How often a PING goes to the NATS server this gateway is connected to (default 500 ms). */
+  probeMs?: number;
+  /**
+   * Connected, yet no PING answered for this long: cut off (default 3000 ms). A PING queues
+   * behind every publish and reply on the connection, so an unanswered one is exactly "nothing
+   * gets through". Above the event-loop stalls of a loaded gateway (about a second here).
+   */
+  silentCutOffMs?: number;
+  /**
+   * Disconnected (nats.js trying the servers in turn) for this long: cut off (default 6000 ms).
+   * Longer than a NATS node's restart or a move to another node (0.5-3.5 s, measured in the
+   * nats-node-kill and nats-full-restart faults), when every gateway is in the same boat and
+   * sending clients away would only move them to another gateway as blind as this one.
+   */
+  disconnectedCutOffMs?: number;
+  /** The gateway just became cut off: `silentMs` since the last answered PING. */
+  onCutOff: (silentMs: number) => void;
+  /** A PING was answered again, `silentMs` after the last answered one before the cut-off. */
+  onRestored: (silentMs: number) => void;
+}
+
+/**
+ * Whether this gateway can reach NATS, judged by PING/PONG round trips rather than by the
+ * connection's state alone: a partition (a dead link, a blackholed route) leaves the TCP
+ * connection open and nats.js none the wiser until its own pings time out (2 x 10 s here),
+ * while every publish and every delivery to this node waits in a socket buffer.
+ */
+export class NatsLinkWatch {
+  private lastContact = Date.now();
+  /** When the PING in flight went out (none: undefined). */
+  private probeSentAt: number | undefined;
+  private disconnected = false;
+  private cutOffSince: number | undefined;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly options: NatsLinkWatchOptions,
+  ) {}
+
+  /** Cut off now (and until a PING is answered again). */
+  get cutOff(): boolean {
+    return this.cutOffSince !== undefined;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), this.options.probeMs ?? 500);
+    this.timer.unref();
+    void (async () => {
+      for await (const status of this.nc.status()) {
+        if (status.type === 'disconnect') this.disconnected = true;
+        else if (status.type === 'reconnect') {
+          this.disconnected = false;
+          // nats.js reconnects once the server answered its CONNECT and PING: that is contact.
+          this.contact();
+        }
+      }
+    })();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    const silentCutOffMs = this.options.silentCutOffMs ?? 3000;
+    // One PING at a time; another only once that one has waited past a cut-off (a PING nats.js
+    // forgot, should it ever), so a blackholed link gets a handful, not two a second.
+    const stale = this.probeSentAt !== undefined && now - this.probeSentAt > silentCutOffMs;
+    if ((this.probeSentAt === undefined || stale) && !this.nc.isClosed()) {
+      const sentAt = now;
+      this.probeSentAt = sentAt;
+      this.nc
+        .flush()
+        .then(() => this.contact())
+        // Rejected when nats.js drops the connection (it then reconnects): the next tick asks again.
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.probeSentAt === sentAt) this.probeSentAt = undefined;
+        });
+    }
+    const silentMs = now - this.lastContact;
+    const limit = this.disconnected ? (this.options.disconnectedCutOffMs ?? 6000) : silentCutOffMs;
+    if (this.cutOffSince === undefined && silentMs > limit) {
+      this.cutOffSince = now;
+      this.options.onCutOff(silentMs);
+    }
+  }
+
+  private contact(): void {
+    const now = Date.now();
+    const silentMs = now - this.lastContact;
+    this.lastContact = now;
+    if (this.cutOffSince === undefined) return;
+    this.cutOffSince = undefined;
+    this.options.onRestored(silentMs);
+  }
+}
