@@ -4,6 +4,7 @@ import type { ConfigInput } from '../../core/config/cluster-config.js';
 import { lockDataDir } from '../../core/services/data-dir-lock.js';
 import { findFreePort, type LocalCluster, type ResolvedService } from '../../core/services/index.js';
 import { NatsCluster, type NatsNodeInfo } from '../../core/services/nats-cluster.js';
+import { switchFakeModes, type FakeModes } from '../pusher/fakes/index.js';
 import { bootServices, type BootedServices } from './boot-services.js';
 import { configEnvOf } from './config-env.js';
 import { RoleProcess, type RoleExit, type RoleProcessSpec } from './role-process.js';
@@ -33,6 +34,11 @@ export interface ProcessClusterOptions {
   input: ConfigInput;
   /** More CHAT_* settings for every role (the supervisor's own flags, as environment). */
   env?: Record<string, string>;
+  /**
+   * Environment of single nodes, by node id, over everyone's (default none). Fault tests use it
+   * to put one node behind a TCP fault proxy: `{ 'gateway-1': { CHAT_NATS_URL: proxy.url } }`.
+   */
+  nodeEnv?: Record<string, Record<string, string>>;
   onProgress: (line: string) => void;
   /** A role exited (crash or fault) and whether it will be restarted. */
   onRoleExit: (line: string) => void;
@@ -129,6 +135,16 @@ export class ProcessCluster {
     return this.options.push === 'fake' ? join(this.options.dataDir, 'push', 'received.jsonl') : undefined;
   }
 
+  /**
+   * Fault tests: puts the pusher's APNs and FCM fakes into these modes (one not named is `ok`;
+   * `{}` heals both), through their mode file; resolves once the fakes have applied it. A
+   * restarted pusher reads the same file, so the outage outlives a pusher crash, as a real one would.
+   */
+  async setPushFakeModes(modes: Omit<FakeModes, 'id'>): Promise<void> {
+    if (this.options.push !== 'fake') throw new Error('this cluster runs no pusher on the local fakes (push: fake)');
+    await switchFakeModes(join(this.options.dataDir, 'push'), modes);
+  }
+
   async start(): Promise<void> {
     const { options } = this;
     const input = await this.startNatsCluster();
@@ -147,7 +163,7 @@ export class ProcessCluster {
       mkdirSync(this.logDir, { recursive: true });
       const env = { ...options.env, ...configEnvOf({ ...booted.input, logLevel: booted.input.logLevel ?? 'info' }) };
       const add = (role: RoleProcessSpec['role'], nodeId: string, port: number, args: string[]) => {
-        const spec: RoleProcessSpec = { role, nodeId, port, args, env, logFile: join(this.logDir, `${nodeId}.log`) };
+        const spec: RoleProcessSpec = { role, nodeId, port, args, env: { ...env, ...options.nodeEnv?.[nodeId] }, logFile: join(this.logDir, `${nodeId}.log`) };
         const process = new RoleProcess(spec, { restart: options.restart, restartDelayMs: 1000, onExit: (exit, p) => this.reportExit(exit, p) });
         this.roles.push(process);
         return process;
