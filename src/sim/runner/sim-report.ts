@@ -68,6 +68,7 @@ export function buildReport(outcome: RunOutcome, checkOptions: RunCheckOptions =
   check('deliver p99', slo.deliverP99Ms, deliver.p99, ' ms');
   check('ack p99', slo.ackP99Ms, ack.p99, ' ms');
   check('completeness', slo.completeness, oracle.completeness, '', false);
+  check('sends acked', slo.ackedShare, ackedShare(oracle), '', false);
   slos.push(...nodeSlos(nodes, slo));
   slos.push({ name: 'oracle', target: 'no violation', measured: oracle.ok ? 'none' : `${oracle.totalViolations} violations`, pass: oracle.ok });
   const checks = runChecks(outcome, checkOptions);
@@ -97,6 +98,11 @@ export function buildReport(outcome: RunOutcome, checkOptions: RunCheckOptions =
   const points = deliverTimeline.points(outcome.t0).map((p) => ({ t: p.fromMs / 1000, p50: p.p50, p99: p.p99, max: p.max, count: p.count }));
   const chart = renderLatencyChart(`${outcome.scenario.name}: send-to-deliver latency`, points, phases);
   return { report, chart };
+}
+
+/** Planned sends acked, as a share (1 when none were planned). */
+export function ackedShare(oracle: Pick<OracleReport, 'acked' | 'planned'>): number {
+  return oracle.planned === 0 ? 1 : oracle.acked / oracle.planned;
 }
 
 /**

@@ -126,6 +126,7 @@ export const ScenarioSchema = Type.Object(
           deliverP99Ms: Type.Optional(Type.Number({ minimum: 0, description: 'milliseconds (a number >= 0)' })),
           ackP99Ms: Type.Optional(Type.Number({ minimum: 0, description: 'milliseconds (a number >= 0)' })),
           completeness: Type.Optional(share('the share of expected deliveries that must arrive')),
+          ackedShare: Type.Optional(share('the share of planned sends that must be acked')),
           maxConnectionsPerNode: Type.Optional(int(0, Number.MAX_SAFE_INTEGER, 'a connection count (an integer >= 0)')),
           minConnectionsPerNode: Type.Optional(int(0, Number.MAX_SAFE_INTEGER, 'a connection count (an integer >= 0)')),
           maxBytesPerConnection: Type.Optional(Type.Number({ minimum: 0, description: 'bytes (a number >= 0)' })),

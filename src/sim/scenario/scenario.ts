@@ -55,6 +55,11 @@ export interface ScenarioSlo {
   ackP99Ms?: number;
   /** Share of expected deliveries that must arrive (default 1: every one). */
   completeness: number;
+  /**
+   * Share of planned sends that must be acked. Completeness is judged over acked sends only, so
+   * without this a run whose sends were never committed passes it.
+   */
+  ackedShare?: number;
   maxConnectionsPerNode?: number;
   minConnectionsPerNode?: number;
   maxBytesPerConnection?: number;
