@@ -1,6 +1,7 @@
 import { LatencyTimeline } from '../sim/hdr/index.js';
 import type { RunOutcome } from '../sim/runner/coordinator.js';
 import type { SimReport } from '../sim/runner/sim-report.js';
+import { pushFaultFigures, type PushFaultFigures } from './push-figures.js';
 
 /** What one fault did to the traffic running through it: the row of the fault table. */
 export interface FaultResult {
@@ -20,10 +21,14 @@ export interface FaultResult {
   unackedDelivered: number;
   /** From the fault until deliveries flowed at the usual rate and latency again; null if they never did before the run ended. */
   recoveryMs: number | null;
+  /** From the fault until its heal had finished (a restarted service answering again); 0 for an instant fault. */
+  healedMs: number;
   /** Deliveries completeness over the whole run (1 = every expected copy arrived). */
   completeness: number;
   /** Second by second from the fault to the drain: what the recovery was judged on (for a post-mortem). */
   timeline: RecoverySecond[];
+  /** With a push log: what the fault did to notifications (src/faults/push-figures.ts). */
+  push?: PushFaultFigures;
   deliverP99Ms: number;
   pass: boolean;
   /** Why it failed, for the table. */
@@ -74,7 +79,8 @@ export function judgeRecovery(outcome: RunOutcome, window: FaultWindow, drainSta
   return { recoveryMs: null, timeline };
 }
 
-export function faultResult(fault: { name: string; description: string }, outcome: RunOutcome, report: SimReport, window: FaultWindow): FaultResult {
+/** The row of one faulted run; `pushLogFile` (the fakes' received.jsonl) adds the push figures when the report checked pushes. */
+export function faultResult(fault: { name: string; description: string }, outcome: RunOutcome, report: SimReport, window: FaultWindow, pushLogFile?: string): FaultResult {
   const { rampUpMs, steadyMs } = outcome.plan.phases;
   const drainStartsAt = outcome.t0 + rampUpMs + steadyMs;
   const { recoveryMs: recovery, timeline } = judgeRecovery(outcome, window, drainStartsAt);
@@ -93,6 +99,7 @@ export function faultResult(fault: { name: string; description: string }, outcom
     nonMemberDeliveries: warnings['non-member-delivery'],
     unackedDelivered: warnings['unacked-delivered'],
     recoveryMs: recovery,
+    healedMs: Math.max(0, window.healedAt - window.injectedAt),
     completeness: report.oracle.completeness,
     timeline,
     deliverP99Ms: report.deliver.p99,
@@ -105,6 +112,14 @@ export function faultResult(fault: { name: string; description: string }, outcom
   if (result.nonMemberDeliveries > 0) result.problems.push(`${result.nonMemberDeliveries} deliveries to non-members`);
   if (!report.oracle.ok && result.problems.length === 0) result.problems.push(`oracle: ${report.oracle.totalViolations} violations`);
   if (recovery === null) result.problems.push('did not recover before the traffic ended');
+  if (report.push.checked && pushLogFile !== undefined) {
+    const push = pushFaultFigures(outcome, report.push, pushLogFile, window);
+    result.push = push;
+    if (push.missing > 0) result.problems.push(`${push.missing} (device, room) pairs owed a notification got none`);
+    if (push.nonMember > 0) result.problems.push(`${push.nonMember} notifications to non-members`);
+    if (push.unexpected > 0) result.problems.push(`${push.unexpected} notifications to devices that were connected`);
+    if (push.unregistered > 0) result.problems.push(`${push.unregistered} push devices not registered`);
+  }
   result.pass = result.problems.length === 0;
   return result;
 }

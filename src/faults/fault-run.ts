@@ -1,5 +1,6 @@
 import { runScenario } from '../sim/runner/coordinator.js';
 import { loadScenario } from '../sim/scenario/index.js';
+import { readPushLog } from '../sim/runner/push-log.js';
 import { buildReport } from '../sim/runner/sim-report.js';
 import { faultResult, type FaultResult, type FaultWindow } from './fault-result.js';
 
@@ -25,6 +26,11 @@ export interface FaultRunOptions<Target> {
   metricsUrls?: string[];
   /** When in the steady phase the fault is injected (ms after the ramp-up). */
   injectAfterMs: number;
+  /**
+   * The push fakes' log (`ProcessCluster.pushReceivedFile`): the simulator's push check then
+   * judges the run's notifications too, and the result gets push figures. Default: not checked.
+   */
+  pushLogFile?: string;
   onProgress?: (line: string) => void;
 }
 
@@ -72,6 +78,8 @@ export async function runFault<Target>(options: FaultRunOptions<Target>): Promis
   });
   await faultDone;
   if (faultError) throw faultError;
-  const { report } = buildReport(outcome);
-  return faultResult(fault, outcome, report, window);
+  const { pushLogFile } = options;
+  const pushLog = pushLogFile === undefined ? undefined : { path: pushLogFile, notifications: readPushLog(pushLogFile), readAt: Date.now() };
+  const { report } = buildReport(outcome, pushLog ? { pushLog } : {});
+  return faultResult(fault, outcome, report, window, pushLogFile);
 }

@@ -29,5 +29,34 @@ export function faultTimeline(result: FaultResult): string {
   const lines = result.timeline.map(
     (second) => `  +${(second.atMs / 1000).toFixed(0)}s ${second.deliveries} deliveries, p99 ${Math.round(second.p99Ms)} ms, ${second.good ? 'good' : 'bad'}`,
   );
-  return [`${result.fault}: the seconds after the fault`, ...lines].join('\n');
+  const healed = result.healedMs > 0 ? ` (healed after ${(result.healedMs / 1000).toFixed(1)} s)` : '';
+  return [`${result.fault}: the seconds after the fault${healed}`, ...lines].join('\n');
+}
+
+/** The push figures of the results that have them (a push outage, or any fault run with a push log), as Markdown. */
+export function pushFaultTable(results: readonly FaultResult[]): string {
+  const header = '| fault | owed (device, room) pairs | notified | missing | to non-members | to connected devices | notifications | during the fault | repeats | first after heal | caught up after heal | ack -> push p99 / max |';
+  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+  const seconds = (ms: number | null) => (ms === null ? 'none' : `${(ms / 1000).toFixed(1)} s`);
+  const rows = results.flatMap((r) =>
+    r.push
+      ? [
+          [
+            `\`${r.fault}\``,
+            r.push.expectedPairs,
+            r.push.notifiedPairs,
+            r.push.missing,
+            r.push.nonMember,
+            r.push.unexpected,
+            r.push.notifications,
+            r.push.duringFault,
+            r.push.repeats,
+            seconds(r.push.resumedAfterMs),
+            seconds(r.push.caughtUpAfterMs),
+            `${seconds(r.push.latencyP99Ms)} / ${seconds(r.push.latencyMaxMs)}`,
+          ].join(' | '),
+        ]
+      : [],
+  );
+  return [header, rule, ...rows.map((row) => `| ${row} |`)].join('\n');
 }

@@ -53,3 +53,17 @@ export const RECONNECT_STORM: ClusterFault = {
     await Promise.all(cluster.members.filter((m) => m.role === 'gateway').map((m) => cluster.waitHealthy(m.nodeId)));
   },
 };
+
+/**
+ * Both push providers out at once, each its own way: the APNs fake stops listening and drops its
+ * connections (connection refused: a network or DNS outage), the FCM fake answers every send
+ * 503 (an overloaded provider). The pusher pauses with backoff and hands its jobs back to the
+ * JetStream work queue; once the fakes answer again every notification owed must arrive.
+ */
+export const PUSH_PROVIDER_OUTAGE: ClusterFault = {
+  name: 'push-provider-outage',
+  description: 'APNs fake refusing connections and FCM fake answering 503 for 10 s, then both back: push jobs wait in the work queue and drain after',
+  inject: (cluster) => cluster.setPushFakeModes({ apns: { kind: 'down' }, fcm: { kind: 'status', status: 503 } }),
+  holdMs: 10_000,
+  heal: (cluster) => cluster.setPushFakeModes({}),
+};

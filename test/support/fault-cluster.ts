@@ -4,8 +4,13 @@ import { join } from 'node:path';
 import { findFreePortRun } from '../../src/core/services/index.js';
 import { ProcessCluster } from '../../src/nodes/cluster/process-cluster.js';
 import type { FaultResult } from '../../src/faults/fault-result.js';
-import { faultTable } from '../../src/faults/fault-table.js';
+import { faultTable, pushFaultTable } from '../../src/faults/fault-table.js';
 import { IsolatedCluster, SERVICES } from './isolated-cluster.js';
+
+export interface FaultClusterOptions {
+  /** Environment of single roles by node id (e.g. gateway-1's CHAT_NATS_URL through a fault proxy). */
+  nodeEnv?: Record<string, Record<string, string>>;
+}
 
 /**
  * A `chat-node cluster` (2 gateways, 2 fan-outs, presence, pusher on the fakes; roles restarted
@@ -17,6 +22,8 @@ export class FaultCluster {
   urls: string[] = [];
   readonly results: FaultResult[] = [];
   readonly log: string[] = [];
+
+  constructor(private readonly options: FaultClusterOptions = {}) {}
 
   async start(): Promise<void> {
     await this.isolated.setUp();
@@ -31,6 +38,7 @@ export class FaultCluster {
       presences: 1,
       push: 'fake',
       restart: true,
+      nodeEnv: this.options.nodeEnv,
       input: {
         postgresUrl: this.isolated.postgresUrl,
         redisUrl: SERVICES.redis,
@@ -56,7 +64,8 @@ export class FaultCluster {
   /** Prints the table (and writes it next to the other test output when FAULT_TABLE names a file). */
   report(): void {
     if (this.results.length === 0) return;
-    const table = faultTable(this.results);
+    const pushed = this.results.some((result) => result.push);
+    const table = pushed ? `${faultTable(this.results)}\n\n${pushFaultTable(this.results)}` : faultTable(this.results);
     process.stdout.write(`\n${table}\n`);
     if (process.env.FAULT_TABLE) writeFileSync(process.env.FAULT_TABLE, `${table}\n`, { flag: 'a' });
   }
