@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, 
 import type { Logger } from 'pino';
 import type { HistoryCache } from '../../core/cache/history-cache.js';
 import { decodeJson, type SendEnvelope } from '../../core/bus/envelopes.js';
-import { isNotFound } from '../../core/bus/nats.js';
+import { isNotFound, resumingConsume } from '../../core/bus/nats.js';
 import type { Subjects } from '../../core/bus/subjects.js';
 import type { Message } from '../../core/protocol/server-frames.js';
 import type { Deliverer, DirectReply, Outgoing } from '../../core/routing/deliverer.js';
@@ -67,10 +67,10 @@ export class PartitionWorker {
       max_ack_pending: 20_000,
     });
     const consumer = await js.consumers.get(stream, name);
-    // Short pull requests: a pull the server dropped or that went stale costs at most 5 s of
-    // stall, not the 30 s default (a 30 s delivery stall was seen once under load; see
-    // docs/benchmarks.md).
-    this.messages = await consumer.consume({ max_messages: 2000, expires: 5000 });
+    // Bound, with short pulls and fast idle heartbeats (resumingConsume): a pull the server
+    // dropped, under load or across a NATS restart, is replaced within about a second instead of
+    // stalling the partition until the pull expires (5 s stalls were seen under load).
+    this.messages = await consumer.consume(resumingConsume(2000));
     // The lease may have lapsed while the consumer was being made (stop() ran meanwhile).
     if (this.stopped) {
       await this.messages.close().catch(() => {});
