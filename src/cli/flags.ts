@@ -5,6 +5,12 @@ import { readConfigFile, resolveConfig, type ClusterConfig, type ConfigInput } f
 export const serviceFlags = {
   config: Flags.string({ description: 'JSON config file with the same keys as the flags (camelCase)', env: 'CHAT_CONFIG' }),
   'postgres-url': Flags.string({ description: 'Postgres URL', env: 'CHAT_POSTGRES_URL', helpGroup: 'SERVICES' }),
+  'postgres-pool': Flags.integer({
+    description:
+      'most Postgres connections of this process (default: gateway 10, or 12 shared by its --workers with at least 3 each; fan-out 8; presence 5; pusher 4)',
+    env: 'CHAT_POSTGRES_POOL',
+    helpGroup: 'SERVICES',
+  }),
   'redis-url': Flags.string({ description: 'Redis URL', env: 'CHAT_REDIS_URL', helpGroup: 'SERVICES' }),
   'nats-url': Flags.string({ description: 'NATS servers, comma-separated', env: 'CHAT_NATS_URL', helpGroup: 'SERVICES' }),
   namespace: Flags.string({
@@ -130,6 +136,7 @@ function int(flags: FlagValues, name: string): number | undefined {
 export function configInputOf(flags: FlagValues): ConfigInput {
   return {
     postgresUrl: str(flags, 'postgres-url'),
+    postgresPool: int(flags, 'postgres-pool'),
     redisUrl: str(flags, 'redis-url'),
     natsUrl: str(flags, 'nats-url'),
     namespace: str(flags, 'namespace'),

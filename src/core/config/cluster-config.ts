@@ -21,6 +21,12 @@ export interface ClusterConfig {
   redisUrl: string;
   /** NATS servers, comma-separated (CHAT_NATS_URL). */
   natsUrl: string;
+  /**
+   * Most Postgres connections this process keeps (CHAT_POSTGRES_POOL). Default per role: gateway 10,
+   * or 12 shared by the processes of `gateway --workers N` (at least 3 each); fan-out 8; presence 5;
+   * pusher 4. A cluster's sum must stay under the server's max_connections.
+   */
+  postgresPool: number | undefined;
   /** Prefix of every NATS subject, stream name and Redis key, so clusters can share servers (CHAT_NAMESPACE, default "chat"). */
   namespace: string;
   /** Number of send partitions (CHAT_PARTITIONS, default 16). Every role of a cluster must agree. */
@@ -130,6 +136,10 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   return result;
 }
 
+function optionalPositiveInt(name: string, value: number | undefined): number | undefined {
+  return value === undefined ? undefined : positiveInt(name, value, value);
+}
+
 function pushPolicyOf(value: string): 'always' | 'hold-while-active' {
   if (value !== 'always' && value !== 'hold-while-active') throw new ConfigError(`push-policy must be always or hold-while-active, got ${value}`);
   return value;
@@ -162,6 +172,7 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     postgresUrl: need('postgresUrl', pick(fromFlags.postgresUrl, fromFile.postgresUrl), 'CHAT_POSTGRES_URL'),
     redisUrl: need('redisUrl', pick(fromFlags.redisUrl, fromFile.redisUrl), 'CHAT_REDIS_URL'),
     natsUrl: need('natsUrl', pick(fromFlags.natsUrl, fromFile.natsUrl), 'CHAT_NATS_URL'),
+    postgresPool: optionalPositiveInt('postgres-pool', pick(fromFlags.postgresPool, fromFile.postgresPool)),
     namespace,
     partitions: positiveInt('partitions', pick(fromFlags.partitions, fromFile.partitions), DEFAULTS.partitions),
     streamReplicas: positiveInt('stream-replicas', pick(fromFlags.streamReplicas, fromFile.streamReplicas), DEFAULTS.streamReplicas),

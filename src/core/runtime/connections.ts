@@ -13,8 +13,9 @@ export interface ServiceClients {
   close(): Promise<void>;
 }
 
-export async function connectServices(config: ClusterConfig, name: string, poolSize = 10): Promise<ServiceClients> {
-  const pool = createPool(config.postgresUrl, poolSize);
+/** `rolePoolSize` is the role's default, which CHAT_POSTGRES_POOL (config.postgresPool) overrides. */
+export async function connectServices(config: ClusterConfig, name: string, rolePoolSize = 10): Promise<ServiceClients> {
+  const pool = createPool(config.postgresUrl, config.postgresPool ?? rolePoolSize);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: true });
   redis.on('error', () => {}); // ioredis reconnects by itself; readiness reports the outage
   try {

@@ -12,6 +12,7 @@ export function configEnvOf(input: ConfigInput): Record<string, string> {
   put('CHAT_POSTGRES_URL', input.postgresUrl);
   put('CHAT_REDIS_URL', input.redisUrl);
   put('CHAT_NATS_URL', input.natsUrl);
+  put('CHAT_POSTGRES_POOL', input.postgresPool);
   put('CHAT_NAMESPACE', input.namespace);
   put('CHAT_PARTITIONS', input.partitions);
   put('CHAT_STREAM_REPLICAS', input.streamReplicas);
@@ -34,6 +35,8 @@ export function configEnvOf(input: ConfigInput): Record<string, string> {
   put('CHAT_SEND_RATE', input.sendRatePerSec);
   put('CHAT_SEND_BURST', input.sendBurst);
   put('CHAT_HELLO_TIMEOUT_MS', input.helloTimeoutMs);
+  put('CHAT_POLL_TIMEOUT_MS', input.pollTimeoutMs);
+  put('CHAT_CORS_ORIGINS', input.corsOrigins?.join(','));
   put('CHAT_MAX_PENDING_PER_IP', input.maxPendingPerIp);
   put('CHAT_MAX_CONNECTIONS_PER_USER', input.maxConnectionsPerUser);
   put('CHAT_MAX_DEVICES_PER_USER', input.maxDevicesPerUser);

@@ -37,6 +37,7 @@ import { PendingHandshakes, addressKey } from './pending-handshakes.js';
 import { RequestDispatcher } from './request-dispatcher.js';
 import { UserAdmission } from './user-admission.js';
 import { DeviceTouches } from './device-touches.js';
+import { defaultGatewayPoolSize } from './gateway-workers.js';
 
 const LISTEN_BACKLOG = 8192;
 
@@ -93,7 +94,7 @@ export class GatewayNode {
   async start(): Promise<void> {
     const { config, log } = this.options;
     const verifier = await TokenVerifier.create(config.jwt);
-    this.clients = await connectServices(config, `gateway:${config.nodeId}`, 10);
+    this.clients = await connectServices(config, `gateway:${config.nodeId}`, defaultGatewayPoolSize());
     const { pool, redis, nc } = this.clients;
     const subjects = new Subjects(config.namespace, config.partitions);
     await ensureSendStream(nc, subjects, config.streamReplicas);

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
  * node by gathering every worker's registry.
  */
 const WORKER_INDEX_ENV = 'CHAT_GATEWAY_WORKER_INDEX';
+const WORKER_COUNT_ENV = 'CHAT_GATEWAY_WORKER_COUNT';
 const METRICS_REQUEST = 'chat:gateway-metrics-request';
 const METRICS_RESPONSE = 'chat:gateway-metrics-response';
 const STOP = 'chat:gateway-stop';
@@ -34,6 +35,15 @@ export function workerIndex(): number {
   return Number(process.env[WORKER_INDEX_ENV] ?? 0);
 }
 
+/**
+ * The gateway's Postgres pool when CHAT_POSTGRES_POOL does not say: 10 for a lone process; the
+ * processes of one node share 12 (at least 3 each), since 6 workers of 10 took 60 of a default
+ * Postgres's 100 connections and the cluster's other roles were refused ("too many clients").
+ */
+export function defaultGatewayPoolSize(workers = isGatewayWorker() ? Number(process.env[WORKER_COUNT_ENV] ?? 1) : 1): number {
+  return workers > 1 ? Math.max(3, Math.ceil(12 / workers)) : 10;
+}
+
 /** Primary: runs `count` workers until SIGTERM/SIGINT, then stops them gracefully. */
 export async function superviseGatewayWorkers(count: number, log: Logger, env: Record<string, string>): Promise<void> {
   const aggregator = new AggregatorRegistry();
@@ -41,7 +51,7 @@ export async function superviseGatewayWorkers(count: number, log: Logger, env: R
   const byIndex = new Map<number, Worker>();
   const listening = new Set<number>();
   const fork = (index: number) => {
-    const worker = cluster.fork({ ...env, [WORKER_INDEX_ENV]: String(index) });
+    const worker = cluster.fork({ ...env, [WORKER_INDEX_ENV]: String(index), [WORKER_COUNT_ENV]: String(count) });
     byIndex.set(index, worker);
     // The port takes connections as soon as the first worker listens, but the primary only
     // hands them to workers that listen: say the node is up once every worker is.
