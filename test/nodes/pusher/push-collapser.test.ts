@@ -59,11 +59,12 @@ describe('pusher - notification text', () => {
 });
 
 describe('pusher - retry schedule', () => {
-  it('pusher - delays grow exponentially with jitter, capped at a minute', () => {
+  it('pusher - delays grow exponentially with jitter, capped at 10 s', () => {
     expect(retryDelayMs(1, undefined, () => 0)).toBe(500);
     expect(retryDelayMs(1, undefined, () => 1)).toBe(1000);
     expect(retryDelayMs(4, undefined, () => 1)).toBe(8000);
-    expect(retryDelayMs(50, undefined, () => 1)).toBe(60_000);
+    expect(retryDelayMs(5, undefined, () => 1)).toBe(10_000);
+    expect(retryDelayMs(50, undefined, () => 1)).toBe(10_000);
   });
 
   it('pusher - Retry-After is honoured', () => {
