@@ -40,6 +40,8 @@ import { DeviceTouches } from './device-touches.js';
 import { defaultGatewayPoolSize } from './gateway-workers.js';
 
 const LISTEN_BACKLOG = 8192;
+/** The heartbeat pass runs in this many slices spread over heartbeatMs. */
+const HEARTBEAT_SLICES = 10;
 
 export interface GatewayOptions {
   config: ClusterConfig;
@@ -78,6 +80,9 @@ export class GatewayNode {
   /** When each TCP connection was accepted: the hello timeout counts from there. */
   private readonly acceptedAt = new WeakMap<Duplex, number>();
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Which heartbeat slice pings a session, given in turn so the slices stay even. */
+  private readonly heartbeatSlots = new WeakMap<GatewaySession, number>();
+  private nextHeartbeatSlot = 0;
   private connCounter = 0;
   private draining = false;
   private readyCache = { at: 0, problems: [] as string[] };
@@ -214,7 +219,8 @@ export class GatewayNode {
       this.server!.listen({ port: this.options.port, host: this.options.host ?? '0.0.0.0', backlog: LISTEN_BACKLOG }, () => resolve());
     });
 
-    this.timers.push(setInterval(() => this.heartbeat(), config.heartbeatMs));
+    let slice = 0;
+    this.timers.push(setInterval(() => this.heartbeat(slice++ % HEARTBEAT_SLICES), Math.max(1, Math.floor(config.heartbeatMs / HEARTBEAT_SLICES))));
     this.timers.push(
       setInterval(() => void this.routes!.refresh(this.sessions.users()).catch(() => {}), this.options.routeRefreshMs ?? 3_600_000),
     );
@@ -367,13 +373,24 @@ export class GatewayNode {
   }
 
   /** One pass over all connections per heartbeat: ping the live, drop the silent and the expired. */
-  private heartbeat(): void {
-    void this.renewLease().catch((error: unknown) => this.options.log.warn({ err: error }, 'could not renew the gateway lease'));
+  /**
+   * One slice of the heartbeat: every heartbeatMs each session is pinged (or closed when silent
+   * past the presence timeout, or when its token expired), a tenth of them at a time; the lease
+   * and the presence sweep once per heartbeatMs. All at once, 17k pings left a worker together
+   * and their pongs came back in one burst that delayed the messages queued behind it.
+   */
+  private heartbeat(slice: number): void {
     const now = Date.now();
-    this.dispatcher?.presence.sweep(now);
+    if (slice === 0) {
+      void this.renewLease().catch((error: unknown) => this.options.log.warn({ err: error }, 'could not renew the gateway lease'));
+      this.dispatcher?.presence.sweep(now);
+    }
     const { presenceTimeoutMs } = this.options.config;
     for (const session of this.sessions.all()) {
       const connection = session as GatewaySession;
+      let slot = this.heartbeatSlots.get(connection);
+      if (slot === undefined) this.heartbeatSlots.set(connection, (slot = this.nextHeartbeatSlot++ % HEARTBEAT_SLICES));
+      if (slot !== slice) continue;
       if (now >= connection.expiresAt) {
         connection.expire();
       } else if (now - connection.lastHeardAt > presenceTimeoutMs) {
