@@ -41,19 +41,21 @@ export class MessageStore {
   /** Messages with from <= seq <= to, ascending. */
   async range(room: string, from: number, to: number): Promise<Message[]> {
     if (to < from) return [];
-    const result = await this.pool.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
-      [room, from, to],
-    );
+    const result = await this.pool.query<MessageRow>({
+      name: 'message-range',
+      text: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
+      values: [room, from, to],
+    });
     return result.rows.map(toMessage);
   }
 
   /** The committed result of (sender, clientMsgId), if any. */
   async findClientMsg(sender: string, clientMsgId: string): Promise<ClientMsgRecord | undefined> {
-    const result = await this.pool.query<{ room_id: string; seq: number; msg_id: string; ts: number }>(
-      'SELECT room_id, seq, msg_id, ts FROM client_msg_ids WHERE sender_id = $1 AND client_msg_id = $2',
-      [sender, clientMsgId],
-    );
+    const result = await this.pool.query<{ room_id: string; seq: number; msg_id: string; ts: number }>({
+      name: 'find-client-msg',
+      text: 'SELECT room_id, seq, msg_id, ts FROM client_msg_ids WHERE sender_id = $1 AND client_msg_id = $2',
+      values: [sender, clientMsgId],
+    });
     const row = result.rows[0];
     return row ? { room: row.room_id, seq: row.seq, msgId: row.msg_id, ts: row.ts } : undefined;
   }

@@ -83,8 +83,9 @@ export class RoomStore {
     // is not flattened back into a join): with stale statistics
     // (tables that grew faster than autovacuum analyzes them) the planner otherwise hashed a scan
     // of every room, 50-100 ms per sync.
-    const result = await this.pool.query<RoomRow>(
-      `SELECT r.id, r.kind, r.name, r.owner_id, r.last_seq,
+    const result = await this.pool.query<RoomRow>({
+      name: 'rooms-of',
+      text: `SELECT r.id, r.kind, r.name, r.owner_id, r.last_seq,
               (SELECT array_agg(m2.user_id ORDER BY m2.joined_at, m2.user_id) FROM members m2 WHERE m2.room_id = r.id) AS members,
               me.read_seq,
               (SELECT count(*)::int FROM messages msg
@@ -93,8 +94,8 @@ export class RoomStore {
         CROSS JOIN LATERAL (SELECT * FROM rooms WHERE rooms.id = me.room_id OFFSET 0) r
         WHERE me.user_id = $1
         ORDER BY r.last_seq DESC, r.id`,
-      [user],
-    );
+      values: [user],
+    });
     return result.rows.map(toRoom);
   }
 
@@ -120,17 +121,18 @@ export class RoomStore {
 
   /** Who hears of the user's presence: co-members of the user's rooms of at most `maxRoomSize` members. */
   async presenceAudience(user: string, maxRoomSize: number): Promise<string[]> {
-    const result = await this.pool.query<{ user_id: string }>(
+    const result = await this.pool.query<{ user_id: string }>({
+      name: 'presence-audience',
       // Per membership, index lookups in that room (LATERAL fenced by OFFSET 0, as in roomsOf):
       // with statistics staler than the table's growth the plain join hashed a scan of every
       // membership, ~14 ms for each presence change of a user with 4 rooms.
-      `SELECT DISTINCT other.user_id
+      text: `SELECT DISTINCT other.user_id
          FROM members mine
         CROSS JOIN LATERAL (SELECT count(*) AS n FROM members m WHERE m.room_id = mine.room_id OFFSET 0) size
         CROSS JOIN LATERAL (SELECT o.user_id FROM members o WHERE o.room_id = mine.room_id AND o.user_id <> mine.user_id OFFSET 0) other
         WHERE mine.user_id = $1 AND size.n <= $2`,
-      [user, maxRoomSize],
-    );
+      values: [user, maxRoomSize],
+    });
     return result.rows.map((row) => row.user_id);
   }
 
@@ -148,17 +150,17 @@ export class RoomStore {
   }
 
   async lastSeq(roomId: string): Promise<number> {
-    const result = await this.pool.query<{ last_seq: number }>('SELECT last_seq FROM rooms WHERE id = $1', [roomId]);
+    const result = await this.pool.query<{ last_seq: number }>({ name: 'room-last-seq', text: 'SELECT last_seq FROM rooms WHERE id = $1', values: [roomId] });
     return result.rows[0]?.last_seq ?? 0;
   }
 
   async roomIdsOf(user: string): Promise<string[]> {
-    const result = await this.pool.query<{ room_id: string }>('SELECT room_id FROM members WHERE user_id = $1', [user]);
+    const result = await this.pool.query<{ room_id: string }>({ name: 'room-ids-of', text: 'SELECT room_id FROM members WHERE user_id = $1', values: [user] });
     return result.rows.map((row) => row.room_id);
   }
 
   async isMember(roomId: string, user: string): Promise<boolean> {
-    const result = await this.pool.query('SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2', [roomId, user]);
+    const result = await this.pool.query({ name: 'is-member', text: 'SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2', values: [roomId, user] });
     return (result.rowCount ?? 0) > 0;
   }
 
@@ -168,7 +170,7 @@ export class RoomStore {
   }
 
   async membersOf(roomId: string): Promise<string[]> {
-    const result = await this.pool.query<{ user_id: string }>('SELECT user_id FROM members WHERE room_id = $1', [roomId]);
+    const result = await this.pool.query<{ user_id: string }>({ name: 'members-of', text: 'SELECT user_id FROM members WHERE room_id = $1', values: [roomId] });
     return result.rows.map((row) => row.user_id);
   }
 
