@@ -19,6 +19,12 @@ export interface FaultResult {
   nonMemberDeliveries: number;
   /** Committed and delivered, but the sender never got the ack (allowed: the outbox resends and gets the same ack). */
   unackedDelivered: number;
+  /**
+   * Planned sends still without an ack when the run ended, drain included (must be 0 without
+   * churn): not a loss (the client keeps them), but a send path that never came back, e.g. a
+   * partition nobody consumes, which the delivery rate alone can miss while the others carry on.
+   */
+  unackedAtEnd: number;
   /** From the fault until deliveries flowed at the usual rate and latency again; null if they never did before the run ended. */
   recoveryMs: number | null;
   /** From the fault until its heal had finished (a restarted service answering again); 0 for an instant fault. */
@@ -98,6 +104,7 @@ export function faultResult(fault: { name: string; description: string }, outcom
     orderViolations: counts['out-of-order'] + counts['seq-gap'] + counts.conflict,
     nonMemberDeliveries: warnings['non-member-delivery'],
     unackedDelivered: warnings['unacked-delivered'],
+    unackedAtEnd: Math.max(0, report.oracle.planned - report.oracle.acked),
     recoveryMs: recovery,
     healedMs: Math.max(0, window.healedAt - window.injectedAt),
     completeness: report.oracle.completeness,
@@ -110,6 +117,9 @@ export function faultResult(fault: { name: string; description: string }, outcom
   if (result.duplicates > 0) result.problems.push(`${result.duplicates} duplicates`);
   if (result.orderViolations > 0) result.problems.push(`${result.orderViolations} order violations`);
   if (result.nonMemberDeliveries > 0) result.problems.push(`${result.nonMemberDeliveries} deliveries to non-members`);
+  // With churn a send due just as its device comes back can fire before it reconnects and is
+  // skipped (docs/scenarios.md, slo.ackedShare): there the figure is reported, not judged.
+  if (result.unackedAtEnd > 0 && outcome.scenario.churn.share === 0) result.problems.push(`${result.unackedAtEnd} sends never acked`);
   if (!report.oracle.ok && result.problems.length === 0) result.problems.push(`oracle: ${report.oracle.totalViolations} violations`);
   if (recovery === null) result.problems.push('did not recover before the traffic ended');
   if (report.push.checked && pushLogFile !== undefined) {

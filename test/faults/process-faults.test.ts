@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFault } from '../../src/faults/fault-run.js';
 import { PROCESS_FAULTS } from '../../src/faults/process-fault-catalog.js';
+import { faultTimeline } from '../../src/faults/fault-table.js';
 import { FaultCluster } from '../support/fault-cluster.js';
 
 /**
@@ -29,6 +30,7 @@ describe('faults - processes', () => {
       injectAfterMs: 8000,
     });
     faults.results.push(result);
+    if (process.env.FAULT_TIMELINE) process.stdout.write(`${faultTimeline(result)}\n`);
     expect(result.ackedInFlight, 'the fault hit traffic').toBeGreaterThan(0);
     expect(result.problems).toEqual([]);
     expect(result.lost).toBe(0);

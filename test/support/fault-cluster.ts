@@ -47,7 +47,8 @@ export class FaultCluster {
         jwt: { secret: this.isolated.secret },
         sendRatePerSec: 100_000,
         sendBurst: 100_000,
-        logLevel: 'warn',
+        // FAULT_LOG_LEVEL=info keeps lease and partition changes in the roles' logs (in the cluster's data dir).
+        logLevel: process.env.FAULT_LOG_LEVEL === 'info' ? 'info' : 'warn',
       },
       onProgress: (line) => this.log.push(line),
       onRoleExit: (line) => this.log.push(line),
