@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats } from '../bus/nats.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
-import { createPool } from '../storage/postgres.js';
+import { createPool, type PoolOptions } from '../storage/postgres.js';
 
 /** The three services every server role talks to. */
 export interface ServiceClients {
@@ -14,8 +14,8 @@ export interface ServiceClients {
 }
 
 /** `rolePoolSize` is the role's default, which CHAT_POSTGRES_POOL (config.postgresPool) overrides. */
-export async function connectServices(config: ClusterConfig, name: string, rolePoolSize = 10): Promise<ServiceClients> {
-  const pool = createPool(config.postgresUrl, config.postgresPool ?? rolePoolSize);
+export async function connectServices(config: ClusterConfig, name: string, rolePoolSize = 10, poolOptions: PoolOptions = {}): Promise<ServiceClients> {
+  const pool = createPool(config.postgresUrl, config.postgresPool ?? rolePoolSize, poolOptions);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: true });
   redis.on('error', () => {}); // ioredis reconnects by itself; readiness reports the outage
   try {

@@ -55,7 +55,7 @@ export class FanoutNode {
 
   async start(): Promise<void> {
     const { config, log } = this.options;
-    this.clients = await connectServices(config, `fanout:${config.nodeId}`, 8);
+    this.clients = await connectServices(config, `fanout:${config.nodeId}`, 8, { genericPlans: true });
     const { pool, redis, nc } = this.clients;
     const subjects = new Subjects(config.namespace, config.partitions);
     const jsm = await ensureSendStream(nc, subjects, config.streamReplicas);
