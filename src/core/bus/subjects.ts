@@ -49,9 +49,18 @@ export class Subjects {
     return this.send(this.partitionOf(room));
   }
 
-  /** Durable consumer name of one partition. */
-  consumer(partition: number): string {
-    return `fanout-${partition}`;
+  /**
+   * Durable consumer name of one partition under one lease epoch. A new name per takeover: an R3
+   * consumer deleted and re-created under the same name while a NATS node was down left that node
+   * "consumer has NO quorum, stalled" after its restart, never current again (nats-server 2.9).
+   */
+  consumer(partition: number, epoch: number): string {
+    return `fanout-${partition}-e${epoch}`;
+  }
+
+  /** Whether a consumer name is one of a partition's, of any epoch (or of the old unversioned form). */
+  isConsumerOf(name: string, partition: number): boolean {
+    return name === `fanout-${partition}` || name.startsWith(`fanout-${partition}-e`);
   }
 }
 

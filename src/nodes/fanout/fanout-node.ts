@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
@@ -61,7 +62,10 @@ export class FanoutNode {
     const jsm = await ensureSendStream(nc, subjects, config.streamReplicas);
     await ensurePushStream(nc, subjects, config.streamReplicas);
     const metrics = (this.metrics = createFanoutMetrics(this.registry));
-    this.leases = new PartitionLeases(pool, config.nodeId, config.partitions, this.options.leaseTtlMs);
+    // One owner name per incarnation: a fan-out restarted under the same node id must not take
+    // the leases its crashed predecessor left for its own (it would hold them without workers).
+    const owner = `${config.nodeId}#${randomBytes(3).toString('hex')}`;
+    this.leases = new PartitionLeases(pool, owner, config.partitions, this.options.leaseTtlMs);
     await this.leases.ensurePartitions();
     const js = jetstream(nc);
     this.workerDeps = {
@@ -83,7 +87,7 @@ export class FanoutNode {
         log,
       }),
       log,
-      owner: config.nodeId,
+      owner,
     };
     if (this.options.httpPort !== undefined) {
       this.server = await startHealthServer(this.options.httpPort, this.options.httpHost ?? '0.0.0.0', this.registry, {
@@ -117,7 +121,7 @@ export class FanoutNode {
   private async renewLeases(): Promise<void> {
     if (this.stopping || !this.leases) return;
     try {
-      const held = new Set((await this.leases.renew()).map((lease) => lease.partition));
+      const held = new Set((await this.leases.renew([...this.workers.keys()])).map((lease) => lease.partition));
       for (const partition of [...this.workers.keys()]) {
         if (held.has(partition)) continue;
         this.options.log.warn({ partition }, 'partition lease lapsed; stopping its worker');

@@ -23,12 +23,17 @@ export class PartitionLeases {
     await this.pool.query('INSERT INTO fanout_partitions (partition) SELECT generate_series(0, $1::int - 1) ON CONFLICT DO NOTHING', [this.partitions]);
   }
 
-  /** Renews every lease this worker holds; returns the ones it still holds. */
-  async renew(): Promise<Lease[]> {
+  /**
+   * Renews the leases of `partitions` (the ones this worker runs); returns those it still holds.
+   * Only those: a lease this owner holds but runs no worker for (left by a crashed incarnation
+   * with the same owner name) must lapse, so that it is taken over and served.
+   */
+  async renew(partitions: number[]): Promise<Lease[]> {
+    if (partitions.length === 0) return [];
     const result = await this.pool.query<Lease>(
       `UPDATE fanout_partitions SET lease_until = now() + make_interval(secs => $2::float8 / 1000)
-        WHERE owner = $1 AND lease_until > now() AND partition < $3 RETURNING partition, epoch`,
-      [this.owner, this.ttlMs, this.partitions],
+        WHERE owner = $1 AND lease_until > now() AND partition = ANY($3::int[]) RETURNING partition, epoch`,
+      [this.owner, this.ttlMs, partitions],
     );
     return result.rows;
   }

@@ -52,12 +52,16 @@ export class PartitionWorker {
   async start(): Promise<void> {
     const { jsm, js, subjects } = this.deps;
     const stream = subjects.sendStream;
-    const name = subjects.consumer(this.partition);
+    const name = subjects.consumer(this.partition, this.epoch);
     // A fresh consumer starts at the oldest unacked send, so nothing a dead owner had in flight
     // is redelivered out of order behind newer sends; the commit is idempotent for the replays.
-    await jsm.consumers.delete(stream, name).catch((error: unknown) => {
-      if (!isNotFound(error)) throw error;
-    });
+    // The earlier owners' consumers go first: a work queue allows one consumer per subject.
+    for await (const info of jsm.consumers.list(stream)) {
+      if (!subjects.isConsumerOf(info.name, this.partition)) continue;
+      await jsm.consumers.delete(stream, info.name).catch((error: unknown) => {
+        if (!isNotFound(error)) throw error;
+      });
+    }
     await jsm.consumers.add(stream, {
       durable_name: name,
       filter_subject: subjects.send(this.partition),

@@ -73,4 +73,13 @@ describe('protocol - partitions', () => {
     }
     expect(seen.size).toBe(16);
   });
+
+  it('protocol - each takeover of a partition names a new consumer; all of them, and the old form, are the partition\'s', () => {
+    const subjects = new Subjects('chat', 16);
+    expect(subjects.consumer(1, 7)).toBe('fanout-1-e7');
+    expect(subjects.isConsumerOf('fanout-1-e7', 1)).toBe(true);
+    expect(subjects.isConsumerOf('fanout-1', 1)).toBe(true);
+    expect(subjects.isConsumerOf('fanout-10-e7', 1)).toBe(false);
+    expect(subjects.isConsumerOf('fanout-1-e7', 10)).toBe(false);
+  });
 });
