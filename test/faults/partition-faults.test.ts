@@ -34,6 +34,8 @@ interface GatewaySample {
   ready: boolean;
   failing: string[];
   connections: number;
+  /** While it said it was cut off: the status of a long-poll session creation (it must be refused). */
+  longPollStatus?: number;
 }
 
 async function sample(port: number): Promise<GatewaySample> {
@@ -44,7 +46,15 @@ async function sample(port: number): Promise<GatewaySample> {
   );
   const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((response) => response.text(), () => '');
   const line = metrics.split('\n').find((l) => l.startsWith('chat_gateway_connections'));
-  return { at, ...readyz, connections: Number(line?.split(' ').at(-1) ?? NaN) };
+  let longPollStatus: number | undefined;
+  if (readyz.failing.includes('nats unreachable')) {
+    const token = await faults.isolated.token('long-poll-probe', 'probe');
+    longPollStatus = await fetch(`http://127.0.0.1:${port}/v1/sessions`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).then(
+      (response) => response.status,
+      () => 0,
+    );
+  }
+  return { at, ...readyz, connections: Number(line?.split(' ').at(-1) ?? NaN), longPollStatus };
 }
 
 describe('faults - links', () => {
@@ -82,6 +92,7 @@ describe('faults - links', () => {
     }
     expect(cutOff.length, 'gateway-1 reported itself not ready while cut off').toBeGreaterThan(0);
     expect(Math.min(...cutOff.map((s) => s.connections)), 'gateway-1 sent its clients away').toBe(0);
+    expect(cutOff.map((s) => s.longPollStatus), 'no long-poll session is opened while cut off').toContain(503);
     expect(samples.at(-1)?.ready, 'gateway-1 is ready again after the heal').toBe(true);
   }, 180_000);
 });

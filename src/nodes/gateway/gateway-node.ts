@@ -166,6 +166,7 @@ export class GatewayNode {
       settings: { pollTimeoutMs: config.pollTimeoutMs, corsOrigins: config.corsOrigins, lingerMs: config.presenceTimeoutMs },
       nextConnId: () => `${config.nodeId}-${++this.connCounter}`,
       draining: () => this.draining,
+      cutOff: () => this.natsLink?.cutOff ?? false,
       tooManyPending: (remoteAddress) => pending.isFull(addressKey(remoteAddress)),
     });
     this.longPoll = longPoll;

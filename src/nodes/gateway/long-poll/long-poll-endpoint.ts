@@ -30,6 +30,8 @@ export interface LongPollDeps {
   nextConnId(): string;
   /** True while the gateway drains: no new sessions. */
   draining(): boolean;
+  /** True while the gateway cannot reach NATS: no new sessions (it could not store their sends). */
+  cutOff(): boolean;
   /** True when the client address holds --max-pending-per-ip WebSockets without hello: no new session from it either. */
   tooManyPending(remoteAddress: string | undefined): boolean;
 }
@@ -88,6 +90,7 @@ export class LongPollEndpoint {
       const identity = await this.authenticate(req);
       if (route === `POST ${LONG_POLL_SESSIONS_PATH}`) {
         if (this.deps.draining()) throw new HttpRefusal('unavailable', 'this gateway is shutting down; connect to another');
+        if (this.deps.cutOff()) throw new HttpRefusal('unavailable', 'this gateway cannot reach the message bus; connect to another');
         const { id, first } = await this.sessions.create(identity);
         sendJson(res, 201, answerBody(first, { session: id, pollTimeoutMs: this.deps.settings.pollTimeoutMs }), cors);
         return;
