@@ -105,7 +105,11 @@ export function isNotFound(error: unknown): boolean {
 }
 
 export interface PublishRetryOptions {
-  /** How long one publish may keep trying, from its first try (default 15 s). */
+  /**
+   * How long one publish may keep trying, from its first try (default 30 s: after a full NATS
+   * restart the streams had leaders again 10-25 s after the kill; with 15 s, sends of the slowest
+   * restarts went back `unavailable` and the clients' backoff carried their next try further).
+   */
   deadlineMs?: number;
   /** First pause between tries, doubled up to 1 s, with jitter (default 250 ms). */
   pauseMs?: number;
@@ -117,7 +121,7 @@ export interface PublishRetryOptions {
  * JetStreamNotEnabled) or not answered at all (TimeoutError: the request or its answer went
  * with a connection) is tried again with the same options, so the same Nats-Msg-Id and
  * JetStream's de-duplication makes the retry safe, until `deadlineMs` after the first try;
- * then the last error. A full NATS restart leaves the streams without a leader for 5-10 s:
+ * then the last error. A full NATS restart leaves the streams without a leader for 5-25 s:
  * without this every send of those seconds went back to its client as `unavailable`, and the
  * clients' own backoff (1, 2, 4, 8 s) kept them away for seconds after the stream was back.
  * Each waiting publish tries about once a second, so a gateway holding thousands of them
@@ -125,7 +129,7 @@ export interface PublishRetryOptions {
  * one through wakes all the others, so the backlog goes out at once when the stream is back.
  */
 export function retryingPublishes(js: JetStreamClient, options: PublishRetryOptions = {}): JetStreamClient {
-  const deadlineMs = options.deadlineMs ?? 15_000;
+  const deadlineMs = options.deadlineMs ?? 30_000;
   const firstPauseMs = options.pauseMs ?? 250;
   // Any publish that gets through wakes every waiting one: the stream is back for all of them.
   let streamBack = signal();

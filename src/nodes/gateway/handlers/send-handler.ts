@@ -41,7 +41,8 @@ export class SendHandler {
       (ack) => this.afterPublish(scope, frame, ack),
       (error: unknown) => {
         this.ctx.log.warn({ err: error }, 'send stream publish failed');
-        scope.reply({ type: 'error', code: 'unavailable', message: 'the message could not be queued; send it again with the same clientMsgId' });
+        // retryAfterMs: the bus is back within seconds as a rule; without it clients back off to 10 s.
+        scope.reply({ type: 'error', code: 'unavailable', message: 'the message could not be queued; send it again with the same clientMsgId', retryAfterMs: 1000 });
       },
     );
   }
