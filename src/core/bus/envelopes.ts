@@ -12,7 +12,7 @@ export interface SendEnvelope {
   senderDevice: string;
   /** Where the ack goes: the gateway node, its connection, and the client's request id. */
   reply: { node: string; conn: string; requestId?: string };
-  /** Gateway receive time (ms), for the fan-out lag metric. */
+  /** Gateway receive time (epoch ms, fractional), for the lag metric and the message's hops. */
   receivedAt: number;
 }
 
@@ -24,6 +24,8 @@ export interface Delivery {
   membership?: { room: string; members: string[] };
   /** A connection that already got this frame as a reply. */
   exceptConn?: string;
+  /** The message a `msg` frame carries, for its trace. */
+  msgId?: string;
 }
 
 /** A frame for one connection (acks and errors of a send). */
@@ -32,12 +34,16 @@ export interface ConnectionReply {
   frame: string;
   /** For acks: when the gateway received the send (ms), for the ack latency metric. */
   receivedAt?: number;
+  /** For acks: the message acked, for its trace. */
+  msgId?: string;
 }
 
 /** Anything -> one gateway node (core NATS). */
 export interface NodeEnvelope {
   deliveries: Delivery[];
   replies: ConnectionReply[];
+  /** When it was published (epoch ms, fractional): the gateway times the write hop from it. */
+  publishedAt?: number;
 }
 
 export function encodeJson(value: unknown): Uint8Array {

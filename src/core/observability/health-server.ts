@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import type { NodeTrace, TraceSource } from './recent-traces.js';
 
 export interface HealthChecks {
   /** Process is up (liveness). */
@@ -9,13 +10,24 @@ export interface HealthChecks {
 }
 
 /**
- * Serves /healthz, /readyz and /metrics. The gateway mounts the same handler on its
+ * Serves /healthz, /readyz, /metrics and /trace?msg=<id> (what this process's roles saw of one
+ * of their newest messages: `chat-node trace`). The gateway mounts the same handler on its
  * WebSocket port; other roles listen on their own --http-port.
  */
-export function healthHandler(registries: Registry | Registry[], checks: HealthChecks, metricsText?: () => Promise<string>) {
+export function healthHandler(registries: Registry | Registry[], checks: HealthChecks, metricsText?: () => Promise<string>, traces: () => TraceSource[] = () => []) {
   const all = Array.isArray(registries) ? registries : [registries];
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, query] = (req.url ?? '/').split('?');
+    if (path === '/trace') {
+      const msgId = new URLSearchParams(query ?? '').get('msg') ?? '';
+      const found: NodeTrace[] = [];
+      for (const source of traces()) {
+        const part = source.find(msgId);
+        if (part) found.push({ node: source.node, role: source.role, ...part });
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ msgId, nodes: found }));
+      return true;
+    }
     if (path === '/healthz') {
       const ok = checks.healthy();
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok }));
@@ -37,12 +49,12 @@ export function healthHandler(registries: Registry | Registry[], checks: HealthC
   };
 }
 
-export async function startHealthServer(port: number, host: string, registry: Registry, checks: HealthChecks): Promise<Server> {
-  const handle = healthHandler(registry, checks);
+export async function startHealthServer(port: number, host: string, registry: Registry, checks: HealthChecks, traces?: () => TraceSource[]): Promise<Server> {
+  const handle = healthHandler(registry, checks, undefined, traces);
   const server = createServer((req, res) => {
     handle(req, res)
       .then((handled) => {
-        if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz, /readyz or /metrics\n');
+        if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz, /readyz, /metrics or /trace?msg=<id>\n');
       })
       .catch(() => res.writeHead(500).end());
   });

@@ -10,8 +10,31 @@ export const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01
 export function createRegistry(role: string, nodeId: string, withProcessMetrics = true): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ role, node: nodeId });
-  if (withProcessMetrics) collectDefaultMetrics({ register: registry });
+  if (withProcessMetrics) {
+    collectDefaultMetrics({ register: registry });
+    eventLoopBusyCounter(registry);
+  }
   return registry;
+}
+
+/**
+ * `chat_event_loop_busy_seconds_total`: time this thread's event loop spent running code rather
+ * than waiting. Its rate is the loop's utilisation (1 = saturated: work waits for the loop),
+ * which CPU seconds alone cannot tell (a process waiting on the kernel's socket writes is busy
+ * without its CPU figure saying so).
+ */
+export function eventLoopBusyCounter(registry: Registry): Counter {
+  let counted = 0;
+  return new Counter({
+    name: 'chat_event_loop_busy_seconds_total',
+    help: 'Time the event loop was busy (running code, not waiting for I/O); its rate is the loop utilisation',
+    registers: [registry],
+    collect() {
+      const active = performance.eventLoopUtilization().active / 1000;
+      if (active > counted) this.inc(active - counted);
+      counted = active;
+    },
+  });
 }
 
 export function counter(registry: Registry, name: string, help: string, labelNames: string[] = []): Counter {

@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { encodeJson, type ConnectionReply, type Delivery, type NodeEnvelope } from '../bus/envelopes.js';
 import type { Subjects } from '../bus/subjects.js';
+import { preciseNow } from '../observability/message-hops.js';
 import type { RouteRegistry } from './route-registry.js';
 
 /** A frame for every online device of some users. */
@@ -9,6 +10,8 @@ export interface Outgoing {
   frame: string;
   membership?: Delivery['membership'];
   exceptConn?: string;
+  /** The message of a `msg` frame (traced by the gateways). */
+  msgId?: string;
 }
 
 /** A frame for one connection on one node. */
@@ -17,6 +20,7 @@ export interface DirectReply {
   conn: string;
   frame: string;
   receivedAt?: number;
+  msgId?: string;
 }
 
 /**
@@ -65,6 +69,7 @@ export class Deliverer {
           const delivery: Delivery = { users: nodeUsers, frame: item.frame };
           if (item.membership) delivery.membership = item.membership;
           if (item.exceptConn) delivery.exceptConn = item.exceptConn;
+          if (item.msgId) delivery.msgId = item.msgId;
           envelopeOf(node).deliveries.push(delivery);
         }
       }
@@ -72,9 +77,14 @@ export class Deliverer {
     for (const reply of replies) {
       const entry: ConnectionReply = { conn: reply.conn, frame: reply.frame };
       if (reply.receivedAt !== undefined) entry.receivedAt = reply.receivedAt;
+      if (reply.msgId !== undefined) entry.msgId = reply.msgId;
       envelopeOf(reply.node).replies.push(entry);
     }
-    for (const [node, envelope] of envelopes) this.nc.publish(this.subjects.node(node), encodeJson(envelope));
+    const publishedAt = preciseNow();
+    for (const [node, envelope] of envelopes) {
+      envelope.publishedAt = publishedAt;
+      this.nc.publish(this.subjects.node(node), encodeJson(envelope));
+    }
     return routes;
   }
 }

@@ -7,6 +7,7 @@ import { NatsCluster, type NatsNodeInfo } from '../../core/services/nats-cluster
 import { switchFakeModes, type FakeModes } from '../pusher/fakes/index.js';
 import { bootServices, type BootedServices } from './boot-services.js';
 import { configEnvOf } from './config-env.js';
+import { writeMembersFile } from './members-file.js';
 import { RoleProcess, type RoleExit, type RoleProcessSpec } from './role-process.js';
 
 export interface ProcessClusterOptions {
@@ -198,6 +199,11 @@ export class ProcessCluster {
       for (const role of gateways) role.start();
       await Promise.all(gateways.map((role) => this.waitStarted(role)));
       await this.waitReady(options.port, 30_000);
+      writeMembersFile(
+        options.dataDir,
+        'cluster',
+        this.roles.map((r) => ({ role: r.spec.role, nodeId: r.spec.nodeId, http: `http://127.0.0.1:${r.spec.port}` })),
+      );
     } catch (error) {
       await this.stop();
       throw error;

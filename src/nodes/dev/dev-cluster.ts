@@ -4,6 +4,7 @@ import { resolveConfig } from '../../core/config/cluster-config.js';
 import type { LocalCluster, ResolvedService } from '../../core/services/index.js';
 import { createRegistry } from '../../core/observability/metrics.js';
 import { bootServices } from '../cluster/boot-services.js';
+import { writeMembersFile } from '../cluster/members-file.js';
 import { FanoutNode } from '../fanout/fanout-node.js';
 import { GatewayNode } from '../gateway/gateway-node.js';
 import { PresenceNode } from '../presence/presence-node.js';
@@ -98,8 +99,11 @@ export class DevCluster {
         port: this.options.port,
         host: this.options.host,
         extraRegistries: [fanoutRegistry, presenceRegistry, pusherRegistry],
+        extraTraces: [this.fanout.traceSource],
       });
       await this.gateway.start();
+      const host = ['0.0.0.0', '::'].includes(this.options.host) ? '127.0.0.1' : this.options.host;
+      writeMembersFile(dataDir, 'dev', [{ role: 'dev', nodeId: this.config.nodeId, http: `http://${host}:${this.gateway.port}` }]);
     } catch (error) {
       await this.stop();
       throw error;

@@ -12,6 +12,8 @@ import { Subjects } from '../../core/bus/subjects.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
 import { portOf, startHealthServer } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
+import { createHopTimers } from '../../core/observability/message-hops.js';
+import { RecentTraces, type FanoutTrace, type TraceSource } from '../../core/observability/recent-traces.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
 import { RouteRegistry } from '../../core/routing/route-registry.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
@@ -49,6 +51,8 @@ export class FanoutNode {
   private metrics?: FanoutMetrics;
   private stopping = false;
   readonly registry: Registry;
+  /** The newest messages' hops through this fan-out (GET /trace). */
+  readonly traces = new RecentTraces<FanoutTrace>();
 
   constructor(private readonly options: FanoutOptions) {
     this.registry = options.registry ?? createRegistry('fanout', options.config.nodeId);
@@ -76,6 +80,8 @@ export class FanoutNode {
       deliverer: new Deliverer(nc, subjects, new RouteRegistry(redis, config.namespace)),
       cache: new HistoryCache(redis, config.namespace),
       metrics,
+      hops: createHopTimers(this.registry, 'fanout'),
+      traces: this.traces,
       pushes: new PushEnqueuer({
         js,
         subjects,
@@ -93,12 +99,24 @@ export class FanoutNode {
       this.server = await startHealthServer(this.options.httpPort, this.options.httpHost ?? '0.0.0.0', this.registry, {
         healthy: () => !this.stopping,
         ready: async () => [...(await serviceProblems(this.clients!)), ...(this.workers.size === 0 ? ['no partitions held'] : [])],
-      });
+      }, () => [this.traceSource]);
     }
     await this.tick();
     const tickMs = this.options.leaseTickMs ?? 1000;
     this.timer = setInterval(() => void this.tick(), tickMs);
     log.info({ partitions: [...this.workers.keys()], port: portOf(this.server) }, 'fanout started');
+  }
+
+  /** This fan-out's part of message traces. */
+  get traceSource(): TraceSource {
+    return {
+      node: this.options.config.nodeId,
+      role: 'fanout',
+      find: (msgId) => {
+        const fanout = this.traces.get(msgId);
+        return fanout ? { fanout } : undefined;
+      },
+    };
   }
 
   get partitionsHeld(): number[] {

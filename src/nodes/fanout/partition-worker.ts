@@ -6,6 +6,8 @@ import { isNotFound, resumingConsume } from '../../core/bus/nats.js';
 import type { Subjects } from '../../core/bus/subjects.js';
 import type { Message } from '../../core/protocol/server-frames.js';
 import type { Deliverer, DirectReply, Outgoing } from '../../core/routing/deliverer.js';
+import { preciseNow, type HopTimers } from '../../core/observability/message-hops.js';
+import type { FanoutTrace, RecentTraces } from '../../core/observability/recent-traces.js';
 import type { FanoutMetrics } from './fanout-metrics.js';
 import type { PushEnqueuer } from './push-enqueuer.js';
 import { isDataError, type BatchCommitter } from './commit-coalescer.js';
@@ -20,6 +22,8 @@ export interface PartitionWorkerDeps {
   deliverer: Deliverer;
   cache: HistoryCache;
   metrics: FanoutMetrics;
+  hops: HopTimers;
+  traces: RecentTraces<FanoutTrace>;
   pushes: PushEnqueuer;
   log: Logger;
   owner: string;
@@ -27,6 +31,18 @@ export interface PartitionWorkerDeps {
   maxBatch?: number;
   /** Called when the worker finds it was fenced off its partition. */
   onFenced: (partition: number) => void;
+}
+
+/** When a send reached the send stream and this worker. */
+interface SendTiming {
+  storedAt: number;
+  pulledAt: number;
+}
+
+interface BatchTiming {
+  timing: SendTiming[];
+  commitStartedAt: number;
+  committedAt: number;
 }
 
 /**
@@ -38,6 +54,8 @@ export interface PartitionWorkerDeps {
 export class PartitionWorker {
   private messages?: ConsumerMessages;
   private readonly pending: JsMsg[] = [];
+  /** When each pending message was pulled (epoch ms), index for index. */
+  private readonly pulledAt: number[] = [];
   private draining?: Promise<void>;
   private stopped = false;
   /** Push jobs and acks of delivered batches, in batch order. */
@@ -88,6 +106,7 @@ export class PartitionWorker {
       for await (const message of messages) {
         if (this.stopped) break;
         this.pending.push(message);
+        this.pulledAt.push(preciseNow());
         this.draining ??= this.drain();
       }
     } catch (error) {
@@ -106,21 +125,23 @@ export class PartitionWorker {
     try {
       while (this.pending.length > 0 && !this.stopped) {
         const batch = this.pending.splice(0, maxBatch);
-        await this.process(batch);
+        await this.process(batch, this.pulledAt.splice(0, maxBatch));
       }
     } finally {
       this.draining = undefined;
     }
   }
 
-  private async process(batch: JsMsg[]): Promise<void> {
+  private async process(batch: JsMsg[], pulledAt: number[]): Promise<void> {
     const { metrics, log } = this.deps;
     const sends: SendEnvelope[] = [];
     const valid: JsMsg[] = [];
-    for (const message of batch) {
+    const timing: SendTiming[] = [];
+    for (const [index, message] of batch.entries()) {
       try {
         sends.push(decodeJson<SendEnvelope>(message.data));
         valid.push(message);
+        timing.push({ storedAt: message.info.timestampNanos / 1e6, pulledAt: pulledAt[index]! });
       } catch {
         log.error({ partition: this.partition, streamSeq: message.seq }, 'dropping undecodable send');
         message.term();
@@ -131,12 +152,13 @@ export class PartitionWorker {
     let attempt = 0;
     for (;;) {
       if (this.stopped) return;
-      const started = performance.now();
+      const started = preciseNow();
       try {
         const results = await this.commitIsolatingBadSends(sends, fence);
-        metrics.commitSeconds.observe((performance.now() - started) / 1000);
+        const committedAt = preciseNow();
+        metrics.commitSeconds.observe((committedAt - started) / 1000);
         metrics.batchSize.observe(sends.length);
-        const routes = await this.publish(sends, results);
+        const routes = await this.publish(sends, results, { timing, commitStartedAt: started, committedAt });
         this.settle(valid, results, routes);
         return;
       } catch (error) {
@@ -201,7 +223,7 @@ export class PartitionWorker {
     this.settling = this.settling.then(work);
   }
 
-  private async publish(sends: SendEnvelope[], results: SendResult[]): Promise<Map<string, Map<string, string>>> {
+  private async publish(sends: SendEnvelope[], results: SendResult[], times: BatchTiming): Promise<Map<string, Map<string, string>>> {
     const { metrics, deliverer, cache, log } = this.deps;
     const outgoing: Outgoing[] = [];
     const replies: DirectReply[] = [];
@@ -221,7 +243,7 @@ export class PartitionWorker {
       if (!delivered.has(key)) {
         // Replays are delivered again too: the worker that committed them may have died before delivering.
         delivered.add(key);
-        outgoing.push({ users: result.members, frame: JSON.stringify({ type: 'msg', message }) });
+        outgoing.push({ users: result.members, frame: JSON.stringify({ type: 'msg', message }), msgId: message.msgId });
       }
       if (!result.replay) {
         fresh.push(message);
@@ -232,6 +254,7 @@ export class PartitionWorker {
         node,
         conn,
         receivedAt: send.receivedAt,
+        msgId: message.msgId,
         frame: JSON.stringify({ type: 'ack', id: requestId, room: message.room, clientMsgId: message.clientMsgId, msgId: message.msgId, seq: message.seq, ts: message.ts }),
       });
     });
@@ -243,10 +266,40 @@ export class PartitionWorker {
       // Committed is committed: devices catch up by seq gap or sync, and senders resend for their ack.
       log.warn({ err: error, partition: this.partition }, 'live delivery failed after commit');
     }
+    if (routes) this.recordHops(sends, results, times, preciseNow());
     await cached;
     // Without routes nobody can tell who is offline: the batch is retried, and its replays push.
     if (!routes) throw new Error('route lookup failed; retrying the batch for its push decisions');
     return routes;
+  }
+
+  /** Each fresh message's hops through this worker, as histograms and in its trace. */
+  private recordHops(sends: SendEnvelope[], results: SendResult[], times: BatchTiming, publishedAt: number): void {
+    const { hops, traces } = this.deps;
+    const { commitStartedAt, committedAt } = times;
+    results.forEach((result, index) => {
+      if (result.kind !== 'committed' || result.replay) return;
+      const send = sends[index]!;
+      const { storedAt, pulledAt } = times.timing[index]!;
+      hops.pull.observe(Math.max(0, pulledAt - storedAt) / 1000);
+      hops.queue.observe(Math.max(0, commitStartedAt - pulledAt) / 1000);
+      hops.commit.observe((committedAt - commitStartedAt) / 1000);
+      hops.route.observe((publishedAt - committedAt) / 1000);
+      const { message } = result;
+      traces.set(message.msgId, {
+        room: message.room,
+        seq: message.seq,
+        sender: send.sender,
+        senderDevice: send.senderDevice,
+        receivedAt: send.receivedAt,
+        storedAt,
+        pulledAt,
+        commitStartedAt,
+        committedAt,
+        publishedAt,
+        batchSends: sends.length,
+      });
+    });
   }
 
   async stop(): Promise<void> {

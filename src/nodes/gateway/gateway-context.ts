@@ -9,6 +9,7 @@ import type { MessageReader } from '../../core/storage/message-reader.js';
 import type { MessageStore } from '../../core/storage/message-store.js';
 import type { PushStore } from '../../core/storage/push-store.js';
 import type { RoomStore } from '../../core/storage/room-store.js';
+import type { HopTimers } from '../../core/observability/message-hops.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { LocalSessions, Session } from './local-sessions.js';
 
@@ -24,6 +25,8 @@ export interface GatewayContext {
   subjects: Subjects;
   sessions: LocalSessions;
   metrics: GatewayMetrics;
+  /** The hops this gateway ends: a send's publish, a message's write. */
+  hops: HopTimers;
   presence: PresenceStore;
   push: PushStore;
 }

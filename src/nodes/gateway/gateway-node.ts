@@ -14,6 +14,8 @@ import { NatsLinkWatch } from './nats-link-watch.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
 import { healthHandler } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
+import { createHopTimers, preciseNow } from '../../core/observability/message-hops.js';
+import { RecentTraces, type GatewayWrite, type TraceSource } from '../../core/observability/recent-traces.js';
 import { CLOSE_CODES } from '../../core/protocol/errors.js';
 import { SUBPROTOCOL, WS_PATH } from '../../core/protocol/limits.js';
 import { LONG_POLL_FRAMES_PATH, LONG_POLL_POLL_PATH, LONG_POLL_SESSIONS_PATH } from '../../core/protocol/long-poll.js';
@@ -51,6 +53,8 @@ export interface GatewayOptions {
   registry?: Registry;
   /** Registries whose metrics /metrics serves too (dev: the fan-out's, without default metrics). */
   extraRegistries?: Registry[];
+  /** Other roles of this process whose message traces /trace serves too (dev: the fan-out's). */
+  extraTraces?: TraceSource[];
   /** Serves /metrics with this instead (a worker of `--workers N`: the whole node's metrics). */
   metricsText?: () => Promise<string>;
   /** How often routes of held users are refreshed in Redis (default 1 h; they expire after 6 h). */
@@ -76,6 +80,8 @@ export class GatewayNode {
   private deviceTouches?: DeviceTouches;
   private longPoll?: LongPollEndpoint;
   private readonly sessions = new LocalSessions();
+  /** The frames of the newest messages this gateway wrote to sockets (GET /trace). */
+  private readonly traces = new RecentTraces<GatewayWrite[]>();
   private pending?: PendingHandshakes;
   /** When each TCP connection was accepted: the hello timeout counts from there. */
   private readonly acceptedAt = new WeakMap<Duplex, number>();
@@ -124,6 +130,7 @@ export class GatewayNode {
       subjects,
       sessions: this.sessions,
       metrics,
+      hops: createHopTimers(this.registry, 'gateway'),
       presence: this.presence,
       push: new PushStore(pool),
     };
@@ -193,6 +200,7 @@ export class GatewayNode {
       [this.registry, ...(this.options.extraRegistries ?? [])],
       { healthy: () => true, ready: () => this.readiness() },
       this.options.metricsText,
+      () => [this.traceSource, ...(this.options.extraTraces ?? [])],
     );
     // A client that trickles its request headers (slowloris) is cut once the hello time is up;
     // Node checks that deadline every connectionsCheckingInterval (30 s by default: too coarse).
@@ -299,22 +307,48 @@ export class GatewayNode {
 
   private onEnvelope(envelope: NodeEnvelope): void {
     const ctx = this.ctx!;
+    const { publishedAt } = envelope;
     for (const delivery of envelope.deliveries) {
+      let written = 0;
       for (const user of delivery.users) {
         if (delivery.membership) this.sessions.setMember(user, delivery.membership.room, delivery.membership.members.includes(user));
         for (const session of this.sessions.sessionsOf(user)) {
-          if (session.connId !== delivery.exceptConn) session.write(delivery.frame);
+          if (session.connId !== delivery.exceptConn && session.write(delivery.frame)) {
+            written++;
+            if (delivery.msgId && publishedAt !== undefined) this.traceWrite(delivery.msgId, 'msg', session, publishedAt);
+          }
         }
       }
+      if (written > 0 && delivery.msgId && publishedAt !== undefined) ctx.hops.write.observe(Math.max(0, preciseNow() - publishedAt) / 1000);
     }
     for (const reply of envelope.replies) {
       const session = this.sessions.byConnection(reply.conn);
       if (!session?.write(reply.frame)) continue;
       if (reply.receivedAt !== undefined) {
         ctx.metrics.acks.inc();
-        ctx.metrics.ackSeconds.observe(Math.max(0, Date.now() - reply.receivedAt) / 1000);
+        ctx.metrics.ackSeconds.observe(Math.max(0, preciseNow() - reply.receivedAt) / 1000);
       }
+      if (reply.msgId && publishedAt !== undefined) this.traceWrite(reply.msgId, 'ack', session, publishedAt);
     }
+  }
+
+  private traceWrite(msgId: string, frame: GatewayWrite['frame'], session: Session, publishedAt: number): void {
+    const write: GatewayWrite = { frame, user: session.user, device: session.device, conn: session.connId, publishedAt, writtenAt: preciseNow() };
+    const writes = this.traces.get(msgId);
+    if (writes) writes.push(write);
+    else this.traces.set(msgId, [write]);
+  }
+
+  /** This gateway's part of message traces. */
+  get traceSource(): TraceSource {
+    return {
+      node: this.options.config.nodeId,
+      role: 'gateway',
+      find: (msgId) => {
+        const writes = this.traces.get(msgId);
+        return writes ? { writes } : undefined;
+      },
+    };
   }
 
   private publishPresence(kind: PresenceEvent['kind'], session: Session): void {

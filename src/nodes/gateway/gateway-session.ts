@@ -1,4 +1,5 @@
 import type { DeviceIdentity } from '../../core/auth/jwt.js';
+import { preciseNow } from '../../core/observability/message-hops.js';
 import { decodeClientFrame } from '../../core/protocol/decode.js';
 import { CLOSE_CODES, ProtocolError } from '../../core/protocol/errors.js';
 import type { ClientFrame, ClientRequest } from '../../core/protocol/client-frames.js';
@@ -137,7 +138,7 @@ export class GatewaySession implements Session {
       requestId,
       reply: (reply) => this.write(JSON.stringify(requestId === undefined ? reply : { ...reply, id: requestId })),
     };
-    this.hooks.dispatch(scope, frame, Date.now()).catch((error: unknown) => {
+    this.hooks.dispatch(scope, frame, preciseNow()).catch((error: unknown) => {
       if (error instanceof ProtocolError) {
         this.ctx.metrics.errors.inc({ code: error.code });
         this.write(errorFrame(requestId, error.code, error.message, error.retryAfterMs));

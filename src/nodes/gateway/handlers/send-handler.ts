@@ -1,5 +1,6 @@
 import type { PubAck } from '@nats-io/jetstream';
 import { encodeJson, type SendEnvelope } from '../../../core/bus/envelopes.js';
+import { preciseNow } from '../../../core/observability/message-hops.js';
 import type { ClientFrameOf } from '../../../core/protocol/client-frames.js';
 import { ProtocolError } from '../../../core/protocol/errors.js';
 import type { GatewayContext, RequestScope } from '../gateway-context.js';
@@ -38,7 +39,10 @@ export class SendHandler {
       timeout: 5000,
     });
     void published.then(
-      (ack) => this.afterPublish(scope, frame, ack),
+      (ack) => {
+        this.ctx.hops.publish.observe((preciseNow() - receivedAt) / 1000);
+        return this.afterPublish(scope, frame, ack);
+      },
       (error: unknown) => {
         this.ctx.log.warn({ err: error }, 'send stream publish failed');
         // retryAfterMs: the bus is back within seconds as a rule; without it clients back off to 10 s.

@@ -1,0 +1,51 @@
+import type { NodeTrace } from './recent-traces.js';
+
+/** One point of a message's way through the cluster. */
+export interface TraceStep {
+  at: number;
+  what: string;
+  node: string;
+}
+
+/**
+ * A message's steps in time order, from what the nodes answered: the fan-out's stamps (received
+ * at the gateway, stored, pulled, commit started, committed, published) and each gateway's writes.
+ */
+export function traceSteps(nodes: NodeTrace[]): TraceStep[] {
+  const steps: TraceStep[] = [];
+  for (const node of nodes) {
+    const f = node.fanout;
+    if (f) {
+      steps.push(
+        { at: f.receivedAt, what: `received at the gateway from ${f.sender}/${f.senderDevice}`, node: '' },
+        { at: f.storedAt, what: 'stored in the send stream', node: '' },
+        { at: f.pulledAt, what: 'pulled by the fan-out', node: node.node },
+        { at: f.commitStartedAt, what: `commit started (partition batch of ${f.batchSends})`, node: node.node },
+        { at: f.committedAt, what: `committed as ${f.room} seq ${f.seq}`, node: node.node },
+        { at: f.publishedAt, what: 'published for delivery', node: node.node },
+      );
+    }
+    for (const write of node.writes ?? []) {
+      steps.push({ at: write.writtenAt, what: `${write.frame === 'ack' ? 'ack' : 'msg'} written to ${write.user}/${write.device} (${write.conn})`, node: node.node });
+    }
+  }
+  return steps.sort((a, b) => a.at - b.at);
+}
+
+/** The lines `chat-node trace` prints: each step with its time from the first and from the one before. */
+export function formatTrace(msgId: string, nodes: NodeTrace[]): string[] {
+  const steps = traceSteps(nodes);
+  if (steps.length === 0) return [`message ${msgId}: no node remembers it (each keeps its newest 20,000 messages)`];
+  const first = steps[0]!.at;
+  const lines = [`message ${msgId}`];
+  let previous = first;
+  const width = Math.max(...steps.map((step) => step.what.length));
+  for (const step of steps) {
+    const since = `+${(step.at - first).toFixed(3)} ms`.padStart(13);
+    const delta = `(${(step.at - previous).toFixed(3)} ms)`.padStart(14);
+    lines.push(`  ${since} ${delta}  ${step.what.padEnd(width)}  ${step.node}`.trimEnd());
+    previous = step.at;
+  }
+  if (!nodes.some((node) => node.fanout)) lines.push('  (no fan-out remembers it: only the gateways\' writes are shown)');
+  return lines;
+}
