@@ -10,7 +10,9 @@ import { formatSweep, parseRates, summarizeSweep, sweepStep, type SweepStep } fr
 import { runScenario } from '../sim/runner/coordinator.js';
 import { settingFlags, startLocalCluster, type LocalSimCluster } from '../sim/runner/local-cluster.js';
 import { readPushLog } from '../sim/runner/push-log.js';
-import { buildReport, formatReport } from '../sim/runner/sim-report.js';
+import { buildReport, formatReport, type SimReport } from '../sim/runner/sim-report.js';
+import { compareWithFloor } from '../sim/runner/floor-comparison.js';
+import { startFloor } from '../sim/floor/floor-cluster.js';
 
 export default class Sim extends Command {
   static override summary = 'Run a scenario of many multi-device users against a cluster and check its SLOs';
@@ -26,11 +28,18 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
   static override args = { scenario: Args.string({ description: 'scenario file (YAML or JSON)', required: true }) };
   static override flags = {
     local: Flags.boolean({ description: 'start a local cluster (chat-node dev in its own process) for the run', exclusive: ['url'] }),
+    floor: Flags.boolean({
+      description:
+        'also run each step on the floor, the bare pipeline (WebSocket -> NATS -> one batched Postgres insert -> NATS -> WebSocket) on this machine, first, and compare (reports <out>-floor.json; slo.vsFloor is checked); alone: the floor only',
+    }),
     gateways: Flags.integer({ description: 'with --local: gateway nodes, each role its own process (chat-node cluster)', min: 1, dependsOn: ['local'] }),
     'gateway-workers': Flags.integer({ description: 'with --local: processes per gateway node (gateway --workers); implies separate processes', min: 1, dependsOn: ['local'] }),
     fanouts: Flags.integer({ description: 'with --local: fan-out workers; implies separate processes', min: 1, dependsOn: ['local'] }),
     url: Flags.string({ description: 'gateway WebSocket URL(s), comma-separated: devices are spread over them', env: 'CHAT_URL' }),
-    'metrics-url': Flags.string({ description: "gateways' /metrics URL(s), comma-separated (default: from --url)", multiple: false }),
+    'metrics-url': Flags.string({
+      description: "/metrics URL(s) of the cluster's processes, comma-separated: the gateways' for connections and memory, every role's for CPU and per-hop latency (default: the gateways', from --url)",
+      multiple: false,
+    }),
     'data-dir': Flags.string({ description: 'data folder of `chat-node dev` (its signing secret)', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
     'jwt-secret': Flags.string({ description: "the cluster's HS256 secret", env: 'CHAT_JWT_SECRET' }),
     'push-log': Flags.string({
@@ -57,56 +66,67 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
       else process.stderr.write(`${line}\n`);
     };
     let local: LocalSimCluster | undefined;
+    let floor: LocalSimCluster | undefined;
     try {
       // Checked before a local cluster starts: a typo should not cost a cluster boot.
       const rates = flags.rate === undefined ? [undefined] : parseRatesOrExit(flags.rate, (message) => this.error(message, { exit: 2 }));
       const scenarioPaths = rates.map((rate) => (rate === undefined ? args.scenario : withTotalRate(args.scenario, rate)));
       const scenario = loadScenario(args.scenario);
       for (const path of scenarioPaths) loadScenario(path);
-      let urls: string[];
-      let secret: string | undefined;
-      let metricsUrls: string[];
+      if (flags.floor) floor = await startFloor((line) => process.stderr.write(`${line}\n`));
+      let target: SimTarget | undefined;
       if (flags.local) {
         const shape = { gateways: flags.gateways, gatewayWorkers: flags['gateway-workers'], fanouts: flags.fanouts };
         local = await startLocalCluster((line) => process.stderr.write(`${line}\n`), shape, scenario.cluster);
-        urls = local.urls;
-        secret = local.secret;
-        metricsUrls = local.metricsUrls;
-      } else {
-        if (!flags.url) this.error('pass --url of the cluster, or --local to start one', { exit: 2 });
+        target = { ...local, localServices: true };
+      } else if (flags.url) {
         const set = settingFlags(scenario.cluster);
         // An existing cluster keeps its own settings; its welcome tells every device the heartbeat.
         if (set.length > 0) process.stderr.write(`note: the scenario's cluster settings (${set.join(' ')}) apply to --local runs only; this cluster keeps its own\n`);
-        urls = flags.url.split(',');
-        secret = flags['jwt-secret'] ?? readDevSecret(flags['data-dir']);
-        metricsUrls = flags['metrics-url']?.split(',') ?? urls.map((url) => url.replace(/^ws/, 'http').replace(/\/v1\/ws$/, '/metrics'));
+        const urls = flags.url.split(',');
+        const secret = flags['jwt-secret'] ?? readDevSecret(flags['data-dir']);
+        if (!secret) this.error('no signing secret: pass --jwt-secret or set CHAT_JWT_SECRET', { exit: 2 });
+        const metricsUrls = flags['metrics-url']?.split(',') ?? urls.map((url) => url.replace(/^ws/, 'http').replace(/\/v1\/ws$/, '/metrics'));
+        // Postgres, NATS and Redis are counted when the cluster is on this machine (then they are too, as a rule).
+        target = { urls, secret, metricsUrls, metricsTargets: metricsUrls.map((url) => ({ url })), pushLog: flags['push-log'], localServices: urls.every(isLoopback) };
+      } else if (!floor) {
+        this.error('pass --url of the cluster, --local to start one, or --floor to run the bare pipeline', { exit: 2 });
       }
-      if (!secret) this.error('no signing secret: pass --jwt-secret or set CHAT_JWT_SECRET', { exit: 2 });
       const sweeping = rates.length > 1;
       const steps: SweepStep[] = [];
+      const pushPolicy = flags['push-policy'] === 'hold-while-active' ? 'hold-while-active' : 'always';
       for (const [index, scenarioPath] of scenarioPaths.entries()) {
         const rate = rates[index];
         if (sweeping) this.log(chalk.bold(`\n== ${rate} msgs/s (step ${index + 1} of ${rates.length}) ==`));
-        const outcome = await runScenario({ scenarioPath, urls, secret, metricsUrls, processes: flags.processes, transport: flags.transport as TransportChoice | undefined, onProgress: progress });
-        if (process.stderr.isTTY) process.stderr.write('\n');
-        // Read once the run is over: its last pushes had the drain and the settling to land.
-        const pushLogPath = local?.pushLog ?? flags['push-log'];
-        const pushLog = pushLogPath === undefined ? undefined : { path: pushLogPath, notifications: readPushLog(pushLogPath), readAt: Date.now() };
-        const { report, chart } = buildReport(outcome, { pushLog, pushPolicy: flags['push-policy'] === 'hold-while-active' ? 'hold-while-active' : 'always' });
-        this.log(formatReport(report));
         // A sweep writes one report per step next to --out (name-<rate>.json) and the summary to --out.
         const outPath = flags.out && sweeping ? flags.out.replace(/(\.json)?$/, `-${rate}.json`) : flags.out;
-        if (outPath) {
-          writeFileSync(outPath, `${JSON.stringify(report, null, 2)}\n`);
-          this.log(`  report: ${outPath}`);
+        const run = (on: SimTarget) =>
+          runScenario({ scenarioPath, ...on, processes: flags.processes, transport: flags.transport as TransportChoice | undefined, onProgress: progress }).then((outcome) => {
+            if (process.stderr.isTTY) process.stderr.write('\n');
+            // Read once the run is over: its last pushes had the drain and the settling to land.
+            const pushLog = on.pushLog === undefined ? undefined : { path: on.pushLog, notifications: readPushLog(on.pushLog), readAt: Date.now() };
+            return buildReport(outcome, { pushLog, pushPolicy });
+          });
+        let floorRun: { report: SimReport; path: string | undefined } | undefined;
+        if (floor) {
+          if (target) this.log(chalk.bold('\n-- the floor (bare pipeline) --'));
+          const floorPath = target ? outPath?.replace(/(\.json)?$/, '-floor.json') : outPath;
+          const { report, chart } = await run({ ...floor, localServices: true });
+          this.log(formatReport(report));
+          this.writeReport(report, chart, floorPath, sweeping || target ? floorPath?.replace(/\.json$/, '.svg') : flags.chart);
+          floorRun = { report, path: floorPath };
+          if (target) this.log(chalk.bold('\n-- chat-node --'));
         }
-        const chartPath = sweeping ? outPath?.replace(/\.json$/, '.svg') : (flags.chart ?? (flags.out ? flags.out.replace(/\.json$/, '') + '.svg' : undefined));
-        if (chartPath) {
-          writeFileSync(chartPath, chart);
-          this.log(`  chart:  ${chartPath}`);
+        let report = floorRun?.report;
+        if (target) {
+          const built = await run(target);
+          report = floorRun ? compareWithFloor(built.report, floorRun.report, scenario.slo.vsFloor, floorRun.path) : built.report;
+          this.log(formatReport(report));
+          const chartPath = sweeping ? outPath?.replace(/\.json$/, '.svg') : (flags.chart ?? (flags.out ? flags.out.replace(/\.json$/, '') + '.svg' : undefined));
+          this.writeReport(report, built.chart, outPath, chartPath);
         }
-        if (!report.pass) process.exitCode = 1;
-        if (rate !== undefined) steps.push(sweepStep(rate, report, outPath));
+        if (!report!.pass) process.exitCode = 1;
+        if (rate !== undefined) steps.push(sweepStep(rate, report!, outPath));
       }
       if (sweeping) {
         const summary = summarizeSweep(basename(args.scenario, extname(args.scenario)), steps);
@@ -123,7 +143,30 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
       throw error;
     } finally {
       await local?.stop();
+      await floor?.stop();
     }
+  }
+
+  private writeReport(report: SimReport, chart: string, reportPath: string | undefined, chartPath: string | undefined): void {
+    if (reportPath) {
+      writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+      this.log(`  report: ${reportPath}`);
+    }
+    if (chartPath) {
+      writeFileSync(chartPath, chart);
+      this.log(`  chart:  ${chartPath}`);
+    }
+  }
+}
+
+/** A cluster to run against: where its devices connect and its processes report. */
+type SimTarget = Pick<LocalSimCluster, 'urls' | 'secret' | 'metricsUrls' | 'metricsTargets' | 'pushLog'> & { localServices: boolean };
+
+function isLoopback(url: string): boolean {
+  try {
+    return /^(127\.|localhost$|\[::1\]$)/.test(new URL(url).hostname);
+  } catch {
+    return false;
   }
 }
 

@@ -13,6 +13,7 @@ import { LatencyDistribution } from '../hdr/index.js';
 import type { WorkerCheckOutput } from './check-output.js';
 import type { FromWorker, ToWorker, WorkerProgress } from './messages.js';
 import { scrapeGateways, type NodeFigures } from './node-metrics.js';
+import { sampleCluster, usageBetween, type ClusterSample, type LoadUsage, type MetricsTarget, type UsageReport } from './cluster-usage.js';
 
 export interface CoordinatorOptions {
   scenarioPath: string;
@@ -20,6 +21,13 @@ export interface CoordinatorOptions {
   secret: string;
   /** Gateways' /metrics, scraped before and during the steady phase. */
   metricsUrls: string[];
+  /**
+   * Every server process's /metrics (gateways and the other roles), sampled when the run starts
+   * and when it ends for CPU, event-loop and per-hop figures (default: the gateways').
+   */
+  metricsTargets?: MetricsTarget[];
+  /** The cluster runs on this machine: count its Postgres, NATS and Redis CPU too. */
+  localServices?: boolean;
   /** Load processes (default from the scenario, else one per 15k devices). */
   processes?: number;
   /** Local source addresses to spread sockets over (default 127.0.0.1 .. 127.0.0.N). */
@@ -53,6 +61,8 @@ export interface RunOutcome {
   nodesBefore: NodeFigures[];
   nodesSteady: NodeFigures[];
   progress: WorkerProgress[];
+  /** CPU per process and per message, event loops, and each hop's latency, from start to the end of the drain. */
+  usage: UsageReport;
 }
 
 /**
@@ -105,6 +115,7 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
     if (entry && --entry.count === 0) entry.resolve();
   };
   const outFiles: string[] = [];
+  const loads: LoadUsage[] = [];
   const ready = expect('ready');
   const send = (worker: ChildProcess, message: ToWorker) => worker.send(message);
   for (let index = 0; index < processes; index++) {
@@ -124,6 +135,7 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
           seen('ready');
           break;
         case 'ran':
+          loads[message.index] = message.usage;
           seen('ran');
           break;
         case 'done':
@@ -182,11 +194,18 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
   try {
     await ready;
     clearInterval(ticker);
+    const targets = options.metricsTargets ?? options.metricsUrls.map((url) => ({ url }));
+    const usageBefore = await sampleCluster(targets, options.localServices ?? false);
     const t0 = Date.now() + 1000;
     options.onStart?.(t0);
     const ran = expect('ran');
     for (const worker of workers) send(worker, { type: 'start', t0 });
     const { rampUpMs, steadyMs, drainMs } = plan.phases;
+    // Sampled when the drain ends, not when the processes report back: they wait for presence
+    // and settle after it, and idle time would thin out the figures per message.
+    const usageAfter = new Promise<ClusterSample>((resolve) =>
+      setTimeout(() => void sampleCluster(targets, options.localServices ?? false).then(resolve), Math.max(0, t0 + rampUpMs + steadyMs + drainMs - Date.now())),
+    );
     let nodesSteady: NodeFigures[] = [];
     const steadyScrape = setTimeout(() => {
       void scrapeGateways(options.metricsUrls).then((figures) => (nodesSteady = figures));
@@ -206,12 +225,13 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
     await ran;
     clearInterval(live);
     clearTimeout(steadyScrape);
+    const usage = usageBetween(usageBefore, await usageAfter, loads, totals().sent);
     const done = expect('done');
     for (const worker of workers) send(worker, { type: 'finish' });
     options.onProgress('settling: waiting for the last deliveries, reading every room, collecting logs');
     await done;
     const outputs = outFiles.map((file) => JSON.parse(readFileSync(file, 'utf8')) as WorkerOutput);
-    return { scenario, plan, summary, roomIds, t0, endedAt: Date.now(), outputs, nodesBefore, nodesSteady, progress: [...progress.values()] };
+    return { scenario, plan, summary, roomIds, t0, endedAt: Date.now(), outputs, nodesBefore, nodesSteady, progress: [...progress.values()], usage };
   } finally {
     clearInterval(ticker);
     for (const worker of workers) if (worker.exitCode === null) worker.kill();

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { loadScenario, planScenario } from '../scenario/index.js';
 import { pushTokenOf } from '../scenario/push-token.js';
 import type { PresenceViewRecord } from '../oracle/index.js';
@@ -10,6 +10,28 @@ import { ConnectWindow } from './connect-window.js';
 import { DeviceTokenMinter } from './device-token-minter.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
 import { VirtualDevice } from './virtual-device.js';
+import type { LoadUsage } from './cluster-usage.js';
+
+/** This process's CPU, event-loop utilisation and delay from now until end(). */
+function startUsage(): { end(): LoadUsage } {
+  const cpu = process.cpuUsage();
+  const elu = performance.eventLoopUtilization();
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const started = performance.now();
+  return {
+    end() {
+      delay.disable();
+      const used = process.cpuUsage(cpu);
+      return {
+        cpuSec: (used.user + used.system) / 1e6,
+        busySec: performance.eventLoopUtilization(elu).active / 1000,
+        wallSec: (performance.now() - started) / 1000,
+        delayP99Ms: delay.percentile(99) / 1e6,
+      };
+    },
+  };
+}
 
 /**
  * A load-generating child process: holds its share of the plan's devices (whole users, so a
@@ -148,7 +170,8 @@ class LoadWorker {
   }
 
   /** Schedules everything of this worker's devices relative to t0 and waits until the drain ends. */
-  async run(t0: number): Promise<void> {
+  async run(t0: number): Promise<LoadUsage> {
+    const usage = startUsage();
     const at = (ms: number, work: () => void) => this.timers.push(setTimeout(work, Math.max(0, t0 + ms - Date.now())));
     const mine = (user: string, device: string) => this.devices.get(`${user}/${device}`);
     const pending: Promise<void>[] = [];
@@ -187,6 +210,7 @@ class LoadWorker {
     const progress = setInterval(() => this.report(), 1000);
     const { rampUpMs, steadyMs, drainMs } = this.plan.phases;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, t0 + rampUpMs + steadyMs + drainMs - Date.now())));
+    const used = usage.end();
     for (const timer of this.timers) clearTimeout(timer);
     // Every device back online and synced, every send settled.
     await Promise.allSettled([...this.devices.values()].map((device) => device.connect()));
@@ -197,6 +221,7 @@ class LoadWorker {
     this.presenceViews = [...this.devices.values()].map((device) => device.presenceView());
     clearInterval(progress);
     this.report();
+    return used;
   }
 
   /** After every worker finished sending: settle, read, and write the results file. */
@@ -257,7 +282,7 @@ process.on('message', (message: ToWorker) => {
     worker.prepare().catch(fail);
   } else if (message.type === 'start') {
     const index = message.type === 'start' && worker ? (worker as unknown as { init: WorkerInit }).init.index : -1;
-    worker?.run(message.t0).then(() => post({ type: 'ran', index }), fail);
+    worker?.run(message.t0).then((usage) => post({ type: 'ran', index, usage }), fail);
   } else if (message.type === 'finish') {
     worker?.finish().then(() => process.exit(0), fail);
   }

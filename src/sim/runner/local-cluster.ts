@@ -4,13 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePortRun } from '../../core/services/index.js';
+import { readMembersFile } from '../../nodes/cluster/members-file.js';
 import type { LocalClusterSettings } from '../scenario/index.js';
+import type { MetricsTarget } from './cluster-usage.js';
 
 const RUN_JS = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
 export interface LocalSimCluster {
   urls: string[];
   metricsUrls: string[];
+  /** Every server process's /metrics, with its role (from the cluster's members file). */
+  metricsTargets: MetricsTarget[];
   secret: string;
   /** Where the local APNs/FCM fakes append what they accept. */
   pushLog: string | undefined;
@@ -75,9 +79,12 @@ export async function startLocalCluster(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim();
+  const metricsUrls = ports.map((p) => `http://127.0.0.1:${p}/metrics`);
+  const members = readMembersFile(dataDir)?.members;
   return {
     urls: ports.map((p) => `ws://127.0.0.1:${p}/v1/ws`),
-    metricsUrls: ports.map((p) => `http://127.0.0.1:${p}/metrics`),
+    metricsUrls,
+    metricsTargets: members ? members.map((m) => ({ url: `${m.http}/metrics`, role: m.role })) : metricsUrls.map((url) => ({ url })),
     secret,
     pushLog: join(dataDir, 'push', 'received.jsonl'),
     // SIGTERM drains; a cluster still busy after 30 s (seen after a collapsed 10,000 msgs/s sweep

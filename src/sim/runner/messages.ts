@@ -1,4 +1,5 @@
 import type { TransportChoice } from '../../core/client/index.js';
+import type { LoadUsage } from './cluster-usage.js';
 
 /** Coordinator <-> load worker messages (Node IPC). */
 export interface WorkerInit {
@@ -47,6 +48,6 @@ export interface WorkerProgress {
 export type FromWorker =
   | WorkerProgress
   | { type: 'ready'; index: number; connected: number; failed: number }
-  | { type: 'ran'; index: number }
+  | { type: 'ran'; index: number; usage: LoadUsage }
   | { type: 'done'; index: number; outFile: string }
   | { type: 'failed'; index: number; error: string };

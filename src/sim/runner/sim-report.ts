@@ -5,6 +5,8 @@ import { checkRun, type OracleReport } from '../oracle/index.js';
 import type { RunOutcome } from './coordinator.js';
 import { renderLatencyChart } from './latency-chart.js';
 import type { NodeFigures } from './node-metrics.js';
+import { formatUsage, type UsageReport } from './cluster-usage.js';
+import { formatFloorComparison, type FloorComparison } from './floor-comparison.js';
 import { checkSlos, formatChecks, runChecks, type RunCheckOptions, type RunChecks } from './run-checks.js';
 
 export interface SloResult {
@@ -29,6 +31,10 @@ export interface SimReport {
   push: RunChecks['push'];
   presence: RunChecks['presence'];
   typing: RunChecks['typing'];
+  /** CPU per process and per message, event loops, and each hop's latency (start to end of the drain). */
+  usage: UsageReport;
+  /** The same scenario on the bare pipeline, run by the same command (`sim --floor`). */
+  floor?: FloorComparison;
   slos: SloResult[];
   pass: boolean;
 }
@@ -87,6 +93,7 @@ export function buildReport(outcome: RunOutcome, checkOptions: RunCheckOptions =
     nodes,
     oracle,
     ...checks,
+    usage: outcome.usage,
     slos,
     pass: slos.every((s) => s.pass),
   };
@@ -167,10 +174,14 @@ export function formatReport(report: SimReport): string {
       if (node.processes.length > 1) for (const p of node.processes) lines.push(row(`  ${p.process}`, p.connections, p.rssBytes, ''));
     }
   }
+  lines.push(...formatUsage(report.usage));
+  lines.push(...formatFloorComparison(report));
   lines.push('', `  ${'SLO'.padEnd(34)} ${'target'.padStart(16)} ${'measured'.padStart(18)}`);
   for (const slo of report.slos) {
     lines.push(`  ${slo.name.padEnd(34)} ${slo.target.padStart(16)} ${slo.measured.padStart(18)}  ${slo.pass ? chalk.green('pass') : chalk.red('FAIL')}`);
   }
-  lines.push('', report.pass ? chalk.green.bold('  all SLOs met') : chalk.red.bold('  SLO missed'), '');
+  lines.push('', report.pass ? chalk.green.bold('  all SLOs met') : chalk.red.bold('  SLO missed'));
+  if (report.usage.loadBottleneck) lines.push(chalk.yellow.bold(`  but the load generator was the bottleneck: ${report.usage.loadBottleneck}`));
+  lines.push('');
   return lines.join('\n');
 }

@@ -18,6 +18,7 @@ export const MAX_GROUP_CAP = 10_000;
 const int = (minimum: number, maximum: number, description: string) => Type.Integer({ minimum, maximum, description });
 const share = (description: string) => Type.Number({ minimum: 0, maximum: 1, description: `${description} (a number from 0 to 1)` });
 const strict = { additionalProperties: false } as const;
+const ratio = () => Type.Number({ exclusiveMinimum: 0, description: "a ratio to the floor's figure (a number > 0; 2 means at most twice the floor's)" });
 
 export const Duration = Type.Union(
   [
@@ -132,6 +133,17 @@ export const ScenarioSchema = Type.Object(
           maxBytesPerConnection: Type.Optional(Type.Number({ minimum: 0, description: 'bytes (a number >= 0)' })),
           presenceConvergenceMs: Type.Optional(Type.Number({ minimum: 0, description: 'milliseconds (a number >= 0)' })),
           pushDelivery: Type.Optional(share('the share of offline (device, room) pairs that must get a notification')),
+          vsFloor: Type.Optional(
+            Type.Object(
+              {
+                deliverP50: Type.Optional(ratio()),
+                deliverP99: Type.Optional(ratio()),
+                ackP99: Type.Optional(ratio()),
+                cpuPerMessage: Type.Optional(ratio()),
+              },
+              { ...strict, description: 'an object { deliverP50, deliverP99, ackP99, cpuPerMessage } of highest ratios to the floor' },
+            ),
+          ),
         },
         { ...strict, description: 'an object of service level objectives' },
       ),

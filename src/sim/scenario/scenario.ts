@@ -66,6 +66,17 @@ export interface ScenarioSlo {
   presenceConvergenceMs?: number;
   /** Share of (push device, room) pairs owed a notification that got one (checked only with a push log). */
   pushDelivery?: number;
+  /** Highest ratios to the bare pipeline's figures on the same load (checked when the run is compared with the floor: `sim --floor`). */
+  vsFloor?: FloorRatios;
+}
+
+/** Ratios of chat-node's figures to the floor's. */
+export interface FloorRatios {
+  deliverP50?: number;
+  deliverP99?: number;
+  ackP99?: number;
+  /** Server CPU per message: the cluster's processes plus Postgres, NATS and Redis. */
+  cpuPerMessage?: number;
 }
 
 /**

@@ -1,0 +1,236 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { HOPS } from '../../core/observability/message-hops.js';
+import { scrape } from '../metrics-scrape.js';
+import { addBuckets, bucketQuantile, histogramsBy, parsePromText, subtractBuckets, type BucketCounts } from './prom-text.js';
+
+/** A server process's /metrics, and what to call it. */
+export interface MetricsTarget {
+  url: string;
+  /** The role of the process behind the URL (from a members file); else each series' role label. */
+  role?: string;
+}
+
+/** One server process at one moment: its CPU and event-loop counters. */
+interface ProcessCounters {
+  name: string;
+  role: string;
+  cpuSec: number;
+  busySec?: number;
+  /** p99 event-loop delay since the previous scrape (prom-client resets it on every scrape). */
+  lagP99Sec?: number;
+}
+
+/** The cluster at one moment: its processes, its hop histograms, and this machine's services. */
+export interface ClusterSample {
+  at: number;
+  processes: ProcessCounters[];
+  hops: Map<string, BucketCounts>;
+  /** CPU seconds of this machine's postgres, nats-server and redis-server processes, by name. */
+  services: Map<string, number>;
+}
+
+/** A load process's own use over the run (from start to the end of its drain). */
+export interface LoadUsage {
+  cpuSec: number;
+  busySec: number;
+  wallSec: number;
+  delayP99Ms: number;
+}
+
+export interface UsageRow {
+  kind: 'node' | 'service' | 'load';
+  name: string;
+  role: string;
+  cpuSec: number;
+  /** CPU seconds per 1,000 messages sent in the window. */
+  cpuPer1000: number;
+  /** Cores used on average over the window. */
+  cores: number;
+  /** Share of the window the event loop was busy (0..1), where known. */
+  loopBusy?: number;
+  loopDelayP99Ms?: number;
+}
+
+export interface HopRow {
+  hop: string;
+  from: string;
+  to: string;
+  count: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  meanMs: number;
+}
+
+export interface UsageReport {
+  windowSec: number;
+  messages: number;
+  rows: UsageRow[];
+  /** CPU seconds per 1,000 messages: the chat-node processes, the services, both, and the load generator. */
+  perThousand: { nodes: number; services: number; server: number; load: number };
+  /** The load generator's share of all CPU used in the window (0..1). */
+  loadShare: number;
+  /** Set when a load process was saturated: its own queueing is in the latency figures. */
+  loadBottleneck?: string;
+  hops: HopRow[];
+}
+
+/** A load process whose event loop was busy this much of the run could not send or read on time. */
+export const LOAD_BUSY_LIMIT = 0.85;
+
+const COUNTER_NAMES = new Set(['process_cpu_seconds_total', 'chat_event_loop_busy_seconds_total', 'nodejs_eventloop_lag_p99_seconds']);
+const HOP_METRICS = ['chat_gateway_hop_seconds', 'chat_fanout_hop_seconds'];
+const SERVICE_NAMES = new Set(['postgres', 'nats-server', 'redis-server']);
+
+/** Scrapes every target (a failed scrape leaves its process out) and reads the services' CPU. */
+export async function sampleCluster(targets: MetricsTarget[], withServices: boolean): Promise<ClusterSample> {
+  const processes: ProcessCounters[] = [];
+  let hops = new Map<string, BucketCounts>();
+  await Promise.all(
+    [...new Map(targets.map((t) => [t.url, t])).values()].map(async (target) => {
+      const text = await scrape(target.url).catch(() => '');
+      const samples = parsePromText(text, (name) => COUNTER_NAMES.has(name) || HOP_METRICS.some((hop) => name.startsWith(hop)));
+      const byProcess = new Map<string, ProcessCounters>();
+      for (const sample of samples) {
+        if (!COUNTER_NAMES.has(sample.name)) continue;
+        const name = sample.labels.node ?? target.url;
+        let entry = byProcess.get(name);
+        if (!entry) byProcess.set(name, (entry = { name, role: target.role ?? sample.labels.role ?? '?', cpuSec: 0 }));
+        if (sample.name === 'process_cpu_seconds_total') entry.cpuSec += sample.value;
+        else if (sample.name === 'chat_event_loop_busy_seconds_total') entry.busySec = (entry.busySec ?? 0) + sample.value;
+        else entry.lagP99Sec = Math.max(entry.lagP99Sec ?? 0, sample.value);
+      }
+      processes.push(...byProcess.values());
+      for (const metric of HOP_METRICS) {
+        for (const [hop, buckets] of histogramsBy(samples, metric, 'hop')) hops.set(hop, addBuckets(hops.get(hop), buckets));
+      }
+    }),
+  );
+  hops = new Map([...hops].filter(([, buckets]) => buckets.count > 0));
+  return { at: Date.now(), processes, hops, services: withServices ? serviceCpu() : new Map() };
+}
+
+/** CPU seconds so far of this machine's Postgres, NATS and Redis processes, from /proc. */
+export function serviceCpu(): Map<string, number> {
+  const cpu = new Map<string, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return cpu;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      if (!SERVICE_NAMES.has(name)) continue;
+      const fields = stat.slice(close + 2).split(' ');
+      // utime, stime, cutime and cstime (fields 14-17 of stat), in clock ticks of 1/100 s on
+      // Linux. The last two hold reaped children: a Postgres backend that ends while the run
+      // goes on takes its CPU along, into its postmaster's cutime.
+      const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      cpu.set(name, (cpu.get(name) ?? 0) + ticks / 100);
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return cpu;
+}
+
+/** What the cluster, its services and the load processes spent between two samples, per message. */
+export function usageBetween(before: ClusterSample, after: ClusterSample, loads: LoadUsage[], messages: number): UsageReport {
+  const windowSec = Math.max(0.001, (after.at - before.at) / 1000);
+  const per1000 = (cpuSec: number) => (messages > 0 ? (cpuSec / messages) * 1000 : 0);
+  const rows: UsageRow[] = [];
+  for (const process of after.processes) {
+    const start = before.processes.find((p) => p.name === process.name);
+    // A process that restarted in between has counters below its earlier ones: count from zero.
+    const cpuSec = start && start.cpuSec <= process.cpuSec ? process.cpuSec - start.cpuSec : process.cpuSec;
+    const row: UsageRow = { kind: 'node', name: process.name, role: process.role, cpuSec, cpuPer1000: per1000(cpuSec), cores: cpuSec / windowSec };
+    if (process.busySec !== undefined) {
+      const busy = start?.busySec !== undefined && start.busySec <= process.busySec ? process.busySec - start.busySec : process.busySec;
+      row.loopBusy = Math.min(1, busy / windowSec);
+    }
+    if (process.lagP99Sec !== undefined) row.loopDelayP99Ms = process.lagP99Sec * 1000;
+    rows.push(row);
+  }
+  for (const [name, cpu] of after.services) {
+    const cpuSec = Math.max(0, cpu - (before.services.get(name) ?? 0));
+    rows.push({ kind: 'service', name, role: 'service', cpuSec, cpuPer1000: per1000(cpuSec), cores: cpuSec / windowSec });
+  }
+  loads.forEach((load, index) => {
+    rows.push({
+      kind: 'load',
+      name: `load-${index + 1}`,
+      role: 'load',
+      cpuSec: load.cpuSec,
+      cpuPer1000: per1000(load.cpuSec),
+      cores: load.cpuSec / Math.max(0.001, load.wallSec),
+      loopBusy: Math.min(1, load.busySec / Math.max(0.001, load.wallSec)),
+      loopDelayP99Ms: load.delayP99Ms,
+    });
+  });
+  const sum = (kind: UsageRow['kind']) => rows.filter((r) => r.kind === kind).reduce((total, r) => total + r.cpuSec, 0);
+  const nodes = sum('node');
+  const services = sum('service');
+  const load = sum('load');
+  const busiest = rows.filter((r) => r.kind === 'load').sort((a, b) => (b.loopBusy ?? 0) - (a.loopBusy ?? 0))[0];
+  const report: UsageReport = {
+    windowSec,
+    messages,
+    rows,
+    perThousand: { nodes: per1000(nodes), services: per1000(services), server: per1000(nodes + services), load: per1000(load) },
+    loadShare: nodes + services + load > 0 ? load / (nodes + services + load) : 0,
+    hops: hopRows(before.hops, after.hops),
+  };
+  if (busiest?.loopBusy !== undefined && busiest.loopBusy >= LOAD_BUSY_LIMIT) {
+    report.loadBottleneck = `${busiest.name}'s event loop was busy ${(busiest.loopBusy * 100).toFixed(0)}% of the run (limit ${LOAD_BUSY_LIMIT * 100}%): its own queueing is in the latency figures; add --processes`;
+  }
+  return report;
+}
+
+/** Each hop's distribution between two samples, in the order a message takes them. */
+export function hopRows(before: Map<string, BucketCounts>, after: Map<string, BucketCounts>): HopRow[] {
+  const rows: HopRow[] = [];
+  for (const { hop, from, to } of HOPS) {
+    const end = after.get(hop);
+    if (!end) continue;
+    const delta = subtractBuckets(end, before.get(hop));
+    if (delta.count <= 0) continue;
+    const ms = (q: number) => bucketQuantile(delta, q) * 1000;
+    rows.push({ hop, from, to, count: delta.count, p50Ms: ms(0.5), p90Ms: ms(0.9), p99Ms: ms(0.99), meanMs: (delta.sum / delta.count) * 1000 });
+  }
+  return rows;
+}
+
+/** The usage tables of a report, for people. */
+export function formatUsage(usage: UsageReport): string[] {
+  const lines: string[] = [];
+  const num = (value: number, digits = 2) => value.toFixed(digits);
+  lines.push(
+    '',
+    `  CPU over ${num(usage.windowSec, 1)} s, ${usage.messages} messages`,
+    `  ${'process'.padEnd(22)} ${'role'.padEnd(9)} ${'CPU s'.padStart(8)} ${'s/1k msgs'.padStart(10)} ${'cores'.padStart(6)} ${'loop busy'.padStart(10)} ${'delay p99'.padStart(10)}`,
+  );
+  const order = { node: 0, service: 1, load: 2 };
+  for (const row of [...usage.rows].sort((a, b) => order[a.kind] - order[b.kind] || b.cpuSec - a.cpuSec)) {
+    lines.push(
+      `  ${row.name.padEnd(22)} ${row.role.padEnd(9)} ${num(row.cpuSec).padStart(8)} ${num(row.cpuPer1000, 3).padStart(10)} ${num(row.cores).padStart(6)} ${(row.loopBusy === undefined ? '-' : `${(row.loopBusy * 100).toFixed(0)}%`).padStart(10)} ${(row.loopDelayP99Ms === undefined ? '-' : `${num(row.loopDelayP99Ms, 1)} ms`).padStart(10)}`,
+    );
+  }
+  const t = usage.perThousand;
+  lines.push(
+    `  per 1,000 messages: cluster processes ${num(t.nodes, 3)} s + services ${num(t.services, 3)} s = ${num(t.server, 3)} CPU s; load generator ${num(t.load, 3)} s (${(usage.loadShare * 100).toFixed(0)}% of all CPU)`,
+  );
+  if (usage.hops.length > 0) {
+    lines.push('', `  ${'hop'.padEnd(9)} ${'from -> to'.padEnd(58)} ${'count'.padStart(8)} ${'p50'.padStart(9)} ${'p90'.padStart(9)} ${'p99'.padStart(9)}`);
+    for (const hop of usage.hops) {
+      lines.push(
+        `  ${hop.hop.padEnd(9)} ${`${hop.from} -> ${hop.to}`.padEnd(58)} ${String(hop.count).padStart(8)} ${`${num(hop.p50Ms)} ms`.padStart(9)} ${`${num(hop.p90Ms)} ms`.padStart(9)} ${`${num(hop.p99Ms)} ms`.padStart(9)}`,
+      );
+    }
+  }
+  return lines;
+}
