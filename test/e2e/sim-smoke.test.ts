@@ -9,11 +9,12 @@ import { IsolatedCluster, type RoleProcess } from '../support/isolated-cluster.j
 /** The smoke scenario through `chat-node sim` against a real cluster: its SLOs and the oracle must pass. */
 const cluster = new IsolatedCluster();
 let gateway: RoleProcess;
+let fanout: RoleProcess;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 beforeAll(async () => {
   await cluster.setUp();
-  await cluster.start('fanout', 'fanout-1');
+  fanout = await cluster.start('fanout', 'fanout-1');
   await cluster.start('presence', 'presence-1');
   gateway = await cluster.start('gateway', 'gw-1', ['--send-rate', '1000', '--send-burst', '1000']);
   await cluster.waitReady(gateway.port);
@@ -24,7 +25,10 @@ afterAll(() => cluster.tearDown());
 describe('e2e - simulator', () => {
   it('sim - the smoke scenario passes its SLOs and the oracle finds nothing', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'chat-sim-test-')), 'smoke.json');
-    const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'sim', `${ROOT}scenarios/smoke.yaml`, '--url', cluster.wsUrl(gateway), '--jwt-secret', cluster.secret, '--out', out], {
+    // Every role's /metrics, for CPU per process and the hops; the gateway's for connections too.
+    const metricsUrls = [gateway, fanout].map((role) => `http://127.0.0.1:${role.port}/metrics`).join(',');
+    const args = ['sim', `${ROOT}scenarios/smoke.yaml`, '--url', cluster.wsUrl(gateway), '--metrics-url', metricsUrls, '--jwt-secret', cluster.secret, '--out', out];
+    const child = spawn(process.execPath, [`${ROOT}bin/run.js`, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -39,6 +43,14 @@ describe('e2e - simulator', () => {
     expect(report.oracle.acked).toBe(report.plan.sends);
     expect(report.deliver.count).toBeGreaterThan(0);
     expect(report.nodes.map((n: { node: string }) => n.node)).toEqual(['gw-1']);
+    const processes = report.usage.rows.filter((row: { kind: string }) => row.kind === 'node').map((row: { name: string; role: string }) => [row.name, row.role]);
+    expect(processes.sort()).toEqual([
+      ['fanout-1', 'fanout'],
+      ['gw-1', 'gateway'],
+    ]);
+    const hops = report.usage.hops.map((row: { hop: string }) => row.hop);
+    expect(hops).toContain('commit');
+    expect(hops).toContain('write');
     // No pusher in this cluster and no --push-log: push is reported as not checked, not failed.
     expect(report.push).toEqual({ checked: false, reason: 'no push log: push not checked' });
     expect(output).toMatch(/push: no push log: push not checked/);

@@ -86,7 +86,8 @@ export async function runFloorGateway(init: FloorInit, report: (status: FloorSta
         reply({ type: 'rooms', rooms: roomsOf(session.user) });
         return;
       case 'presence.query':
-        reply({ type: 'presence', users: [] });
+        // Everyone online: the simulator waits for its devices' presence views to converge.
+        reply({ type: 'presence', users: (frame.users as string[]).map((user) => ({ user, status: 'online', lastSeen: Date.now() })) });
         return;
       case 'ping':
         reply({ type: 'pong' });

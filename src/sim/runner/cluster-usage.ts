@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { HOPS } from '../../core/observability/message-hops.js';
 import { scrape } from '../metrics-scrape.js';
-import { addBuckets, bucketQuantile, histogramsBy, parsePromText, subtractBuckets, type BucketCounts } from './prom-text.js';
+import { addBuckets, bucketQuantile, histogramsBy, parsePromText, subtractBuckets, type BucketCounts, type PromSample } from './prom-text.js';
 
 /** A server process's /metrics, and what to call it. */
 export interface MetricsTarget {
@@ -24,7 +24,8 @@ interface ProcessCounters {
 export interface ClusterSample {
   at: number;
   processes: ProcessCounters[];
-  hops: Map<string, BucketCounts>;
+  /** Hop histograms by process (its `node` label), then by hop: a restarted process's counters start again from zero. */
+  hops: Map<string, Map<string, BucketCounts>>;
   /** CPU seconds of this machine's postgres, nats-server and redis-server processes, by name. */
   services: Map<string, number>;
 }
@@ -85,7 +86,7 @@ const SERVICE_NAMES = new Set(['postgres', 'nats-server', 'redis-server']);
 /** Scrapes every target (a failed scrape leaves its process out) and reads the services' CPU. */
 export async function sampleCluster(targets: MetricsTarget[], withServices: boolean): Promise<ClusterSample> {
   const processes: ProcessCounters[] = [];
-  let hops = new Map<string, BucketCounts>();
+  const hops = new Map<string, Map<string, BucketCounts>>();
   await Promise.all(
     [...new Map(targets.map((t) => [t.url, t])).values()].map(async (target) => {
       const text = await scrape(target.url).catch(() => '');
@@ -101,12 +102,21 @@ export async function sampleCluster(targets: MetricsTarget[], withServices: bool
         else entry.lagP99Sec = Math.max(entry.lagP99Sec ?? 0, sample.value);
       }
       processes.push(...byProcess.values());
-      for (const metric of HOP_METRICS) {
-        for (const [hop, buckets] of histogramsBy(samples, metric, 'hop')) hops.set(hop, addBuckets(hops.get(hop), buckets));
+      const byNode = new Map<string, PromSample[]>();
+      for (const sample of samples) {
+        if (!HOP_METRICS.some((metric) => sample.name.startsWith(metric))) continue;
+        const node = sample.labels.node ?? target.url;
+        byNode.set(node, [...(byNode.get(node) ?? []), sample]);
+      }
+      for (const [node, nodeSamples] of byNode) {
+        const own = new Map<string, BucketCounts>();
+        for (const metric of HOP_METRICS) {
+          for (const [hop, buckets] of histogramsBy(nodeSamples, metric, 'hop')) own.set(hop, addBuckets(own.get(hop), buckets));
+        }
+        hops.set(node, own);
       }
     }),
   );
-  hops = new Map([...hops].filter(([, buckets]) => buckets.count > 0));
   return { at: Date.now(), processes, hops, services: withServices ? serviceCpu() : new Map() };
 }
 
@@ -191,14 +201,23 @@ export function usageBetween(before: ClusterSample, after: ClusterSample, loads:
   return report;
 }
 
-/** Each hop's distribution between two samples, in the order a message takes them. */
-export function hopRows(before: Map<string, BucketCounts>, after: Map<string, BucketCounts>): HopRow[] {
+/**
+ * Each hop's distribution between two samples, in the order a message takes them: per process
+ * what it recorded in between (all it recorded, if it restarted), summed over processes.
+ */
+export function hopRows(before: ClusterSample['hops'], after: ClusterSample['hops']): HopRow[] {
+  const recorded = new Map<string, BucketCounts>();
+  for (const [node, hops] of after) {
+    for (const [hop, end] of hops) {
+      const start = before.get(node)?.get(hop);
+      const delta = start && start.count <= end.count ? subtractBuckets(end, start) : end;
+      recorded.set(hop, addBuckets(recorded.get(hop), delta));
+    }
+  }
   const rows: HopRow[] = [];
   for (const { hop, from, to } of HOPS) {
-    const end = after.get(hop);
-    if (!end) continue;
-    const delta = subtractBuckets(end, before.get(hop));
-    if (delta.count <= 0) continue;
+    const delta = recorded.get(hop);
+    if (!delta || delta.count <= 0) continue;
     const ms = (q: number) => bucketQuantile(delta, q) * 1000;
     rows.push({ hop, from, to, count: delta.count, p50Ms: ms(0.5), p90Ms: ms(0.9), p99Ms: ms(0.99), meanMs: (delta.sum / delta.count) * 1000 });
   }
