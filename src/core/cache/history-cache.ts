@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Message } from '../protocol/server-frames.js';
 
 /**
@@ -23,13 +23,19 @@ export class HistoryCache {
 
   async append(messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    this.appendIn(pipeline, messages);
+    await pipeline.exec();
+  }
+
+  /** Adds append()'s commands to a pipeline someone else runs (the fan-out's route lookup). */
+  appendIn(pipeline: ChainableCommander, messages: Message[]): void {
     const byRoom = new Map<string, Message[]>();
     for (const message of messages) {
       const list = byRoom.get(message.room);
       if (list) list.push(message);
       else byRoom.set(message.room, [message]);
     }
-    const pipeline = this.redis.pipeline();
     for (const [room, list] of byRoom) {
       const key = this.key(room);
       const args: Array<string | number> = [];
@@ -38,7 +44,6 @@ export class HistoryCache {
       pipeline.zremrangebyrank(key, 0, -(this.depth + 1));
       pipeline.expire(key, this.ttlSeconds);
     }
-    await pipeline.exec();
   }
 
   /** Messages with from <= seq <= to, ascending, only when every one of them is cached. */

@@ -1,4 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { ChainableCommander } from 'ioredis';
 import { encodeJson, type ConnectionReply, type Delivery, type NodeEnvelope } from '../bus/envelopes.js';
 import type { Subjects } from '../bus/subjects.js';
 import { preciseNow } from '../observability/message-hops.js';
@@ -44,6 +45,19 @@ export class Deliverer {
     replies: DirectReply[] = [],
     known?: Map<string, Map<string, string>>,
   ): Promise<Map<string, Map<string, string>>> {
+    return (await this.deliverStamped(outgoing, replies, known)).routes;
+  }
+
+  /**
+   * deliver(), also saying when it published (epoch ms, fractional: the stamp the gateways time
+   * their write hop from). `alongside` adds Redis commands to the route lookup's round trip.
+   */
+  async deliverStamped(
+    outgoing: Outgoing[],
+    replies: DirectReply[] = [],
+    known?: Map<string, Map<string, string>>,
+    alongside?: (pipeline: ChainableCommander) => void,
+  ): Promise<{ routes: Map<string, Map<string, string>>; publishedAt: number }> {
     const users = [...new Set(outgoing.flatMap((item) => item.users))];
     let routes = known ?? new Map<string, Map<string, string>>();
     const envelopes = new Map<string, NodeEnvelope>();
@@ -52,8 +66,8 @@ export class Deliverer {
       if (!envelope) envelopes.set(node, (envelope = { deliveries: [], replies: [] }));
       return envelope;
     };
+    if (!known && (users.length > 0 || alongside)) routes = await this.routes.lookup(users, alongside);
     if (users.length > 0) {
-      if (!known) routes = await this.routes.lookup(users);
       for (const item of outgoing) {
         const byNode = new Map<string, string[]>();
         for (const user of item.users) {
@@ -85,6 +99,6 @@ export class Deliverer {
       envelope.publishedAt = publishedAt;
       this.nc.publish(this.subjects.node(node), encodeJson(envelope));
     }
-    return routes;
+    return { routes, publishedAt };
   }
 }

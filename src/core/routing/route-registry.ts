@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 /**
  * Registered interest: which gateway node holds which device. A gateway records
@@ -69,12 +69,16 @@ export class RouteRegistry {
     return new Set(await this.redis.hkeys(this.key(user)));
   }
 
-  /** user -> (device -> node) for the given users, in one round trip. */
-  async lookup(users: string[]): Promise<Map<string, Map<string, string>>> {
+  /**
+   * user -> (device -> node) for the given users, in one round trip. `alongside` adds commands of
+   * its own to the same pipeline (after the lookups; their outcomes are not looked at here).
+   */
+  async lookup(users: string[], alongside?: (pipeline: ChainableCommander) => void): Promise<Map<string, Map<string, string>>> {
     const routes = new Map<string, Map<string, string>>();
-    if (users.length === 0) return routes;
+    if (users.length === 0 && !alongside) return routes;
     const pipeline = this.redis.pipeline();
     for (const user of users) pipeline.hgetall(this.key(user));
+    alongside?.(pipeline);
     const results = (await pipeline.exec()) ?? [];
     users.forEach((user, index) => {
       const [error, value] = results[index] ?? [];

@@ -57,17 +57,6 @@ export class PushStore {
     return (result.rowCount ?? 0) > 0;
   }
 
-  /** Registrations of these users (one query for a whole batch of messages). */
-  async ofUsers(users: string[]): Promise<PushRegistration[]> {
-    if (users.length === 0) return [];
-    const result = await this.pool.query<RegistrationRow>({
-      name: 'push-registrations-of',
-      text: 'SELECT user_id, device_id, platform, token, preview, muted_rooms FROM push_registrations WHERE user_id = ANY($1::text[])',
-      values: [users],
-    });
-    return result.rows.map(toRegistration);
-  }
-
   async list(opts: { user?: string; limit: number }): Promise<PushRegistration[]> {
     const result = await this.pool.query<RegistrationRow>(
       `SELECT user_id, device_id, platform, token, preview, muted_rooms FROM push_registrations

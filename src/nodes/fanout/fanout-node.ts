@@ -6,7 +6,6 @@ import type { Registry } from 'prom-client';
 import { HistoryCache } from '../../core/cache/history-cache.js';
 import { ensurePushStream, ensureSendStream } from '../../core/bus/nats.js';
 import { PresenceStore } from '../../core/presence/presence-store.js';
-import { PushStore } from '../../core/storage/push-store.js';
 import { PushEnqueuer } from './push-enqueuer.js';
 import { Subjects } from '../../core/bus/subjects.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
@@ -17,6 +16,7 @@ import { RecentTraces, type FanoutTrace, type TraceSource } from '../../core/obs
 import { Deliverer } from '../../core/routing/deliverer.js';
 import { RouteRegistry } from '../../core/routing/route-registry.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
+import { BatchPublisher } from './batch-publisher.js';
 import { CommitCoalescer } from './commit-coalescer.js';
 import { createFanoutMetrics, type FanoutMetrics } from './fanout-metrics.js';
 import { fairShare, PartitionLeases } from './partition-leases.js';
@@ -77,15 +77,13 @@ export class FanoutNode {
       jsm,
       js,
       committer: new CommitCoalescer(new RoomSequencer(pool), { onStatement: (sends) => metrics.statementSize.observe(sends) }),
-      deliverer: new Deliverer(nc, subjects, new RouteRegistry(redis, config.namespace)),
-      cache: new HistoryCache(redis, config.namespace),
+      publisher: new BatchPublisher(new Deliverer(nc, subjects, new RouteRegistry(redis, config.namespace)), new HistoryCache(redis, config.namespace), log),
       metrics,
       hops: createHopTimers(this.registry, 'fanout'),
       traces: this.traces,
       pushes: new PushEnqueuer({
         js,
         subjects,
-        pushStore: new PushStore(pool),
         presence: new PresenceStore(redis, config.namespace),
         policy: config.pushPolicy,
         activeWindowSec: config.pushActiveWindowSec,

@@ -1,11 +1,11 @@
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import type { HistoryCache } from '../../core/cache/history-cache.js';
 import { decodeJson, type SendEnvelope } from '../../core/bus/envelopes.js';
 import { isNotFound, resumingConsume } from '../../core/bus/nats.js';
 import type { Subjects } from '../../core/bus/subjects.js';
 import type { Message } from '../../core/protocol/server-frames.js';
-import type { Deliverer, DirectReply, Outgoing } from '../../core/routing/deliverer.js';
+import type { DirectReply, Outgoing } from '../../core/routing/deliverer.js';
+import type { BatchPublisher, Routes } from './batch-publisher.js';
 import { preciseNow, type HopTimers } from '../../core/observability/message-hops.js';
 import type { FanoutTrace, RecentTraces } from '../../core/observability/recent-traces.js';
 import type { FanoutMetrics } from './fanout-metrics.js';
@@ -19,8 +19,8 @@ export interface PartitionWorkerDeps {
   js: JetStreamClient;
   /** Commits batches (shared by the worker's partitions: CommitCoalescer). */
   committer: BatchCommitter;
-  deliverer: Deliverer;
-  cache: HistoryCache;
+  /** Delivers and caches committed batches (shared by the worker's partitions). */
+  publisher: BatchPublisher;
   metrics: FanoutMetrics;
   hops: HopTimers;
   traces: RecentTraces<FanoutTrace>;
@@ -205,12 +205,13 @@ export class PartitionWorker {
    * jobs are durable; a failure is retried here, and a worker that dies first leaves the sends
    * unacked, so the next owner replays them (push jobs are de-duplicated).
    */
-  private settle(messages: JsMsg[], results: SendResult[], routes: Map<string, Map<string, string>>): void {
+  private settle(messages: JsMsg[], results: SendResult[], routes: Routes): void {
     const committed = results.filter((r): r is Extract<SendResult, { kind: 'committed' }> => r.kind === 'committed');
     const work = async () => {
       for (let attempt = 1; !this.stopped; attempt++) {
         try {
           await this.deps.pushes.enqueue(committed, routes);
+          // One ack per send: a work-queue stream refuses AckPolicy.All consumers (nats-server 2.9).
           for (const message of messages) message.ack();
           return;
         } catch (error) {
@@ -223,8 +224,8 @@ export class PartitionWorker {
     this.settling = this.settling.then(work);
   }
 
-  private async publish(sends: SendEnvelope[], results: SendResult[], times: BatchTiming): Promise<Map<string, Map<string, string>>> {
-    const { metrics, deliverer, cache, log } = this.deps;
+  private async publish(sends: SendEnvelope[], results: SendResult[], times: BatchTiming): Promise<Routes> {
+    const { metrics } = this.deps;
     const outgoing: Outgoing[] = [];
     const replies: DirectReply[] = [];
     const fresh: Message[] = [];
@@ -243,7 +244,9 @@ export class PartitionWorker {
       if (!delivered.has(key)) {
         // Replays are delivered again too: the worker that committed them may have died before delivering.
         delivered.add(key);
-        outgoing.push({ users: result.members, frame: JSON.stringify({ type: 'msg', message }), msgId: message.msgId });
+        // Not to the sending connection: its ack makes the message there (the protocol lets it
+        // skip its own msg), one socket write fewer per message.
+        outgoing.push({ users: result.members, frame: JSON.stringify({ type: 'msg', message }), msgId: message.msgId, exceptConn: conn });
       }
       if (!result.replay) {
         fresh.push(message);
@@ -258,18 +261,8 @@ export class PartitionWorker {
         frame: JSON.stringify({ type: 'ack', id: requestId, room: message.room, clientMsgId: message.clientMsgId, msgId: message.msgId, seq: message.seq, ts: message.ts }),
       });
     });
-    const cached = cache.append(fresh).catch((error: unknown) => log.warn({ err: error }, 'history cache write failed'));
-    let routes: Map<string, Map<string, string>> | undefined;
-    try {
-      routes = await deliverer.deliver(outgoing, replies);
-    } catch (error) {
-      // Committed is committed: devices catch up by seq gap or sync, and senders resend for their ack.
-      log.warn({ err: error, partition: this.partition }, 'live delivery failed after commit');
-    }
-    if (routes) this.recordHops(sends, results, times, preciseNow());
-    await cached;
-    // Without routes nobody can tell who is offline: the batch is retried, and its replays push.
-    if (!routes) throw new Error('route lookup failed; retrying the batch for its push decisions');
+    const { routes, publishedAt } = await this.deps.publisher.publish({ outgoing, replies, fresh });
+    this.recordHops(sends, results, times, publishedAt);
     return routes;
   }
 

@@ -6,8 +6,7 @@ import type { PresenceStore } from '../../core/presence/presence-store.js';
 import type { Message } from '../../core/protocol/server-frames.js';
 import type { PushPolicy } from '../../core/push/push-job.js';
 import { planPushes } from '../../core/push/push-planner.js';
-import { Coalescer } from '../../core/runtime/coalescer.js';
-import type { PushRegistration, PushStore } from '../../core/storage/push-store.js';
+import type { PushRegistration } from '../../core/storage/push-store.js';
 import type { FanoutMetrics } from './fanout-metrics.js';
 
 /** Replays older than this were delivered before: they do not push again. */
@@ -20,37 +19,26 @@ const REPLAY_PUSH_WINDOW_MS = 120_000;
  */
 export class PushEnqueuer {
   private alive = { at: 0, nodes: new Set<string>() };
-  /** One registrations query for the batches of all partitions settling at once. */
-  private readonly registrationsOf: Coalescer<string[], PushRegistration[]>;
 
   constructor(
     private readonly deps: {
       js: JetStreamClient;
       subjects: Subjects;
-      pushStore: PushStore;
       presence: PresenceStore;
       policy: PushPolicy;
       activeWindowSec: number;
       metrics: FanoutMetrics;
       log: Logger;
     },
-  ) {
-    this.registrationsOf = new Coalescer(async (userLists) => {
-      const all = await deps.pushStore.ofUsers([...new Set(userLists.flat())]);
-      return userLists.map((users) => {
-        const wanted = new Set(users);
-        return all.filter((registration) => wanted.has(registration.user));
-      });
-    });
-  }
+  ) {}
 
-  async enqueue(committed: Array<{ message: Message; replay: boolean; members: string[] }>, routes: Map<string, Map<string, string>>): Promise<void> {
+  /** `committed` carries each room's push registrations as its commit read them. */
+  async enqueue(committed: Array<{ message: Message; replay: boolean; members: string[]; registrations: PushRegistration[] }>, routes: Map<string, Map<string, string>>): Promise<void> {
     const now = Date.now();
     const eligible = committed.filter((c) => !c.replay || now - c.message.ts < REPLAY_PUSH_WINDOW_MS);
     if (eligible.length === 0) return;
     const membersByRoom = new Map(eligible.map((c) => [c.message.room, c.members]));
-    const recipients = [...new Set(eligible.flatMap((c) => c.members.filter((member) => member !== c.message.sender)))];
-    const registrations = await this.registrationsOf.submit(recipients);
+    const registrations = uniqueRegistrations(eligible.flatMap((c) => c.registrations.filter((r) => r.user !== c.message.sender)));
     if (registrations.length === 0) return;
     const aliveNodes = await this.aliveNodes(now);
     const plan = planPushes({
@@ -93,4 +81,11 @@ export class PushEnqueuer {
     for (const [user, at] of seen) if (now - at <= this.deps.activeWindowSec * 1000) active.add(user);
     return active;
   }
+}
+
+/** Each (user, device) once: rooms of one batch share members, and each room brought its own copy. */
+function uniqueRegistrations(registrations: PushRegistration[]): PushRegistration[] {
+  const byDevice = new Map<string, PushRegistration>();
+  for (const registration of registrations) byDevice.set(`${registration.user}\n${registration.device}`, registration);
+  return [...byDevice.values()];
 }

@@ -49,8 +49,9 @@ export async function runFloorGateway(init: FloorInit, report: (status: FloorSta
       const batch = JSON.parse(msg.string()) as FloorBatch;
       for (const { conn, requestId, message } of batch.messages) {
         const frame = JSON.stringify({ type: 'msg', message });
+        // Like chat-node: not to the sending connection, whose ack stands for the message there.
         for (const member of rooms.get(message.room)?.members ?? []) {
-          for (const session of byUser.get(member) ?? []) session.ws.send(frame);
+          for (const session of byUser.get(member) ?? []) if (session.conn !== conn) session.ws.send(frame);
         }
         const { room, clientMsgId, msgId, seq, ts } = message;
         byConn.get(conn)?.ws.send(JSON.stringify({ type: 'ack', id: requestId, room, clientMsgId, msgId, seq, ts }));
