@@ -93,6 +93,9 @@ describe('bus - resuming consume', () => {
       })();
       await js.publish(subject, 'first');
       await expect.poll(() => seen.length, { timeout: 3000 }).toBe(1);
+      // Acks leave on the connection's next write (CoalescingTransport): wait until the server has
+      // it, or the replaced consumer would rightly deliver 'first' again.
+      await expect.poll(async () => (await jsm.consumers.info(stream, 'worker')).num_ack_pending, { timeout: 3000 }).toBe(0);
       // The pull the client had waiting goes with the old consumer; a new one of the same name
       // knows nothing of it, as a consumer's new leader after a restart knows nothing of pulls sent to the old one.
       await jsm.consumers.delete(stream, 'worker');
