@@ -5,7 +5,7 @@ import { untilSignal } from '../cli/lifecycle.js';
 import { DEFAULT_DATA_DIR } from '../core/config/dev-secret.js';
 import { createLogger } from '../core/observability/logger.js';
 import { MissingBinaryError } from '../core/services/index.js';
-import { DevCluster } from '../nodes/dev/dev-cluster.js';
+import { DevCluster, type DevLayout } from '../nodes/dev/dev-cluster.js';
 
 export default class Dev extends Command {
   static override summary = 'Run a whole local cluster (gateway, fan-out, presence, pusher) in one process: the place to start';
@@ -22,6 +22,13 @@ stops them on exit. Without a JWT key it creates a secret in --data-dir, which \
     'nats-url': Flags.string({ description: 'NATS URL with JetStream (default: local, or started)', env: 'CHAT_NATS_URL', helpGroup: 'SERVICES' }),
     namespace: Flags.string({ description: 'prefix of NATS subjects, streams and Redis keys (default chat)', env: 'CHAT_NAMESPACE', helpGroup: 'SERVICES' }),
     push: Flags.string({ description: 'fake: a pusher sending to local APNs/FCM fakes (logged to <data-dir>/push/received.jsonl); off: none', options: ['fake', 'off'], default: 'fake', env: 'CHAT_DEV_PUSH' }),
+    layout: Flags.string({
+      description:
+        'threads: the gateway on the main thread, the fan-out on a second, presence and the pusher on a third (uses more than one core); single: every role on one event loop',
+      options: ['threads', 'single'],
+      default: 'threads',
+      env: 'CHAT_DEV_LAYOUT',
+    }),
     ...jwtFlags,
     ...connectionFlags,
     'log-level': Flags.string({
@@ -42,6 +49,8 @@ stops them on exit. Without a JWT key it creates a secret in --data-dir, which \
       host: flags.host,
       input,
       push: flags.push as 'fake' | 'off',
+      layout: flags.layout as DevLayout,
+      logLevel: flags['log-level'],
       log: createLogger('dev', 'dev', flags['log-level']),
       onProgress: progress,
     });
@@ -75,7 +84,8 @@ stops them on exit. Without a JWT key it creates a secret in --data-dir, which \
       '',
       `  WebSocket   ws://${base}/v1/ws   (subprotocol chat.v1)`,
       `  long-poll   http://${base}/v1/sessions, /v1/poll, /v1/frames   (same frames over HTTP; docs/protocol.md)`,
-      `  health      http://${base}/healthz   http://${base}/readyz   http://${base}/metrics`,
+      `  health      http://${base}/healthz   http://${base}/readyz   http://${base}/metrics   (chat-node trace <msgId>: one message's hops)`,
+      `  layout      ${cluster.layout === 'threads' ? 'gateway on the main thread, fan-out on a second, presence and pusher on a third (--layout single: one event loop)' : 'every role on one event loop (--layout threads uses more cores)'}`,
       ...(cluster.pushReceivedFile ? [`  push        local APNs/FCM fakes; what they accept is appended to ${cluster.pushReceivedFile}`] : []),
       '',
       chalk.bold('Chat:'),

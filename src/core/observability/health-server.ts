@@ -14,7 +14,17 @@ export interface HealthChecks {
  * of their newest messages: `chat-node trace`). The gateway mounts the same handler on its
  * WebSocket port; other roles listen on their own --http-port.
  */
-export function healthHandler(registries: Registry | Registry[], checks: HealthChecks, metricsText?: () => Promise<string>, traces: () => TraceSource[] = () => []) {
+export interface HealthExtras {
+  /** Serves /metrics with this instead of the registries (a worker of `gateway --workers N`: the whole node's). */
+  metricsText?: () => Promise<string>;
+  /** More metrics text to serve after the registries' (the role threads of `chat-node dev`). */
+  moreMetrics?: () => Promise<string[]>;
+  /** Where /trace looks. */
+  traces?: () => TraceSource[];
+}
+
+export function healthHandler(registries: Registry | Registry[], checks: HealthChecks, extras: HealthExtras = {}) {
+  const { metricsText, moreMetrics, traces = () => [] } = extras;
   const all = Array.isArray(registries) ? registries : [registries];
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const [path, query] = (req.url ?? '/').split('?');
@@ -22,7 +32,7 @@ export function healthHandler(registries: Registry | Registry[], checks: HealthC
       const msgId = new URLSearchParams(query ?? '').get('msg') ?? '';
       const found: NodeTrace[] = [];
       for (const source of traces()) {
-        const part = source.find(msgId);
+        const part = await source.find(msgId);
         if (part) found.push({ node: source.node, role: source.role, ...part });
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ msgId, nodes: found }));
@@ -41,7 +51,9 @@ export function healthHandler(registries: Registry | Registry[], checks: HealthC
       return true;
     }
     if (path === '/metrics') {
-      const text = metricsText ? await metricsText() : (await Promise.all(all.map((registry) => registry.metrics()))).join('\n');
+      const text = metricsText
+        ? await metricsText()
+        : [...(await Promise.all(all.map((registry) => registry.metrics()))), ...((await moreMetrics?.()) ?? [])].join('\n');
       res.writeHead(200, { 'content-type': all[0]!.contentType }).end(text);
       return true;
     }
@@ -50,7 +62,7 @@ export function healthHandler(registries: Registry | Registry[], checks: HealthC
 }
 
 export async function startHealthServer(port: number, host: string, registry: Registry, checks: HealthChecks, traces?: () => TraceSource[]): Promise<Server> {
-  const handle = healthHandler(registry, checks, undefined, traces);
+  const handle = healthHandler(registry, checks, { traces });
   const server = createServer((req, res) => {
     handle(req, res)
       .then((handled) => {

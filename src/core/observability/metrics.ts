@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Latency buckets in seconds, fine below 10 ms where a healthy cluster lives. */
@@ -47,4 +48,34 @@ export function gauge(registry: Registry, name: string, help: string, labelNames
 
 export function histogram(registry: Registry, name: string, help: string, buckets = LATENCY_BUCKETS, labelNames: string[] = []): Histogram {
   return new Histogram({ name, help, buckets, labelNames, registers: [registry] });
+}
+
+/**
+ * `chat_thread_cpu_seconds_total`: CPU time of the calling thread (Linux: /proc/thread-self), for
+ * a process that runs roles on several threads (`chat-node dev`): its process CPU is every
+ * thread's together, this is one thread's share. Not registered where /proc is missing.
+ */
+export function threadCpuCounter(registry: Registry): Counter | undefined {
+  const read = (): number | undefined => {
+    try {
+      const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime, in ticks of 1/100 s.
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return undefined;
+    }
+  };
+  if (read() === undefined) return undefined;
+  let counted = 0;
+  return new Counter({
+    name: 'chat_thread_cpu_seconds_total',
+    help: 'CPU time of this role\'s thread, where a process runs roles on several threads (process_cpu_seconds_total is all of them)',
+    registers: [registry],
+    collect() {
+      const used = read() ?? counted;
+      if (used > counted) this.inc(used - counted);
+      counted = used;
+    },
+  });
 }

@@ -62,9 +62,9 @@ export interface NodeTrace {
   writes?: GatewayWrite[];
 }
 
-/** One role's trace records, as a node serves them. */
+/** One role's trace records, as a node serves them (from another thread: asynchronously). */
 export interface TraceSource {
   node: string;
   role: string;
-  find(msgId: string): Omit<NodeTrace, 'node' | 'role'> | undefined;
+  find(msgId: string): Omit<NodeTrace, 'node' | 'role'> | undefined | Promise<Omit<NodeTrace, 'node' | 'role'> | undefined>;
 }

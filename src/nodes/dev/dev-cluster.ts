@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { ClusterConfig, ConfigInput } from '../../core/config/cluster-config.js';
 import { resolveConfig } from '../../core/config/cluster-config.js';
 import type { LocalCluster, ResolvedService } from '../../core/services/index.js';
-import { createRegistry } from '../../core/observability/metrics.js';
+import { join } from 'node:path';
+import { createRegistry, threadCpuCounter } from '../../core/observability/metrics.js';
 import { bootServices } from '../cluster/boot-services.js';
 import { writeMembersFile } from '../cluster/members-file.js';
 import { FanoutNode } from '../fanout/fanout-node.js';
@@ -11,6 +12,7 @@ import { PresenceNode } from '../presence/presence-node.js';
 import { startLocalFakes, type LocalFakes } from '../pusher/local-fakes.js';
 import { providersOf } from '../pusher/provider-config.js';
 import { PusherNode } from '../pusher/pusher-node.js';
+import { RoleThread } from './role-threads.js';
 
 export interface DevClusterOptions {
   /** Folder for started services and the dev JWT secret (default .chat-node). */
@@ -22,13 +24,25 @@ export interface DevClusterOptions {
   databaseName?: string;
   /** 'fake': local APNs and FCM fakes and a pusher sending to them; 'off': no pusher (jobs stay queued). Default 'fake'. */
   push?: 'fake' | 'off';
-  /** Port of a separate /metrics for the fan-out (default: none; the gateway port serves both). */
+  /**
+   * 'threads' (default): the gateway on the main thread, the fan-out on a thread of its own,
+   * presence and the pusher on a third, so the cluster uses more than one core; 'single': every
+   * role on the main thread's event loop (docs/benchmarks.md compares them).
+   */
+  layout?: DevLayout;
+  /** Port of a separate /metrics for the fan-out (single layout only; default: the gateway port serves both). */
   fanoutHttpPort?: number;
   /** Flags and environment: service URLs, JWT settings, limits. */
   input: ConfigInput;
+  /** The log level roles on other threads log at (they get loggers of their own). */
+  logLevel?: string;
   log: Logger;
   onProgress: (line: string) => void;
+  /** A role thread died: the cluster cannot work without it (default: log and exit 1). */
+  onThreadDeath?: (error: Error) => void;
 }
+
+export type DevLayout = 'threads' | 'single';
 
 /**
  * Every role in one process, on the services it finds or starts: what `chat-node dev` runs.
@@ -40,6 +54,7 @@ export class DevCluster {
   private presence?: PresenceNode;
   private pusher?: PusherNode;
   private fakes?: LocalFakes;
+  private readonly threads: RoleThread[] = [];
   config?: ClusterConfig;
 
   constructor(private readonly options: DevClusterOptions) {}
@@ -48,9 +63,13 @@ export class DevCluster {
     return this.services?.services ?? [];
   }
 
+  get layout(): DevLayout {
+    return this.options.layout ?? 'threads';
+  }
+
   /** With --push fake: where accepted notifications are appended. */
   get pushReceivedFile(): string | undefined {
-    return this.fakes?.receivedFile;
+    return (this.options.push ?? 'fake') === 'fake' ? join(this.options.dataDir, 'push', 'received.jsonl') : undefined;
   }
 
   get gatewayPort(): number {
@@ -58,60 +77,99 @@ export class DevCluster {
   }
 
   async start(): Promise<void> {
-    const { input, dataDir, log, onProgress } = this.options;
+    const { input, dataDir, onProgress } = this.options;
     const booted = await bootServices({ dataDir, input, databaseName: this.options.databaseName, onProgress });
     this.services = booted.services;
     try {
       this.config = resolveConfig('dev', booted.input);
-      onProgress(`starting fan-out, presence${(this.options.push ?? 'fake') === 'fake' ? ', pusher (with local APNs/FCM fakes)' : ''} and gateway`);
-      const fanoutNodeId = `${this.config.nodeId}-fanout`;
-      // One process: the gateway's /metrics serves the fan-out's too, and the process metrics once.
-      const fanoutRegistry = createRegistry('fanout', fanoutNodeId, false);
-      this.fanout = new FanoutNode({
-        config: { ...this.config, nodeId: fanoutNodeId },
-        registry: fanoutRegistry,
-        log: log.child({ role: 'fanout' }),
-        httpPort: this.options.fanoutHttpPort,
-        httpHost: '127.0.0.1',
-      });
-      await this.fanout.start();
-      const presenceRegistry = createRegistry('presence', `${this.config.nodeId}-presence`, false);
-      this.presence = new PresenceNode({
-        config: { ...this.config, nodeId: `${this.config.nodeId}-presence` },
-        registry: presenceRegistry,
-        log: log.child({ role: 'presence' }),
-      });
-      await this.presence.start();
-      const pusherRegistry = createRegistry('pusher', `${this.config.nodeId}-pusher`, false);
-      if ((this.options.push ?? 'fake') === 'fake') {
-        this.fakes = await startLocalFakes(dataDir);
-        this.pusher = new PusherNode({
-          config: { ...this.config, nodeId: `${this.config.nodeId}-pusher` },
-          registry: pusherRegistry,
-          log: log.child({ role: 'pusher' }),
-          providers: providersOf(this.fakes.apns, this.fakes.fcm),
-        });
-        await this.pusher.start();
-      }
-      this.gateway = new GatewayNode({
-        config: this.config,
-        log: log.child({ role: 'gateway' }),
-        port: this.options.port,
-        host: this.options.host,
-        extraRegistries: [fanoutRegistry, presenceRegistry, pusherRegistry],
-        extraTraces: [this.fanout.traceSource],
-      });
-      await this.gateway.start();
+      const push = this.options.push ?? 'fake';
+      onProgress(
+        `starting fan-out, presence${push === 'fake' ? ', pusher (with local APNs/FCM fakes)' : ''} and gateway${this.layout === 'threads' ? ' (the gateway on the main thread, the fan-out on a second, presence and the pusher on a third)' : ' (on one thread)'}`,
+      );
+      if (this.layout === 'threads') await this.startOnThreads(this.config, push);
+      else await this.startOnOneThread(this.config, push);
       const host = ['0.0.0.0', '::'].includes(this.options.host) ? '127.0.0.1' : this.options.host;
-      writeMembersFile(dataDir, 'dev', [{ role: 'dev', nodeId: this.config.nodeId, http: `http://${host}:${this.gateway.port}` }]);
+      writeMembersFile(dataDir, 'dev', [{ role: 'dev', nodeId: this.config.nodeId, http: `http://${host}:${this.gateway!.port}` }]);
     } catch (error) {
       await this.stop();
       throw error;
     }
   }
 
+  private async startOnThreads(config: ClusterConfig, push: 'fake' | 'off'): Promise<void> {
+    const { log, dataDir } = this.options;
+    const onDeath =
+      this.options.onThreadDeath ??
+      ((error: Error) => {
+        log.fatal({ err: error }, 'a role thread died; stopping');
+        process.exit(1);
+      });
+    const spec = { config, dataDir, logLevel: this.options.logLevel ?? log.level, push };
+    const [fanout, others] = await Promise.all([
+      RoleThread.start({ ...spec, roles: ['fanout'] }, log, onDeath),
+      RoleThread.start({ ...spec, roles: ['presence', 'pusher'] }, log, onDeath),
+    ]);
+    this.threads.push(fanout, others);
+    const registry = createRegistry('gateway', config.nodeId);
+    threadCpuCounter(registry);
+    this.gateway = new GatewayNode({
+      config,
+      log: log.child({ role: 'gateway' }),
+      port: this.options.port,
+      host: this.options.host,
+      registry,
+      moreMetrics: () => Promise.all(this.threads.map((thread) => thread.metrics())),
+      extraTraces: this.threads.flatMap((thread) => thread.traceSources()),
+    });
+    await this.gateway.start();
+  }
+
+  private async startOnOneThread(config: ClusterConfig, push: 'fake' | 'off'): Promise<void> {
+    const { dataDir, log } = this.options;
+    const fanoutNodeId = `${config.nodeId}-fanout`;
+    // One thread: the gateway's /metrics serves the other roles' too, and the process metrics once.
+    const fanoutRegistry = createRegistry('fanout', fanoutNodeId, false);
+    this.fanout = new FanoutNode({
+      config: { ...config, nodeId: fanoutNodeId },
+      registry: fanoutRegistry,
+      log: log.child({ role: 'fanout' }),
+      httpPort: this.options.fanoutHttpPort,
+      httpHost: '127.0.0.1',
+    });
+    await this.fanout.start();
+    const presenceRegistry = createRegistry('presence', `${config.nodeId}-presence`, false);
+    this.presence = new PresenceNode({
+      config: { ...config, nodeId: `${config.nodeId}-presence` },
+      registry: presenceRegistry,
+      log: log.child({ role: 'presence' }),
+    });
+    await this.presence.start();
+    const pusherRegistry = createRegistry('pusher', `${config.nodeId}-pusher`, false);
+    if (push === 'fake') {
+      this.fakes = await startLocalFakes(dataDir);
+      this.pusher = new PusherNode({
+        config: { ...config, nodeId: `${config.nodeId}-pusher` },
+        registry: pusherRegistry,
+        log: log.child({ role: 'pusher' }),
+        providers: providersOf(this.fakes.apns, this.fakes.fcm),
+      });
+      await this.pusher.start();
+    }
+    this.gateway = new GatewayNode({
+      config,
+      log: log.child({ role: 'gateway' }),
+      port: this.options.port,
+      host: this.options.host,
+      extraRegistries: [fanoutRegistry, presenceRegistry, pusherRegistry],
+      extraTraces: [this.fanout.traceSource],
+    });
+    await this.gateway.start();
+  }
+
   async stop(): Promise<void> {
     await this.gateway?.stop().catch(() => {});
+    // The threads stop their roles in order: the pusher's thread before the fan-out's that feeds it.
+    for (const thread of [...this.threads].reverse()) await thread.stop().catch(() => {});
     await this.presence?.stop().catch(() => {});
     await this.pusher?.stop().catch(() => {});
     await this.fakes?.stop().catch(() => {});

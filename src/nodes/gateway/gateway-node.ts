@@ -57,6 +57,8 @@ export interface GatewayOptions {
   extraTraces?: TraceSource[];
   /** Serves /metrics with this instead (a worker of `--workers N`: the whole node's metrics). */
   metricsText?: () => Promise<string>;
+  /** More metrics text for /metrics (dev: its role threads'). */
+  moreMetrics?: () => Promise<string[]>;
   /** How often routes of held users are refreshed in Redis (default 1 h; they expire after 6 h). */
   routeRefreshMs?: number;
 }
@@ -199,8 +201,11 @@ export class GatewayNode {
     const health = healthHandler(
       [this.registry, ...(this.options.extraRegistries ?? [])],
       { healthy: () => true, ready: () => this.readiness() },
-      this.options.metricsText,
-      () => [this.traceSource, ...(this.options.extraTraces ?? [])],
+      {
+        metricsText: this.options.metricsText,
+        moreMetrics: this.options.moreMetrics,
+        traces: () => [this.traceSource, ...(this.options.extraTraces ?? [])],
+      },
     );
     // A client that trickles its request headers (slowloris) is cut once the hello time is up;
     // Node checks that deadline every connectionsCheckingInterval (30 s by default: too coarse).

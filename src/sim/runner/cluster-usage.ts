@@ -10,8 +10,12 @@ export interface MetricsTarget {
   role?: string;
 }
 
-/** One server process at one moment: its CPU and event-loop counters. */
-interface ProcessCounters {
+/**
+ * One server process, or one thread of a process that runs roles on several (`chat-node dev`),
+ * at one moment: its CPU and event-loop counters. A process's CPU is its threads' together.
+ */
+export interface ProcessCounters {
+  kind: 'node' | 'thread';
   name: string;
   role: string;
   cpuSec: number;
@@ -39,7 +43,8 @@ export interface LoadUsage {
 }
 
 export interface UsageRow {
-  kind: 'node' | 'service' | 'load';
+  /** node: a server process; thread: one thread of one (its CPU is in its process's, not added again). */
+  kind: 'node' | 'thread' | 'service' | 'load';
   name: string;
   role: string;
   cpuSec: number;
@@ -79,7 +84,7 @@ export interface UsageReport {
 /** A load process whose event loop was busy this much of the run could not send or read on time. */
 export const LOAD_BUSY_LIMIT = 0.85;
 
-const COUNTER_NAMES = new Set(['process_cpu_seconds_total', 'chat_event_loop_busy_seconds_total', 'nodejs_eventloop_lag_p99_seconds']);
+const COUNTER_NAMES = new Set(['process_cpu_seconds_total', 'chat_thread_cpu_seconds_total', 'chat_event_loop_busy_seconds_total', 'nodejs_eventloop_lag_p99_seconds']);
 const HOP_METRICS = ['chat_gateway_hop_seconds', 'chat_fanout_hop_seconds'];
 const SERVICE_NAMES = new Set(['postgres', 'nats-server', 'redis-server']);
 
@@ -91,17 +96,7 @@ export async function sampleCluster(targets: MetricsTarget[], withServices: bool
     [...new Map(targets.map((t) => [t.url, t])).values()].map(async (target) => {
       const text = await scrape(target.url).catch(() => '');
       const samples = parsePromText(text, (name) => COUNTER_NAMES.has(name) || HOP_METRICS.some((hop) => name.startsWith(hop)));
-      const byProcess = new Map<string, ProcessCounters>();
-      for (const sample of samples) {
-        if (!COUNTER_NAMES.has(sample.name)) continue;
-        const name = sample.labels.node ?? target.url;
-        let entry = byProcess.get(name);
-        if (!entry) byProcess.set(name, (entry = { name, role: target.role ?? sample.labels.role ?? '?', cpuSec: 0 }));
-        if (sample.name === 'process_cpu_seconds_total') entry.cpuSec += sample.value;
-        else if (sample.name === 'chat_event_loop_busy_seconds_total') entry.busySec = (entry.busySec ?? 0) + sample.value;
-        else entry.lagP99Sec = Math.max(entry.lagP99Sec ?? 0, sample.value);
-      }
-      processes.push(...byProcess.values());
+      processes.push(...countersOf(samples, target));
       const byNode = new Map<string, PromSample[]>();
       for (const sample of samples) {
         if (!HOP_METRICS.some((metric) => sample.name.startsWith(metric))) continue;
@@ -118,6 +113,33 @@ export async function sampleCluster(targets: MetricsTarget[], withServices: bool
     }),
   );
   return { at: Date.now(), processes, hops, services: withServices ? serviceCpu() : new Map() };
+}
+
+/** The processes (and, where a process runs roles on several threads, its threads) of one /metrics text. */
+export function countersOf(samples: PromSample[], target: MetricsTarget): ProcessCounters[] {
+  const byNode = new Map<string, { role: string; processCpu?: number; threadCpu?: number; busySec?: number; lagP99Sec?: number }>();
+  for (const sample of samples) {
+    if (!COUNTER_NAMES.has(sample.name)) continue;
+    const node = sample.labels.node ?? target.url;
+    let entry = byNode.get(node);
+    if (!entry) byNode.set(node, (entry = { role: sample.labels.role ?? '?' }));
+    if (sample.name === 'process_cpu_seconds_total') entry.processCpu = (entry.processCpu ?? 0) + sample.value;
+    else if (sample.name === 'chat_thread_cpu_seconds_total') entry.threadCpu = (entry.threadCpu ?? 0) + sample.value;
+    else if (sample.name === 'chat_event_loop_busy_seconds_total') entry.busySec = (entry.busySec ?? 0) + sample.value;
+    else entry.lagP99Sec = Math.max(entry.lagP99Sec ?? 0, sample.value);
+  }
+  const threaded = [...byNode.values()].some((entry) => entry.threadCpu !== undefined);
+  const counters: ProcessCounters[] = [];
+  for (const [name, entry] of byNode) {
+    const loop = { ...(entry.busySec !== undefined ? { busySec: entry.busySec } : {}), ...(entry.lagP99Sec !== undefined ? { lagP99Sec: entry.lagP99Sec } : {}) };
+    if (!threaded) {
+      counters.push({ kind: 'node', name, role: target.role ?? entry.role, cpuSec: entry.processCpu ?? 0, ...loop });
+      continue;
+    }
+    if (entry.processCpu !== undefined) counters.push({ kind: 'node', name: `${name} (process)`, role: target.role ?? entry.role, cpuSec: entry.processCpu });
+    if (entry.threadCpu !== undefined) counters.push({ kind: 'thread', name, role: entry.role, cpuSec: entry.threadCpu, ...loop });
+  }
+  return counters;
 }
 
 /** CPU seconds so far of this machine's Postgres, NATS and Redis processes, from /proc. */
@@ -155,10 +177,10 @@ export function usageBetween(before: ClusterSample, after: ClusterSample, loads:
   const per1000 = (cpuSec: number) => (messages > 0 ? (cpuSec / messages) * 1000 : 0);
   const rows: UsageRow[] = [];
   for (const process of after.processes) {
-    const start = before.processes.find((p) => p.name === process.name);
+    const start = before.processes.find((p) => p.name === process.name && p.kind === process.kind);
     // A process that restarted in between has counters below its earlier ones: count from zero.
     const cpuSec = start && start.cpuSec <= process.cpuSec ? process.cpuSec - start.cpuSec : process.cpuSec;
-    const row: UsageRow = { kind: 'node', name: process.name, role: process.role, cpuSec, cpuPer1000: per1000(cpuSec), cores: cpuSec / windowSec };
+    const row: UsageRow = { kind: process.kind, name: process.name, role: process.role, cpuSec, cpuPer1000: per1000(cpuSec), cores: cpuSec / windowSec };
     if (process.busySec !== undefined) {
       const busy = start?.busySec !== undefined && start.busySec <= process.busySec ? process.busySec - start.busySec : process.busySec;
       row.loopBusy = Math.min(1, busy / windowSec);
@@ -233,10 +255,10 @@ export function formatUsage(usage: UsageReport): string[] {
     `  CPU over ${num(usage.windowSec, 1)} s, ${usage.messages} messages`,
     `  ${'process'.padEnd(22)} ${'role'.padEnd(9)} ${'CPU s'.padStart(8)} ${'s/1k msgs'.padStart(10)} ${'cores'.padStart(6)} ${'loop busy'.padStart(10)} ${'delay p99'.padStart(10)}`,
   );
-  const order = { node: 0, service: 1, load: 2 };
+  const order = { node: 0, thread: 1, service: 2, load: 3 };
   for (const row of [...usage.rows].sort((a, b) => order[a.kind] - order[b.kind] || b.cpuSec - a.cpuSec)) {
     lines.push(
-      `  ${row.name.padEnd(22)} ${row.role.padEnd(9)} ${num(row.cpuSec).padStart(8)} ${num(row.cpuPer1000, 3).padStart(10)} ${num(row.cores).padStart(6)} ${(row.loopBusy === undefined ? '-' : `${(row.loopBusy * 100).toFixed(0)}%`).padStart(10)} ${(row.loopDelayP99Ms === undefined ? '-' : `${num(row.loopDelayP99Ms, 1)} ms`).padStart(10)}`,
+      `  ${(row.kind === 'thread' ? `  ${row.name} thread` : row.name).padEnd(22)} ${row.role.padEnd(9)} ${num(row.cpuSec).padStart(8)} ${num(row.cpuPer1000, 3).padStart(10)} ${num(row.cores).padStart(6)} ${(row.loopBusy === undefined ? '-' : `${(row.loopBusy * 100).toFixed(0)}%`).padStart(10)} ${(row.loopDelayP99Ms === undefined ? '-' : `${num(row.loopDelayP99Ms, 1)} ms`).padStart(10)}`,
     );
   }
   const t = usage.perThousand;

@@ -13,6 +13,7 @@ import { LatencyDistribution } from '../hdr/index.js';
 import type { WorkerCheckOutput } from './check-output.js';
 import type { FromWorker, ToWorker, WorkerProgress } from './messages.js';
 import { scrapeGateways, type NodeFigures } from './node-metrics.js';
+import { SLOWEST_REPORTED, slowestOf, traceDeliveries, type SlowDelivery, type TracedDelivery } from './slowest-deliveries.js';
 import { sampleCluster, usageBetween, type ClusterSample, type LoadUsage, type MetricsTarget, type UsageReport } from './cluster-usage.js';
 
 export interface CoordinatorOptions {
@@ -40,6 +41,7 @@ export interface CoordinatorOptions {
 }
 
 export interface WorkerOutput {
+  slowest: SlowDelivery[];
   logs: DeviceLog[];
   acks: AckRecord[];
   windows: Record<string, Array<{ from: number; to: number | null }>>;
@@ -63,6 +65,8 @@ export interface RunOutcome {
   progress: WorkerProgress[];
   /** CPU per process and per message, event loops, and each hop's latency, from start to the end of the drain. */
   usage: UsageReport;
+  /** The run's slowest deliveries and what the cluster's nodes remember of their way (their traces). */
+  slowest: TracedDelivery[];
 }
 
 /**
@@ -231,7 +235,8 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
     options.onProgress('settling: waiting for the last deliveries, reading every room, collecting logs');
     await done;
     const outputs = outFiles.map((file) => JSON.parse(readFileSync(file, 'utf8')) as WorkerOutput);
-    return { scenario, plan, summary, roomIds, t0, endedAt: Date.now(), outputs, nodesBefore, nodesSteady, progress: [...progress.values()], usage };
+    const slowest = await traceDeliveries(slowestOf(outputs.map((o) => o.slowest ?? []), SLOWEST_REPORTED), targets);
+    return { scenario, plan, summary, roomIds, t0, endedAt: Date.now(), outputs, nodesBefore, nodesSteady, progress: [...progress.values()], usage, slowest };
   } finally {
     clearInterval(ticker);
     for (const worker of workers) if (worker.exitCode === null) worker.kill();

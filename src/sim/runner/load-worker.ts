@@ -10,6 +10,7 @@ import { ConnectWindow } from './connect-window.js';
 import { DeviceTokenMinter } from './device-token-minter.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
 import { VirtualDevice } from './virtual-device.js';
+import { SLOWEST_KEPT, SlowestDeliveries, type SlowDelivery } from './slowest-deliveries.js';
 import type { LoadUsage } from './cluster-usage.js';
 
 /** This process's CPU, event-loop utilisation and delay from now until end(). */
@@ -48,6 +49,7 @@ function post(message: FromWorker): void {
 }
 
 interface WorkerResults {
+  slowest: SlowDelivery[];
   logs: DeviceLog[];
   acks: VirtualDevice['acks'];
   windows: Record<string, VirtualDevice['windows']>;
@@ -68,6 +70,8 @@ class LoadWorker {
   private readonly deliverSince = new LatencyDistribution();
   /** Connect times (hello to synced, retries included) since the last progress message. */
   private readonly connectSince = new LatencyDistribution();
+  /** The run's slowest deliveries, whose hops the coordinator looks up (`chat-node trace`). */
+  private readonly slowest = new SlowestDeliveries(SLOWEST_KEPT);
   private sent = 0;
   private acked = 0;
   private delivered = 0;
@@ -99,7 +103,8 @@ class LoadWorker {
           token: () => tokens.mint(user.id, device.id),
           push: device.push ? { platform: device.push, token: pushTokenOf(init.runId, user.id, device.id, device.push) } : undefined,
           contacts: contacts.get(user.id) ?? [],
-          onDelivery: (latency, at) => {
+          onDelivery: (latency, at, message) => {
+            this.slowest.offer({ msgId: message.msgId, room: message.room, seq: message.seq, latencyMs: latency, at });
             this.delivered++;
             this.deliver.record(latency, at);
             this.deliverSince.recordMs(latency);
@@ -259,6 +264,7 @@ class LoadWorker {
       acks: devices.flatMap((device) => device.acks),
       windows: Object.fromEntries(devices.map((device) => [`${device.user}/${device.device}`, device.windows])),
       deliver: this.deliver.encode(),
+      slowest: this.slowest.list(),
       ack: this.ack.encode(),
       errors: devices.reduce((sum, d) => sum + d.errors, 0),
       allOnline: devices.every((device) => device.online),

@@ -7,6 +7,8 @@ import { renderLatencyChart } from './latency-chart.js';
 import type { NodeFigures } from './node-metrics.js';
 import { formatUsage, type UsageReport } from './cluster-usage.js';
 import { formatFloorComparison, type FloorComparison } from './floor-comparison.js';
+import type { TracedDelivery } from './slowest-deliveries.js';
+import { traceSteps } from '../../core/observability/trace-report.js';
 import { checkSlos, formatChecks, runChecks, type RunCheckOptions, type RunChecks } from './run-checks.js';
 
 export interface SloResult {
@@ -33,6 +35,8 @@ export interface SimReport {
   typing: RunChecks['typing'];
   /** CPU per process and per message, event loops, and each hop's latency (start to end of the drain). */
   usage: UsageReport;
+  /** The run's slowest deliveries with their hops through the cluster, where the nodes still remembered them. */
+  slowest: TracedDelivery[];
   /** The same scenario on the bare pipeline, run by the same command (`sim --floor`). */
   floor?: FloorComparison;
   slos: SloResult[];
@@ -94,6 +98,7 @@ export function buildReport(outcome: RunOutcome, checkOptions: RunCheckOptions =
     oracle,
     ...checks,
     usage: outcome.usage,
+    slowest: outcome.slowest,
     slos,
     pass: slos.every((s) => s.pass),
   };
@@ -175,6 +180,7 @@ export function formatReport(report: SimReport): string {
     }
   }
   lines.push(...formatUsage(report.usage));
+  lines.push(...formatSlowest(report.slowest));
   lines.push(...formatFloorComparison(report));
   lines.push('', `  ${'SLO'.padEnd(34)} ${'target'.padStart(16)} ${'measured'.padStart(18)}`);
   for (const slo of report.slos) {
@@ -184,4 +190,27 @@ export function formatReport(report: SimReport): string {
   if (report.usage.loadBottleneck) lines.push(chalk.yellow.bold(`  but the load generator was the bottleneck: ${report.usage.loadBottleneck}`));
   lines.push('');
   return lines.join('\n');
+}
+
+/** The slowest deliveries, each as its hops: the step that took the time stands out. */
+export function formatSlowest(slowest: TracedDelivery[]): string[] {
+  if (slowest.length === 0) return [];
+  const lines = ['', '  slowest deliveries, traced (+ms from the gateway receiving the send; chat-node trace <msgId>)'];
+  for (const delivery of slowest) {
+    const steps = traceSteps(delivery.trace);
+    lines.push(`  ${delivery.latencyMs.toFixed(1).padStart(8)} ms  ${delivery.msgId} (${delivery.room} seq ${delivery.seq})`);
+    if (steps.length === 0) {
+      lines.push('              no node remembers it any more');
+      continue;
+    }
+    const first = steps[0]!.at;
+    let previous = first;
+    const parts = steps.map((step) => {
+      const part = `${step.what.split(' (')[0]!.replace(/ from .*$/, '')} +${(step.at - first).toFixed(1)}${step.at - previous >= 10 ? ' <--' : ''}`;
+      previous = step.at;
+      return part;
+    });
+    lines.push(`              ${parts.join(', ')}`);
+  }
+  return lines;
 }

@@ -17,7 +17,7 @@ export interface VirtualDeviceOptions {
   /** WebSocket, long-poll or auto (default ws). */
   transport?: TransportChoice;
   /** Called for every delivered copy with its latency (ms) from the scheduled send time. */
-  onDelivery: (latencyMs: number, at: number) => void;
+  onDelivery: (latencyMs: number, at: number, message: Message) => void;
   onAck: (latencyMs: number, at: number) => void;
   /** The push token to register when the device first connects (planned push devices). */
   push?: PushRegistrationRecord;
@@ -166,6 +166,6 @@ export class VirtualDevice {
     const sentAt = Number(message.body.slice(0, message.body.indexOf('|')));
     // A message sent while this device was offline arrives by sync: that is catch-up, not latency.
     const connectedSince = this.windows.at(-1)?.from ?? 0;
-    if (Number.isFinite(sentAt) && sentAt > 0 && sentAt >= connectedSince) this.options.onDelivery(at - sentAt, at);
+    if (Number.isFinite(sentAt) && sentAt > 0 && sentAt >= connectedSince) this.options.onDelivery(at - sentAt, at, message);
   }
 }

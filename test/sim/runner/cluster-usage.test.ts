@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BucketCounts } from '../../../src/sim/runner/prom-text.js';
-import { formatUsage, hopRows, LOAD_BUSY_LIMIT, usageBetween, type ClusterSample, type LoadUsage, type UsageRow } from '../../../src/sim/runner/cluster-usage.js';
+import { countersOf, formatUsage, hopRows, LOAD_BUSY_LIMIT, usageBetween, type ClusterSample, type LoadUsage, type UsageRow } from '../../../src/sim/runner/cluster-usage.js';
+import { parsePromText } from '../../../src/sim/runner/prom-text.js';
 
 const INF = Number.POSITIVE_INFINITY;
 const buckets = (counts: number[], sum: number): BucketCounts => ({ bounds: [0.001, 0.002, INF], counts, sum, count: counts.at(-1)! });
@@ -20,8 +21,8 @@ const rowOf = (rows: UsageRow[], name: string) => rows.find((row) => row.name ==
 
 describe('cluster usage', () => {
   it('charges each process the CPU it used in the window, per 1,000 messages and in cores', () => {
-    const before = sample(100, [{ name: 'gw-1', role: 'gateway', cpuSec: 10, busySec: 5 }]);
-    const after = sample(110, [{ name: 'gw-1', role: 'gateway', cpuSec: 14, busySec: 7, lagP99Sec: 0.012 }]);
+    const before = sample(100, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 10, busySec: 5 }]);
+    const after = sample(110, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 14, busySec: 7, lagP99Sec: 0.012 }]);
     const usage = usageBetween(before, after, [], 2000);
     expect(usage.windowSec).toBe(10);
     expect(usage.messages).toBe(2000);
@@ -34,15 +35,15 @@ describe('cluster usage', () => {
   });
 
   it('counts a process that restarted in the window from zero, since its counters went down', () => {
-    const before = sample(0, [{ name: 'fanout-1', role: 'fanout', cpuSec: 20, busySec: 8 }]);
-    const after = sample(10, [{ name: 'fanout-1', role: 'fanout', cpuSec: 3, busySec: 1 }]);
+    const before = sample(0, [{ kind: 'node', name: 'fanout-1', role: 'fanout', cpuSec: 20, busySec: 8 }]);
+    const after = sample(10, [{ kind: 'node', name: 'fanout-1', role: 'fanout', cpuSec: 3, busySec: 1 }]);
     const fanout = rowOf(usageBetween(before, after, [], 1000).rows, 'fanout-1');
     expect(fanout.cpuSec).toBe(3);
     expect(fanout.loopBusy).toBeCloseTo(0.1, 10);
   });
 
   it('counts a process first seen after the window began from zero, and leaves unknown loop figures unset', () => {
-    const after = sample(10, [{ name: 'presence-1', role: 'presence', cpuSec: 0.5 }]);
+    const after = sample(10, [{ kind: 'node', name: 'presence-1', role: 'presence', cpuSec: 0.5 }]);
     const row = rowOf(usageBetween(sample(0, []), after, [], 1000).rows, 'presence-1');
     expect(row.cpuSec).toBe(0.5);
     expect(row.loopBusy).toBeUndefined();
@@ -66,8 +67,8 @@ describe('cluster usage', () => {
   });
 
   it('sums the CPU per 1,000 messages by kind, and the load generator share of all of it', () => {
-    const before = sample(0, [{ name: 'gw-1', role: 'gateway', cpuSec: 10 }, { name: 'fanout-1', role: 'fanout', cpuSec: 5 }], { postgres: 100, 'nats-server': 50 });
-    const after = sample(10, [{ name: 'gw-1', role: 'gateway', cpuSec: 14 }, { name: 'fanout-1', role: 'fanout', cpuSec: 8 }], { postgres: 102, 'nats-server': 51.5 });
+    const before = sample(0, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 10 }, { kind: 'node', name: 'fanout-1', role: 'fanout', cpuSec: 5 }], { postgres: 100, 'nats-server': 50 });
+    const after = sample(10, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 14 }, { kind: 'node', name: 'fanout-1', role: 'fanout', cpuSec: 8 }], { postgres: 102, 'nats-server': 51.5 });
     const usage = usageBetween(before, after, [{ cpuSec: 1.5, busySec: 2, wallSec: 10, delayP99Ms: 1 }, { cpuSec: 1, busySec: 2, wallSec: 10, delayP99Ms: 1 }], 2000);
     // Nodes 7 s, services 3.5 s, load 2.5 s over 2,000 messages.
     expect(usage.perThousand.nodes).toBeCloseTo(3.5, 10);
@@ -78,7 +79,7 @@ describe('cluster usage', () => {
   });
 
   it('reports no CPU per message for a window without messages', () => {
-    const usage = usageBetween(sample(0, [{ name: 'gw-1', role: 'gateway', cpuSec: 1 }]), sample(10, [{ name: 'gw-1', role: 'gateway', cpuSec: 2 }]), [], 0);
+    const usage = usageBetween(sample(0, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 1 }]), sample(10, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 2 }]), [], 0);
     expect(usage.perThousand).toEqual({ nodes: 0, services: 0, server: 0, load: 0 });
     expect(rowOf(usage.rows, 'gw-1')).toMatchObject({ cpuSec: 1, cpuPer1000: 0 });
   });
@@ -95,8 +96,8 @@ describe('cluster usage', () => {
   });
 
   it('finds no bottleneck when every load process stayed below the limit, however busy the cluster', () => {
-    const saturatedNode = sample(10, [{ name: 'gw-1', role: 'gateway', cpuSec: 10, busySec: 10 }]);
-    const usage = usageBetween(sample(0, [{ name: 'gw-1', role: 'gateway', cpuSec: 0, busySec: 0 }]), saturatedNode, [idleLoad(8.4)], 1000);
+    const saturatedNode = sample(10, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 10, busySec: 10 }]);
+    const usage = usageBetween(sample(0, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 0, busySec: 0 }]), saturatedNode, [idleLoad(8.4)], 1000);
     expect(rowOf(usage.rows, 'gw-1').loopBusy).toBe(1);
     expect(usage.loadBottleneck).toBeUndefined();
   });
@@ -131,8 +132,8 @@ describe('cluster usage', () => {
   });
 
   it('prints the cluster processes, then the services, then the load, and the hops when there are any', () => {
-    const before = sample(0, [{ name: 'gw-1', role: 'gateway', cpuSec: 0 }], { postgres: 0 });
-    const after = sample(10, [{ name: 'gw-1', role: 'gateway', cpuSec: 1 }], { postgres: 3 }, { route: buckets([2, 2, 2], 0.001) });
+    const before = sample(0, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 0 }], { postgres: 0 });
+    const after = sample(10, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 1 }], { postgres: 3 }, { route: buckets([2, 2, 2], 0.001) });
     const lines = formatUsage(usageBetween(before, after, [idleLoad(1)], 1000));
     const names = ['gw-1', 'postgres', 'load-1'].map((name) => lines.findIndex((line) => line.trimStart().startsWith(name)));
     expect(names.every((index) => index > 0)).toBe(true);
@@ -142,5 +143,33 @@ describe('cluster usage', () => {
     expect(lines.some((line) => /per 1,000 messages: cluster processes 1\.000 s \+ services 3\.000 s = 4\.000 CPU s; load generator 1\.000 s \(20% of all CPU\)/.test(line))).toBe(true);
     expect(lines.some((line) => /^\s+route\s+committed -> published for delivery\s+2\s/.test(line))).toBe(true);
     expect(formatUsage(usageBetween(before, sample(10, []), [], 1000)).some((line) => line.includes('from -> to'))).toBe(false);
+  });
+
+  it('splits a process that runs roles on threads into its threads, and counts the process once', () => {
+    const text = [
+      'process_cpu_seconds_total{role="gateway",node="dev"} 12',
+      'chat_event_loop_busy_seconds_total{role="gateway",node="dev"} 3',
+      'nodejs_eventloop_lag_p99_seconds{role="gateway",node="dev"} 0.02',
+      'chat_thread_cpu_seconds_total{role="gateway",node="dev"} 5',
+      'chat_event_loop_busy_seconds_total{role="fanout",node="dev-fanout"} 4',
+      'chat_thread_cpu_seconds_total{role="fanout",node="dev-fanout"} 6',
+    ].join('\n');
+    const counters = countersOf(parsePromText(text), { url: 'http://127.0.0.1:8080/metrics', role: 'dev' });
+    expect(counters).toEqual([
+      { kind: 'node', name: 'dev (process)', role: 'dev', cpuSec: 12 },
+      { kind: 'thread', name: 'dev', role: 'gateway', cpuSec: 5, busySec: 3, lagP99Sec: 0.02 },
+      { kind: 'thread', name: 'dev-fanout', role: 'fanout', cpuSec: 6, busySec: 4 },
+    ]);
+    const before = sample(0, counters.map((c) => ({ ...c, cpuSec: 0, busySec: 0 })));
+    const usage = usageBetween(before, sample(10, counters), [], 1000);
+    // The threads' CPU is the process's: counted once, in the process.
+    expect(usage.perThousand.nodes).toBe(12);
+    expect(rowOf(usage.rows, 'dev-fanout')).toMatchObject({ kind: 'thread', cpuSec: 6, loopBusy: 0.4 });
+    expect(formatUsage(usage).some((line) => /^\s+dev-fanout thread\s+fanout\s+6\.00/.test(line))).toBe(true);
+  });
+
+  it('keeps one row per process when no thread reports its own CPU', () => {
+    const text = 'process_cpu_seconds_total{role="fanout",node="fanout-1"} 3\nchat_event_loop_busy_seconds_total{role="fanout",node="fanout-1"} 1';
+    expect(countersOf(parsePromText(text), { url: 'u' })).toEqual([{ kind: 'node', name: 'fanout-1', role: 'fanout', cpuSec: 3, busySec: 1 }]);
   });
 });
