@@ -46,13 +46,16 @@ scenario() {
 bench bench-latency bench latency --local
 bench bench-presence bench presence --local
 bench bench-push bench push
-# The performance scenarios on `chat-node dev` (every role in one process): on this 2-core box the
-# separate-process cluster measured slower (more processes than cores, and a NATS hop per role).
+# The send path beside the floor (the bare pipeline on the same load, run first by the same
+# command): absolute times drift 2-5x between runs on this shared box, the ratios are what count.
+scenario pairs sim scenarios/pairs.yaml --local --floor --rate 1000
+# The performance scenarios on `chat-node dev` (its default layout).
 for name in one-to-one latency-under-load; do
   scenario "$name" sim "scenarios/$name.yaml" --local
 done
-# Rising rates on one cluster: the highest one whose p99 stays under 50 ms.
-scenario rate-sweep sim scenarios/rate-sweep.yaml --local --rate 500,1000,2000,4000,10000
+# Rising rates, each step on the floor and then on chat-node: the highest rate whose p99 stays
+# under 50 ms, for both.
+scenario rate-sweep sim scenarios/rate-sweep.yaml --local --floor --rate 500,1000,2000,4000,6000,10000
 # 100k connections from this machine against one gateway node of 6 processes behind one port.
 scenario connections-100k sim scenarios/connections-100k.yaml --local --gateway-workers 6
 

@@ -10,6 +10,7 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import { useCoalescingTransport } from './coalescing-transport.js';
+import type { StreamPublisher } from './stream-publisher.js';
 import type { Subjects } from './subjects.js';
 
 export type { NatsConnection };
@@ -140,18 +141,19 @@ export interface PublishRetryOptions {
  * during an outage sends NATS thousands of small requests a second, not a storm; and the first
  * one through wakes all the others, so the backlog goes out at once when the stream is back.
  */
-export function retryingPublishes(js: JetStreamClient, options: PublishRetryOptions = {}): JetStreamClient {
+export function retryingPublishes<T extends Publishes>(publisher: T, options: PublishRetryOptions = {}): T {
   const deadlineMs = options.deadlineMs ?? 30_000;
   const firstPauseMs = options.pauseMs ?? 250;
+  const inner = publisher.publish.bind(publisher) as AnyPublish;
   // Any publish that gets through wakes every waiting one: the stream is back for all of them.
   let streamBack = signal();
   let waiting = 0;
-  const publish: JetStreamClient['publish'] = async (subject, payload, publishOptions) => {
+  const publish: AnyPublish = async (subject, payload, publishOptions) => {
     const deadline = Date.now() + deadlineMs;
     for (let pause = firstPauseMs; ; pause = Math.min(1000, pause * 2)) {
       const left = deadline - Date.now();
       try {
-        const ack = await js.publish(subject, payload, { ...publishOptions, timeout: Math.max(1, Math.min(publishOptions?.timeout ?? 5000, left)) });
+        const ack = await inner(subject, payload, { ...publishOptions, timeout: Math.max(1, Math.min(publishOptions?.timeout ?? 5000, left)) });
         if (waiting > 0) {
           streamBack.resolve();
           streamBack = signal();
@@ -168,10 +170,14 @@ export function retryingPublishes(js: JetStreamClient, options: PublishRetryOpti
       }
     }
   };
-  return new Proxy(js, {
+  return new Proxy(publisher, {
     get: (target, property) => (property === 'publish' ? publish : Reflect.get(target, property, target)),
   });
 }
+
+/** Anything with a JetStream-style publish: nats.js's JetStreamClient, or a StreamPublisher. */
+type Publishes = JetStreamClient | StreamPublisher;
+type AnyPublish = (subject: string, payload: Uint8Array | string | undefined, options?: { timeout?: number; msgID?: string }) => Promise<unknown>;
 
 /** A promise and its resolve (Promise.withResolvers, which Node 20 lacks). */
 function signal(): { promise: Promise<void>; resolve: () => void } {

@@ -1,4 +1,4 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
+import type { StreamPublisher } from '../../core/bus/stream-publisher.js';
 import type { Logger } from 'pino';
 import type { Subjects } from '../../core/bus/subjects.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
@@ -21,7 +21,8 @@ export interface GatewayContext {
   messages: MessageStore;
   reader: MessageReader;
   deliverer: Deliverer;
-  js: JetStreamClient;
+  /** The send stream's publisher (rides out a stream without a leader: retryingPublishes). */
+  sendStream: StreamPublisher;
   subjects: Subjects;
   sessions: LocalSessions;
   metrics: GatewayMetrics;

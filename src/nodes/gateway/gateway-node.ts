@@ -1,4 +1,3 @@
-import { jetstream } from '@nats-io/jetstream';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -9,6 +8,7 @@ import { TokenVerifier } from '../../core/auth/jwt.js';
 import { HistoryCache } from '../../core/cache/history-cache.js';
 import { decodeJson, type NodeEnvelope } from '../../core/bus/envelopes.js';
 import { ensureSendStream, retryingPublishes } from '../../core/bus/nats.js';
+import { JetStreamPublisher } from '../../core/bus/stream-publisher.js';
 import { Subjects } from '../../core/bus/subjects.js';
 import { NatsLinkWatch } from './nats-link-watch.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
@@ -128,7 +128,7 @@ export class GatewayNode {
       reader: new MessageReader(messages, new HistoryCache(redis, config.namespace)),
       deliverer: new Deliverer(nc, subjects, this.routes),
       // Sends ride out a stream without a leader (a NATS restart) here rather than in their clients' backoff.
-      js: retryingPublishes(jetstream(nc, { timeout: 5000 })),
+      sendStream: retryingPublishes(new JetStreamPublisher(nc, 5000)),
       subjects,
       sessions: this.sessions,
       metrics,

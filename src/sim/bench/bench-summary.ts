@@ -58,6 +58,14 @@ function simResult(report: SimReport): string {
   for (const node of report.nodes) {
     parts.push(`${node.node}: ${int(node.connections)} connections${node.rssBytesPerConnection === null ? '' : `, ${kib(node.rssBytesPerConnection)} RSS each`}`);
   }
+  if (report.usage) parts.push(`server CPU ${report.usage.perThousand.server.toFixed(3)} s per 1,000 messages`);
+  if (report.floor) {
+    const { floor } = report;
+    const x = (ratio: number) => `${ratio.toFixed(2)}x`;
+    parts.push(
+      `floor (same load, same run): deliver p50 ${ms(floor.deliver.p50)} / p99 ${ms(floor.deliver.p99)}, CPU ${floor.serverCpuPer1000.toFixed(3)} s; ratio p50 ${x(floor.ratios.deliverP50)}, p99 ${x(floor.ratios.deliverP99)}, ack p99 ${x(floor.ratios.ackP99)}, CPU ${x(floor.ratios.cpuPerMessage)}`,
+    );
+  }
   const missed = report.slos.filter((slo) => !slo.pass).map((slo) => `${slo.name} (${slo.measured})`);
   parts.push(missed.length === 0 ? 'every SLO met' : `missed: ${missed.join(', ')}`);
   return `${int(plan.users)} users, ${int(plan.devices)} devices: ${parts.join('; ')}`;
@@ -66,10 +74,14 @@ function simResult(report: SimReport): string {
 function sweepResult(summary: SweepSummary): string {
   const steps = summary.steps.map(
     (step) =>
-      `${int(step.rate)}/s: p50 ${ms(step.deliverP50Ms)} / p99 ${ms(step.deliverP99Ms)}, ${int(step.sentPerSec)} sent/s, completeness ${step.completeness.toFixed(4)}, ${int(step.violations)} violations, ${step.pass ? 'pass' : 'fail'}`,
+      `${int(step.rate)}/s: p50 ${ms(step.deliverP50Ms)} / p99 ${ms(step.deliverP99Ms)}${step.floor ? ` (floor ${ms(step.floor.deliverP50Ms)} / ${ms(step.floor.deliverP99Ms)}, ${step.floor.pass ? 'pass' : 'fail'})` : ''}, ${int(step.sentPerSec)} sent/s, completeness ${step.completeness.toFixed(4)}, ${int(step.violations)} violations, ${step.pass ? 'pass' : 'fail'}`,
   );
   const highest = summary.highestPassingRate === null ? 'no rate met every SLO' : `highest rate meeting every SLO: ${int(summary.highestPassingRate)} msgs/s`;
-  return `${steps.join('; ')}; ${highest}`;
+  const floor =
+    summary.floorHighestPassingRate === undefined
+      ? ''
+      : `; the floor's: ${summary.floorHighestPassingRate === null ? 'none' : `${int(summary.floorHighestPassingRate)} msgs/s`}`;
+  return `${steps.join('; ')}; ${highest}${floor}`;
 }
 
 /** One line saying what a benchmark measured. */

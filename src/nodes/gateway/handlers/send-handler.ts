@@ -1,4 +1,4 @@
-import type { PubAck } from '@nats-io/jetstream';
+import type { StreamAck } from '../../../core/bus/stream-publisher.js';
 import { encodeJson, type SendEnvelope } from '../../../core/bus/envelopes.js';
 import { preciseNow } from '../../../core/observability/message-hops.js';
 import type { ClientFrameOf } from '../../../core/protocol/client-frames.js';
@@ -34,7 +34,7 @@ export class SendHandler {
       reply: scope.requestId === undefined ? { node: config.nodeId, conn: session.connId } : { node: config.nodeId, conn: session.connId, requestId: scope.requestId },
       receivedAt,
     };
-    const published = this.ctx.js.publish(this.ctx.subjects.sendSubjectOf(frame.room), encodeJson(envelope), {
+    const published = this.ctx.sendStream.publish(this.ctx.subjects.sendSubjectOf(frame.room), encodeJson(envelope), {
       msgID: `${session.user}:${frame.clientMsgId}`,
       timeout: 5000,
     });
@@ -55,7 +55,7 @@ export class SendHandler {
    * JetStream drops a resend inside its de-duplication window, so the fan-out never sees it:
    * answer it here with the first send's ack, once that one is committed.
    */
-  private async afterPublish(scope: RequestScope, frame: ClientFrameOf<'send'>, ack: PubAck): Promise<void> {
+  private async afterPublish(scope: RequestScope, frame: ClientFrameOf<'send'>, ack: StreamAck): Promise<void> {
     if (!ack.duplicate) return;
     const deadline = Date.now() + DUPLICATE_COMMIT_WAIT_MS;
     for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 500)) {
