@@ -8,6 +8,7 @@ import type { NodeFigures } from './node-metrics.js';
 import { formatUsage, type UsageReport } from './cluster-usage.js';
 import { formatFloorComparison, type FloorComparison } from './floor-comparison.js';
 import type { TracedDelivery } from './slowest-deliveries.js';
+import { reconnectFigures, type ReconnectFigures } from './reconnect-figures.js';
 import { traceSteps } from '../../core/observability/trace-report.js';
 import { checkSlos, formatChecks, runChecks, type RunCheckOptions, type RunChecks } from './run-checks.js';
 
@@ -35,6 +36,8 @@ export interface SimReport {
   typing: RunChecks['typing'];
   /** CPU per process and per message, event loops, and each hop's latency (start to end of the drain). */
   usage: UsageReport;
+  /** How churned devices came back (when the scenario churns): time from return to live, per return. */
+  reconnect?: ReconnectFigures;
   /** The run's slowest deliveries with their hops through the cluster, where the nodes still remembered them. */
   slowest: TracedDelivery[];
   /** The same scenario on the bare pipeline, run by the same command (`sim --floor`). */
@@ -79,6 +82,17 @@ export function buildReport(outcome: RunOutcome, checkOptions: RunCheckOptions =
   check('ack p99', slo.ackP99Ms, ack.p99, ' ms');
   check('completeness', slo.completeness, oracle.completeness, '', false);
   check('sends acked', slo.ackedShare, ackedShare(oracle), '', false);
+  const reconnect = reconnectFigures(outcome.plan, windows, outcome.t0);
+  if (reconnect && slo.reconnectMaxMs !== undefined) {
+    // A device never back counts as past any limit.
+    const worst = reconnect.back < reconnect.returns ? Number.POSITIVE_INFINITY : reconnect.maxMs;
+    slos.push({
+      name: 'reconnect (all back and synced)',
+      target: `<= ${slo.reconnectMaxMs} ms`,
+      measured: Number.isFinite(worst) ? `${worst.toFixed(0)} ms` : `${reconnect.returns - reconnect.back} never back`,
+      pass: worst <= slo.reconnectMaxMs,
+    });
+  }
   slos.push(...nodeSlos(nodes, slo));
   slos.push({ name: 'oracle', target: 'no violation', measured: oracle.ok ? 'none' : `${oracle.totalViolations} violations`, pass: oracle.ok });
   const checks = runChecks(outcome, checkOptions);
@@ -97,6 +111,7 @@ export function buildReport(outcome: RunOutcome, checkOptions: RunCheckOptions =
     nodes,
     oracle,
     ...checks,
+    ...(reconnect ? { reconnect } : {}),
     usage: outcome.usage,
     slowest: outcome.slowest,
     slos,
@@ -168,6 +183,12 @@ export function formatReport(report: SimReport): string {
     `  oracle: ${report.oracle.acked}/${report.oracle.planned} sends acked, ${report.oracle.observedDeliveries}/${report.oracle.expectedDeliveries} expected deliveries seen (completeness ${report.oracle.completeness.toFixed(6)}), ${report.oracle.totalViolations} violations`,
   ];
   for (const violation of report.oracle.violations.slice(0, 10)) lines.push(chalk.red(`    ${violation.kind}: room ${violation.room}${violation.seq !== undefined ? ` seq ${violation.seq}` : ''}${violation.device ? ` device ${violation.device}` : ''}: ${violation.detail}`));
+  if (report.reconnect) {
+    const r = report.reconnect;
+    lines.push(
+      `  reconnect: ${r.back}/${r.returns} returns live again (welcomed and synced); from return to live p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)}, max ${ms(r.maxMs)}`,
+    );
+  }
   lines.push(...formatChecks(report));
   if (report.nodes.length > 0) {
     lines.push('', `  ${'gateway node'.padEnd(28)} ${'connections'.padStart(11)} ${'RSS'.padStart(10)} ${'RSS/conn'.padStart(10)}`);

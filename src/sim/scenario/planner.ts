@@ -70,7 +70,7 @@ function planUsers(scenario: Scenario, runId: string): { users: PlannedUser[]; t
       if (churnMask[g]) {
         // One offline period per churned device, wholly inside steady.
         const length = Math.min(steadyMs, churnRandom.int(minOffline, maxOffline));
-        const fromMs = rampUpMs + churnRandom.int(0, steadyMs - length);
+        const fromMs = rampUpMs + (scenario.churn.atMs ?? churnRandom.int(0, steadyMs - length));
         offlineFrom[g] = fromMs;
         offlineTo[g] = fromMs + length;
         device.offline.push({ fromMs, toMs: fromMs + length });

@@ -87,8 +87,9 @@ export const ScenarioSchema = Type.Object(
         {
           share: Type.Optional(share('the share of devices that go offline once during steady')),
           offlineFor: Type.Optional(MinMax(Duration, 'a range { min, max } of durations')),
+          at: Type.Optional(Duration),
         },
-        { ...strict, description: 'an object { share, offlineFor }' },
+        { ...strict, description: 'an object { share, offlineFor, at }' },
       ),
     ),
     typing: Type.Optional(
@@ -133,6 +134,7 @@ export const ScenarioSchema = Type.Object(
           maxBytesPerConnection: Type.Optional(Type.Number({ minimum: 0, description: 'bytes (a number >= 0)' })),
           presenceConvergenceMs: Type.Optional(Type.Number({ minimum: 0, description: 'milliseconds (a number >= 0)' })),
           pushDelivery: Type.Optional(share('the share of offline (device, room) pairs that must get a notification')),
+          reconnectMaxMs: Type.Optional(Type.Number({ minimum: 0, description: 'milliseconds (a number >= 0)' })),
           vsFloor: Type.Optional(
             Type.Object(
               {

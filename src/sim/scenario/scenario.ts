@@ -31,7 +31,8 @@ export interface Scenario {
     bodyChars: { min: number; max: number };
   };
   phases: { rampUpMs: number; steadyMs: number; drainMs: number };
-  churn: { share: number; offlineForMs: { min: number; max: number } };
+  /** `atMs`: every churned device goes offline at this time into steady, at once (a reconnect storm); unset: each at a random time. */
+  churn: { share: number; offlineForMs: { min: number; max: number }; atMs?: number };
   typing: { share: number; leadMs: number };
   presence: { checkConvergence: boolean };
   push: { share: number; platform: 'apns' | 'fcm' | 'mixed' };
@@ -66,6 +67,8 @@ export interface ScenarioSlo {
   presenceConvergenceMs?: number;
   /** Share of (push device, room) pairs owed a notification that got one (checked only with a push log). */
   pushDelivery?: number;
+  /** Longest time from a churned device's return to its being live again (welcomed and synced). */
+  reconnectMaxMs?: number;
   /** Highest ratios to the bare pipeline's figures on the same load (checked when the run is compared with the floor: `sim --floor`). */
   vsFloor?: FloorRatios;
 }
@@ -179,6 +182,10 @@ export function normalizeScenario(input: ScenarioInput, defaultName: string, bro
     // The default range is clamped to a short steady phase rather than refused.
     offlineForMs = { min: Math.min(offlineForMs.min, phases.steadyMs), max: Math.min(offlineForMs.max, phases.steadyMs) };
   }
+  const atMs = input.churn?.at === undefined ? undefined : duration(input.churn.at, 'churn.at', broken);
+  if (atMs !== undefined && atMs + offlineForMs.max > phases.steadyMs) {
+    broken('churn.at', `at most phases.steady minus churn.offlineFor.max (${formatDuration(Math.max(0, phases.steadyMs - offlineForMs.max))}): the devices come back within steady`, input.churn?.at);
+  }
 
   const slo: ScenarioSlo = { completeness: d.slo.completeness, ...input.slo };
   if (slo.minConnectionsPerNode !== undefined && slo.maxConnectionsPerNode !== undefined && slo.minConnectionsPerNode > slo.maxConnectionsPerNode) {
@@ -196,7 +203,7 @@ export function normalizeScenario(input: ScenarioInput, defaultName: string, bro
     rooms: { directShare, roomsPerUser, groupSize, cap },
     messages: { totalRate, ratePerUser: totalRate / users, bodyChars: { min: bodyChars.min, max: bodyChars.max } },
     phases,
-    churn: { share: churnShare, offlineForMs },
+    churn: atMs === undefined ? { share: churnShare, offlineForMs } : { share: churnShare, offlineForMs, atMs },
     typing: {
       share: input.typing?.share ?? d.typing.share,
       leadMs: duration(input.typing?.leadMs ?? d.typing.leadMs, 'typing.leadMs', broken),
