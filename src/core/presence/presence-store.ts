@@ -1,4 +1,4 @@
-import type { Redis, Result } from 'ioredis';
+import type { ChainableCommander, Redis, Result } from 'ioredis';
 import type { PresenceStatus } from './presence-events.js';
 
 /**
@@ -69,6 +69,11 @@ export class PresenceStore {
 
   async addNodeUser(node: string, user: string): Promise<void> {
     await this.redis.sadd(this.nodeUsersKey(node), user);
+  }
+
+  /** addNodeUser()'s command, in a pipeline someone else runs (the gateway's device registration). */
+  addNodeUserIn(pipeline: ChainableCommander, node: string, user: string): void {
+    pipeline.sadd(this.nodeUsersKey(node), user);
   }
 
   async removeNodeUser(node: string, user: string): Promise<void> {

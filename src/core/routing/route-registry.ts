@@ -27,6 +27,31 @@ export class RouteRegistry {
     await this.redis.multi().hset(this.key(user), device, node).expire(this.key(user), RouteRegistry.TTL_SECONDS).exec();
   }
 
+  /**
+   * Registers the device unless the user has `maxDevices` other devices with a route already,
+   * in one round trip: the route is written together with the read of the others, and taken
+   * back (if still ours) when they were too many. `alongside` adds commands to the same round trip.
+   */
+  async registerWithin(
+    user: string,
+    device: string,
+    node: string,
+    maxDevices: number,
+    alongside?: (pipeline: ChainableCommander) => void,
+  ): Promise<{ registered: boolean; otherDevices: number }> {
+    const key = this.key(user);
+    const pipeline = this.redis.pipeline().hkeys(key).hset(key, device, node).expire(key, RouteRegistry.TTL_SECONDS);
+    alongside?.(pipeline);
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0];
+    const before = (results[0]?.[1] as string[] | undefined) ?? [];
+    const otherDevices = before.filter((other) => other !== device).length;
+    if (otherDevices < maxDevices) return { registered: true, otherDevices };
+    await this.unregister(user, device, node);
+    return { registered: false, otherDevices };
+  }
+
   /** Removes the device's route only if it still points at this node (it may have reconnected elsewhere). */
   async unregister(user: string, device: string, node: string): Promise<void> {
     await this.redis.eval(
@@ -62,11 +87,6 @@ export class RouteRegistry {
       }
     }
     if (queued > 0) await pipeline.exec();
-  }
-
-  /** The user's devices that are online somewhere (have a route), in one round trip. */
-  async devicesOf(user: string): Promise<Set<string>> {
-    return new Set(await this.redis.hkeys(this.key(user)));
   }
 
   /**

@@ -154,11 +154,6 @@ export class RoomStore {
     return result.rows[0]?.last_seq ?? 0;
   }
 
-  async roomIdsOf(user: string): Promise<string[]> {
-    const result = await this.pool.query<{ room_id: string }>({ name: 'room-ids-of', text: 'SELECT room_id FROM members WHERE user_id = $1', values: [user] });
-    return result.rows.map((row) => row.room_id);
-  }
-
   async isMember(roomId: string, user: string): Promise<boolean> {
     const result = await this.pool.query({ name: 'is-member', text: 'SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2', values: [roomId, user] });
     return (result.rowCount ?? 0) > 0;

@@ -113,11 +113,15 @@ export class GatewayNode {
     await ensureSendStream(nc, subjects, config.streamReplicas);
     this.routes = new RouteRegistry(redis, config.namespace);
     const routes = this.routes;
-    this.admission = new UserAdmission(config, (user) => routes.devicesOf(user));
+    const presence = new PresenceStore(redis, config.namespace);
+    this.presence = presence;
+    // The route and the node's user set in the round trip that counts the user's other devices.
+    this.admission = new UserAdmission(config, (user, device, maxDevices) =>
+      routes.registerWithin(user, device, config.nodeId, maxDevices, (pipeline) => presence.addNodeUserIn(pipeline, config.nodeId, user)),
+    );
     this.deviceTouches = new DeviceTouches(new RoomStore(pool), log);
     const messages = new MessageStore(pool);
     const metrics = createGatewayMetrics(this.registry);
-    this.presence = new PresenceStore(redis, config.namespace);
     // The lease first: a device registered on a node without one would count as offline.
     await this.renewLease();
     this.ctx = {
@@ -265,31 +269,17 @@ export class GatewayNode {
     this.wss!.handleUpgrade(req, socket, head, (ws) => openConnection(ws, start));
   }
 
+  /**
+   * Admits the device (a refused one leaves no trace) and registers it: its route and this node's
+   * user set are written by the admission's one round trip, before welcome, so anything committed
+   * from now on is delivered live and sync (after welcome) covers the rest. The user's rooms are
+   * not read here: the membership cache fills from sync and from Postgres on a miss.
+   */
   private async attach(session: Session): Promise<void> {
-    // Before anything is stored for the device: a refused one leaves no trace (released in detach).
     await this.admission!.admit(session.user, session.device);
-    try {
-      await this.register(session);
-    } catch (error) {
-      this.sessions.remove(session);
-      this.admission!.release(session.user);
-      throw error;
-    }
-  }
-
-  private async register(session: Session): Promise<void> {
     const ctx = this.ctx!;
     this.deviceTouches!.touch(session.user, session.device);
-    // Registered before welcome: anything committed from now on is delivered live, and sync
-    // (after welcome) covers the rest, including what reached the route before the session
-    // was added here; so the three lookups may run side by side.
-    const { nodeId } = this.options.config;
-    const [rooms] = await Promise.all([
-      ctx.rooms.roomIdsOf(session.user),
-      this.routes!.register(session.user, session.device, nodeId),
-      this.presence!.addNodeUser(nodeId, session.user),
-    ]);
-    this.sessions.add(session, rooms);
+    this.sessions.add(session);
     this.publishPresence('connect', session);
     ctx.metrics.connections.set(this.sessions.connectionCount);
     ctx.metrics.users.set(this.sessions.userCount);

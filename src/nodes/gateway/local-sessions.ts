@@ -14,6 +14,7 @@ export interface Session {
 export class LocalSessions {
   private readonly byConn = new Map<string, Session>();
   private readonly byUser = new Map<string, Set<Session>>();
+  /** Rooms each held user is known to be a member of (a miss asks Postgres). */
   private readonly roomsOfUser = new Map<string, Set<string>>();
 
   get connectionCount(): number {
@@ -32,12 +33,13 @@ export class LocalSessions {
     return this.byConn.values();
   }
 
-  add(session: Session, rooms: Iterable<string>): void {
+  /** Adds a session; the user's rooms are learnt as they are read (sync, a membership check), not up front. */
+  add(session: Session): void {
     this.byConn.set(session.connId, session);
     let sessions = this.byUser.get(session.user);
     if (!sessions) this.byUser.set(session.user, (sessions = new Set()));
     sessions.add(session);
-    this.roomsOfUser.set(session.user, new Set(rooms));
+    if (!this.roomsOfUser.has(session.user)) this.roomsOfUser.set(session.user, new Set());
   }
 
   /** Removes a session; returns whether another session of the same device remains here. */

@@ -10,8 +10,11 @@ export interface AdmissionLimits {
   maxDevicesPerUser: number;
 }
 
-/** The devices of a user that are online somewhere in the cluster (its route entry: device -> node). */
-export type OnlineDevices = (user: string) => Promise<ReadonlySet<string>>;
+/**
+ * Registers the device's route unless the user already has `maxDevices` other devices online
+ * (in the route registry, cluster-wide), in one round trip; says how many others there were.
+ */
+export type DeviceRegistration = (user: string, device: string, maxDevices: number) => Promise<{ registered: boolean; otherDevices: number }>;
 
 /**
  * Caps what one user may hold, so that a stolen or scripted token cannot exhaust a gateway's
@@ -20,19 +23,23 @@ export type OnlineDevices = (user: string) => Promise<ReadonlySet<string>>;
  * Connections are counted here, per process, exactly: a slot is taken synchronously before
  * the handshake does any I/O, so a burst of simultaneous hellos cannot all slip in, and given
  * back when the session ends or its handshake fails. Devices are counted cluster-wide from the
- * route registry; that check is a read before the device registers, so two new devices of one
- * user connecting at the same instant may both get in (the cap is soft by one or two, which
- * is enough to stop abuse without a distributed lock).
+ * route registry, by the same round trip that registers the device's route (a hello used to
+ * pay a read, then the write); two new devices of one user connecting at the same instant may
+ * both get in (the cap is soft by one or two, which is enough to stop abuse without a
+ * distributed lock). An admitted device is registered: its route points at this gateway.
  */
 export class UserAdmission {
   private readonly held = new Map<string, number>();
 
   constructor(
     private readonly limits: AdmissionLimits,
-    private readonly onlineDevices: OnlineDevices,
+    private readonly registerDevice: DeviceRegistration,
   ) {}
 
-  /** Takes a connection slot for the user, or throws `rate_limited`; call release() once for every admit that returned. */
+  /**
+   * Takes a connection slot for the user and registers the device's route, or throws
+   * `rate_limited`; call release() once for every admit that returned.
+   */
   async admit(user: string, device: string): Promise<void> {
     const here = this.held.get(user) ?? 0;
     if (here >= this.limits.maxConnectionsPerUser) {
@@ -44,11 +51,11 @@ export class UserAdmission {
     }
     this.held.set(user, here + 1);
     try {
-      const devices = await this.onlineDevices(user);
-      if (!devices.has(device) && devices.size >= this.limits.maxDevicesPerUser) {
+      const { registered, otherDevices } = await this.registerDevice(user, device, this.limits.maxDevicesPerUser);
+      if (!registered) {
         throw new ProtocolError(
           'rate_limited',
-          `too many devices: user ${user} already has ${devices.size} devices online (the limit is ${this.limits.maxDevicesPerUser})`,
+          `too many devices: user ${user} already has ${otherDevices} devices online (the limit is ${this.limits.maxDevicesPerUser})`,
           ADMISSION_RETRY_AFTER_MS,
         );
       }

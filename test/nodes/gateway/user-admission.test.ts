@@ -6,7 +6,7 @@ const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (er
 
 describe('gateway - user admission', () => {
   it('gateway - a user gets maxConnectionsPerUser connections here, the next is rate_limited until one is released', async () => {
-    const admission = new UserAdmission({ maxConnectionsPerUser: 2, maxDevicesPerUser: 10 }, async () => new Set());
+    const admission = new UserAdmission({ maxConnectionsPerUser: 2, maxDevicesPerUser: 10 }, async () => ({ registered: true, otherDevices: 0 }));
     await admission.admit('u', 'd');
     await admission.admit('u', 'd');
     const refused = await refusal(admission.admit('u', 'd'));
@@ -24,7 +24,7 @@ describe('gateway - user admission', () => {
     const lookup = new Promise<void>((resolve) => (resolveLookup = resolve));
     const admission = new UserAdmission({ maxConnectionsPerUser: 3, maxDevicesPerUser: 10 }, async () => {
       await lookup;
-      return new Set<string>();
+      return { registered: true, otherDevices: 0 };
     });
     const attempts = Array.from({ length: 8 }, () => refusal(admission.admit('u', 'd')));
     resolveLookup();
@@ -33,13 +33,23 @@ describe('gateway - user admission', () => {
     expect(admission.heldBy('u')).toBe(3);
   });
 
-  it('gateway - a new device over maxDevicesPerUser is refused and gives its slot back; a device already online is not new', async () => {
+  it('gateway - a device the registry refuses (the user has maxDevicesPerUser others) is rate_limited and gives its slot back', async () => {
     const online = new Set(['phone', 'laptop']);
-    const admission = new UserAdmission({ maxConnectionsPerUser: 10, maxDevicesPerUser: 2 }, async () => online);
-    expect(await refusal(admission.admit('u', 'tablet'))).toMatchObject({ code: 'rate_limited' });
+    const asked: Array<[string, string, number]> = [];
+    const admission = new UserAdmission({ maxConnectionsPerUser: 10, maxDevicesPerUser: 2 }, async (user, device, max) => {
+      asked.push([user, device, max]);
+      const others = [...online].filter((d) => d !== device).length;
+      return { registered: others < max, otherDevices: others };
+    });
+    const refused = await refusal(admission.admit('u', 'tablet'));
+    expect(refused).toMatchObject({ code: 'rate_limited', message: expect.stringMatching(/already has 2 devices online/) });
     expect(admission.heldBy('u')).toBe(0);
     await admission.admit('u', 'phone');
     expect(admission.heldBy('u')).toBe(1);
+    expect(asked).toEqual([
+      ['u', 'tablet', 2],
+      ['u', 'phone', 2],
+    ]);
   });
 
   it('gateway - a failed device lookup gives the slot back and fails the admit', async () => {

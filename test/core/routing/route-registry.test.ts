@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { RouteRegistry } from '../../../src/core/routing/route-registry.js';
+import { SERVICES } from '../../support/isolated-cluster.js';
+
+const namespace = `tr${randomBytes(4).toString('hex')}`;
+let redis: Redis;
+let routes: RouteRegistry;
+
+beforeAll(() => {
+  redis = new Redis(SERVICES.redis);
+  routes = new RouteRegistry(redis, namespace);
+});
+
+afterAll(async () => {
+  const keys = await redis.keys(`${namespace}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+describe('route registry', () => {
+  it('registers devices up to the cap of others, and refuses one more without leaving its route', async () => {
+    expect(await routes.registerWithin('ann', 'phone', 'gw1', 2)).toEqual({ registered: true, otherDevices: 0 });
+    expect(await routes.registerWithin('ann', 'laptop', 'gw2', 2)).toEqual({ registered: true, otherDevices: 1 });
+    expect(await routes.registerWithin('ann', 'tablet', 'gw1', 2)).toEqual({ registered: false, otherDevices: 2 });
+    expect(await routes.lookup(['ann'])).toEqual(new Map([['ann', new Map([['phone', 'gw1'], ['laptop', 'gw2']])]]));
+  });
+
+  it('lets a device already online come back on another node at the cap, and moves its route there', async () => {
+    await routes.registerWithin('bo', 'phone', 'gw1', 1);
+    expect(await routes.registerWithin('bo', 'phone', 'gw2', 1)).toEqual({ registered: true, otherDevices: 0 });
+    expect((await routes.lookup(['bo'])).get('bo')).toEqual(new Map([['phone', 'gw2']]));
+  });
+
+  it('runs the commands given alongside in the same round trip', async () => {
+    const marker = `${namespace}:marker`;
+    await routes.registerWithin('cy', 'phone', 'gw1', 5, (pipeline) => pipeline.sadd(marker, 'cy'));
+    expect(await redis.smembers(marker)).toEqual(['cy']);
+    expect(await redis.ttl(`${namespace}:route:{cy}`)).toBeGreaterThan(RouteRegistry.TTL_SECONDS - 10);
+  });
+});
