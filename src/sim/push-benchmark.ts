@@ -16,6 +16,8 @@ export interface PushBenchmarkResult {
   /** Steady state: jobs queued while the providers are up, until all were accepted. */
   steadySeconds: number;
   steadyPerSecond: number;
+  /** This process's CPU time (all threads: pusher, fakes, load generator) per notification in the steady phase, in µs. */
+  steadyCpuMicrosPerNotification: number;
   /** Both providers down while `jobs` are queued, then up: from "up" until all accepted. */
   outageSeconds: number;
   drainSeconds: number;
@@ -26,7 +28,17 @@ export interface PushBenchmarkResult {
  * The pusher against the local fakes: throughput with the providers up, and the time to drain
  * a backlog after an outage. Every job is for its own device, so nothing collapses.
  */
-export async function runPushBenchmark(opts: { config: ClusterConfig; log: Logger; jobs: number; outageSeconds: number; onProgress?: (line: string) => void }): Promise<PushBenchmarkResult> {
+export async function runPushBenchmark(opts: {
+  config: ClusterConfig;
+  log: Logger;
+  jobs: number;
+  outageSeconds: number;
+  /** Jobs sent and accepted before the steady phase is timed (connections, OAuth token, JIT), default 0. */
+  warmupJobs?: number;
+  /** Notifications in flight per platform; default: the pusher's. */
+  concurrency?: number;
+  onProgress?: (line: string) => void;
+}): Promise<PushBenchmarkResult> {
   const ca = TestCa.create();
   const apns = new FakeApns({ ca, retainAccepted: 10 });
   const fcm = new FakeFcm({ ca, retainAccepted: 10 });
@@ -34,14 +46,27 @@ export async function runPushBenchmark(opts: { config: ClusterConfig; log: Logge
   let accepted = 0;
   apns.onAccepted(() => accepted++);
   fcm.onAccepted(() => accepted++);
-  const pusher = new PusherNode({ config: opts.config, log: opts.log, providers: providersOf(apnsInfo.settings, fcmInfo.settings), collapseWindowMs: 100 });
+  const pusher = new PusherNode({
+    config: opts.config,
+    log: opts.log,
+    providers: providersOf(apnsInfo.settings, fcmInfo.settings),
+    collapseWindowMs: 100,
+    ...(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }),
+  });
   await pusher.start();
   const nc = await connect({ servers: opts.config.natsUrl.split(',') });
   const subjects = new Subjects(opts.config.namespace, opts.config.partitions);
   await ensurePushStream(nc, subjects, opts.config.streamReplicas);
   const js = jetstream(nc);
   const run = randomBytes(3).toString('hex');
-  const enqueue = async (count: number, label: string) => {
+  // Tokens of the providers' shapes, unique per job: a run's random part and the job's number
+  // (two randomBytes calls per job were ~3% of the steady phase).
+  const apnsTokenBase = randomBytes(24).toString('hex');
+  const fcmTokenBase = `${randomBytes(16).toString('base64url')}:APA91b${randomBytes(96).toString('base64url')}`;
+  let tokens = 0;
+  const token = (platform: 'apns' | 'fcm'): string =>
+    platform === 'apns' ? `${apnsTokenBase}${(tokens++).toString(16).padStart(16, '0')}` : `${fcmTokenBase}${(tokens++).toString(36).padStart(8, '0')}`;
+  const enqueue = async (count: number, label: string): Promise<void> => {
     const pending: Promise<unknown>[] = [];
     for (let i = 0; i < count; i++) {
       const platform = i % 2 === 0 ? 'apns' : 'fcm';
@@ -49,7 +74,7 @@ export async function runPushBenchmark(opts: { config: ClusterConfig; log: Logge
         user: `pb-${run}-${label}-${i}`,
         device: 'phone',
         platform,
-        token: platform === 'apns' ? FakeApns.newDeviceToken() : FakeFcm.newRegistrationToken(),
+        token: token(platform),
         preview: true,
         room: `pb-${run}-room`,
         sender: 'bench',
@@ -69,11 +94,20 @@ export async function runPushBenchmark(opts: { config: ClusterConfig; log: Logge
     if (accepted < target) throw new Error(`only ${accepted}/${target} notifications accepted within ${timeoutMs / 1000} s`);
   };
   try {
+    const warmup = opts.warmupJobs ?? 0;
+    if (warmup > 0) {
+      opts.onProgress?.(`warm-up: ${warmup} jobs (not timed)`);
+      await enqueue(warmup, 'warmup');
+      await until(warmup, 600_000);
+    }
+    const base = accepted;
     opts.onProgress?.(`steady: queueing ${opts.jobs} jobs`);
     const steadyStart = performance.now();
+    const steadyCpu = process.cpuUsage();
     await enqueue(opts.jobs, 'steady');
-    await until(opts.jobs, 600_000);
+    await until(base + opts.jobs, 600_000);
     const steadySeconds = (performance.now() - steadyStart) / 1000;
+    const cpu = process.cpuUsage(steadyCpu);
 
     opts.onProgress?.(`outage: both providers down, queueing ${opts.jobs} jobs`);
     await Promise.all([apns.setMode({ kind: 'down' }), fcm.setMode({ kind: 'down' })]);
@@ -89,6 +123,7 @@ export async function runPushBenchmark(opts: { config: ClusterConfig; log: Logge
       jobs: opts.jobs,
       steadySeconds,
       steadyPerSecond: opts.jobs / steadySeconds,
+      steadyCpuMicrosPerNotification: (cpu.user + cpu.system) / opts.jobs,
       outageSeconds: opts.outageSeconds,
       drainSeconds,
       drainPerSecond: opts.jobs / drainSeconds,

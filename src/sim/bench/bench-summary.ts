@@ -55,6 +55,11 @@ function simResult(report: SimReport): string {
     `${int(report.throughput.sentPerSec)} sent/s`,
     `oracle: ${oracle.totalViolations === 0 ? 'no violation' : `${int(oracle.totalViolations)} violations`}`,
   ];
+  if (report.connect) parts.push(`${int(report.connect.devices)} devices connected in ${report.connect.seconds.toFixed(1)} s (${int(report.connect.perSecond)}/s)`);
+  if (report.reconnect) {
+    const r = report.reconnect;
+    parts.push(`reconnect: ${int(r.back)}/${int(r.returns)} back and synced, max ${ms(r.maxMs)} after their return (p50 ${ms(r.p50Ms)})`);
+  }
   for (const node of report.nodes) {
     parts.push(`${node.node}: ${int(node.connections)} connections${node.rssBytesPerConnection === null ? '' : `, ${kib(node.rssBytesPerConnection)} RSS each`}`);
   }

@@ -67,6 +67,17 @@ export interface RunOutcome {
   usage: UsageReport;
   /** The run's slowest deliveries and what the cluster's nodes remember of their way (their traces). */
   slowest: TracedDelivery[];
+  /** The connect phase: every device's first connect (hello to synced), all load processes together. */
+  connect: ConnectFigures;
+}
+
+export interface ConnectFigures {
+  devices: number;
+  /** From the first load process starting its connects to the last one done. */
+  seconds: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
 }
 
 /**
@@ -111,6 +122,9 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
   const deliveredLastSecond = new LatencyDistribution();
   /** Connect times (hello to synced, retries included) over the last second, while devices connect. */
   const connectsLastSecond = new LatencyDistribution();
+  /** Every connect time of the connect phase, and when it began and ended in each load process. */
+  const connectsAll = new LatencyDistribution();
+  const connectSpans: Array<{ from: number; to: number; connected: number }> = [];
   const waiting = new Map<string, { count: number; resolve: () => void; reject: (error: Error) => void }>();
   const expect = (kind: string) =>
     new Promise<void>((resolve, reject) => waiting.set(kind, { count: processes, resolve, reject }));
@@ -132,10 +146,13 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
           const since = LatencyDistribution.decode(message.deliverSince);
           deliveredSoFar.add(since);
           deliveredLastSecond.add(since);
-          connectsLastSecond.add(LatencyDistribution.decode(message.connectSince));
+          const connects = LatencyDistribution.decode(message.connectSince);
+          connectsLastSecond.add(connects);
+          if (waiting.get('ready')?.count) connectsAll.add(connects);
           break;
         }
         case 'ready':
+          connectSpans.push({ from: message.connectFrom, to: message.connectTo, connected: message.connected });
           seen('ready');
           break;
         case 'ran':
@@ -236,7 +253,7 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
     await done;
     const outputs = outFiles.map((file) => JSON.parse(readFileSync(file, 'utf8')) as WorkerOutput);
     const slowest = await traceDeliveries(slowestOf(outputs.map((o) => o.slowest ?? []), SLOWEST_REPORTED), targets);
-    return { scenario, plan, summary, roomIds, t0, endedAt: Date.now(), outputs, nodesBefore, nodesSteady, progress: [...progress.values()], usage, slowest };
+    return { scenario, plan, summary, roomIds, t0, endedAt: Date.now(), outputs, nodesBefore, nodesSteady, progress: [...progress.values()], usage, slowest, connect: connectFigures(connectSpans, connectsAll) };
   } finally {
     clearInterval(ticker);
     for (const worker of workers) if (worker.exitCode === null) worker.kill();
@@ -280,4 +297,17 @@ async function createRooms(plan: SimPlan, options: CoordinatorOptions): Promise<
     options.onProgress(`rooms: ${created}/${plan.rooms.length} created`);
   }
   return roomIds;
+}
+
+/** The connect phase's figures from each load process's span and every connect time. */
+function connectFigures(spans: Array<{ from: number; to: number; connected: number }>, times: LatencyDistribution): ConnectFigures {
+  const devices = spans.reduce((sum, span) => sum + span.connected, 0);
+  const seconds = spans.length === 0 ? 0 : (Math.max(...spans.map((s) => s.to)) - Math.min(...spans.map((s) => s.from))) / 1000;
+  return {
+    devices,
+    seconds,
+    perSecond: seconds > 0 ? devices / seconds : 0,
+    p50Ms: times.count === 0 ? 0 : times.percentileMs(50),
+    p99Ms: times.count === 0 ? 0 : times.percentileMs(99),
+  };
 }

@@ -120,6 +120,7 @@ class LoadWorker {
     const all = [...this.devices.values()];
     let failed = 0;
     const progress = setInterval(() => this.report(), 1000);
+    const connectFrom = Date.now();
     // A window of connects in flight (not batches: one slow handshake must not hold back the
     // next 200), as wide as the cluster answers quickly (see ConnectWindow).
     const window = new ConnectWindow({ max: CONNECTS_IN_FLIGHT });
@@ -149,7 +150,9 @@ class LoadWorker {
       pump();
     });
     clearInterval(progress);
-    post({ type: 'ready', index: init.index, connected: all.filter((d) => d.live).length, failed });
+    // The last connects' times go out with this report, before 'ready'.
+    this.report();
+    post({ type: 'ready', index: init.index, connected: all.filter((d) => d.live).length, failed, connectFrom, connectTo: Date.now() });
   }
 
   /** The connect window's width at the last connect (shown in progress). */

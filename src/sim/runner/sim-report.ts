@@ -2,7 +2,7 @@ import chalk from 'chalk';
 import type { LatencyPercentiles } from '../hdr/index.js';
 import { LatencyTimeline } from '../hdr/index.js';
 import { checkRun, type OracleReport } from '../oracle/index.js';
-import type { RunOutcome } from './coordinator.js';
+import type { ConnectFigures, RunOutcome } from './coordinator.js';
 import { renderLatencyChart } from './latency-chart.js';
 import type { NodeFigures } from './node-metrics.js';
 import { formatUsage, type UsageReport } from './cluster-usage.js';
@@ -36,6 +36,8 @@ export interface SimReport {
   typing: RunChecks['typing'];
   /** CPU per process and per message, event loops, and each hop's latency (start to end of the drain). */
   usage: UsageReport;
+  /** The connect phase: devices, seconds, connects per second, connect time p50/p99 (hello to synced). */
+  connect: ConnectFigures;
   /** How churned devices came back (when the scenario churns): time from return to live, per return. */
   reconnect?: ReconnectFigures;
   /** The run's slowest deliveries with their hops through the cluster, where the nodes still remembered them. */
@@ -111,6 +113,7 @@ export function buildReport(outcome: RunOutcome, checkOptions: RunCheckOptions =
     nodes,
     oracle,
     ...checks,
+    connect: outcome.connect,
     ...(reconnect ? { reconnect } : {}),
     usage: outcome.usage,
     slowest: outcome.slowest,
@@ -174,6 +177,7 @@ export function formatReport(report: SimReport): string {
     '',
     chalk.bold(`scenario ${report.scenario} (run ${report.runId}), ${report.durationSec.toFixed(1)} s`),
     `  ${report.plan.users} users, ${report.plan.devices} devices, ${report.plan.rooms.direct + report.plan.rooms.group} rooms, ${report.plan.sends} sends planned`,
+    `  connected ${report.connect.devices} devices in ${report.connect.seconds.toFixed(1)} s (${report.connect.perSecond.toFixed(0)}/s; hello to synced p50 ${ms(report.connect.p50Ms)}, p99 ${ms(report.connect.p99Ms)})`,
     `  sent ${report.throughput.sentPerSec.toFixed(0)}/s, delivered ${report.throughput.deliveredPerSec.toFixed(0)}/s (ramp-up and steady)`,
     '',
     `  ${'latency'.padEnd(18)} ${'count'.padStart(9)} ${'p50'.padStart(10)} ${'p90'.padStart(10)} ${'p99'.padStart(10)} ${'max'.padStart(10)}`,
