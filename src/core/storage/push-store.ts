@@ -68,12 +68,29 @@ export class PushStore {
 
   /** The user's badge: messages from others above the read position, over all rooms. */
   async unreadTotal(user: string): Promise<number> {
-    const result = await this.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM members me
-         JOIN messages m ON m.room_id = me.room_id AND m.seq > me.read_seq AND m.sender_id <> me.user_id
-        WHERE me.user_id = $1`,
-      [user],
+    return (await this.unreadTotals([user])).get(user) ?? 0;
+  }
+
+  /**
+   * The badge of each user (as unreadTotal), in one query; a user in no room gets 0. Counted per
+   * membership (LATERAL): each one is an index range scan of its room's messages above the read
+   * position, so the cost follows the unread messages. A plain join of members and messages let the
+   * planner hash-join over every message (a sequential scan of all 16 partitions: 340 ms per
+   * call with 2 M messages).
+   */
+  async unreadTotals(users: readonly string[]): Promise<Map<string, number>> {
+    const totals = new Map<string, number>(users.map((user) => [user, 0]));
+    if (users.length === 0) return totals;
+    const result = await this.pool.query<{ user_id: string; n: number }>(
+      `SELECT me.user_id, sum(unread.n)::int AS n FROM members me
+         CROSS JOIN LATERAL (
+           SELECT count(*) AS n FROM messages m WHERE m.room_id = me.room_id AND m.seq > me.read_seq AND m.sender_id <> me.user_id
+         ) unread
+        WHERE me.user_id = ANY($1::text[])
+        GROUP BY me.user_id`,
+      [[...new Set(users)]],
     );
-    return result.rows[0]?.n ?? 0;
+    for (const row of result.rows) totals.set(row.user_id, row.n);
+    return totals;
   }
 }

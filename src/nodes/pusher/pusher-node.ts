@@ -10,6 +10,7 @@ import { createRegistry } from '../../core/observability/metrics.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
 import { PushStore } from '../../core/storage/push-store.js';
 import { RoomStore } from '../../core/storage/room-store.js';
+import { BadgeReader } from './badge-reader.js';
 import type { RoomLabel } from './notification-template.js';
 import { PlatformWorker } from './platform-worker.js';
 import type { PushProvider } from './providers/index.js';
@@ -20,7 +21,10 @@ export interface PusherOptions {
   log: Logger;
   /** The configured providers; a platform without one keeps its jobs queued. */
   providers: PushProvider[];
+  /** Jobs of one device and room within this window become one notification (default 1000 ms). */
   collapseWindowMs?: number;
+  /** Notifications in flight at once per platform (default 32). */
+  concurrency?: number;
   httpPort?: number;
   httpHost?: string;
   registry?: Registry;
@@ -59,6 +63,8 @@ export class PusherNode {
       this.labels.set(room, { at: Date.now(), label });
       return label;
     };
+    // One reader for both platforms: their sends share the badge queries.
+    const badges = new BadgeReader((users) => pushStore.unreadTotals(users));
     for (const provider of this.options.providers) {
       const worker = new PlatformWorker({
         provider,
@@ -67,9 +73,11 @@ export class PusherNode {
         js: jetstream(nc),
         pushStore,
         roomLabel,
+        badgeOf: (user) => badges.badgeOf(user),
         metrics: this.metrics,
         log: log.child({ platform: provider.platform }),
         collapseWindowMs: this.options.collapseWindowMs ?? 1000,
+        ...(this.options.concurrency === undefined ? {} : { concurrency: this.options.concurrency }),
       });
       await worker.start();
       this.workers.push(worker);

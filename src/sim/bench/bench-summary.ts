@@ -24,7 +24,7 @@ export type BenchResult =
   | { kind: 'sweep'; summary: SweepSummary }
   | { kind: 'latency'; ack: LatencyPercentiles; deliver: LatencyPercentiles; missing: number }
   | { kind: 'presence'; online: LatencyPercentiles; offline: LatencyPercentiles; missed: number }
-  | { kind: 'push'; jobs: number; steadyPerSecond: number; outageSeconds: number; drainSeconds: number; drainPerSecond: number }
+  | { kind: 'push'; jobs: number; backlog?: number; steadyPerSecond: number; outageSeconds: number; drainSeconds: number; drainPerSecond: number }
   | { kind: 'unknown' };
 
 export const SUMMARY_START = '<!-- bench-summary:start (written by `chat-node bench summary`; edits here are replaced) -->';
@@ -101,7 +101,7 @@ export function describeResult(result: BenchResult): string {
     case 'presence':
       return `online p50 ${ms(result.online.p50)} / p99 ${ms(result.online.p99)}; offline p50 ${ms(result.offline.p50)} / p99 ${ms(result.offline.p99)}; ${int(result.missed)} missed`;
     case 'push':
-      return `${int(result.steadyPerSecond)} notifications/s steady; ${int(result.jobs)} queued during a ${result.outageSeconds} s outage drained in ${result.drainSeconds.toFixed(1)} s (${int(result.drainPerSecond)}/s)`;
+      return `${int(result.steadyPerSecond)} notifications/s steady; ${int(result.backlog ?? result.jobs)} queued during a ${result.outageSeconds} s outage drained in ${result.drainSeconds.toFixed(1)} s (${int(result.drainPerSecond)}/s)`;
     case 'unknown':
       return 'unrecognised result file';
   }

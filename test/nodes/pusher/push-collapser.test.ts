@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PushJob } from '../../../src/core/push/push-job.js';
 import { renderNotification } from '../../../src/nodes/pusher/notification-template.js';
-import { PushCollapser } from '../../../src/nodes/pusher/push-collapser.js';
-import { retryDelayMs } from '../../../src/nodes/pusher/retry-schedule.js';
+import { PushCollapser, ReadyQueue, distinctMessages, type CollapsedPush } from '../../../src/nodes/pusher/push-collapser.js';
 
 function job(seq: number, overrides: Partial<PushJob> = {}): PushJob {
   return { user: 'bob', device: 'phone', platform: 'apns', token: 't1', preview: true, room: 'r1', sender: 'alice', body: `message ${seq}`, seq, msgId: `m${seq}`, ts: seq, ...overrides };
@@ -31,6 +30,73 @@ describe('pusher - collapsing bursts', () => {
     collapser.add(job(2), 2, 1500);
     expect(collapser.nextDueAt()).toBe(2500);
   });
+
+  it('pusher - groups fall due oldest first and exactly when their window closes, however many came before', () => {
+    const collapser = new PushCollapser<number>(100);
+    const taken: number[] = [];
+    for (let now = 0; now < 3000; now++) {
+      collapser.add(job(now, { token: `t${now % 7}`, room: `r${now}` }), now, now);
+      const due = collapser.takeDue(now).map((g) => g.handles[0]!);
+      // Everything opened at least a window ago, and nothing younger.
+      expect(due).toEqual(now >= 100 ? [now - 100] : []);
+      taken.push(...due);
+    }
+    expect(taken).toEqual(Array.from({ length: 2900 }, (_, i) => i));
+    expect(collapser.nextDueAt()).toBe(3000);
+    expect(collapser.size).toBe(100);
+  });
+});
+
+const group = (key: string, ...seqs: number[]): CollapsedPush<number> => ({ key, jobs: seqs.map((seq) => job(seq)), handles: seqs });
+
+describe('pusher - groups waiting to be sent', () => {
+  it('pusher - hands groups out oldest first', () => {
+    const ready = new ReadyQueue<number>();
+    ready.push(group('a', 1));
+    ready.push(group('b', 2));
+    ready.push(group('c', 3));
+    expect([ready.shift()?.key, ready.shift()?.key, ready.shift()?.key, ready.shift()]).toEqual(['a', 'b', 'c', undefined]);
+    expect(ready.size).toBe(0);
+  });
+
+  it('pusher - a group of a device and room already waiting joins it (one notification after an outage)', () => {
+    const ready = new ReadyQueue<number>();
+    ready.push(group('a', 1));
+    ready.push(group('b', 2));
+    ready.push(group('a', 3, 4));
+    expect(ready.size).toBe(2);
+    expect(ready.shift()).toMatchObject({ key: 'a', handles: [1, 3, 4] });
+    expect(ready.shift()).toMatchObject({ key: 'b', handles: [2] });
+  });
+
+  it('pusher - a group put back after a failed send goes first, with what waited for its device and room', () => {
+    const ready = new ReadyQueue<number>();
+    ready.push(group('a', 1));
+    ready.push(group('b', 2));
+    const failed = ready.shift()!;
+    ready.push(group('a', 3));
+    ready.putBack(failed);
+    ready.push(group('a', 4));
+    expect(ready.size).toBe(2);
+    expect(ready.shift()).toMatchObject({ key: 'a', handles: [1, 3, 4] });
+    expect(ready.shift()).toMatchObject({ key: 'b', handles: [2] });
+    expect(ready.shift()).toBeUndefined();
+  });
+
+  it('pusher - groups put back keep their order among themselves', () => {
+    const ready = new ReadyQueue<number>();
+    ready.push(group('c', 3));
+    ready.putBack(group('a', 1));
+    ready.putBack(group('b', 2));
+    expect([ready.shift()?.key, ready.shift()?.key, ready.shift()?.key]).toEqual(['a', 'b', 'c']);
+  });
+
+  it('pusher - a merged group counts each message once', () => {
+    const ready = new ReadyQueue<number>();
+    ready.push(group('a', 2, 1));
+    ready.push(group('a', 2));
+    expect(distinctMessages(ready.shift()!.jobs).map((j) => j.seq)).toEqual([1, 2]);
+  });
 });
 
 describe('pusher - notification text', () => {
@@ -58,16 +124,3 @@ describe('pusher - notification text', () => {
   });
 });
 
-describe('pusher - retry schedule', () => {
-  it('pusher - delays grow exponentially with jitter, capped at 10 s', () => {
-    expect(retryDelayMs(1, undefined, () => 0)).toBe(500);
-    expect(retryDelayMs(1, undefined, () => 1)).toBe(1000);
-    expect(retryDelayMs(4, undefined, () => 1)).toBe(8000);
-    expect(retryDelayMs(5, undefined, () => 1)).toBe(10_000);
-    expect(retryDelayMs(50, undefined, () => 1)).toBe(10_000);
-  });
-
-  it('pusher - Retry-After is honoured', () => {
-    expect(retryDelayMs(1, 30_000, () => 0)).toBe(30_000);
-  });
-});

@@ -42,6 +42,8 @@ export class FakeFcm extends FakePushService {
   grants = 0;
   private readonly publicKey: KeyObject;
   private readonly accessTokens = new Map<string, number>();
+  private readonly idPrefix = randomBytes(4).toString('hex');
+  private sent = 0;
 
   constructor(options: FakeFcmOptions = {}) {
     super(options);
@@ -88,16 +90,18 @@ export class FakeFcm extends FakePushService {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
-    const url = new URL(request.url ?? '/', 'https://fake');
-    if (request.method === 'POST' && url.pathname === '/token') return this.grant(body, response);
-    const send = /^\/v1\/projects\/([^/]+)\/messages:send$/.exec(url.pathname);
+    const target = request.url ?? '/';
+    const query = target.indexOf('?');
+    const pathname = query < 0 ? target : target.slice(0, query);
+    if (request.method === 'POST' && pathname === '/token') return this.grant(body, response);
+    const send = /^\/v1\/projects\/([^/]+)\/messages:send$/.exec(pathname);
     if (request.method === 'POST' && send) {
       await this.injectedDelay();
       // The client gave up meanwhile (timeout) or the fake went down: nothing was delivered.
       if (request.socket.destroyed || response.destroyed) return;
       return this.send(decodeURIComponent(send[1] ?? ''), request, body, response);
     }
-    googleError(response, 404, 'NOT_FOUND', `The requested URL ${url.pathname} was not found on this server.`);
+    googleError(response, 404, 'NOT_FOUND', `The requested URL ${pathname} was not found on this server.`);
   }
 
   /** The OAuth 2.0 token endpoint, JWT bearer grant (RFC 7523) as Google runs it. */
@@ -185,8 +189,8 @@ export class FakeFcm extends FakePushService {
       return googleError(response, 404, 'NOT_FOUND', 'Requested entity was not found.', [{ '@type': FCM_ERROR, errorCode: 'UNREGISTERED' }]);
     }
 
-    // Real ids look like 0:1500415314455276%31bd1c9631bd1c96.
-    const id = validateOnly ? 'fake_message_id' : `0:${Date.now()}%${randomBytes(8).toString('hex')}`;
+    // Real ids look like 0:1500415314455276%31bd1c9631bd1c96 (here unique by a counter).
+    const id = validateOnly ? 'fake_message_id' : `0:${Date.now()}%${this.idPrefix}${(this.sent++).toString(16).padStart(8, '0')}`;
     if (!validateOnly) this.record(acceptedFcmPush(token, message));
     json(response, 200, { name: `projects/${this.projectId}/messages/${id}` });
   }

@@ -213,13 +213,25 @@ export abstract class FakePushService {
  * The whole body, or undefined when it is larger than the fake keeps. An oversized body is still
  * read to its end (and dropped) so that the request can be answered (413 / 400) rather than reset.
  */
-export async function readBody(stream: Readable): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buffer.length;
-    if (size <= MAX_BODY_BYTES) chunks.push(buffer);
-  }
-  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
+export function readBody(stream: Readable): Promise<Buffer | undefined> {
+  // Events rather than `for await`: an async iterator per request was a visible share of a fake's cost.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer | string) => {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buffer.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(buffer);
+    });
+    let ended = false;
+    stream.once('end', () => {
+      ended = true;
+      resolve(size > MAX_BODY_BYTES ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    stream.once('error', reject);
+    // A stream destroyed before its end (the client reset it) ends neither way.
+    stream.once('close', () => {
+      if (!ended) reject(new Error('request closed before its end'));
+    });
+  });
 }

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { cert, deleteApp, initializeApp, type App } from 'firebase-admin/app';
 import { getMessaging, type Messaging, type TokenMessage } from 'firebase-admin/messaging';
 import { fcmFailureOutcome } from './fcm-outcome.js';
-import { cancelTrace, googleEndpointAgent, retryAfterMs, traceSend } from './google-endpoints.js';
+import { googleEndpointAgent, retryAfterMs, SendTracer, TracedAgent } from './google-endpoints.js';
 import {
   DEFAULT_PROVIDER_TIMEOUT_MS,
   withDeadline,
@@ -45,20 +45,19 @@ export function createFcmProvider(settings: FcmSettings): PushProvider {
     keyFile === undefined
       ? cert({ projectId: projectOfAccount, clientEmail: account.client_email, privateKey: account.private_key })
       : cert(keyFile.path, agent);
+  // Sends always go through an agent of this provider's: the SendTracer learns their requests from it.
+  const sendAgent = agent ?? new TracedAgent();
   // A named app of its own: its own token cache and agent, deleted on close.
-  const app: App = initializeApp(
-    { credential, projectId: settings.projectId, ...(agent === undefined ? {} : { httpAgent: agent }) },
-    `chat-node-fcm-${randomUUID()}`,
-  );
+  const app: App = initializeApp({ credential, projectId: settings.projectId, httpAgent: sendAgent }, `chat-node-fcm-${randomUUID()}`);
   const messaging = getMessaging(app);
-  disableLibraryRetries(messaging);
+  const tracer = new SendTracer(disableLibraryRetries(messaging));
   let closed = false;
 
   async function send(push: PushNotification): Promise<ProviderOutcome> {
     if (closed) return { kind: 'retry', reason: 'fcm provider closed' };
     if (push.token === '') return { kind: 'dead-token', reason: 'empty registration token' };
     const started = performance.now();
-    const { trace, result } = traceSend(() => messaging.send(buildFcmMessage(push)));
+    const { trace, result } = tracer.trace(push.token, () => messaging.send(buildFcmMessage(push)));
     const attempt = result.then(
       (): ProviderOutcome => ({ kind: 'sent', latencyMs: performance.now() - started }),
       (error: unknown): ProviderOutcome => {
@@ -72,7 +71,7 @@ export function createFcmProvider(settings: FcmSettings): PushProvider {
       },
     );
     return withDeadline(attempt, timeoutMs, () => {
-      cancelTrace(trace);
+      tracer.cancel(trace, timeoutMs / 2);
       return { kind: 'retry', reason: `fcm timeout after ${timeoutMs} ms` };
     });
   }
@@ -81,7 +80,7 @@ export function createFcmProvider(settings: FcmSettings): PushProvider {
     if (closed) return;
     closed = true;
     await deleteApp(app);
-    agent?.destroy();
+    sendAgent.destroy();
     keyFile?.remove();
   }
 
@@ -118,14 +117,16 @@ export function buildFcmMessage(push: PushNotification): TokenMessage {
  * ECONNRESET / ETIMEDOUT inside `send()`, with no public option to turn it off. That hides the
  * provider's state from the pusher's own schedule, outlives `timeoutMs`, and a retry that lands
  * after this send returned `retry` would deliver the push twice. The request handler's HTTP client
- * is private, so this reaches in; a library upgrade that moves it fails loudly here.
+ * is private, so this reaches in; a library upgrade that moves it fails loudly here. Returns that
+ * client, which the SendTracer wraps too.
  */
-function disableLibraryRetries(messaging: Messaging): void {
+function disableLibraryRetries(messaging: Messaging): unknown {
   const handler = (messaging as unknown as { messagingRequestHandler?: { httpClient?: { retry?: unknown } } }).messagingRequestHandler;
   if (!handler?.httpClient || !('retry' in handler.httpClient)) {
     throw new Error('firebase-admin internals changed: cannot turn off messaging retries (see fcm-provider.ts)');
   }
   handler.httpClient.retry = null;
+  return handler.httpClient;
 }
 
 /** A service account key file readable only by this user, in a fresh directory. */

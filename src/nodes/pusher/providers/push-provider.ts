@@ -43,14 +43,19 @@ export const DEFAULT_PROVIDER_TIMEOUT_MS = 10_000;
  * Settles with `work`, or with `onTimeout()` once `ms` have passed. The work is not cancelled here;
  * callers cancel their own request in `onTimeout` where the library allows it.
  */
-export async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(onTimeout()), ms);
+export function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
+  // One promise and one timer per send (Promise.race and an async function made four).
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(onTimeout()), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

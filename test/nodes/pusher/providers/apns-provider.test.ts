@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import http2 from 'node:http2';
 import { SignJWT, importPKCS8 } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeApns, type FakeApnsInfo } from '../../../../src/nodes/pusher/fakes/fake-apns.js';
 import { createApnsProvider } from '../../../../src/nodes/pusher/providers/apns-provider.js';
 import type { PushNotification, PushProvider } from '../../../../src/nodes/pusher/providers/push-provider.js';
@@ -160,6 +160,29 @@ describe('apns provider against the fake APNs', () => {
       } finally {
         await other.close();
       }
+    }
+  });
+
+  it('apns - a provider token verified once is checked for its age on every request', async () => {
+    const key = await importPKCS8(fake.keyPem, 'ES256');
+    const iat = Math.floor(Date.now() / 1000);
+    const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: fake.keyId }).setIssuer(fake.teamId).setIssuedAt(iat).sign(key);
+    const headers = { ':path': `/3/device/${FakeApns.newDeviceToken()}`, authorization: `bearer ${jwt}`, 'apns-topic': fake.topic };
+    const payload = JSON.stringify({ aps: { alert: 'hi' } });
+    expect((await rawApns(info, headers, payload)).status).toBe(200);
+    expect((await rawApns(info, headers, payload)).status).toBe(200);
+    // The same token an hour and a bit later: refused, though its signature was checked before.
+    const now = Date.now();
+    const later = vi.spyOn(Date, 'now').mockReturnValue(now + 3700 * 1000);
+    try {
+      expect(await rawApns(info, headers, payload)).toEqual({ status: 403, body: '{"reason":"ExpiredProviderToken"}' });
+    } finally {
+      later.mockRestore();
+    }
+    // A token with a bad signature is refused however often it comes.
+    const forged = `${jwt.slice(0, -4)}${jwt.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+    for (let i = 0; i < 2; i++) {
+      expect(await rawApns(info, { ...headers, authorization: `bearer ${forged}` }, payload)).toEqual({ status: 403, body: '{"reason":"InvalidProviderToken"}' });
     }
   });
 
