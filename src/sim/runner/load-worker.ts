@@ -6,7 +6,7 @@ import type { PresenceViewRecord } from '../oracle/index.js';
 import { awaitPresenceConvergence, contactsOf, type WorkerCheckOutput } from './check-output.js';
 import { LatencyDistribution, LatencyTimeline } from '../hdr/index.js';
 import type { DeviceLog, PlannedSend, SimPlan } from '../sim-types.js';
-import { ConnectWindow } from './connect-window.js';
+import { ConnectQueue } from './connect-queue.js';
 import { DeviceTokenMinter } from './device-token-minter.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
 import { VirtualDevice } from './virtual-device.js';
@@ -118,37 +118,12 @@ class LoadWorker {
       }
     });
     const all = [...this.devices.values()];
-    let failed = 0;
     const progress = setInterval(() => this.report(), 1000);
     const connectFrom = Date.now();
     // A window of connects in flight (not batches: one slow handshake must not hold back the
     // next 200), as wide as the cluster answers quickly (see ConnectWindow).
-    const window = new ConnectWindow({ max: CONNECTS_IN_FLIGHT });
-    let next = 0;
-    let inFlight = 0;
-    await new Promise<void>((resolve) => {
-      const pump = (): void => {
-        while (inFlight < window.limit && next < all.length) {
-          const device = all[next++]!;
-          const started = performance.now();
-          inFlight++;
-          void device
-            .connect()
-            .then(() => true, () => false)
-            .then((ok) => {
-              inFlight--;
-              if (!ok) failed++;
-              const ms = performance.now() - started;
-              window.settled(ms, ok);
-              this.connectSince.recordMs(ms);
-              this.connectWindow = window.limit;
-              pump();
-            });
-        }
-        if (next >= all.length && inFlight === 0) resolve();
-      };
-      pump();
-    });
+    const outcomes = await Promise.all(all.map((device) => this.connects.connect(device)));
+    const failed = outcomes.filter((ok) => !ok).length;
     clearInterval(progress);
     // The last connects' times go out with this report, before 'ready'.
     this.report();
@@ -157,6 +132,11 @@ class LoadWorker {
 
   /** The connect window's width at the last connect (shown in progress). */
   private connectWindow = 0;
+  /** Every connect of this process's devices, the first ones and the churned devices' returns. */
+  private readonly connects = new ConnectQueue(CONNECTS_IN_FLIGHT, (ms, _ok, windowLimit) => {
+    this.connectSince.recordMs(ms);
+    this.connectWindow = windowLimit;
+  });
 
   private report(): void {
     const devices = [...this.devices.values()];
@@ -211,7 +191,12 @@ class LoadWorker {
         if (!device) continue;
         for (const period of planned.offline) {
           at(period.fromMs, () => void device.disconnect());
-          at(period.toMs, () => void device.connect().catch(() => device.errors++));
+          // Through the queue, as the initial connects: a storm is served as fast as the cluster answers.
+          at(period.toMs, () =>
+            void this.connects.connect(device).then((ok) => {
+              if (!ok) device.errors++;
+            }),
+          );
         }
       }
     }
@@ -221,7 +206,7 @@ class LoadWorker {
     const used = usage.end();
     for (const timer of this.timers) clearTimeout(timer);
     // Every device back online and synced, every send settled.
-    await Promise.allSettled([...this.devices.values()].map((device) => device.connect()));
+    await Promise.all([...this.devices.values()].map((device) => this.connects.connect(device)));
     await Promise.race([Promise.allSettled(pending), new Promise((resolve) => setTimeout(resolve, 15_000))]);
     // Presence converges once every device (of every process) is back: wait for this process's
     // views, up to 20 s, then keep them. No process closes a device before all have done this.

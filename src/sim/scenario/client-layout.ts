@@ -16,8 +16,13 @@ export const DEVICES_PER_PROCESS = 15_000;
  * sockets, 1.4-2.5 ms from 8,000 on, synchronously, on the load process's event loop.
  */
 export const SOURCE_ADDRESS_BIND_CLIFF = 7000;
-/** Devices per source address by default: under the cliff with room for reconnects (whose old sockets linger in TIME_WAIT). */
-export const DEVICES_PER_SOURCE_ADDRESS = 5000;
+/**
+ * Devices per source address by default: well under the cliff, with room for a storm's reconnects
+ * while the old sockets are still closing. At 5,000 per address a reconnect storm of 30,000 devices
+ * spent 29% of its load processes' time in bind() and took up to 30-48 s to come back; at 2,000,
+ * 23 s, and the first connect of the same devices went from ~1,200/s to ~1,400/s.
+ */
+export const DEVICES_PER_SOURCE_ADDRESS = 2000;
 
 export interface ClientLayout {
   processes: number;

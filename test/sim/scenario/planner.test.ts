@@ -309,8 +309,8 @@ describe('planner - summary and client layout', () => {
 
   it('planner - client layout defaults to one process per 15,000 devices and one address per 5,000 (under the bind cliff at ~7,000)', () => {
     expect(resolveClientLayout(base, 100)).toEqual({ processes: 1, sourceAddresses: 1 });
-    expect(resolveClientLayout(base, 36_000)).toEqual({ processes: 3, sourceAddresses: 8 });
-    expect(resolveClientLayout(base, 100_000)).toEqual({ processes: 7, sourceAddresses: 20 });
+    expect(resolveClientLayout(base, 36_000)).toEqual({ processes: 3, sourceAddresses: 18 });
+    expect(resolveClientLayout(base, 100_000)).toEqual({ processes: 7, sourceAddresses: 50 });
     expect(100_000 / resolveClientLayout(base, 100_000).sourceAddresses).toBeLessThan(SOURCE_ADDRESS_BIND_CLIFF);
     expect(resolveClientLayout({ clients: { processes: 4, sourceAddresses: 8 } }, 100)).toEqual({ processes: 4, sourceAddresses: 8 });
   });
