@@ -100,18 +100,19 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
         if (sweeping) this.log(chalk.bold(`\n== ${rate} msgs/s (step ${index + 1} of ${rates.length}) ==`));
         // A sweep writes one report per step next to --out (name-<rate>.json) and the summary to --out.
         const outPath = flags.out && sweeping ? flags.out.replace(/(\.json)?$/, `-${rate}.json`) : flags.out;
-        const run = (on: SimTarget) =>
+        const run = (on: SimTarget, keepsReadState = true) =>
           runScenario({ scenarioPath, ...on, processes: flags.processes, transport: flags.transport as TransportChoice | undefined, onProgress: progress }).then((outcome) => {
             if (process.stderr.isTTY) process.stderr.write('\n');
             // Read once the run is over: its last pushes had the drain and the settling to land.
             const pushLog = on.pushLog === undefined ? undefined : { path: on.pushLog, notifications: readPushLog(on.pushLog), readAt: Date.now() };
-            return buildReport(outcome, { pushLog, pushPolicy });
+            return buildReport(outcome, { pushLog, pushPolicy, readState: keepsReadState });
           });
         let floorRun: { report: SimReport; path: string | undefined } | undefined;
         if (floor) {
           if (target) this.log(chalk.bold('\n-- the floor (bare pipeline) --'));
           const floorPath = target ? outPath?.replace(/(\.json)?$/, '-floor.json') : outPath;
-          const { report, chart } = await run({ ...floor, localServices: true });
+          // The floor keeps no read positions: its runs are not held to their agreement across devices.
+          const { report, chart } = await run({ ...floor, localServices: true }, false);
           this.log(formatReport(report));
           this.writeReport(report, chart, floorPath, sweeping || target ? floorPath?.replace(/\.json$/, '.svg') : flags.chart);
           floorRun = { report, path: floorPath };

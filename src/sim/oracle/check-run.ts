@@ -64,12 +64,14 @@ export function checkRun(input: OracleInput): OracleReport {
 
   table.checkGaps();
   table.warnUnackedDelivered();
-  checkReadState(
-    checkedLogs,
-    (log) => input.allSynced || lookup(input.windows, deviceKey(log.user, log.device))?.at(-1)?.to === null,
-    index,
-    violations,
-  );
+  if (input.options?.readState !== false) {
+    checkReadState(
+      checkedLogs,
+      (log) => input.allSynced || lookup(input.windows, deviceKey(log.user, log.device))?.at(-1)?.to === null,
+      index,
+      violations,
+    );
+  }
 
   const unlogged: string[] = [];
   let unloggedCount = 0;

@@ -57,6 +57,12 @@ export interface OracleOptions {
    * before its absence counts as missing (default 10 000 ms).
    */
   settleMs?: number;
+  /**
+   * Whether each user's devices must agree on read positions (default true). Off for a target
+   * that keeps no read state (the floor: docs/benchmarks.md), which would otherwise fail every
+   * multi-device scenario on a promise it never made.
+   */
+  readState?: boolean;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface RunCheckOptions {
   pushLog?: PushLogInput;
   /** The cluster's CHAT_PUSH_POLICY (default `always`, the cluster's default). */
   pushPolicy?: AssumedPushPolicy;
+  /** False for a target that keeps no read state (the floor): the oracle skips the read-position check. */
+  readState?: boolean;
 }
 
 export type PushSection = (PushCheckReport & { checked: true; log: string }) | { checked: false; reason: string };

@@ -64,6 +64,7 @@ export function buildReport(outcome: RunOutcome, checkOptions: RunCheckOptions =
     endedAt: outcome.endedAt,
     // A device that could not come back is judged with the unsettled rule, not as a loss.
     allSynced: outcome.outputs.every((o) => o.allOnline),
+    ...(checkOptions.readState === false ? { options: { readState: false } } : {}),
   });
   const { rampUpMs, steadyMs } = outcome.plan.phases;
   const activeSec = (rampUpMs + steadyMs) / 1000;

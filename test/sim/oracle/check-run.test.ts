@@ -157,6 +157,15 @@ describe('oracle', () => {
     expect(report.violations[0]!.detail).toContain('laptop=5, phone=2');
   });
 
+  it('oracle - read positions are not compared for a target that keeps none (the floor), and nothing else is skipped', () => {
+    const input = flawlessRun();
+    logOf(input, 'alice', 'phone').readSeq[realId('group')] = 2;
+    input.options = { readState: false };
+    expect(checkRun(input).ok).toBe(true);
+    logOf(input, 'bob', 'phone').deliveries.pop();
+    expect(counts(checkRun(input))).toEqual({ missing: 1 });
+  });
+
   it('oracle - a room one device of a user does not know counts as read up to 0', () => {
     const input = flawlessRun();
     delete logOf(input, 'alice', 'laptop').readSeq[realId('dm')];
