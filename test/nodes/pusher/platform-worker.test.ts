@@ -121,8 +121,9 @@ describe('pusher - platform worker', () => {
 
     const up = new SwitchableProvider();
     await startWorker(up);
-    // Well before the ack wait (20 s) would have returned them.
-    await waitFor(() => up.sent.length === 2, 3000, 'the handed-back jobs');
+    // Well before the ack wait (20 s) would have returned them (10 s: a loaded machine running the
+    // whole suite once took more than 3 s to start the second worker's consumer and send).
+    await waitFor(() => up.sent.length === 2, 10_000, 'the handed-back jobs');
     expect(up.sent.map((n) => n.token).sort()).toEqual(['tok-c', 'tok-d']);
   });
 });
