@@ -47,7 +47,7 @@ describe('e2e - push decisions', () => {
     const bobTablet = await connectDevice(cluster, [gateway], 'bob', 'tablet');
     open.push(alice, bobTablet);
     await bobPhone.client.registerPush('fcm', 'fcm-token-bob-phone', true);
-    await bobTablet.client.registerPush('apns', 'apns-token-bob-tablet', false);
+    await bobTablet.client.registerPush('apns', 'b0b7ab1e'.repeat(8), false);
     await alice.client.registerPush('fcm', 'fcm-token-alice', true);
     const stored = await cluster.query('SELECT user_id, device_id, platform, preview FROM push_registrations ORDER BY user_id, device_id');
     expect(stored).toEqual([
@@ -73,7 +73,7 @@ describe('e2e - push decisions', () => {
   it('e2e - push.unregister removes the token', async () => {
     const carl = await connectDevice(cluster, [gateway], 'carl', 'phone');
     open.push(carl);
-    await carl.client.registerPush('apns', 'apns-token-carl');
+    await carl.client.registerPush('apns', 'ca41'.repeat(16));
     await carl.client.unregisterPush();
     expect(await cluster.query('SELECT 1 FROM push_registrations WHERE user_id = $1', ['carl'])).toEqual([]);
   });

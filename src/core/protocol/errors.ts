@@ -6,7 +6,7 @@ export const ERROR_CODES = {
   not_found: 'the room does not exist',
   too_large: 'a body over maxBodyChars, a group over maxGroupMembers, or (then close 4413) more frames than allowed between hello and welcome',
   rate_limited: 'the connection sends faster than its rate, has too many requests pending, or (at hello) the user holds too many connections or devices, or (long-poll session creation, HTTP 429) the client address has too many connections waiting for hello; retryAfterMs says when to try again',
-  conflict: 'the clientMsgId was already used by this user for a different room',
+  conflict: 'the clientMsgId was already used by this user for a different room, or (push.register) the push token is registered to another user',
   unavailable: 'the cluster cannot serve this now (a dependency is down, or the feature is not enabled); try again later',
   internal: 'a server bug; the request may not have been applied',
 } as const;

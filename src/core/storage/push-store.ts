@@ -23,13 +23,34 @@ function toRegistration(row: RegistrationRow): PushRegistration {
   return { user: row.user_id, device: row.device_id, platform: row.platform, token: row.token, preview: row.preview, mutedRooms: row.muted_rooms };
 }
 
+/** The token is registered to another user. */
+export class PushTokenTakenError extends Error {
+  override name = 'PushTokenTakenError';
+  constructor(platform: string) {
+    super(`this ${platform} token is registered to another user`);
+  }
+}
+
 /** Devices' push tokens and settings in Postgres. */
 export class PushStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** Sets this device's token; the same token on another device moves here. */
-  async register(registration: Omit<PushRegistration, 'mutedRooms'> & { mutedRooms?: string[] }): Promise<void> {
+  /**
+   * Sets this device's token; the same token on another device of the user moves here. A token
+   * registered to another user is refused (PushTokenTakenError): whoever learns a token must not
+   * take a victim's notifications over. `anyUser` moves it from any user (operators only).
+   */
+  async register(registration: Omit<PushRegistration, 'mutedRooms'> & { mutedRooms?: string[] }, options: { anyUser?: boolean } = {}): Promise<void> {
     await inTransaction(this.pool, async (client) => {
+      if (!options.anyUser) {
+        // Locked, so that two users registering one token at once cannot both see it free.
+        const holder = await client.query<{ user_id: string }>('SELECT user_id FROM push_registrations WHERE platform = $1 AND token = $2 AND user_id <> $3 FOR UPDATE', [
+          registration.platform,
+          registration.token,
+          registration.user,
+        ]);
+        if (holder.rows.length > 0) throw new PushTokenTakenError(registration.platform);
+      }
       await client.query('DELETE FROM push_registrations WHERE platform = $1 AND token = $2 AND NOT (user_id = $3 AND device_id = $4)', [
         registration.platform,
         registration.token,

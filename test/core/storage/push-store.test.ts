@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../../src/core/storage/migrations.js';
-import { PushStore } from '../../../src/core/storage/push-store.js';
+import { PushStore, PushTokenTakenError } from '../../../src/core/storage/push-store.js';
 import { SERVICES } from '../../support/isolated-cluster.js';
 
 /** The badge queries against a fresh database on the machine's Postgres. */
@@ -61,5 +61,21 @@ describe('push store - badges', () => {
     const totals = await store.unreadTotals(['ann', 'bob', 'cid', 'nobody', 'ann']);
     expect(Object.fromEntries(totals)).toEqual({ ann: 4, bob: 0, cid: 0, nobody: 0 });
     expect((await store.unreadTotals([])).size).toBe(0);
+  });
+});
+
+describe('push store - registrations', () => {
+  const token = 'ab'.repeat(32);
+  const holders = async () =>
+    (await pool.query<{ user_id: string; device_id: string }>('SELECT user_id, device_id FROM push_registrations WHERE token = $1 ORDER BY user_id', [token])).rows;
+
+  it("moves a token between the user's own devices, refuses it to another user, and lets an operator move it", async () => {
+    await store.register({ user: 'ann', device: 'phone', platform: 'apns', token, preview: true });
+    await store.register({ user: 'ann', device: 'tablet', platform: 'apns', token, preview: true });
+    expect(await holders()).toEqual([{ user_id: 'ann', device_id: 'tablet' }]);
+    await expect(store.register({ user: 'bob', device: 'phone', platform: 'apns', token, preview: true })).rejects.toThrow(PushTokenTakenError);
+    expect(await holders()).toEqual([{ user_id: 'ann', device_id: 'tablet' }]);
+    await store.register({ user: 'bob', device: 'phone', platform: 'apns', token, preview: true }, { anyUser: true });
+    expect(await holders()).toEqual([{ user_id: 'bob', device_id: 'phone' }]);
   });
 });

@@ -214,6 +214,29 @@ describe('hostile - claiming another identity', () => {
     await suite.bystandersExchange('push spoof');
   });
 
+  it("hostile identity - push.register of bob's token is conflict, and bob keeps it (a learned token takes nobody's notifications over)", async () => {
+    const reply = await mallory.request({ type: 'push.register', platform: 'fcm', token: 'bobs-real-fcm-token' });
+    const rows = await suite.cluster.query<{ user_id: string; device_id: string }>("SELECT user_id, device_id FROM push_registrations WHERE token = 'bobs-real-fcm-token'");
+    const answer = reply.type === 'error' ? String(reply.code) : String(reply.type);
+    const kept = rows.length === 1 && rows[0]!.user_id === 'bob' && rows[0]!.device_id === 'phone';
+    suite.record("push.register of bob's fcm token by mallory", 'push.register with a token registered to bob', { reply: 'conflict; bob keeps his token' }, {
+      reply: `${answer}; ${kept ? 'bob keeps his token' : JSON.stringify(rows)}`,
+    });
+    await suite.bystandersExchange('push takeover');
+  });
+
+  it.each([
+    ['apns', 'not-hex-at-all', 'a word'],
+    ['apns', 'ab'.repeat(16), '16 bytes of hex (APNs tokens are 32 or more)'],
+    ['fcm', 'has spaces and "quotes"', 'spaces and quotes'],
+  ] as const)('hostile identity - push.register for %s with a token of the wrong shape (%s) is bad_frame and stores nothing', async (platform, token, _what) => {
+    const reply = await mallory.request({ type: 'push.register', platform, token });
+    const rows = await suite.cluster.query<{ user_id: string }>('SELECT user_id FROM push_registrations WHERE token = $1', [token]);
+    suite.record(`${platform} token of the wrong shape: ${token}`, 'push.register', { reply: 'bad_frame; nothing stored' }, {
+      reply: `${reply.type === 'error' ? String(reply.code) : String(reply.type)}; ${rows.length === 0 ? 'nothing stored' : JSON.stringify(rows)}`,
+    });
+  });
+
   it("hostile identity - push.unregister naming bob's device removes only mallory's own", async () => {
     const reply = await mallory.request({ type: 'push.unregister', user: 'bob', device: 'phone' });
     const rows = await suite.cluster.query<{ user_id: string }>('SELECT user_id FROM push_registrations ORDER BY user_id');

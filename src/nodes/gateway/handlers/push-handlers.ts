@@ -1,4 +1,7 @@
+import { ProtocolError } from '../../../core/protocol/errors.js';
 import type { ClientFrameOf } from '../../../core/protocol/client-frames.js';
+import { pushTokenProblem } from '../../../core/push/push-token-shape.js';
+import { PushTokenTakenError } from '../../../core/storage/push-store.js';
 import type { GatewayContext, RequestScope } from '../gateway-context.js';
 
 /** push.register and push.unregister: this device's push token and preview setting. */
@@ -7,7 +10,16 @@ export class PushHandlers {
 
   async register(scope: RequestScope, frame: ClientFrameOf<'push.register'>): Promise<void> {
     const { user, device } = scope.session;
-    await this.ctx.push.register({ user, device, platform: frame.platform, token: frame.token, preview: frame.preview ?? true });
+    const problem = pushTokenProblem(frame.platform, frame.token);
+    if (problem) throw new ProtocolError('bad_frame', problem);
+    try {
+      await this.ctx.push.register({ user, device, platform: frame.platform, token: frame.token, preview: frame.preview ?? true });
+    } catch (error) {
+      if (error instanceof PushTokenTakenError) {
+        throw new ProtocolError('conflict', `${error.message}: that user must unregister it first (an app gets a fresh token from the platform when another user signs in)`);
+      }
+      throw error;
+    }
     scope.reply({ type: 'ok' });
   }
 
