@@ -164,8 +164,11 @@ export class PartitionWorker {
       } catch (error) {
         if (error instanceof FencedError) {
           log.warn({ partition: this.partition }, 'lost the partition lease to another worker; stopping');
+          // Not stop(): it waits for the drain this very call runs in, which would then never end
+          // (and neither would anything awaiting stop(), such as onFenced's stopWorker). The drain
+          // ends as this returns; the batch stays unacked for the partition's new owner.
+          void this.halt();
           this.deps.onFenced(this.partition);
-          await this.stop();
           return;
         }
         attempt++;
@@ -296,9 +299,14 @@ export class PartitionWorker {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    await this.messages?.close().catch(() => {});
+    await this.halt();
     await this.draining;
     await this.settling;
+  }
+
+  /** Takes no more messages and commits nothing more (a drain in progress ends after its batch). */
+  private async halt(): Promise<void> {
+    this.stopped = true;
+    await this.messages?.close().catch(() => {});
   }
 }
