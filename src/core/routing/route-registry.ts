@@ -44,7 +44,11 @@ export class RouteRegistry {
     alongside?.(pipeline);
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
-    if (failed) throw failed[0];
+    if (failed) {
+      // Part of the pipeline may have run: a route for a device that is not admitted would outlive it.
+      await this.unregister(user, device, node).catch(() => {});
+      throw failed[0];
+    }
     const before = (results[0]?.[1] as string[] | undefined) ?? [];
     const otherDevices = before.filter((other) => other !== device).length;
     if (otherDevices < maxDevices) return { registered: true, otherDevices };

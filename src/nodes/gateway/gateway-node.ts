@@ -112,13 +112,8 @@ export class GatewayNode {
     const subjects = new Subjects(config.namespace, config.partitions);
     await ensureSendStream(nc, subjects, config.streamReplicas);
     this.routes = new RouteRegistry(redis, config.namespace);
-    const routes = this.routes;
-    const presence = new PresenceStore(redis, config.namespace);
-    this.presence = presence;
-    // The route and the node's user set in the round trip that counts the user's other devices.
-    this.admission = new UserAdmission(config, (user, device, maxDevices) =>
-      routes.registerWithin(user, device, config.nodeId, maxDevices, (pipeline) => presence.addNodeUserIn(pipeline, config.nodeId, user)),
-    );
+    this.presence = new PresenceStore(redis, config.namespace);
+    this.admission = new UserAdmission(config, (user, device, maxDevices) => this.registerDevice(user, device, maxDevices));
     this.deviceTouches = new DeviceTouches(new RoomStore(pool), log);
     const messages = new MessageStore(pool);
     const metrics = createGatewayMetrics(this.registry);
@@ -283,6 +278,21 @@ export class GatewayNode {
     this.publishPresence('connect', session);
     ctx.metrics.connections.set(this.sessions.connectionCount);
     ctx.metrics.users.set(this.sessions.userCount);
+  }
+
+  /**
+   * The route and this node's user set, written in the round trip that counts the user's other
+   * devices. A refused device takes its route back (registerWithin) and, unless the user holds
+   * another connection here (admitted or being admitted), its entry in the node's user set too:
+   * a refused hello leaves no trace.
+   */
+  private async registerDevice(user: string, device: string, maxDevices: number): Promise<{ registered: boolean; otherDevices: number }> {
+    const { nodeId } = this.options.config;
+    const presence = this.presence!;
+    const result = await this.routes!.registerWithin(user, device, nodeId, maxDevices, (pipeline) => presence.addNodeUserIn(pipeline, nodeId, user));
+    // heldBy counts this hello's own slot, taken before the registration and given back after it.
+    if (!result.registered && this.admission!.heldBy(user) <= 1) await presence.removeNodeUser(nodeId, user);
+    return result;
   }
 
   private detach(session: Session): void {

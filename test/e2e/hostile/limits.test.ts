@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../support/isolated-cluster.js';
+import { Redis } from 'ioredis';
+import { SERVICES, waitFor } from '../../support/isolated-cluster.js';
 import { HostileSuite, answerOf, type Answer } from './support/hostile-suite.js';
 import { RawWebSocket, type ServerFrame } from './support/raw-socket.js';
 
@@ -89,6 +90,26 @@ describe('hostile - connection and device quotas', () => {
     expect(await deviceRows(), 'a refused device leaves no row').toEqual(['dev1', 'dev2', 'dev3']);
     for (const d of [...devices, secondOfKnown]) d.ws.close();
     await suite.bystandersExchange('device quota');
+  });
+});
+
+describe('hostile - limits leave no trace', () => {
+  it("hostile limits - a device refused for its user's devices elsewhere leaves no route and no entry in this node's user set", async () => {
+    // The user's devices are all online on another gateway node: only their routes are here.
+    const redis = new Redis(SERVICES.redis);
+    const ns = suite.cluster.namespace;
+    try {
+      await redis.hset(`${ns}:route:{roamer}`, Object.fromEntries(Array.from({ length: MAX_DEVICES }, (_, i) => [`far${i + 1}`, 'another-node'])));
+      const refused = await tryHello('roamer', 'near');
+      const routes = await redis.hgetall(`${ns}:route:{roamer}`);
+      const nodeSets = await redis.keys(`${ns}:node-users:*`);
+      const listedHere = (await Promise.all(nodeSets.map((key) => redis.sismember(key, 'roamer')))).some((member) => member === 1);
+      suite.record(`device of a user with ${MAX_DEVICES} devices on another node`, 'hello from a new device', { error: 'rate_limited', close: 4429 }, refused.answer);
+      expect(`${'near' in routes ? 'route left' : 'no route'}, ${listedHere ? 'in the node user set' : 'not in the node user set'}`).toBe('no route, not in the node user set');
+      refused.ws.close();
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
