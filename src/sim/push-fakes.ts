@@ -1,16 +1,16 @@
 import { Worker } from 'node:worker_threads';
 import type { ApnsSettings } from '../nodes/pusher/providers/apns-provider.js';
 import type { FcmSettings } from '../nodes/pusher/providers/fcm-provider.js';
+import { ThreadRequests } from '../core/runtime/thread-requests.js';
 import type { FakesReply, FakesRequest } from './push-fakes-protocol.js';
 
-type Request = FakesRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+type Done = Extract<FakesReply, { type: 'done' }>;
 
 /** The APNs and FCM fakes on their own thread (push-fakes-thread.ts), seen from the benchmark. */
 export class FakesThread {
   /** Pushes the fakes accepted so far (as of their last report, at most a few ms old). */
   accepted = 0;
-  private readonly pending = new Map<number, () => void>();
-  private nextId = 0;
+  private readonly requests: ThreadRequests<FakesRequest, Done>;
 
   private constructor(
     private readonly worker: Worker,
@@ -19,11 +19,8 @@ export class FakesThread {
   ) {
     worker.on('message', (reply: FakesReply) => {
       if (reply.type === 'accepted') this.accepted = reply.total;
-      if (reply.type === 'done') {
-        this.pending.get(reply.id)?.();
-        this.pending.delete(reply.id);
-      }
     });
+    this.requests = new ThreadRequests(worker, (message): message is Done => (message as FakesReply).type === 'done');
   }
 
   static start(): Promise<FakesThread> {
@@ -41,20 +38,12 @@ export class FakesThread {
   }
 
   /** Both providers up ('ok') or refusing every connection ('down'). */
-  setMode(kind: 'ok' | 'down'): Promise<void> {
-    return this.ask({ type: 'mode', kind });
+  async setMode(kind: 'ok' | 'down'): Promise<void> {
+    await this.requests.ask({ type: 'mode', kind });
   }
 
   async stop(): Promise<void> {
-    await this.ask({ type: 'stop' });
+    await this.requests.ask({ type: 'stop' });
     await this.worker.terminate();
-  }
-
-  private ask(request: Request): Promise<void> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.worker.postMessage({ ...request, id } satisfies FakesRequest);
-    });
   }
 }

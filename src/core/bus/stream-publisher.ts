@@ -1,4 +1,4 @@
-import { createInbox, headers, type Msg, type NatsConnection } from '@nats-io/nats-core';
+import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 
 /** What JetStream answers a stored publish with. */
 export interface StreamAck {
@@ -41,13 +41,14 @@ export class JetStreamPublisher implements StreamPublisher {
   private readonly inbox = createInbox();
   private readonly waiting = new Map<string, Waiting>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly answers: Subscription;
   private next = 0;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly defaultTimeoutMs = 5000,
   ) {
-    nc.subscribe(`${this.inbox}.*`, { callback: (_error, msg) => this.answer(msg) });
+    this.answers = nc.subscribe(`${this.inbox}.*`, { callback: (_error, msg) => this.answer(msg) });
     this.sweeper = setInterval(() => this.expire(), SWEEP_MS);
     this.sweeper.unref();
   }
@@ -66,9 +67,10 @@ export class JetStreamPublisher implements StreamPublisher {
     });
   }
 
-  /** Stops the deadline timer; publishes still waiting fail. */
+  /** Stops the deadline timer and the reply subscription; publishes still waiting fail. */
   close(): void {
     clearInterval(this.sweeper);
+    this.answers.unsubscribe();
     for (const waiting of this.waiting.values()) waiting.reject(namedError('TimeoutError', 'the publisher was closed'));
     this.waiting.clear();
   }

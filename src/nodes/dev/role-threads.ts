@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { TraceSource } from '../../core/observability/recent-traces.js';
+import { ThreadRequests } from '../../core/runtime/thread-requests.js';
 import type { RoleThreadReply, RoleThreadRequest, RoleThreadSpec, ThreadTracePart } from './role-thread-protocol.js';
 
 /** The thread's entry: compiled next to this module, or in dist/ when this runs from source (vitest). */
@@ -15,7 +16,7 @@ const THREAD_MAIN = ((): string => {
 /** How long a thread may take to stop its roles before it is terminated. */
 const STOP_TIMEOUT_MS = 15_000;
 
-type Request = RoleThreadRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+type Reply = RoleThreadReply & { type: 'reply' };
 
 /**
  * One thread of `chat-node dev` running some of its roles (role-thread.ts), seen from the main
@@ -24,8 +25,7 @@ type Request = RoleThreadRequest extends infer R ? (R extends { id: number } ? O
  */
 export class RoleThread {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, (value: RoleThreadReply & { type: 'reply' }) => void>();
-  private nextId = 0;
+  private readonly requests: ThreadRequests<RoleThreadRequest, Reply>;
   private stopping = false;
 
   private constructor(
@@ -34,12 +34,7 @@ export class RoleThread {
     onDeath: (error: Error) => void,
   ) {
     this.worker = new Worker(THREAD_MAIN, { workerData: spec, name: `chat-node ${spec.roles.join('+')}` });
-    this.worker.on('message', (reply: RoleThreadReply) => {
-      if (reply.type === 'reply') {
-        this.pending.get(reply.id)?.(reply);
-        this.pending.delete(reply.id);
-      }
-    });
+    this.requests = new ThreadRequests(this.worker, (message): message is Reply => (message as RoleThreadReply).type === 'reply');
     this.worker.on('error', (error) => {
       log.error({ err: error, roles: spec.roles }, 'a role thread failed');
       if (!this.stopping) onDeath(error);
@@ -65,16 +60,8 @@ export class RoleThread {
     return thread;
   }
 
-  private ask(request: Request): Promise<RoleThreadReply & { type: 'reply' }> {
-    const id = ++this.nextId;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.worker.postMessage({ ...request, id } as RoleThreadRequest);
-    });
-  }
-
   async metrics(): Promise<string> {
-    return (await this.ask({ type: 'metrics' })).value as string;
+    return (await this.requests.ask({ type: 'metrics' })).value as string;
   }
 
   /** The thread's roles that keep message traces (the fan-out), as sources of the main thread's /trace. */
@@ -84,7 +71,7 @@ export class RoleThread {
       {
         node: `${this.spec.config.nodeId}-fanout`,
         role: 'fanout',
-        find: async (msgId) => ((await this.ask({ type: 'trace', msgId })).value as ThreadTracePart[])[0]?.part,
+        find: async (msgId) => ((await this.requests.ask({ type: 'trace', msgId })).value as ThreadTracePart[])[0]?.part,
       },
     ];
   }
@@ -93,7 +80,7 @@ export class RoleThread {
   async stop(): Promise<void> {
     this.stopping = true;
     const timer = setTimeout(() => void this.worker.terminate(), STOP_TIMEOUT_MS);
-    await Promise.race([this.ask({ type: 'stop' }), new Promise((resolve) => this.worker.once('exit', resolve))]);
+    await Promise.race([this.requests.ask({ type: 'stop' }), new Promise((resolve) => this.worker.once('exit', resolve))]);
     clearTimeout(timer);
     await this.worker.terminate();
   }

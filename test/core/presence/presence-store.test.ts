@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PresenceStore } from '../../../src/core/presence/presence-store.js';
 import { RouteRegistry } from '../../../src/core/routing/route-registry.js';
-import { SERVICES } from '../../support/isolated-cluster.js';
+import { useRedisNamespace } from '../../support/redis-namespace.js';
 
-const namespace = `tp${randomBytes(4).toString('hex')}`;
-let redis: Redis;
+const { namespace, redis } = useRedisNamespace('tp');
 let store: PresenceStore;
 let routes: RouteRegistry;
 
 beforeAll(() => {
-  redis = new Redis(SERVICES.redis);
-  store = new PresenceStore(redis, namespace);
-  routes = new RouteRegistry(redis, namespace);
-});
-
-afterAll(async () => {
-  const keys = await redis.keys(`${namespace}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  store = new PresenceStore(redis(), namespace);
+  routes = new RouteRegistry(redis(), namespace);
 });
 
 describe('presence - store (Redis)', () => {

@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RouteRegistry } from '../../../src/core/routing/route-registry.js';
-import { SERVICES } from '../../support/isolated-cluster.js';
+import { useRedisNamespace } from '../../support/redis-namespace.js';
 
-const namespace = `tr${randomBytes(4).toString('hex')}`;
-let redis: Redis;
+const { namespace, redis } = useRedisNamespace('tr');
 let routes: RouteRegistry;
 
 beforeAll(() => {
-  redis = new Redis(SERVICES.redis);
-  routes = new RouteRegistry(redis, namespace);
-});
-
-afterAll(async () => {
-  const keys = await redis.keys(`${namespace}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  routes = new RouteRegistry(redis(), namespace);
 });
 
 describe('route registry', () => {
@@ -36,7 +26,7 @@ describe('route registry', () => {
   it('runs the commands given alongside in the same round trip', async () => {
     const marker = `${namespace}:marker`;
     await routes.registerWithin('cy', 'phone', 'gw1', 5, (pipeline) => pipeline.sadd(marker, 'cy'));
-    expect(await redis.smembers(marker)).toEqual(['cy']);
-    expect(await redis.ttl(`${namespace}:route:{cy}`)).toBeGreaterThan(RouteRegistry.TTL_SECONDS - 10);
+    expect(await redis().smembers(marker)).toEqual(['cy']);
+    expect(await redis().ttl(`${namespace}:route:{cy}`)).toBeGreaterThan(RouteRegistry.TTL_SECONDS - 10);
   });
 });
