@@ -53,7 +53,9 @@ describe('nats cluster', () => {
       const batch = await consumer.fetch({ max_messages: count - seen.length, expires: 5_000 });
       for await (const m of batch) {
         seen.push(m.string());
-        m.ack();
+        // A plain ack is fire-and-forget: if the leader is killed before the ack reaches the
+        // consumer's replicated state, the next leader redelivers the message. Wait for it.
+        await m.ackAck();
       }
     }
     return seen;
