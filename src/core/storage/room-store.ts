@@ -219,7 +219,12 @@ export class RoomStore {
   /** Removes users; when the owner leaves, the longest-standing member becomes owner. */
   async removeMembers(roomId: string, users: string[]): Promise<string[]> {
     return inTransaction(this.pool, async (client) => {
-      const room = await client.query<{ owner_id: string }>('SELECT owner_id FROM rooms WHERE id = $1 FOR UPDATE', [roomId]);
+      // The version bump takes the room's row lock and tells a commit that read the members
+      // before this removal to read them again (migrations/003_members_version.sql).
+      const room = await client.query<{ owner_id: string }>(
+        'UPDATE rooms SET members_version = members_version + 1 WHERE id = $1 RETURNING owner_id',
+        [roomId],
+      );
       const removed = await client.query<{ user_id: string }>(
         'DELETE FROM members WHERE room_id = $1 AND user_id = ANY($2::text[]) RETURNING user_id',
         [roomId, users],

@@ -23,6 +23,8 @@ export type SendResult =
 /** A room as the commit statements return it (ROOM_OBJECT in sequencer-sql.ts). */
 interface RoomRow {
   id: string;
+  /** rooms.members_version when the members were read; a commit bumps the room only at it. */
+  version: number;
   members: string[];
   pushes: Array<[string, string, 'apns' | 'fcm', string, boolean, string[]]> | null;
 }
@@ -43,6 +45,15 @@ export interface PartitionBatch {
   sends: SendEnvelope[];
   fence: Fence;
 }
+
+/**
+ * A send's result, or undefined when its room was left alone because a membership removal
+ * committed after its members were read (RACED in sequencer-sql.ts): commit it again.
+ */
+type Attempt = SendResult | undefined;
+
+/** How many times one batch is committed again after removals raced it before giving up. */
+const RACE_RETRIES = 5;
 
 /** The lease was taken over by another worker: this batch must not commit. */
 export class FencedError extends Error {
@@ -99,27 +110,48 @@ export class RoomSequencer {
     if (fresh.length > 0) {
       try {
         const results = await this.commitFresh(fresh);
-        fresh.forEach((batch, index) => outcomes.set(batch, results[index]!));
+        for (const [index, batch] of fresh.entries()) {
+          const attempts = results[index]!;
+          outcomes.set(batch, attempts instanceof FencedError ? attempts : await this.settleRaced(batch.sends, attempts, batch.fence, RACE_RETRIES).catch(fencedOrThrow));
+        }
       } catch (error) {
         if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
       }
     }
     // Batches holding a resend (or sharing a statement with one) go one by one, carefully.
     for (const batch of batches) {
-      if (!outcomes.has(batch)) outcomes.set(batch, await this.commitCarefully(batch.sends, batch.fence).catch(fencedOrThrow));
+      if (!outcomes.has(batch)) outcomes.set(batch, await this.commitCarefully(batch.sends, batch.fence, RACE_RETRIES).catch(fencedOrThrow));
     }
     return batches.map((batch) => outcomes.get(batch)!);
   }
 
+  /**
+   * Commits again, carefully, the sends a removal raced (their whole rooms: the rest of the batch
+   * is committed, and a room's sends stay in batch order) and fills in their results.
+   */
+  private async settleRaced(sends: SendEnvelope[], attempts: Attempt[], fence: Fence, retries: number): Promise<SendResult[]> {
+    const raced = attempts.flatMap((attempt, index) => (attempt === undefined ? [index] : []));
+    if (raced.length === 0) return attempts as SendResult[];
+    if (retries === 0) throw new Error(`membership removals kept racing the commit of ${raced.length} sends; the batch will be retried`);
+    const again = await this.commitCarefully(
+      raced.map((index) => sends[index]!),
+      fence,
+      retries - 1,
+    );
+    const settled = [...attempts];
+    raced.forEach((index, position) => (settled[index] = again[position]!));
+    return settled as SendResult[];
+  }
+
   /** One statement for batches in which nothing was committed before (the common case). */
-  private async commitFresh(batches: PartitionBatch[]): Promise<Array<SendResult[] | FencedError>> {
+  private async commitFresh(batches: PartitionBatch[]): Promise<Array<Attempt[] | FencedError>> {
     const owner = batches[0]!.fence.owner;
     if (batches.some((batch) => batch.fence.owner !== owner)) throw new Error('batches of different owners cannot commit together');
     const now = Date.now();
     const sends = batches.flatMap((batch) => batch.sends);
     const partOf = batches.flatMap((batch) => batch.sends.map(() => batch.fence.partition));
     const msgIds = newMessageIds(now, sends.length);
-    const result = await this.pool.query<{ owned: number[]; seqs: Array<[number, number]> | null; rooms: RoomRow[] | null }>({
+    const result = await this.pool.query<{ owned: number[]; seqs: Array<[number, number]> | null; rooms: RoomRow[] | null; raced: string[] }>({
       name: 'sequencer-commit',
       text: COMMIT_SQL,
       values: [
@@ -141,13 +173,15 @@ export class RoomSequencer {
     const seqByOrdinal = new Map((row?.seqs ?? []).map(([ordinal, seq]) => [Number(ordinal), Number(seq)]));
     const roomById = new Map((row?.rooms ?? []).map((room) => [room.id, room]));
     const registrationsByRoom = new Map([...roomById.values()].map((room) => [room.id, registrationsOf(room)]));
+    const raced = new Set(row?.raced ?? []);
     let offset = 0;
     return batches.map((batch) => {
       const first = offset;
       offset += batch.sends.length;
       const { partition } = batch.fence;
       if (!owned.has(partition)) return new FencedError(`partition ${partition} is no longer owned by ${owner}`);
-      return batch.sends.map((send, index): SendResult => {
+      return batch.sends.map((send, index): Attempt => {
+        if (raced.has(send.room)) return undefined;
         const seq = seqByOrdinal.get(first + index + 1);
         const members = roomById.get(send.room)?.members;
         if (seq === undefined) {
@@ -171,7 +205,11 @@ export class RoomSequencer {
   }
 
   /** Reads what was committed before, decides per send (planBatch), then writes. */
-  private async commitCarefully(sends: SendEnvelope[], fence: Fence): Promise<SendResult[]> {
+  private async commitCarefully(sends: SendEnvelope[], fence: Fence, retries: number): Promise<SendResult[]> {
+    return this.settleRaced(sends, await this.commitCarefullyOnce(sends, fence), fence, retries);
+  }
+
+  private async commitCarefullyOnce(sends: SendEnvelope[], fence: Fence): Promise<Attempt[]> {
     const rooms = [...new Set(sends.map((send) => send.room))];
     // Named, so each connection plans these once: planning over the partitions costs more than running them.
     const read = await this.pool.query<{ rooms: RoomRow[] | null; committed: MessageRow[] | null }>({
@@ -182,6 +220,7 @@ export class RoomSequencer {
     const row = read.rows[0];
     const membersByRoom = new Map((row?.rooms ?? []).map((room) => [room.id, new Set(room.members)]));
     const registrationsByRoom = new Map((row?.rooms ?? []).map((room) => [room.id, registrationsOf(room)]));
+    const versionByRoom = new Map((row?.rooms ?? []).map((room) => [room.id, room.version]));
     const committed = new Map((row?.committed ?? []).map((stored) => [clientMsgKey(stored.sender_id, stored.client_msg_id), toMessage(stored)]));
     const plan = planBatch(sends, membersByRoom, committed);
 
@@ -205,7 +244,7 @@ export class RoomSequencer {
     }
     // Sorted by room so that concurrent statements lock rooms rows in one order.
     fresh.sort((a, b) => (a.message.room < b.message.room ? -1 : a.message.room > b.message.room ? 1 : a.k - b.k));
-    const write = await this.pool.query<{ owned: number; bumped: Array<{ id: string; last_seq: number }> | null; stored: number; keyed: number }>({
+    const write = await this.pool.query<{ owned: number; bumped: Array<{ id: string; last_seq: number }> | null; stored: number; keyed: number; raced: string[] }>({
       name: 'sequencer-write',
       text: WRITE_SQL,
       values: [
@@ -220,15 +259,18 @@ export class RoomSequencer {
         fresh.map((f) => f.message.clientMsgId),
         fresh.map((f) => f.message.body),
         fresh.map((f) => f.message.ts),
+        fresh.map((f) => versionByRoom.get(f.message.room) ?? 0),
       ],
     });
     const outcome = write.rows[0];
     if (!outcome || outcome.owned !== 1) throw new FencedError(`partition ${fence.partition} is no longer owned by ${fence.owner}`);
+    const raced = racedSends(sends, plan.outcomes, new Set(outcome.raced));
     const lastSeq = new Map((outcome.bumped ?? []).map((bumped) => [bumped.id, Number(bumped.last_seq)]));
     const seqOf = (room: string, k: number) => lastSeq.get(room)! - plan.newPerRoom.get(room)! + k;
 
     const messages: Message[] = [];
-    return plan.outcomes.map((decision, index): SendResult => {
+    return plan.outcomes.map((decision, index): Attempt => {
+      if (raced.has(index)) return undefined;
       const send = sends[index]!;
       const members = [...(membersByRoom.get(send.room) ?? [])];
       const registrations = registrationsByRoom.get(send.room) ?? [];
@@ -249,4 +291,18 @@ export class RoomSequencer {
       }
     });
   }
+}
+
+/**
+ * The sends to commit again after a careful write left `racedRooms` alone: every send of those
+ * rooms, and any send that repeats one of them (a same-as outcome takes its result from the send
+ * it repeats, which will have none now).
+ */
+function racedSends(sends: SendEnvelope[], outcomes: ReturnType<typeof planBatch>['outcomes'], racedRooms: Set<string>): Set<number> {
+  const raced = new Set<number>();
+  if (racedRooms.size === 0) return raced;
+  outcomes.forEach((outcome, index) => {
+    if (racedRooms.has(sends[index]!.room) || (outcome.kind === 'same-as' && raced.has(outcome.index))) raced.add(index);
+  });
+  return raced;
 }

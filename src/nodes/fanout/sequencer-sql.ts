@@ -21,7 +21,7 @@ const INSERT_FRESH = `stored AS (
 // A room of the batch as the commit reads it (r, a rooms row): its members at commit time, whom the
 // message is delivered to, and their push registrations, which decide who gets a push (read here
 // rather than in a statement of their own after delivery: one round trip per batch instead of two).
-const ROOM_OBJECT = `json_build_object('id', r.id,
+const ROOM_OBJECT = `json_build_object('id', r.id, 'version', r.members_version,
     'members', (SELECT coalesce(json_agg(m.user_id), '[]'::json) FROM members m WHERE m.room_id = r.id),
     'pushes', (SELECT json_agg(json_build_array(p.user_id, p.device_id, p.platform, p.token, p.preview, p.muted_rooms))
                  FROM members m JOIN push_registrations p ON p.user_id = m.user_id WHERE m.room_id = r.id))`;
@@ -37,16 +37,23 @@ export const READ_SQL = `
        JOIN client_msg_ids c ON c.sender_id = k.sender_id AND c.client_msg_id = k.client_msg_id
        JOIN messages msg ON msg.room_id = c.room_id AND msg.seq = c.seq) AS committed`;
 
+// Both commit statements bump a room only if its members_version is still the one its members
+// were read at (`seen`): when a removal commits after that read, even while the bump waits for
+// the removal's lock, Postgres re-checks the condition on the room's newest row, the room is left
+// alone, and it is listed in `raced` for the sequencer to commit again on fresh members.
+const RACED = `(SELECT coalesce(json_agg(room_id), '[]'::json) FROM counts WHERE room_id NOT IN (SELECT id FROM bump)) AS raced`;
+
 // Write phase: one statement, so one atomic transaction. The fence row exists only while this
 // worker still owns the partition at this epoch; every other part joins it, so a fenced worker
 // changes nothing. Each room's last_seq is bumped by its count of new messages and the new
-// messages take the seqs below the bumped value, in batch order (ordinal k of n).
+// messages take the seqs below the bumped value, in batch order (ordinal k of n). $12 is each
+// message's room's members_version as READ_SQL read it.
 export const WRITE_SQL = `
   WITH ${FENCE}, counts AS (
-    SELECT room_id, count(*)::int AS n FROM unnest($4::text[]) AS v(room_id) GROUP BY room_id
+    SELECT room_id, count(*)::int AS n, min(version) AS seen FROM unnest($4::text[], $12::bigint[]) AS v(room_id, version) GROUP BY room_id
   ), bump AS (
     UPDATE rooms r SET last_seq = r.last_seq + c.n FROM counts c, fence
-     WHERE r.id = c.room_id RETURNING r.id, r.last_seq, c.n
+     WHERE r.id = c.room_id AND r.members_version = c.seen RETURNING r.id, r.last_seq, c.n
   ), fresh AS (
     SELECT v.room_id, b.last_seq - b.n + v.k AS seq, v.msg_id, v.sender_id, v.sender_device, v.client_msg_id, v.body, v.ts
       FROM unnest($4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[])
@@ -54,7 +61,7 @@ export const WRITE_SQL = `
       JOIN bump b ON b.id = v.room_id
   ), ${INSERT_FRESH}
   SELECT (SELECT count(*) FROM fence)::int AS owned, (SELECT json_agg(json_build_object('id', id, 'last_seq', last_seq)) FROM bump) AS bumped,
-         (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM keyed)::int AS keyed`;
+         (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM keyed)::int AS keyed, ${RACED}`;
 
 // The common case in one statement, so one atomic transaction and one round trip, for the batches
 // of several partitions of this worker at once (CommitCoalescer): no send was committed before
@@ -77,10 +84,11 @@ export const COMMIT_SQL = `
       FROM input i WHERE i.part IN (SELECT partition FROM fence)
        AND EXISTS (SELECT 1 FROM members m WHERE m.room_id = i.room_id AND m.user_id = i.sender_id)
   ), counts AS (
-    SELECT room_id, count(*)::int AS n FROM eligible GROUP BY room_id
+    SELECT e.room_id, count(*)::int AS n, r.members_version AS seen
+      FROM eligible e JOIN rooms r ON r.id = e.room_id GROUP BY e.room_id, r.members_version
   ), bump AS (
     UPDATE rooms r SET last_seq = r.last_seq + c.n FROM counts c
-     WHERE r.id = c.room_id RETURNING r.id, r.last_seq, c.n
+     WHERE r.id = c.room_id AND r.members_version = c.seen RETURNING r.id, r.last_seq, c.n
   ), fresh AS (
     SELECT e.room_id, b.last_seq - b.n + e.k AS seq, e.msg_id, e.sender_id, e.sender_device, e.client_msg_id, e.body, e.ts, e.ord
       FROM eligible e JOIN bump b ON b.id = e.room_id
@@ -88,4 +96,4 @@ export const COMMIT_SQL = `
   SELECT (SELECT coalesce(json_agg(partition), '[]'::json) FROM fence) AS owned,
          (SELECT count(*) FROM stored)::int + (SELECT count(*) FROM keyed)::int AS written,
          (SELECT json_agg(json_build_array(ord, seq)) FROM fresh) AS seqs,
-         (SELECT json_agg(${ROOM_OBJECT}) FROM rooms r WHERE r.id IN (SELECT room_id FROM input)) AS rooms`;
+         (SELECT json_agg(${ROOM_OBJECT}) FROM rooms r WHERE r.id IN (SELECT room_id FROM input)) AS rooms, ${RACED}`;
