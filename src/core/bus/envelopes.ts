@@ -20,8 +20,11 @@ export interface SendEnvelope {
 export interface Delivery {
   users: string[];
   frame: string;
-  /** A room's member list changed: gateways refresh their membership cache for these users. */
-  membership?: { room: string; members: string[] };
+  /**
+   * A room's member list changed: gateways refresh their membership cache for these users.
+   * `version` is the room's members_version after the change (the cache keeps the newest).
+   */
+  membership?: { room: string; members: string[]; version: number };
   /** A connection that already got this frame as a reply. */
   exceptConn?: string;
   /** The message a `msg` frame carries, for its trace. */

@@ -1,4 +1,5 @@
 import type { Message } from '../protocol/server-frames.js';
+import type { RouteTable } from '../routing/route-registry.js';
 import type { PushRegistration } from '../storage/push-store.js';
 import type { PushJob, PushPolicy } from './push-job.js';
 
@@ -8,7 +9,7 @@ export interface PushPlanInput {
   messages: Message[];
   membersByRoom: Map<string, string[]>;
   /** user -> device -> gateway node, for the members. */
-  routes: Map<string, Map<string, string>>;
+  routes: RouteTable;
   aliveNodes: Set<string>;
   registrations: PushRegistration[];
   policy: PushPolicy;
@@ -66,8 +67,8 @@ export function planPushes(input: PushPlanInput): PushPlan {
 
 function suppression(input: PushPlanInput, message: Message, registration: PushRegistration): PushDecisionReason | undefined {
   if (registration.user === message.sender) return 'own-message';
-  const node = input.routes.get(registration.user)?.get(registration.device);
-  if (node !== undefined && input.aliveNodes.has(node)) return 'connected';
+  const nodes = input.routes.get(registration.user)?.get(registration.device);
+  if (nodes?.some((node) => input.aliveNodes.has(node))) return 'connected';
   if (registration.mutedRooms.includes(message.room)) return 'muted';
   if (input.policy === 'hold-while-active' && input.activeUsers.has(registration.user)) return 'user-active';
   return undefined;

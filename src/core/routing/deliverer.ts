@@ -3,7 +3,7 @@ import type { ChainableCommander } from 'ioredis';
 import { encodeJson, type ConnectionReply, type Delivery, type NodeEnvelope } from '../bus/envelopes.js';
 import type { Subjects } from '../bus/subjects.js';
 import { preciseNow } from '../observability/message-hops.js';
-import type { RouteRegistry } from './route-registry.js';
+import { nodesOf, type RouteRegistry, type RouteTable } from './route-registry.js';
 
 /** A frame for every online device of some users. */
 export interface Outgoing {
@@ -37,14 +37,14 @@ export class Deliverer {
   ) {}
 
   /**
-   * Publishes and returns the routes it looked up (user -> device -> node), which the caller
+   * Publishes and returns the routes it looked up (user -> device -> nodes), which the caller
    * may reuse (the fan-out decides pushes from them). Pass `routes` to skip the lookup.
    */
   async deliver(
     outgoing: Outgoing[],
     replies: DirectReply[] = [],
-    known?: Map<string, Map<string, string>>,
-  ): Promise<Map<string, Map<string, string>>> {
+    known?: RouteTable,
+  ): Promise<RouteTable> {
     return (await this.deliverStamped(outgoing, replies, known)).routes;
   }
 
@@ -55,11 +55,11 @@ export class Deliverer {
   async deliverStamped(
     outgoing: Outgoing[],
     replies: DirectReply[] = [],
-    known?: Map<string, Map<string, string>>,
+    known?: RouteTable,
     alongside?: (pipeline: ChainableCommander) => void,
-  ): Promise<{ routes: Map<string, Map<string, string>>; publishedAt: number }> {
+  ): Promise<{ routes: RouteTable; publishedAt: number }> {
     const users = [...new Set(outgoing.flatMap((item) => item.users))];
-    let routes = known ?? new Map<string, Map<string, string>>();
+    let routes: RouteTable = known ?? new Map();
     const envelopes = new Map<string, NodeEnvelope>();
     const envelopeOf = (node: string): NodeEnvelope => {
       let envelope = envelopes.get(node);
@@ -73,7 +73,7 @@ export class Deliverer {
         for (const user of item.users) {
           const devices = routes.get(user);
           if (!devices) continue;
-          for (const node of new Set(devices.values())) {
+          for (const node of nodesOf(devices)) {
             const list = byNode.get(node);
             if (list) list.push(user);
             else byNode.set(node, [user]);

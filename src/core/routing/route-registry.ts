@@ -1,10 +1,40 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 
+/** A user's online devices, each with the gateway nodes holding a connection of it (usually one). */
+export type DeviceRoutes = Map<string, string[]>;
+
+/** user -> their device routes, for the users that have any. */
+export type RouteTable = Map<string, DeviceRoutes>;
+
 /**
- * Registered interest: which gateway node holds which device. A gateway records
- * route:{user} -> {device: node} in Redis when a device connects, and the fan-out looks the
+ * A route's hash field: the device, then the node. A device may hold connections on several
+ * gateway processes at once (a second tab, `--workers`, a balancer without affinity): each
+ * has its own field, so each is delivered to, and closing one leaves the others' routes.
+ * Device ids never hold '@' (ids.ts); fields without one (written before) are the device alone.
+ */
+function routeField(device: string, node: string): string {
+  return `${device}@${node}`;
+}
+
+function deviceOfField(field: string): string {
+  const at = field.indexOf('@');
+  return at < 0 ? field : field.slice(0, at);
+}
+
+/** Every node a user's routes point at, once each. */
+export function nodesOf(routes: DeviceRoutes): Set<string> {
+  const nodes = new Set<string>();
+  for (const held of routes.values()) for (const node of held) nodes.add(node);
+  return nodes;
+}
+
+/**
+ * Registered interest: which gateway nodes hold which device. A gateway records
+ * route:{user} -> {device@node: node} in Redis when a device connects, and the fan-out looks the
  * members up to publish once per node (docs/decisions/0002-routing-by-registered-interest.md).
- * It is rebuildable state: a lost entry costs a live delivery (the device syncs), never a message.
+ * The value is the node so that presence reads a user's nodes with HVALS and reaps a dead node's
+ * fields by value. It is rebuildable state: a lost entry costs a live delivery (the device
+ * syncs), never a message.
  */
 export class RouteRegistry {
   /**
@@ -24,7 +54,7 @@ export class RouteRegistry {
   }
 
   async register(user: string, device: string, node: string): Promise<void> {
-    await this.redis.multi().hset(this.key(user), device, node).expire(this.key(user), RouteRegistry.TTL_SECONDS).exec();
+    await this.redis.multi().hset(this.key(user), routeField(device, node), node).expire(this.key(user), RouteRegistry.TTL_SECONDS).exec();
   }
 
   /**
@@ -40,7 +70,7 @@ export class RouteRegistry {
     alongside?: (pipeline: ChainableCommander) => void,
   ): Promise<{ registered: boolean; otherDevices: number }> {
     const key = this.key(user);
-    const pipeline = this.redis.pipeline().hkeys(key).hset(key, device, node).expire(key, RouteRegistry.TTL_SECONDS);
+    const pipeline = this.redis.pipeline().hkeys(key).hset(key, routeField(device, node), node).expire(key, RouteRegistry.TTL_SECONDS);
     alongside?.(pipeline);
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
@@ -50,20 +80,24 @@ export class RouteRegistry {
       throw failed[0];
     }
     const before = (results[0]?.[1] as string[] | undefined) ?? [];
-    const otherDevices = before.filter((other) => other !== device).length;
+    const otherDevices = new Set(before.map(deviceOfField).filter((other) => other !== device)).size;
     if (otherDevices < maxDevices) return { registered: true, otherDevices };
     await this.unregister(user, device, node);
     return { registered: false, otherDevices };
   }
 
-  /** Removes the device's route only if it still points at this node (it may have reconnected elsewhere). */
+  /**
+   * Removes this node's route of the device; its routes on other nodes stay. A field in the
+   * earlier form (the device alone) goes too if it points at this node.
+   */
   async unregister(user: string, device: string, node: string): Promise<void> {
     await this.redis.eval(
-      `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`,
+      `redis.call('HDEL', KEYS[1], ARGV[3]) if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`,
       1,
       this.key(user),
       device,
       node,
+      routeField(device, node),
     );
   }
 
@@ -94,11 +128,11 @@ export class RouteRegistry {
   }
 
   /**
-   * user -> (device -> node) for the given users, in one round trip. `alongside` adds commands of
+   * user -> (device -> nodes) for the given users, in one round trip. `alongside` adds commands of
    * its own to the same pipeline (after the lookups; their outcomes are not looked at here).
    */
-  async lookup(users: string[], alongside?: (pipeline: ChainableCommander) => void): Promise<Map<string, Map<string, string>>> {
-    const routes = new Map<string, Map<string, string>>();
+  async lookup(users: string[], alongside?: (pipeline: ChainableCommander) => void): Promise<RouteTable> {
+    const routes: RouteTable = new Map();
     if (users.length === 0 && !alongside) return routes;
     const pipeline = this.redis.pipeline();
     for (const user of users) pipeline.hgetall(this.key(user));
@@ -107,7 +141,13 @@ export class RouteRegistry {
     users.forEach((user, index) => {
       const [error, value] = results[index] ?? [];
       if (error || !value) return;
-      const devices = new Map(Object.entries(value as Record<string, string>));
+      const devices: DeviceRoutes = new Map();
+      for (const [field, node] of Object.entries(value as Record<string, string>)) {
+        const device = deviceOfField(field);
+        const held = devices.get(device);
+        if (!held) devices.set(device, [node]);
+        else if (!held.includes(node)) held.push(node);
+      }
       if (devices.size > 0) routes.set(user, devices);
     });
     return routes;

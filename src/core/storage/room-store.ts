@@ -155,8 +155,22 @@ export class RoomStore {
   }
 
   async isMember(roomId: string, user: string): Promise<boolean> {
-    const result = await this.pool.query({ name: 'is-member', text: 'SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2', values: [roomId, user] });
-    return (result.rowCount ?? 0) > 0;
+    return (await this.membership(roomId, user))?.member ?? false;
+  }
+
+  /**
+   * Whether the user is a member, with the room's members_version the answer holds at (a cache
+   * keeps the newest answer: migrations/003_members_version.sql); undefined: no such room.
+   */
+  async membership(roomId: string, user: string): Promise<{ member: boolean; version: number } | undefined> {
+    const result = await this.pool.query<{ member: boolean; version: string }>({
+      name: 'membership',
+      text: `SELECT EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = $2) AS member, r.members_version AS version
+               FROM rooms r WHERE r.id = $1`,
+      values: [roomId, user],
+    });
+    const row = result.rows[0];
+    return row && { member: row.member, version: Number(row.version) };
   }
 
   async exists(roomId: string): Promise<boolean> {
@@ -198,12 +212,16 @@ export class RoomStore {
   }
 
   /**
-   * Adds users; the caller has checked ownership. Returns those really added.
-   * `cap` is enforced under the room's row lock so concurrent adds cannot exceed it.
+   * Adds users; the caller has checked ownership. Returns those really added and the room's new
+   * members_version. `cap` is enforced under the room's row lock so concurrent adds cannot exceed it.
    */
-  async addMembers(roomId: string, users: string[], cap: number): Promise<string[]> {
+  async addMembers(roomId: string, users: string[], cap: number): Promise<{ added: string[]; version: number }> {
     return inTransaction(this.pool, async (client) => {
-      await client.query('SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE', [roomId]);
+      // The bump orders this change among the membership hints gateways apply (local-sessions.ts).
+      const room = await client.query<{ members_version: string }>(
+        'UPDATE rooms SET members_version = members_version + 1 WHERE id = $1 RETURNING members_version',
+        [roomId],
+      );
       const current = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM members WHERE room_id = $1', [roomId]);
       const inserted = await client.query<{ user_id: string }>(
         `INSERT INTO members (room_id, user_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING user_id`,
@@ -212,17 +230,20 @@ export class RoomStore {
       if ((current.rows[0]?.n ?? 0) + inserted.rows.length > cap) {
         throw new GroupCapError();
       }
-      return inserted.rows.map((row) => row.user_id);
+      return { added: inserted.rows.map((row) => row.user_id), version: Number(room.rows[0]?.members_version ?? 0) };
     });
   }
 
-  /** Removes users; when the owner leaves, the longest-standing member becomes owner. */
-  async removeMembers(roomId: string, users: string[]): Promise<string[]> {
+  /**
+   * Removes users; when the owner leaves, the longest-standing member becomes owner. Returns those
+   * really removed and the room's new members_version.
+   */
+  async removeMembers(roomId: string, users: string[]): Promise<{ removed: string[]; version: number }> {
     return inTransaction(this.pool, async (client) => {
       // The version bump takes the room's row lock and tells a commit that read the members
       // before this removal to read them again (migrations/003_members_version.sql).
-      const room = await client.query<{ owner_id: string }>(
-        'UPDATE rooms SET members_version = members_version + 1 WHERE id = $1 RETURNING owner_id',
+      const room = await client.query<{ owner_id: string; members_version: string }>(
+        'UPDATE rooms SET members_version = members_version + 1 WHERE id = $1 RETURNING owner_id, members_version',
         [roomId],
       );
       const removed = await client.query<{ user_id: string }>(
@@ -239,7 +260,7 @@ export class RoomStore {
           [roomId],
         );
       }
-      return removedIds;
+      return { removed: removedIds, version: Number(room.rows[0]?.members_version ?? 0) };
     });
   }
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { HistoryCache } from '../../core/cache/history-cache.js';
 import type { Message } from '../../core/protocol/server-frames.js';
 import type { Deliverer, DirectReply, Outgoing } from '../../core/routing/deliverer.js';
+import type { RouteTable } from '../../core/routing/route-registry.js';
 import { Coalescer } from '../../core/runtime/coalescer.js';
 
 /** What one committed partition batch hands on: frames for members, replies for senders, messages to cache. */
@@ -13,7 +14,7 @@ export interface Publication {
 }
 
 /** user -> device -> gateway node. */
-export type Routes = Map<string, Map<string, string>>;
+export type Routes = RouteTable;
 
 /** What a publication learnt: the routes it looked up (for the push decisions) and when it went out. */
 export interface Published {

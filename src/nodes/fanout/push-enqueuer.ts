@@ -6,6 +6,7 @@ import type { PresenceStore } from '../../core/presence/presence-store.js';
 import type { Message } from '../../core/protocol/server-frames.js';
 import type { PushPolicy } from '../../core/push/push-job.js';
 import { planPushes } from '../../core/push/push-planner.js';
+import { nodesOf, type RouteTable } from '../../core/routing/route-registry.js';
 import type { PushRegistration } from '../../core/storage/push-store.js';
 import type { FanoutMetrics } from './fanout-metrics.js';
 
@@ -33,7 +34,7 @@ export class PushEnqueuer {
   ) {}
 
   /** `committed` carries each room's push registrations as its commit read them. */
-  async enqueue(committed: Array<{ message: Message; replay: boolean; members: string[]; registrations: PushRegistration[] }>, routes: Map<string, Map<string, string>>): Promise<void> {
+  async enqueue(committed: Array<{ message: Message; replay: boolean; members: string[]; registrations: PushRegistration[] }>, routes: RouteTable): Promise<void> {
     const now = Date.now();
     const eligible = committed.filter((c) => !c.replay || now - c.message.ts < REPLAY_PUSH_WINDOW_MS);
     if (eligible.length === 0) return;
@@ -69,12 +70,12 @@ export class PushEnqueuer {
   }
 
   /** Users with a connected device, or seen within the policy's window. */
-  private async activeUsers(users: string[], routes: Map<string, Map<string, string>>, aliveNodes: Set<string>, now: number): Promise<Set<string>> {
+  private async activeUsers(users: string[], routes: RouteTable, aliveNodes: Set<string>, now: number): Promise<Set<string>> {
     const active = new Set<string>();
     const unknown: string[] = [];
     for (const user of new Set(users)) {
       const devices = routes.get(user);
-      if (devices && [...devices.values()].some((node) => aliveNodes.has(node))) active.add(user);
+      if (devices && [...nodesOf(devices)].some((node) => aliveNodes.has(node))) active.add(user);
       else unknown.push(user);
     }
     const seen = await this.deps.presence.lastSeenOf(unknown);

@@ -144,6 +144,8 @@ export class GatewayNode {
     this.natsLink = new NatsLinkWatch(nc, {
       onCutOff: (silentMs) => this.cutOffFromNats(silentMs),
       onRestored: (silentMs) => log.warn({ silentMs }, 'NATS answers again: taking clients again'),
+      // A membership hint lost in the gap would leave a removed member cached as one.
+      onGap: () => this.sessions.forgetMemberships(),
     });
     this.natsLink.start();
 
@@ -316,7 +318,8 @@ export class GatewayNode {
     for (const delivery of envelope.deliveries) {
       let written = 0;
       for (const user of delivery.users) {
-        if (delivery.membership) this.sessions.setMember(user, delivery.membership.room, delivery.membership.members.includes(user));
+        const { membership } = delivery;
+        if (membership) this.sessions.setMember(user, membership.room, membership.members.includes(user), membership.version);
         for (const session of this.sessions.sessionsOf(user)) {
           if (session.connId !== delivery.exceptConn && session.write(delivery.frame)) {
             written++;

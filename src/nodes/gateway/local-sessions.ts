@@ -7,15 +7,26 @@ export interface Session {
   write(frame: string): boolean;
 }
 
+/** What the cache knows of one user in one room, as of the room's members_version. */
+interface MembershipEntry {
+  member: boolean;
+  version: number;
+}
+
 /**
  * The sessions this gateway process holds, by connection and by user, plus each held user's
- * rooms (membership cache: filled at hello, kept current by membership hints on deliveries).
+ * rooms: a membership cache filled from Postgres on a miss and kept current by the membership
+ * hints on deliveries. Every entry carries the room's members_version it was read at, and an
+ * older answer never overwrites a newer one, so a removal always wins over a read that started
+ * before it (issue 13, item 1). The hints travel over plain NATS: when the link drops they may
+ * be lost, so the gateway forgets the whole cache then (forgetMemberships).
  */
 export class LocalSessions {
   private readonly byConn = new Map<string, Session>();
   private readonly byUser = new Map<string, Set<Session>>();
-  /** Rooms each held user is known to be a member of (a miss asks Postgres). */
-  private readonly roomsOfUser = new Map<string, Set<string>>();
+  private readonly roomsOfUser = new Map<string, Map<string, MembershipEntry>>();
+  /** Bumped by forgetMemberships: a read that started before must not refill the cache. */
+  private membershipGeneration = 0;
 
   get connectionCount(): number {
     return this.byConn.size;
@@ -39,7 +50,7 @@ export class LocalSessions {
     let sessions = this.byUser.get(session.user);
     if (!sessions) this.byUser.set(session.user, (sessions = new Set()));
     sessions.add(session);
-    if (!this.roomsOfUser.has(session.user)) this.roomsOfUser.set(session.user, new Set());
+    if (!this.roomsOfUser.has(session.user)) this.roomsOfUser.set(session.user, new Map());
   }
 
   /** Removes a session; returns whether another session of the same device remains here. */
@@ -66,13 +77,31 @@ export class LocalSessions {
 
   /** True when the cache knows the user is a member; false means "ask Postgres". */
   knowsMember(user: string, room: string): boolean {
-    return this.roomsOfUser.get(user)?.has(room) ?? false;
+    return this.roomsOfUser.get(user)?.get(room)?.member ?? false;
   }
 
-  setMember(user: string, room: string, member: boolean): void {
+  /** Taken before a membership read; hand it to setMember with the read's answer. */
+  membershipTicket(): number {
+    return this.membershipGeneration;
+  }
+
+  /**
+   * Records the user's membership of the room at the room's members_version `version`, unless
+   * the cache already knows a later version, or was forgotten since `ticket` was taken (a hint,
+   * which is current when it arrives, passes none).
+   */
+  setMember(user: string, room: string, member: boolean, version: number, ticket?: number): void {
+    if (ticket !== undefined && ticket !== this.membershipGeneration) return;
     const rooms = this.roomsOfUser.get(user);
     if (!rooms) return;
-    if (member) rooms.add(room);
-    else rooms.delete(room);
+    const known = rooms.get(room);
+    if (known && known.version > version) return;
+    rooms.set(room, { member, version });
+  }
+
+  /** Forgets every cached membership: hints may have been lost (the NATS link went down). */
+  forgetMemberships(): void {
+    this.membershipGeneration++;
+    for (const rooms of this.roomsOfUser.values()) rooms.clear();
   }
 }

@@ -20,6 +20,11 @@ export interface NatsLinkWatchOptions {
   onCutOff: (silentMs: number) => void;
   /** A PING was answered again, `silentMs` after the last answered one before the cut-off. */
   onRestored: (silentMs: number) => void;
+  /**
+   * Messages to this gateway may have been missed: nats.js disconnected or reconnected, or the
+   * link was cut off or restored. Core NATS does not redeliver.
+   */
+  onGap?: () => void;
 }
 
 /**
@@ -51,9 +56,12 @@ export class NatsLinkWatch {
     this.timer.unref();
     void (async () => {
       for await (const status of this.nc.status()) {
-        if (status.type === 'disconnect') this.disconnected = true;
-        else if (status.type === 'reconnect') {
+        if (status.type === 'disconnect') {
+          this.disconnected = true;
+          this.options.onGap?.();
+        } else if (status.type === 'reconnect') {
           this.disconnected = false;
+          this.options.onGap?.();
           // nats.js reconnects once the server answered its CONNECT and PING: that is contact.
           this.contact();
         }
@@ -87,6 +95,7 @@ export class NatsLinkWatch {
     const limit = this.disconnected ? (this.options.disconnectedCutOffMs ?? 6000) : silentCutOffMs;
     if (this.cutOffSince === undefined && silentMs > limit) {
       this.cutOffSince = now;
+      this.options.onGap?.();
       this.options.onCutOff(silentMs);
     }
   }
@@ -97,6 +106,7 @@ export class NatsLinkWatch {
     this.lastContact = now;
     if (this.cutOffSince === undefined) return;
     this.cutOffSince = undefined;
+    this.options.onGap?.();
     this.options.onRestored(silentMs);
   }
 }

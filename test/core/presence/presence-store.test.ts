@@ -28,7 +28,7 @@ describe('presence - store (Redis)', () => {
     await routes.register('bo', 'laptop', 'alive');
     await store.addNodeUser('dead', 'bo');
     expect(await store.reapUser('bo', 'dead', 42)).toBe(1);
-    expect([...(await routes.lookup(['bo'])).get('bo')!.entries()]).toEqual([['laptop', 'alive']]);
+    expect([...(await routes.lookup(['bo'])).get('bo')!.entries()]).toEqual([['laptop', ['alive']]]);
     expect(await store.evaluate('bo', ['alive'], 50)).toMatchObject({ status: 'online' });
   });
 

@@ -25,7 +25,7 @@ describe('push - planning who gets a push', () => {
     const plan = planPushes(
       input({
         registrations: [registration('bob', 'phone'), registration('bob', 'tablet')],
-        routes: new Map([['bob', new Map([['tablet', 'gw1']])]]),
+        routes: new Map([['bob', new Map([['tablet', ['gw1']]])]]),
       }),
     );
     expect(plan.jobs.map((j) => j.device)).toEqual(['phone']);
@@ -33,7 +33,7 @@ describe('push - planning who gets a push', () => {
   });
 
   it('push - a route to a dead gateway does not count as connected', () => {
-    const plan = planPushes(input({ registrations: [registration('bob', 'phone')], routes: new Map([['bob', new Map([['phone', 'gw-dead']])]]) }));
+    const plan = planPushes(input({ registrations: [registration('bob', 'phone')], routes: new Map([['bob', new Map([['phone', ['gw-dead']]])]]) }));
     expect(plan.jobs).toHaveLength(1);
   });
 

@@ -14,13 +14,31 @@ describe('route registry', () => {
     expect(await routes.registerWithin('ann', 'phone', 'gw1', 2)).toEqual({ registered: true, otherDevices: 0 });
     expect(await routes.registerWithin('ann', 'laptop', 'gw2', 2)).toEqual({ registered: true, otherDevices: 1 });
     expect(await routes.registerWithin('ann', 'tablet', 'gw1', 2)).toEqual({ registered: false, otherDevices: 2 });
-    expect(await routes.lookup(['ann'])).toEqual(new Map([['ann', new Map([['phone', 'gw1'], ['laptop', 'gw2']])]]));
+    expect(await routes.lookup(['ann'])).toEqual(new Map([['ann', new Map([['phone', ['gw1']], ['laptop', ['gw2']]])]]));
   });
 
-  it('lets a device already online come back on another node at the cap, and moves its route there', async () => {
+  it('lets a device already online connect on another node at the cap too: it is routed to both', async () => {
     await routes.registerWithin('bo', 'phone', 'gw1', 1);
     expect(await routes.registerWithin('bo', 'phone', 'gw2', 1)).toEqual({ registered: true, otherDevices: 0 });
-    expect((await routes.lookup(['bo'])).get('bo')).toEqual(new Map([['phone', 'gw2']]));
+    expect((await routes.lookup(['bo'])).get('bo')).toEqual(new Map([['phone', ['gw1', 'gw2']]]));
+  });
+
+  it("closing a device's connection on one node leaves its route on the other (issue 13, item 1a)", async () => {
+    await routes.registerWithin('di', 'phone', 'gw1', 3);
+    await routes.registerWithin('di', 'phone', 'gw2', 3);
+    await routes.unregister('di', 'phone', 'gw1');
+    expect((await routes.lookup(['di'])).get('di')).toEqual(new Map([['phone', ['gw2']]]));
+    await routes.unregister('di', 'phone', 'gw2');
+    expect(await routes.lookup(['di'])).toEqual(new Map());
+  });
+
+  it('reads and removes routes written in the earlier form (field = the device alone)', async () => {
+    await redis().hset(`${namespace}:route:{eve}`, 'phone', 'gw1', 'laptop', 'gw2');
+    expect((await routes.lookup(['eve'])).get('eve')).toEqual(new Map([['phone', ['gw1']], ['laptop', ['gw2']]]));
+    expect(await routes.registerWithin('eve', 'tablet', 'gw1', 2)).toEqual({ registered: false, otherDevices: 2 });
+    await routes.unregister('eve', 'laptop', 'gw1');
+    await routes.unregister('eve', 'phone', 'gw1');
+    expect((await routes.lookup(['eve'])).get('eve')).toEqual(new Map([['laptop', ['gw2']]]));
   });
 
   it('runs the commands given alongside in the same round trip', async () => {

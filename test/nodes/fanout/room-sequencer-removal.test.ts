@@ -46,7 +46,7 @@ async function removalQueuedBeforeCommit(room: string, removed: string[], commit
     const committing = commit();
     await lockWaiters(2);
     await holder.query('COMMIT');
-    expect(await removal).toEqual(removed);
+    expect((await removal).removed).toEqual(removed);
     return await committing;
   } finally {
     holder.release();

@@ -7,10 +7,10 @@ import type { GatewayContext } from '../gateway-context.js';
  */
 export async function requireMember(ctx: GatewayContext, user: string, room: string): Promise<void> {
   if (ctx.sessions.knowsMember(user, room)) return;
-  if (await ctx.rooms.isMember(room, user)) {
-    ctx.sessions.setMember(user, room, true);
-    return;
-  }
-  if (await ctx.rooms.exists(room)) throw new ProtocolError('forbidden', `you are not a member of room ${room}`);
-  throw new ProtocolError('not_found', `room ${room} does not exist`);
+  const ticket = ctx.sessions.membershipTicket();
+  const answer = await ctx.rooms.membership(room, user);
+  if (!answer) throw new ProtocolError('not_found', `room ${room} does not exist`);
+  // Recorded at the version read: a removal that arrived meanwhile (a later version) stays.
+  ctx.sessions.setMember(user, room, answer.member, answer.version, ticket);
+  if (!answer.member) throw new ProtocolError('forbidden', `you are not a member of room ${room}`);
 }

@@ -31,8 +31,10 @@ export class ReadHandlers {
       scope.reply({ type: 'sync.batch', messages: batch });
       batch = [];
     };
+    // The membership cache is not filled from here: this read is not versioned, and a removal
+    // arriving during the loop below must not be overwritten (issue 13, item 1b). A room's first
+    // membership check asks Postgres.
     for (const room of rooms) {
-      this.ctx.sessions.setMember(scope.session.user, room.id, true);
       const have = Math.min(since[room.id] ?? 0, room.lastSeq);
       const from = Math.max(have + 1, room.lastSeq - SYNC_ROOM_CAP + 1);
       done.push(from > have + 1 ? { ...room, truncated: true } : room);

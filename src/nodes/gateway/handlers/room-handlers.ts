@@ -17,7 +17,8 @@ export class RoomHandlers {
         throw new ProtocolError('bad_frame', 'members: a direct room takes exactly one other user');
       }
       const { roomId, created } = await this.ctx.rooms.createDirect(user, other);
-      await this.answerAndNotify(scope, roomId, created ? [user, other] : [user], []);
+      // A direct room's members never change: its members_version stays 0.
+      await this.answerAndNotify(scope, roomId, created ? [user, other] : [user], [], 0);
       return;
     }
     const members = [...new Set([user, ...frame.members])];
@@ -25,14 +26,14 @@ export class RoomHandlers {
       throw new ProtocolError('too_large', `a group has at most ${limits.maxGroupMembers} members, this one would have ${members.length}`);
     }
     const roomId = await this.ctx.rooms.createGroup(user, frame.name ?? '', members);
-    await this.answerAndNotify(scope, roomId, members, []);
+    await this.answerAndNotify(scope, roomId, members, [], 0);
   }
 
   async addMembers(scope: RequestScope, frame: ClientFrameOf<'room.members.add'>): Promise<void> {
     const room = await this.requireRoom(scope, frame.room);
     if (room.kind === 'direct') throw new ProtocolError('forbidden', 'the members of a direct room cannot change');
     if (room.owner !== scope.session.user) throw new ProtocolError('forbidden', 'only the owner adds members');
-    let added: string[];
+    let added: { added: string[]; version: number };
     try {
       added = await this.ctx.rooms.addMembers(room.id, [...new Set(frame.users)], this.ctx.config.limits.maxGroupMembers);
     } catch (error) {
@@ -41,7 +42,7 @@ export class RoomHandlers {
       }
       throw error;
     }
-    await this.answerAndNotify(scope, room.id, [...room.members, ...added], []);
+    await this.answerAndNotify(scope, room.id, [...room.members, ...added.added], [], added.version);
   }
 
   async removeMembers(scope: RequestScope, frame: ClientFrameOf<'room.members.remove'>): Promise<void> {
@@ -50,8 +51,8 @@ export class RoomHandlers {
     const leavingOnly = frame.users.length === 1 && frame.users[0] === user;
     if (room.kind === 'direct') throw new ProtocolError('forbidden', 'the members of a direct room cannot change');
     if (!leavingOnly && room.owner !== user) throw new ProtocolError('forbidden', 'only the owner removes others; any member may remove itself');
-    const removed = await this.ctx.rooms.removeMembers(room.id, [...new Set(frame.users)]);
-    await this.answerAndNotify(scope, room.id, room.members, removed);
+    const { removed, version } = await this.ctx.rooms.removeMembers(room.id, [...new Set(frame.users)]);
+    await this.answerAndNotify(scope, room.id, room.members, removed, version);
   }
 
   async list(scope: RequestScope): Promise<void> {
@@ -69,16 +70,17 @@ export class RoomHandlers {
   /**
    * Answers the requester with its view, and sends every other device of the users concerned
    * its own view (readSeq and unread are per user). The membership hint refreshes gateways'
-   * caches, so a removed member is refused at once.
+   * caches, so a removed member is refused at once; `version` is the room's members_version
+   * after the change, which orders the hints of concurrent changes.
    */
-  private async answerAndNotify(scope: RequestScope, roomId: string, concerned: string[], removed: string[]): Promise<void> {
+  private async answerAndNotify(scope: RequestScope, roomId: string, concerned: string[], removed: string[], version: number): Promise<void> {
     const recipients = [...new Set([...concerned, ...removed, scope.session.user])];
     const views = await this.ctx.rooms.viewsFor(roomId, recipients);
     const mine = views.get(scope.session.user);
     if (!mine) throw new ProtocolError('not_found', `room ${roomId} does not exist`);
-    this.ctx.sessions.setMember(scope.session.user, roomId, mine.members.includes(scope.session.user));
+    this.ctx.sessions.setMember(scope.session.user, roomId, mine.members.includes(scope.session.user), version);
     scope.reply({ type: 'room', room: mine });
-    const membership = { room: roomId, members: mine.members };
+    const membership = { room: roomId, members: mine.members, version };
     await this.ctx.deliverer.deliver(
       [...views].map(([user, room]) => ({ users: [user], frame: JSON.stringify({ type: 'room', room }), membership, exceptConn: scope.session.connId })),
     );
