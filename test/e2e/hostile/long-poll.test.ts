@@ -10,7 +10,8 @@ import { httpExchange, type HttpAnswer } from './support/raw-socket.js';
  * gateway itself. Bad tokens are 401 on every endpoint, a session is its device's alone (403),
  * ids that are not ours are 404 without reaching NATS as wildcards, and bodies that are not valid
  * UTF-8 or run over the limit without declaring a length are 400 and 413. The bystanders keep
- * talking after each case.
+ * talking after each case. A closed session lingers (so a late poll learns the close) with no
+ * more than its close.
  */
 const suite = new HostileSuite('long-poll transport');
 /** lena's session (user lena, device browser), the target of the cases that borrow it. */
@@ -139,5 +140,24 @@ describe('hostile - long-poll bodies', () => {
       reply: summary,
     });
     await suite.bystandersExchange('wrong types');
+  });
+});
+
+describe('hostile - closed long-poll sessions', () => {
+  it('hostile long-poll - a session closed with a backlog answers a late poll with its close only, not the backlog', async () => {
+    const token = await suite.token('hoarder', 'h1');
+    const created = await httpExchange(suite.port, 'POST', '/v1/sessions', { token });
+    const id = String(created.json.session);
+    // Frames that fail validation are answered in the outbox at once, unlimited by the send rate.
+    const junk = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ type: 'nope', id: `j${i}` })));
+    for (let i = 0; i < 5; i++) expect((await httpExchange(suite.port, 'POST', `/v1/frames?session=${id}`, { token, body: junk })).status).toBe(202);
+    expect((await httpExchange(suite.port, 'DELETE', `/v1/sessions?session=${id}`, { token })).status).toBe(204);
+    const late = await httpExchange(suite.port, 'GET', `/v1/poll?session=${id}&cursor=1&wait=0`, { token });
+    suite.record('poll after DELETE of a session with 500 frames (~40 KiB) waiting', 'GET /v1/poll?…&cursor=1', { http: 200, reply: '0 frames, closed 1000' }, {
+      http: late.status,
+      reply: `${(late.json.frames as unknown[] | undefined)?.length ?? '-'} frames, closed ${String((late.json.closed as { code?: number } | undefined)?.code)}`,
+    });
+    expect(late.json.cursor).toBe(1);
+    await suite.bystandersExchange('closed backlog');
   });
 });
