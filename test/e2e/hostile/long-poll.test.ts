@@ -10,15 +10,17 @@ import { httpExchange, type HttpAnswer } from './support/raw-socket.js';
  * gateway itself. Bad tokens are 401 on every endpoint, a session is its device's alone (403),
  * ids that are not ours are 404 without reaching NATS as wildcards, and bodies that are not valid
  * UTF-8 or run over the limit without declaring a length are 400 and 413. The bystanders keep
- * talking after each case.
+ * talking after each case. A closed session lingers (so a late poll learns the close) with no
+ * more than its close, and no more of them per user than the user may hold connections.
  */
+const MAX_CONNECTIONS = 4;
 const suite = new HostileSuite('long-poll transport');
 /** lena's session (user lena, device browser), the target of the cases that borrow it. */
 let session = '';
 let lenaToken = '';
 
 beforeAll(async () => {
-  await suite.start();
+  await suite.start(['--max-connections-per-user', String(MAX_CONNECTIONS)]);
   lenaToken = await suite.token('lena', 'browser');
   const created = await httpExchange(suite.port, 'POST', '/v1/sessions', { token: lenaToken });
   expect(created.status).toBe(201);
@@ -139,5 +141,46 @@ describe('hostile - long-poll bodies', () => {
       reply: summary,
     });
     await suite.bystandersExchange('wrong types');
+  });
+});
+
+describe('hostile - closed long-poll sessions', () => {
+  it('hostile long-poll - a session closed with a backlog answers a late poll with its close only, not the backlog', async () => {
+    const token = await suite.token('hoarder', 'h1');
+    const created = await httpExchange(suite.port, 'POST', '/v1/sessions', { token });
+    const id = String(created.json.session);
+    // Frames that fail validation are answered in the outbox at once, unlimited by the send rate.
+    const junk = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ type: 'nope', id: `j${i}` })));
+    for (let i = 0; i < 5; i++) expect((await httpExchange(suite.port, 'POST', `/v1/frames?session=${id}`, { token, body: junk })).status).toBe(202);
+    expect((await httpExchange(suite.port, 'DELETE', `/v1/sessions?session=${id}`, { token })).status).toBe(204);
+    const late = await httpExchange(suite.port, 'GET', `/v1/poll?session=${id}&cursor=1&wait=0`, { token });
+    suite.record('poll after DELETE of a session with 500 frames (~40 KiB) waiting', 'GET /v1/poll?…&cursor=1', { http: 200, reply: '0 frames, closed 1000' }, {
+      http: late.status,
+      reply: `${(late.json.frames as unknown[] | undefined)?.length ?? '-'} frames, closed ${String((late.json.closed as { code?: number } | undefined)?.code)}`,
+    });
+    expect(late.json.cursor).toBe(1);
+    await suite.bystandersExchange('closed backlog');
+  });
+
+  it(`hostile long-poll - a user's closed sessions linger at most ${MAX_CONNECTIONS} at a time (the oldest is forgotten), and never block a new one`, async () => {
+    const token = await suite.token('churner', 'c1');
+    const ids: string[] = [];
+    for (let i = 0; i < MAX_CONNECTIONS + 2; i++) {
+      const created = await httpExchange(suite.port, 'POST', '/v1/sessions', { token });
+      expect(created.status, `session ${i + 1}`).toBe(201);
+      ids.push(String(created.json.session));
+      expect((await httpExchange(suite.port, 'DELETE', `/v1/sessions?session=${ids[i]}`, { token })).status).toBe(204);
+    }
+    const poll = (id: string) => httpExchange(suite.port, 'GET', `/v1/poll?session=${id}&cursor=1&wait=0`, { token });
+    const oldest = await poll(ids[0]!);
+    suite.record(`poll of the oldest of ${ids.length} closed sessions of one user (limit ${MAX_CONNECTIONS})`, 'GET /v1/poll', { http: 404, error: 'not_found' }, answerOf(oldest));
+    for (const id of ids.slice(-MAX_CONNECTIONS)) {
+      const recent = await poll(id);
+      expect(recent.status).toBe(200);
+      expect(recent.json.closed).toEqual({ code: 1000, reason: 'closed by the client' });
+    }
+    const another = await httpExchange(suite.port, 'POST', '/v1/sessions', { token });
+    expect(another.status, 'the lingering sessions hold no admission slot').toBe(201);
+    await suite.bystandersExchange('closed churn');
   });
 });

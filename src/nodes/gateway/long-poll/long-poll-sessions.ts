@@ -5,6 +5,7 @@ import { LONG_POLL_MAX_FRAMES_PER_POST } from '../../../core/protocol/long-poll.
 import { errorFrame, type GatewayContext } from '../gateway-context.js';
 import { GatewaySession, type SessionHooks } from '../gateway-session.js';
 import { HTTP_STATUS_OF, HttpRefusal } from './http-io.js';
+import { LingeringSessions } from './lingering-sessions.js';
 import { LongPollSink, type PollAnswer } from './long-poll-sink.js';
 import { CursorError } from './poll-outbox.js';
 
@@ -32,6 +33,7 @@ interface Held {
  */
 export class LongPollSessions {
   private readonly held = new Map<string, Held>();
+  private readonly lingering: LingeringSessions;
 
   constructor(
     private readonly deps: {
@@ -42,7 +44,10 @@ export class LongPollSessions {
       lingerMs: number;
       nextConnId(): string;
     },
-  ) {}
+  ) {
+    const { lingerMs, ctx } = deps;
+    this.lingering = new LingeringSessions({ lingerMs, maxPerUser: ctx.config.maxConnectionsPerUser }, (id) => this.held.delete(id));
+  }
 
   /** The gateway process (node id) that holds a session, from its id; undefined for an id of another shape. */
   static ownerOf(id: string): string | undefined {
@@ -61,9 +66,12 @@ export class LongPollSessions {
     const id = `lp.${this.deps.nodeId}.${randomBytes(18).toString('base64url')}`;
     let session: GatewaySession | undefined;
     const sink = new LongPollSink(() => {
-      session?.ended();
+      if (!session) return;
+      const wasOpen = session.isOpen;
+      session.ended();
       // A closed session still tells a late poll its last frames and why it closed, for a while.
-      setTimeout(() => this.held.delete(id), this.deps.lingerMs).unref();
+      // One that never opened was refused to its client, which holds no id to poll.
+      if (wasOpen) this.lingering.add(session.user, id);
     });
     session = new GatewaySession(this.deps.nextConnId(), 'longpoll', sink, this.deps.ctx, this.deps.hooks);
     this.held.set(id, { sink, session });

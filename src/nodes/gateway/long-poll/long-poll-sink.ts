@@ -5,6 +5,15 @@ import { PollOutbox, type PollBatch } from './poll-outbox.js';
 /** Most bytes of frames one poll answer carries; the rest waits for the next poll. */
 export const MAX_POLL_ANSWER_BYTES = LONG_POLL_MAX_ANSWER_BYTES;
 
+/**
+ * Most bytes of unacknowledged frames a closed session keeps for a late poll. A client that
+ * keeps up has a few small frames waiting (the `goaway` or `error` that explains the close);
+ * one far behind (up to the 8 MiB outbound buffer) must sync after reconnecting anyway, so its
+ * backlog is dropped at the close rather than held for the presence timeout after the session
+ * gave its admission slot back.
+ */
+export const CLOSED_SESSION_KEPT_BYTES = 16 * 1024;
+
 export interface PollAnswer extends PollBatch {
   /** Set once the session is closed and `frames` holds its last frames. */
   closed?: { code: number; reason: string };
@@ -69,6 +78,8 @@ export class LongPollSink implements FrameSink {
   close(code: number, reason: string): void {
     if (this.closedWith) return;
     this.closedWith = { code, reason };
+    // All or none: dropping only the older frames would leave a gap the client could not see.
+    if (this.outbox.bytes > CLOSED_SESSION_KEPT_BYTES) this.outbox.dropPending();
     this.wakeSoon();
     this.onClose(code, reason);
   }

@@ -74,6 +74,17 @@ export class PollOutbox {
     }
   }
 
+  /**
+   * Forgets every frame not yet acknowledged, as if a poll had taken them, but keeps the
+   * numbering: a later poll with any cursor up to the newest is still in range, and is
+   * answered with no frames.
+   */
+  dropPending(): void {
+    this.entries = [];
+    this.head = 0;
+    this.held = 0;
+  }
+
   /** The unacknowledged frames, oldest first, at most `maxBytes` (but always at least one). */
   read(maxBytes: number): PollBatch {
     const frames: string[] = [];

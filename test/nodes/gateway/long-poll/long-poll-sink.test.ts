@@ -56,6 +56,27 @@ describe('long-poll sink', () => {
     expect((await sink.poll(0, 5000, never())).closed).toEqual({ code: 1012, reason: 'server restart' });
   });
 
+  it('long-poll sink - a session closed with a big backlog drops it: later polls learn only the close', async () => {
+    const sink = new LongPollSink(() => {});
+    const frame = JSON.stringify({ type: 'msg', pad: 'x'.repeat(16 * 1024) });
+    for (let i = 0; i < 64; i++) sink.send(frame);
+    const first = await sink.poll(0, 0, never());
+    expect(first.frames.length).toBeGreaterThan(0);
+    sink.close(1013, 'too far behind');
+    // The frames would linger for the presence timeout, after the session gave its admission slot back.
+    expect(sink.bufferedAmount).toBe(0);
+    expect(await sink.poll(first.cursor, 0, never())).toEqual({ cursor: first.cursor, frames: [], more: false, closed: { code: 1013, reason: 'too far behind' } });
+    // A repeated poll (its answer was lost) learns the same.
+    expect(await sink.poll(first.cursor, 5000, never())).toMatchObject({ frames: [], closed: { code: 1013 } });
+  });
+
+  it('long-poll sink - a session closed with a few small frames waiting keeps them for the late poll', async () => {
+    const sink = new LongPollSink(() => {});
+    sink.send('{"type":"error","code":"unauthorized"}');
+    sink.close(4401, 'token expired');
+    expect(await sink.poll(0, 0, never())).toEqual({ cursor: 1, frames: ['{"type":"error","code":"unauthorized"}'], more: false, closed: { code: 4401, reason: 'token expired' } });
+  });
+
   it('long-poll sink - unacknowledged frames are its buffered amount until a poll acknowledges them', async () => {
     const sink = new LongPollSink(() => {});
     sink.send('12345');

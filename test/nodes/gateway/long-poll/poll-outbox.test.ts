@@ -51,6 +51,19 @@ describe('poll outbox', () => {
     expect(outbox.read(1 << 20)).toEqual({ cursor: 2, frames: ['b'], more: false });
   });
 
+  it('poll outbox - dropping the pending frames keeps the numbering: any cursor up to the newest is answered empty', () => {
+    const outbox = new PollOutbox();
+    for (const text of ['a', 'b', 'c', 'd']) outbox.push(text);
+    outbox.acknowledge(1);
+    outbox.dropPending();
+    expect(outbox.bytes).toBe(0);
+    expect(outbox.pending).toBe(0);
+    expect(outbox.read(1 << 20)).toEqual({ cursor: 1, frames: [], more: false });
+    outbox.acknowledge(3);
+    expect(outbox.read(1 << 20)).toEqual({ cursor: 3, frames: [], more: false });
+    expect(() => outbox.acknowledge(5)).toThrow(CursorError);
+  });
+
   it('poll outbox - keeps working across compaction of many acknowledged frames', () => {
     const outbox = new PollOutbox();
     for (let i = 1; i <= 5000; i++) {
