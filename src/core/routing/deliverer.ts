@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ChainableCommander } from 'ioredis';
-import { encodeJson, type ConnectionReply, type Delivery, type NodeEnvelope } from '../bus/envelopes.js';
+import type { ConnectionReply, Delivery, NodeEnvelope } from '../bus/envelopes.js';
+import { publishNodeEnvelope } from '../bus/node-envelope-pieces.js';
 import type { Subjects } from '../bus/subjects.js';
 import { preciseNow } from '../observability/message-hops.js';
 import type { RouteRegistry } from './route-registry.js';
@@ -97,7 +98,8 @@ export class Deliverer {
     const publishedAt = preciseNow();
     for (const [node, envelope] of envelopes) {
       envelope.publishedAt = publishedAt;
-      this.nc.publish(this.subjects.node(node), encodeJson(envelope));
+      // In pieces under max_payload when it is larger (a fan-out batch, a large room): in order.
+      publishNodeEnvelope(this.nc, this.subjects.node(node), envelope);
     }
     return { routes, publishedAt };
   }
