@@ -50,6 +50,26 @@ export class Deliverer {
   }
 
   /**
+   * Without routes (Redis out of reach): every delivery to every gateway node, on the subject all
+   * of them subscribe to, each writing to the users it holds; replies to their nodes as usual. One
+   * NATS message (or a few pieces) to each gateway instead of to those that hold members: the cost
+   * of delivering live while the routes cannot be read. Returns when it published (epoch ms).
+   */
+  deliverToAll(outgoing: Outgoing[], replies: DirectReply[] = []): number {
+    const everyNode: NodeEnvelope = { deliveries: outgoing.filter((item) => item.users.length > 0).map(deliveryOf), replies: [] };
+    const byNode = this.replyEnvelopes(replies);
+    const publishedAt = preciseNow();
+    everyNode.publishedAt = publishedAt;
+    // Deliveries first, as in deliverStamped: a sender's other devices see the message no later than its ack.
+    if (everyNode.deliveries.length > 0) publishNodeEnvelope(this.nc, this.subjects.allNodes, everyNode);
+    for (const [node, envelope] of byNode) {
+      envelope.publishedAt = publishedAt;
+      publishNodeEnvelope(this.nc, this.subjects.node(node), envelope);
+    }
+    return publishedAt;
+  }
+
+  /**
    * deliver(), also saying when it published (epoch ms, fractional: the stamp the gateways time
    * their write hop from). `alongside` adds Redis commands to the route lookup's round trip.
    */
@@ -80,21 +100,10 @@ export class Deliverer {
             else byNode.set(node, [user]);
           }
         }
-        for (const [node, nodeUsers] of byNode) {
-          const delivery: Delivery = { users: nodeUsers, frame: item.frame };
-          if (item.membership) delivery.membership = item.membership;
-          if (item.exceptConn) delivery.exceptConn = item.exceptConn;
-          if (item.msgId) delivery.msgId = item.msgId;
-          envelopeOf(node).deliveries.push(delivery);
-        }
+        for (const [node, nodeUsers] of byNode) envelopeOf(node).deliveries.push(deliveryOf({ ...item, users: nodeUsers }));
       }
     }
-    for (const reply of replies) {
-      const entry: ConnectionReply = { conn: reply.conn, frame: reply.frame };
-      if (reply.receivedAt !== undefined) entry.receivedAt = reply.receivedAt;
-      if (reply.msgId !== undefined) entry.msgId = reply.msgId;
-      envelopeOf(reply.node).replies.push(entry);
-    }
+    for (const [node, envelope] of this.replyEnvelopes(replies)) envelopeOf(node).replies.push(...envelope.replies);
     const publishedAt = preciseNow();
     for (const [node, envelope] of envelopes) {
       envelope.publishedAt = publishedAt;
@@ -103,4 +112,26 @@ export class Deliverer {
     }
     return { routes, publishedAt };
   }
+
+  /** Replies grouped by the node of their connection. */
+  private replyEnvelopes(replies: DirectReply[]): Map<string, NodeEnvelope> {
+    const envelopes = new Map<string, NodeEnvelope>();
+    for (const reply of replies) {
+      const entry: ConnectionReply = { conn: reply.conn, frame: reply.frame };
+      if (reply.receivedAt !== undefined) entry.receivedAt = reply.receivedAt;
+      if (reply.msgId !== undefined) entry.msgId = reply.msgId;
+      let envelope = envelopes.get(reply.node);
+      if (!envelope) envelopes.set(reply.node, (envelope = { deliveries: [], replies: [] }));
+      envelope.replies.push(entry);
+    }
+    return envelopes;
+  }
+}
+
+function deliveryOf(item: Outgoing): Delivery {
+  const delivery: Delivery = { users: item.users, frame: item.frame };
+  if (item.membership) delivery.membership = item.membership;
+  if (item.exceptConn) delivery.exceptConn = item.exceptConn;
+  if (item.msgId) delivery.msgId = item.msgId;
+  return delivery;
 }
