@@ -26,6 +26,14 @@ export class Subjects {
     return `${this.namespace}.node.${nodeId}`;
   }
 
+  /**
+   * Every gateway node subscribes here too: deliveries the fan-out could not route (Redis out of
+   * reach), each gateway writing them to the users it holds. Not a node id's shape (`node.` prefix).
+   */
+  get allNodes(): string {
+    return `${this.namespace}.nodes.all`;
+  }
+
   /** The JetStream work queue of push jobs, fan-out -> pusher. */
   get pushStream(): string {
     return `${this.namespace.toUpperCase()}_PUSH`;

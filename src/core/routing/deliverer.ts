@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ChainableCommander } from 'ioredis';
-import { encodeJson, type ConnectionReply, type Delivery, type NodeEnvelope } from '../bus/envelopes.js';
+import type { ConnectionReply, Delivery, NodeEnvelope } from '../bus/envelopes.js';
+import { publishNodeEnvelope } from '../bus/node-envelope-pieces.js';
 import type { Subjects } from '../bus/subjects.js';
 import { preciseNow } from '../observability/message-hops.js';
 import { nodesOf, type RouteRegistry, type RouteTable } from './route-registry.js';
@@ -49,6 +50,26 @@ export class Deliverer {
   }
 
   /**
+   * Without routes (Redis out of reach): every delivery to every gateway node, on the subject all
+   * of them subscribe to, each writing to the users it holds; replies to their nodes as usual. One
+   * NATS message (or a few pieces) to each gateway instead of to those that hold members: the cost
+   * of delivering live while the routes cannot be read. Returns when it published (epoch ms).
+   */
+  deliverToAll(outgoing: Outgoing[], replies: DirectReply[] = []): number {
+    const everyNode: NodeEnvelope = { deliveries: outgoing.filter((item) => item.users.length > 0).map(deliveryOf), replies: [] };
+    const byNode = this.replyEnvelopes(replies);
+    const publishedAt = preciseNow();
+    everyNode.publishedAt = publishedAt;
+    // Deliveries first, as in deliverStamped: a sender's other devices see the message no later than its ack.
+    if (everyNode.deliveries.length > 0) publishNodeEnvelope(this.nc, this.subjects.allNodes, everyNode);
+    for (const [node, envelope] of byNode) {
+      envelope.publishedAt = publishedAt;
+      publishNodeEnvelope(this.nc, this.subjects.node(node), envelope);
+    }
+    return publishedAt;
+  }
+
+  /**
    * deliver(), also saying when it published (epoch ms, fractional: the stamp the gateways time
    * their write hop from). `alongside` adds Redis commands to the route lookup's round trip.
    */
@@ -79,26 +100,38 @@ export class Deliverer {
             else byNode.set(node, [user]);
           }
         }
-        for (const [node, nodeUsers] of byNode) {
-          const delivery: Delivery = { users: nodeUsers, frame: item.frame };
-          if (item.membership) delivery.membership = item.membership;
-          if (item.exceptConn) delivery.exceptConn = item.exceptConn;
-          if (item.msgId) delivery.msgId = item.msgId;
-          envelopeOf(node).deliveries.push(delivery);
-        }
+        for (const [node, nodeUsers] of byNode) envelopeOf(node).deliveries.push(deliveryOf({ ...item, users: nodeUsers }));
       }
     }
+    for (const [node, envelope] of this.replyEnvelopes(replies)) envelopeOf(node).replies.push(...envelope.replies);
+    const publishedAt = preciseNow();
+    for (const [node, envelope] of envelopes) {
+      envelope.publishedAt = publishedAt;
+      // In pieces under max_payload when it is larger (a fan-out batch, a large room): in order.
+      publishNodeEnvelope(this.nc, this.subjects.node(node), envelope);
+    }
+    return { routes, publishedAt };
+  }
+
+  /** Replies grouped by the node of their connection. */
+  private replyEnvelopes(replies: DirectReply[]): Map<string, NodeEnvelope> {
+    const envelopes = new Map<string, NodeEnvelope>();
     for (const reply of replies) {
       const entry: ConnectionReply = { conn: reply.conn, frame: reply.frame };
       if (reply.receivedAt !== undefined) entry.receivedAt = reply.receivedAt;
       if (reply.msgId !== undefined) entry.msgId = reply.msgId;
-      envelopeOf(reply.node).replies.push(entry);
+      let envelope = envelopes.get(reply.node);
+      if (!envelope) envelopes.set(reply.node, (envelope = { deliveries: [], replies: [] }));
+      envelope.replies.push(entry);
     }
-    const publishedAt = preciseNow();
-    for (const [node, envelope] of envelopes) {
-      envelope.publishedAt = publishedAt;
-      this.nc.publish(this.subjects.node(node), encodeJson(envelope));
-    }
-    return { routes, publishedAt };
+    return envelopes;
   }
+}
+
+function deliveryOf(item: Outgoing): Delivery {
+  const delivery: Delivery = { users: item.users, frame: item.frame };
+  if (item.membership) delivery.membership = item.membership;
+  if (item.exceptConn) delivery.exceptConn = item.exceptConn;
+  if (item.msgId) delivery.msgId = item.msgId;
+  return delivery;
 }

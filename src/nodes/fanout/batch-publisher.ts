@@ -2,8 +2,9 @@ import type { Logger } from 'pino';
 import type { HistoryCache } from '../../core/cache/history-cache.js';
 import type { Message } from '../../core/protocol/server-frames.js';
 import type { Deliverer, DirectReply, Outgoing } from '../../core/routing/deliverer.js';
-import type { RouteTable } from '../../core/routing/route-registry.js';
+import type { RouteRegistry, RouteTable } from '../../core/routing/route-registry.js';
 import { Coalescer } from '../../core/runtime/coalescer.js';
+import { settleWithin } from './settle-within.js';
 
 /** What one committed partition batch hands on: frames for members, replies for senders, messages to cache. */
 export interface Publication {
@@ -18,10 +19,14 @@ export type Routes = RouteTable;
 
 /** What a publication learnt: the routes it looked up (for the push decisions) and when it went out. */
 export interface Published {
-  routes: Routes;
+  /** Undefined when Redis did not answer in time: the deliveries went to every gateway node. */
+  routes: Routes | undefined;
   /** Epoch ms (fractional) of the NATS publish: the end of the fan-out's route hop. */
   publishedAt: number;
 }
+
+/** How long a route lookup may take before the batch is delivered without routes. */
+const DEFAULT_LOOKUP_TIMEOUT_MS = 1000;
 
 /**
  * Delivery after commit, shared by the partitions a fan-out holds: the publications of every
@@ -30,39 +35,77 @@ export interface Published {
  * gateway node, instead of one of each per partition (on a 2-core box Redis and NATS round trips cost ~0.1 ms of CPU each on
  * both sides, more than the work they carry). A partition never has two batches here at once (its
  * worker waits for its publication), so room order holds.
+ *
+ * Routes and the cache are rebuildable; a committed message must still reach its members'
+ * connected devices and its partition must go on. So when Redis fails or does not answer within
+ * `lookupTimeoutMs`, the batch goes to every gateway node (Deliverer.deliverToAll) and the cache
+ * write is skipped (a later read finds the hole and reads Postgres). While a lookup that timed out
+ * has not come back, the next batches do not ask Redis at all: one stuck pipeline, not one per batch.
  */
 export class BatchPublisher {
   private readonly coalescer: Coalescer<Publication, Published>;
+  private readonly lookupTimeoutMs: number;
+  /** A lookup that timed out and has not settled yet: Redis is out of reach. */
+  private unanswered?: Promise<unknown>;
+  private withoutRoutes = false;
 
-  constructor(deliverer: Deliverer, cache: HistoryCache, log: Logger) {
-    this.coalescer = new Coalescer<Publication, Published>(
-      async (publications) => {
-        const fresh = publications.flatMap((p) => p.fresh);
-        let published: Published | Error;
-        try {
-          // The cache write rides in the route lookup's round trip (a lost write costs a cache miss).
-          published = await deliverer.deliverStamped(
-            publications.flatMap((p) => p.outgoing),
-            publications.flatMap((p) => p.replies),
-            undefined,
-            fresh.length > 0 ? (pipeline) => cache.appendIn(pipeline, fresh) : undefined,
-          );
-        } catch (error) {
-          // Committed is committed: devices catch up by seq gap or sync, and senders resend for their ack.
-          log.warn({ err: error }, 'live delivery failed after commit');
-          published = new Error('route lookup failed; retrying the batch for its push decisions');
-        }
-        return publications.map(() => published);
-      },
-      { maxInFlight: 1 },
-    );
+  constructor(
+    private readonly deliverer: Deliverer,
+    private readonly routes: RouteRegistry,
+    private readonly cache: HistoryCache,
+    private readonly log: Logger,
+    options: { lookupTimeoutMs?: number } = {},
+  ) {
+    this.lookupTimeoutMs = options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS;
+    this.coalescer = new Coalescer<Publication, Published>((publications) => this.run(publications), { maxInFlight: 1 });
   }
 
   /**
-   * Delivers and caches; resolves with the routes looked up (for the push decisions), or rejects
-   * when there are none: without routes nobody can tell who is offline, so the caller retries.
+   * Caches and delivers; resolves with the routes looked up (undefined when Redis could not be
+   * read: the push decisions then cannot tell who is online). Rejects only when the NATS publish
+   * failed (the connection is closed): the caller retries the delivery, never the commit.
    */
   publish(publication: Publication): Promise<Published> {
     return this.coalescer.submit(publication);
+  }
+
+  private async run(publications: Publication[]): Promise<Array<Published | Error>> {
+    const outgoing = publications.flatMap((p) => p.outgoing);
+    const replies = publications.flatMap((p) => p.replies);
+    const fresh = publications.flatMap((p) => p.fresh);
+    const routes = await this.lookUp([...new Set(outgoing.flatMap((item) => item.users))], fresh);
+    let published: Published | Error;
+    try {
+      published = routes
+        ? { routes, publishedAt: (await this.deliverer.deliverStamped(outgoing, replies, routes)).publishedAt }
+        : { routes: undefined, publishedAt: this.deliverer.deliverToAll(outgoing, replies) };
+    } catch (error) {
+      this.log.warn({ err: error }, 'publishing a committed batch failed; retrying its delivery');
+      published = error instanceof Error ? error : new Error(String(error));
+    }
+    return publications.map(() => published);
+  }
+
+  /** The members' routes, with the cache write in the same round trip; undefined when Redis did not answer. */
+  private async lookUp(users: string[], fresh: Message[]): Promise<Routes | undefined> {
+    if (this.unanswered) return undefined;
+    const lookup = this.routes.lookup(users, fresh.length > 0 ? (pipeline) => this.cache.appendIn(pipeline, fresh) : undefined);
+    const outcome = await settleWithin(lookup, this.lookupTimeoutMs);
+    if (outcome.kind === 'value') {
+      if (this.withoutRoutes) this.log.warn('route lookups answer again: delivering by route');
+      this.withoutRoutes = false;
+      return outcome.value;
+    }
+    if (outcome.kind === 'timeout') {
+      const settled: Promise<unknown> = (this.unanswered = lookup.catch(() => {}).finally(() => {
+        if (this.unanswered === settled) this.unanswered = undefined;
+      }));
+    }
+    if (!this.withoutRoutes) {
+      const reason = outcome.kind === 'timeout' ? `no answer within ${this.lookupTimeoutMs} ms` : (outcome.error as Error).message;
+      this.log.warn({ reason }, 'route lookup failed: delivering to every gateway node until Redis answers');
+    }
+    this.withoutRoutes = true;
+    return undefined;
   }
 }

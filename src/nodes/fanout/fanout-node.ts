@@ -72,12 +72,13 @@ export class FanoutNode {
     this.leases = new PartitionLeases(pool, owner, config.partitions, this.options.leaseTtlMs);
     await this.leases.ensurePartitions();
     const js = jetstream(nc);
+    const routes = new RouteRegistry(redis, config.namespace);
     this.workerDeps = {
       subjects,
       jsm,
       js,
       committer: new CommitCoalescer(new RoomSequencer(pool), { onStatement: (sends) => metrics.statementSize.observe(sends) }),
-      publisher: new BatchPublisher(new Deliverer(nc, subjects, new RouteRegistry(redis, config.namespace)), new HistoryCache(redis, config.namespace), log),
+      publisher: new BatchPublisher(new Deliverer(nc, subjects, routes), routes, new HistoryCache(redis, config.namespace), log),
       metrics,
       hops: createHopTimers(this.registry, 'fanout'),
       traces: this.traces,

@@ -29,6 +29,8 @@ export interface PartitionWorkerDeps {
   owner: string;
   /** Most sends committed in one transaction (default 500). */
   maxBatch?: number;
+  /** Most sends pulled and waiting for their commit (default twice maxBatch): past it, no pull. */
+  maxPending?: number;
   /** Called when the worker finds it was fenced off its partition. */
   onFenced: (partition: number) => void;
 }
@@ -49,13 +51,31 @@ interface BatchTiming {
  * Consumes one send partition in stream order and turns sends into committed, delivered
  * messages. Sends that arrive while a commit runs form the next batch, so batches grow with
  * load and latency stays one commit deep. A batch that fails to commit is retried, never
- * skipped: the JetStream messages are acked only after commit and delivery.
+ * skipped: the JetStream messages are acked only after commit and delivery. After its commit a
+ * batch retries only what failed (its NATS publish); Redis that does not answer costs the
+ * routes (BatchPublisher delivers to every gateway), never the ack.
+ *
+ * What it holds is bounded: it stops pulling while a batch retries and while `maxPending` sends
+ * wait (nats.js sends the consumer's next pull request only as the loop in pump() takes the
+ * messages of the last one, so the rest waits in JetStream, durable). JetStream redelivers what
+ * stays unacked past the ack wait (a Postgres outage); those copies are dropped by stream sequence.
  */
 export class PartitionWorker {
   private messages?: ConsumerMessages;
   private readonly pending: JsMsg[] = [];
   /** When each pending message was pulled (epoch ms), index for index. */
   private readonly pulledAt: number[] = [];
+  /**
+   * Highest stream sequence pulled. The consumer delivers first deliveries in stream order, so a
+   * message at or below it is a redelivered copy of one this worker took.
+   */
+  private pulledThrough = 0;
+  /** Every send this worker pulled up to this stream sequence is acked (batches settle in order). */
+  private settledThrough = 0;
+  /** A batch is failing (its commit or its publish) and retrying: nothing more is pulled meanwhile. */
+  private retrying = false;
+  /** Resumes pump() when it waits for room (pending below maxPending, no batch retrying). */
+  private resumePulling?: () => void;
   private draining?: Promise<void>;
   private stopped = false;
   /** Push jobs and acks of delivered batches, in batch order. */
@@ -105,13 +125,55 @@ export class PartitionWorker {
     try {
       for await (const message of messages) {
         if (this.stopped) break;
+        if (!this.isFirstCopy(message)) continue;
         this.pending.push(message);
         this.pulledAt.push(preciseNow());
         this.draining ??= this.drain();
+        // Not taking the next message holds back the next pull request (nats.js sends it from this loop).
+        if (this.mustWait()) await new Promise<void>((resolve) => (this.resumePulling = resolve));
       }
     } catch (error) {
       if (!this.stopped) this.deps.log.error({ err: error, partition: this.partition }, 'send consumer failed');
     }
+  }
+
+  /**
+   * False for a redelivered copy of a send this worker took (JetStream redelivers what is unacked
+   * past the ack wait, while its batch still retries or settles): queued again, it would be
+   * committed and delivered a second time. A copy of a send already acked is acked again (the
+   * first ack may have been lost) and otherwise dropped; a copy of one still in hand is dropped,
+   * its first copy will be acked.
+   */
+  private isFirstCopy(message: JsMsg): boolean {
+    const seq = message.seq;
+    if (seq > this.pulledThrough) {
+      this.pulledThrough = seq;
+      return true;
+    }
+    if (seq <= this.settledThrough) message.ack();
+    return false;
+  }
+
+  private get maxPending(): number {
+    return this.deps.maxPending ?? 2 * (this.deps.maxBatch ?? 500);
+  }
+
+  private mustWait(): boolean {
+    return !this.stopped && (this.retrying || this.pending.length >= this.maxPending);
+  }
+
+  /** Lets pump() pull again once there is room. */
+  private wakePump(): void {
+    if (!this.resumePulling || this.mustWait()) return;
+    const resume = this.resumePulling;
+    this.resumePulling = undefined;
+    resume();
+  }
+
+  /** A batch started or stopped failing: pulling stops while it retries. */
+  private setRetrying(retrying: boolean): void {
+    this.retrying = retrying;
+    this.wakePump();
   }
 
   /**
@@ -125,7 +187,9 @@ export class PartitionWorker {
     try {
       while (this.pending.length > 0 && !this.stopped) {
         const batch = this.pending.splice(0, maxBatch);
-        await this.process(batch, this.pulledAt.splice(0, maxBatch));
+        const pulledAt = this.pulledAt.splice(0, maxBatch);
+        this.wakePump();
+        await this.process(batch, pulledAt);
       }
     } finally {
       this.draining = undefined;
@@ -133,7 +197,7 @@ export class PartitionWorker {
   }
 
   private async process(batch: JsMsg[], pulledAt: number[]): Promise<void> {
-    const { metrics, log } = this.deps;
+    const { log } = this.deps;
     const sends: SendEnvelope[] = [];
     const valid: JsMsg[] = [];
     const timing: SendTiming[] = [];
@@ -148,19 +212,31 @@ export class PartitionWorker {
       }
     }
     if (sends.length === 0) return;
+    const commitStartedAt = preciseNow();
+    const results = await this.commitUntilDone(sends);
+    if (!results) return;
+    const committedAt = preciseNow();
+    const routes = await this.deliverUntilDone(sends, results, { timing, commitStartedAt, committedAt });
+    if (this.stopped) return;
+    this.settle(valid, results, routes, batch[batch.length - 1]!.seq);
+  }
+
+  /**
+   * The batch's results once committed; undefined when the worker stopped or was fenced (the batch
+   * stays unacked for the partition's next owner). Anything else is retried with backoff, never
+   * skipped, and nothing more is pulled meanwhile.
+   */
+  private async commitUntilDone(sends: SendEnvelope[]): Promise<SendResult[] | undefined> {
+    const { metrics, log } = this.deps;
     const fence: Fence = { partition: this.partition, owner: this.deps.owner, epoch: this.epoch };
-    let attempt = 0;
-    for (;;) {
-      if (this.stopped) return;
+    for (let attempt = 1; !this.stopped; attempt++) {
       const started = preciseNow();
       try {
         const results = await this.commitIsolatingBadSends(sends, fence);
-        const committedAt = preciseNow();
-        metrics.commitSeconds.observe((committedAt - started) / 1000);
+        metrics.commitSeconds.observe((preciseNow() - started) / 1000);
         metrics.batchSize.observe(sends.length);
-        const routes = await this.publish(sends, results, { timing, commitStartedAt: started, committedAt });
-        this.settle(valid, results, routes);
-        return;
+        this.setRetrying(false);
+        return results;
       } catch (error) {
         if (error instanceof FencedError) {
           log.warn({ partition: this.partition }, 'lost the partition lease to another worker; stopping');
@@ -169,15 +245,37 @@ export class PartitionWorker {
           // ends as this returns; the batch stays unacked for the partition's new owner.
           void this.halt();
           this.deps.onFenced(this.partition);
-          return;
+          return undefined;
         }
-        attempt++;
+        this.setRetrying(true);
         metrics.commitFailures.inc();
-        const delay = Math.min(5000, 50 * 2 ** Math.min(attempt, 7));
+        const delay = backoff(attempt);
         log.error({ err: error, partition: this.partition, attempt, retryInMs: delay }, 'commit failed; retrying the batch');
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+    return undefined;
+  }
+
+  /**
+   * Delivers a committed batch, retrying only the delivery: committing again would only replay it.
+   * The publisher fails only when NATS refuses the publish (a closed connection); Redis out of
+   * reach it rides out by itself. Returns the routes looked up (undefined: none could be read).
+   */
+  private async deliverUntilDone(sends: SendEnvelope[], results: SendResult[], times: BatchTiming): Promise<Routes | undefined> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        const routes = await this.publish(sends, results, times);
+        this.setRetrying(false);
+        return routes;
+      } catch (error) {
+        this.setRetrying(true);
+        const delay = backoff(attempt);
+        this.deps.log.error({ err: error, partition: this.partition, attempt, retryInMs: delay }, 'delivering a committed batch failed; retrying the delivery');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -208,7 +306,7 @@ export class PartitionWorker {
    * jobs are durable; a failure is retried here, and a worker that dies first leaves the sends
    * unacked, so the next owner replays them (push jobs are de-duplicated).
    */
-  private settle(messages: JsMsg[], results: SendResult[], routes: Routes): void {
+  private settle(messages: JsMsg[], results: SendResult[], routes: Routes | undefined, lastSeq: number): void {
     const committed = results.filter((r): r is Extract<SendResult, { kind: 'committed' }> => r.kind === 'committed');
     const work = async () => {
       for (let attempt = 1; !this.stopped; attempt++) {
@@ -216,9 +314,10 @@ export class PartitionWorker {
           await this.deps.pushes.enqueue(committed, routes);
           // One ack per send: a work-queue stream refuses AckPolicy.All consumers (nats-server 2.9).
           for (const message of messages) message.ack();
+          this.settledThrough = Math.max(this.settledThrough, lastSeq);
           return;
         } catch (error) {
-          const delay = Math.min(5000, 50 * 2 ** Math.min(attempt, 7));
+          const delay = backoff(attempt);
           this.deps.log.warn({ err: error, partition: this.partition, attempt, retryInMs: delay }, 'queueing push jobs failed; retrying');
           await new Promise((resolve) => setTimeout(resolve, delay));
         }
@@ -227,7 +326,7 @@ export class PartitionWorker {
     this.settling = this.settling.then(work);
   }
 
-  private async publish(sends: SendEnvelope[], results: SendResult[], times: BatchTiming): Promise<Routes> {
+  private async publish(sends: SendEnvelope[], results: SendResult[], times: BatchTiming): Promise<Routes | undefined> {
     const { metrics } = this.deps;
     const outgoing: Outgoing[] = [];
     const replies: DirectReply[] = [];
@@ -307,6 +406,13 @@ export class PartitionWorker {
   /** Takes no more messages and commits nothing more (a drain in progress ends after its batch). */
   private async halt(): Promise<void> {
     this.stopped = true;
+    this.resumePulling?.();
+    this.resumePulling = undefined;
     await this.messages?.close().catch(() => {});
   }
+}
+
+/** Retry delay of the nth attempt: 100 ms doubling to 5 s. */
+function backoff(attempt: number): number {
+  return Math.min(5000, 50 * 2 ** Math.min(attempt, 7));
 }

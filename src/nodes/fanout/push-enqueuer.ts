@@ -9,6 +9,10 @@ import { planPushes } from '../../core/push/push-planner.js';
 import { nodesOf, type RouteTable } from '../../core/routing/route-registry.js';
 import type { PushRegistration } from '../../core/storage/push-store.js';
 import type { FanoutMetrics } from './fanout-metrics.js';
+import { settleWithin } from './settle-within.js';
+
+/** How long the presence reads of a push decision may take (Redis) before it goes on without them. */
+const PRESENCE_TIMEOUT_MS = 1000;
 
 /** Replays older than this were delivered before: they do not push again. */
 const REPLAY_PUSH_WINDOW_MS = 120_000;
@@ -30,26 +34,38 @@ export class PushEnqueuer {
       activeWindowSec: number;
       metrics: FanoutMetrics;
       log: Logger;
+      presenceTimeoutMs?: number;
     },
   ) {}
 
-  /** `committed` carries each room's push registrations as its commit read them. */
-  async enqueue(committed: Array<{ message: Message; replay: boolean; members: string[]; registrations: PushRegistration[] }>, routes: RouteTable): Promise<void> {
+  /**
+   * `committed` carries each room's push registrations as its commit read them. `routes` is
+   * undefined when the delivery could not read them (Redis out of reach): nobody can tell who is
+   * connected then, so every registered device of the members gets its push (a device that got
+   * the message live too shows one notification more; one that was offline is not left without).
+   * Presence (Redis) that does not answer is taken the same way: it must not hold the sends' acks.
+   */
+  async enqueue(
+    committed: Array<{ message: Message; replay: boolean; members: string[]; registrations: PushRegistration[] }>,
+    known: RouteTable | undefined,
+  ): Promise<void> {
     const now = Date.now();
     const eligible = committed.filter((c) => !c.replay || now - c.message.ts < REPLAY_PUSH_WINDOW_MS);
     if (eligible.length === 0) return;
     const membersByRoom = new Map(eligible.map((c) => [c.message.room, c.members]));
     const registrations = uniqueRegistrations(eligible.flatMap((c) => c.registrations.filter((r) => r.user !== c.message.sender)));
     if (registrations.length === 0) return;
-    const aliveNodes = await this.aliveNodes(now);
+    const routes: RouteTable = known ?? new Map();
+    const presence = known ? await this.presenceOf(registrations.map((r) => r.user), routes, now) : undefined;
+    const offlineReason = presence ? 'offline' : 'presence-unknown';
     const plan = planPushes({
       messages: eligible.map((c) => c.message),
       membersByRoom,
       routes,
-      aliveNodes,
+      aliveNodes: presence?.aliveNodes ?? new Set(),
       registrations,
       policy: this.deps.policy,
-      activeUsers: this.deps.policy === 'hold-while-active' ? await this.activeUsers(registrations.map((r) => r.user), routes, aliveNodes, now) : new Set(),
+      activeUsers: presence?.activeUsers ?? new Set(),
     });
     for (const suppressed of plan.suppressed) {
       this.deps.metrics.pushDecisions.inc({ decision: 'suppressed', reason: suppressed.reason });
@@ -57,11 +73,28 @@ export class PushEnqueuer {
     }
     await Promise.all(
       plan.jobs.map((job) => {
-        this.deps.metrics.pushDecisions.inc({ decision: 'sent', reason: 'offline' });
+        this.deps.metrics.pushDecisions.inc({ decision: 'sent', reason: offlineReason });
         this.deps.log.debug({ push: 'queued', user: job.user, device: job.device, room: job.room, seq: job.seq }, 'push decision');
         return this.deps.js.publish(this.deps.subjects.push(job.platform), encodeJson(job), { msgID: `${job.msgId}:${job.user}:${job.device}` });
       }),
     );
+  }
+
+  /** Who is connected or active, from Redis; undefined when it did not answer in time. */
+  private async presenceOf(
+    users: string[],
+    routes: RouteTable,
+    now: number,
+  ): Promise<{ aliveNodes: Set<string>; activeUsers: Set<string> } | undefined> {
+    const read = async () => {
+      const aliveNodes = await this.aliveNodes(now);
+      const activeUsers = this.deps.policy === 'hold-while-active' ? await this.activeUsers(users, routes, aliveNodes, now) : new Set<string>();
+      return { aliveNodes, activeUsers };
+    };
+    const outcome = await settleWithin(read(), this.deps.presenceTimeoutMs ?? PRESENCE_TIMEOUT_MS);
+    if (outcome.kind === 'value') return outcome.value;
+    this.deps.log.warn({ reason: outcome.kind === 'timeout' ? 'no answer in time' : (outcome.error as Error).message }, 'presence unreadable: deciding pushes as if every device were offline');
+    return undefined;
   }
 
   private async aliveNodes(now: number): Promise<Set<string>> {

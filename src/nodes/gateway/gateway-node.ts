@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Subscription } from '@nats-io/transport-node';
+import type { Msg, Subscription } from '@nats-io/transport-node';
 import { TokenVerifier } from '../../core/auth/jwt.js';
 import { HistoryCache } from '../../core/cache/history-cache.js';
 import { decodeJson, type NodeEnvelope } from '../../core/bus/envelopes.js';
@@ -74,6 +74,7 @@ export class GatewayNode {
   private server?: Server;
   private wss?: WebSocketServer;
   private subscription?: Subscription;
+  private everyNodeSubscription?: Subscription;
   private natsLink?: NatsLinkWatch;
   private routes?: RouteRegistry;
   private presence?: PresenceStore;
@@ -135,11 +136,13 @@ export class GatewayNode {
       presence: this.presence,
       push: new PushStore(pool),
     };
-    this.subscription = nc.subscribe(subjects.node(config.nodeId), {
-      callback: (error, message) => {
-        if (!error) this.onEnvelope(decodeJson<NodeEnvelope>(message.data));
-      },
-    });
+    const onEnvelope = (error: Error | null, message: Msg): void => {
+      if (!error) this.onEnvelope(decodeJson<NodeEnvelope>(message.data));
+    };
+    this.subscription = nc.subscribe(subjects.node(config.nodeId), { callback: onEnvelope });
+    // What a fan-out that cannot read the routes (Redis out of reach) delivers to every gateway.
+    // Same connection and callback as the node's own subject: envelopes are applied in the order sent.
+    this.everyNodeSubscription = nc.subscribe(subjects.allNodes, { callback: onEnvelope });
     await nc.flush();
     this.natsLink = new NatsLinkWatch(nc, {
       onCutOff: (silentMs) => this.cutOffFromNats(silentMs),
@@ -484,6 +487,7 @@ export class GatewayNode {
     await new Promise((resolve) => setTimeout(resolve, sessions.length > 0 ? 200 : 0));
     for (const session of this.sessions.all()) (session as GatewaySession).terminate();
     this.subscription?.unsubscribe();
+    this.everyNodeSubscription?.unsubscribe();
     this.longPoll?.stop();
     await this.deviceTouches?.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));

@@ -4,6 +4,7 @@ import type { ChainableCommander } from 'ioredis';
 import { BatchPublisher, type Publication } from '../../../src/nodes/fanout/batch-publisher.js';
 import type { HistoryCache } from '../../../src/core/cache/history-cache.js';
 import type { Deliverer } from '../../../src/core/routing/deliverer.js';
+import type { RouteRegistry } from '../../../src/core/routing/route-registry.js';
 import type { Message } from '../../../src/core/protocol/server-frames.js';
 
 const message = (room: string, seq: number): Message => ({ room, seq, msgId: `${room}-${seq}`, sender: 'a', senderDevice: 'd', clientMsgId: `c${seq}`, body: 'x', ts: 1 });
@@ -13,62 +14,104 @@ const publication = (room: string, seq: number): Publication => ({
   fresh: [message(room, seq)],
 });
 
-/** A deliverer whose calls the test completes by hand, and a cache that notes what it was asked to write. */
+/**
+ * Route lookups the test answers by hand, a cache that notes what it was asked to write, and a
+ * deliverer that notes what it published, by route or to every node.
+ */
 function fakes() {
-  const calls: Array<{ frames: string[]; cached: string[]; finish: () => void; fail: () => void }> = [];
+  const lookups: Array<{ users: string[]; cached: string[]; finish: () => void; fail: () => void }> = [];
   const cached: string[] = [];
+  const published: Array<{ to: 'routes' | 'all'; frames: string[] }> = [];
   const cache = { appendIn: (_pipeline: ChainableCommander, messages: Message[]) => cached.push(...messages.map((m) => m.msgId)) } as unknown as HistoryCache;
-  const deliverer = {
-    deliverStamped: (outgoing: Publication['outgoing'], replies: Publication['replies'], _known: unknown, alongside?: (pipeline: ChainableCommander) => void) =>
+  const routes = {
+    lookup: (users: string[], alongside?: (pipeline: ChainableCommander) => void) =>
       new Promise((resolve, reject) => {
         const before = cached.length;
         alongside?.({} as ChainableCommander);
-        calls.push({
-          frames: [...outgoing.map((o) => o.frame), ...replies.map((r) => r.frame)],
+        lookups.push({
+          users,
           cached: cached.slice(before),
-          finish: () => resolve({ routes: new Map([['a', new Map([['d', 'gw']])]]), publishedAt: 42 }),
+          finish: () => resolve(new Map([['a', new Map([['d', ['gw']]])]])),
           fail: () => reject(new Error('redis down')),
         });
       }),
+  } as unknown as RouteRegistry;
+  const framesOf = (outgoing: Publication['outgoing'], replies: Publication['replies']) => [...outgoing.map((o) => o.frame), ...replies.map((r) => r.frame)];
+  const deliverer = {
+    deliverStamped: async (outgoing: Publication['outgoing'], replies: Publication['replies'], known: unknown) => {
+      published.push({ to: 'routes', frames: framesOf(outgoing, replies) });
+      return { routes: known, publishedAt: 42 };
+    },
+    deliverToAll: (outgoing: Publication['outgoing'], replies: Publication['replies']) => {
+      published.push({ to: 'all', frames: framesOf(outgoing, replies) });
+      return 43;
+    },
   } as unknown as Deliverer;
-  return { calls, cache, deliverer };
+  return { lookups, published, cache, routes, deliverer };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('batch publisher', () => {
   it('sends the publications that arrive while one is out together, in order, with their cache writes in the same round trip', async () => {
-    const { calls, cache, deliverer } = fakes();
-    const publisher = new BatchPublisher(deliverer, cache, pino({ level: 'silent' }));
+    const { lookups, published, cache, routes, deliverer } = fakes();
+    const publisher = new BatchPublisher(deliverer, routes, cache, pino({ level: 'silent' }));
     const first = publisher.publish(publication('r1', 1));
     const later = [publisher.publish(publication('r2', 1)), publisher.publish(publication('r3', 7))];
-    expect(calls.map((c) => c.frames)).toEqual([['msg r1/1', 'ack r1/1']]);
-    expect(calls[0]!.cached).toEqual(['r1-1']);
-    calls[0]!.finish();
     await tick();
-    expect(calls.map((c) => c.frames)).toEqual([
-      ['msg r1/1', 'ack r1/1'],
-      ['msg r2/1', 'msg r3/7', 'ack r2/1', 'ack r3/7'],
-    ]);
-    expect(calls[1]!.cached).toEqual(['r2-1', 'r3-7']);
-    calls[1]!.finish();
-    for (const published of await Promise.all([first, ...later])) {
-      expect(published.publishedAt).toBe(42);
-      expect([...published.routes.keys()]).toEqual(['a']);
+    expect(lookups.map((l) => l.users)).toEqual([['a', 'b']]);
+    expect(lookups[0]!.cached).toEqual(['r1-1']);
+    lookups[0]!.finish();
+    await first;
+    await tick();
+    expect(lookups[1]!.cached).toEqual(['r2-1', 'r3-7']);
+    lookups[1]!.finish();
+    for (const done of await Promise.all([first, ...later])) {
+      expect(done.publishedAt).toBe(42);
+      expect([...done.routes!.keys()]).toEqual(['a']);
     }
+    expect(published).toEqual([
+      { to: 'routes', frames: ['msg r1/1', 'ack r1/1'] },
+      { to: 'routes', frames: ['msg r2/1', 'msg r3/7', 'ack r2/1', 'ack r3/7'] },
+    ]);
   });
 
-  it('rejects every publication of a call whose route lookup failed, so each batch is retried', async () => {
-    const { calls, cache, deliverer } = fakes();
-    const publisher = new BatchPublisher(deliverer, cache, pino({ level: 'silent' }));
-    const held = publisher.publish(publication('r1', 1));
-    const waiting = [publisher.publish(publication('r2', 1)), publisher.publish(publication('r3', 1))];
-    calls[0]!.finish();
-    await held;
+  it('delivers to every gateway node when the route lookup fails: the publications resolve without routes', async () => {
+    const { lookups, published, cache, routes, deliverer } = fakes();
+    const publisher = new BatchPublisher(deliverer, routes, cache, pino({ level: 'silent' }));
+    const done = publisher.publish(publication('r1', 1));
     await tick();
-    calls[1]!.fail();
-    for (const result of await Promise.allSettled(waiting)) {
-      expect(result).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/route lookup failed/) } });
-    }
+    lookups[0]!.fail();
+    expect(await done).toEqual({ routes: undefined, publishedAt: 43 });
+    expect(published).toEqual([{ to: 'all', frames: ['msg r1/1', 'ack r1/1'] }]);
+  });
+
+  it('does not wait for a lookup that never answers, nor ask again until it does', async () => {
+    const { lookups, published, cache, routes, deliverer } = fakes();
+    const publisher = new BatchPublisher(deliverer, routes, cache, pino({ level: 'silent' }), { lookupTimeoutMs: 50 });
+    expect((await publisher.publish(publication('r1', 1))).routes).toBeUndefined();
+    expect((await publisher.publish(publication('r1', 2))).routes).toBeUndefined();
+    expect(lookups).toHaveLength(1);
+    // Once it answers, the next batch asks again and goes by route.
+    lookups[0]!.finish();
+    await tick();
+    const third = publisher.publish(publication('r1', 3));
+    await tick();
+    expect(lookups).toHaveLength(2);
+    lookups[1]!.finish();
+    expect((await third).publishedAt).toBe(42);
+    expect(published.map((p) => p.to)).toEqual(['all', 'all', 'routes']);
+  });
+
+  it('rejects when the publish itself fails (NATS closed), so the caller retries the delivery', async () => {
+    const { lookups, cache, routes, deliverer } = fakes();
+    (deliverer as unknown as { deliverStamped: () => Promise<never> }).deliverStamped = async () => {
+      throw new Error('connection closed');
+    };
+    const publisher = new BatchPublisher(deliverer, routes, cache, pino({ level: 'silent' }));
+    const done = publisher.publish(publication('r1', 1));
+    await tick();
+    lookups[0]!.finish();
+    await expect(done).rejects.toThrow(/connection closed/);
   });
 });
