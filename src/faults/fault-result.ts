@@ -101,7 +101,7 @@ export function faultResult(fault: { name: string; description: string }, outcom
     ackedInFlight: inFlight.size,
     lost: report.oracle.missingMessages,
     duplicates: counts.duplicate,
-    orderViolations: counts['out-of-order'] + counts['seq-gap'] + counts.conflict,
+    orderViolations: counts['out-of-order'] + counts['seq-gap'] + counts.conflict + counts['send-order'],
     nonMemberDeliveries: warnings['non-member-delivery'],
     unackedDelivered: warnings['unacked-delivered'],
     unackedAtEnd: Math.max(0, report.oracle.planned - report.oracle.acked),

@@ -82,6 +82,15 @@ export interface AckRecord {
   /** Scheduled send time and ack receipt time (ms, epoch). */
   sentAt: number;
   ackedAt: number;
+  /**
+   * Which client of the device sent it (one per connect(), its reconnects included) and its
+   * place among the device's sends: the send-order check compares sends of one client to one
+   * room by it. Absent from acks of producers that do not record it.
+   */
+  client?: number;
+  order?: number;
+  /** The server answered it "try later" (rate_limited, unavailable) at least once: not queued then. */
+  retried?: true;
 }
 
 /** Everything one device observed, in the order it was shown to the user. */

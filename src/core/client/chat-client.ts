@@ -13,7 +13,7 @@ import type { RequestFrame } from './frames.js';
  * with backoff, goaway. This class adds the typed calls of protocol v1 on top of its
  * `request()` and `send()`.
  *
- * Events (typed): 'message', 'room', 'read', 'typing', 'presence', 'ack', 'state',
+ * Events (typed): 'message', 'room', 'read', 'typing', 'presence', 'ack', 'retry', 'state',
  * 'synced', 'error' (see ChatClientEvents). 'error' is never thrown, even unheard.
  */
 export class ChatClient extends DeviceSession {

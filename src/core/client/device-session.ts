@@ -94,7 +94,7 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
       writable: () => (this.ready ? this.conn : undefined),
       nextRequestId: () => this.nextRequestId(),
     };
-    this.outbox = new Outbox(this.options, wire);
+    this.outbox = new Outbox(this.options, wire, (retry) => this.notify('retry', retry));
     this.gaps = new GapFiller(this.timeline, this.requests, this.options.gapFillDelayMs, wire, {
       deliver: (messages) => this.deliver(messages),
       reportError: (error) => this.reportError(error),

@@ -35,6 +35,18 @@ export interface Ack {
   ts: number;
 }
 
+/**
+ * The server answered a send "try later" (`rate_limited`, or `unavailable`): it was not queued,
+ * and the outbox writes it again after `retryAfterMs`. Sends written before this answer came
+ * may be numbered before it.
+ */
+export interface SendRetry {
+  room: string;
+  clientMsgId: string;
+  code: 'rate_limited' | 'unavailable';
+  retryAfterMs: number;
+}
+
 export interface ReadEvent {
   room: string;
   user: string;
@@ -82,6 +94,8 @@ export interface ChatClientEvents {
   presence: [event: PresenceEvent];
   /** One of this client's sends was committed. */
   ack: [ack: Ack];
+  /** One of this client's sends was answered "try later"; it stays in the outbox. */
+  retry: [retry: SendRetry];
   state: [change: StateChange];
   /** A sync finished (the rooms of sync.done, `truncated` flags included). */
   synced: [rooms: Room[]];

@@ -13,6 +13,7 @@ export type {
   PresenceEvent,
   PresenceStatus,
   ReadEvent,
+  SendRetry,
   StateChange,
   TypingEvent,
   WelcomeInfo,

@@ -1,6 +1,6 @@
 import { isId, type ProtocolLimits } from '../protocol/index.js';
 import { ChatError } from './chat-error.js';
-import type { Ack } from './events.js';
+import type { Ack, SendRetry } from './events.js';
 import type { ErrorReply } from './frames.js';
 import { DEFAULT_RETRY_AFTER_MS } from './options.js';
 import { SendQueue, type PendingSend } from './send-queue.js';
@@ -25,6 +25,7 @@ export class Outbox {
   constructor(
     limits: { sendQueueLimit: number; maxSendRetries: number },
     private readonly wire: Wire,
+    private readonly onRetry: (retry: SendRetry) => void = () => {},
   ) {
     this.queue = new SendQueue<Ack>(limits.sendQueueLimit, limits.maxSendRetries);
   }
@@ -96,6 +97,7 @@ export class Outbox {
           : Math.min(UNAVAILABLE_MAX_WAIT_MS, DEFAULT_RETRY_AFTER_MS * 2 ** entry.retries));
       if (this.queue.retryLater(entry.clientMsgId, wait, Date.now()) === 'retry') {
         this.armHold();
+        this.onRetry({ room: entry.room, clientMsgId: entry.clientMsgId, code: frame.code, retryAfterMs: wait });
         return true;
       }
     } else {

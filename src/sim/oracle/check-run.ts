@@ -6,8 +6,9 @@ import { MessageTable } from './message-table.js';
 import type { OracleInput, OracleReport, OracleViolation, OracleViolationKind, OracleWarning, OracleWarningKind } from './oracle-types.js';
 import { checkReadState } from './read-state.js';
 import { deviceKey, lookup, RunIndex } from './run-index.js';
+import { checkSendOrder } from './send-order.js';
 
-export const VIOLATION_KINDS: readonly OracleViolationKind[] = ['missing', 'duplicate', 'out-of-order', 'conflict', 'seq-gap', 'read-diverged'];
+export const VIOLATION_KINDS: readonly OracleViolationKind[] = ['missing', 'duplicate', 'out-of-order', 'conflict', 'seq-gap', 'send-order', 'read-diverged'];
 export const WARNING_KINDS: readonly OracleWarningKind[] = ['unacked-delivered', 'non-member-delivery', 'unknown-room', 'unplanned-ack', 'unplanned-device'];
 
 export const DEFAULT_MAX_LISTED = 200;
@@ -17,7 +18,8 @@ export const DEFAULT_SETTLE_MS = 10_000;
  * The simulator's oracle: from the plan, the acks and what every device showed, decides
  * whether the run kept the system's promises (DESIGN.md "Send path and its invariants"):
  * every acked message reached every device of every member of its room, once, in room
- * order, with the same content everywhere and no hole in the room's seqs; and each user's
+ * order, with the same content everywhere and no hole in the room's seqs; each client's
+ * messages to a room are numbered in the order it sent them; and each user's
  * devices agree on read positions. Pure: no I/O, no clock. Work and memory are linear in
  * the deliveries, with one object per message, not per delivered copy.
  */
@@ -32,6 +34,7 @@ export function checkRun(input: OracleInput): OracleReport {
   // Acks first: they are the messages every member's devices are expected to show.
   for (const ack of input.acks) table.recordAck(ack);
   table.finishAcks();
+  checkSendOrder(input.acks, index, violations);
   const acked = table.ackedPlanned;
 
   const tally: CompletenessTally = { expected: 0, observed: 0, skipped: 0, unsettled: 0 };

@@ -72,8 +72,10 @@ export interface OracleOptions {
  * - conflict: two different messages at the same (room, seq), across devices or acks (or a
  *   send acked in another room than it was sent to). It is not a duplicate: the sequencer
  *   gave one seq to two messages, and each device may well have shown its own copy once.
+ * - send-order: a client's messages to a room were numbered in another order than it sent
+ *   them (send-order.ts), though every device may have shown the room's seqs in order.
  */
-export type OracleViolationKind = Exclude<ViolationKind, 'unacked-delivered'> | 'conflict';
+export type OracleViolationKind = Exclude<ViolationKind, 'unacked-delivered'> | 'conflict' | 'send-order';
 
 /** A Violation (sim-types) with the oracle's kinds and the plan's room key for readers. */
 export interface OracleViolation extends Omit<Violation, 'kind'> {

@@ -42,6 +42,12 @@ export class VirtualDevice {
   /** When the current connection went live (ms, epoch). */
   liveAt: number | null = null;
   private readonly presenceWatch: PresenceWatch;
+  /** Clients made so far (one per connect()): the current one's number, for the send-order check. */
+  private clients = 0;
+  /** Sends made so far, over all clients: each send's place in the device's order. */
+  private sends = 0;
+  /** Sends the server answered "try later" (their acks say `retried`). */
+  private readonly retried = new Set<string>();
 
   constructor(readonly options: VirtualDeviceOptions) {
     this.presenceWatch = new PresenceWatch(options.contacts ?? []);
@@ -78,6 +84,8 @@ export class VirtualDevice {
     });
     client.on('message', (message) => this.record(message));
     client.on('error', () => this.errors++);
+    client.on('retry', (retry) => this.retried.add(retry.clientMsgId));
+    this.clients++;
     this.client = client;
     this.presenceWatch.attach(client);
     this.windows.push({ from: Date.now(), to: null });
@@ -112,10 +120,13 @@ export class VirtualDevice {
     if (!client) return Promise.resolve();
     const stamp = `${sentAt}|`;
     const body = stamp + 'x'.repeat(Math.max(0, planned.bodyChars - stamp.length));
+    const from = { client: this.clients, order: this.sends++ };
     return client.send(roomId, body, { clientMsgId: planned.clientMsgId }).then(
       (ack) => {
         const now = preciseNow();
-        this.acks.push({ user: this.user, device: this.device, room: ack.room, clientMsgId: ack.clientMsgId, seq: ack.seq, msgId: ack.msgId, sentAt, ackedAt: now });
+        const record: AckRecord = { user: this.user, device: this.device, room: ack.room, clientMsgId: ack.clientMsgId, seq: ack.seq, msgId: ack.msgId, sentAt, ackedAt: now, ...from };
+        if (this.retried.delete(ack.clientMsgId)) record.retried = true;
+        this.acks.push(record);
         this.options.onAck(now - sentAt, now);
       },
       () => {

@@ -57,6 +57,22 @@ describe('outbox', () => {
     await expect(sent).resolves.toMatchObject({ seq: 1 });
   });
 
+  it('outbox - tells of each "try later" it takes (the send was not queued, so later ones may be numbered first)', () => {
+    const { wire, setOnline } = stubWire();
+    setOnline(true);
+    const retries: unknown[] = [];
+    const outbox = new Outbox({ sendQueueLimit: 10, maxSendRetries: 2 }, wire, (retry) => retries.push(retry));
+    void outbox.submit('r', 'a', 'm1', DEFAULT_LIMITS).catch(() => {});
+    outbox.refused({ type: 'error', id: 'q1', code: 'unavailable', message: 'busy', retryAfterMs: 1000 });
+    expect(retries).toEqual([{ room: 'r', clientMsgId: 'm1', code: 'unavailable', retryAfterMs: 1000 }]);
+    // A refusal for good is not a retry.
+    void outbox.submit('r', 'b', 'm2', DEFAULT_LIMITS).catch(() => {});
+    vi.advanceTimersByTime(1000);
+    outbox.refused({ type: 'error', id: 'q3', code: 'forbidden', message: 'no' });
+    expect(retries).toHaveLength(1);
+    outbox.close(new ChatError('closed', 'test over'));
+  });
+
   it('outbox - unavailable without retryAfterMs waits 1 s, 2 s, 4 s ... up to 10 s, then gives up', async () => {
     const { wire, written, setOnline } = stubWire();
     setOnline(true);

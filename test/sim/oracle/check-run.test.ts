@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkRun, type OracleReport, type OracleViolationKind } from '../../../src/sim/oracle/index.js';
-import { T0, dropDelivery, flawlessRun, logOf, realId, smallPlan, windowsOf } from './synthetic-run.js';
+import { T0, dropDelivery, flawlessRun, logOf, realId, smallPlan, swapSeqs, windowsOf } from './synthetic-run.js';
 
 function counts(report: OracleReport): Partial<Record<OracleViolationKind, number>> {
   return Object.fromEntries(Object.entries(report.violationCounts).filter(([, n]) => n > 0));
@@ -357,5 +357,58 @@ describe('oracle', () => {
     });
     expect(report.ok).toBe(true);
     expect(report.expectedDeliveries).toBe(35);
+  });
+
+  it('oracle - a client\'s two sends to a room numbered the other way round are a send-order violation, though every device shows the room in order', () => {
+    const input = flawlessRun();
+    // group #2 and #5 are alice/laptop's alice-m2 and alice-m5.
+    swapSeqs(input, 'group', 2, 5);
+    const report = checkRun(input);
+    expect(report.ok).toBe(false);
+    expect(counts(report)).toEqual({ 'send-order': 1 });
+    expect(report.violations[0]).toMatchObject({ kind: 'send-order', room: realId('group'), roomKey: 'group', seq: 5, user: 'alice', device: 'laptop' });
+    expect(report.violations[0]!.detail).toBe('alice/laptop sent alice-m2 before alice-m5 (client 1), but they are group#5 and group#2');
+    expect(report.completeness).toBe(1);
+  });
+
+  it('oracle - send order is per client and room: other senders, another device of the user, another client of the device are not compared', () => {
+    const input = flawlessRun();
+    // group #1 carol-m1 <-> #2 alice-m2: two senders.
+    swapSeqs(input, 'group', 1, 2);
+    // dm #3 alice-m3 (phone) <-> #4 alice-m4 (laptop): two devices of one user.
+    swapSeqs(input, 'dm', 3, 4);
+    expect(counts(checkRun(input))).toEqual({});
+    // group #2 and #5 are alice/laptop's: sent from two clients (a reconnect by the runner), not compared.
+    const other = flawlessRun();
+    swapSeqs(other, 'group', 2, 5);
+    other.acks.find((a) => a.clientMsgId === 'alice-m5')!.client = 2;
+    expect(counts(checkRun(other))).toEqual({});
+  });
+
+  it('oracle - a send answered "try later" may be numbered after the sends made after it; acks without the client\'s order are not checked', () => {
+    const input = flawlessRun();
+    swapSeqs(input, 'group', 2, 5);
+    input.acks.find((a) => a.clientMsgId === 'alice-m2')!.retried = true;
+    expect(counts(checkRun(input))).toEqual({});
+    // The later one retried does not excuse it.
+    const later = flawlessRun();
+    swapSeqs(later, 'group', 2, 5);
+    later.acks.find((a) => a.clientMsgId === 'alice-m5')!.retried = true;
+    expect(counts(checkRun(later))).toEqual({ 'send-order': 1 });
+    const unordered = flawlessRun();
+    swapSeqs(unordered, 'group', 2, 5);
+    for (const ack of unordered.acks) delete ack.order;
+    expect(counts(checkRun(unordered))).toEqual({});
+  });
+
+  it('oracle - a repeated ack of one send is not a send-order violation; each send out of order counts once', () => {
+    const input = flawlessRun(smallPlan(8));
+    // group: alice/laptop sends at i = 1, 4, 7 -> seqs 2, 5, 8; number them 8, 5, 2 instead.
+    swapSeqs(input, 'group', 2, 8);
+    const repeat = input.acks.find((a) => a.clientMsgId === 'alice-m5')!;
+    input.acks.push({ ...repeat, ackedAt: repeat.ackedAt + 1000 });
+    const report = checkRun(input);
+    // alice's first send (#8) is after both later ones, the second (#5) after the third (#2).
+    expect(counts(report)).toEqual({ 'send-order': 2 });
   });
 });

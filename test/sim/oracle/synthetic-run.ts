@@ -67,7 +67,7 @@ export function realId(key: string): string {
 
 /**
  * What a flawless run of `plan` produces: every send acked 5 ms after its time with the
- * room's next seq, every member device (the sender's included, as the client shows its own
+ * room's next seq (each device's sends from its one client, in plan order), every member device (the sender's included, as the client shows its own
  * message from the ack) shows every message of its rooms in seq order 10 ms after the ack,
  * everyone has read everything, every device connected throughout.
  */
@@ -79,12 +79,15 @@ export function flawlessRun(plan: SimPlan = smallPlan()): SyntheticRun {
   for (const user of plan.users) {
     for (const device of user.devices) logs.set(`${user.id}/${device.id}`, { user: user.id, device: device.id, deliveries: [], readSeq: {}, rooms: {} });
   }
+  const sendsOf = new Map<string, number>();
   for (const send of plan.sends) {
     const room = realId(send.room);
     const seq = (lastSeq.get(room) ?? 0) + 1;
     lastSeq.set(room, seq);
     const sentAt = T0 + send.atMs;
-    acks.push({ user: send.user, device: send.device, room, clientMsgId: send.clientMsgId, seq, msgId: `id-${room}-${seq}`, sentAt, ackedAt: sentAt + 5 });
+    const order = sendsOf.get(`${send.user}/${send.device}`) ?? 0;
+    sendsOf.set(`${send.user}/${send.device}`, order + 1);
+    acks.push({ user: send.user, device: send.device, room, clientMsgId: send.clientMsgId, seq, msgId: `id-${room}-${seq}`, sentAt, ackedAt: sentAt + 5, client: 1, order });
     for (const member of plan.rooms.find((r) => r.key === send.room)!.members) {
       for (const device of plan.users.find((u) => u.id === member)!.devices) {
         const delivery: Delivery = { room, seq, clientMsgId: send.clientMsgId, sender: send.user, at: sentAt + 15 };
@@ -122,4 +125,22 @@ export function dropDelivery(log: DeviceLog, roomKey: string, seq: number): numb
   const before = log.deliveries.length;
   log.deliveries = log.deliveries.filter((d) => !(d.room === realId(roomKey) && d.seq === seq));
   return before - log.deliveries.length;
+}
+
+/**
+ * Swaps the messages at two seqs of a room everywhere (acks and deliveries): the run stays
+ * whole and in room order, only the two sends are numbered the other way round.
+ */
+export function swapSeqs(input: SyntheticRun, roomKey: string, a: number, b: number): void {
+  const room = realId(roomKey);
+  const swap = (seq: number): number => (seq === a ? b : seq === b ? a : seq);
+  for (const ack of input.acks) if (ack.room === room) ack.seq = swap(ack.seq);
+  for (const log of input.logs) {
+    const atA = log.deliveries.findIndex((d) => d.room === room && d.seq === a);
+    const atB = log.deliveries.findIndex((d) => d.room === room && d.seq === b);
+    if (atA < 0 || atB < 0) continue;
+    const [da, db] = [log.deliveries[atA]!, log.deliveries[atB]!];
+    log.deliveries[atA] = { ...db, seq: a };
+    log.deliveries[atB] = { ...da, seq: b };
+  }
 }

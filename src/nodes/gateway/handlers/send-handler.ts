@@ -5,6 +5,7 @@ import type { ClientFrameOf } from '../../../core/protocol/client-frames.js';
 import { ProtocolError } from '../../../core/protocol/errors.js';
 import type { GatewayContext, RequestScope } from '../gateway-context.js';
 import { requireMember } from './membership.js';
+import { PublishLanes } from './publish-lanes.js';
 
 /** How long a resend that JetStream de-duplicated may wait for the original's commit. */
 const DUPLICATE_COMMIT_WAIT_MS = 10_000;
@@ -12,12 +13,19 @@ const DUPLICATE_COMMIT_WAIT_MS = 10_000;
 /**
  * Checks a send and puts it on the send stream, in the order the connection sent it. The ack
  * comes later, from the fan-out, once the message is committed. Checks that may need I/O run
- * in a per-connection chain so that a slow check never lets a later send overtake it.
+ * in a per-connection chain (RequestDispatcher) so that a slow check never lets a later send
+ * overtake it; publishes run in a lane per connection and room (PublishLanes) so that a
+ * retried publish never lets one either.
  */
 export class SendHandler {
+  private readonly lanes = new PublishLanes();
+
   constructor(private readonly ctx: GatewayContext) {}
 
-  /** Runs the checks and publishes; returns once published (the PubAck settles later). */
+  /**
+   * Runs the checks and queues the publish behind the connection's earlier ones to the room;
+   * returns then, so the next send's checks need not wait for the stream (the PubAck settles later).
+   */
   async handle(scope: RequestScope, frame: ClientFrameOf<'send'>, receivedAt: number): Promise<void> {
     const { config } = this.ctx;
     const { session } = scope;
@@ -34,10 +42,12 @@ export class SendHandler {
       reply: scope.requestId === undefined ? { node: config.nodeId, conn: session.connId } : { node: config.nodeId, conn: session.connId, requestId: scope.requestId },
       receivedAt,
     };
-    const published = this.ctx.sendStream.publish(this.ctx.subjects.sendSubjectOf(frame.room), encodeJson(envelope), {
-      msgID: `${session.user}:${frame.clientMsgId}`,
-      timeout: 5000,
-    });
+    const published = this.lanes.enqueue(session, frame.room, () =>
+      this.ctx.sendStream.publish(this.ctx.subjects.sendSubjectOf(frame.room), encodeJson(envelope), {
+        msgID: `${session.user}:${frame.clientMsgId}`,
+        timeout: 5000,
+      }),
+    );
     void published.then(
       (ack) => {
         this.ctx.hops.publish.observe((preciseNow() - receivedAt) / 1000);
