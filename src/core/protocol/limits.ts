@@ -39,6 +39,12 @@ export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 100;
 /** Most messages per room one sync returns; beyond it the room is marked truncated. */
 export const SYNC_ROOM_CAP = 1000;
+/**
+ * Most messages one sync answers (a page), over all rooms; past it, sync.done says hasMore and the
+ * client syncs again from where it got to. Bounds what one request reads and writes: a user with
+ * many busy rooms once made one sync read and send up to 1000 messages of each.
+ */
+export const SYNC_PAGE_CAP = 2000;
 /** Messages per sync.batch frame. */
 export const SYNC_BATCH_SIZE = 100;
 /** The WebSocket subprotocol of v1. */

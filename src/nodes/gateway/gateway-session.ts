@@ -31,6 +31,8 @@ export class GatewaySession implements Session {
   expiresAt = Number.POSITIVE_INFINITY;
   readonly limiter: SendRateLimiter;
   private state: 'new' | 'open' | 'closed' = 'new';
+  /** Aborted once the session ends or a write fails: its queued and running requests stop (RequestScope.signal). */
+  private readonly work = new AbortController();
 
   constructor(
     readonly connId: string,
@@ -84,11 +86,15 @@ export class GatewaySession implements Session {
   }
 
   write(frame: string): boolean {
-    if (this.state === 'closed' || !this.sink.isOpen) return false;
+    if (this.state === 'closed' || !this.sink.isOpen) {
+      this.abandonWork();
+      return false;
+    }
     if (this.sink.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.ctx.metrics.slowConsumers.inc();
       this.ctx.log.warn({ conn: this.connId, user: this.user, transport: this.transport }, 'closing a session that does not read its frames');
       this.sink.close(CLOSE_CODES.slowConsumer, 'too far behind');
+      this.abandonWork();
       return false;
     }
     this.sink.send(frame);
@@ -124,7 +130,13 @@ export class GatewaySession implements Session {
   ended(): void {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
+    this.abandonWork();
     if (wasOpen) this.hooks.detach(this);
+  }
+
+  /** Nobody will read what this session's requests answer: those waiting never run, running ones stop at their next step. */
+  private abandonWork(): void {
+    if (!this.work.signal.aborted) this.work.abort(new Error(`session ${this.connId} ended`));
   }
 
   private handle(frame: ClientFrame): void {
@@ -137,8 +149,11 @@ export class GatewaySession implements Session {
       session: this,
       requestId,
       reply: (reply) => this.write(JSON.stringify(requestId === undefined ? reply : { ...reply, id: requestId })),
+      signal: this.work.signal,
     };
     this.hooks.dispatch(scope, frame, preciseNow()).catch((error: unknown) => {
+      // Abandoned with its session: there is no one to tell, and nothing went wrong.
+      if (this.work.signal.aborted && error === this.work.signal.reason) return;
       if (error instanceof ProtocolError) {
         this.ctx.metrics.errors.inc({ code: error.code });
         this.write(errorFrame(requestId, error.code, error.message, error.retryAfterMs));

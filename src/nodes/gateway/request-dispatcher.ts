@@ -44,7 +44,7 @@ export class RequestDispatcher {
       this.gates.set(user, gate);
     }
     try {
-      return await gate.run(() => this.route(scope, frame, receivedAt));
+      return await gate.run(() => this.route(scope, frame, receivedAt), scope.signal);
     } finally {
       if (gate.pending === 0) this.gates.delete(user);
     }

@@ -17,6 +17,7 @@ import {
   SERVER_FRAMES,
   SUBPROTOCOL,
   SYNC_BATCH_SIZE,
+  SYNC_PAGE_CAP,
   SYNC_ROOM_CAP,
   WS_PATH,
 } from '../../../src/core/protocol/index.js';
@@ -228,6 +229,7 @@ describe('protocol doc - codes and limits', () => {
       'history max limit': HISTORY_MAX_LIMIT,
       'sync room cap': SYNC_ROOM_CAP,
       'sync batch size': SYNC_BATCH_SIZE,
+      'sync page cap': SYNC_PAGE_CAP,
     };
     for (const [label, value] of Object.entries(fixed)) expect(defaults.get(label), label).toBe(String(value));
   });
