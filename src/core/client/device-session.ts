@@ -533,6 +533,9 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
 
   private errorFrame(frame: ErrorReply): void {
     if (frame.id !== undefined && (this.requests.route(frame.id, frame) || this.outbox.refused(frame))) return;
+    // Over the connection's frame budget, frames are dropped unread and answered once, without
+    // id: sends are written again after the wait; other requests meet their timeout.
+    if (frame.id === undefined && frame.code === 'rate_limited' && this.ready) this.outbox.framesDropped(frame.retryAfterMs);
     if (frame.code === 'unauthorized') this.tokenRejected = true;
     this.reportError(ChatError.fromFrame(frame));
   }

@@ -6,7 +6,8 @@ import type { ClientFrame, ClientRequest } from '../../core/protocol/client-fram
 import type { FrameSink } from './frame-sink.js';
 import { errorFrame, type GatewayContext, type RequestScope } from './gateway-context.js';
 import type { Session } from './local-sessions.js';
-import { SendRateLimiter } from './send-rate-limiter.js';
+import { FrameBudget } from './frame-budget.js';
+import { TokenBucket } from './token-bucket.js';
 
 /** A client that lets more than this wait unread is not reading: it is closed rather than allowed to grow. */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -29,8 +30,13 @@ export class GatewaySession implements Session {
   device = '';
   /** When the token expires (ms); the heartbeat closes the session then. */
   expiresAt = Number.POSITIVE_INFINITY;
-  readonly limiter: SendRateLimiter;
+  /** Sends of this connection (sendRate, sendBurst), judged after the frame is read. */
+  readonly sendLimiter: TokenBucket;
+  /** Every frame of this connection, judged before it is read; and its bad frames. */
+  private readonly budget: FrameBudget;
   private state: 'new' | 'open' | 'closed' = 'new';
+  /** Closed for bad frames: the close is under way, nothing more is read. */
+  private refused = false;
   /** Aborted once the session ends or a write fails: its queued and running requests stop (RequestScope.signal). */
   private readonly work = new AbortController();
 
@@ -41,7 +47,8 @@ export class GatewaySession implements Session {
     private readonly ctx: GatewayContext,
     private readonly hooks: SessionHooks,
   ) {
-    this.limiter = new SendRateLimiter(ctx.config.sendRatePerSec, ctx.config.sendBurst, Date.now());
+    this.sendLimiter = new TokenBucket(ctx.config.sendRatePerSec, ctx.config.sendBurst, Date.now());
+    this.budget = new FrameBudget(ctx.config, Date.now());
   }
 
   get isOpen(): boolean {
@@ -74,15 +81,19 @@ export class GatewaySession implements Session {
 
   /** One client frame as text, after welcome. */
   receive(text: string): void {
-    if (this.state !== 'open') return;
+    if (!this.admit()) return;
     const decoded = decodeClientFrame(text);
     if (!decoded.ok) {
-      this.ctx.metrics.errors.inc({ code: 'bad_frame' });
-      this.write(errorFrame(decoded.requestId, 'bad_frame', decoded.message));
+      this.badFrame(decoded.requestId, decoded.message);
       return;
     }
     this.ctx.metrics.framesIn.inc({ type: decoded.frame.type });
     this.handle(decoded.frame);
+  }
+
+  /** A binary frame after welcome: the protocol has none. */
+  receiveBinary(): void {
+    if (this.admit()) this.badFrame(undefined, 'binary frames are not supported: send JSON text frames');
   }
 
   write(frame: string): boolean {
@@ -139,10 +150,34 @@ export class GatewaySession implements Session {
     if (!this.work.signal.aborted) this.work.abort(new Error(`session ${this.connId} ended`));
   }
 
+  /** Spends a token of the frame budget; a frame over it is dropped unread (answered at most once per wait told). */
+  private admit(): boolean {
+    if (this.state !== 'open' || this.refused) return false;
+    const verdict = this.budget.admit(Date.now());
+    if (verdict.admit) return true;
+    this.ctx.metrics.framesDropped.inc();
+    if (verdict.tell) {
+      this.ctx.metrics.errors.inc({ code: 'rate_limited' });
+      this.write(errorFrame(undefined, 'rate_limited', 'frames sent faster than this connection may; they were dropped unread', verdict.retryAfterMs));
+    }
+    return false;
+  }
+
+  /** Answers a bad frame; one more than the allowance closes the connection (4400). */
+  private badFrame(requestId: string | undefined, message: string): void {
+    this.ctx.metrics.errors.inc({ code: 'bad_frame' });
+    this.write(errorFrame(requestId, 'bad_frame', message));
+    if (this.budget.bad(Date.now())) return;
+    this.refused = true;
+    this.ctx.metrics.badFrameCloses.inc();
+    this.ctx.log.warn({ conn: this.connId, user: this.user, transport: this.transport }, 'closing a session that keeps sending bad frames');
+    this.closeOrCut(CLOSE_CODES.badFrames, 'too many bad frames');
+  }
+
   private handle(frame: ClientFrame): void {
     const requestId = 'id' in frame ? frame.id : undefined;
     if (frame.type === 'hello') {
-      this.write(errorFrame(requestId, 'bad_frame', 'already authenticated: hello is only the first frame'));
+      this.badFrame(requestId, 'already authenticated: hello is only the first frame');
       return;
     }
     const scope: RequestScope = {
