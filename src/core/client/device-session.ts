@@ -345,10 +345,16 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
     this.startSync(conn);
   }
 
+  /**
+   * Sends a sync from the cursors; a sync.done with hasMore ends one page, and the next page is
+   * asked for from the cursors the page moved. The sync is done (state 'live', 'synced') after
+   * the last page.
+   */
   private startSync(conn: ClientTransport): void {
     const id = this.nextRequestId();
     const frame: OutboundFrame = { type: 'sync', id, since: this.cursors.all() };
     this.timeline.beginSync();
+    let received = 0;
     this.requests.track(
       id,
       frame,
@@ -356,8 +362,15 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
         onReply: (reply) => {
           if (reply.type === 'sync.batch') {
             this.requests.touch(id);
+            received += reply.messages.length;
             this.deliver(this.timeline.acceptSyncBatch(reply.messages));
             return false;
+          }
+          // A page that brought nothing cannot move the cursors: asking again would loop.
+          if (reply.type === 'sync.done' && reply.hasMore === true && received > 0) {
+            this.syncPageDone(reply.rooms);
+            this.startSync(conn);
+            return true;
           }
           if (reply.type === 'sync.done') {
             this.synced(reply.rooms);
@@ -377,6 +390,12 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
       true,
     );
     conn.send(frame);
+  }
+
+  /** One page of a sync that goes on: its room list and truncation jumps apply now (the next page's since depends on them). */
+  private syncPageDone(rooms: Room[]): void {
+    for (const left of this.directory.replaceAll(rooms)) this.roomLeft(left);
+    this.deliver(this.timeline.finishSync(rooms, true));
   }
 
   private synced(rooms: Room[]): void {
@@ -514,6 +533,9 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
 
   private errorFrame(frame: ErrorReply): void {
     if (frame.id !== undefined && (this.requests.route(frame.id, frame) || this.outbox.refused(frame))) return;
+    // Over the connection's frame budget, frames are dropped unread and answered once, without
+    // id: sends are written again after the wait; other requests meet their timeout.
+    if (frame.id === undefined && frame.code === 'rate_limited' && this.ready) this.outbox.framesDropped(frame.retryAfterMs);
     if (frame.code === 'unauthorized') this.tokenRejected = true;
     this.reportError(ChatError.fromFrame(frame));
   }

@@ -12,6 +12,8 @@ import { DEFAULT_REORDER_CAPACITY, RoomReorderBuffer } from './room-reorder-buff
  * - Gaps are only filled outside a sync: a sync is itself filling them.
  * - At sync.done, a room marked `truncated` skipped older messages on purpose: its cursor
  *   jumps to just below the lowest seq the sync sent for it, instead of paging back.
+ * - A sync.done with hasMore ends a page, not the sync: the jumps apply (the next page's
+ *   since starts from them) and gap fills keep waiting for the last page.
  * - Cursors are written through to the CursorStore as they advance.
  */
 
@@ -107,9 +109,10 @@ export class MessageTimeline {
 
   /**
    * `sync.done`: jumps truncated rooms past what was skipped, records every room's lastSeq
-   * (anything below it that is still missing is a gap to fill), and ends the sync.
+   * (anything below it that is still missing is a gap to fill), and ends the sync, unless
+   * `hasMore`: then the next page begins (beginSync is not needed).
    */
-  finishSync(rooms: readonly Room[]): Message[] {
+  finishSync(rooms: readonly Room[], hasMore = false): Message[] {
     const delivered: Message[] = [];
     for (const room of rooms) {
       const state = this.state(room.id);
@@ -120,6 +123,10 @@ export class MessageTimeline {
       }
       state.buffer.noteExists(room.lastSeq);
       this.track(room.id, state);
+    }
+    if (hasMore) {
+      for (const state of this.rooms.values()) state.syncLowest = undefined;
+      return delivered;
     }
     this.syncing = false;
     for (const state of this.rooms.values()) {

@@ -107,6 +107,12 @@ export class Outbox {
     return true;
   }
 
+  /** The server dropped frames of this connection unread: written sends are written again after `afterMs`. */
+  framesDropped(afterMs: number | undefined): void {
+    this.queue.framesDropped(afterMs ?? DEFAULT_RETRY_AFTER_MS, Date.now());
+    this.armHold();
+  }
+
   /** The connection dropped: written sends wait to be written again, same clientMsgId. */
   connectionLost(): void {
     this.queue.connectionLost();

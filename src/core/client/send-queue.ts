@@ -138,6 +138,16 @@ export class SendQueue<T> {
     return 'retry';
   }
 
+  /**
+   * The server dropped frames unread (a `rate_limited` without id): any written send may be
+   * among them, so all go back to 'queued' (the clientMsgId makes the repeat safe), held until
+   * now + afterMs. No retry is counted: the server never judged them.
+   */
+  framesDropped(afterMs: number, now: number): void {
+    this.connectionLost();
+    this.holdUntil = Math.max(this.holdUntil, now + afterMs);
+  }
+
   /** The connection dropped: what was written goes back to 'queued', to be written again. */
   connectionLost(): void {
     for (const entry of this.pending.values()) {

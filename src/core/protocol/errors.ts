@@ -1,11 +1,11 @@
 /** Error codes of protocol v1, each with when it is sent (docs/protocol.md lists the same). */
 export const ERROR_CODES = {
-  bad_frame: 'not JSON, unknown type, missing or ill-typed field, or an id that breaks the id pattern',
+  bad_frame: 'not JSON, unknown type, missing or ill-typed field, or an id that breaks the id pattern (more than BAD_FRAME_BURST in a row close the connection: 4400)',
   unauthorized: 'the hello token is missing, malformed, expired or wrongly signed (the connection then closes with 4401)',
   forbidden: 'the user may not do this: not a member of the room, not its owner',
   not_found: 'the room does not exist',
   too_large: 'a body over maxBodyChars, a group over maxGroupMembers, or (then close 4413) more frames than allowed between hello and welcome',
-  rate_limited: 'the connection sends faster than its rate, has too many requests pending, or (at hello) the user holds too many connections or devices, or (long-poll session creation, HTTP 429) the client address has too many connections waiting for hello; retryAfterMs says when to try again',
+  rate_limited: 'the connection sends faster than its send rate or its frame budget (then without id: the frames were dropped unread), has too many requests pending, or (at hello) the user holds too many connections or devices, or (long-poll session creation, HTTP 429) the client address has too many connections waiting for hello; retryAfterMs says when to try again',
   conflict: 'the clientMsgId was already used by this user for a different room, or (push.register) the push token is registered to another user',
   unavailable: 'the cluster cannot serve this now (a dependency is down, or the feature is not enabled); try again later',
   internal: 'a server bug; the request may not have been applied',
@@ -35,6 +35,8 @@ export const CLOSE_CODES = {
   timeout: 4408,
   /** After hello and before welcome the client sent more than it may (100 frames or 8 x maxFrameBytes bytes; `too_large` first). */
   earlyOverflow: 4413,
+  /** More bad frames than BAD_FRAME_BURST in a row (`bad_frame` first): the client is broken or hostile. */
+  badFrames: 4400,
   /** The user holds too many connections on this gateway, or too many devices online (`rate_limited` first). */
   overLimit: 4429,
 } as const;

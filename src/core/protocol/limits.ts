@@ -34,11 +34,32 @@ export const DEFAULT_MAX_PENDING_PER_IP = 1000;
  * process, whose Postgres pool holds 10 connections; 32 times as many more may wait (CHAT_MAX_INFLIGHT_REQUESTS).
  */
 export const DEFAULT_MAX_INFLIGHT_REQUESTS = 8;
+/**
+ * Frames of every kind one connection may send after welcome: FRAME_RATE_PER_SEC sustained,
+ * FRAME_BURST at once (at least twice the send rate and burst, so that sends meet their own
+ * limit first). Frames beyond it are dropped unread. Sized well above the project's client:
+ * its biggest burst is a reconnect's resend of up to 1000 unacked sends (sendQueueLimit) plus
+ * the sync, presence queries and gap fills.
+ */
+export const FRAME_RATE_PER_SEC = 100;
+export const FRAME_BURST = 2000;
+/**
+ * Bad frames (failing validation, binary, a second hello) a connection may send in a row; the
+ * allowance grows back by one every BAD_FRAME_REFILL_MS. One more closes the connection (4400).
+ */
+export const BAD_FRAME_BURST = 10;
+export const BAD_FRAME_REFILL_MS = 10_000;
 /** Default and largest `limit` of a history request. */
 export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 100;
 /** Most messages per room one sync returns; beyond it the room is marked truncated. */
 export const SYNC_ROOM_CAP = 1000;
+/**
+ * Most messages one sync answers (a page), over all rooms; past it, sync.done says hasMore and the
+ * client syncs again from where it got to. Bounds what one request reads and writes: a user with
+ * many busy rooms once made one sync read and send up to 1000 messages of each.
+ */
+export const SYNC_PAGE_CAP = 2000;
 /** Messages per sync.batch frame. */
 export const SYNC_BATCH_SIZE = 100;
 /** The WebSocket subprotocol of v1. */

@@ -57,7 +57,10 @@ export const AckFrame = reply('ack', { room: Id, clientMsgId: Id, msgId: Type.St
 export const MsgFrame = Type.Object({ type: Type.Literal('msg'), message: Message });
 export const HistoryReplyFrame = reply('history', { room: Id, messages: Type.Array(Message), hasMore: Type.Boolean() });
 export const SyncBatchFrame = reply('sync.batch', { messages: Type.Array(Message) });
-export const SyncDoneFrame = reply('sync.done', { rooms: Type.Array(Room) });
+export const SyncDoneFrame = reply('sync.done', {
+  rooms: Type.Array(Room),
+  hasMore: Type.Optional(Type.Boolean({ description: 'the sync stopped at its page cap: sync again with the new since for the rest' })),
+});
 export const RoomFrame = reply('room', { room: Room });
 export const RoomsFrame = reply('rooms', { rooms: Type.Array(Room) });
 export const ReadEventFrame = Type.Object({ type: Type.Literal('read'), room: Id, user: Id, seq: Seq });

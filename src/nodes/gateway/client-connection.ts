@@ -97,7 +97,8 @@ export class ClientConnection implements FrameSink {
     this.lastHeardAt = Date.now();
     if (this.state === 'closing' || this.state === 'closed') return;
     if (isBinary) {
-      this.session.write(errorFrame(undefined, 'bad_frame', 'binary frames are not supported: send JSON text frames'));
+      if (this.state === 'open') this.session.receiveBinary();
+      else this.session.write(errorFrame(undefined, 'bad_frame', 'binary frames are not supported: send JSON text frames'));
       return;
     }
     if (this.state === 'authenticating') {

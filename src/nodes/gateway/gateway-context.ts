@@ -37,6 +37,8 @@ export interface RequestScope {
   session: Session;
   requestId: string | undefined;
   reply(frame: Record<string, unknown>): void;
+  /** Aborted when the session ends or its writes fail: nobody is left to read the answer, so stop working on it. */
+  signal: AbortSignal;
 }
 
 export function errorFrame(requestId: string | undefined, code: ErrorCode, message: string, retryAfterMs?: number): string {

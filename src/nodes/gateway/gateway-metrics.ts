@@ -11,6 +11,8 @@ export interface GatewayMetrics {
   ackSeconds: Histogram;
   handshakes: Counter;
   slowConsumers: Counter;
+  framesDropped: Counter;
+  badFrameCloses: Counter;
   pendingRefused: Counter;
   typing: Counter;
 }
@@ -26,6 +28,8 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     ackSeconds: histogram(registry, 'chat_gateway_ack_seconds', 'From receiving a send frame to writing its ack'),
     handshakes: counter(registry, 'chat_gateway_handshakes_total', 'Hello outcomes', ['outcome']),
     slowConsumers: counter(registry, 'chat_gateway_slow_consumers_total', 'Connections closed for not reading their frames'),
+    framesDropped: counter(registry, 'chat_gateway_frames_dropped_total', "Frames dropped unread: sent over their connection's frame budget"),
+    badFrameCloses: counter(registry, 'chat_gateway_bad_frame_closes_total', 'Connections closed (4400) for sending more bad frames than allowed'),
     pendingRefused: counter(
       registry,
       'chat_gateway_pending_refused_total',

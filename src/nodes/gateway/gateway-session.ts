@@ -6,7 +6,8 @@ import type { ClientFrame, ClientRequest } from '../../core/protocol/client-fram
 import type { FrameSink } from './frame-sink.js';
 import { errorFrame, type GatewayContext, type RequestScope } from './gateway-context.js';
 import type { Session } from './local-sessions.js';
-import { SendRateLimiter } from './send-rate-limiter.js';
+import { FrameBudget } from './frame-budget.js';
+import { TokenBucket } from './token-bucket.js';
 
 /** A client that lets more than this wait unread is not reading: it is closed rather than allowed to grow. */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -29,8 +30,15 @@ export class GatewaySession implements Session {
   device = '';
   /** When the token expires (ms); the heartbeat closes the session then. */
   expiresAt = Number.POSITIVE_INFINITY;
-  readonly limiter: SendRateLimiter;
+  /** Sends of this connection (sendRate, sendBurst), judged after the frame is read. */
+  readonly sendLimiter: TokenBucket;
+  /** Every frame of this connection, judged before it is read; and its bad frames. */
+  private readonly budget: FrameBudget;
   private state: 'new' | 'open' | 'closed' = 'new';
+  /** Closed for bad frames: the close is under way, nothing more is read. */
+  private refused = false;
+  /** Aborted once the session ends or a write fails: its queued and running requests stop (RequestScope.signal). */
+  private readonly work = new AbortController();
 
   constructor(
     readonly connId: string,
@@ -39,7 +47,8 @@ export class GatewaySession implements Session {
     private readonly ctx: GatewayContext,
     private readonly hooks: SessionHooks,
   ) {
-    this.limiter = new SendRateLimiter(ctx.config.sendRatePerSec, ctx.config.sendBurst, Date.now());
+    this.sendLimiter = new TokenBucket(ctx.config.sendRatePerSec, ctx.config.sendBurst, Date.now());
+    this.budget = new FrameBudget(ctx.config, Date.now());
   }
 
   get isOpen(): boolean {
@@ -72,23 +81,31 @@ export class GatewaySession implements Session {
 
   /** One client frame as text, after welcome. */
   receive(text: string): void {
-    if (this.state !== 'open') return;
+    if (!this.admit()) return;
     const decoded = decodeClientFrame(text);
     if (!decoded.ok) {
-      this.ctx.metrics.errors.inc({ code: 'bad_frame' });
-      this.write(errorFrame(decoded.requestId, 'bad_frame', decoded.message));
+      this.badFrame(decoded.requestId, decoded.message);
       return;
     }
     this.ctx.metrics.framesIn.inc({ type: decoded.frame.type });
     this.handle(decoded.frame);
   }
 
+  /** A binary frame after welcome: the protocol has none. */
+  receiveBinary(): void {
+    if (this.admit()) this.badFrame(undefined, 'binary frames are not supported: send JSON text frames');
+  }
+
   write(frame: string): boolean {
-    if (this.state === 'closed' || !this.sink.isOpen) return false;
+    if (this.state === 'closed' || !this.sink.isOpen) {
+      this.abandonWork();
+      return false;
+    }
     if (this.sink.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.ctx.metrics.slowConsumers.inc();
       this.ctx.log.warn({ conn: this.connId, user: this.user, transport: this.transport }, 'closing a session that does not read its frames');
       this.sink.close(CLOSE_CODES.slowConsumer, 'too far behind');
+      this.abandonWork();
       return false;
     }
     this.sink.send(frame);
@@ -124,21 +141,54 @@ export class GatewaySession implements Session {
   ended(): void {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
+    this.abandonWork();
     if (wasOpen) this.hooks.detach(this);
+  }
+
+  /** Nobody will read what this session's requests answer: those waiting never run, running ones stop at their next step. */
+  private abandonWork(): void {
+    if (!this.work.signal.aborted) this.work.abort(new Error(`session ${this.connId} ended`));
+  }
+
+  /** Spends a token of the frame budget; a frame over it is dropped unread (answered at most once per wait told). */
+  private admit(): boolean {
+    if (this.state !== 'open' || this.refused) return false;
+    const verdict = this.budget.admit(Date.now());
+    if (verdict.admit) return true;
+    this.ctx.metrics.framesDropped.inc();
+    if (verdict.tell) {
+      this.ctx.metrics.errors.inc({ code: 'rate_limited' });
+      this.write(errorFrame(undefined, 'rate_limited', 'frames sent faster than this connection may; they were dropped unread', verdict.retryAfterMs));
+    }
+    return false;
+  }
+
+  /** Answers a bad frame; one more than the allowance closes the connection (4400). */
+  private badFrame(requestId: string | undefined, message: string): void {
+    this.ctx.metrics.errors.inc({ code: 'bad_frame' });
+    this.write(errorFrame(requestId, 'bad_frame', message));
+    if (this.budget.bad(Date.now())) return;
+    this.refused = true;
+    this.ctx.metrics.badFrameCloses.inc();
+    this.ctx.log.warn({ conn: this.connId, user: this.user, transport: this.transport }, 'closing a session that keeps sending bad frames');
+    this.closeOrCut(CLOSE_CODES.badFrames, 'too many bad frames');
   }
 
   private handle(frame: ClientFrame): void {
     const requestId = 'id' in frame ? frame.id : undefined;
     if (frame.type === 'hello') {
-      this.write(errorFrame(requestId, 'bad_frame', 'already authenticated: hello is only the first frame'));
+      this.badFrame(requestId, 'already authenticated: hello is only the first frame');
       return;
     }
     const scope: RequestScope = {
       session: this,
       requestId,
       reply: (reply) => this.write(JSON.stringify(requestId === undefined ? reply : { ...reply, id: requestId })),
+      signal: this.work.signal,
     };
     this.hooks.dispatch(scope, frame, preciseNow()).catch((error: unknown) => {
+      // Abandoned with its session: there is no one to tell, and nothing went wrong.
+      if (this.work.signal.aborted && error === this.work.signal.reason) return;
       if (error instanceof ProtocolError) {
         this.ctx.metrics.errors.inc({ code: error.code });
         this.write(errorFrame(requestId, error.code, error.message, error.retryAfterMs));

@@ -44,7 +44,7 @@ export class RequestDispatcher {
       this.gates.set(user, gate);
     }
     try {
-      return await gate.run(() => this.route(scope, frame, receivedAt));
+      return await gate.run(() => this.route(scope, frame, receivedAt), scope.signal);
     } finally {
       if (gate.pending === 0) this.gates.delete(user);
     }
@@ -84,7 +84,7 @@ export class RequestDispatcher {
 
   private send(scope: RequestScope, frame: Extract<ClientRequest, { type: 'send' }>, receivedAt: number): Promise<void> {
     // The rate limit is taken at arrival so a burst is judged as the client sent it.
-    const waitMs = (scope.session as GatewaySession).limiter.take(receivedAt);
+    const waitMs = (scope.session as GatewaySession).sendLimiter.take(receivedAt);
     if (waitMs > 0) {
       return Promise.reject(new ProtocolError('rate_limited', `more than ${this.ctx.config.sendRatePerSec} sends per second`, waitMs));
     }

@@ -12,9 +12,14 @@ export const REQUEST_QUEUE_FACTOR = 32;
  * `rate_limited`. Without it, one client that pipelines thousands of history requests queues
  * them all on the pool, and every other user of the gateway waits behind them (measured: a
  * bystander's history read went from milliseconds to 2.5 s during a 3000-request flood).
+ *
+ * A request whose signal aborts (its session ended) leaves the queue at once and never runs: a
+ * client that queues a share's worth and disconnects must not leave its user's next connection
+ * refused or waiting behind work nobody will read.
  */
 export class RequestGate {
   private running = 0;
+  /** Each waiting request's wake-up: called with the slot handed over. */
   private readonly waiting: Array<() => void> = [];
 
   constructor(
@@ -22,12 +27,14 @@ export class RequestGate {
     private readonly maxWaiting: number,
   ) {}
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  /** Runs `task` in its turn; rejects with the signal's reason, without running it, once `signal` aborts. */
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
     if (this.running < this.maxRunning) {
       this.running++;
     } else if (this.waiting.length < this.maxWaiting) {
       // The finishing request hands its slot over directly: running stays the same.
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await this.turn(signal);
     } else {
       throw new ProtocolError(
         'rate_limited',
@@ -36,12 +43,31 @@ export class RequestGate {
       );
     }
     try {
+      // Handed a slot just as the session ended: hand it on rather than run.
+      signal?.throwIfAborted();
       return await task();
     } finally {
       const next = this.waiting.shift();
       if (next) next();
       else this.running--;
     }
+  }
+
+  /** Waits for a slot; an abort meanwhile takes the request out of the queue (it holds no slot then). */
+  private turn(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const wake = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const at = this.waiting.indexOf(wake);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(signal?.reason);
+      };
+      this.waiting.push(wake);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   get pending(): number {

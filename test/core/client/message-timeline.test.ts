@@ -73,6 +73,25 @@ describe('message timeline', () => {
     expect(timeline.takeFills()).toEqual([]);
   });
 
+  it('timeline - a sync.done with hasMore ends a page: truncation jumps apply, gap fills wait for the last page', () => {
+    const cursors = new MemoryCursorStore({ a: 5 });
+    const timeline = new MessageTimeline(cursors);
+    timeline.beginSync();
+    const out: number[] = [];
+    for (let start = 2001; start <= 3000; start += 100) out.push(...seqs(timeline.acceptSyncBatch(range(start, start + 99).map((seq) => msg('a', seq)))));
+    // The page stopped before room b: b has a gap below its lastSeq, which the next page fills, not history.
+    out.push(...seqs(timeline.finishSync([room('a', 3000, { truncated: true }), room('b', 40)], true)));
+    expect(out).toEqual(range(2001, 3000));
+    expect(cursors.all()).toEqual({ a: 3000 });
+    expect(timeline.isSyncing).toBe(true);
+    expect(timeline.takeFills()).toEqual([]);
+    timeline.acceptSyncBatch(range(1, 40).map((seq) => msg('b', seq)));
+    timeline.finishSync([room('a', 3000), room('b', 40)]);
+    expect(cursors.all()).toEqual({ a: 3000, b: 40 });
+    expect(timeline.isSyncing).toBe(false);
+    expect(timeline.takeFills()).toEqual([]);
+  });
+
   it('timeline - a room that is not truncated is filled up to the lastSeq sync.done reported', () => {
     const timeline = new MessageTimeline(new MemoryCursorStore({ r: 5 }));
     timeline.beginSync();

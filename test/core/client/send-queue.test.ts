@@ -76,6 +76,21 @@ describe('send queue', () => {
     expect(queue.heldUntil).toBe(0);
   });
 
+  it('send queue - frames dropped unread: every written send is written again after the wait, with no retry counted', () => {
+    const queue = new SendQueue<string>(10, 1);
+    fill(queue, 3);
+    const next = ids();
+    queue.takeWritable(1000, next);
+    queue.acknowledge('m1');
+    for (let i = 0; i < 3; i++) {
+      queue.framesDropped(1000, 1000 + i * 1000);
+      expect(queue.byRequestId('q2')).toBeUndefined();
+      expect(queue.takeWritable(1999 + i * 1000, next)).toEqual([]);
+      expect(queue.takeWritable(2000 + i * 1000, next).map((e) => e.clientMsgId)).toEqual(['m2', 'm3']);
+    }
+    expect(queue.size).toBe(2);
+  });
+
   it('send queue - a send rate limited more than maxSendRetries times is given up', () => {
     const queue = new SendQueue<string>(10, 2);
     fill(queue, 1);

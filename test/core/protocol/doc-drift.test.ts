@@ -17,6 +17,10 @@ import {
   SERVER_FRAMES,
   SUBPROTOCOL,
   SYNC_BATCH_SIZE,
+  SYNC_PAGE_CAP,
+  FRAME_RATE_PER_SEC,
+  FRAME_BURST,
+  BAD_FRAME_BURST,
   SYNC_ROOM_CAP,
   WS_PATH,
 } from '../../../src/core/protocol/index.js';
@@ -228,6 +232,10 @@ describe('protocol doc - codes and limits', () => {
       'history max limit': HISTORY_MAX_LIMIT,
       'sync room cap': SYNC_ROOM_CAP,
       'sync batch size': SYNC_BATCH_SIZE,
+      'sync page cap': SYNC_PAGE_CAP,
+      'frame rate': FRAME_RATE_PER_SEC,
+      'frame burst': FRAME_BURST,
+      'bad frames in a row': BAD_FRAME_BURST,
     };
     for (const [label, value] of Object.entries(fixed)) expect(defaults.get(label), label).toBe(String(value));
   });

@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostileSuite, answerOf, type Answer } from './support/hostile-suite.js';
-import { RawTcp, RawWebSocket, closeCodeIn, wsFrame } from './support/raw-socket.js';
+import { RawTcp, RawWebSocket, closeCodeIn, httpExchange, wsFrame } from './support/raw-socket.js';
 
 /**
  * Hostile framing against a running gateway: what is not JSON, not an object, not a known
  * frame, ill-typed, too large, binary, or not even a valid WebSocket frame. A bad frame is
  * answered `bad_frame` and the connection stays usable; what breaks the WebSocket protocol
  * itself (invalid UTF-8, unmasked or reserved frames) or exceeds maxFrameBytes is closed with
- * the RFC 6455 code. After every case the bystanders still exchange a message in order.
+ * the RFC 6455 code; a connection that keeps sending bad frames is closed with 4400. After every
+ * case the bystanders still exchange a message in order.
  */
 const suite = new HostileSuite('framing');
 let mallory: RawWebSocket;
@@ -23,6 +24,8 @@ beforeAll(async () => {
 afterAll(() => suite.stop(), 60_000);
 
 const badFrame: Answer = { error: 'bad_frame', open: true };
+/** Bad frames a connection may send in a row before it is closed (BAD_FRAME_BURST). */
+const BAD_FRAME_ALLOWANCE = 10;
 const badFrameWithId: Answer = { error: 'bad_frame', idEchoed: true, open: true };
 const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
@@ -75,7 +78,10 @@ const textCases = (): Array<[string, string, Answer, string?]> => [
 describe('hostile - framing', () => {
   it.each(textCases().map(([name, text, expected, id]) => ({ name, text, expected, id })))('hostile framing - $name', async ({ name, text, expected, id }) => {
     const frame = text.replaceAll('ROOM', room);
-    const answer = await answerOf(mallory, frame, { id });
+    // A connection of its own per case: a run of bad frames on one connection closes it (see below).
+    const ws = await suite.attacker('mallory', 'm1');
+    const answer = await answerOf(ws, frame, { id });
+    ws.close();
     suite.record(name, frame.length > 80 ? `${frame.slice(0, 77)}...` : frame, expected, answer);
     await suite.bystandersExchange(name);
   });
@@ -84,6 +90,40 @@ describe('hostile - framing', () => {
     const answer = await answerOf(mallory, Buffer.from('{"type":"ping"}'));
     suite.record('binary frame', 'binary frame {"type":"ping"}', badFrame, answer);
     await suite.bystandersExchange('binary');
+  });
+
+  it('hostile framing - a connection that keeps sending bad frames is closed with 4400 after the allowance', async () => {
+    const ws = await suite.attacker('mallory', 'm3');
+    const answers = [];
+    // Not JSON, binary and a second hello all count; valid frames in between do not reset the count.
+    const bad = ['not json', Buffer.from('{"type":"ping"}'), '{"type":"hello","token":"x"}'];
+    for (let i = 0; i < BAD_FRAME_ALLOWANCE; i++) answers.push(await answerOf(ws, bad[i % bad.length]!));
+    expect(answers, 'within the allowance: answered, still open').toEqual(Array(BAD_FRAME_ALLOWANCE).fill(badFrame));
+    const answer = await answerOf(ws, 'still not json');
+    suite.record(`bad frame ${BAD_FRAME_ALLOWANCE + 1} in a row on one connection`, `${BAD_FRAME_ALLOWANCE + 1} bad frames`, { error: 'bad_frame', close: 4400 }, answer);
+    await suite.bystandersExchange('bad frame run');
+  });
+
+  it('hostile framing - over long-poll, a run of bad frames ends the session with 4400 too', async () => {
+    const token = await suite.token('mallory', 'lp1');
+    const created = await httpExchange(suite.port, 'POST', '/v1/sessions', { token });
+    expect(created.status).toBe(201);
+    const session = String(created.json.session);
+    const frames = JSON.stringify(Array(BAD_FRAME_ALLOWANCE + 1).fill({ type: 'delete_everything' }));
+    expect((await httpExchange(suite.port, 'POST', `/v1/frames?session=${session}`, { token, body: frames })).status).toBe(202);
+    let polled = await httpExchange(suite.port, 'GET', `/v1/poll?session=${session}&cursor=0&wait=0`, { token });
+    for (let i = 0; i < 20 && !polled.json.closed; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      polled = await httpExchange(suite.port, 'GET', `/v1/poll?session=${session}&cursor=0&wait=0`, { token });
+    }
+    const got = polled.json as { frames?: Array<{ code?: string }>; closed?: { code: number } };
+    suite.record(
+      `${BAD_FRAME_ALLOWANCE + 1} bad frames in one long-poll POST`,
+      'POST /v1/frames',
+      { error: 'bad_frame', close: 4400 },
+      { ...(got.frames?.some((f) => f.code === 'bad_frame') ? { error: 'bad_frame' as const } : {}), ...(got.closed ? { close: got.closed.code } : { open: true }) },
+    );
+    await suite.bystandersExchange('long-poll bad frame run');
   });
 
   it('hostile framing - text frame over maxFrameBytes', async () => {

@@ -57,3 +57,38 @@ describe('gateway - request gate', () => {
     expect(await gate.run(async () => 'next')).toBe('next');
   });
 });
+
+describe('gateway - request gate, aborted', () => {
+  it('gateway - a waiting request whose signal aborts leaves the queue and never runs', async () => {
+    const gate = new RequestGate(1, 10);
+    const log: string[] = [];
+    const first = heldTask(log, 'first');
+    const running = gate.run(first.task);
+    const session = new AbortController();
+    const waiting = ['w1', 'w2', 'w3'].map((name) => gate.run(heldTask(log, name).task, session.signal).catch((error: unknown) => error));
+    await Promise.resolve();
+    expect(gate.pending).toBe(4);
+    session.abort();
+    // Gone from the queue at once, not when the running request finishes.
+    expect(gate.pending).toBe(1);
+    for (const outcome of await Promise.all(waiting)) expect(outcome).toBe(session.signal.reason);
+    first.release();
+    await running;
+    expect(log).toEqual(['start first']);
+    expect(gate.pending).toBe(0);
+  });
+
+  it('gateway - a request whose signal is already aborted is not run and takes no slot', async () => {
+    const gate = new RequestGate(1, 0);
+    const session = new AbortController();
+    session.abort();
+    let ran = false;
+    await expect(
+      gate.run(async () => {
+        ran = true;
+      }, session.signal),
+    ).rejects.toBe(session.signal.reason);
+    expect(ran).toBe(false);
+    expect(gate.pending).toBe(0);
+  });
+});

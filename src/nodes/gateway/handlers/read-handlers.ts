@@ -1,6 +1,6 @@
 import type { ClientFrameOf } from '../../../core/protocol/client-frames.js';
 import { ProtocolError } from '../../../core/protocol/errors.js';
-import { HISTORY_DEFAULT_LIMIT, SYNC_BATCH_SIZE, SYNC_ROOM_CAP } from '../../../core/protocol/limits.js';
+import { HISTORY_DEFAULT_LIMIT, SYNC_BATCH_SIZE, SYNC_PAGE_CAP, SYNC_ROOM_CAP } from '../../../core/protocol/limits.js';
 import type { Message, Room } from '../../../core/protocol/server-frames.js';
 import type { GatewayContext, RequestScope } from '../gateway-context.js';
 import { requireMember } from './membership.js';
@@ -17,15 +17,19 @@ export class ReadHandlers {
   }
 
   /**
-   * Everything the device missed, room by room, then sync.done with each room's lastSeq. The
-   * device's route was registered before this read, so anything committed after the rooms
-   * were read reaches it live: no gap at the seam (duplicates are the client's to drop).
+   * What the device missed, room by room, up to SYNC_PAGE_CAP messages, then sync.done with
+   * each room's lastSeq (and hasMore when the page filled: the client syncs again from where it
+   * got to). The device's route was registered before this read, so anything committed after
+   * the rooms were read reaches it live: no gap at the seam (duplicates are the client's to drop).
+   * Stops at the next read once the session is gone.
    */
   async sync(scope: RequestScope, frame: ClientFrameOf<'sync'>): Promise<void> {
     const since = frame.since ?? {};
     const rooms = await this.ctx.rooms.roomsOf(scope.session.user);
     const done: Room[] = [];
     let batch: Message[] = [];
+    let sent = 0;
+    let hasMore = false;
     const flush = () => {
       if (batch.length === 0) return;
       scope.reply({ type: 'sync.batch', messages: batch });
@@ -37,18 +41,29 @@ export class ReadHandlers {
     for (const room of rooms) {
       const have = Math.min(since[room.id] ?? 0, room.lastSeq);
       const from = Math.max(have + 1, room.lastSeq - SYNC_ROOM_CAP + 1);
-      done.push(from > have + 1 ? { ...room, truncated: true } : room);
+      let readFrom = false;
       // Read in cache-sized pages so that a short gap is served from Redis.
-      for (let start = from; start <= room.lastSeq; start += SYNC_BATCH_SIZE) {
-        const messages = await this.ctx.reader.range(room.id, start, Math.min(room.lastSeq, start + SYNC_BATCH_SIZE - 1));
+      for (let start = from; start <= room.lastSeq && !hasMore; start += SYNC_BATCH_SIZE) {
+        const to = Math.min(room.lastSeq, start + SYNC_BATCH_SIZE - 1, start + SYNC_PAGE_CAP - sent - 1);
+        if (to < start) {
+          hasMore = true;
+          break;
+        }
+        scope.signal.throwIfAborted();
+        const messages = await this.ctx.reader.range(room.id, start, to);
+        readFrom = true;
+        sent += messages.length;
         for (const message of messages) {
           batch.push(message);
           if (batch.length >= SYNC_BATCH_SIZE) flush();
         }
       }
+      // Truncated in the page that skipped the room's older messages, which is the page that sent `from`.
+      done.push(readFrom && from > have + 1 ? { ...room, truncated: true } : room);
     }
     flush();
-    scope.reply({ type: 'sync.done', rooms: done });
+    scope.signal.throwIfAborted();
+    scope.reply(hasMore ? { type: 'sync.done', rooms: done, hasMore } : { type: 'sync.done', rooms: done });
   }
 
   async read(scope: RequestScope, frame: ClientFrameOf<'read'>): Promise<void> {
