@@ -39,6 +39,8 @@ export interface ConnectionReply {
   receivedAt?: number;
   /** For acks: the message acked, for its trace. */
   msgId?: string;
+  /** For the answers to sends (ack or error): whose answer it is (the gateway's OverdueAcks). */
+  clientMsgId?: string;
 }
 
 /** Anything -> one gateway node (core NATS). */

@@ -23,6 +23,7 @@ export interface DirectReply {
   frame: string;
   receivedAt?: number;
   msgId?: string;
+  clientMsgId?: string;
 }
 
 /**
@@ -120,6 +121,7 @@ export class Deliverer {
       const entry: ConnectionReply = { conn: reply.conn, frame: reply.frame };
       if (reply.receivedAt !== undefined) entry.receivedAt = reply.receivedAt;
       if (reply.msgId !== undefined) entry.msgId = reply.msgId;
+      if (reply.clientMsgId !== undefined) entry.clientMsgId = reply.clientMsgId;
       let envelope = envelopes.get(reply.node);
       if (!envelope) envelopes.set(reply.node, (envelope = { deliveries: [], replies: [] }));
       envelope.replies.push(entry);

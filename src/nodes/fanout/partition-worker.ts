@@ -338,7 +338,7 @@ export class PartitionWorker {
       const { node, conn, requestId } = send.reply;
       if (result.kind === 'rejected') {
         metrics.rejected.inc({ code: result.code });
-        replies.push({ node, conn, frame: JSON.stringify({ type: 'error', id: requestId, code: result.code, message: result.message }) });
+        replies.push({ node, conn, clientMsgId: send.clientMsgId, frame: JSON.stringify({ type: 'error', id: requestId, code: result.code, message: result.message }) });
         return;
       }
       const { message } = result;
@@ -360,6 +360,7 @@ export class PartitionWorker {
         conn,
         receivedAt: send.receivedAt,
         msgId: message.msgId,
+        clientMsgId: send.clientMsgId,
         frame: JSON.stringify({ type: 'ack', id: requestId, room: message.room, clientMsgId: message.clientMsgId, msgId: message.msgId, seq: message.seq, ts: message.ts }),
       });
     });

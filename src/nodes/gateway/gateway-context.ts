@@ -12,6 +12,7 @@ import type { RoomStore } from '../../core/storage/room-store.js';
 import type { HopTimers } from '../../core/observability/message-hops.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { LocalSessions, Session } from './local-sessions.js';
+import type { OverdueAcks } from './overdue-acks.js';
 
 /** What request handlers share: stores, the bus, the sessions of this process. */
 export interface GatewayContext {
@@ -30,6 +31,8 @@ export interface GatewayContext {
   hops: HopTimers;
   presence: PresenceStore;
   push: PushStore;
+  /** Sends stored on the stream and not answered by the fan-out yet (answers can be lost). */
+  overdueAcks: OverdueAcks;
 }
 
 /** A session plus request/reply helpers for one inbound request. */

@@ -8,6 +8,7 @@ export interface GatewayMetrics {
   framesOut: Counter;
   errors: Counter;
   acks: Counter;
+  sendsRepublished: Counter;
   ackSeconds: Histogram;
   handshakes: Counter;
   slowConsumers: Counter;
@@ -25,6 +26,7 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     framesOut: counter(registry, 'chat_gateway_frames_out_total', 'Frames written to sockets'),
     errors: counter(registry, 'chat_gateway_error_frames_total', 'Error frames sent, by code', ['code']),
     acks: counter(registry, 'chat_gateway_acks_total', 'Send acks written to senders'),
+    sendsRepublished: counter(registry, 'chat_gateway_sends_republished_total', 'Sends stored on the stream but left unanswered by the fan-out (a lost answer), published again'),
     ackSeconds: histogram(registry, 'chat_gateway_ack_seconds', 'From receiving a send frame to writing its ack'),
     handshakes: counter(registry, 'chat_gateway_handshakes_total', 'Hello outcomes', ['outcome']),
     slowConsumers: counter(registry, 'chat_gateway_slow_consumers_total', 'Connections closed for not reading their frames'),

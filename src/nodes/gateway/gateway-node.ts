@@ -11,6 +11,7 @@ import { ensureSendStream, retryingPublishes } from '../../core/bus/nats.js';
 import { JetStreamPublisher } from '../../core/bus/stream-publisher.js';
 import { Subjects } from '../../core/bus/subjects.js';
 import { NatsLinkWatch } from './nats-link-watch.js';
+import { OverdueAcks } from './overdue-acks.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
 import { healthHandler } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
@@ -61,6 +62,11 @@ export interface GatewayOptions {
   moreMetrics?: () => Promise<string[]>;
   /** How often routes of held users are refreshed in Redis (default 1 h; they expire after 6 h). */
   routeRefreshMs?: number;
+  /**
+   * A send stored on the stream with no answer from the fan-out for this long is published again
+   * (default 10 s: well above a loaded fan-out's commit latency, so normally it never fires).
+   */
+  answerOverdueMs?: number;
 }
 
 /**
@@ -83,6 +89,7 @@ export class GatewayNode {
   private deviceTouches?: DeviceTouches;
   private longPoll?: LongPollEndpoint;
   private readonly sessions = new LocalSessions();
+  private readonly overdueAcks: OverdueAcks;
   /** The frames of the newest messages this gateway wrote to sockets (GET /trace). */
   private readonly traces = new RecentTraces<GatewayWrite[]>();
   private pending?: PendingHandshakes;
@@ -98,6 +105,7 @@ export class GatewayNode {
 
   constructor(private readonly options: GatewayOptions) {
     this.registry = options.registry ?? createRegistry('gateway', options.config.nodeId);
+    this.overdueAcks = new OverdueAcks(options.answerOverdueMs ?? 10_000);
   }
 
   get port(): number {
@@ -135,7 +143,9 @@ export class GatewayNode {
       hops: createHopTimers(this.registry, 'gateway'),
       presence: this.presence,
       push: new PushStore(pool),
+      overdueAcks: this.overdueAcks,
     };
+    this.overdueAcks.start();
     const onEnvelope = (error: Error | null, message: Msg): void => {
       if (!error) this.onEnvelope(decodeJson<NodeEnvelope>(message.data));
     };
@@ -333,6 +343,7 @@ export class GatewayNode {
       if (written > 0 && delivery.msgId && publishedAt !== undefined) ctx.hops.write.observe(Math.max(0, preciseNow() - publishedAt) / 1000);
     }
     for (const reply of envelope.replies) {
+      if (reply.clientMsgId !== undefined) this.overdueAcks.settle(reply.conn, reply.clientMsgId);
       const session = this.sessions.byConnection(reply.conn);
       if (!session?.write(reply.frame)) continue;
       if (reply.receivedAt !== undefined) {
@@ -476,6 +487,7 @@ export class GatewayNode {
     if (this.draining) return;
     this.draining = true;
     for (const timer of this.timers) clearInterval(timer);
+    this.overdueAcks.stop();
     this.natsLink?.stop();
     const sessions = [...this.sessions.all()] as GatewaySession[];
     const users = new Map(sessions.map((session) => [`${session.user}/${session.device}`, session]));

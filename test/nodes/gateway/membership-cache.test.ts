@@ -62,7 +62,7 @@ describe('gateway - membership cache', () => {
     const room: Room = { id: 'r1', kind: 'group', name: 'team', owner: 'alice', members: ['alice', 'bob'], lastSeq: 0, readSeq: 0, unread: 0 } as Room;
     const ctx = { sessions, rooms: { roomsOf: () => rooms.promise }, reader: { range: async () => [] } } as unknown as GatewayContext;
     const replies: Array<Record<string, unknown>> = [];
-    const scope: RequestScope = { session, requestId: undefined, reply: (frame) => replies.push(frame) };
+    const scope: RequestScope = { session, requestId: undefined, signal: new AbortController().signal, reply: (frame) => replies.push(frame) };
     const synced = new ReadHandlers(ctx).sync(scope, { type: 'sync' });
     sessions.setMember('bob', 'r1', false, 3);
     rooms.resolve([room]);

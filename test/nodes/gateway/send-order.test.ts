@@ -5,6 +5,7 @@ import type { SendEnvelope } from '../../../src/core/bus/envelopes.js';
 import type { ClientFrameOf } from '../../../src/core/protocol/client-frames.js';
 import type { GatewayContext, RequestScope } from '../../../src/nodes/gateway/gateway-context.js';
 import { SendHandler } from '../../../src/nodes/gateway/handlers/send-handler.js';
+import { OverdueAcks } from '../../../src/nodes/gateway/overdue-acks.js';
 
 /** Errors named as the publisher names them, so retryingPublishes retries them. */
 function noLeader(): Error {
@@ -66,11 +67,13 @@ function harness(stream: StreamPublisher): Harness {
     log: { warn: () => {} },
     metrics: { acks: { inc: () => {} } },
     messages: { findClientMsg: () => Promise.resolve(undefined) },
+    overdueAcks: new OverdueAcks(60_000),
   } as unknown as GatewayContext;
   const replies: Array<Record<string, unknown>> = [];
   const scope: RequestScope = {
     session: { connId: 'c1', user: 'alice', device: 'phone', write: () => true },
     requestId: undefined,
+    signal: new AbortController().signal,
     reply: (frame) => replies.push(frame),
   };
   const handler = new SendHandler(ctx);

@@ -11,6 +11,12 @@ import { PublishLanes } from './publish-lanes.js';
 const DUPLICATE_COMMIT_WAIT_MS = 10_000;
 
 /**
+ * How many times a send stored on the stream but left unanswered (OverdueAcks) is published
+ * again before its client is told `unavailable` (and resends it itself).
+ */
+const OVERDUE_REPUBLISHES = 3;
+
+/**
  * Checks a send and puts it on the send stream, in the order the connection sent it. The ack
  * comes later, from the fan-out, once the message is committed. Checks that may need I/O run
  * in a per-connection chain (RequestDispatcher) so that a slow check never lets a later send
@@ -42,31 +48,56 @@ export class SendHandler {
       reply: scope.requestId === undefined ? { node: config.nodeId, conn: session.connId } : { node: config.nodeId, conn: session.connId, requestId: scope.requestId },
       receivedAt,
     };
-    const published = this.lanes.enqueue(session, frame.room, () =>
-      this.ctx.sendStream.publish(this.ctx.subjects.sendSubjectOf(frame.room), encodeJson(envelope), {
-        msgID: `${session.user}:${frame.clientMsgId}`,
-        timeout: 5000,
-      }),
-    );
-    void published.then(
+    const payload = encodeJson(envelope);
+    const publish = (): Promise<StreamAck> =>
+      this.ctx.sendStream.publish(this.ctx.subjects.sendSubjectOf(frame.room), payload, { msgID: `${session.user}:${frame.clientMsgId}`, timeout: 5000 });
+    void this.lanes.enqueue(session, frame.room, publish).then(
       (ack) => {
         this.ctx.hops.publish.observe((preciseNow() - receivedAt) / 1000);
-        return this.afterPublish(scope, frame, ack);
+        return this.afterPublish(scope, frame, ack, publish, 0);
       },
-      (error: unknown) => {
-        this.ctx.log.warn({ err: error }, 'send stream publish failed');
-        // retryAfterMs: the bus is back within seconds as a rule; without it clients back off to 10 s.
-        scope.reply({ type: 'error', code: 'unavailable', message: 'the message could not be queued; send it again with the same clientMsgId', retryAfterMs: 1000 });
-      },
+      (error: unknown) => this.publishFailed(scope, error),
     );
+  }
+
+  private publishFailed(scope: RequestScope, error: unknown): void {
+    this.ctx.log.warn({ err: error }, 'send stream publish failed');
+    // retryAfterMs: the bus is back within seconds as a rule; without it clients back off to 10 s.
+    scope.reply({ type: 'error', code: 'unavailable', message: 'the message could not be queued; send it again with the same clientMsgId', retryAfterMs: 1000 });
+  }
+
+  /**
+   * Stored on the stream: the fan-out answers (ack or error) once it is committed. Should that
+   * answer be lost (core NATS, across a NATS restart), the send is published again: JetStream
+   * de-duplicates it while the first copy waits (answered below from Postgres once committed),
+   * or stores it anew if the stream lost it.
+   */
+  private watchAnswer(scope: RequestScope, frame: ClientFrameOf<'send'>, publish: () => Promise<StreamAck>, republished: number): void {
+    const { session } = scope;
+    this.ctx.overdueAcks.watch(session.connId, frame.clientMsgId, () => {
+      if (scope.signal.aborted) return;
+      if (republished >= OVERDUE_REPUBLISHES) {
+        scope.reply({ type: 'error', code: 'unavailable', message: 'no answer from the cluster for this message; send it again with the same clientMsgId', retryAfterMs: 1000 });
+        return;
+      }
+      this.ctx.log.warn({ user: session.user, device: session.device, clientMsgId: frame.clientMsgId, republished }, 'no answer for a stored send: publishing it again');
+      this.ctx.metrics.sendsRepublished.inc();
+      void this.lanes.enqueue(session, frame.room, publish).then(
+        (ack) => this.afterPublish(scope, frame, ack, publish, republished + 1),
+        (error: unknown) => this.publishFailed(scope, error),
+      );
+    });
   }
 
   /**
    * JetStream drops a resend inside its de-duplication window, so the fan-out never sees it:
    * answer it here with the first send's ack, once that one is committed.
    */
-  private async afterPublish(scope: RequestScope, frame: ClientFrameOf<'send'>, ack: StreamAck): Promise<void> {
-    if (!ack.duplicate) return;
+  private async afterPublish(scope: RequestScope, frame: ClientFrameOf<'send'>, ack: StreamAck, publish: () => Promise<StreamAck>, republished: number): Promise<void> {
+    if (!ack.duplicate) {
+      this.watchAnswer(scope, frame, publish, republished);
+      return;
+    }
     const deadline = Date.now() + DUPLICATE_COMMIT_WAIT_MS;
     for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 500)) {
       const record = await this.ctx.messages.findClientMsg(scope.session.user, frame.clientMsgId).catch(() => undefined);
