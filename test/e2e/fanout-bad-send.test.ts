@@ -20,7 +20,7 @@ beforeAll(async () => {
   await cluster.setUp();
   await cluster.start('fanout', 'fanout-a');
   gateway = await cluster.start('gateway', 'gw-a');
-  await cluster.waitReady(gateway.port);
+  await cluster.waitReady(gateway);
   nc = await connect({ servers: process.env.CHAT_TEST_NATS_URL ?? 'nats://127.0.0.1:4222' });
 }, 60_000);
 
