@@ -1,4 +1,6 @@
 import { Flags } from '@oclif/core';
+import { randomBytes } from 'node:crypto';
+import { jwtSecretFlags, jwtSecretOf } from './flags.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ export const benchTargetFlags = {
   local: Flags.boolean({ description: 'boot a local cluster in this process for the run', exclusive: ['url'] }),
   url: Flags.string({ description: 'gateway WebSocket URL(s), comma-separated', env: 'CHAT_URL' }),
   'data-dir': Flags.string({ description: 'data folder of `chat-node dev` (its signing secret)', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
-  'jwt-secret': Flags.string({ description: 'HS256 secret of the cluster', env: 'CHAT_JWT_SECRET' }),
+  ...jwtSecretFlags,
   'metrics-url': Flags.string({
     description: "the gateway's /metrics on its admin listener (default: the one `chat-node dev` or `chat-node cluster` listed in --data-dir)",
   }),
@@ -33,11 +35,11 @@ export interface BenchTarget {
  * secret), or one booted here on the machine's services in its own database and namespace.
  */
 export async function benchTarget(
-  flags: { local?: boolean; url?: string; 'data-dir': string; 'jwt-secret'?: string; 'metrics-url'?: string },
+  flags: { local?: boolean; url?: string; 'data-dir': string; 'jwt-secret'?: string; 'jwt-secret-file'?: string; 'metrics-url'?: string },
   localConfig: ConfigInput = {},
 ): Promise<BenchTarget> {
   if (flags.local) {
-    const secret = flags['jwt-secret'] ?? 'bench-secret';
+    const secret = jwtSecretOf(flags) ?? randomBytes(32).toString('base64url');
     const cluster = new DevCluster({
       dataDir: mkdtempSync(join(tmpdir(), 'chat-node-bench-')),
       port: 0,
@@ -52,8 +54,8 @@ export async function benchTarget(
     return { urls: [`ws://127.0.0.1:${cluster.gatewayPort}/v1/ws`], secret, metricsUrl: `http://127.0.0.1:${cluster.adminPort}/metrics`, stop: () => cluster.stop() };
   }
   if (!flags.url) throw new Error('pass --local to boot a cluster, or --url of a running gateway');
-  const secret = flags['jwt-secret'] ?? readDevSecret(flags['data-dir']);
-  if (!secret) throw new Error('no signing secret: pass --jwt-secret or set CHAT_JWT_SECRET');
+  const secret = jwtSecretOf(flags) ?? readDevSecret(flags['data-dir']);
+  if (!secret) throw new Error('no signing secret: set CHAT_JWT_SECRET or pass --jwt-secret-file');
   const listed = readMembersFile(flags['data-dir'])?.members.find((member) => member.role === 'gateway' || member.role === 'dev');
   const metricsUrl = flags['metrics-url'] ?? (listed ? `${listed.http}/metrics` : undefined);
   return { urls: flags.url.split(','), secret, metricsUrl, stop: async () => {} };

@@ -14,6 +14,7 @@ import { buildReport, formatReport, type SimReport } from '../sim/runner/sim-rep
 import { compareWithFloor } from '../sim/runner/floor-comparison.js';
 import { startFloor } from '../sim/floor/floor-cluster.js';
 import { readMembersFile } from '../nodes/cluster/members-file.js';
+import { jwtSecretFlags, jwtSecretOf } from '../cli/flags.js';
 import type { MetricsTarget } from '../sim/runner/cluster-usage.js';
 
 export default class Sim extends Command {
@@ -44,7 +45,7 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
       multiple: false,
     }),
     'data-dir': Flags.string({ description: 'data folder of `chat-node dev` (its signing secret)', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
-    'jwt-secret': Flags.string({ description: "the cluster's HS256 secret", env: 'CHAT_JWT_SECRET' }),
+    ...jwtSecretFlags,
     'push-log': Flags.string({
       description: "the push fakes' log to check pushes against (`chat-node dev --push fake` writes <data-dir>/push/received.jsonl); --local reads its own; without one, push is not checked",
       exclusive: ['local'],
@@ -87,8 +88,13 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
         // An existing cluster keeps its own settings; its welcome tells every device the heartbeat.
         if (set.length > 0) process.stderr.write(`note: the scenario's cluster settings (${set.join(' ')}) apply to --local runs only; this cluster keeps its own\n`);
         const urls = flags.url.split(',');
-        const secret = flags['jwt-secret'] ?? readDevSecret(flags['data-dir']);
-        if (!secret) this.error('no signing secret: pass --jwt-secret or set CHAT_JWT_SECRET', { exit: 2 });
+        let secret: string | undefined;
+        try {
+          secret = jwtSecretOf(flags) ?? readDevSecret(flags['data-dir']);
+        } catch (error) {
+          this.error((error as Error).message, { exit: 2 });
+        }
+        if (!secret) this.error("no signing secret: set CHAT_JWT_SECRET, pass --jwt-secret-file, or --data-dir of `chat-node dev`", { exit: 2 });
         // The client port serves no /metrics: the admin listeners are named, or found in members.json.
         const listed = flags['metrics-url'] === undefined ? readMembersFile(flags['data-dir'])?.members : undefined;
         const metricsTargets: MetricsTarget[] = listed?.map((m) => ({ url: `${m.http}/metrics`, role: m.role })) ?? (flags['metrics-url']?.split(',') ?? []).map((url) => ({ url }));

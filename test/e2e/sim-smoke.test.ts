@@ -27,9 +27,11 @@ describe('e2e - simulator', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'chat-sim-test-')), 'smoke.json');
     // Every role's /metrics, for CPU per process and the hops; the gateway's for connections too.
     const metricsUrls = [gateway, fanout].map((role) => `${cluster.adminUrl(role)}/metrics`).join(',');
-    const args = ['sim', `${ROOT}scenarios/smoke.yaml`, '--url', cluster.wsUrl(gateway), '--metrics-url', metricsUrls, '--jwt-secret', cluster.secret, '--out', out];
+    const args = ['sim', `${ROOT}scenarios/smoke.yaml`, '--url', cluster.wsUrl(gateway), '--metrics-url', metricsUrls, '--out', out];
+    // The secret in the environment: argv would show it to every user of the machine.
     const child = spawn(process.execPath, [`${ROOT}bin/run.js`, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CHAT_JWT_SECRET: cluster.secret },
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

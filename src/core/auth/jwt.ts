@@ -3,14 +3,48 @@ import { createPublicKey, webcrypto } from 'node:crypto';
 import { isId } from '../protocol/ids.js';
 
 export interface JwtSettings {
-  /** HS256 shared secret (CHAT_JWT_SECRET). */
+  /**
+   * HS256 shared secret (CHAT_JWT_SECRET or --jwt-secret-file; never argv): at least 32 bytes, counted
+   * as the UTF-8 bytes of the string (the HMAC key is those bytes), e.g. 24 random bytes in base64url.
+   */
   secret?: string;
   /** PEM public key for RS256, ES256 or EdDSA (CHAT_JWT_PUBLIC_KEY). */
   publicKey?: string;
-  /** JWKS endpoint (CHAT_JWKS_URL). */
+  /** JWKS endpoint (CHAT_JWKS_URL): `https:` or `file:` only (keys fetched in clear text could be swapped). */
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /**
+   * Longest lifetime a token may have left at hello, in seconds: one whose `exp` is further away is
+   * refused, so a leaked token works for this long at most (CHAT_MAX_TOKEN_TTL; default here: no
+   * cap, in a role's config: 1 day).
+   */
+  maxTokenTtlSec?: number;
+}
+
+/** HS256 keys shorter than the hash (32 bytes) are guessable offline from one token. */
+export const MIN_HS256_SECRET_BYTES = 32;
+
+/** What is wrong with these settings, or undefined: checked when a role's config is read and again by the verifier. */
+export function jwtSettingsProblem(settings: JwtSettings): string | undefined {
+  if (settings.secret !== undefined) {
+    const bytes = Buffer.byteLength(settings.secret, 'utf8');
+    if (bytes < MIN_HS256_SECRET_BYTES) {
+      return `the HS256 secret must be at least ${MIN_HS256_SECRET_BYTES} bytes (UTF-8 bytes of the string), got ${bytes}: make one with \`openssl rand -base64 32\``;
+    }
+  }
+  if (settings.jwksUrl !== undefined) {
+    let protocol: string;
+    try {
+      protocol = new URL(settings.jwksUrl).protocol;
+    } catch {
+      return `the JWKS URL ${settings.jwksUrl} is not a URL`;
+    }
+    if (protocol !== 'https:' && protocol !== 'file:') return `the JWKS URL must be https: or file: (keys fetched over ${protocol} could be replaced in transit), got ${settings.jwksUrl}`;
+  }
+  const ttl = settings.maxTokenTtlSec;
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 0)) return `max-token-ttl must be a whole number of seconds >= 0, got ${ttl}`;
+  return undefined;
 }
 
 export interface DeviceIdentity {
@@ -33,6 +67,8 @@ export class TokenVerifier {
   private constructor(private readonly settings: JwtSettings) {}
 
   static async create(settings: JwtSettings): Promise<TokenVerifier> {
+    const problem = jwtSettingsProblem(settings);
+    if (problem) throw new Error(problem);
     const verifier = new TokenVerifier(settings);
     const options = { issuer: settings.issuer, audience: settings.audience, requiredClaims: ['exp', 'sub'] };
     if (settings.secret) {
@@ -62,7 +98,7 @@ export class TokenVerifier {
     let lastError: unknown;
     for (const verify of this.verifiers) {
       try {
-        return identityOf(await verify(token));
+        return identityOf(await verify(token), this.settings.maxTokenTtlSec);
       } catch (error) {
         if (error instanceof InvalidTokenError) throw error;
         lastError = error;
@@ -73,11 +109,16 @@ export class TokenVerifier {
   }
 }
 
-function identityOf(payload: JWTPayload): DeviceIdentity {
+function identityOf(payload: JWTPayload, maxTokenTtlSec: number | undefined): DeviceIdentity {
   const device = payload['device'];
   if (!isId(payload.sub)) throw new InvalidTokenError('claim sub must be a user id matching ^[A-Za-z0-9_-]{1,64}$');
   if (!isId(device)) throw new InvalidTokenError('claim device must be a device id matching ^[A-Za-z0-9_-]{1,64}$');
-  return { user: payload.sub, device, expiresAt: (payload.exp ?? 0) * 1000 };
+  const exp = payload.exp ?? 0;
+  // Measured from now, not from iat: the cap needs no iat, and an issuer's clock cannot stretch it.
+  if (maxTokenTtlSec && exp - Date.now() / 1000 > maxTokenTtlSec) {
+    throw new InvalidTokenError(`the token expires more than the cluster's max-token-ttl (${maxTokenTtlSec} s) from now: ask for a shorter-lived one`);
+  }
+  return { user: payload.sub, device, expiresAt: exp * 1000 };
 }
 
 async function importPublicKey(pem: string): Promise<KeyObject> {
