@@ -51,6 +51,13 @@ export interface DeviceIdentity {
   user: string;
   device: string;
   expiresAt: number;
+  /** The token's `iat`, in seconds, when it has one (revocations compare it). */
+  issuedAt?: number;
+}
+
+export interface VerifierOptions {
+  /** Why a verified token is refused anyway (an operator revoked it), or undefined. Runs on every verify: keep it in memory. */
+  refusal?: (identity: DeviceIdentity) => string | undefined;
 }
 
 /** Asymmetric algorithms we accept; never `none`, never HS* for a public key (key-confusion attacks). */
@@ -64,29 +71,32 @@ export class InvalidTokenError extends Error {
 export class TokenVerifier {
   private readonly verifiers: Array<(token: string) => Promise<JWTPayload>> = [];
 
-  private constructor(private readonly settings: JwtSettings) {}
+  private constructor(
+    private readonly settings: JwtSettings,
+    private readonly options: VerifierOptions,
+  ) {}
 
-  static async create(settings: JwtSettings): Promise<TokenVerifier> {
+  static async create(settings: JwtSettings, options: VerifierOptions = {}): Promise<TokenVerifier> {
     const problem = jwtSettingsProblem(settings);
     if (problem) throw new Error(problem);
-    const verifier = new TokenVerifier(settings);
-    const options = { issuer: settings.issuer, audience: settings.audience, requiredClaims: ['exp', 'sub'] };
+    const verifier = new TokenVerifier(settings, options);
+    const claims = { issuer: settings.issuer, audience: settings.audience, requiredClaims: ['exp', 'sub'] };
     if (settings.secret) {
       // A WebCrypto key made once: given the raw bytes jose imports the key on every verify (8-9%
       // of a gateway worker's CPU while devices connect), and given a KeyObject it converts it on
       // every verify (~100 us of CPU each on this 2-core box; ~50 us with the CryptoKey).
       const key = await webcrypto.subtle.importKey('raw', Buffer.from(settings.secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-      verifier.verifiers.push(async (token) => (await jwtVerify(token, key, { ...options, algorithms: ['HS256'] })).payload);
+      verifier.verifiers.push(async (token) => (await jwtVerify(token, key, { ...claims, algorithms: ['HS256'] })).payload);
     }
     if (settings.publicKey) {
       const key = await importPublicKey(settings.publicKey);
-      verifier.verifiers.push(async (token) => (await jwtVerify(token, key, { ...options, algorithms: ASYMMETRIC_ALGORITHMS })).payload);
+      verifier.verifiers.push(async (token) => (await jwtVerify(token, key, { ...claims, algorithms: ASYMMETRIC_ALGORITHMS })).payload);
     }
     if (settings.jwksUrl) {
       const jwks: JWTVerifyGetKey = settings.jwksUrl.startsWith('file:')
         ? createLocalJWKSet(JSON.parse(await (await import('node:fs/promises')).readFile(new URL(settings.jwksUrl), 'utf8')))
         : createRemoteJWKSet(new URL(settings.jwksUrl));
-      verifier.verifiers.push(async (token) => (await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS })).payload);
+      verifier.verifiers.push(async (token) => (await jwtVerify(token, jwks, { ...claims, algorithms: ASYMMETRIC_ALGORITHMS })).payload);
     }
     if (verifier.verifiers.length === 0) {
       throw new Error('no JWT key configured: set CHAT_JWT_SECRET, CHAT_JWT_PUBLIC_KEY or CHAT_JWKS_URL (or the matching flags)');
@@ -98,7 +108,10 @@ export class TokenVerifier {
     let lastError: unknown;
     for (const verify of this.verifiers) {
       try {
-        return identityOf(await verify(token), this.settings.maxTokenTtlSec);
+        const identity = identityOf(await verify(token), this.settings.maxTokenTtlSec);
+        const refusal = this.options.refusal?.(identity);
+        if (refusal) throw new InvalidTokenError(refusal);
+        return identity;
       } catch (error) {
         if (error instanceof InvalidTokenError) throw error;
         lastError = error;
@@ -118,7 +131,7 @@ function identityOf(payload: JWTPayload, maxTokenTtlSec: number | undefined): De
   if (maxTokenTtlSec && exp - Date.now() / 1000 > maxTokenTtlSec) {
     throw new InvalidTokenError(`the token expires more than the cluster's max-token-ttl (${maxTokenTtlSec} s) from now: ask for a shorter-lived one`);
   }
-  return { user: payload.sub, device, expiresAt: exp * 1000 };
+  return { user: payload.sub, device, expiresAt: exp * 1000, issuedAt: payload.iat };
 }
 
 async function importPublicKey(pem: string): Promise<KeyObject> {

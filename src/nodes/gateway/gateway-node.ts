@@ -5,6 +5,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Subscription } from '@nats-io/transport-node';
 import { TokenVerifier } from '../../core/auth/jwt.js';
+import { TokenRevocations } from '../../core/auth/revocations.js';
 import { HistoryCache } from '../../core/cache/history-cache.js';
 import { decodeJson, type NodeEnvelope } from '../../core/bus/envelopes.js';
 import { ensureSendStream, retryingPublishes } from '../../core/bus/nats.js';
@@ -39,6 +40,7 @@ import { PendingHandshakes, addressKey } from './pending-handshakes.js';
 import { RequestDispatcher } from './request-dispatcher.js';
 import { UserAdmission } from './user-admission.js';
 import { DeviceTouches } from './device-touches.js';
+import { SessionKicks } from './session-kicks.js';
 import { defaultGatewayPoolSize } from './gateway-workers.js';
 
 const LISTEN_BACKLOG = 8192;
@@ -89,6 +91,7 @@ export class GatewayNode {
   private admission?: UserAdmission;
   private deviceTouches?: DeviceTouches;
   private longPoll?: LongPollEndpoint;
+  private kicks?: SessionKicks;
   private readonly sessions = new LocalSessions();
   /** The frames of the newest messages this gateway wrote to sockets (GET /trace). */
   private readonly traces = new RecentTraces<GatewayWrite[]>();
@@ -118,10 +121,14 @@ export class GatewayNode {
 
   async start(): Promise<void> {
     const { config, log } = this.options;
-    const verifier = await TokenVerifier.create(config.jwt);
     this.clients = await connectServices(config, `gateway:${config.nodeId}`, defaultGatewayPoolSize());
     const { pool, redis, nc } = this.clients;
     const subjects = new Subjects(config.namespace, config.partitions);
+    // Operators' revocations, mirrored in memory: the token check at hello costs no round trip.
+    const revocations = new TokenRevocations(redis, config.namespace);
+    await revocations.load();
+    const verifier = await TokenVerifier.create(config.jwt, { refusal: (identity) => revocations.refusal(identity) });
+    this.kicks = new SessionKicks(nc, subjects.gatewayControl, this.sessions, revocations, log);
     await ensureSendStream(nc, subjects, config.streamReplicas);
     this.routes = new RouteRegistry(redis, config.namespace);
     this.presence = new PresenceStore(redis, config.namespace);
@@ -152,6 +159,7 @@ export class GatewayNode {
         if (!error) this.onEnvelope(decodeJson<NodeEnvelope>(message.data));
       },
     });
+    this.kicks.start();
     await nc.flush();
     this.natsLink = new NatsLinkWatch(nc, {
       onCutOff: (silentMs) => this.cutOffFromNats(silentMs),
@@ -496,6 +504,7 @@ export class GatewayNode {
     await new Promise((resolve) => setTimeout(resolve, sessions.length > 0 ? 200 : 0));
     for (const session of this.sessions.all()) (session as GatewaySession).terminate();
     this.subscription?.unsubscribe();
+    this.kicks?.stop();
     this.longPoll?.stop();
     await this.deviceTouches?.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));

@@ -29,6 +29,8 @@ export class GatewaySession implements Session {
   device = '';
   /** When the token expires (ms); the heartbeat closes the session then. */
   expiresAt = Number.POSITIVE_INFINITY;
+  /** The token's iat in seconds, when it had one (a revocation closes the sessions of older tokens). */
+  issuedAt: number | undefined;
   readonly limiter: SendRateLimiter;
   private state: 'new' | 'open' | 'closed' = 'new';
 
@@ -58,6 +60,7 @@ export class GatewaySession implements Session {
     this.user = identity.user;
     this.device = identity.device;
     this.expiresAt = identity.expiresAt;
+    this.issuedAt = identity.issuedAt;
     await this.hooks.attach(this);
     if (!this.sink.isOpen || this.state === 'closed') {
       this.hooks.detach(this);
