@@ -1,10 +1,13 @@
 import { Flags } from '@oclif/core';
+import { randomBytes } from 'node:crypto';
+import { jwtSecretFlags, jwtSecretOf } from './flags.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigInput } from '../core/config/cluster-config.js';
 import { DEFAULT_DATA_DIR, readDevSecret } from '../core/config/dev-secret.js';
 import { createLogger } from '../core/observability/logger.js';
+import { readMembersFile } from '../nodes/cluster/members-file.js';
 import { DevCluster } from '../nodes/dev/dev-cluster.js';
 
 /** Flags every benchmark shares: where the cluster is, or --local to boot one. */
@@ -12,13 +15,18 @@ export const benchTargetFlags = {
   local: Flags.boolean({ description: 'boot a local cluster in this process for the run', exclusive: ['url'] }),
   url: Flags.string({ description: 'gateway WebSocket URL(s), comma-separated', env: 'CHAT_URL' }),
   'data-dir': Flags.string({ description: 'data folder of `chat-node dev` (its signing secret)', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
-  'jwt-secret': Flags.string({ description: 'HS256 secret of the cluster', env: 'CHAT_JWT_SECRET' }),
+  ...jwtSecretFlags,
+  'metrics-url': Flags.string({
+    description: "the gateway's /metrics on its admin listener (default: the one `chat-node dev` or `chat-node cluster` listed in --data-dir)",
+  }),
   json: Flags.boolean({ description: 'print the result as JSON' }),
 };
 
 export interface BenchTarget {
   urls: string[];
   secret: string;
+  /** The (first) gateway's /metrics, when known. */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -27,27 +35,30 @@ export interface BenchTarget {
  * secret), or one booted here on the machine's services in its own database and namespace.
  */
 export async function benchTarget(
-  flags: { local?: boolean; url?: string; 'data-dir': string; 'jwt-secret'?: string },
+  flags: { local?: boolean; url?: string; 'data-dir': string; 'jwt-secret'?: string; 'jwt-secret-file'?: string; 'metrics-url'?: string },
   localConfig: ConfigInput = {},
 ): Promise<BenchTarget> {
   if (flags.local) {
-    const secret = flags['jwt-secret'] ?? 'bench-secret';
+    const secret = jwtSecretOf(flags) ?? randomBytes(32).toString('base64url');
     const cluster = new DevCluster({
       dataDir: mkdtempSync(join(tmpdir(), 'chat-node-bench-')),
       port: 0,
       host: '127.0.0.1',
+      adminPort: 0,
       databaseName: 'chat_node_bench',
       input: { namespace: 'bench', nodeId: 'bench', jwt: { secret }, sendRatePerSec: 100_000, sendBurst: 100_000, logLevel: 'warn', ...localConfig },
       log: createLogger('bench', 'bench', 'warn'),
       onProgress: (line) => process.stderr.write(`bench: ${line}\n`),
     });
     await cluster.start();
-    return { urls: [`ws://127.0.0.1:${cluster.gatewayPort}/v1/ws`], secret, stop: () => cluster.stop() };
+    return { urls: [`ws://127.0.0.1:${cluster.gatewayPort}/v1/ws`], secret, metricsUrl: `http://127.0.0.1:${cluster.adminPort}/metrics`, stop: () => cluster.stop() };
   }
   if (!flags.url) throw new Error('pass --local to boot a cluster, or --url of a running gateway');
-  const secret = flags['jwt-secret'] ?? readDevSecret(flags['data-dir']);
-  if (!secret) throw new Error('no signing secret: pass --jwt-secret or set CHAT_JWT_SECRET');
-  return { urls: flags.url.split(','), secret, stop: async () => {} };
+  const secret = jwtSecretOf(flags) ?? readDevSecret(flags['data-dir']);
+  if (!secret) throw new Error('no signing secret: set CHAT_JWT_SECRET or pass --jwt-secret-file');
+  const listed = readMembersFile(flags['data-dir'])?.members.find((member) => member.role === 'gateway' || member.role === 'dev');
+  const metricsUrl = flags['metrics-url'] ?? (listed ? `${listed.http}/metrics` : undefined);
+  return { urls: flags.url.split(','), secret, metricsUrl, stop: async () => {} };
 }
 
 /** One line of a latency table, in ms. */

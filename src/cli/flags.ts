@@ -1,5 +1,7 @@
 import { Flags } from '@oclif/core';
-import { readConfigFile, resolveConfig, type ClusterConfig, type ConfigInput } from '../core/config/cluster-config.js';
+import { readFileSync } from 'node:fs';
+import { parseDuration } from '../core/auth/jwt.js';
+import { ConfigError, readConfigFile, resolveConfig, type ClusterConfig, type ConfigInput } from '../core/config/cluster-config.js';
 
 /** Where the cluster's services are (flag > CHAT_* env > config file). */
 export const serviceFlags = {
@@ -22,13 +24,60 @@ export const serviceFlags = {
   'stream-replicas': Flags.integer({ description: 'JetStream replicas (default 1)', env: 'CHAT_STREAM_REPLICAS', helpGroup: 'SERVICES' }),
 };
 
+/**
+ * Where an HS256 secret comes from: a file, or CHAT_JWT_SECRET; never argv, which every user of
+ * the machine can read (ps, /proc/<pid>/cmdline). `--jwt-secret` is kept only to say so.
+ */
+export const jwtSecretFlags = {
+  'jwt-secret-file': Flags.string({
+    description: 'file holding the HS256 secret (else the CHAT_JWT_SECRET environment variable; never on the command line)',
+    env: 'CHAT_JWT_SECRET_FILE',
+    helpGroup: 'AUTH',
+  }),
+  'jwt-secret': Flags.string({ description: 'refused: the secret goes in CHAT_JWT_SECRET or --jwt-secret-file', hidden: true }),
+};
+
+/** The HS256 secret from --jwt-secret-file, else CHAT_JWT_SECRET; undefined when neither is set. */
+export function jwtSecretOf(flags: { 'jwt-secret'?: unknown; 'jwt-secret-file'?: unknown }): string | undefined {
+  if (flags['jwt-secret'] !== undefined) {
+    throw new ConfigError('--jwt-secret is refused (every user of the machine can read a command line): set CHAT_JWT_SECRET or pass --jwt-secret-file');
+  }
+  const file = flags['jwt-secret-file'];
+  if (typeof file === 'string' && file !== '') {
+    let secret: string;
+    try {
+      secret = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw new ConfigError(`cannot read the JWT secret file ${file}: ${(error as Error).message}`);
+    }
+    if (secret === '') throw new ConfigError(`the JWT secret file ${file} is empty`);
+    return secret;
+  }
+  return process.env.CHAT_JWT_SECRET || undefined;
+}
+
 export const jwtFlags = {
-  'jwt-secret': Flags.string({ description: 'HS256 shared secret for device tokens', env: 'CHAT_JWT_SECRET', helpGroup: 'AUTH' }),
+  ...jwtSecretFlags,
   'jwt-public-key': Flags.string({ description: 'PEM public key (RS256, ES256, EdDSA)', env: 'CHAT_JWT_PUBLIC_KEY', helpGroup: 'AUTH' }),
   'jwks-url': Flags.string({ description: 'JWKS URL', env: 'CHAT_JWKS_URL', helpGroup: 'AUTH' }),
   'jwt-issuer': Flags.string({ description: 'required iss claim', env: 'CHAT_JWT_ISSUER', helpGroup: 'AUTH' }),
   'jwt-audience': Flags.string({ description: 'required aud claim', env: 'CHAT_JWT_AUDIENCE', helpGroup: 'AUTH' }),
+  'max-token-ttl': Flags.string({
+    description: 'a token whose exp is further away than this at hello is refused: 90s, 15m, 1h, 7d; 0 = no cap (default 1d)',
+    env: 'CHAT_MAX_TOKEN_TTL',
+    helpGroup: 'AUTH',
+  }),
 };
+
+function durationFlag(flags: FlagValues, name: string): number | undefined {
+  const value = str(flags, name);
+  if (value === undefined) return undefined;
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new ConfigError(`--${name}: ${(error as Error).message}`);
+  }
+}
 
 /** The fan-out's push decisions. */
 export const pushPolicyFlags = {
@@ -143,11 +192,12 @@ export function configInputOf(flags: FlagValues): ConfigInput {
     partitions: int(flags, 'partitions'),
     streamReplicas: int(flags, 'stream-replicas'),
     jwt: {
-      secret: str(flags, 'jwt-secret'),
+      secret: jwtSecretOf(flags),
       publicKey: str(flags, 'jwt-public-key'),
       jwksUrl: str(flags, 'jwks-url'),
       issuer: str(flags, 'jwt-issuer'),
       audience: str(flags, 'jwt-audience'),
+      maxTokenTtlSec: durationFlag(flags, 'max-token-ttl'),
     },
     heartbeatMs: int(flags, 'heartbeat-ms'),
     presenceTimeoutMs: int(flags, 'presence-timeout-ms'),

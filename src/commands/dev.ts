@@ -16,6 +16,7 @@ stops them on exit. Without a JWT key it creates a secret in --data-dir, which \
   static override flags = {
     port: Flags.integer({ description: 'gateway port (WebSocket at /v1/ws)', default: 8080, env: 'CHAT_PORT' }),
     host: Flags.string({ description: 'gateway listen address', default: '127.0.0.1', env: 'CHAT_HOST' }),
+    'admin-port': Flags.integer({ description: 'port of /metrics, /readyz and /trace, on 127.0.0.1 (0: any free port)', default: 9089, env: 'CHAT_ADMIN_PORT' }),
     'data-dir': Flags.string({ description: 'folder for started services and the dev secret', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
     'postgres-url': Flags.string({ description: 'Postgres URL (default: local, or started)', env: 'CHAT_POSTGRES_URL', helpGroup: 'SERVICES' }),
     'redis-url': Flags.string({ description: 'Redis URL (default: local, or started)', env: 'CHAT_REDIS_URL', helpGroup: 'SERVICES' }),
@@ -47,6 +48,7 @@ stops them on exit. Without a JWT key it creates a secret in --data-dir, which \
       dataDir: flags['data-dir'],
       port: flags.port,
       host: flags.host,
+      adminPort: flags['admin-port'],
       input,
       push: flags.push as 'fake' | 'off',
       layout: flags.layout as DevLayout,
@@ -59,7 +61,7 @@ stops them on exit. Without a JWT key it creates a secret in --data-dir, which \
     } catch (error) {
       const message = (error as Error).message;
       if (error instanceof MissingBinaryError) this.error(message, { exit: 3 });
-      if (/EADDRINUSE/.test(message)) this.error(`port ${flags.port} is taken: pass --port with a free one`, { exit: 2 });
+      if (/EADDRINUSE/.test(message)) this.error(`port ${flags.port} or ${flags['admin-port']} is taken: pass --port or --admin-port with a free one`, { exit: 2 });
       this.error(message, { exit: 1 });
     }
     this.printBanner(cluster, flags['data-dir'], flags.host);
@@ -84,7 +86,7 @@ stops them on exit. Without a JWT key it creates a secret in --data-dir, which \
       '',
       `  WebSocket   ws://${base}/v1/ws   (subprotocol chat.v1)`,
       `  long-poll   http://${base}/v1/sessions, /v1/poll, /v1/frames   (same frames over HTTP; docs/protocol.md)`,
-      `  health      http://${base}/healthz   http://${base}/readyz   http://${base}/metrics   (chat-node trace <msgId>: one message's hops)`,
+      `  admin       http://127.0.0.1:${cluster.adminPort}/metrics   /readyz   /trace   (chat-node trace <msgId>: one message's hops)`,
       `  layout      ${cluster.layout === 'threads' ? 'gateway on the main thread, fan-out on a second, presence and pusher on a third (--layout single: one event loop)' : 'every role on one event loop (--layout threads uses more cores)'}`,
       ...(cluster.pushReceivedFile ? [`  push        local APNs/FCM fakes; what they accept is appended to ${cluster.pushReceivedFile}`] : []),
       '',

@@ -11,8 +11,8 @@ gives each message its room sequence number in a batched Postgres commit, writes
 cache, acks the sender and delivers it to every online device of every member.`;
   static override examples = ['<%= config.bin %> fanout --http-port 9090'];
   static override flags = {
-    'http-port': Flags.integer({ description: 'port of /healthz, /readyz and /metrics', default: 9090, env: 'CHAT_HTTP_PORT' }),
-    host: Flags.string({ description: 'listen address of the HTTP port', default: '0.0.0.0', env: 'CHAT_HOST' }),
+    'http-port': Flags.integer({ description: 'admin port: /healthz, /readyz, /metrics and /trace', default: 9090, env: 'CHAT_HTTP_PORT' }),
+    host: Flags.string({ description: 'listen address of the admin port; keep it off the public network', default: '127.0.0.1', env: 'CHAT_HOST' }),
     ...serviceFlags,
     ...pushPolicyFlags,
     ...nodeFlags,

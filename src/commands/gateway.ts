@@ -4,22 +4,27 @@ import { untilSignal } from '../cli/lifecycle.js';
 import { createLogger } from '../core/observability/logger.js';
 import { createRegistry } from '../core/observability/metrics.js';
 import { GatewayNode } from '../nodes/gateway/gateway-node.js';
-import { isGatewayWorker, onSupervisorStop, superviseGatewayWorkers, workerIndex, workerMetrics } from '../nodes/gateway/gateway-workers.js';
+import { findFreePort } from '../core/services/free-port.js';
+import { isGatewayWorker, onSupervisorStop, superviseGatewayWorkers, workerAdminPort, workerIndex, workerMetrics } from '../nodes/gateway/gateway-workers.js';
 
 export default class Gateway extends Command {
   static override summary = 'Run a gateway: holds client WebSocket and long-poll sessions and delivers their frames';
   static override description = `Serves the v1 protocol at ws://HOST:PORT/v1/ws (subprotocol chat.v1), and the same frames over HTTP long-polling
-(POST /v1/sessions, GET /v1/poll, POST /v1/frames) for clients that cannot hold a WebSocket, with /healthz, /readyz
-and /metrics on the same port.
+(POST /v1/sessions, GET /v1/poll, POST /v1/frames) for clients that cannot hold a WebSocket, and /healthz (liveness).
+/metrics, /readyz and /trace are on the admin listener (--admin-port, on 127.0.0.1 unless --admin-host says
+otherwise), never on the client port; one readiness check runs at a time however many probes arrive.
 On SIGTERM it drains: every client gets a goaway frame with a jittered reconnect delay, then the socket closes with 1012.
 With --workers N it runs N gateway processes behind the one port (one per core; each holds up to ~19.9k sockets
 here), restarts a worker that dies, and /metrics reports every worker (series labelled node=<node>-w<i>).`;
   static override examples = [
     '<%= config.bin %> gateway --port 8080 --workers 4',
+    '<%= config.bin %> gateway --port 8080 --admin-port 9089 --admin-host 10.0.0.5   # Prometheus scrapes 10.0.0.5:9089',
     'CHAT_POSTGRES_URL=postgres://... CHAT_REDIS_URL=redis://... CHAT_NATS_URL=nats://... CHAT_JWT_SECRET=... <%= config.bin %> gateway --port 8080'];
   static override flags = {
     port: Flags.integer({ description: 'listen port', default: 8080, env: 'CHAT_PORT' }),
     host: Flags.string({ description: 'listen address', default: '0.0.0.0', env: 'CHAT_HOST' }),
+    'admin-port': Flags.integer({ description: 'port of /metrics, /readyz, /trace and /healthz (0: any free port, logged as adminPort)', default: 9089, env: 'CHAT_ADMIN_PORT' }),
+    'admin-host': Flags.string({ description: 'listen address of the admin port; keep it off the public network', default: '127.0.0.1', env: 'CHAT_ADMIN_HOST' }),
     workers: Flags.integer({
       description: 'gateway processes sharing the port (Node cluster), e.g. one per core; each holds up to ~19.9k sockets',
       default: 1,
@@ -38,7 +43,8 @@ here), restarts a worker that dies, and /metrics reports every worker (series la
     if (flags.workers > 1 && !isGatewayWorker()) {
       const log = createLogger('gateway', config.nodeId, config.logLevel);
       // Workers share the node id as a prefix; each appends its index.
-      await superviseGatewayWorkers(flags.workers, log, { CHAT_NODE_ID: config.nodeId });
+      const adminPort = flags['admin-port'] === 0 ? await findFreePort(flags['admin-host']) : flags['admin-port'];
+      await superviseGatewayWorkers(flags.workers, log, { CHAT_NODE_ID: config.nodeId }, adminPort);
       return;
     }
     const worker = isGatewayWorker();
@@ -46,7 +52,8 @@ here), restarts a worker that dies, and /metrics reports every worker (series la
     const log = createLogger('gateway', nodeConfig.nodeId, config.logLevel);
     const registry = createRegistry('gateway', nodeConfig.nodeId);
     const metricsText = worker ? workerMetrics([registry]) : undefined;
-    const node = new GatewayNode({ config: nodeConfig, log, port: flags.port, host: flags.host, registry, metricsText });
+    const adminPort = worker ? workerAdminPort() : flags['admin-port'];
+    const node = new GatewayNode({ config: nodeConfig, log, port: flags.port, host: flags.host, adminPort, adminHost: flags['admin-host'], registry, metricsText });
     await node.start();
     if (!worker) {
       await untilSignal(() => node.stop());

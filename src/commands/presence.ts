@@ -11,8 +11,8 @@ A user is online while any device is connected to a live gateway; offline is pub
 unless a device came back; gateways that die are found when their lease (--presence-timeout-ms) expires.`;
   static override examples = ['<%= config.bin %> presence --http-port 9091'];
   static override flags = {
-    'http-port': Flags.integer({ description: 'port of /healthz, /readyz and /metrics', default: 9091, env: 'CHAT_HTTP_PORT' }),
-    host: Flags.string({ description: 'listen address of the HTTP port', default: '0.0.0.0', env: 'CHAT_HOST' }),
+    'http-port': Flags.integer({ description: 'admin port: /healthz, /readyz, /metrics and /trace', default: 9091, env: 'CHAT_HTTP_PORT' }),
+    host: Flags.string({ description: 'listen address of the admin port; keep it off the public network', default: '127.0.0.1', env: 'CHAT_HOST' }),
     ...serviceFlags,
     ...connectionFlags,
     ...nodeFlags,

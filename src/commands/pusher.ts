@@ -22,8 +22,8 @@ appends what they accept to <data-dir>/push/received.jsonl.`;
     '<%= config.bin %> pusher --fake',
   ];
   static override flags = {
-    'http-port': Flags.integer({ description: 'port of /healthz, /readyz and /metrics', default: 9092, env: 'CHAT_HTTP_PORT' }),
-    host: Flags.string({ description: 'listen address of the HTTP port', default: '0.0.0.0', env: 'CHAT_HOST' }),
+    'http-port': Flags.integer({ description: 'admin port: /healthz, /readyz, /metrics and /trace', default: 9092, env: 'CHAT_HTTP_PORT' }),
+    host: Flags.string({ description: 'listen address of the admin port; keep it off the public network', default: '127.0.0.1', env: 'CHAT_HOST' }),
     fake: Flags.boolean({ description: 'send to local APNs and FCM fakes (development)' }),
     'data-dir': Flags.string({ description: 'with --fake: where push/received.jsonl goes', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
     ...providerFlags,

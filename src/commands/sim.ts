@@ -13,6 +13,9 @@ import { readPushLog } from '../sim/runner/push-log.js';
 import { buildReport, formatReport, type SimReport } from '../sim/runner/sim-report.js';
 import { compareWithFloor } from '../sim/runner/floor-comparison.js';
 import { startFloor } from '../sim/floor/floor-cluster.js';
+import { readMembersFile } from '../nodes/cluster/members-file.js';
+import { jwtSecretFlags, jwtSecretOf } from '../cli/flags.js';
+import type { MetricsTarget } from '../sim/runner/cluster-usage.js';
 
 export default class Sim extends Command {
   static override summary = 'Run a scenario of many multi-device users against a cluster and check its SLOs';
@@ -37,11 +40,12 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
     fanouts: Flags.integer({ description: 'with --local: fan-out workers; implies separate processes', min: 1, dependsOn: ['local'] }),
     url: Flags.string({ description: 'gateway WebSocket URL(s), comma-separated: devices are spread over them', env: 'CHAT_URL' }),
     'metrics-url': Flags.string({
-      description: "/metrics URL(s) of the cluster's processes, comma-separated: the gateways' for connections and memory, every role's for CPU and per-hop latency (default: the gateways', from --url)",
+      description:
+        "/metrics URL(s) of the cluster's processes on their admin listeners (gateway --admin-port, --http-port of the others), comma-separated: the gateways' for connections and memory, every role's for CPU and per-hop latency (default: the processes `chat-node dev` or `chat-node cluster` listed in --data-dir, else none)",
       multiple: false,
     }),
     'data-dir': Flags.string({ description: 'data folder of `chat-node dev` (its signing secret)', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
-    'jwt-secret': Flags.string({ description: "the cluster's HS256 secret", env: 'CHAT_JWT_SECRET' }),
+    ...jwtSecretFlags,
     'push-log': Flags.string({
       description: "the push fakes' log to check pushes against (`chat-node dev --push fake` writes <data-dir>/push/received.jsonl); --local reads its own; without one, push is not checked",
       exclusive: ['local'],
@@ -84,11 +88,20 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
         // An existing cluster keeps its own settings; its welcome tells every device the heartbeat.
         if (set.length > 0) process.stderr.write(`note: the scenario's cluster settings (${set.join(' ')}) apply to --local runs only; this cluster keeps its own\n`);
         const urls = flags.url.split(',');
-        const secret = flags['jwt-secret'] ?? readDevSecret(flags['data-dir']);
-        if (!secret) this.error('no signing secret: pass --jwt-secret or set CHAT_JWT_SECRET', { exit: 2 });
-        const metricsUrls = flags['metrics-url']?.split(',') ?? urls.map((url) => url.replace(/^ws/, 'http').replace(/\/v1\/ws$/, '/metrics'));
+        let secret: string | undefined;
+        try {
+          secret = jwtSecretOf(flags) ?? readDevSecret(flags['data-dir']);
+        } catch (error) {
+          this.error((error as Error).message, { exit: 2 });
+        }
+        if (!secret) this.error("no signing secret: set CHAT_JWT_SECRET, pass --jwt-secret-file, or --data-dir of `chat-node dev`", { exit: 2 });
+        // The client port serves no /metrics: the admin listeners are named, or found in members.json.
+        const listed = flags['metrics-url'] === undefined ? readMembersFile(flags['data-dir'])?.members : undefined;
+        const metricsTargets: MetricsTarget[] = listed?.map((m) => ({ url: `${m.http}/metrics`, role: m.role })) ?? (flags['metrics-url']?.split(',') ?? []).map((url) => ({ url }));
+        const metricsUrls = listed ? metricsTargets.filter((t) => t.role === 'gateway' || t.role === 'dev').map((t) => t.url) : metricsTargets.map((t) => t.url);
+        if (metricsTargets.length === 0) process.stderr.write("note: no --metrics-url (the processes' admin listeners): connections, memory and CPU are not measured\n");
         // Postgres, NATS and Redis are counted when the cluster is on this machine (then they are too, as a rule).
-        target = { urls, secret, metricsUrls, metricsTargets: metricsUrls.map((url) => ({ url })), pushLog: flags['push-log'], localServices: urls.every(isLoopback) };
+        target = { urls, secret, metricsUrls, metricsTargets, pushLog: flags['push-log'], localServices: urls.every(isLoopback) };
       } else if (!floor) {
         this.error('pass --url of the cluster, --local to start one, or --floor to run the bare pipeline', { exit: 2 });
       }

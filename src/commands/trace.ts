@@ -6,18 +6,18 @@ import { readMembersFile } from '../nodes/cluster/members-file.js';
 
 export default class Trace extends Command {
   static override summary = "Print one message's way through the cluster: each hop with its time";
-  static override description = `Asks every node for what it saw of the message (GET /trace?msg=<id> on each node's HTTP port): when the
+  static override description = `Asks every node for what it saw of the message (GET /trace?msg=<id> on each node's admin listener): when the
 gateway received it, when the send stream stored it, when a fan-out pulled, committed and published it, and when
 each gateway wrote it (and its ack) to a socket. Each node keeps its newest 20,000 messages. The nodes are the ones
 --url names, else those \`chat-node dev\` or \`chat-node cluster\` listed in --data-dir (members.json), else
-http://127.0.0.1:8080. A gateway run with --workers N answers for the worker the request reaches.`;
+http://127.0.0.1:9089 (a gateway's default --admin-port). A gateway run with --workers N answers for the worker the request reaches.`;
   static override examples = [
     '<%= config.bin %> trace 6754a1c2e0f4b7a9d3c1e2f5a6b7',
-    '<%= config.bin %> trace 6754a1c2e0f4b7a9d3c1e2f5a6b7 --url http://10.0.0.5:8080,http://10.0.0.6:9101',
+    '<%= config.bin %> trace 6754a1c2e0f4b7a9d3c1e2f5a6b7 --url http://10.0.0.5:9089,http://10.0.0.6:9090',
   ];
   static override args = { msgId: Args.string({ description: 'the message id (msgId of its ack or msg frame)', required: true }) };
   static override flags = {
-    url: Flags.string({ description: "nodes' HTTP base URLs, comma-separated (each role's port: the gateway's, --http-port of the others)" }),
+    url: Flags.string({ description: "nodes' admin listeners, comma-separated (the gateway's --admin-port, --http-port of the others)" }),
     'data-dir': Flags.string({ description: 'data folder of a local `chat-node dev` or `chat-node cluster`', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
     json: Flags.boolean({ description: 'print what the nodes answered as JSON' }),
   };
@@ -25,7 +25,7 @@ http://127.0.0.1:8080. A gateway run with --workers N answers for the worker the
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Trace);
     const urls = flags.url?.split(',').map((url) => url.trim().replace(/\/$/, '')) ??
-      readMembersFile(flags['data-dir'])?.members.map((member) => member.http) ?? ['http://127.0.0.1:8080'];
+      readMembersFile(flags['data-dir'])?.members.map((member) => member.http) ?? ['http://127.0.0.1:9089'];
     const nodes: NodeTrace[] = [];
     const unreachable: string[] = [];
     await Promise.all(

@@ -5,6 +5,8 @@ import { LONG_POLL_FRAMES_PATH, LONG_POLL_POLL_PATH, LONG_POLL_SESSIONS_PATH, ty
 export interface LongPollBenchmarkOptions {
   /** The gateway's HTTP base, e.g. http://127.0.0.1:8080. */
   base: string;
+  /** The gateway's /metrics on its admin listener, for its memory (default: none, memory not measured). */
+  metricsUrl?: string;
   tokenFor(user: string, device: string): Promise<string>;
   /** Sessions (and autocannon connections) that send (default 50). */
   senders: number;
@@ -108,7 +110,7 @@ export async function runLongPollBenchmark(options: LongPollBenchmarkOptions): P
   const drained = await drainAcks(senders, sendsStarted);
 
   progress(`opening ${options.heldPolls} sessions to hold polls`);
-  const rssBefore = await gatewayRss(options.base);
+  const rssBefore = await gatewayRss(options.metricsUrl);
   const pollers = await openSessions(options, `lpb${run}p`, options.heldPolls);
   const pollRun = () => {
     let next = 0;
@@ -129,7 +131,7 @@ export async function runLongPollBenchmark(options: LongPollBenchmarkOptions): P
     });
   };
   progress(`autocannon: GET ${LONG_POLL_POLL_PATH} held on ${pollers.length} sessions for ${options.durationSec} s`);
-  const [polls, rssHeld] = await Promise.all([pollRun(), delay(options.durationSec * 500).then(() => gatewayRss(options.base))]);
+  const [polls, rssHeld] = await Promise.all([pollRun(), delay(options.durationSec * 500).then(() => gatewayRss(options.metricsUrl))]);
 
   progress('autocannon: both at once');
   for (const session of senders) Object.assign(session, { sent: 0, acked: 0, refused: 0 });
@@ -218,8 +220,9 @@ async function call<T>(base: string, method: string, path: string, token: string
 }
 
 /** The gateway process's resident memory, from its /metrics (undefined when not exported). */
-async function gatewayRss(base: string): Promise<number | undefined> {
-  const text = await (await fetch(`${base}/metrics`)).text().catch(() => '');
+async function gatewayRss(metricsUrl: string | undefined): Promise<number | undefined> {
+  if (metricsUrl === undefined) return undefined;
+  const text = await (await fetch(metricsUrl)).text().catch(() => '');
   const match = /^process_resident_memory_bytes(?:\{[^}]*\})? (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text);
   return match ? Number(match[1]) : undefined;
 }

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { jwtSecretFlags, jwtSecretOf } from '../cli/flags.js';
 import { signDeviceToken } from '../core/auth/jwt.js';
 import { DEFAULT_DATA_DIR, devSecretPath, readDevSecret } from '../core/config/dev-secret.js';
 import { TRANSPORT_CHOICES, type TokenSource, type TransportChoice } from '../core/client/index.js';
@@ -7,7 +8,7 @@ import { isId } from '../core/protocol/ids.js';
 /**
  * How `chat`, `send` and `tail` reach a cluster: gateway URLs, and a token, given
  * (`--token`, CHAT_TOKEN) or signed here for `--user` and `--device` with the dev cluster's
- * secret (CHAT_JWT_SECRET, or the one `chat-node dev` keeps in --data-dir).
+ * secret (--jwt-secret-file, CHAT_JWT_SECRET, or the one `chat-node dev` keeps in --data-dir).
  */
 
 export const DEFAULT_URL = 'ws://127.0.0.1:8080/v1/ws';
@@ -42,7 +43,7 @@ export const clientFlags = {
     default: DEFAULT_DATA_DIR,
     helpGroup: 'CONNECTION',
   }),
-  'jwt-secret': Flags.string({ description: 'HS256 secret to sign the development token with', env: 'CHAT_JWT_SECRET', helpGroup: 'CONNECTION' }),
+  ...jwtSecretFlags,
   'jwt-issuer': Flags.string({ description: 'iss claim of the development token', env: 'CHAT_JWT_ISSUER', helpGroup: 'CONNECTION' }),
   'jwt-audience': Flags.string({ description: 'aud claim of the development token', env: 'CHAT_JWT_AUDIENCE', helpGroup: 'CONNECTION' }),
 };
@@ -55,6 +56,7 @@ export interface ClientFlagValues {
   device?: string | undefined;
   'data-dir': string;
   'jwt-secret'?: string | undefined;
+  'jwt-secret-file'?: string | undefined;
   'jwt-issuer'?: string | undefined;
   'jwt-audience'?: string | undefined;
 }
@@ -101,7 +103,12 @@ export function resolveTarget(flags: ClientFlagValues): ClientTarget {
   for (const [name, value] of [['user', user], ['device', device]] as const) {
     if (!isId(value)) throw new UsageError(`--${name} must match ^[A-Za-z0-9_-]{1,64}$`);
   }
-  const secret = flags['jwt-secret'] ?? readDevSecret(dataDir);
+  let secret: string | undefined;
+  try {
+    secret = jwtSecretOf(flags) ?? readDevSecret(dataDir);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   if (!secret) {
     throw new UsageError(
       `no secret to sign a token for ${user}: set CHAT_JWT_SECRET, point --data-dir at the folder of \`chat-node dev\` (${devSecretPath(dataDir)} is missing), or pass --token`,

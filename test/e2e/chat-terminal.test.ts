@@ -108,7 +108,7 @@ beforeAll(async () => {
   await cluster.start('fanout', 'fanout-1');
   await cluster.start('presence', 'presence-1');
   [stable, bobsGateway] = await Promise.all([cluster.start('gateway', 'gw-stable'), cluster.start('gateway', 'gw-bob')]);
-  await cluster.waitReady(stable.port);
+  await cluster.waitReady(stable);
   proxy = new GatewayProxy();
   const proxyPort = await proxy.listen();
   proxy.target = bobsGateway.port;

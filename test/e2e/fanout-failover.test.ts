@@ -17,7 +17,7 @@ beforeAll(async () => {
   await cluster.setUp();
   fanouts = [await cluster.start('fanout', 'fanout-a'), await cluster.start('fanout', 'fanout-b')];
   gateways = await Promise.all([cluster.start('gateway', 'gw-a', fast), cluster.start('gateway', 'gw-b', fast)]);
-  await cluster.waitReady(gateways[0]!.port);
+  await cluster.waitReady(gateways[0]!);
 }, 60_000);
 
 afterAll(async () => {

@@ -24,7 +24,7 @@ beforeAll(async () => {
   redis = await proxyService(SERVICES.redis);
   await cluster.start('fanout', 'fanout-a', [], { CHAT_REDIS_URL: redis.url });
   gateway = await cluster.start('gateway', 'gw-a');
-  await cluster.waitReady(gateway.port);
+  await cluster.waitReady(gateway);
   nc = await connect({ servers: SERVICES.nats });
 }, 60_000);
 

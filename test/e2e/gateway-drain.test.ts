@@ -14,7 +14,7 @@ beforeAll(async () => {
   await cluster.setUp();
   await cluster.start('fanout', 'fanout-1');
   [leaving, staying] = await Promise.all([cluster.start('gateway', 'gw-leaving'), cluster.start('gateway', 'gw-staying')]);
-  await cluster.waitReady(staying.port);
+  await cluster.waitReady(staying);
 }, 60_000);
 
 afterAll(async () => {

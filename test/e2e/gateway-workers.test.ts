@@ -11,7 +11,7 @@ beforeAll(async () => {
   await cluster.setUp();
   await cluster.start('fanout', 'fanout-1');
   gateway = await cluster.start('gateway', 'gwn', ['--workers', '2']);
-  await cluster.waitReady(gateway.port);
+  await cluster.waitReady(gateway);
 }, 60_000);
 
 afterAll(async () => {
@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 const connectionsByWorker = async (): Promise<Map<string, number>> => {
-  const text = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
+  const text = await (await fetch(`${cluster.adminUrl(gateway)}/metrics`)).text();
   return new Map([...text.matchAll(/^chat_gateway_connections\{[^}]*node="([^"]+)"[^}]*\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
 };
 

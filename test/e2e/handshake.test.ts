@@ -63,9 +63,9 @@ describe('e2e - handshake', () => {
   });
 
   it('e2e - /readyz reports ready once a fan-out holds every partition, and /metrics counts handshakes', async () => {
-    const ready = await fetch(`http://127.0.0.1:${gateway.port}/readyz`);
+    const ready = await fetch(`${cluster.adminUrl(gateway)}/readyz`);
     expect(ready.status).toBe(200);
-    const metrics = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
+    const metrics = await (await fetch(`${cluster.adminUrl(gateway)}/metrics`)).text();
     expect(metrics).toMatch(/chat_gateway_handshakes_total\{outcome="refused"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/chat_gateway_handshakes_total\{outcome="ok"[^}]*\} [1-9]/);
   });

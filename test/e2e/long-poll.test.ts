@@ -107,7 +107,7 @@ beforeAll(async () => {
   await cluster.start('fanout', 'fanout-1');
   await cluster.start('presence', 'presence-1', timing);
   gateway = await cluster.start('gateway', 'gw-1', [...timing, '--poll-timeout-ms', '2000', '--send-burst', '5', '--cors-origins', 'https://app.example.com']);
-  await cluster.waitReady(gateway.port);
+  await cluster.waitReady(gateway);
 }, 60_000);
 
 afterAll(async () => {
@@ -198,7 +198,7 @@ describe('e2e - long-poll', () => {
     expect(behind.json).toMatchObject({ type: 'error', code: 'bad_frame' });
     // A held poll shows in /metrics, and a DELETE answers it with the close.
     const held = http('GET', `/v1/poll?session=${session}&cursor=4&wait=2000`, token);
-    await waitFor(async () => /chat_gateway_long_poll_held_polls\{[^}]*\} [1-9]/.test(await (await fetch(`${base()}/metrics`)).text()), 1500, 'the held poll in /metrics');
+    await waitFor(async () => /chat_gateway_long_poll_held_polls\{[^}]*\} [1-9]/.test(await (await fetch(`${cluster.adminUrl(gateway)}/metrics`)).text()), 1500, 'the held poll in /metrics');
     expect(await http('DELETE', `/v1/sessions?session=${session}`, token)).toEqual({ status: 204, json: {} });
     expect((await held).json).toEqual({ cursor: 4, frames: [], closed: { code: 1000, reason: 'closed by the client' } });
   });

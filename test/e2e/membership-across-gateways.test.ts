@@ -15,7 +15,7 @@ beforeAll(async () => {
   await cluster.setUp();
   await cluster.start('fanout', 'fanout-1');
   gateways = await Promise.all([cluster.start('gateway', 'gw-a'), cluster.start('gateway', 'gw-b')]);
-  await Promise.all(gateways.map((gateway) => cluster.waitReady(gateway.port)));
+  await Promise.all(gateways.map((gateway) => cluster.waitReady(gateway)));
 }, 60_000);
 
 afterAll(async () => {

@@ -24,7 +24,7 @@ beforeAll(async () => {
   // The member cap is configurable (default 100); this suite runs at 500.
   const cap = ['--max-group-members', '500'];
   [gw1, gw2] = await Promise.all([cluster.start('gateway', 'gw-1', cap), cluster.start('gateway', 'gw-2', cap)]);
-  await cluster.waitReady(gw1.port);
+  await cluster.waitReady(gw1);
 }, 60_000);
 
 afterAll(async () => {

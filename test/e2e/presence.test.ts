@@ -48,7 +48,7 @@ beforeAll(async () => {
     cluster.start('gateway', 'gw-1', [...timing, '--typing-ttl-ms', '1000', '--typing-throttle-ms', '300']),
     cluster.start('gateway', 'gw-2', [...timing, '--typing-ttl-ms', '1000', '--typing-throttle-ms', '300']),
   ]);
-  await cluster.waitReady(gw1.port);
+  await cluster.waitReady(gw1);
 }, 60_000);
 
 afterAll(async () => {

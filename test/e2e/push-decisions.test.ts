@@ -32,7 +32,7 @@ beforeAll(async () => {
   await cluster.setUp();
   fanout = await cluster.start('fanout', 'fanout-1');
   gateway = await cluster.start('gateway', 'gw-1');
-  await cluster.waitReady(gateway.port);
+  await cluster.waitReady(gateway);
 }, 60_000);
 
 afterAll(async () => {

@@ -57,7 +57,7 @@ beforeAll(async () => {
   await cluster.start('presence', 'presence-1');
   pusher = await cluster.start('pusher', 'pusher-1', pusherArgs);
   gateway = await cluster.start('gateway', 'gw-1', ['--send-rate', '1000', '--send-burst', '1000']);
-  await cluster.waitReady(gateway.port);
+  await cluster.waitReady(gateway);
 }, 60_000);
 
 afterAll(async () => {

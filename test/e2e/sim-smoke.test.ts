@@ -17,7 +17,7 @@ beforeAll(async () => {
   fanout = await cluster.start('fanout', 'fanout-1');
   await cluster.start('presence', 'presence-1');
   gateway = await cluster.start('gateway', 'gw-1', ['--send-rate', '1000', '--send-burst', '1000']);
-  await cluster.waitReady(gateway.port);
+  await cluster.waitReady(gateway);
 }, 60_000);
 
 afterAll(() => cluster.tearDown());
@@ -26,10 +26,12 @@ describe('e2e - simulator', () => {
   it('sim - the smoke scenario passes its SLOs and the oracle finds nothing', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'chat-sim-test-')), 'smoke.json');
     // Every role's /metrics, for CPU per process and the hops; the gateway's for connections too.
-    const metricsUrls = [gateway, fanout].map((role) => `http://127.0.0.1:${role.port}/metrics`).join(',');
-    const args = ['sim', `${ROOT}scenarios/smoke.yaml`, '--url', cluster.wsUrl(gateway), '--metrics-url', metricsUrls, '--jwt-secret', cluster.secret, '--out', out];
+    const metricsUrls = [gateway, fanout].map((role) => `${cluster.adminUrl(role)}/metrics`).join(',');
+    const args = ['sim', `${ROOT}scenarios/smoke.yaml`, '--url', cluster.wsUrl(gateway), '--metrics-url', metricsUrls, '--out', out];
+    // The secret in the environment: argv would show it to every user of the machine.
     const child = spawn(process.execPath, [`${ROOT}bin/run.js`, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CHAT_JWT_SECRET: cluster.secret },
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -15,7 +15,7 @@ beforeAll(async () => {
   await cluster.setUp();
   await cluster.start('fanout', 'fanout-1');
   gateway = await cluster.start('gateway', 'gw-1', ['--send-rate', '100000', '--send-burst', '100000']);
-  await cluster.waitReady(gateway.port);
+  await cluster.waitReady(gateway);
 }, 60_000);
 
 afterAll(async () => {
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const slowConsumersClosed = async (): Promise<number> => {
-  const text = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
+  const text = await (await fetch(`${cluster.adminUrl(gateway)}/metrics`)).text();
   return Number(/^chat_gateway_slow_consumers_total(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
 };
 

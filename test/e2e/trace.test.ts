@@ -17,7 +17,7 @@ beforeAll(async () => {
   await cluster.setUp();
   fanout = await cluster.start('fanout', 'fanout-1');
   gateway = await cluster.start('gateway', 'gw-1');
-  await cluster.waitReady(gateway.port);
+  await cluster.waitReady(gateway);
 }, 60_000);
 
 afterAll(async () => {
@@ -27,7 +27,7 @@ afterAll(async () => {
 
 /** Runs `chat-node trace` against both nodes' HTTP ports. */
 async function trace(msgId: string, ...flags: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const urls = flags.includes('--url') ? [] : ['--url', `http://127.0.0.1:${gateway.port},http://127.0.0.1:${fanout.port}`];
+  const urls = flags.includes('--url') ? [] : ['--url', `${cluster.adminUrl(gateway)},http://127.0.0.1:${fanout.port}`];
   const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'trace', msgId, ...urls, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -38,13 +38,13 @@ interface GatewaySample {
   longPollStatus?: number;
 }
 
-async function sample(port: number): Promise<GatewaySample> {
+async function sample(port: number, adminPort: number): Promise<GatewaySample> {
   const at = Date.now();
-  const readyz = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+  const readyz = await fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
     async (response) => (await response.json()) as { ready: boolean; failing: string[] },
     () => ({ ready: false, failing: ['unreachable'] }),
   );
-  const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((response) => response.text(), () => '');
+  const metrics = await fetch(`http://127.0.0.1:${adminPort}/metrics`).then((response) => response.text(), () => '');
   const line = metrics.split('\n').find((l) => l.startsWith('chat_gateway_connections'));
   let longPollStatus: number | undefined;
   if (readyz.failing.includes('nats unreachable')) {
@@ -60,11 +60,12 @@ async function sample(port: number): Promise<GatewaySample> {
 describe('faults - links', () => {
   it('faults - gateway-nats-partition', async () => {
     const port = faults.cluster.gatewayPorts[0]!;
+    const adminPort = faults.cluster.gatewayAdminPorts[0]!;
     const samples: GatewaySample[] = [];
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        samples.push(await sample(port));
+        samples.push(await sample(port, adminPort));
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     })();

@@ -22,6 +22,11 @@ export interface RoleProcess {
   child: ChildProcess;
   output: string[];
   readonly port: number;
+  /**
+   * Where its /metrics, /readyz and /trace answer: a gateway's admin listener (it logs the port
+   * it got), the only HTTP port of the other roles.
+   */
+  readonly adminPort: number;
   /** Ends the process with a signal and waits for it to exit. */
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -72,20 +77,24 @@ export class IsolatedCluster {
    * suites running in parallel never race for a port) and waits until its /healthz answers.
    */
   async start(role: 'gateway' | 'fanout' | 'presence' | 'pusher', name: string, args: string[] = [], env: Record<string, string> = {}): Promise<RoleProcess> {
-    const portArgs = role === 'gateway' ? ['--port', '0', '--host', '127.0.0.1'] : ['--http-port', '0', '--host', '127.0.0.1'];
+    const portArgs = role === 'gateway' ? ['--port', '0', '--host', '127.0.0.1', '--admin-port', '0'] : ['--http-port', '0', '--host', '127.0.0.1'];
     const child = spawn(process.execPath, [`${ROOT}bin/run.js`, role, '--node-id', name, ...portArgs, ...args], {
       env: this.env(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
     // A gateway node with --workers is up once its primary says every worker listens.
-    const portLine = args.includes('--workers') ? /"port":(\d+),"workers"/ : /"port":(\d+)/;
+    const portLine = args.includes('--workers') ? /"port":(\d+),"adminPort":(\d+),"workers"/ : /"port":(\d+)(?:,"adminPort":(\d+))?/;
     let port = 0;
+    let adminPort = 0;
     child.stdout!.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
       output.push(text);
       const logged = portLine.exec(text);
-      if (logged && port === 0) port = Number(logged[1]);
+      if (logged && port === 0) {
+        port = Number(logged[1]);
+        adminPort = Number(logged[2] ?? logged[1]);
+      }
     });
     child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -95,6 +104,9 @@ export class IsolatedCluster {
       output,
       get port() {
         return port;
+      },
+      get adminPort() {
+        return adminPort;
       },
       kill: async (signal = 'SIGTERM') => {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -112,8 +124,13 @@ export class IsolatedCluster {
   }
 
   /** Waits until a gateway says the cluster takes messages end to end. */
-  async waitReady(gatewayPort: number): Promise<void> {
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${gatewayPort}/readyz`).catch(() => undefined))?.ok === true, 20_000, '/readyz');
+  async waitReady(gateway: RoleProcess): Promise<void> {
+    await waitFor(async () => (await fetch(`${this.adminUrl(gateway)}/readyz`).catch(() => undefined))?.ok === true, 20_000, '/readyz');
+  }
+
+  /** Base URL of a role's admin listener (/metrics, /readyz, /trace). */
+  adminUrl(role: RoleProcess): string {
+    return `http://127.0.0.1:${role.adminPort}`;
   }
 
   wsUrl(gateway: RoleProcess): string {

@@ -13,7 +13,6 @@ and resident memory (from its /metrics). Run the gateway in its own process (e.g
     ...benchTargetFlags,
     devices: Flags.integer({ description: 'idle devices to connect', default: 10_000 }),
     duration: Flags.integer({ description: 'measured idle seconds', default: 30 }),
-    'metrics-url': Flags.string({ description: "the gateway's /metrics (default: from --url)" }),
     'redis-url': Flags.string({ description: "the cluster's Redis", default: 'redis://127.0.0.1:6379', env: 'CHAT_REDIS_URL' }),
     'source-addresses': Flags.integer({ description: 'spread client sockets over this many 127.0.0.x source addresses', default: 4 }),
   };
@@ -22,7 +21,8 @@ and resident memory (from its /metrics). Run the gateway in its own process (e.g
     const { flags } = await this.parse(BenchHeartbeat);
     if (flags.local) this.error('run the gateway in its own process (chat-node dev) and pass --url, so its CPU is its own', { exit: 2 });
     const target = await benchTarget(flags).catch((error: Error) => this.error(error.message, { exit: 2 }));
-    const metricsUrl = flags['metrics-url'] ?? target.urls[0]!.replace(/^ws/, 'http').replace(/\/v1\/ws$/, '/metrics');
+    const metricsUrl = target.metricsUrl;
+    if (!metricsUrl) this.error("pass --metrics-url: the gateway's /metrics on its admin listener (--admin-port)", { exit: 2 });
     const result = await runHeartbeatBenchmark({
       urls: target.urls,
       devices: flags.devices,

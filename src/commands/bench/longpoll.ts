@@ -8,7 +8,8 @@ export default class BenchLongPoll extends Command {
   static override summary = 'Load the HTTP long-poll endpoints with autocannon: sends per second, and many held polls';
   static override description = `Three autocannon runs of --duration seconds each against one gateway: POST /v1/frames from --senders
 sessions (one send per request; afterwards every send is polled until its ack, so "acked/s" counts committed
-messages), GET /v1/poll held on --held-polls sessions (the gateway's memory per held session from its /metrics),
+messages), GET /v1/poll held on --held-polls sessions (the gateway's memory per held session from its /metrics:
+--metrics-url, on its admin listener),
 and both at once. Needs autocannon (a devDependency: run it from a checkout). Against a remote gateway, start it
 with a high --send-rate and --send-burst, or the sends are rate_limited.`;
   static override examples = [
@@ -29,6 +30,7 @@ with a high --send-rate and --send-burst, or the sends are rate_limited.`;
     try {
       const result = await runLongPollBenchmark({
         base: httpBaseOf(target.urls[0]!).href.replace(/\/$/, ''),
+        metricsUrl: target.metricsUrl,
         tokenFor: (user, device) => signDeviceToken({ secret: target.secret, user, device, ttlSeconds: 3600 }),
         senders: flags.senders,
         heldPolls: flags['held-polls'],

@@ -1,4 +1,5 @@
 import { Command, Flags } from '@oclif/core';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ queued, come back, and the drain is timed. The fakes run on a thread of their ow
     // The services and the schema only: the pusher is the one role in this process.
     const booted = await bootServices({
       dataDir: mkdtempSync(join(tmpdir(), 'chat-node-bench-')),
-      input: { namespace: 'benchpush', nodeId: 'bench', jwt: { secret: 'bench' }, logLevel: 'error' },
+      input: { namespace: 'benchpush', nodeId: 'bench', jwt: { secret: randomBytes(32).toString('base64url') }, logLevel: 'error' },
       databaseName: 'chat_node_bench',
       onProgress,
     });

@@ -3,20 +3,61 @@ import { createPublicKey, webcrypto } from 'node:crypto';
 import { isId } from '../protocol/ids.js';
 
 export interface JwtSettings {
-  /** HS256 shared secret (CHAT_JWT_SECRET). */
+  /**
+   * HS256 shared secret (CHAT_JWT_SECRET or --jwt-secret-file; never argv): at least 32 bytes, counted
+   * as the UTF-8 bytes of the string (the HMAC key is those bytes), e.g. 24 random bytes in base64url.
+   */
   secret?: string;
   /** PEM public key for RS256, ES256 or EdDSA (CHAT_JWT_PUBLIC_KEY). */
   publicKey?: string;
-  /** JWKS endpoint (CHAT_JWKS_URL). */
+  /** JWKS endpoint (CHAT_JWKS_URL): `https:` or `file:` only (keys fetched in clear text could be swapped). */
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /**
+   * Longest lifetime a token may have left at hello, in seconds: one whose `exp` is further away is
+   * refused, so a leaked token works for this long at most (CHAT_MAX_TOKEN_TTL; default here: no
+   * cap, in a role's config: 1 day).
+   */
+  maxTokenTtlSec?: number;
+}
+
+/** HS256 keys shorter than the hash (32 bytes) are guessable offline from one token. */
+export const MIN_HS256_SECRET_BYTES = 32;
+
+/** What is wrong with these settings, or undefined: checked when a role's config is read and again by the verifier. */
+export function jwtSettingsProblem(settings: JwtSettings): string | undefined {
+  if (settings.secret !== undefined) {
+    const bytes = Buffer.byteLength(settings.secret, 'utf8');
+    if (bytes < MIN_HS256_SECRET_BYTES) {
+      return `the HS256 secret must be at least ${MIN_HS256_SECRET_BYTES} bytes (UTF-8 bytes of the string), got ${bytes}: make one with \`openssl rand -base64 32\``;
+    }
+  }
+  if (settings.jwksUrl !== undefined) {
+    let protocol: string;
+    try {
+      protocol = new URL(settings.jwksUrl).protocol;
+    } catch {
+      return `the JWKS URL ${settings.jwksUrl} is not a URL`;
+    }
+    if (protocol !== 'https:' && protocol !== 'file:') return `the JWKS URL must be https: or file: (keys fetched over ${protocol} could be replaced in transit), got ${settings.jwksUrl}`;
+  }
+  const ttl = settings.maxTokenTtlSec;
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 0)) return `max-token-ttl must be a whole number of seconds >= 0, got ${ttl}`;
+  return undefined;
 }
 
 export interface DeviceIdentity {
   user: string;
   device: string;
   expiresAt: number;
+  /** The token's `iat`, in seconds, when it has one (revocations compare it). */
+  issuedAt?: number;
+}
+
+export interface VerifierOptions {
+  /** Why a verified token is refused anyway (an operator revoked it), or undefined. Runs on every verify: keep it in memory. */
+  refusal?: (identity: DeviceIdentity) => string | undefined;
 }
 
 /** Asymmetric algorithms we accept; never `none`, never HS* for a public key (key-confusion attacks). */
@@ -30,27 +71,32 @@ export class InvalidTokenError extends Error {
 export class TokenVerifier {
   private readonly verifiers: Array<(token: string) => Promise<JWTPayload>> = [];
 
-  private constructor(private readonly settings: JwtSettings) {}
+  private constructor(
+    private readonly settings: JwtSettings,
+    private readonly options: VerifierOptions,
+  ) {}
 
-  static async create(settings: JwtSettings): Promise<TokenVerifier> {
-    const verifier = new TokenVerifier(settings);
-    const options = { issuer: settings.issuer, audience: settings.audience, requiredClaims: ['exp', 'sub'] };
+  static async create(settings: JwtSettings, options: VerifierOptions = {}): Promise<TokenVerifier> {
+    const problem = jwtSettingsProblem(settings);
+    if (problem) throw new Error(problem);
+    const verifier = new TokenVerifier(settings, options);
+    const claims = { issuer: settings.issuer, audience: settings.audience, requiredClaims: ['exp', 'sub'] };
     if (settings.secret) {
       // A WebCrypto key made once: given the raw bytes jose imports the key on every verify (8-9%
       // of a gateway worker's CPU while devices connect), and given a KeyObject it converts it on
       // every verify (~100 us of CPU each on this 2-core box; ~50 us with the CryptoKey).
       const key = await webcrypto.subtle.importKey('raw', Buffer.from(settings.secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-      verifier.verifiers.push(async (token) => (await jwtVerify(token, key, { ...options, algorithms: ['HS256'] })).payload);
+      verifier.verifiers.push(async (token) => (await jwtVerify(token, key, { ...claims, algorithms: ['HS256'] })).payload);
     }
     if (settings.publicKey) {
       const key = await importPublicKey(settings.publicKey);
-      verifier.verifiers.push(async (token) => (await jwtVerify(token, key, { ...options, algorithms: ASYMMETRIC_ALGORITHMS })).payload);
+      verifier.verifiers.push(async (token) => (await jwtVerify(token, key, { ...claims, algorithms: ASYMMETRIC_ALGORITHMS })).payload);
     }
     if (settings.jwksUrl) {
       const jwks: JWTVerifyGetKey = settings.jwksUrl.startsWith('file:')
         ? createLocalJWKSet(JSON.parse(await (await import('node:fs/promises')).readFile(new URL(settings.jwksUrl), 'utf8')))
         : createRemoteJWKSet(new URL(settings.jwksUrl));
-      verifier.verifiers.push(async (token) => (await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS })).payload);
+      verifier.verifiers.push(async (token) => (await jwtVerify(token, jwks, { ...claims, algorithms: ASYMMETRIC_ALGORITHMS })).payload);
     }
     if (verifier.verifiers.length === 0) {
       throw new Error('no JWT key configured: set CHAT_JWT_SECRET, CHAT_JWT_PUBLIC_KEY or CHAT_JWKS_URL (or the matching flags)');
@@ -62,7 +108,10 @@ export class TokenVerifier {
     let lastError: unknown;
     for (const verify of this.verifiers) {
       try {
-        return identityOf(await verify(token));
+        const identity = identityOf(await verify(token), this.settings.maxTokenTtlSec);
+        const refusal = this.options.refusal?.(identity);
+        if (refusal) throw new InvalidTokenError(refusal);
+        return identity;
       } catch (error) {
         if (error instanceof InvalidTokenError) throw error;
         lastError = error;
@@ -73,11 +122,16 @@ export class TokenVerifier {
   }
 }
 
-function identityOf(payload: JWTPayload): DeviceIdentity {
+function identityOf(payload: JWTPayload, maxTokenTtlSec: number | undefined): DeviceIdentity {
   const device = payload['device'];
   if (!isId(payload.sub)) throw new InvalidTokenError('claim sub must be a user id matching ^[A-Za-z0-9_-]{1,64}$');
   if (!isId(device)) throw new InvalidTokenError('claim device must be a device id matching ^[A-Za-z0-9_-]{1,64}$');
-  return { user: payload.sub, device, expiresAt: (payload.exp ?? 0) * 1000 };
+  const exp = payload.exp ?? 0;
+  // Measured from now, not from iat: the cap needs no iat, and an issuer's clock cannot stretch it.
+  if (maxTokenTtlSec && exp - Date.now() / 1000 > maxTokenTtlSec) {
+    throw new InvalidTokenError(`the token expires more than the cluster's max-token-ttl (${maxTokenTtlSec} s) from now: ask for a shorter-lived one`);
+  }
+  return { user: payload.sub, device, expiresAt: exp * 1000, issuedAt: payload.iat };
 }
 
 async function importPublicKey(pem: string): Promise<KeyObject> {

@@ -44,6 +44,11 @@ export class Subjects {
     return `${this.namespace}.push.${platform}`;
   }
 
+  /** Operators' commands to every gateway process (`chat-node admin kick`); each subscribes, no queue group. */
+  get gatewayControl(): string {
+    return `${this.namespace}.gateway.control`;
+  }
+
   /** Device connect/disconnect events, gateways -> presence workers (a queue group). */
   get presenceEvents(): string {
     return `${this.namespace}.presence.events`;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { JwtSettings } from '../auth/jwt.js';
+import { jwtSettingsProblem, type JwtSettings } from '../auth/jwt.js';
 import {
   DEFAULT_LIMITS,
   DEFAULT_MAX_CONNECTIONS_PER_USER,
@@ -106,6 +106,8 @@ const DEFAULTS = {
   pushActiveWindowSec: 60,
   pollTimeoutMs: 25_000,
   logLevel: 'info',
+  /** A day: a leaked token stops working by the next day, however far away its exp. */
+  maxTokenTtlSec: 86_400,
 };
 
 /** Reads a JSON config file (CHAT_CONFIG / --config); its keys are ClusterConfig's. */
@@ -168,6 +170,11 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
   positiveInt('max-frame-bytes', limits.maxFrameBytes, DEFAULT_LIMITS.maxFrameBytes);
   positiveInt('max-body-chars', limits.maxBodyChars, DEFAULT_LIMITS.maxBodyChars);
   positiveInt('max-group-members', limits.maxGroupMembers, DEFAULT_LIMITS.maxGroupMembers);
+  const jwt: JwtSettings = { maxTokenTtlSec: DEFAULTS.maxTokenTtlSec, ...fromFile.jwt, ...definedOnly(fromFlags.jwt ?? {}) };
+  // 0 means no cap.
+  if (jwt.maxTokenTtlSec === 0) delete jwt.maxTokenTtlSec;
+  const jwtProblem = jwtSettingsProblem(jwt);
+  if (jwtProblem) throw new ConfigError(jwtProblem);
   return {
     postgresUrl: need('postgresUrl', pick(fromFlags.postgresUrl, fromFile.postgresUrl), 'CHAT_POSTGRES_URL'),
     redisUrl: need('redisUrl', pick(fromFlags.redisUrl, fromFile.redisUrl), 'CHAT_REDIS_URL'),
@@ -176,7 +183,7 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     namespace,
     partitions: positiveInt('partitions', pick(fromFlags.partitions, fromFile.partitions), DEFAULTS.partitions),
     streamReplicas: positiveInt('stream-replicas', pick(fromFlags.streamReplicas, fromFile.streamReplicas), DEFAULTS.streamReplicas),
-    jwt: { ...fromFile.jwt, ...definedOnly(fromFlags.jwt ?? {}) },
+    jwt,
     heartbeatMs,
     presenceTimeoutMs,
     presenceGraceMs: nonNegativeInt('presence-grace-ms', pick(fromFlags.presenceGraceMs, fromFile.presenceGraceMs), DEFAULTS.presenceGraceMs),

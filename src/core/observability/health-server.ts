@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { ReadinessProbe } from './readiness-probe.js';
 import type { NodeTrace, TraceSource } from './recent-traces.js';
 
 export interface HealthChecks {
@@ -11,8 +12,10 @@ export interface HealthChecks {
 
 /**
  * Serves /healthz, /readyz, /metrics and /trace?msg=<id> (what this process's roles saw of one
- * of their newest messages: `chat-node trace`). The gateway mounts the same handler on its
- * WebSocket port; other roles listen on their own --http-port.
+ * of their newest messages: `chat-node trace`) on a role's admin listener: the gateway's
+ * --admin-port, the --http-port of the others (both on 127.0.0.1 unless told otherwise). None of
+ * it is for clients: metrics and traces name users and devices, and a readiness check costs
+ * Postgres queries.
  */
 export interface HealthExtras {
   /** Serves /metrics with this instead of the registries (a worker of `gateway --workers N`: the whole node's). */
@@ -21,11 +24,14 @@ export interface HealthExtras {
   moreMetrics?: () => Promise<string[]>;
   /** Where /trace looks. */
   traces?: () => TraceSource[];
+  /** A readiness answer is reused for this long (default 0: only probes that arrive while a check runs share it). */
+  readyCacheMs?: number;
 }
 
 export function healthHandler(registries: Registry | Registry[], checks: HealthChecks, extras: HealthExtras = {}) {
   const { metricsText, moreMetrics, traces = () => [] } = extras;
   const all = Array.isArray(registries) ? registries : [registries];
+  const readiness = new ReadinessProbe(() => checks.ready(), { cacheMs: extras.readyCacheMs ?? 0 });
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const [path, query] = (req.url ?? '/').split('?');
     if (path === '/trace') {
@@ -44,7 +50,7 @@ export function healthHandler(registries: Registry | Registry[], checks: HealthC
       return true;
     }
     if (path === '/readyz') {
-      const failing = await checks.ready().catch((error: Error) => [error.message]);
+      const failing = await readiness.problems();
       res
         .writeHead(failing.length === 0 ? 200 : 503, { 'content-type': 'application/json' })
         .end(JSON.stringify({ ready: failing.length === 0, failing }));
@@ -62,7 +68,11 @@ export function healthHandler(registries: Registry | Registry[], checks: HealthC
 }
 
 export async function startHealthServer(port: number, host: string, registry: Registry, checks: HealthChecks, traces?: () => TraceSource[]): Promise<Server> {
-  const handle = healthHandler(registry, checks, { traces });
+  return startAdminServer(port, host, healthHandler(registry, checks, { traces }));
+}
+
+/** A role's admin listener: `handle` answers, anything else is a 404. */
+export async function startAdminServer(port: number, host: string, handle: ReturnType<typeof healthHandler>): Promise<Server> {
   const server = createServer((req, res) => {
     handle(req, res)
       .then((handled) => {

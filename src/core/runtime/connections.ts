@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats } from '../bus/nats.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
+import { redactUrl } from '../config/redact-url.js';
 import { createPool, type PoolOptions } from '../storage/postgres.js';
 
 /** The three services every server role talks to. */
@@ -22,14 +23,14 @@ export async function connectServices(config: ClusterConfig, name: string, roleP
     await pool.query('SELECT 1');
   } catch (error) {
     await pool.end().catch(() => {});
-    throw new Error(`cannot reach Postgres at ${redact(config.postgresUrl)}: ${(error as Error).message}`);
+    throw new Error(`cannot reach Postgres at ${redactUrl(config.postgresUrl)}: ${(error as Error).message}`);
   }
   try {
     await redis.connect();
   } catch (error) {
     await pool.end().catch(() => {});
     redis.disconnect();
-    throw new Error(`cannot reach Redis at ${redact(config.redisUrl)}: ${(error as Error).message}`);
+    throw new Error(`cannot reach Redis at ${redactUrl(config.redisUrl)}: ${(error as Error).message}`);
   }
   let nc: NatsConnection;
   try {
@@ -37,7 +38,7 @@ export async function connectServices(config: ClusterConfig, name: string, roleP
   } catch (error) {
     await pool.end().catch(() => {});
     redis.disconnect();
-    throw new Error(`cannot reach NATS at ${config.natsUrl}: ${(error as Error).message}`);
+    throw new Error(`cannot reach NATS at ${redactUrl(config.natsUrl)}: ${(error as Error).message}`);
   }
   return {
     pool,
@@ -49,11 +50,6 @@ export async function connectServices(config: ClusterConfig, name: string, roleP
       await pool.end().catch(() => {});
     },
   };
-}
-
-/** Hides a password in a service URL for logs and errors. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
 }
 
 /** Readiness of the three services, as failing parts. */

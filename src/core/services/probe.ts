@@ -5,16 +5,7 @@ import pg from 'pg';
 /** Whether a service answers at a URL; `reason` is human text for messages. */
 export type ProbeResult = { ok: true } | { ok: false; reason: string };
 
-/** The URL with any password replaced, safe to print. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
+export { redactUrl } from '../config/redact-url.js';
 
 function describe(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);

@@ -21,6 +21,7 @@ export function configEnvOf(input: ConfigInput): Record<string, string> {
   put('CHAT_JWKS_URL', input.jwt?.jwksUrl);
   put('CHAT_JWT_ISSUER', input.jwt?.issuer);
   put('CHAT_JWT_AUDIENCE', input.jwt?.audience);
+  put('CHAT_MAX_TOKEN_TTL', input.jwt?.maxTokenTtlSec);
   put('CHAT_HEARTBEAT_MS', input.heartbeatMs);
   put('CHAT_PRESENCE_TIMEOUT_MS', input.presenceTimeoutMs);
   put('CHAT_PRESENCE_GRACE_MS', input.presenceGraceMs);

@@ -49,6 +49,8 @@ export interface ClusterMember {
   role: RoleProcessSpec['role'];
   nodeId: string;
   port: number;
+  /** Its /metrics, /readyz and /trace (the gateways' admin listener; the others' only port). */
+  adminPort: number;
   pid: number | undefined;
   logFile: string;
 }
@@ -98,7 +100,7 @@ export class ProcessCluster {
   }
 
   get members(): ClusterMember[] {
-    return this.roles.map((r) => ({ role: r.spec.role, nodeId: r.spec.nodeId, port: r.spec.port, pid: r.pid, logFile: r.spec.logFile }));
+    return this.roles.map((r) => ({ role: r.spec.role, nodeId: r.spec.nodeId, port: r.spec.port, adminPort: r.spec.adminPort ?? r.spec.port, pid: r.pid, logFile: r.spec.logFile }));
   }
 
   /**
@@ -132,6 +134,11 @@ export class ProcessCluster {
     return this.roles.filter((r) => r.spec.role === 'gateway').map((r) => r.spec.port);
   }
 
+  /** The gateways' admin listeners, in the order of gatewayPorts. */
+  get gatewayAdminPorts(): number[] {
+    return this.roles.filter((r) => r.spec.role === 'gateway').map((r) => r.spec.adminPort ?? r.spec.port);
+  }
+
   get pushReceivedFile(): string | undefined {
     return this.options.push === 'fake' ? join(this.options.dataDir, 'push', 'received.jsonl') : undefined;
   }
@@ -163,8 +170,8 @@ export class ProcessCluster {
       this.logDir = join(options.dataDir, 'logs');
       mkdirSync(this.logDir, { recursive: true });
       const env = { ...options.env, ...configEnvOf({ ...booted.input, logLevel: booted.input.logLevel ?? 'info' }) };
-      const add = (role: RoleProcessSpec['role'], nodeId: string, port: number, args: string[]) => {
-        const spec: RoleProcessSpec = { role, nodeId, port, args, env: { ...env, ...options.nodeEnv?.[nodeId] }, logFile: join(this.logDir, `${nodeId}.log`) };
+      const add = (role: RoleProcessSpec['role'], nodeId: string, port: number, args: string[], adminPort?: number) => {
+        const spec: RoleProcessSpec = { role, nodeId, port, adminPort, args, env: { ...env, ...options.nodeEnv?.[nodeId] }, logFile: join(this.logDir, `${nodeId}.log`) };
         const process = new RoleProcess(spec, { restart: options.restart, restartDelayMs: 1000, onExit: (exit, p) => this.reportExit(exit, p) });
         this.roles.push(process);
         return process;
@@ -193,16 +200,17 @@ export class ProcessCluster {
       for (let i = 0; i < options.gateways; i++) {
         const port = options.port + i;
         const workers = options.gatewayWorkers > 1 ? ['--workers', String(options.gatewayWorkers)] : [];
-        gateways.push(add('gateway', `gateway-${i + 1}`, port, ['--port', String(port), '--host', options.host, ...workers]));
+        const adminPort = await findFreePort();
+        gateways.push(add('gateway', `gateway-${i + 1}`, port, ['--port', String(port), '--host', options.host, '--admin-port', String(adminPort), ...workers], adminPort));
       }
       options.onProgress(`starting ${options.gateways} gateway${options.gateways > 1 ? 's' : ''}${options.gatewayWorkers > 1 ? ` of ${options.gatewayWorkers} workers each` : ''}`);
       for (const role of gateways) role.start();
       await Promise.all(gateways.map((role) => this.waitStarted(role)));
-      await this.waitReady(options.port, 30_000);
+      await this.waitReady(this.gatewayAdminPorts[0]!, 30_000);
       writeMembersFile(
         options.dataDir,
         'cluster',
-        this.roles.map((r) => ({ role: r.spec.role, nodeId: r.spec.nodeId, http: `http://127.0.0.1:${r.spec.port}` })),
+        this.roles.map((r) => ({ role: r.spec.role, nodeId: r.spec.nodeId, http: `http://127.0.0.1:${r.spec.adminPort ?? r.spec.port}` })),
       );
     } catch (error) {
       await this.stop();
@@ -249,6 +257,7 @@ export class ProcessCluster {
     this.unlockDataDir = undefined;
   }
 
+  /** `port`: a gateway's admin listener. */
   private async waitReady(port: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false))) {

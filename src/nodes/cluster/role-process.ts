@@ -12,6 +12,8 @@ export interface RoleProcessSpec {
   nodeId: string;
   /** The port its /healthz answers on (a gateway's listen port, else its --http-port). */
   port: number;
+  /** Where its /metrics, /readyz and /trace answer (a gateway's --admin-port; default `port`). */
+  adminPort?: number;
   /** Extra arguments after `chat-node <role> --node-id <id>`. */
   args: string[];
   env: Record<string, string>;

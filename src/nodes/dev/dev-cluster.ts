@@ -20,6 +20,8 @@ export interface DevClusterOptions {
   /** Gateway port (default 8080). */
   port: number;
   host: string;
+  /** Port of the admin listener (/metrics, /readyz, /trace) on 127.0.0.1 (0: any free port). */
+  adminPort: number;
   /** Database for the cluster inside a local or started Postgres (default chat_node). */
   databaseName?: string;
   /** 'fake': local APNs and FCM fakes and a pusher sending to them; 'off': no pusher (jobs stay queued). Default 'fake'. */
@@ -76,6 +78,10 @@ export class DevCluster {
     return this.gateway?.port ?? this.options.port;
   }
 
+  get adminPort(): number {
+    return this.gateway?.adminPort ?? this.options.adminPort;
+  }
+
   async start(): Promise<void> {
     const { input, dataDir, onProgress } = this.options;
     const booted = await bootServices({ dataDir, input, databaseName: this.options.databaseName, onProgress });
@@ -88,8 +94,7 @@ export class DevCluster {
       );
       if (this.layout === 'threads') await this.startOnThreads(this.config, push);
       else await this.startOnOneThread(this.config, push);
-      const host = ['0.0.0.0', '::'].includes(this.options.host) ? '127.0.0.1' : this.options.host;
-      writeMembersFile(dataDir, 'dev', [{ role: 'dev', nodeId: this.config.nodeId, http: `http://${host}:${this.gateway!.port}` }]);
+      writeMembersFile(dataDir, 'dev', [{ role: 'dev', nodeId: this.config.nodeId, http: `http://127.0.0.1:${this.adminPort}` }]);
     } catch (error) {
       await this.stop();
       throw error;
@@ -117,6 +122,7 @@ export class DevCluster {
       log: log.child({ role: 'gateway' }),
       port: this.options.port,
       host: this.options.host,
+      adminPort: this.options.adminPort,
       registry,
       moreMetrics: () => Promise.all(this.threads.map((thread) => thread.metrics())),
       extraTraces: this.threads.flatMap((thread) => thread.traceSources()),
@@ -160,6 +166,7 @@ export class DevCluster {
       log: log.child({ role: 'gateway' }),
       port: this.options.port,
       host: this.options.host,
+      adminPort: this.options.adminPort,
       extraRegistries: [fanoutRegistry, presenceRegistry, pusherRegistry],
       extraTraces: [this.fanout.traceSource],
     });

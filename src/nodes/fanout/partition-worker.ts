@@ -292,7 +292,8 @@ export class PartitionWorker {
       if (sends.length === 1) {
         const send = sends[0]!;
         this.deps.log.error({ err: error, partition: this.partition, room: send.room, sender: send.sender, clientMsgId: send.clientMsgId }, 'Postgres refused a send; answering it with an error');
-        return [{ kind: 'rejected', code: 'bad_frame', message: `the message could not be stored: ${(error as Error).message}` }];
+        // Postgres's own text stays in the log above: it can name tables, columns and values.
+        return [{ kind: 'rejected', code: 'bad_frame', message: 'the message could not be stored: the database refused its content' }];
       }
       const half = Math.ceil(sends.length / 2);
       const first = await this.commitIsolatingBadSends(sends.slice(0, half), fence);

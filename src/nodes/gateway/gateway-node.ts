@@ -5,6 +5,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { TokenVerifier } from '../../core/auth/jwt.js';
+import { TokenRevocations } from '../../core/auth/revocations.js';
 import { HistoryCache } from '../../core/cache/history-cache.js';
 import { decodeJson, type NodeEnvelope } from '../../core/bus/envelopes.js';
 import { ensureSendStream, retryingPublishes } from '../../core/bus/nats.js';
@@ -13,7 +14,7 @@ import { Subjects } from '../../core/bus/subjects.js';
 import { NatsLinkWatch } from './nats-link-watch.js';
 import { OverdueAcks } from './overdue-acks.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
-import { healthHandler } from '../../core/observability/health-server.js';
+import { healthHandler, portOf, startAdminServer } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
 import { createHopTimers, preciseNow } from '../../core/observability/message-hops.js';
 import { RecentTraces, type GatewayWrite, type TraceSource } from '../../core/observability/recent-traces.js';
@@ -40,6 +41,7 @@ import { PendingHandshakes, addressKey } from './pending-handshakes.js';
 import { RequestDispatcher } from './request-dispatcher.js';
 import { UserAdmission } from './user-admission.js';
 import { DeviceTouches } from './device-touches.js';
+import { SessionKicks } from './session-kicks.js';
 import { defaultGatewayPoolSize } from './gateway-workers.js';
 
 const LISTEN_BACKLOG = 8192;
@@ -51,6 +53,13 @@ export interface GatewayOptions {
   log: Logger;
   port: number;
   host?: string;
+  /**
+   * Port of the admin listener: /metrics, /readyz, /trace (and /healthz). Not served on `port`:
+   * clients must not read the metrics nor make the node run readiness queries. Default: none.
+   */
+  adminPort?: number;
+  /** Address of the admin listener (default 127.0.0.1: reachable from this host only). */
+  adminHost?: string;
   registry?: Registry;
   /** Registries whose metrics /metrics serves too (dev: the fan-out's, without default metrics). */
   extraRegistries?: Registry[];
@@ -78,6 +87,7 @@ export class GatewayNode {
   private clients?: ServiceClients;
   private ctx?: GatewayContext;
   private server?: Server;
+  private adminServer?: Server;
   private wss?: WebSocketServer;
   private subscription?: Subscription;
   private everyNodeSubscription?: Subscription;
@@ -88,6 +98,7 @@ export class GatewayNode {
   private admission?: UserAdmission;
   private deviceTouches?: DeviceTouches;
   private longPoll?: LongPollEndpoint;
+  private kicks?: SessionKicks;
   private readonly sessions = new LocalSessions();
   private readonly overdueAcks: OverdueAcks;
   /** The frames of the newest messages this gateway wrote to sockets (GET /trace). */
@@ -101,7 +112,6 @@ export class GatewayNode {
   private nextHeartbeatSlot = 0;
   private connCounter = 0;
   private draining = false;
-  private readyCache = { at: 0, problems: [] as string[] };
 
   constructor(private readonly options: GatewayOptions) {
     this.registry = options.registry ?? createRegistry('gateway', options.config.nodeId);
@@ -113,12 +123,21 @@ export class GatewayNode {
     return typeof address === 'object' && address ? address.port : this.options.port;
   }
 
+  /** The admin listener's port (undefined without one). */
+  get adminPort(): number | undefined {
+    return portOf(this.adminServer) ?? this.options.adminPort;
+  }
+
   async start(): Promise<void> {
     const { config, log } = this.options;
-    const verifier = await TokenVerifier.create(config.jwt);
     this.clients = await connectServices(config, `gateway:${config.nodeId}`, defaultGatewayPoolSize());
     const { pool, redis, nc } = this.clients;
     const subjects = new Subjects(config.namespace, config.partitions);
+    // Operators' revocations, mirrored in memory: the token check at hello costs no round trip.
+    const revocations = new TokenRevocations(redis, config.namespace);
+    await revocations.load();
+    const verifier = await TokenVerifier.create(config.jwt, { refusal: (identity) => revocations.refusal(identity) });
+    this.kicks = new SessionKicks(nc, subjects.gatewayControl, this.sessions, revocations, log);
     await ensureSendStream(nc, subjects, config.streamReplicas);
     this.routes = new RouteRegistry(redis, config.namespace);
     this.presence = new PresenceStore(redis, config.namespace);
@@ -153,6 +172,7 @@ export class GatewayNode {
     // What a fan-out that cannot read the routes (Redis out of reach) delivers to every gateway.
     // Same connection and callback as the node's own subject: envelopes are applied in the order sent.
     this.everyNodeSubscription = nc.subscribe(subjects.allNodes, { callback: onEnvelope });
+    this.kicks.start();
     await nc.flush();
     this.natsLink = new NatsLinkWatch(nc, {
       onCutOff: (silentMs) => this.cutOffFromNats(silentMs),
@@ -219,6 +239,7 @@ export class GatewayNode {
         metricsText: this.options.metricsText,
         moreMetrics: this.options.moreMetrics,
         traces: () => [this.traceSource, ...(this.options.extraTraces ?? [])],
+        readyCacheMs: 1000,
       },
     );
     // A client that trickles its request headers (slowloris) is cut once the hello time is up;
@@ -231,11 +252,12 @@ export class GatewayNode {
         void longPoll.handle(req, res);
         return;
       }
-      health(req, res)
-        .then((handled) => {
-          if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: the WebSocket endpoint is ${WS_PATH}; long-poll uses ${LONG_POLL_SESSIONS_PATH}, ${LONG_POLL_POLL_PATH} and ${LONG_POLL_FRAMES_PATH}\n`);
-        })
-        .catch(() => res.writeHead(500).end());
+      // Liveness only (load balancers ask the port they balance); the rest is on the admin listener.
+      if ((req.url ?? '').split('?')[0] === '/healthz') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: the WebSocket endpoint is ${WS_PATH}; long-poll uses ${LONG_POLL_SESSIONS_PATH}, ${LONG_POLL_POLL_PATH} and ${LONG_POLL_FRAMES_PATH}\n`);
     });
     this.server.on('connection', (socket: Duplex) => this.acceptedAt.set(socket, Date.now()));
     this.server.on('upgrade', (req, socket: Duplex, head) => this.upgrade(req, socket, head, openConnection));
@@ -246,13 +268,15 @@ export class GatewayNode {
       // net.core.somaxconn (4096 on current kernels).
       this.server!.listen({ port: this.options.port, host: this.options.host ?? '0.0.0.0', backlog: LISTEN_BACKLOG }, () => resolve());
     });
+    // After the client port: a supervisor of --workers tells the two apart by their order.
+    if (this.options.adminPort !== undefined) this.adminServer = await startAdminServer(this.options.adminPort, this.options.adminHost ?? '127.0.0.1', health);
 
     let slice = 0;
     this.timers.push(setInterval(() => this.heartbeat(slice++ % HEARTBEAT_SLICES), Math.max(1, Math.floor(config.heartbeatMs / HEARTBEAT_SLICES))));
     this.timers.push(
       setInterval(() => void this.routes!.refresh(this.sessions.users()).catch(() => {}), this.options.routeRefreshMs ?? 3_600_000),
     );
-    log.info({ port: this.port, path: WS_PATH }, 'gateway listening');
+    log.info({ port: this.port, adminPort: this.adminPort, path: WS_PATH }, 'gateway listening');
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, openConnection: (ws: WebSocket, start: HandshakeStart) => void): void {
@@ -458,8 +482,8 @@ export class GatewayNode {
     }
   }
 
+  /** Run by one /readyz at a time (the others share its answer, for a second after too). */
   private async readiness(): Promise<string[]> {
-    if (Date.now() - this.readyCache.at < 1000) return this.readyCache.problems;
     const problems = this.draining ? ['draining'] : await serviceProblems(this.clients!);
     if (this.natsLink?.cutOff) problems.push('nats unreachable');
     if (problems.length === 0) {
@@ -471,7 +495,6 @@ export class GatewayNode {
       const held = result.rows[0]?.n ?? 0;
       if (held < this.options.config.partitions) problems.push(`fanout holds ${held}/${this.options.config.partitions} partitions`);
     }
-    this.readyCache = { at: Date.now(), problems };
     return problems;
   }
 
@@ -500,9 +523,11 @@ export class GatewayNode {
     for (const session of this.sessions.all()) (session as GatewaySession).terminate();
     this.subscription?.unsubscribe();
     this.everyNodeSubscription?.unsubscribe();
+    this.kicks?.stop();
     this.longPoll?.stop();
     await this.deviceTouches?.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (this.adminServer ? this.adminServer.close(() => resolve()) : resolve()));
     this.wss?.close();
     await this.clients?.close();
     this.options.log.info('gateway stopped');

@@ -34,6 +34,8 @@ export class GatewaySession implements Session {
   readonly sendLimiter: TokenBucket;
   /** Every frame of this connection, judged before it is read; and its bad frames. */
   private readonly budget: FrameBudget;
+  /** The token's iat in seconds, when it had one (a revocation closes the sessions of older tokens). */
+  issuedAt: number | undefined;
   private state: 'new' | 'open' | 'closed' = 'new';
   /** Closed for bad frames: the close is under way, nothing more is read. */
   private refused = false;
@@ -67,6 +69,7 @@ export class GatewaySession implements Session {
     this.user = identity.user;
     this.device = identity.device;
     this.expiresAt = identity.expiresAt;
+    this.issuedAt = identity.issuedAt;
     await this.hooks.attach(this);
     if (!this.sink.isOpen || this.state === 'closed') {
       this.hooks.detach(this);

@@ -12,6 +12,8 @@ import type { Logger } from 'pino';
  */
 const WORKER_INDEX_ENV = 'CHAT_GATEWAY_WORKER_INDEX';
 const WORKER_COUNT_ENV = 'CHAT_GATEWAY_WORKER_COUNT';
+/** The admin port the primary chose: workers share it, as they share the client port. */
+const WORKER_ADMIN_PORT_ENV = 'CHAT_GATEWAY_WORKER_ADMIN_PORT';
 const METRICS_REQUEST = 'chat:gateway-metrics-request';
 const METRICS_RESPONSE = 'chat:gateway-metrics-response';
 const STOP = 'chat:gateway-stop';
@@ -35,6 +37,11 @@ export function workerIndex(): number {
   return Number(process.env[WORKER_INDEX_ENV] ?? 0);
 }
 
+/** Worker: the admin listener's port its primary chose. */
+export function workerAdminPort(): number {
+  return Number(process.env[WORKER_ADMIN_PORT_ENV]);
+}
+
 /**
  * The gateway's Postgres pool when CHAT_POSTGRES_POOL does not say: 10 for a lone process; the
  * processes of one node share 12 (at least 3 each), since 6 workers of 10 took 60 of a default
@@ -44,21 +51,31 @@ export function defaultGatewayPoolSize(workers = isGatewayWorker() ? Number(proc
   return workers > 1 ? Math.max(3, Math.ceil(12 / workers)) : 10;
 }
 
-/** Primary: runs `count` workers until SIGTERM/SIGINT, then stops them gracefully. */
-export async function superviseGatewayWorkers(count: number, log: Logger, env: Record<string, string>): Promise<void> {
+/**
+ * Primary: runs `count` workers until SIGTERM/SIGINT, then stops them gracefully. `adminPort` is a
+ * port number, not 0: Node's cluster hands every listen(0) of a worker the same port, so the
+ * client and the admin listener would share one socket.
+ */
+export async function superviseGatewayWorkers(count: number, log: Logger, env: Record<string, string>, adminPort: number): Promise<void> {
   const aggregator = new AggregatorRegistry();
   let stopping = false;
   const byIndex = new Map<number, Worker>();
-  const listening = new Set<number>();
+  /** Per worker, how many of its two listeners (client port first, then admin) listen. */
+  const listening = new Map<number, number>();
   const fork = (index: number) => {
-    const worker = cluster.fork({ ...env, [WORKER_INDEX_ENV]: String(index), [WORKER_COUNT_ENV]: String(count) });
+    const worker = cluster.fork({ ...env, [WORKER_INDEX_ENV]: String(index), [WORKER_COUNT_ENV]: String(count), [WORKER_ADMIN_PORT_ENV]: String(adminPort) });
     byIndex.set(index, worker);
     // The port takes connections as soon as the first worker listens, but the primary only
     // hands them to workers that listen: say the node is up once every worker is.
+    let clientPort = 0;
     worker.on('listening', (address) => {
-      if (listening.has(index)) return;
-      listening.add(index);
-      if (listening.size === count) log.info({ port: address.port, workers: count }, 'gateway node listening on every worker');
+      const listeners = (listening.get(index) ?? 0) + 1;
+      if (listeners > 2) return;
+      listening.set(index, listeners);
+      if (listeners === 1) clientPort = address.port;
+      if (listeners === 2 && [...listening.values()].filter((n) => n === 2).length === count) {
+        log.info({ port: clientPort, adminPort, workers: count }, 'gateway node listening on every worker');
+      }
     });
     worker.on('message', (message: MetricsRequest) => {
       if (message?.type !== METRICS_REQUEST) return;

@@ -72,7 +72,7 @@ export class PresenceNode {
     });
     await nc.flush();
     if (this.options.httpPort !== undefined) {
-      this.server = await startHealthServer(this.options.httpPort, this.options.httpHost ?? '0.0.0.0', this.registry, {
+      this.server = await startHealthServer(this.options.httpPort, this.options.httpHost ?? '127.0.0.1', this.registry, {
         healthy: () => !this.stopping,
         ready: () => serviceProblems(this.clients!),
       });

@@ -86,7 +86,7 @@ export class PusherNode {
       if (!this.workers.some((worker) => worker.platform === platform)) log.warn({ platform }, 'no provider configured: its push jobs stay queued');
     }
     if (this.options.httpPort !== undefined) {
-      this.server = await startHealthServer(this.options.httpPort, this.options.httpHost ?? '0.0.0.0', this.registry, {
+      this.server = await startHealthServer(this.options.httpPort, this.options.httpHost ?? '127.0.0.1', this.registry, {
         healthy: () => !this.stopping,
         ready: async () => [...(await serviceProblems(this.clients!)), ...(this.workers.length === 0 ? ['no push provider configured'] : [])],
       });

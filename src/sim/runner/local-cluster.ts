@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePortRun } from '../../core/services/index.js';
+import { findFreePort, findFreePortRun } from '../../core/services/index.js';
 import { readMembersFile } from '../../nodes/cluster/members-file.js';
 import type { LocalClusterSettings } from '../scenario/index.js';
 import type { MetricsTarget } from './cluster-usage.js';
@@ -43,11 +43,13 @@ export async function startLocalCluster(
   const separate = shape.gateways !== undefined || shape.gatewayWorkers !== undefined || shape.fanouts !== undefined;
   const gateways = shape.gateways ?? 1;
   const port = await findFreePortRun(gateways);
+  // `chat-node cluster` picks its gateways' admin ports itself and lists them in members.json.
+  const devAdminPort = separate ? undefined : await findFreePort();
   const namespace = `sim${Date.now().toString(36)}`;
   const common = ['--port', String(port), '--data-dir', dataDir, '--namespace', namespace, '--send-rate', '100000', '--send-burst', '100000', ...settingFlags(settings)];
   const args = separate
     ? ['cluster', ...common, '--gateways', String(gateways), '--gateway-workers', String(shape.gatewayWorkers ?? 1), '--fanouts', String(shape.fanouts ?? 1), '--no-restart', '--log-level', 'warn']
-    : ['dev', ...common];
+    : ['dev', ...common, '--admin-port', String(devAdminPort)];
   const child: ChildProcess = spawn(process.execPath, [RUN_JS, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CHAT_LOG_LEVEL: separate ? 'warn' : 'error' },
@@ -70,7 +72,7 @@ export async function startLocalCluster(
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the local cluster exited:\n${output}`);
     // `chat-node cluster` prints its banner once every gateway is ready.
-    const ready = separate ? output.includes('is running') : await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    const ready = separate ? output.includes('is running') : await fetch(`http://127.0.0.1:${devAdminPort}/readyz`).then((r) => r.ok, () => false);
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -79,12 +81,13 @@ export async function startLocalCluster(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim();
-  const metricsUrls = ports.map((p) => `http://127.0.0.1:${p}/metrics`);
-  const members = readMembersFile(dataDir)?.members;
+  // Every process's admin listener: `chat-node cluster` lists them in members.json before its banner.
+  const members = separate ? (readMembersFile(dataDir)?.members ?? []) : [{ role: 'dev', http: `http://127.0.0.1:${devAdminPort}` }];
+  const metricsUrls = members.filter((m) => m.role === 'gateway' || m.role === 'dev').map((m) => `${m.http}/metrics`);
   return {
     urls: ports.map((p) => `ws://127.0.0.1:${p}/v1/ws`),
     metricsUrls,
-    metricsTargets: members ? members.map((m) => ({ url: `${m.http}/metrics`, role: m.role })) : metricsUrls.map((url) => ({ url })),
+    metricsTargets: members.map((m) => ({ url: `${m.http}/metrics`, role: m.role })),
     secret,
     pushLog: join(dataDir, 'push', 'received.jsonl'),
     // SIGTERM drains; a cluster still busy after 30 s (seen after a collapsed 10,000 msgs/s sweep

@@ -60,7 +60,7 @@ async function prompt(user: string, device: string, url = suite.url, localAddres
 
 /** The gateway's count of WebSockets without hello (its /metrics gauge). */
 async function pendingOnGateway(): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${suite.port}/metrics`)).text();
+  const text = await (await fetch(`${suite.cluster.adminUrl(suite.gateway)}/metrics`)).text();
   return Number(/^chat_gateway_pending_handshakes(?:\{[^}]*\})? (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
 }
 

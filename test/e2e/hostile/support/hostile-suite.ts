@@ -68,7 +68,7 @@ export class HostileSuite {
     await this.cluster.setUp();
     await Promise.all([this.cluster.start('fanout', 'fanout-1'), ...extraRoles.map((role) => this.cluster.start(role, `${role}-1`))]);
     this.gateway = await this.cluster.start('gateway', 'gw-1', gatewayArgs);
-    await this.cluster.waitReady(this.gateway.port);
+    await this.cluster.waitReady(this.gateway);
     this.alice = await connectDevice(this.cluster, [this.gateway], 'alice', 'laptop');
     this.bob = await connectDevice(this.cluster, [this.gateway], 'bob', 'phone');
     this.bystanderRoom = (await this.alice.client.createDirect('bob')).id;
