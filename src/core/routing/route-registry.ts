@@ -6,14 +6,24 @@ export type DeviceRoutes = Map<string, string[]>;
 /** user -> their device routes, for the users that have any. */
 export type RouteTable = Map<string, DeviceRoutes>;
 
+/** One connection of a device, on gateway node `node`; `conn` is its connection id there. */
+export interface DeviceRoute {
+  user: string;
+  device: string;
+  node: string;
+  /** Without one, the route stands for every connection of the device on the node. */
+  conn?: string;
+}
+
 /**
- * A route's hash field: the device, then the node. A device may hold connections on several
- * gateway processes at once (a second tab, `--workers`, a balancer without affinity): each
- * has its own field, so each is delivered to, and closing one leaves the others' routes.
+ * A route's hash field: the device, then the connection. A device may hold connections on
+ * several gateway processes at once (a second tab, `--workers`, a balancer without affinity),
+ * or two on one while it reconnects: each has its own field, so each is delivered to, and
+ * closing one takes only its own route, never one a newer connection of the device just wrote.
  * Device ids never hold '@' (ids.ts); fields without one (written before) are the device alone.
  */
-function routeField(device: string, node: string): string {
-  return `${device}@${node}`;
+function routeField(route: DeviceRoute): string {
+  return `${route.device}@${route.conn ?? route.node}`;
 }
 
 function deviceOfField(field: string): string {
@@ -53,8 +63,9 @@ export class RouteRegistry {
     return `${this.namespace}:route:{${user}}`;
   }
 
-  async register(user: string, device: string, node: string): Promise<void> {
-    await this.redis.multi().hset(this.key(user), routeField(device, node), node).expire(this.key(user), RouteRegistry.TTL_SECONDS).exec();
+  async register(route: DeviceRoute): Promise<void> {
+    const key = this.key(route.user);
+    await this.redis.multi().hset(key, routeField(route), route.node).expire(key, RouteRegistry.TTL_SECONDS).exec();
   }
 
   /**
@@ -63,41 +74,39 @@ export class RouteRegistry {
    * back (if still ours) when they were too many. `alongside` adds commands to the same round trip.
    */
   async registerWithin(
-    user: string,
-    device: string,
-    node: string,
+    route: DeviceRoute,
     maxDevices: number,
     alongside?: (pipeline: ChainableCommander) => void,
   ): Promise<{ registered: boolean; otherDevices: number }> {
-    const key = this.key(user);
-    const pipeline = this.redis.pipeline().hkeys(key).hset(key, routeField(device, node), node).expire(key, RouteRegistry.TTL_SECONDS);
+    const key = this.key(route.user);
+    const pipeline = this.redis.pipeline().hkeys(key).hset(key, routeField(route), route.node).expire(key, RouteRegistry.TTL_SECONDS);
     alongside?.(pipeline);
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed) {
       // Part of the pipeline may have run: a route for a device that is not admitted would outlive it.
-      await this.unregister(user, device, node).catch(() => {});
+      await this.unregister(route).catch(() => {});
       throw failed[0];
     }
     const before = (results[0]?.[1] as string[] | undefined) ?? [];
-    const otherDevices = new Set(before.map(deviceOfField).filter((other) => other !== device)).size;
+    const otherDevices = new Set(before.map(deviceOfField).filter((other) => other !== route.device)).size;
     if (otherDevices < maxDevices) return { registered: true, otherDevices };
-    await this.unregister(user, device, node);
+    await this.unregister(route);
     return { registered: false, otherDevices };
   }
 
   /**
-   * Removes this node's route of the device; its routes on other nodes stay. A field in the
+   * Removes this connection's route; the device's other connections keep theirs. A field in the
    * earlier form (the device alone) goes too if it points at this node.
    */
-  async unregister(user: string, device: string, node: string): Promise<void> {
+  async unregister(route: DeviceRoute): Promise<void> {
     await this.redis.eval(
       `redis.call('HDEL', KEYS[1], ARGV[3]) if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`,
       1,
-      this.key(user),
-      device,
-      node,
-      routeField(device, node),
+      this.key(route.user),
+      route.device,
+      route.node,
+      routeField(route),
     );
   }
 

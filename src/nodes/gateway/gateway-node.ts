@@ -141,7 +141,7 @@ export class GatewayNode {
     await ensureSendStream(nc, subjects, config.streamReplicas);
     this.routes = new RouteRegistry(redis, config.namespace);
     this.presence = new PresenceStore(redis, config.namespace);
-    this.admission = new UserAdmission(config, (user, device, maxDevices) => this.registerDevice(user, device, maxDevices));
+    this.admission = new UserAdmission(config, (user, device, maxDevices, conn) => this.registerDevice(user, device, maxDevices, conn));
     this.deviceTouches = new DeviceTouches(new RoomStore(pool), log);
     const messages = new MessageStore(pool);
     const metrics = createGatewayMetrics(this.registry);
@@ -310,7 +310,7 @@ export class GatewayNode {
    * not read here: the membership cache fills from sync and from Postgres on a miss.
    */
   private async attach(session: Session): Promise<void> {
-    await this.admission!.admit(session.user, session.device);
+    await this.admission!.admit(session.user, session.device, session.connId);
     const ctx = this.ctx!;
     this.deviceTouches!.touch(session.user, session.device);
     this.sessions.add(session);
@@ -325,10 +325,11 @@ export class GatewayNode {
    * another connection here (admitted or being admitted), its entry in the node's user set too:
    * a refused hello leaves no trace.
    */
-  private async registerDevice(user: string, device: string, maxDevices: number): Promise<{ registered: boolean; otherDevices: number }> {
+  private async registerDevice(user: string, device: string, maxDevices: number, conn?: string): Promise<{ registered: boolean; otherDevices: number }> {
     const { nodeId } = this.options.config;
     const presence = this.presence!;
-    const result = await this.routes!.registerWithin(user, device, nodeId, maxDevices, (pipeline) => presence.addNodeUserIn(pipeline, nodeId, user));
+    const route = conn === undefined ? { user, device, node: nodeId } : { user, device, node: nodeId, conn };
+    const result = await this.routes!.registerWithin(route, maxDevices, (pipeline) => presence.addNodeUserIn(pipeline, nodeId, user));
     // heldBy counts this hello's own slot, taken before the registration and given back after it.
     if (!result.registered && this.admission!.heldBy(user) <= 1) await presence.removeNodeUser(nodeId, user);
     return result;
@@ -337,11 +338,11 @@ export class GatewayNode {
   private detach(session: Session): void {
     const ctx = this.ctx!;
     this.admission!.release(session.user);
-    const { deviceStillHere } = this.sessions.remove(session);
+    this.sessions.remove(session);
     const { nodeId } = this.options.config;
-    if (!deviceStillHere && !this.draining) {
-      void this.routes!.unregister(session.user, session.device, nodeId).catch(() => {});
-    }
+    // Its own route only (one per connection): a newer connection of the device, here or being
+    // admitted here right now, keeps its own.
+    if (!this.draining) void this.routes!.unregister({ user: session.user, device: session.device, node: nodeId, conn: session.connId }).catch(() => {});
     const userStillHere = [...this.sessions.sessionsOf(session.user)].length > 0;
     if (!userStillHere && !this.draining) void this.presence!.removeNodeUser(nodeId, session.user).catch(() => {});
     this.publishPresence('disconnect', session);
@@ -513,10 +514,10 @@ export class GatewayNode {
     this.overdueAcks.stop();
     this.natsLink?.stop();
     const sessions = [...this.sessions.all()] as GatewaySession[];
-    const users = new Map(sessions.map((session) => [`${session.user}/${session.device}`, session]));
     this.sendAway(sessions, maxReconnectDelayMs, 'server restart');
+    const { nodeId } = this.options.config;
     await Promise.all(
-      [...users.values()].map((session) => this.routes?.unregister(session.user, session.device, this.options.config.nodeId).catch(() => {})),
+      sessions.map((session) => this.routes?.unregister({ user: session.user, device: session.device, node: nodeId, conn: session.connId }).catch(() => {})),
     );
     await this.presence?.removeNode(this.options.config.nodeId).catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, sessions.length > 0 ? 200 : 0));

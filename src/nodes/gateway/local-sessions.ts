@@ -53,18 +53,16 @@ export class LocalSessions {
     if (!this.roomsOfUser.has(session.user)) this.roomsOfUser.set(session.user, new Map());
   }
 
-  /** Removes a session; returns whether another session of the same device remains here. */
-  remove(session: Session): { deviceStillHere: boolean } {
-    if (this.byConn.get(session.connId) !== session) return { deviceStillHere: true };
+  /** Removes a session (a session not held, or held no more, is left alone). */
+  remove(session: Session): void {
+    if (this.byConn.get(session.connId) !== session) return;
     this.byConn.delete(session.connId);
     const sessions = this.byUser.get(session.user);
     sessions?.delete(session);
     if (!sessions || sessions.size === 0) {
       this.byUser.delete(session.user);
       this.roomsOfUser.delete(session.user);
-      return { deviceStillHere: false };
     }
-    return { deviceStillHere: [...sessions].some((other) => other.device === session.device) };
   }
 
   byConnection(connId: string): Session | undefined {

@@ -14,7 +14,7 @@ export interface AdmissionLimits {
  * Registers the device's route unless the user already has `maxDevices` other devices online
  * (in the route registry, cluster-wide), in one round trip; says how many others there were.
  */
-export type DeviceRegistration = (user: string, device: string, maxDevices: number) => Promise<{ registered: boolean; otherDevices: number }>;
+export type DeviceRegistration = (user: string, device: string, maxDevices: number, conn?: string) => Promise<{ registered: boolean; otherDevices: number }>;
 
 /**
  * Caps what one user may hold, so that a stolen or scripted token cannot exhaust a gateway's
@@ -40,7 +40,7 @@ export class UserAdmission {
    * Takes a connection slot for the user and registers the device's route, or throws
    * `rate_limited`; call release() once for every admit that returned.
    */
-  async admit(user: string, device: string): Promise<void> {
+  async admit(user: string, device: string, conn?: string): Promise<void> {
     const here = this.held.get(user) ?? 0;
     if (here >= this.limits.maxConnectionsPerUser) {
       throw new ProtocolError(
@@ -51,7 +51,7 @@ export class UserAdmission {
     }
     this.held.set(user, here + 1);
     try {
-      const { registered, otherDevices } = await this.registerDevice(user, device, this.limits.maxDevicesPerUser);
+      const { registered, otherDevices } = await this.registerDevice(user, device, this.limits.maxDevicesPerUser, conn);
       if (!registered) {
         throw new ProtocolError(
           'rate_limited',

@@ -14,7 +14,7 @@ beforeAll(() => {
 
 describe('presence - store (Redis)', () => {
   it('presence - a user is online while a device routes to a live node, and a change is reported once', async () => {
-    await routes.register('ann', 'phone', 'gw1');
+    await routes.register({ user: 'ann', device: 'phone', node: 'gw1' });
     expect(await store.evaluate('ann', ['gw1'], 1000)).toEqual({ user: 'ann', status: 'online', lastSeen: 1000 });
     expect(await store.evaluate('ann', ['gw1'], 1100)).toBeUndefined();
     // The node is not alive any more: offline, with the recorded last-seen time.
@@ -24,8 +24,8 @@ describe('presence - store (Redis)', () => {
   });
 
   it('presence - reaping a dead node removes only the routes that still point at it', async () => {
-    await routes.register('bo', 'phone', 'dead');
-    await routes.register('bo', 'laptop', 'alive');
+    await routes.register({ user: 'bo', device: 'phone', node: 'dead' });
+    await routes.register({ user: 'bo', device: 'laptop', node: 'alive' });
     await store.addNodeUser('dead', 'bo');
     expect(await store.reapUser('bo', 'dead', 42)).toBe(1);
     expect([...(await routes.lookup(['bo'])).get('bo')!.entries()]).toEqual([['laptop', ['alive']]]);

@@ -11,39 +11,49 @@ beforeAll(() => {
 
 describe('route registry', () => {
   it('registers devices up to the cap of others, and refuses one more without leaving its route', async () => {
-    expect(await routes.registerWithin('ann', 'phone', 'gw1', 2)).toEqual({ registered: true, otherDevices: 0 });
-    expect(await routes.registerWithin('ann', 'laptop', 'gw2', 2)).toEqual({ registered: true, otherDevices: 1 });
-    expect(await routes.registerWithin('ann', 'tablet', 'gw1', 2)).toEqual({ registered: false, otherDevices: 2 });
+    expect(await routes.registerWithin({ user: 'ann', device: 'phone', node: 'gw1' }, 2)).toEqual({ registered: true, otherDevices: 0 });
+    expect(await routes.registerWithin({ user: 'ann', device: 'laptop', node: 'gw2' }, 2)).toEqual({ registered: true, otherDevices: 1 });
+    expect(await routes.registerWithin({ user: 'ann', device: 'tablet', node: 'gw1' }, 2)).toEqual({ registered: false, otherDevices: 2 });
     expect(await routes.lookup(['ann'])).toEqual(new Map([['ann', new Map([['phone', ['gw1']], ['laptop', ['gw2']]])]]));
   });
 
   it('lets a device already online connect on another node at the cap too: it is routed to both', async () => {
-    await routes.registerWithin('bo', 'phone', 'gw1', 1);
-    expect(await routes.registerWithin('bo', 'phone', 'gw2', 1)).toEqual({ registered: true, otherDevices: 0 });
+    await routes.registerWithin({ user: 'bo', device: 'phone', node: 'gw1' }, 1);
+    expect(await routes.registerWithin({ user: 'bo', device: 'phone', node: 'gw2' }, 1)).toEqual({ registered: true, otherDevices: 0 });
     expect((await routes.lookup(['bo'])).get('bo')).toEqual(new Map([['phone', ['gw1', 'gw2']]]));
   });
 
   it("closing a device's connection on one node leaves its route on the other (issue 13, item 1a)", async () => {
-    await routes.registerWithin('di', 'phone', 'gw1', 3);
-    await routes.registerWithin('di', 'phone', 'gw2', 3);
-    await routes.unregister('di', 'phone', 'gw1');
+    await routes.registerWithin({ user: 'di', device: 'phone', node: 'gw1' }, 3);
+    await routes.registerWithin({ user: 'di', device: 'phone', node: 'gw2' }, 3);
+    await routes.unregister({ user: 'di', device: 'phone', node: 'gw1' });
     expect((await routes.lookup(['di'])).get('di')).toEqual(new Map([['phone', ['gw2']]]));
-    await routes.unregister('di', 'phone', 'gw2');
+    await routes.unregister({ user: 'di', device: 'phone', node: 'gw2' });
     expect(await routes.lookup(['di'])).toEqual(new Map());
+  });
+
+  it('each connection of a device has a route of its own: closing the older one on the same node leaves the newer one (a fast reconnect)', async () => {
+    await routes.registerWithin({ user: 'flo', device: 'phone', node: 'gw1', conn: 'gw1-1' }, 3);
+    // The device reconnects to the same node before the first connection's close is handled.
+    await routes.registerWithin({ user: 'flo', device: 'phone', node: 'gw1', conn: 'gw1-2' }, 3);
+    await routes.unregister({ user: 'flo', device: 'phone', node: 'gw1', conn: 'gw1-1' });
+    expect((await routes.lookup(['flo'])).get('flo')).toEqual(new Map([['phone', ['gw1']]]));
+    await routes.unregister({ user: 'flo', device: 'phone', node: 'gw1', conn: 'gw1-2' });
+    expect(await routes.lookup(['flo'])).toEqual(new Map());
   });
 
   it('reads and removes routes written in the earlier form (field = the device alone)', async () => {
     await redis().hset(`${namespace}:route:{eve}`, 'phone', 'gw1', 'laptop', 'gw2');
     expect((await routes.lookup(['eve'])).get('eve')).toEqual(new Map([['phone', ['gw1']], ['laptop', ['gw2']]]));
-    expect(await routes.registerWithin('eve', 'tablet', 'gw1', 2)).toEqual({ registered: false, otherDevices: 2 });
-    await routes.unregister('eve', 'laptop', 'gw1');
-    await routes.unregister('eve', 'phone', 'gw1');
+    expect(await routes.registerWithin({ user: 'eve', device: 'tablet', node: 'gw1' }, 2)).toEqual({ registered: false, otherDevices: 2 });
+    await routes.unregister({ user: 'eve', device: 'laptop', node: 'gw1' });
+    await routes.unregister({ user: 'eve', device: 'phone', node: 'gw1' });
     expect((await routes.lookup(['eve'])).get('eve')).toEqual(new Map([['laptop', ['gw2']]]));
   });
 
   it('runs the commands given alongside in the same round trip', async () => {
     const marker = `${namespace}:marker`;
-    await routes.registerWithin('cy', 'phone', 'gw1', 5, (pipeline) => pipeline.sadd(marker, 'cy'));
+    await routes.registerWithin({ user: 'cy', device: 'phone', node: 'gw1' }, 5, (pipeline) => pipeline.sadd(marker, 'cy'));
     expect(await redis().smembers(marker)).toEqual(['cy']);
     expect(await redis().ttl(`${namespace}:route:{cy}`)).toBeGreaterThan(RouteRegistry.TTL_SECONDS - 10);
   });

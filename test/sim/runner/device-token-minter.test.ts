@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { signDeviceToken, TokenVerifier } from '../../../src/core/auth/jwt.js';
 import { DeviceTokenMinter } from '../../../src/sim/runner/device-token-minter.js';
 
-const SECRET = 'sim-minter-test-secret';
+const SECRET = 'sim-minter-test-secret-of-32-bytes-or-more';
 
 describe('device token minter', () => {
   it("token minter - the gateway's verifier accepts its tokens and reads the user, device and expiry", async () => {
     const verifier = await TokenVerifier.create({ secret: SECRET });
     const now = Date.now();
     const identity = await verifier.verify(new DeviceTokenMinter(SECRET, 3600, () => now).mint('s1a2b3-u17', 'd2'));
-    expect(identity).toEqual({ user: 's1a2b3-u17', device: 'd2', expiresAt: (Math.floor(now / 1000) + 3600) * 1000 });
+    expect(identity).toMatchObject({ user: 's1a2b3-u17', device: 'd2', expiresAt: (Math.floor(now / 1000) + 3600) * 1000 });
   });
 
   it('token minter - the same header and claims as signDeviceToken', async () => {
