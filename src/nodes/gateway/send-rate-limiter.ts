@@ -15,14 +15,23 @@ export class SendRateLimiter {
     this.updatedAt = now;
   }
 
-  /** Takes a token; returns 0 when allowed, else the ms until one is available. */
-  take(now: number): number {
+  /**
+   * Takes `count` tokens (at most `burst`: a larger request is judged as a full bucket's worth);
+   * returns 0 when allowed, else the ms until enough are available. A refusal takes nothing.
+   */
+  take(now: number, count = 1): number {
+    const need = Math.min(count, this.burst);
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSec);
     this.updatedAt = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    if (this.tokens >= need) {
+      this.tokens -= need;
       return 0;
     }
-    return Math.ceil(((1 - this.tokens) / this.ratePerSec) * 1000);
+    return Math.ceil(((need - this.tokens) / this.ratePerSec) * 1000);
+  }
+
+  /** Whether the bucket is full again at `now` (an idle user's bucket can be forgotten). */
+  isFull(now: number): boolean {
+    return this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSec >= this.burst;
   }
 }
