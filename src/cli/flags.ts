@@ -131,6 +131,13 @@ export const connectionFlags = {
   'max-group-members': Flags.integer({ description: 'largest group (default 100)', env: 'CHAT_MAX_GROUP_MEMBERS', helpGroup: 'LIMITS' }),
   'send-rate': Flags.integer({ description: 'sends per second per connection (default 20)', env: 'CHAT_SEND_RATE', helpGroup: 'LIMITS' }),
   'send-burst': Flags.integer({ description: 'send burst per connection (default 40)', env: 'CHAT_SEND_BURST', helpGroup: 'LIMITS' }),
+  'room-add-rate': Flags.integer({
+    description: 'users one user may add to rooms per second (room.create, room.members.add), per gateway process (default 10)',
+    env: 'CHAT_ROOM_ADD_RATE',
+    helpGroup: 'LIMITS',
+  }),
+  'room-add-burst': Flags.integer({ description: 'users one user may add to rooms at once (default 1000)', env: 'CHAT_ROOM_ADD_BURST', helpGroup: 'LIMITS' }),
+  'max-rooms-per-user': Flags.integer({ description: 'most rooms one user is a member of (default 10000)', env: 'CHAT_MAX_ROOMS_PER_USER', helpGroup: 'LIMITS' }),
   'hello-timeout-ms': Flags.integer({
     description: 'a connection must complete its upgrade and hello within this, else it is cut (default 10000)',
     env: 'CHAT_HELLO_TIMEOUT_MS',
@@ -210,6 +217,9 @@ export function configInputOf(flags: FlagValues): ConfigInput {
     pushActiveWindowSec: int(flags, 'push-active-window-sec'),
     sendRatePerSec: int(flags, 'send-rate'),
     sendBurst: int(flags, 'send-burst'),
+    roomAddRatePerSec: int(flags, 'room-add-rate'),
+    roomAddBurst: int(flags, 'room-add-burst'),
+    maxRoomsPerUser: int(flags, 'max-rooms-per-user'),
     helloTimeoutMs: int(flags, 'hello-timeout-ms'),
     maxPendingPerIp: int(flags, 'max-pending-per-ip'),
     maxConnectionsPerUser: int(flags, 'max-connections-per-user'),

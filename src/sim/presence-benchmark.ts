@@ -19,7 +19,8 @@ export interface PresenceBenchmarkResult {
 }
 
 /**
- * A watcher and a user who share a direct room; the user connects and disconnects `cycles`
+ * A watcher and a user who share a group (a direct room would show the user's presence only
+ * once the user wrote in it: docs/protocol.md "Who is told"); the user connects and disconnects `cycles`
  * times. Online latency runs from the user's connect call to the watcher's presence frame;
  * offline latency from the close to the watcher's frame, minus the grace period.
  */
@@ -33,7 +34,7 @@ export async function runPresenceBenchmark(options: PresenceBenchmarkOptions): P
   const offline = new LatencyDistribution();
   let missed = 0;
   try {
-    await watcher.createDirect(watched);
+    await watcher.createGroup('presence', [watched]);
     const next = (status: 'online' | 'offline', timeoutMs: number) =>
       new Promise<number | undefined>((resolve) => {
         const timer = setTimeout(() => {

@@ -64,10 +64,12 @@ export function runCommand(ctx: CommandContext, command: ChatCommand): void {
       }, fail(`could not open the room with ${command.user}`));
       return;
     case 'new':
-      client.createGroup(command.title, command.users).then((made) => {
+      client.createGroupWithRefusals(command.title, command.users).then(({ room: made, refused }) => {
         madeRoom(made.id);
-        state.notice(made.id, `you made #${command.title} with ${command.users.join(', ')}`, 'ok', ctx.now());
-        ctx.refreshPresence(command.users);
+        const joined = command.users.filter((user) => made.members.includes(user));
+        state.notice(made.id, `you made #${command.title} with ${joined.join(', ') || 'nobody else'}`, 'ok', ctx.now());
+        if (refused.length > 0) state.notice(made.id, notAdded(refused), 'error', ctx.now());
+        ctx.refreshPresence(joined);
       }, fail('could not make the group'));
       return;
     case 'members':
@@ -83,21 +85,47 @@ export function runCommand(ctx: CommandContext, command: ChatCommand): void {
         state.setStatus('/add works in a group', 'error', now);
         return;
       }
-      client.addMembers(room.id, command.users).then(() => {
-        state.notice(room.id, `you added ${command.users.join(', ')}`, 'ok', ctx.now());
+      client.addMembersWithRefusals(room.id, command.users).then(({ refused }) => {
+        const left = new Set(refused.map((entry) => entry.user));
+        const added = command.users.filter((user) => !left.has(user));
+        if (added.length > 0) state.notice(room.id, `you added ${added.join(', ')}`, 'ok', ctx.now());
+        if (refused.length > 0) state.notice(room.id, notAdded(refused), 'error', ctx.now());
         ctx.roomsChanged();
-        ctx.refreshPresence(command.users);
+        ctx.refreshPresence(added);
       }, fail('could not add'));
       return;
     case 'leave':
-      if (!room || room.kind !== 'group' || me === undefined) {
-        state.setStatus('/leave works in a group (a 1:1 room stays)', 'error', now);
+      if (!room || me === undefined) {
+        state.setStatus('open a room first', 'error', now);
         return;
       }
-      client.removeMembers(room.id, [me]).then(() => {
-        state.setStatus(`you left #${state.displayName(room)}`, 'ok', ctx.now());
+      client.leave(room.id).then(() => {
+        const name = room.kind === 'group' ? `#${state.displayName(room)}` : `the room with ${state.displayName(room)}`;
+        state.setStatus(`you left ${name}`, 'ok', ctx.now());
         ctx.roomsChanged();
       }, fail('could not leave'));
+      return;
+    case 'block':
+      if (command.user === me) {
+        state.setStatus('that is you: /block takes another user', 'error', now);
+        return;
+      }
+      client.block(command.user).then(() => {
+        state.setStatus(`you block ${command.user}: no rooms from them, no presence to them (/leave rooms you share)`, 'ok', ctx.now());
+        ctx.redraw();
+      }, fail(`could not block ${command.user}`));
+      return;
+    case 'unblock':
+      client.unblock(command.user).then(() => {
+        state.setStatus(`you no longer block ${command.user}`, 'ok', ctx.now());
+        ctx.redraw();
+      }, fail(`could not unblock ${command.user}`));
+      return;
+    case 'blocks':
+      client.listBlocks().then((users) => {
+        state.setStatus(users.length === 0 ? 'you block nobody' : `you block: ${users.join(', ')}`, 'info', ctx.now());
+        ctx.redraw();
+      }, fail('could not list your blocks'));
       return;
     case 'history': {
       if (!room) return;
@@ -120,4 +148,9 @@ export function runCommand(ctx: CommandContext, command: ChatCommand): void {
       return;
     }
   }
+}
+
+/** Why users were left out of a group (they blocked you, or are in as many rooms as allowed). */
+function notAdded(refused: ReadonlyArray<{ user: string; reason: 'blocked' | 'too_many_rooms' }>): string {
+  return `not added: ${refused.map(({ user, reason }) => `${user} (${reason === 'blocked' ? 'does not accept you' : 'in too many rooms'})`).join(', ')}`;
 }

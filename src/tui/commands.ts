@@ -9,6 +9,9 @@ export type ChatCommand =
   | { name: 'members' }
   | { name: 'add'; users: string[] }
   | { name: 'leave' }
+  | { name: 'block'; user: string }
+  | { name: 'unblock'; user: string }
+  | { name: 'blocks' }
   | { name: 'history' }
   | { name: 'retry' }
   | { name: 'help' }
@@ -35,7 +38,10 @@ export const COMMANDS: readonly CommandHelp[] = [
   { name: 'new', usage: '/new <name> <users...>', summary: 'a new group (quote a spaced name)' },
   { name: 'members', usage: '/members', summary: 'who is here, and who is online' },
   { name: 'add', usage: '/add <users...>', summary: 'add users to this group (owner)' },
-  { name: 'leave', usage: '/leave', summary: 'leave this group' },
+  { name: 'leave', usage: '/leave', summary: 'leave this room (a 1:1 room comes back when made again)' },
+  { name: 'block', usage: '/block <user>', summary: 'no rooms from a user, and hide your presence from it' },
+  { name: 'unblock', usage: '/unblock <user>', summary: 'lift a block' },
+  { name: 'blocks', usage: '/blocks', summary: 'the users you block' },
   { name: 'history', usage: '/history', summary: 'load older messages (PgUp does too)' },
   { name: 'retry', usage: '/retry', summary: 'send failed messages again' },
   { name: 'help', usage: '/help', summary: 'this help', aliases: ['?', 'h'] },
@@ -67,11 +73,13 @@ export function parseInput(line: string): ParsedInput {
     case 'join':
       if (args.length !== 1) return usage('name one room');
       return { kind: 'command', command: { name: 'join', target: args[0]! } };
-    case 'dm': {
+    case 'dm':
+    case 'block':
+    case 'unblock': {
       if (args.length !== 1) return usage('name one user');
       const bad = badIds(args);
       if (bad) return { kind: 'error', message: bad };
-      return { kind: 'command', command: { name: 'dm', user: args[0]! } };
+      return { kind: 'command', command: { name: help.name, user: args[0]! } };
     }
     case 'new': {
       const [title, ...users] = args;
@@ -90,6 +98,7 @@ export function parseInput(line: string): ParsedInput {
     case 'rooms':
     case 'members':
     case 'leave':
+    case 'blocks':
     case 'history':
     case 'retry':
     case 'help':

@@ -208,6 +208,8 @@ describe('e2e - long-poll', () => {
     const seen: Array<{ user: string; status: string }> = [];
     frank.client.on('presence', (event: PresenceEvent) => seen.push(...event.users));
     const room = await frank.client.createDirect('gina');
+    // A group in common shows gina's presence to frank (a direct room would once gina wrote in it).
+    await frank.client.createGroup('frank+gina', ['gina']);
     const token = await cluster.token('gina', 'browser');
     const created = await http('POST', '/v1/sessions', token);
     const session = created.json.session as string;

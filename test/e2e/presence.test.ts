@@ -56,11 +56,13 @@ afterAll(async () => {
   await cluster.tearDown();
 });
 
+// The watchers share a group with the watched users: a direct room shows a user's presence only
+// once that user wrote in it (hostile/rooms.test.ts covers who sees what).
 describe('e2e - presence', () => {
   it('e2e - a co-member sees a user come online; a stranger hears nothing', async () => {
     const amy = await watcher('amy', 'phone');
     const stranger = await watcher('stranger', 'phone', gw2);
-    await amy.device.client.createDirect('ben');
+    await amy.device.client.createGroup('amy+ben', ['ben']);
     const ben = await device('ben', 'laptop', gw2);
     await waitFor(() => statusesOf(amy, 'ben').includes('online'), 5000, 'amy to see ben online');
     expect(statusesOf(amy, 'ben')).toEqual(['online']);
@@ -73,7 +75,7 @@ describe('e2e - presence', () => {
 
   it('e2e - a user with two devices goes offline only when both are gone, after the grace period', async () => {
     const cat = await watcher('cat', 'phone');
-    await cat.device.client.createDirect('dov');
+    await cat.device.client.createGroup('cat+dov', ['dov']);
     const phone = await device('dov', 'phone', gw1);
     const laptop = await device('dov', 'laptop', gw2);
     await waitFor(() => statusesOf(cat, 'dov').includes('online'), 5000, 'dov online');
@@ -89,7 +91,7 @@ describe('e2e - presence', () => {
 
   it('e2e - a reconnect inside the grace period shows no offline to watchers', async () => {
     const eve = await watcher('eve', 'phone');
-    await eve.device.client.createDirect('fay');
+    await eve.device.client.createGroup('eve+fay', ['fay']);
     const fay = await device('fay', 'phone', gw1);
     await waitFor(() => statusesOf(eve, 'fay').includes('online'), 5000, 'fay online');
     await fay.close();
@@ -102,7 +104,7 @@ describe('e2e - presence', () => {
   it('e2e - a SIGKILLed gateway makes its users offline after the timeout, within timeout + grace', async () => {
     const victim = await cluster.start('gateway', 'gw-victim', timing);
     const gus = await watcher('gus', 'phone');
-    await gus.device.client.createDirect('hal');
+    await gus.device.client.createGroup('gus+hal', ['hal']);
     await device('hal', 'phone', victim, { autoReconnect: false });
     await waitFor(() => statusesOf(gus, 'hal').includes('online'), 5000, 'hal online');
     const killedAt = Date.now();

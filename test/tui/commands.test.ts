@@ -23,6 +23,15 @@ describe('slash commands', () => {
     expect(parseInput('/retry')).toEqual({ kind: 'command', command: { name: 'retry' } });
   });
 
+  it('tui - /block, /unblock and /blocks parse; they name one user', () => {
+    expect(parseInput('/block mallory')).toEqual({ kind: 'command', command: { name: 'block', user: 'mallory' } });
+    expect(parseInput('/unblock mallory')).toEqual({ kind: 'command', command: { name: 'unblock', user: 'mallory' } });
+    expect(parseInput('/blocks')).toEqual({ kind: 'command', command: { name: 'blocks' } });
+    expect(parseInput('/block')).toMatchObject({ kind: 'error', message: '/block <user>: name one user' });
+    expect(parseInput('/block a b')).toMatchObject({ kind: 'error' });
+    expect(parseInput('/unblock bad!')).toMatchObject({ kind: 'error', message: expect.stringContaining('"bad!" is not a user id') });
+  });
+
   it('tui - mistakes are explained, not sent', () => {
     expect(parseInput('/dance')).toMatchObject({ kind: 'error', message: expect.stringContaining('unknown command /dance') });
     expect(parseInput('/dm')).toMatchObject({ kind: 'error', message: '/dm <user>: name one user' });

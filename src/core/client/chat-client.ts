@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Room } from '../protocol/index.js';
+import type { RefusedMember, Room } from '../protocol/index.js';
 import { DeviceSession } from './device-session.js';
 import type { HistoryPage, PresenceStatus } from './events.js';
 import type { RequestFrame } from './frames.js';
@@ -35,16 +35,67 @@ export class ChatClient extends DeviceSession {
     return this.viewOf(reply.room);
   }
 
+  /**
+   * Like addMembers, with the users who were not added and why (they blocked this user, or are
+   * in as many rooms as a user may be). createGroup's refusals come the same way from createGroupWithRefusals.
+   */
+  async addMembersWithRefusals(room: string, users: string[]): Promise<{ room: Room; refused: RefusedMember[] }> {
+    const reply = await this.request({ type: 'room.members.add', room, users });
+    return { room: this.viewOf(reply.room), refused: reply.refused ?? [] };
+  }
+
+  async createGroupWithRefusals(name: string, members: string[]): Promise<{ room: Room; refused: RefusedMember[] }> {
+    const reply = await this.request({ type: 'room.create', kind: 'group', name, members });
+    return { room: this.viewOf(reply.room), refused: reply.refused ?? [] };
+  }
+
   /** The owner removes members, or a member removes itself (leaves). */
   async removeMembers(room: string, users: string[]): Promise<Room> {
     const reply = await this.request({ type: 'room.members.remove', room, users });
     return this.viewOf(reply.room);
   }
 
-  /** Every room of the user, from the server (it also refreshes rooms()). */
-  async listRooms(): Promise<Room[]> {
-    const reply = await this.request({ type: 'rooms.list' });
-    return reply.rooms.map((room) => this.viewOf(room));
+  /**
+   * This user leaves the room, a group or a direct room (creating the direct room again, by
+   * either user, brings it back). Resolves to the room as left (without this user).
+   */
+  async leave(room: string): Promise<Room> {
+    const me = this.user;
+    if (me === undefined) throw new Error('leave: not connected yet');
+    return this.removeMembers(room, [me]);
+  }
+
+  /**
+   * Every room of the user, from the server, most recent activity first (it also refreshes
+   * rooms()). Follows rooms.list's pages, `pageSize` rooms each (default: the server's).
+   */
+  async listRooms(pageSize?: number): Promise<Room[]> {
+    const all: Room[] = [];
+    let after: string | undefined;
+    do {
+      const frame: RequestFrame<'rooms.list'> = { type: 'rooms.list' };
+      if (pageSize !== undefined) frame.limit = pageSize;
+      if (after !== undefined) frame.after = after;
+      const reply = await this.request(frame);
+      all.push(...reply.rooms);
+      after = reply.next;
+    } while (after !== undefined);
+    this.replaceRooms(all);
+    return all.map((room) => this.viewOf(room)).sort((a, b) => b.lastSeq - a.lastSeq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** This user no longer accepts `user`: no direct room or group add from it, no presence to it. */
+  async block(user: string): Promise<void> {
+    await this.request({ type: 'user.block', user });
+  }
+
+  async unblock(user: string): Promise<void> {
+    await this.request({ type: 'user.unblock', user });
+  }
+
+  /** The users this user blocked, sorted. */
+  async listBlocks(): Promise<string[]> {
+    return (await this.request({ type: 'blocks.list' })).users;
   }
 
   /**

@@ -223,6 +223,11 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
   }
 
   /** The user's own read position moved (a read request was answered). */
+  /** The user's complete room list (every page of rooms.list): rooms not in it were left. */
+  protected replaceRooms(rooms: readonly Room[]): void {
+    for (const left of this.directory.replaceAll(rooms)) this.roomLeft(left);
+  }
+
   protected noteOwnRead(room: string, seq: number): void {
     if (this.welcome) this.directory.noteRead(room, this.welcome.user, seq);
   }
@@ -419,7 +424,9 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
    * and is a 'presence' event, like an unsolicited report.
    */
   private refreshPresence(): void {
-    const users = this.presence.users();
+    // Correspondents heard of while syncing are asked about with the rest.
+    const users = [...new Set([...this.presence.users(), ...this.askedCorrespondents])];
+    this.askedCorrespondents.clear();
     for (let i = 0; i < users.length; i += PRESENCE_QUERY_MAX) {
       this.request({ type: 'presence.query', users: users.slice(i, i + PRESENCE_QUERY_MAX) }).then(
         (reply) => {
@@ -476,7 +483,9 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
         this.roomChanged(frame.room);
         break;
       case 'rooms':
-        for (const left of this.directory.replaceAll(frame.rooms)) this.roomLeft(left);
+        // One page of the list: rooms missing from it may be on another page (listRooms
+        // replaces the whole list once it has every page).
+        for (const room of frame.rooms) this.directory.applySnapshot(room);
         break;
       case 'pong':
       case 'ok':
@@ -543,10 +552,39 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
   // --- helpers ------------------------------------------------------------------------------
 
   private deliver(messages: readonly Message[]): void {
+    const newcomers: string[] = [];
     for (const message of messages) {
       this.directory.noteMessage(message);
+      if (this.isUnheardCorrespondent(message)) newcomers.push(message.sender);
       this.notify('message', message);
     }
+    if (newcomers.length > 0) this.askPresence(newcomers);
+  }
+
+  /**
+   * Users asked about because they wrote in a direct room (once each per connection): writing
+   * there is what makes a user's presence visible to the other member, and the server announces
+   * only changes, so the client asks.
+   */
+  private readonly askedCorrespondents = new Set<string>();
+
+  private isUnheardCorrespondent(message: Message): boolean {
+    const { sender } = message;
+    if (sender === this.welcome?.user || this.presence.get(sender) || this.askedCorrespondents.has(sender)) return false;
+    if (this.directory.get(message.room)?.kind !== 'direct') return false;
+    this.askedCorrespondents.add(sender);
+    return true;
+  }
+
+  private askPresence(users: string[]): void {
+    // Before live (a sync), refreshPresence asks for them once the sync is done.
+    if (this.current !== 'live') return;
+    this.request({ type: 'presence.query', users }).then(
+      (reply) => {
+        if (reply.users.length > 0) this.notify('presence', { users: reply.users });
+      },
+      () => {},
+    );
   }
 
   private setState(state: ClientState, reconnectInMs?: number): void {

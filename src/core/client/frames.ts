@@ -25,6 +25,9 @@ export interface ReplyTypes {
   'room.members.add': 'room';
   'room.members.remove': 'room';
   'rooms.list': 'rooms';
+  'user.block': 'ok';
+  'user.unblock': 'ok';
+  'blocks.list': 'blocks';
   typing: 'ok';
   'presence.query': 'presence';
   'push.register': 'ok';
@@ -51,6 +54,9 @@ export const REPLY_TYPES: ReplyTypes = {
   'room.members.add': 'room',
   'room.members.remove': 'room',
   'rooms.list': 'rooms',
+  'user.block': 'ok',
+  'user.unblock': 'ok',
+  'blocks.list': 'blocks',
   typing: 'ok',
   'presence.query': 'presence',
   'push.register': 'ok',

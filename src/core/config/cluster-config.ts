@@ -8,6 +8,9 @@ import {
   DEFAULT_MAX_DEVICES_PER_USER,
   DEFAULT_MAX_INFLIGHT_REQUESTS,
   DEFAULT_MAX_PENDING_PER_IP,
+  DEFAULT_MAX_ROOMS_PER_USER,
+  DEFAULT_ROOM_ADD_BURST,
+  DEFAULT_ROOM_ADD_RATE,
   HELLO_TIMEOUT_MS,
   type ProtocolLimits,
 } from '../protocol/limits.js';
@@ -75,6 +78,15 @@ export interface ClusterConfig {
   /** Sustained sends per second per connection (CHAT_SEND_RATE, default 20) and burst (CHAT_SEND_BURST, default 40). */
   sendRatePerSec: number;
   sendBurst: number;
+  /**
+   * Gateway: users one user may add to rooms per second, sustained (CHAT_ROOM_ADD_RATE, default 10),
+   * and at once (CHAT_ROOM_ADD_BURST, default 1000), per gateway process; room.create counts the
+   * members it adds (at least 1), room.members.add the users.
+   */
+  roomAddRatePerSec: number;
+  roomAddBurst: number;
+  /** Most rooms a user is a member of; creates and adds beyond it are refused for that user (CHAT_MAX_ROOMS_PER_USER, default 10000). */
+  maxRoomsPerUser: number;
   /** This process's node id: NATS subject token and Redis route value (CHAT_NODE_ID, default <role>-<host>-<random>). */
   nodeId: string;
   /** pino level (CHAT_LOG_LEVEL, default info). */
@@ -202,6 +214,9 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     maxInflightRequests: positiveInt('max-inflight-requests', pick(fromFlags.maxInflightRequests, fromFile.maxInflightRequests), DEFAULT_MAX_INFLIGHT_REQUESTS),
     sendRatePerSec: positiveInt('send-rate', pick(fromFlags.sendRatePerSec, fromFile.sendRatePerSec), DEFAULTS.sendRatePerSec),
     sendBurst: positiveInt('send-burst', pick(fromFlags.sendBurst, fromFile.sendBurst), DEFAULTS.sendBurst),
+    roomAddRatePerSec: positiveInt('room-add-rate', pick(fromFlags.roomAddRatePerSec, fromFile.roomAddRatePerSec), DEFAULT_ROOM_ADD_RATE),
+    roomAddBurst: positiveInt('room-add-burst', pick(fromFlags.roomAddBurst, fromFile.roomAddBurst), DEFAULT_ROOM_ADD_BURST),
+    maxRoomsPerUser: positiveInt('max-rooms-per-user', pick(fromFlags.maxRoomsPerUser, fromFile.maxRoomsPerUser), DEFAULT_MAX_ROOMS_PER_USER),
     nodeId,
     logLevel: pick(fromFlags.logLevel, fromFile.logLevel) ?? DEFAULTS.logLevel,
   };

@@ -1,5 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { ID_PATTERN_SOURCE } from './ids.js';
+import { ROOMS_PAGE_DEFAULT, ROOMS_PAGE_MAX } from './limits.js';
 
 /**
  * Frames a client sends, declared once. These schemas validate every inbound frame and
@@ -55,7 +56,13 @@ export const RoomCreateFrame = request('room.create', {
 });
 export const RoomMembersAddFrame = request('room.members.add', { room: Id, users: Type.Array(Id, { minItems: 1, maxItems: 10_000 }) });
 export const RoomMembersRemoveFrame = request('room.members.remove', { room: Id, users: Type.Array(Id, { minItems: 1, maxItems: 10_000 }) });
-export const RoomsListFrame = request('rooms.list', {});
+export const RoomsListFrame = request('rooms.list', {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: ROOMS_PAGE_MAX, description: `rooms per page, default ${ROOMS_PAGE_DEFAULT}` })),
+  after: Type.Optional(Type.String({ pattern: ID_PATTERN_SOURCE, description: "the previous page's `next`" })),
+});
+export const UserBlockFrame = request('user.block', { user: Id });
+export const UserUnblockFrame = request('user.unblock', { user: Id });
+export const BlocksListFrame = request('blocks.list', {});
 export const TypingFrame = request('typing', {
   room: Id,
   state: Type.Union([Type.Literal('start'), Type.Literal('stop')]),
@@ -80,6 +87,9 @@ export const CLIENT_FRAMES = {
   'room.members.add': RoomMembersAddFrame,
   'room.members.remove': RoomMembersRemoveFrame,
   'rooms.list': RoomsListFrame,
+  'user.block': UserBlockFrame,
+  'user.unblock': UserUnblockFrame,
+  'blocks.list': BlocksListFrame,
   typing: TypingFrame,
   'presence.query': PresenceQueryFrame,
   'push.register': PushRegisterFrame,

@@ -49,6 +49,21 @@ export const FRAME_BURST = 2000;
  */
 export const BAD_FRAME_BURST = 10;
 export const BAD_FRAME_REFILL_MS = 10_000;
+/**
+ * Default users one user may add to rooms (room.create, room.members.add; a create adding nobody
+ * counts 1) per second per gateway process, sustained (CHAT_ROOM_ADD_RATE), and at once
+ * (CHAT_ROOM_ADD_BURST): far above what a person or the simulator's room setup does, far below
+ * what floods a victim's room list.
+ */
+export const DEFAULT_ROOM_ADD_RATE = 10;
+export const DEFAULT_ROOM_ADD_BURST = 1000;
+/** Default most rooms one user is a member of (CHAT_MAX_ROOMS_PER_USER). */
+export const DEFAULT_MAX_ROOMS_PER_USER = 10_000;
+/** Most users one user may block. */
+export const MAX_BLOCKS_PER_USER = 1000;
+/** Default and largest `limit` of a rooms.list page. */
+export const ROOMS_PAGE_DEFAULT = 100;
+export const ROOMS_PAGE_MAX = 500;
 /** Default and largest `limit` of a history request. */
 export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 100;

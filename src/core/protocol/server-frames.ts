@@ -61,8 +61,22 @@ export const SyncDoneFrame = reply('sync.done', {
   rooms: Type.Array(Room),
   hasMore: Type.Optional(Type.Boolean({ description: 'the sync stopped at its page cap: sync again with the new since for the rest' })),
 });
-export const RoomFrame = reply('room', { room: Room });
-export const RoomsFrame = reply('rooms', { rooms: Type.Array(Room) });
+export const RefusedMember = Type.Object({
+  user: Id,
+  reason: Type.Union([Type.Literal('blocked'), Type.Literal('too_many_rooms')], {
+    description: 'blocked: the user blocked the requester; too_many_rooms: the user is in maxRoomsPerUser rooms',
+  }),
+});
+export type RefusedMember = Static<typeof RefusedMember>;
+export const RoomFrame = reply('room', {
+  room: Room,
+  refused: Type.Optional(Type.Array(RefusedMember, { description: 'only on the reply to room.create / room.members.add: users not added' })),
+});
+export const RoomsFrame = reply('rooms', {
+  rooms: Type.Array(Room),
+  next: Type.Optional(Type.String({ description: 'present when more rooms follow: send it as `after`' })),
+});
+export const BlocksFrame = reply('blocks', { users: Type.Array(Id) });
 export const ReadEventFrame = Type.Object({ type: Type.Literal('read'), room: Id, user: Id, seq: Seq });
 export const TypingEventFrame = Type.Object({
   type: Type.Literal('typing'),
@@ -94,6 +108,7 @@ export const SERVER_FRAMES = {
   'sync.done': SyncDoneFrame,
   room: RoomFrame,
   rooms: RoomsFrame,
+  blocks: BlocksFrame,
   read: ReadEventFrame,
   typing: TypingEventFrame,
   presence: PresenceFrame,

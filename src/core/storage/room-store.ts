@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import type { Room } from '../protocol/server-frames.js';
+import type { RefusedMember, Room } from '../protocol/server-frames.js';
 import { inTransaction } from './postgres.js';
 
 interface RoomRow {
@@ -99,6 +99,28 @@ export class RoomStore {
     return result.rows.map(toRoom);
   }
 
+  /**
+   * One page of the user's rooms, in room id order (stable while rooms get messages, so paging
+   * sees every room the user stays in exactly once): at most `limit` rooms with ids above
+   * `after`, and the id to continue after when more follow. Keyset over members_by_user.
+   */
+  async roomsPage(user: string, limit: number, after?: string): Promise<{ rooms: Room[]; next?: string }> {
+    const result = await this.pool.query<RoomRow>({
+      name: 'rooms-page',
+      text: `SELECT r.id, r.kind, r.name, r.owner_id, r.last_seq,
+              (SELECT array_agg(m2.user_id ORDER BY m2.joined_at, m2.user_id) FROM members m2 WHERE m2.room_id = r.id) AS members,
+              me.read_seq,
+              (SELECT count(*)::int FROM messages msg
+                WHERE msg.room_id = r.id AND msg.seq > me.read_seq AND msg.sender_id <> me.user_id) AS unread
+         FROM (SELECT * FROM members WHERE user_id = $1 AND room_id > $2 ORDER BY room_id LIMIT $3) me
+        CROSS JOIN LATERAL (SELECT * FROM rooms WHERE rooms.id = me.room_id OFFSET 0) r
+        ORDER BY me.room_id`,
+      values: [user, after ?? '', limit + 1],
+    });
+    const rooms = result.rows.slice(0, limit).map(toRoom);
+    return result.rows.length > limit ? { rooms, next: rooms.at(-1)!.id } : { rooms };
+  }
+
   /** Each user's view of one room; users who are not members get readSeq 0 and unread 0. */
   async viewsFor(roomId: string, users: string[]): Promise<Map<string, Room>> {
     const views = new Map<string, Room>();
@@ -119,32 +141,46 @@ export class RoomStore {
     return views;
   }
 
-  /** Who hears of the user's presence: co-members of the user's rooms of at most `maxRoomSize` members. */
+  /**
+   * Who hears of the user's presence changes: the co-members of its groups of at most
+   * `maxRoomSize` members, and the other member of each direct room where the user has sent a
+   * message; never a user it blocked. Creating a room with someone does not make them see you.
+   */
   async presenceAudience(user: string, maxRoomSize: number): Promise<string[]> {
     const result = await this.pool.query<{ user_id: string }>({
       name: 'presence-audience',
       // Per membership, index lookups in that room (LATERAL fenced by OFFSET 0, as in roomsOf):
       // with statistics staler than the table's growth the plain join hashed a scan of every
-      // membership, ~14 ms for each presence change of a user with 4 rooms.
+      // membership, ~14 ms for each presence change of a user with 4 rooms. "Has sent here" is
+      // read from the room's messages (primary key order; found at the user's first message).
       text: `SELECT DISTINCT other.user_id
          FROM members mine
+        CROSS JOIN LATERAL (SELECT kind FROM rooms WHERE rooms.id = mine.room_id OFFSET 0) room
         CROSS JOIN LATERAL (SELECT count(*) AS n FROM members m WHERE m.room_id = mine.room_id OFFSET 0) size
         CROSS JOIN LATERAL (SELECT o.user_id FROM members o WHERE o.room_id = mine.room_id AND o.user_id <> mine.user_id OFFSET 0) other
-        WHERE mine.user_id = $1 AND size.n <= $2`,
+        WHERE mine.user_id = $1 AND size.n <= $2
+          AND (room.kind = 'group' OR EXISTS (SELECT 1 FROM messages msg WHERE msg.room_id = mine.room_id AND msg.sender_id = $1))
+          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $1 AND b.blocked_id = other.user_id)`,
       values: [user, maxRoomSize],
     });
     return result.rows.map((row) => row.user_id);
   }
 
-  /** The candidates who share at least one room (of any size) with `user`. */
-  async sharingARoomWith(user: string, candidates: string[]): Promise<string[]> {
+  /**
+   * The candidates whose presence `asker` may see (presence.query; rooms of any size): those who
+   * share a group with it, or have sent a message in a direct room with it, and did not block it.
+   */
+  async presenceVisibleTo(asker: string, candidates: string[]): Promise<string[]> {
     if (candidates.length === 0) return [];
     const result = await this.pool.query<{ user_id: string }>(
       `SELECT DISTINCT other.user_id
          FROM members other
+         JOIN rooms r ON r.id = other.room_id
         WHERE other.user_id = ANY($2::text[]) AND other.user_id <> $1
-          AND other.room_id IN (SELECT room_id FROM members WHERE user_id = $1)`,
-      [user, candidates],
+          AND other.room_id IN (SELECT room_id FROM members WHERE user_id = $1)
+          AND (r.kind = 'group' OR EXISTS (SELECT 1 FROM messages msg WHERE msg.room_id = other.room_id AND msg.sender_id = other.user_id))
+          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = other.user_id AND b.blocked_id = $1)`,
+      [asker, candidates],
     );
     return result.rows.map((row) => row.user_id);
   }
@@ -183,55 +219,125 @@ export class RoomStore {
     return result.rows.map((row) => row.user_id);
   }
 
-  /** The direct room of a pair; created on first use, the same one ever after. */
-  async createDirect(creator: string, other: string): Promise<{ roomId: string; created: boolean }> {
+  /**
+   * The direct room of a pair; created on first use, the same one ever after. A member who left
+   * it is brought back (with a members_version bump, like any add). Refused (RoomRefusal) when
+   * `other` blocked the creator, or when a user to add is already in `maxRooms` rooms.
+   */
+  async createDirect(creator: string, other: string, maxRooms: number): Promise<{ roomId: string; added: string[]; version: number }> {
     return inTransaction(this.pool, async (client) => {
+      if ((await blockersOf(client, creator, [other])).length > 0) throw new RoomRefusal('blocked', other);
+      await lockUsers(client, [creator, other]);
       const key = directKey(creator, other);
-      const inserted = await client.query<{ id: string }>(
-        `INSERT INTO rooms (id, kind, owner_id, direct_key) VALUES ($1, 'direct', $2, $3)
-         ON CONFLICT (direct_key) DO NOTHING RETURNING id`,
-        [newRoomId('direct'), creator, key],
-      );
-      const created = inserted.rows[0];
-      if (created) {
-        await client.query(`INSERT INTO members (room_id, user_id) VALUES ($1, $2), ($1, $3)`, [created.id, creator, other]);
-        return { roomId: created.id, created: true };
+      const existing = await client.query<{ id: string; members_version: string }>('SELECT id, members_version FROM rooms WHERE direct_key = $1', [key]);
+      const room = existing.rows[0];
+      const present = room
+        ? new Set((await client.query<{ user_id: string }>('SELECT user_id FROM members WHERE room_id = $1', [room.id])).rows.map((row) => row.user_id))
+        : new Set<string>();
+      const missing = [creator, other].filter((user) => !present.has(user));
+      const full = await atRoomCap(client, missing, maxRooms);
+      if (full.has(creator)) throw new RoomRefusal('too_many_rooms', creator);
+      if (full.has(other)) throw new RoomRefusal('too_many_rooms', other);
+      if (room && missing.length === 0) return { roomId: room.id, added: [], version: Number(room.members_version) };
+      let roomId = room?.id;
+      let version = 0;
+      if (roomId) {
+        // Bringing a leaver back is an add: the bump orders it among membership hints.
+        const bumped = await client.query<{ members_version: string }>(
+          'UPDATE rooms SET members_version = members_version + 1 WHERE id = $1 RETURNING members_version',
+          [roomId],
+        );
+        version = Number(bumped.rows[0]!.members_version);
+      } else {
+        // The pair's locks are held: no other transaction can be inserting this key.
+        roomId = newRoomId('direct');
+        await client.query(`INSERT INTO rooms (id, kind, owner_id, direct_key) VALUES ($1, 'direct', $2, $3)`, [roomId, creator, key]);
       }
-      const existing = await client.query<{ id: string }>('SELECT id FROM rooms WHERE direct_key = $1', [key]);
-      return { roomId: existing.rows[0]!.id, created: false };
-    });
-  }
-
-  async createGroup(owner: string, name: string, members: string[]): Promise<string> {
-    return inTransaction(this.pool, async (client) => {
-      const id = newRoomId('group');
-      await client.query(`INSERT INTO rooms (id, kind, name, owner_id) VALUES ($1, 'group', $2, $3)`, [id, name, owner]);
-      await client.query(`INSERT INTO members (room_id, user_id) SELECT $1, unnest($2::text[])`, [id, members]);
-      return id;
+      await client.query(`INSERT INTO members (room_id, user_id) SELECT $1, unnest($2::text[])`, [roomId, missing]);
+      return { roomId, added: missing, version };
     });
   }
 
   /**
-   * Adds users; the caller has checked ownership. Returns those really added and the room's new
-   * members_version. `cap` is enforced under the room's row lock so concurrent adds cannot exceed it.
+   * A new group of `owner` and those of `others` who may join: a user who blocked the owner, or
+   * who is already in `maxRooms` rooms, is left out and listed in `refused`. Throws RoomRefusal
+   * when the owner itself is at the cap.
    */
-  async addMembers(roomId: string, users: string[], cap: number): Promise<{ added: string[]; version: number }> {
+  async createGroup(owner: string, name: string, others: string[], maxRooms: number): Promise<{ roomId: string; members: string[]; refused: RefusedMember[] }> {
+    return inTransaction(this.pool, async (client) => {
+      const candidates = others.filter((user) => user !== owner);
+      const refused = (await blockersOf(client, owner, candidates)).map((user): RefusedMember => ({ user, reason: 'blocked' }));
+      const blocked = new Set(refused.map((entry) => entry.user));
+      const wanted = [owner, ...candidates.filter((user) => !blocked.has(user))];
+      await lockUsers(client, wanted);
+      const full = await atRoomCap(client, wanted, maxRooms);
+      if (full.has(owner)) throw new RoomRefusal('too_many_rooms', owner);
+      for (const user of wanted) if (full.has(user)) refused.push({ user, reason: 'too_many_rooms' });
+      const members = wanted.filter((user) => !full.has(user));
+      const id = newRoomId('group');
+      await client.query(`INSERT INTO rooms (id, kind, name, owner_id) VALUES ($1, 'group', $2, $3)`, [id, name, owner]);
+      await client.query(`INSERT INTO members (room_id, user_id) SELECT $1, unnest($2::text[])`, [id, members]);
+      return { roomId: id, members, refused };
+    });
+  }
+
+  /**
+   * Adds users; the caller has checked ownership. Users who blocked `requester`, or are already
+   * in `maxRooms` rooms, are not added and come back in `refused`. Returns those really added and
+   * the room's new members_version. `cap` (members of a group) is enforced under the room's row
+   * lock so concurrent adds cannot exceed it.
+   */
+  async addMembers(
+    roomId: string,
+    requester: string,
+    users: string[],
+    cap: number,
+    maxRooms: number,
+  ): Promise<{ added: string[]; refused: RefusedMember[]; version: number }> {
     return inTransaction(this.pool, async (client) => {
       // The bump orders this change among the membership hints gateways apply (local-sessions.ts).
+      // The room's row lock comes before the users' locks, as in createDirect's re-add.
       const room = await client.query<{ members_version: string }>(
         'UPDATE rooms SET members_version = members_version + 1 WHERE id = $1 RETURNING members_version',
         [roomId],
       );
-      const current = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM members WHERE room_id = $1', [roomId]);
+      const present = new Set(
+        (await client.query<{ user_id: string }>('SELECT user_id FROM members WHERE room_id = $1', [roomId])).rows.map((row) => row.user_id),
+      );
+      const newcomers = users.filter((user) => !present.has(user));
+      const refused = (await blockersOf(client, requester, newcomers)).map((user): RefusedMember => ({ user, reason: 'blocked' }));
+      const blocked = new Set(refused.map((entry) => entry.user));
+      const wanted = newcomers.filter((user) => !blocked.has(user));
+      await lockUsers(client, wanted);
+      const full = await atRoomCap(client, wanted, maxRooms);
+      for (const user of wanted) if (full.has(user)) refused.push({ user, reason: 'too_many_rooms' });
+      if (present.size + wanted.length - full.size > cap) throw new GroupCapError();
       const inserted = await client.query<{ user_id: string }>(
         `INSERT INTO members (room_id, user_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING user_id`,
-        [roomId, users],
+        [roomId, wanted.filter((user) => !full.has(user))],
       );
-      if ((current.rows[0]?.n ?? 0) + inserted.rows.length > cap) {
-        throw new GroupCapError();
-      }
-      return { added: inserted.rows.map((row) => row.user_id), version: Number(room.rows[0]?.members_version ?? 0) };
+      return { added: inserted.rows.map((row) => row.user_id), refused, version: Number(room.rows[0]?.members_version ?? 0) };
     });
+  }
+
+  /** `blocker` no longer accepts `blocked` (idempotent). Throws BlockCapError beyond `maxBlocks`. */
+  async block(blocker: string, blocked: string, maxBlocks: number): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      await lockUsers(client, [blocker]);
+      const count = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM blocks WHERE blocker_id = $1', [blocker]);
+      const inserted = await client.query('INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [blocker, blocked]);
+      if ((inserted.rowCount ?? 0) > 0 && (count.rows[0]?.n ?? 0) >= maxBlocks) throw new BlockCapError();
+    });
+  }
+
+  async unblock(blocker: string, blocked: string): Promise<void> {
+    await this.pool.query('DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2', [blocker, blocked]);
+  }
+
+  /** The users `blocker` blocked, sorted. */
+  async blocksOf(blocker: string): Promise<string[]> {
+    const result = await this.pool.query<{ blocked_id: string }>('SELECT blocked_id FROM blocks WHERE blocker_id = $1 ORDER BY blocked_id', [blocker]);
+    return result.rows.map((row) => row.blocked_id);
   }
 
   /**
@@ -278,4 +384,54 @@ export class RoomStore {
 
 export class GroupCapError extends Error {
   override name = 'GroupCapError';
+}
+
+export class BlockCapError extends Error {
+  override name = 'BlockCapError';
+}
+
+/** A room.create refused because of `user`: it blocked the requester, or is in too many rooms. */
+export class RoomRefusal extends Error {
+  override name = 'RoomRefusal';
+  constructor(
+    readonly reason: RefusedMember['reason'],
+    readonly user: string,
+  ) {
+    super(`${user}: ${reason}`);
+  }
+}
+
+/**
+ * Serializes the membership counts of these users until the transaction ends (advisory locks,
+ * taken in one sorted order so that two transactions never wait on each other in a cycle): two
+ * concurrent adds of a user at the cap cannot both see room for one more.
+ */
+async function lockUsers(client: pg.PoolClient, users: string[]): Promise<void> {
+  if (users.length === 0) return;
+  await client.query(
+    `SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(u, ${USER_LOCK_SEED}) AS k FROM unnest($1::text[]) u ORDER BY k) keys`,
+    [users],
+  );
+}
+/** Keys the user locks apart from other advisory locks (migrations use a fixed key). */
+const USER_LOCK_SEED = 7_042_004;
+
+/** Those of `users` who are members of at least `maxRooms` rooms. */
+async function atRoomCap(client: pg.PoolClient, users: string[], maxRooms: number): Promise<Set<string>> {
+  if (users.length === 0) return new Set();
+  const result = await client.query<{ user_id: string }>(
+    'SELECT user_id FROM members WHERE user_id = ANY($1::text[]) GROUP BY user_id HAVING count(*) >= $2',
+    [users, maxRooms],
+  );
+  return new Set(result.rows.map((row) => row.user_id));
+}
+
+/** Those of `users` who blocked `requester`. */
+async function blockersOf(client: pg.PoolClient, requester: string, users: string[]): Promise<string[]> {
+  if (users.length === 0) return [];
+  const result = await client.query<{ blocker_id: string }>(
+    'SELECT blocker_id FROM blocks WHERE blocked_id = $1 AND blocker_id = ANY($2::text[]) ORDER BY blocker_id',
+    [requester, users],
+  );
+  return result.rows.map((row) => row.blocker_id);
 }

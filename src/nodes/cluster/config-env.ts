@@ -35,6 +35,9 @@ export function configEnvOf(input: ConfigInput): Record<string, string> {
   put('CHAT_PUSH_ACTIVE_WINDOW_SEC', input.pushActiveWindowSec);
   put('CHAT_SEND_RATE', input.sendRatePerSec);
   put('CHAT_SEND_BURST', input.sendBurst);
+  put('CHAT_ROOM_ADD_RATE', input.roomAddRatePerSec);
+  put('CHAT_ROOM_ADD_BURST', input.roomAddBurst);
+  put('CHAT_MAX_ROOMS_PER_USER', input.maxRoomsPerUser);
   put('CHAT_HELLO_TIMEOUT_MS', input.helloTimeoutMs);
   put('CHAT_POLL_TIMEOUT_MS', input.pollTimeoutMs);
   put('CHAT_CORS_ORIGINS', input.corsOrigins?.join(','));

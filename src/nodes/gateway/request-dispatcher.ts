@@ -70,7 +70,13 @@ export class RequestDispatcher {
       case 'room.members.remove':
         return this.rooms.removeMembers(scope, frame);
       case 'rooms.list':
-        return this.rooms.list(scope);
+        return this.rooms.list(scope, frame);
+      case 'user.block':
+        return this.rooms.block(scope, frame);
+      case 'user.unblock':
+        return this.rooms.unblock(scope, frame);
+      case 'blocks.list':
+        return this.rooms.listBlocks(scope);
       case 'typing':
         return this.presence.typing(scope, frame);
       case 'presence.query':

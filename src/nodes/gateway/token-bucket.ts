@@ -1,6 +1,7 @@
 /**
  * A token bucket: `ratePerSec` sustained, `burst` at once. Pure: the caller passes the clock,
- * so it is tested without timers. Per connection it bounds sends, every frame, and bad frames.
+ * so it is tested without timers. Per connection it bounds sends, every frame, and bad frames;
+ * per user, the users added to rooms.
  */
 export class TokenBucket {
   private tokens: number;
@@ -15,14 +16,23 @@ export class TokenBucket {
     this.updatedAt = now;
   }
 
-  /** Takes a token; returns 0 when allowed, else the ms until one is available. */
-  take(now: number): number {
+  /**
+   * Takes `count` tokens (at most `burst`: a larger request is judged as a full bucket's worth);
+   * returns 0 when allowed, else the ms until enough are available. A refusal takes nothing.
+   */
+  take(now: number, count = 1): number {
+    const need = Math.min(count, this.burst);
     this.refill(now);
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    if (this.tokens >= need) {
+      this.tokens -= need;
       return 0;
     }
-    return this.msUntil(1);
+    return this.msUntil(need);
+  }
+
+  /** Whether the bucket is full again at `now` (an idle owner's bucket can be forgotten). */
+  isFull(now: number): boolean {
+    return this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSec >= this.burst;
   }
 
   /** The ms until the bucket holds `tokens` (capped at the burst), as of the last take. */

@@ -123,15 +123,22 @@ export function checkPresence(input: PresenceCheckInput): PresenceCheckReport {
   };
 }
 
-/** Each user's co-members in rooms of at most `fanoutMax` members: the users whose changes it is told of. */
+/**
+ * Each user's contacts whose presence it is told of (docs/protocol.md "Who is told"): co-members of
+ * groups of at most `fanoutMax` members, and the other member of a direct room who sends in it
+ * (writing there is what shows one's presence to the other member).
+ */
 export function presenceContacts(plan: SimPlan, fanoutMax: number): Map<string, Set<string>> {
   const contacts = new Map<string, Set<string>>();
+  const writers = new Set(plan.sends.map((send) => `${send.room}\u0000${send.user}`));
   for (const room of plan.rooms) {
     if (room.members.length > fanoutMax) continue;
     for (const member of room.members) {
       let set = contacts.get(member);
       if (!set) contacts.set(member, (set = new Set()));
-      for (const other of room.members) if (other !== member) set.add(other);
+      for (const other of room.members) {
+        if (other !== member && (room.kind === 'group' || writers.has(`${room.key}\u0000${other}`))) set.add(other);
+      }
     }
   }
   return contacts;

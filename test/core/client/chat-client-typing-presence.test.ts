@@ -224,4 +224,19 @@ describe('chat client: presence', () => {
     const { session: s } = await connected();
     await expect(s.next('presence.query', 200)).rejects.toThrow(/no presence.query/);
   });
+
+  it('client presence - the first message of a user in a direct room makes the client ask for its presence, once', async () => {
+    const dm = room('d', { kind: 'direct', members: ['alice', 'bob'] });
+    const { client: c, session: s, presence } = await connected([dm, room('g')]);
+    s.send({ type: 'msg', message: msg('g', 1, 'carol') });
+    s.send({ type: 'msg', message: msg('d', 1, 'bob') });
+    const query = await s.next('presence.query');
+    // Writing in a direct room is what shows bob's presence to alice; a group's members are told anyway.
+    expect(query.users).toEqual(['bob']);
+    s.send({ type: 'presence', id: query.id, users: [{ user: 'bob', status: 'online', lastSeen: 1000 }] });
+    await until(() => presence.length === 1);
+    expect(c.presenceOf('bob')?.status).toBe('online');
+    s.send({ type: 'msg', message: msg('d', 2, 'bob') });
+    await expect(s.next('presence.query', 200)).rejects.toThrow(/no presence.query/);
+  });
 });

@@ -13,6 +13,7 @@ import { IsolatedCluster } from '../../support/isolated-cluster.js';
 // while the commit still waits.
 
 const cluster = new IsolatedCluster();
+const MAX_ROOMS = 10_000;
 let pool: pg.Pool;
 let rooms: RoomStore;
 let sequencer: RoomSequencer;
@@ -71,14 +72,14 @@ afterAll(async () => {
 
 describe('fanout - a removal racing a commit', () => {
   it('fanout - a member removed while a commit waits for the room is not among its recipients', async () => {
-    const room = await rooms.createGroup('alice', 'team', ['alice', 'bob', 'carol']);
+    const room = (await rooms.createGroup('alice', 'team', ['alice', 'bob', 'carol'], MAX_ROOMS)).roomId;
     const [result] = await removalQueuedBeforeCommit(room, ['bob'], () => sequencer.commit([send(room, 'alice', 'a1')], fence));
     expect(result).toMatchObject({ kind: 'committed', message: { seq: 1 } });
     expect(result!.kind === 'committed' && [...result.members].sort()).toEqual(['alice', 'carol']);
   });
 
   it('fanout - a sender removed while its commit waits for the room is refused, and the room takes no seq', async () => {
-    const room = await rooms.createGroup('dave', 'crew', ['dave', 'erin', 'frank']);
+    const room = (await rooms.createGroup('dave', 'crew', ['dave', 'erin', 'frank'], MAX_ROOMS)).roomId;
     const results = await removalQueuedBeforeCommit(room, ['erin'], () =>
       sequencer.commit([send(room, 'erin', 'e1'), send(room, 'dave', 'd1')], fence),
     );
@@ -88,7 +89,7 @@ describe('fanout - a removal racing a commit', () => {
   });
 
   it('fanout - the careful path (a batch holding a resend) sees the removal too', async () => {
-    const room = await rooms.createGroup('gina', 'club', ['gina', 'hank', 'ivy']);
+    const room = (await rooms.createGroup('gina', 'club', ['gina', 'hank', 'ivy'], MAX_ROOMS)).roomId;
     // The same clientMsgId twice in one batch sends it down the read-then-write path.
     const results = await removalQueuedBeforeCommit(room, ['hank'], () =>
       sequencer.commit([send(room, 'gina', 'g1'), send(room, 'gina', 'g1'), send(room, 'hank', 'h1')], fence),

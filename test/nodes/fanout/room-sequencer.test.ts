@@ -8,6 +8,7 @@ import { FencedError, RoomSequencer, type Fence } from '../../../src/nodes/fanou
 import { IsolatedCluster } from '../../support/isolated-cluster.js';
 
 const cluster = new IsolatedCluster();
+const MAX_ROOMS = 10_000;
 let pool: pg.Pool;
 let rooms: RoomStore;
 let sequencer: RoomSequencer;
@@ -36,8 +37,8 @@ afterAll(async () => {
 
 describe('fanout - room sequencer (Postgres)', () => {
   it('fanout - a batch gets gap-free seqs per room in arrival order', async () => {
-    const { roomId: r1 } = await rooms.createDirect('alice', 'bob');
-    const r2 = await rooms.createGroup('alice', 'team', ['alice', 'bob', 'carol']);
+    const { roomId: r1 } = await rooms.createDirect('alice', 'bob', MAX_ROOMS);
+    const r2 = (await rooms.createGroup('alice', 'team', ['alice', 'bob', 'carol'], MAX_ROOMS)).roomId;
     const results = await sequencer.commit(
       [send(r1, 'alice', 'a1'), send(r2, 'carol', 'c1'), send(r1, 'bob', 'b1'), send(r1, 'alice', 'a2')],
       fence,
@@ -53,7 +54,7 @@ describe('fanout - room sequencer (Postgres)', () => {
   });
 
   it('fanout - a resend returns the first result and stores nothing new', async () => {
-    const { roomId } = await rooms.createDirect('dave', 'erin');
+    const { roomId } = await rooms.createDirect('dave', 'erin', MAX_ROOMS);
     const [first] = await sequencer.commit([send(roomId, 'dave', 'same', 'original')], fence);
     const [again] = await sequencer.commit([send(roomId, 'dave', 'same', 'changed body')], fence);
     expect(first).toMatchObject({ kind: 'committed', replay: false });
@@ -65,7 +66,7 @@ describe('fanout - room sequencer (Postgres)', () => {
   });
 
   it('fanout - concurrent batches on one room never share or skip a seq', async () => {
-    const { roomId } = await rooms.createDirect('fay', 'gus');
+    const { roomId } = await rooms.createDirect('fay', 'gus', MAX_ROOMS);
     await Promise.all(
       Array.from({ length: 8 }, (_, worker) =>
         sequencer.commit(
@@ -79,7 +80,7 @@ describe('fanout - room sequencer (Postgres)', () => {
   });
 
   it('fanout - a non-member is refused and the room keeps its seq', async () => {
-    const { roomId } = await rooms.createDirect('hal', 'ida');
+    const { roomId } = await rooms.createDirect('hal', 'ida', MAX_ROOMS);
     const [result] = await sequencer.commit([send(roomId, 'mallory', 'm1')], fence);
     expect(result).toMatchObject({ kind: 'rejected', code: 'forbidden' });
     expect(await rooms.lastSeq(roomId)).toBe(0);
@@ -89,8 +90,8 @@ describe('fanout - room sequencer (Postgres)', () => {
     const [second, third] = await leases.acquire(2);
     const other: Fence = { partition: second!.partition, owner: 'worker-a', epoch: second!.epoch };
     const stale: Fence = { partition: third!.partition, owner: 'worker-a', epoch: third!.epoch - 1 };
-    const { roomId: r1 } = await rooms.createDirect('lea', 'max');
-    const { roomId: r2 } = await rooms.createDirect('ned', 'ona');
+    const { roomId: r1 } = await rooms.createDirect('lea', 'max', MAX_ROOMS);
+    const { roomId: r2 } = await rooms.createDirect('ned', 'ona', MAX_ROOMS);
     const [first, both, fenced] = await sequencer.commitBatches([
       { sends: [send(r1, 'lea', 'l1'), send(r1, 'max', 'm1')], fence },
       { sends: [send(r2, 'ned', 'n1')], fence: other },
@@ -104,8 +105,8 @@ describe('fanout - room sequencer (Postgres)', () => {
   });
 
   it('fanout - a resend in one partition batch sends that batch the careful way, the others still commit', async () => {
-    const { roomId: r1 } = await rooms.createDirect('pia', 'quin');
-    const { roomId: r2 } = await rooms.createDirect('rex', 'sue');
+    const { roomId: r1 } = await rooms.createDirect('pia', 'quin', MAX_ROOMS);
+    const { roomId: r2 } = await rooms.createDirect('rex', 'sue', MAX_ROOMS);
     const [original] = await sequencer.commit([send(r1, 'pia', 'p1', 'first')], fence);
     const [resent, fresh] = await sequencer.commitBatches([
       { sends: [send(r1, 'pia', 'p1', 'first'), send(r1, 'quin', 'q1')], fence },
@@ -118,9 +119,9 @@ describe('fanout - room sequencer (Postgres)', () => {
 
   it('fanout - coalesced batches: a send Postgres refuses fails its own batch alone, neighbours commit', async () => {
     const coalescer = new CommitCoalescer(sequencer, { maxInFlight: 1 });
-    const { roomId: r1 } = await rooms.createDirect('tom', 'uma');
-    const { roomId: r2 } = await rooms.createDirect('vic', 'wes');
-    const { roomId: r3 } = await rooms.createDirect('xia', 'yan');
+    const { roomId: r1 } = await rooms.createDirect('tom', 'uma', MAX_ROOMS);
+    const { roomId: r2 } = await rooms.createDirect('vic', 'wes', MAX_ROOMS);
+    const { roomId: r3 } = await rooms.createDirect('xia', 'yan', MAX_ROOMS);
     const blocker = coalescer.commit([send(r3, 'xia', 'y0')], fence);
     const [bad, good] = await Promise.allSettled([
       coalescer.commit([send(r1, 'tom', 't1', 'a NUL \u0000 Postgres text cannot hold')], fence),
@@ -133,7 +134,7 @@ describe('fanout - room sequencer (Postgres)', () => {
   });
 
   it('fanout - a worker whose lease was taken over cannot commit', async () => {
-    const { roomId } = await rooms.createDirect('jon', 'kim');
+    const { roomId } = await rooms.createDirect('jon', 'kim', MAX_ROOMS);
     await pool.query(`UPDATE fanout_partitions SET lease_until = now() - interval '1 second' WHERE partition = $1`, [fence.partition]);
     const thief = new PartitionLeases(pool, 'worker-b', 4);
     const taken = await thief.acquire(4);

@@ -27,7 +27,9 @@ export class PresenceHandlers {
 
   async query(scope: RequestScope, frame: ClientFrameOf<'presence.query'>): Promise<void> {
     const wanted = [...new Set(frame.users)];
-    const visible = await this.ctx.rooms.sharingARoomWith(scope.session.user, wanted);
+    // Only those the asker may see: a group in common, or a message of theirs in a direct room
+    // with the asker, and no block of the asker. Others are left out, as strangers always were.
+    const visible = await this.ctx.rooms.presenceVisibleTo(scope.session.user, wanted);
     const now = Date.now();
     const users = await this.ctx.presence.read(visible, new Set(await this.ctx.presence.aliveNodes(now)), now);
     scope.reply({ type: 'presence', users });

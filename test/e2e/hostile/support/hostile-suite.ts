@@ -64,10 +64,11 @@ export class HostileSuite {
 
   constructor(readonly theme: string) {}
 
-  async start(gatewayArgs: string[] = [], extraRoles: Array<'presence'> = ['presence']): Promise<void> {
+  /** `env`: CHAT_* settings every role gets (a setting a role does not know is ignored by it). */
+  async start(gatewayArgs: string[] = [], extraRoles: Array<'presence'> = ['presence'], env: Record<string, string> = {}): Promise<void> {
     await this.cluster.setUp();
-    await Promise.all([this.cluster.start('fanout', 'fanout-1'), ...extraRoles.map((role) => this.cluster.start(role, `${role}-1`))]);
-    this.gateway = await this.cluster.start('gateway', 'gw-1', gatewayArgs);
+    await Promise.all([this.cluster.start('fanout', 'fanout-1', [], env), ...extraRoles.map((role) => this.cluster.start(role, `${role}-1`, [], env))]);
+    this.gateway = await this.cluster.start('gateway', 'gw-1', gatewayArgs, env);
     await this.cluster.waitReady(this.gateway);
     this.alice = await connectDevice(this.cluster, [this.gateway], 'alice', 'laptop');
     this.bob = await connectDevice(this.cluster, [this.gateway], 'bob', 'phone');
