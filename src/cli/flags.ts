@@ -170,7 +170,7 @@ export const connectionFlags = {
     helpGroup: 'LONG-POLL',
   }),
   'cors-origins': Flags.string({
-    description: 'browser origins allowed to call the long-poll endpoints, comma-separated, or * (default none)',
+    description: 'browser origins allowed to call the long-poll endpoints and to open WebSockets, comma-separated, or * (default none: long-poll same-origin only, WebSockets any origin)',
     env: 'CHAT_CORS_ORIGINS',
     helpGroup: 'LONG-POLL',
   }),

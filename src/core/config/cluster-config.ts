@@ -59,7 +59,10 @@ export interface ClusterConfig {
   limits: ProtocolLimits;
   /** Gateway: longest hold of a long-poll request, in ms (CHAT_POLL_TIMEOUT_MS, default 25000). */
   pollTimeoutMs: number;
-  /** Gateway: browser origins allowed to call the long-poll endpoints, `*` for any (CHAT_CORS_ORIGINS, comma-separated; default none). */
+  /**
+   * Gateway: browser origins allowed to call the long-poll endpoints and to open WebSockets, `*` for
+   * any (CHAT_CORS_ORIGINS, comma-separated). Default none: long-poll same-origin only, WebSockets any.
+   */
   corsOrigins: string[];
   /** Gateway: ms from TCP accept to a complete upgrade and hello; slower clients are cut (CHAT_HELLO_TIMEOUT_MS, default 10000). */
   helloTimeoutMs: number;

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
@@ -39,6 +39,8 @@ import { LocalSessions, type Session } from './local-sessions.js';
 import { LongPollEndpoint } from './long-poll/long-poll-endpoint.js';
 import { PendingHandshakes, addressKey } from './pending-handshakes.js';
 import { RequestDispatcher } from './request-dispatcher.js';
+import { headerBlockRefusal, MAX_HEADER_LINES, upgradeRefusal } from './upgrade-checks.js';
+import { UpgradeOrigins } from './upgrade-origins.js';
 import { UserAdmission } from './user-admission.js';
 import { DeviceTouches } from './device-touches.js';
 import { SessionKicks } from './session-kicks.js';
@@ -104,6 +106,8 @@ export class GatewayNode {
   /** The frames of the newest messages this gateway wrote to sockets (GET /trace). */
   private readonly traces = new RecentTraces<GatewayWrite[]>();
   private pending?: PendingHandshakes;
+  /** Which page origins may open a WebSocket (CHAT_CORS_ORIGINS, as for long-poll's CORS). */
+  private readonly upgradeOrigins: UpgradeOrigins;
   /** When each TCP connection was accepted: the hello timeout counts from there. */
   private readonly acceptedAt = new WeakMap<Duplex, number>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -116,6 +120,7 @@ export class GatewayNode {
   constructor(private readonly options: GatewayOptions) {
     this.registry = options.registry ?? createRegistry('gateway', options.config.nodeId);
     this.overdueAcks = new OverdueAcks(options.answerOverdueMs ?? 10_000);
+    this.upgradeOrigins = new UpgradeOrigins(options.config.corsOrigins);
   }
 
   get port(): number {
@@ -248,6 +253,11 @@ export class GatewayNode {
     this.server = createServer(serverOptions, (req, res) => {
       // A kept-alive connection that later carries an upgrade (a proxy reusing it) gets its hello time from the upgrade.
       this.acceptedAt.delete(req.socket);
+      const refusal = headerBlockRefusal(req);
+      if (refusal) {
+        res.writeHead(refusal.status, { 'content-type': 'text/plain', connection: 'close' }).end(`${refusal.message}\n`);
+        return;
+      }
       if (longPoll.handles((req.url ?? '').split('?')[0]!)) {
         void longPoll.handle(req, res);
         return;
@@ -259,6 +269,8 @@ export class GatewayNode {
       }
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: the WebSocket endpoint is ${WS_PATH}; long-poll uses ${LONG_POLL_SESSIONS_PATH}, ${LONG_POLL_POLL_PATH} and ${LONG_POLL_FRAMES_PATH}\n`);
     });
+    // One line more than may be used: a request that has it was cut short by Node (upgrade-checks.ts).
+    this.server.maxHeadersCount = MAX_HEADER_LINES + 1;
     this.server.on('connection', (socket: Duplex) => this.acceptedAt.set(socket, Date.now()));
     this.server.on('upgrade', (req, socket: Duplex, head) => this.upgrade(req, socket, head, openConnection));
     await new Promise<void>((resolve, reject) => {
@@ -281,23 +293,24 @@ export class GatewayNode {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, openConnection: (ws: WebSocket, start: HandshakeStart) => void): void {
     const path = (req.url ?? '').split('?')[0];
-    const reject = (status: string, message: string, headers = '') => {
-      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\n${headers}connection: close\r\n\r\n${message}\n`);
+    const reject = (status: number, message: string, headers: Record<string, string> = {}) => {
+      const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: text/plain\r\n${lines}connection: close\r\n\r\n${message}\n`);
     };
-    if (path !== WS_PATH) return reject('404 Not Found', `the WebSocket endpoint is ${WS_PATH}`);
-    if (this.draining) return reject('503 Service Unavailable', 'this gateway is shutting down; connect to another');
-    if (this.natsLink?.cutOff) return reject('503 Service Unavailable', 'this gateway cannot reach the message bus; connect to another');
-    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-    if (!offered.includes(SUBPROTOCOL)) return reject('400 Bad Request', `offer the WebSocket subprotocol ${SUBPROTOCOL}`);
+    if (path !== WS_PATH) return reject(404, `the WebSocket endpoint is ${WS_PATH}`);
+    if (this.draining) return reject(503, 'this gateway is shutting down; connect to another');
+    if (this.natsLink?.cutOff) return reject(503, 'this gateway cannot reach the message bus; connect to another');
+    const refusal = upgradeRefusal(req, this.upgradeOrigins);
+    if (refusal) return reject(refusal.status, refusal.message, refusal.headers);
     if (socket.destroyed) return;
     // Refused before the upgrade: a WebSocket and its session cost far more than this answer.
     const slot = this.pending!.tryEnter(addressKey(req.socket.remoteAddress));
     if (!slot) {
       this.ctx!.metrics.pendingRefused.inc({ transport: 'ws' });
       const { maxPendingPerIp } = this.options.config;
-      return reject('429 Too Many Requests', `${maxPendingPerIp} connections from your address are waiting for their hello; send hello right after the upgrade, or retry later`, 'retry-after: 1\r\n');
+      return reject(429, `${maxPendingPerIp} connections from your address are waiting for their hello; send hello right after the upgrade, or retry later`, { 'retry-after': '1' });
     }
-    // Also when ws refuses the upgrade itself (bad key or version) and never hands over a socket.
+    // Also when ws refuses the upgrade itself (bad method, Upgrade or key) and never hands over a socket.
     socket.once('close', () => slot.release());
     const start: HandshakeStart = { slot, acceptedAt: this.acceptedAt.get(socket) };
     this.wss!.handleUpgrade(req, socket, head, (ws) => openConnection(ws, start));

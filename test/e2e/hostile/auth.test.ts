@@ -256,7 +256,7 @@ describe('hostile - the HTTP upgrade', () => {
     ['upgrade with a path traversal', upgradeRequest({}, '/v1/ws/../../etc/passwd'), 404],
     ['upgrade without a subprotocol', upgradeRequest({ 'Sec-WebSocket-Protocol': undefined }), 400],
     ['upgrade offering only chat.v2', upgradeRequest({ 'Sec-WebSocket-Protocol': 'chat.v2' }), 400],
-    ['upgrade with WebSocket version 99', upgradeRequest({ 'Sec-WebSocket-Version': '99' }), 400],
+    ['upgrade with WebSocket version 99', upgradeRequest({ 'Sec-WebSocket-Version': '99' }), 426],
     ['upgrade without Sec-WebSocket-Key', upgradeRequest({ 'Sec-WebSocket-Key': undefined }), 400],
     ['upgrade with a malformed Sec-WebSocket-Key', upgradeRequest({ 'Sec-WebSocket-Key': 'abc' }), 400],
     ['upgrade to h2c instead of websocket', upgradeRequest({ Upgrade: 'h2c' }), 400],

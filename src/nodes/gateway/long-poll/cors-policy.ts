@@ -1,7 +1,8 @@
 /**
  * Which browser origins may call the long-poll endpoints (CHAT_CORS_ORIGINS). Empty: no CORS
  * headers at all (same-origin pages and non-browser clients only); `*`: any origin. The token
- * travels in the Authorization header, not in cookies, so credentials are never allowed.
+ * travels in the Authorization header, not in cookies, so credentials are never allowed. The same
+ * list decides which pages may open a WebSocket (upgrade-origins.ts).
  */
 export class CorsPolicy {
   private readonly any: boolean;
