@@ -152,14 +152,14 @@ export class RoomStore {
       // Per membership, index lookups in that room (LATERAL fenced by OFFSET 0, as in roomsOf):
       // with statistics staler than the table's growth the plain join hashed a scan of every
       // membership, ~14 ms for each presence change of a user with 4 rooms. "Has sent here" is
-      // read from the room's messages (primary key order; found at the user's first message).
+      // the membership's has_sent, set by the commit (migrations/005_members_has_sent.sql).
       text: `SELECT DISTINCT other.user_id
          FROM members mine
         CROSS JOIN LATERAL (SELECT kind FROM rooms WHERE rooms.id = mine.room_id OFFSET 0) room
         CROSS JOIN LATERAL (SELECT count(*) AS n FROM members m WHERE m.room_id = mine.room_id OFFSET 0) size
         CROSS JOIN LATERAL (SELECT o.user_id FROM members o WHERE o.room_id = mine.room_id AND o.user_id <> mine.user_id OFFSET 0) other
         WHERE mine.user_id = $1 AND size.n <= $2
-          AND (room.kind = 'group' OR EXISTS (SELECT 1 FROM messages msg WHERE msg.room_id = mine.room_id AND msg.sender_id = $1))
+          AND (room.kind = 'group' OR mine.has_sent)
           AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $1 AND b.blocked_id = other.user_id)`,
       values: [user, maxRoomSize],
     });
@@ -172,16 +172,17 @@ export class RoomStore {
    */
   async presenceVisibleTo(asker: string, candidates: string[]): Promise<string[]> {
     if (candidates.length === 0) return [];
-    const result = await this.pool.query<{ user_id: string }>(
-      `SELECT DISTINCT other.user_id
+    const result = await this.pool.query<{ user_id: string }>({
+      name: 'presence-visible-to',
+      text: `SELECT DISTINCT other.user_id
          FROM members other
          JOIN rooms r ON r.id = other.room_id
         WHERE other.user_id = ANY($2::text[]) AND other.user_id <> $1
           AND other.room_id IN (SELECT room_id FROM members WHERE user_id = $1)
-          AND (r.kind = 'group' OR EXISTS (SELECT 1 FROM messages msg WHERE msg.room_id = other.room_id AND msg.sender_id = other.user_id))
+          AND (r.kind = 'group' OR other.has_sent)
           AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = other.user_id AND b.blocked_id = $1)`,
-      [asker, candidates],
-    );
+      values: [asker, candidates],
+    });
     return result.rows.map((row) => row.user_id);
   }
 
