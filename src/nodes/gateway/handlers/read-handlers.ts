@@ -25,7 +25,13 @@ export class ReadHandlers {
    */
   async sync(scope: RequestScope, frame: ClientFrameOf<'sync'>): Promise<void> {
     const since = frame.since ?? {};
-    const rooms = await this.ctx.rooms.roomsOf(scope.session.user);
+    const { user } = scope.session;
+    const ticket = this.ctx.sessions.membershipTicket();
+    const { rooms, membersVersion } = await this.ctx.rooms.roomsOf(user);
+    // Each room's membership, at the version this read saw: a removal that arrives meanwhile
+    // (a later version) is not overwritten (issue 13, item 1b), and the device's sends, history
+    // and typing in these rooms need no membership query of their own.
+    for (const room of rooms) this.ctx.sessions.setMember(user, room.id, true, membersVersion.get(room.id) ?? 0, ticket);
     const done: Room[] = [];
     let batch: Message[] = [];
     let sent = 0;
@@ -35,9 +41,6 @@ export class ReadHandlers {
       scope.reply({ type: 'sync.batch', messages: batch });
       batch = [];
     };
-    // The membership cache is not filled from here: this read is not versioned, and a removal
-    // arriving during the loop below must not be overwritten (issue 13, item 1b). A room's first
-    // membership check asks Postgres.
     for (const room of rooms) {
       const have = Math.min(since[room.id] ?? 0, room.lastSeq);
       const from = Math.max(have + 1, room.lastSeq - SYNC_ROOM_CAP + 1);

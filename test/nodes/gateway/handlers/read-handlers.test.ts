@@ -9,7 +9,7 @@ function fakeGateway(lastSeqs: number[]): { handlers: ReadHandlers; reads: () =>
   let reads = 0;
   let hook = () => {};
   const ctx = {
-    rooms: { roomsOf: async () => rooms.map((room) => ({ ...room })) },
+    rooms: { roomsOf: async () => ({ rooms: rooms.map((room) => ({ ...room })), membersVersion: new Map() }) },
     reader: {
       range: async (room: string, from: number, to: number): Promise<Message[]> => {
         reads++;
@@ -18,7 +18,7 @@ function fakeGateway(lastSeqs: number[]): { handlers: ReadHandlers; reads: () =>
         return Array.from({ length: to - from + 1 }, (_, i) => ({ room, seq: from + i, msgId: 'm', sender: 's', senderDevice: 'd', clientMsgId: 'c', body: 'b', ts: 0 }));
       },
     },
-    sessions: { setMember: () => {} },
+    sessions: { setMember: () => {}, membershipTicket: () => 0 },
   } as unknown as GatewayContext;
   return { handlers: new ReadHandlers(ctx), reads: () => reads, onRead: (h) => (hook = h) };
 }
