@@ -29,7 +29,8 @@ export function checkReadState(logs: readonly DeviceLog[], compared: (log: Devic
         room,
         ...(roomKey === undefined ? {} : { roomKey }),
         user,
-        detail: `read positions of ${user} in ${roomKey === undefined ? room : `room ${roomKey}`}: ${devices.map((log) => `${log.device}=${log.readSeq[room] ?? 0}`).join(', ')}`,
+        // A device that does not know the room at all (never told of it) says so: that is not a lost read.
+        detail: `read positions of ${user} in ${roomKey === undefined ? room : `room ${roomKey}`}: ${devices.map((log) => `${log.device}=${room in log.rooms ? (log.readSeq[room] ?? 0) : 'room unknown'}`).join(', ')}`,
       });
     }
   }
