@@ -90,12 +90,18 @@ export class Deliverer {
     };
     if (!known && (users.length > 0 || alongside)) routes = await this.routes.lookup(users, alongside);
     if (users.length > 0) {
+      // A user's nodes once per call, not once per frame: a batch brings many frames to the same users.
+      const nodesOfUser = new Map<string, Set<string>>();
       for (const item of outgoing) {
         const byNode = new Map<string, string[]>();
         for (const user of item.users) {
-          const devices = routes.get(user);
-          if (!devices) continue;
-          for (const node of nodesOf(devices)) {
+          let nodes = nodesOfUser.get(user);
+          if (!nodes) {
+            const devices = routes.get(user);
+            if (!devices) continue;
+            nodesOfUser.set(user, (nodes = nodesOf(devices)));
+          }
+          for (const node of nodes) {
             const list = byNode.get(node);
             if (list) list.push(user);
             else byNode.set(node, [user]);

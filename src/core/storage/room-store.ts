@@ -199,10 +199,6 @@ export class RoomStore {
     return result.rows[0]?.last_seq ?? 0;
   }
 
-  async isMember(roomId: string, user: string): Promise<boolean> {
-    return (await this.membership(roomId, user))?.member ?? false;
-  }
-
   /**
    * Whether the user is a member, with the room's members_version the answer holds at (a cache
    * keeps the newest answer: migrations/003_members_version.sql); undefined: no such room.
@@ -216,11 +212,6 @@ export class RoomStore {
     });
     const row = result.rows[0];
     return row && { member: row.member, version: Number(row.version) };
-  }
-
-  async exists(roomId: string): Promise<boolean> {
-    const result = await this.pool.query('SELECT 1 FROM rooms WHERE id = $1', [roomId]);
-    return (result.rowCount ?? 0) > 0;
   }
 
   async membersOf(roomId: string): Promise<string[]> {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { StreamAck, StreamPublisher } from '../../../src/core/bus/stream-publisher.js';
 import type { ClientFrameOf } from '../../../src/core/protocol/client-frames.js';
-import type { GatewayContext, RequestScope } from '../../../src/nodes/gateway/gateway-context.js';
+import type { RequestScope } from '../../../src/nodes/gateway/gateway-context.js';
 import { SendHandler } from '../../../src/nodes/gateway/handlers/send-handler.js';
 import { OverdueAcks } from '../../../src/nodes/gateway/overdue-acks.js';
+import { fakeSendContext } from './support/fake-send-context.js';
 
 // Issue 13, item 14: the fan-out's answer to a send (ack or error) travels over core NATS. One
 // published while a NATS connection was reconnecting is gone, and the client, still connected,
@@ -41,17 +42,7 @@ describe('gateway - overdue answers', () => {
     let now = 0;
     const overdueAcks = new OverdueAcks(10_000, () => now);
     const committed = { room: 'r1', seq: 7, msgId: 'm7', ts: 1234 };
-    const ctx = {
-      config: { nodeId: 'gw-test', limits: { maxBodyChars: 4000 } },
-      sessions: { knowsMember: () => true },
-      subjects: { sendSubjectOf: (room: string) => `send.${room}` },
-      sendStream: stream,
-      hops: { publish: { observe: () => {} } },
-      log: { warn: () => {} },
-      metrics: { acks: { inc: () => {} }, sendsRepublished: { inc: () => {} } },
-      messages: { findClientMsg: async () => committed },
-      overdueAcks,
-    } as unknown as GatewayContext;
+    const ctx = fakeSendContext({ sendStream: stream, overdueAcks, findClientMsg: async () => committed });
     const replies: Array<Record<string, unknown>> = [];
     const scope: RequestScope = {
       session: { connId: 'c1', user: 'alice', device: 'phone', write: () => true },
@@ -77,16 +68,10 @@ describe('gateway - overdue answers', () => {
     let now = 0;
     const overdueAcks = new OverdueAcks(10_000, () => now);
     let publishes = 0;
-    const ctx = {
-      config: { nodeId: 'gw-test', limits: { maxBodyChars: 4000 } },
-      sessions: { knowsMember: () => true },
-      subjects: { sendSubjectOf: (room: string) => `send.${room}` },
+    const ctx = fakeSendContext({
       sendStream: { publish: async () => ({ stream: 'sends', seq: ++publishes, duplicate: false }) },
-      hops: { publish: { observe: () => {} } },
-      log: { warn: () => {} },
-      metrics: { acks: { inc: () => {} }, sendsRepublished: { inc: () => {} } },
       overdueAcks,
-    } as unknown as GatewayContext;
+    });
     const scope: RequestScope = {
       session: { connId: 'c1', user: 'alice', device: 'phone', write: () => true },
       requestId: undefined,

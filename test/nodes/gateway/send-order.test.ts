@@ -3,9 +3,9 @@ import { retryingPublishes } from '../../../src/core/bus/nats.js';
 import type { StreamAck, StreamPublisher } from '../../../src/core/bus/stream-publisher.js';
 import type { SendEnvelope } from '../../../src/core/bus/envelopes.js';
 import type { ClientFrameOf } from '../../../src/core/protocol/client-frames.js';
-import type { GatewayContext, RequestScope } from '../../../src/nodes/gateway/gateway-context.js';
+import type { RequestScope } from '../../../src/nodes/gateway/gateway-context.js';
 import { SendHandler } from '../../../src/nodes/gateway/handlers/send-handler.js';
-import { OverdueAcks } from '../../../src/nodes/gateway/overdue-acks.js';
+import { fakeSendContext } from './support/fake-send-context.js';
 
 /** Errors named as the publisher names them, so retryingPublishes retries them. */
 function noLeader(): Error {
@@ -58,17 +58,7 @@ interface Harness {
 }
 
 function harness(stream: StreamPublisher): Harness {
-  const ctx = {
-    config: { nodeId: 'gw-test', limits: { maxBodyChars: 4000 } },
-    sessions: { knowsMember: () => true },
-    subjects: { sendSubjectOf: (room: string) => `send.${room}` },
-    sendStream: stream,
-    hops: { publish: { observe: () => {} } },
-    log: { warn: () => {} },
-    metrics: { acks: { inc: () => {} } },
-    messages: { findClientMsg: () => Promise.resolve(undefined) },
-    overdueAcks: new OverdueAcks(60_000),
-  } as unknown as GatewayContext;
+  const ctx = fakeSendContext({ sendStream: stream });
   const replies: Array<Record<string, unknown>> = [];
   const scope: RequestScope = {
     session: { connId: 'c1', user: 'alice', device: 'phone', write: () => true },
