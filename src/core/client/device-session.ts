@@ -26,6 +26,7 @@ import { Outbox } from './outbox.js';
 import { PresenceBook } from './presence-book.js';
 import { afterAttempt } from './reconnect-policy.js';
 import { RequestTracker } from './request-tracker.js';
+import { CorrespondentAsks } from './correspondent-asks.js';
 import { RoomDirectory } from './room-directory.js';
 import { TypingTracker } from './typing-tracker.js';
 import type { ClientTransport } from './transport.js';
@@ -55,6 +56,7 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
   private readonly requests: RequestTracker;
   private readonly outbox: Outbox;
   private readonly gaps: GapFiller;
+  private readonly correspondentAsks: CorrespondentAsks;
   /** Typing of others: ended by their messages, cleared when the connection is lost. */
   protected readonly typists = new TypingTracker((event) => this.notify('typing', event));
   protected readonly presence = new PresenceBook();
@@ -95,6 +97,11 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
       nextRequestId: () => this.nextRequestId(),
     };
     this.outbox = new Outbox(this.options, wire, (retry) => this.notify('retry', retry));
+    this.correspondentAsks = new CorrespondentAsks(
+      this.options.presenceAskDelayMs,
+      (user) => this.presence.get(user) !== undefined,
+      (users) => this.askPresence(users),
+    );
     this.gaps = new GapFiller(this.timeline, this.requests, this.options.gapFillDelayMs, wire, {
       deliver: (messages) => this.deliver(messages),
       reportError: (error) => this.reportError(error),
@@ -291,6 +298,7 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
     this.conn = undefined;
     this.ready = false;
     this.gaps.stop();
+    this.correspondentAsks.cancel();
     this.typists.clear();
     this.timeline.connectionLost();
     this.outbox.connectionLost();
@@ -328,6 +336,7 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     this.gaps.stop();
+    this.correspondentAsks.cancel();
     this.typists.clear();
     this.requests.failAll(error);
     this.outbox.close(error);
@@ -558,13 +567,14 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
       if (this.isUnheardCorrespondent(message)) newcomers.push(message.sender);
       this.notify('message', message);
     }
-    if (newcomers.length > 0) this.askPresence(newcomers);
+    // Before live (a sync), refreshPresence asks for them once the sync is done.
+    if (newcomers.length > 0 && this.current === 'live') this.correspondentAsks.add(newcomers);
   }
 
   /**
-   * Users asked about because they wrote in a direct room (once each per connection): writing
-   * there is what makes a user's presence visible to the other member, and the server announces
-   * only changes, so the client asks.
+   * Users who wrote in a direct room, noted once each per connection: writing there is what makes
+   * a user's presence visible to the other member. The server announces first messages; the rest
+   * are asked for (CorrespondentAsks, and refreshPresence after a sync).
    */
   private readonly askedCorrespondents = new Set<string>();
 
@@ -577,7 +587,6 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
   }
 
   private askPresence(users: string[]): void {
-    // Before live (a sync), refreshPresence asks for them once the sync is done.
     if (this.current !== 'live') return;
     this.request({ type: 'presence.query', users }).then(
       (reply) => {

@@ -56,6 +56,12 @@ export interface ChatClientOptions {
    * by itself within milliseconds. Default 50 ms; 0 asks at once.
    */
   gapFillDelayMs?: number;
+  /**
+   * How long the client waits, after a user first writes to it in a direct room, for the
+   * server's unsolicited `presence` frame about that user before it asks with presence.query
+   * (the server announces first messages only). Default 1000 ms.
+   */
+  presenceAskDelayMs?: number;
   /** Most messages held per room above a gap. Default 2000 (twice the sync cap per room). */
   reorderCapacity?: number;
   /** Random source in [0, 1) for the jitter of reconnect delays. Default Math.random (tests inject their own). */
@@ -75,6 +81,7 @@ export interface ResolvedChatClientOptions {
   sendQueueLimit: number;
   maxSendRetries: number;
   gapFillDelayMs: number;
+  presenceAskDelayMs: number;
   reorderCapacity: number;
   random: RandomSource;
 }
@@ -86,6 +93,7 @@ export const CLIENT_DEFAULTS = {
   sendQueueLimit: 1000,
   maxSendRetries: 5,
   gapFillDelayMs: 50,
+  presenceAskDelayMs: 1000,
   reorderCapacity: DEFAULT_REORDER_CAPACITY,
 } as const;
 
@@ -116,6 +124,7 @@ export function resolveOptions(options: ChatClientOptions): ResolvedChatClientOp
     sendQueueLimit: options.sendQueueLimit ?? CLIENT_DEFAULTS.sendQueueLimit,
     maxSendRetries: options.maxSendRetries ?? CLIENT_DEFAULTS.maxSendRetries,
     gapFillDelayMs: options.gapFillDelayMs ?? CLIENT_DEFAULTS.gapFillDelayMs,
+    presenceAskDelayMs: options.presenceAskDelayMs ?? CLIENT_DEFAULTS.presenceAskDelayMs,
     reorderCapacity: options.reorderCapacity ?? CLIENT_DEFAULTS.reorderCapacity,
     random: options.random ?? Math.random,
   };

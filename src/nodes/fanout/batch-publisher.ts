@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { HistoryCache } from '../../core/cache/history-cache.js';
+import type { PresenceReveal } from '../../core/presence/presence-events.js';
 import type { Message } from '../../core/protocol/server-frames.js';
 import type { Deliverer, DirectReply, Outgoing } from '../../core/routing/deliverer.js';
 import type { RouteRegistry, RouteTable } from '../../core/routing/route-registry.js';
@@ -12,6 +13,15 @@ export interface Publication {
   replies: DirectReply[];
   /** Messages committed for the first time (replays are in the cache already). */
   fresh: Message[];
+  /** Senders whose presence the batch revealed to a direct room's other member (RoomSequencer). */
+  reveals?: PresenceReveal[];
+}
+
+export interface BatchPublisherOptions {
+  /** How long a route lookup may take before the batch is delivered without routes (default 1000 ms). */
+  lookupTimeoutMs?: number;
+  /** Hands reveals to the presence role once their batch is delivered (best effort, like presence). */
+  announceReveals?: (reveals: PresenceReveal[]) => void;
 }
 
 /** user -> device -> gateway node. */
@@ -48,15 +58,17 @@ export class BatchPublisher {
   /** A lookup that timed out and has not settled yet: Redis is out of reach. */
   private unanswered?: Promise<unknown>;
   private withoutRoutes = false;
+  private readonly announceReveals: (reveals: PresenceReveal[]) => void;
 
   constructor(
     private readonly deliverer: Deliverer,
     private readonly routes: RouteRegistry,
     private readonly cache: HistoryCache,
     private readonly log: Logger,
-    options: { lookupTimeoutMs?: number } = {},
+    options: BatchPublisherOptions = {},
   ) {
     this.lookupTimeoutMs = options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS;
+    this.announceReveals = options.announceReveals ?? (() => {});
     this.coalescer = new Coalescer<Publication, Published>((publications) => this.run(publications), { maxInFlight: 1 });
   }
 
@@ -83,7 +95,18 @@ export class BatchPublisher {
       this.log.warn({ err: error }, 'publishing a committed batch failed; retrying its delivery');
       published = error instanceof Error ? error : new Error(String(error));
     }
+    const reveals = publications.flatMap((p) => p.reveals ?? []);
+    if (reveals.length > 0 && !(published instanceof Error)) this.announce(reveals);
     return publications.map(() => published);
+  }
+
+  private announce(reveals: PresenceReveal[]): void {
+    try {
+      this.announceReveals(reveals);
+    } catch (error) {
+      // Presence is best effort: a lost reveal costs a status shown late, never a message.
+      this.log.warn({ err: error }, 'announcing presence reveals failed');
+    }
   }
 
   /** The members' routes, with the cache write in the same round trip; undefined when Redis did not answer. */

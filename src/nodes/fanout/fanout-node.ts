@@ -4,7 +4,9 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { HistoryCache } from '../../core/cache/history-cache.js';
+import { encodeJson } from '../../core/bus/envelopes.js';
 import { ensurePushStream, ensureSendStream } from '../../core/bus/nats.js';
+import type { RevealEvent } from '../../core/presence/presence-events.js';
 import { PresenceStore } from '../../core/presence/presence-store.js';
 import { PushEnqueuer } from './push-enqueuer.js';
 import { Subjects } from '../../core/bus/subjects.js';
@@ -78,7 +80,9 @@ export class FanoutNode {
       jsm,
       js,
       committer: new CommitCoalescer(new RoomSequencer(pool), { onStatement: (sends) => metrics.statementSize.observe(sends) }),
-      publisher: new BatchPublisher(new Deliverer(nc, subjects, routes), routes, new HistoryCache(redis, config.namespace), log),
+      publisher: new BatchPublisher(new Deliverer(nc, subjects, routes), routes, new HistoryCache(redis, config.namespace), log, {
+        announceReveals: (reveals) => nc.publish(subjects.presenceEvents, encodeJson({ kind: 'reveal', reveals, at: Date.now() } satisfies RevealEvent)),
+      }),
       metrics,
       hops: createHopTimers(this.registry, 'fanout'),
       traces: this.traces,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { decodeJson, type SendEnvelope } from '../../core/bus/envelopes.js';
 import { isNotFound, resumingConsume } from '../../core/bus/nats.js';
 import type { Subjects } from '../../core/bus/subjects.js';
+import type { PresenceReveal } from '../../core/presence/presence-events.js';
 import type { Message } from '../../core/protocol/server-frames.js';
 import type { DirectReply, Outgoing } from '../../core/routing/deliverer.js';
 import type { BatchPublisher, Routes } from './batch-publisher.js';
@@ -332,6 +333,7 @@ export class PartitionWorker {
     const outgoing: Outgoing[] = [];
     const replies: DirectReply[] = [];
     const fresh: Message[] = [];
+    const reveals: PresenceReveal[] = [];
     const delivered = new Set<string>();
     const now = Date.now();
     results.forEach((result, index) => {
@@ -353,6 +355,7 @@ export class PartitionWorker {
       }
       if (!result.replay) {
         fresh.push(message);
+        if (result.revealedTo) reveals.push({ user: message.sender, to: result.revealedTo });
         metrics.committed.inc();
         metrics.lagSeconds.observe(Math.max(0, now - send.receivedAt) / 1000);
       }
@@ -365,7 +368,7 @@ export class PartitionWorker {
         frame: JSON.stringify({ type: 'ack', id: requestId, room: message.room, clientMsgId: message.clientMsgId, msgId: message.msgId, seq: message.seq, ts: message.ts }),
       });
     });
-    const { routes, publishedAt } = await this.deps.publisher.publish({ outgoing, replies, fresh });
+    const { routes, publishedAt } = await this.deps.publisher.publish({ outgoing, replies, fresh, reveals });
     this.recordHops(sends, results, times, publishedAt);
     return routes;
   }

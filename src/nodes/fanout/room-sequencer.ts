@@ -17,6 +17,11 @@ export type SendResult =
       members: string[];
       /** Their push registrations, read by the same statement. */
       registrations: PushRegistration[];
+      /**
+       * Users who may see the sender's presence from now on: this was its first message in a
+       * direct room (members.has_sent), and they are the room's other member.
+       */
+      revealedTo?: string[];
     }
   | { kind: 'rejected'; code: ErrorCode; message: string };
 
@@ -31,6 +36,29 @@ interface RoomRow {
 
 function registrationsOf(room: RoomRow | undefined): PushRegistration[] {
   return (room?.pushes ?? []).map(([user, device, platform, token, preview, mutedRooms]) => ({ user, device, platform, token, preview, mutedRooms }));
+}
+
+/** [sender, room, other member] per first message in a direct room (REVEALED in sequencer-sql.ts). */
+type RevealedRow = [string, string, string];
+
+/** Hands each sender's reveal in a room to one result: its first committed message there. */
+class Reveals {
+  private readonly byKey = new Map<string, string[]>();
+
+  constructor(rows: RevealedRow[] | null | undefined) {
+    for (const [sender, room, other] of rows ?? []) {
+      const key = `${sender}\u0000${room}`;
+      this.byKey.set(key, [...(this.byKey.get(key) ?? []), other]);
+    }
+  }
+
+  take(sender: string, room: string): { revealedTo?: string[] } {
+    const key = `${sender}\u0000${room}`;
+    const revealedTo = this.byKey.get(key);
+    if (!revealedTo) return {};
+    this.byKey.delete(key);
+    return { revealedTo };
+  }
 }
 
 /** The lease a batch is committed under: its partition, held by owner at epoch. */
@@ -151,7 +179,7 @@ export class RoomSequencer {
     const sends = batches.flatMap((batch) => batch.sends);
     const partOf = batches.flatMap((batch) => batch.sends.map(() => batch.fence.partition));
     const msgIds = newMessageIds(now, sends.length);
-    const result = await this.pool.query<{ owned: number[]; seqs: Array<[number, number]> | null; rooms: RoomRow[] | null; raced: string[] }>({
+    const result = await this.pool.query<{ owned: number[]; seqs: Array<[number, number]> | null; rooms: RoomRow[] | null; raced: string[]; revealed: RevealedRow[] | null }>({
       name: 'sequencer-commit',
       text: COMMIT_SQL,
       values: [
@@ -174,6 +202,7 @@ export class RoomSequencer {
     const roomById = new Map((row?.rooms ?? []).map((room) => [room.id, room]));
     const registrationsByRoom = new Map([...roomById.values()].map((room) => [room.id, registrationsOf(room)]));
     const raced = new Set(row?.raced ?? []);
+    const reveals = new Reveals(row?.revealed);
     let offset = 0;
     return batches.map((batch) => {
       const first = offset;
@@ -199,7 +228,7 @@ export class RoomSequencer {
           body: send.body,
           ts: now,
         };
-        return { kind: 'committed', replay: false, members: members ?? [], registrations: registrationsByRoom.get(send.room) ?? [], message };
+        return { kind: 'committed', replay: false, members: members ?? [], registrations: registrationsByRoom.get(send.room) ?? [], message, ...reveals.take(send.sender, send.room) };
       });
     });
   }
@@ -244,7 +273,7 @@ export class RoomSequencer {
     }
     // Sorted by room so that concurrent statements lock rooms rows in one order.
     fresh.sort((a, b) => (a.message.room < b.message.room ? -1 : a.message.room > b.message.room ? 1 : a.k - b.k));
-    const write = await this.pool.query<{ owned: number; bumped: Array<{ id: string; last_seq: number }> | null; stored: number; keyed: number; raced: string[] }>({
+    const write = await this.pool.query<{ owned: number; bumped: Array<{ id: string; last_seq: number }> | null; stored: number; keyed: number; raced: string[]; revealed: RevealedRow[] | null }>({
       name: 'sequencer-write',
       text: WRITE_SQL,
       values: [
@@ -267,6 +296,7 @@ export class RoomSequencer {
     const raced = racedSends(sends, plan.outcomes, new Set(outcome.raced));
     const lastSeq = new Map((outcome.bumped ?? []).map((bumped) => [bumped.id, Number(bumped.last_seq)]));
     const seqOf = (room: string, k: number) => lastSeq.get(room)! - plan.newPerRoom.get(room)! + k;
+    const reveals = new Reveals(outcome.revealed);
 
     const messages: Message[] = [];
     return plan.outcomes.map((decision, index): Attempt => {
@@ -286,7 +316,7 @@ export class RoomSequencer {
           // Same key order as rows read back (toMessage), so the cache stores one JSON per message.
           const message: Message = { room: m.room, seq: seqOf(m.room, k), msgId: m.msgId, sender: m.sender, senderDevice: m.senderDevice, clientMsgId: m.clientMsgId, body: m.body, ts: m.ts };
           messages[index] = message;
-          return { kind: 'committed', replay: false, members, registrations, message };
+          return { kind: 'committed', replay: false, members, registrations, message, ...reveals.take(m.sender, m.room) };
         }
       }
     });

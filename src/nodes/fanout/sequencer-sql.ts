@@ -22,8 +22,17 @@ const INSERT_FRESH = `stored AS (
     SELECT sender_id, client_msg_id, room_id, seq, msg_id, ts FROM fresh RETURNING 1
   ), marked AS (
     UPDATE members m SET has_sent = true FROM (SELECT DISTINCT room_id, sender_id FROM fresh) f
-     WHERE m.room_id = f.room_id AND m.user_id = f.sender_id AND NOT m.has_sent RETURNING 1
+     WHERE m.room_id = f.room_id AND m.user_id = f.sender_id AND NOT m.has_sent RETURNING m.room_id, m.user_id
   )`;
+
+// Who may now see a sender's presence because this commit marked its first message in a direct
+// room: the room's other member, unless the sender blocked it. [sender, room, other] triples; the
+// presence role announces the sender's status to them (protocol "Who is told"), so no device has
+// to ask with presence.query when a correspondent first writes.
+const REVEALED = `(SELECT json_agg(json_build_array(mk.user_id, mk.room_id, o.user_id)) FROM marked mk
+     JOIN rooms r ON r.id = mk.room_id AND r.kind = 'direct'
+     JOIN members o ON o.room_id = mk.room_id AND o.user_id <> mk.user_id
+    WHERE NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = mk.user_id AND b.blocked_id = o.user_id)) AS revealed`;
 
 // A room of the batch as the commit reads it (r, a rooms row): its members at commit time, whom the
 // message is delivered to, and their push registrations, which decide who gets a push (read here
@@ -73,7 +82,7 @@ export const WRITE_SQL = `
       JOIN bump b ON b.id = v.room_id
   ), ${INSERT_FRESH}
   SELECT (SELECT count(*) FROM fence)::int AS owned, (SELECT json_agg(json_build_object('id', id, 'last_seq', last_seq)) FROM bump) AS bumped,
-         (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM keyed)::int AS keyed, ${RACED}`;
+         (SELECT count(*) FROM stored)::int AS stored, (SELECT count(*) FROM keyed)::int AS keyed, ${RACED}, ${REVEALED}`;
 
 // The common case in one statement, so one atomic transaction and one round trip, for the batches
 // of several partitions of this worker at once (CommitCoalescer): no send was committed before
@@ -108,4 +117,4 @@ export const COMMIT_SQL = `
   SELECT (SELECT coalesce(json_agg(partition), '[]'::json) FROM fence) AS owned,
          (SELECT count(*) FROM stored)::int + (SELECT count(*) FROM keyed)::int AS written,
          (SELECT json_agg(json_build_array(ord, seq)) FROM fresh) AS seqs,
-         (SELECT json_agg(${ROOM_OBJECT}) FROM ${ROOMS_OF_INPUT}) AS rooms, ${RACED}`;
+         (SELECT json_agg(${ROOM_OBJECT}) FROM ${ROOMS_OF_INPUT}) AS rooms, ${RACED}, ${REVEALED}`;

@@ -22,7 +22,7 @@ import { CLOSE_CODES } from '../../core/protocol/errors.js';
 import { SUBPROTOCOL, WS_PATH } from '../../core/protocol/limits.js';
 import { LONG_POLL_FRAMES_PATH, LONG_POLL_POLL_PATH, LONG_POLL_SESSIONS_PATH } from '../../core/protocol/long-poll.js';
 import { encodeJson } from '../../core/bus/envelopes.js';
-import type { PresenceEvent } from '../../core/presence/presence-events.js';
+import type { DeviceEvent } from '../../core/presence/presence-events.js';
 import { PresenceStore } from '../../core/presence/presence-store.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
 import { RouteRegistry } from '../../core/routing/route-registry.js';
@@ -411,8 +411,8 @@ export class GatewayNode {
     };
   }
 
-  private publishPresence(kind: PresenceEvent['kind'], session: Session): void {
-    const event: PresenceEvent = { kind, user: session.user, device: session.device, node: this.options.config.nodeId, at: Date.now() };
+  private publishPresence(kind: DeviceEvent['kind'], session: Session): void {
+    const event: DeviceEvent = { kind, user: session.user, device: session.device, node: this.options.config.nodeId, at: Date.now() };
     try {
       this.clients!.nc.publish(this.ctx!.subjects.presenceEvents, encodeJson(event));
     } catch {

@@ -7,7 +7,7 @@ import { Subjects } from '../../core/bus/subjects.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
 import { portOf, startHealthServer } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
-import type { PresenceEvent, PresenceStatus } from '../../core/presence/presence-events.js';
+import type { PresenceEvent, PresenceReveal, PresenceStatus } from '../../core/presence/presence-events.js';
 import { PresenceStore } from '../../core/presence/presence-store.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
 import { RouteRegistry } from '../../core/routing/route-registry.js';
@@ -107,7 +107,9 @@ export class PresenceNode {
     const { config, log } = this.options;
     this.metrics!.events.inc({ kind: event.kind });
     try {
-      if (event.kind === 'connect') {
+      if (event.kind === 'reveal') {
+        await this.reveal(event.reveals);
+      } else if (event.kind === 'connect') {
         await this.evaluate(event.user, event.at);
       } else {
         const due = event.at + config.presenceGraceMs;
@@ -161,6 +163,22 @@ export class PresenceNode {
     this.metrics!.fanoutSize.observe(audience.length);
     if (audience.length === 0) return;
     await this.deliverer!.deliver([{ users: audience, frame: JSON.stringify({ type: 'presence', users: [change] }) }]);
+  }
+
+  /**
+   * Tells users who may now see another's presence (its first message in a direct room with
+   * them) its current status: one Redis round trip and one delivery for the whole event.
+   */
+  private async reveal(reveals: PresenceReveal[]): Promise<void> {
+    const now = Date.now();
+    const statuses = await this.store!.read(
+      reveals.map((reveal) => reveal.user),
+      new Set(await this.aliveNodes()),
+      now,
+    );
+    await this.deliverer!.deliver(
+      reveals.map((reveal, i) => ({ users: reveal.to, frame: JSON.stringify({ type: 'presence', users: [statuses[i]!] }) })),
+    );
   }
 
   /** Finds gateways whose lease expired, drops their routes, and schedules their users' checks. */

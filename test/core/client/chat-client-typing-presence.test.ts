@@ -20,10 +20,10 @@ interface Connected {
 }
 
 /** A live client (alice) on a fake gateway whose sync reports `rooms`. */
-async function connected(rooms: Room[] = [room('r')]): Promise<Connected> {
+async function connected(rooms: Room[] = [room('r')], presenceAskDelayMs = 100): Promise<Connected> {
   const g = await FakeGateway.start({ rooms });
   gateways.push(g);
-  const client = new ChatClient({ urls: [g.url], token: 'alice:d1', backoff: { initialMs: 20, maxMs: 100 }, gapFillDelayMs: 0, random: () => 0.5 });
+  const client = new ChatClient({ urls: [g.url], token: 'alice:d1', backoff: { initialMs: 20, maxMs: 100 }, gapFillDelayMs: 0, presenceAskDelayMs, random: () => 0.5 });
   clients.push(client);
   const observed: Connected = { client, session: undefined as unknown as FakeSession, typing: [], presence: [], errors: [] };
   client.on('typing', (e) => observed.typing.push(e));
@@ -225,18 +225,34 @@ describe('chat client: presence', () => {
     await expect(s.next('presence.query', 200)).rejects.toThrow(/no presence.query/);
   });
 
-  it('client presence - the first message of a user in a direct room makes the client ask for its presence, once', async () => {
+  it('client presence - a user who writes in a direct room and is not announced is asked for after the wait, once', async () => {
     const dm = room('d', { kind: 'direct', members: ['alice', 'bob'] });
     const { client: c, session: s, presence } = await connected([dm, room('g')]);
+    const wrote = Date.now();
     s.send({ type: 'msg', message: msg('g', 1, 'carol') });
     s.send({ type: 'msg', message: msg('d', 1, 'bob') });
     const query = await s.next('presence.query');
+    // The client gave the server its 100 ms to announce bob first (it announces first messages only).
+    expect(Date.now() - wrote).toBeGreaterThanOrEqual(90);
     // Writing in a direct room is what shows bob's presence to alice; a group's members are told anyway.
     expect(query.users).toEqual(['bob']);
     s.send({ type: 'presence', id: query.id, users: [{ user: 'bob', status: 'online', lastSeen: 1000 }] });
     await until(() => presence.length === 1);
     expect(c.presenceOf('bob')?.status).toBe('online');
     s.send({ type: 'msg', message: msg('d', 2, 'bob') });
-    await expect(s.next('presence.query', 200)).rejects.toThrow(/no presence.query/);
+    await expect(s.next('presence.query', 300)).rejects.toThrow(/no presence.query/);
+  });
+
+  it('client presence - a correspondent the server announces within the wait is not asked for', async () => {
+    const dm = room('d', { kind: 'direct', members: ['alice', 'bob'] });
+    const dm2 = room('e', { kind: 'direct', members: ['alice', 'dave'] });
+    const { client: c, session: s } = await connected([dm, dm2], 200);
+    s.send({ type: 'msg', message: msg('d', 1, 'bob') });
+    s.send({ type: 'msg', message: msg('e', 1, 'dave') });
+    // The server's reveal of bob's first message (an unsolicited presence frame); dave's never comes.
+    s.send({ type: 'presence', users: [{ user: 'bob', status: 'online', lastSeen: 1000 }] });
+    const query = await s.next('presence.query');
+    expect(query.users).toEqual(['dave']);
+    expect(c.presenceOf('bob')?.status).toBe('online');
   });
 });

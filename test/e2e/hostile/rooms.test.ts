@@ -186,13 +186,34 @@ describe('hostile - presence is for those one talked to or shares a group with',
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(presenceOf(stalker, 'quarry')).toEqual([]);
     expect((await stalker.request({ type: 'presence.query', users: ['quarry'] })).users).toEqual([]);
-    // The stalker's own messages change nothing.
+    // The stalker's own messages change nothing for the stalker; quarry is told the stalker's
+    // status unasked (writing to quarry lets quarry see the stalker).
     await stalker.request({ type: 'send', room, clientMsgId: 'stalk-1', body: 'hi?' });
+    await waitFor(() => presenceOf(quarry, 'stalker').length > 0, 5000, 'quarry to be told of the stalker');
+    expect(presenceOf(quarry, 'stalker')).toEqual([expect.objectContaining({ user: 'stalker', status: 'online' })]);
     expect((await stalker.request({ type: 'presence.query', users: ['quarry'] })).users).toEqual([]);
-    // Once quarry answers, the stalker is someone quarry talked to.
+    expect(presenceOf(stalker, 'quarry')).toEqual([]);
+    // Once quarry answers, the stalker is someone quarry talked to, and is told so unasked, once.
     expect((await quarry.request({ type: 'send', room, clientMsgId: 'answer-1', body: 'hello' })).type).toBe('ack');
+    await waitFor(() => presenceOf(stalker, 'quarry').length > 0, 5000, 'the stalker to be told of quarry');
+    expect(presenceOf(stalker, 'quarry')).toEqual([expect.objectContaining({ user: 'quarry', status: 'online' })]);
+    expect((await quarry.request({ type: 'send', room, clientMsgId: 'answer-2', body: 'again' })).type).toBe('ack');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(presenceOf(stalker, 'quarry')).toHaveLength(1);
     expect((await stalker.request({ type: 'presence.query', users: ['quarry'] })).users).toEqual([expect.objectContaining({ user: 'quarry', status: 'online' })]);
     // And quarry sees the stalker (who wrote first) as well.
     expect((await quarry.request({ type: 'presence.query', users: ['stalker'] })).users).toEqual([expect.objectContaining({ user: 'stalker' })]);
+  });
+
+  it('hostile rooms - a user who blocked the other member of a direct room does not show its presence by writing there', async () => {
+    const nosy = await connect('nosy');
+    const hermit = await connect('hermit');
+    const room = roomOf(await nosy.request({ type: 'room.create', kind: 'direct', members: ['hermit'] })).id;
+    expect((await hermit.request({ type: 'user.block', user: 'nosy' })).type).toBe('ok');
+    const sent = await hermit.request({ type: 'send', room, clientMsgId: 'not-for-nosy', body: 'talking to myself' });
+    expect(sent.type).toBe('ack');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(presenceOf(nosy, 'hermit')).toEqual([]);
+    expect((await nosy.request({ type: 'presence.query', users: ['hermit'] })).users).toEqual([]);
   });
 });
