@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDeviceToken } from '../../src/core/auth/jwt.js';
 import { IsolatedCluster, SERVICES, type RoleProcess } from '../support/isolated-cluster.js';
@@ -42,9 +43,14 @@ async function helloWith(gateway: RoleProcess, token: string): Promise<string> {
   return frame.type === 'welcome' ? 'welcome' : String(frame.code);
 }
 
-function kick(...args: string[]): Promise<{ code: number | null; output: string }> {
+/** Runs `chat-node admin kick`; `postgresUrl` (--revoke keeps revocations there) is the cluster's unless given, null for none. */
+function kick(args: string[], postgresUrl: string | null = cluster.postgresUrl): Promise<{ code: number | null; output: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CHAT_NATS_URL: SERVICES.nats, CHAT_NAMESPACE: cluster.namespace };
+  delete env.CHAT_POSTGRES_URL;
+  delete env.CHAT_REDIS_URL;
+  if (postgresUrl !== null) env.CHAT_POSTGRES_URL = postgresUrl;
   const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'admin', 'kick', ...args], {
-    env: { ...process.env, CHAT_REDIS_URL: SERVICES.redis, CHAT_NATS_URL: SERVICES.nats, CHAT_NAMESPACE: cluster.namespace },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -64,7 +70,8 @@ describe('e2e - admin kick', () => {
     const laptopB = await connect(gw2, 'alice', 'laptop');
     const phone = await connect(gw1, 'alice', 'phone');
     const bob = await connect(gw2, 'bob', 'phone');
-    const { code, output } = await kick('--user', 'alice', '--device', 'laptop');
+    // Without --revoke, no Postgres (nor Redis): only NATS.
+    const { code, output } = await kick(['--user', 'alice', '--device', 'laptop'], null);
     expect(code, output).toBe(0);
     expect(await closedUnauthorized(laptopA)).toBe(true);
     expect(await closedUnauthorized(laptopB)).toBe(true);
@@ -80,7 +87,7 @@ describe('e2e - admin kick', () => {
     const phoneToken = await cluster.token('carol', 'phone');
     const phone = await connect(gw2, 'carol', 'phone', phoneToken);
     const bob = await connect(gw1, 'bob', 'tablet');
-    const { code, output } = await kick('--user', 'carol', '--revoke');
+    const { code, output } = await kick(['--user', 'carol', '--revoke']);
     expect(code, output).toBe(0);
     expect(await closedUnauthorized(laptop)).toBe(true);
     expect(await closedUnauthorized(phone)).toBe(true);
@@ -94,4 +101,38 @@ describe('e2e - admin kick', () => {
     const after = await signDeviceToken({ secret: cluster.secret, user: 'carol', device: 'laptop', ttlSeconds: 3600 });
     expect(await helloWith(gw2, after)).toBe('welcome');
   });
+
+  it('e2e - a revocation outlives Redis: a gateway started after the namespace\'s keys are flushed still refuses the token', async () => {
+    const before = await cluster.token('dave', 'laptop');
+    const { code, output } = await kick(['--user', 'dave', '--revoke']);
+    expect(code, output).toBe(0);
+    await flushRedisNamespace();
+    const gw3 = await cluster.start('gateway', 'gw-3');
+    expect(await helloWith(gw3, before)).toBe('unauthorized');
+    expect(await helloWith(gw3, await cluster.token('erin', 'laptop'))).toBe('welcome');
+  });
+
+  it('e2e - --revoke says where Postgres is missing or out of reach, and kicks no one then', async () => {
+    const socket = await connect(gw1, 'frank', 'laptop');
+    const missing = await kick(['--user', 'frank', '--revoke'], null);
+    expect(missing.code).toBe(2);
+    expect(missing.output).toMatch(/--postgres-url/);
+    const unreachable = await kick(['--user', 'frank', '--revoke'], 'postgresql://postgres@127.0.0.1:1/chat');
+    expect(unreachable.code).toBe(1);
+    // oclif wraps the message: its words, not its lines.
+    const words = unreachable.output.replace(/\s+›?\s*/g, ' ');
+    expect(words).toMatch(/cannot write the revocation to Postgres at postgresql:\/\/postgres@127\.0\.0\.1:1\/chat/);
+    expect(await socket.alive()).toBe(true);
+  });
 });
+
+/** What a Redis flush (or a failover to an empty replica) does to this cluster: every key of its namespace gone. */
+async function flushRedisNamespace(): Promise<void> {
+  const redis = new Redis(SERVICES.redis);
+  try {
+    const keys = await redis.keys(`${cluster.namespace}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -138,8 +138,8 @@ export class GatewayNode {
     this.clients = await connectServices(config, `gateway:${config.nodeId}`, defaultGatewayPoolSize());
     const { pool, redis, nc } = this.clients;
     const subjects = new Subjects(config.namespace, config.partitions);
-    // Operators' revocations, mirrored in memory: the token check at hello costs no round trip.
-    const revocations = new TokenRevocations(redis, config.namespace);
+    // Operators' revocations (Postgres), mirrored in memory: the token check at hello costs no round trip.
+    const revocations = new TokenRevocations(pool);
     await revocations.load();
     const verifier = await TokenVerifier.create(config.jwt, { refusal: (identity) => revocations.refusal(identity) });
     this.kicks = new SessionKicks(nc, subjects.gatewayControl, this.sessions, revocations, log);

@@ -10,7 +10,7 @@ import type { LocalSessions } from './local-sessions.js';
 
 /** A hello verified just before a revocation arrived may be registered just after: swept again then. */
 const SECOND_SWEEP_MS = 1000;
-/** How often the revocation mirror is reloaded from Redis, for kicks this gateway missed. */
+/** How often the revocation mirror is reloaded from Postgres, for kicks this gateway missed. */
 const RELOAD_MS = 60_000;
 
 /**
