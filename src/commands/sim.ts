@@ -16,6 +16,7 @@ import { startFloor } from '../sim/floor/floor-cluster.js';
 import { readMembersFile } from '../nodes/cluster/members-file.js';
 import { jwtSecretFlags, jwtSecretOf } from '../cli/flags.js';
 import type { MetricsTarget } from '../sim/runner/cluster-usage.js';
+import { ProgressLine } from '../cli/progress-line.js';
 
 export default class Sim extends Command {
   static override summary = 'Run a scenario of many multi-device users against a cluster and check its SLOs';
@@ -23,7 +24,9 @@ export default class Sim extends Command {
 spreads the devices over load processes and local source addresses, runs the phases with a live progress line,
 then checks every acked message reached every device of every member in order and once (the oracle), and
 reports latency percentiles, connections and memory per gateway node, and each SLO. Exits 1 when an SLO is
-missed or the oracle finds a violation. Scenario files: scenarios/, documented in docs/scenarios.md.`;
+missed or the oracle finds a violation. Scenario files: scenarios/, documented in docs/scenarios.md.
+The progress line (stderr) shows the phase and an ETA, cut to the terminal's width; when stderr is not a
+terminal, a plain line is printed at each phase change and every 5 s.`;
   static override examples = [
     '<%= config.bin %> sim scenarios/smoke.yaml --local',
     '<%= config.bin %> sim scenarios/one-to-one.yaml --url ws://127.0.0.1:8080/v1/ws --out reports/one-to-one.json',
@@ -65,10 +68,7 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Sim);
-    const progress = (line: string) => {
-      if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
-      else process.stderr.write(`${line}\n`);
-    };
+    const progress = new ProgressLine(process.stderr);
     let local: LocalSimCluster | undefined;
     let floor: LocalSimCluster | undefined;
     try {
@@ -77,11 +77,11 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
       const scenarioPaths = rates.map((rate) => (rate === undefined ? args.scenario : withTotalRate(args.scenario, rate)));
       const scenario = loadScenario(args.scenario);
       for (const path of scenarioPaths) loadScenario(path);
-      if (flags.floor) floor = await startFloor((line) => process.stderr.write(`${line}\n`));
+      if (flags.floor) floor = await startFloor((line) => progress.note(line));
       let target: SimTarget | undefined;
       if (flags.local) {
         const shape = { gateways: flags.gateways, gatewayWorkers: flags['gateway-workers'], fanouts: flags.fanouts };
-        local = await startLocalCluster((line) => process.stderr.write(`${line}\n`), shape, scenario.cluster);
+        local = await startLocalCluster((line) => progress.note(line), shape, scenario.cluster);
         target = { ...local, localServices: true };
       } else if (flags.url) {
         const set = settingFlags(scenario.cluster);
@@ -114,8 +114,15 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
         // A sweep writes one report per step next to --out (name-<rate>.json) and the summary to --out.
         const outPath = flags.out && sweeping ? flags.out.replace(/(\.json)?$/, `-${rate}.json`) : flags.out;
         const run = (on: SimTarget, keepsReadState = true) =>
-          runScenario({ scenarioPath, ...on, processes: flags.processes, transport: flags.transport as TransportChoice | undefined, onProgress: progress }).then((outcome) => {
-            if (process.stderr.isTTY) process.stderr.write('\n');
+          runScenario({
+            scenarioPath,
+            ...on,
+            processes: flags.processes,
+            transport: flags.transport as TransportChoice | undefined,
+            onProgress: (line) => progress.note(line),
+            onStatus: (status) => progress.show(status),
+          }).then((outcome) => {
+            progress.end();
             // Read once the run is over: its last pushes had the drain and the settling to land.
             const pushLog = on.pushLog === undefined ? undefined : { path: on.pushLog, notifications: readPushLog(on.pushLog), readAt: Date.now() };
             return buildReport(outcome, { pushLog, pushPolicy, readState: keepsReadState });
@@ -156,6 +163,7 @@ missed or the oracle finds a violation. Scenario files: scenarios/, documented i
       if (error instanceof ScenarioError) this.error(error.message, { exit: 2 });
       throw error;
     } finally {
+      progress.close();
       await local?.stop();
       await floor?.stop();
     }

@@ -2,6 +2,7 @@ import { Command, Flags } from '@oclif/core';
 import { benchTarget, benchTargetFlags, LATENCY_HEADER, latencyRow } from '../../cli/bench-target.js';
 import { signDeviceToken } from '../../core/auth/jwt.js';
 import { runPairBenchmark } from '../../sim/pair-benchmark.js';
+import { ProgressLine } from '../../cli/progress-line.js';
 
 export default class BenchLatency extends Command {
   static override summary = 'Measure send-to-deliver and ack latency between two users';
@@ -19,17 +20,24 @@ process on the machine's services (as \`chat-node dev\` would), in its own datab
   async run(): Promise<void> {
     const { flags } = await this.parse(BenchLatency);
     const target = await benchTarget(flags).catch((error: Error) => this.error(error.message, { exit: 2 }));
+    const progress = new ProgressLine(process.stderr);
     try {
-      process.stderr.write(`bench: ${flags.messages} messages at ${flags.rate}/s\n`);
+      progress.note(`bench: ${flags.messages} messages at ${flags.rate}/s`);
+      const started = Date.now();
+      // The schedule is open-loop: the last send is due messages / rate after the first.
+      const scheduleMs = (flags.messages / flags.rate) * 1000;
       const result = await runPairBenchmark({
         urls: target.urls,
         messages: flags.messages,
         ratePerSec: flags.rate,
         longPollRecipient: flags['long-poll'],
         tokenFor: (user, device) => () => signDeviceToken({ secret: target.secret, user, device, ttlSeconds: 3600 }),
-        onProgress: (sent, delivered) => process.stderr.write(`\rbench: sent ${sent}, delivered ${delivered}   `),
+        onProgress: (sent, delivered) => {
+          const elapsedMs = Date.now() - started;
+          progress.show({ phase: 'sending', elapsedMs, etaMs: Math.max(0, scheduleMs - elapsedMs), figures: [`sent ${sent}/${flags.messages}`, `delivered ${delivered}`] });
+        },
       });
-      process.stderr.write('\n');
+      progress.close();
       if (flags.json) {
         this.log(JSON.stringify(result, null, 2));
       } else {
@@ -41,6 +49,7 @@ process on the machine's services (as \`chat-node dev\` would), in its own datab
       }
       if (result.missing > 0) process.exitCode = 1;
     } finally {
+      progress.close();
       await target.stop();
     }
   }

@@ -2,6 +2,7 @@ import { Command, Flags } from '@oclif/core';
 import { benchTarget, benchTargetFlags, LATENCY_HEADER, latencyRow } from '../../cli/bench-target.js';
 import { signDeviceToken } from '../../core/auth/jwt.js';
 import { runPresenceBenchmark } from '../../sim/presence-benchmark.js';
+import { ProgressLine } from '../../cli/progress-line.js';
 
 export default class BenchPresence extends Command {
   static override summary = 'Measure presence change-to-watcher latency (online and offline)';
@@ -18,15 +19,21 @@ the grace period (--grace-ms, which --local also configures).`;
   async run(): Promise<void> {
     const { flags } = await this.parse(BenchPresence);
     const target = await benchTarget(flags, { presenceGraceMs: flags['grace-ms'] }).catch((error: Error) => this.error(error.message, { exit: 2 }));
+    const progress = new ProgressLine(process.stderr);
     try {
+      const started = Date.now();
       const result = await runPresenceBenchmark({
         urls: target.urls,
         cycles: flags.cycles,
         graceMs: flags['grace-ms'],
         tokenFor: (user, device) => () => signDeviceToken({ secret: target.secret, user, device, ttlSeconds: 3600 }),
-        onProgress: (done) => process.stderr.write(`\rbench: ${done}/${flags.cycles} cycles   `),
+        onProgress: (done) => {
+          const elapsedMs = Date.now() - started;
+          // Every cycle waits out the same grace period: the ones left take about as long as the ones done.
+          progress.show({ phase: 'cycling', elapsedMs, etaMs: (elapsedMs / done) * (flags.cycles - done), figures: [`${done}/${flags.cycles} cycles`] });
+        },
       });
-      process.stderr.write('\n');
+      progress.close();
       if (flags.json) {
         this.log(JSON.stringify(result, null, 2));
       } else {
@@ -37,6 +44,7 @@ the grace period (--grace-ms, which --local also configures).`;
       }
       if (result.missed > 0) process.exitCode = 1;
     } finally {
+      progress.close();
       await target.stop();
     }
   }

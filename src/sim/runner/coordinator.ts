@@ -15,6 +15,8 @@ import type { FromWorker, ToWorker, WorkerProgress } from './messages.js';
 import { scrapeGateways, type NodeFigures } from './node-metrics.js';
 import { SLOWEST_REPORTED, slowestOf, traceDeliveries, type SlowDelivery, type TracedDelivery } from './slowest-deliveries.js';
 import { sampleCluster, usageBetween, type ClusterSample, type LoadUsage, type MetricsTarget, type UsageReport } from './cluster-usage.js';
+import { formatStatus, type ProgressStatus } from '../../cli/progress-line.js';
+import { connectingStatus, runningStatus, START_DELAY_MS, type Percentiles } from './run-progress.js';
 
 export interface CoordinatorOptions {
   scenarioPath: string;
@@ -35,7 +37,10 @@ export interface CoordinatorOptions {
   sourceAddresses?: number;
   /** Every device on this transport, instead of the scenario's `transport.longPollShare` mix. */
   transport?: TransportChoice;
+  /** Lines to keep: the plan, notes, rooms created. */
   onProgress: (line: string) => void;
+  /** The live status, every second from the first connect to the end of the run (default: a line to onProgress). */
+  onStatus?: (status: ProgressStatus) => void;
   /** Told the run's time zero once every device is connected (fault tests schedule their faults from it). */
   onStart?: (t0: number) => void;
 }
@@ -97,6 +102,7 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
   const scenario = loadScenario(options.scenarioPath);
   const runId = `s${randomBytes(3).toString('hex')}`;
   const plan = planScenario(scenario, runId);
+  const onStatus = options.onStatus ?? ((status: ProgressStatus) => options.onProgress(formatStatus(status)));
   const summary = planSummary(plan);
   options.onProgress(
     `plan: ${summary.users} users, ${summary.devices} devices, ${summary.rooms.direct} direct and ${summary.rooms.group} group rooms, ${summary.sends} sends`,
@@ -201,23 +207,27 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
   // Live devices at each of the last ticks: the rate is taken over 3 s, since the processes'
   // 1 s reports drift against this 1 s tick and a tick that got none would read as 0/s.
   const liveAtTicks: number[] = [];
+  const connectingFrom = Date.now();
   const ticker = setInterval(() => {
     const t = totals();
     liveAtTicks.push(t.connected);
     if (liveAtTicks.length > 4) liveAtTicks.shift();
     const rate = Math.round((t.connected - liveAtTicks[0]!) / Math.max(1, liveAtTicks.length - 1));
-    const connects = connectsLastSecond.count === 0 ? '-' : `${connectsLastSecond.percentileMs(50).toFixed(0)}/${connectsLastSecond.percentileMs(99).toFixed(0)} ms`;
-    options.onProgress(
-      `connecting: ${t.connected}/${devices} devices live (${rate}/s over 3 s) | connect p50/p99 ${connects} | in flight up to ${t.connectWindow} | errors ${t.errors}`,
+    onStatus(
+      connectingStatus(
+        { elapsedMs: Date.now() - connectingFrom, live: t.connected, devices, perSecond: rate, connect: percentilesOf(connectsLastSecond), inFlight: t.connectWindow, errors: t.errors },
+        plan.phases,
+      ),
     );
     connectsLastSecond.reset();
   }, 1000);
+  let live: NodeJS.Timeout | undefined;
   try {
     await ready;
     clearInterval(ticker);
     const targets = options.metricsTargets ?? options.metricsUrls.map((url) => ({ url }));
     const usageBefore = await sampleCluster(targets, options.localServices ?? false);
-    const t0 = Date.now() + 1000;
+    const t0 = Date.now() + START_DELAY_MS;
     options.onStart?.(t0);
     const ran = expect('ran');
     for (const worker of workers) send(worker, { type: 'start', t0 });
@@ -232,30 +242,44 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
       void scrapeGateways(options.metricsUrls).then((figures) => (nodesSteady = figures));
     }, Math.max(0, t0 + rampUpMs + steadyMs / 2 - Date.now()));
     let previous = totals();
-    const live = setInterval(() => {
-      const now = Date.now() - t0;
-      const phase = now < 0 ? 'starting' : now < rampUpMs ? 'ramp-up' : now < rampUpMs + steadyMs ? 'steady' : now < rampUpMs + steadyMs + drainMs ? 'drain' : 'settling';
+    // Runs on past the drain, while the processes settle and read every room ('checking').
+    live = setInterval(() => {
       const t = totals();
-      const ms = (d: LatencyDistribution, p: number) => (d.count === 0 ? '-' : d.percentileMs(p).toFixed(1));
-      options.onProgress(
-        `${phase.padEnd(8)} ${(Math.max(0, now) / 1000).toFixed(0).padStart(4)} s | devices ${t.connected}/${devices} | sent ${t.sent} (${t.sent - previous.sent}/s) | delivered ${t.delivered} (${t.delivered - previous.delivered}/s) | p50/p99 ${ms(deliveredLastSecond, 50)}/${ms(deliveredLastSecond, 99)} ms now, ${ms(deliveredSoFar, 50)}/${ms(deliveredSoFar, 99)} ms so far | acked ${t.acked} | errors ${t.errors}`,
+      onStatus(
+        runningStatus(
+          {
+            sinceStartMs: Date.now() - t0,
+            live: t.connected,
+            devices,
+            sentPerSecond: t.sent - previous.sent,
+            deliveredPerSecond: t.delivered - previous.delivered,
+            sent: t.sent,
+            acked: t.acked,
+            delivered: t.delivered,
+            now: percentilesOf(deliveredLastSecond),
+            soFar: percentilesOf(deliveredSoFar),
+            errors: t.errors,
+          },
+          plan.phases,
+        ),
       );
       deliveredLastSecond.reset();
       previous = t;
     }, 1000);
     await ran;
-    clearInterval(live);
     clearTimeout(steadyScrape);
     const usage = usageBetween(usageBefore, await usageAfter, loads, totals().sent);
     const done = expect('done');
     for (const worker of workers) send(worker, { type: 'finish' });
-    options.onProgress('settling: waiting for the last deliveries, reading every room, collecting logs');
+    options.onProgress('checking: waiting for the last deliveries, reading every room, collecting logs');
     await done;
+    clearInterval(live);
     const outputs = outFiles.map((file) => JSON.parse(readFileSync(file, 'utf8')) as WorkerOutput);
     const slowest = await traceDeliveries(slowestOf(outputs.map((o) => o.slowest ?? []), SLOWEST_REPORTED), targets);
     return { scenario, plan, summary, roomIds, t0, endedAt: Date.now(), outputs, nodesBefore, nodesSteady, progress: [...progress.values()], usage, slowest, connect: connectFigures(connectSpans, connectsAll) };
   } finally {
     clearInterval(ticker);
+    clearInterval(live);
     for (const worker of workers) if (worker.exitCode === null) worker.kill();
   }
 }
@@ -297,6 +321,10 @@ async function createRooms(plan: SimPlan, options: CoordinatorOptions): Promise<
     options.onProgress(`rooms: ${created}/${plan.rooms.length} created`);
   }
   return roomIds;
+}
+
+function percentilesOf(distribution: LatencyDistribution): Percentiles {
+  return distribution.count === 0 ? undefined : { p50: distribution.percentileMs(50), p99: distribution.percentileMs(99) };
 }
 
 /** The connect phase's figures from each load process's span and every connect time. */
