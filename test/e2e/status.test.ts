@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from '../../src/core/client/index.js';
 import { findFreePort } from '../../src/core/services/index.js';
 import type { ClusterStatus } from '../../src/status/cluster-status.js';
+import { runCli, type CliRun } from '../support/cli.js';
 import { IsolatedCluster, SERVICES, waitFor } from '../support/isolated-cluster.js';
 
 /**
@@ -31,14 +32,8 @@ function bareEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHAT_')));
 }
 
-async function status(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'status', ...args], { env: bareEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code, stdout, stderr };
+function status(...args: string[]): Promise<CliRun> {
+  return runCli(['status', ...args], bareEnv());
 }
 
 async function statusJson(...args: string[]): Promise<{ code: number | null; status: ClusterStatus; stderr: string }> {
