@@ -7,14 +7,12 @@ import { sourceNote, statusTarget } from '../status/status-target.js';
 import { watchStatus } from '../status/status-watch.js';
 
 export default class Status extends Command {
-  static override summary = "Show the cluster at a glance: every live node, its readiness and figures, the services and the queues";
-  static override description = `Lists every live node of the cluster from the leases the nodes keep in Redis (role, node id, host, uptime,
-version, admin and client address), asks each node's admin listener for /readyz and /metrics (connections and
-users per gateway, partitions and commit lag per fan-out, users online, push queue), and reads the schema version
-and the send-partition leases in Postgres and the send stream and push queue in JetStream. A node that does not
-answer within --timeout-ms is shown as such; a service that does not answer is named with its URL (passwords
-hidden). Service URLs come from the flags or CHAT_*_URL, else from the members.json a local \`chat-node dev\` or
-\`chat-node cluster\` wrote in --data-dir, else the local defaults. Exits 1 when it lists a problem.`;
+  static override summary = 'The cluster at a glance: its nodes, their readiness, the services and the queues';
+  static override description = [
+    "Lists every live node from the leases the nodes keep in Redis (role, node id, host, uptime, version, admin and client address), asks each node's admin listener for /readyz and /metrics (connections and users per gateway, partitions and commit lag per fan-out, users online, push queue), and reads the schema version and the send-partition leases in Postgres and the send stream and push queue in JetStream.",
+    'A node that does not answer within --timeout-ms is shown as such; a service that does not answer is named with its URL (passwords hidden). Exits 1 when it lists a problem.',
+    'Service URLs come from the flags or CHAT_*_URL, else from the members.json a local `chat-node dev` or `chat-node cluster` wrote in --data-dir, else the local defaults. docs/status.md says what each figure means.',
+  ].join('\n\n');
   static override examples = [
     '<%= config.bin %> status',
     '<%= config.bin %> status --watch',
