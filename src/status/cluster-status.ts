@@ -70,6 +70,8 @@ export interface PartitionOwner {
 /** What the collector gathered from the services and the nodes, before it is judged. */
 export interface StatusParts {
   now: number;
+  /** The hostname of the machine status runs on. */
+  localHost: string;
   namespace: string;
   partitions: number;
   services: Record<ServiceName, ServiceState>;
@@ -89,6 +91,22 @@ const ROLE_DUTY: Record<NodeRole, string> = {
   pusher: 'push jobs stay queued',
 };
 
+/**
+ * Whether status can ask a node's admin listener from `localHost`: not when it listens on the
+ * loopback of another machine (the default, 127.0.0.1), where the same URL would reach a listener
+ * of this machine instead, maybe another node's.
+ */
+export function reachable(record: NodeRecord, localHost: string): boolean {
+  if (record.adminUrl === undefined || record.host === localHost) return true;
+  const host = URL.canParse(record.adminUrl) ? new URL(record.adminUrl).hostname : '';
+  return !(host === 'localhost' || host === '[::1]' || host.startsWith('127.'));
+}
+
+function elsewhere(record: NodeRecord): AdminAnswer {
+  const failing = [`its admin listener ${record.adminUrl} is on the loopback of ${record.host}: run status there, or bind it to an address this machine reaches`];
+  return { url: record.adminUrl ?? '', answered: false, ready: false, failing, samples: [] };
+}
+
 /** Puts the parts together and lists what is wrong. */
 export function composeStatus(parts: StatusParts): ClusterStatus {
   const { now, services } = parts;
@@ -101,7 +119,7 @@ export function composeStatus(parts: StatusParts): ClusterStatus {
     owner: parts.owners?.find((owner) => owner.partition === entry.partition)?.owner ?? null,
   }));
   const nodes = parts.nodes?.map((record): NodeStatus => {
-    const answer = record.adminUrl === undefined ? undefined : parts.answers.get(record.adminUrl);
+    const answer = !reachable(record, parts.localHost) ? elsewhere(record) : record.adminUrl === undefined ? undefined : parts.answers.get(record.adminUrl);
     const status: NodeStatus = {
       role: record.role,
       nodeId: record.nodeId,

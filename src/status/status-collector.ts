@@ -1,5 +1,6 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Subjects } from '../core/bus/subjects.js';
@@ -7,7 +8,7 @@ import { redactUrl } from '../core/config/redact-url.js';
 import { NodeRegistry, type NodeRecord } from '../core/registry/node-registry.js';
 import { describeError } from '../core/services/probe.js';
 import { loadMigrations } from '../core/storage/migrations.js';
-import { composeStatus, type ClusterStatus, type PartitionOwner, type SchemaStatus, type ServiceName, type ServiceState, type UrlSource } from './cluster-status.js';
+import { composeStatus, reachable, type ClusterStatus, type PartitionOwner, type SchemaStatus, type ServiceName, type ServiceState, type UrlSource } from './cluster-status.js';
 import { probeAdmin } from './node-probe.js';
 import { pushQueueFigures, sendStreamFigures, type PushQueueFigures, type SendStreamFigures } from './stream-figures.js';
 
@@ -51,7 +52,9 @@ export class StatusCollector {
       attempt(serviceTimeoutMs, () => this.fromPostgres()),
       attempt(serviceTimeoutMs, () => this.fromNats()),
     ]);
-    const urls = [...new Set((nodes.ok ? nodes.value : []).flatMap((node) => (node.adminUrl === undefined ? [] : [node.adminUrl])))];
+    const localHost = hostname();
+    const askable = (nodes.ok ? nodes.value : []).filter((node) => node.adminUrl !== undefined && reachable(node, localHost));
+    const urls = [...new Set(askable.map((node) => node.adminUrl!))];
     const answers = new Map(await Promise.all(urls.map(async (url) => [url, await probeAdmin(url, nodeTimeoutMs)] as const)));
     const state = (name: ServiceName, outcome: Outcome<unknown>): ServiceState => {
       const { url, from } = this.target.services[name];
@@ -59,6 +62,7 @@ export class StatusCollector {
     };
     return composeStatus({
       now: Date.now(),
+      localHost,
       namespace: this.target.namespace,
       partitions: this.target.partitions,
       services: { postgres: state('postgres', postgres), redis: state('redis', nodes), nats: state('nats', nats) },

@@ -33,6 +33,7 @@ function answer(url: string, ready = true, failing: string[] = [], samples = DEV
 function parts(overrides: Partial<StatusParts> = {}): StatusParts {
   return {
     now: NOW,
+    localHost: 'box',
     namespace: 'chat',
     partitions: 16,
     services: {
@@ -143,5 +144,18 @@ describe('cluster status', () => {
     const status = composeStatus(parts({ nodes: [...parts().nodes!, node('gateway', 'gw-bare', null)] }));
     expect(status.nodes!.find((n) => n.nodeId === 'gw-bare')).toMatchObject({ adminUrl: null, answered: false, ready: false, failing: ['no admin listener to ask'] });
     expect(status.problems).toEqual(['gw-bare: no admin listener, so its readiness is unknown']);
+  });
+
+  it("does not take another machine's loopback address for a listener of this one", () => {
+    const elsewhere = { ...node('fanout', 'fanout-9', 'http://127.0.0.1:9090'), host: 'other-box' };
+    const status = composeStatus(parts({ nodes: [...parts().nodes!, elsewhere], answers: new Map([...parts().answers, ['http://127.0.0.1:9090', answer('http://127.0.0.1:9090')]]) }));
+    expect(status.nodes!.find((n) => n.nodeId === 'fanout-9')).toMatchObject({ answered: false, ready: false });
+    expect(status.problems).toEqual([
+      'fanout-9: its admin listener http://127.0.0.1:9090 is on the loopback of other-box: run status there, or bind it to an address this machine reaches',
+    ]);
+    // An address of the network is asked wherever the node runs.
+    const reachable = { ...node('fanout', 'fanout-9', 'http://10.0.0.9:9090'), host: 'other-box' };
+    const asked = composeStatus(parts({ nodes: [...parts().nodes!, reachable], answers: new Map([...parts().answers, ['http://10.0.0.9:9090', answer('http://10.0.0.9:9090')]]) }));
+    expect(asked.ok, asked.problems.join('\n')).toBe(true);
   });
 });
