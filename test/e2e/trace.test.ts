@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { NodeTrace } from '../../src/core/observability/recent-traces.js';
+import { runCli, type CliRun } from '../support/cli.js';
 import { connectDevice, type TestDevice } from '../support/devices.js';
 import { IsolatedCluster, type RoleProcess } from '../support/isolated-cluster.js';
 
 /** `chat-node trace <msgId>` against a real gateway and fan-out: one message's way, hop by hop. */
 const cluster = new IsolatedCluster();
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let fanout: RoleProcess;
 let gateway: RoleProcess;
 const open: TestDevice[] = [];
@@ -26,15 +24,9 @@ afterAll(async () => {
 });
 
 /** Runs `chat-node trace` against both nodes' HTTP ports. */
-async function trace(msgId: string, ...flags: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function trace(msgId: string, ...flags: string[]): Promise<CliRun> {
   const urls = flags.includes('--url') ? [] : ['--url', `${cluster.adminUrl(gateway)},http://127.0.0.1:${fanout.port}`];
-  const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'trace', msgId, ...urls, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code, stdout, stderr };
+  return runCli(['trace', msgId, ...urls, ...flags]);
 }
 
 /** A port nothing listens on: the OS gave it, and it was closed again. */

@@ -7,8 +7,9 @@ export type ProbeResult = { ok: true } | { ok: false; reason: string };
 
 export { redactUrl } from '../config/redact-url.js';
 
-function describe(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
+/** An error as one line of text (a dual-stack connect's AggregateError: its first cause). */
+export function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describeError(error.errors[0]);
   if (error instanceof Error) return error.message || error.name;
   return String(error);
 }
@@ -20,7 +21,7 @@ async function withDeadline(timeoutMs: number, probe: () => Promise<ProbeResult>
     timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${timeoutMs} ms` }), timeoutMs);
   });
   try {
-    return await Promise.race([probe().catch((error: unknown) => ({ ok: false, reason: describe(error) }) as const), deadline]);
+    return await Promise.race([probe().catch((error: unknown) => ({ ok: false, reason: describeError(error) }) as const), deadline]);
   } finally {
     clearTimeout(timer);
   }

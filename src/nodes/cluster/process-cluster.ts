@@ -211,6 +211,7 @@ export class ProcessCluster {
         options.dataDir,
         'cluster',
         this.roles.map((r) => ({ role: r.spec.role, nodeId: r.spec.nodeId, http: `http://127.0.0.1:${r.spec.adminPort ?? r.spec.port}` })),
+        { namespace: booted.input.namespace, services: booted.services.urls },
       );
     } catch (error) {
       await this.stop();

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ClusterConfig, ConfigInput } from '../../core/config/cluster-config.js';
 import { resolveConfig } from '../../core/config/cluster-config.js';
-import type { LocalCluster, ResolvedService } from '../../core/services/index.js';
+import { findFreePort, type LocalCluster, type ResolvedService } from '../../core/services/index.js';
 import { join } from 'node:path';
 import { createRegistry, threadCpuCounter } from '../../core/observability/metrics.js';
 import { bootServices } from '../cluster/boot-services.js';
@@ -57,6 +57,8 @@ export class DevCluster {
   private pusher?: PusherNode;
   private fakes?: LocalFakes;
   private readonly threads: RoleThread[] = [];
+  /** The admin listener's port, settled before any role starts: the roles' node leases name it. */
+  private adminPortToUse = 0;
   config?: ClusterConfig;
 
   constructor(private readonly options: DevClusterOptions) {}
@@ -82,19 +84,29 @@ export class DevCluster {
     return this.gateway?.adminPort ?? this.options.adminPort;
   }
 
+  /** Where every role of this process is reached: the gateway's admin listener (on 127.0.0.1). */
+  private get adminUrl(): string {
+    return `http://127.0.0.1:${this.adminPortToUse}`;
+  }
+
   async start(): Promise<void> {
     const { input, dataDir, onProgress } = this.options;
     const booted = await bootServices({ dataDir, input, databaseName: this.options.databaseName, onProgress });
     this.services = booted.services;
     try {
       this.config = resolveConfig('dev', booted.input);
+      this.adminPortToUse = this.options.adminPort === 0 ? await findFreePort() : this.options.adminPort;
       const push = this.options.push ?? 'fake';
       onProgress(
         `starting fan-out, presence${push === 'fake' ? ', pusher (with local APNs/FCM fakes)' : ''} and gateway${this.layout === 'threads' ? ' (the gateway on the main thread, the fan-out on a second, presence and the pusher on a third)' : ' (on one thread)'}`,
       );
       if (this.layout === 'threads') await this.startOnThreads(this.config, push);
       else await this.startOnOneThread(this.config, push);
-      writeMembersFile(dataDir, 'dev', [{ role: 'dev', nodeId: this.config.nodeId, http: `http://127.0.0.1:${this.adminPort}` }]);
+      const { postgresUrl, redisUrl, natsUrl, namespace } = this.config;
+      writeMembersFile(dataDir, 'dev', [{ role: 'dev', nodeId: this.config.nodeId, http: `http://127.0.0.1:${this.adminPort}` }], {
+        namespace,
+        services: { postgresUrl, redisUrl, natsUrl },
+      });
     } catch (error) {
       await this.stop();
       throw error;
@@ -109,7 +121,7 @@ export class DevCluster {
         log.fatal({ err: error }, 'a role thread died; stopping');
         process.exit(1);
       });
-    const spec = { config, dataDir, logLevel: this.options.logLevel ?? log.level, push };
+    const spec = { config, dataDir, logLevel: this.options.logLevel ?? log.level, push, adminUrl: this.adminUrl };
     const [fanout, others] = await Promise.all([
       RoleThread.start({ ...spec, roles: ['fanout'] }, log, onDeath),
       RoleThread.start({ ...spec, roles: ['presence', 'pusher'] }, log, onDeath),
@@ -122,7 +134,7 @@ export class DevCluster {
       log: log.child({ role: 'gateway' }),
       port: this.options.port,
       host: this.options.host,
-      adminPort: this.options.adminPort,
+      adminPort: this.adminPortToUse,
       registry,
       moreMetrics: () => Promise.all(this.threads.map((thread) => thread.metrics())),
       extraTraces: this.threads.flatMap((thread) => thread.traceSources()),
@@ -141,6 +153,7 @@ export class DevCluster {
       log: log.child({ role: 'fanout' }),
       httpPort: this.options.fanoutHttpPort,
       httpHost: '127.0.0.1',
+      adminUrl: this.adminUrl,
     });
     await this.fanout.start();
     const presenceRegistry = createRegistry('presence', `${config.nodeId}-presence`, false);
@@ -148,6 +161,7 @@ export class DevCluster {
       config: { ...config, nodeId: `${config.nodeId}-presence` },
       registry: presenceRegistry,
       log: log.child({ role: 'presence' }),
+      adminUrl: this.adminUrl,
     });
     await this.presence.start();
     const pusherRegistry = createRegistry('pusher', `${config.nodeId}-pusher`, false);
@@ -158,6 +172,7 @@ export class DevCluster {
         registry: pusherRegistry,
         log: log.child({ role: 'pusher' }),
         providers: providersOf(this.fakes.apns, this.fakes.fcm),
+        adminUrl: this.adminUrl,
       });
       await this.pusher.start();
     }
@@ -166,7 +181,7 @@ export class DevCluster {
       log: log.child({ role: 'gateway' }),
       port: this.options.port,
       host: this.options.host,
-      adminPort: this.options.adminPort,
+      adminPort: this.adminPortToUse,
       extraRegistries: [fanoutRegistry, presenceRegistry, pusherRegistry],
       extraTraces: [this.fanout.traceSource],
     });

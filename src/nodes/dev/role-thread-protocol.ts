@@ -11,6 +11,8 @@ export interface RoleThreadSpec {
   dataDir: string;
   logLevel: string;
   push: 'fake' | 'off';
+  /** The dev process's admin listener, where the thread's roles are reached (their node leases say so). */
+  adminUrl: string;
 }
 
 /** Parent -> thread. */

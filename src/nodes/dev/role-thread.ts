@@ -41,14 +41,14 @@ function roleConfig(role: string): ClusterConfig {
 async function start(): Promise<void> {
   if (spec.roles.includes('fanout')) {
     const config = roleConfig('fanout');
-    const fanout = new FanoutNode({ config, registry: registryFor('fanout', config.nodeId), log: log.child({ role: 'fanout' }) });
+    const fanout = new FanoutNode({ config, registry: registryFor('fanout', config.nodeId), log: log.child({ role: 'fanout' }), adminUrl: spec.adminUrl });
     await fanout.start();
     traces.push(fanout.traceSource);
     stops.push(() => fanout.stop());
   }
   if (spec.roles.includes('presence')) {
     const config = roleConfig('presence');
-    const presence = new PresenceNode({ config, registry: registryFor('presence', config.nodeId), log: log.child({ role: 'presence' }) });
+    const presence = new PresenceNode({ config, registry: registryFor('presence', config.nodeId), log: log.child({ role: 'presence' }), adminUrl: spec.adminUrl });
     await presence.start();
     stops.push(() => presence.stop());
   }
@@ -60,6 +60,7 @@ async function start(): Promise<void> {
       registry: registryFor('pusher', config.nodeId),
       log: log.child({ role: 'pusher' }),
       providers: providersOf(fakes.apns, fakes.fcm),
+      adminUrl: spec.adminUrl,
     });
     await pusher.start();
     stops.push(async () => {

@@ -14,6 +14,7 @@ import type { ClusterConfig } from '../../core/config/cluster-config.js';
 import { portOf, startHealthServer } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
 import { createHopTimers } from '../../core/observability/message-hops.js';
+import { listenerUrl, NodeLease } from '../../core/registry/node-lease.js';
 import { RecentTraces, type FanoutTrace, type TraceSource } from '../../core/observability/recent-traces.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
 import { RouteRegistry } from '../../core/routing/route-registry.js';
@@ -31,6 +32,8 @@ export interface FanoutOptions {
   /** Port of /healthz, /readyz, /metrics (default: none when undefined). */
   httpPort?: number;
   httpHost?: string;
+  /** Where its /metrics and /readyz answer without a listener of its own (`chat-node dev`: the gateway's admin listener). */
+  adminUrl?: string;
   registry?: Registry;
   /** How often leases are renewed and rebalanced (default 1000 ms). */
   leaseTickMs?: number;
@@ -44,6 +47,7 @@ export interface FanoutOptions {
 export class FanoutNode {
   private clients?: ServiceClients;
   private leases?: PartitionLeases;
+  private nodeLease?: NodeLease;
   private readonly workers = new Map<number, PartitionWorker>();
   private workerDeps?: Omit<PartitionWorkerDeps, 'onFenced'>;
   private timer?: NodeJS.Timeout;
@@ -107,6 +111,7 @@ export class FanoutNode {
     await this.tick();
     const tickMs = this.options.leaseTickMs ?? 1000;
     this.timer = setInterval(() => void this.tick(), tickMs);
+    this.nodeLease = await NodeLease.start(redis, config, 'fanout', { adminUrl: listenerUrl(this.server) ?? this.options.adminUrl }, log);
     log.info({ partitions: [...this.workers.keys()], port: portOf(this.server) }, 'fanout started');
   }
 
@@ -206,6 +211,7 @@ export class FanoutNode {
     this.workers.clear();
     await this.leases?.release(held).catch(() => {});
     await this.leases?.leave().catch(() => {});
+    await this.nodeLease?.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await this.clients?.close();
     this.options.log.info('fanout stopped');

@@ -16,6 +16,7 @@ import { OverdueAcks } from './overdue-acks.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
 import { healthHandler, portOf, startAdminServer } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
+import { listenerUrl, NodeLease } from '../../core/registry/node-lease.js';
 import { createHopTimers, preciseNow } from '../../core/observability/message-hops.js';
 import { RecentTraces, type GatewayWrite, type TraceSource } from '../../core/observability/recent-traces.js';
 import { CLOSE_CODES } from '../../core/protocol/errors.js';
@@ -101,6 +102,7 @@ export class GatewayNode {
   private deviceTouches?: DeviceTouches;
   private longPoll?: LongPollEndpoint;
   private kicks?: SessionKicks;
+  private nodeLease?: NodeLease;
   private readonly sessions = new LocalSessions();
   private readonly overdueAcks: OverdueAcks;
   /** The frames of the newest messages this gateway wrote to sockets (GET /trace). */
@@ -288,6 +290,7 @@ export class GatewayNode {
     this.timers.push(
       setInterval(() => void this.routes!.refresh(this.sessions.users()).catch(() => {}), this.options.routeRefreshMs ?? 3_600_000),
     );
+    this.nodeLease = await NodeLease.start(redis, config, 'gateway', { adminUrl: listenerUrl(this.adminServer), clientUrl: listenerUrl(this.server, 'ws', WS_PATH) }, log);
     log.info({ port: this.port, adminPort: this.adminPort, path: WS_PATH }, 'gateway listening');
   }
 
@@ -543,6 +546,7 @@ export class GatewayNode {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await new Promise<void>((resolve) => (this.adminServer ? this.adminServer.close(() => resolve()) : resolve()));
     this.wss?.close();
+    await this.nodeLease?.stop();
     await this.clients?.close();
     this.options.log.info('gateway stopped');
   }

@@ -7,6 +7,7 @@ import { Subjects } from '../../core/bus/subjects.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
 import { portOf, startHealthServer } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
+import { listenerUrl, NodeLease } from '../../core/registry/node-lease.js';
 import type { PresenceEvent, PresenceReveal, PresenceStatus } from '../../core/presence/presence-events.js';
 import { PresenceStore } from '../../core/presence/presence-store.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
@@ -20,6 +21,8 @@ export interface PresenceOptions {
   log: Logger;
   httpPort?: number;
   httpHost?: string;
+  /** Where its /metrics and /readyz answer without a listener of its own (`chat-node dev`: the gateway's admin listener). */
+  adminUrl?: string;
   registry?: Registry;
   /**
    * How often due grace checks are swept (default 1000 ms). The worker that got the disconnect
@@ -46,6 +49,7 @@ export class PresenceNode {
   private metrics?: PresenceMetrics;
   private subscription?: Subscription;
   private server?: Server;
+  private nodeLease?: NodeLease;
   private readonly timers: NodeJS.Timeout[] = [];
   private alive: { at: number; nodes: string[] } = { at: 0, nodes: [] };
   private busy = new Set<string>();
@@ -79,6 +83,7 @@ export class PresenceNode {
     }
     this.every(this.options.dueTickMs ?? 1000, () => this.checkDue());
     this.every(this.options.reapTickMs ?? 1000, () => this.reapAndMeasure());
+    this.nodeLease = await NodeLease.start(redis, config, 'presence', { adminUrl: listenerUrl(this.server) ?? this.options.adminUrl }, log);
     log.info({ port: portOf(this.server) }, 'presence started');
   }
 
@@ -217,6 +222,7 @@ export class PresenceNode {
     for (const timer of this.pendingChecks) clearTimeout(timer);
     this.subscription?.unsubscribe();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.nodeLease?.stop();
     await this.clients?.close();
     this.options.log.info('presence stopped');
   }

@@ -7,6 +7,7 @@ import { Subjects } from '../../core/bus/subjects.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
 import { portOf, startHealthServer } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
+import { listenerUrl, NodeLease } from '../../core/registry/node-lease.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
 import { PushStore } from '../../core/storage/push-store.js';
 import { RoomStore } from '../../core/storage/room-store.js';
@@ -27,6 +28,8 @@ export interface PusherOptions {
   concurrency?: number;
   httpPort?: number;
   httpHost?: string;
+  /** Where its /metrics and /readyz answer without a listener of its own (`chat-node dev`: the gateway's admin listener). */
+  adminUrl?: string;
   registry?: Registry;
 }
 
@@ -37,6 +40,7 @@ export class PusherNode {
   private readonly workers: PlatformWorker[] = [];
   private metrics?: PusherMetrics;
   private server?: Server;
+  private nodeLease?: NodeLease;
   private timer?: NodeJS.Timeout;
   private stopping = false;
   private readonly labels = new Map<string, { at: number; label: RoomLabel }>();
@@ -92,6 +96,7 @@ export class PusherNode {
       });
     }
     this.timer = setInterval(() => void this.measureQueue(), 5000);
+    this.nodeLease = await NodeLease.start(this.clients.redis, config, 'pusher', { adminUrl: listenerUrl(this.server) ?? this.options.adminUrl }, log);
     log.info({ platforms: this.workers.map((w) => w.platform), port: portOf(this.server) }, 'pusher started');
   }
 
@@ -108,6 +113,7 @@ export class PusherNode {
     clearInterval(this.timer);
     await Promise.all(this.workers.map((worker) => worker.stop()));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.nodeLease?.stop();
     await this.clients?.close();
     this.options.log.info('pusher stopped');
   }

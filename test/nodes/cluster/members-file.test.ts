@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { membersFilePath, readMembersFile, writeMembersFile, type ClusterMemberEntry } from '../../../src/nodes/cluster/members-file.js';
@@ -37,6 +37,14 @@ describe('members file', () => {
     writeMembersFile(dir, 'dev', [{ role: 'dev', nodeId: 'dev-1', http: 'http://127.0.0.1:8080' }]);
     expect(membersFilePath(dir)).toBe(join(dir, 'members.json'));
     expect(readdirSync(dir)).toEqual(['members.json']);
+  });
+
+  it("keeps the cluster's namespace and services for chat-node status, readable by its owner only (a URL may hold a password)", () => {
+    const dir = dataDir();
+    const services = { postgresUrl: 'postgresql://postgres:pw@127.0.0.1:5433/chat_node', redisUrl: 'redis://127.0.0.1:6380', natsUrl: 'nats://127.0.0.1:4223' };
+    writeMembersFile(dir, 'cluster', MEMBERS, { namespace: 'blue', services });
+    expect(readMembersFile(dir)).toMatchObject({ command: 'cluster', members: MEMBERS, namespace: 'blue', services });
+    expect(statSync(membersFilePath(dir)).mode & 0o777).toBe(0o600);
   });
 
   it('replaces the members of an earlier run', () => {
