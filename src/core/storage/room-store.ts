@@ -371,15 +371,23 @@ export class RoomStore {
   }
 
   /** Moves the read position forward (never back, never beyond lastSeq); returns the new one. */
-  async markRead(roomId: string, user: string, seq: number): Promise<number | undefined> {
-    const result = await this.pool.query<{ read_seq: number }>(
-      `UPDATE members m SET read_seq = GREATEST(m.read_seq, LEAST($3::bigint, r.last_seq))
-         FROM rooms r WHERE r.id = m.room_id AND m.room_id = $1 AND m.user_id = $2
-       RETURNING m.read_seq`,
-      [roomId, user, seq],
-    );
-    return result.rows[0]?.read_seq;
+  /**
+   * Moves the user's read position to at least `seq` (never past the room's last message) and
+   * returns it with the room's members, who are told of it: one statement, so an acknowledged
+   * read never lacks the members its announcement needs. Undefined: not a member.
+   */
+  async markRead(roomId: string, user: string, seq: number): Promise<{ readSeq: number; members: string[] } | undefined> {
+    const result = await this.pool.query<{ read_seq: string; members: string[] }>({
+      name: 'mark-read',
+      text: `UPDATE members m SET read_seq = GREATEST(m.read_seq, LEAST($3::bigint, r.last_seq))
+               FROM rooms r WHERE r.id = m.room_id AND m.room_id = $1 AND m.user_id = $2
+             RETURNING m.read_seq, ARRAY(SELECT o.user_id FROM members o WHERE o.room_id = $1) AS members`,
+      values: [roomId, user, seq],
+    });
+    const row = result.rows[0];
+    return row && { readSeq: Number(row.read_seq), members: row.members };
   }
+
 }
 
 export class GroupCapError extends Error {

@@ -69,13 +69,21 @@ export class ReadHandlers {
     scope.reply(hasMore ? { type: 'sync.done', rooms: done, hasMore } : { type: 'sync.done', rooms: done });
   }
 
+  /**
+   * Stores the read position and tells every member's devices (the user's other devices keep
+   * their counters by it), then answers `ok`: an `ok` means both happened. Announcing after the
+   * answer lost the announcement whenever what followed the answer failed (a Postgres pool wait
+   * past its timeout when thousands of reads arrived at once), and the user's other devices
+   * never learnt the read: the rate sweep's read-diverged devices (issue 13, item 13). A read
+   * that fails is answered with an error; repeating it is harmless.
+   */
   async read(scope: RequestScope, frame: ClientFrameOf<'read'>): Promise<void> {
     const { user } = scope.session;
     await requireMember(this.ctx, user, frame.room);
-    const seq = await this.ctx.rooms.markRead(frame.room, user, frame.seq);
-    if (seq === undefined) throw new ProtocolError('forbidden', `you are not a member of room ${frame.room}`);
+    const marked = await this.ctx.rooms.markRead(frame.room, user, frame.seq);
+    if (marked === undefined) throw new ProtocolError('forbidden', `you are not a member of room ${frame.room}`);
+    await this.ctx.deliverer.deliver([{ users: marked.members, frame: JSON.stringify({ type: 'read', room: frame.room, user, seq: marked.readSeq }) }]);
     scope.reply({ type: 'ok' });
-    const members = await this.ctx.rooms.membersOf(frame.room);
-    await this.ctx.deliverer.deliver([{ users: members, frame: JSON.stringify({ type: 'read', room: frame.room, user, seq }) }]);
   }
+
 }

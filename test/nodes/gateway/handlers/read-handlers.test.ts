@@ -80,3 +80,40 @@ describe('gateway - sync', () => {
     }
   });
 });
+
+describe('gateway - read', () => {
+  /** A gateway whose store marks reads for members of g_r and whose deliverer records (or fails). */
+  function readGateway(deliver: (frame: string, users: string[]) => Promise<void>) {
+    const ctx = {
+      sessions: { knowsMember: () => true },
+      rooms: { markRead: async (room: string, user: string, seq: number) => (room === 'g_r' ? { readSeq: Math.min(seq, 7), members: [user, 'v'] } : undefined) },
+      deliverer: { deliver: async (outgoing: Array<{ users: string[]; frame: string }>) => deliver(outgoing[0]!.frame, outgoing[0]!.users) },
+    } as unknown as GatewayContext;
+    return new ReadHandlers(ctx);
+  }
+
+  it('gateway - a read is answered ok only once its announcement to the members went out', async () => {
+    const events: string[] = [];
+    const { scope, frames } = scopeOf();
+    const handlers = readGateway(async (frame, users) => {
+      events.push(`announced ${frame} to ${users.join(',')}`);
+    });
+    const reply = scope.reply;
+    scope.reply = (frame) => {
+      events.push(`answered ${frame.type}`);
+      reply(frame);
+    };
+    await handlers.read(scope, { type: 'read', room: 'g_r', seq: 9 });
+    expect(events).toEqual([`announced ${JSON.stringify({ type: 'read', room: 'g_r', user: 'u', seq: 7 })} to u,v`, 'answered ok']);
+    expect(frames).toEqual([{ type: 'ok' }]);
+  });
+
+  it('gateway - a read whose announcement fails is not answered ok (the client tries again)', async () => {
+    const { scope, frames } = scopeOf();
+    const handlers = readGateway(async () => {
+      throw new Error('NATS connection closed');
+    });
+    await expect(handlers.read(scope, { type: 'read', room: 'g_r', seq: 3 })).rejects.toThrow(/closed/);
+    expect(frames).toEqual([]);
+  });
+});
