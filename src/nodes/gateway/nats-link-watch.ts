@@ -32,6 +32,15 @@ export interface NatsLinkWatchOptions {
  * connection's state alone: a partition (a dead link, a blackholed route) leaves the TCP
  * connection open and nats.js none the wiser until its own pings time out (2 x 10 s here),
  * while every publish and every delivery to this node waits in a socket buffer.
+ *
+ * A loaded gateway is not a partitioned one, and sending every client away under load only adds
+ * thousands of reconnects and syncs to it (a rate sweep on a busy box lost all 6,540 connections
+ * at once that way). So bytes arriving from NATS count as contact as well as a PONG does (a PING
+ * queues behind everything the gateway publishes; deliveries keep arriving across a slow link,
+ * never across a partition), and a tick that runs late because this process's own event loop
+ * stalled judges nothing: the PONG may be waiting unread behind the stall. (The price: a link
+ * that loses only what this gateway sends, while NATS still sends to it, is not seen as cut off;
+ * its sends time out and are answered `unavailable`, and the clients try again.)
  */
 export class NatsLinkWatch {
   private lastContact = Date.now();
@@ -40,6 +49,9 @@ export class NatsLinkWatch {
   private disconnected = false;
   private cutOffSince: number | undefined;
   private timer?: NodeJS.Timeout;
+  /** The connection's received bytes at the last tick: more since then is contact. */
+  private inBytes = 0;
+  private lastTickAt = Date.now();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -52,6 +64,8 @@ export class NatsLinkWatch {
   }
 
   start(): void {
+    this.lastTickAt = Date.now();
+    this.inBytes = this.nc.stats().inBytes;
     this.timer = setInterval(() => this.tick(), this.options.probeMs ?? 500);
     this.timer.unref();
     void (async () => {
@@ -75,6 +89,14 @@ export class NatsLinkWatch {
 
   private tick(): void {
     const now = Date.now();
+    const probeMs = this.options.probeMs ?? 500;
+    const stalled = now - this.lastTickAt > 2 * probeMs;
+    this.lastTickAt = now;
+    const { inBytes } = this.nc.stats();
+    if (inBytes > this.inBytes) {
+      this.inBytes = inBytes;
+      this.contact();
+    }
     const silentCutOffMs = this.options.silentCutOffMs ?? 3000;
     // One PING at a time; another only once that one has waited past a cut-off (a PING nats.js
     // forgot, should it ever), so a blackholed link gets a handful, not two a second.
@@ -93,7 +115,7 @@ export class NatsLinkWatch {
     }
     const silentMs = now - this.lastContact;
     const limit = this.disconnected ? (this.options.disconnectedCutOffMs ?? 6000) : silentCutOffMs;
-    if (this.cutOffSince === undefined && silentMs > limit) {
+    if (this.cutOffSince === undefined && silentMs > limit && !stalled) {
       this.cutOffSince = now;
       this.options.onGap?.();
       this.options.onCutOff(silentMs);

@@ -63,3 +63,53 @@ describe('gateway - NATS link watch', () => {
     expect(watch.cutOff).toBe(false);
   });
 });
+
+describe('gateway - NATS link watch under load', () => {
+  let nats: ProxiedService | undefined;
+  const connections: NatsConnection[] = [];
+  let watch: NatsLinkWatch | undefined;
+  let feed: NodeJS.Timeout | undefined;
+  afterEach(async () => {
+    clearInterval(feed);
+    watch?.stop();
+    await Promise.all(connections.splice(0).map((c) => c.close()));
+    await nats?.proxy.close();
+  });
+
+  it('gateway - its own event loop stalling past the cut-off is not a cut-off (the PONG waits behind the stall)', async () => {
+    nats = await proxyService(SERVICES.nats);
+    const nc = await connectNats(nats.url, 'link-watch-stall');
+    connections.push(nc);
+    const events: string[] = [];
+    watch = new NatsLinkWatch(nc, { probeMs: 100, silentCutOffMs: 600, onCutOff: () => events.push('cut off'), onRestored: () => events.push('restored') });
+    watch.start();
+    await sleep(300);
+    const until = Date.now() + 1200;
+    while (Date.now() < until) {
+      // Busy: no timer, no socket read.
+    }
+    await sleep(500);
+    expect(events).toEqual([]);
+    expect(watch.cutOff).toBe(false);
+  });
+
+  it('gateway - a slow link that still brings messages is not a cut-off; the same link blackholed is', async () => {
+    nats = await proxyService(SERVICES.nats);
+    const nc = await connectNats(nats.url, 'link-watch-slow');
+    const publisher = await connectNats(SERVICES.nats, 'link-watch-feed');
+    connections.push(nc, publisher);
+    const subject = `link-watch.${Date.now()}`;
+    nc.subscribe(subject, { callback: () => {} });
+    await nc.flush();
+    feed = setInterval(() => publisher.publish(subject, 'tick'), 50);
+    const events: string[] = [];
+    watch = new NatsLinkWatch(nc, { probeMs: 100, silentCutOffMs: 600, onCutOff: () => events.push('cut off'), onRestored: () => events.push('restored') });
+    watch.start();
+    // Every byte each way waits 500 ms: a PING takes a second to come back, past the cut-off.
+    await nats.proxy.setMode({ kind: 'latency', ms: 500 });
+    await sleep(2500);
+    expect(events).toEqual([]);
+    await nats.proxy.setMode({ kind: 'blackhole' });
+    expect(await until(() => watch!.cutOff, 3000)).toBe(true);
+  });
+});
