@@ -10,14 +10,25 @@ export interface GapFillerOutput {
   reportError(error: ChatError): void;
 }
 
+/** First wait before a failed history request is tried again; it doubles per failure in a row. */
+const FILL_RETRY_INITIAL_MS = 500;
+const FILL_RETRY_MAX_MS = 10_000;
+
 /**
  * Asks the server for what the timeline is missing: the history requests MessageTimeline
  * decides on, sent after a short grace (a new gap often closes by itself: our ack and a
  * peer's msg race on different paths), the next page of a long gap at once.
  * One timer per client, armed only while a gap waits.
+ *
+ * A history request that fails (timed out on a loaded server, `unavailable`) is tried again
+ * after a backoff: the messages held above the gap, our own acknowledged ones included, are
+ * shown only once it is filled, and if no other message came to the room they would wait for
+ * the next reconnect (a rate sweep on a saturated box left acked messages never shown).
  */
 export class GapFiller {
   private timer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failuresInARow = 0;
 
   constructor(
     private readonly timeline: MessageTimeline,
@@ -55,7 +66,22 @@ export class GapFiller {
   /** The connection is gone or the client closed: no fill until schedule() again. */
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.timer = undefined;
+    this.retryTimer = undefined;
+    this.failuresInARow = 0;
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer) return;
+    const wait = Math.min(FILL_RETRY_MAX_MS, FILL_RETRY_INITIAL_MS * 2 ** this.failuresInARow);
+    this.failuresInARow++;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.timeline.retryFailedFills();
+      this.schedule();
+    }, wait);
+    this.retryTimer.unref?.();
   }
 
   private handlerFor(fill: GapFill): RequestHandler {
@@ -66,6 +92,7 @@ export class GapFiller {
           this.output.reportError(new ChatError('invalid_frame', `${reply.type} in reply to history`));
           return true;
         }
+        this.failuresInARow = 0;
         const outcome = this.timeline.acceptFill(fill, reply.messages);
         this.output.deliver(outcome.delivered);
         if (outcome.skipped) {
@@ -77,7 +104,10 @@ export class GapFiller {
       },
       onFail: (error) => {
         this.timeline.failFill(fill);
-        if (error.code !== 'disconnected' && error.code !== 'closed') this.output.reportError(error);
+        // A lost connection syncs when it is back; a closed client is done.
+        if (error.code === 'disconnected' || error.code === 'closed') return;
+        this.output.reportError(error);
+        this.retryLater();
       },
     };
   }

@@ -36,7 +36,7 @@ interface RoomState {
   /** Lowest seq this room got in the running sync's batches. */
   syncLowest: number | undefined;
   fillInFlight: boolean;
-  /** A fill failed; wait for the next message of the room or the next sync to retry. */
+  /** A fill failed; it is tried again on the next message of the room, the next sync, or retryFailedFills(). */
   fillBlocked: boolean;
 }
 
@@ -196,6 +196,11 @@ export class MessageTimeline {
     if (!state) return;
     state.fillInFlight = false;
     state.fillBlocked = true;
+  }
+
+  /** Lets every failed fill be taken again (the client's retry after a failed history request). */
+  retryFailedFills(): void {
+    for (const state of this.rooms.values()) state.fillBlocked = false;
   }
 
   /** The device left the room: drop what is held or expected for it (its cursor stays). */

@@ -137,6 +137,25 @@ describe('chat client: connection', () => {
     expect(seqs(messages)).toEqual([3, 4, 5]);
   });
 
+  it('client - a history request that fails is tried again after a backoff, and the held messages are shown', async () => {
+    const g = await gateway({ rooms: [room('r', { lastSeq: 2 })] });
+    const { client: c, messages, errors } = client({ urls: [g.url], cursors: new MemoryCursorStore({ r: 2 }) });
+    await c.connect();
+    const s = await g.nextWelcomed();
+    s.send({ type: 'msg', message: msg('r', 4) });
+    const first = await s.next('history');
+    const failedAt = Date.now();
+    s.send({ type: 'error', id: first.id, code: 'unavailable', message: 'a backing service is unreachable; try again' });
+    // No other message comes to the room: the client asks again by itself.
+    const second = await s.next('history', 3000);
+    expect(Date.now() - failedAt).toBeGreaterThanOrEqual(400);
+    expect(second).toMatchObject({ room: 'r', before: 4, limit: 1 });
+    s.send({ type: 'history', id: second.id, room: 'r', messages: [msg('r', 3)], hasMore: true });
+    await until(() => messages.length === 2);
+    expect(seqs(messages)).toEqual([3, 4]);
+    expect(errors.map((e) => e.code)).toEqual(['unavailable']);
+  });
+
   it('client - a live message for a room never synced is gap-filled from seq 1, page by page', async () => {
     const g = await gateway();
     const { client: c, messages } = client({ urls: [g.url] });
