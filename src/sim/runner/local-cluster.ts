@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,20 +52,29 @@ export async function startLocalCluster(
     : ['dev', ...common, '--admin-port', String(devAdminPort)];
   const child: ChildProcess = spawn(process.execPath, [RUN_JS, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CHAT_LOG_LEVEL: separate ? 'warn' : 'error' },
+    // Warnings too (a lease lapsing, a gateway sending its clients away): they explain a bad run.
+    env: { ...process.env, CHAT_LOG_LEVEL: 'warn' },
   });
   // If the simulator dies first, its cluster must not outlive it.
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));
+  // Everything it says goes to a file next to its data; the start of it stays at hand for errors.
+  const logFile = join(dataDir, 'cluster.log');
+  const log = createWriteStream(logFile);
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const keep = (chunk: Buffer) => {
+    log.write(chunk);
+    if (output.length < 64 * 1024) output += chunk.toString();
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  child.once('exit', () => log.end());
   const set = settingFlags(settings);
   onProgress(
     (separate
       ? `starting a local cluster (chat-node cluster: ${gateways} gateway(s) x ${shape.gatewayWorkers ?? 1} worker(s), ${shape.fanouts ?? 1} fan-out(s), presence, pusher) from port ${port}`
-      : `starting a local cluster (chat-node dev) on port ${port}`) + (set.length > 0 ? ` with ${set.join(' ')}` : ''),
+      : `starting a local cluster (chat-node dev) on port ${port}`) + (set.length > 0 ? ` with ${set.join(' ')}` : '') + `; its log: ${logFile}`,
   );
   const ports = Array.from({ length: gateways }, (_, i) => port + i);
   const deadline = Date.now() + 90_000;
