@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { createRegistry, threadCpuCounter } from '../../src/core/observability/metrics.js';
 import { createHopTimers } from '../../src/core/observability/message-hops.js';
 import { createFanoutMetrics } from '../../src/nodes/fanout/fanout-metrics.js';
@@ -12,8 +12,6 @@ import { createGatewayMetrics } from '../../src/nodes/gateway/gateway-metrics.js
 import { createPresenceMetrics } from '../../src/nodes/presence/presence-metrics.js';
 import { createPusherMetrics } from '../../src/nodes/pusher/pusher-metrics.js';
 import { IsolatedCluster, SERVICES, type RoleProcess } from '../support/isolated-cluster.js';
-
-export const ROLES = ['gateway', 'fanout', 'presence', 'pusher'] as const;
 
 /** A `chat_*` metric as the code exports it. */
 export interface ExportedMetric {
@@ -68,12 +66,12 @@ export async function exportedMetrics(): Promise<Map<string, ExportedMetric>> {
   };
   try {
     await cluster.setUp();
-    const started: Array<[string, RoleProcess]> = [
-      ['fanout', await cluster.start('fanout', 'fanout-1')],
-      ['presence', await cluster.start('presence', 'presence-1')],
-      ['pusher', await cluster.start('pusher', 'pusher-1', ['--fake', '--data-dir', dataDir])],
-      ['gateway', await cluster.start('gateway', 'gateway-1')],
-    ];
+    const started: Array<[string, RoleProcess]> = await Promise.all([
+      cluster.start('fanout', 'fanout-1').then((process) => ['fanout', process] as [string, RoleProcess]),
+      cluster.start('presence', 'presence-1').then((process) => ['presence', process] as [string, RoleProcess]),
+      cluster.start('pusher', 'pusher-1', ['--fake', '--data-dir', dataDir]).then((process) => ['pusher', process] as [string, RoleProcess]),
+      cluster.start('gateway', 'gateway-1').then((process) => ['gateway', process] as [string, RoleProcess]),
+    ]);
     for (const [role, process] of started) {
       const response = await fetch(`${cluster.adminUrl(process)}/metrics`);
       if (!response.ok) throw new Error(`${role} /metrics answered ${response.status}`);
@@ -91,7 +89,7 @@ export async function exportedMetrics(): Promise<Map<string, ExportedMetric>> {
   // What `chat-node dev` adds to the roles' own: each thread's CPU (dev-cluster.ts, role-thread.ts).
   const dev = createRegistry('gateway', 'dev', false);
   threadCpuCounter(dev);
-  for (const metric of dev.getMetricsAsArray()) if (!exported.has(metric.name)) add('dev', metric.name, metric.type, labelNamesOf(metric));
+  for (const metric of dev.getMetricsAsArray()) if (!exported.has(metric.name)) add('dev', metric.name, String(metric.type), labelNamesOf(metric));
   return exported;
 }
 
@@ -109,13 +107,6 @@ function roleLabelNames(): Map<string, string[]> {
 
 function labelNamesOf(metric: object): string[] {
   return [...((metric as { labelNames?: readonly string[] }).labelNames ?? [])];
-}
-
-/** The process_ and nodejs_ metrics prom-client's default collectors register (every role exports them). */
-export function defaultMetricNames(): Map<string, string> {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  return new Map(registry.getMetricsAsArray().map((metric) => [metric.name, metric.type]));
 }
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));

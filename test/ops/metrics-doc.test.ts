@@ -12,7 +12,7 @@ let documented: Map<string, DocumentedMetric>;
 beforeAll(async () => {
   exported = await exportedMetrics();
   documented = documentedMetrics();
-}, 60_000);
+}, 120_000);
 
 const sorted = (names: Iterable<string>) => [...names].sort();
 
