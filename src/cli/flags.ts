@@ -94,6 +94,29 @@ export const pushPolicyFlags = {
   }),
 };
 
+/**
+ * The admin listener of a fan-out, presence node or pusher (/healthz, /readyz, /metrics, /trace),
+ * named as the gateway's. `--http-port` and `--host`, its former names, still work; their
+ * variables (CHAT_HTTP_PORT, CHAT_HOST) do not: CHAT_HOST is the gateway's client address, and
+ * one environment shared by every role must not open the others' admin listeners with it.
+ */
+export function adminListenerFlags(defaultPort: number) {
+  return {
+    'admin-port': Flags.integer({
+      description: 'port of /metrics, /readyz, /trace and /healthz (0: any free port, logged as port)',
+      default: defaultPort,
+      env: 'CHAT_ADMIN_PORT',
+      aliases: ['http-port'],
+    }),
+    'admin-host': Flags.string({
+      description: 'listen address of the admin port; keep it off the public network',
+      default: '127.0.0.1',
+      env: 'CHAT_ADMIN_HOST',
+      aliases: ['host'],
+    }),
+  };
+}
+
 export const nodeFlags = {
   'node-id': Flags.string({ description: 'this node id (default <role>-<host>-<random>)', env: 'CHAT_NODE_ID' }),
   'log-level': Flags.string({

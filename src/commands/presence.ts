@@ -1,5 +1,5 @@
-import { Command, Flags } from '@oclif/core';
-import { clusterConfigOf, connectionFlags, nodeFlags, serviceFlags } from '../cli/flags.js';
+import { Command } from '@oclif/core';
+import { adminListenerFlags, clusterConfigOf, connectionFlags, nodeFlags, serviceFlags } from '../cli/flags.js';
 import { untilSignal } from '../cli/lifecycle.js';
 import { createLogger } from '../core/observability/logger.js';
 import { PresenceNode } from '../nodes/presence/presence-node.js';
@@ -9,10 +9,9 @@ export default class Presence extends Command {
   static override description = `Workers share the gateways' device events (run several for throughput; they keep no state of their own).
 A user is online while any device is connected to a live gateway; offline is published after --presence-grace-ms
 unless a device came back; gateways that die are found when their lease (--presence-timeout-ms) expires.`;
-  static override examples = ['<%= config.bin %> presence --http-port 9091'];
+  static override examples = ['<%= config.bin %> presence --admin-port 9091'];
   static override flags = {
-    'http-port': Flags.integer({ description: 'admin port: /healthz, /readyz, /metrics and /trace', default: 9091, env: 'CHAT_HTTP_PORT' }),
-    host: Flags.string({ description: 'listen address of the admin port; keep it off the public network', default: '127.0.0.1', env: 'CHAT_HOST' }),
+    ...adminListenerFlags(9091),
     ...serviceFlags,
     ...connectionFlags,
     ...nodeFlags,
@@ -22,7 +21,7 @@ unless a device came back; gateways that die are found when their lease (--prese
     const { flags } = await this.parse(Presence);
     const config = clusterConfigOf('presence', flags);
     const log = createLogger('presence', config.nodeId, config.logLevel);
-    const node = new PresenceNode({ config, log, httpPort: flags['http-port'], httpHost: flags.host });
+    const node = new PresenceNode({ config, log, httpPort: flags['admin-port'], httpHost: flags['admin-host'] });
     await node.start();
     await untilSignal(() => node.stop());
   }

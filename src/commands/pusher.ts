@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { clusterConfigOf, nodeFlags, serviceFlags } from '../cli/flags.js';
+import { adminListenerFlags, clusterConfigOf, nodeFlags, serviceFlags } from '../cli/flags.js';
 import { untilSignal } from '../cli/lifecycle.js';
 import { providerFlags, providerFlagsOf } from '../cli/push-flags.js';
 import { DEFAULT_DATA_DIR } from '../core/config/dev-secret.js';
@@ -22,8 +22,7 @@ appends what they accept to <data-dir>/push/received.jsonl.`;
     '<%= config.bin %> pusher --fake',
   ];
   static override flags = {
-    'http-port': Flags.integer({ description: 'admin port: /healthz, /readyz, /metrics and /trace', default: 9092, env: 'CHAT_HTTP_PORT' }),
-    host: Flags.string({ description: 'listen address of the admin port; keep it off the public network', default: '127.0.0.1', env: 'CHAT_HOST' }),
+    ...adminListenerFlags(9092),
     fake: Flags.boolean({ description: 'send to local APNs and FCM fakes (development)' }),
     'data-dir': Flags.string({ description: 'with --fake: where push/received.jsonl goes', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
     ...providerFlags,
@@ -50,7 +49,7 @@ appends what they accept to <data-dir>/push/received.jsonl.`;
       await fakes?.stop();
       this.error((error as Error).message, { exit: 2 });
     }
-    const node = new PusherNode({ config, log, providers, collapseWindowMs: flags['collapse-window-ms'], httpPort: flags['http-port'], httpHost: flags.host });
+    const node = new PusherNode({ config, log, providers, collapseWindowMs: flags['collapse-window-ms'], httpPort: flags['admin-port'], httpHost: flags['admin-host'] });
     await node.start();
     await untilSignal(async () => {
       await node.stop();

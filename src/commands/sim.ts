@@ -44,7 +44,7 @@ terminal, a plain line is printed at each phase change and every 5 s.`;
     url: Flags.string({ description: 'gateway WebSocket URL(s), comma-separated: devices are spread over them', env: 'CHAT_URL' }),
     'metrics-url': Flags.string({
       description:
-        "/metrics URL(s) of the cluster's processes on their admin listeners (gateway --admin-port, --http-port of the others), comma-separated: the gateways' for connections and memory, every role's for CPU and per-hop latency (default: the processes `chat-node dev` or `chat-node cluster` listed in --data-dir, else none)",
+        "/metrics URL(s) of the cluster's processes on their admin listeners (each one's --admin-port), comma-separated: the gateways' for connections and memory, every role's for CPU and per-hop latency (default: the processes `chat-node dev` or `chat-node cluster` listed in --data-dir, else none)",
       multiple: false,
     }),
     'data-dir': Flags.string({ description: 'data folder of `chat-node dev` (its signing secret)', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),

@@ -17,7 +17,7 @@ http://127.0.0.1:9089 (a gateway's default --admin-port). A gateway run with --w
   ];
   static override args = { msgId: Args.string({ description: 'the message id (msgId of its ack or msg frame)', required: true }) };
   static override flags = {
-    url: Flags.string({ description: "nodes' admin listeners, comma-separated (the gateway's --admin-port, --http-port of the others)" }),
+    url: Flags.string({ description: "nodes' admin listeners, comma-separated (each one's --admin-port)" }),
     'data-dir': Flags.string({ description: 'data folder of a local `chat-node dev` or `chat-node cluster`', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
     json: Flags.boolean({ description: 'print what the nodes answered as JSON' }),
   };

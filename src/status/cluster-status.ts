@@ -1,6 +1,6 @@
 import type { NodeRecord, NodeRole } from '../core/registry/node-registry.js';
 import { figuresOf, type AdminAnswer, type NodeFigures } from './node-probe.js';
-import type { PushQueueFigures, SendStreamFigures } from './stream-figures.js';
+import type { PushQueueFigures, SendStreamFigures } from '../core/bus/stream-figures.js';
 
 export type ServiceName = 'postgres' | 'redis' | 'nats';
 

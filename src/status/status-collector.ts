@@ -10,7 +10,7 @@ import { describeError } from '../core/services/probe.js';
 import { loadMigrations } from '../core/storage/migrations.js';
 import { composeStatus, reachable, type ClusterStatus, type PartitionOwner, type SchemaStatus, type ServiceName, type ServiceState, type UrlSource } from './cluster-status.js';
 import { probeAdmin } from './node-probe.js';
-import { pushQueueFigures, sendStreamFigures, type PushQueueFigures, type SendStreamFigures } from './stream-figures.js';
+import { pushQueueFigures, sendStreamFigures, type PushQueueFigures, type SendStreamFigures } from '../core/bus/stream-figures.js';
 
 /** Which cluster status looks at, and how long it waits. */
 export interface StatusTarget {

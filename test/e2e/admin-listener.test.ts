@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import pg from 'pg';
+import { NodeRegistry } from '../../src/core/registry/node-registry.js';
+import { findFreePort } from '../../src/core/services/free-port.js';
 import { connectDevice, type TestDevice } from '../support/devices.js';
-import { IsolatedCluster, waitFor, type RoleProcess } from '../support/isolated-cluster.js';
+import { IsolatedCluster, SERVICES, waitFor, type RoleProcess } from '../support/isolated-cluster.js';
 
 /**
  * The gateway's operator endpoints (/metrics, /readyz, /trace) live on an admin listener of their
@@ -73,5 +78,24 @@ describe('e2e - admin listener', () => {
     }
     const statuses = await Promise.all(probes);
     expect(statuses.every((status) => status === 200 || status === 503), `statuses ${statuses.join(',')}`).toBe(true);
+  });
+
+  it('e2e - the other roles take --admin-port, also from CHAT_ADMIN_PORT, and report their readiness as chat_ready', async () => {
+    const port = await findFreePort();
+    const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+    // CHAT_HOST is the gateway's client address: an environment shared by every role must not move the presence node's admin listener.
+    const child = spawn(process.execPath, [bin, 'presence', '--node-id', 'presence-admin'], {
+      env: cluster.env({ CHAT_ADMIN_PORT: String(port), CHAT_HOST: '0.0.0.0' }),
+      stdio: 'ignore',
+    });
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true, 20_000, 'presence /healthz');
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/^chat_ready\{role="presence",node="presence-admin"\} 1$/m);
+      const redis = new Redis(SERVICES.redis);
+      const nodes = await new NodeRegistry(redis, cluster.namespace).list().finally(() => redis.disconnect());
+      expect(nodes.find((node) => node.nodeId === 'presence-admin')?.adminUrl).toBe(`http://127.0.0.1:${port}`);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { ReadinessProbe } from './readiness-probe.js';
 import type { NodeTrace, TraceSource } from './recent-traces.js';
 
@@ -12,9 +12,8 @@ export interface HealthChecks {
 
 /**
  * Serves /healthz, /readyz, /metrics and /trace?msg=<id> (what this process's roles saw of one
- * of their newest messages: `chat-node trace`) on a role's admin listener: the gateway's
- * --admin-port, the --http-port of the others (both on 127.0.0.1 unless told otherwise). None of
- * it is for clients: metrics and traces name users and devices, and a readiness check costs
+ * of their newest messages: `chat-node trace`) on a role's admin listener (--admin-port, on
+ * 127.0.0.1 unless --admin-host says otherwise). None of it is for clients: metrics and traces name users and devices, and a readiness check costs
  * Postgres queries.
  */
 export interface HealthExtras {
@@ -32,6 +31,7 @@ export function healthHandler(registries: Registry | Registry[], checks: HealthC
   const { metricsText, moreMetrics, traces = () => [] } = extras;
   const all = Array.isArray(registries) ? registries : [registries];
   const readiness = new ReadinessProbe(() => checks.ready(), { cacheMs: extras.readyCacheMs ?? 0 });
+  readinessGauge(all[0]!, readiness);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const [path, query] = (req.url ?? '/').split('?');
     if (path === '/trace') {
@@ -65,6 +65,28 @@ export function healthHandler(registries: Registry | Registry[], checks: HealthC
     }
     return false;
   };
+}
+
+/** How long a scrape waits for the readiness check before counting the node not ready. */
+const READY_GAUGE_WAIT_MS = 1000;
+
+/**
+ * `chat_ready`: 1 while /readyz would answer 200. Prometheus scrapes /metrics, not /readyz, so
+ * alerting on readiness needs it here. It shares /readyz's probe (one check in flight), and a check
+ * still running after a second counts as not ready: a hung Postgres must not stall the scrape, or
+ * the node would look down rather than not ready.
+ */
+function readinessGauge(registry: Registry, readiness: ReadinessProbe): void {
+  // A node started again on the same registry reports its new probe.
+  registry.removeSingleMetric('chat_ready');
+  new Gauge({
+    name: 'chat_ready',
+    help: '1 while this node is ready (its /readyz answers 200), 0 while not or while the check takes over a second',
+    registers: [registry],
+    async collect() {
+      this.set((await readiness.problems(READY_GAUGE_WAIT_MS)).length === 0 ? 1 : 0);
+    },
+  });
 }
 
 export async function startHealthServer(port: number, host: string, registry: Registry, checks: HealthChecks, traces?: () => TraceSource[]): Promise<Server> {

@@ -19,9 +19,10 @@ export class ReadinessProbe {
     private readonly options: { cacheMs?: number; waitMs?: number; now?: () => number } = {},
   ) {}
 
-  async problems(): Promise<string[]> {
+  /** @param waitMs how long this caller waits for the running check (default: the probe's waitMs) */
+  async problems(waitMs = this.options.waitMs ?? 3000): Promise<string[]> {
     const now = this.options.now ?? Date.now;
-    const { cacheMs = 0, waitMs = 3000 } = this.options;
+    const { cacheMs = 0 } = this.options;
     if (this.last && now() - this.last.at < cacheMs) return this.last.problems;
     this.inFlight ??= this.check()
       .catch((error: unknown) => [error instanceof Error ? error.message : String(error)])

@@ -25,6 +25,7 @@ import { createFanoutMetrics, type FanoutMetrics } from './fanout-metrics.js';
 import { fairShare, PartitionLeases } from './partition-leases.js';
 import { PartitionWorker, type PartitionWorkerDeps } from './partition-worker.js';
 import { RoomSequencer } from './room-sequencer.js';
+import { registerSendBacklogGauges } from './send-backlog-gauges.js';
 
 export interface FanoutOptions {
   config: ClusterConfig;
@@ -72,6 +73,7 @@ export class FanoutNode {
     const jsm = await ensureSendStream(nc, subjects, config.streamReplicas);
     await ensurePushStream(nc, subjects, config.streamReplicas);
     const metrics = (this.metrics = createFanoutMetrics(this.registry));
+    registerSendBacklogGauges(this.registry, jsm, subjects, () => this.partitionsHeld);
     // One owner name per incarnation: a fan-out restarted under the same node id must not take
     // the leases its crashed predecessor left for its own (it would hold them without workers).
     const owner = `${config.nodeId}#${randomBytes(3).toString('hex')}`;
@@ -103,7 +105,7 @@ export class FanoutNode {
       owner,
     };
     if (this.options.httpPort !== undefined) {
-      this.server = await startHealthServer(this.options.httpPort, this.options.httpHost ?? '0.0.0.0', this.registry, {
+      this.server = await startHealthServer(this.options.httpPort, this.options.httpHost ?? '127.0.0.1', this.registry, {
         healthy: () => !this.stopping,
         ready: async () => [...(await serviceProblems(this.clients!)), ...(this.workers.size === 0 ? ['no partitions held'] : [])],
       }, () => [this.traceSource]);

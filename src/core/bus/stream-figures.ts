@@ -1,6 +1,6 @@
 import type { JetStreamManager, MsgRequest } from '@nats-io/jetstream';
-import { isNotFound } from '../core/bus/nats.js';
-import type { Subjects } from '../core/bus/subjects.js';
+import { isNotFound } from './nats.js';
+import type { Subjects } from './subjects.js';
 
 /** Sends of one partition not committed yet, and when the oldest of them was stored. */
 export interface PartitionBacklog {

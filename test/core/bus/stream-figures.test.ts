@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePushStream, ensureSendStream } from '../../src/core/bus/nats.js';
-import { Subjects } from '../../src/core/bus/subjects.js';
-import { pushQueueFigures, sendStreamFigures } from '../../src/status/stream-figures.js';
-import { SERVICES } from '../support/isolated-cluster.js';
+import { ensurePushStream, ensureSendStream } from '../../../src/core/bus/nats.js';
+import { Subjects } from '../../../src/core/bus/subjects.js';
+import { pushQueueFigures, sendStreamFigures } from '../../../src/core/bus/stream-figures.js';
+import { SERVICES } from '../../support/isolated-cluster.js';
 
 /** The send stream and push queue of a namespace of its own on the machine's NATS, with no consumer: what is published waits. */
 const subjects = new Subjects(`tsf${randomBytes(4).toString('hex')}`, 16);
