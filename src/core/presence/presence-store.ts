@@ -50,9 +50,15 @@ export class PresenceStore {
     return `${this.namespace}:node-devices`;
   }
 
-  /** A gateway's heartbeat: its lease now lasts until `expiresAt`; it holds `devices` connections. */
-  async renewNode(node: string, expiresAt: number, devices: number): Promise<void> {
-    await this.redis.multi().zadd(this.nodesKey, expiresAt, node).hset(this.nodeDevicesKey, node, devices).exec();
+  /**
+   * A gateway's heartbeat: its lease now lasts until `expiresAt`; it holds `devices` connections.
+   * Returns whether the lease was still listed: false when the node is new, or was reaped as dead
+   * (a lease that lapsed while the gateway lived on) and lost its devices' routes.
+   */
+  async renewNode(node: string, expiresAt: number, devices: number): Promise<boolean> {
+    const results = await this.redis.multi().zadd(this.nodesKey, expiresAt, node).hset(this.nodeDevicesKey, node, devices).exec();
+    const added = results?.[0]?.[1];
+    return added === 0;
   }
 
   /** A gateway's planned exit, or a dead one reaped: its lease and its records go. */

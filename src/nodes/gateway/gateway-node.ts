@@ -118,6 +118,8 @@ export class GatewayNode {
   private nextHeartbeatSlot = 0;
   private connCounter = 0;
   private draining = false;
+  /** The lease was renewed once: from then on, a renewal that finds it unlisted means it was reaped. */
+  private leaseRenewed = false;
 
   constructor(private readonly options: GatewayOptions) {
     this.registry = options.registry ?? createRegistry('gateway', options.config.nodeId);
@@ -429,8 +431,13 @@ export class GatewayNode {
    */
   private async renewLease(): Promise<void> {
     const { nodeId, presenceTimeoutMs } = this.options.config;
-    await this.presence!.renewNode(nodeId, Date.now() + presenceTimeoutMs, this.sessions.connectionCount);
-    if (await this.routes!.lostSinceLastCheck(nodeId)) this.restoreRoutes();
+    const listed = await this.presence!.renewNode(nodeId, Date.now() + presenceTimeoutMs, this.sessions.connectionCount);
+    // Not listed after the first renewal: presence found the lease lapsed (a stall, Redis out of
+    // reach longer than the lease) and reaped this live node: its devices' routes are gone, and
+    // what was committed since reached none of them. The same remedy as lost routes.
+    const reaped = !listed && this.leaseRenewed;
+    this.leaseRenewed = true;
+    if ((await this.routes!.lostSinceLastCheck(nodeId)) || reaped) this.restoreRoutes(reaped ? 'reaped' : 'lost');
   }
 
   /**
@@ -439,10 +446,12 @@ export class GatewayNode {
    * nobody live. Every client reconnects (jittered, like a drain): its hello writes the route
    * and the node's user again, and its sync brings what it missed.
    */
-  private restoreRoutes(): void {
+  private restoreRoutes(why: 'lost' | 'reaped'): void {
     const sessions = [...this.sessions.all()] as GatewaySession[];
     this.sendAway(sessions, 3000, 'routing state lost; reconnect and sync');
-    if (sessions.length > 0) this.options.log.warn({ sessions: sessions.length }, "Redis had lost this gateway's routes: asked its clients to reconnect and sync");
+    if (sessions.length === 0) return;
+    const message = why === 'lost' ? "Redis had lost this gateway's routes" : "presence had reaped this gateway as dead (its lease lapsed) and dropped its routes";
+    this.options.log.warn({ sessions: sessions.length }, `${message}: asked its clients to reconnect and sync`);
   }
 
   /**

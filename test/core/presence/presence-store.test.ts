@@ -42,6 +42,9 @@ describe('presence - store (Redis)', () => {
     expect(await store.claimReap('n1')).toBe(false);
     await store.removeNode('n1');
     expect(await store.deadNodes(15_000, 5000)).not.toContainEqual(expect.objectContaining({ node: 'n1' }));
+    // A renewal says whether the lease was still listed: a reaped node learns it was.
+    expect(await store.renewNode('n2', 25_000, 4)).toBe(true);
+    expect(await store.renewNode('n1', 25_000, 3)).toBe(false);
   });
 
   it('presence - due checks are claimed once, when due', async () => {
