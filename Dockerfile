@@ -42,13 +42,10 @@ COPY --from=build /app/dist ./dist
 RUN ln -s /app/bin/run.js /usr/local/bin/chat-node
 # In a container the admin listener (/healthz, /readyz, /metrics) must leave the loopback for
 # Prometheus and the health check to reach it; keep its port off published ports. Every role
-# serves it on 9089 here: the gateway's --admin-port (CHAT_ADMIN_PORT) and the others'
-# --http-port (CHAT_HTTP_PORT). CHAT_HOST is the gateway's client address and the other roles'
-# admin address. CHAT_DATA_DIR: where `pusher --fake` writes what its fakes accept.
-ENV CHAT_HOST=0.0.0.0 \
-    CHAT_ADMIN_HOST=0.0.0.0 \
+# serves it on 9089 here (CHAT_ADMIN_PORT, CHAT_ADMIN_HOST: --admin-port, --admin-host).
+# CHAT_DATA_DIR: where `pusher --fake` writes what its fakes accept.
+ENV CHAT_ADMIN_HOST=0.0.0.0 \
     CHAT_ADMIN_PORT=9089 \
-    CHAT_HTTP_PORT=9089 \
     CHAT_DATA_DIR=/var/lib/chat-node
 # 8080: the gateway's client port (WebSocket and long-poll); 9089: every role's admin listener.
 EXPOSE 8080 9089

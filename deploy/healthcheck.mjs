@@ -1,9 +1,6 @@
 #!/usr/bin/env node
-// The image's HEALTHCHECK: exits 0 when the role's admin listener answers /healthz with 200.
-// One image runs every role, and the admin port has two names: the gateway's CHAT_ADMIN_HOST and
-// CHAT_ADMIN_PORT, the other roles' CHAT_HOST and CHAT_HTTP_PORT (the image sets both ports to
-// 9089). So it asks each address those name and needs not know which role runs; a gateway's
-// CHAT_HOST:CHAT_HTTP_PORT names nothing it serves and simply does not answer.
+// The image's HEALTHCHECK: exits 0 when the role's admin listener (CHAT_ADMIN_HOST,
+// CHAT_ADMIN_PORT: 0.0.0.0 and 9089 in the image, for every role) answers /healthz with 200.
 
 const TIMEOUT_MS = 2_000;
 
@@ -14,26 +11,17 @@ function reachable(host) {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-const env = process.env;
-const urls = new Set(
-  [
-    [env.CHAT_ADMIN_HOST, env.CHAT_ADMIN_PORT],
-    [env.CHAT_HOST, env.CHAT_HTTP_PORT],
-  ]
-    .filter(([, port]) => port !== undefined && port !== '')
-    .map(([host, port]) => `http://${reachable(host)}:${port}/healthz`),
-);
-
-async function answers(url) {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-    return response.status === 200;
-  } catch {
-    return false;
-  }
+const port = process.env.CHAT_ADMIN_PORT;
+if (port === undefined || port === '') {
+  process.stderr.write('CHAT_ADMIN_PORT is not set: it names the admin listener to ask\n');
+  process.exit(1);
 }
-
-const results = await Promise.all([...urls].map(answers));
-if (results.includes(true)) process.exit(0);
-process.stderr.write(`no /healthz answered 200: ${[...urls].join(', ') || 'CHAT_ADMIN_PORT and CHAT_HTTP_PORT are unset'}\n`);
+const url = `http://${reachable(process.env.CHAT_ADMIN_HOST)}:${port}/healthz`;
+try {
+  const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+  if (response.status === 200) process.exit(0);
+  process.stderr.write(`${url} answered ${response.status}\n`);
+} catch (error) {
+  process.stderr.write(`${url}: ${error instanceof Error ? error.message : String(error)}\n`);
+}
 process.exit(1);
