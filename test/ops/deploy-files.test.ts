@@ -19,7 +19,7 @@ import Pusher from '../../src/commands/pusher.js';
 /**
  * The deployment files a user copies (Dockerfile, deploy/compose.yaml, deploy/prometheus.yml,
  * deploy/systemd/) hold together and name only settings the CLI reads. Docker is not needed:
- * docker-compose, promtool, systemd-analyze and hadolint are run when the machine has them.
+ * docker-compose, promtool and systemd-analyze are run when the machine has them (CI installs the first two).
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -178,11 +178,6 @@ describe('Dockerfile', () => {
     expect(validate(dockerfileText).map((problem) => `line ${problem.range.start.line + 1}: ${problem.message}`)).toEqual([]);
   });
 
-  it.skipIf(!onPath('hadolint'))('passes hadolint', () => {
-    const result = spawnSync('hadolint', [join(ROOT, 'Dockerfile')], { encoding: 'utf8' });
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  });
 });
 
 // ---------------------------------------------------------------------------------------------
