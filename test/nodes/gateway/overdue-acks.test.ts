@@ -30,6 +30,23 @@ describe('gateway - overdue answers', () => {
     expect(acks.size).toBe(0);
   });
 
+  it('gateway - an answer read before its send is watched settles it (the PubAck and the answer in one socket read)', () => {
+    let now = 0;
+    const acks = new OverdueAcks(1000, () => now);
+    const overdue: string[] = [];
+    acks.settle('c1', 'early');
+    acks.watch('c1', 'early', () => overdue.push('early'));
+    // An early answer nobody watches for is forgotten after a while; a later watch then waits again.
+    acks.settle('c1', 'stray');
+    now = 1500;
+    acks.sweep();
+    acks.watch('c1', 'stray', () => overdue.push('stray'));
+    now = 3000;
+    acks.sweep();
+    expect(overdue).toEqual(['stray']);
+    expect(acks.size).toBe(0);
+  });
+
   it('gateway - a stored send whose answer was lost is published again and answered from Postgres', async () => {
     const published: Array<{ msgID: string }> = [];
     const stream: StreamPublisher = {
