@@ -3,11 +3,28 @@ import { ProtocolError } from '../../../core/protocol/errors.js';
 import { HISTORY_DEFAULT_LIMIT, SYNC_BATCH_SIZE, SYNC_PAGE_CAP, SYNC_ROOM_CAP } from '../../../core/protocol/limits.js';
 import type { Message, Room } from '../../../core/protocol/server-frames.js';
 import type { GatewayContext, RequestScope } from '../gateway-context.js';
+import { Coalescer } from '../../../core/runtime/coalescer.js';
 import { requireMember } from './membership.js';
+
+interface MarkRead {
+  room: string;
+  user: string;
+  seq: number;
+}
+
+interface MarkedRead {
+  readSeq: number;
+  members: string[];
+}
 
 /** Reads of a room's messages (history, sync) and the read position. */
 export class ReadHandlers {
-  constructor(private readonly ctx: GatewayContext) {}
+  /** Reads arriving while a statement runs go together in the next one (RoomStore.markReads). */
+  private readonly marks: Coalescer<MarkRead, MarkedRead | undefined>;
+
+  constructor(private readonly ctx: GatewayContext) {
+    this.marks = new Coalescer((reads) => ctx.rooms.markReads(reads), { maxInFlight: 2, maxWeight: 500 });
+  }
 
   async history(scope: RequestScope, frame: ClientFrameOf<'history'>): Promise<void> {
     await requireMember(this.ctx, scope.session.user, frame.room);
@@ -80,7 +97,7 @@ export class ReadHandlers {
   async read(scope: RequestScope, frame: ClientFrameOf<'read'>): Promise<void> {
     const { user } = scope.session;
     await requireMember(this.ctx, user, frame.room);
-    const marked = await this.ctx.rooms.markRead(frame.room, user, frame.seq);
+    const marked = await this.marks.submit({ room: frame.room, user, seq: frame.seq });
     if (marked === undefined) throw new ProtocolError('forbidden', `you are not a member of room ${frame.room}`);
     await this.ctx.deliverer.deliver([{ users: marked.members, frame: JSON.stringify({ type: 'read', room: frame.room, user, seq: marked.readSeq }) }]);
     scope.reply({ type: 'ok' });

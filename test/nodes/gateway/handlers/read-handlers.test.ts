@@ -86,7 +86,7 @@ describe('gateway - read', () => {
   function readGateway(deliver: (frame: string, users: string[]) => Promise<void>) {
     const ctx = {
       sessions: { knowsMember: () => true },
-      rooms: { markRead: async (room: string, user: string, seq: number) => (room === 'g_r' ? { readSeq: Math.min(seq, 7), members: [user, 'v'] } : undefined) },
+      rooms: { markReads: async (reads: Array<{ room: string; user: string; seq: number }>) => reads.map(({ room, user, seq }) => (room === 'g_r' ? { readSeq: Math.min(seq, 7), members: [user, 'v'] } : undefined)) },
       deliverer: { deliver: async (outgoing: Array<{ users: string[]; frame: string }>) => deliver(outgoing[0]!.frame, outgoing[0]!.users) },
     } as unknown as GatewayContext;
     return new ReadHandlers(ctx);
