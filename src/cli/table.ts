@@ -1,7 +1,9 @@
-/** Renders rows as an aligned plain-text table (or JSON lines for scripts). */
+import { printable } from './printable.js';
+
+/** Renders rows as an aligned plain-text table, every cell made printable (user-supplied text). */
 export function renderTable<T extends object>(rows: T[], columns: Array<keyof T & string>): string {
   if (rows.length === 0) return '(none)';
-  const cells = rows.map((row) => columns.map((column) => String((row as Record<string, unknown>)[column] ?? '')));
+  const cells = rows.map((row) => columns.map((column) => printable(String((row as Record<string, unknown>)[column] ?? ''))));
   const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((line) => line[i]!.length)));
   const line = (values: string[]) => values.map((value, i) => value.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(columns.map((c) => c.toUpperCase())), ...cells.map(line)].join('\n');

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { AdminCommand } from '../../cli/admin-command.js';
+import { printable } from '../../cli/printable.js';
 import { renderTable } from '../../cli/table.js';
 
 export default class AdminRoom extends AdminCommand {
@@ -16,7 +17,7 @@ export default class AdminRoom extends AdminCommand {
       return;
     }
     const { room, members } = found;
-    this.log(`room ${room.id} (${room.kind}${room.name ? `, "${room.name}"` : ''}), owner ${room.owner}, last seq ${room.lastSeq}, created ${room.createdAt}\n`);
+    this.log(`room ${room.id} (${room.kind}${room.name ? `, "${printable(room.name)}"` : ''}), owner ${room.owner}, last seq ${room.lastSeq}, created ${room.createdAt}\n`);
     this.log(renderTable(members, ['userId', 'readSeq', 'joinedAt']));
   }
 }
