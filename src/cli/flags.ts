@@ -167,8 +167,9 @@ export const connectionFlags = {
     helpGroup: 'LIMITS',
   }),
   'max-pending-per-ip': Flags.integer({
+    summary: 'most WebSockets without hello yet per client address and gateway process (default 1000)',
     description:
-      'most WebSockets of one client address (IPv6: its /64) still without hello, per gateway process; more get HTTP 429, and so does long-poll session creation; 0 = no cap; behind a proxy all clients share its address (default 1000)',
+      'Counts the WebSockets of one client address (an IPv6 address by its /64) that have not sent hello yet, per gateway process. More get HTTP 429, and so does long-poll session creation; 0 = no cap. Behind a proxy all clients share its address.',
     env: 'CHAT_MAX_PENDING_PER_IP',
     helpGroup: 'LIMITS',
   }),

@@ -7,20 +7,16 @@ import { MissingBinaryError } from '../core/services/index.js';
 import { ProcessCluster } from '../nodes/cluster/process-cluster.js';
 
 export default class Cluster extends Command {
-  static override summary = 'Run a multi-node local cluster: every role its own supervised process (for load and fault tests)';
-  static override description = `Like \`chat-node dev\` (same services: found, or started in --data-dir), but each gateway, fan-out worker,
-presence node and the pusher runs as its own process, as on separate hosts: gateway i listens on --port + i - 1,
-the others on free ports. A role that dies (crash, or kill -9 from a fault test) is started again after 1 s unless
---no-restart. Each role logs to <data-dir>/logs/<node>.log. Ctrl-C drains the gateways, then stops the rest.
-
---nats-cluster 3 starts a 3-node NATS cluster on loopback ports instead (stores in <data-dir>/nats-cluster/n1..n3,
-logs in <data-dir>/logs/nats-n<i>.log), gives every role all three URLs and creates the streams with 3 replicas,
-so a fault can take one NATS node down at a time. Its nodes are not restarted when they die.`;
+  static override summary = 'Run a multi-node local cluster: each role its own supervised process';
+  static override description = [
+    'Like `chat-node dev` (same services: found, or started in --data-dir), but each gateway, fan-out worker, presence node and the pusher runs as its own process, as on separate hosts, for load and fault tests: gateway i listens on --port + i - 1, the others on free ports. A role that dies (crash, or kill -9 from a fault test) is started again after 1 s unless --no-restart. Each role logs to <data-dir>/logs/<node>.log. Ctrl-C drains the gateways, then stops the rest.',
+    '--nats-cluster 3 starts a 3-node NATS cluster on loopback ports instead (stores in <data-dir>/nats-cluster/n1..n3, logs in <data-dir>/logs/nats-n<i>.log), gives every role all three URLs and creates the streams with 3 replicas, so a fault can take one NATS node down at a time. Its nodes are not restarted when they die.',
+  ].join('\n\n');
   static override examples = [
     '<%= config.bin %> cluster',
     '<%= config.bin %> cluster --gateways 3 --fanouts 2',
-    '<%= config.bin %> cluster --gateways 3 --fanouts 2 --nats-cluster 3   # R3 streams on 3 nats-server processes',
-    '<%= config.bin %> cluster --gateways 1 --gateway-workers 6 --send-rate 100000   # 100k connections on one port',
+    { description: 'R3 streams on 3 nats-server processes', command: '<%= config.bin %> cluster --gateways 3 --fanouts 2 --nats-cluster 3' },
+    { description: '100k connections on one port', command: '<%= config.bin %> cluster --gateways 1 --gateway-workers 6 --send-rate 100000' },
   ];
   static override flags = {
     gateways: Flags.integer({ description: 'gateway nodes (ports --port, --port + 1, ...)', default: 2, min: 1 }),

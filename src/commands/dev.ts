@@ -8,10 +8,11 @@ import { MissingBinaryError } from '../core/services/index.js';
 import { DevCluster, type DevLayout } from '../nodes/dev/dev-cluster.js';
 
 export default class Dev extends Command {
-  static override summary = 'Run a whole local cluster (gateway, fan-out, presence, pusher) in one process: the place to start';
-  static override description = `Uses Postgres, Redis and NATS from the flags or CHAT_*_URL when given; otherwise the ones on their default
-local ports if they answer; otherwise starts its own from the installed binaries in --data-dir, on free ports, and
-stops them on exit. Without a JWT key it creates a secret in --data-dir, which \`chat-node token\` uses too.`;
+  static override summary = 'Run a whole local cluster in one process: the place to start';
+  static override description = [
+    'The gateway, the fan-out, presence and (unless --push off) the pusher run in one process (see --layout). Uses Postgres, Redis and NATS from the flags or CHAT_*_URL when given; otherwise the ones on their default local ports if they answer; otherwise starts its own from the installed binaries in --data-dir, on free ports, and stops them on exit.',
+    'Without a JWT key it creates a secret in --data-dir, which `chat-node token` uses too.',
+  ].join('\n\n');
   static override examples = ['<%= config.bin %> dev', '<%= config.bin %> dev --port 9000 --data-dir /tmp/chat'];
   static override flags = {
     port: Flags.integer({ description: 'gateway port (WebSocket at /v1/ws)', default: 8080, env: 'CHAT_PORT' }),
@@ -24,8 +25,7 @@ stops them on exit. Without a JWT key it creates a secret in --data-dir, which \
     namespace: Flags.string({ description: 'prefix of NATS subjects, streams and Redis keys (default chat)', env: 'CHAT_NAMESPACE', helpGroup: 'SERVICES' }),
     push: Flags.string({ description: 'fake: a pusher sending to local APNs/FCM fakes (logged to <data-dir>/push/received.jsonl); off: none', options: ['fake', 'off'], default: 'fake', env: 'CHAT_DEV_PUSH' }),
     layout: Flags.string({
-      description:
-        'threads: the gateway on the main thread, the fan-out on a second, presence and the pusher on a third (uses more than one core); single: every role on one event loop',
+      description: 'threads: gateway on the main thread, fan-out on a second, presence and pusher on a third (more than one core); single: one event loop',
       options: ['threads', 'single'],
       default: 'threads',
       env: 'CHAT_DEV_LAYOUT',

@@ -4,22 +4,23 @@ import { describeMode, parseFaultMode, TcpFaultProxy, type FaultMode } from '../
 import { ProxyControl } from '../faults/proxy-control.js';
 
 export default class FaultProxy extends Command {
-  static override summary = 'A TCP proxy that injects network faults between a role and a service (latency, drop, blackhole, reset, refuse, bandwidth)';
-  static override description = `Listens on --listen and forwards every connection to --target. Point a role at the listen address instead of
-the service, then switch the proxy's mode at runtime through its HTTP control endpoint (--control):
-
-  curl -s localhost:15400/                                                   # mode, byte counts, live connections
-  curl -s -X PUT localhost:15400/mode -d '{"kind":"latency","ms":200,"jitterMs":50,"direction":"up"}'
-  curl -s -X PUT localhost:15400/mode -d '{"kind":"blackhole"}'              # nothing flows, connections stay open
-  curl -s -X PUT localhost:15400/mode -d '{"kind":"bandwidth","bytesPerSec":10000}'
-  curl -s -X POST localhost:15400/heal                                       # back to pass
-
-Modes: pass, latency {ms, jitterMs}, drop, blackhole, bandwidth {bytesPerSec} (each with an optional direction:
-up = client to target, down = target to client, both), reset (RST every connection), refuse (close the listener).
-See docs/faults.md.`;
+  static override summary = 'A TCP proxy that injects network faults between a role and a service';
+  static override description = [
+    "Listens on --listen and forwards every connection to --target. Point a role at the listen address instead of the service, then switch the proxy's mode at runtime through its HTTP control endpoint (--control): GET / shows the mode, byte counts and live connections, PUT /mode sets a mode, POST /heal goes back to pass.",
+    [
+      'curl -s localhost:15400/',
+      'curl -s -X PUT localhost:15400/mode -d \'{"kind":"latency","ms":200}\'',
+      'curl -s -X PUT localhost:15400/mode -d \'{"kind":"drop","direction":"up"}\'',
+      'curl -s -X POST localhost:15400/heal',
+    ].join('\n'),
+    'Modes: pass, latency {ms, jitterMs}, drop, blackhole (nothing flows, connections stay open), bandwidth {bytesPerSec}, each of these four with an optional direction (up = client to target, down = target to client, both); reset (RST every connection), refuse (close the listener). See docs/faults.md.',
+  ].join('\n\n');
   static override examples = [
     '<%= config.bin %> fault-proxy --listen 127.0.0.1:15432 --target 127.0.0.1:5432',
-    '<%= config.bin %> fault-proxy --listen 127.0.0.1:16379 --target 127.0.0.1:6379 --mode \'{"kind":"latency","ms":100}\'',
+    {
+      description: 'Redis, with 100 ms of latency from the start',
+      command: '<%= config.bin %> fault-proxy --listen 127.0.0.1:16379 --target 127.0.0.1:6379\n--mode \'{"kind":"latency","ms":100}\'',
+    },
   ];
   static override flags = {
     listen: Flags.string({ description: 'host:port to listen on (port 0: a free one, printed)', required: true }),

@@ -8,18 +8,24 @@ import { findFreePort } from '../core/services/free-port.js';
 import { isGatewayWorker, onSupervisorStop, superviseGatewayWorkers, workerAdminPort, workerIndex, workerMetrics } from '../nodes/gateway/gateway-workers.js';
 
 export default class Gateway extends Command {
-  static override summary = 'Run a gateway: holds client WebSocket and long-poll sessions and delivers their frames';
-  static override description = `Serves the v1 protocol at ws://HOST:PORT/v1/ws (subprotocol chat.v1), and the same frames over HTTP long-polling
-(POST /v1/sessions, GET /v1/poll, POST /v1/frames) for clients that cannot hold a WebSocket, and /healthz (liveness).
-/metrics, /readyz and /trace are on the admin listener (--admin-port, on 127.0.0.1 unless --admin-host says
-otherwise), never on the client port; one readiness check runs at a time however many probes arrive.
-On SIGTERM it drains: every client gets a goaway frame with a jittered reconnect delay, then the socket closes with 1012.
-With --workers N it runs N gateway processes behind the one port (one per core; each holds up to ~19.9k sockets
-here), restarts a worker that dies, and /metrics reports every worker (series labelled node=<node>-w<i>).`;
+  static override summary = 'Run a gateway: holds client WebSocket and long-poll sessions, delivers frames';
+  static override description = [
+    'Serves the v1 protocol at ws://HOST:PORT/v1/ws (subprotocol chat.v1), the same frames over HTTP long-polling (POST /v1/sessions, GET /v1/poll, POST /v1/frames) for clients that cannot hold a WebSocket, and /healthz (liveness).',
+    '/metrics, /readyz and /trace are on the admin listener (--admin-port, on 127.0.0.1 unless --admin-host says otherwise), never on the client port; one readiness check runs at a time however many probes arrive.',
+    'On SIGTERM it drains: every client gets a goaway frame with a jittered reconnect delay, then the socket closes with 1012.',
+    'With --workers N it runs N gateway processes behind the one port (one per core; each holds up to ~19.9k sockets here), restarts a worker that dies, and /metrics reports every worker (series labelled node=<node>-w<i>).',
+  ].join('\n\n');
   static override examples = [
     '<%= config.bin %> gateway --port 8080 --workers 4',
-    '<%= config.bin %> gateway --port 8080 --admin-port 9089 --admin-host 10.0.0.5   # Prometheus scrapes 10.0.0.5:9089',
-    'CHAT_POSTGRES_URL=postgres://... CHAT_REDIS_URL=redis://... CHAT_NATS_URL=nats://... CHAT_JWT_SECRET=... <%= config.bin %> gateway --port 8080'];
+    {
+      description: 'Admin listener on a private address, for Prometheus to scrape 10.0.0.5:9089',
+      command: '<%= config.bin %> gateway --port 8080 --admin-port 9089 --admin-host 10.0.0.5',
+    },
+    {
+      description: 'Services and the HS256 secret from the environment',
+      command: 'CHAT_POSTGRES_URL=postgres://... CHAT_REDIS_URL=redis://...\nCHAT_NATS_URL=nats://... CHAT_JWT_SECRET=... <%= config.bin %> gateway',
+    },
+  ];
   static override flags = {
     port: Flags.integer({ description: 'listen port', default: 8080, env: 'CHAT_PORT' }),
     host: Flags.string({ description: 'listen address', default: '0.0.0.0', env: 'CHAT_HOST' }),

@@ -5,7 +5,7 @@ import { loadMigrations, migrate, schemaVersion } from '../core/storage/migratio
 export default class Migrate extends Command {
   static override summary = 'Apply the Postgres schema migrations';
   static override description = 'Applies the versioned files in migrations/ that the database has not seen yet, each in a transaction, under an advisory lock.';
-  static override examples = ['<%= config.bin %> migrate --postgres-url postgres://postgres@127.0.0.1:5432/chat_node'];
+  static override examples = ['<%= config.bin %> migrate --postgres-url postgres://postgres@localhost/chat_node'];
   static override flags = {
     'postgres-url': Flags.string({ description: 'Postgres URL', env: 'CHAT_POSTGRES_URL', required: true }),
     status: Flags.boolean({ description: 'only print the applied and shipped versions' }),

@@ -43,11 +43,16 @@ function human(bytes: number): string {
 }
 
 export default class Plan extends Command {
-  static override summary = 'Capacity plan: messages/s, storage, connections and node counts for a number of daily users';
-  static override description = `The design brief's arithmetic with its assumptions as flags. With --report (repeatable), per-node figures measured by
-\`chat-node sim\` replace the defaults: memory per connection from a scenario report (e.g. connections-100k), messages
-per fan-out node from a rate sweep's summary (\`sim --rate 1000,2000,... --out\`). Node counts keep --headroom spare at the peak.`;
-  static override examples = ['<%= config.bin %> plan --dau 50000000', '<%= config.bin %> plan --dau 10000000 --report bench/results/connections-100k.json --report bench/results/rate-sweep.json --json'];
+  static override summary = 'Capacity plan: messages/s, storage, connections, node counts for N daily users';
+  static override description =
+    "The design brief's arithmetic with its assumptions as flags. With --report (repeatable), per-node figures measured by `chat-node sim` replace the defaults: memory per connection from a scenario report (e.g. connections-100k), messages per fan-out node from a rate sweep's summary (`sim --rate 1000,2000,... --out`). Node counts keep --headroom spare at the peak.";
+  static override examples = [
+    '<%= config.bin %> plan --dau 50000000',
+    {
+      description: 'With the figures of a scenario report and a rate sweep, as JSON',
+      command: '<%= config.bin %> plan --dau 10000000 --json\n--report bench/results/connections-100k.json\n--report bench/results/rate-sweep.json',
+    },
+  ];
   static override flags = {
     report: Flags.string({ description: 'a sim JSON report or rate-sweep summary to take measured per-node figures from (repeatable)', multiple: true }),
     json: Flags.boolean({ description: 'print the inputs and the plan as JSON' }),

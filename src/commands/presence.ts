@@ -5,10 +5,9 @@ import { createLogger } from '../core/observability/logger.js';
 import { PresenceNode } from '../nodes/presence/presence-node.js';
 
 export default class Presence extends Command {
-  static override summary = 'Run a presence worker: online/offline/last seen per user, told to their co-members';
-  static override description = `Workers share the gateways' device events (run several for throughput; they keep no state of their own).
-A user is online while any device is connected to a live gateway; offline is published after --presence-grace-ms
-unless a device came back; gateways that die are found when their lease (--presence-timeout-ms) expires.`;
+  static override summary = 'Run a presence worker: online/offline/last seen per user, told to co-members';
+  static override description =
+    "Workers share the gateways' device events (run several for throughput; they keep no state of their own). A user is online while any device is connected to a live gateway; offline is published after --presence-grace-ms unless a device came back; gateways that die are found when their lease (--presence-timeout-ms) expires.";
   static override examples = ['<%= config.bin %> presence --admin-port 9091'];
   static override flags = {
     ...adminListenerFlags(9091),

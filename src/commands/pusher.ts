@@ -10,14 +10,16 @@ import { PusherNode } from '../nodes/pusher/pusher-node.js';
 
 export default class Pusher extends Command {
   static override summary = 'Run a pusher: sends the push work queue through APNs and FCM';
-  static override description = `Collapses bursts per device and room into one notification, renders it (content-free for devices without
-preview), sets the badge to the user's unread total, and sends it with @parse/node-apn (APNs, token auth) or
-firebase-admin (FCM HTTP v1). Throttling and server errors are retried with backoff and jitter (honouring
-Retry-After); while a provider is down its jobs stay queued, and the other provider carries on. Dead tokens are
-removed. A platform without credentials keeps its jobs queued. --fake runs local APNs and FCM fakes instead and
-appends what they accept to <data-dir>/push/received.jsonl.`;
+  static override description = [
+    "Collapses bursts per device and room into one notification, renders it (content-free for devices without preview), sets the badge to the user's unread total, and sends it with @parse/node-apn (APNs, token auth) or firebase-admin (FCM HTTP v1).",
+    'Throttling and server errors are retried with backoff and jitter (honouring Retry-After); while a provider is down its jobs stay queued, and the other provider carries on. Dead tokens are removed. A platform without credentials keeps its jobs queued.',
+    '--fake runs local APNs and FCM fakes instead and appends what they accept to <data-dir>/push/received.jsonl.',
+  ].join('\n\n');
   static override examples = [
-    '<%= config.bin %> pusher --apns-key-file AuthKey_ABC123DEFG.p8 --apns-key-id ABC123DEFG --apns-team-id DEF123GHIJ --apns-topic com.example.chat',
+    {
+      description: 'APNs with a token signing key',
+      command: '<%= config.bin %> pusher --apns-key-file AuthKey_ABC123DEFG.p8\n--apns-key-id ABC123DEFG --apns-team-id DEF123GHIJ\n--apns-topic com.example.chat',
+    },
     '<%= config.bin %> pusher --fcm-service-account-file firebase-key.json',
     '<%= config.bin %> pusher --fake',
   ];

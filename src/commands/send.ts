@@ -8,7 +8,7 @@ export default class Send extends Command {
 
 The room is --room (a room id, or the name of one of your groups) or --dm USER (the 1:1 room with USER, made on first use). Without --text, the message is read from stdin.`;
   static override examples = [
-    '<%= config.bin %> <%= command.id %> --user alice --device cli --dm bob --text "build 1432 is green"',
+    '<%= config.bin %> <%= command.id %> --user alice --device cli --dm bob --text "build is green"',
     'echo "deploy done" | <%= config.bin %> <%= command.id %> --token "$TOKEN" --room g_Vr8nQe1KsJ4uHa0B',
     '<%= config.bin %> <%= command.id %> --user alice --device cli --room ops --text "disk 91%" --json',
   ];

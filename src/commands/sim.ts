@@ -20,46 +20,51 @@ import { ProgressLine } from '../cli/progress-line.js';
 
 export default class Sim extends Command {
   static override summary = 'Run a scenario of many multi-device users against a cluster and check its SLOs';
-  static override description = `Plans the scenario (users, devices, rooms, an open-loop send schedule, churn) from its seed, creates the rooms,
-spreads the devices over load processes and local source addresses, runs the phases with a live progress line,
-then checks every acked message reached every device of every member in order and once (the oracle), and
-reports latency percentiles, connections and memory per gateway node, and each SLO. Exits 1 when an SLO is
-missed or the oracle finds a violation. Scenario files: scenarios/, documented in docs/scenarios.md.
-The progress line (stderr) shows the phase and an ETA, cut to the terminal's width; when stderr is not a
-terminal, a plain line is printed at each phase change and every 5 s.`;
+  static override description = [
+    'Plans the scenario (users, devices, rooms, an open-loop send schedule, churn) from its seed, creates the rooms, spreads the devices over load processes and local source addresses, runs the phases with a live progress line, then checks every acked message reached every device of every member in order and once (the oracle), and reports latency percentiles, connections and memory per gateway node, and each SLO. Exits 1 when an SLO is missed or the oracle finds a violation.',
+    'Scenario files: scenarios/, documented in docs/scenarios.md.',
+    "The progress line (stderr) shows the phase and an ETA, cut to the terminal's width; when stderr is not a terminal, a plain line is printed at each phase change and every 5 s.",
+  ].join('\n\n');
   static override examples = [
     '<%= config.bin %> sim scenarios/smoke.yaml --local',
-    '<%= config.bin %> sim scenarios/one-to-one.yaml --url ws://127.0.0.1:8080/v1/ws --out reports/one-to-one.json',
+    {
+      description: 'A running cluster, with a JSON report and, next to it, the latency chart',
+      command: '<%= config.bin %> sim scenarios/one-to-one.yaml\n--url ws://127.0.0.1:8080/v1/ws --out reports/one-to-one.json',
+    },
   ];
   static override args = { scenario: Args.string({ description: 'scenario file (YAML or JSON)', required: true }) };
   static override flags = {
     local: Flags.boolean({ description: 'start a local cluster (chat-node dev in its own process) for the run', exclusive: ['url'] }),
     floor: Flags.boolean({
+      summary: 'also run each step on the floor (the bare pipeline) first, and compare; alone: the floor only',
       description:
-        'also run each step on the floor, the bare pipeline (WebSocket -> NATS -> one batched Postgres insert -> NATS -> WebSocket) on this machine, first, and compare (reports <out>-floor.json; slo.vsFloor is checked); alone: the floor only',
+        'The floor is the bare pipeline on this machine: WebSocket -> NATS -> one batched Postgres insert -> NATS -> WebSocket. Its report goes to <out>-floor.json, and the scenario\'s slo.vsFloor is checked.',
     }),
     gateways: Flags.integer({ description: 'with --local: gateway nodes, each role its own process (chat-node cluster)', min: 1, dependsOn: ['local'] }),
     'gateway-workers': Flags.integer({ description: 'with --local: processes per gateway node (gateway --workers); implies separate processes', min: 1, dependsOn: ['local'] }),
     fanouts: Flags.integer({ description: 'with --local: fan-out workers; implies separate processes', min: 1, dependsOn: ['local'] }),
     url: Flags.string({ description: 'gateway WebSocket URL(s), comma-separated: devices are spread over them', env: 'CHAT_URL' }),
     'metrics-url': Flags.string({
+      summary: "/metrics URL(s) of the cluster's processes (admin listeners), comma-separated",
       description:
-        "/metrics URL(s) of the cluster's processes on their admin listeners (each one's --admin-port), comma-separated: the gateways' for connections and memory, every role's for CPU and per-hop latency (default: the processes `chat-node dev` or `chat-node cluster` listed in --data-dir, else none)",
+        "Each process's admin listener (its --admin-port): the gateways' give connections and memory, every role's CPU and per-hop latency. Default: the processes `chat-node dev` or `chat-node cluster` listed in --data-dir, else none.",
       multiple: false,
     }),
     'data-dir': Flags.string({ description: 'data folder of `chat-node dev` (its signing secret)', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
     ...jwtSecretFlags,
     'push-log': Flags.string({
-      description: "the push fakes' log to check pushes against (`chat-node dev --push fake` writes <data-dir>/push/received.jsonl); --local reads its own; without one, push is not checked",
+      summary: "the push fakes' log to check pushes against; --local reads its own",
+      description: '`chat-node dev --push fake` writes it to <data-dir>/push/received.jsonl. Without one (and without --local), pushes are not checked.',
       exclusive: ['local'],
     }),
     'push-policy': Flags.string({ description: "the cluster's push policy (CHAT_PUSH_POLICY), which decides the pushes the check demands", options: ['always', 'hold-while-active'], default: 'always' }),
     rate: Flags.string({
-      description: "messages per second in total, replacing the scenario's rate; a comma-separated list runs a sweep on the same cluster (reports <out>-<rate>.json, summary in --out; exit 0 if the lowest rate met its SLOs)",
+      summary: "messages per second in total, replacing the scenario's rate; a list runs a sweep",
+      description: 'A comma-separated list (1000,2000,4000) runs a sweep on the same cluster: a report per rate in <out>-<rate>.json, the summary in --out. Exits 0 if the lowest rate met its SLOs.',
     }),
     processes: Flags.integer({ description: 'load processes (default: the scenario, else one per 15k devices)' }),
     transport: Flags.string({
-      description: "every device on this transport (ws, longpoll, or auto: a WebSocket, long-poll when the upgrade fails), instead of the scenario's transport.longPollShare",
+      description: "every device on this transport (auto: a WebSocket, long-poll when the upgrade fails), instead of the scenario's transport.longPollShare",
       options: ['ws', 'longpoll', 'auto'],
     }),
     out: Flags.string({ description: 'write the JSON report here' }),

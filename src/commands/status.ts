@@ -7,7 +7,7 @@ import { sourceNote, statusTarget } from '../status/status-target.js';
 import { watchStatus } from '../status/status-watch.js';
 
 export default class Status extends Command {
-  static override summary = 'The cluster at a glance: its nodes, their readiness, the services and the queues';
+  static override summary = 'The cluster at a glance: nodes, readiness, services and queues';
   static override description = [
     "Lists every live node from the leases the nodes keep in Redis (role, node id, host, uptime, version, admin and client address), asks each node's admin listener for /readyz and /metrics (connections and users per gateway, partitions and commit lag per fan-out, users online, push queue), and reads the schema version and the send-partition leases in Postgres and the send stream and push queue in JetStream.",
     'A node that does not answer within --timeout-ms is shown as such; a service that does not answer is named with its URL (passwords hidden). Exits 1 when it lists a problem.',
@@ -17,7 +17,10 @@ export default class Status extends Command {
     '<%= config.bin %> status',
     '<%= config.bin %> status --watch',
     '<%= config.bin %> status --json | jq \'.nodes[] | {nodeId, ready}\'',
-    'CHAT_REDIS_URL=redis://10.0.0.7:6379 CHAT_POSTGRES_URL=postgres://... CHAT_NATS_URL=nats://10.0.0.8:4222 <%= config.bin %> status',
+    {
+      description: "A remote cluster's services, from the environment",
+      command: 'CHAT_REDIS_URL=redis://10.0.0.7:6379 CHAT_POSTGRES_URL=postgres://...\nCHAT_NATS_URL=nats://10.0.0.8:4222 <%= config.bin %> status',
+    },
   ];
   static override flags = {
     watch: Flags.boolean({ char: 'w', description: 'a live full-screen view, refreshed every second (q or Ctrl-C quits); with --json, one JSON line per second' }),

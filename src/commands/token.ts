@@ -6,9 +6,10 @@ import { isId } from '../core/protocol/ids.js';
 
 export default class Token extends Command {
   static override summary = 'Print a device token (JWT) for a user and device';
-  static override description = `Signs with the secret of --jwt-secret-file or CHAT_JWT_SECRET (HS256) when set, else with the secret that
-\`chat-node dev\` keeps in its data folder. The token's claims: sub = user, device = device, iat = now, exp = now + ttl.
-A gateway refuses a token whose ttl is longer than its --max-token-ttl (default 1d).`;
+  static override description = [
+    "Signs with the secret of --jwt-secret-file or CHAT_JWT_SECRET (HS256) when set, else with the secret that `chat-node dev` keeps in its data folder. The token's claims: sub = user, device = device, iat = now, exp = now + ttl.",
+    'A gateway refuses a token whose ttl is longer than its --max-token-ttl (default 1d).',
+  ].join('\n\n');
   static override examples = [
     '<%= config.bin %> token --user alice --device laptop',
     'TOKEN=$(<%= config.bin %> token --user bob --device phone --ttl 12h)',

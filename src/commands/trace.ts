@@ -5,15 +5,17 @@ import { formatTrace } from '../core/observability/trace-report.js';
 import { readMembersFile } from '../nodes/cluster/members-file.js';
 
 export default class Trace extends Command {
-  static override summary = "Print one message's way through the cluster: each hop with its time";
-  static override description = `Asks every node for what it saw of the message (GET /trace?msg=<id> on each node's admin listener): when the
-gateway received it, when the send stream stored it, when a fan-out pulled, committed and published it, and when
-each gateway wrote it (and its ack) to a socket. Each node keeps its newest 20,000 messages. The nodes are the ones
---url names, else those \`chat-node dev\` or \`chat-node cluster\` listed in --data-dir (members.json), else
-http://127.0.0.1:9089 (a gateway's default --admin-port). A gateway run with --workers N answers for the worker the request reaches.`;
+  static override summary = "Print one message's way through the cluster, hop by hop, timed";
+  static override description = [
+    "Asks every node for what it saw of the message (GET /trace?msg=<id> on each node's admin listener): when the gateway received it, when the send stream stored it, when a fan-out pulled, committed and published it, and when each gateway wrote it (and its ack) to a socket. Each node keeps its newest 20,000 messages.",
+    "The nodes are the ones --url names, else those `chat-node dev` or `chat-node cluster` listed in --data-dir (members.json), else http://127.0.0.1:9089 (a gateway's default --admin-port). A gateway run with --workers N answers for the worker the request reaches.",
+  ].join('\n\n');
   static override examples = [
     '<%= config.bin %> trace 6754a1c2e0f4b7a9d3c1e2f5a6b7',
-    '<%= config.bin %> trace 6754a1c2e0f4b7a9d3c1e2f5a6b7 --url http://10.0.0.5:9089,http://10.0.0.6:9090',
+    {
+      description: 'Asking the admin listeners of two nodes',
+      command: '<%= config.bin %> trace 6754a1c2e0f4b7a9d3c1e2f5a6b7\n--url http://10.0.0.5:9089,http://10.0.0.6:9090',
+    },
   ];
   static override args = { msgId: Args.string({ description: 'the message id (msgId of its ack or msg frame)', required: true }) };
   static override flags = {

@@ -10,13 +10,11 @@ import { isId } from '../../core/protocol/ids.js';
 import { createPool } from '../../core/storage/postgres.js';
 
 export default class AdminKick extends Command {
-  static override summary = "Close a user's (or one device's) connections on every gateway; --revoke also refuses their tokens issued before now";
-  static override description = `Every gateway process closes the matching connections with \`error\` \`unauthorized\` and close 4401 (a
-client with a token provider signs in again). With --revoke, the tokens of the user (of --device only, when given)
-issued before now (by their iat; one without iat counts as older) are refused at hello and on every long-poll
-request, on every gateway, for --max-token-ttl (keep it at least the gateways' own: by then every older token has
-expired anyway). Writes the revocation to Postgres (so --revoke needs --postgres-url; it outlives a Redis flush or
-failover), then tells the gateways over NATS; a gateway that missed the message reads it within a minute.`;
+  static override summary = "Close a user's (or one device's) connections on every gateway";
+  static override description = [
+    'Every gateway process closes the matching connections with `error` `unauthorized` and close 4401 (a client with a token provider signs in again).',
+    "With --revoke, the tokens of the user (of --device only, when given) issued before now (by their iat; one without iat counts as older) are refused at hello and on every long-poll request, on every gateway, for --max-token-ttl (keep it at least the gateways' own: by then every older token has expired anyway). Writes the revocation to Postgres (so --revoke needs --postgres-url; it outlives a Redis flush or failover), then tells the gateways over NATS; a gateway that missed the message reads it within a minute.",
+  ].join('\n\n');
   static override examples = [
     '<%= config.bin %> admin kick --user alice --device old-phone',
     '<%= config.bin %> admin kick --user mallory --revoke',
@@ -25,10 +23,10 @@ failover), then tells the gateways over NATS; a gateway that missed the message 
     user: Flags.string({ description: 'user id', required: true }),
     device: Flags.string({ description: 'only this device of the user (default: every device)' }),
     revoke: Flags.boolean({ description: 'also refuse the tokens issued before now (kept in Postgres: needs --postgres-url)', default: false }),
-    'max-token-ttl': Flags.string({ description: 'how long a revocation is kept: the gateways\' --max-token-ttl or more; 0 = for ever (default 1d)', env: 'CHAT_MAX_TOKEN_TTL', default: '1d' }),
+    'max-token-ttl': Flags.string({ description: 'how long a revocation is kept: the gateways\' --max-token-ttl or more; 0 = for ever', env: 'CHAT_MAX_TOKEN_TTL', default: '1d' }),
     'postgres-url': Flags.string({ description: 'Postgres URL (only --revoke uses it)', env: 'CHAT_POSTGRES_URL' }),
     'nats-url': Flags.string({ description: 'NATS servers, comma-separated', env: 'CHAT_NATS_URL', required: true }),
-    namespace: Flags.string({ description: 'the cluster\'s namespace (default chat)', env: 'CHAT_NAMESPACE', default: 'chat' }),
+    namespace: Flags.string({ description: 'the cluster\'s namespace', env: 'CHAT_NAMESPACE', default: 'chat' }),
   };
 
   async run(): Promise<void> {

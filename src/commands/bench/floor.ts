@@ -3,16 +3,18 @@ import { join } from 'node:path';
 import { Command, Flags } from '@oclif/core';
 
 export default class BenchFloor extends Command {
-  static override summary = 'Measure the floor: the bare pipeline chat-node is built from, under a scenario\'s load';
-  static override description = `Starts the bare pipeline on this machine's Postgres and NATS (a WebSocket gateway process: parse,
-publish to core NATS; a writer process: one batched insert per round into its own table, publish back; the
-gateway writes the ack and the msg frames; none of chat-node's logic) and runs the scenario against it with the
-simulator's load processes and oracle. The same as \`chat-node sim <scenario> --floor\`; with --local, sim runs
-chat-node right after the floor and reports the ratios (docs/benchmarks.md, "The floor").`;
+  static override summary = 'Measure the floor: the bare pipeline chat-node is built from, under load';
+  static override description = [
+    "Starts the bare pipeline on this machine's Postgres and NATS (a WebSocket gateway process: parse, publish to core NATS; a writer process: one batched insert per round into its own table, publish back; the gateway writes the ack and the msg frames; none of chat-node's logic) and runs the scenario against it with the simulator's load processes and oracle.",
+    'The same as `chat-node sim <scenario> --floor`; with --local, sim runs chat-node right after the floor and reports the ratios (docs/benchmarks.md, "The floor").',
+  ].join('\n\n');
   static override examples = [
     '<%= config.bin %> bench floor --rate 1000',
     '<%= config.bin %> bench floor --rate 1000,2000,4000,8000 --out floor.json',
-    '<%= config.bin %> sim scenarios/pairs.yaml --local --floor --rate 1000   # the floor, then chat-node, and the ratios',
+    {
+      description: 'The floor, then chat-node, and the ratios',
+      command: '<%= config.bin %> sim scenarios/pairs.yaml --local --floor --rate 1000',
+    },
   ];
   static override flags = {
     rate: Flags.string({ description: 'messages per second in total; a comma-separated list runs a sweep', default: '1000' }),

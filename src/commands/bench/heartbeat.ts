@@ -4,10 +4,9 @@ import { signDeviceToken } from '../../core/auth/jwt.js';
 import { runHeartbeatBenchmark } from '../../sim/heartbeat-benchmark.js';
 
 export default class BenchHeartbeat extends Command {
-  static override summary = 'Measure what idle devices cost: Redis ops/s and gateway CPU while only heartbeats run';
-  static override description = `Opens --devices idle connections to a running gateway (one user each), waits, then measures over --duration
-seconds the Redis commands per second (from INFO; everything on that Redis counts) and the gateway process's CPU
-and resident memory (from its /metrics). Run the gateway in its own process (e.g. \`chat-node dev\`).`;
+  static override summary = 'Measure the cost of idle devices: Redis ops/s and gateway CPU under heartbeats';
+  static override description =
+    "Opens --devices idle connections to a running gateway (one user each), waits, then measures over --duration seconds the Redis commands per second (from INFO; everything on that Redis counts) and the gateway process's CPU and resident memory (from its /metrics). Run the gateway in its own process (e.g. `chat-node dev`).";
   static override examples = ['<%= config.bin %> bench heartbeat --url ws://127.0.0.1:8080/v1/ws --devices 10000'];
   static override flags = {
     ...benchTargetFlags,

@@ -6,9 +6,8 @@ import { ProgressLine } from '../../cli/progress-line.js';
 
 export default class BenchLatency extends Command {
   static override summary = 'Measure send-to-deliver and ack latency between two users';
-  static override description = `Alice sends --messages to Bob on an open-loop schedule at --rate per second; every message is timed from its
-scheduled send to Alice's ack and to Bob's receipt (HDR histograms). With --local it boots a cluster in this
-process on the machine's services (as \`chat-node dev\` would), in its own database and namespace.`;
+  static override description =
+    "Alice sends --messages to Bob on an open-loop schedule at --rate per second; every message is timed from its scheduled send to Alice's ack and to Bob's receipt (HDR histograms). With --local it boots a cluster in this process on the machine's services (as `chat-node dev` would), in its own database and namespace.";
   static override examples = ['<%= config.bin %> bench latency --local', '<%= config.bin %> bench latency --url ws://127.0.0.1:8080/v1/ws --rate 15'];
   static override flags = {
     ...benchTargetFlags,

@@ -5,16 +5,17 @@ import { httpBaseOf } from '../../core/client/long-poll-connection.js';
 import { runLongPollBenchmark, type AutocannonFigures } from '../../sim/long-poll-benchmark.js';
 
 export default class BenchLongPoll extends Command {
-  static override summary = 'Load the HTTP long-poll endpoints with autocannon: sends per second, and many held polls';
-  static override description = `Three autocannon runs of --duration seconds each against one gateway: POST /v1/frames from --senders
-sessions (one send per request; afterwards every send is polled until its ack, so "acked/s" counts committed
-messages), GET /v1/poll held on --held-polls sessions (the gateway's memory per held session from its /metrics:
---metrics-url, on its admin listener),
-and both at once. Needs autocannon (a devDependency: run it from a checkout). Against a remote gateway, start it
-with a high --send-rate and --send-burst, or the sends are rate_limited.`;
+  static override summary = 'Load the long-poll endpoints with autocannon: sends/s, and many held polls';
+  static override description = [
+    'Three autocannon runs of --duration seconds each against one gateway: POST /v1/frames from --senders sessions (one send per request; afterwards every send is polled until its ack, so "acked/s" counts committed messages), GET /v1/poll held on --held-polls sessions (the gateway\'s memory per held session from its /metrics: --metrics-url, on its admin listener), and both at once.',
+    'Needs autocannon (a devDependency: run it from a checkout). Against a remote gateway, start it with a high --send-rate and --send-burst, or the sends are rate_limited.',
+  ].join('\n\n');
   static override examples = [
     '<%= config.bin %> bench longpoll --local',
-    '<%= config.bin %> bench longpoll --url ws://127.0.0.1:8080/v1/ws --held-polls 5000 --duration 15',
+    {
+      description: 'A running gateway, 5000 held polls, 15 s per run',
+      command: '<%= config.bin %> bench longpoll --url ws://127.0.0.1:8080/v1/ws\n--held-polls 5000 --duration 15',
+    },
   ];
   static override flags = {
     ...benchTargetFlags,

@@ -6,10 +6,15 @@ import { ProgressLine } from '../../cli/progress-line.js';
 
 export default class BenchPresence extends Command {
   static override summary = 'Measure presence change-to-watcher latency (online and offline)';
-  static override description = `A watcher shares a direct room with a user who connects and disconnects --cycles times. Online latency runs
-from the user's connect to the watcher's presence frame; offline latency from the disconnect to the frame, minus
-the grace period (--grace-ms, which --local also configures).`;
-  static override examples = ['<%= config.bin %> bench presence --local', '<%= config.bin %> bench presence --url ws://127.0.0.1:8080/v1/ws --grace-ms 5000 --cycles 20'];
+  static override description =
+    "A watcher shares a direct room with a user who connects and disconnects --cycles times. Online latency runs from the user's connect to the watcher's presence frame; offline latency from the disconnect to the frame, minus the grace period (--grace-ms, which --local also configures).";
+  static override examples = [
+    '<%= config.bin %> bench presence --local',
+    {
+      description: 'A running cluster whose presence grace period is 5 s',
+      command: '<%= config.bin %> bench presence --url ws://127.0.0.1:8080/v1/ws\n--grace-ms 5000 --cycles 20',
+    },
+  ];
   static override flags = {
     ...benchTargetFlags,
     cycles: Flags.integer({ description: 'connect/disconnect cycles', default: 100 }),

@@ -9,11 +9,11 @@ import { bootServices } from '../../nodes/cluster/boot-services.js';
 import { runPushBenchmark } from '../../sim/push-benchmark.js';
 
 export default class BenchPush extends Command {
-  static override summary = "Measure the pusher: notifications/s to the APNs and FCM fakes, and draining a backlog after an outage";
-  static override description = `Runs a pusher in this process against local APNs and FCM fakes (the real client libraries talking), on the
-machine's services in their own database and namespace (no other role runs). First --warmup jobs, not timed; then
---jobs jobs with the providers up (steady); then both providers go down for --outage seconds while --backlog jobs are
-queued, come back, and the drain is timed. The fakes run on a thread of their own (they stand for other machines).`;
+  static override summary = 'Measure the pusher: notifications/s to APNs and FCM fakes, and a backlog drain';
+  static override description = [
+    "Runs a pusher in this process against local APNs and FCM fakes (the real client libraries talking), on the machine's services in their own database and namespace (no other role runs).",
+    'First --warmup jobs, not timed; then --jobs jobs with the providers up (steady); then both providers go down for --outage seconds while --backlog jobs are queued, come back, and the drain is timed. The fakes run on a thread of their own (they stand for other machines).',
+  ].join('\n\n');
   static override examples = ['<%= config.bin %> bench push', '<%= config.bin %> bench push --jobs 30000 --backlog 10000 --outage 10', '<%= config.bin %> bench push --warmup 0'];
   static override flags = {
     jobs: Flags.integer({ description: 'jobs of the steady phase (half APNs, half FCM)', default: 30_000 }),

@@ -5,10 +5,8 @@ import { classifyResult, replaceSummary, summarySection, type BenchRun, type Ben
 
 export default class BenchSummary extends Command {
   static override summary = 'Write the summary table of the last `npm run bench` into docs/benchmarks.md';
-  static override description = `Reads the runs that scripts/bench.sh recorded (<results>/runs.jsonl: each benchmark's name, command, JSON
-file and exit status), reads each JSON result, and replaces the generated section at the top of the document with
-a table: the machine, and per benchmark its command, its figures (latency percentiles, throughput, what the
-oracle found, connections and RSS per connection per gateway node) and whether it met its targets.`;
+  static override description =
+    "Reads the runs that scripts/bench.sh recorded (<results>/runs.jsonl: each benchmark's name, command, JSON file and exit status), reads each JSON result, and replaces the generated section at the top of the document with a table: the machine, and per benchmark its command, its figures (latency percentiles, throughput, what the oracle found, connections and RSS per connection per gateway node) and whether it met its targets.";
   static override examples = ['<%= config.bin %> bench summary', '<%= config.bin %> bench summary --results bench/results --doc docs/benchmarks.md'];
   static override flags = {
     results: Flags.string({ description: 'folder of the results and runs.jsonl', default: 'bench/results' }),

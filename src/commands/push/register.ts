@@ -8,8 +8,14 @@ export default class PushRegister extends PushAdminCommand {
   static override description =
     "The same as a device sending push.register, plus muted rooms. A token registered for another device moves to this one, even another user's (a device's push.register refuses that with conflict; an operator may move it).";
   static override examples = [
-    '<%= config.bin %> push register --user alice --device phone --platform apns --token 740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad',
-    '<%= config.bin %> push register --user bob --device pixel --platform fcm --token fcm-token --no-preview --mute g_3kq9Xb2mH1aPz0Lw',
+    {
+      description: "An iPhone's APNs token",
+      command: '<%= config.bin %> push register --user alice --device phone --platform apns\n--token 740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad',
+    },
+    {
+      description: 'An FCM token, with content-free notifications and one room muted',
+      command: '<%= config.bin %> push register --user bob --device pixel --platform fcm\n--token fcm-token --no-preview --mute g_3kq9Xb2mH1aPz0Lw',
+    },
   ];
   static override flags = {
     user: Flags.string({ description: 'user id', required: true }),
