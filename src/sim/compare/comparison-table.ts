@@ -46,6 +46,8 @@ function sideLines(label: 'A' | 'B', side: ReportSide): string[] {
     const commit = meta.chatNode.commit;
     parts.push(commit ? `commit ${commit.hash}${commit.dirty ? ' (dirty)' : ''}` : `chat-node ${meta.chatNode.version}`);
     parts.push(`Node ${meta.node}`, clusterText(meta));
+  } else if (side.mergedRuns !== undefined) {
+    parts.push(`a merge of ${side.mergedRuns} runs`);
   } else {
     parts.push(`report format ${side.format ?? 1}`);
   }

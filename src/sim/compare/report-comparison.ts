@@ -37,6 +37,8 @@ export interface ReportSide {
   /** The report format (1: before histograms and metadata). */
   format?: number;
   meta?: RunMetadata;
+  /** Runs a merged report was made of (`chat-node sim merge`). */
+  mergedRuns?: number;
 }
 
 export interface Comparison {
@@ -166,7 +168,7 @@ function runNotes(a: RunFile, b: RunFile): string[] {
   };
   const withoutHistograms = sides((file) => !file.report.histograms);
   if (withoutHistograms) notes.push(`${withoutHistograms} histograms (reports from before format 2): latencies are compared on the reports' summary figures, hops on their rows`);
-  const withoutMeta = sides((file) => !file.report.meta);
+  const withoutMeta = sides((file) => !file.report.meta && !file.report.merged);
   if (withoutMeta) notes.push(`${withoutMeta} metadata (commit, machine, cluster, scenario hash): the runs' setups are not checked`);
   const metaA = a.report.meta;
   const metaB = b.report.meta;
@@ -185,6 +187,7 @@ function sideOf(file: ReportFile): ReportSide {
   const { report } = file;
   const side: ReportSide = { path: file.path, scenario: report.scenario, kind: 'run', runId: report.runId, startedAt: report.startedAt, durationSec: report.durationSec, format: file.format };
   if (report.meta) side.meta = report.meta;
+  if (report.merged) side.mergedRuns = report.merged.parts.length;
   return side;
 }
 

@@ -34,6 +34,13 @@ export interface ReportHistograms {
   hops: Record<string, StoredBuckets>;
 }
 
+/** What a merged report was made of (`chat-node sim merge`). */
+export interface MergeInfo {
+  parts: Array<{ file: string; runId: string; startedAt: string; meta?: RunMetadata }>;
+  /** Figures that could not be merged exactly, and what stands in their place. */
+  notes: string[];
+}
+
 export interface SimReport {
   /** The report's layout: REPORT_FORMAT_VERSION (absent before 2: no meta, timeline, histograms). */
   formatVersion: number;
@@ -65,6 +72,8 @@ export interface SimReport {
   pass: boolean;
   /** Which code ran where, against which cluster, with which scenario file (absent when the caller gave none). */
   meta?: RunMetadata;
+  /** Set, instead of meta, on a report made by `chat-node sim merge`. */
+  merged?: MergeInfo;
   /** Sends, acks, deliveries and their latencies second by second. */
   timeline: RunTimeline;
   histograms: ReportHistograms;
