@@ -17,6 +17,7 @@ import { readMembersFile } from '../nodes/cluster/members-file.js';
 import { jwtSecretFlags, jwtSecretOf } from '../cli/flags.js';
 import type { MetricsTarget } from '../sim/runner/cluster-usage.js';
 import { ProgressLine } from '../cli/progress-line.js';
+import { collectRunMetadata, redactUrl, type ClusterLayout } from '../sim/runner/run-metadata.js';
 
 export default class Sim extends Command {
   static override summary = 'Run a scenario of many multi-device users against a cluster and check its SLOs';
@@ -84,10 +85,13 @@ export default class Sim extends Command {
       for (const path of scenarioPaths) loadScenario(path);
       if (flags.floor) floor = await startFloor((line) => progress.note(line));
       let target: SimTarget | undefined;
+      let layout: ClusterLayout = { kind: 'floor' };
       if (flags.local) {
         const shape = { gateways: flags.gateways, gatewayWorkers: flags['gateway-workers'], fanouts: flags.fanouts };
         local = await startLocalCluster((line) => progress.note(line), shape, scenario.cluster);
         target = { ...local, localServices: true };
+        const separate = Object.values(shape).some((count) => count !== undefined);
+        layout = separate ? { kind: 'local-cluster', gateways: shape.gateways ?? 1, gatewayWorkers: shape.gatewayWorkers ?? 1, fanouts: shape.fanouts ?? 1 } : { kind: 'local-dev' };
       } else if (flags.url) {
         const set = settingFlags(scenario.cluster);
         // An existing cluster keeps its own settings; its welcome tells every device the heartbeat.
@@ -107,6 +111,7 @@ export default class Sim extends Command {
         if (metricsTargets.length === 0) process.stderr.write("note: no --metrics-url (the processes' admin listeners): connections, memory and CPU are not measured\n");
         // Postgres, NATS and Redis are counted when the cluster is on this machine (then they are too, as a rule).
         target = { urls, secret, metricsUrls, metricsTargets, pushLog: flags['push-log'], localServices: urls.every(isLoopback) };
+        layout = { kind: 'external', urls: urls.map(redactUrl) };
       } else if (!floor) {
         this.error('pass --url of the cluster, --local to start one, or --floor to run the bare pipeline', { exit: 2 });
       }
@@ -118,7 +123,19 @@ export default class Sim extends Command {
         if (sweeping) this.log(chalk.bold(`\n== ${rate} msgs/s (step ${index + 1} of ${rates.length}) ==`));
         // A sweep writes one report per step next to --out (name-<rate>.json) and the summary to --out.
         const outPath = flags.out && sweeping ? flags.out.replace(/(\.json)?$/, `-${rate}.json`) : flags.out;
-        const run = (on: SimTarget, keepsReadState = true) =>
+        const meta = (cluster: ClusterLayout) =>
+          collectRunMetadata({
+            cluster,
+            scenarioFile: args.scenario,
+            options: {
+              ...(rate !== undefined ? { rate } : {}),
+              ...(flags.processes !== undefined ? { processes: flags.processes } : {}),
+              ...(flags.transport !== undefined ? { transport: flags.transport } : {}),
+              pushPolicy,
+              floor: flags.floor,
+            },
+          });
+        const run = (on: SimTarget, cluster: ClusterLayout, keepsReadState = true) =>
           runScenario({
             scenarioPath,
             ...on,
@@ -130,14 +147,14 @@ export default class Sim extends Command {
             progress.end();
             // Read once the run is over: its last pushes had the drain and the settling to land.
             const pushLog = on.pushLog === undefined ? undefined : { path: on.pushLog, notifications: readPushLog(on.pushLog), readAt: Date.now() };
-            return buildReport(outcome, { pushLog, pushPolicy, readState: keepsReadState });
+            return buildReport(outcome, { pushLog, pushPolicy, readState: keepsReadState, meta: meta(cluster) });
           });
         let floorRun: { report: SimReport; path: string | undefined } | undefined;
         if (floor) {
           if (target) this.log(chalk.bold('\n-- the floor (bare pipeline) --'));
           const floorPath = target ? outPath?.replace(/(\.json)?$/, '-floor.json') : outPath;
           // The floor keeps no read positions: its runs are not held to their agreement across devices.
-          const { report, chart } = await run({ ...floor, localServices: true }, false);
+          const { report, chart } = await run({ ...floor, localServices: true }, { kind: 'floor' }, false);
           this.log(formatReport(report));
           this.writeReport(report, chart, floorPath, sweeping || target ? floorPath?.replace(/\.json$/, '.svg') : flags.chart);
           floorRun = { report, path: floorPath };
@@ -145,7 +162,7 @@ export default class Sim extends Command {
         }
         let report = floorRun?.report;
         if (target) {
-          const built = await run(target);
+          const built = await run(target, layout);
           report = floorRun ? compareWithFloor(built.report, floorRun.report, scenario.slo.vsFloor, floorRun.path) : built.report;
           this.log(formatReport(report));
           const chartPath = sweeping ? outPath?.replace(/\.json$/, '.svg') : (flags.chart ?? (flags.out ? flags.out.replace(/\.json$/, '') + '.svg' : undefined));

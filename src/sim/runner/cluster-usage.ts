@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { HOPS } from '../../core/observability/message-hops.js';
 import { scrape } from '../metrics-scrape.js';
-import { addBuckets, bucketQuantile, histogramsBy, parsePromText, subtractBuckets, type BucketCounts, type PromSample } from './prom-text.js';
+import { addBuckets, bucketQuantile, histogramsBy, parsePromText, storeBuckets, subtractBuckets, type BucketCounts, type PromSample, type StoredBuckets } from './prom-text.js';
 
 /** A server process's /metrics, and what to call it. */
 export interface MetricsTarget {
@@ -66,6 +66,8 @@ export interface HopRow {
   p90Ms: number;
   p99Ms: number;
   meanMs: number;
+  /** The buckets these figures come from (the report keeps them in `histograms.hops`). */
+  histogram?: StoredBuckets;
 }
 
 export interface UsageReport {
@@ -236,12 +238,17 @@ export function hopRows(before: ClusterSample['hops'], after: ClusterSample['hop
       recorded.set(hop, addBuckets(recorded.get(hop), delta));
     }
   }
+  return hopRowsOf(recorded);
+}
+
+/** The hop rows of histograms by hop, in the order a message takes the hops; each row keeps its histogram. */
+export function hopRowsOf(byHop: ReadonlyMap<string, BucketCounts>): HopRow[] {
   const rows: HopRow[] = [];
   for (const { hop, from, to } of HOPS) {
-    const delta = recorded.get(hop);
-    if (!delta || delta.count <= 0) continue;
-    const ms = (q: number) => bucketQuantile(delta, q) * 1000;
-    rows.push({ hop, from, to, count: delta.count, p50Ms: ms(0.5), p90Ms: ms(0.9), p99Ms: ms(0.99), meanMs: (delta.sum / delta.count) * 1000 });
+    const buckets = byHop.get(hop);
+    if (!buckets || buckets.count <= 0) continue;
+    const ms = (q: number) => bucketQuantile(buckets, q) * 1000;
+    rows.push({ hop, from, to, count: buckets.count, p50Ms: ms(0.5), p90Ms: ms(0.9), p99Ms: ms(0.99), meanMs: (buckets.sum / buckets.count) * 1000, histogram: storeBuckets(buckets) });
   }
   return rows;
 }

@@ -52,6 +52,8 @@ export interface WorkerOutput {
   windows: Record<string, Array<{ from: number; to: number | null }>>;
   deliver: string;
   ack: string;
+  /** Sends made per epoch second, as [second, sends]. */
+  sentBySecond: Array<[number, number]>;
   errors: number;
   allOnline: boolean;
   checks: WorkerCheckOutput;
@@ -74,6 +76,8 @@ export interface RunOutcome {
   slowest: TracedDelivery[];
   /** The connect phase: every device's first connect (hello to synced), all load processes together. */
   connect: ConnectFigures;
+  /** Every connect time of the connect phase (hello to synced), as an encoded HDR histogram. */
+  connectTimes: string;
 }
 
 export interface ConnectFigures {
@@ -276,7 +280,7 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
     clearInterval(live);
     const outputs = outFiles.map((file) => JSON.parse(readFileSync(file, 'utf8')) as WorkerOutput);
     const slowest = await traceDeliveries(slowestOf(outputs.map((o) => o.slowest ?? []), SLOWEST_REPORTED), targets);
-    return { scenario, plan, summary, roomIds, t0, endedAt: Date.now(), outputs, nodesBefore, nodesSteady, progress: [...progress.values()], usage, slowest, connect: connectFigures(connectSpans, connectsAll) };
+    return { scenario, plan, summary, roomIds, t0, endedAt: Date.now(), outputs, nodesBefore, nodesSteady, progress: [...progress.values()], usage, slowest, connect: connectFigures(connectSpans, connectsAll), connectTimes: connectsAll.encode() };
   } finally {
     clearInterval(ticker);
     clearInterval(live);

@@ -55,6 +55,8 @@ interface WorkerResults {
   windows: Record<string, VirtualDevice['windows']>;
   deliver: string;
   ack: string;
+  /** Sends made per epoch second, as [second, sends] (the report's timeline). */
+  sentBySecond: Array<[number, number]>;
   errors: number;
   /** Every device was back online (and so synced) when the logs were taken. */
   allOnline: boolean;
@@ -73,6 +75,8 @@ class LoadWorker {
   /** The run's slowest deliveries, whose hops the coordinator looks up (`chat-node trace`). */
   private readonly slowest = new SlowestDeliveries(SLOWEST_KEPT);
   private sent = 0;
+  /** Sends per epoch second (the second the timer fired in). */
+  private readonly sentBySecond = new Map<number, number>();
   private acked = 0;
   private delivered = 0;
   private timers: NodeJS.Timeout[] = [];
@@ -174,6 +178,8 @@ class LoadWorker {
     // One timer per 5 ms slot, not per send: 100k sends must not mean 100k timers.
     for (const [slot, sends] of sendsByMs) {
       at(slot, () => {
+        const second = Math.floor(Date.now() / 1000);
+        this.sentBySecond.set(second, (this.sentBySecond.get(second) ?? 0) + sends.length);
         for (const send of sends) {
           const device = mine(send.user, send.device)!;
           this.sent++;
@@ -254,6 +260,7 @@ class LoadWorker {
       deliver: this.deliver.encode(),
       slowest: this.slowest.list(),
       ack: this.ack.encode(),
+      sentBySecond: [...this.sentBySecond],
       errors: devices.reduce((sum, d) => sum + d.errors, 0),
       allOnline: devices.every((device) => device.online),
       checks: {

@@ -32,6 +32,26 @@ export interface BucketCounts {
   count: number;
 }
 
+/**
+ * BucketCounts fit for JSON, which has no Infinity: the finite upper bounds (seconds) with their
+ * cumulative counts; the +Inf bucket is `count`.
+ */
+export interface StoredBuckets {
+  boundsSec: number[];
+  counts: number[];
+  count: number;
+  sumSec: number;
+}
+
+export function storeBuckets(buckets: BucketCounts): StoredBuckets {
+  const finite = buckets.bounds.flatMap((bound, i) => (Number.isFinite(bound) ? [i] : []));
+  return { boundsSec: finite.map((i) => buckets.bounds[i]!), counts: finite.map((i) => buckets.counts[i]!), count: buckets.count, sumSec: buckets.sum };
+}
+
+export function loadBuckets(stored: StoredBuckets): BucketCounts {
+  return { bounds: [...stored.boundsSec, Number.POSITIVE_INFINITY], counts: [...stored.counts, stored.count], sum: stored.sumSec, count: stored.count };
+}
+
 /** Adds b's counts to a's (same bounds), or returns b when a is empty. */
 export function addBuckets(a: BucketCounts | undefined, b: BucketCounts): BucketCounts {
   if (!a) return { bounds: [...b.bounds], counts: [...b.counts], sum: b.sum, count: b.count };

@@ -11,6 +11,9 @@ import type { TracedDelivery } from './slowest-deliveries.js';
 import { reconnectFigures, type ReconnectFigures } from './reconnect-figures.js';
 import { traceSteps } from '../../core/observability/trace-report.js';
 import { checkSlos, formatChecks, runChecks, type RunCheckOptions, type RunChecks } from './run-checks.js';
+import { REPORT_FORMAT_VERSION, type RunMetadata } from './run-metadata.js';
+import { runTimeline, type RunTimeline } from './run-timeline.js';
+import type { StoredBuckets } from './prom-text.js';
 
 export interface SloResult {
   name: string;
@@ -19,7 +22,28 @@ export interface SloResult {
   pass: boolean;
 }
 
+/** The run's distributions, whole, so that reports compare and merge exactly (`chat-node sim compare`, `sim merge`). */
+export interface ReportHistograms {
+  /** deliver, ack and connect: HdrHistogram V2 (hdr-histogram-js encodeIntoCompressedBase64), values in µs, 3 significant digits. */
+  encoding: 'hdr-v2-base64-us';
+  deliver: string;
+  ack: string;
+  /** Connect times of the connect phase (first hello to synced, retries included). */
+  connect: string;
+  /** Per hop (usage.hops), the roles' Prometheus buckets over the run: fixed bounds, not HDR. */
+  hops: Record<string, StoredBuckets>;
+}
+
+/** What a merged report was made of (`chat-node sim merge`). */
+export interface MergeInfo {
+  parts: Array<{ file: string; runId: string; startedAt: string; meta?: RunMetadata }>;
+  /** Figures that could not be merged exactly, and what stands in their place. */
+  notes: string[];
+}
+
 export interface SimReport {
+  /** The report's layout: REPORT_FORMAT_VERSION (absent before 2: no meta, timeline, histograms). */
+  formatVersion: number;
   scenario: string;
   runId: string;
   startedAt: string;
@@ -46,14 +70,28 @@ export interface SimReport {
   floor?: FloorComparison;
   slos: SloResult[];
   pass: boolean;
+  /** Which code ran where, against which cluster, with which scenario file (absent when the caller gave none). */
+  meta?: RunMetadata;
+  /** Set, instead of meta, on a report made by `chat-node sim merge`. */
+  merged?: MergeInfo;
+  /** Sends, acks, deliveries and their latencies second by second. */
+  timeline: RunTimeline;
+  histograms: ReportHistograms;
+}
+
+export interface ReportOptions extends RunCheckOptions {
+  /** The run's metadata (collectRunMetadata), written into the report as `meta`. */
+  meta?: RunMetadata;
 }
 
 /** Turns a finished run into its report: merged histograms, the oracle's verdict, SLOs, nodes. */
-export function buildReport(outcome: RunOutcome, checkOptions: RunCheckOptions = {}): { report: SimReport; chart: string } {
+export function buildReport(outcome: RunOutcome, checkOptions: ReportOptions = {}): { report: SimReport; chart: string } {
   const deliverTimeline = LatencyTimeline.merge(outcome.outputs.map((o) => o.deliver));
   const ackTimeline = LatencyTimeline.merge(outcome.outputs.map((o) => o.ack));
-  const deliver = deliverTimeline.total().percentiles();
-  const ack = ackTimeline.total().percentiles();
+  const deliverTotal = deliverTimeline.total();
+  const ackTotal = ackTimeline.total();
+  const deliver = deliverTotal.percentiles();
+  const ack = ackTotal.percentiles();
   const windows: Record<string, Array<{ from: number; to: number | null }>> = Object.assign({}, ...outcome.outputs.map((o) => o.windows));
   const oracle = checkRun({
     plan: outcome.plan,
@@ -102,7 +140,9 @@ export function buildReport(outcome: RunOutcome, checkOptions: RunCheckOptions =
   slos.push(...checkSlos(checks, slo));
   const sent = outcome.progress.reduce((sum, p) => sum + p.sent, 0);
   const delivered = outcome.progress.reduce((sum, p) => sum + p.delivered, 0);
+  const hops = outcome.usage.hops;
   const report: SimReport = {
+    formatVersion: REPORT_FORMAT_VERSION,
     scenario: outcome.scenario.name,
     runId: outcome.plan.runId,
     startedAt: new Date(outcome.t0).toISOString(),
@@ -116,10 +156,20 @@ export function buildReport(outcome: RunOutcome, checkOptions: RunCheckOptions =
     ...checks,
     connect: outcome.connect,
     ...(reconnect ? { reconnect } : {}),
-    usage: outcome.usage,
+    // The hops' buckets go with the other histograms, at the end.
+    usage: { ...outcome.usage, hops: hops.map(({ histogram: _kept, ...row }) => row) },
     slowest: outcome.slowest,
     slos,
     pass: slos.every((s) => s.pass),
+    ...(checkOptions.meta ? { meta: checkOptions.meta } : {}),
+    timeline: runTimeline({ t0: outcome.t0, deliver: deliverTimeline, ack: ackTimeline, sentBySecond: outcome.outputs.flatMap((o) => o.sentBySecond) }),
+    histograms: {
+      encoding: 'hdr-v2-base64-us',
+      deliver: deliverTotal.encode(),
+      ack: ackTotal.encode(),
+      connect: outcome.connectTimes,
+      hops: Object.fromEntries(hops.flatMap((row) => (row.histogram ? [[row.hop, row.histogram]] : []))),
+    },
   };
   const phases = [
     { name: 'ramp-up', fromS: 0, toS: rampUpMs / 1000 },
