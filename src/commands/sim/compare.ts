@@ -14,7 +14,7 @@ export default class SimCompare extends Command {
   static override examples = [
     '<%= config.bin %> sim compare before.json after.json',
     '<%= config.bin %> sim compare bench/results/pairs.json pairs.json --threshold 20',
-    '<%= config.bin %> sim compare old/rate-sweep.json bench/results/rate-sweep.json --json',
+    '<%= config.bin %> sim compare old/sweep.json bench/results/rate-sweep.json --json',
   ];
   static override args = {
     a: Args.string({ description: 'the baseline report (or rate sweep summary)', required: true }),

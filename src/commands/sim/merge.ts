@@ -14,7 +14,8 @@ export default class SimMerge extends Command {
   ].join('\n\n');
   static override examples = [
     '<%= config.bin %> sim merge load-1.json load-2.json --out all.json',
-    '<%= config.bin %> sim merge run-*.json --out pooled.json && <%= config.bin %> sim compare baseline.json pooled.json',
+    '<%= config.bin %> sim merge run-*.json --out pooled.json',
+    { description: 'then compare the pooled runs with a baseline:', command: '<%= config.bin %> sim compare baseline.json pooled.json' },
   ];
   static override strict = false;
   static override usage = 'sim merge REPORT REPORT... [--out <value>]';
