@@ -8,6 +8,7 @@ import { loadScenario, ScenarioError } from '../sim/scenario/index.js';
 import { withTotalRate } from '../sim/scenario/rate-override.js';
 import { formatSweep, parseRates, summarizeSweep, sweepStep, type SweepStep } from '../sim/runner/rate-sweep.js';
 import { runScenario } from '../sim/runner/coordinator.js';
+import { GatewayUnreachableError } from '../sim/runner/gateway-preflight.js';
 import { settingFlags, startLocalCluster, type LocalSimCluster } from '../sim/runner/local-cluster.js';
 import { readPushLog } from '../sim/runner/push-log.js';
 import { buildReport, formatReport, type SimReport } from '../sim/runner/sim-report.js';
@@ -182,7 +183,7 @@ export default class Sim extends Command {
         process.exitCode = summary.highestPassingRate === null ? 1 : 0;
       }
     } catch (error) {
-      if (error instanceof ScenarioError) this.error(error.message, { exit: 2 });
+      if (error instanceof ScenarioError || error instanceof GatewayUnreachableError) this.error(error.message, { exit: 2 });
       throw error;
     } finally {
       progress.close();

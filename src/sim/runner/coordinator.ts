@@ -16,6 +16,7 @@ import { scrapeGateways, type NodeFigures } from './node-metrics.js';
 import { SLOWEST_REPORTED, slowestOf, traceDeliveries, type SlowDelivery, type TracedDelivery } from './slowest-deliveries.js';
 import { sampleCluster, usageBetween, type ClusterSample, type LoadUsage, type MetricsTarget, type UsageReport } from './cluster-usage.js';
 import { formatStatus, type ProgressStatus } from '../../cli/progress-line.js';
+import { checkGateways } from './gateway-preflight.js';
 import { connectingStatus, runningStatus, START_DELAY_MS, type Percentiles } from './run-progress.js';
 
 export interface CoordinatorOptions {
@@ -111,6 +112,7 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
   options.onProgress(
     `plan: ${summary.users} users, ${summary.devices} devices, ${summary.rooms.direct} direct and ${summary.rooms.group} group rooms, ${summary.sends} sends`,
   );
+  await checkGateways({ urls: options.urls, secret: options.secret, transport: options.transport });
   const roomIds = await createRooms(plan, options);
   const devices = summary.devices;
   const layout = resolveClientLayout(scenario, devices);
