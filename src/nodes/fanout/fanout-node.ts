@@ -110,6 +110,11 @@ export class FanoutNode {
         ready: async () => [...(await serviceProblems(this.clients!)), ...(this.workers.size === 0 ? ['no partitions held'] : [])],
       }, () => [this.traceSource]);
     }
+    // Counted as live first, so that the other fan-outs' fair share leaves room for this one
+    // before the partitions of a crashed earlier run of this node become free.
+    await this.leases.heartbeat();
+    const reclaimed = await this.leases.releasePredecessors(config.nodeId);
+    if (reclaimed.length > 0) log.info({ partitions: reclaimed }, 'freed the partitions a crashed earlier run of this node held');
     await this.tick();
     const tickMs = this.options.leaseTickMs ?? 1000;
     this.timer = setInterval(() => void this.tick(), tickMs);

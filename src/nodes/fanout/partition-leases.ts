@@ -69,6 +69,23 @@ export class PartitionLeases {
     return result.rows;
   }
 
+  /**
+   * Frees the leases and forgets the liveness of this node id's earlier incarnations (owners
+   * `<nodeId>#...` other than this one): a fan-out restarted after a crash serves its partitions
+   * again at once instead of after the dead one's TTL. Safe even if an earlier incarnation still
+   * runs (two processes given one node id): whoever takes a partition next bumps its epoch, which
+   * fences the old owner's commits. Returns the partitions freed.
+   */
+  async releasePredecessors(nodeId: string): Promise<number[]> {
+    const predecessors = `split_part(owner, '#', 1) = $1 AND owner <> $2`;
+    await this.pool.query(`DELETE FROM fanout_workers WHERE ${predecessors}`, [nodeId, this.owner]);
+    const result = await this.pool.query<{ partition: number }>(
+      `UPDATE fanout_partitions SET owner = NULL, lease_until = 'epoch' WHERE ${predecessors} AND lease_until > now() RETURNING partition`,
+      [nodeId, this.owner],
+    );
+    return result.rows.map((row) => row.partition).sort((a, b) => a - b);
+  }
+
   async release(partitions: number[]): Promise<void> {
     if (partitions.length === 0) return;
     await this.pool.query(

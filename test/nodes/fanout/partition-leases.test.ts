@@ -36,4 +36,28 @@ describe('fanout - partition leases (Postgres)', () => {
     expect(await crashed.renew([2, 3]), 'the old owner cannot renew what was taken over').toEqual([]);
     expect(await crashed.renew([])).toEqual([]);
   });
+
+  it('a restarted incarnation of a node frees what its crashed predecessor held, and a takeover fences the predecessor', async () => {
+    const ttlMs = 60_000;
+    const crashed = new PartitionLeases(pool, 'fanout-7#aaaaaa', 4, ttlMs);
+    await crashed.ensurePartitions();
+    await pool.query(`UPDATE fanout_partitions SET owner = NULL, lease_until = 'epoch'`);
+    const before = await crashed.acquire(2);
+    expect(before.map((lease) => lease.partition)).toEqual([0, 1]);
+    await crashed.heartbeat();
+    // Another node's leases and a node whose id only starts the same are not its predecessors.
+    const neighbour = new PartitionLeases(pool, 'fanout-77#bbbbbb', 4, ttlMs);
+    expect((await neighbour.acquire(1)).map((lease) => lease.partition)).toEqual([2]);
+    await neighbour.heartbeat();
+
+    const restarted = new PartitionLeases(pool, 'fanout-7#cccccc', 4, ttlMs);
+    expect(await restarted.releasePredecessors('fanout-7')).toEqual([0, 1]);
+    expect(await restarted.heartbeat(), 'the predecessor no longer counts as a live worker, the neighbour does').toBe(1);
+    const taken = (await restarted.acquire(4)).sort((a, b) => a.partition - b.partition);
+    expect(taken.map((lease) => lease.partition)).toEqual([0, 1, 3]);
+    expect(taken.slice(0, 2).map((lease) => lease.epoch), 'a takeover bumps the epoch').toEqual(before.map((lease) => lease.epoch + 1));
+    expect(await crashed.renew([0, 1]), 'the predecessor, were it alive, is fenced').toEqual([]);
+    expect((await neighbour.renew([2])).map((lease) => lease.partition)).toEqual([2]);
+    expect(await restarted.releasePredecessors('fanout-7')).toEqual([]);
+  });
 });
