@@ -65,7 +65,9 @@ function startedAt(text: string): string {
 
 function metaList(meta: RunMetadata): SafeHtml {
   const commit = meta.chatNode.commit ? `${meta.chatNode.commit.hash}${meta.chatNode.commit.dirty ? ' (with uncommitted changes)' : ''}` : 'not a git checkout';
+  // In memory (a page written by the run itself) an unset flag is still there, undefined.
   const options = Object.entries(meta.options)
+    .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `${key} ${String(value)}`)
     .join(', ');
   return html`<dl class="meta">
