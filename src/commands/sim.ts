@@ -19,6 +19,7 @@ import { jwtSecretFlags, jwtSecretOf } from '../cli/flags.js';
 import type { MetricsTarget } from '../sim/runner/cluster-usage.js';
 import { ProgressLine } from '../cli/progress-line.js';
 import { collectRunMetadata, redactUrl, type ClusterLayout } from '../sim/runner/run-metadata.js';
+import { htmlPathOf, relativeHref, renderRunPage, renderSweepPage } from '../sim/report-html/index.js';
 
 export default class Sim extends Command {
   static override summary = 'Run a scenario of many multi-device users against a cluster and check its SLOs';
@@ -30,7 +31,7 @@ export default class Sim extends Command {
   static override examples = [
     '<%= config.bin %> sim scenarios/smoke.yaml --local',
     {
-      description: 'A running cluster, with a JSON report and, next to it, the latency chart',
+      description: 'A running cluster, with a JSON report and, next to it, the latency chart and the HTML page',
       command: '<%= config.bin %> sim scenarios/one-to-one.yaml\n--url ws://127.0.0.1:8080/v1/ws --out reports/one-to-one.json',
     },
   ];
@@ -71,6 +72,13 @@ export default class Sim extends Command {
     }),
     out: Flags.string({ description: 'write the JSON report here' }),
     chart: Flags.string({ description: 'write the latency chart (SVG) here (default: next to --out)' }),
+    html: Flags.string({
+      summary: 'write the HTML report page here (default: next to --out)',
+      description:
+        'One self-contained file (the chart library inlined): the verdict, latency over time with throughput, the percentile spectrum, hops, CPU, connections and memory per node, the findings. A sweep writes a page per step (<html>-<rate>.html) and the sweep\'s page here. `chat-node sim report X.json` makes one from a report written before.',
+      exclusive: ['no-html'],
+    }),
+    'no-html': Flags.boolean({ description: 'write no HTML page (not even next to --out)' }),
   };
 
   async run(): Promise<void> {
@@ -118,12 +126,16 @@ export default class Sim extends Command {
       }
       const sweeping = rates.length > 1;
       const steps: SweepStep[] = [];
+      // The run's page (a sweep's own page); a sweep's steps and a floor run add the JSON reports' suffixes to it.
+      const runPage = flags['no-html'] ? undefined : (flags.html ?? (flags.out ? htmlPathOf(flags.out) : undefined));
+      const stepPages = new Map<number, string>();
       const pushPolicy = flags['push-policy'] === 'hold-while-active' ? 'hold-while-active' : 'always';
       for (const [index, scenarioPath] of scenarioPaths.entries()) {
         const rate = rates[index];
         if (sweeping) this.log(chalk.bold(`\n== ${rate} msgs/s (step ${index + 1} of ${rates.length}) ==`));
         // A sweep writes one report per step next to --out (name-<rate>.json) and the summary to --out.
         const outPath = flags.out && sweeping ? flags.out.replace(/(\.json)?$/, `-${rate}.json`) : flags.out;
+        const stepPage = sweeping ? runPage?.replace(/(\.html)?$/i, `-${rate}.html`) : runPage;
         const meta = (cluster: ClusterLayout) =>
           collectRunMetadata({
             cluster,
@@ -157,7 +169,9 @@ export default class Sim extends Command {
           // The floor keeps no read positions: its runs are not held to their agreement across devices.
           const { report, chart } = await run({ ...floor, localServices: true }, { kind: 'floor' }, false);
           this.log(formatReport(report));
-          this.writeReport(report, chart, floorPath, sweeping || target ? floorPath?.replace(/\.json$/, '.svg') : flags.chart);
+          const floorPage = target ? stepPage?.replace(/(\.html)?$/i, '-floor.html') : stepPage;
+          this.writeReport(report, chart, floorPath, sweeping || target ? floorPath?.replace(/\.json$/, '.svg') : flags.chart, floorPage);
+          if (!target && floorPage && rate !== undefined) stepPages.set(rate, floorPage);
           floorRun = { report, path: floorPath };
           if (target) this.log(chalk.bold('\n-- chat-node --'));
         }
@@ -167,7 +181,8 @@ export default class Sim extends Command {
           report = floorRun ? compareWithFloor(built.report, floorRun.report, scenario.slo.vsFloor, floorRun.path) : built.report;
           this.log(formatReport(report));
           const chartPath = sweeping ? outPath?.replace(/\.json$/, '.svg') : (flags.chart ?? (flags.out ? flags.out.replace(/\.json$/, '') + '.svg' : undefined));
-          this.writeReport(report, built.chart, outPath, chartPath);
+          this.writeReport(report, built.chart, outPath, chartPath, stepPage);
+          if (stepPage && rate !== undefined) stepPages.set(rate, stepPage);
         }
         if (!report!.pass) process.exitCode = 1;
         if (rate !== undefined) steps.push(sweepStep(rate, report!, outPath));
@@ -178,6 +193,11 @@ export default class Sim extends Command {
         if (flags.out) {
           writeFileSync(flags.out, `${JSON.stringify(summary, null, 2)}\n`);
           this.log(`  sweep summary: ${flags.out}`);
+        }
+        if (runPage) {
+          const links = new Map([...stepPages].map(([rate, page]) => [rate, relativeHref(runPage, page)]));
+          writeFileSync(runPage, renderSweepPage(summary, { stepPages: links, ...(flags.out ? { source: flags.out } : {}) }));
+          this.log(`  sweep page:    ${runPage}`);
         }
         // A sweep looks for the limit, so a failing high step is its answer, not a failure.
         process.exitCode = summary.highestPassingRate === null ? 1 : 0;
@@ -192,7 +212,7 @@ export default class Sim extends Command {
     }
   }
 
-  private writeReport(report: SimReport, chart: string, reportPath: string | undefined, chartPath: string | undefined): void {
+  private writeReport(report: SimReport, chart: string, reportPath: string | undefined, chartPath: string | undefined, pagePath: string | undefined): void {
     if (reportPath) {
       writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
       this.log(`  report: ${reportPath}`);
@@ -200,6 +220,10 @@ export default class Sim extends Command {
     if (chartPath) {
       writeFileSync(chartPath, chart);
       this.log(`  chart:  ${chartPath}`);
+    }
+    if (pagePath) {
+      writeFileSync(pagePath, renderRunPage(report, reportPath ? { source: reportPath } : {}));
+      this.log(`  html:   ${pagePath}`);
     }
   }
 }

@@ -63,6 +63,11 @@ describe('e2e - simulator', () => {
     expect(report.typing).toMatchObject({ ok: true, totalViolations: 0 });
     expect(report.typing.planned).toBeGreaterThan(0);
     expect(readFileSync(out.replace(/\.json$/, '.svg'), 'utf8')).toMatch(/^<svg/);
+    // The page beside the report (test/sim/report-html opens such pages in a browser).
+    const page = readFileSync(out.replace(/\.json$/, '.html'), 'utf8');
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toContain('<span class="badge pass">PASS</span>');
+    expect(output).toContain(`html:   ${out.replace(/\.json$/, '.html')}`);
     expect(output).toMatch(/all SLOs met/);
   }, 90_000);
 });
