@@ -50,6 +50,8 @@ import { defaultGatewayPoolSize } from './gateway-workers.js';
 const LISTEN_BACKLOG = 8192;
 /** The heartbeat pass runs in this many slices spread over heartbeatMs. */
 const HEARTBEAT_SLICES = 10;
+/** How often the gateway checks that Redis still holds its routes (gateway-marker). */
+const ROUTE_CHECK_MS = 1000;
 
 export interface GatewayOptions {
   config: ClusterConfig;
@@ -120,6 +122,9 @@ export class GatewayNode {
   private draining = false;
   /** The lease was renewed once: from then on, a renewal that finds it unlisted means it was reaped. */
   private leaseRenewed = false;
+  private checkingRoutes = false;
+  /** The marker was set once: from then on its absence means Redis lost this node's routes. */
+  private routesChecked = false;
 
   constructor(private readonly options: GatewayOptions) {
     this.registry = options.registry ?? createRegistry('gateway', options.config.nodeId);
@@ -292,6 +297,8 @@ export class GatewayNode {
     this.timers.push(
       setInterval(() => void this.routes!.refresh(this.sessions.users()).catch(() => {}), this.options.routeRefreshMs ?? 3_600_000),
     );
+    await this.checkRoutes();
+    this.timers.push(setInterval(() => void this.checkRoutes(), ROUTE_CHECK_MS));
     this.nodeLease = await NodeLease.start(redis, config, 'gateway', { adminUrl: listenerUrl(this.adminServer), clientUrl: listenerUrl(this.server, 'ws', WS_PATH) }, log);
     log.info({ port: this.port, adminPort: this.adminPort, path: WS_PATH }, 'gateway listening');
   }
@@ -437,7 +444,33 @@ export class GatewayNode {
     // what was committed since reached none of them. The same remedy as lost routes.
     const reaped = !listed && this.leaseRenewed;
     this.leaseRenewed = true;
-    if ((await this.routes!.lostSinceLastCheck(nodeId)) || reaped) this.restoreRoutes(reaped ? 'reaped' : 'lost');
+    if (reaped) this.restoreRoutes('reaped');
+  }
+
+  /**
+   * Every second (ROUTE_CHECK_MS), apart from the heartbeat: did Redis lose what this gateway
+   * wrote? Until the clients come back, what is committed for them reaches them only through
+   * their sync, so each second of noticing is a second of the recovery (it was up to a whole
+   * heartbeat, 5 s). Two small Redis commands a second per gateway process.
+   */
+  private async checkRoutes(): Promise<void> {
+    if (this.checkingRoutes || this.draining) return;
+    this.checkingRoutes = true;
+    try {
+      const lost = await this.routes!.lostSinceLastCheck(this.options.config.nodeId);
+      // The first check only sets the marker: a new node has lost nothing.
+      if (lost && this.routesChecked) {
+        this.restoreRoutes('lost');
+        // Redis lost the lease's listing too: the next renewal lists the node again, and must
+        // not take that for a reap and send the clients away a second time.
+        this.leaseRenewed = false;
+      }
+      this.routesChecked = true;
+    } catch {
+      // Redis out of reach: the next check after it answers again sees the loss, if any.
+    } finally {
+      this.checkingRoutes = false;
+    }
   }
 
   /**
@@ -448,7 +481,7 @@ export class GatewayNode {
    */
   private restoreRoutes(why: 'lost' | 'reaped'): void {
     const sessions = [...this.sessions.all()] as GatewaySession[];
-    this.sendAway(sessions, 3000, 'routing state lost; reconnect and sync');
+    this.sendAway(sessions, reconnectSpreadMs(sessions.length), 'routing state lost; reconnect and sync');
     if (sessions.length === 0) return;
     const message = why === 'lost' ? "Redis had lost this gateway's routes" : "presence had reaped this gateway as dead (its lease lapsed) and dropped its routes";
     this.options.log.warn({ sessions: sessions.length }, `${message}: asked its clients to reconnect and sync`);
@@ -468,7 +501,7 @@ export class GatewayNode {
   private cutOffFromNats(silentMs: number): void {
     const sessions = [...this.sessions.all()] as GatewaySession[];
     this.options.log.warn({ silentMs, sessions: sessions.length }, 'cut off from NATS: sending the clients to another gateway');
-    this.sendAway(sessions, 1500, 'this gateway cannot reach the message bus; reconnect elsewhere and sync');
+    this.sendAway(sessions, reconnectSpreadMs(sessions.length), 'this gateway cannot reach the message bus; reconnect elsewhere and sync');
   }
 
   /** goaway with a jittered reconnect delay (so they do not all come back at once), then close with 1012. */
@@ -559,4 +592,16 @@ export class GatewayNode {
     await this.clients?.close();
     this.options.log.info('gateway stopped');
   }
+}
+
+/** Clients a gateway can take back per second when it sends them all away at once (about this box's connect rate). */
+const RECONNECTS_PER_SECOND = 2000;
+
+/**
+ * The window a gateway spreads its clients' reconnects over when it sends them all away: long
+ * enough that they come back at a rate the cluster can take, no longer (each client's wait is
+ * time without live messages). 450 clients: 0.5 s; 6,000: 3 s; 60,000 or more: 30 s.
+ */
+export function reconnectSpreadMs(clients: number): number {
+  return Math.min(30_000, Math.max(500, Math.round((clients / RECONNECTS_PER_SECOND) * 1000)));
 }
