@@ -6,7 +6,7 @@ import { commandSetting, settingsOfCommand, type CommandSetting, type Role, type
 
 /**
  * The flags of the commands that run a cluster's roles, generated from the settings table
- * (core/config/settings.ts), and how their values, the CHAT_* environment and the config file
+ * (core/config/settings-table.ts), and how their values, the CHAT_* environment and the config file
  * become a role's settings: flags > env > config file > defaults.
  */
 

@@ -2,8 +2,9 @@ import { stringify } from 'yaml';
 import { ROLES, SETTING_COMMANDS, SETTING_KEYS, commandSetting, settingOf, type HelpGroup, type Setting, type SettingCommand, type SettingKey } from '../core/config/settings.js';
 
 /**
- * What the settings table writes for people: the commented starting file of `chat-node config
- * init`, listing the settings by help group, in the table's order within a group.
+ * What the settings table writes for people: the README's (and docs/protocol.md's) table of
+ * settings, and the commented starting file of `chat-node config init`. Both list the settings
+ * by help group, in the table's order within a group.
  */
 
 const GROUP_ORDER: Array<HelpGroup | undefined> = [undefined, 'SERVICES', 'AUTH', 'LIMITS', 'PRESENCE', 'LONG-POLL', 'PUSH', 'APNS', 'FCM'];
@@ -23,6 +24,10 @@ const GROUP_TITLES: Record<HelpGroup | 'NONE', string> = {
 export function keysByGroup(): SettingKey[] {
   return GROUP_ORDER.flatMap((group) => SETTING_KEYS.filter((key) => settingOf(key).group === group));
 }
+
+/** The markers around the generated table in README.md and docs/protocol.md. */
+export const TABLE_BEGIN = '<!-- settings table: generated from src/core/config/settings-table.ts by `npm run docs:settings`; do not edit -->';
+export const TABLE_END = '<!-- end of settings table -->';
 
 /** `gateway, presence`, `every role, dev, cluster`. */
 function usedBy(commands: readonly SettingCommand[]): string {
@@ -55,8 +60,49 @@ function defaultsOf(key: SettingKey, among: readonly SettingCommand[], code: (va
     .join('; ');
 }
 
+function markdownText(text: string): string {
+  return text.replace(/[\\|*<]/g, (char) => `\\${char}`);
+}
+
 function meaning(setting: Setting): string {
   return setting.note ? `${setting.help}; ${setting.note}` : setting.help;
+}
+
+/** Code spans stay as written; the text between them is escaped for Markdown. */
+function markdownProse(text: string): string {
+  return text
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : markdownText(part)))
+    .join('');
+}
+
+/** The README's settings table, Markdown, between its markers. */
+export function settingsMarkdown(): string {
+  const code = (value: string) => `\`${value}\``;
+  const rows = keysByGroup().map((key) => {
+    const setting = settingOf(key);
+    const aliases = SETTING_COMMANDS.flatMap((command) => commandSetting(key, command)?.aliases?.map((alias) => ({ alias, command })) ?? []);
+    const aliasText = aliases.length > 0 ? ` (also \`--${aliases[0]!.alias}\`: ${aliases.map((a) => a.command).join(', ')})` : '';
+    const flag = setting.argvRefused ? 'never (refused)' : `\`--${setting.flag}\`${aliasText}`;
+    const cells = [
+      setting.notInFile ? '(the file itself)' : code(key),
+      flag,
+      code(setting.env),
+      markdownProse(defaultsOf(key, SETTING_COMMANDS, code)),
+      usedBy(commandsOf(key)),
+      markdownProse(meaning(setting)),
+    ];
+    return `| ${cells.join(' | ')} |`;
+  });
+  return [TABLE_BEGIN, '| key | flag | variable | default | taken by | meaning |', '|---|---|---|---|---|---|', ...rows, TABLE_END].join('\n');
+}
+
+/** `text` with the table between its markers replaced; throws when the markers are missing. */
+export function withSettingsTable(text: string, table = settingsMarkdown()): string {
+  const begin = text.indexOf(TABLE_BEGIN);
+  const end = text.indexOf(TABLE_END);
+  if (begin < 0 || end < begin) throw new Error(`no settings table markers (${TABLE_BEGIN} ... ${TABLE_END})`);
+  return `${text.slice(0, begin)}${table}${text.slice(end + TABLE_END.length)}`;
 }
 
 /** `text` wrapped to `width` columns, each line starting with `prefix`. */
