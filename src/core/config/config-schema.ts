@@ -1,7 +1,7 @@
 import Type, { type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { nearestKey } from './nearest-key.js';
-import { fileSettings, type Setting, type SettingKey } from './settings.js';
+import { SETTING_COMMANDS, commandSetting, fileSettings, kebabOf, type Setting, type SettingKey } from './settings.js';
 
 /**
  * The config file's schema, generated from the settings table: one optional key per setting,
@@ -123,8 +123,11 @@ export function splitList(text: string): string[] {
 function unknownKeyMessage(key: string, value: unknown): string {
   const head = `unknown key \`${key}\` at /`;
   const settings = fileSettings();
+  if (key === 'config') return `${head}: a config file cannot name another`;
   const renamed = settings.find((setting) => setting.input === key && setting.key !== key);
   if (renamed) return `${head}; did you mean \`${renamed.key}\`? (the keys are the flags' names in camelCase now)`;
+  const aliased = settings.find((setting) => SETTING_COMMANDS.some((command) => commandSetting(setting.key, command)?.aliases?.some((alias) => camelOf(alias) === key)));
+  if (aliased) return `${head}; did you mean \`${aliased.key}\`? (--${kebabOf(key)} is a former name of --${aliased.flag})`;
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const moved = Object.keys(value).flatMap((inner) => {
       const setting = settings.find((candidate) => candidate.input === `${key}.${inner}`);
@@ -137,6 +140,11 @@ function unknownKeyMessage(key: string, value: unknown): string {
     settings.map((setting) => setting.key),
   );
   return suggestion ? `${head}; did you mean \`${suggestion}\`?` : `${head}; \`chat-node config init\` writes every key`;
+}
+
+/** `http-port` -> `httpPort`. */
+function camelOf(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** A value as an error shows it: JSON, cut at 60 characters, with its kind (a secret: its kind alone). */

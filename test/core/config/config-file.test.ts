@@ -48,6 +48,13 @@ describe('config file', () => {
     ]);
   });
 
+  it('points a former flag name at its setting, and will not take a config file from a config file', () => {
+    expect(problemsOf('httpPort: 9100\nconfig: other.yaml\n')).toEqual([
+      'chat.yaml:1: unknown key `httpPort` at /; did you mean `adminPort`? (--http-port is a former name of --admin-port)',
+      'chat.yaml:2: unknown key `config` at /: a config file cannot name another',
+    ]);
+  });
+
   it('refuses a value of the wrong type with its path, what was expected and what it got (YAML)', () => {
     expect(problemsOf('maxFrameBytes: 16k\nsendRate: 0\napnsProduction: "yes"\nlogLevel: verbose\ncorsOrigins:\n  - https://a.example\n  - a.example\n')).toEqual([
       'chat.yaml:1: wrong type at /maxFrameBytes: expected an integer >= 1, got "16k" (a string)',
