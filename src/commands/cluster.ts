@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import chalk from 'chalk';
-import { configInputOf, connectionFlags, jwtFlags, pushPolicyFlags } from '../cli/flags.js';
+import { commandConfigInput, settingFlags } from '../cli/flags.js';
 import { untilSignal } from '../cli/lifecycle.js';
 import { DEFAULT_DATA_DIR } from '../core/config/dev-secret.js';
 import { MissingBinaryError } from '../core/services/index.js';
@@ -25,34 +25,19 @@ export default class Cluster extends Command {
     presence: Flags.integer({ description: 'presence nodes (a NATS queue group)', default: 1, min: 1 }),
     push: Flags.string({ description: 'fake: a pusher on local APNs/FCM fakes (logged to <data-dir>/push/received.jsonl); off: none', options: ['fake', 'off'], default: 'fake' }),
     restart: Flags.boolean({ description: 'start a role again when it dies', default: true, allowNo: true }),
-    port: Flags.integer({ description: 'first gateway port (WebSocket at /v1/ws)', default: 8080, env: 'CHAT_PORT' }),
-    host: Flags.string({ description: 'gateway listen address', default: '127.0.0.1', env: 'CHAT_HOST' }),
-    'data-dir': Flags.string({ description: 'folder for started services, logs and the dev secret', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
-    'postgres-url': Flags.string({ description: 'Postgres URL (default: local, or started)', env: 'CHAT_POSTGRES_URL', helpGroup: 'SERVICES' }),
-    'redis-url': Flags.string({ description: 'Redis URL (default: local, or started)', env: 'CHAT_REDIS_URL', helpGroup: 'SERVICES' }),
-    'nats-url': Flags.string({ description: 'NATS URL with JetStream (default: local, or started)', env: 'CHAT_NATS_URL', helpGroup: 'SERVICES', exclusive: ['nats-cluster'] }),
+    ...settingFlags('cluster'),
     'nats-cluster': Flags.integer({
       description: 'start a NATS cluster of this many nats-server nodes (3 to 5) on loopback for the roles, instead of one NATS (default: none)',
       min: 3,
       max: 5,
       helpGroup: 'SERVICES',
     }),
-    'stream-replicas': Flags.integer({ description: 'JetStream replicas (default 1; 3 with --nats-cluster)', env: 'CHAT_STREAM_REPLICAS', helpGroup: 'SERVICES' }),
-    namespace: Flags.string({ description: 'prefix of NATS subjects, streams and Redis keys (default chat)', env: 'CHAT_NAMESPACE', helpGroup: 'SERVICES' }),
-    partitions: Flags.integer({ description: 'send partitions (default 16)', env: 'CHAT_PARTITIONS', helpGroup: 'SERVICES' }),
-    ...jwtFlags,
-    ...connectionFlags,
-    ...pushPolicyFlags,
-    'log-level': Flags.string({
-      description: "roles' log level (their logs go to <data-dir>/logs/)",
-      default: 'info',
-      env: 'CHAT_LOG_LEVEL',
-      options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-    }),
   };
 
   async run(): Promise<void> {
-    const { flags } = await this.parse(Cluster);
+    const parsed = await this.parse(Cluster);
+    const { flags } = parsed;
+    const input = commandConfigInput(this, 'cluster', parsed);
     const progress = (line: string) => process.stderr.write(`${chalk.dim('chat-node cluster:')} ${line}\n`);
     const cluster = new ProcessCluster({
       dataDir: flags['data-dir'],
@@ -65,7 +50,7 @@ export default class Cluster extends Command {
       push: flags.push as 'fake' | 'off',
       restart: flags.restart,
       natsCluster: flags['nats-cluster'],
-      input: configInputOf(flags),
+      input,
       env: roleEnvOf(Cluster.flags, flags),
       onProgress: progress,
       onRoleExit: (line) => progress(chalk.yellow(line)),

@@ -1,8 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import chalk from 'chalk';
-import { configInputOf, connectionFlags, jwtFlags } from '../cli/flags.js';
+import { commandConfigInput, settingFlags } from '../cli/flags.js';
 import { untilSignal } from '../cli/lifecycle.js';
-import { DEFAULT_DATA_DIR } from '../core/config/dev-secret.js';
 import { createLogger } from '../core/observability/logger.js';
 import { MissingBinaryError } from '../core/services/index.js';
 import { DevCluster, type DevLayout } from '../nodes/dev/dev-cluster.js';
@@ -15,14 +14,7 @@ export default class Dev extends Command {
   ].join('\n\n');
   static override examples = ['<%= config.bin %> dev', '<%= config.bin %> dev --port 9000 --data-dir /tmp/chat'];
   static override flags = {
-    port: Flags.integer({ description: 'gateway port (WebSocket at /v1/ws)', default: 8080, env: 'CHAT_PORT' }),
-    host: Flags.string({ description: 'gateway listen address', default: '127.0.0.1', env: 'CHAT_HOST' }),
-    'admin-port': Flags.integer({ description: 'port of /metrics, /readyz and /trace, on 127.0.0.1 (0: any free port)', default: 9089, env: 'CHAT_ADMIN_PORT' }),
-    'data-dir': Flags.string({ description: 'folder for started services and the dev secret', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
-    'postgres-url': Flags.string({ description: 'Postgres URL (default: local, or started)', env: 'CHAT_POSTGRES_URL', helpGroup: 'SERVICES' }),
-    'redis-url': Flags.string({ description: 'Redis URL (default: local, or started)', env: 'CHAT_REDIS_URL', helpGroup: 'SERVICES' }),
-    'nats-url': Flags.string({ description: 'NATS URL with JetStream (default: local, or started)', env: 'CHAT_NATS_URL', helpGroup: 'SERVICES' }),
-    namespace: Flags.string({ description: 'prefix of NATS subjects, streams and Redis keys (default chat)', env: 'CHAT_NAMESPACE', helpGroup: 'SERVICES' }),
+    ...settingFlags('dev'),
     push: Flags.string({ description: 'fake: a pusher sending to local APNs/FCM fakes (logged to <data-dir>/push/received.jsonl); off: none', options: ['fake', 'off'], default: 'fake', env: 'CHAT_DEV_PUSH' }),
     layout: Flags.string({
       description: 'threads: gateway on the main thread, fan-out on a second, presence and pusher on a third (more than one core); single: one event loop',
@@ -30,20 +22,13 @@ export default class Dev extends Command {
       default: 'threads',
       env: 'CHAT_DEV_LAYOUT',
     }),
-    ...jwtFlags,
-    ...connectionFlags,
-    'log-level': Flags.string({
-      description: 'JSON log level on stdout',
-      default: 'warn',
-      env: 'CHAT_LOG_LEVEL',
-      options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-    }),
   };
 
   async run(): Promise<void> {
-    const { flags } = await this.parse(Dev);
+    const parsed = await this.parse(Dev);
+    const { flags } = parsed;
     const progress = (line: string) => process.stderr.write(`${chalk.dim('chat-node dev:')} ${line}\n`);
-    const input = { ...configInputOf(flags), nodeId: 'dev' };
+    const input = { ...commandConfigInput(this, 'dev', parsed), nodeId: 'dev' };
     const cluster = new DevCluster({
       dataDir: flags['data-dir'],
       port: flags.port,

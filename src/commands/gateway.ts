@@ -1,5 +1,5 @@
-import { Command, Flags } from '@oclif/core';
-import { clusterConfigOf, connectionFlags, jwtFlags, nodeFlags, serviceFlags } from '../cli/flags.js';
+import { Command } from '@oclif/core';
+import { settingFlags, startupConfigOf } from '../cli/flags.js';
 import { untilSignal } from '../cli/lifecycle.js';
 import { createLogger } from '../core/observability/logger.js';
 import { createRegistry } from '../core/observability/metrics.js';
@@ -26,31 +26,20 @@ export default class Gateway extends Command {
       command: 'CHAT_POSTGRES_URL=postgres://... CHAT_REDIS_URL=redis://...\nCHAT_NATS_URL=nats://... CHAT_JWT_SECRET=... <%= config.bin %> gateway',
     },
   ];
-  static override flags = {
-    port: Flags.integer({ description: 'listen port', default: 8080, env: 'CHAT_PORT' }),
-    host: Flags.string({ description: 'listen address', default: '0.0.0.0', env: 'CHAT_HOST' }),
-    'admin-port': Flags.integer({ description: 'port of /metrics, /readyz, /trace and /healthz (0: any free port, logged as adminPort)', default: 9089, env: 'CHAT_ADMIN_PORT' }),
-    'admin-host': Flags.string({ description: 'listen address of the admin port; keep it off the public network', default: '127.0.0.1', env: 'CHAT_ADMIN_HOST' }),
-    workers: Flags.integer({
-      description: 'gateway processes sharing the port (Node cluster), e.g. one per core; each holds up to ~19.9k sockets',
-      default: 1,
-      env: 'CHAT_GATEWAY_WORKERS',
-    }),
-    ...serviceFlags,
-    ...jwtFlags,
-    ...connectionFlags,
-    ...nodeFlags,
-  };
+  static override flags = settingFlags('gateway');
 
   async run(): Promise<void> {
-    const { flags } = await this.parse(Gateway);
-    if (flags.workers < 1) this.error('--workers must be 1 or more', { exit: 2 });
-    const config = clusterConfigOf('gateway', flags);
-    if (flags.workers > 1 && !isGatewayWorker()) {
+    const { config, settings } = startupConfigOf(this, 'gateway', await this.parse(Gateway));
+    const workers = settings.integer('workers')!;
+    const port = settings.integer('port')!;
+    const host = settings.string('host')!;
+    const adminHost = settings.string('adminHost')!;
+    if (workers < 1) this.error('--workers must be 1 or more', { exit: 2 });
+    if (workers > 1 && !isGatewayWorker()) {
       const log = createLogger('gateway', config.nodeId, config.logLevel);
       // Workers share the node id as a prefix; each appends its index.
-      const adminPort = flags['admin-port'] === 0 ? await findFreePort(flags['admin-host']) : flags['admin-port'];
-      await superviseGatewayWorkers(flags.workers, log, { CHAT_NODE_ID: config.nodeId }, adminPort);
+      const adminPort = settings.integer('adminPort') === 0 ? await findFreePort(adminHost) : settings.integer('adminPort')!;
+      await superviseGatewayWorkers(workers, log, { CHAT_NODE_ID: config.nodeId }, adminPort);
       return;
     }
     const worker = isGatewayWorker();
@@ -58,8 +47,8 @@ export default class Gateway extends Command {
     const log = createLogger('gateway', nodeConfig.nodeId, config.logLevel);
     const registry = createRegistry('gateway', nodeConfig.nodeId);
     const metricsText = worker ? workerMetrics([registry]) : undefined;
-    const adminPort = worker ? workerAdminPort() : flags['admin-port'];
-    const node = new GatewayNode({ config: nodeConfig, log, port: flags.port, host: flags.host, adminPort, adminHost: flags['admin-host'], registry, metricsText });
+    const adminPort = worker ? workerAdminPort() : settings.integer('adminPort')!;
+    const node = new GatewayNode({ config: nodeConfig, log, port, host, adminPort, adminHost, registry, metricsText });
     await node.start();
     if (!worker) {
       await untilSignal(() => node.stop());

@@ -1,5 +1,5 @@
 import { Command } from '@oclif/core';
-import { adminListenerFlags, clusterConfigOf, connectionFlags, nodeFlags, serviceFlags } from '../cli/flags.js';
+import { settingFlags, startupConfigOf } from '../cli/flags.js';
 import { untilSignal } from '../cli/lifecycle.js';
 import { createLogger } from '../core/observability/logger.js';
 import { PresenceNode } from '../nodes/presence/presence-node.js';
@@ -9,18 +9,12 @@ export default class Presence extends Command {
   static override description =
     "Workers share the gateways' device events (run several for throughput; they keep no state of their own). A user is online while any device is connected to a live gateway; offline is published after --presence-grace-ms unless a device came back; gateways that die are found when their lease (--presence-timeout-ms) expires.";
   static override examples = ['<%= config.bin %> presence --admin-port 9091'];
-  static override flags = {
-    ...adminListenerFlags(9091),
-    ...serviceFlags,
-    ...connectionFlags,
-    ...nodeFlags,
-  };
+  static override flags = settingFlags('presence');
 
   async run(): Promise<void> {
-    const { flags } = await this.parse(Presence);
-    const config = clusterConfigOf('presence', flags);
+    const { config, settings } = startupConfigOf(this, 'presence', await this.parse(Presence));
     const log = createLogger('presence', config.nodeId, config.logLevel);
-    const node = new PresenceNode({ config, log, httpPort: flags['admin-port'], httpHost: flags['admin-host'] });
+    const node = new PresenceNode({ config, log, httpPort: settings.integer('adminPort')!, httpHost: settings.string('adminHost')! });
     await node.start();
     await untilSignal(() => node.stop());
   }

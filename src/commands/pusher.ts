@@ -1,8 +1,7 @@
 import { Command, Flags } from '@oclif/core';
-import { adminListenerFlags, clusterConfigOf, nodeFlags, serviceFlags } from '../cli/flags.js';
+import { settingFlags, startupConfigOf } from '../cli/flags.js';
 import { untilSignal } from '../cli/lifecycle.js';
-import { providerFlags, providerFlagsOf } from '../cli/push-flags.js';
-import { DEFAULT_DATA_DIR } from '../core/config/dev-secret.js';
+import { providerFlagsOf } from '../cli/push-flags.js';
 import { createLogger } from '../core/observability/logger.js';
 import { startLocalFakes, type LocalFakes } from '../nodes/pusher/local-fakes.js';
 import { apnsSettingsOf, fcmSettingsOf, providersOf } from '../nodes/pusher/provider-config.js';
@@ -24,34 +23,38 @@ export default class Pusher extends Command {
     '<%= config.bin %> pusher --fake',
   ];
   static override flags = {
-    ...adminListenerFlags(9092),
     fake: Flags.boolean({ description: 'send to local APNs and FCM fakes (development)' }),
-    'data-dir': Flags.string({ description: 'with --fake: where push/received.jsonl goes', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
-    ...providerFlags,
-    ...serviceFlags,
-    ...nodeFlags,
+    ...settingFlags('pusher'),
   };
 
   async run(): Promise<void> {
-    const { flags } = await this.parse(Pusher);
-    const config = clusterConfigOf('pusher', flags);
+    const parsed = await this.parse(Pusher);
+    const { config, settings } = startupConfigOf(this, 'pusher', parsed);
+    const { flags } = parsed;
     const log = createLogger('pusher', config.nodeId, config.logLevel);
     let fakes: LocalFakes | undefined;
     let providers;
     try {
       if (flags.fake) {
-        fakes = await startLocalFakes(flags['data-dir']);
+        fakes = await startLocalFakes(settings.string('dataDir')!);
         providers = providersOf(fakes.apns, fakes.fcm);
         log.info({ received: fakes.receivedFile }, 'sending to local APNs and FCM fakes');
       } else {
-        const provider = providerFlagsOf(flags);
+        const provider = providerFlagsOf(settings);
         providers = providersOf(apnsSettingsOf(provider), fcmSettingsOf(provider));
       }
     } catch (error) {
       await fakes?.stop();
       this.error((error as Error).message, { exit: 2 });
     }
-    const node = new PusherNode({ config, log, providers, collapseWindowMs: flags['collapse-window-ms'], httpPort: flags['admin-port'], httpHost: flags['admin-host'] });
+    const node = new PusherNode({
+      config,
+      log,
+      providers,
+      collapseWindowMs: settings.integer('collapseWindowMs'),
+      httpPort: settings.integer('adminPort')!,
+      httpHost: settings.string('adminHost')!,
+    });
     await node.start();
     await untilSignal(async () => {
       await node.stop();
