@@ -40,6 +40,18 @@ describe('cli - a mistyped command', () => {
   });
 });
 
+describe('cli - help', () => {
+  it('cli - the help a mistyped command points at exists: chat-node help lists the commands, help <command> shows one', () => {
+    const list = run(['help']);
+    expect(list.status, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^ {2}status\s/m);
+    expect(list.stdout).toMatch(/^ {2}sim\s/m);
+    const one = run(['help', 'status']);
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.stdout).toContain('$ chat-node status');
+  });
+});
+
 describe('cli - shell completion', () => {
   it('cli - chat-node autocomplete builds completions of every command and its flags for bash and zsh', () => {
     const refreshed = run(['autocomplete', '--refresh-cache']);
