@@ -27,12 +27,17 @@ export class PartitionLeases {
    * Renews the leases of `partitions` (the ones this worker runs); returns those it still holds.
    * Only those: a lease this owner holds but runs no worker for (left by a crashed incarnation
    * with the same owner name) must lapse, so that it is taken over and served.
+   *
+   * A lease that lapsed but that no one took over is still this owner's, at its epoch, and is
+   * renewed: commits are fenced by owner and epoch, not by the clock, so nothing was committed
+   * under anyone else meanwhile. After an outage longer than the TTL (Postgres down, a long
+   * stall) the workers go on where they were instead of every partition changing hands.
    */
   async renew(partitions: number[]): Promise<Lease[]> {
     if (partitions.length === 0) return [];
     const result = await this.pool.query<Lease>(
       `UPDATE fanout_partitions SET lease_until = now() + make_interval(secs => $2::float8 / 1000)
-        WHERE owner = $1 AND lease_until > now() AND partition = ANY($3::int[]) RETURNING partition, epoch`,
+        WHERE owner = $1 AND partition = ANY($3::int[]) RETURNING partition, epoch`,
       [this.owner, this.ttlMs, partitions],
     );
     return result.rows;

@@ -418,6 +418,13 @@ export class PartitionWorker {
 }
 
 /** Retry delay of the nth attempt: 100 ms doubling to 5 s. */
+/**
+ * The pause before a failed commit is tried again: 100 ms doubling to at most 1 s, with jitter.
+ * A second at most, because each second of it after the database is back is a second of the
+ * recovery (5 s before: a 5 s Postgres outage then took 9 s to recover); 16 partitions trying
+ * once a second is nothing to a database coming back.
+ */
 function backoff(attempt: number): number {
-  return Math.min(5000, 50 * 2 ** Math.min(attempt, 7));
+  const ceiling = Math.min(1000, 50 * 2 ** Math.min(attempt, 5));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }

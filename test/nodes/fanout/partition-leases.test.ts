@@ -60,4 +60,19 @@ describe('fanout - partition leases (Postgres)', () => {
     expect((await neighbour.renew([2])).map((lease) => lease.partition)).toEqual([2]);
     expect(await restarted.releasePredecessors('fanout-7')).toEqual([]);
   });
+
+  it('a lapsed lease that no one took over is renewed at its epoch; one taken over is not', async () => {
+    await pool.query(`UPDATE fanout_partitions SET owner = NULL, lease_until = 'epoch'`);
+    const ttlMs = 200;
+    const stalled = new PartitionLeases(pool, 'fanout-9#dddddd', 4, ttlMs);
+    const held = await stalled.acquire(2);
+    expect(held.map((lease) => lease.partition)).toEqual([0, 1]);
+    await sleep(400);
+    const other = new PartitionLeases(pool, 'fanout-10#eeeeee', 4, 60_000);
+    // Lapsed, both; the other worker takes one of them.
+    await pool.query(`UPDATE fanout_partitions SET owner = $1, epoch = epoch + 1, lease_until = now() + interval '1 minute' WHERE partition = 1`, ['fanout-10#eeeeee']);
+    const renewed = await stalled.renew([0, 1]);
+    expect(renewed).toEqual([{ partition: 0, epoch: held[0]!.epoch }]);
+    expect(await other.acquire(4), 'the renewed lease is not free').not.toContainEqual(expect.objectContaining({ partition: 0 }));
+  });
 });
