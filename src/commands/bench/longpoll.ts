@@ -1,7 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { benchTarget, benchTargetFlags } from '../../cli/bench-target.js';
 import { signDeviceToken } from '../../core/auth/jwt.js';
-import { httpBaseOf } from '../../core/client/long-poll-connection.js';
+import { httpBaseOf } from '../../core/client/long-poll-transport.js';
 import { runLongPollBenchmark, type AutocannonFigures } from '../../sim/long-poll-benchmark.js';
 
 export default class BenchLongPoll extends Command {

@@ -1,6 +1,6 @@
-import { GatewayConnection } from './gateway-connection.js';
+import { WebSocketTransport } from './websocket-transport.js';
 import type { InboundFrame } from './frames.js';
-import { LongPollConnection } from './long-poll-connection.js';
+import { LongPollTransport } from './long-poll-transport.js';
 import type { ClientTransport, ConnectionListener, TransportChoice, TransportOptions } from './transport.js';
 
 /** What 'auto' learned across the attempts of one client: long-poll worked where the WebSocket did not. */
@@ -16,8 +16,8 @@ export function openTransport(
   listener: ConnectionListener,
   memory: TransportMemory,
 ): ClientTransport {
-  if (choice === 'longpoll' || (choice === 'auto' && memory.preferLongPoll)) return new LongPollConnection(url, options, listener);
-  if (choice === 'ws') return new GatewayConnection(wsUrlOf(url), options, listener);
+  if (choice === 'longpoll' || (choice === 'auto' && memory.preferLongPoll)) return new LongPollTransport(url, options, listener);
+  if (choice === 'ws') return new WebSocketTransport(wsUrlOf(url), options, listener);
   return new FallbackTransport(url, options, listener, memory);
 }
 
@@ -37,7 +37,7 @@ class FallbackTransport implements ClientTransport {
   ) {
     let opened = false;
     let upgradeError: Error | undefined;
-    this.current = new GatewayConnection(wsUrlOf(url), options, {
+    this.current = new WebSocketTransport(wsUrlOf(url), options, {
       ...listener,
       onOpen: () => {
         opened = true;
@@ -85,7 +85,7 @@ class FallbackTransport implements ClientTransport {
   }
 
   private fallBack(): void {
-    this.current = new LongPollConnection(this.url, this.options, {
+    this.current = new LongPollTransport(this.url, this.options, {
       ...this.listener,
       onFrame: (frame: InboundFrame) => {
         if (frame.type === 'welcome') this.memory.preferLongPoll = true;

@@ -1,5 +1,4 @@
-import type { ConnectionListener } from './gateway-connection.js';
-import type { OutboundFrame } from './frames.js';
+import type { InboundFrame, OutboundFrame } from './frames.js';
 
 /**
  * How a client reaches a gateway. 'ws': a WebSocket (`/v1/ws`). 'longpoll': HTTP long-polling
@@ -36,4 +35,15 @@ export interface TransportOptions {
   closeTimeoutMs?: number;
 }
 
-export type { ConnectionListener };
+/** What a transport tells its user (DeviceSession) about one connection attempt. */
+export interface ConnectionListener {
+  onOpen(): void;
+  onFrame(frame: InboundFrame): void;
+  /** A frame that is not valid JSON or breaks the schema; it is dropped. */
+  onInvalidFrame(reason: string): void;
+  /** Nothing (no frame, no ping) arrived for `silenceMs`; the socket is being terminated. */
+  onSilent(silenceMs: number): void;
+  onError(error: Error): void;
+  /** Always called exactly once, last. */
+  onClose(code: number, reason: string): void;
+}

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ChatError } from '../../../src/core/client/chat-error.js';
-import type { GatewayConnection } from '../../../src/core/client/gateway-connection.js';
+import type { WebSocketTransport } from '../../../src/core/client/websocket-transport.js';
 import type { OutboundFrame } from '../../../src/core/client/frames.js';
 import { Outbox, checkBody } from '../../../src/core/client/outbox.js';
 import { DEFAULT_LIMITS } from '../../../src/core/protocol/index.js';
@@ -10,7 +10,7 @@ function stubWire() {
   const written: OutboundFrame[] = [];
   let online = false;
   let n = 0;
-  const conn = { send: (frame: OutboundFrame) => (written.push(frame), true) } as unknown as GatewayConnection;
+  const conn = { send: (frame: OutboundFrame) => (written.push(frame), true) } as unknown as WebSocketTransport;
   return {
     written,
     setOnline: (value: boolean) => {

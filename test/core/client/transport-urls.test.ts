@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { httpBaseOf } from '../../../src/core/client/long-poll-connection.js';
+import { httpBaseOf } from '../../../src/core/client/long-poll-transport.js';
 import { wsUrlOf } from '../../../src/core/client/open-transport.js';
 import { ChatClient } from '../../../src/core/client/index.js';
 

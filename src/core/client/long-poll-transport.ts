@@ -24,7 +24,7 @@ const POLL_RETRY_MS = [100, 250, 500, 1000, 2000];
  * with the same cursor, so nothing is lost or repeated. A failed frames POST ends the link, as
  * a broken socket would: the session reconnects, resends unacked sends and syncs.
  */
-export class LongPollConnection implements ClientTransport {
+export class LongPollTransport implements ClientTransport {
   readonly kind = 'longpoll' as const;
   private readonly base: URL;
   private readonly http: HttpExchange;

@@ -1,27 +1,9 @@
 import WebSocket from 'ws';
 import { SUBPROTOCOL, decodeServerFrame } from '../protocol/index.js';
 import type { InboundFrame, OutboundFrame } from './frames.js';
-import type { ClientTransport } from './transport.js';
+import type { ClientTransport, ConnectionListener } from './transport.js';
 
-/**
- * One WebSocket to a gateway: frames in and out as typed objects, and a watchdog that
- * drops the connection when the server goes silent. It knows nothing of hello, sync or
- * reconnecting: ChatClient drives it, and makes a new one for every attempt.
- */
-
-export interface ConnectionListener {
-  onOpen(): void;
-  onFrame(frame: InboundFrame): void;
-  /** A frame that is not valid JSON or breaks the schema; it is dropped. */
-  onInvalidFrame(reason: string): void;
-  /** Nothing (no frame, no ping) arrived for `silenceMs`; the socket is being terminated. */
-  onSilent(silenceMs: number): void;
-  onError(error: Error): void;
-  /** Always called exactly once, last. */
-  onClose(code: number, reason: string): void;
-}
-
-export interface GatewayConnectionOptions {
+export interface WebSocketTransportOptions {
   /** Local source address of the socket (the simulator binds 127.x.y.z addresses). */
   localAddress?: string;
   /** Longest time for the WebSocket handshake, in ms. */
@@ -30,7 +12,12 @@ export interface GatewayConnectionOptions {
   closeTimeoutMs?: number;
 }
 
-export class GatewayConnection implements ClientTransport {
+/**
+ * The WebSocket transport: one WebSocket to a gateway, frames in and out as typed objects, and a
+ * watchdog that drops the connection when the server goes silent. It knows nothing of hello,
+ * sync or reconnecting: DeviceSession drives it, and opens a new one for every attempt.
+ */
+export class WebSocketTransport implements ClientTransport {
   readonly kind = 'ws' as const;
   private readonly ws: WebSocket;
   private lastActivity = Date.now();
@@ -41,7 +28,7 @@ export class GatewayConnection implements ClientTransport {
 
   constructor(
     readonly url: string,
-    options: GatewayConnectionOptions,
+    options: WebSocketTransportOptions,
     private readonly listener: ConnectionListener,
   ) {
     this.closeTimeoutMs = options.closeTimeoutMs ?? 1000;
