@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import { commandConfigInput, settingFlags } from '../cli/flags.js';
 import { untilSignal } from '../cli/lifecycle.js';
 import { DEFAULT_DATA_DIR } from '../core/config/dev-secret.js';
-import { MissingBinaryError } from '../core/services/index.js';
+import { MissingBinaryError } from '../devtools/index.js';
 import { ProcessCluster } from '../nodes/cluster/process-cluster.js';
 
 export default class Cluster extends Command {

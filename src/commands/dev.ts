@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import { commandConfigInput, settingFlags } from '../cli/flags.js';
 import { untilSignal } from '../cli/lifecycle.js';
 import { createLogger } from '../core/observability/logger.js';
-import { MissingBinaryError } from '../core/services/index.js';
+import { MissingBinaryError } from '../devtools/index.js';
 import { DevCluster, type DevLayout } from '../nodes/dev/dev-cluster.js';
 
 export default class Dev extends Command {

@@ -4,7 +4,7 @@ import { untilSignal } from '../cli/lifecycle.js';
 import { createLogger } from '../core/observability/logger.js';
 import { createRegistry } from '../core/observability/metrics.js';
 import { GatewayNode } from '../nodes/gateway/gateway-node.js';
-import { findFreePort } from '../core/services/free-port.js';
+import { findFreePort } from '../devtools/free-port.js';
 import { isGatewayWorker, onSupervisorStop, superviseGatewayWorkers, workerAdminPort, workerIndex, workerMetrics } from '../nodes/gateway/gateway-workers.js';
 
 export default class Gateway extends Command {

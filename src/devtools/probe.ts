@@ -5,7 +5,7 @@ import pg from 'pg';
 /** Whether a service answers at a URL; `reason` is human text for messages. */
 export type ProbeResult = { ok: true } | { ok: false; reason: string };
 
-export { redactUrl } from '../config/redact-url.js';
+export { redactUrl } from '../core/config/redact-url.js';
 
 /** An error as one line of text (a dual-stack connect's AggregateError: its first cause). */
 export function describeError(error: unknown): string {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAlive } from '../core/services/processes.js';
+import { isAlive } from '../devtools/processes.js';
 
 /**
  * Faults that hit one process by pid: a crash (SIGKILL: no handler runs, no socket is closed

@@ -1,17 +1,17 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { defaultSearchPath, findBinary, findPostgresBinaries } from '../core/services/binaries.js';
-import { startPostgres } from '../core/services/postgres.js';
-import { probePostgres, probeRedis } from '../core/services/probe.js';
-import { guardOnExit } from '../core/services/exit-guard.js';
-import { isAlive, readPidFile, runCommand, tailFile } from '../core/services/processes.js';
-import { startRedis } from '../core/services/redis.js';
-import { CURRENT_USER, switchedUser, type SystemUser } from '../core/services/system-user.js';
-import type { StartContext } from '../core/services/types.js';
+import { defaultSearchPath, findBinary, findPostgresBinaries } from '../devtools/binaries.js';
+import { startPostgres } from '../devtools/postgres.js';
+import { probePostgres, probeRedis } from '../devtools/probe.js';
+import { guardOnExit } from '../devtools/exit-guard.js';
+import { isAlive, readPidFile, runCommand, tailFile } from '../devtools/processes.js';
+import { startRedis } from '../devtools/redis.js';
+import { CURRENT_USER, switchedUser, type SystemUser } from '../devtools/system-user.js';
+import type { StartContext } from '../devtools/types.js';
 import { killProcess, waitForExit } from './process-faults.js';
 
-export { NatsCluster, type NatsClusterOptions, type NatsNodeInfo } from '../core/services/nats-cluster.js';
+export { NatsCluster, type NatsClusterOptions, type NatsNodeInfo } from '../devtools/nats-cluster.js';
 
 /**
  * Service faults for tests: a Redis or Postgres of the test's own (in a folder it gives, on a free

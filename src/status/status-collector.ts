@@ -6,7 +6,7 @@ import pg from 'pg';
 import { Subjects } from '../core/bus/subjects.js';
 import { redactUrl } from '../core/config/redact-url.js';
 import { NodeRegistry, type NodeRecord } from '../core/registry/node-registry.js';
-import { describeError } from '../core/services/probe.js';
+import { describeError } from '../devtools/probe.js';
 import { loadMigrations } from '../core/storage/migrations.js';
 import { composeStatus, reachable, type ClusterStatus, type PartitionOwner, type SchemaStatus, type ServiceName, type ServiceState, type UrlSource } from './cluster-status.js';
 import { probeAdmin } from './node-probe.js';

@@ -1,6 +1,6 @@
 import type { MembersFile } from '../nodes/cluster/members-file.js';
-import { DEFAULT_DATABASE_NAME, LOCAL_DEFAULT_URLS } from '../core/services/index.js';
-import { withDatabase } from '../core/services/database.js';
+import { DEFAULT_DATABASE_NAME, LOCAL_DEFAULT_URLS } from '../devtools/index.js';
+import { withDatabase } from '../devtools/database.js';
 import type { ServiceName, UrlSource } from './cluster-status.js';
 import type { StatusTarget } from './status-collector.js';
 

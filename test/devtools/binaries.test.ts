@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureServices, MissingBinaryError } from '../../../src/core/services/index.js';
-import { findBinary, defaultSearchPath } from '../../../src/core/services/binaries.js';
+import { ensureServices, MissingBinaryError } from '../../src/devtools/index.js';
+import { findBinary, defaultSearchPath } from '../../src/devtools/binaries.js';
 import { closedDefaults, tempDataDir } from './helpers.js';
 
 describe('services - missing binaries', () => {

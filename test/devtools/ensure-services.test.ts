@@ -15,8 +15,8 @@ import {
   ServiceUnavailableError,
   type LocalCluster,
   type ServiceUrls,
-} from '../../../src/core/services/index.js';
-import { isAlive } from '../../../src/core/services/processes.js';
+} from '../../src/devtools/index.js';
+import { isAlive } from '../../src/devtools/processes.js';
 import { closedDefaults, portOf, tempDataDir } from './helpers.js';
 
 async function allAnswer(urls: ServiceUrls): Promise<boolean[]> {

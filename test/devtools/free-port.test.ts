@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { findFreePort, redactUrl } from '../../../src/core/services/index.js';
+import { findFreePort, redactUrl } from '../../src/devtools/index.js';
 
 describe('services - free port', () => {
   it('services - a free port can be listened on, and ports handed out together differ', async () => {

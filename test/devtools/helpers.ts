@@ -1,8 +1,8 @@
 import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort } from '../../../src/core/services/index.js';
-import type { ServiceUrls } from '../../../src/core/services/index.js';
+import { findFreePort } from '../../src/devtools/index.js';
+import type { ServiceUrls } from '../../src/devtools/index.js';
 
 /**
  * A fresh data folder. mkdtemp makes it 0700, but as root our Postgres runs as the postgres user,

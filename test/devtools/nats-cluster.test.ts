@@ -2,8 +2,8 @@ import { rm } from 'node:fs/promises';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NatsCluster } from '../../../src/core/services/nats-cluster.js';
-import { isAlive } from '../../../src/core/services/processes.js';
+import { NatsCluster } from '../../src/devtools/nats-cluster.js';
+import { isAlive } from '../../src/devtools/processes.js';
 import { tempDataDir } from './helpers.js';
 
 const STREAM = 'faults_r3';

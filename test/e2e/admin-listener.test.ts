@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { NodeRegistry } from '../../src/core/registry/node-registry.js';
-import { findFreePort } from '../../src/core/services/free-port.js';
+import { findFreePort } from '../../src/devtools/free-port.js';
 import { connectDevice, type TestDevice } from '../support/devices.js';
 import { IsolatedCluster, SERVICES, waitFor, type RoleProcess } from '../support/isolated-cluster.js';
 

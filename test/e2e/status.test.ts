@@ -7,7 +7,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from '../../src/core/client/index.js';
-import { findFreePort } from '../../src/core/services/index.js';
+import { findFreePort } from '../../src/devtools/index.js';
 import type { ClusterStatus } from '../../src/status/cluster-status.js';
 import { runCli, type CliRun } from '../support/cli.js';
 import { IsolatedCluster, SERVICES, waitFor } from '../support/isolated-cluster.js';

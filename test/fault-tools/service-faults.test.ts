@@ -3,8 +3,8 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listPgClusters, PostgresInstance, redisAnswers, RedisInstance } from '../../src/faults/service-faults.js';
-import { isAlive } from '../../src/core/services/processes.js';
-import { tempDataDir } from '../core/services/helpers.js';
+import { isAlive } from '../../src/devtools/processes.js';
+import { tempDataDir } from '../devtools/helpers.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -3,14 +3,14 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePortRun } from '../../src/core/services/index.js';
+import { findFreePortRun } from '../../src/devtools/index.js';
 import { runFault } from '../../src/faults/fault-run.js';
 import type { FaultResult } from '../../src/faults/fault-result.js';
 import { faultTable, faultTimeline } from '../../src/faults/fault-table.js';
 import { SERVICE_FAULTS, type ServiceTarget } from '../../src/faults/service-fault-catalog.js';
 import { PostgresInstance, RedisInstance } from '../../src/faults/service-faults.js';
 import { ProcessCluster } from '../../src/nodes/cluster/process-cluster.js';
-import { tempDataDir } from '../core/services/helpers.js';
+import { tempDataDir } from '../devtools/helpers.js';
 
 /**
  * Service faults under steady traffic: the cluster (2 gateways, 2 fan-outs, presence, pusher)

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '../../src/core/services/free-port.js';
+import { findFreePort } from '../../src/devtools/free-port.js';
 import { writeMembersFile } from '../../src/nodes/cluster/members-file.js';
 import { IsolatedCluster, waitFor, type RoleProcess } from '../support/isolated-cluster.js';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePortRun } from '../../src/core/services/index.js';
+import { findFreePortRun } from '../../src/devtools/index.js';
 import { ProcessCluster } from '../../src/nodes/cluster/process-cluster.js';
 import type { FaultResult } from '../../src/faults/fault-result.js';
 import { faultTable, pushFaultTable } from '../../src/faults/fault-table.js';

@@ -1,6 +1,6 @@
 import type { ConfigInput } from '../../core/config/cluster-config.js';
 import { readOrCreateDevSecret } from '../../core/config/dev-secret.js';
-import { ensureServices, type LocalCluster, type ServiceUrls } from '../../core/services/index.js';
+import { ensureServices, type LocalCluster, type ServiceUrls } from '../../devtools/index.js';
 import { migrate } from '../../core/storage/migrations.js';
 import { createPool } from '../../core/storage/postgres.js';
 

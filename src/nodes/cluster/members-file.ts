@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ServiceUrls } from '../../core/services/types.js';
+import type { ServiceUrls } from '../../devtools/types.js';
 
 /** One server process of a local cluster, and where its /metrics, /readyz and /trace answer. */
 export interface ClusterMemberEntry {

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ConfigInput } from '../../core/config/cluster-config.js';
-import { lockDataDir } from '../../core/services/data-dir-lock.js';
-import { findFreePort, type LocalCluster, type ResolvedService } from '../../core/services/index.js';
-import { NatsCluster, type NatsNodeInfo } from '../../core/services/nats-cluster.js';
+import { lockDataDir } from '../../devtools/data-dir-lock.js';
+import { findFreePort, type LocalCluster, type ResolvedService } from '../../devtools/index.js';
+import { NatsCluster, type NatsNodeInfo } from '../../devtools/nats-cluster.js';
 import { switchFakeModes, type FakeModes } from '../pusher/fakes/index.js';
 import { bootServices, type BootedServices } from './boot-services.js';
 import { configEnvOf } from './config-env.js';

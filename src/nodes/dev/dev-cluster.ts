@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ClusterConfig, ConfigInput } from '../../core/config/cluster-config.js';
 import { resolveConfig } from '../../core/config/cluster-config.js';
-import { findFreePort, type LocalCluster, type ResolvedService } from '../../core/services/index.js';
+import { findFreePort, type LocalCluster, type ResolvedService } from '../../devtools/index.js';
 import { join } from 'node:path';
 import { createRegistry, threadCpuCounter } from '../../core/observability/metrics.js';
 import { bootServices } from '../cluster/boot-services.js';

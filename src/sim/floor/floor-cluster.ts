@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureServices, findFreePort } from '../../core/services/index.js';
+import { ensureServices, findFreePort } from '../../devtools/index.js';
 import type { LocalSimCluster } from '../runner/local-cluster.js';
 import type { FloorInit, FloorStatus } from './floor-messages.js';
 

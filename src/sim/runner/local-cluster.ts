@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePort, findFreePortRun } from '../../core/services/index.js';
+import { findFreePort, findFreePortRun } from '../../devtools/index.js';
 import { readMembersFile } from '../../nodes/cluster/members-file.js';
 import type { LocalClusterSettings } from '../scenario/index.js';
 import type { MetricsTarget } from './cluster-usage.js';

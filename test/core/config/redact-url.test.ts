@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src/core/config/cluster-config.js';
 import { connectServices } from '../../../src/core/runtime/connections.js';
-import { redactUrl } from '../../../src/core/services/index.js';
+import { redactUrl } from '../../../src/devtools/index.js';
 import { SERVICES } from '../../support/isolated-cluster.js';
 
 describe('redacted URLs', () => {
