@@ -98,7 +98,7 @@ export function settingSourcesOf(command: SettingCommand, parsed: ParsedFlags, e
 }
 
 /** Every setting of a role and where it came from, the config file (--config, CHAT_CONFIG) read and checked. */
-export function roleSettingsOf(role: Role, parsed: ParsedFlags, env: NodeJS.ProcessEnv = process.env): ResolvedSettings {
+export function roleSettingsOf(role: SettingCommand, parsed: ParsedFlags, env: NodeJS.ProcessEnv = process.env): ResolvedSettings {
   const sources = settingSourcesOf(role, parsed, env);
   const fileName = [sources.flags.config, sources.env.config].find((value): value is string => typeof value === 'string' && value !== '');
   return resolveSettings(role, { ...sources, file: readConfigFile(fileName), fileName });
@@ -128,9 +128,15 @@ export function givenConfigInput(command: SettingCommand, parsed: ParsedFlags, e
   return configInputOf(resolveSettings(command, settingSourcesOf(command, parsed, env)));
 }
 
-/** givenConfigInput for `dev` and `cluster`, which read no config file; exit status 2 when a setting cannot be used. */
-export function commandConfigInput(command: Command, name: 'dev' | 'cluster', parsed: ParsedFlags): ConfigInput {
-  return orExit(command, () => givenConfigInput(name, parsed));
+/**
+ * The settings of `dev` or `cluster` (flags > environment > config file > defaults) and their
+ * ConfigInput; exit status 2 when a setting or the config file cannot be used.
+ */
+export function commandSettingsOf(command: Command, name: 'dev' | 'cluster', parsed: ParsedFlags): { settings: ResolvedSettings; input: ConfigInput } {
+  return orExit(command, () => {
+    const settings = roleSettingsOf(name, parsed);
+    return { settings, input: configInputOf(settings) };
+  });
 }
 
 /**

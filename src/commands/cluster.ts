@@ -1,6 +1,7 @@
+import { resolve } from 'node:path';
 import { Command, Flags } from '@oclif/core';
 import chalk from 'chalk';
-import { commandConfigInput, settingFlags } from '../cli/flags.js';
+import { commandSettingsOf, settingFlags } from '../cli/flags.js';
 import { untilSignal } from '../cli/lifecycle.js';
 import { DEFAULT_DATA_DIR } from '../core/config/dev-secret.js';
 import { MissingBinaryError } from '../devtools/index.js';
@@ -37,12 +38,16 @@ export default class Cluster extends Command {
   async run(): Promise<void> {
     const parsed = await this.parse(Cluster);
     const { flags } = parsed;
-    const input = commandConfigInput(this, 'cluster', parsed);
+    const { settings, input } = commandSettingsOf(this, 'cluster', parsed);
+    const dataDir = settings.string('dataDir') ?? flags['data-dir'];
+    const host = settings.string('host') ?? flags.host;
+    const port = settings.integer('port') ?? flags.port;
+    const configFile = settings.string('config');
     const progress = (line: string) => process.stderr.write(`${chalk.dim('chat-node cluster:')} ${line}\n`);
     const cluster = new ProcessCluster({
-      dataDir: flags['data-dir'],
-      host: flags.host,
-      port: flags.port,
+      dataDir,
+      host,
+      port,
       gateways: flags.gateways,
       gatewayWorkers: flags['gateway-workers'],
       fanouts: flags.fanouts,
@@ -51,7 +56,8 @@ export default class Cluster extends Command {
       restart: flags.restart,
       natsCluster: flags['nats-cluster'],
       input,
-      env: roleEnvOf(Cluster.flags, flags),
+      // The roles read the same config file (their flags and CHAT_* variables still beat it).
+      env: { ...roleEnvOf(Cluster.flags, flags), ...(configFile ? { CHAT_CONFIG: resolve(configFile) } : {}) },
       onProgress: progress,
       onRoleExit: (line) => progress(chalk.yellow(line)),
     });
@@ -62,7 +68,7 @@ export default class Cluster extends Command {
       if (error instanceof MissingBinaryError) this.error(message, { exit: 3 });
       this.error(message, { exit: 1 });
     }
-    this.printBanner(cluster, flags['data-dir'], flags.host);
+    this.printBanner(cluster, dataDir, host);
     await untilSignal(
       () => cluster.stop(),
       () => progress('draining the gateways, then stopping every role (Ctrl-C again to force)'),

@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import chalk from 'chalk';
-import { commandConfigInput, settingFlags } from '../cli/flags.js';
+import { commandSettingsOf, settingFlags } from '../cli/flags.js';
 import { untilSignal } from '../cli/lifecycle.js';
 import { createLogger } from '../core/observability/logger.js';
 import { MissingBinaryError } from '../devtools/index.js';
@@ -28,17 +28,24 @@ export default class Dev extends Command {
     const parsed = await this.parse(Dev);
     const { flags } = parsed;
     const progress = (line: string) => process.stderr.write(`${chalk.dim('chat-node dev:')} ${line}\n`);
-    const input = { ...commandConfigInput(this, 'dev', parsed), nodeId: 'dev' };
+    const { settings, input: given } = commandSettingsOf(this, 'dev', parsed);
+    const input = { ...given, nodeId: 'dev' };
+    // What the supervisor itself uses, from the flags, the environment or the config file.
+    const dataDir = settings.string('dataDir') ?? flags['data-dir'];
+    const port = settings.integer('port') ?? flags.port;
+    const host = settings.string('host') ?? flags.host;
+    const adminPort = settings.integer('adminPort') ?? flags['admin-port'];
+    const logLevel = settings.string('logLevel') ?? flags['log-level'];
     const cluster = new DevCluster({
-      dataDir: flags['data-dir'],
-      port: flags.port,
-      host: flags.host,
-      adminPort: flags['admin-port'],
+      dataDir,
+      port,
+      host,
+      adminPort,
       input,
       push: flags.push as 'fake' | 'off',
       layout: flags.layout as DevLayout,
-      logLevel: flags['log-level'],
-      log: createLogger('dev', 'dev', flags['log-level']),
+      logLevel,
+      log: createLogger('dev', 'dev', logLevel),
       onProgress: progress,
     });
     try {
@@ -46,10 +53,10 @@ export default class Dev extends Command {
     } catch (error) {
       const message = (error as Error).message;
       if (error instanceof MissingBinaryError) this.error(message, { exit: 3 });
-      if (/EADDRINUSE/.test(message)) this.error(`port ${flags.port} or ${flags['admin-port']} is taken: pass --port or --admin-port with a free one`, { exit: 2 });
+      if (/EADDRINUSE/.test(message)) this.error(`port ${port} or ${adminPort} is taken: pass --port or --admin-port with a free one`, { exit: 2 });
       this.error(message, { exit: 1 });
     }
-    this.printBanner(cluster, flags['data-dir'], flags.host);
+    this.printBanner(cluster, dataDir, host);
     await untilSignal(
       () => cluster.stop(),
       () => progress('shutting down (Ctrl-C again to force)'),

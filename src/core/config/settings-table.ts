@@ -108,7 +108,7 @@ export const SETTINGS = {
     help: 'config file, YAML or JSON: settings as the flags in camelCase (chat-node config init)',
     note: 'checked at start: an unknown key or a wrong type stops the role (exit 2); `chat-node config check FILE` checks one beforehand',
     notInFile: true,
-    commands: ROLE_COMMANDS,
+    commands: { ...ROLE_COMMANDS, dev: true, cluster: { help: 'config file, YAML or JSON, for the supervisor and every role it starts (they get it as CHAT_CONFIG)' } },
   },
 
   // Services
