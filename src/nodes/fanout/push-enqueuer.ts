@@ -5,7 +5,7 @@ import type { Subjects } from '../../core/bus/subjects.js';
 import type { PresenceStore } from '../../core/presence/presence-store.js';
 import type { Message } from '../../core/protocol/server-frames.js';
 import type { PushPolicy } from '../../core/push/push-job.js';
-import { planPushes } from '../../core/push/push-planner.js';
+import { planPushes } from './push-planner.js';
 import { nodesOf, type RouteTable } from '../../core/routing/route-registry.js';
 import type { PushRegistration } from '../../core/storage/push-store.js';
 import type { FanoutMetrics } from './fanout-metrics.js';

@@ -5,7 +5,7 @@ import type { ClusterConfig } from '../../core/config/cluster-config.js';
 import type { ErrorCode } from '../../core/protocol/errors.js';
 import type { PresenceStore } from '../../core/presence/presence-store.js';
 import type { Deliverer } from '../../core/routing/deliverer.js';
-import type { MessageReader } from '../../core/storage/message-reader.js';
+import type { MessageReader } from './message-reader.js';
 import type { MessageStore } from '../../core/storage/message-store.js';
 import type { PushStore } from '../../core/storage/push-store.js';
 import type { RoomStore } from '../../core/storage/room-store.js';

@@ -28,7 +28,7 @@ import { PresenceStore } from '../../core/presence/presence-store.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
 import { RouteRegistry } from '../../core/routing/route-registry.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
-import { MessageReader } from '../../core/storage/message-reader.js';
+import { MessageReader } from './message-reader.js';
 import { MessageStore } from '../../core/storage/message-store.js';
 import { PushStore } from '../../core/storage/push-store.js';
 import { RoomStore } from '../../core/storage/room-store.js';

@@ -1,7 +1,7 @@
-import type { Message } from '../protocol/server-frames.js';
-import type { RouteTable } from '../routing/route-registry.js';
-import type { PushRegistration } from '../storage/push-store.js';
-import type { PushJob, PushPolicy } from './push-job.js';
+import type { Message } from '../../core/protocol/server-frames.js';
+import type { RouteTable } from '../../core/routing/route-registry.js';
+import type { PushRegistration } from '../../core/storage/push-store.js';
+import type { PushJob, PushPolicy } from '../../core/push/push-job.js';
 
 export type PushDecisionReason = 'connected' | 'muted' | 'own-message' | 'user-active';
 

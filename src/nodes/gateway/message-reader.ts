@@ -1,6 +1,6 @@
-import type { HistoryCache } from '../cache/history-cache.js';
-import type { Message } from '../protocol/server-frames.js';
-import type { MessageStore } from './message-store.js';
+import type { HistoryCache } from '../../core/cache/history-cache.js';
+import type { Message } from '../../core/protocol/server-frames.js';
+import type { MessageStore } from '../../core/storage/message-store.js';
 
 /**
  * Reads seq ranges of a room from the Redis cache when it holds the whole range, from

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../src/core/protocol/server-frames.js';
-import { planPushes, type PushPlanInput } from '../../../src/core/push/push-planner.js';
+import { planPushes, type PushPlanInput } from '../../../src/nodes/fanout/push-planner.js';
 import type { PushRegistration } from '../../../src/core/storage/push-store.js';
 
 const message: Message = { room: 'r1', seq: 1, msgId: 'm1', sender: 'alice', senderDevice: 'laptop', clientMsgId: 'c', body: 'hi', ts: 1 };
