@@ -10,26 +10,38 @@ export interface TraceStep {
 /**
  * A message's steps in time order, from what the nodes answered: the fan-out's stamps (received
  * at the gateway, stored, pulled, commit started, committed, published) and each gateway's writes.
+ * The stamps come from different clocks (the gateway's, JetStream's, the fan-out's), which can
+ * disagree by a fraction of a millisecond on one machine and by more across machines; so they are
+ * ordered by cause as well as by time: each of a fan-out's stamps after the one before it, and a
+ * write after the publish it answers. The times printed are the stamps as they are.
  */
 export function traceSteps(nodes: NodeTrace[]): TraceStep[] {
-  const steps: TraceStep[] = [];
+  const steps: Array<TraceStep & { order: number }> = [];
+  let publishedAt = Number.NEGATIVE_INFINITY;
   for (const node of nodes) {
     const f = node.fanout;
-    if (f) {
-      steps.push(
-        { at: f.receivedAt, what: `received at the gateway from ${f.sender}/${f.senderDevice}`, node: '' },
-        { at: f.storedAt, what: 'stored in the send stream', node: '' },
-        { at: f.pulledAt, what: 'pulled by the fan-out', node: node.node },
-        { at: f.commitStartedAt, what: `commit started (partition batch of ${f.batchSends})`, node: node.node },
-        { at: f.committedAt, what: `committed as ${f.room} seq ${f.seq}`, node: node.node },
-        { at: f.publishedAt, what: 'published for delivery', node: node.node },
-      );
+    if (!f) continue;
+    let previous = Number.NEGATIVE_INFINITY;
+    for (const step of [
+      { at: f.receivedAt, what: `received at the gateway from ${f.sender}/${f.senderDevice}`, node: '' },
+      { at: f.storedAt, what: 'stored in the send stream', node: '' },
+      { at: f.pulledAt, what: 'pulled by the fan-out', node: node.node },
+      { at: f.commitStartedAt, what: `commit started (partition batch of ${f.batchSends})`, node: node.node },
+      { at: f.committedAt, what: `committed as ${f.room} seq ${f.seq}`, node: node.node },
+      { at: f.publishedAt, what: 'published for delivery', node: node.node },
+    ]) {
+      previous = Math.max(previous, step.at);
+      steps.push({ ...step, order: previous });
     }
+    publishedAt = Math.max(publishedAt, previous);
+  }
+  for (const node of nodes) {
     for (const write of node.writes ?? []) {
-      steps.push({ at: write.writtenAt, what: `${write.frame === 'ack' ? 'ack' : 'msg'} written to ${write.user}/${write.device} (${write.conn})`, node: node.node });
+      const what = `${write.frame === 'ack' ? 'ack' : 'msg'} written to ${write.user}/${write.device} (${write.conn})`;
+      steps.push({ at: write.writtenAt, what, node: node.node, order: Math.max(write.writtenAt, publishedAt) });
     }
   }
-  return steps.sort((a, b) => a.at - b.at);
+  return steps.sort((a, b) => a.order - b.order).map(({ at, what, node }) => ({ at, what, node }));
 }
 
 /** The lines `chat-node trace` prints: each step with its time from the first and from the one before. */

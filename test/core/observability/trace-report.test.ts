@@ -43,6 +43,22 @@ describe('message trace', () => {
     ]);
   });
 
+  it("keeps cause before effect when the clocks disagree by a fraction of a millisecond (JetStream's stamp before the gateway's)", () => {
+    const skewed: NodeTrace[] = [
+      { node: 'fanout-1', role: 'fanout', fanout: { ...FANOUT, storedAt: T0 - 0.25 } },
+      { node: 'gw-1', role: 'gateway', writes: [write('msg', 'bob', 'laptop', T0 + 3.375)] },
+    ];
+    expect(traceSteps(skewed).map((step) => [step.at - T0, step.what])).toEqual([
+      [0, 'received at the gateway from alice/laptop'],
+      [-0.25, 'stored in the send stream'],
+      [1.125, 'pulled by the fan-out'],
+      [1.5, 'commit started (partition batch of 4)'],
+      [3.25, 'committed as r_ab seq 7'],
+      [3.5, 'published for delivery'],
+      [3.375, 'msg written to bob/laptop (c-bob-laptop)'],
+    ]);
+  });
+
   it('prints each step with its time since the first and since the one before', () => {
     const lines = formatTrace('m1', NODES);
     expect(lines[0]).toBe('message m1');
