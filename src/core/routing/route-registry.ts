@@ -116,9 +116,9 @@ export class RouteRegistry {
    */
   async lostSinceLastCheck(node: string): Promise<boolean> {
     const key = `${this.namespace}:gateway-marker:{${node}}`;
-    const set = await this.redis.set(key, String(Date.now()), 'EX', 86_400, 'NX');
-    if (set === null) await this.redis.expire(key, 86_400);
-    return set !== null;
+    // One round trip: set (and so keep alive) the marker, and learn whether it was there.
+    const previous = await this.redis.set(key, String(Date.now()), 'EX', 86_400, 'GET');
+    return previous === null;
   }
 
   /** Refreshes the expiry of the given users' routes (a gateway calls it for all it holds). */
