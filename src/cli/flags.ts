@@ -123,11 +123,6 @@ export function startupConfigOf(command: Command, role: Role, parsed: ParsedFlag
   return orExit(command, () => roleConfigOf(role, parsed));
 }
 
-/** The settings given to a command by flags and environment (no config file) as a ConfigInput. */
-export function givenConfigInput(command: SettingCommand, parsed: ParsedFlags, env: NodeJS.ProcessEnv = process.env): ConfigInput {
-  return configInputOf(resolveSettings(command, settingSourcesOf(command, parsed, env)));
-}
-
 /**
  * The settings of `dev` or `cluster` (flags > environment > config file > defaults) and their
  * ConfigInput; exit status 2 when a setting or the config file cannot be used.

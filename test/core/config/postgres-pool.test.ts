@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { givenConfigInput } from '../../../src/cli/flags.js';
+import { roleSettingsOf } from '../../../src/cli/flags.js';
+import { configInputOf } from '../../../src/core/config/resolve-settings.js';
 import { ConfigError, resolveConfig } from '../../../src/core/config/cluster-config.js';
 import { configEnvOf } from '../../../src/nodes/cluster/config-env.js';
 import { defaultGatewayPoolSize } from '../../../src/nodes/gateway/gateway-workers.js';
@@ -16,9 +17,9 @@ describe('config - the Postgres pool of a process', () => {
   });
 
   it('config - chat-node cluster hands the pool size, the poll timeout and the CORS origins to its roles', () => {
-    const env = configEnvOf(givenConfigInput('gateway', { flags: { 'postgres-pool': 3, 'poll-timeout-ms': 9000, 'cors-origins': 'https://a.example,https://b.example' } }, {}));
+    const env = configEnvOf(configInputOf(roleSettingsOf('gateway', { flags: { 'postgres-pool': 3, 'poll-timeout-ms': 9000, 'cors-origins': 'https://a.example,https://b.example' } }, {})));
     expect(env).toMatchObject({ CHAT_POSTGRES_POOL: '3', CHAT_POLL_TIMEOUT_MS: '9000', CHAT_CORS_ORIGINS: 'https://a.example,https://b.example' });
-    const unset = configEnvOf(givenConfigInput('cluster', { flags: {} }, {}));
+    const unset = configEnvOf(configInputOf(roleSettingsOf('cluster', { flags: {} }, {})));
     expect(unset.CHAT_POSTGRES_POOL).toBeUndefined();
     expect(unset.CHAT_CORS_ORIGINS).toBeUndefined();
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { givenConfigInput } from '../../../src/cli/flags.js';
+import { roleSettingsOf } from '../../../src/cli/flags.js';
+import { configInputOf } from '../../../src/core/config/resolve-settings.js';
 import { ConfigError, resolveConfig } from '../../../src/core/config/cluster-config.js';
 import { configEnvOf } from '../../../src/nodes/cluster/config-env.js';
 
@@ -19,9 +20,9 @@ describe('gateway - the --max-pending-per-ip setting', () => {
   });
 
   it('gateway - chat-node cluster hands the flag to its roles as CHAT_MAX_PENDING_PER_IP', () => {
-    const input = givenConfigInput('cluster', { flags: { 'max-pending-per-ip': 25 } }, {});
+    const input = configInputOf(roleSettingsOf('cluster', { flags: { 'max-pending-per-ip': 25 } }, {}));
     expect(input.maxPendingPerIp).toBe(25);
     expect(configEnvOf(input).CHAT_MAX_PENDING_PER_IP).toBe('25');
-    expect(configEnvOf(givenConfigInput('cluster', { flags: {} }, {})).CHAT_MAX_PENDING_PER_IP, 'unset stays unset: the role uses its default').toBeUndefined();
+    expect(configEnvOf(configInputOf(roleSettingsOf('cluster', { flags: {} }, {}))).CHAT_MAX_PENDING_PER_IP, 'unset stays unset: the role uses its default').toBeUndefined();
   });
 });
