@@ -140,15 +140,41 @@ export class PresenceStore {
    * publish a change once.
    */
   async evaluate(user: string, aliveNodes: string[], now: number): Promise<PresenceStatus | undefined> {
-    const [changed, status, lastSeen] = (await this.redis.chatPresenceEvaluate(
-      this.routeKey(user),
-      this.presenceKey(user),
-      this.countsKey,
-      now,
-      ...aliveNodes,
-    )) as [number, 'online' | 'offline', string | null];
-    if (!changed) return undefined;
-    return { user, status, lastSeen: status === 'online' ? now : lastSeen === null ? null : Number(lastSeen) };
+    return (await this.evaluateMany([user], aliveNodes, now))[0];
+  }
+
+  /**
+   * evaluate() for many users in one round trip (a pipeline of the per-user script, so each stays
+   * atomic on its own slot), answered in the order asked.
+   */
+  async evaluateMany(users: readonly string[], aliveNodes: string[], now: number): Promise<Array<PresenceStatus | undefined>> {
+    if (users.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const user of users) pipeline.chatPresenceEvaluate(this.routeKey(user), this.presenceKey(user), this.countsKey, now, ...aliveNodes);
+    const results = (await pipeline.exec()) ?? [];
+    return users.map((user, i) => {
+      const [error, reply] = results[i] ?? [new Error('no reply')];
+      if (error) throw error;
+      const [changed, status, lastSeen] = reply as [number, 'online' | 'offline', string | null];
+      if (!changed) return undefined;
+      return { user, status, lastSeen: status === 'online' ? now : lastSeen === null ? null : Number(lastSeen) };
+    });
+  }
+
+  /**
+   * Devices went away: each user's last-seen time and a re-evaluation at the end of its grace
+   * period, for many users in one round trip.
+   */
+  async recordDepartures(departures: ReadonlyArray<{ user: string; at: number; due: number }>): Promise<void> {
+    if (departures.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const { user, at, due } of departures) {
+      pipeline.hset(this.presenceKey(user), 'lastSeen', at);
+      pipeline.zadd(this.dueKey, due, user);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0];
   }
 
   /**

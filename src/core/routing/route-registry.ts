@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander, Redis, Result } from 'ioredis';
 
 /** A user's online devices, each with the gateway nodes holding a connection of it (usually one). */
 export type DeviceRoutes = Map<string, string[]>;
@@ -13,6 +13,12 @@ export interface DeviceRoute {
   node: string;
   /** Without one, the route stands for every connection of the device on the node. */
   conn?: string;
+}
+
+/** Whether a device was registered, and how many other devices of its user had a route. */
+export interface Registration {
+  registered: boolean;
+  otherDevices: number;
 }
 
 /**
@@ -56,7 +62,10 @@ export class RouteRegistry {
   constructor(
     private readonly redis: Redis,
     private readonly namespace: string,
-  ) {}
+  ) {
+    // EVALSHA: every closing connection runs it, and EVAL sends and hashes the script each time.
+    redis.defineCommand('chatRouteUnregister', { numberOfKeys: 1, lua: UNREGISTER_LUA });
+  }
 
   private key(user: string): string {
     // The hash tag keeps a user's keys on one Redis Cluster slot.
@@ -76,23 +85,48 @@ export class RouteRegistry {
   async registerWithin(
     route: DeviceRoute,
     maxDevices: number,
-    alongside?: (pipeline: ChainableCommander) => void,
-  ): Promise<{ registered: boolean; otherDevices: number }> {
-    const key = this.key(route.user);
-    const pipeline = this.redis.pipeline().hkeys(key).hset(key, routeField(route), route.node).expire(key, RouteRegistry.TTL_SECONDS);
-    alongside?.(pipeline);
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error);
-    if (failed) {
-      // Part of the pipeline may have run: a route for a device that is not admitted would outlive it.
-      await this.unregister(route).catch(() => {});
-      throw failed[0];
+    alongside?: (pipeline: ChainableCommander, route: DeviceRoute) => void,
+  ): Promise<Registration> {
+    const [outcome] = await this.registerAllWithin([{ route, maxDevices }], alongside);
+    if (outcome instanceof Error) throw outcome;
+    return outcome!;
+  }
+
+  /**
+   * registerWithin() for many connections in one round trip (devices connecting together share
+   * it), answered in the order asked, each with its outcome or the Error that refused it alone.
+   * Within the pipeline each registration reads the routes written before it, so two devices of
+   * one user count each other as they would one after the other.
+   */
+  async registerAllWithin(
+    requests: ReadonlyArray<{ route: DeviceRoute; maxDevices: number }>,
+    alongside?: (pipeline: ChainableCommander, route: DeviceRoute) => void,
+  ): Promise<Array<Registration | Error>> {
+    const pipeline = this.redis.pipeline();
+    const starts: number[] = [];
+    for (const { route } of requests) {
+      starts.push(pipeline.length);
+      const key = this.key(route.user);
+      pipeline.hkeys(key).hset(key, routeField(route), route.node).expire(key, RouteRegistry.TTL_SECONDS);
+      alongside?.(pipeline, route);
     }
-    const before = (results[0]?.[1] as string[] | undefined) ?? [];
-    const otherDevices = new Set(before.map(deviceOfField).filter((other) => other !== route.device)).size;
-    if (otherDevices < maxDevices) return { registered: true, otherDevices };
-    await this.unregister(route);
-    return { registered: false, otherDevices };
+    const results = (await pipeline.exec()) ?? [];
+    return Promise.all(
+      requests.map(async ({ route, maxDevices }, i): Promise<Registration | Error> => {
+        const own = results.slice(starts[i], starts[i + 1] ?? results.length);
+        const failed = own.find(([error]) => error);
+        if (failed) {
+          // Part of the pipeline may have run: a route for a device that is not admitted would outlive it.
+          await this.unregister(route).catch(() => {});
+          return failed[0]!;
+        }
+        const before = (own[0]?.[1] as string[] | undefined) ?? [];
+        const otherDevices = new Set(before.map(deviceOfField).filter((other) => other !== route.device)).size;
+        if (otherDevices < maxDevices) return { registered: true, otherDevices };
+        await this.unregister(route);
+        return { registered: false, otherDevices };
+      }),
+    );
   }
 
   /**
@@ -100,14 +134,7 @@ export class RouteRegistry {
    * earlier form (the device alone) goes too if it points at this node.
    */
   async unregister(route: DeviceRoute): Promise<void> {
-    await this.redis.eval(
-      `redis.call('HDEL', KEYS[1], ARGV[3]) if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`,
-      1,
-      this.key(route.user),
-      route.device,
-      route.node,
-      routeField(route),
-    );
+    await this.redis.chatRouteUnregister(this.key(route.user), route.device, route.node, routeField(route));
   }
 
   /**
@@ -160,5 +187,14 @@ export class RouteRegistry {
       if (devices.size > 0) routes.set(user, devices);
     });
     return routes;
+  }
+}
+
+// KEYS[1] route hash; ARGV[1] device, ARGV[2] node, ARGV[3] the connection's field.
+const UNREGISTER_LUA = `redis.call('HDEL', KEYS[1], ARGV[3]) if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end return 0`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    chatRouteUnregister(routeKey: string, device: string, node: string, field: string): Result<unknown, Context>;
   }
 }

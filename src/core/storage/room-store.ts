@@ -46,6 +46,12 @@ function toRoom(row: RoomRow): Room {
   };
 }
 
+/** A user's rooms, newest activity first, and each room's members_version as the read saw it. */
+export interface UserRooms {
+  rooms: Room[];
+  membersVersion: Map<string, number>;
+}
+
 export type MembershipChange = { room: Room; added: string[]; removed: string[] };
 
 /** Rooms and members in Postgres: creation, membership, read positions, per-user views. */
@@ -78,28 +84,37 @@ export class RoomStore {
   }
 
   /**
-   * Every room the user is a member of, newest activity first, with each room's members_version
-   * as this read saw it (the gateway's membership cache records the answers at that version).
+   * Every room of each user, newest activity first, with each room's members_version as this read
+   * saw it (the gateway's membership cache records the answers at that version). One statement
+   * for many users, answered in the order asked: devices connecting together share a round trip
+   * (a reconnect storm is thousands of syncs a second).
    */
-  async roomsOf(user: string): Promise<{ rooms: Room[]; membersVersion: Map<string, number> }> {
-    // Driven from the user's memberships, one room lookup each (LATERAL, fenced by OFFSET 0 so it
+  async roomsOfUsers(users: readonly string[]): Promise<UserRooms[]> {
+    // Driven from the users' memberships, one room lookup each (LATERAL, fenced by OFFSET 0 so it
     // is not flattened back into a join): with stale statistics
     // (tables that grew faster than autovacuum analyzes them) the planner otherwise hashed a scan
     // of every room, 50-100 ms per sync.
-    const result = await this.pool.query<RoomRow & { members_version: string }>({
-      name: 'rooms-of',
-      text: `SELECT r.id, r.kind, r.name, r.owner_id, r.last_seq, r.members_version,
+    const result = await this.pool.query<RoomRow & { user_id: string; members_version: string }>({
+      name: 'rooms-of-users',
+      text: `SELECT me.user_id, r.id, r.kind, r.name, r.owner_id, r.last_seq, r.members_version,
               (SELECT array_agg(m2.user_id ORDER BY m2.joined_at, m2.user_id) FROM members m2 WHERE m2.room_id = r.id) AS members,
               me.read_seq,
               (SELECT count(*)::int FROM messages msg
                 WHERE msg.room_id = r.id AND msg.seq > me.read_seq AND msg.sender_id <> me.user_id) AS unread
          FROM members me
         CROSS JOIN LATERAL (SELECT * FROM rooms WHERE rooms.id = me.room_id OFFSET 0) r
-        WHERE me.user_id = $1
+        WHERE me.user_id = ANY($1::text[])
         ORDER BY r.last_seq DESC, r.id`,
-      values: [user],
+      values: [[...new Set(users)]],
     });
-    return { rooms: result.rows.map(toRoom), membersVersion: new Map(result.rows.map((row) => [row.id, Number(row.members_version)])) };
+    const byUser = new Map<string, UserRooms>();
+    for (const row of result.rows) {
+      let entry = byUser.get(row.user_id);
+      if (!entry) byUser.set(row.user_id, (entry = { rooms: [], membersVersion: new Map() }));
+      entry.rooms.push(toRoom(row));
+      entry.membersVersion.set(row.id, Number(row.members_version));
+    }
+    return users.map((user) => byUser.get(user) ?? { rooms: [], membersVersion: new Map() });
   }
 
   /**
@@ -145,28 +160,36 @@ export class RoomStore {
   }
 
   /**
-   * Who hears of the user's presence changes: the co-members of its groups of at most
+   * Who hears of each user's presence changes: the co-members of its groups of at most
    * `maxRoomSize` members, and the other member of each direct room where the user has sent a
    * message; never a user it blocked. Creating a room with someone does not make them see you.
+   * For many users in one statement, answered in the order asked.
    */
-  async presenceAudience(user: string, maxRoomSize: number): Promise<string[]> {
-    const result = await this.pool.query<{ user_id: string }>({
-      name: 'presence-audience',
-      // Per membership, index lookups in that room (LATERAL fenced by OFFSET 0, as in roomsOf):
+  async presenceAudiences(users: readonly string[], maxRoomSize: number): Promise<string[][]> {
+    if (users.length === 0) return [];
+    const result = await this.pool.query<{ user_id: string; other_id: string }>({
+      name: 'presence-audiences',
+      // Per membership, index lookups in that room (LATERAL fenced by OFFSET 0, as in roomsOfUsers):
       // with statistics staler than the table's growth the plain join hashed a scan of every
       // membership, ~14 ms for each presence change of a user with 4 rooms. "Has sent here" is
       // the membership's has_sent, set by the commit (migrations/005_members_has_sent.sql).
-      text: `SELECT DISTINCT other.user_id
+      text: `SELECT DISTINCT mine.user_id, other.user_id AS other_id
          FROM members mine
         CROSS JOIN LATERAL (SELECT kind FROM rooms WHERE rooms.id = mine.room_id OFFSET 0) room
         CROSS JOIN LATERAL (SELECT count(*) AS n FROM members m WHERE m.room_id = mine.room_id OFFSET 0) size
         CROSS JOIN LATERAL (SELECT o.user_id FROM members o WHERE o.room_id = mine.room_id AND o.user_id <> mine.user_id OFFSET 0) other
-        WHERE mine.user_id = $1 AND size.n <= $2
+        WHERE mine.user_id = ANY($1::text[]) AND size.n <= $2
           AND (room.kind = 'group' OR mine.has_sent)
-          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $1 AND b.blocked_id = other.user_id)`,
-      values: [user, maxRoomSize],
+          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = mine.user_id AND b.blocked_id = other.user_id)`,
+      values: [[...new Set(users)], maxRoomSize],
     });
-    return result.rows.map((row) => row.user_id);
+    const byUser = new Map<string, string[]>();
+    for (const row of result.rows) {
+      const audience = byUser.get(row.user_id);
+      if (audience) audience.push(row.other_id);
+      else byUser.set(row.user_id, [row.other_id]);
+    }
+    return users.map((user) => byUser.get(user) ?? []);
   }
 
   /**

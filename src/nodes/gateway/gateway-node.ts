@@ -26,7 +26,8 @@ import { encodeJson } from '../../core/bus/envelopes.js';
 import type { DeviceEvent } from '../../core/presence/presence-events.js';
 import { PresenceStore } from '../../core/presence/presence-store.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
-import { RouteRegistry } from '../../core/routing/route-registry.js';
+import { RouteRegistry, type DeviceRoute, type Registration } from '../../core/routing/route-registry.js';
+import { Coalescer } from '../../core/runtime/coalescer.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
 import { MessageReader } from './message-reader.js';
 import { MessageStore } from '../../core/storage/message-store.js';
@@ -101,6 +102,7 @@ export class GatewayNode {
   private presence?: PresenceStore;
   private dispatcher?: RequestDispatcher;
   private admission?: UserAdmission;
+  private registrations?: Coalescer<{ route: DeviceRoute; maxDevices: number }, Registration>;
   private deviceTouches?: DeviceTouches;
   private longPoll?: LongPollEndpoint;
   private kicks?: SessionKicks;
@@ -155,6 +157,12 @@ export class GatewayNode {
     await ensureSendStream(nc, subjects, config.streamReplicas);
     this.routes = new RouteRegistry(redis, config.namespace);
     this.presence = new PresenceStore(redis, config.namespace);
+    // Hellos that arrive while a registration round trip runs share the next one (a connect storm
+    // is thousands a second; one pipeline each was a Redis write and read per device).
+    this.registrations = new Coalescer(
+      (requests) => this.routes!.registerAllWithin(requests, (pipeline, route) => this.presence!.addNodeUserIn(pipeline, route.node, route.user)),
+      { maxInFlight: 1, maxWeight: 500 },
+    );
     this.admission = new UserAdmission(config, (user, device, maxDevices, conn) => this.registerDevice(user, device, maxDevices, conn));
     this.deviceTouches = new DeviceTouches(new RoomStore(pool), log);
     const messages = new MessageStore(pool);
@@ -354,7 +362,7 @@ export class GatewayNode {
     const { nodeId } = this.options.config;
     const presence = this.presence!;
     const route = conn === undefined ? { user, device, node: nodeId } : { user, device, node: nodeId, conn };
-    const result = await this.routes!.registerWithin(route, maxDevices, (pipeline) => presence.addNodeUserIn(pipeline, nodeId, user));
+    const result = await this.registrations!.submit({ route, maxDevices });
     // heldBy counts this hello's own slot, taken before the registration and given back after it.
     if (!result.registered && this.admission!.heldBy(user) <= 1) await presence.removeNodeUser(nodeId, user);
     return result;

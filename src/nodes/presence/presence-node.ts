@@ -14,7 +14,21 @@ import { Deliverer } from '../../core/routing/deliverer.js';
 import { RouteRegistry } from '../../core/routing/route-registry.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
 import { RoomStore } from '../../core/storage/room-store.js';
+import { Coalescer } from '../../core/runtime/coalescer.js';
 import { createPresenceMetrics, type PresenceMetrics } from './presence-metrics.js';
+
+/** A user's status to recompute; `eventAt`: when the connect that asked for it happened. */
+interface Evaluation {
+  user: string;
+  eventAt?: number;
+}
+
+/** A device went away at `at`; its user is checked again at `due` (the end of the grace period). */
+interface Departure {
+  user: string;
+  at: number;
+  due: number;
+}
 
 export interface PresenceOptions {
   config: ClusterConfig;
@@ -54,6 +68,13 @@ export class PresenceNode {
   private alive: { at: number; nodes: string[] } = { at: 0, nodes: [] };
   private busy = new Set<string>();
   private stopping = false;
+  /**
+   * Events that arrive while a batch runs go together in the next (a connect storm is 100,000
+   * events in seconds; one Redis script, one Postgres query and one delivery each were most of
+   * the role's work).
+   */
+  private readonly evaluations = new Coalescer<Evaluation, undefined>((requests) => this.evaluateBatch(requests), { maxInFlight: 1, maxWeight: 1000 });
+  private readonly departures = new Coalescer<Departure, undefined>((departures) => this.recordDepartures(departures), { maxInFlight: 1, maxWeight: 1000 });
 
   constructor(private readonly options: PresenceOptions) {
     this.registry = options.registry ?? createRegistry('presence', options.config.nodeId);
@@ -71,7 +92,7 @@ export class PresenceNode {
     this.subscription = nc.subscribe(subjects.presenceEvents, {
       queue: 'presence',
       callback: (error, message) => {
-        if (!error) void this.onEvent(decodeJson<PresenceEvent>(message.data));
+        if (!error) this.onEvent(decodeJson<PresenceEvent>(message.data));
       },
     });
     await nc.flush();
@@ -108,22 +129,18 @@ export class PresenceNode {
     return this.alive.nodes;
   }
 
-  private async onEvent(event: PresenceEvent): Promise<void> {
-    const { config, log } = this.options;
+  private onEvent(event: PresenceEvent): void {
     this.metrics!.events.inc({ kind: event.kind });
-    try {
-      if (event.kind === 'reveal') {
-        await this.reveal(event.reveals);
-      } else if (event.kind === 'connect') {
-        await this.evaluate(event.user, event.at);
-      } else {
-        const due = event.at + config.presenceGraceMs;
-        await this.store!.recordLastSeen(event.user, event.at);
-        await this.store!.scheduleCheck(event.user, due);
-        this.checkAt(event.user, due);
-      }
-    } catch (error) {
-      log.warn({ err: error, event }, 'presence event failed');
+    if (event.kind === 'reveal') {
+      this.reveal(event.reveals).catch((error: unknown) => this.options.log.warn({ err: error, event }, 'presence event failed'));
+    } else if (event.kind === 'connect') {
+      this.evaluations.submit({ user: event.user, eventAt: event.at }).catch((error: unknown) => this.options.log.warn({ err: error, event }, 'presence event failed'));
+    } else {
+      const due = event.at + this.options.config.presenceGraceMs;
+      this.departures
+        .submit({ user: event.user, at: event.at, due })
+        .then(() => this.checkAt(event.user, due))
+        .catch((error: unknown) => this.options.log.warn({ err: error, event }, 'presence event failed'));
     }
   }
 
@@ -138,7 +155,7 @@ export class PresenceNode {
         // little ahead) still takes it; a later disconnect that moved the check is left alone.
         void this.store!
           .claimIfDue(user, Math.max(due, Date.now()))
-          .then((claimed) => (claimed ? this.evaluate(user) : undefined))
+          .then((claimed) => (claimed ? this.evaluations.submit({ user }) : undefined))
           .catch((error: unknown) => this.options.log.warn({ err: error, user }, 'presence check failed'));
       },
       Math.max(0, due - Date.now()),
@@ -148,26 +165,53 @@ export class PresenceNode {
 
   private async checkDue(): Promise<void> {
     const due = await this.store!.claimDue(Date.now());
-    await Promise.all(due.map((user) => this.evaluate(user)));
+    await Promise.all(due.map((user) => this.evaluations.submit({ user })));
   }
 
-  /** Recomputes a user's status; on a change, tells the co-members' online devices. */
-  private async evaluate(user: string, eventAt?: number): Promise<void> {
+  /**
+   * Recomputes users' statuses (one Redis round trip for the lot); tells each changed user's
+   * co-members' online devices (one audience query and one delivery for the lot). One batch at a
+   * time, so the changes of a user are published in the order they were computed.
+   */
+  private async evaluateBatch(requests: readonly Evaluation[]): Promise<undefined[]> {
     const now = Date.now();
     // The alive-node view may predate a gateway that just started: refresh it for connects.
-    if (eventAt !== undefined) this.alive.at = 0;
-    const change = await this.store!.evaluate(user, await this.aliveNodes(), now);
-    if (!change) return;
-    this.metrics!.changes.inc({ status: change.status });
-    if (eventAt !== undefined) this.metrics!.changeSeconds.observe(Math.max(0, Date.now() - eventAt) / 1000);
-    await this.publish(change);
+    if (requests.some((request) => request.eventAt !== undefined)) this.alive.at = 0;
+    const alive = await this.aliveNodes();
+    const users = [...new Set(requests.map((request) => request.user))];
+    const changes = (await this.store!.evaluateMany(users, alive, now)).filter((change) => change !== undefined);
+    const earliestEvent = new Map<string, number>();
+    for (const { user, eventAt } of requests) {
+      const seen = earliestEvent.get(user);
+      if (eventAt !== undefined && (seen === undefined || eventAt < seen)) earliestEvent.set(user, eventAt);
+    }
+    for (const change of changes) {
+      this.metrics!.changes.inc({ status: change.status });
+      const eventAt = earliestEvent.get(change.user);
+      if (eventAt !== undefined) this.metrics!.changeSeconds.observe(Math.max(0, Date.now() - eventAt) / 1000);
+    }
+    await this.publish(changes);
+    return requests.map(() => undefined);
   }
 
-  private async publish(change: PresenceStatus): Promise<void> {
-    const audience = await this.rooms!.presenceAudience(change.user, this.options.config.presenceFanoutMax);
-    this.metrics!.fanoutSize.observe(audience.length);
-    if (audience.length === 0) return;
-    await this.deliverer!.deliver([{ users: audience, frame: JSON.stringify({ type: 'presence', users: [change] }) }]);
+  private async publish(changes: PresenceStatus[]): Promise<void> {
+    if (changes.length === 0) return;
+    const audiences = await this.rooms!.presenceAudiences(
+      changes.map((change) => change.user),
+      this.options.config.presenceFanoutMax,
+    );
+    const outgoing = changes.flatMap((change, i) => {
+      const users = audiences[i]!;
+      this.metrics!.fanoutSize.observe(users.length);
+      return users.length === 0 ? [] : [{ users, frame: JSON.stringify({ type: 'presence', users: [change] }) }];
+    });
+    if (outgoing.length > 0) await this.deliverer!.deliver(outgoing);
+  }
+
+  /** Devices that went away: their last-seen times and grace checks, one round trip per batch. */
+  private async recordDepartures(departures: readonly Departure[]): Promise<undefined[]> {
+    await this.store!.recordDepartures(departures);
+    return departures.map(() => undefined);
   }
 
   /**

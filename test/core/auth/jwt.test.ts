@@ -43,4 +43,27 @@ describe('token verifier', () => {
     const identity = await verifier.verify(await tokenWith({ exp: at + 86_400 * 30 }));
     expect(identity.expiresAt).toBe((at + 86_400 * 30) * 1000);
   });
+
+  it('refuses an HS256 token that is expired, signed with another secret, unsigned, or missing sub', async () => {
+    const verifier = await TokenVerifier.create({ secret: SECRET });
+    await expect(verifier.verify(await tokenWith({ exp: now() - 10 }))).rejects.toThrow(/expired/);
+    const otherSecret = await new SignJWT({ device: 'laptop' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setExpirationTime(now() + 60).sign(new TextEncoder().encode('o'.repeat(32)));
+    await expect(verifier.verify(otherSecret)).rejects.toThrow(/signature/);
+    const [, payload] = (await tokenWith({ exp: now() + 60 })).split('.');
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${payload}.`;
+    await expect(verifier.verify(unsigned)).rejects.toThrow();
+    const noSub = await new SignJWT({ device: 'laptop' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now() + 60).sign(new TextEncoder().encode(SECRET));
+    await expect(verifier.verify(noSub)).rejects.toThrow(/sub/);
+  });
+
+  it('with an issuer and an audience set, refuses HS256 tokens from another issuer or for another audience', async () => {
+    const verifier = await TokenVerifier.create({ secret: SECRET, issuer: 'https://id.example', audience: 'chat' });
+    const signed = (iss: string, aud: string) =>
+      new SignJWT({ device: 'laptop' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuer(iss).setAudience(aud).setExpirationTime(now() + 60).sign(new TextEncoder().encode(SECRET));
+    expect((await verifier.verify(await signed('https://id.example', 'chat'))).user).toBe('alice');
+    await expect(verifier.verify(await signed('https://id.example.evil', 'chat'))).rejects.toThrow(/iss/);
+    await expect(verifier.verify(await signed('https://id.example', 'chatter'))).rejects.toThrow(/aud/);
+    const unnamed = await new SignJWT({ device: 'laptop' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setExpirationTime(now() + 60).sign(new TextEncoder().encode(SECRET));
+    await expect(verifier.verify(unnamed)).rejects.toThrow(/iss/);
+  });
 });

@@ -13,6 +13,20 @@ beforeAll(() => {
 });
 
 describe('presence - store (Redis)', () => {
+  it('presence - evaluates many users in one round trip, each as evaluate() would; departures record last-seen and the grace check', async () => {
+    await routes.register({ user: 'eve', device: 'phone', node: 'gw1' });
+    await routes.register({ user: 'fay', device: 'phone', node: 'gone' });
+    expect(await store.evaluateMany(['eve', 'fay', 'eve'], ['gw1'], 3000)).toEqual([{ user: 'eve', status: 'online', lastSeen: 3000 }, undefined, undefined]);
+    await store.recordDepartures([
+      { user: 'eve', at: 3500, due: 400 },
+      { user: 'eve', at: 3600, due: 450 },
+    ]);
+    // The later departure of a user wins, as one after the other.
+    expect(await store.claimDue(420)).toEqual([]);
+    expect(await store.claimDue(450)).toEqual(['eve']);
+    expect(await store.evaluateMany(['eve'], [], 4000)).toEqual([{ user: 'eve', status: 'offline', lastSeen: 3600 }]);
+  });
+
   it('presence - a user is online while a device routes to a live node, and a change is reported once', async () => {
     await routes.register({ user: 'ann', device: 'phone', node: 'gw1' });
     expect(await store.evaluate('ann', ['gw1'], 1000)).toEqual({ user: 'ann', status: 'online', lastSeen: 1000 });

@@ -10,6 +10,23 @@ beforeAll(() => {
 });
 
 describe('route registry', () => {
+  it('registers many connections in one round trip as if one after the other: devices of one user in the batch count each other', async () => {
+    const outcomes = await routes.registerAllWithin([
+      { route: { user: 'gus', device: 'phone', node: 'gw1', conn: 'c1' }, maxDevices: 2 },
+      { route: { user: 'hal', device: 'phone', node: 'gw1', conn: 'c2' }, maxDevices: 2 },
+      { route: { user: 'gus', device: 'laptop', node: 'gw1', conn: 'c3' }, maxDevices: 2 },
+      { route: { user: 'gus', device: 'tablet', node: 'gw1', conn: 'c4' }, maxDevices: 2 },
+    ]);
+    expect(outcomes).toEqual([
+      { registered: true, otherDevices: 0 },
+      { registered: true, otherDevices: 0 },
+      { registered: true, otherDevices: 1 },
+      { registered: false, otherDevices: 2 },
+    ]);
+    // The refused tablet left no route.
+    expect((await routes.lookup(['gus'])).get('gus')).toEqual(new Map([['phone', ['gw1']], ['laptop', ['gw1']]]));
+  });
+
   it('registers devices up to the cap of others, and refuses one more without leaving its route', async () => {
     expect(await routes.registerWithin({ user: 'ann', device: 'phone', node: 'gw1' }, 2)).toEqual({ registered: true, otherDevices: 0 });
     expect(await routes.registerWithin({ user: 'ann', device: 'laptop', node: 'gw2' }, 2)).toEqual({ registered: true, otherDevices: 1 });

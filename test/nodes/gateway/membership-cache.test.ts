@@ -60,7 +60,7 @@ describe('gateway - membership cache', () => {
     const sessions = sessionsWithBob();
     const rooms = deferred<{ rooms: Room[]; membersVersion: Map<string, number> }>();
     const room: Room = { id: 'r1', kind: 'group', name: 'team', owner: 'alice', members: ['alice', 'bob'], lastSeq: 0, readSeq: 0, unread: 0 } as Room;
-    const ctx = { sessions, rooms: { roomsOf: () => rooms.promise }, reader: { range: async () => [] } } as unknown as GatewayContext;
+    const ctx = { sessions, rooms: { roomsOfUsers: async () => [await rooms.promise] }, reader: { range: async () => [] } } as unknown as GatewayContext;
     const replies: Array<Record<string, unknown>> = [];
     const scope: RequestScope = { session, requestId: undefined, signal: new AbortController().signal, reply: (frame) => replies.push(frame) };
     const synced = new ReadHandlers(ctx).sync(scope, { type: 'sync' });
@@ -77,7 +77,7 @@ describe('gateway - membership cache', () => {
     const room: Room = { id: 'r2', kind: 'direct', name: '', owner: 'alice', members: ['alice', 'bob'], lastSeq: 0, readSeq: 0, unread: 0 } as Room;
     const ctx = {
       sessions,
-      rooms: { roomsOf: async () => ({ rooms: [room], membersVersion: new Map([['r2', 0]]) }), membership: () => Promise.reject(new Error('no query expected')) },
+      rooms: { roomsOfUsers: async () => [{ rooms: [room], membersVersion: new Map([['r2', 0]]) }], membership: () => Promise.reject(new Error('no query expected')) },
       reader: { range: async () => [] },
     } as unknown as GatewayContext;
     const scope: RequestScope = { session, requestId: undefined, signal: new AbortController().signal, reply: () => {} };

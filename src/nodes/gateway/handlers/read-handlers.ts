@@ -2,6 +2,7 @@ import type { ClientFrameOf } from '../../../core/protocol/client-frames.js';
 import { ProtocolError } from '../../../core/protocol/errors.js';
 import { HISTORY_DEFAULT_LIMIT, SYNC_BATCH_SIZE, SYNC_PAGE_CAP, SYNC_ROOM_CAP } from '../../../core/protocol/limits.js';
 import type { Message, Room } from '../../../core/protocol/server-frames.js';
+import type { UserRooms } from '../../../core/storage/room-store.js';
 import type { GatewayContext, RequestScope } from '../gateway-context.js';
 import { Coalescer } from '../../../core/runtime/coalescer.js';
 import { requireMember } from './membership.js';
@@ -21,9 +22,16 @@ interface MarkedRead {
 export class ReadHandlers {
   /** Reads arriving while a statement runs go together in the next one (RoomStore.markReads). */
   private readonly marks: Coalescer<MarkRead, MarkedRead | undefined>;
+  /**
+   * Syncs arriving while a read of rooms runs share the next one (RoomStore.roomsOfUsers): a
+   * connect storm is a sync per device, and one statement each was most of the gateway's
+   * Postgres round trips.
+   */
+  private readonly roomReads: Coalescer<string, UserRooms>;
 
   constructor(private readonly ctx: GatewayContext) {
     this.marks = new Coalescer((reads) => ctx.rooms.markReads(reads), { maxInFlight: 2, maxWeight: 500 });
+    this.roomReads = new Coalescer((users) => ctx.rooms.roomsOfUsers(users), { maxInFlight: 1, maxWeight: 500 });
   }
 
   async history(scope: RequestScope, frame: ClientFrameOf<'history'>): Promise<void> {
@@ -44,7 +52,7 @@ export class ReadHandlers {
     const since = frame.since ?? {};
     const { user } = scope.session;
     const ticket = this.ctx.sessions.membershipTicket();
-    const { rooms, membersVersion } = await this.ctx.rooms.roomsOf(user);
+    const { rooms, membersVersion } = await this.roomReads.submit(user);
     // Each room's membership, at the version this read saw: a removal that arrives meanwhile
     // (a later version) is not overwritten (issue 13, item 1b), and the device's sends, history
     // and typing in these rooms need no membership query of their own.

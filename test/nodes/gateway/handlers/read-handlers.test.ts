@@ -9,7 +9,7 @@ function fakeGateway(lastSeqs: number[]): { handlers: ReadHandlers; reads: () =>
   let reads = 0;
   let hook = () => {};
   const ctx = {
-    rooms: { roomsOf: async () => ({ rooms: rooms.map((room) => ({ ...room })), membersVersion: new Map() }) },
+    rooms: { roomsOfUsers: async (users: string[]) => users.map(() => ({ rooms: rooms.map((room) => ({ ...room })), membersVersion: new Map() })) },
     reader: {
       range: async (room: string, from: number, to: number): Promise<Message[]> => {
         reads++;
