@@ -53,6 +53,15 @@ describe('e2e - simulator', () => {
     const hops = report.usage.hops.map((row: { hop: string }) => row.hop);
     expect(hops).toContain('commit');
     expect(hops).toContain('write');
+    // What the connect phase cost each role and load process, per 1,000 connects.
+    const connectUsage = report.connect.usage;
+    expect(connectUsage.messages).toBe(report.connect.devices);
+    const gatewayRow = connectUsage.rows.find((row: { name: string }) => row.name === 'gw-1');
+    expect(gatewayRow.cpuSec).toBeGreaterThan(0);
+    expect(gatewayRow.cpuPer1000).toBeCloseTo((gatewayRow.cpuSec / report.connect.devices) * 1000, 6);
+    expect(connectUsage.rows.filter((row: { kind: string }) => row.kind === 'load').length).toBeGreaterThan(0);
+    expect(output).toMatch(/CPU while devices connected: [\d.]+ s, \d+ connects/);
+    expect(output).toMatch(/per 1,000 connects: cluster processes/);
     // No pusher in this cluster and no --push-log: push is reported as not checked, not failed.
     expect(report.push).toEqual({ checked: false, reason: 'no push log: push not checked' });
     expect(output).toMatch(/push: no push log: push not checked/);

@@ -253,14 +253,17 @@ export function hopRowsOf(byHop: ReadonlyMap<string, BucketCounts>): HopRow[] {
   return rows;
 }
 
-/** The usage tables of a report, for people. */
-export function formatUsage(usage: UsageReport): string[] {
+/**
+ * The usage tables of a report, for people; `unit` is what the per-1,000 figures count (the
+ * sends of the run, or the devices connected in the connect phase).
+ */
+export function formatUsage(usage: UsageReport, unit: 'messages' | 'connects' = 'messages'): string[] {
   const lines: string[] = [];
   const num = (value: number, digits = 2) => value.toFixed(digits);
   lines.push(
     '',
-    `  CPU over ${num(usage.windowSec, 1)} s, ${usage.messages} messages`,
-    `  ${'process'.padEnd(22)} ${'role'.padEnd(9)} ${'CPU s'.padStart(8)} ${'s/1k msgs'.padStart(10)} ${'cores'.padStart(6)} ${'loop busy'.padStart(10)} ${'delay p99'.padStart(10)}`,
+    unit === 'messages' ? `  CPU over ${num(usage.windowSec, 1)} s, ${usage.messages} messages` : `  CPU while devices connected: ${num(usage.windowSec, 1)} s, ${usage.messages} connects`,
+    `  ${'process'.padEnd(22)} ${'role'.padEnd(9)} ${'CPU s'.padStart(8)} ${(unit === 'messages' ? 's/1k msgs' : 's/1k conns').padStart(10)} ${'cores'.padStart(6)} ${'loop busy'.padStart(10)} ${'delay p99'.padStart(10)}`,
   );
   const order = { node: 0, thread: 1, service: 2, load: 3 };
   for (const row of [...usage.rows].sort((a, b) => order[a.kind] - order[b.kind] || b.cpuSec - a.cpuSec)) {
@@ -270,7 +273,7 @@ export function formatUsage(usage: UsageReport): string[] {
   }
   const t = usage.perThousand;
   lines.push(
-    `  per 1,000 messages: cluster processes ${num(t.nodes, 3)} s + services ${num(t.services, 3)} s = ${num(t.server, 3)} CPU s; load generator ${num(t.load, 3)} s (${(usage.loadShare * 100).toFixed(0)}% of all CPU)`,
+    `  per 1,000 ${unit}: cluster processes ${num(t.nodes, 3)} s + services ${num(t.services, 3)} s = ${num(t.server, 3)} CPU s; load generator ${num(t.load, 3)} s (${(usage.loadShare * 100).toFixed(0)}% of all CPU)`,
   );
   if (usage.hops.length > 0) {
     lines.push('', `  ${'hop'.padEnd(9)} ${'from -> to'.padEnd(58)} ${'count'.padStart(8)} ${'p50'.padStart(9)} ${'p90'.padStart(9)} ${'p99'.padStart(9)}`);

@@ -88,6 +88,11 @@ export interface ConnectFigures {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /**
+   * CPU over the connect phase, per role, service and load process, with `messages` the devices
+   * connected (so the per-1,000 figures are per 1,000 connects). Reports before 2026-12-07 lack it.
+   */
+  usage?: UsageReport;
 }
 
 /**
@@ -126,6 +131,10 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
     );
   }
   const nodesBefore = await scrapeGateways(options.metricsUrls);
+  const targets = options.metricsTargets ?? options.metricsUrls.map((url) => ({ url }));
+  // The connect phase's CPU, per role and per load process: what a connect costs each of them.
+  const connectUsageBefore = await sampleCluster(targets, options.localServices ?? false);
+  const connectLoads: LoadUsage[] = [];
   const dir = mkdtempSync(join(tmpdir(), `chat-sim-${runId}-`));
   const workers: ChildProcess[] = [];
   const progress = new Map<number, WorkerProgress>();
@@ -165,6 +174,7 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
         }
         case 'ready':
           connectSpans.push({ from: message.connectFrom, to: message.connectTo, connected: message.connected });
+          connectLoads[message.index] = message.usage;
           seen('ready');
           break;
         case 'ran':
@@ -231,8 +241,8 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
   try {
     await ready;
     clearInterval(ticker);
-    const targets = options.metricsTargets ?? options.metricsUrls.map((url) => ({ url }));
     const usageBefore = await sampleCluster(targets, options.localServices ?? false);
+    const connectUsage = usageBetween(connectUsageBefore, usageBefore, connectLoads, connectSpans.reduce((sum, span) => sum + span.connected, 0));
     const t0 = Date.now() + START_DELAY_MS;
     options.onStart?.(t0);
     const ran = expect('ran');
@@ -282,7 +292,7 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
     clearInterval(live);
     const outputs = outFiles.map((file) => JSON.parse(readFileSync(file, 'utf8')) as WorkerOutput);
     const slowest = await traceDeliveries(slowestOf(outputs.map((o) => o.slowest ?? []), SLOWEST_REPORTED), targets);
-    return { scenario, plan, summary, roomIds, t0, endedAt: Date.now(), outputs, nodesBefore, nodesSteady, progress: [...progress.values()], usage, slowest, connect: connectFigures(connectSpans, connectsAll), connectTimes: connectsAll.encode() };
+    return { scenario, plan, summary, roomIds, t0, endedAt: Date.now(), outputs, nodesBefore, nodesSteady, progress: [...progress.values()], usage, slowest, connect: { ...connectFigures(connectSpans, connectsAll), usage: { ...connectUsage, hops: [] } }, connectTimes: connectsAll.encode() };
   } finally {
     clearInterval(ticker);
     clearInterval(live);

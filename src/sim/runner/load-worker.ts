@@ -124,6 +124,7 @@ class LoadWorker {
     const all = [...this.devices.values()];
     const progress = setInterval(() => this.report(), 1000);
     const connectFrom = Date.now();
+    const connectUsage = startUsage();
     // A window of connects in flight (not batches: one slow handshake must not hold back the
     // next 200), as wide as the cluster answers quickly (see ConnectWindow).
     const outcomes = await Promise.all(all.map((device) => this.connects.connect(device)));
@@ -131,7 +132,7 @@ class LoadWorker {
     clearInterval(progress);
     // The last connects' times go out with this report, before 'ready'.
     this.report();
-    post({ type: 'ready', index: init.index, connected: all.filter((d) => d.live).length, failed, connectFrom, connectTo: Date.now() });
+    post({ type: 'ready', index: init.index, connected: all.filter((d) => d.live).length, failed, connectFrom, connectTo: Date.now(), usage: connectUsage.end() });
   }
 
   /** The connect window's width at the last connect (shown in progress). */

@@ -256,6 +256,7 @@ export function formatReport(report: SimReport): string {
     }
   }
   lines.push(...formatUsage(report.usage));
+  if (report.connect.usage) lines.push(...formatUsage(report.connect.usage, 'connects'));
   lines.push(...formatSlowest(report.slowest));
   lines.push(...formatFloorComparison(report));
   lines.push('', `  ${'SLO'.padEnd(34)} ${'target'.padStart(16)} ${'measured'.padStart(18)}`);
