@@ -86,6 +86,11 @@ export class PresenceStore {
     await this.redis.srem(this.nodeUsersKey(node), user);
   }
 
+  /** removeNodeUser()'s command, in a pipeline someone else runs (the gateway's departures). */
+  removeNodeUserIn(pipeline: ChainableCommander, node: string, user: string): void {
+    pipeline.srem(this.nodeUsersKey(node), user);
+  }
+
   /** Nodes whose lease is alive now. */
   async aliveNodes(now: number): Promise<string[]> {
     return this.redis.zrangebyscore(this.nodesKey, `(${now}`, '+inf');

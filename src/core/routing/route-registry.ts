@@ -137,6 +137,15 @@ export class RouteRegistry {
     await this.redis.chatRouteUnregister(this.key(route.user), route.device, route.node, routeField(route));
   }
 
+  /** unregister() for many connections in one round trip; `alongside` adds commands to it. */
+  async unregisterAll(routes: readonly DeviceRoute[], alongside?: (pipeline: ChainableCommander) => void): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const route of routes) pipeline.chatRouteUnregister(this.key(route.user), route.device, route.node, routeField(route));
+    alongside?.(pipeline);
+    const failed = ((await pipeline.exec()) ?? []).find(([error]) => error);
+    if (failed) throw failed[0];
+  }
+
   /**
    * True when Redis no longer holds this node's marker (so it lost the node's routes too: a
    * restart without persistence, a FLUSHALL, a failover to an empty replica); sets it again.

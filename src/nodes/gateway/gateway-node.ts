@@ -375,12 +375,37 @@ export class GatewayNode {
     const { nodeId } = this.options.config;
     // Its own route only (one per connection): a newer connection of the device, here or being
     // admitted here right now, keeps its own.
-    if (!this.draining) void this.routes!.unregister({ user: session.user, device: session.device, node: nodeId, conn: session.connId }).catch(() => {});
-    const userStillHere = [...this.sessions.sessionsOf(session.user)].length > 0;
-    if (!userStillHere && !this.draining) void this.presence!.removeNodeUser(nodeId, session.user).catch(() => {});
+    if (!this.draining) this.unregisterSoon({ user: session.user, device: session.device, node: nodeId, conn: session.connId });
     this.publishPresence('disconnect', session);
     ctx.metrics.connections.set(this.sessions.connectionCount);
     ctx.metrics.users.set(this.sessions.userCount);
+  }
+
+  /** Routes of closed connections, written off together at the end of the event-loop turn. */
+  private departing: DeviceRoute[] = [];
+  private departuresFlush?: NodeJS.Immediate;
+
+  private unregisterSoon(route: DeviceRoute): void {
+    this.departing.push(route);
+    this.departuresFlush ??= setImmediate(() => this.flushDepartures());
+  }
+
+  /**
+   * One Redis round trip for the connections that closed in a turn (a storm closes thousands a
+   * second): their routes, and this node's user-set entries of the users who hold no connection
+   * here any more. A user with a hello in flight (heldBy counts it from before its registration)
+   * keeps its entry: its registration's SADD may already have gone out ahead of this SREM.
+   */
+  private flushDepartures(): void {
+    this.departuresFlush = undefined;
+    const routes = this.departing;
+    this.departing = [];
+    if (routes.length === 0 || this.draining) return;
+    const { nodeId } = this.options.config;
+    const gone = [...new Set(routes.map((route) => route.user))].filter((user) => this.admission!.heldBy(user) === 0);
+    void this.routes!.unregisterAll(routes, (pipeline) => {
+      for (const user of gone) this.presence!.removeNodeUserIn(pipeline, nodeId, user);
+    }).catch(() => {});
   }
 
   private onEnvelope(envelope: NodeEnvelope): void {

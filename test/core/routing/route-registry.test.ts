@@ -10,6 +10,17 @@ beforeAll(() => {
 });
 
 describe('route registry', () => {
+  it('unregisters many connections in one round trip, each only its own route', async () => {
+    await routes.registerWithin({ user: 'ida', device: 'phone', node: 'gw1', conn: 'c1' }, 3);
+    await routes.registerWithin({ user: 'ida', device: 'phone', node: 'gw1', conn: 'c2' }, 3);
+    await routes.registerWithin({ user: 'jon', device: 'laptop', node: 'gw2', conn: 'c3' }, 3);
+    await routes.unregisterAll([
+      { user: 'ida', device: 'phone', node: 'gw1', conn: 'c1' },
+      { user: 'jon', device: 'laptop', node: 'gw2', conn: 'c3' },
+    ]);
+    expect(await routes.lookup(['ida', 'jon'])).toEqual(new Map([['ida', new Map([['phone', ['gw1']]])]]));
+  });
+
   it('registers many connections in one round trip as if one after the other: devices of one user in the batch count each other', async () => {
     const outcomes = await routes.registerAllWithin([
       { route: { user: 'gus', device: 'phone', node: 'gw1', conn: 'c1' }, maxDevices: 2 },
