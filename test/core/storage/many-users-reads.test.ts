@@ -36,4 +36,22 @@ describe('storage - reads for many users in one statement', () => {
     const [small] = await rooms.presenceAudiences(['dan'], 2);
     expect(small).toEqual(['eli']);
   });
+
+  it('storage - presenceVisibleToMany answers each ask with the candidates its asker may see, in the order asked', async () => {
+    const rooms = new RoomStore(db.pool());
+    const { roomId: direct } = await rooms.createDirect('ivy', 'jay', 100);
+    await rooms.createDirect('ivy', 'kim', 100);
+    await rooms.createGroup('lou', 'g3', ['ivy', 'max'], 100);
+    await db.pool().query(`UPDATE members SET has_sent = true WHERE room_id = $1 AND user_id = 'jay'`, [direct]);
+    await db.pool().query(`INSERT INTO blocks (blocker_id, blocked_id) VALUES ('max', 'ivy')`);
+
+    const answers = await rooms.presenceVisibleToMany([
+      // jay wrote to ivy; kim never did; lou shares a group; max shares it but blocked ivy; a stranger.
+      { asker: 'ivy', candidates: ['stranger', 'lou', 'jay', 'kim', 'max', 'lou'] },
+      { asker: 'kim', candidates: ['ivy'] },
+      { asker: 'ivy', candidates: ['kim'] },
+      { asker: 'jay', candidates: [] },
+    ]);
+    expect(answers).toEqual([['lou', 'jay'], [], [], []]);
+  });
 });

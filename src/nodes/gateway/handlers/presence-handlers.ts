@@ -2,13 +2,27 @@ import type { ClientFrameOf } from '../../../core/protocol/client-frames.js';
 import type { GatewayContext, RequestScope } from '../gateway-context.js';
 import { requireMember } from './membership.js';
 import { TypingThrottle } from '../typing-throttle.js';
+import { Coalescer } from '../../../core/runtime/coalescer.js';
+import type { PresenceStatus } from '../../../core/presence/presence-events.js';
+
+/** One presence.query: who asks, about whom. */
+interface PresenceAsk {
+  asker: string;
+  candidates: readonly string[];
+}
 
 /** typing and presence.query. */
 export class PresenceHandlers {
   private readonly throttle: TypingThrottle;
+  /**
+   * presence.query requests arriving while one batch is answered go together in the next: every
+   * reconnecting device asks about its contacts, so a reconnect storm is one query per device.
+   */
+  private readonly queries: Coalescer<PresenceAsk, PresenceStatus[]>;
 
   constructor(private readonly ctx: GatewayContext) {
     this.throttle = new TypingThrottle(ctx.config.typingThrottleMs);
+    this.queries = new Coalescer((asks) => this.answer(asks), { maxInFlight: 1, maxWeight: 2000, weight: (ask) => ask.candidates.length });
   }
 
   async typing(scope: RequestScope, frame: ClientFrameOf<'typing'>): Promise<void> {
@@ -26,13 +40,23 @@ export class PresenceHandlers {
   }
 
   async query(scope: RequestScope, frame: ClientFrameOf<'presence.query'>): Promise<void> {
-    const wanted = [...new Set(frame.users)];
-    // Only those the asker may see: a group in common, or a message of theirs in a direct room
-    // with the asker, and no block of the asker. Others are left out, as strangers always were.
-    const visible = await this.ctx.rooms.presenceVisibleTo(scope.session.user, wanted);
-    const now = Date.now();
-    const users = await this.ctx.presence.read(visible, new Set(await this.ctx.presence.aliveNodes(now)), now);
+    const users = await this.queries.submit({ asker: scope.session.user, candidates: frame.users });
     scope.reply({ type: 'presence', users });
+  }
+
+  /**
+   * Statuses of the users each asker may see: a group in common, or a message of theirs in a
+   * direct room with the asker, and no block of the asker (others are left out, as strangers
+   * always were). One Postgres statement, one read of the live gateways and one Redis pipeline
+   * for the whole batch.
+   */
+  private async answer(asks: ReadonlyArray<PresenceAsk>): Promise<PresenceStatus[][]> {
+    const visible = await this.ctx.rooms.presenceVisibleToMany(asks);
+    const now = Date.now();
+    const alive = new Set(await this.ctx.presence.aliveNodes(now));
+    const statuses = await this.ctx.presence.read([...new Set(visible.flat())], alive, now);
+    const byUser = new Map(statuses.map((status) => [status.user, status]));
+    return visible.map((users) => users.map((user) => byUser.get(user)!));
   }
 
   /** Forgets throttle entries whose starts have long expired (called from the heartbeat). */
