@@ -1,4 +1,5 @@
-import { NatsConnectionImpl } from '@nats-io/nats-core/internal';
+import { readFileSync } from 'node:fs';
+import { credsAuthenticator, NatsConnectionImpl } from '@nats-io/nats-core/internal';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   jetstreamManager,
@@ -15,9 +16,20 @@ import type { Subjects } from './subjects.js';
 
 export type { NatsConnection };
 
-export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+/** How a role proves itself to NATS and checks the servers: both optional (a local NATS needs neither). */
+export interface NatsSecurity {
+  /** A .creds file: the user JWT and NKey seed of an operator-mode account. */
+  credsFile?: string;
+  /** A PEM CA file the servers' TLS certificates must chain to; given, the connection must be TLS. */
+  tlsCaFile?: string;
+}
+
+export async function connectNats(url: string, name: string, security: NatsSecurity = {}): Promise<NatsConnection> {
   // What @nats-io/transport-node's connect() does, with writes coalesced per event-loop turn.
   useCoalescingTransport();
+  // Read now, so that a wrong path is named as such and not reported as NATS being out of reach.
+  const creds = security.credsFile === undefined ? undefined : readSecurityFile('credentials', security.credsFile);
+  if (security.tlsCaFile !== undefined) readSecurityFile('TLS CA', security.tlsCaFile);
   return NatsConnectionImpl.connect({
     servers: url.split(',').map((server) => server.trim()),
     name,
@@ -27,7 +39,23 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
     // Without it every request (each JetStream publish) builds two Errors for their stack traces
     // up front, used only if it fails: ~2% of a gateway's CPU at 1,000 sends/s.
     noAsyncTraces: true,
+    ...(creds === undefined ? {} : { authenticator: credsAuthenticator(creds) }),
+    ...(security.tlsCaFile === undefined ? {} : { tls: { caFile: security.tlsCaFile } }),
   });
+}
+
+/** A NATS credentials or CA file that cannot be read: the setting is wrong, NATS may be fine. */
+export class NatsFileError extends Error {
+  override name = 'NatsFileError';
+}
+
+/** A file NATS needs, read, or a NatsFileError that names it and says why not. */
+function readSecurityFile(what: string, path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new NatsFileError(`cannot read the NATS ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
 
 /**

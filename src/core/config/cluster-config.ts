@@ -15,6 +15,10 @@ export interface ClusterConfig {
   postgresUrl: string;
   redisUrl: string;
   natsUrl: string;
+  /** A .creds file to authenticate to NATS with (operator mode). */
+  natsCredsFile?: string;
+  /** A PEM CA file to verify the NATS servers' TLS certificates with; set, the connection must be TLS. */
+  natsTlsCaFile?: string;
   /** Undefined: the role's default (a cluster's sum must stay under the server's max_connections). */
   postgresPool: number | undefined;
   /** Letters, digits and _: it names NATS streams. */
@@ -130,6 +134,7 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     postgresUrl: need('postgresUrl', pick(fromFlags.postgresUrl, fromFile.postgresUrl), 'CHAT_POSTGRES_URL'),
     redisUrl: need('redisUrl', pick(fromFlags.redisUrl, fromFile.redisUrl), 'CHAT_REDIS_URL'),
     natsUrl: need('natsUrl', pick(fromFlags.natsUrl, fromFile.natsUrl), 'CHAT_NATS_URL'),
+    ...definedOnly({ natsCredsFile: pick(fromFlags.natsCredsFile, fromFile.natsCredsFile), natsTlsCaFile: pick(fromFlags.natsTlsCaFile, fromFile.natsTlsCaFile) }),
     postgresPool: optionalPositiveInt('postgres-pool', pick(fromFlags.postgresPool, fromFile.postgresPool)),
     namespace,
     partitions: positive('partitions', 'partitions'),

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats } from '../bus/nats.js';
+import { connectNats, NatsFileError } from '../bus/nats.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import { redactUrl } from '../config/redact-url.js';
 import { createPool, type PoolOptions } from '../storage/postgres.js';
@@ -34,10 +34,11 @@ export async function connectServices(config: ClusterConfig, name: string, roleP
   }
   let nc: NatsConnection;
   try {
-    nc = await connectNats(config.natsUrl, name);
+    nc = await connectNats(config.natsUrl, name, { credsFile: config.natsCredsFile, tlsCaFile: config.natsTlsCaFile });
   } catch (error) {
     await pool.end().catch(() => {});
     redis.disconnect();
+    if (error instanceof NatsFileError) throw error;
     throw new Error(`cannot reach NATS at ${redactUrl(config.natsUrl)}: ${(error as Error).message}`);
   }
   return {

@@ -118,6 +118,8 @@ describe('environment of the roles chat-node cluster starts', () => {
       postgresUrl: 'postgresql://db/chat',
       redisUrl: 'redis://cache',
       natsUrl: 'nats://a:4222,nats://b:4222',
+      natsCredsFile: '/etc/chat/nats.creds',
+      natsTlsCaFile: '/etc/chat/nats-ca.pem',
       postgresPool: 3,
       namespace: 'ns',
       partitions: 8,
