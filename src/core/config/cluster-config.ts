@@ -45,6 +45,8 @@ export interface ClusterConfig {
   helloTimeoutMs: number;
   /** 0 = no cap. */
   maxPendingPerIp: number;
+  /** Undefined: derived from the process's open-file limit (gateway-node.ts); 0: no cap. */
+  maxConnections: number | undefined;
   maxConnectionsPerUser: number;
   maxDevicesPerUser: number;
   maxInflightRequests: number;
@@ -153,6 +155,7 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     corsOrigins: corsOriginsOf(pick<unknown>(fromFlags.corsOrigins, fromFile.corsOrigins)),
     helloTimeoutMs: positive('hello-timeout-ms', 'helloTimeoutMs'),
     maxPendingPerIp: whole('max-pending-per-ip', 'maxPendingPerIp'),
+    maxConnections: given('maxConnections') === undefined ? undefined : nonNegativeInt('max-connections', given('maxConnections'), 0),
     maxConnectionsPerUser: positive('max-connections-per-user', 'maxConnectionsPerUser'),
     maxDevicesPerUser: positive('max-devices-per-user', 'maxDevicesPerUser'),
     maxInflightRequests: positive('max-inflight-requests', 'maxInflightRequests'),

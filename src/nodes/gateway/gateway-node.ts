@@ -28,6 +28,7 @@ import { PresenceStore } from '../../core/presence/presence-store.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
 import { RouteRegistry, type DeviceRoute, type Registration } from '../../core/routing/route-registry.js';
 import { Coalescer } from '../../core/runtime/coalescer.js';
+import { defaultMaxConnections, openFileLimit } from '../../core/runtime/open-file-limit.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
 import { MessageReader } from './message-reader.js';
 import { MessageStore } from '../../core/storage/message-store.js';
@@ -49,6 +50,8 @@ import { SessionKicks } from './session-kicks.js';
 import { defaultGatewayPoolSize } from './gateway-workers.js';
 
 const LISTEN_BACKLOG = 8192;
+/** Sockets accepted past --max-connections to be told 503; past these Node closes them unanswered. */
+const FULL_ANSWER_ROOM = 64;
 /** The heartbeat pass runs in this many slices spread over heartbeatMs. */
 const HEARTBEAT_SLICES = 10;
 /** How often the gateway checks that Redis still holds its routes (gateway-marker). */
@@ -266,6 +269,7 @@ export class GatewayNode {
     );
     // A client that trickles its request headers (slowloris) is cut once the hello time is up;
     // Node checks that deadline every connectionsCheckingInterval (30 s by default: too coarse).
+    this.maxConnections = config.maxConnections ?? defaultMaxConnections(openFileLimit());
     const serverOptions = { headersTimeout: config.helloTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.helloTimeoutMs) };
     this.server = createServer(serverOptions, (req, res) => {
       // A kept-alive connection that later carries an upgrade (a proxy reusing it) gets its hello time from the upgrade.
@@ -276,6 +280,10 @@ export class GatewayNode {
         return;
       }
       if (longPoll.handles((req.url ?? '').split('?')[0]!)) {
+        if (this.full()) {
+          res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1', connection: 'close' }).end(`${this.fullMessage()}\n`);
+          return;
+        }
         void longPoll.handle(req, res);
         return;
       }
@@ -288,7 +296,14 @@ export class GatewayNode {
     });
     // One line more than may be used: a request that has it was cut short by Node (upgrade-checks.ts).
     this.server.maxHeadersCount = MAX_HEADER_LINES + 1;
-    this.server.on('connection', (socket: Duplex) => this.acceptedAt.set(socket, Date.now()));
+    this.server.on('connection', (socket: Duplex) => {
+      this.acceptedAt.set(socket, Date.now());
+      this.openSockets++;
+      socket.once('close', () => this.openSockets--);
+    });
+    // Past the cap by more than the room to answer 503s, Node closes sockets as it accepts them:
+    // descriptors this process needs for Postgres, Redis and NATS are never taken by clients.
+    if (this.maxConnections > 0) this.server.maxConnections = this.maxConnections + FULL_ANSWER_ROOM;
     this.server.on('upgrade', (req, socket: Duplex, head) => this.upgrade(req, socket, head, openConnection));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -318,6 +333,7 @@ export class GatewayNode {
       socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: text/plain\r\n${lines}connection: close\r\n\r\n${message}\n`);
     };
     if (path !== WS_PATH) return reject(404, `the WebSocket endpoint is ${WS_PATH}`);
+    if (this.full()) return reject(503, this.fullMessage(), { 'retry-after': '1' });
     if (this.draining) return reject(503, 'this gateway is shutting down; connect to another');
     if (this.natsLink?.cutOff) return reject(503, 'this gateway cannot reach the message bus; connect to another');
     const refusal = upgradeRefusal(req, this.upgradeOrigins);
@@ -379,6 +395,21 @@ export class GatewayNode {
     this.publishPresence('disconnect', session);
     ctx.metrics.connections.set(this.sessions.connectionCount);
     ctx.metrics.users.set(this.sessions.userCount);
+  }
+
+  /** Client sockets open on the client port (WebSockets, long-poll requests, kept-alive HTTP). */
+  private openSockets = 0;
+
+  /** The cap on client sockets (--max-connections; by default what the open-file limit leaves); 0: none. Set at start. */
+  private maxConnections = 0;
+
+  /** At the cap: new clients are sent to another gateway (the socket asking is counted). */
+  private full(): boolean {
+    return this.maxConnections > 0 && this.openSockets > this.maxConnections;
+  }
+
+  private fullMessage(): string {
+    return `this gateway process holds its most connections (${this.maxConnections}); connect to another gateway, or retry later`;
   }
 
   /** Routes of closed connections, written off together at the end of the event-loop turn. */

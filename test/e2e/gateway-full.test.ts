@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HostileSuite } from './hostile/support/hostile-suite.js';
+import { RawWebSocket } from './hostile/support/raw-socket.js';
+
+/**
+ * A gateway process at --max-connections sends new clients elsewhere with HTTP 503 instead of
+ * taking sockets until it runs out of file descriptors (then it cannot reach its own Postgres,
+ * Redis and NATS, and fails everyone: seen with 20,000 devices on one `chat-node dev`).
+ */
+const MAX_CONNECTIONS = 3;
+const suite = new HostileSuite('connection cap');
+const opened: RawWebSocket[] = [];
+
+beforeAll(async () => {
+  await suite.start(['--max-connections', String(MAX_CONNECTIONS)]);
+}, 60_000);
+
+afterAll(async () => {
+  for (const ws of opened) ws.close();
+  await suite.stop();
+}, 60_000);
+
+async function welcomed(user: string): Promise<RawWebSocket> {
+  const ws = await RawWebSocket.open(suite.url);
+  opened.push(ws);
+  ws.sendJson({ type: 'hello', token: await suite.token(user, 'd1') });
+  expect((await ws.next((frame) => frame.type === 'welcome' || frame.type === 'error', 5000)).type).toBe('welcome');
+  return ws;
+}
+
+describe('e2e - gateway connection cap', () => {
+  it('e2e - past --max-connections an upgrade gets 503 and the clients held keep working; a freed slot is taken again', async () => {
+    const held = [];
+    for (let i = 0; i < MAX_CONNECTIONS; i++) held.push(await welcomed(`cap-user-${i}`));
+    await expect(RawWebSocket.open(suite.url)).rejects.toThrow(/upgrade refused: 503/);
+    // The sessions held are untouched: a ping is answered.
+    held[0]!.sendJson({ type: 'ping', id: 'p1' });
+    expect((await held[0]!.next((frame) => frame.id === 'p1', 5000)).type).toBe('pong');
+    held[1]!.close();
+    await held[1]!.closed;
+    let again: RawWebSocket | undefined;
+    for (let i = 0; i < 20 && !again; i++) {
+      again = await welcomed('cap-user-late').catch(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return undefined;
+      });
+    }
+    expect(again).toBeDefined();
+  }, 60_000);
+});
