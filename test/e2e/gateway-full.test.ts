@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostileSuite } from './hostile/support/hostile-suite.js';
-import { RawWebSocket } from './hostile/support/raw-socket.js';
+import { httpExchange, RawWebSocket } from './hostile/support/raw-socket.js';
 
 /**
  * A gateway process at --max-connections sends new clients elsewhere with HTTP 503 instead of
@@ -43,6 +43,12 @@ describe('e2e - gateway connection cap', () => {
     expect(held.length).toBeGreaterThan(0);
     expect(held.length).toBeLessThan(MAX_CONNECTIONS);
     await expect(RawWebSocket.open(suite.url)).rejects.toThrow(/upgrade refused: 503/);
+    // A long-poll session is refused alike, with the protocol's error body.
+    const session = await httpExchange(suite.port, 'POST', '/v1/sessions', { token: await suite.token('cap-poller', 'p1') });
+    expect(session.status).toBe(503);
+    expect(session.json).toMatchObject({ type: 'error', code: 'unavailable' });
+    expect(String(session.json['message'])).toMatch(/holds its most connections/);
+    expect(session.headers['retry-after']).toBe('1');
     // The sessions held are untouched: a ping is answered.
     held[0]!.sendJson({ type: 'ping', id: 'p1' });
     expect((await held[0]!.next((frame) => frame.id === 'p1', 5000)).type).toBe('pong');

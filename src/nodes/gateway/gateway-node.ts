@@ -235,6 +235,7 @@ export class GatewayNode {
       nextConnId: () => `${config.nodeId}-${++this.connCounter}`,
       draining: () => this.draining,
       cutOff: () => this.natsLink?.cutOff ?? false,
+      full: () => (this.full() ? this.fullMessage() : undefined),
       tooManyPending: (remoteAddress) => pending.isFull(addressKey(remoteAddress)),
     });
     this.longPoll = longPoll;
@@ -280,10 +281,6 @@ export class GatewayNode {
         return;
       }
       if (longPoll.handles((req.url ?? '').split('?')[0]!)) {
-        if (this.full()) {
-          res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1', connection: 'close' }).end(`${this.fullMessage()}\n`);
-          return;
-        }
         void longPoll.handle(req, res);
         return;
       }

@@ -32,6 +32,8 @@ export interface LongPollDeps {
   draining(): boolean;
   /** True while the gateway cannot reach NATS: no new sessions (it could not store their sends). */
   cutOff(): boolean;
+  /** Why the gateway process takes no more connections (--max-connections), or undefined: no new session then. */
+  full(): string | undefined;
   /** True when the client address holds --max-pending-per-ip WebSockets without hello: no new session from it either. */
   tooManyPending(remoteAddress: string | undefined): boolean;
 }
@@ -91,6 +93,8 @@ export class LongPollEndpoint {
       if (route === `POST ${LONG_POLL_SESSIONS_PATH}`) {
         if (this.deps.draining()) throw new HttpRefusal('unavailable', 'this gateway is shutting down; connect to another');
         if (this.deps.cutOff()) throw new HttpRefusal('unavailable', 'this gateway cannot reach the message bus; connect to another');
+        const full = this.deps.full();
+        if (full) throw new HttpRefusal('unavailable', full, { 'retry-after': '1' });
         const { id, first } = await this.sessions.create(identity);
         sendJson(res, 201, answerBody(first, { session: id, pollTimeoutMs: this.deps.settings.pollTimeoutMs }), cors);
         return;
