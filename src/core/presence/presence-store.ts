@@ -115,8 +115,32 @@ export class PresenceStore {
 
   /** Drops a dead node's device routes of a user; returns how many devices it held. */
   async reapUser(user: string, node: string, lastSeen: number): Promise<number> {
-    const removed = (await this.redis.chatPresenceReap(this.routeKey(user), node)) as number;
-    if (removed > 0) await this.redis.hset(this.presenceKey(user), 'lastSeen', lastSeen);
+    return (await this.reapUsers([user], node, lastSeen))[0]!;
+  }
+
+  /**
+   * reapUser() for many users of one dead node in one round trip (a gateway process holds up to
+   * ~20,000), then one more to record last-seen for those who had devices there; answers how
+   * many devices each held, in the order asked.
+   */
+  async reapUsers(users: readonly string[], node: string, lastSeen: number): Promise<number[]> {
+    if (users.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const user of users) pipeline.chatPresenceReap(this.routeKey(user), node);
+    const results = (await pipeline.exec()) ?? [];
+    const removed = users.map((_, i) => {
+      const [error, count] = results[i] ?? [new Error('no reply')];
+      if (error) throw error;
+      return count as number;
+    });
+    const seen = this.redis.pipeline();
+    users.forEach((user, i) => {
+      if (removed[i]! > 0) seen.hset(this.presenceKey(user), 'lastSeen', lastSeen);
+    });
+    if (seen.length > 0) {
+      const failed = ((await seen.exec()) ?? []).find(([error]) => error);
+      if (failed) throw failed[0];
+    }
     return removed;
   }
 
@@ -127,6 +151,12 @@ export class PresenceStore {
   /** Re-evaluate `user` at `at` (a later call for the same user moves it). */
   async scheduleCheck(user: string, at: number): Promise<void> {
     await this.redis.zadd(this.dueKey, at, user);
+  }
+
+  /** scheduleCheck() for many users at one time, in one command. */
+  async scheduleChecks(users: readonly string[], at: number): Promise<void> {
+    if (users.length === 0) return;
+    await this.redis.zadd(this.dueKey, ...users.flatMap((user) => [at, user]));
   }
 
   /** Takes the users due by `now` (atomically, so each is taken once). */

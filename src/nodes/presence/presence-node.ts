@@ -17,6 +17,9 @@ import { RoomStore } from '../../core/storage/room-store.js';
 import { Coalescer } from '../../core/runtime/coalescer.js';
 import { createPresenceMetrics, type PresenceMetrics } from './presence-metrics.js';
 
+/** Users of a dead gateway reaped per Redis round trip. */
+const REAP_SLICE = 2000;
+
 /** A user's status to recompute; `eventAt`: when the connect that asked for it happened. */
 interface Evaluation {
   user: string;
@@ -240,11 +243,14 @@ export class PresenceNode {
       this.busy.add(node);
       try {
         const users = await store.nodeUsers(node);
-        for (const user of users) {
-          if ((await store.reapUser(user, node, lastHeartbeat)) > 0) {
-            await store.scheduleCheck(user, now + config.presenceGraceMs);
-            this.checkAt(user, now + config.presenceGraceMs);
-          }
+        const due = now + config.presenceGraceMs;
+        // In slices: a dead gateway process held up to ~20,000 users, one pipeline each slice.
+        for (let i = 0; i < users.length; i += REAP_SLICE) {
+          const slice = users.slice(i, i + REAP_SLICE);
+          const removed = await store.reapUsers(slice, node, lastHeartbeat);
+          const reaped = slice.filter((_, j) => removed[j]! > 0);
+          await store.scheduleChecks(reaped, due);
+          for (const user of reaped) this.checkAt(user, due);
         }
         await store.removeNode(node);
         this.metrics!.reapedNodes.inc();

@@ -13,6 +13,17 @@ beforeAll(() => {
 });
 
 describe('presence - store (Redis)', () => {
+  it("presence - reaping many users of a dead node in one round trip: each loses only that node's routes, and last-seen is set where it held some", async () => {
+    await routes.register({ user: 'gil', device: 'phone', node: 'dead2' });
+    await routes.register({ user: 'gil', device: 'laptop', node: 'alive2' });
+    await routes.register({ user: 'hana', device: 'phone', node: 'alive2' });
+    expect(await store.reapUsers(['gil', 'hana', 'nobody'], 'dead2', 77)).toEqual([1, 0, 0]);
+    expect((await routes.lookup(['gil'])).get('gil')).toEqual(new Map([['laptop', ['alive2']]]));
+    expect(await store.lastSeenOf(['gil', 'hana', 'nobody'])).toEqual(new Map([['gil', 77]]));
+    await store.scheduleChecks(['gil', 'hana'], 500);
+    expect((await store.claimDue(500)).sort()).toEqual(['gil', 'hana']);
+  });
+
   it('presence - evaluates many users in one round trip, each as evaluate() would; departures record last-seen and the grace check', async () => {
     await routes.register({ user: 'eve', device: 'phone', node: 'gw1' });
     await routes.register({ user: 'fay', device: 'phone', node: 'gone' });
