@@ -3,6 +3,9 @@ import type { RunOutcome } from '../sim/runner/coordinator.js';
 import type { SimReport } from '../sim/runner/sim-report.js';
 import { pushFaultFigures, type PushFaultFigures } from './push-figures.js';
 
+/** The oracle's kinds that count as order violations. */
+const ORDER_KINDS = ['out-of-order', 'seq-gap', 'conflict', 'send-order'] as const;
+
 /** What one fault did to the traffic running through it: the row of the fault table. */
 export interface FaultResult {
   fault: string;
@@ -101,7 +104,7 @@ export function faultResult(fault: { name: string; description: string }, outcom
     ackedInFlight: inFlight.size,
     lost: report.oracle.missingMessages,
     duplicates: counts.duplicate,
-    orderViolations: counts['out-of-order'] + counts['seq-gap'] + counts.conflict + counts['send-order'],
+    orderViolations: ORDER_KINDS.reduce((sum, kind) => sum + counts[kind], 0),
     nonMemberDeliveries: warnings['non-member-delivery'],
     unackedDelivered: warnings['unacked-delivered'],
     unackedAtEnd: Math.max(0, report.oracle.planned - report.oracle.acked),
@@ -115,7 +118,8 @@ export function faultResult(fault: { name: string; description: string }, outcom
   };
   if (result.lost > 0) result.problems.push(`${result.lost} acknowledged messages lost`);
   if (result.duplicates > 0) result.problems.push(`${result.duplicates} duplicates`);
-  if (result.orderViolations > 0) result.problems.push(`${result.orderViolations} order violations`);
+  const order = orderProblem(counts, report.oracle.violations);
+  if (order) result.problems.push(order);
   if (result.nonMemberDeliveries > 0) result.problems.push(`${result.nonMemberDeliveries} deliveries to non-members`);
   // With churn a send due just as its device comes back can fire before it reconnects and is
   // skipped (docs/scenarios.md, slo.ackedShare): there the figure is reported, not judged.
@@ -132,4 +136,23 @@ export function faultResult(fault: { name: string; description: string }, outcom
   }
   result.pass = result.problems.length === 0;
   return result;
+}
+
+/**
+ * The order violations of a run, by kind and with the first few as the oracle tells them (a seq
+ * gap a device never synced and a message shown out of room order are different failures), or
+ * undefined when there are none.
+ */
+export function orderProblem(
+  counts: Readonly<Record<(typeof ORDER_KINDS)[number], number>>,
+  violations: ReadonlyArray<{ kind: string; room: string; seq?: number; device?: string; detail: string }>,
+): string | undefined {
+  const total = ORDER_KINDS.reduce((sum, kind) => sum + counts[kind], 0);
+  if (total === 0) return undefined;
+  const kinds = ORDER_KINDS.filter((kind) => counts[kind] > 0).map((kind) => `${kind} ${counts[kind]}`);
+  const examples = violations
+    .filter((violation) => (ORDER_KINDS as readonly string[]).includes(violation.kind))
+    .slice(0, 3)
+    .map((violation) => `${violation.kind} in ${violation.room}${violation.seq === undefined ? '' : ` at seq ${violation.seq}`}${violation.device ? ` on ${violation.device}` : ''}: ${violation.detail}`);
+  return `${total} order violations (${kinds.join(', ')}${examples.length > 0 ? `; ${examples.join('; ')}` : ''})`;
 }
