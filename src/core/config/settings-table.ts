@@ -409,11 +409,11 @@ export const SETTINGS = {
     flag: 'max-connections',
     env: 'CHAT_MAX_CONNECTIONS',
     ...wholeNumber,
-    help: 'most client connections of one gateway process; more get HTTP 503 (connect to another gateway)',
+    help: 'most client connections of one gateway process; more get HTTP 503',
     details:
       'Counts the WebSockets and long-poll requests a gateway process holds. Past it, upgrades get HTTP 503 with Retry-After, and sockets past it by more than 64 are closed as they are accepted: a process out of file descriptors cannot open its own Postgres, Redis and NATS connections, and stops serving everyone. 0 = no cap.',
     note: 'more: HTTP 503; 0: no cap',
-    defaultText: "the process's open-file limit minus 1,000 (for its own connections and files)",
+    defaultText: 'its open-file limit - 1000',
     group: 'LIMITS',
     input: 'maxConnections',
     commands: { gateway: true, dev: true, cluster: true },

@@ -143,6 +143,7 @@ describe('environment of the roles chat-node cluster starts', () => {
       pollTimeoutMs: 2000,
       corsOrigins: ['https://a.example', 'https://b.example'],
       maxPendingPerIp: 0,
+      maxConnections: 5000,
       maxConnectionsPerUser: 9,
       maxDevicesPerUser: 8,
       maxInflightRequests: 2,
