@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ApnsSettings } from '../nodes/pusher/providers/apns-provider.js';
 import type { FcmSettings } from '../nodes/pusher/providers/fcm-provider.js';
-import { ThreadRequests } from '../core/runtime/thread-requests.js';
+import { ThreadRequests } from '../core/process/thread-requests.js';
 import type { FakesReply, FakesRequest } from './push-fakes-protocol.js';
 
 type Done = Extract<FakesReply, { type: 'done' }>;

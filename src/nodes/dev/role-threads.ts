@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { TraceSource } from '../../core/observability/recent-traces.js';
-import { ThreadRequests } from '../../core/runtime/thread-requests.js';
+import { ThreadRequests } from '../../core/process/thread-requests.js';
 import type { RoleThreadReply, RoleThreadRequest, RoleThreadSpec, ThreadTracePart } from './role-thread-protocol.js';
 
 /** The thread's entry: compiled next to this module, or in dist/ when this runs from source (vitest). */

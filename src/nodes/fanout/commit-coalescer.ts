@@ -1,5 +1,5 @@
 import type { SendEnvelope } from '../../core/bus/envelopes.js';
-import { Coalescer } from '../../core/runtime/coalescer.js';
+import { Coalescer } from '../../core/batching/coalescer.js';
 import type { Fence, PartitionBatch, RoomSequencer, SendResult } from './room-sequencer.js';
 
 /** Where a partition worker commits its batches. */

@@ -18,7 +18,7 @@ import { listenerUrl, NodeLease } from '../../core/registry/node-lease.js';
 import { RecentTraces, type FanoutTrace, type TraceSource } from '../../core/observability/recent-traces.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
 import { RouteRegistry } from '../../core/routing/route-registry.js';
-import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
+import { connectServices, serviceProblems, type ServiceClients } from '../../core/services/service-clients.js';
 import { BatchPublisher } from './batch-publisher.js';
 import { CommitCoalescer } from './commit-coalescer.js';
 import { createFanoutMetrics, type FanoutMetrics } from './fanout-metrics.js';

@@ -12,9 +12,9 @@ import type { PresenceEvent, PresenceReveal, PresenceStatus } from '../../core/p
 import { PresenceStore } from '../../core/presence/presence-store.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
 import { RouteRegistry } from '../../core/routing/route-registry.js';
-import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
+import { connectServices, serviceProblems, type ServiceClients } from '../../core/services/service-clients.js';
 import { RoomStore } from '../../core/storage/room-store.js';
-import { Coalescer } from '../../core/runtime/coalescer.js';
+import { Coalescer } from '../../core/batching/coalescer.js';
 import { createPresenceMetrics, type PresenceMetrics } from './presence-metrics.js';
 
 /** Users of a dead gateway reaped per Redis round trip. */

@@ -8,7 +8,7 @@ import type { ClusterConfig } from '../../core/config/cluster-config.js';
 import { portOf, startHealthServer } from '../../core/observability/health-server.js';
 import { createRegistry } from '../../core/observability/metrics.js';
 import { listenerUrl, NodeLease } from '../../core/registry/node-lease.js';
-import { connectServices, serviceProblems, type ServiceClients } from '../../core/runtime/connections.js';
+import { connectServices, serviceProblems, type ServiceClients } from '../../core/services/service-clients.js';
 import { PushStore } from '../../core/storage/push-store.js';
 import { RoomStore } from '../../core/storage/room-store.js';
 import { BadgeReader } from './badge-reader.js';

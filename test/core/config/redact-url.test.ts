@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src/core/config/cluster-config.js';
-import { connectServices } from '../../../src/core/runtime/connections.js';
+import { connectServices } from '../../../src/core/services/service-clients.js';
 import { redactUrl } from '../../../src/devtools/index.js';
 import { SERVICES } from '../../support/isolated-cluster.js';
 

@@ -2,7 +2,7 @@ import type { ClientFrameOf } from '../../../core/protocol/client-frames.js';
 import type { GatewayContext, RequestScope } from '../gateway-context.js';
 import { requireMember } from './membership.js';
 import { TypingThrottle } from '../typing-throttle.js';
-import { Coalescer } from '../../../core/runtime/coalescer.js';
+import { Coalescer } from '../../../core/batching/coalescer.js';
 import type { PresenceStatus } from '../../../core/presence/presence-events.js';
 
 /** One presence.query: who asks, about whom. */

@@ -4,7 +4,7 @@ import { HISTORY_DEFAULT_LIMIT, SYNC_BATCH_SIZE, SYNC_PAGE_CAP, SYNC_ROOM_CAP } 
 import type { Message, Room } from '../../../core/protocol/server-frames.js';
 import type { UserRooms } from '../../../core/storage/room-store.js';
 import type { GatewayContext, RequestScope } from '../gateway-context.js';
-import { Coalescer } from '../../../core/runtime/coalescer.js';
+import { Coalescer } from '../../../core/batching/coalescer.js';
 import { requireMember } from './membership.js';
 
 interface MarkRead {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMaxConnections, openFileLimit, OWN_DESCRIPTORS } from '../../../src/core/runtime/open-file-limit.js';
+import { defaultMaxConnections, openFileLimit, OWN_DESCRIPTORS } from '../../../src/core/process/open-file-limit.js';
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
 Max processes             95426                95426                processes

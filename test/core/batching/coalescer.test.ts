@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Coalescer } from '../../../src/core/runtime/coalescer.js';
+import { Coalescer } from '../../../src/core/batching/coalescer.js';
 
 /** A run function whose calls the test completes by hand. */
 function manualRun() {
