@@ -1,4 +1,5 @@
 import type { ChainableCommander, Redis, Result } from 'ioredis';
+import { pipelineReplies } from '../services/redis-pipeline.js';
 import type { PresenceStatus } from './presence-events.js';
 
 /**
@@ -17,7 +18,7 @@ export class PresenceStore {
     private readonly namespace: string,
   ) {
     redis.defineCommand('chatPresenceEvaluate', { numberOfKeys: 2, lua: EVALUATE_LUA });
-    redis.defineCommand('chatPresenceReap', { numberOfKeys: 1, lua: REAP_LUA });
+    redis.defineCommand('chatPresenceReap', { numberOfKeys: 2, lua: REAP_LUA });
     redis.defineCommand('chatPresenceClaimDue', { numberOfKeys: 1, lua: CLAIM_DUE_LUA });
     redis.defineCommand('chatPresenceClaimOne', { numberOfKeys: 1, lua: CLAIM_ONE_LUA });
   }
@@ -120,28 +121,13 @@ export class PresenceStore {
 
   /**
    * reapUser() for many users of one dead node in one round trip (a gateway process holds up to
-   * ~20,000), then one more to record last-seen for those who had devices there; answers how
-   * many devices each held, in the order asked.
+   * ~20,000); answers how many devices each held, in the order asked.
    */
   async reapUsers(users: readonly string[], node: string, lastSeen: number): Promise<number[]> {
     if (users.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const user of users) pipeline.chatPresenceReap(this.routeKey(user), node);
-    const results = (await pipeline.exec()) ?? [];
-    const removed = users.map((_, i) => {
-      const [error, count] = results[i] ?? [new Error('no reply')];
-      if (error) throw error;
-      return count as number;
-    });
-    const seen = this.redis.pipeline();
-    users.forEach((user, i) => {
-      if (removed[i]! > 0) seen.hset(this.presenceKey(user), 'lastSeen', lastSeen);
-    });
-    if (seen.length > 0) {
-      const failed = ((await seen.exec()) ?? []).find(([error]) => error);
-      if (failed) throw failed[0];
-    }
-    return removed;
+    for (const user of users) pipeline.chatPresenceReap(this.routeKey(user), this.presenceKey(user), node, lastSeen);
+    return (await pipelineReplies(pipeline)) as number[];
   }
 
   async recordLastSeen(user: string, at: number): Promise<void> {
@@ -186,11 +172,9 @@ export class PresenceStore {
     if (users.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const user of users) pipeline.chatPresenceEvaluate(this.routeKey(user), this.presenceKey(user), this.countsKey, now, ...aliveNodes);
-    const results = (await pipeline.exec()) ?? [];
+    const replies = await pipelineReplies(pipeline);
     return users.map((user, i) => {
-      const [error, reply] = results[i] ?? [new Error('no reply')];
-      if (error) throw error;
-      const [changed, status, lastSeen] = reply as [number, 'online' | 'offline', string | null];
+      const [changed, status, lastSeen] = replies[i] as [number, 'online' | 'offline', string | null];
       if (!changed) return undefined;
       return { user, status, lastSeen: status === 'online' ? now : lastSeen === null ? null : Number(lastSeen) };
     });
@@ -207,9 +191,7 @@ export class PresenceStore {
       pipeline.hset(this.presenceKey(user), 'lastSeen', at);
       pipeline.zadd(this.dueKey, due, user);
     }
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error);
-    if (failed) throw failed[0];
+    await pipelineReplies(pipeline);
   }
 
   /**
@@ -278,7 +260,9 @@ redis.call('HINCRBY', ARGV[1], 'users', online and 1 or -1)
 return {1, status, lastSeen}
 `;
 
-// KEYS[1] route hash; ARGV[1] dead node. Removes the fields that still point at it.
+// KEYS[1] route hash, KEYS[2] presence hash (the user's slot both); ARGV[1] dead node, ARGV[2]
+// its last heartbeat. Removes the fields that still point at the node; the user was last seen
+// then if it had any.
 const REAP_LUA = `
 local removed = 0
 local flat = redis.call('HGETALL', KEYS[1])
@@ -288,6 +272,7 @@ for i = 1, #flat, 2 do
     removed = removed + 1
   end
 end
+if removed > 0 then redis.call('HSET', KEYS[2], 'lastSeen', ARGV[2]) end
 return removed
 `;
 
@@ -311,7 +296,7 @@ return 0
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     chatPresenceEvaluate(routeKey: string, presenceKey: string, countsKey: string, now: number, ...aliveNodes: string[]): Result<unknown, Context>;
-    chatPresenceReap(routeKey: string, node: string): Result<unknown, Context>;
+    chatPresenceReap(routeKey: string, presenceKey: string, node: string, lastSeen: number): Result<unknown, Context>;
     chatPresenceClaimDue(dueKey: string, now: number, limit: number): Result<unknown, Context>;
     chatPresenceClaimOne(dueKey: string, user: string, now: number): Result<unknown, Context>;
   }

@@ -1,4 +1,5 @@
 import type { ChainableCommander, Redis, Result } from 'ioredis';
+import { pipelineReplies } from '../services/redis-pipeline.js';
 
 /** A user's online devices, each with the gateway nodes holding a connection of it (usually one). */
 export type DeviceRoutes = Map<string, string[]>;
@@ -142,8 +143,7 @@ export class RouteRegistry {
     const pipeline = this.redis.pipeline();
     for (const route of routes) pipeline.chatRouteUnregister(this.key(route.user), route.device, route.node, routeField(route));
     alongside?.(pipeline);
-    const failed = ((await pipeline.exec()) ?? []).find(([error]) => error);
-    if (failed) throw failed[0];
+    await pipelineReplies(pipeline);
   }
 
   /**

@@ -417,7 +417,6 @@ export class PartitionWorker {
   }
 }
 
-/** Retry delay of the nth attempt: 100 ms doubling to 5 s. */
 /**
  * The pause before a failed commit is tried again: 100 ms doubling to at most 1 s, with jitter.
  * A second at most, because each second of it after the database is back is a second of the

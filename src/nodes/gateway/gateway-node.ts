@@ -106,6 +106,13 @@ export class GatewayNode {
   private dispatcher?: RequestDispatcher;
   private admission?: UserAdmission;
   private registrations?: Coalescer<{ route: DeviceRoute; maxDevices: number }, Registration>;
+  /** Client sockets open on the client port (WebSockets, long-poll requests, kept-alive HTTP). */
+  private openSockets = 0;
+  /** The cap on client sockets (--max-connections; by default what the open-file limit leaves); 0: none. Set at start. */
+  private maxConnections = 0;
+  /** Routes of closed connections, written off together at the end of the event-loop turn. */
+  private departing: DeviceRoute[] = [];
+  private departuresFlush?: NodeJS.Immediate;
   private deviceTouches?: DeviceTouches;
   private longPoll?: LongPollEndpoint;
   private kicks?: SessionKicks;
@@ -394,12 +401,6 @@ export class GatewayNode {
     ctx.metrics.users.set(this.sessions.userCount);
   }
 
-  /** Client sockets open on the client port (WebSockets, long-poll requests, kept-alive HTTP). */
-  private openSockets = 0;
-
-  /** The cap on client sockets (--max-connections; by default what the open-file limit leaves); 0: none. Set at start. */
-  private maxConnections = 0;
-
   /** At the cap: new clients are sent to another gateway (the socket asking is counted). */
   private full(): boolean {
     return this.maxConnections > 0 && this.openSockets > this.maxConnections;
@@ -408,10 +409,6 @@ export class GatewayNode {
   private fullMessage(): string {
     return `this gateway process holds its most connections (${this.maxConnections}); connect to another gateway, or retry later`;
   }
-
-  /** Routes of closed connections, written off together at the end of the event-loop turn. */
-  private departing: DeviceRoute[] = [];
-  private departuresFlush?: NodeJS.Immediate;
 
   private unregisterSoon(route: DeviceRoute): void {
     this.departing.push(route);
