@@ -32,6 +32,13 @@ export interface FaultResult {
   recoveryMs: number | null;
   /** From the fault until its heal had finished (a restarted service answering again); 0 for an instant fault. */
   healedMs: number;
+  /**
+   * From the heal until the traffic recovered, for a fault the cluster could only wait out (it
+   * recovered after the heal: Postgres down, every NATS node down); null when it recovered while
+   * the fault was still on (it routed around it: a takeover, devices moving to the other gateway)
+   * or never.
+   */
+  recoveryAfterHealMs: number | null;
   /** Deliveries completeness over the whole run (1 = every expected copy arrived). */
   completeness: number;
   /** Second by second from the fault to the drain: what the recovery was judged on (for a post-mortem). */
@@ -67,6 +74,13 @@ export interface FaultWindow {
  */
 const GOOD_STREAK = 3;
 
+/**
+ * How long a fault may disturb the traffic (issue 13): measured from the fault when the cluster
+ * routes around it, from the heal when it can only wait it out (a fault held 5 s cannot be over
+ * within 5 s of its start). A slower recovery fails the row.
+ */
+export const RECOVERY_BOUND_MS = 5000;
+
 export function recoveryMs(outcome: RunOutcome, window: FaultWindow, drainStartsAt: number): number | null {
   return judgeRecovery(outcome, window, drainStartsAt).recoveryMs;
 }
@@ -94,6 +108,7 @@ export function faultResult(fault: { name: string; description: string }, outcom
   const drainStartsAt = outcome.t0 + rampUpMs + steadyMs;
   const { recoveryMs: recovery, timeline } = judgeRecovery(outcome, window, drainStartsAt);
   const until = recovery === null ? drainStartsAt : window.injectedAt + Math.max(recovery, window.healedAt - window.injectedAt);
+  const healedMs = Math.max(0, window.healedAt - window.injectedAt);
   const acks = outcome.outputs.flatMap((o) => o.acks);
   const inFlight = new Set(acks.filter((a) => a.sentAt >= window.injectedAt && a.sentAt <= until).map((a) => `${a.user}\u0000${a.clientMsgId}`));
   const counts = report.oracle.violationCounts;
@@ -109,7 +124,8 @@ export function faultResult(fault: { name: string; description: string }, outcom
     unackedDelivered: warnings['unacked-delivered'],
     unackedAtEnd: Math.max(0, report.oracle.planned - report.oracle.acked),
     recoveryMs: recovery,
-    healedMs: Math.max(0, window.healedAt - window.injectedAt),
+    healedMs,
+    recoveryAfterHealMs: recoveredAfterHeal(recovery, healedMs),
     completeness: report.oracle.completeness,
     timeline,
     deliverP99Ms: report.deliver.p99,
@@ -126,6 +142,8 @@ export function faultResult(fault: { name: string; description: string }, outcom
   if (result.unackedAtEnd > 0 && outcome.scenario.churn.share === 0) result.problems.push(`${result.unackedAtEnd} sends never acked`);
   if (!report.oracle.ok && result.problems.length === 0) result.problems.push(`oracle: ${report.oracle.totalViolations} violations`);
   if (recovery === null) result.problems.push('did not recover before the traffic ended');
+  const slow = slowRecovery(recovery, healedMs);
+  if (slow) result.problems.push(slow);
   if (report.push.checked && pushLogFile !== undefined) {
     const push = pushFaultFigures(outcome, report.push, pushLogFile, window);
     result.push = push;
@@ -136,6 +154,20 @@ export function faultResult(fault: { name: string; description: string }, outcom
   }
   result.pass = result.problems.length === 0;
   return result;
+}
+
+/** Recovery counted from the heal, when the traffic recovered only after it (see FaultResult). */
+export function recoveredAfterHeal(recoveryMs: number | null, healedMs: number): number | null {
+  return recoveryMs !== null && healedMs > 0 && recoveryMs > healedMs ? recoveryMs - healedMs : null;
+}
+
+/** What is wrong with a recovery slower than RECOVERY_BOUND_MS, or undefined. */
+export function slowRecovery(recoveryMs: number | null, healedMs: number): string | undefined {
+  if (recoveryMs === null) return undefined;
+  const afterHeal = recoveredAfterHeal(recoveryMs, healedMs);
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  if (afterHeal !== null) return afterHeal > RECOVERY_BOUND_MS ? `recovered ${seconds(afterHeal)} after the heal (bound ${seconds(RECOVERY_BOUND_MS)})` : undefined;
+  return recoveryMs > RECOVERY_BOUND_MS ? `recovered ${seconds(recoveryMs)} after the fault, while it was still on (bound ${seconds(RECOVERY_BOUND_MS)})` : undefined;
 }
 
 /**

@@ -2,8 +2,8 @@ import type { FaultResult } from './fault-result.js';
 
 /** The fault table as Markdown: what a person reads after the suite (and what docs/faults.md quotes). */
 export function faultTable(results: readonly FaultResult[]): string {
-  const header = '| fault | acked in flight | lost | duplicates shown | order violations | to non-members | unacked but delivered | never acked | recovery | completeness | verdict |';
-  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |';
+  const header = '| fault | acked in flight | lost | duplicates shown | order violations | to non-members | unacked but delivered | never acked | recovery | after the heal | completeness | verdict |';
+  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |';
   const rows = results.map((r) =>
     [
       `\`${r.fault}\` ${r.description}`,
@@ -15,6 +15,7 @@ export function faultTable(results: readonly FaultResult[]): string {
       r.unackedDelivered,
       r.unackedAtEnd,
       r.recoveryMs === null ? 'never' : `${(r.recoveryMs / 1000).toFixed(1)} s`,
+      r.recoveryAfterHealMs === null ? '-' : `${(r.recoveryAfterHealMs / 1000).toFixed(1)} s`,
       r.completeness.toFixed(4),
       r.pass ? 'pass' : `FAIL: ${r.problems.join('; ')}`,
     ].join(' | '),

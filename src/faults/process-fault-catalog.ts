@@ -26,7 +26,7 @@ export const PROCESS_FAULTS: readonly ClusterFault[] = [
     },
     heal: (cluster) => cluster.waitHealthy('gateway-1'),
   },
-  kill('fanout-1', 'restarted 1 s later, it frees and retakes its partitions (fanout-2 takes them once their 5 s leases lapse if it does not) and replays unacked sends'),
+  kill('fanout-1', 'restarted 1 s later, it frees and retakes its partitions (fanout-2 takes them once their 3 s leases lapse if it does not) and replays unacked sends'),
   {
     name: 'fanout-sigstop',
     description: 'SIGSTOP fanout-1 for 12 s, then SIGCONT: its leases lapse, fanout-2 takes over, the frozen owner must be fenced',

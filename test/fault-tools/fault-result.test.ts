@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderProblem } from '../../src/faults/fault-result.js';
+import { orderProblem, recoveredAfterHeal, slowRecovery } from '../../src/faults/fault-result.js';
 
 describe('fault result - order violations', () => {
   it('names each kind with its count and the first three as the oracle told them; none, no problem', () => {
@@ -15,5 +15,23 @@ describe('fault result - order violations', () => {
     expect(orderProblem({ ...none, 'seq-gap': 11, 'out-of-order': 1 }, violations)).toBe(
       '12 order violations (out-of-order 1, seq-gap 11; seq-gap in d_1 at seq 4 on u1/d1: seq 3 never shown; seq-gap in d_2 at seq 9 on u2/d1: seq 8 never shown; out-of-order in g_1 at seq 2 on u3/d2: shown after seq 5)',
     );
+  });
+});
+
+describe('fault result - recovery bound', () => {
+  it('judges a fault the cluster routed around from the fault, and one it waited out from the heal', () => {
+    // Routed around (recovered while the fault was on): from the fault.
+    expect(recoveredAfterHeal(5600, 12_000)).toBeNull();
+    expect(slowRecovery(5600, 12_000)).toBe('recovered 5.6 s after the fault, while it was still on (bound 5.0 s)');
+    expect(slowRecovery(3900, 12_000)).toBeUndefined();
+    // An instant fault (nothing to heal): from the fault.
+    expect(slowRecovery(4800, 0)).toBeUndefined();
+    expect(slowRecovery(5100, 0)).toBe('recovered 5.1 s after the fault, while it was still on (bound 5.0 s)');
+    // Waited out (recovered after the heal): from the heal.
+    expect(recoveredAfterHeal(8200, 6100)).toBe(2100);
+    expect(slowRecovery(8200, 6100)).toBeUndefined();
+    expect(slowRecovery(21_700, 14_800)).toBe('recovered 6.9 s after the heal (bound 5.0 s)');
+    // Never recovered is its own problem.
+    expect(slowRecovery(null, 3000)).toBeUndefined();
   });
 });

@@ -25,7 +25,7 @@ export interface ChatClientOptions {
   autoReconnect?: boolean;
   /**
    * Reconnect delay: exponential with full jitter, uniform in [0, min(maxMs, initialMs * 2^n))
-   * after the n-th consecutive failure. Default { initialMs: 250, maxMs: 10_000 }.
+   * after the n-th consecutive failure. Default { initialMs: 250, maxMs: 5000 }.
    */
   backoff?: { initialMs?: number; maxMs?: number };
   /**

@@ -15,8 +15,8 @@ export class PartitionLeases {
     private readonly pool: pg.Pool,
     private readonly owner: string,
     private readonly partitions: number,
-    /** Lease length (default 5 s): the longest a dead worker's partitions stay unserved. */
-    private readonly ttlMs = 5000,
+    /** Lease length (default 3 s): the longest a dead worker's partitions stay unserved. */
+    private readonly ttlMs = 3000,
   ) {}
 
   async ensurePartitions(): Promise<void> {

@@ -4,9 +4,11 @@ export interface NatsLinkWatchOptions {
   /** How often a PING goes to the NATS server this gateway is connected to (default 500 ms). */
   probeMs?: number;
   /**
-   * Connected, yet no PING answered for this long: cut off (default 3000 ms). A PING queues
+   * Connected, yet no PING answered for this long: cut off (default 2000 ms). A PING queues
    * behind every publish and reply on the connection, so an unanswered one is exactly "nothing
-   * gets through". Above the event-loop stalls of a loaded gateway (about a second here).
+   * gets through". Above the event-loop stalls of a loaded gateway (about a second here; a late
+   * tick judges nothing, below). 3 s before: with the clients' move and sync after it, a
+   * partitioned gateway's traffic took 5-6 s to recover, past the 5 s bound.
    */
   silentCutOffMs?: number;
   /**
@@ -97,7 +99,7 @@ export class NatsLinkWatch {
       this.inBytes = inBytes;
       this.contact();
     }
-    const silentCutOffMs = this.options.silentCutOffMs ?? 3000;
+    const silentCutOffMs = this.options.silentCutOffMs ?? 2000;
     // One PING at a time; another only once that one has waited past a cut-off (a PING nats.js
     // forgot, should it ever), so a blackholed link gets a handful, not two a second.
     const stale = this.probeSentAt !== undefined && now - this.probeSentAt > silentCutOffMs;
