@@ -118,3 +118,9 @@ export const SERVER_FRAMES = {
 export type ServerFrameType = keyof typeof SERVER_FRAMES;
 export type ServerFrameOf<K extends ServerFrameType> = Static<(typeof SERVER_FRAMES)[K]>;
 export type ServerFrame = { [K in ServerFrameType]: ServerFrameOf<K> }[ServerFrameType];
+
+/**
+ * A frame as a request handler answers it: any server frame without its `id`, which the gateway
+ * sets from the request (a distributive Omit, so each frame keeps its own fields).
+ */
+export type ReplyFrame = ServerFrame extends infer Frame ? (Frame extends unknown ? Omit<Frame, 'id'> : never) : never;

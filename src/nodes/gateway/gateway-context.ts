@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Subjects } from '../../core/bus/subjects.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
 import type { ErrorCode } from '../../core/protocol/errors.js';
+import type { ReplyFrame } from '../../core/protocol/server-frames.js';
 import type { PresenceStore } from '../../core/presence/presence-store.js';
 import type { Deliverer } from '../../core/routing/deliverer.js';
 import type { MessageReader } from './message-reader.js';
@@ -39,7 +40,7 @@ export interface GatewayContext {
 export interface RequestScope {
   session: Session;
   requestId: string | undefined;
-  reply(frame: Record<string, unknown>): void;
+  reply(frame: ReplyFrame): void;
   /** Aborted when the session ends or its writes fail: nobody is left to read the answer, so stop working on it. */
   signal: AbortSignal;
 }
