@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { createRedis, isCluster } from '../../src/core/services/redis-client.js';
 import { afterAll, beforeAll } from 'vitest';
 import { defaultSearchPath, findBinary } from '../../src/devtools/binaries.js';
 import { findFreePort } from '../../src/devtools/free-port.js';
@@ -120,4 +121,23 @@ export function useLocalRedisCluster(masters = 3): { cluster: () => LocalRedisCl
       return cluster;
     },
   };
+}
+
+/** Deletes the keys matching `pattern` on every master (SCAN sees one node's keys only). */
+export async function deleteKeys(target: RedisTarget, pattern: string): Promise<void> {
+  const client = createRedis(target.url, target.cluster, { lazyConnect: true });
+  try {
+    await client.connect();
+    for (const node of isCluster(client) ? client.nodes('master') : [client]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        // One DEL per key: a cluster refuses a DEL of keys in several slots.
+        if (keys.length > 0) await Promise.all(keys.map((key) => node.del(key)));
+        cursor = next;
+      } while (cursor !== '0');
+    }
+  } finally {
+    client.disconnect();
+  }
 }
