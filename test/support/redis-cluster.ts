@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { createRedis, isCluster } from '../../src/core/services/redis-client.js';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { defaultSearchPath, findBinary } from '../../src/devtools/binaries.js';
 import { findFreePort } from '../../src/devtools/free-port.js';
 import { runCommand } from '../../src/devtools/processes.js';
@@ -140,4 +140,16 @@ export async function deleteKeys(target: RedisTarget, pattern: string): Promise<
   } finally {
     client.disconnect();
   }
+}
+
+/**
+ * Declares `suite` twice: on the machine's Redis (no target) and on a local Redis Cluster of the
+ * file's own, where a script or pipeline over several slots fails.
+ */
+export function onRedisAndCluster(suite: (target?: () => RedisTarget) => void): void {
+  const { cluster } = useLocalRedisCluster();
+  describe.each([
+    { on: 'one Redis', target: undefined },
+    { on: 'a Redis Cluster', target: () => cluster().target },
+  ])('on $on', ({ target }) => suite(target));
 }

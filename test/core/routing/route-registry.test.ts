@@ -1,15 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RouteRegistry } from '../../../src/core/routing/route-registry.js';
 import { useRedisNamespace } from '../../support/redis-namespace.js';
-import { useLocalRedisCluster } from '../../support/redis-cluster.js';
+import { onRedisAndCluster } from '../../support/redis-cluster.js';
 
-const { cluster } = useLocalRedisCluster();
-
-// The same behaviour on one Redis and on a Redis Cluster (a script or pipeline over several slots fails there).
-describe.each([
-  { on: 'one Redis', target: undefined },
-  { on: 'a Redis Cluster', target: () => cluster().target },
-])('on $on', ({ target }) => {
+onRedisAndCluster((target) => {
   const { namespace, redis } = useRedisNamespace('tr', target);
   let routes: RouteRegistry;
 
