@@ -29,6 +29,7 @@ export default class Status extends Command {
     'data-dir': Flags.string({ description: 'data folder of a local `chat-node dev` or `chat-node cluster` (its members.json names the services)', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
     'postgres-url': Flags.string({ description: 'Postgres URL', env: 'CHAT_POSTGRES_URL', helpGroup: 'SERVICES' }),
     'redis-url': Flags.string({ description: 'Redis URL (where the nodes keep their leases)', env: 'CHAT_REDIS_URL', helpGroup: 'SERVICES' }),
+    'redis-cluster': Flags.boolean({ description: 'the Redis is a Redis Cluster: --redis-url names one or more of its nodes', env: 'CHAT_REDIS_CLUSTER', helpGroup: 'SERVICES' }),
     'nats-url': Flags.string({ description: 'NATS servers, comma-separated', env: 'CHAT_NATS_URL', helpGroup: 'SERVICES' }),
     namespace: Flags.string({ description: "the cluster's namespace (default chat)", env: 'CHAT_NAMESPACE', helpGroup: 'SERVICES' }),
     partitions: Flags.integer({ description: 'send partitions the cluster runs with (default 16)', env: 'CHAT_PARTITIONS', helpGroup: 'SERVICES' }),
@@ -41,6 +42,7 @@ export default class Status extends Command {
       {
         postgresUrl: flags['postgres-url'],
         redisUrl: flags['redis-url'],
+        redisCluster: flags['redis-cluster'],
         natsUrl: flags['nats-url'],
         namespace: flags.namespace,
         partitions: flags.partitions,

@@ -1,11 +1,11 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Subjects } from '../core/bus/subjects.js';
 import { redactUrl } from '../core/config/redact-url.js';
 import { NodeRegistry, type NodeRecord } from '../core/registry/node-registry.js';
+import { createRedis, type RedisClient } from '../core/services/redis-client.js';
 import { describeError } from '../devtools/probe.js';
 import { loadMigrations } from '../core/storage/migrations.js';
 import { composeStatus, reachable, type ClusterStatus, type PartitionOwner, type SchemaStatus, type ServiceName, type ServiceState, type UrlSource } from './cluster-status.js';
@@ -18,6 +18,8 @@ export interface StatusTarget {
   /** Send partitions the cluster runs with (CHAT_PARTITIONS, default 16). */
   partitions: number;
   services: Record<ServiceName, { url: string; from: UrlSource }>;
+  /** The Redis is a Redis Cluster (CHAT_REDIS_CLUSTER); its URL lists seed nodes. */
+  redisCluster?: boolean;
   /** How long one node's admin listener may take to answer (default 1000 ms). */
   nodeTimeoutMs: number;
   /** How long one service may take to answer (default 2000 ms). */
@@ -34,7 +36,7 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
  * that hangs costs its own line, never the whole view.
  */
 export class StatusCollector {
-  private redis?: Redis;
+  private redis?: RedisClient;
   private redisError?: unknown;
   private pool?: pg.Pool;
   private nats?: { nc: NatsConnection; jsm: JetStreamManager };
@@ -86,8 +88,8 @@ export class StatusCollector {
     return new NodeRegistry(redis, this.target.namespace).list();
   }
 
-  private connectRedis(): Redis {
-    const redis = new Redis(this.target.services.redis.url, {
+  private connectRedis(): RedisClient {
+    const redis = createRedis(this.target.services.redis.url, this.target.redisCluster ?? false, {
       lazyConnect: true,
       connectTimeout: this.target.serviceTimeoutMs,
       // disconnect() arms a timer of this length to destroy the socket, cleared when the socket

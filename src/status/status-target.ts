@@ -8,6 +8,7 @@ import type { StatusTarget } from './status-collector.js';
 export interface GivenTarget {
   postgresUrl?: string;
   redisUrl?: string;
+  redisCluster?: boolean;
   natsUrl?: string;
   namespace?: string;
   partitions?: number;
@@ -42,6 +43,7 @@ export function statusTarget(given: GivenTarget, members: MembersFile | undefine
     namespace: given.namespace || members?.namespace || 'chat',
     partitions: given.partitions ?? 16,
     services: { postgres: pick('postgres'), redis: pick('redis'), nats: pick('nats') },
+    ...(given.redisCluster ? { redisCluster: true } : {}),
     nodeTimeoutMs: given.nodeTimeoutMs ?? 1000,
     serviceTimeoutMs: Math.max(2000, given.nodeTimeoutMs ?? 0),
   };

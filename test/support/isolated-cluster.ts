@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { signDeviceToken } from '../../src/core/auth/jwt.js';
 import { migrate } from '../../src/core/storage/migrations.js';
+import { deleteKeys, type RedisTarget } from './redis-cluster.js';
 
 /** The machine's services; CI (.ci/run) makes sure they run. Override with CHAT_TEST_*_URL. */
 export const SERVICES = {
@@ -42,6 +42,8 @@ export class IsolatedCluster {
   readonly database = `chat_test_${this.id}`;
   readonly secret = randomBytes(24).toString('base64url');
   readonly processes: RoleProcess[] = [];
+  /** The machine's Redis unless a suite sets another (a LocalRedisCluster's) before it starts roles. */
+  redis: RedisTarget = { url: SERVICES.redis, cluster: false };
 
   get postgresUrl(): string {
     const url = new URL(SERVICES.postgresAdmin);
@@ -63,7 +65,8 @@ export class IsolatedCluster {
     return {
       ...process.env,
       CHAT_POSTGRES_URL: this.postgresUrl,
-      CHAT_REDIS_URL: SERVICES.redis,
+      CHAT_REDIS_URL: this.redis.url,
+      ...(this.redis.cluster ? { CHAT_REDIS_CLUSTER: 'true' } : {}),
       CHAT_NATS_URL: SERVICES.nats,
       CHAT_NAMESPACE: this.namespace,
       CHAT_JWT_SECRET: this.secret,
@@ -154,24 +157,24 @@ export class IsolatedCluster {
   /** Stops every process and removes the database, the stream and the Redis keys. */
   async tearDown(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
+    // On a cluster a fallback (delivery to every gateway, a skipped cache write) could hide a
+    // command the cluster refused: the suite fails on the refusal itself.
+    const refused = this.redis.cluster ? this.processes.flatMap((p) => p.output.join('').split('\n')).filter((line) => CLUSTER_REFUSAL.test(line)) : [];
     const nc = await connect({ servers: SERVICES.nats });
     const jsm = await jetstreamManager(nc);
     await jsm.streams.delete(`${this.namespace.toUpperCase()}_SEND`).catch(() => {});
     await nc.close();
-    const redis = new Redis(SERVICES.redis);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.namespace}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    redis.disconnect();
+    await deleteKeys(this.redis, `${this.namespace}:*`);
     const admin = new pg.Client({ connectionString: SERVICES.postgresAdmin });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);
     await admin.end();
+    if (refused.length > 0) throw new Error(`the Redis Cluster refused commands:\n${refused.slice(0, 5).join('\n')}`);
   }
 }
+
+/** What ioredis and a Redis Cluster answer to keys of several slots in one command, script or pipeline. */
+const CLUSTER_REFUSAL = /CROSSSLOT|same slot|slots allocation group|non local key|MOVED \d+|ASK \d+/;
 
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,23 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
+import { createRedis, type RedisClient } from '../../src/core/services/redis-client.js';
 import { SERVICES } from './isolated-cluster.js';
+import { deleteKeys, type RedisTarget } from './redis-cluster.js';
 
 /**
- * A Redis connection and a namespace of the suite's own on the machine's Redis: connected before
- * the suite's tests, its keys deleted and the connection closed after them. `redis` is set once
- * the suite's beforeAll ran.
+ * A Redis connection and a namespace of the suite's own, on the machine's Redis or on `target`
+ * (a LocalRedisCluster's, read in beforeAll): connected before the suite's tests, its keys deleted
+ * and the connection closed after them. `redis` is set once the suite's beforeAll ran.
  */
-export function useRedisNamespace(prefix: string): { namespace: string; redis: () => Redis } {
+export function useRedisNamespace(prefix: string, target?: () => RedisTarget): { namespace: string; redis: () => RedisClient } {
   const namespace = `${prefix}${randomBytes(4).toString('hex')}`;
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
+  let where: RedisTarget = { url: SERVICES.redis, cluster: false };
   beforeAll(() => {
-    redis = new Redis(SERVICES.redis);
+    where = target?.() ?? where;
+    redis = createRedis(where.url, where.cluster);
   });
   afterAll(async () => {
     if (!redis) return;
-    const keys = await redis.keys(`${namespace}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(where, `${namespace}:*`);
     redis.disconnect();
   });
   return {

@@ -1,4 +1,6 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import { pipelineOf } from '../services/redis-pipeline.js';
+import type { RedisClient } from '../services/redis-client.js';
 import type { Message } from '../protocol/server-frames.js';
 
 /**
@@ -9,7 +11,7 @@ import type { Message } from '../protocol/server-frames.js';
  */
 export class HistoryCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly namespace: string,
     /** Messages kept per room (default 200). */
     readonly depth = 200,
@@ -23,7 +25,7 @@ export class HistoryCache {
 
   async append(messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOf(this.redis);
     this.appendIn(pipeline, messages);
     await pipeline.exec();
   }

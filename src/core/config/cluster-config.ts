@@ -13,7 +13,9 @@ import { defaultOf, kebabOf, type SettingKey } from './settings.js';
 export interface ClusterConfig {
   /** No default outside `chat-node dev` and `chat-node cluster`. */
   postgresUrl: string;
+  /** With redisCluster, seed nodes comma-separated. */
   redisUrl: string;
+  redisCluster: boolean;
   natsUrl: string;
   /** A .creds file to authenticate to NATS with (operator mode). */
   natsCredsFile?: string;
@@ -135,6 +137,7 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
   return {
     postgresUrl: need('postgresUrl', pick(fromFlags.postgresUrl, fromFile.postgresUrl), 'CHAT_POSTGRES_URL'),
     redisUrl: need('redisUrl', pick(fromFlags.redisUrl, fromFile.redisUrl), 'CHAT_REDIS_URL'),
+    redisCluster: pick(fromFlags.redisCluster, fromFile.redisCluster) ?? false,
     natsUrl: need('natsUrl', pick(fromFlags.natsUrl, fromFile.natsUrl), 'CHAT_NATS_URL'),
     ...definedOnly({ natsCredsFile: pick(fromFlags.natsCredsFile, fromFile.natsCredsFile), natsTlsCaFile: pick(fromFlags.natsTlsCaFile, fromFile.natsTlsCaFile) }),
     postgresPool: optionalPositiveInt('postgres-pool', pick(fromFlags.postgresPool, fromFile.postgresPool)),

@@ -1,5 +1,6 @@
-import type { ChainableCommander, Redis, Result } from 'ioredis';
-import { pipelineReplies } from '../services/redis-pipeline.js';
+import type { ChainableCommander, Result } from 'ioredis';
+import { isCluster, type RedisClient } from '../services/redis-client.js';
+import { pipelineOf, pipelineReplies } from '../services/redis-pipeline.js';
 import type { PresenceStatus } from './presence-events.js';
 
 /**
@@ -14,7 +15,7 @@ import type { PresenceStatus } from './presence-events.js';
  */
 export class PresenceStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly namespace: string,
   ) {
     redis.defineCommand('chatPresenceEvaluate', { numberOfKeys: 2, lua: EVALUATE_LUA });
@@ -57,14 +58,19 @@ export class PresenceStore {
    * (a lease that lapsed while the gateway lived on) and lost its devices' routes.
    */
   async renewNode(node: string, expiresAt: number, devices: number): Promise<boolean> {
-    const results = await this.redis.multi().zadd(this.nodesKey, expiresAt, node).hset(this.nodeDevicesKey, node, devices).exec();
-    const added = results?.[0]?.[1];
+    // A pipeline, not a transaction: the two keys are in different slots on a cluster, and a
+    // reader seeing the lease a moment before its device count loses nothing.
+    const [added] = await pipelineReplies(pipelineOf(this.redis).zadd(this.nodesKey, expiresAt, node).hset(this.nodeDevicesKey, node, devices));
     return added === 0;
   }
 
   /** A gateway's planned exit, or a dead one reaped: its lease and its records go. */
   async removeNode(node: string): Promise<void> {
-    await this.redis.multi().zrem(this.nodesKey, node).hdel(this.nodeDevicesKey, node).del(this.nodeUsersKey(node)).exec();
+    // Its users first (their slot is not the lease's): a gateway that lives on and renews in
+    // between still finds its lease, and once the lease is gone it registers its users again;
+    // the other order could drop users it had just registered.
+    await this.redis.del(this.nodeUsersKey(node));
+    await pipelineReplies(pipelineOf(this.redis).zrem(this.nodesKey, node).hdel(this.nodeDevicesKey, node));
   }
 
   /** Connections held by the nodes that are alive. */
@@ -125,7 +131,7 @@ export class PresenceStore {
    */
   async reapUsers(users: readonly string[], node: string, lastSeen: number): Promise<number[]> {
     if (users.length === 0) return [];
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOf(this.redis);
     for (const user of users) pipeline.chatPresenceReap(this.routeKey(user), this.presenceKey(user), node, lastSeen);
     return (await pipelineReplies(pipeline)) as number[];
   }
@@ -170,14 +176,21 @@ export class PresenceStore {
    */
   async evaluateMany(users: readonly string[], aliveNodes: string[], now: number): Promise<Array<PresenceStatus | undefined>> {
     if (users.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const user of users) pipeline.chatPresenceEvaluate(this.routeKey(user), this.presenceKey(user), this.countsKey, now, ...aliveNodes);
+    const clustered = isCluster(this.redis);
+    // On one Redis the script counts the change itself; a cluster's script may only touch the
+    // user's slot, so the count follows in a command of its own (a crash in between misses one).
+    const countsKey = clustered ? '' : this.countsKey;
+    const pipeline = pipelineOf(this.redis);
+    for (const user of users) pipeline.chatPresenceEvaluate(this.routeKey(user), this.presenceKey(user), countsKey, now, ...aliveNodes);
     const replies = await pipelineReplies(pipeline);
-    return users.map((user, i) => {
+    const statuses = users.map((user, i): PresenceStatus | undefined => {
       const [changed, status, lastSeen] = replies[i] as [number, 'online' | 'offline', string | null];
       if (!changed) return undefined;
       return { user, status, lastSeen: status === 'online' ? now : lastSeen === null ? null : Number(lastSeen) };
     });
+    const delta = statuses.reduce((sum, status) => sum + (status === undefined ? 0 : status.status === 'online' ? 1 : -1), 0);
+    if (clustered && delta !== 0) await this.redis.hincrby(this.countsKey, 'users', delta);
+    return statuses;
   }
 
   /**
@@ -186,7 +199,7 @@ export class PresenceStore {
    */
   async recordDepartures(departures: ReadonlyArray<{ user: string; at: number; due: number }>): Promise<void> {
     if (departures.length === 0) return;
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOf(this.redis);
     for (const { user, at, due } of departures) {
       pipeline.hset(this.presenceKey(user), 'lastSeen', at);
       pipeline.zadd(this.dueKey, due, user);
@@ -201,7 +214,7 @@ export class PresenceStore {
    */
   async read(users: string[], aliveNodes: Set<string>, now: number): Promise<PresenceStatus[]> {
     if (users.length === 0) return [];
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOf(this.redis);
     for (const user of users) {
       pipeline.hvals(this.routeKey(user));
       pipeline.hmget(this.presenceKey(user), 'status', 'lastSeen');
@@ -219,7 +232,7 @@ export class PresenceStore {
   async lastSeenOf(users: string[]): Promise<Map<string, number>> {
     const seen = new Map<string, number>();
     if (users.length === 0) return seen;
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOf(this.redis);
     for (const user of users) pipeline.hget(this.presenceKey(user), 'lastSeen');
     const results = (await pipeline.exec()) ?? [];
     users.forEach((user, i) => {
@@ -235,9 +248,9 @@ export class PresenceStore {
   }
 }
 
-// KEYS[1] route hash, KEYS[2] presence hash; ARGV[1] counts key, ARGV[2] now, ARGV[3..] alive nodes.
-// The counts hash is passed as an argument, not a key, to keep the script on the user's slot;
-// on Redis Cluster the count is best effort (the script is then called with the counts key local).
+// KEYS[1] route hash, KEYS[2] presence hash; ARGV[1] counts key ('' on a cluster: the caller
+// counts), ARGV[2] now, ARGV[3..] alive nodes. The counts hash is an argument, not a key: the
+// script's keys stay on the user's slot.
 const EVALUATE_LUA = `
 local alive = {}
 for i = 3, #ARGV do alive[ARGV[i]] = true end
@@ -256,7 +269,7 @@ if not online and not lastSeen then
   redis.call('HSET', KEYS[2], 'lastSeen', lastSeen)
 end
 redis.call('EXPIRE', KEYS[2], 2592000)
-redis.call('HINCRBY', ARGV[1], 'users', online and 1 or -1)
+if ARGV[1] ~= '' then redis.call('HINCRBY', ARGV[1], 'users', online and 1 or -1) end
 return {1, status, lastSeen}
 `;
 

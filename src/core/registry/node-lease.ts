@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../services/redis-client.js';
 import type { Logger } from 'pino';
 import { NodeRegistry, type NodeRecord, type NodeRole } from './node-registry.js';
 
@@ -46,7 +46,7 @@ export class NodeLease {
 
   /** Writes the node's record and keeps it alive. */
   static async start(
-    redis: Redis,
+    redis: RedisClient,
     config: { namespace: string; nodeId: string },
     role: NodeRole,
     addresses: NodeAddresses,

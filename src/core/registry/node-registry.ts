@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../services/redis-client.js';
 
 /** The server roles; each of their nodes keeps a lease in the registry. */
 export type NodeRole = 'gateway' | 'fanout' | 'presence' | 'pusher';
@@ -42,7 +42,7 @@ const INDEX_SLACK_MS = 60_000;
  */
 export class NodeRegistry {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly namespace: string,
     private readonly now: () => number = Date.now,
   ) {}

@@ -1,5 +1,6 @@
-import type { ChainableCommander, Redis, Result } from 'ioredis';
-import { pipelineReplies } from '../services/redis-pipeline.js';
+import type { ChainableCommander, Result } from 'ioredis';
+import type { RedisClient } from '../services/redis-client.js';
+import { pipelineOf, pipelineReplies } from '../services/redis-pipeline.js';
 
 /** A user's online devices, each with the gateway nodes holding a connection of it (usually one). */
 export type DeviceRoutes = Map<string, string[]>;
@@ -61,7 +62,7 @@ export class RouteRegistry {
   static readonly TTL_SECONDS = 6 * 3600;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly namespace: string,
   ) {
     // EVALSHA: every closing connection runs it, and EVAL sends and hashes the script each time.
@@ -103,7 +104,7 @@ export class RouteRegistry {
     requests: ReadonlyArray<{ route: DeviceRoute; maxDevices: number }>,
     alongside?: (pipeline: ChainableCommander, route: DeviceRoute) => void,
   ): Promise<Array<Registration | Error>> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOf(this.redis);
     const starts: number[] = [];
     for (const { route } of requests) {
       starts.push(pipeline.length);
@@ -140,7 +141,7 @@ export class RouteRegistry {
 
   /** unregister() for many connections in one round trip; `alongside` adds commands to it. */
   async unregisterAll(routes: readonly DeviceRoute[], alongside?: (pipeline: ChainableCommander) => void): Promise<void> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOf(this.redis);
     for (const route of routes) pipeline.chatRouteUnregister(this.key(route.user), route.device, route.node, routeField(route));
     alongside?.(pipeline);
     await pipelineReplies(pipeline);
@@ -159,13 +160,13 @@ export class RouteRegistry {
 
   /** Refreshes the expiry of the given users' routes (a gateway calls it for all it holds). */
   async refresh(users: Iterable<string>): Promise<void> {
-    let pipeline = this.redis.pipeline();
+    let pipeline = pipelineOf(this.redis);
     let queued = 0;
     for (const user of users) {
       pipeline.expire(this.key(user), RouteRegistry.TTL_SECONDS);
       if (++queued === 1000) {
         await pipeline.exec();
-        pipeline = this.redis.pipeline();
+        pipeline = pipelineOf(this.redis);
         queued = 0;
       }
     }
@@ -179,7 +180,7 @@ export class RouteRegistry {
   async lookup(users: string[], alongside?: (pipeline: ChainableCommander) => void): Promise<RouteTable> {
     const routes: RouteTable = new Map();
     if (users.length === 0 && !alongside) return routes;
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOf(this.redis);
     for (const user of users) pipeline.hgetall(this.key(user));
     alongside?.(pipeline);
     const results = (await pipeline.exec()) ?? [];

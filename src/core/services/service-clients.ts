@@ -1,15 +1,15 @@
-import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, NatsFileError } from '../bus/nats.js';
 import type { ClusterConfig } from '../config/cluster-config.js';
 import { redactUrl } from '../config/redact-url.js';
 import { createPool, type PoolOptions } from '../storage/postgres.js';
+import { createRedis, type RedisClient } from './redis-client.js';
 
 /** The three services every server role talks to. */
 export interface ServiceClients {
   pool: pg.Pool;
-  redis: Redis;
+  redis: RedisClient;
   nc: NatsConnection;
   close(): Promise<void>;
 }
@@ -17,7 +17,7 @@ export interface ServiceClients {
 /** `rolePoolSize` is the role's default, which CHAT_POSTGRES_POOL (config.postgresPool) overrides. */
 export async function connectServices(config: ClusterConfig, name: string, rolePoolSize = 10, poolOptions: PoolOptions = {}): Promise<ServiceClients> {
   const pool = createPool(config.postgresUrl, config.postgresPool ?? rolePoolSize, poolOptions);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: true });
+  const redis = createRedis(config.redisUrl, config.redisCluster, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: true });
   redis.on('error', () => {}); // ioredis reconnects by itself; readiness reports the outage
   try {
     await pool.query('SELECT 1');
@@ -30,7 +30,7 @@ export async function connectServices(config: ClusterConfig, name: string, roleP
   } catch (error) {
     await pool.end().catch(() => {});
     redis.disconnect();
-    throw new Error(`cannot reach Redis at ${redactUrl(config.redisUrl)}: ${(error as Error).message}`);
+    throw new Error(`cannot reach Redis${config.redisCluster ? ' Cluster' : ''} at ${redactUrl(config.redisUrl)}: ${(error as Error).message}`);
   }
   let nc: NatsConnection;
   try {

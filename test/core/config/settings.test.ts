@@ -117,6 +117,7 @@ describe('environment of the roles chat-node cluster starts', () => {
     const input: ConfigInput = {
       postgresUrl: 'postgresql://db/chat',
       redisUrl: 'redis://cache',
+      redisCluster: true,
       natsUrl: 'nats://a:4222,nats://b:4222',
       natsCredsFile: '/etc/chat/nats.creds',
       natsTlsCaFile: '/etc/chat/nats-ca.pem',
