@@ -1,4 +1,4 @@
-import type { StreamPublisher } from '../../core/bus/stream-publisher.js';
+import type { SendBus } from '../../core/bus/send-bus.js';
 import type { Logger } from 'pino';
 import type { Subjects } from '../../core/bus/subjects.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
@@ -23,8 +23,8 @@ export interface GatewayContext {
   messages: MessageStore;
   reader: MessageReader;
   deliverer: Deliverer;
-  /** The send stream's publisher (rides out a stream without a leader: retryingPublishes). */
-  sendStream: StreamPublisher;
+  /** Where accepted sends go (the send stream; rides out a stream without a leader: retryingPublishes). */
+  sends: SendBus;
   subjects: Subjects;
   sessions: LocalSessions;
   metrics: GatewayMetrics;

@@ -10,6 +10,7 @@ import { HistoryCache } from '../../core/cache/history-cache.js';
 import { decodeJson, type NodeEnvelope } from '../../core/bus/envelopes.js';
 import { ensureSendStream, retryingPublishes } from '../../core/bus/nats.js';
 import { JetStreamPublisher } from '../../core/bus/stream-publisher.js';
+import { JetStreamSendBus } from '../../core/bus/send-bus.js';
 import { Subjects } from '../../core/bus/subjects.js';
 import { NatsLinkWatch } from './nats-link-watch.js';
 import { OverdueAcks } from './overdue-acks.js';
@@ -187,7 +188,7 @@ export class GatewayNode {
       reader: new MessageReader(messages, new HistoryCache(redis, config.namespace)),
       deliverer: new Deliverer(nc, subjects, this.routes),
       // Sends ride out a stream without a leader (a NATS restart) here rather than in their clients' backoff.
-      sendStream: retryingPublishes(new JetStreamPublisher(nc, 5000)),
+      sends: new JetStreamSendBus(retryingPublishes(new JetStreamPublisher(nc, 5000)), subjects),
       subjects,
       sessions: this.sessions,
       metrics,

@@ -1,5 +1,5 @@
 import type { StreamAck } from '../../../core/bus/stream-publisher.js';
-import { encodeJson, type SendEnvelope } from '../../../core/bus/envelopes.js';
+import type { SendEnvelope } from '../../../core/bus/envelopes.js';
 import { preciseNow } from '../../../core/observability/message-hops.js';
 import type { ClientFrameOf } from '../../../core/protocol/client-frames.js';
 import { ProtocolError } from '../../../core/protocol/errors.js';
@@ -48,9 +48,7 @@ export class SendHandler {
       reply: scope.requestId === undefined ? { node: config.nodeId, conn: session.connId } : { node: config.nodeId, conn: session.connId, requestId: scope.requestId },
       receivedAt,
     };
-    const payload = encodeJson(envelope);
-    const publish = (): Promise<StreamAck> =>
-      this.ctx.sendStream.publish(this.ctx.subjects.sendSubjectOf(frame.room), payload, { msgID: `${session.user}:${frame.clientMsgId}`, timeout: 5000 });
+    const publish = (): Promise<StreamAck> => this.ctx.sends.publish(envelope);
     void this.lanes.enqueue(session, frame.room, publish).then(
       (ack) => {
         this.ctx.hops.publish.observe((preciseNow() - receivedAt) / 1000);

@@ -1,4 +1,6 @@
 import type { StreamPublisher } from '../../../../src/core/bus/stream-publisher.js';
+import { JetStreamSendBus } from '../../../../src/core/bus/send-bus.js';
+import type { Subjects } from '../../../../src/core/bus/subjects.js';
 import type { GatewayContext } from '../../../../src/nodes/gateway/gateway-context.js';
 import { OverdueAcks } from '../../../../src/nodes/gateway/overdue-acks.js';
 
@@ -11,8 +13,7 @@ export function fakeSendContext(options: {
   return {
     config: { nodeId: 'gw-test', limits: { maxBodyChars: 4000 } },
     sessions: { knowsMember: () => true },
-    subjects: { sendSubjectOf: (room: string) => `send.${room}` },
-    sendStream: options.sendStream,
+    sends: new JetStreamSendBus(options.sendStream, { sendSubjectOf: (room: string) => `send.${room}` } as Subjects),
     hops: { publish: { observe: () => {} } },
     log: { warn: () => {} },
     metrics: { acks: { inc: () => {} }, sendsRepublished: { inc: () => {} } },
