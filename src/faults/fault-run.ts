@@ -43,7 +43,7 @@ export async function runFault<Target>(options: FaultRunOptions<Target>): Promis
   const { fault, target } = options;
   const { rampUpMs } = loadScenario(options.scenarioPath).phases;
   const progress = options.onProgress ?? (() => {});
-  const window: FaultWindow = { injectedAt: 0, healedAt: 0 };
+  const window: FaultWindow = { injectedAt: 0, liftedAt: 0, healedAt: 0 };
   let faultDone: Promise<void> = Promise.resolve();
   let faultError: unknown;
   const outcome = await runScenario({
@@ -60,8 +60,10 @@ export async function runFault<Target>(options: FaultRunOptions<Target>): Promis
               window.injectedAt = Date.now();
               progress(`fault ${fault.name}: ${fault.description}`);
               await fault.inject(target);
+              window.liftedAt = Date.now();
               if (fault.heal) {
                 await new Promise((r) => setTimeout(r, fault.holdMs ?? 0));
+                window.liftedAt = Date.now();
                 progress(`fault ${fault.name}: healing`);
                 await fault.heal(target);
               }

@@ -20,18 +20,21 @@ describe('fault result - order violations', () => {
 
 describe('fault result - recovery bound', () => {
   it('judges a fault the cluster routed around from the fault, and one it waited out from the heal', () => {
-    // Routed around (recovered while the fault was on): from the fault.
-    expect(recoveredAfterHeal(5600, 12_000)).toBeNull();
-    expect(slowRecovery(5600, 12_000)).toBe('recovered 5.6 s after the fault, while it was still on (bound 5.0 s)');
-    expect(slowRecovery(3900, 12_000)).toBeUndefined();
+    // Routed around (recovered while the fault was held: SIGSTOP of a fan-out for 12 s): from the fault.
+    expect(recoveredAfterHeal(5600, 12_000, 12_000)).toBeNull();
+    expect(slowRecovery(5600, 12_000, 12_000)).toBe('recovered 5.6 s after the fault, while it was still on (bound 5.0 s)');
+    expect(slowRecovery(3900, 12_000, 12_000)).toBeUndefined();
     // An instant fault (nothing to heal): from the fault.
-    expect(slowRecovery(4800, 0)).toBeUndefined();
-    expect(slowRecovery(5100, 0)).toBe('recovered 5.1 s after the fault, while it was still on (bound 5.0 s)');
-    // Waited out (recovered after the heal): from the heal.
-    expect(recoveredAfterHeal(8200, 6100)).toBe(2100);
-    expect(slowRecovery(8200, 6100)).toBeUndefined();
-    expect(slowRecovery(21_700, 14_800)).toBe('recovered 6.9 s after the heal (bound 5.0 s)');
+    expect(slowRecovery(4800, 0, 0)).toBeUndefined();
+    expect(slowRecovery(5100, 0, 0)).toBe('recovered 5.1 s after the heal (bound 5.0 s)');
+    // Waited out (recovered after the lift): from the heal's end (Postgres down 5 s, back at 6.1 s).
+    expect(recoveredAfterHeal(8200, 5000, 6100)).toBe(2100);
+    expect(slowRecovery(8200, 5000, 6100)).toBeUndefined();
+    expect(slowRecovery(21_700, 3000, 14_800)).toBe('recovered 6.9 s after the heal (bound 5.0 s)');
+    // Recovered after the lift but before the restarted service called itself healthy: 0 after the heal.
+    expect(recoveredAfterHeal(11_200, 3000, 12_400)).toBe(0);
+    expect(slowRecovery(11_200, 3000, 12_400)).toBeUndefined();
     // Never recovered is its own problem.
-    expect(slowRecovery(null, 3000)).toBeUndefined();
+    expect(slowRecovery(null, 3000, 3000)).toBeUndefined();
   });
 });
