@@ -48,7 +48,7 @@ export default class Gateway extends Command {
     const registry = createRegistry('gateway', nodeConfig.nodeId);
     const metricsText = worker ? workerMetrics([registry]) : undefined;
     const adminPort = worker ? workerAdminPort() : settings.integer('adminPort')!;
-    const node = new GatewayNode({ config: nodeConfig, log, port, host, adminPort, adminHost, registry, metricsText });
+    const node = await GatewayNode.create({ config: nodeConfig, log, port, host, adminPort, adminHost, registry, metricsText });
     await node.start();
     if (!worker) {
       await untilSignal(() => node.stop());

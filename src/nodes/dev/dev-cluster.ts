@@ -129,7 +129,7 @@ export class DevCluster {
     this.threads.push(fanout, others);
     const registry = createRegistry('gateway', config.nodeId);
     threadCpuCounter(registry);
-    this.gateway = new GatewayNode({
+    this.gateway = await GatewayNode.create({
       config,
       log: log.child({ role: 'gateway' }),
       port: this.options.port,
@@ -176,7 +176,7 @@ export class DevCluster {
       });
       await this.pusher.start();
     }
-    this.gateway = new GatewayNode({
+    this.gateway = await GatewayNode.create({
       config,
       log: log.child({ role: 'gateway' }),
       port: this.options.port,

@@ -1,8 +1,7 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { TokenVerifier } from '../../core/auth/jwt.js';
 import { TokenRevocations } from '../../core/auth/revocations.js';
@@ -21,8 +20,7 @@ import { listenerUrl, NodeLease } from '../../core/registry/node-lease.js';
 import { createHopTimers, preciseNow } from '../../core/observability/message-hops.js';
 import { RecentTraces, type GatewayWrite, type TraceSource } from '../../core/observability/recent-traces.js';
 import { CLOSE_CODES } from '../../core/protocol/errors.js';
-import { SUBPROTOCOL, WS_PATH } from '../../core/protocol/limits.js';
-import { LONG_POLL_FRAMES_PATH, LONG_POLL_POLL_PATH, LONG_POLL_SESSIONS_PATH } from '../../core/protocol/long-poll.js';
+import { WS_PATH } from '../../core/protocol/limits.js';
 import { encodeJson } from '../../core/bus/envelopes.js';
 import type { DeviceEvent } from '../../core/presence/presence-events.js';
 import { PresenceStore } from '../../core/presence/presence-store.js';
@@ -36,23 +34,22 @@ import { MessageStore } from '../../core/storage/message-store.js';
 import { PushStore } from '../../core/storage/push-store.js';
 import { RoomStore } from '../../core/storage/room-store.js';
 import { ClientConnection, type HandshakeStart } from './client-connection.js';
+import { ClientListener } from './client-listener.js';
 import type { GatewaySession, SessionHooks } from './gateway-session.js';
 import type { GatewayContext } from './gateway-context.js';
+import { GatewayLiveness, type RoutesGone } from './gateway-liveness.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import { LocalSessions, type Session } from './local-sessions.js';
 import { LongPollEndpoint } from './long-poll/long-poll-endpoint.js';
 import { PendingHandshakes, addressKey } from './pending-handshakes.js';
 import { RequestDispatcher } from './request-dispatcher.js';
-import { headerBlockRefusal, MAX_HEADER_LINES, upgradeRefusal } from './upgrade-checks.js';
 import { UpgradeOrigins } from './upgrade-origins.js';
 import { UserAdmission } from './user-admission.js';
 import { DeviceTouches } from './device-touches.js';
 import { SessionKicks } from './session-kicks.js';
 import { defaultGatewayPoolSize } from './gateway-workers.js';
+import { WebSocketUpgrade } from './websocket-upgrade.js';
 
-const LISTEN_BACKLOG = 8192;
-/** Sockets accepted past --max-connections to be told 503; past these Node closes them unanswered. */
-const FULL_ANSWER_ROOM = 64;
 /** The heartbeat pass runs in this many slices spread over heartbeatMs. */
 const HEARTBEAT_SLICES = 10;
 /** How often the gateway checks that Redis still holds its routes (gateway-marker). */
@@ -88,152 +85,133 @@ export interface GatewayOptions {
   answerOverdueMs?: number;
 }
 
+/** What GatewayNode.create() connects and loads before the node is built. */
+interface GatewayServices {
+  clients: ServiceClients;
+  subjects: Subjects;
+  revocations: TokenRevocations;
+  verifier: TokenVerifier;
+}
+
 /**
- * The gateway role: WebSocket connections in, frames to the right handlers, and deliveries
- * from the cluster (one NATS subject per gateway node) out to the sockets of the users held.
+ * The gateway role: clients' WebSocket connections and long-poll sessions in, their frames to
+ * the right handlers, and deliveries from the cluster (one NATS subject per gateway node) out to
+ * the sockets of the users held. Built by create() (services connected, the send stream ensured),
+ * then start() listens.
  */
 export class GatewayNode {
   readonly registry: Registry;
-  private clients?: ServiceClients;
-  private ctx?: GatewayContext;
-  private server?: Server;
+  private readonly clients: ServiceClients;
+  private readonly ctx: GatewayContext;
+  private readonly listener: ClientListener;
+  private readonly upgrades: WebSocketUpgrade;
   private adminServer?: Server;
-  private wss?: WebSocketServer;
-  private subscription?: Subscription;
-  private everyNodeSubscription?: Subscription;
-  private natsLink?: NatsLinkWatch;
-  private routes?: RouteRegistry;
-  private presence?: PresenceStore;
-  private dispatcher?: RequestDispatcher;
-  private admission?: UserAdmission;
-  private registrations?: Coalescer<{ route: DeviceRoute; maxDevices: number }, Registration>;
-  /** Client sockets open on the client port (WebSockets, long-poll requests, kept-alive HTTP). */
-  private openSockets = 0;
-  /** The cap on client sockets (--max-connections; by default what the open-file limit leaves); 0: none. Set at start. */
-  private maxConnections = 0;
+  private readonly subscriptions: Subscription[] = [];
+  private readonly natsLink: NatsLinkWatch;
+  private readonly routes: RouteRegistry;
+  private readonly presence: PresenceStore;
+  private readonly liveness: GatewayLiveness;
+  private readonly dispatcher: RequestDispatcher;
+  private readonly admission: UserAdmission;
+  private readonly registrations: Coalescer<{ route: DeviceRoute; maxDevices: number }, Registration>;
   /** Routes of closed connections, written off together at the end of the event-loop turn. */
   private departing: DeviceRoute[] = [];
   private departuresFlush?: NodeJS.Immediate;
-  private deviceTouches?: DeviceTouches;
-  private longPoll?: LongPollEndpoint;
-  private kicks?: SessionKicks;
+  private readonly deviceTouches: DeviceTouches;
+  private readonly longPoll: LongPollEndpoint;
+  private readonly kicks: SessionKicks;
   private nodeLease?: NodeLease;
   private readonly sessions = new LocalSessions();
   private readonly overdueAcks: OverdueAcks;
   /** The frames of the newest messages this gateway wrote to sockets (GET /trace). */
   private readonly traces = new RecentTraces<GatewayWrite[]>();
-  private pending?: PendingHandshakes;
-  /** Which page origins may open a WebSocket (CHAT_CORS_ORIGINS, as for long-poll's CORS). */
-  private readonly upgradeOrigins: UpgradeOrigins;
-  /** When each TCP connection was accepted: the hello timeout counts from there. */
-  private readonly acceptedAt = new WeakMap<Duplex, number>();
   private readonly timers: NodeJS.Timeout[] = [];
   /** Which heartbeat slice pings a session, given in turn so the slices stay even. */
   private readonly heartbeatSlots = new WeakMap<GatewaySession, number>();
   private nextHeartbeatSlot = 0;
   private connCounter = 0;
   private draining = false;
-  /** The lease was renewed once: from then on, a renewal that finds it unlisted means it was reaped. */
-  private leaseRenewed = false;
-  private checkingRoutes = false;
-  /** The marker was set once: from then on its absence means Redis lost this node's routes. */
-  private routesChecked = false;
 
-  constructor(private readonly options: GatewayOptions) {
-    this.registry = options.registry ?? createRegistry('gateway', options.config.nodeId);
+  /** Connects the services, loads the token revocations and makes sure the send stream exists. */
+  static async create(options: GatewayOptions): Promise<GatewayNode> {
+    const { config } = options;
+    const clients = await connectServices(config, `gateway:${config.nodeId}`, defaultGatewayPoolSize());
+    try {
+      const subjects = new Subjects(config.namespace, config.partitions);
+      // Operators' revocations (Postgres), mirrored in memory: the token check at hello costs no round trip.
+      const revocations = new TokenRevocations(clients.pool);
+      await revocations.load();
+      const verifier = await TokenVerifier.create(config.jwt, { refusal: (identity) => revocations.refusal(identity) });
+      await ensureSendStream(clients.nc, subjects, config.streamReplicas);
+      return new GatewayNode(options, { clients, subjects, revocations, verifier });
+    } catch (error) {
+      await clients.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  private constructor(
+    private readonly options: GatewayOptions,
+    services: GatewayServices,
+  ) {
+    const { config, log } = options;
+    const { clients, subjects, revocations, verifier } = services;
+    const { pool, redis, nc } = clients;
+    this.clients = clients;
+    this.registry = options.registry ?? createRegistry('gateway', config.nodeId);
     this.overdueAcks = new OverdueAcks(options.answerOverdueMs ?? 10_000);
-    this.upgradeOrigins = new UpgradeOrigins(options.config.corsOrigins);
-  }
-
-  get port(): number {
-    const address = this.server?.address();
-    return typeof address === 'object' && address ? address.port : this.options.port;
-  }
-
-  /** The admin listener's port (undefined without one). */
-  get adminPort(): number | undefined {
-    return portOf(this.adminServer) ?? this.options.adminPort;
-  }
-
-  async start(): Promise<void> {
-    const { config, log } = this.options;
-    this.clients = await connectServices(config, `gateway:${config.nodeId}`, defaultGatewayPoolSize());
-    const { pool, redis, nc } = this.clients;
-    const subjects = new Subjects(config.namespace, config.partitions);
-    // Operators' revocations (Postgres), mirrored in memory: the token check at hello costs no round trip.
-    const revocations = new TokenRevocations(pool);
-    await revocations.load();
-    const verifier = await TokenVerifier.create(config.jwt, { refusal: (identity) => revocations.refusal(identity) });
     this.kicks = new SessionKicks(nc, subjects.gatewayControl, this.sessions, revocations, log);
-    await ensureSendStream(nc, subjects, config.streamReplicas);
-    this.routes = new RouteRegistry(redis, config.namespace);
-    this.presence = new PresenceStore(redis, config.namespace);
+    const routes = (this.routes = new RouteRegistry(redis, config.namespace));
+    const presence = (this.presence = new PresenceStore(redis, config.namespace));
     // Hellos that arrive while a registration round trip runs share the next one (a connect storm
     // is thousands a second; one pipeline each was a Redis write and read per device).
     this.registrations = new Coalescer(
-      (requests) => this.routes!.registerAllWithin(requests, (pipeline, route) => this.presence!.addNodeUserIn(pipeline, route.node, route.user)),
+      (requests) => routes.registerAllWithin(requests, (pipeline, route) => presence.addNodeUserIn(pipeline, route.node, route.user)),
       { maxInFlight: 1, maxWeight: 500 },
     );
     this.admission = new UserAdmission(config, (user, device, maxDevices, conn) => this.registerDevice(user, device, maxDevices, conn));
     this.deviceTouches = new DeviceTouches(new RoomStore(pool), log);
+    this.liveness = new GatewayLiveness({
+      nodeId: config.nodeId,
+      presenceTimeoutMs: config.presenceTimeoutMs,
+      presence,
+      routes,
+      connections: () => this.sessions.connectionCount,
+      onRoutesGone: (why) => this.restoreRoutes(why),
+    });
     const messages = new MessageStore(pool);
     const metrics = createGatewayMetrics(this.registry);
-    // The lease first: a device registered on a node without one would count as offline.
-    await this.renewLease();
     this.ctx = {
       config,
       log,
       rooms: new RoomStore(pool),
       messages,
       reader: new MessageReader(messages, new HistoryCache(redis, config.namespace)),
-      deliverer: new Deliverer(nc, subjects, this.routes),
+      deliverer: new Deliverer(nc, subjects, routes),
       // Sends ride out a stream without a leader (a NATS restart) here rather than in their clients' backoff.
       sends: new JetStreamSendBus(retryingPublishes(new JetStreamPublisher(nc, 5000)), subjects),
       subjects,
       sessions: this.sessions,
       metrics,
       hops: createHopTimers(this.registry, 'gateway'),
-      presence: this.presence,
+      presence,
       push: new PushStore(pool),
       overdueAcks: this.overdueAcks,
     };
-    this.overdueAcks.start();
-    const onEnvelope = (error: Error | null, message: Msg): void => {
-      if (!error) this.onEnvelope(decodeJson<NodeEnvelope>(message.data));
-    };
-    this.subscription = nc.subscribe(subjects.node(config.nodeId), { callback: onEnvelope });
-    // What a fan-out that cannot read the routes (Redis out of reach) delivers to every gateway.
-    // Same connection and callback as the node's own subject: envelopes are applied in the order sent.
-    this.everyNodeSubscription = nc.subscribe(subjects.allNodes, { callback: onEnvelope });
-    this.kicks.start();
-    await nc.flush();
     this.natsLink = new NatsLinkWatch(nc, {
       onCutOff: (silentMs) => this.cutOffFromNats(silentMs),
       onRestored: (silentMs) => log.warn({ silentMs }, 'NATS answers again: taking clients again'),
       // A membership hint lost in the gap would leave a removed member cached as one.
       onGap: () => this.sessions.forgetMemberships(),
     });
-    this.natsLink.start();
-
-    const dispatcher = new RequestDispatcher(this.ctx);
-    this.dispatcher = dispatcher;
+    const dispatcher = (this.dispatcher = new RequestDispatcher(this.ctx));
     const hooks: SessionHooks = {
       attach: (session) => this.attach(session),
       detach: (session) => this.detach(session),
       dispatch: dispatcher.dispatch.bind(dispatcher),
     };
-    this.wss = new WebSocketServer({
-      noServer: true,
-      maxPayload: config.limits.maxFrameBytes,
-      perMessageDeflate: false,
-      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
-    });
-    const openConnection = (ws: WebSocket, start: HandshakeStart) => {
-      new ClientConnection(`${config.nodeId}-${++this.connCounter}`, ws, this.ctx!, verifier, hooks, start);
-    };
     const pending = new PendingHandshakes(config.maxPendingPerIp);
-    this.pending = pending;
-    const longPoll = new LongPollEndpoint({
+    const longPoll = (this.longPoll = new LongPollEndpoint({
       ctx: this.ctx,
       verifier,
       hooks,
@@ -242,31 +220,72 @@ export class GatewayNode {
       settings: { pollTimeoutMs: config.pollTimeoutMs, corsOrigins: config.corsOrigins, lingerMs: config.presenceTimeoutMs },
       nextConnId: () => `${config.nodeId}-${++this.connCounter}`,
       draining: () => this.draining,
-      cutOff: () => this.natsLink?.cutOff ?? false,
-      full: () => (this.full() ? this.fullMessage() : undefined),
+      cutOff: () => this.natsLink.cutOff,
+      full: () => (this.listener.full ? this.listener.fullMessage : undefined),
       tooManyPending: (remoteAddress) => pending.isFull(addressKey(remoteAddress)),
+    }));
+    this.listener = new ClientListener({
+      maxConnections: config.maxConnections ?? defaultMaxConnections(openFileLimit()),
+      helloTimeoutMs: config.helloTimeoutMs,
+      longPoll,
+      onUpgrade: (req, socket, head) => this.upgrades.handle(req, socket, head),
     });
-    this.longPoll = longPoll;
-    new Gauge({
-      name: 'chat_gateway_long_poll_held_polls',
-      help: 'Long-poll GET /v1/poll requests held open by this gateway process (its connections gauge counts long-poll sessions too)',
-      registers: [this.registry],
-      // Counted when scraped: a walk over this process's long-poll sessions.
-      collect() {
-        this.set(longPoll.heldPolls);
+    this.upgrades = new WebSocketUpgrade({
+      maxFrameBytes: config.limits.maxFrameBytes,
+      maxPendingPerIp: config.maxPendingPerIp,
+      listener: this.listener,
+      pending,
+      origins: new UpgradeOrigins(config.corsOrigins),
+      metrics,
+      unavailable: () =>
+        this.draining ? 'this gateway is shutting down; connect to another' : this.natsLink.cutOff ? 'this gateway cannot reach the message bus; connect to another' : undefined,
+      open: (ws: WebSocket, start: HandshakeStart) => {
+        new ClientConnection(`${config.nodeId}-${++this.connCounter}`, ws, this.ctx, verifier, hooks, start);
       },
     });
+    this.gauges(pending);
+  }
 
-    new Gauge({
-      name: 'chat_gateway_pending_handshakes',
-      help: 'WebSocket connections of this gateway process upgraded but without hello yet (--max-pending-per-ip caps them per client address)',
-      registers: [this.registry],
-      collect() {
-        this.set(pending.total);
-      },
-    });
+  get port(): number {
+    return this.listener.port ?? this.options.port;
+  }
 
-    const health = healthHandler(
+  /** The admin listener's port (undefined without one). */
+  get adminPort(): number | undefined {
+    return portOf(this.adminServer) ?? this.options.adminPort;
+  }
+
+  /** Registers this node, subscribes to its deliveries, then listens on the client and admin ports. */
+  async start(): Promise<void> {
+    const { config, log } = this.options;
+    const { redis, nc } = this.clients;
+    const { subjects } = this.ctx;
+    // The lease first: a device registered on a node without one would count as offline.
+    await this.liveness.renewLease();
+    this.overdueAcks.start();
+    const onEnvelope = (error: Error | null, message: Msg): void => {
+      if (!error) this.onEnvelope(decodeJson<NodeEnvelope>(message.data));
+    };
+    // What a fan-out that cannot read the routes (Redis out of reach) delivers to every gateway
+    // comes on the second subject; same connection and callback, so envelopes apply in the order sent.
+    this.subscriptions.push(nc.subscribe(subjects.node(config.nodeId), { callback: onEnvelope }), nc.subscribe(subjects.allNodes, { callback: onEnvelope }));
+    this.kicks.start();
+    await nc.flush();
+    this.natsLink.start();
+    await this.listener.listen(this.options.port, this.options.host ?? '0.0.0.0');
+    // After the client port: a supervisor of --workers tells the two apart by their order.
+    if (this.options.adminPort !== undefined) this.adminServer = await startAdminServer(this.options.adminPort, this.options.adminHost ?? '127.0.0.1', this.healthHandler());
+    let slice = 0;
+    this.timers.push(setInterval(() => this.heartbeat(slice++ % HEARTBEAT_SLICES), Math.max(1, Math.floor(config.heartbeatMs / HEARTBEAT_SLICES))));
+    this.timers.push(setInterval(() => void this.routes.refresh(this.sessions.users()).catch(() => {}), this.options.routeRefreshMs ?? 3_600_000));
+    await this.liveness.checkRoutes();
+    this.timers.push(setInterval(() => void (this.draining ? undefined : this.liveness.checkRoutes()), ROUTE_CHECK_MS));
+    this.nodeLease = await NodeLease.start(redis, config, 'gateway', { adminUrl: listenerUrl(this.adminServer), clientUrl: listenerUrl(this.listener.server, 'ws', WS_PATH) }, log);
+    log.info({ port: this.port, adminPort: this.adminPort, path: WS_PATH }, 'gateway listening');
+  }
+
+  private healthHandler(): ReturnType<typeof healthHandler> {
+    return healthHandler(
       [this.registry, ...(this.options.extraRegistries ?? [])],
       { healthy: () => true, ready: () => this.readiness() },
       {
@@ -276,85 +295,27 @@ export class GatewayNode {
         readyCacheMs: 1000,
       },
     );
-    // A client that trickles its request headers (slowloris) is cut once the hello time is up;
-    // Node checks that deadline every connectionsCheckingInterval (30 s by default: too coarse).
-    this.maxConnections = config.maxConnections ?? defaultMaxConnections(openFileLimit());
-    const serverOptions = { headersTimeout: config.helloTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.helloTimeoutMs) };
-    this.server = createServer(serverOptions, (req, res) => {
-      // A kept-alive connection that later carries an upgrade (a proxy reusing it) gets its hello time from the upgrade.
-      this.acceptedAt.delete(req.socket);
-      const refusal = headerBlockRefusal(req);
-      if (refusal) {
-        res.writeHead(refusal.status, { 'content-type': 'text/plain', connection: 'close' }).end(`${refusal.message}\n`);
-        return;
-      }
-      if (longPoll.handles((req.url ?? '').split('?')[0]!)) {
-        void longPoll.handle(req, res);
-        return;
-      }
-      // Liveness only (load balancers ask the port they balance); the rest is on the admin listener.
-      if ((req.url ?? '').split('?')[0] === '/healthz') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-        return;
-      }
-      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: the WebSocket endpoint is ${WS_PATH}; long-poll uses ${LONG_POLL_SESSIONS_PATH}, ${LONG_POLL_POLL_PATH} and ${LONG_POLL_FRAMES_PATH}\n`);
-    });
-    // One line more than may be used: a request that has it was cut short by Node (upgrade-checks.ts).
-    this.server.maxHeadersCount = MAX_HEADER_LINES + 1;
-    this.server.on('connection', (socket: Duplex) => {
-      this.acceptedAt.set(socket, Date.now());
-      this.openSockets++;
-      socket.once('close', () => this.openSockets--);
-    });
-    // Past the cap by more than the room to answer 503s, Node closes sockets as it accepts them:
-    // descriptors this process needs for Postgres, Redis and NATS are never taken by clients.
-    if (this.maxConnections > 0) this.server.maxConnections = this.maxConnections + FULL_ANSWER_ROOM;
-    this.server.on('upgrade', (req, socket: Duplex, head) => this.upgrade(req, socket, head, openConnection));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      // Node's default accept backlog (511) overflows in a reconnect storm: the kernel then
-      // drops SYNs and each client waits out a 1 s retransmit. The kernel caps this at
-      // net.core.somaxconn (4096 on current kernels).
-      this.server!.listen({ port: this.options.port, host: this.options.host ?? '0.0.0.0', backlog: LISTEN_BACKLOG }, () => resolve());
-    });
-    // After the client port: a supervisor of --workers tells the two apart by their order.
-    if (this.options.adminPort !== undefined) this.adminServer = await startAdminServer(this.options.adminPort, this.options.adminHost ?? '127.0.0.1', health);
-
-    let slice = 0;
-    this.timers.push(setInterval(() => this.heartbeat(slice++ % HEARTBEAT_SLICES), Math.max(1, Math.floor(config.heartbeatMs / HEARTBEAT_SLICES))));
-    this.timers.push(
-      setInterval(() => void this.routes!.refresh(this.sessions.users()).catch(() => {}), this.options.routeRefreshMs ?? 3_600_000),
-    );
-    await this.checkRoutes();
-    this.timers.push(setInterval(() => void this.checkRoutes(), ROUTE_CHECK_MS));
-    this.nodeLease = await NodeLease.start(redis, config, 'gateway', { adminUrl: listenerUrl(this.adminServer), clientUrl: listenerUrl(this.server, 'ws', WS_PATH) }, log);
-    log.info({ port: this.port, adminPort: this.adminPort, path: WS_PATH }, 'gateway listening');
   }
 
-  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, openConnection: (ws: WebSocket, start: HandshakeStart) => void): void {
-    const path = (req.url ?? '').split('?')[0];
-    const reject = (status: number, message: string, headers: Record<string, string> = {}) => {
-      const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: text/plain\r\n${lines}connection: close\r\n\r\n${message}\n`);
-    };
-    if (path !== WS_PATH) return reject(404, `the WebSocket endpoint is ${WS_PATH}`);
-    if (this.full()) return reject(503, this.fullMessage(), { 'retry-after': '1' });
-    if (this.draining) return reject(503, 'this gateway is shutting down; connect to another');
-    if (this.natsLink?.cutOff) return reject(503, 'this gateway cannot reach the message bus; connect to another');
-    const refusal = upgradeRefusal(req, this.upgradeOrigins);
-    if (refusal) return reject(refusal.status, refusal.message, refusal.headers);
-    if (socket.destroyed) return;
-    // Refused before the upgrade: a WebSocket and its session cost far more than this answer.
-    const slot = this.pending!.tryEnter(addressKey(req.socket.remoteAddress));
-    if (!slot) {
-      this.ctx!.metrics.pendingRefused.inc({ transport: 'ws' });
-      const { maxPendingPerIp } = this.options.config;
-      return reject(429, `${maxPendingPerIp} connections from your address are waiting for their hello; send hello right after the upgrade, or retry later`, { 'retry-after': '1' });
-    }
-    // Also when ws refuses the upgrade itself (bad method, Upgrade or key) and never hands over a socket.
-    socket.once('close', () => slot.release());
-    const start: HandshakeStart = { slot, acceptedAt: this.acceptedAt.get(socket) };
-    this.wss!.handleUpgrade(req, socket, head, (ws) => openConnection(ws, start));
+  /** Gauges counted when scraped. */
+  private gauges(pending: PendingHandshakes): void {
+    const { longPoll } = this;
+    new Gauge({
+      name: 'chat_gateway_long_poll_held_polls',
+      help: 'Long-poll GET /v1/poll requests held open by this gateway process (its connections gauge counts long-poll sessions too)',
+      registers: [this.registry],
+      collect() {
+        this.set(longPoll.heldPolls);
+      },
+    });
+    new Gauge({
+      name: 'chat_gateway_pending_handshakes',
+      help: 'WebSocket connections of this gateway process upgraded but without hello yet (--max-pending-per-ip caps them per client address)',
+      registers: [this.registry],
+      collect() {
+        this.set(pending.total);
+      },
+    });
   }
 
   /**
@@ -364,9 +325,9 @@ export class GatewayNode {
    * not read here: the membership cache fills from sync and from Postgres on a miss.
    */
   private async attach(session: Session): Promise<void> {
-    await this.admission!.admit(session.user, session.device, session.connId);
-    const ctx = this.ctx!;
-    this.deviceTouches!.touch(session.user, session.device);
+    await this.admission.admit(session.user, session.device, session.connId);
+    const ctx = this.ctx;
+    this.deviceTouches.touch(session.user, session.device);
     this.sessions.add(session);
     this.publishPresence('connect', session);
     ctx.metrics.connections.set(this.sessions.connectionCount);
@@ -381,17 +342,17 @@ export class GatewayNode {
    */
   private async registerDevice(user: string, device: string, maxDevices: number, conn?: string): Promise<{ registered: boolean; otherDevices: number }> {
     const { nodeId } = this.options.config;
-    const presence = this.presence!;
+    const { presence } = this;
     const route = conn === undefined ? { user, device, node: nodeId } : { user, device, node: nodeId, conn };
-    const result = await this.registrations!.submit({ route, maxDevices });
+    const result = await this.registrations.submit({ route, maxDevices });
     // heldBy counts this hello's own slot, taken before the registration and given back after it.
-    if (!result.registered && this.admission!.heldBy(user) <= 1) await presence.removeNodeUser(nodeId, user);
+    if (!result.registered && this.admission.heldBy(user) <= 1) await presence.removeNodeUser(nodeId, user);
     return result;
   }
 
   private detach(session: Session): void {
-    const ctx = this.ctx!;
-    this.admission!.release(session.user);
+    const ctx = this.ctx;
+    this.admission.release(session.user);
     this.sessions.remove(session);
     const { nodeId } = this.options.config;
     // Its own route only (one per connection): a newer connection of the device, here or being
@@ -400,15 +361,6 @@ export class GatewayNode {
     this.publishPresence('disconnect', session);
     ctx.metrics.connections.set(this.sessions.connectionCount);
     ctx.metrics.users.set(this.sessions.userCount);
-  }
-
-  /** At the cap: new clients are sent to another gateway (the socket asking is counted). */
-  private full(): boolean {
-    return this.maxConnections > 0 && this.openSockets > this.maxConnections;
-  }
-
-  private fullMessage(): string {
-    return `this gateway process holds its most connections (${this.maxConnections}); connect to another gateway, or retry later`;
   }
 
   private unregisterSoon(route: DeviceRoute): void {
@@ -428,14 +380,14 @@ export class GatewayNode {
     this.departing = [];
     if (routes.length === 0 || this.draining) return;
     const { nodeId } = this.options.config;
-    const gone = [...new Set(routes.map((route) => route.user))].filter((user) => this.admission!.heldBy(user) === 0);
-    void this.routes!.unregisterAll(routes, (pipeline) => {
-      for (const user of gone) this.presence!.removeNodeUserIn(pipeline, nodeId, user);
+    const gone = [...new Set(routes.map((route) => route.user))].filter((user) => this.admission.heldBy(user) === 0);
+    void this.routes.unregisterAll(routes, (pipeline) => {
+      for (const user of gone) this.presence.removeNodeUserIn(pipeline, nodeId, user);
     }).catch(() => {});
   }
 
   private onEnvelope(envelope: NodeEnvelope): void {
-    const ctx = this.ctx!;
+    const ctx = this.ctx;
     const { publishedAt } = envelope;
     for (const delivery of envelope.deliveries) {
       let written = 0;
@@ -485,50 +437,9 @@ export class GatewayNode {
   private publishPresence(kind: DeviceEvent['kind'], session: Session): void {
     const event: DeviceEvent = { kind, user: session.user, device: session.device, node: this.options.config.nodeId, at: Date.now() };
     try {
-      this.clients!.nc.publish(this.ctx!.subjects.presenceEvents, encodeJson(event));
+      this.clients.nc.publish(this.ctx.subjects.presenceEvents, encodeJson(event));
     } catch {
       // NATS is closed (shutdown): presence learns of it from the lease instead.
-    }
-  }
-
-  /**
-   * This node's liveness lease, renewed every heartbeat: one Redis write per gateway process
-   * stands for the liveness of all its devices (docs/decisions/0004-presence-heartbeats.md).
-   */
-  private async renewLease(): Promise<void> {
-    const { nodeId, presenceTimeoutMs } = this.options.config;
-    const listed = await this.presence!.renewNode(nodeId, Date.now() + presenceTimeoutMs, this.sessions.connectionCount);
-    // Not listed after the first renewal: presence found the lease lapsed (a stall, Redis out of
-    // reach longer than the lease) and reaped this live node: its devices' routes are gone, and
-    // what was committed since reached none of them. The same remedy as lost routes.
-    const reaped = !listed && this.leaseRenewed;
-    this.leaseRenewed = true;
-    if (reaped) this.restoreRoutes('reaped');
-  }
-
-  /**
-   * Every second (ROUTE_CHECK_MS), apart from the heartbeat: did Redis lose what this gateway
-   * wrote? Until the clients come back, what is committed for them reaches them only through
-   * their sync, so each second of noticing is a second of the recovery (it was up to a whole
-   * heartbeat, 5 s). Two small Redis commands a second per gateway process.
-   */
-  private async checkRoutes(): Promise<void> {
-    if (this.checkingRoutes || this.draining) return;
-    this.checkingRoutes = true;
-    try {
-      const lost = await this.routes!.lostSinceLastCheck(this.options.config.nodeId);
-      // The first check only sets the marker: a new node has lost nothing.
-      if (lost && this.routesChecked) {
-        this.restoreRoutes('lost');
-        // Redis lost the lease's listing too: the next renewal lists the node again, and must
-        // not take that for a reap and send the clients away a second time.
-        this.leaseRenewed = false;
-      }
-      this.routesChecked = true;
-    } catch {
-      // Redis out of reach: the next check after it answers again sees the loss, if any.
-    } finally {
-      this.checkingRoutes = false;
     }
   }
 
@@ -538,7 +449,7 @@ export class GatewayNode {
    * nobody live. Every client reconnects (jittered, like a drain): its hello writes the route
    * and the node's user again, and its sync brings what it missed.
    */
-  private restoreRoutes(why: 'lost' | 'reaped'): void {
+  private restoreRoutes(why: RoutesGone): void {
     const sessions = [...this.sessions.all()] as GatewaySession[];
     this.sendAway(sessions, reconnectSpreadMs(sessions.length), 'routing state lost; reconnect and sync');
     if (sessions.length === 0) return;
@@ -581,8 +492,8 @@ export class GatewayNode {
   private heartbeat(slice: number): void {
     const now = Date.now();
     if (slice === 0) {
-      void this.renewLease().catch((error: unknown) => this.options.log.warn({ err: error }, 'could not renew the gateway lease'));
-      this.dispatcher?.presence.sweep(now);
+      void this.liveness.renewLease().catch((error: unknown) => this.options.log.warn({ err: error }, 'could not renew the gateway lease'));
+      this.dispatcher.presence.sweep(now);
     }
     const { presenceTimeoutMs } = this.options.config;
     for (const session of this.sessions.all()) {
@@ -602,11 +513,11 @@ export class GatewayNode {
 
   /** Run by one /readyz at a time (the others share its answer, for a second after too). */
   private async readiness(): Promise<string[]> {
-    const problems = this.draining ? ['draining'] : await serviceProblems(this.clients!);
+    const problems = this.draining ? ['draining'] : await serviceProblems(this.clients);
     if (this.natsLink?.cutOff) problems.push('nats unreachable');
     if (problems.length === 0) {
       // End to end means some fan-out worker holds every send partition.
-      const result = await this.clients!.pool.query<{ n: number }>(
+      const result = await this.clients.pool.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM fanout_partitions WHERE lease_until > now() AND partition < $1',
         [this.options.config.partitions],
       );
@@ -632,26 +543,25 @@ export class GatewayNode {
     this.draining = true;
     for (const timer of this.timers) clearInterval(timer);
     this.overdueAcks.stop();
-    this.natsLink?.stop();
+    this.natsLink.stop();
     const sessions = [...this.sessions.all()] as GatewaySession[];
     this.sendAway(sessions, maxReconnectDelayMs ?? reconnectSpreadMs(sessions.length), 'server restart');
     const { nodeId } = this.options.config;
     await Promise.all(
-      sessions.map((session) => this.routes?.unregister({ user: session.user, device: session.device, node: nodeId, conn: session.connId }).catch(() => {})),
+      sessions.map((session) => this.routes.unregister({ user: session.user, device: session.device, node: nodeId, conn: session.connId }).catch(() => {})),
     );
-    await this.presence?.removeNode(this.options.config.nodeId).catch(() => {});
+    await this.presence.removeNode(this.options.config.nodeId).catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, sessions.length > 0 ? 200 : 0));
     for (const session of this.sessions.all()) (session as GatewaySession).terminate();
-    this.subscription?.unsubscribe();
-    this.everyNodeSubscription?.unsubscribe();
-    this.kicks?.stop();
-    this.longPoll?.stop();
-    await this.deviceTouches?.stop();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.kicks.stop();
+    this.longPoll.stop();
+    await this.deviceTouches.stop();
+    await this.listener.close();
     await new Promise<void>((resolve) => (this.adminServer ? this.adminServer.close(() => resolve()) : resolve()));
-    this.wss?.close();
+    this.upgrades.close();
     await this.nodeLease?.stop();
-    await this.clients?.close();
+    await this.clients.close();
     this.options.log.info('gateway stopped');
   }
 }
