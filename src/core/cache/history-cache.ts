@@ -1,15 +1,27 @@
-import type { ChainableCommander } from 'ioredis';
-import { pipelineOf } from '../services/redis-pipeline.js';
+import { pipelineOf, type RedisBatch } from '../services/redis-pipeline.js';
 import type { RedisClient } from '../services/redis-client.js';
 import type { Message } from '../protocol/server-frames.js';
 
 /**
- * Write-through cache of each room's recent messages: a sorted set scored by seq, so a
+ * Each room's recent messages, written as they commit and read by history and sync. A read
+ * answers only a complete range: a hole is a miss, and the caller reads Postgres. Losing the
+ * cache costs latency, never a message.
+ */
+export interface HistoryCache {
+  append(messages: Message[]): Promise<void>;
+  /** append(), queued in a batch going to Redis with another store's commands. */
+  appendIn(batch: RedisBatch, messages: Message[]): void;
+  /** Messages `from`..`to` of `room` (seqs, inclusive), or undefined when any is missing. */
+  range(room: string, from: number, to: number): Promise<Message[] | undefined>;
+}
+
+/**
+ * Write-through cache of each room's recent messages in Redis: a sorted set scored by seq, so a
  * re-processed batch writes the same members again and changes nothing. Because seqs are
  * gap-free, a read knows exactly which seqs it must find; a page with a hole is a miss and
  * the caller goes to Postgres. Losing Redis costs latency, never a message.
  */
-export class HistoryCache {
+export class RedisHistoryCache implements HistoryCache {
   constructor(
     private readonly redis: RedisClient,
     private readonly namespace: string,
@@ -31,7 +43,7 @@ export class HistoryCache {
   }
 
   /** Adds append()'s commands to a pipeline someone else runs (the fan-out's route lookup). */
-  appendIn(pipeline: ChainableCommander, messages: Message[]): void {
+  appendIn(pipeline: RedisBatch, messages: Message[]): void {
     const byRoom = new Map<string, Message[]>();
     for (const message of messages) {
       const list = byRoom.get(message.room);

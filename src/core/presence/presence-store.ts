@@ -1,10 +1,60 @@
-import type { ChainableCommander, Result } from 'ioredis';
+import type { Result } from 'ioredis';
 import { isCluster, type RedisClient } from '../services/redis-client.js';
-import { pipelineOf, pipelineReplies } from '../services/redis-pipeline.js';
+import { pipelineOf, pipelineReplies, type RedisBatch } from '../services/redis-pipeline.js';
 import type { PresenceStatus } from './presence-events.js';
 
 /**
- * Presence state in Redis, all of it rebuildable and expiring:
+ * Who is online: gateways' liveness leases and the users they hold, each user's published status
+ * and last-seen time, and the users to look at again when a grace period ends. A user is online
+ * while a device routes to a gateway whose lease is alive. Gateways write leases and node users;
+ * the presence role evaluates, reaps dead gateways and schedules checks; presence.query reads.
+ */
+export interface PresenceStore {
+  /** A gateway's heartbeat: its lease lasts until `expiresAt`. False when the node was not listed (new, or reaped). */
+  renewNode(node: string, expiresAt: number, devices: number): Promise<boolean>;
+  /** A gateway's planned exit, or a dead one reaped: its lease and its records go. */
+  removeNode(node: string): Promise<void>;
+  /** Connections held by the nodes that are alive. */
+  onlineDevices(aliveNodes: string[]): Promise<number>;
+  addNodeUser(node: string, user: string): Promise<void>;
+  /** addNodeUser(), queued in a batch going to Redis with another store's commands. */
+  addNodeUserIn(batch: RedisBatch, node: string, user: string): void;
+  removeNodeUser(node: string, user: string): Promise<void>;
+  /** removeNodeUser(), queued in a batch going to Redis with another store's commands. */
+  removeNodeUserIn(batch: RedisBatch, node: string, user: string): void;
+  /** Nodes whose lease is alive now. */
+  aliveNodes(now: number): Promise<string[]>;
+  /** Nodes whose lease ran out, with the time of their last heartbeat. */
+  deadNodes(now: number, leaseMs: number): Promise<Array<{ node: string; lastHeartbeat: number }>>;
+  /** Takes a dead node for reaping (one presence worker does it); false if another has it. */
+  claimReap(node: string): Promise<boolean>;
+  nodeUsers(node: string): Promise<string[]>;
+  /** Drops a dead node's device routes of a user; how many devices it held. */
+  reapUser(user: string, node: string, lastSeen: number): Promise<number>;
+  reapUsers(users: readonly string[], node: string, lastSeen: number): Promise<number[]>;
+  recordLastSeen(user: string, at: number): Promise<void>;
+  /** Look at `user` again at `at` (a later call for the same user moves it). */
+  scheduleCheck(user: string, at: number): Promise<void>;
+  scheduleChecks(users: readonly string[], at: number): Promise<void>;
+  /** Takes the users due by `now`, each once across workers. */
+  claimDue(now: number, limit?: number): Promise<string[]>;
+  /** Takes one user's check if it is due by `now`. */
+  claimIfDue(user: string, now: number): Promise<boolean>;
+  /** Stores the user's status from their routes and the alive nodes; returns it when it changed. */
+  evaluate(user: string, aliveNodes: string[], now: number): Promise<PresenceStatus | undefined>;
+  evaluateMany(users: readonly string[], aliveNodes: string[], now: number): Promise<Array<PresenceStatus | undefined>>;
+  /** Devices went away: last-seen times and a check at the end of each grace period. */
+  recordDepartures(departures: ReadonlyArray<{ user: string; at: number; due: number }>): Promise<void>;
+  /** Statuses without changing anything (presence.query). */
+  read(users: string[], aliveNodes: Set<string>, now: number): Promise<PresenceStatus[]>;
+  /** When each user was last seen (ms), for those ever seen. */
+  lastSeenOf(users: string[]): Promise<Map<string, number>>;
+  /** Users whose published status is online. */
+  onlineUsers(): Promise<number>;
+}
+
+/**
+ * The presence store in Redis, all of it rebuildable and expiring:
  * - `<ns>:nodes`: gateway node -> lease expiry (ms). A gateway renews its lease every heartbeat:
  *   one write per gateway process, not per device, is the heartbeat cost.
  * - `<ns>:node-users:{node}`: the users a gateway node holds, to reap them when it dies.
@@ -13,7 +63,7 @@ import type { PresenceStatus } from './presence-events.js';
  * - `<ns>:presence:due`: users to re-evaluate at a time (the end of a grace period).
  * A user is online while any device's route points at a node whose lease is alive.
  */
-export class PresenceStore {
+export class RedisPresenceStore implements PresenceStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly namespace: string,
@@ -85,7 +135,7 @@ export class PresenceStore {
   }
 
   /** addNodeUser()'s command, in a pipeline someone else runs (the gateway's device registration). */
-  addNodeUserIn(pipeline: ChainableCommander, node: string, user: string): void {
+  addNodeUserIn(pipeline: RedisBatch, node: string, user: string): void {
     pipeline.sadd(this.nodeUsersKey(node), user);
   }
 
@@ -94,7 +144,7 @@ export class PresenceStore {
   }
 
   /** removeNodeUser()'s command, in a pipeline someone else runs (the gateway's departures). */
-  removeNodeUserIn(pipeline: ChainableCommander, node: string, user: string): void {
+  removeNodeUserIn(pipeline: RedisBatch, node: string, user: string): void {
     pipeline.srem(this.nodeUsersKey(node), user);
   }
 

@@ -1,6 +1,6 @@
-import type { ChainableCommander, Result } from 'ioredis';
+import type { Result } from 'ioredis';
 import type { RedisClient } from '../services/redis-client.js';
-import { pipelineOf, pipelineReplies } from '../services/redis-pipeline.js';
+import { pipelineOf, pipelineReplies, type RedisBatch } from '../services/redis-pipeline.js';
 
 /** A user's online devices, each with the gateway nodes holding a connection of it (usually one). */
 export type DeviceRoutes = Map<string, string[]>;
@@ -47,14 +47,39 @@ export function nodesOf(routes: DeviceRoutes): Set<string> {
 }
 
 /**
- * Registered interest: which gateway nodes hold which device. A gateway records
+ * Registered interest: which gateway nodes hold which device. Gateways write it as devices
+ * connect and close; the fan-out reads it to publish once per node; presence reads it to tell who
+ * is online. Rebuildable: a lost route costs a live delivery (the device syncs), never a message.
+ */
+export interface RouteRegistry {
+  register(route: DeviceRoute): Promise<void>;
+  /** Registers the device unless its user has `maxDevices` other devices with a route already. */
+  registerWithin(route: DeviceRoute, maxDevices: number, alongside?: (batch: RedisBatch, route: DeviceRoute) => void): Promise<Registration>;
+  /** registerWithin() for many connections at once, answered in order (an Error refuses one alone). */
+  registerAllWithin(
+    requests: ReadonlyArray<{ route: DeviceRoute; maxDevices: number }>,
+    alongside?: (batch: RedisBatch, route: DeviceRoute) => void,
+  ): Promise<Array<Registration | Error>>;
+  /** Removes this connection's route; the device's other connections keep theirs. */
+  unregister(route: DeviceRoute): Promise<void>;
+  unregisterAll(routes: readonly DeviceRoute[], alongside?: (batch: RedisBatch) => void): Promise<void>;
+  /** True when the store lost what this node wrote since its last check (which marks it again). */
+  lostSinceLastCheck(node: string): Promise<boolean>;
+  /** Keeps the given users' routes from expiring (a gateway calls it for all it holds). */
+  refresh(users: Iterable<string>): Promise<void>;
+  /** user -> (device -> nodes) for the given users that have routes. */
+  lookup(users: string[], alongside?: (batch: RedisBatch) => void): Promise<RouteTable>;
+}
+
+/**
+ * The route registry in Redis. A gateway records
  * route:{user} -> {device@node: node} in Redis when a device connects, and the fan-out looks the
  * members up to publish once per node (docs/decisions/0002-routing-by-registered-interest.md).
  * The value is the node so that presence reads a user's nodes with HVALS and reaps a dead node's
  * fields by value. It is rebuildable state: a lost entry costs a live delivery (the device
  * syncs), never a message.
  */
-export class RouteRegistry {
+export class RedisRouteRegistry implements RouteRegistry {
   /**
    * Entries expire unless the holding gateway refreshes them (hourly). Dead gateways are reaped
    * by the presence role well before; the expiry only collects what nobody reaped.
@@ -76,7 +101,7 @@ export class RouteRegistry {
 
   async register(route: DeviceRoute): Promise<void> {
     const key = this.key(route.user);
-    await this.redis.multi().hset(key, routeField(route), route.node).expire(key, RouteRegistry.TTL_SECONDS).exec();
+    await this.redis.multi().hset(key, routeField(route), route.node).expire(key, RedisRouteRegistry.TTL_SECONDS).exec();
   }
 
   /**
@@ -87,7 +112,7 @@ export class RouteRegistry {
   async registerWithin(
     route: DeviceRoute,
     maxDevices: number,
-    alongside?: (pipeline: ChainableCommander, route: DeviceRoute) => void,
+    alongside?: (pipeline: RedisBatch, route: DeviceRoute) => void,
   ): Promise<Registration> {
     const [outcome] = await this.registerAllWithin([{ route, maxDevices }], alongside);
     if (outcome instanceof Error) throw outcome;
@@ -102,14 +127,14 @@ export class RouteRegistry {
    */
   async registerAllWithin(
     requests: ReadonlyArray<{ route: DeviceRoute; maxDevices: number }>,
-    alongside?: (pipeline: ChainableCommander, route: DeviceRoute) => void,
+    alongside?: (pipeline: RedisBatch, route: DeviceRoute) => void,
   ): Promise<Array<Registration | Error>> {
     const pipeline = pipelineOf(this.redis);
     const starts: number[] = [];
     for (const { route } of requests) {
       starts.push(pipeline.length);
       const key = this.key(route.user);
-      pipeline.hkeys(key).hset(key, routeField(route), route.node).expire(key, RouteRegistry.TTL_SECONDS);
+      pipeline.hkeys(key).hset(key, routeField(route), route.node).expire(key, RedisRouteRegistry.TTL_SECONDS);
       alongside?.(pipeline, route);
     }
     const results = (await pipeline.exec()) ?? [];
@@ -140,7 +165,7 @@ export class RouteRegistry {
   }
 
   /** unregister() for many connections in one round trip; `alongside` adds commands to it. */
-  async unregisterAll(routes: readonly DeviceRoute[], alongside?: (pipeline: ChainableCommander) => void): Promise<void> {
+  async unregisterAll(routes: readonly DeviceRoute[], alongside?: (pipeline: RedisBatch) => void): Promise<void> {
     const pipeline = pipelineOf(this.redis);
     for (const route of routes) pipeline.chatRouteUnregister(this.key(route.user), route.device, route.node, routeField(route));
     alongside?.(pipeline);
@@ -163,7 +188,7 @@ export class RouteRegistry {
     let pipeline = pipelineOf(this.redis);
     let queued = 0;
     for (const user of users) {
-      pipeline.expire(this.key(user), RouteRegistry.TTL_SECONDS);
+      pipeline.expire(this.key(user), RedisRouteRegistry.TTL_SECONDS);
       if (++queued === 1000) {
         await pipeline.exec();
         pipeline = pipelineOf(this.redis);
@@ -177,7 +202,7 @@ export class RouteRegistry {
    * user -> (device -> nodes) for the given users, in one round trip. `alongside` adds commands of
    * its own to the same pipeline (after the lookups; their outcomes are not looked at here).
    */
-  async lookup(users: string[], alongside?: (pipeline: ChainableCommander) => void): Promise<RouteTable> {
+  async lookup(users: string[], alongside?: (pipeline: RedisBatch) => void): Promise<RouteTable> {
     const routes: RouteTable = new Map();
     if (users.length === 0 && !alongside) return routes;
     const pipeline = pipelineOf(this.redis);

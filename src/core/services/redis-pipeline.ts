@@ -2,6 +2,12 @@ import type { ChainableCommander, Cluster } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import { isCluster, type RedisClient } from './redis-client.js';
 
+/**
+ * Commands queued to go to Redis in one round trip with another store's (the `alongside` and
+ * `...In` parts of the Redis stores' interfaces): an engine other than Redis has no such batch.
+ */
+export type RedisBatch = ChainableCommander;
+
 /** Each command's error or reply, in the order queued (what ioredis's exec() answers). */
 type PipelineResults = Array<[error: Error | null, reply: unknown]>;
 

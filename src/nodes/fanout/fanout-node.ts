@@ -3,11 +3,11 @@ import { jetstream } from '@nats-io/jetstream';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { HistoryCache } from '../../core/cache/history-cache.js';
+import { RedisHistoryCache } from '../../core/cache/history-cache.js';
 import { encodeJson } from '../../core/bus/envelopes.js';
 import { ensurePushStream, ensureSendStream } from '../../core/bus/nats.js';
 import type { RevealEvent } from '../../core/presence/presence-events.js';
-import { PresenceStore } from '../../core/presence/presence-store.js';
+import { RedisPresenceStore } from '../../core/presence/presence-store.js';
 import { PushEnqueuer } from './push-enqueuer.js';
 import { Subjects } from '../../core/bus/subjects.js';
 import type { ClusterConfig } from '../../core/config/cluster-config.js';
@@ -17,7 +17,7 @@ import { createHopTimers } from '../../core/observability/message-hops.js';
 import { listenerUrl, NodeLease } from '../../core/registry/node-lease.js';
 import { RecentTraces, type FanoutTrace, type TraceSource } from '../../core/observability/recent-traces.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
-import { RouteRegistry } from '../../core/routing/route-registry.js';
+import { RedisRouteRegistry } from '../../core/routing/route-registry.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/services/service-clients.js';
 import { BatchPublisher } from './batch-publisher.js';
 import { CommitCoalescer } from './commit-coalescer.js';
@@ -80,13 +80,13 @@ export class FanoutNode {
     this.leases = new PartitionLeases(pool, owner, config.partitions, this.options.leaseTtlMs);
     await this.leases.ensurePartitions();
     const js = jetstream(nc);
-    const routes = new RouteRegistry(redis, config.namespace);
+    const routes = new RedisRouteRegistry(redis, config.namespace);
     this.workerDeps = {
       subjects,
       jsm,
       js,
       committer: new CommitCoalescer(new RoomSequencer(pool), { onStatement: (sends) => metrics.statementSize.observe(sends) }),
-      publisher: new BatchPublisher(new Deliverer(nc, subjects, routes), routes, new HistoryCache(redis, config.namespace), log, {
+      publisher: new BatchPublisher(new Deliverer(nc, subjects, routes), routes, new RedisHistoryCache(redis, config.namespace), log, {
         announceReveals: (reveals) => nc.publish(subjects.presenceEvents, encodeJson({ kind: 'reveal', reveals, at: Date.now() } satisfies RevealEvent)),
       }),
       metrics,
@@ -95,7 +95,7 @@ export class FanoutNode {
       pushes: new PushEnqueuer({
         js,
         subjects,
-        presence: new PresenceStore(redis, config.namespace),
+        presence: new RedisPresenceStore(redis, config.namespace),
         policy: config.pushPolicy,
         activeWindowSec: config.pushActiveWindowSec,
         metrics: this.metrics,

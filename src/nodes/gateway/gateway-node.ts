@@ -5,7 +5,7 @@ import type { WebSocket } from 'ws';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { TokenVerifier } from '../../core/auth/jwt.js';
 import { TokenRevocations } from '../../core/auth/revocations.js';
-import { HistoryCache } from '../../core/cache/history-cache.js';
+import { RedisHistoryCache } from '../../core/cache/history-cache.js';
 import { decodeJson, type NodeEnvelope } from '../../core/bus/envelopes.js';
 import { ensureSendStream, retryingPublishes } from '../../core/bus/nats.js';
 import { JetStreamPublisher } from '../../core/bus/stream-publisher.js';
@@ -23,9 +23,9 @@ import { CLOSE_CODES } from '../../core/protocol/errors.js';
 import { WS_PATH } from '../../core/protocol/limits.js';
 import { encodeJson } from '../../core/bus/envelopes.js';
 import type { DeviceEvent } from '../../core/presence/presence-events.js';
-import { PresenceStore } from '../../core/presence/presence-store.js';
+import { RedisPresenceStore, type PresenceStore } from '../../core/presence/presence-store.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
-import { RouteRegistry, type DeviceRoute, type Registration } from '../../core/routing/route-registry.js';
+import { RedisRouteRegistry, type DeviceRoute, type Registration, type RouteRegistry } from '../../core/routing/route-registry.js';
 import { Coalescer } from '../../core/batching/coalescer.js';
 import { defaultMaxConnections, openFileLimit } from '../../core/process/open-file-limit.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/services/service-clients.js';
@@ -161,8 +161,8 @@ export class GatewayNode {
     this.registry = options.registry ?? createRegistry('gateway', config.nodeId);
     this.overdueAcks = new OverdueAcks(options.answerOverdueMs ?? 10_000);
     this.kicks = new SessionKicks(nc, subjects.gatewayControl, this.sessions, revocations, log);
-    const routes = (this.routes = new RouteRegistry(redis, config.namespace));
-    const presence = (this.presence = new PresenceStore(redis, config.namespace));
+    const routes = (this.routes = new RedisRouteRegistry(redis, config.namespace));
+    const presence = (this.presence = new RedisPresenceStore(redis, config.namespace));
     // Hellos that arrive while a registration round trip runs share the next one (a connect storm
     // is thousands a second; one pipeline each was a Redis write and read per device).
     this.registrations = new Coalescer(
@@ -186,7 +186,7 @@ export class GatewayNode {
       log,
       rooms: new RoomStore(pool),
       messages,
-      reader: new MessageReader(messages, new HistoryCache(redis, config.namespace)),
+      reader: new MessageReader(messages, new RedisHistoryCache(redis, config.namespace)),
       deliverer: new Deliverer(nc, subjects, routes),
       // Sends ride out a stream without a leader (a NATS restart) here rather than in their clients' backoff.
       sends: new JetStreamSendBus(retryingPublishes(new JetStreamPublisher(nc, 5000)), subjects),

@@ -9,9 +9,9 @@ import { portOf, startHealthServer } from '../../core/observability/health-serve
 import { createRegistry } from '../../core/observability/metrics.js';
 import { listenerUrl, NodeLease } from '../../core/registry/node-lease.js';
 import type { PresenceEvent, PresenceReveal, PresenceStatus } from '../../core/presence/presence-events.js';
-import { PresenceStore } from '../../core/presence/presence-store.js';
+import { RedisPresenceStore, type PresenceStore } from '../../core/presence/presence-store.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
-import { RouteRegistry } from '../../core/routing/route-registry.js';
+import { RedisRouteRegistry } from '../../core/routing/route-registry.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/services/service-clients.js';
 import { RoomStore } from '../../core/storage/room-store.js';
 import { Coalescer } from '../../core/batching/coalescer.js';
@@ -88,9 +88,9 @@ export class PresenceNode {
     this.clients = await connectServices(config, `presence:${config.nodeId}`, 5);
     const { pool, redis, nc } = this.clients;
     const subjects = new Subjects(config.namespace, config.partitions);
-    this.store = new PresenceStore(redis, config.namespace);
+    this.store = new RedisPresenceStore(redis, config.namespace);
     this.rooms = new RoomStore(pool);
-    this.deliverer = new Deliverer(nc, subjects, new RouteRegistry(redis, config.namespace));
+    this.deliverer = new Deliverer(nc, subjects, new RedisRouteRegistry(redis, config.namespace));
     this.metrics = createPresenceMetrics(this.registry);
     this.subscription = nc.subscribe(subjects.presenceEvents, {
       queue: 'presence',

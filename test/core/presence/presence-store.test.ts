@@ -1,17 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PresenceStore } from '../../../src/core/presence/presence-store.js';
-import { RouteRegistry } from '../../../src/core/routing/route-registry.js';
+import { RedisPresenceStore } from '../../../src/core/presence/presence-store.js';
+import { RedisRouteRegistry } from '../../../src/core/routing/route-registry.js';
 import { useRedisNamespace } from '../../support/redis-namespace.js';
 import { onRedisAndCluster } from '../../support/redis-cluster.js';
 
 onRedisAndCluster((target) => {
   const { namespace, redis } = useRedisNamespace('tp', target);
-  let store: PresenceStore;
-  let routes: RouteRegistry;
+  let store: RedisPresenceStore;
+  let routes: RedisRouteRegistry;
 
   beforeAll(() => {
-    store = new PresenceStore(redis(), namespace);
-    routes = new RouteRegistry(redis(), namespace);
+    store = new RedisPresenceStore(redis(), namespace);
+    routes = new RedisRouteRegistry(redis(), namespace);
   });
 
   describe('presence - store (Redis)', () => {

@@ -1,14 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RouteRegistry } from '../../../src/core/routing/route-registry.js';
+import { RedisRouteRegistry } from '../../../src/core/routing/route-registry.js';
 import { useRedisNamespace } from '../../support/redis-namespace.js';
 import { onRedisAndCluster } from '../../support/redis-cluster.js';
 
 onRedisAndCluster((target) => {
   const { namespace, redis } = useRedisNamespace('tr', target);
-  let routes: RouteRegistry;
+  let routes: RedisRouteRegistry;
 
   beforeAll(() => {
-    routes = new RouteRegistry(redis(), namespace);
+    routes = new RedisRouteRegistry(redis(), namespace);
   });
 
   describe('route registry', () => {
@@ -85,7 +85,7 @@ onRedisAndCluster((target) => {
       const marker = `${namespace}:marker`;
       await routes.registerWithin({ user: 'cy', device: 'phone', node: 'gw1' }, 5, (pipeline) => pipeline.sadd(marker, 'cy'));
       expect(await redis().smembers(marker)).toEqual(['cy']);
-      expect(await redis().ttl(`${namespace}:route:{cy}`)).toBeGreaterThan(RouteRegistry.TTL_SECONDS - 10);
+      expect(await redis().ttl(`${namespace}:route:{cy}`)).toBeGreaterThan(RedisRouteRegistry.TTL_SECONDS - 10);
     });
   });
 });

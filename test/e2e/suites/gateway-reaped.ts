@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PresenceStore } from '../../../src/core/presence/presence-store.js';
+import { RedisPresenceStore } from '../../../src/core/presence/presence-store.js';
 import { createRedis, type RedisClient } from '../../../src/core/services/redis-client.js';
 import { connectDevice, type TestDevice } from '../../support/devices.js';
 import { IsolatedCluster, waitFor, type RoleProcess } from '../../support/isolated-cluster.js';
@@ -44,7 +44,7 @@ export function gatewayReapedSuite(redisTarget?: () => RedisTarget): void {
       reader.client.on('state', (event) => states.push(event.state));
 
       // What presence's reaper does to a node whose lease expired.
-      const store = new PresenceStore(redis, cluster.namespace);
+      const store = new RedisPresenceStore(redis, cluster.namespace);
       await store.removeNode('gw-reaped');
       for (const user of ['reaped-reader', 'reaped-writer']) await store.reapUser(user, 'gw-reaped', Date.now());
 
