@@ -141,7 +141,7 @@ export async function ensurePushStream(nc: NatsConnection, subjects: Subjects, r
 }
 
 export function isNotFound(error: unknown): boolean {
-  const text = error instanceof Error ? `${error.message} ${String((error as { code?: unknown }).code ?? '')}` : '';
+  const text = error instanceof Error ? `${error.message} ${String((error as { code?: string | number }).code ?? '')}` : '';
   return /not found|404|10059|10014/.test(text);
 }
 

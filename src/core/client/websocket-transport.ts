@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { SUBPROTOCOL, decodeServerFrame } from '../protocol/index.js';
-import type { InboundFrame, OutboundFrame } from './frames.js';
+import type { OutboundFrame } from './frames.js';
 import type { ClientTransport, ConnectionListener } from './transport.js';
 
 export interface WebSocketTransportOptions {
@@ -118,8 +118,7 @@ export class WebSocketTransport implements ClientTransport {
       this.listener.onInvalidFrame(decoded.message);
       return;
     }
-    // The schema validated the frame; frames.ts only restores the literal types.
-    this.listener.onFrame(decoded.frame as unknown as InboundFrame);
+    this.listener.onFrame(decoded.frame);
   }
 
   private armWatchdog(delayMs: number): void {
