@@ -51,7 +51,7 @@ describe('e2e - limits at the socket', () => {
     const token = await cluster.token('carol', 'raw');
     const ws = new WebSocket(cluster.wsUrl(staying), 'chat.v1');
     const frames: Array<{ type: string; code?: string; id?: string }> = [];
-    ws.on('message', (data) => frames.push(JSON.parse(data.toString())));
+    ws.on('message', (data) => frames.push(JSON.parse((data as Buffer).toString()) as (typeof frames)[number]));
     await new Promise((resolve) => ws.once('open', resolve));
     ws.send(JSON.stringify({ type: 'hello', token }));
     await waitFor(() => frames.some((f) => f.type === 'welcome'), 5000, 'welcome');

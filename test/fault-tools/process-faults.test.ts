@@ -6,7 +6,7 @@ import { killProcess, pauseFor, pauseProcess, processState, resumeProcess } from
 function ticker(): { child: ChildProcess; ticks: () => number } {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => process.stdout.write("."), 20)'], { stdio: ['ignore', 'pipe', 'ignore'] });
   let ticks = 0;
-  child.stdout!.on('data', (chunk: Buffer) => (ticks += chunk.length));
+  child.stdout.on('data', (chunk: Buffer) => (ticks += chunk.length));
   return { child, ticks: () => ticks };
 }
 

@@ -78,7 +78,7 @@ describe('screen layout', () => {
   it('tui - a narrow terminal drops the room list and says where unread messages are', () => {
     expect(sidebarWidth(59)).toBe(0);
     const { text } = draw(conversation(), 50, 12);
-    expect(text[1]).toMatch(/^\[1\/2\] @bob  ● online +4 unread elsewhere \(Tab\)$/);
+    expect(text[1]).toMatch(/^\[1\/2\] @bob {2}● online +4 unread elsewhere \(Tab\)$/);
     expect(text[2]).not.toContain('│');
     expect(draw(conversation(), 40, 12).text[1]).not.toContain('unread elsewhere');
   });

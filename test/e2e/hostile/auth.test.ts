@@ -63,7 +63,7 @@ async function helloAnswer(url: string, first: string): Promise<Answer> {
   return answer;
 }
 
-type TokenCase = [name: string, gateway: 'plain' | 'strict', token: () => Promise<string> | string, expected: Answer];
+type TokenCase = [name: string, gateway: 'plain' | 'strict', token: string | (() => Promise<string> | string), expected: Answer];
 
 const tokenCases = (): TokenCase[] => [
   ['empty token', 'plain', '', refused],

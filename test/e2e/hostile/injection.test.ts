@@ -27,7 +27,7 @@ beforeAll(async () => {
   await suite.start();
   // Every subject of this cluster's namespace while the hostile ids fly.
   nats = await connect({ servers: SERVICES.nats });
-  nats.subscribe(`${suite.cluster.namespace}.>`, { callback: (_error, message) => subjects.add(message.subject) });
+  nats.subscribe(`${suite.cluster.namespace}.>`, { callback: (_error, message) => void subjects.add(message.subject) });
   await nats.flush();
   mallory = await suite.attacker('mallory', 'm1');
   const reply = await mallory.request({ type: 'room.create', kind: 'direct', members: ['victor'] });

@@ -30,7 +30,6 @@ beforeAll(async () => {
 afterAll(() => suite.stop(), 60_000);
 
 const answerOf = (http: HttpAnswer): Answer => ({ http: http.status, ...(typeof http.json.code === 'string' ? { error: http.json.code as Answer['error'] } : {}) });
-const secret = () => new TextEncoder().encode(suite.cluster.secret);
 
 describe('hostile - long-poll tokens', () => {
   const tokens = (): Array<[string, () => Promise<string | undefined>]> => [
@@ -135,7 +134,7 @@ describe('hostile - long-poll bodies', () => {
       answers = (polled.json.frames as Array<Record<string, unknown>>).filter((f) => f.type === 'error' || f.type === 'pong');
       return answers.length >= frames.length;
     }, 5000, 'an answer to each frame');
-    const summary = answers.map((f) => `${String(f.id ?? '-')}:${f.type === 'error' ? String(f.code) : String(f.type)}`).join(' ');
+    const summary = answers.map((f) => `${String((f.id as string | undefined) ?? '-')}:${f.type === 'error' ? String(f.code) : String(f.type)}`).join(' ');
     suite.record('5 frames of wrong types in one POST', JSON.stringify(frames).slice(0, 80), { http: 202, reply: 'w1:bad_frame w2:bad_frame w3:bad_frame -:bad_frame w4:pong' }, {
       http: posted.status,
       reply: summary,

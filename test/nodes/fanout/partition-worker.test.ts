@@ -96,7 +96,7 @@ function committed(send: SendEnvelope, seq: number): SendResult {
     members: ['ann', 'bob'],
     registrations: [],
     message: { room: send.room, seq, msgId: `id-${send.clientMsgId}`, sender: send.sender, senderDevice: send.senderDevice, clientMsgId: send.clientMsgId, body: send.body, ts: Date.now() },
-  } as SendResult;
+  };
 }
 
 const published: Published = { routes: new Map(), publishedAt: 0 };

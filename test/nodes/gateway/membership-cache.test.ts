@@ -59,7 +59,7 @@ describe('gateway - membership cache', () => {
   it('gateway - a removal hint that arrives while sync reads the rooms is not overwritten by the sync', async () => {
     const sessions = sessionsWithBob();
     const rooms = deferred<{ rooms: Room[]; membersVersion: Map<string, number> }>();
-    const room: Room = { id: 'r1', kind: 'group', name: 'team', owner: 'alice', members: ['alice', 'bob'], lastSeq: 0, readSeq: 0, unread: 0 } as Room;
+    const room: Room = { id: 'r1', kind: 'group', name: 'team', owner: 'alice', members: ['alice', 'bob'], lastSeq: 0, readSeq: 0, unread: 0 };
     const ctx = { sessions, rooms: { roomsOfUsers: async () => [await rooms.promise] }, reader: { range: async () => [] } } as unknown as GatewayContext;
     const replies: Array<Record<string, unknown>> = [];
     const scope: RequestScope = { session, requestId: undefined, signal: new AbortController().signal, reply: (frame) => replies.push(frame) };
@@ -74,7 +74,7 @@ describe('gateway - membership cache', () => {
 
   it("gateway - sync records the rooms it read as the user's, so their sends ask Postgres nothing", async () => {
     const sessions = sessionsWithBob();
-    const room: Room = { id: 'r2', kind: 'direct', name: '', owner: 'alice', members: ['alice', 'bob'], lastSeq: 0, readSeq: 0, unread: 0 } as Room;
+    const room: Room = { id: 'r2', kind: 'direct', name: '', owner: 'alice', members: ['alice', 'bob'], lastSeq: 0, readSeq: 0, unread: 0 };
     const ctx = {
       sessions,
       rooms: { roomsOfUsers: async () => [{ rooms: [room], membersVersion: new Map([['r2', 0]]) }], membership: () => Promise.reject(new Error('no query expected')) },

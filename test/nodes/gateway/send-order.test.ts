@@ -28,7 +28,7 @@ class FlakyStream implements StreamPublisher {
 
   constructor(private readonly options: { failing?: Set<string>; forGood?: boolean; holdAcks?: boolean } = {}) {}
 
-  publish(_subject: string, payload: Uint8Array, options: { msgID: string }): Promise<StreamAck> {
+  publish(_subject: string, payload: Uint8Array, _options: { msgID: string }): Promise<StreamAck> {
     const id = (JSON.parse(Buffer.from(payload).toString('utf8')) as SendEnvelope).clientMsgId;
     const tries = (this.tries.get(id) ?? 0) + 1;
     this.tries.set(id, tries);

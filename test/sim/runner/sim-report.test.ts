@@ -34,7 +34,7 @@ describe('sim report', () => {
     // Kept once: the hop rows keep their figures, the histograms section the buckets.
     expect(report.usage.hops).toHaveLength(1);
     expect(report.usage.hops[0]).not.toHaveProperty('histogram');
-    expect(JSON.parse(JSON.stringify(report)).histograms).toEqual(report.histograms);
+    expect((JSON.parse(JSON.stringify(report)) as typeof report).histograms).toEqual(report.histograms);
   });
 
   it('keeps the timeline second by second: sends, acks, deliveries and their percentiles', () => {

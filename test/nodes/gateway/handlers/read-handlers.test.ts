@@ -33,7 +33,7 @@ const batchMessages = (frames: Array<Record<string, unknown>>) => frames.filter(
 
 describe('gateway - sync', () => {
   it('gateway - stops reading once the session is gone, and answers nothing more', async () => {
-    const gateway = fakeGateway(Array(50).fill(SYNC_ROOM_CAP));
+    const gateway = fakeGateway(Array<number>(50).fill(SYNC_ROOM_CAP));
     const session = new AbortController();
     gateway.onRead(() => {
       if (gateway.reads() === 3) session.abort();
@@ -98,7 +98,7 @@ describe('gateway - read', () => {
     const handlers = readGateway(async (frame, users) => {
       events.push(`announced ${frame} to ${users.join(',')}`);
     });
-    const reply = scope.reply;
+    const reply = scope.reply.bind(scope);
     scope.reply = (frame) => {
       events.push(`answered ${frame.type}`);
       reply(frame);
