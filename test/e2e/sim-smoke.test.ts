@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => cluster.tearDown());
 
 describe('e2e - simulator', () => {
-  it('sim - the smoke scenario passes its SLOs and the oracle finds nothing', async () => {
+  it('the smoke scenario passes its SLOs and the oracle finds nothing', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'chat-sim-test-')), 'smoke.json');
     // Every role's /metrics, for CPU per process and the hops; the gateway's for connections too.
     const metricsUrls = [gateway, fanout].map((role) => `${cluster.adminUrl(role)}/metrics`).join(',');

@@ -29,7 +29,7 @@ const slowConsumersClosed = async (): Promise<number> => {
 };
 
 describe('e2e - slow reader', () => {
-  it('e2e - a client that stops reading is closed with 1013 once its buffer is full; the others get every message in order', async () => {
+  it('a client that stops reading is closed with 1013 once its buffer is full; the others get every message in order', async () => {
     const [alice, bob] = await Promise.all([connectDevice(cluster, [gateway], 'alice', 'laptop'), connectDevice(cluster, [gateway], 'bob', 'phone')]);
     open.push(alice, bob);
     const room = await alice.client.createGroup('firehose', ['bob', 'carol']);
