@@ -15,7 +15,8 @@ export interface WebSocketTransportOptions {
 /**
  * The WebSocket transport: one WebSocket to a gateway, frames in and out as typed objects, and a
  * watchdog that drops the connection when the server goes silent. It knows nothing of hello,
- * sync or reconnecting: DeviceSession drives it, and opens a new one for every attempt.
+ * sync or reconnecting: DeviceSession drives it, opening a new one for every attempt through
+ * openTransport (under 'auto', inside a FallbackTransport that turns to long-poll if it never opens).
  */
 export class WebSocketTransport implements ClientTransport {
   readonly kind = 'ws' as const;

@@ -88,8 +88,8 @@ export interface GatewayOptions {
 }
 
 /**
- * The gateway role: WebSocket connections in, frames to the right handlers, and deliveries
- * from the cluster (one NATS subject per gateway node) out to the sockets of the users held.
+ * The gateway role: WebSocket connections and long-poll sessions in, frames to the right handlers,
+ * and deliveries from the cluster (one NATS subject per gateway node) out to the users held.
  */
 export class GatewayNode {
   readonly registry: Registry;
