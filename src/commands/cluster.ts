@@ -39,9 +39,9 @@ export default class Cluster extends Command {
     const parsed = await this.parse(Cluster);
     const { flags } = parsed;
     const { settings, input } = commandSettingsOf(this, 'cluster', parsed);
-    const dataDir = settings.string('dataDir') ?? flags['data-dir'];
-    const host = settings.string('host') ?? flags.host;
-    const port = settings.integer('port') ?? flags.port;
+    const dataDir = settings.string('dataDir') ?? (flags['data-dir'] as string);
+    const host = settings.string('host') ?? (flags.host as string);
+    const port = settings.integer('port') ?? (flags.port as number);
     const configFile = settings.string('config');
     const progress = (line: string) => process.stderr.write(`${chalk.dim('chat-node cluster:')} ${line}\n`);
     const cluster = new ProcessCluster({
@@ -113,7 +113,7 @@ const SUPERVISOR_ONLY = new Set(['port', 'host', 'data-dir']);
  * Every flag given to the supervisor that a role reads from its CHAT_* variable, as that
  * variable: so a limit added to the shared flags reaches the roles without a list to update.
  */
-function roleEnvOf(definitions: Record<string, { env?: string }>, values: Record<string, unknown>): Record<string, string> {
+function roleEnvOf(definitions: Record<string, { env?: string }>, values: Record<string, string | number | boolean | string[] | undefined>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, definition] of Object.entries(definitions)) {
     const value = values[name];

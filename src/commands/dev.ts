@@ -31,11 +31,11 @@ export default class Dev extends Command {
     const { settings, input: given } = commandSettingsOf(this, 'dev', parsed);
     const input = { ...given, nodeId: 'dev' };
     // What the supervisor itself uses, from the flags, the environment or the config file.
-    const dataDir = settings.string('dataDir') ?? flags['data-dir'];
-    const port = settings.integer('port') ?? flags.port;
-    const host = settings.string('host') ?? flags.host;
-    const adminPort = settings.integer('adminPort') ?? flags['admin-port'];
-    const logLevel = settings.string('logLevel') ?? flags['log-level'];
+    const dataDir = settings.string('dataDir') ?? (flags['data-dir'] as string);
+    const port = settings.integer('port') ?? (flags.port as number);
+    const host = settings.string('host') ?? (flags.host as string);
+    const adminPort = settings.integer('adminPort') ?? (flags['admin-port'] as number);
+    const logLevel = settings.string('logLevel') ?? (flags['log-level'] as string);
     const cluster = new DevCluster({
       dataDir,
       port,

@@ -64,7 +64,7 @@ export default class Plan extends Command {
     const inputs: CapacityInputs = { ...DEFAULT_CAPACITY_INPUTS };
     for (const report of flags.report ?? []) {
       try {
-        Object.assign(inputs, measuredFromReport(JSON.parse(readFileSync(report, 'utf8'))));
+        Object.assign(inputs, measuredFromReport(JSON.parse(readFileSync(report, 'utf8')) as Parameters<typeof measuredFromReport>[0]));
       } catch (error) {
         this.error(`cannot read the report ${report}: ${(error as Error).message}`, { exit: 2 });
       }

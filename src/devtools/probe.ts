@@ -63,7 +63,7 @@ export function probeRedis(url: string, timeoutMs: number): Promise<ProbeResult>
       await redis.connect().catch((error: unknown) => {
         throw cause ?? error;
       });
-      const pong = await redis.ping();
+      const pong: string = await redis.ping();
       return pong === 'PONG' ? { ok: true } : { ok: false, reason: `PING answered ${pong}` };
     } finally {
       redis.disconnect();

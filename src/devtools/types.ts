@@ -51,7 +51,7 @@ export interface EnsureServicesOptions {
 export interface StartedService {
   url: string;
   detail: string;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /** What a service starter needs to know; paths are absolute. */

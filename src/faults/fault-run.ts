@@ -45,7 +45,7 @@ export async function runFault<Target>(options: FaultRunOptions<Target>): Promis
   const progress = options.onProgress ?? (() => {});
   const window: FaultWindow = { injectedAt: 0, liftedAt: 0, healedAt: 0 };
   let faultDone: Promise<void> = Promise.resolve();
-  let faultError: unknown;
+  let faultError: { error: unknown } | undefined;
   const outcome = await runScenario({
     scenarioPath: options.scenarioPath,
     urls: options.urls,
@@ -69,7 +69,7 @@ export async function runFault<Target>(options: FaultRunOptions<Target>): Promis
               }
               window.healedAt = Date.now();
             } catch (error) {
-              faultError = error;
+              faultError = { error };
             } finally {
               resolve();
             }
@@ -79,7 +79,7 @@ export async function runFault<Target>(options: FaultRunOptions<Target>): Promis
     },
   });
   await faultDone;
-  if (faultError) throw faultError;
+  if (faultError) throw faultError.error;
   const { pushLogFile } = options;
   const pushLog = pushLogFile === undefined ? undefined : { path: pushLogFile, notifications: readPushLog(pushLogFile), readAt: Date.now() };
   const { report } = buildReport(outcome, pushLog ? { pushLog } : {});

@@ -37,7 +37,7 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
  */
 export class StatusCollector {
   private redis?: RedisClient;
-  private redisError?: unknown;
+  private redisError?: Error;
   private pool?: pg.Pool;
   private nats?: { nc: NatsConnection; jsm: JetStreamManager };
   private readonly subjects: Subjects;
@@ -101,7 +101,7 @@ export class StatusCollector {
       retryStrategy: () => 1000,
     });
     // ioredis rejects connect() with a bare "Connection is closed."; the cause comes as an 'error' event.
-    redis.on('error', (error: unknown) => (this.redisError = error));
+    redis.on('error', (error: Error) => (this.redisError = error));
     redis.on('ready', () => (this.redisError = undefined));
     return redis;
   }

@@ -17,7 +17,7 @@ function run(args: string[], input?: string) {
 }
 
 describe('cli - a mistyped command', () => {
-  it('cli - not at a terminal: says it is not a command, points at help, exits 127, and runs nothing', () => {
+  it('not at a terminal: says it is not a command, points at help, exits 127, and runs nothing', () => {
     const result = run(['stauts']);
     expect(result.status).toBe(127);
     expect(result.stderr).toContain('stauts is not a chat-node command');
@@ -25,7 +25,7 @@ describe('cli - a mistyped command', () => {
     expect(result.stderr).not.toMatch(/Node version must be/);
   });
 
-  it('cli - at a terminal: asks "Did you mean status?", and a no runs nothing', () => {
+  it('at a terminal: asks "Did you mean status?", and a no runs nothing', () => {
     // `script` gives the command a terminal; the answer arrives once the question is up.
     const result = spawnSync('script', ['-q', '-e', '-c', `${process.execPath} ${RUN_JS} stauts`, '/dev/null'], {
       encoding: 'utf8',
@@ -41,7 +41,7 @@ describe('cli - a mistyped command', () => {
 });
 
 describe('cli - help', () => {
-  it('cli - the help a mistyped command points at exists: chat-node help lists the commands, help <command> shows one', () => {
+  it('the help a mistyped command points at exists: chat-node help lists the commands, help <command> shows one', () => {
     const list = run(['help']);
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/^ {2}status\s/m);
@@ -53,7 +53,7 @@ describe('cli - help', () => {
 });
 
 describe('cli - shell completion', () => {
-  it('cli - chat-node autocomplete builds completions of every command and its flags for bash and zsh', () => {
+  it('chat-node autocomplete builds completions of every command and its flags for bash and zsh', () => {
     const refreshed = run(['autocomplete', '--refresh-cache']);
     expect(refreshed.status, refreshed.stderr).toBe(0);
     const bash = readFileSync(join(cache, 'chat-node', 'autocomplete', 'functions', 'bash', 'chat-node.bash'), 'utf8');

@@ -52,12 +52,12 @@ beforeAll(async () => {
 afterEach(() => vi.restoreAllMocks());
 
 describe('cli - --help at the width of a terminal', () => {
-  it('cli - finds every command and topic in dist/', () => {
+  it('finds every command and topic in dist/', () => {
     const names = subjects.map((argv) => argv.join(' '));
     expect(names).toEqual(expect.arrayContaining(['', 'gateway', 'sim', 'admin', 'admin kick', 'bench floor', 'schema protocol']));
   });
 
-  it.each([80, 120])('cli - no line of any --help is wider than the terminal: %i columns', async (width) => {
+  it.each([80, 120])('no line of any --help is wider than the terminal: %i columns', async (width) => {
     const tooWide: string[] = [];
     for (const argv of subjects) {
       const text = await renderHelp(argv, width);
@@ -69,7 +69,7 @@ describe('cli - --help at the width of a terminal', () => {
     expect(tooWide, `lines wider than ${width} columns`).toEqual([]);
   });
 
-  it('cli - renders what bin/run.js prints when its output is not a terminal', async () => {
+  it('renders what bin/run.js prints when its output is not a terminal', async () => {
     // oclif takes the width from OCLIF_COLUMNS, else the terminal; a pipe counts as 80 columns.
     const { OCLIF_COLUMNS: _unset, ...env } = process.env;
     const printed = await runCli(['gateway', '--help'], { ...env, NO_COLOR: '1', FORCE_COLOR: '0' });

@@ -3,14 +3,14 @@ import { printable } from '../../src/cli/printable.js';
 import { renderTable } from '../../src/cli/table.js';
 
 describe('cli - user text on an operator terminal', () => {
-  it('cli - control characters and bidi overrides are shown as escapes; other text is left alone', () => {
+  it('control characters and bidi overrides are shown as escapes; other text is left alone', () => {
     expect(printable('\u001b]0;pwned\u0007\u001b[2Jroom')).toBe('\\x1b]0;pwned\\x07\\x1b[2Jroom');
     expect(printable('a\nb\rc\td\u007f\u009b')).toBe('a\\nb\\rc\\td\\x7f\\x9b');
     expect(printable('invoice\u202egnp.exe')).toBe('invoice\\u202egnp.exe');
     expect(printable('Café 東京 🙂 — ok')).toBe('Café 東京 🙂 — ok');
   });
 
-  it('cli - a table escapes every cell, so a crafted room name cannot rewrite the screen or break the columns', () => {
+  it('a table escapes every cell, so a crafted room name cannot rewrite the screen or break the columns', () => {
     const table = renderTable(
       [
         { id: 'g_1', name: 'team\u001b[31m red\n| fake row' },

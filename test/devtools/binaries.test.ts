@@ -15,7 +15,7 @@ describe('services - missing binaries', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('services - with no server installed, one error names every binary and the apt-get line', async () => {
+  it('with no server installed, one error names every binary and the apt-get line', async () => {
     const emptyBin = join(root, 'empty-bin');
     await mkdir(emptyBin);
     const error = await ensureServices({
@@ -31,7 +31,7 @@ describe('services - missing binaries', () => {
     expect(missing.message).toContain('apt-get install -y postgresql redis-server nats-server');
   });
 
-  it('services - a missing postgres names the postgresql package, and what did start is stopped again', async () => {
+  it('a missing postgres names the postgresql package, and what did start is stopped again', async () => {
     // Only redis-server and nats-server are "installed": they start, then must be stopped when postgres fails.
     const someBin = join(root, 'some-bin');
     await mkdir(someBin);

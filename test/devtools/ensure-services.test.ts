@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -57,7 +56,7 @@ describe('services - ensureServices against real binaries', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('services - with nothing answering, it starts postgres, redis and nats (JetStream) on free ports', async () => {
+  it('with nothing answering, it starts postgres, redis and nats (JetStream) on free ports', async () => {
     expect(first.services.map((s) => [s.name, s.origin])).toEqual([
       ['postgres', 'started'],
       ['redis', 'started'],
@@ -80,7 +79,7 @@ describe('services - ensureServices against real binaries', () => {
     for (const name of ['postgres', 'redis', 'nats']) expect(existsSync(join(dataDir, 'logs', `${name}.log`))).toBe(true);
   });
 
-  it('services - given URLs are checked and used as they are, and stop() leaves them running', async () => {
+  it('given URLs are checked and used as they are, and stop() leaves them running', async () => {
     const cluster = await ensureServices({ dataDir: join(root, 'unused'), ...first.urls });
     expect(cluster.urls).toEqual(first.urls);
     expect(cluster.services.map((s) => s.origin)).toEqual(['given', 'given', 'given']);
@@ -89,7 +88,7 @@ describe('services - ensureServices against real binaries', () => {
     expect(existsSync(join(root, 'unused'))).toBe(false);
   });
 
-  it('services - an answering local default is used, with our database created in it', async () => {
+  it('an answering local default is used, with our database created in it', async () => {
     const serverUrl = new URL(first.urls.postgresUrl);
     serverUrl.pathname = '/postgres';
     const cluster = await ensureServices({
@@ -103,7 +102,7 @@ describe('services - ensureServices against real binaries', () => {
     await cluster.stop();
   });
 
-  it('services - a given URL that does not answer is refused with an error naming it', async () => {
+  it('a given URL that does not answer is refused with an error naming it', async () => {
     const closedPort = await findFreePort();
     const started = Date.now();
     const error = await ensureServices({
@@ -117,7 +116,7 @@ describe('services - ensureServices against real binaries', () => {
     expect(Date.now() - started).toBeLessThan(6_000);
   });
 
-  it('services - a given NATS without JetStream is refused with a hint to run it with -js', async () => {
+  it('a given NATS without JetStream is refused with a hint to run it with -js', async () => {
     const port = await findFreePort();
     const plainNats: ChildProcess = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
     try {
@@ -138,7 +137,7 @@ describe('services - ensureServices against real binaries', () => {
     }
   });
 
-  it('services - stop() stops what it started, closes the ports, and may be called twice', async () => {
+  it('stop() stops what it started, closes the ports, and may be called twice', async () => {
     const pids = await Promise.all(
       ['redis/redis-server.pid', 'nats/nats-server.pid', 'postgres/postmaster.pid'].map(async (file) =>
         Number.parseInt(await readFile(join(dataDir, file), 'utf8'), 10),
@@ -153,7 +152,7 @@ describe('services - ensureServices against real binaries', () => {
     expect(existsSync(join(dataDir, 'redis', 'redis-server.pid'))).toBe(false);
   });
 
-  it('services - a second run on the same data folder reuses the initialized postgres data', async () => {
+  it('a second run on the same data folder reuses the initialized postgres data', async () => {
     const progress: string[] = [];
     const second = await ensureServices({ dataDir, defaults: await closedDefaults(), onProgress: (l) => progress.push(l) });
     clustersToStop.push(second);
@@ -161,7 +160,7 @@ describe('services - ensureServices against real binaries', () => {
     expect(await query(second.urls.postgresUrl, 'SELECT count(*)::int AS n FROM kept_between_runs')).toEqual([{ n: 0 }]);
   });
 
-  it('services - servers left running by a crashed run are stopped before starting afresh', async () => {
+  it('servers left running by a crashed run are stopped before starting afresh', async () => {
     // The previous test's cluster is never stopped, as if its process had been killed.
     const crashed = clustersToStop.at(-1);
     if (crashed === undefined) throw new Error('the previous test must leave a cluster running');
@@ -179,7 +178,7 @@ describe('services - ensureServices against real binaries', () => {
 });
 
 describe('services - data folder in use', () => {
-  it('services - a data folder held by another live chat-node is refused, not taken over', async () => {
+  it('a data folder held by another live chat-node is refused, not taken over', async () => {
     const root = await tempDataDir();
     // Stands in for another `chat-node dev` that is still running on this folder.
     const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { findFreePort, redactUrl } from '../../src/devtools/index.js';
 
 describe('services - free port', () => {
-  it('services - a free port can be listened on, and ports handed out together differ', async () => {
+  it('a free port can be listened on, and ports handed out together differ', async () => {
     const ports = await Promise.all([findFreePort(), findFreePort(), findFreePort()]);
     expect(new Set(ports).size).toBe(3);
     const server = createServer();
@@ -14,7 +14,7 @@ describe('services - free port', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it('services - passwords never appear in printed URLs', () => {
+  it('passwords never appear in printed URLs', () => {
     expect(redactUrl('postgresql://chat:s3cret@db:5432/chat')).toBe('postgresql://chat:***@db:5432/chat');
     expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
   });

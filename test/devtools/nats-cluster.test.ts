@@ -61,7 +61,7 @@ describe('nats cluster', () => {
     return seen;
   }
 
-  it('nats cluster - three nodes on their own ports, an R3 stream keeps working with one node killed, and the node rejoins', async () => {
+  it('three nodes on their own ports, an R3 stream keeps working with one node killed, and the node rejoins', async () => {
     const nodes = cluster.nodes();
     expect(nodes.map((n) => n.name)).toEqual(['n1', 'n2', 'n3']);
     expect(new Set(nodes.map((n) => n.port)).size).toBe(3);
@@ -94,7 +94,7 @@ describe('nats cluster', () => {
     expect(await publishAndConsume('after', 3)).toEqual(['after-0', 'after-1', 'after-2']);
   });
 
-  it('nats cluster - stop ends every node and leaves their stores in place', async () => {
+  it('stop ends every node and leaves their stores in place', async () => {
     const pids = cluster.nodes().map((n) => n.pid!);
     await nc.close();
     await cluster.stop();

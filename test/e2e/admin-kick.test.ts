@@ -65,7 +65,7 @@ async function closedUnauthorized(socket: RawWebSocket): Promise<boolean> {
 }
 
 describe('e2e - admin kick', () => {
-  it('e2e - --device closes that device on every gateway, leaves the user\'s other devices, and it may come back', async () => {
+  it('--device closes that device on every gateway, leaves the user\'s other devices, and it may come back', async () => {
     const laptopA = await connect(gw1, 'alice', 'laptop');
     const laptopB = await connect(gw2, 'alice', 'laptop');
     const phone = await connect(gw1, 'alice', 'phone');
@@ -81,7 +81,7 @@ describe('e2e - admin kick', () => {
     expect(await helloWith(gw1, await cluster.token('alice', 'laptop'))).toBe('welcome');
   });
 
-  it('e2e - --revoke closes every device of the user, and refuses tokens issued before the kick, but not after', async () => {
+  it('--revoke closes every device of the user, and refuses tokens issued before the kick, but not after', async () => {
     const before = await cluster.token('carol', 'laptop');
     const laptop = await connect(gw1, 'carol', 'laptop', before);
     const phoneToken = await cluster.token('carol', 'phone');
@@ -102,7 +102,7 @@ describe('e2e - admin kick', () => {
     expect(await helloWith(gw2, after)).toBe('welcome');
   });
 
-  it('e2e - a revocation outlives Redis: a gateway started after the namespace\'s keys are flushed still refuses the token', async () => {
+  it('a revocation outlives Redis: a gateway started after the namespace\'s keys are flushed still refuses the token', async () => {
     const before = await cluster.token('dave', 'laptop');
     const { code, output } = await kick(['--user', 'dave', '--revoke']);
     expect(code, output).toBe(0);
@@ -112,7 +112,7 @@ describe('e2e - admin kick', () => {
     expect(await helloWith(gw3, await cluster.token('erin', 'laptop'))).toBe('welcome');
   });
 
-  it('e2e - --revoke says where Postgres is missing or out of reach, and kicks no one then', async () => {
+  it('--revoke says where Postgres is missing or out of reach, and kicks no one then', async () => {
     const socket = await connect(gw1, 'frank', 'laptop');
     const missing = await kick(['--user', 'frank', '--revoke'], null);
     expect(missing.code).toBe(2);

@@ -32,7 +32,7 @@ afterAll(async () => {
 const clientUrl = () => `http://127.0.0.1:${gateway.port}`;
 
 describe('e2e - admin listener', () => {
-  it('e2e - /metrics, /readyz and /trace answer on the admin port only; the client port keeps /healthz', async () => {
+  it('/metrics, /readyz and /trace answer on the admin port only; the client port keeps /healthz', async () => {
     for (const path of ['/metrics', '/readyz', '/trace?msg=x']) {
       expect((await fetch(`${clientUrl()}${path}`)).status, `client port ${path}`).toBe(404);
     }
@@ -45,7 +45,7 @@ describe('e2e - admin listener', () => {
     expect((await fetch(`${cluster.adminUrl(gateway)}/trace?msg=x`)).status).toBe(200);
   });
 
-  it('e2e - a flood of /readyz while Postgres is slow runs one probe, and clients still get their queries through', async () => {
+  it('a flood of /readyz while Postgres is slow runs one probe, and clients still get their queries through', async () => {
     // The readiness query waits behind this lock, as it would behind a slow or overloaded Postgres.
     const locker = new pg.Client({ connectionString: cluster.postgresUrl });
     await locker.connect();
@@ -80,7 +80,7 @@ describe('e2e - admin listener', () => {
     expect(statuses.every((status) => status === 200 || status === 503), `statuses ${statuses.join(',')}`).toBe(true);
   });
 
-  it('e2e - the other roles take --admin-port, also from CHAT_ADMIN_PORT, and report their readiness as chat_ready', async () => {
+  it('the other roles take --admin-port, also from CHAT_ADMIN_PORT, and report their readiness as chat_ready', async () => {
     const port = await findFreePort();
     const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
     // CHAT_HOST is the gateway's client address: an environment shared by every role must not move the presence node's admin listener.

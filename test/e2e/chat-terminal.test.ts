@@ -131,7 +131,7 @@ afterAll(async () => {
 });
 
 describe('chat - the terminal client', () => {
-  it('chat - two users chat and the other device clears the unread count', async () => {
+  it('two users chat and the other device clears the unread count', async () => {
     type('alice', '/dm bob');
     press('alice', 'Enter');
     await waitForScreen('alice', '@bob');
@@ -173,14 +173,14 @@ describe('chat - the terminal client', () => {
     await tablet.waitForCount(direct.id, 2);
   });
 
-  it('chat - typing shows up on the other side and goes away when the line is cleared', async () => {
+  it('typing shows up on the other side and goes away when the line is cleared', async () => {
     type('bob', 'let me check the weath');
     await waitForScreen('alice', 'bob is typing…');
     press('bob', 'C-u');
     await waitForScreen('alice', (text) => !text.includes('bob is typing'));
   });
 
-  it('chat - a gateway restart shows reconnecting, then the missed messages; offline sends go once', async () => {
+  it('a gateway restart shows reconnecting, then the missed messages; offline sends go once', async () => {
     proxy.target = undefined;
     await bobsGateway.kill('SIGTERM');
     await waitForScreen('bob', 'reconnecting');

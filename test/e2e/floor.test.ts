@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SimReport } from '../../src/sim/runner/sim-report.js';
 
 /**
  * `chat-node sim --floor`: the bare pipeline under a scenario, alone and beside a local
@@ -64,7 +65,7 @@ describe('the floor', () => {
     const out = join(dir, 'floor.json');
     const { code, output } = await sim('--floor', '--out', out);
     expect(code, output).toBe(0);
-    const report = JSON.parse(readFileSync(out, 'utf8'));
+    const report = JSON.parse(readFileSync(out, 'utf8')) as SimReport;
     expect(report.pass).toBe(true);
     expect(report.oracle.completeness).toBe(1);
     expect(report.oracle.acked).toBe(report.plan.sends);
@@ -85,17 +86,18 @@ describe('the floor', () => {
     const out = join(dir, 'both.json');
     const { code, output, stdout } = await sim('--local', '--floor', '--out', out);
     expect(code, output).toBe(0);
-    const report = JSON.parse(readFileSync(out, 'utf8'));
+    const report = JSON.parse(readFileSync(out, 'utf8')) as SimReport;
     expect(report.pass).toBe(true);
     expect(report.oracle.completeness).toBe(1);
-    expect(report.floor.report).toBe(join(dir, 'both-floor.json'));
-    for (const ratio of Object.values(report.floor.ratios)) {
+    const floor = report.floor!;
+    expect(floor.report).toBe(join(dir, 'both-floor.json'));
+    for (const ratio of Object.values(floor.ratios)) {
       expect(Number.isFinite(ratio)).toBe(true);
       expect(ratio).toBeGreaterThan(0);
     }
-    const floorReport = JSON.parse(readFileSync(join(dir, 'both-floor.json'), 'utf8'));
-    expect(floorReport.pass).toBe(report.floor.pass);
-    expect(floorReport.deliver).toEqual(report.floor.deliver);
+    const floorReport = JSON.parse(readFileSync(join(dir, 'both-floor.json'), 'utf8')) as SimReport;
+    expect(floorReport.pass).toBe(floor.pass);
+    expect(floorReport.deliver).toEqual(floor.deliver);
     expect(existsSync(join(dir, 'both-floor.svg'))).toBe(true);
     // chat-node times every hop; the floor has none.
     expect(report.usage.hops.map((hop: { hop: string }) => hop.hop)).toEqual(['publish', 'pull', 'queue', 'commit', 'route', 'write']);

@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 describe('e2e - gateway drain', () => {
-  it('e2e - on SIGTERM a gateway sends goaway, clients move to another gateway and miss nothing', async () => {
+  it('on SIGTERM a gateway sends goaway, clients move to another gateway and miss nothing', async () => {
     const urls = [cluster.wsUrl(leaving), cluster.wsUrl(staying)];
     const sender = await connectDevice(cluster, [staying], 'alice', 'laptop');
     const moving = await connectDevice(cluster, [leaving, staying], 'bob', 'phone', { urls });
@@ -47,11 +47,11 @@ describe('e2e - gateway drain', () => {
 });
 
 describe('e2e - limits at the socket', () => {
-  it('e2e - a frame over maxFrameBytes closes the connection with 1009; a bad frame does not close it', async () => {
+  it('a frame over maxFrameBytes closes the connection with 1009; a bad frame does not close it', async () => {
     const token = await cluster.token('carol', 'raw');
     const ws = new WebSocket(cluster.wsUrl(staying), 'chat.v1');
     const frames: Array<{ type: string; code?: string; id?: string }> = [];
-    ws.on('message', (data) => frames.push(JSON.parse(data.toString())));
+    ws.on('message', (data) => frames.push(JSON.parse((data as Buffer).toString()) as (typeof frames)[number]));
     await new Promise((resolve) => ws.once('open', resolve));
     ws.send(JSON.stringify({ type: 'hello', token }));
     await waitFor(() => frames.some((f) => f.type === 'welcome'), 5000, 'welcome');

@@ -30,7 +30,7 @@ async function welcomed(user: string): Promise<RawWebSocket> {
 }
 
 describe('e2e - gateway connection cap', () => {
-  it('e2e - past --max-connections an upgrade gets 503 and the clients held keep working; a freed slot is taken again', async () => {
+  it('past --max-connections an upgrade gets 503 and the clients held keep working; a freed slot is taken again', async () => {
     const held: RawWebSocket[] = [];
     let refusal: unknown;
     for (let i = 0; i <= MAX_CONNECTIONS && refusal === undefined; i++) {

@@ -25,7 +25,7 @@ const connectionsByWorker = async (): Promise<Map<string, number>> => {
 };
 
 describe('e2e - gateway workers', () => {
-  it('e2e - devices spread over the workers of one port, talk across them, and /metrics shows every worker', async () => {
+  it('devices spread over the workers of one port, talk across them, and /metrics shows every worker', async () => {
     const devices = await Promise.all(range(1, 8).map((i) => connectDevice(cluster, [gateway], `w${i}`, 'phone')));
     open.push(...devices);
     await waitFor(async () => [...(await connectionsByWorker()).values()].reduce((a, b) => a + b, 0) === 8, 5000, 'all 8 connections counted');

@@ -30,7 +30,7 @@ async function connectWith(token: string): Promise<unknown> {
 const secret = () => new TextEncoder().encode(cluster.secret);
 
 describe('e2e - handshake', () => {
-  it('e2e - a valid token is welcomed with the user, device and limits', async () => {
+  it('a valid token is welcomed with the user, device and limits', async () => {
     const welcome = await connectWith(await cluster.token('alice', 'laptop'));
     expect(welcome).toMatchObject({ user: 'alice', device: 'laptop', heartbeatMs: 500, limits: { maxFrameBytes: 16384, maxBodyChars: 4000, maxGroupMembers: 100 } });
     // The device row is written in batches off the hello path (at most a second later).
@@ -45,13 +45,13 @@ describe('e2e - handshake', () => {
     ['a token without a device claim', async () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setExpirationTime('1h').sign(secret())],
     ['a token whose user breaks the id pattern', async () => new SignJWT({ device: 'd' }).setProtectedHeader({ alg: 'HS256' }).setSubject('a.b').setExpirationTime('1h').sign(secret())],
     ['garbage', async () => 'not-a-jwt'],
-  ])('e2e - %s is refused as unauthorized', async (_name, makeToken) => {
+  ])('%s is refused as unauthorized', async (_name, makeToken) => {
     const outcome = await connectWith(await makeToken());
     expect(outcome).toBeInstanceOf(ChatError);
     expect((outcome as ChatError).code).toBe('unauthorized');
   });
 
-  it('e2e - a live connection whose token expires is closed with unauthorized', async () => {
+  it('a live connection whose token expires is closed with unauthorized', async () => {
     const client = new ChatClient({ urls: [cluster.wsUrl(gateway)], token: await cluster.token('short', 'lived', 2), autoReconnect: false });
     const errors: ChatError[] = [];
     client.on('error', (error) => errors.push(error));
@@ -62,7 +62,7 @@ describe('e2e - handshake', () => {
     await client.close();
   });
 
-  it('e2e - /readyz reports ready once a fan-out holds every partition, and /metrics counts handshakes', async () => {
+  it('/readyz reports ready once a fan-out holds every partition, and /metrics counts handshakes', async () => {
     const ready = await fetch(`${cluster.adminUrl(gateway)}/readyz`);
     expect(ready.status).toBe(200);
     const metrics = await (await fetch(`${cluster.adminUrl(gateway)}/metrics`)).text();
@@ -70,7 +70,7 @@ describe('e2e - handshake', () => {
     expect(metrics).toMatch(/chat_gateway_handshakes_total\{outcome="ok"[^}]*\} [1-9]/);
   });
 
-  it('e2e - a WebSocket without the chat.v1 subprotocol or on another path is refused at the upgrade', async () => {
+  it('a WebSocket without the chat.v1 subprotocol or on another path is refused at the upgrade', async () => {
     const { WebSocket } = await import('ws');
     const statusOf = (url: string, protocols: string[]) =>
       new Promise<number>((resolve) => {

@@ -116,7 +116,7 @@ afterAll(async () => {
 });
 
 describe('e2e - long-poll', () => {
-  it('e2e - long-poll: a long-poll device and a WebSocket device of the same user both receive a conversation in order', async () => {
+  it('long-poll: a long-poll device and a WebSocket device of the same user both receive a conversation in order', async () => {
     const alice = await device('alice', 'laptop', 'ws');
     const bobPoll = await device('bob', 'browser', 'longpoll');
     const bobSocket = await device('bob', 'phone', 'ws');
@@ -144,7 +144,7 @@ describe('e2e - long-poll', () => {
     await waitFor(() => bobPoll.reads.some((r) => r.room === room.id && r.user === 'bob' && r.seq === 40), 5000, 'the read on the long-poll device');
   });
 
-  it('e2e - long-poll: a poll answer cut mid-way is retried with its cursor and neither loses nor duplicates', async () => {
+  it('long-poll: a poll answer cut mid-way is retried with its cursor and neither loses nor duplicates', async () => {
     const proxy = new CuttingProxy(() => gateway.port);
     const proxyPort = await proxy.listen();
     try {
@@ -171,7 +171,7 @@ describe('e2e - long-poll', () => {
     }
   });
 
-  it('e2e - long-poll: the same cursor gets the same frames again; the next cursor acknowledges them', async () => {
+  it('long-poll: the same cursor gets the same frames again; the next cursor acknowledges them', async () => {
     const token = await cluster.token('erin', 'browser');
     const created = await http('POST', '/v1/sessions', token);
     expect(created.status).toBe(201);
@@ -203,7 +203,7 @@ describe('e2e - long-poll', () => {
     expect((await held).json).toEqual({ cursor: 4, frames: [], closed: { code: 1000, reason: 'closed by the client' } });
   });
 
-  it('e2e - long-poll: a device that stops polling goes offline after the presence timeout, then gets push jobs', async () => {
+  it('long-poll: a device that stops polling goes offline after the presence timeout, then gets push jobs', async () => {
     const frank = await device('frank', 'laptop', 'ws');
     const seen: Array<{ user: string; status: string }> = [];
     frank.client.on('presence', (event: PresenceEvent) => seen.push(...event.users));
@@ -233,7 +233,7 @@ describe('e2e - long-poll', () => {
     expect((await queuedPushJobs()).find((job) => job.device === 'browser')).toMatchObject({ user: 'gina', token: 'fcm-gina-browser', seq: ack.seq, body: 'are you there?' });
   });
 
-  it('e2e - long-poll: bad tokens and non-members are refused as on a WebSocket', async () => {
+  it('long-poll: bad tokens and non-members are refused as on a WebSocket', async () => {
     const outcome = async (transport: 'ws' | 'longpoll', token: string) => {
       const client = new ChatClient({ urls: [cluster.wsUrl(gateway)], token, transport, autoReconnect: false });
       client.on('error', () => {});
@@ -271,7 +271,7 @@ describe('e2e - long-poll', () => {
     expect(await failures('longpoll')).toEqual(viaSocket);
   });
 
-  it('e2e - long-poll: limits and errors are answered with JSON errors and the same codes', async () => {
+  it('long-poll: limits and errors are answered with JSON errors and the same codes', async () => {
     const token = await cluster.token('lou', 'browser');
     const session = (await http('POST', '/v1/sessions', token)).json.session as string;
     const other = await cluster.token('lou', 'phone');
@@ -308,7 +308,7 @@ describe('e2e - long-poll', () => {
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('e2e - long-poll: behind gateway --workers 2, requests that reach the other worker are forwarded to the session', async () => {
+  it('long-poll: behind gateway --workers 2, requests that reach the other worker are forwarded to the session', async () => {
     const node = await cluster.start('gateway', 'gw-workers', [...timing, '--workers', '2', '--poll-timeout-ms', '2000']);
     const token = await cluster.token('pia', 'browser');
     // A new TCP connection per request: the primary deals connections to the workers in turn.
@@ -343,7 +343,7 @@ describe('e2e - long-poll', () => {
     expect(quinn.bodies(room.id)).toEqual(['r0', 'q0', 'r1', 'q1', 'r2', 'q2', 'r3', 'q3', 'r4', 'q4']);
   });
 
-  it('e2e - long-poll: on SIGTERM a gateway ends its long-poll sessions with goaway and 1012; the client moves on and misses nothing', async () => {
+  it('long-poll: on SIGTERM a gateway ends its long-poll sessions with goaway and 1012; the client moves on and misses nothing', async () => {
     const leaving = await cluster.start('gateway', 'gw-leaving', timing);
     const sid = await device('sid', 'laptop', 'ws');
     const tess = await connectDevice(cluster, [leaving], 'tess', 'browser', { transport: 'longpoll', urls: [cluster.wsUrl(leaving), cluster.wsUrl(gateway)] });
@@ -362,7 +362,7 @@ describe('e2e - long-poll', () => {
     expect(seqsOf(await tess.waitForCount(room.id, 7))).toEqual(range(1, 7));
   });
 
-  it("e2e - long-poll: transport 'auto' falls back to long-poll when the WebSocket upgrade is refused", async () => {
+  it("long-poll: transport 'auto' falls back to long-poll when the WebSocket upgrade is refused", async () => {
     // A URL whose WebSocket path does not exist: the upgrade answers 404, long-poll works.
     const noa = await device('noa', 'browser', 'auto', [`ws://127.0.0.1:${gateway.port}/v1/ws-stripped`]);
     const omar = await device('omar', 'laptop', 'ws');

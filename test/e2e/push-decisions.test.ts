@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 describe('e2e - push decisions', () => {
-  it('e2e - an offline registered device gets a push job; a connected one and the sender do not', async () => {
+  it('an offline registered device gets a push job; a connected one and the sender do not', async () => {
     const alice = await connectDevice(cluster, [gateway], 'alice', 'laptop');
     const bobPhone = await connectDevice(cluster, [gateway], 'bob', 'phone');
     const bobTablet = await connectDevice(cluster, [gateway], 'bob', 'tablet');
@@ -70,7 +70,7 @@ describe('e2e - push decisions', () => {
     expect(metrics).toMatch(/chat_fanout_push_decisions_total\{decision="sent",reason="offline"[^}]*\} 1/);
   });
 
-  it('e2e - push.unregister removes the token', async () => {
+  it('push.unregister removes the token', async () => {
     const carl = await connectDevice(cluster, [gateway], 'carl', 'phone');
     open.push(carl);
     await carl.client.registerPush('apns', 'ca41'.repeat(16));

@@ -67,7 +67,7 @@ afterAll(async () => {
 });
 
 describe('e2e - push notifications', () => {
-  it('e2e - a burst to an offline device becomes one notification with the unread badge, on APNs and FCM', async () => {
+  it('a burst to an offline device becomes one notification with the unread badge, on APNs and FCM', async () => {
     const phone = await offlineDevice('bob', 'phone', 'apns');
     const tablet = await offlineDevice('bob', 'tablet', 'fcm');
     const alice = await connectDevice(cluster, [gateway], 'alice', 'laptop');
@@ -82,7 +82,7 @@ describe('e2e - push notifications', () => {
     }
   });
 
-  it('e2e - a group push names the room; a device without preview gets no content', async () => {
+  it('a group push names the room; a device without preview gets no content', async () => {
     const withPreview = await offlineDevice('cleo', 'phone', 'fcm');
     const without = await offlineDevice('dave', 'phone', 'apns', false);
     const erin = await connectDevice(cluster, [gateway], 'erin', 'laptop');
@@ -94,7 +94,7 @@ describe('e2e - push notifications', () => {
     expect(pushesTo(without)[0]).toMatchObject({ title: 'chat-node', body: 'New message' });
   });
 
-  it('e2e - while APNs is down its jobs are kept and FCM carries on; when it is back the queue drains', async () => {
+  it('while APNs is down its jobs are kept and FCM carries on; when it is back the queue drains', async () => {
     const phone = await offlineDevice('fred', 'phone', 'apns');
     const tablet = await offlineDevice('fred', 'tablet', 'fcm');
     const gina = await connectDevice(cluster, [gateway], 'gina', 'laptop');
@@ -114,7 +114,7 @@ describe('e2e - push notifications', () => {
     expect(pushesTo(phone)[0]).toMatchObject({ title: 'gina', body: 'while apns sleeps' });
   }, 60_000);
 
-  it('e2e - throttling and server errors are retried until they pass', async () => {
+  it('throttling and server errors are retried until they pass', async () => {
     const phone = await offlineDevice('hana', 'phone', 'fcm');
     const ivan = await connectDevice(cluster, [gateway], 'ivan', 'laptop');
     open.push(ivan);
@@ -131,7 +131,7 @@ describe('e2e - push notifications', () => {
     expect(metrics).toMatch(/chat_pusher_retried_total\{platform="fcm"[^}]*\} [1-9]/);
   }, 40_000);
 
-  it('e2e - a token the provider reports dead is removed and not tried again', async () => {
+  it('a token the provider reports dead is removed and not tried again', async () => {
     const token = await offlineDevice('jay', 'phone', 'fcm');
     fcm.killToken(token);
     const kim = await connectDevice(cluster, [gateway], 'kim', 'laptop');
@@ -147,7 +147,7 @@ describe('e2e - push notifications', () => {
     expect(pushesTo(token)).toEqual([]);
   });
 
-  it('e2e - a user active on another device gets no push (hold-while-active)', async () => {
+  it('a user active on another device gets no push (hold-while-active)', async () => {
     const phone = await offlineDevice('lena', 'phone', 'apns');
     const laptop = await connectDevice(cluster, [gateway], 'lena', 'laptop');
     const max = await connectDevice(cluster, [gateway], 'max', 'laptop');
@@ -163,7 +163,7 @@ describe('e2e - push notifications', () => {
     expect(pushesTo(phone)[0]).toMatchObject({ body: 'now you are away' });
   });
 
-  it('e2e - a pusher killed with SIGKILL loses no job', async () => {
+  it('a pusher killed with SIGKILL loses no job', async () => {
     const phone = await offlineDevice('nora', 'phone', 'apns');
     const otto = await connectDevice(cluster, [gateway], 'otto', 'laptop');
     open.push(otto);

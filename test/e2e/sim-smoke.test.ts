@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SimReport } from '../../src/sim/runner/sim-report.js';
 import { IsolatedCluster, type RoleProcess } from '../support/isolated-cluster.js';
 
 /** The smoke scenario through `chat-node sim` against a real cluster: its SLOs and the oracle must pass. */
@@ -23,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => cluster.tearDown());
 
 describe('e2e - simulator', () => {
-  it('sim - the smoke scenario passes its SLOs and the oracle finds nothing', async () => {
+  it('the smoke scenario passes its SLOs and the oracle finds nothing', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'chat-sim-test-')), 'smoke.json');
     // Every role's /metrics, for CPU per process and the hops; the gateway's for connections too.
     const metricsUrls = [gateway, fanout].map((role) => `${cluster.adminUrl(role)}/metrics`).join(',');
@@ -38,7 +39,7 @@ describe('e2e - simulator', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code, output).toBe(0);
-    const report = JSON.parse(readFileSync(out, 'utf8'));
+    const report = JSON.parse(readFileSync(out, 'utf8')) as SimReport;
     expect(report.pass).toBe(true);
     expect(report.oracle.ok).toBe(true);
     expect(report.oracle.completeness).toBe(1);
@@ -54,9 +55,9 @@ describe('e2e - simulator', () => {
     expect(hops).toContain('commit');
     expect(hops).toContain('write');
     // What the connect phase cost each role and load process, per 1,000 connects.
-    const connectUsage = report.connect.usage;
+    const connectUsage = report.connect.usage!;
     expect(connectUsage.messages).toBe(report.connect.devices);
-    const gatewayRow = connectUsage.rows.find((row: { name: string }) => row.name === 'gw-1');
+    const gatewayRow = connectUsage.rows.find((row: { name: string }) => row.name === 'gw-1')!;
     expect(gatewayRow.cpuSec).toBeGreaterThan(0);
     expect(gatewayRow.cpuPer1000).toBeCloseTo((gatewayRow.cpuSec / report.connect.devices) * 1000, 6);
     expect(connectUsage.rows.filter((row: { kind: string }) => row.kind === 'load').length).toBeGreaterThan(0);

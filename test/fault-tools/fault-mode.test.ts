@@ -3,7 +3,7 @@ import { appliesTo, describeMode, parseFaultMode } from '../../src/faults/fault-
 import { TokenBucket } from '../../src/faults/token-bucket.js';
 
 describe('fault mode', () => {
-  it('fault mode - parses every kind and rejects what is not a mode', () => {
+  it('parses every kind and rejects what is not a mode', () => {
     expect(parseFaultMode({ kind: 'latency', ms: 200, jitterMs: 50, direction: 'up' })).toEqual({ kind: 'latency', ms: 200, jitterMs: 50, direction: 'up' });
     expect(parseFaultMode({ kind: 'bandwidth', bytesPerSec: 1000 })).toMatchObject({ kind: 'bandwidth', bytesPerSec: 1000 });
     expect(parseFaultMode({ kind: 'reset', direction: 'up' })).toEqual({ kind: 'reset' });
@@ -16,7 +16,7 @@ describe('fault mode', () => {
     expect(() => parseFaultMode('pass')).toThrow(/object/);
   });
 
-  it('fault mode - a direction limits a mode to one flow; describe reads as one line', () => {
+  it('a direction limits a mode to one flow; describe reads as one line', () => {
     expect(appliesTo({ kind: 'drop', direction: 'down' }, 'up')).toBe(false);
     expect(appliesTo({ kind: 'drop', direction: 'down' }, 'down')).toBe(true);
     expect(appliesTo({ kind: 'blackhole' }, 'up')).toBe(true);

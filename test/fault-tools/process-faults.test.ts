@@ -6,7 +6,7 @@ import { killProcess, pauseFor, pauseProcess, processState, resumeProcess } from
 function ticker(): { child: ChildProcess; ticks: () => number } {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => process.stdout.write("."), 20)'], { stdio: ['ignore', 'pipe', 'ignore'] });
   let ticks = 0;
-  child.stdout!.on('data', (chunk: Buffer) => (ticks += chunk.length));
+  child.stdout.on('data', (chunk: Buffer) => (ticks += chunk.length));
   return { child, ticks: () => ticks };
 }
 
@@ -23,7 +23,7 @@ async function started(): Promise<ReturnType<typeof ticker>> {
 }
 
 describe('process faults', () => {
-  it('process faults - SIGSTOP freezes a process and SIGCONT lets it run on', async () => {
+  it('SIGSTOP freezes a process and SIGCONT lets it run on', async () => {
     const { child, ticks } = await started();
     const pid = child.pid!;
     await pauseProcess(pid);
@@ -40,7 +40,7 @@ describe('process faults', () => {
     expect(await processState(pid)).toBe('running');
   });
 
-  it('process faults - SIGKILL ends a process at once and says so when there is none', async () => {
+  it('SIGKILL ends a process at once and says so when there is none', async () => {
     const { child } = await started();
     const pid = child.pid!;
     const exit = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));

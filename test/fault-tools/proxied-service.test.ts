@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { hostPortOf, proxyService, withHostPort } from '../../src/faults/proxied-service.js';
 
 describe('proxied service', () => {
-  it('proxied service - service URLs keep user, database and query when pointed at a proxy', () => {
+  it('service URLs keep user, database and query when pointed at a proxy', () => {
     expect(hostPortOf('postgresql://postgres@127.0.0.1:5432/chat_x?sslmode=disable')).toEqual({ host: '127.0.0.1', port: 5432 });
     expect(hostPortOf('redis://localhost')).toEqual({ host: 'localhost', port: 6379 });
     expect(withHostPort('postgresql://postgres:pw@127.0.0.1:5432/chat_x?sslmode=disable', '127.0.0.1', 15432)).toBe(
@@ -12,7 +12,7 @@ describe('proxied service', () => {
     expect(withHostPort('nats://127.0.0.1:4222', '127.0.0.1', 14222)).toBe('nats://127.0.0.1:14222');
   });
 
-  it('proxied service - a Redis client through the proxy stalls under blackhole and finishes its command on heal', async () => {
+  it('a Redis client through the proxy stalls under blackhole and finishes its command on heal', async () => {
     const redis = await proxyService('redis://127.0.0.1:6379');
     const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     try {

@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 describe('service faults', () => {
-  it('service faults - a Redis of our own: FLUSHALL empties it, shutdown nosave and SIGKILL take it down, restart brings it back empty on the same port', async () => {
+  it('a Redis of our own: FLUSHALL empties it, shutdown nosave and SIGKILL take it down, restart brings it back empty on the same port', async () => {
     const redis = await RedisInstance.start(dir);
     const client = new Redis(redis.url, { retryStrategy: () => 50, maxRetriesPerRequest: null });
     // Refused reconnects while Redis is down are the point of the test, not news.
@@ -47,7 +47,7 @@ describe('service faults', () => {
     }
   });
 
-  it('service faults - a Postgres of our own survives an immediate stop with its committed rows, on the same port', async () => {
+  it('a Postgres of our own survives an immediate stop with its committed rows, on the same port', async () => {
     const postgres = await PostgresInstance.start(dir, 'faults');
     const query = async (sql: string) => {
       const client = new pg.Client({ connectionString: postgres.url });
@@ -74,7 +74,7 @@ describe('service faults', () => {
     expect(await postgres.pid()).toBeUndefined();
   }, 120_000);
 
-  it('service faults - pg_lsclusters lists the machine clusters (read-only)', async () => {
+  it('pg_lsclusters lists the machine clusters (read-only)', async () => {
     const clusters = await listPgClusters();
     for (const c of clusters) expect(c).toMatchObject({ version: expect.stringMatching(/^\d+$/), name: expect.any(String), port: expect.any(Number) });
   });

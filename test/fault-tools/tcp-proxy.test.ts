@@ -85,7 +85,7 @@ async function roundTrip(c: Awaited<ReturnType<typeof client>>, text: string): P
 }
 
 describe('tcp fault proxy', () => {
-  it('tcp proxy - pass forwards both ways and counts the bytes', async () => {
+  it('pass forwards both ways and counts the bytes', async () => {
     const p = await proxyTo(echo);
     const c = await client(p);
     await roundTrip(c, 'hello');
@@ -94,7 +94,7 @@ describe('tcp fault proxy', () => {
     expect(p.liveConnections()).toHaveLength(1);
   });
 
-  it('tcp proxy - latency delays each direction it is set on, and keeps order', async () => {
+  it('latency delays each direction it is set on, and keeps order', async () => {
     const p = await proxyTo(echo);
     const c = await client(p);
     const base = await roundTrip(c, 'a');
@@ -112,7 +112,7 @@ describe('tcp fault proxy', () => {
     expect(c.received()).toBe('abc' + Array.from({ length: 20 }, (_, i) => String.fromCharCode(100 + i)).join(''));
   });
 
-  it('tcp proxy - blackhole stops the bytes without closing, and heal delivers what was held', async () => {
+  it('blackhole stops the bytes without closing, and heal delivers what was held', async () => {
     const p = await proxyTo(echo);
     const c = await client(p);
     await roundTrip(c, 'before;');
@@ -132,7 +132,7 @@ describe('tcp fault proxy', () => {
     await until(() => c.received() === 'before;held;' && late.received() === 'late;');
   });
 
-  it('tcp proxy - drop discards bytes one way, keeps the connection, and resets it on heal', async () => {
+  it('drop discards bytes one way, keeps the connection, and resets it on heal', async () => {
     const p = await proxyTo(echo);
     const c = await client(p);
     await p.setMode({ kind: 'drop', direction: 'down' });
@@ -150,7 +150,7 @@ describe('tcp fault proxy', () => {
     expect(fresh.received()).toBe('ok');
   });
 
-  it('tcp proxy - reset cuts live and new connections with ECONNRESET, heal lets new ones through', async () => {
+  it('reset cuts live and new connections with ECONNRESET, heal lets new ones through', async () => {
     const p = await proxyTo(echo);
     const c = await client(p);
     await roundTrip(c, 'x');
@@ -172,7 +172,7 @@ describe('tcp fault proxy', () => {
     await roundTrip(fresh, 'y');
   });
 
-  it('tcp proxy - refuse closes the listener (ECONNREFUSED) but keeps live connections, heal listens on the same port', async () => {
+  it('refuse closes the listener (ECONNREFUSED) but keeps live connections, heal listens on the same port', async () => {
     const p = await proxyTo(echo);
     const port = p.port;
     const c = await client(p);
@@ -185,7 +185,7 @@ describe('tcp fault proxy', () => {
     await roundTrip(fresh, 'back');
   });
 
-  it('tcp proxy - bandwidth bounds throughput within 20 percent', async () => {
+  it('bandwidth bounds throughput within 20 percent', async () => {
     const p = await proxyTo(blob);
     const rate = 200_000;
     await p.setMode({ kind: 'bandwidth', bytesPerSec: rate, direction: 'down' });

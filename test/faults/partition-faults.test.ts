@@ -58,7 +58,7 @@ async function sample(port: number, adminPort: number): Promise<GatewaySample> {
 }
 
 describe('faults - links', () => {
-  it('faults - gateway-nats-partition', async () => {
+  it('gateway-nats-partition', async () => {
     const port = faults.cluster.gatewayPorts[0]!;
     const adminPort = faults.cluster.gatewayAdminPorts[0]!;
     const samples: GatewaySample[] = [];

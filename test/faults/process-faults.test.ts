@@ -20,7 +20,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe('faults - processes', () => {
-  it.each(PROCESS_FAULTS.map((fault) => [fault.name, fault] as const))('faults - %s', async (_name, fault) => {
+  it.each(PROCESS_FAULTS.map((fault) => [fault.name, fault] as const))('%s', async (_name, fault) => {
     const result = await runFault({
       fault,
       target: faults.cluster,

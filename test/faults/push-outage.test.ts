@@ -19,7 +19,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe('faults - push providers', () => {
-  it('faults - push-provider-outage', async () => {
+  it('push-provider-outage', async () => {
     const result = await runFault({
       fault: PUSH_PROVIDER_OUTAGE,
       target: faults.cluster,

@@ -16,7 +16,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe('faults - reconnect storm', () => {
-  it('faults - reconnect-storm', async () => {
+  it('reconnect-storm', async () => {
     const result = await runFault({ fault: RECONNECT_STORM, target: faults.cluster, scenarioPath: TRAFFIC, urls: faults.urls, secret: faults.isolated.secret, injectAfterMs: 8000 });
     faults.results.push(result);
     if (process.env.FAULT_TIMELINE) process.stdout.write(`${faultTimeline(result)}\n`);

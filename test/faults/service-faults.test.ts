@@ -62,7 +62,7 @@ afterAll(async () => {
 }, 90_000);
 
 describe('faults - services', () => {
-  it.each(SERVICE_FAULTS.map((fault) => [fault.name, fault] as const))('faults - %s', async (_name, fault) => {
+  it.each(SERVICE_FAULTS.map((fault) => [fault.name, fault] as const))('%s', async (_name, fault) => {
     const result = await runFault({ fault, target, scenarioPath: TRAFFIC, urls, secret, injectAfterMs: 8000 });
     results.push(result);
     if (process.env.FAULT_TIMELINE) process.stdout.write(`${faultTimeline(result)}\n`);

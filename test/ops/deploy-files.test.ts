@@ -175,7 +175,7 @@ describe('Dockerfile', () => {
   });
 
   it('passes the Dockerfile checker of dockerfile-utils', () => {
-    expect(validate(dockerfileText).map((problem) => `line ${problem.range.start.line + 1}: ${problem.message}`)).toEqual([]);
+    expect(validate(dockerfileText).map((problem) => `line ${problem.range.start.line + 1}: ${typeof problem.message === 'string' ? problem.message : problem.message.value}`)).toEqual([]);
   });
 
 });

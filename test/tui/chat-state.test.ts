@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ChatState } from '../../src/tui/chat-state.js';
 import { aliceState, message, room, T0 } from './fixtures.js';
 
-describe('chat state', () => {
-  it('tui - rooms are named by the other user or the group name, listed by name, found by number, name or prefix', () => {
+describe('tui - chat state', () => {
+  it('rooms are named by the other user or the group name, listed by name, found by number, name or prefix', () => {
     const state = aliceState();
     state.setRooms([...state.rooms, room('d_zed', { members: ['alice', 'zed'] }), room('g_x', { members: ['alice', 'carol', 'dave'] })]);
     expect(state.rooms.map((r) => state.displayName(r))).toEqual(['bob', 'carol, dave', 'hiking', 'zed']);
@@ -14,13 +14,13 @@ describe('chat state', () => {
     expect(state.findRoom('nobody')).toBeUndefined();
   });
 
-  it('tui - messages are kept once per seq in order, whatever order they come in', () => {
+  it('messages are kept once per seq in order, whatever order they come in', () => {
     const state = aliceState();
     for (const seq of [3, 1, 2, 3, 1]) state.addMessage(message('d_bob', seq, 'bob', `m${seq}`));
     expect(state.timeline('d_bob').messages.map((m) => m.seq)).toEqual([1, 2, 3]);
   });
 
-  it('tui - a pending send is replaced by its message when the ack (or the echo) arrives', () => {
+  it('a pending send is replaced by its message when the ack (or the echo) arrives', () => {
     const state = aliceState();
     state.addPending({ clientMsgId: 'c1', room: 'd_bob', body: 'hi', at: T0 });
     expect(state.pendingIn('d_bob')).toHaveLength(1);
@@ -28,7 +28,7 @@ describe('chat state', () => {
     expect(state.pendingIn('d_bob')).toHaveLength(0);
   });
 
-  it('tui - a failed send stays, marked failed, and /retry marks it sending again', () => {
+  it('a failed send stays, marked failed, and /retry marks it sending again', () => {
     const state = aliceState();
     state.addPending({ clientMsgId: 'c1', room: 'd_bob', body: 'hi', at: T0 });
     state.failPending('c1', 'too large');
@@ -38,7 +38,7 @@ describe('chat state', () => {
     expect(state.retryFailed('d_bob')).toEqual([]);
   });
 
-  it('tui - history pages merge below; the top is known when the server says so or seq 1 is in', () => {
+  it('history pages merge below; the top is known when the server says so or seq 1 is in', () => {
     const state = aliceState();
     state.addMessage(message('d_bob', 120, 'bob', 'live'));
     expect(state.timeline('d_bob').hasOlder).toBe(true);
@@ -49,7 +49,7 @@ describe('chat state', () => {
     expect(state.timeline('d_bob').messages.map((m) => m.seq)).toEqual([1, 70, 119, 120]);
   });
 
-  it('tui - losing the connection leaves a notice, and getting it back says how many messages the sync brought', () => {
+  it('losing the connection leaves a notice, and getting it back says how many messages the sync brought', () => {
     const state = aliceState();
     state.open('d_bob');
     state.setTyping('d_bob', ['bob']);
@@ -63,14 +63,14 @@ describe('chat state', () => {
     expect(state.timeline('d_bob').notices.map((n) => n.text)).toEqual(['connection lost: reconnecting…', 'reconnected: 1 new message synced']);
   });
 
-  it('tui - a message from a typist ends their indicator', () => {
+  it('a message from a typist ends their indicator', () => {
     const state = aliceState();
     state.setTyping('g_hike', ['bob', 'carol']);
     state.addMessage(message('g_hike', 1, 'bob', 'done'));
     expect(state.typingIn('g_hike')).toEqual(['carol']);
   });
 
-  it('tui - Tab goes to the next room with unread messages, wrapping around', () => {
+  it('Tab goes to the next room with unread messages, wrapping around', () => {
     const state = new ChatState();
     state.identity = { user: 'alice', device: 'laptop' };
     state.setRooms([room('d_a', { members: ['alice', 'amy'], unread: 2 }), room('d_b', { members: ['alice', 'bea'] }), room('d_c', { members: ['alice', 'cy'], unread: 1 })]);
@@ -82,7 +82,7 @@ describe('chat state', () => {
     expect(state.roomAfter(-1)?.id).toBe('d_b');
   });
 
-  it('tui - a room left is closed and forgotten', () => {
+  it('a room left is closed and forgotten', () => {
     const state = aliceState();
     state.open('g_hike');
     state.addMessage(message('g_hike', 1, 'bob', 'x'));

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, matchingCommands, parseInput } from '../../src/tui/commands.js';
 
-describe('slash commands', () => {
-  it('tui - text is a message; // sends a message that starts with /; blank is nothing', () => {
+describe('tui - slash commands', () => {
+  it('text is a message; // sends a message that starts with /; blank is nothing', () => {
     expect(parseInput('hello')).toEqual({ kind: 'message', body: 'hello' });
     expect(parseInput('//shrug')).toEqual({ kind: 'message', body: '/shrug' });
     expect(parseInput('   ')).toEqual({ kind: 'empty' });
     expect(parseInput(' leading space kept')).toEqual({ kind: 'message', body: ' leading space kept' });
   });
 
-  it('tui - every command of the issue parses, with aliases', () => {
+  it('every command of the issue parses, with aliases', () => {
     expect(parseInput('/rooms')).toEqual({ kind: 'command', command: { name: 'rooms' } });
     expect(parseInput('/join hiking')).toEqual({ kind: 'command', command: { name: 'join', target: 'hiking' } });
     expect(parseInput('/j 2')).toEqual({ kind: 'command', command: { name: 'join', target: '2' } });
@@ -23,7 +23,7 @@ describe('slash commands', () => {
     expect(parseInput('/retry')).toEqual({ kind: 'command', command: { name: 'retry' } });
   });
 
-  it('tui - /block, /unblock and /blocks parse; they name one user', () => {
+  it('/block, /unblock and /blocks parse; they name one user', () => {
     expect(parseInput('/block mallory')).toEqual({ kind: 'command', command: { name: 'block', user: 'mallory' } });
     expect(parseInput('/unblock mallory')).toEqual({ kind: 'command', command: { name: 'unblock', user: 'mallory' } });
     expect(parseInput('/blocks')).toEqual({ kind: 'command', command: { name: 'blocks' } });
@@ -32,7 +32,7 @@ describe('slash commands', () => {
     expect(parseInput('/unblock bad!')).toMatchObject({ kind: 'error', message: expect.stringContaining('"bad!" is not a user id') });
   });
 
-  it('tui - mistakes are explained, not sent', () => {
+  it('mistakes are explained, not sent', () => {
     expect(parseInput('/dance')).toMatchObject({ kind: 'error', message: expect.stringContaining('unknown command /dance') });
     expect(parseInput('/dm')).toMatchObject({ kind: 'error', message: '/dm <user>: name one user' });
     expect(parseInput('/dm bob carol')).toMatchObject({ kind: 'error' });
@@ -42,7 +42,7 @@ describe('slash commands', () => {
     expect(parseInput('/members now')).toMatchObject({ kind: 'error', message: '/members: takes no arguments' });
   });
 
-  it('tui - the hint while typing a command lists the commands that match', () => {
+  it('the hint while typing a command lists the commands that match', () => {
     expect(matchingCommands('/').length).toBe(COMMANDS.length);
     expect(matchingCommands('/h').map((c) => c.name)).toEqual(['history', 'help']);
     expect(matchingCommands('/q').map((c) => c.name)).toEqual(['quit']);

@@ -15,8 +15,8 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('file cursor store', () => {
-  it('tui - cursors survive a restart of the same device', () => {
+describe('tui - file cursor store', () => {
+  it('cursors survive a restart of the same device', () => {
     const path = cursorFilePath(tempDir(), 'alice', 'laptop');
     expect(path).toMatch(/clients[/\\]alice-laptop\.json$/);
     const first = new FileCursorStore(path);
@@ -30,7 +30,7 @@ describe('file cursor store', () => {
     expect(second.get('nope')).toBe(0);
   });
 
-  it('tui - two processes of one device merge: the higher cursor of each room wins', () => {
+  it('two processes of one device merge: the higher cursor of each room wins', () => {
     const path = cursorFilePath(tempDir(), 'alice', 'laptop');
     const chat = new FileCursorStore(path);
     const tail = new FileCursorStore(path);
@@ -42,7 +42,7 @@ describe('file cursor store', () => {
     expect(readCursorFile(path)).toEqual({ d_1: 9, g_2: 1 });
   });
 
-  it('tui - a broken file counts as no cursors (a longer sync, not a crash)', () => {
+  it('a broken file counts as no cursors (a longer sync, not a crash)', () => {
     const path = join(tempDir(), 'broken.json');
     writeFileSync(path, '{"d_1": "x", "g_2": 5, "d_3": -1');
     expect(new FileCursorStore(path).all()).toEqual({});

@@ -7,8 +7,8 @@ function typed(text: string): InputLine {
   return line;
 }
 
-describe('input line', () => {
-  it('tui - inserts at the cursor, moves by grapheme, deletes both ways', () => {
+describe('tui - input line', () => {
+  it('inserts at the cursor, moves by grapheme, deletes both ways', () => {
     const line = typed('helo');
     line.left();
     line.insert('l');
@@ -21,7 +21,7 @@ describe('input line', () => {
     expect(line.text).toBe('ell');
   });
 
-  it('tui - an emoji, a flag or an accented letter is one step and one backspace', () => {
+  it('an emoji, a flag or an accented letter is one step and one backspace', () => {
     const line = typed('a👍🏽b🇫🇷e\u0301');
     line.backspace();
     expect(line.text).toBe('a👍🏽b🇫🇷');
@@ -33,7 +33,7 @@ describe('input line', () => {
     expect(line.cursor).toBe(1);
   });
 
-  it('tui - word and line kills: Ctrl-W, Ctrl-U, Ctrl-K', () => {
+  it('word and line kills: Ctrl-W, Ctrl-U, Ctrl-K', () => {
     const line = typed('one two  three');
     line.deleteWordBack();
     expect(line.text).toBe('one two  ');
@@ -45,7 +45,7 @@ describe('input line', () => {
     expect(line.text).toBe('');
   });
 
-  it('tui - word moves skip spaces then a word', () => {
+  it('word moves skip spaces then a word', () => {
     const line = typed('alpha beta gamma');
     line.wordLeft();
     expect(line.cursor).toBe(11);
@@ -55,7 +55,7 @@ describe('input line', () => {
     expect(line.cursor).toBe(10);
   });
 
-  it('tui - history: Up recalls earlier lines, Down returns to the draft', () => {
+  it('history: Up recalls earlier lines, Down returns to the draft', () => {
     const line = new InputLine();
     for (const text of ['first', 'second', 'second', '  ']) {
       line.insert(text);
@@ -73,7 +73,7 @@ describe('input line', () => {
     expect(line.text).toBe('draft');
   });
 
-  it('tui - a line wider than the screen scrolls sideways to keep the cursor in view', () => {
+  it('a line wider than the screen scrolls sideways to keep the cursor in view', () => {
     const line = typed('x'.repeat(30) + 'END');
     const view = line.view(10);
     expect(view.text.endsWith('END')).toBe(true);
@@ -82,7 +82,7 @@ describe('input line', () => {
     expect(line.view(10)).toEqual({ text: 'x'.repeat(10), cursorCol: 0 });
   });
 
-  it('tui - the cursor column counts cells, and pasted newlines show as ↵', () => {
+  it('the cursor column counts cells, and pasted newlines show as ↵', () => {
     const line = typed('日本');
     expect(line.view(20)).toEqual({ text: '日本', cursorCol: 4 });
     line.insert('\nb');

@@ -10,8 +10,8 @@ function roomWith(count: number) {
   return state;
 }
 
-describe('message view', () => {
-  it('tui - the view shows the newest lines; scrolling up shows older ones, down to the top edge', () => {
+describe('tui - message view', () => {
+  it('the view shows the newest lines; scrolling up shows older ones, down to the top edge', () => {
     const state = roomWith(30);
     const entries = timelineEntries(state, 'd_bob');
     const bottom = viewport(entries, 40, 5, 0, state, T0);
@@ -26,7 +26,7 @@ describe('message view', () => {
     expect(viewport(entries, 40, 5, top.scroll + 1, state, T0).scroll).toBe(top.scroll);
   });
 
-  it('tui - a short timeline sits at the bottom of the pane', () => {
+  it('a short timeline sits at the bottom of the pane', () => {
     const state = roomWith(1);
     const view = viewport(timelineEntries(state, 'd_bob'), 40, 6, 0, state, T0);
     // The edge (two lines at 40 cells), the day line and the message, under two empty lines.
@@ -35,7 +35,7 @@ describe('message view', () => {
     expect(view.atTop).toBe(true);
   });
 
-  it('tui - a day line separates days, and notices sit after the message they followed', () => {
+  it('a day line separates days, and notices sit after the message they followed', () => {
     const state = aliceState();
     state.open('d_bob');
     state.addHistory('d_bob', [message('d_bob', 1, 'bob', 'yesterday', T0 - 86_400_000), message('d_bob', 2, 'bob', 'today', T0)], false);
@@ -45,7 +45,7 @@ describe('message view', () => {
     expect(kinds).toEqual(['edge', 'day', 'yesterday', 'day', 'today', 'notice', 'after']);
   });
 
-  it('tui - older history to load is announced at the top', () => {
+  it('older history to load is announced at the top', () => {
     const state = aliceState();
     state.open('d_bob');
     state.addHistory('d_bob', [message('d_bob', 51, 'bob', 'x')], true);

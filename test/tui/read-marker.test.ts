@@ -24,8 +24,8 @@ function marker() {
   };
 }
 
-describe('read marker', () => {
-  it('tui - what is on screen above the read position is marked read once, after a short delay', async () => {
+describe('tui - read marker', () => {
+  it('what is on screen above the read position is marked read once, after a short delay', async () => {
     const { timers, reads, reader } = marker();
     reader.seen({ room: 'r', newestVisibleSeq: 5, visible: true }, 2, 3);
     reader.seen({ room: 'r', newestVisibleSeq: 5, visible: true }, 2, 3);
@@ -37,7 +37,7 @@ describe('read marker', () => {
     expect(reads).toEqual([['r', 5]]);
   });
 
-  it('tui - nothing is read when nothing is unread, the terminal has no focus, or a panel covers it', () => {
+  it('nothing is read when nothing is unread, the terminal has no focus, or a panel covers it', () => {
     const { timers, reads, reader, show } = marker();
     reader.seen({ room: 'r', newestVisibleSeq: 5, visible: true }, 5, 0);
     reader.seen({ room: 'r', newestVisibleSeq: 5, visible: false }, 2, 3);
@@ -50,7 +50,7 @@ describe('read marker', () => {
     expect(reads).toEqual([]);
   });
 
-  it('tui - the position sent is what is visible when the delay ends', () => {
+  it('the position sent is what is visible when the delay ends', () => {
     const { timers, reads, reader, show } = marker();
     reader.seen({ room: 'r', newestVisibleSeq: 5, visible: true }, 2, 3);
     show({ room: 'r', newestVisibleSeq: 7, visible: true });
@@ -58,7 +58,7 @@ describe('read marker', () => {
     expect(reads).toEqual([['r', 7]]);
   });
 
-  it('tui - a failed read is tried again with the next frame', async () => {
+  it('a failed read is tried again with the next frame', async () => {
     const { timers, reads, reader, failNext } = marker();
     failNext();
     reader.seen({ room: 'r', newestVisibleSeq: 5, visible: true }, 2, 3);

@@ -19,8 +19,8 @@ function conversation() {
   return state;
 }
 
-describe('screen layout', () => {
-  it('tui - every line is exactly the terminal width, at every size', () => {
+describe('tui - screen layout', () => {
+  it('every line is exactly the terminal width, at every size', () => {
     const state = conversation();
     for (const [w, h] of [[80, 24], [120, 40], [60, 10], [45, 8], [40, 8]] as const) {
       const { frame } = draw(state, w, h);
@@ -29,7 +29,7 @@ describe('screen layout', () => {
     }
   });
 
-  it('tui - 80x24: title with the connection, room list with unread and presence, messages, input', () => {
+  it('80x24: title with the connection, room list with unread and presence, messages, input', () => {
     const { text, all, frame } = draw(conversation());
     expect(text[0]).toMatch(/^ chat-node +alice@laptop +● connected $/);
     expect(text[1]).toContain('@bob  ● online');
@@ -43,7 +43,7 @@ describe('screen layout', () => {
     expect(frame.pane).toMatchObject({ room: 'd_bob', newestVisibleSeq: 3, atTop: true });
   });
 
-  it('tui - delivery states: sending, queued while offline, failed with the way to retry', () => {
+  it('delivery states: sending, queued while offline, failed with the way to retry', () => {
     const state = conversation();
     state.addPending({ clientMsgId: 'a', room: 'd_bob', body: 'on my way', at: NOW });
     state.addPending({ clientMsgId: 'b', room: 'd_bob', body: 'too big', at: NOW });
@@ -57,7 +57,7 @@ describe('screen layout', () => {
     expect(text[0]).toContain('1 queued · ↻ reconnecting in 4s');
   });
 
-  it('tui - typing shows under the messages; scrolled up, a note says how to get back', () => {
+  it('typing shows under the messages; scrolled up, a note says how to get back', () => {
     const state = conversation();
     state.setTyping('d_bob', ['bob']);
     expect(draw(state).text[21]).toContain('bob is typing…');
@@ -66,7 +66,7 @@ describe('screen layout', () => {
     expect(draw(state).text[21]).toMatch(/bob is typing… +↓ 2 new · Esc$/);
   });
 
-  it('tui - long messages wrap under the text, not under the time', () => {
+  it('long messages wrap under the text, not under the time', () => {
     const state = conversation();
     state.addMessage(message('d_bob', 4, 'bob', 'word '.repeat(30).trim()));
     const lines = draw(state).text.filter((line) => line.includes('word'));
@@ -75,19 +75,19 @@ describe('screen layout', () => {
     for (const line of lines.slice(1)) expect(line).toMatch(/│ {6}word/);
   });
 
-  it('tui - a narrow terminal drops the room list and says where unread messages are', () => {
+  it('a narrow terminal drops the room list and says where unread messages are', () => {
     expect(sidebarWidth(59)).toBe(0);
     const { text } = draw(conversation(), 50, 12);
-    expect(text[1]).toMatch(/^\[1\/2\] @bob  ● online +4 unread elsewhere \(Tab\)$/);
+    expect(text[1]).toMatch(/^\[1\/2\] @bob {2}● online +4 unread elsewhere \(Tab\)$/);
     expect(text[2]).not.toContain('│');
     expect(draw(conversation(), 40, 12).text[1]).not.toContain('unread elsewhere');
   });
 
-  it('tui - too small a terminal says so instead of drawing garbage', () => {
+  it('too small a terminal says so instead of drawing garbage', () => {
     expect(draw(conversation(), 30, 6).text[0]).toContain('terminal too small');
   });
 
-  it('tui - /help is a panel over the messages, scrollable when longer than the pane', () => {
+  it('/help is a panel over the messages, scrollable when longer than the pane', () => {
     const state = conversation();
     state.showPanel({ kind: 'help' });
     const { all, text } = draw(state);
@@ -100,15 +100,15 @@ describe('screen layout', () => {
     expect(end.frame.panelScroll).toBeLessThan(100);
   });
 
-  it('tui - without rooms, the pane says how to start', () => {
+  it('without rooms, the pane says how to start', () => {
     const state = aliceState();
     state.setRooms([]);
     expect(draw(state).all).toContain('/dm <user>');
   });
 });
 
-describe('room list', () => {
-  it('tui - a 1:1 room shows whether the other user is online, or how long ago they were seen', () => {
+describe('tui - room list', () => {
+  it('a 1:1 room shows whether the other user is online, or how long ago they were seen', () => {
     const state = conversation();
     state.setRooms([...state.rooms, room('d_zoe', { members: ['alice', 'zoe'], unread: 3, lastSeq: 3 })]);
     state.notePresence([{ user: 'zoe', status: 'offline', lastSeen: NOW - 3 * 3_600_000 }]);

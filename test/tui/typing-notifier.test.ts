@@ -12,8 +12,8 @@ function notifier(online = true) {
   return { timers, sent, typing };
 }
 
-describe('typing notifier', () => {
-  it('tui - the first keystroke sends start; more keystrokes renew it at most every few seconds', () => {
+describe('tui - typing notifier', () => {
+  it('the first keystroke sends start; more keystrokes renew it at most every few seconds', () => {
     const { timers, sent, typing } = notifier();
     typing.changed('r', 'h');
     timers.advance(1000);
@@ -26,7 +26,7 @@ describe('typing notifier', () => {
     ]);
   });
 
-  it('tui - clearing the line, a command, or resting ends typing with one stop', () => {
+  it('clearing the line, a command, or resting ends typing with one stop', () => {
     const { timers, sent, typing } = notifier();
     typing.changed('r', 'hi');
     typing.changed('r', '');
@@ -40,14 +40,14 @@ describe('typing notifier', () => {
     expect(typing.typingIn).toBeUndefined();
   });
 
-  it('tui - switching rooms stops typing in the old room before starting in the new one', () => {
+  it('switching rooms stops typing in the old room before starting in the new one', () => {
     const { sent, typing } = notifier();
     typing.changed('a', 'x');
     typing.changed('b', 'xy');
     expect(sent.map(([room, state]) => `${room}:${state}`)).toEqual(['a:start', 'a:stop', 'b:start']);
   });
 
-  it('tui - offline, nothing counts as sent, so the first keystroke after reconnecting sends start', () => {
+  it('offline, nothing counts as sent, so the first keystroke after reconnecting sends start', () => {
     const { typing } = notifier(false);
     typing.changed('r', 'x');
     expect(typing.typingIn).toBeUndefined();

@@ -1,4 +1,4 @@
-import { createLocalJWKSet, createRemoteJWKSet, importSPKI, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey, type KeyObject } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, importSPKI, jwtVerify, SignJWT, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type KeyObject } from 'jose';
 import { createPublicKey } from 'node:crypto';
 import { createVerifier } from 'fast-jwt';
 import { isId } from '../protocol/ids.js';
@@ -102,7 +102,7 @@ export class TokenVerifier {
     }
     if (settings.jwksUrl) {
       const jwks: JWTVerifyGetKey = settings.jwksUrl.startsWith('file:')
-        ? createLocalJWKSet(JSON.parse(await (await import('node:fs/promises')).readFile(new URL(settings.jwksUrl), 'utf8')))
+        ? createLocalJWKSet(JSON.parse(await (await import('node:fs/promises')).readFile(new URL(settings.jwksUrl), 'utf8')) as JSONWebKeySet)
         : createRemoteJWKSet(new URL(settings.jwksUrl));
       verifier.verifiers.push(async (token) => (await jwtVerify(token, jwks, { ...claims, algorithms: ASYMMETRIC_ALGORITHMS })).payload);
     }
@@ -147,7 +147,7 @@ async function importPublicKey(pem: string): Promise<KeyObject> {
   try {
     return createPublicKey(pem);
   } catch {
-    return (await importSPKI(pem, 'RS256')) as KeyObject;
+    return await importSPKI(pem, 'RS256');
   }
 }
 

@@ -60,27 +60,17 @@ function readSecurityFile(what: string, path: string): Uint8Array {
 
 /**
  * consume() options for a long-lived durable pull consumer that must resume within a second or
- * two of JetStream, whatever happened to NATS meanwhile.
- *
- * - `bind`: after a reconnect nats.js (3.x) first asks for the consumer's info and, while that
- *   fails, retries it every `expires` (5 s then) behind a JetStream API timeout of its own (5 s).
- *   After a full NATS restart the consumers' leaders come back 5-10 s after the servers accept
- *   connections, so partitions sat without a pull request for up to 10 s more (seen in the
- *   nats-full-restart fault: 16 send consumers with messages pending and num_waiting 0, resuming
- *   one by one between 2 and 10 s after their stream had a leader). Bound, it pulls again at once
- *   on reconnect and whenever heartbeats go missing; nats.go made the same change (nats.go#1643).
- *   What it gives up, the "consumer not found" notice, we do not use: a worker whose consumer was
- *   deleted has lost its partition and is stopped by its lease.
- * - `idle_heartbeat` 500 ms (default: half of `expires`): a pull the server lost (its consumer's
- *   leader died, or JetStream answered 503 while electing one) is noticed after two missed
- *   heartbeats, so a pull goes out every ~1 s until the consumer has a leader again (the
- *   consumers of a stream get theirs one by one over a few seconds after a restart). An idle
- *   consumer costs the server two heartbeats a second.
- * - `expires` 30 s: a pull that expires as a message arrives is now and then lost without its
- *   408 (nats-server 2.9): the partition then waited for the two missed heartbeats, 1.1-1.2 s,
- *   and that stall was the tail of the latency at 1,000 msgs/s (one per 30 s run with 5 s pulls;
- *   traced with `chat-node trace`: stored in the stream at +0.1 ms, pulled at +1,164 ms). Longer
- *   pulls expire, and so race, six times less often; the heartbeats still catch a lost one.
+ * two of JetStream, whatever happened to NATS meanwhile:
+ * - `bind`: on reconnect it pulls at once, instead of first asking for the consumer's info, which
+ *   fails for 5-10 s after a full NATS restart (nats.go made the same change, nats.go#1643). The
+ *   "consumer not found" notice it gives up is not used: a worker whose consumer is gone has lost
+ *   its partition, and its lease stops it.
+ * - `idle_heartbeat` 500 ms: a pull the server lost (its consumer's leader died or was being
+ *   elected) is replaced after two missed heartbeats, ~1 s; an idle consumer costs two a second.
+ * - `expires` 30 s: a pull that expires as a message arrives is now and then lost without its 408;
+ *   longer pulls race six times less often, and the heartbeats catch the rest.
+ * How these were found: docs/faults.md ("A full NATS restart") and docs/benchmarks.md (2026-12-06,
+ * "A pull that stalled for 1.1-1.2 s").
  */
 export function resumingConsume(maxMessages: number): ConsumeMessages {
   return { max_messages: maxMessages, expires: 30_000, idle_heartbeat: 500, bind: true };
@@ -141,7 +131,7 @@ export async function ensurePushStream(nc: NatsConnection, subjects: Subjects, r
 }
 
 export function isNotFound(error: unknown): boolean {
-  const text = error instanceof Error ? `${error.message} ${String((error as { code?: unknown }).code ?? '')}` : '';
+  const text = error instanceof Error ? `${error.message} ${String((error as { code?: string | number }).code ?? '')}` : '';
   return /not found|404|10059|10014/.test(text);
 }
 

@@ -7,7 +7,7 @@ import {
   decodeServerFrame,
   type SessionCreated,
 } from '../protocol/index.js';
-import type { InboundFrame, OutboundFrame } from './frames.js';
+import type { OutboundFrame } from './frames.js';
 import { HttpExchange, type HttpAnswer } from './http-exchange.js';
 import type { ClientTransport, ConnectionListener, TransportOptions } from './transport.js';
 
@@ -207,7 +207,7 @@ export class LongPollTransport implements ClientTransport {
     for (const frame of frames) {
       if (this.finished) return;
       const decoded = decodeServerFrame(JSON.stringify(frame));
-      if (decoded.ok) this.listener.onFrame(decoded.frame as unknown as InboundFrame);
+      if (decoded.ok) this.listener.onFrame(decoded.frame);
       else this.listener.onInvalidFrame(decoded.message);
     }
   }
@@ -215,7 +215,7 @@ export class LongPollTransport implements ClientTransport {
   /** A non-success answer: its body is the protocol's error frame; the link ends with the matching close code. */
   private refused(answer: HttpAnswer): void {
     const decoded = decodeServerFrame(answer.body);
-    if (decoded.ok) this.listener.onFrame(decoded.frame as unknown as InboundFrame);
+    if (decoded.ok) this.listener.onFrame(decoded.frame);
     else this.listener.onError(new Error(`HTTP ${answer.status} from ${this.base.host}: ${answer.body.slice(0, 200)}`));
     this.finish(CLOSE_FOR_STATUS[answer.status] ?? 1006, `HTTP ${answer.status}`);
   }

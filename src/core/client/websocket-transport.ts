@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { SUBPROTOCOL, decodeServerFrame } from '../protocol/index.js';
-import type { InboundFrame, OutboundFrame } from './frames.js';
+import type { OutboundFrame } from './frames.js';
 import type { ClientTransport, ConnectionListener } from './transport.js';
 
 export interface WebSocketTransportOptions {
@@ -15,7 +15,8 @@ export interface WebSocketTransportOptions {
 /**
  * The WebSocket transport: one WebSocket to a gateway, frames in and out as typed objects, and a
  * watchdog that drops the connection when the server goes silent. It knows nothing of hello,
- * sync or reconnecting: DeviceSession drives it, and opens a new one for every attempt.
+ * sync or reconnecting: DeviceSession drives it, opening a new one for every attempt through
+ * openTransport (under 'auto', inside a FallbackTransport that turns to long-poll if it never opens).
  */
 export class WebSocketTransport implements ClientTransport {
   readonly kind = 'ws' as const;
@@ -118,8 +119,7 @@ export class WebSocketTransport implements ClientTransport {
       this.listener.onInvalidFrame(decoded.message);
       return;
     }
-    // The schema validated the frame; frames.ts only restores the literal types.
-    this.listener.onFrame(decoded.frame as unknown as InboundFrame);
+    this.listener.onFrame(decoded.frame);
   }
 
   private armWatchdog(delayMs: number): void {

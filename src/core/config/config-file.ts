@@ -74,7 +74,7 @@ export function checkConfigText(text: string, file: string): ConfigFileReport {
   }
   const problems = configProblems(value);
   if (problems.length > 0) return report(problems.map((problem) => `${where(file, lineOf(document, lines, problem))}: ${problem.message}`));
-  return report([], (value ?? {}) as ConfigFileValues);
+  return report([], value ?? {});
 }
 
 function formatOf(file: string, text: string): 'JSON' | 'YAML' {
@@ -106,5 +106,5 @@ function lineOf(document: ReturnType<typeof parseDocument>, lines: LineCounter, 
       break;
     }
   }
-  return line ?? lineAt(document.contents as Node);
+  return line ?? lineAt(document.contents);
 }

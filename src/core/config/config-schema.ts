@@ -150,7 +150,8 @@ function camelOf(flag: string): string {
 /** A value as an error shows it: JSON, cut at 60 characters, with its kind (a secret: its kind alone). */
 function shown(value: unknown): string {
   if (value === null) return 'null (an empty value)';
-  const text = JSON.stringify(value) ?? String(value);
+  // Of parsed YAML, JSON and environment values, only undefined has no JSON.
+  const text = JSON.stringify(value) ?? 'undefined';
   return `${text.length > 60 ? `${text.slice(0, 57)}...` : text} (${kindOf(value)})`;
 }
 

@@ -111,7 +111,7 @@ export function configInputOf(settings: ResolvedSettings): ConfigInput {
   const input = inputOf(values, (key) => settings.origin(key).replace(/^flag /, ''));
   const secret = jwtSecretOf(settings);
   if (secret !== undefined) put(input, 'jwt.secret', secret);
-  return input as ConfigInput;
+  return input;
 }
 
 /**
@@ -123,7 +123,7 @@ export function fileConfigInput(values: ConfigFileValues): ConfigInput {
     const value = values[setting.key];
     return value === undefined ? [] : [{ setting, value: normalized(setting, value) }];
   });
-  return inputOf(given, (key) => key) as ConfigInput;
+  return inputOf(given, (key) => key);
 }
 
 function inputOf(values: Array<{ setting: Setting & { key: SettingKey }; value: SettingValue }>, label: (key: SettingKey) => string): Record<string, unknown> {

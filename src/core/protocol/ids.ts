@@ -6,6 +6,9 @@
 export const ID_PATTERN_SOURCE = '^[A-Za-z0-9_-]{1,64}$';
 export const ID_PATTERN = new RegExp(ID_PATTERN_SOURCE);
 
-export function isId(value: unknown): value is string {
+// Narrows only what is not yet a string: a string that fails the pattern is still a string.
+export function isId(value: string): boolean;
+export function isId(value: unknown): value is string;
+export function isId(value: unknown): boolean {
   return typeof value === 'string' && ID_PATTERN.test(value);
 }

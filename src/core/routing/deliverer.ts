@@ -81,7 +81,7 @@ export class Deliverer {
     alongside?: (pipeline: ChainableCommander) => void,
   ): Promise<{ routes: RouteTable; publishedAt: number }> {
     const users = [...new Set(outgoing.flatMap((item) => item.users))];
-    let routes: RouteTable = known ?? new Map();
+    let routes: RouteTable = known ?? (new Map() as RouteTable);
     const envelopes = new Map<string, NodeEnvelope>();
     const envelopeOf = (node: string): NodeEnvelope => {
       let envelope = envelopes.get(node);

@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { inTransaction } from './postgres.js';
+// For its side effect: pg's int8 parser (bigint columns as numbers), set before any pool queries.
+import './postgres.js';
 
 /** migrations/ at the package root (dist/core/storage -> ../../../migrations). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));

@@ -65,8 +65,8 @@ export class RoleProcess {
     const killOnExit = () => child.kill('SIGKILL');
     process.once('exit', killOnExit);
     child.once('exit', () => process.off('exit', killOnExit));
-    child.stdout!.pipe(this.log, { end: false });
-    child.stderr!.pipe(this.log, { end: false });
+    child.stdout.pipe(this.log, { end: false });
+    child.stderr.pipe(this.log, { end: false });
     this.child = child;
     child.once('exit', (code, signal) => {
       const expected = this.stopping;

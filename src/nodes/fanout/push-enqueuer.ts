@@ -55,7 +55,7 @@ export class PushEnqueuer {
     const membersByRoom = new Map(eligible.map((c) => [c.message.room, c.members]));
     const registrations = uniqueRegistrations(eligible.flatMap((c) => c.registrations.filter((r) => r.user !== c.message.sender)));
     if (registrations.length === 0) return;
-    const routes: RouteTable = known ?? new Map();
+    const routes: RouteTable = known ?? (new Map() as RouteTable);
     const presence = known ? await this.presenceOf(registrations.map((r) => r.user), routes, now) : undefined;
     const offlineReason = presence ? 'offline' : 'presence-unknown';
     const plan = planPushes({

@@ -208,6 +208,6 @@ export class GatewaySession implements Session {
 }
 
 function isServiceOutage(error: unknown): boolean {
-  const text = error instanceof Error ? `${error.name} ${error.message} ${String((error as { code?: unknown }).code ?? '')}` : '';
+  const text = error instanceof Error ? `${error.name} ${error.message} ${String((error as { code?: string | number }).code ?? '')}` : '';
   return /ECONNREFUSED|ECONNRESET|timeout|Connection terminated|CONNECTION_CLOSED|no responders|ETIMEDOUT|57P01|closed/i.test(text);
 }

@@ -50,7 +50,7 @@ export function fcmSettingsOf(flags: ProviderFlags): FcmSettings | undefined {
   if (!flags.fcmServiceAccountFile) return undefined;
   let account: { client_email?: string; private_key?: string; project_id?: string };
   try {
-    account = JSON.parse(read(flags.fcmServiceAccountFile, 'FCM service account file'));
+    account = JSON.parse(read(flags.fcmServiceAccountFile, 'FCM service account file')) as typeof account;
   } catch (error) {
     throw new Error(`the FCM service account file is not valid JSON: ${(error as Error).message}`);
   }

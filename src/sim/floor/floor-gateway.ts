@@ -75,7 +75,7 @@ export async function runFloorGateway(init: FloorInit, report: (status: FloorSta
         const members = [session.user, ...new Set(others)];
         const kind = frame.kind === 'group' ? 'group' : 'direct';
         const roomId = kind === 'direct' ? `f${createHash('sha1').update([...members].sort().join('\n')).digest('base64url').slice(0, 20)}` : `g${randomBytes(10).toString('base64url')}`;
-        const room = rooms.get(roomId) ?? { id: roomId, kind, name: String(frame.name ?? ''), members, owner: session.user };
+        const room = rooms.get(roomId) ?? { id: roomId, kind, name: typeof frame.name === 'string' ? frame.name : '', members, owner: session.user };
         rooms.set(roomId, room);
         reply({ type: 'room', room: roomObject(room) });
         return;
@@ -109,7 +109,7 @@ export async function runFloorGateway(init: FloorInit, report: (status: FloorSta
   wss.on('connection', (ws) => {
     let session: FloorSession | undefined;
     ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as Record<string, unknown>;
+      const frame = JSON.parse((data as Buffer).toString()) as Record<string, unknown>;
       if (session) return handle(session, frame);
       const claims = JSON.parse(Buffer.from(String(frame.token).split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub: string; device: string };
       session = { conn: ++nextConn, user: claims.sub, device: claims.device, ws };

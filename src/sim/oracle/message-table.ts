@@ -212,7 +212,7 @@ export class MessageTable {
     room.bySeq.set(seq, entry);
     this.entries++;
     let sends = this.bySend.get(sender);
-    if (!sends) this.bySend.set(sender, (sends = new Map()));
+    if (!sends) this.bySend.set(sender, (sends = new Map<string, MessageEntry>()));
     const earlier = sends.get(clientMsgId);
     if (earlier) {
       // The same send numbered twice: a resend was committed as a second message.

@@ -16,7 +16,7 @@ export function deviceKey(user: string, device: string): string {
 
 export function lookup<V>(table: Lookup<V> | undefined, key: string): V | undefined {
   if (!table) return undefined;
-  if (table instanceof Map) return table.get(key);
+  if (table instanceof Map) return (table as ReadonlyMap<string, V>).get(key);
   const record = table as Readonly<Record<string, V>>;
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
@@ -61,7 +61,7 @@ export class RunIndex {
     let sends = 0;
     for (const send of plan.sends) {
       let mine = this.sendsByUser.get(send.user);
-      if (!mine) this.sendsByUser.set(send.user, (mine = new Map()));
+      if (!mine) this.sendsByUser.set(send.user, (mine = new Map<string, PlannedSend>()));
       if (!mine.has(send.clientMsgId)) sends++;
       mine.set(send.clientMsgId, send);
     }

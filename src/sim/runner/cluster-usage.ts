@@ -114,7 +114,7 @@ export async function sampleCluster(targets: MetricsTarget[], withServices: bool
       }
     }),
   );
-  return { at: Date.now(), processes, hops, services: withServices ? serviceCpu() : new Map() };
+  return { at: Date.now(), processes, hops, services: withServices ? serviceCpu() : new Map<string, number>() };
 }
 
 /** The processes (and, where a process runs roles on several threads, its threads) of one /metrics text. */

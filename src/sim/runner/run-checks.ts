@@ -9,6 +9,7 @@ import {
   type PresenceCheckReport,
   type PushCheckReport,
   type PushNotificationRecord,
+  type PushRegistrationRecord,
   type TypingCheckReport,
 } from '../oracle/index.js';
 import type { ScenarioSlo } from '../scenario/scenario.js';
@@ -52,7 +53,7 @@ export function runChecks(outcome: RunOutcome, options: RunCheckOptions = {}): R
       roomIds: outcome.roomIds,
       acks: outcome.outputs.flatMap((o) => o.acks),
       windows,
-      registrations: Object.assign({}, ...checks.map((c) => c.push)),
+      registrations: Object.assign({}, ...checks.map((c) => c.push)) as Record<string, PushRegistrationRecord>,
       notifications: options.pushLog.notifications,
       readAt: options.pushLog.readAt,
       shown: { logs: outcome.outputs.flatMap((o) => o.logs), t0: outcome.t0 },

@@ -92,7 +92,7 @@ export function buildReport(outcome: RunOutcome, checkOptions: ReportOptions = {
   const ackTotal = ackTimeline.total();
   const deliver = deliverTotal.percentiles();
   const ack = ackTotal.percentiles();
-  const windows: Record<string, Array<{ from: number; to: number | null }>> = Object.assign({}, ...outcome.outputs.map((o) => o.windows));
+  const windows = Object.assign({}, ...outcome.outputs.map((o) => o.windows)) as Record<string, Array<{ from: number; to: number | null }>>;
   const oracle = checkRun({
     plan: outcome.plan,
     roomIds: outcome.roomIds,

@@ -56,9 +56,9 @@ function planUsers(scenario: Scenario, runId: string): { users: PlannedUser[]; t
   const { rampUpMs, steadyMs } = scenario.phases;
   const { min: minOffline, max: maxOffline } = scenario.churn.offlineForMs;
 
-  const users: PlannedUser[] = new Array(scenario.users);
+  const users = new Array<PlannedUser>(scenario.users);
   for (let u = 0; u < scenario.users; u++) {
-    const devices: PlannedDevice[] = new Array(counts[u]!);
+    const devices = new Array<PlannedDevice>(counts[u]!);
     for (let k = 0; k < counts[u]!; k++) {
       const g = deviceStart[u]! + k;
       const device: PlannedDevice = { id: `d${k + 1}`, offline: [] };

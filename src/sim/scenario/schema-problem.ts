@@ -28,7 +28,7 @@ interface SchemaNode {
 }
 
 export function explainSchemaProblem(schema: TSchema, value: unknown): SchemaProblem | undefined {
-  return explain(schema as unknown as SchemaNode, value, []);
+  return explain(schema, value, []);
 }
 
 function explain(node: SchemaNode, value: unknown, path: string[]): SchemaProblem | undefined {

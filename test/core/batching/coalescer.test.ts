@@ -14,7 +14,7 @@ function manualRun() {
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('core - coalescer', () => {
-  it('core - an idle coalescer runs an input at once, alone', async () => {
+  it('an idle coalescer runs an input at once, alone', async () => {
     const { calls, run } = manualRun();
     const coalescer = new Coalescer(run, { maxInFlight: 1 });
     const answer = coalescer.submit(7);
@@ -23,7 +23,7 @@ describe('core - coalescer', () => {
     expect(await answer).toBe(70);
   });
 
-  it('core - inputs that arrive while calls are in flight go together in the next call, in order', async () => {
+  it('inputs that arrive while calls are in flight go together in the next call, in order', async () => {
     const { calls, run } = manualRun();
     const coalescer = new Coalescer(run, { maxInFlight: 2 });
     const answers = [1, 2, 3, 4, 5].map((n) => coalescer.submit(n));
@@ -36,7 +36,7 @@ describe('core - coalescer', () => {
     expect(await Promise.all(answers)).toEqual([10, 20, 30, 40, 50]);
   });
 
-  it('core - a call carries at most maxWeight, but a heavier input still goes alone', async () => {
+  it('a call carries at most maxWeight, but a heavier input still goes alone', async () => {
     const { calls, run } = manualRun();
     const coalescer = new Coalescer(run, { maxInFlight: 1, maxWeight: 10, weight: (n: number) => n });
     const answers = [1, 4, 5, 3, 20, 2].map((n) => coalescer.submit(n));
@@ -48,7 +48,7 @@ describe('core - coalescer', () => {
     expect(calls.map((c) => c.inputs)).toEqual([[1], [4, 5], [3], [20], [2]]);
   });
 
-  it('core - an Error answer rejects its input alone; a failed call rejects every input of it', async () => {
+  it('an Error answer rejects its input alone; a failed call rejects every input of it', async () => {
     const { calls, run } = manualRun();
     const coalescer = new Coalescer(run, { maxInFlight: 1 });
     const first = coalescer.submit(1);

@@ -39,7 +39,7 @@ describe('coalescing transport', () => {
     try {
       const seen: string[] = [];
       const subject = `coalesce.${process.pid}.${Date.now()}`;
-      nc.subscribe(subject, { callback: (_error, msg) => seen.push(msg.string()) });
+      nc.subscribe(subject, { callback: (_error, msg) => void seen.push(msg.string()) });
       await nc.flush();
       chunks.length = 0;
       // Each publish in a callback of its own, as a gateway's sends arrive on their own sockets:

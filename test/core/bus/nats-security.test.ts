@@ -38,8 +38,8 @@ async function startNats(name: string, config: string): Promise<number> {
       log += chunk.toString();
       if (log.includes('Server is ready')) resolve();
     };
-    server.stdout!.on('data', onData);
-    server.stderr!.on('data', onData);
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
     server.once('exit', (code) => reject(new Error(`nats-server exited with ${code}: ${log}`)));
   });
   return port;
@@ -49,7 +49,7 @@ async function startNats(name: string, config: string): Promise<number> {
 async function roundTrip(url: string, security: Parameters<typeof connectNats>[2]): Promise<string> {
   const nc = await connectNats(url, 'security-test', security);
   try {
-    const sub = nc.subscribe('echo', { callback: (_error, message) => message.respond(message.data) });
+    const sub = nc.subscribe('echo', { callback: (_error, message) => void message.respond(message.data) });
     const reply = await nc.request('echo', 'hello', { timeout: 2000 });
     sub.unsubscribe();
     return reply.string();

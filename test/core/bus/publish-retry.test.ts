@@ -25,7 +25,7 @@ describe('bus - publish retry', () => {
     return { stream, subject: `pubretry.${id}` };
   }
 
-  it('bus - a publish with no stream to answer waits, and goes through once the stream is there', async () => {
+  it('a publish with no stream to answer waits, and goes through once the stream is there', async () => {
     const { stream, subject } = names();
     const js = retryingPublishes(jetstream(nc, { timeout: 2000 }), { deadlineMs: 10_000 });
     const started = Date.now();
@@ -39,7 +39,7 @@ describe('bus - publish retry', () => {
     expect((await js.publish(subject, 'hello', { msgID: 'one' })).duplicate).toBe(true);
   });
 
-  it('bus - a publish still unanswered at its deadline fails with the last error', async () => {
+  it('a publish still unanswered at its deadline fails with the last error', async () => {
     const { subject } = names();
     const js = retryingPublishes(jetstream(nc, { timeout: 2000 }), { deadlineMs: 600 });
     const started = Date.now();
@@ -54,7 +54,7 @@ describe('bus - publish retry', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
-  it('bus - a refusal from the stream is not retried', async () => {
+  it('a refusal from the stream is not retried', async () => {
     const { stream, subject } = names();
     await jsm.streams.add({ name: stream, subjects: [subject], max_msg_size: 8 });
     const js = retryingPublishes(jetstream(nc, { timeout: 2000 }), { deadlineMs: 10_000 });
@@ -63,7 +63,7 @@ describe('bus - publish retry', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
-  it('bus - everything but publish is the client underneath', async () => {
+  it('everything but publish is the client underneath', async () => {
     const js = retryingPublishes(jetstream(nc));
     expect(typeof js.consumers.get).toBe('function');
     expect(js.getOptions()).toEqual(jetstream(nc).getOptions());
@@ -71,7 +71,7 @@ describe('bus - publish retry', () => {
 });
 
 describe('bus - resuming consume', () => {
-  it('bus - a bound consume pulls again within a second or two when its pull is lost (here: the consumer was replaced)', async () => {
+  it('a bound consume pulls again within a second or two when its pull is lost (here: the consumer was replaced)', async () => {
     const nc = await connectNats(SERVICES.nats, 'resuming-consume-test');
     const jsm = await jetstreamManager(nc);
     const id = randomBytes(4).toString('hex');

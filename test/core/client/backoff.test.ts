@@ -5,16 +5,16 @@ const almostOne = () => 0.999_999_999;
 const zero = () => 0;
 
 describe('backoff', () => {
-  it('backoff - the defaults are 250 ms doubling up to 10 s', () => {
+  it('the defaults are 250 ms doubling up to 10 s', () => {
     expect(DEFAULT_BACKOFF).toEqual({ initialMs: 250, maxMs: 5000 });
   });
 
-  it('backoff - the ceiling doubles from initialMs and stops at maxMs', () => {
+  it('the ceiling doubles from initialMs and stops at maxMs', () => {
     const ceilings = Array.from({ length: 10 }, (_, attempt) => backoffDelay(attempt, DEFAULT_BACKOFF, almostOne) + 1);
     expect(ceilings).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000, 5000, 5000, 5000]);
   });
 
-  it('backoff - full jitter: every delay lies in [0, ceiling) and can be 0', () => {
+  it('full jitter: every delay lies in [0, ceiling) and can be 0', () => {
     for (let attempt = 0; attempt < 80; attempt++) {
       const ceiling = Math.min(DEFAULT_BACKOFF.maxMs, DEFAULT_BACKOFF.initialMs * 2 ** attempt);
       expect(backoffDelay(attempt, DEFAULT_BACKOFF, zero)).toBe(0);
@@ -27,7 +27,7 @@ describe('backoff', () => {
     }
   });
 
-  it('backoff - delays spread over the whole range, not around the ceiling', () => {
+  it('delays spread over the whole range, not around the ceiling', () => {
     const delays = Array.from({ length: 2000 }, () => backoffDelay(3, DEFAULT_BACKOFF));
     const ceiling = 2000;
     expect(Math.min(...delays)).toBeLessThan(ceiling * 0.1);
@@ -35,13 +35,13 @@ describe('backoff', () => {
     expect(Math.max(...delays)).toBeLessThan(ceiling);
   });
 
-  it('backoff - odd attempts (negative, huge, fractional) stay within bounds', () => {
+  it('odd attempts (negative, huge, fractional) stay within bounds', () => {
     expect(backoffDelay(-3, DEFAULT_BACKOFF, almostOne)).toBe(249);
     expect(backoffDelay(10_000, DEFAULT_BACKOFF, almostOne)).toBe(4999);
     expect(backoffDelay(1.7, DEFAULT_BACKOFF, almostOne)).toBe(499);
   });
 
-  it('backoff - a goaway delay is about reconnectInMs: within [0.5x, 1.5x)', () => {
+  it('a goaway delay is about reconnectInMs: within [0.5x, 1.5x)', () => {
     expect(goawayDelay(1000, zero)).toBe(500);
     expect(goawayDelay(1000, () => 0.5)).toBe(1000);
     expect(goawayDelay(1000, almostOne)).toBe(1499);

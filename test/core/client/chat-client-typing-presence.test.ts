@@ -57,7 +57,7 @@ function typingFrame(user: string, state: 'start' | 'stop', ttlMs = 8000, roomId
 }
 
 describe('chat client: typing', () => {
-  it('client typing - a start is an event and lists the typist; a renewal is silent; a stop ends it', async () => {
+  it('a start is an event and lists the typist; a renewal is silent; a stop ends it', async () => {
     const { client: c, session: s, typing } = await connected();
     s.send(typingFrame('bob', 'start'));
     await until(() => typing.length === 1);
@@ -73,7 +73,7 @@ describe('chat client: typing', () => {
     expect(c.typingIn('r')).toEqual(['carol']);
   });
 
-  it('client typing - a start without renewal or stop ends after ttlMs with an expired stop', async () => {
+  it('a start without renewal or stop ends after ttlMs with an expired stop', async () => {
     const { client: c, session: s, typing } = await connected();
     s.send(typingFrame('bob', 'start', 80));
     await until(() => typing.length === 1);
@@ -83,7 +83,7 @@ describe('chat client: typing', () => {
     expect(c.typingIn('r')).toEqual([]);
   });
 
-  it('client typing - a new message from the typist ends its typing; a repeated one does not', async () => {
+  it('a new message from the typist ends its typing; a repeated one does not', async () => {
     const { client: c, session: s, typing } = await connected();
     const messages: Message[] = [];
     c.on('message', (m) => messages.push(m));
@@ -104,7 +104,7 @@ describe('chat client: typing', () => {
     expect(c.typingIn('r')).toEqual(['bob', 'carol']);
   });
 
-  it('client typing - a lost connection stops every typist, and so does leaving the room', async () => {
+  it('a lost connection stops every typist, and so does leaving the room', async () => {
     const { client: c, session: s, typing } = await connected([room('r'), room('q')]);
     s.send(typingFrame('bob', 'start'));
     s.send(typingFrame('carol', 'start', 8000, 'q'));
@@ -119,7 +119,7 @@ describe('chat client: typing', () => {
     expect(c.typingIn('r')).toEqual([]);
   });
 
-  it('client typing - setTyping writes a frame without id, and is false while offline', async () => {
+  it('setTyping writes a frame without id, and is false while offline', async () => {
     const g = await FakeGateway.start();
     gateways.push(g);
     const c = new ChatClient({ urls: [g.url], token: 'alice:d1', backoff: { initialMs: 20, maxMs: 100 }, random: () => 0.5 });
@@ -136,7 +136,7 @@ describe('chat client: typing', () => {
     expect(c.setTyping('r', 'start')).toBe(false);
   });
 
-  it('client typing - a typing request with an id resolves on ok and rejects on an error; a refused setTyping is an error event', async () => {
+  it('a typing request with an id resolves on ok and rejects on an error; a refused setTyping is an error event', async () => {
     const { client: c, session: s, errors } = await connected();
     const accepted = c.request({ type: 'typing', room: 'r', state: 'start' });
     const first = await s.next('typing');
@@ -159,7 +159,7 @@ describe('chat client: typing', () => {
 });
 
 describe('chat client: presence', () => {
-  it('client presence - presenceOf follows unsolicited presence frames and query answers', async () => {
+  it('presenceOf follows unsolicited presence frames and query answers', async () => {
     const { client: c, session: s, presence } = await connected();
     expect(c.presenceOf('bob')).toBeUndefined();
     s.send({ type: 'presence', users: [{ user: 'bob', status: 'online', lastSeen: 1000 }] });
@@ -186,7 +186,7 @@ describe('chat client: presence', () => {
     expect(c.presenceOf('carol')).toEqual({ user: 'carol', status: 'offline', lastSeen: 3000 });
   });
 
-  it('client presence - the last status heard is kept across a reconnect', async () => {
+  it('the last status heard is kept across a reconnect', async () => {
     const { client: c, session: s, presence } = await connected();
     s.send({ type: 'presence', users: [{ user: 'bob', status: 'online', lastSeen: 1000 }] });
     await until(() => presence.length === 1);
@@ -195,7 +195,7 @@ describe('chat client: presence', () => {
     expect(c.presenceOf('bob')).toEqual({ user: 'bob', status: 'online', lastSeen: 1000 });
   });
 
-  it('client presence - after a reconnect the client asks again for everyone it holds, and the answer is an event', async () => {
+  it('after a reconnect the client asks again for everyone it holds, and the answer is an event', async () => {
     const { client: c, session: s, presence } = await connected();
     s.send({ type: 'presence', users: [{ user: 'bob', status: 'online', lastSeen: 1000 }] });
     s.send({ type: 'presence', users: [{ user: 'carol', status: 'offline', lastSeen: 900 }] });
@@ -220,12 +220,12 @@ describe('chat client: presence', () => {
     expect(c.presenceOf('carol')?.status).toBe('online');
   });
 
-  it('client presence - a client that heard of nobody asks nothing after its sync', async () => {
+  it('a client that heard of nobody asks nothing after its sync', async () => {
     const { session: s } = await connected();
     await expect(s.next('presence.query', 200)).rejects.toThrow(/no presence.query/);
   });
 
-  it('client presence - a user who writes in a direct room and is not announced is asked for after the wait, once', async () => {
+  it('a user who writes in a direct room and is not announced is asked for after the wait, once', async () => {
     const dm = room('d', { kind: 'direct', members: ['alice', 'bob'] });
     const { client: c, session: s, presence } = await connected([dm, room('g')]);
     const wrote = Date.now();
@@ -243,7 +243,7 @@ describe('chat client: presence', () => {
     await expect(s.next('presence.query', 300)).rejects.toThrow(/no presence.query/);
   });
 
-  it('client presence - a correspondent the server announces within the wait is not asked for', async () => {
+  it('a correspondent the server announces within the wait is not asked for', async () => {
     const dm = room('d', { kind: 'direct', members: ['alice', 'bob'] });
     const dm2 = room('e', { kind: 'direct', members: ['alice', 'dave'] });
     const { client: c, session: s } = await connected([dm, dm2], 200);

@@ -61,7 +61,7 @@ function room(id: string, fields: Partial<Room> = {}): Room {
 const seqs = (ms: Message[]) => ms.map((m) => m.seq);
 
 describe('chat client: connection', () => {
-  it('client - connects with subprotocol chat.v1, says hello first, and is live only after sync.done', async () => {
+  it('connects with subprotocol chat.v1, says hello first, and is live only after sync.done', async () => {
     const g = await gateway({ autoSync: false });
     const { client: c, states } = client({ urls: [g.url] });
     const connected = c.connect();
@@ -81,7 +81,7 @@ describe('chat client: connection', () => {
     expect(c.rooms().map((r) => r.id)).toEqual(['r1']);
   });
 
-  it('client - sync sends the cursors as since; batches and live frames are delivered once each, in order', async () => {
+  it('sync sends the cursors as since; batches and live frames are delivered once each, in order', async () => {
     const g = await gateway({ autoSync: false });
     const cursors = new MemoryCursorStore({ r: 2 });
     const { client: c, messages } = client({ urls: [g.url], cursors });
@@ -107,7 +107,7 @@ describe('chat client: connection', () => {
     expect(synced).toHaveLength(1);
   });
 
-  it('client - a truncated sync moves the cursor past the skipped messages without paging back', async () => {
+  it('a truncated sync moves the cursor past the skipped messages without paging back', async () => {
     const g = await gateway({ autoSync: false });
     const cursors = new MemoryCursorStore({ r: 1 });
     const { client: c, messages } = client({ urls: [g.url], cursors });
@@ -123,7 +123,7 @@ describe('chat client: connection', () => {
     expect(s.types()).not.toContain('history');
   });
 
-  it('client - a gap in live messages is filled with history below the lowest held seq', async () => {
+  it('a gap in live messages is filled with history below the lowest held seq', async () => {
     const g = await gateway({ rooms: [room('r', { lastSeq: 2 })] });
     const { client: c, messages } = client({ urls: [g.url], cursors: new MemoryCursorStore({ r: 2 }) });
     await c.connect();
@@ -137,7 +137,7 @@ describe('chat client: connection', () => {
     expect(seqs(messages)).toEqual([3, 4, 5]);
   });
 
-  it('client - a history request that fails is tried again after a backoff, and the held messages are shown', async () => {
+  it('a history request that fails is tried again after a backoff, and the held messages are shown', async () => {
     const g = await gateway({ rooms: [room('r', { lastSeq: 2 })] });
     const { client: c, messages, errors } = client({ urls: [g.url], cursors: new MemoryCursorStore({ r: 2 }) });
     await c.connect();
@@ -156,7 +156,7 @@ describe('chat client: connection', () => {
     expect(errors.map((e) => e.code)).toEqual(['unavailable']);
   });
 
-  it('client - a live message for a room never synced is gap-filled from seq 1, page by page', async () => {
+  it('a live message for a room never synced is gap-filled from seq 1, page by page', async () => {
     const g = await gateway();
     const { client: c, messages } = client({ urls: [g.url] });
     await c.connect();
@@ -172,7 +172,7 @@ describe('chat client: connection', () => {
     expect(seqs(messages)).toEqual(Array.from({ length: 157 }, (_, i) => i + 1));
   });
 
-  it('client - goaway then close 1012 reconnects after about reconnectInMs, to the next URL, and syncs', async () => {
+  it('goaway then close 1012 reconnects after about reconnectInMs, to the next URL, and syncs', async () => {
     const g1 = await gateway();
     const g2 = await gateway();
     const { client: c } = client({ urls: [g1.url, g2.url] });
@@ -191,7 +191,7 @@ describe('chat client: connection', () => {
     expect(g1.sessions).toHaveLength(1);
   });
 
-  it('client - an abnormal close reconnects with jittered backoff and syncs from the cursors', async () => {
+  it('an abnormal close reconnects with jittered backoff and syncs from the cursors', async () => {
     const g = await gateway({ autoSync: false });
     const { client: c, states } = client({ urls: [g.url], backoff: { initialMs: 40, maxMs: 1000 } });
     const delays: number[] = [];
@@ -212,7 +212,7 @@ describe('chat client: connection', () => {
     expect(states).toEqual(['connecting', 'syncing', 'live', 'reconnecting', 'syncing', 'live']);
   });
 
-  it('client - consecutive failures back off further and further, up to maxMs', async () => {
+  it('consecutive failures back off further and further, up to maxMs', async () => {
     const g = await gateway();
     const url = g.url;
     await g.stop();
@@ -225,7 +225,7 @@ describe('chat client: connection', () => {
     expect(delays.slice(0, 5)).toEqual([9, 19, 39, 39, 39]);
   });
 
-  it('client - unauthorized with a fixed token closes the client and does not reconnect', async () => {
+  it('unauthorized with a fixed token closes the client and does not reconnect', async () => {
     const g = await gateway();
     const { client: c, errors } = client({ urls: [g.url], token: 'bad' });
     await expect(c.connect()).rejects.toMatchObject({ code: 'unauthorized' });
@@ -235,7 +235,7 @@ describe('chat client: connection', () => {
     expect(g.sessions).toHaveLength(1);
   });
 
-  it('client - unauthorized with a token function retries with backoff and a fresh token', async () => {
+  it('unauthorized with a token function retries with backoff and a fresh token', async () => {
     const g = await gateway();
     let calls = 0;
     const { client: c, states } = client({ urls: [g.url], token: () => (++calls === 1 ? 'bad' : 'alice:d2') });
@@ -246,7 +246,7 @@ describe('chat client: connection', () => {
     expect(states).toContain('reconnecting');
   });
 
-  it('client - with autoReconnect off, the first lost connection closes the client', async () => {
+  it('with autoReconnect off, the first lost connection closes the client', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url], autoReconnect: false });
     await c.connect();
@@ -258,7 +258,7 @@ describe('chat client: connection', () => {
     expect(g.sessions).toHaveLength(1);
   });
 
-  it('client - a connection silent for 2.5 heartbeats is dropped and replaced', async () => {
+  it('a connection silent for 2.5 heartbeats is dropped and replaced', async () => {
     const g = await gateway({ heartbeatMs: 40 });
     const { client: c, errors } = client({ urls: [g.url] });
     await c.connect();
@@ -270,7 +270,7 @@ describe('chat client: connection', () => {
     expect(errors.map((e) => e.code)).toContain('timeout');
   });
 
-  it('client - pings from the server keep a quiet connection alive', async () => {
+  it('pings from the server keep a quiet connection alive', async () => {
     const g = await gateway({ heartbeatMs: 40 });
     const { client: c, errors } = client({ urls: [g.url] });
     await c.connect();
@@ -282,7 +282,7 @@ describe('chat client: connection', () => {
     expect(errors).toEqual([]);
   });
 
-  it('client - a sync answered with an error starts over on a new connection', async () => {
+  it('a sync answered with an error starts over on a new connection', async () => {
     const g = await gateway({ autoSync: false });
     const { client: c, errors } = client({ urls: [g.url] });
     const connected = c.connect();
@@ -298,7 +298,7 @@ describe('chat client: connection', () => {
 });
 
 describe('chat client: sends', () => {
-  it('client - sends are written at once and in order, without waiting for acks', async () => {
+  it('sends are written at once and in order, without waiting for acks', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url] });
     await c.connect();
@@ -316,7 +316,7 @@ describe('chat client: sends', () => {
     expect(c.pendingSends).toBe(0);
   });
 
-  it('client - a resend after reconnect reuses the clientMsgId, in the original order, before the sync', async () => {
+  it('a resend after reconnect reuses the clientMsgId, in the original order, before the sync', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url] });
     await c.connect();
@@ -342,7 +342,7 @@ describe('chat client: sends', () => {
     await expect(third).resolves.toMatchObject({ seq: 3 });
   });
 
-  it('client - the ack of a resend settles the send by clientMsgId, whatever request id it carries', async () => {
+  it('the ack of a resend settles the send by clientMsgId, whatever request id it carries', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url] });
     await c.connect();
@@ -357,7 +357,7 @@ describe('chat client: sends', () => {
     await expect(pending).resolves.toMatchObject({ msgId: 'm9', seq: 9 });
   });
 
-  it('client - sends made before connecting wait in the outbox and go out after welcome', async () => {
+  it('sends made before connecting wait in the outbox and go out after welcome', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url] });
     const early = c.send('r', 'early');
@@ -370,7 +370,7 @@ describe('chat client: sends', () => {
     await expect(early).resolves.toMatchObject({ seq: 1 });
   });
 
-  it('client - rate_limited makes the send wait retryAfterMs and go again with the same clientMsgId, ahead of later sends', async () => {
+  it('rate_limited makes the send wait retryAfterMs and go again with the same clientMsgId, ahead of later sends', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url] });
     await c.connect();
@@ -393,7 +393,7 @@ describe('chat client: sends', () => {
     await expect(later).resolves.toMatchObject({ seq: 2 });
   });
 
-  it('client - a send rate limited too often fails with rate_limited', async () => {
+  it('a send rate limited too often fails with rate_limited', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url], maxSendRetries: 1 });
     await c.connect();
@@ -408,7 +408,7 @@ describe('chat client: sends', () => {
     expect(error).toMatchObject({ code: 'rate_limited', retryAfterMs: 10 });
   });
 
-  it('client - a send answered unavailable (first send still in flight) is tried again later with the same clientMsgId', async () => {
+  it('a send answered unavailable (first send still in flight) is tried again later with the same clientMsgId', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url] });
     await c.connect();
@@ -424,7 +424,7 @@ describe('chat client: sends', () => {
     await expect(sending).resolves.toMatchObject({ seq: 1 });
   });
 
-  it('client - an error frame rejects the send with its code and message, and it is not resent', async () => {
+  it('an error frame rejects the send with its code and message, and it is not resent', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url] });
     await c.connect();
@@ -436,7 +436,7 @@ describe('chat client: sends', () => {
     expect(c.pendingSends).toBe(0);
   });
 
-  it("client - the sender's own message enters its timeline from the ack, once", async () => {
+  it("the sender's own message enters its timeline from the ack, once", async () => {
     const g = await gateway();
     const { client: c, messages } = client({ urls: [g.url] });
     await c.connect();
@@ -455,7 +455,7 @@ describe('chat client: sends', () => {
     ]);
   });
 
-  it('client - the same pending clientMsgId returns the same promise; bad ids and oversize bodies are refused locally', async () => {
+  it('the same pending clientMsgId returns the same promise; bad ids and oversize bodies are refused locally', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url], sendQueueLimit: 2 });
     const a = c.send('r', 'x', { clientMsgId: 'dup' });
@@ -472,7 +472,7 @@ describe('chat client: sends', () => {
 });
 
 describe('chat client: requests, rooms and events', () => {
-  it('client - request() resolves with the reply that has its id and rejects with the error code', async () => {
+  it('request() resolves with the reply that has its id and rejects with the error code', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url] });
     await c.connect();
@@ -489,7 +489,7 @@ describe('chat client: requests, rooms and events', () => {
     expect((await listing).map((r) => r.id)).toEqual(['a', 'b']);
   });
 
-  it('client - room helpers send the protocol frames and return the room', async () => {
+  it('room helpers send the protocol frames and return the room', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url] });
     await c.connect();
@@ -512,7 +512,7 @@ describe('chat client: requests, rooms and events', () => {
     expect(c.rooms().map((x) => x.id).sort()).toEqual(['d1', 'g1']);
   });
 
-  it('client - requests made while reconnecting are written after the next welcome', async () => {
+  it('requests made while reconnecting are written after the next welcome', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url], backoff: { initialMs: 100, maxMs: 100 } });
     await c.connect();
@@ -525,7 +525,7 @@ describe('chat client: requests, rooms and events', () => {
     expect((await listing).map((r) => r.id)).toEqual(['a']);
   });
 
-  it('client - a request in flight when the connection drops rejects with disconnected', async () => {
+  it('a request in flight when the connection drops rejects with disconnected', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url] });
     await c.connect();
@@ -536,14 +536,14 @@ describe('chat client: requests, rooms and events', () => {
     await expect(listing).rejects.toMatchObject({ code: 'disconnected' });
   });
 
-  it('client - a request without a reply times out', async () => {
+  it('a request without a reply times out', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url], requestTimeoutMs: 100 });
     await c.connect();
     await expect(c.listRooms()).rejects.toMatchObject({ code: 'timeout' });
   });
 
-  it('client - rooms() follows room, msg and read frames', async () => {
+  it('rooms() follows room, msg and read frames', async () => {
     const g = await gateway({ rooms: [room('r')] });
     const { client: c, messages } = client({ urls: [g.url] });
     const roomEvents: Room[] = [];
@@ -567,7 +567,7 @@ describe('chat client: requests, rooms and events', () => {
     expect(c.rooms().map((r) => r.id)).toEqual(['r']);
   });
 
-  it('client - typing and unsolicited presence frames become events; unsolicited errors never throw', async () => {
+  it('typing and unsolicited presence frames become events; unsolicited errors never throw', async () => {
     const g = await gateway();
     const c = new ChatClient({ urls: [g.url], token: 'alice:d1', random: () => 0.5 });
     clients.push(c);
@@ -589,7 +589,7 @@ describe('chat client: requests, rooms and events', () => {
     expect(c.state).toBe('live');
   });
 
-  it('client - a listener that throws is reported as an error and delivery goes on', async () => {
+  it('a listener that throws is reported as an error and delivery goes on', async () => {
     const g = await gateway();
     const { client: c, messages, errors } = client({ urls: [g.url] });
     c.on('message', (m) => {
@@ -603,7 +603,7 @@ describe('chat client: requests, rooms and events', () => {
     expect(errors.map((e) => e.code)).toEqual(['listener']);
   });
 
-  it('client - close() rejects pending sends and requests and stops reconnecting', async () => {
+  it('close() rejects pending sends and requests and stops reconnecting', async () => {
     const g = await gateway();
     const { client: c, states } = client({ urls: [g.url] });
     await c.connect();
@@ -622,7 +622,7 @@ describe('chat client: requests, rooms and events', () => {
     await expect(c.send('r', 'y')).rejects.toMatchObject({ code: 'closed' });
   });
 
-  it('client - close() during reconnect cancels the pending attempt', async () => {
+  it('close() during reconnect cancels the pending attempt', async () => {
     const g = await gateway();
     const { client: c } = client({ urls: [g.url], backoff: { initialMs: 200, maxMs: 200 } });
     await c.connect();

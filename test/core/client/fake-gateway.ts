@@ -42,7 +42,7 @@ export class FakeSession {
       }),
     );
     socket.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as OutboundFrame;
+      const frame = JSON.parse((data as Buffer).toString()) as OutboundFrame;
       this.received.push(frame);
       const at = this.waiting.findIndex((w) => w.type === frame.type);
       if (at >= 0) {

@@ -22,7 +22,7 @@ function serve(fill: GapFill, lastSeq: number): Message[] {
 }
 
 describe('message timeline', () => {
-  it('timeline - starts from the stored cursors and writes every advance through', () => {
+  it('starts from the stored cursors and writes every advance through', () => {
     const cursors = new MemoryCursorStore({ r1: 4 });
     const timeline = new MessageTimeline(cursors);
     expect(timeline.cursor('r1')).toBe(4);
@@ -33,7 +33,7 @@ describe('message timeline', () => {
     expect(cursors.all()).toEqual({ r1: 5 }); // r2 only holds 2 above a gap
   });
 
-  it('timeline - sync batches and live messages share one buffer: the seam has no duplicate and no hole', () => {
+  it('sync batches and live messages share one buffer: the seam has no duplicate and no hole', () => {
     const timeline = new MessageTimeline(new MemoryCursorStore({ r: 2 }));
     timeline.beginSync();
     const out: number[] = [];
@@ -47,7 +47,7 @@ describe('message timeline', () => {
     expect(out).toEqual([3, 4, 5, 6, 7]);
   });
 
-  it('timeline - no gap fill is asked for during a sync; after sync.done the gap is filled', () => {
+  it('no gap fill is asked for during a sync; after sync.done the gap is filled', () => {
     const timeline = new MessageTimeline(new MemoryCursorStore());
     timeline.beginSync();
     timeline.acceptLive(msg('r', 9));
@@ -57,7 +57,7 @@ describe('message timeline', () => {
     expect(timeline.takeFills()).toEqual([{ room: 'r', before: 9, limit: 8 }]);
   });
 
-  it('timeline - a truncated room jumps to just below the first seq the sync sent, instead of paging back', () => {
+  it('a truncated room jumps to just below the first seq the sync sent, instead of paging back', () => {
     const cursors = new MemoryCursorStore({ r: 5 });
     const timeline = new MessageTimeline(cursors);
     timeline.beginSync();
@@ -73,7 +73,7 @@ describe('message timeline', () => {
     expect(timeline.takeFills()).toEqual([]);
   });
 
-  it('timeline - a sync.done with hasMore ends a page: truncation jumps apply, gap fills wait for the last page', () => {
+  it('a sync.done with hasMore ends a page: truncation jumps apply, gap fills wait for the last page', () => {
     const cursors = new MemoryCursorStore({ a: 5 });
     const timeline = new MessageTimeline(cursors);
     timeline.beginSync();
@@ -92,7 +92,7 @@ describe('message timeline', () => {
     expect(timeline.takeFills()).toEqual([]);
   });
 
-  it('timeline - a room that is not truncated is filled up to the lastSeq sync.done reported', () => {
+  it('a room that is not truncated is filled up to the lastSeq sync.done reported', () => {
     const timeline = new MessageTimeline(new MemoryCursorStore({ r: 5 }));
     timeline.beginSync();
     timeline.acceptSyncBatch([msg('r', 6)]);
@@ -100,7 +100,7 @@ describe('message timeline', () => {
     expect(timeline.takeFills()).toEqual([{ room: 'r', before: 11, limit: 4 }]);
   });
 
-  it('timeline - a gap is filled with history below the lowest held seq, at most 100 per page, until filled', () => {
+  it('a gap is filled with history below the lowest held seq, at most 100 per page, until filled', () => {
     const timeline = new MessageTimeline(new MemoryCursorStore({ r: 10 }));
     expect(timeline.acceptLive(msg('r', 261))).toEqual([]);
     const asked: GapFill[] = [];
@@ -121,7 +121,7 @@ describe('message timeline', () => {
     expect(timeline.cursor('r')).toBe(261);
   });
 
-  it('timeline - a live seq 57 in a room this device never synced is gap-filled from 1', () => {
+  it('a live seq 57 in a room this device never synced is gap-filled from 1', () => {
     const timeline = new MessageTimeline(new MemoryCursorStore());
     timeline.acceptLive(msg('new', 57));
     const [fill] = timeline.takeFills();
@@ -129,7 +129,7 @@ describe('message timeline', () => {
     expect(seqs(timeline.acceptFill(fill!, serve(fill!, 57)).delivered)).toEqual(range(1, 57));
   });
 
-  it('timeline - an empty history page skips the seqs the server does not have instead of stalling', () => {
+  it('an empty history page skips the seqs the server does not have instead of stalling', () => {
     const timeline = new MessageTimeline(new MemoryCursorStore({ r: 3 }));
     timeline.acceptLive(msg('r', 9));
     const [fill] = timeline.takeFills();
@@ -139,7 +139,7 @@ describe('message timeline', () => {
     expect(timeline.takeFills()).toEqual([]);
   });
 
-  it('timeline - a page with only old messages is no progress and is skipped too', () => {
+  it('a page with only old messages is no progress and is skipped too', () => {
     const timeline = new MessageTimeline(new MemoryCursorStore({ r: 3 }));
     timeline.acceptLive(msg('r', 6));
     const [fill] = timeline.takeFills();
@@ -147,7 +147,7 @@ describe('message timeline', () => {
     expect(outcome.skipped).toEqual({ room: 'r', from: 4, to: 5 });
   });
 
-  it('timeline - a failed fill waits for the next message of the room before asking again', () => {
+  it('a failed fill waits for the next message of the room before asking again', () => {
     const timeline = new MessageTimeline(new MemoryCursorStore());
     timeline.acceptLive(msg('r', 3));
     const [fill] = timeline.takeFills();
@@ -157,7 +157,7 @@ describe('message timeline', () => {
     expect(timeline.takeFills()).toEqual([{ room: 'r', before: 3, limit: 2 }]);
   });
 
-  it('timeline - a lost connection frees the rooms whose fill was in flight', () => {
+  it('a lost connection frees the rooms whose fill was in flight', () => {
     const timeline = new MessageTimeline(new MemoryCursorStore());
     timeline.acceptLive(msg('r', 3));
     expect(timeline.takeFills()).toHaveLength(1);
@@ -165,7 +165,7 @@ describe('message timeline', () => {
     expect(timeline.takeFills()).toHaveLength(1);
   });
 
-  it('timeline - leaving a room forgets what was held or expected for it', () => {
+  it('leaving a room forgets what was held or expected for it', () => {
     const timeline = new MessageTimeline(new MemoryCursorStore({ r: 1 }));
     timeline.acceptLive(msg('r', 5));
     timeline.forgetRoom('r');
@@ -174,7 +174,7 @@ describe('message timeline', () => {
     expect(timeline.cursor('r')).toBe(1);
   });
 
-  it('timeline - a random mix of live, duplicated, lost and reordered frames ends complete and in order', () => {
+  it('a random mix of live, duplicated, lost and reordered frames ends complete and in order', () => {
     let state = 7;
     const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
     for (let round = 0; round < 100; round++) {

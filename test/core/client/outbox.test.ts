@@ -28,7 +28,7 @@ describe('outbox', () => {
     vi.useRealTimers();
   });
 
-  it('outbox - sends made offline are written in order once a connection is ready', () => {
+  it('sends made offline are written in order once a connection is ready', () => {
     const { wire, written, setOnline } = stubWire();
     const outbox = new Outbox({ sendQueueLimit: 10, maxSendRetries: 2 }, wire);
     void outbox.submit('r', 'a', 'm1', DEFAULT_LIMITS);
@@ -42,7 +42,7 @@ describe('outbox', () => {
     ]);
   });
 
-  it('outbox - rate_limited holds the queue with one timer, then writes the send again', async () => {
+  it('rate_limited holds the queue with one timer, then writes the send again', async () => {
     const { wire, written, setOnline } = stubWire();
     setOnline(true);
     const outbox = new Outbox({ sendQueueLimit: 10, maxSendRetries: 2 }, wire);
@@ -57,7 +57,7 @@ describe('outbox', () => {
     await expect(sent).resolves.toMatchObject({ seq: 1 });
   });
 
-  it('outbox - tells of each "try later" it takes (the send was not queued, so later ones may be numbered first)', () => {
+  it('tells of each "try later" it takes (the send was not queued, so later ones may be numbered first)', () => {
     const { wire, setOnline } = stubWire();
     setOnline(true);
     const retries: unknown[] = [];
@@ -73,7 +73,7 @@ describe('outbox', () => {
     outbox.close(new ChatError('closed', 'test over'));
   });
 
-  it('outbox - unavailable without retryAfterMs waits 1 s, 2 s, 4 s ... up to 10 s, then gives up', async () => {
+  it('unavailable without retryAfterMs waits 1 s, 2 s, 4 s ... up to 10 s, then gives up', async () => {
     const { wire, written, setOnline } = stubWire();
     setOnline(true);
     const outbox = new Outbox({ sendQueueLimit: 10, maxSendRetries: 5 }, wire);
@@ -95,14 +95,14 @@ describe('outbox', () => {
     expect(await sent).toMatchObject({ code: 'unavailable' });
   });
 
-  it('outbox - an error for a request id that is not a send is left to others', () => {
+  it('an error for a request id that is not a send is left to others', () => {
     const { wire } = stubWire();
     const outbox = new Outbox({ sendQueueLimit: 10, maxSendRetries: 2 }, wire);
     expect(outbox.refused({ type: 'error', id: 'zz', code: 'forbidden', message: 'no' })).toBe(false);
     expect(outbox.refused({ type: 'error', code: 'internal', message: 'no' })).toBe(false);
   });
 
-  it('outbox - close rejects every pending send and clears the hold', async () => {
+  it('close rejects every pending send and clears the hold', async () => {
     const { wire, setOnline } = stubWire();
     setOnline(true);
     const outbox = new Outbox({ sendQueueLimit: 10, maxSendRetries: 2 }, wire);
@@ -114,7 +114,7 @@ describe('outbox', () => {
     expect(outbox.size).toBe(0);
   });
 
-  it('outbox - a body is refused when over maxBodyChars or when its frame would pass maxFrameBytes', () => {
+  it('a body is refused when over maxBodyChars or when its frame would pass maxFrameBytes', () => {
     expect(checkBody('x'.repeat(4000), DEFAULT_LIMITS)).toBeUndefined();
     expect(checkBody('x'.repeat(4001), DEFAULT_LIMITS)?.code).toBe('too_large');
     expect(checkBody('😀'.repeat(2000), DEFAULT_LIMITS)).toBeUndefined(); // 4000 code units, 8000 bytes

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PresenceBook } from '../../../src/core/client/presence-book.js';
 
 describe('presence book', () => {
-  it('presence - unknown users have no status; the latest status heard wins', () => {
+  it('unknown users have no status; the latest status heard wins', () => {
     const book = new PresenceBook();
     expect(book.get('bob')).toBeUndefined();
     book.note([{ user: 'bob', status: 'online', lastSeen: 1000 }]);
@@ -15,7 +15,7 @@ describe('presence book', () => {
     expect(book.size).toBe(2);
   });
 
-  it('presence - returns copies: changing one does not change the book', () => {
+  it('returns copies: changing one does not change the book', () => {
     const book = new PresenceBook();
     const incoming = { user: 'bob', status: 'online' as const, lastSeen: 1 };
     book.note([incoming]);
@@ -25,7 +25,7 @@ describe('presence book', () => {
     expect(book.get('bob')).toEqual({ user: 'bob', status: 'online', lastSeen: 1 });
   });
 
-  it('presence - past its limit, the least recently updated users are forgotten', () => {
+  it('past its limit, the least recently updated users are forgotten', () => {
     const book = new PresenceBook(3);
     book.note(['a', 'b', 'c'].map((user) => ({ user, status: 'online' as const, lastSeen: 1 })));
     book.note([{ user: 'a', status: 'offline', lastSeen: 2 }]); // a is now the most recent

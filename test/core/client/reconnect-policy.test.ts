@@ -19,7 +19,7 @@ const end = (fields: Partial<AttemptEnd> = {}): AttemptEnd => ({
 });
 
 describe('reconnect policy', () => {
-  it('reconnect - a fixed token rejected (close 4401 or an unauthorized frame) gives up', () => {
+  it('a fixed token rejected (close 4401 or an unauthorized frame) gives up', () => {
     for (const lost of [end({ code: 4401 }), end({ tokenRejected: true }), end({ code: 4401, goawayInMs: 100 })]) {
       const next = afterAttempt(lost, policy());
       expect(next.action).toBe('give-up');
@@ -27,7 +27,7 @@ describe('reconnect policy', () => {
     }
   });
 
-  it('reconnect - a token function that was rejected is retried with backoff', () => {
+  it('a token function that was rejected is retried with backoff', () => {
     expect(afterAttempt(end({ code: 4401, failures: 2 }), policy({ tokenRenewable: true }))).toEqual({
       action: 'reconnect',
       delayMs: 200,
@@ -35,7 +35,7 @@ describe('reconnect policy', () => {
     });
   });
 
-  it('reconnect - without autoReconnect any loss gives up with disconnected and the close code', () => {
+  it('without autoReconnect any loss gives up with disconnected and the close code', () => {
     const next = afterAttempt(end({ code: 1012, reason: 'restart', goawayInMs: 50 }), policy({ autoReconnect: false }));
     expect(next.action).toBe('give-up');
     if (next.action === 'give-up') {
@@ -44,7 +44,7 @@ describe('reconnect policy', () => {
     }
   });
 
-  it('reconnect - after a goaway it waits about reconnectInMs and the failure count starts over', () => {
+  it('after a goaway it waits about reconnectInMs and the failure count starts over', () => {
     expect(afterAttempt(end({ code: 1012, goawayInMs: 3000, failures: 4 }), policy())).toEqual({
       action: 'reconnect',
       delayMs: 3000,
@@ -52,7 +52,7 @@ describe('reconnect policy', () => {
     });
   });
 
-  it('reconnect - other losses back off exponentially from the failure count', () => {
+  it('other losses back off exponentially from the failure count', () => {
     const delays = [0, 1, 2, 3, 4, 5].map((failures) => afterAttempt(end({ failures }), policy({ random: () => 0.999 })));
     expect(delays.map((d) => (d.action === 'reconnect' ? [d.delayMs, d.failures] : d.action))).toEqual([
       [99, 1],
@@ -64,7 +64,7 @@ describe('reconnect policy', () => {
     ]);
   });
 
-  it('reconnect - every close code but 4401 is retried when autoReconnect is on', () => {
+  it('every close code but 4401 is retried when autoReconnect is on', () => {
     for (const code of [1000, 1001, 1006, 1009, 1011, 1012, 4408]) {
       expect(afterAttempt(end({ code }), policy()).action).toBe('reconnect');
     }

@@ -24,7 +24,7 @@ describe('request tracker', () => {
     vi.useRealTimers();
   });
 
-  it('requests - a reply goes to the request with its id; an error frame fails it with its code', () => {
+  it('a reply goes to the request with its id; an error frame fails it with its code', () => {
     const tracker = new RequestTracker(1000);
     const a = recorder();
     const b = recorder();
@@ -38,7 +38,7 @@ describe('request tracker', () => {
     expect(tracker.size).toBe(0);
   });
 
-  it('requests - a streamed reply stays tracked until its last frame', () => {
+  it('a streamed reply stays tracked until its last frame', () => {
     const tracker = new RequestTracker(1000);
     const r = recorder('sync.done');
     tracker.track('s', { type: 'sync', id: 's', since: {} }, r.handler, true);
@@ -48,7 +48,7 @@ describe('request tracker', () => {
     expect(tracker.has('s')).toBe(false);
   });
 
-  it('requests - time out after timeoutMs, oldest first, with one timer', () => {
+  it('time out after timeoutMs, oldest first, with one timer', () => {
     const tracker = new RequestTracker(1000);
     const a = recorder();
     const b = recorder();
@@ -64,7 +64,7 @@ describe('request tracker', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('requests - touch restarts the deadline of a streaming request', () => {
+  it('touch restarts the deadline of a streaming request', () => {
     const tracker = new RequestTracker(1000);
     const r = recorder('sync.done');
     tracker.track('s', { type: 'sync', id: 's' }, r.handler, true);
@@ -76,14 +76,14 @@ describe('request tracker', () => {
     expect(r.failures.map((e) => e.code)).toEqual(['timeout']);
   });
 
-  it('requests - no timer is left once nothing is pending', () => {
+  it('no timer is left once nothing is pending', () => {
     const tracker = new RequestTracker(1000);
     tracker.track('1', { type: 'ping', id: '1' }, recorder().handler, true);
     tracker.route('1', { type: 'pong', id: '1' });
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('requests - a lost connection fails what was written and keeps what waits for the next one', () => {
+  it('a lost connection fails what was written and keeps what waits for the next one', () => {
     const tracker = new RequestTracker(1000);
     const written = recorder();
     const waiting = recorder();
@@ -95,7 +95,7 @@ describe('request tracker', () => {
     expect(tracker.takeUnsent()).toEqual([]);
   });
 
-  it('requests - failAll fails everything once', () => {
+  it('failAll fails everything once', () => {
     const tracker = new RequestTracker(1000);
     const a = recorder();
     tracker.track('1', { type: 'ping', id: '1' }, a.handler, false);

@@ -19,7 +19,7 @@ function directory(): RoomDirectory {
 }
 
 describe('room directory', () => {
-  it('rooms - messages from others raise lastSeq and unread; our own only lastSeq', () => {
+  it('messages from others raise lastSeq and unread; our own only lastSeq', () => {
     const d = directory();
     d.applySnapshot(room('r', { lastSeq: 2, readSeq: 2 }));
     d.noteMessage(msg('r', 3));
@@ -28,14 +28,14 @@ describe('room directory', () => {
     expect(d.get('r')).toMatchObject({ lastSeq: 5, readSeq: 2, unread: 2 });
   });
 
-  it('rooms - a message the snapshot already counted does not count again', () => {
+  it('a message the snapshot already counted does not count again', () => {
     const d = directory();
     d.applySnapshot(room('r', { lastSeq: 10, unread: 3, readSeq: 7 }));
     d.noteMessage(msg('r', 9)); // a gap fill below lastSeq
     expect(d.get('r')).toMatchObject({ lastSeq: 10, unread: 3 });
   });
 
-  it('rooms - reading up to lastSeq on another device clears unread here', () => {
+  it('reading up to lastSeq on another device clears unread here', () => {
     const d = directory();
     d.applySnapshot(room('r', { lastSeq: 10, unread: 4, readSeq: 6 }));
     d.noteMessage(msg('r', 11));
@@ -43,7 +43,7 @@ describe('room directory', () => {
     expect(d.get('r')).toMatchObject({ readSeq: 11, unread: 0 });
   });
 
-  it('rooms - a partial read counts exactly what arrived live above it', () => {
+  it('a partial read counts exactly what arrived live above it', () => {
     const d = directory();
     d.applySnapshot(room('r', { lastSeq: 10, unread: 0, readSeq: 10 }));
     for (const seq of [11, 12, 13, 14]) d.noteMessage(msg('r', seq, seq === 13 ? ME : 'bob'));
@@ -52,14 +52,14 @@ describe('room directory', () => {
     expect(d.get('r')).toMatchObject({ readSeq: 12, unread: 1 });
   });
 
-  it('rooms - a partial read within the snapshot estimates unread without going below zero or above the rest', () => {
+  it('a partial read within the snapshot estimates unread without going below zero or above the rest', () => {
     const d = directory();
     d.applySnapshot(room('r', { lastSeq: 10, unread: 5, readSeq: 5 }));
     d.noteRead('r', ME, 8);
     expect(d.get('r')).toMatchObject({ readSeq: 8, unread: 2 });
   });
 
-  it('rooms - other users reading do not change our counters, nor do reads going backwards', () => {
+  it('other users reading do not change our counters, nor do reads going backwards', () => {
     const d = directory();
     d.applySnapshot(room('r', { lastSeq: 10, unread: 5, readSeq: 5 }));
     d.noteRead('r', 'bob', 10);
@@ -67,7 +67,7 @@ describe('room directory', () => {
     expect(d.get('r')).toMatchObject({ readSeq: 5, unread: 5 });
   });
 
-  it('rooms - a snapshot older than what arrived live keeps the newer lastSeq and adds what was counted above it', () => {
+  it('a snapshot older than what arrived live keeps the newer lastSeq and adds what was counted above it', () => {
     const d = directory();
     d.applySnapshot(room('r', { lastSeq: 10, readSeq: 10 }));
     d.noteMessage(msg('r', 11));
@@ -76,7 +76,7 @@ describe('room directory', () => {
     expect(d.get('r')).toMatchObject({ name: 'renamed', lastSeq: 12, unread: 2 });
   });
 
-  it('rooms - a newer snapshot replaces the counters, keeping a read position seen later', () => {
+  it('a newer snapshot replaces the counters, keeping a read position seen later', () => {
     const d = directory();
     d.applySnapshot(room('r', { lastSeq: 10, readSeq: 4, unread: 6 }));
     d.noteRead('r', ME, 10);
@@ -85,7 +85,7 @@ describe('room directory', () => {
     expect(d.get('r')!.unread).toBeLessThanOrEqual(2);
   });
 
-  it('rooms - a room without us in members is left and forgotten; truncated is not kept', () => {
+  it('a room without us in members is left and forgotten; truncated is not kept', () => {
     const d = directory();
     expect(d.applySnapshot(room('r', { truncated: true }))).toBe('member');
     expect(d.get('r')).not.toHaveProperty('truncated');
@@ -93,7 +93,7 @@ describe('room directory', () => {
     expect(d.list()).toEqual([]);
   });
 
-  it('rooms - the full list replaces the set and names the rooms that were dropped', () => {
+  it('the full list replaces the set and names the rooms that were dropped', () => {
     const d = directory();
     d.applySnapshot(room('a'));
     d.applySnapshot(room('b'));
@@ -101,7 +101,7 @@ describe('room directory', () => {
     expect(d.list().map((r) => r.id).sort()).toEqual(['b', 'c']);
   });
 
-  it('rooms - the remembered tail is bounded, and unread still counts every message', () => {
+  it('the remembered tail is bounded, and unread still counts every message', () => {
     const d = directory();
     d.applySnapshot(room('r'));
     const n = UNREAD_TAIL_LIMIT + 50;
@@ -111,7 +111,7 @@ describe('room directory', () => {
     expect(d.get('r')!.unread).toBe(0);
   });
 
-  it('rooms - list returns copies', () => {
+  it('list returns copies', () => {
     const d = directory();
     d.applySnapshot(room('r', { lastSeq: 1 }));
     d.list()[0]!.lastSeq = 99;

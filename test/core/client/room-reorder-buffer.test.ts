@@ -34,7 +34,7 @@ function prng(seed: number): () => number {
 }
 
 describe('reorder buffer', () => {
-  it('reorder buffer - the next seq is delivered at once and moves the cursor', () => {
+  it('the next seq is delivered at once and moves the cursor', () => {
     const buffer = new RoomReorderBuffer<M>();
     expect(seqs(buffer.accept(m(1)))).toEqual([1]);
     expect(seqs(buffer.accept(m(2)))).toEqual([2]);
@@ -42,7 +42,7 @@ describe('reorder buffer', () => {
     expect(buffer.gap()).toBeUndefined();
   });
 
-  it('reorder buffer - a seq at or below the cursor is a duplicate and is dropped', () => {
+  it('a seq at or below the cursor is a duplicate and is dropped', () => {
     const buffer = new RoomReorderBuffer<M>(5);
     expect(buffer.accept(m(5))).toEqual([]);
     expect(buffer.accept(m(1))).toEqual([]);
@@ -51,7 +51,7 @@ describe('reorder buffer', () => {
     expect(buffer.cursor).toBe(6);
   });
 
-  it('reorder buffer - a seq ahead is held, and the run is released when the gap fills', () => {
+  it('a seq ahead is held, and the run is released when the gap fills', () => {
     const buffer = new RoomReorderBuffer<M>(10);
     expect(buffer.accept(m(13))).toEqual([]);
     expect(buffer.accept(m(12))).toEqual([]);
@@ -62,7 +62,7 @@ describe('reorder buffer', () => {
     expect(buffer.gap()).toBeUndefined();
   });
 
-  it('reorder buffer - a held duplicate keeps the first copy', () => {
+  it('a held duplicate keeps the first copy', () => {
     const buffer = new RoomReorderBuffer<M>();
     buffer.accept(m(3, 'first'));
     buffer.accept(m(3, 'second'));
@@ -71,14 +71,14 @@ describe('reorder buffer', () => {
     expect(delivered.map((x) => x.tag)).toEqual([undefined, undefined, 'first']);
   });
 
-  it('reorder buffer - every arrival order of 1..6 delivers 1..6 once, in order', () => {
+  it('every arrival order of 1..6 delivers 1..6 once, in order', () => {
     for (const order of permutations([1, 2, 3, 4, 5, 6])) {
       const buffer = new RoomReorderBuffer<M>();
       expect(feed(buffer, order)).toEqual([1, 2, 3, 4, 5, 6]);
     }
   });
 
-  it('reorder buffer - every arrival order with every message sent twice still delivers each once', () => {
+  it('every arrival order with every message sent twice still delivers each once', () => {
     for (const order of permutations([1, 2, 3, 4, 5])) {
       const buffer = new RoomReorderBuffer<M>();
       const doubled = order.flatMap((seq, i) => [seq, order[(i + 2) % order.length]!]);
@@ -86,7 +86,7 @@ describe('reorder buffer', () => {
     }
   });
 
-  it('reorder buffer - random streams with duplicates and reordering deliver each seq exactly once', () => {
+  it('random streams with duplicates and reordering deliver each seq exactly once', () => {
     const random = prng(42);
     for (let round = 0; round < 300; round++) {
       const n = 1 + Math.floor(random() * 60);
@@ -107,7 +107,7 @@ describe('reorder buffer', () => {
     }
   });
 
-  it('reorder buffer - holding is bounded: the lowest seqs are kept and the dropped ones stay known', () => {
+  it('holding is bounded: the lowest seqs are kept and the dropped ones stay known', () => {
     const buffer = new RoomReorderBuffer<M>(0, 3);
     feed(buffer, [5, 6, 7, 8, 4]);
     expect(buffer.heldSeqs()).toEqual([4, 5, 6]);
@@ -120,7 +120,7 @@ describe('reorder buffer', () => {
     expect(buffer.gap()).toBeUndefined();
   });
 
-  it('reorder buffer - a jump passes skipped seqs, drops what it passes and drains the rest', () => {
+  it('a jump passes skipped seqs, drops what it passes and drains the rest', () => {
     const buffer = new RoomReorderBuffer<M>(5);
     feed(buffer, [1001, 1002, 1004, 900]);
     expect(seqs(buffer.jumpTo(1000))).toEqual([1001, 1002]);
@@ -130,7 +130,7 @@ describe('reorder buffer', () => {
     expect(buffer.cursor).toBe(1002);
   });
 
-  it('reorder buffer - a known lastSeq above the cursor is a gap even with nothing held', () => {
+  it('a known lastSeq above the cursor is a gap even with nothing held', () => {
     const buffer = new RoomReorderBuffer<M>(3);
     buffer.noteExists(2);
     expect(buffer.gap()).toBeUndefined();

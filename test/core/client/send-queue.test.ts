@@ -11,7 +11,7 @@ function fill(queue: SendQueue<string>, count: number): void {
 }
 
 describe('send queue', () => {
-  it('send queue - sends are written in order, each with a fresh request id, without waiting for acks', () => {
+  it('sends are written in order, each with a fresh request id, without waiting for acks', () => {
     const queue = new SendQueue<string>(10, 3);
     fill(queue, 3);
     const written = queue.takeWritable(0, ids());
@@ -25,7 +25,7 @@ describe('send queue', () => {
     expect(queue.takeWritable(0, ids()).map((e) => e.clientMsgId)).toEqual(['m4']);
   });
 
-  it('send queue - after a lost connection every unacked send is written again, same clientMsgId, original order', () => {
+  it('after a lost connection every unacked send is written again, same clientMsgId, original order', () => {
     const queue = new SendQueue<string>(10, 3);
     fill(queue, 4);
     const next = ids();
@@ -39,7 +39,7 @@ describe('send queue', () => {
     expect(again.every((e) => e.state === 'sent')).toBe(true);
   });
 
-  it('send queue - an ack is matched by clientMsgId, whichever request id it answers', () => {
+  it('an ack is matched by clientMsgId, whichever request id it answers', () => {
     const queue = new SendQueue<string>(10, 3);
     fill(queue, 2);
     const next = ids();
@@ -54,7 +54,7 @@ describe('send queue', () => {
     expect(queue.size).toBe(1);
   });
 
-  it('send queue - is bounded by its limit', () => {
+  it('is bounded by its limit', () => {
     const queue = new SendQueue<string>(2, 3);
     fill(queue, 2);
     expect(queue.enqueue('r', 'm3', 'x')).toBe('full');
@@ -62,7 +62,7 @@ describe('send queue', () => {
     expect(queue.enqueue('r', 'm3', 'x')).not.toBe('full');
   });
 
-  it('send queue - "try later" puts the send back in its place and holds the queue until retryAfterMs', () => {
+  it('"try later" puts the send back in its place and holds the queue until retryAfterMs', () => {
     const queue = new SendQueue<string>(10, 3);
     fill(queue, 3);
     const next = ids();
@@ -76,7 +76,7 @@ describe('send queue', () => {
     expect(queue.heldUntil).toBe(0);
   });
 
-  it('send queue - frames dropped unread: every written send is written again after the wait, with no retry counted', () => {
+  it('frames dropped unread: every written send is written again after the wait, with no retry counted', () => {
     const queue = new SendQueue<string>(10, 1);
     fill(queue, 3);
     const next = ids();
@@ -91,7 +91,7 @@ describe('send queue', () => {
     expect(queue.size).toBe(2);
   });
 
-  it('send queue - a send rate limited more than maxSendRetries times is given up', () => {
+  it('a send rate limited more than maxSendRetries times is given up', () => {
     const queue = new SendQueue<string>(10, 2);
     fill(queue, 1);
     const next = ids();
@@ -104,7 +104,7 @@ describe('send queue', () => {
     expect(queue.size).toBe(0);
   });
 
-  it('send queue - drain empties everything, for close()', () => {
+  it('drain empties everything, for close()', () => {
     const queue = new SendQueue<string>(10, 2);
     fill(queue, 3);
     queue.takeWritable(0, ids());
@@ -113,7 +113,7 @@ describe('send queue', () => {
     expect(queue.byRequestId('q1')).toBeUndefined();
   });
 
-  it('send queue - each entry carries one promise that its settle resolves', async () => {
+  it('each entry carries one promise that its settle resolves', async () => {
     const queue = new SendQueue<string>(10, 2);
     const entry = queue.enqueue('r', 'm1', 'x');
     if (entry === 'full') throw new Error('unexpected');

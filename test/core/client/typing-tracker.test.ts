@@ -13,7 +13,7 @@ function tracker() {
 }
 
 describe('typing tracker', () => {
-  it('typing - a first start is reported and lists the user; a renewal is silent', () => {
+  it('a first start is reported and lists the user; a renewal is silent', () => {
     const { events, typing, start, timers } = tracker();
     start('r', 'bob');
     timers.advance(3000);
@@ -23,7 +23,7 @@ describe('typing tracker', () => {
     expect(typing.typingIn('other')).toEqual([]);
   });
 
-  it('typing - a start not renewed ends by itself after ttlMs, reported as an expired stop', () => {
+  it('a start not renewed ends by itself after ttlMs, reported as an expired stop', () => {
     const { events, typing, start, timers } = tracker();
     start('r', 'bob', 8000);
     timers.advance(7999);
@@ -34,7 +34,7 @@ describe('typing tracker', () => {
     expect(timers.active).toBe(0);
   });
 
-  it('typing - a renewal moves the expiry to ttlMs after the renewal', () => {
+  it('a renewal moves the expiry to ttlMs after the renewal', () => {
     const { events, typing, start, timers } = tracker();
     start('r', 'bob', 8000);
     timers.advance(5000);
@@ -49,7 +49,7 @@ describe('typing tracker', () => {
     ]);
   });
 
-  it('typing - an explicit stop is reported once, only for a user who was typing, and disarms the timer', () => {
+  it('an explicit stop is reported once, only for a user who was typing, and disarms the timer', () => {
     const { events, typing, start, stop, timers } = tracker();
     stop('r', 'bob'); // never started
     expect(events).toEqual([]);
@@ -68,7 +68,7 @@ describe('typing tracker', () => {
     expect(events).toHaveLength(2);
   });
 
-  it('typing - a start after a stop or an expiry is a new start', () => {
+  it('a start after a stop or an expiry is a new start', () => {
     const { events, start, stop, timers } = tracker();
     start('r', 'bob', 1000);
     stop('r', 'bob');
@@ -78,7 +78,7 @@ describe('typing tracker', () => {
     expect(events.map((e) => `${e.state}${e.expired ? '(expired)' : ''}@${e.at}`)).toEqual(['start@0', 'stop@0', 'start@0', 'stop(expired)@1000', 'start@1000']);
   });
 
-  it('typing - a message from the typist ends its typing in that room only', () => {
+  it('a message from the typist ends its typing in that room only', () => {
     const { events, typing, start, timers } = tracker();
     start('r', 'bob');
     start('r', 'carol');
@@ -91,7 +91,7 @@ describe('typing tracker', () => {
     expect(typing.typingIn('s')).toEqual(['bob']);
   });
 
-  it('typing - typingIn is sorted, and rooms are independent', () => {
+  it('typingIn is sorted, and rooms are independent', () => {
     const { typing, start } = tracker();
     for (const user of ['mallory', 'bob', 'zoe', 'alice']) start('r', user);
     start('s', 'carol');
@@ -100,7 +100,7 @@ describe('typing tracker', () => {
     expect(typing.size).toBe(5);
   });
 
-  it('typing - forgetting a room stops its typists; clear stops everyone and leaves no timer', () => {
+  it('forgetting a room stops its typists; clear stops everyone and leaves no timer', () => {
     const { events, typing, start, timers } = tracker();
     start('r', 'bob');
     start('r', 'carol');
@@ -120,7 +120,7 @@ describe('typing tracker', () => {
     expect(events).toHaveLength(6);
   });
 
-  it('typing - a shorter start re-arms the one timer earlier; later ones do not re-arm it', () => {
+  it('a shorter start re-arms the one timer earlier; later ones do not re-arm it', () => {
     const { events, start, timers } = tracker();
     start('r', 'bob', 8000);
     expect(timers.nextAt).toBe(8000);
@@ -140,7 +140,7 @@ describe('typing tracker', () => {
     expect(timers.active).toBe(0);
   });
 
-  it('typing - thousands of typists share one timer, and each expires at its own time', () => {
+  it('thousands of typists share one timer, and each expires at its own time', () => {
     const { events, typing, start, timers } = tracker();
     for (let i = 0; i < 5000; i++) {
       start(`room${i % 50}`, `user${i}`, 8000);
@@ -167,7 +167,7 @@ describe('typing tracker', () => {
     }
   });
 
-  it('typing - random sequences agree with a simple model (events, times, typists, one timer)', () => {
+  it('random sequences agree with a simple model (events, times, typists, one timer)', () => {
     for (let seed = 1; seed <= 30; seed++) {
       const random = mulberry32(seed);
       const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;

@@ -102,7 +102,7 @@ describe('settings table', () => {
 
   it('places every field of ClusterConfig: each is the `input` of a setting', () => {
     const config = resolveConfig('gateway', { postgresUrl: 'postgresql://x', redisUrl: 'redis://x', natsUrl: 'nats://x' });
-    const leaves = Object.entries(config).flatMap(([name, value]) =>
+    const leaves = (Object.entries(config) as Array<[string, unknown]>).flatMap(([name, value]) =>
       value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value).map((inner) => `${name}.${inner}`) : [name],
     );
     const inputs = SETTING_KEYS.flatMap((key) => settingOf(key).input ?? []);

@@ -15,7 +15,7 @@ onRedisAndCluster((target) => {
   });
 
   describe('presence - store (Redis)', () => {
-    it("presence - reaping many users of a dead node in one round trip: each loses only that node's routes, and last-seen is set where it held some", async () => {
+    it("reaping many users of a dead node in one round trip: each loses only that node's routes, and last-seen is set where it held some", async () => {
       await routes.register({ user: 'gil', device: 'phone', node: 'dead2' });
       await routes.register({ user: 'gil', device: 'laptop', node: 'alive2' });
       await routes.register({ user: 'hana', device: 'phone', node: 'alive2' });
@@ -26,7 +26,7 @@ onRedisAndCluster((target) => {
       expect((await store.claimDue(500)).sort()).toEqual(['gil', 'hana']);
     });
 
-    it('presence - evaluates many users in one round trip, each as evaluate() would; departures record last-seen and the grace check', async () => {
+    it('evaluates many users in one round trip, each as evaluate() would; departures record last-seen and the grace check', async () => {
       await routes.register({ user: 'eve', device: 'phone', node: 'gw1' });
       await routes.register({ user: 'fay', device: 'phone', node: 'gone' });
       expect(await store.evaluateMany(['eve', 'fay', 'eve'], ['gw1'], 3000)).toEqual([{ user: 'eve', status: 'online', lastSeen: 3000 }, undefined, undefined]);
@@ -40,7 +40,7 @@ onRedisAndCluster((target) => {
       expect(await store.evaluateMany(['eve'], [], 4000)).toEqual([{ user: 'eve', status: 'offline', lastSeen: 3600 }]);
     });
 
-    it('presence - a user is online while a device routes to a live node, and a change is reported once', async () => {
+    it('a user is online while a device routes to a live node, and a change is reported once', async () => {
       await routes.register({ user: 'ann', device: 'phone', node: 'gw1' });
       const online = await store.onlineUsers();
       expect(await store.evaluate('ann', ['gw1'], 1000)).toEqual({ user: 'ann', status: 'online', lastSeen: 1000 });
@@ -53,7 +53,7 @@ onRedisAndCluster((target) => {
       expect(await store.evaluate('ann', [], 2100)).toBeUndefined();
     });
 
-    it('presence - reaping a dead node removes only the routes that still point at it', async () => {
+    it('reaping a dead node removes only the routes that still point at it', async () => {
       await routes.register({ user: 'bo', device: 'phone', node: 'dead' });
       await routes.register({ user: 'bo', device: 'laptop', node: 'alive' });
       await store.addNodeUser('dead', 'bo');
@@ -62,7 +62,7 @@ onRedisAndCluster((target) => {
       expect(await store.evaluate('bo', ['alive'], 50)).toMatchObject({ status: 'online' });
     });
 
-    it('presence - node leases: alive until they expire, then listed dead with their last heartbeat', async () => {
+    it('node leases: alive until they expire, then listed dead with their last heartbeat', async () => {
       await store.renewNode('n1', 10_000, 3);
       await store.renewNode('n2', 20_000, 4);
       expect((await store.aliveNodes(15_000)).sort()).toEqual(['n2']);
@@ -77,7 +77,7 @@ onRedisAndCluster((target) => {
       expect(await store.renewNode('n1', 25_000, 3)).toBe(false);
     });
 
-    it('presence - due checks are claimed once, when due', async () => {
+    it('due checks are claimed once, when due', async () => {
       await store.scheduleCheck('cy', 100);
       await store.scheduleCheck('di', 300);
       expect(await store.claimDue(200)).toEqual(['cy']);

@@ -157,7 +157,7 @@ function rowsOfTable(title: string): string[][] {
 }
 
 describe('protocol doc - frames', () => {
-  it('protocol doc - every frame type has a section, and every frame section is a frame', () => {
+  it('every frame type has a section, and every frame section is a frame', () => {
     const documented = sections.flatMap((heading) => {
       const match = heading.level === 3 ? FRAME_HEADING.exec(heading.text) : null;
       return match && match[2] !== match[3] ? [frameKey(match[1]!, `${match[2]} → ${match[3]}` as Direction)] : [];
@@ -167,13 +167,13 @@ describe('protocol doc - frames', () => {
     expect([...documented].sort()).toEqual([...expected].sort());
   });
 
-  it('protocol doc - no frame heading is malformed', () => {
+  it('no frame heading is malformed', () => {
     const lookalikes = sections.filter((heading) => heading.level === 3 && /^`[^`]+` \(/.test(heading.text) && !FRAME_HEADING.exec(heading.text));
     expect(lookalikes.map((heading) => heading.text)).toEqual([]);
   });
 
   it.each(frameSchemas.map(([direction, type, schema]) => [frameKey(type, direction), direction, type, schema] as const))(
-    'protocol doc - %s lists exactly its schema fields',
+    '%s lists exactly its schema fields',
     (_name, direction, type, schema) => {
       checkFieldTable(`\`${type}\` (${direction})`, schema);
       const body = sectionOf(`\`${type}\` (${direction})`).body.join('\n');
@@ -181,39 +181,39 @@ describe('protocol doc - frames', () => {
     },
   );
 
-  it('protocol doc - the Room and Message objects list exactly their schema fields', () => {
+  it('the Room and Message objects list exactly their schema fields', () => {
     checkFieldTable('Room object', Room as SchemaNode);
-    checkFieldTable('Message object', Message as SchemaNode);
+    checkFieldTable('Message object', Message);
   });
 });
 
 describe('protocol doc - codes and limits', () => {
-  it('protocol doc - the error codes table lists exactly ERROR_CODES', () => {
+  it('the error codes table lists exactly ERROR_CODES', () => {
     const codes = rowsOfTable('Error codes')
       .slice(1)
       .map((row) => row[0]!.replace(/^`|`$/g, ''));
     expect([...codes].sort()).toEqual(Object.keys(ERROR_CODES).sort());
   });
 
-  it('protocol doc - every error code is mentioned by name in the doc', () => {
+  it('every error code is mentioned by name in the doc', () => {
     for (const code of Object.keys(ERROR_CODES)) expect(doc).toContain(`\`${code}\``);
   });
 
-  it('protocol doc - the close codes table holds every CLOSE_CODES value', () => {
+  it('the close codes table holds every CLOSE_CODES value', () => {
     const codes = new Set(rowsOfTable('Close codes').map((row) => row[0]));
     for (const [name, value] of Object.entries(CLOSE_CODES)) {
       expect(codes.has(String(value)), `close code ${name} = ${value}`).toBe(true);
     }
   });
 
-  it('protocol doc - the limits table states the default limits', () => {
+  it('the limits table states the default limits', () => {
     const defaults = new Map(rowsOfTable('Limits').map((row) => [row[0]!, row[1]!]));
     for (const [name, value] of Object.entries(DEFAULT_LIMITS)) {
       expect(defaults.get(`\`${name}\``), `default of ${name}`).toBe(String(value));
     }
   });
 
-  it('protocol doc - the limits table states the defaults of the gateway quotas', () => {
+  it('the limits table states the defaults of the gateway quotas', () => {
     const defaults = new Map(rowsOfTable('Limits').map((row) => [row[0]!, row[1]!]));
     const quotas: Record<string, number> = {
       helloTimeoutMs: HELLO_TIMEOUT_MS,
@@ -225,7 +225,7 @@ describe('protocol doc - codes and limits', () => {
     for (const [name, value] of Object.entries(quotas)) expect(defaults.get(`\`${name}\``), name).toBe(String(value));
   });
 
-  it('protocol doc - the limits table states the fixed protocol constants', () => {
+  it('the limits table states the fixed protocol constants', () => {
     const defaults = new Map(rowsOfTable('Limits').map((row) => [row[0]!, row[1]!]));
     const fixed: Record<string, number> = {
       'history default limit': HISTORY_DEFAULT_LIMIT,
@@ -240,7 +240,7 @@ describe('protocol doc - codes and limits', () => {
     for (const [label, value] of Object.entries(fixed)) expect(defaults.get(label), label).toBe(String(value));
   });
 
-  it('protocol doc - names the endpoint path and subprotocol', () => {
+  it('names the endpoint path and subprotocol', () => {
     expect(doc).toContain(`\`${WS_PATH}\``);
     expect(doc).toContain(`\`${SUBPROTOCOL}\``);
   });

@@ -5,7 +5,7 @@ import { useMigratedDatabase } from '../../support/postgres-database.js';
 const db = useMigratedDatabase('chat_test_many_users_');
 
 describe('storage - reads for many users in one statement', () => {
-  it("storage - roomsOfUsers answers each user's rooms, newest activity first, in the order asked, a user without rooms with none", async () => {
+  it("roomsOfUsers answers each user's rooms, newest activity first, in the order asked, a user without rooms with none", async () => {
     const rooms = new RoomStore(db.pool());
     const { roomId: direct } = await rooms.createDirect('ann', 'ben', 100);
     const { roomId: group } = await rooms.createGroup('ann', 'g', ['ben', 'cat'], 100);
@@ -21,7 +21,7 @@ describe('storage - reads for many users in one statement', () => {
     expect(nobody).toEqual({ rooms: [], membersVersion: new Map() });
   });
 
-  it('storage - presenceAudiences answers who hears of each user: groups always, a direct room once the user wrote there, never whom it blocked', async () => {
+  it('presenceAudiences answers who hears of each user: groups always, a direct room once the user wrote there, never whom it blocked', async () => {
     const rooms = new RoomStore(db.pool());
     const { roomId: direct } = await rooms.createDirect('dan', 'eli', 100);
     await rooms.createGroup('fay', 'g2', ['dan', 'gus'], 100);
@@ -37,7 +37,7 @@ describe('storage - reads for many users in one statement', () => {
     expect(small).toEqual(['eli']);
   });
 
-  it('storage - presenceVisibleToMany answers each ask with the candidates its asker may see, in the order asked', async () => {
+  it('presenceVisibleToMany answers each ask with the candidates its asker may see, in the order asked', async () => {
     const rooms = new RoomStore(db.pool());
     const { roomId: direct } = await rooms.createDirect('ivy', 'jay', 100);
     await rooms.createDirect('ivy', 'kim', 100);

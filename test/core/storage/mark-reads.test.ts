@@ -5,7 +5,7 @@ import { useMigratedDatabase } from '../../support/postgres-database.js';
 const db = useMigratedDatabase('chat_test_reads_');
 
 describe('storage - read positions', () => {
-  it('storage - many reads in one statement: each moves forward only, up to the last message, with its room\'s members; a non-member gets nothing', async () => {
+  it('many reads in one statement: each moves forward only, up to the last message, with its room\'s members; a non-member gets nothing', async () => {
     const rooms = new RoomStore(db.pool());
     const { roomId: direct } = await rooms.createDirect('ann', 'ben', 100);
     const { roomId: group } = await rooms.createGroup('ann', 'g', ['ben', 'cat'], 100);

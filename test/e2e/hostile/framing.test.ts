@@ -76,7 +76,7 @@ const textCases = (): Array<[string, string, Answer, string?]> => [
 ];
 
 describe('hostile - framing', () => {
-  it.each(textCases().map(([name, text, expected, id]) => ({ name, text, expected, id })))('hostile framing - $name', async ({ name, text, expected, id }) => {
+  it.each(textCases().map(([name, text, expected, id]) => ({ name, text, expected, id })))('$name', async ({ name, text, expected, id }) => {
     const frame = text.replaceAll('ROOM', room);
     // A connection of its own per case: a run of bad frames on one connection closes it (see below).
     const ws = await suite.attacker('mallory', 'm1');
@@ -86,13 +86,13 @@ describe('hostile - framing', () => {
     await suite.bystandersExchange(name);
   });
 
-  it('hostile framing - binary frame', async () => {
+  it('binary frame', async () => {
     const answer = await answerOf(mallory, Buffer.from('{"type":"ping"}'));
     suite.record('binary frame', 'binary frame {"type":"ping"}', badFrame, answer);
     await suite.bystandersExchange('binary');
   });
 
-  it('hostile framing - a connection that keeps sending bad frames is closed with 4400 after the allowance', async () => {
+  it('a connection that keeps sending bad frames is closed with 4400 after the allowance', async () => {
     const ws = await suite.attacker('mallory', 'm3');
     const answers = [];
     // Not JSON, binary and a second hello all count; valid frames in between do not reset the count.
@@ -104,7 +104,7 @@ describe('hostile - framing', () => {
     await suite.bystandersExchange('bad frame run');
   });
 
-  it('hostile framing - over long-poll, a run of bad frames ends the session with 4400 too', async () => {
+  it('over long-poll, a run of bad frames ends the session with 4400 too', async () => {
     const token = await suite.token('mallory', 'lp1');
     const created = await httpExchange(suite.port, 'POST', '/v1/sessions', { token });
     expect(created.status).toBe(201);
@@ -126,14 +126,14 @@ describe('hostile - framing', () => {
     await suite.bystandersExchange('long-poll bad frame run');
   });
 
-  it('hostile framing - text frame over maxFrameBytes', async () => {
+  it('text frame over maxFrameBytes', async () => {
     const victim = await suite.attacker('mallory', 'm2');
     const answer = await answerOf(victim, `{"type":"send","room":"${room}","clientMsgId":"big","body":"${'x'.repeat(17_000)}"}`);
     suite.record('text frame over maxFrameBytes (17 KB)', '17 KB send frame', { close: 1009 }, answer);
     await suite.bystandersExchange('oversized');
   });
 
-  it('hostile framing - a message over maxFrameBytes in small fragments', async () => {
+  it('a message over maxFrameBytes in small fragments', async () => {
     const tcp = await authenticatedTcp();
     const chunk = Buffer.alloc(4000, 0x20);
     tcp.write(wsFrame(0x1, chunk, { fin: false }));
@@ -144,7 +144,7 @@ describe('hostile - framing', () => {
     await suite.bystandersExchange('fragments');
   });
 
-  it('hostile framing - a frame header claiming 2^62 bytes', async () => {
+  it('a frame header claiming 2^62 bytes', async () => {
     const tcp = await authenticatedTcp();
     tcp.write(wsFrame(0x1, Buffer.alloc(0), { claimedLength: 2 ** 62 }).subarray(0, 14));
     const answer = await tcpAnswer(tcp);
@@ -160,7 +160,7 @@ describe('hostile - framing', () => {
     ['RSV1 set without negotiated compression', () => wsFrame(0x1, Buffer.from('{"type":"ping"}'), { rsv: 4 }), 1002],
     ['control frame (ping) over 125 bytes', () => wsFrame(0x9, Buffer.alloc(126)), 1002],
     ['continuation frame with nothing to continue', () => wsFrame(0x0, Buffer.from('x')), 1002],
-  ] as const)('hostile framing - %s', async (name, frame, code) => {
+  ] as const)('%s', async (name, frame, code) => {
     const tcp = await authenticatedTcp();
     tcp.write(frame());
     const answer = await tcpAnswer(tcp);

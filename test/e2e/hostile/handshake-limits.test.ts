@@ -79,7 +79,7 @@ describe('hostile - WebSockets without hello from one address', () => {
     waiting = await Promise.all(Array.from({ length: n }, () => silent()));
   }
 
-  it(`hostile handshake - upgrade ${MAX_PENDING + 1} from an address holding ${MAX_PENDING} sockets without hello is refused 429 with Retry-After`, async () => {
+  it(`upgrade ${MAX_PENDING + 1} from an address holding ${MAX_PENDING} sockets without hello is refused 429 with Retry-After`, async () => {
     await fill(MAX_PENDING);
     expect(await pendingOnGateway(), 'the gauge counts them').toBe(MAX_PENDING);
     const refused = await upgradeStatus();
@@ -89,7 +89,7 @@ describe('hostile - WebSockets without hello from one address', () => {
     await suite.bystandersExchange('pending cap');
   });
 
-  it('hostile handshake - long-poll session creation from the full address is refused 429 rate_limited with retryAfterMs', async () => {
+  it('long-poll session creation from the full address is refused 429 rate_limited with retryAfterMs', async () => {
     await fill(MAX_PENDING);
     const answer = await httpExchange(suite.port, 'POST', '/v1/sessions', { token: await suite.token('lp-user', 'browser') });
     suite.record('POST /v1/sessions while the address is full', 'POST /v1/sessions with a valid token', { http: 429, error: 'rate_limited' }, {
@@ -101,7 +101,7 @@ describe('hostile - WebSockets without hello from one address', () => {
     await suite.bystandersExchange('pending cap long-poll');
   });
 
-  it('hostile handshake - another client address is not affected: it upgrades, says hello and opens a long-poll session', async () => {
+  it('another client address is not affected: it upgrades, says hello and opens a long-poll session', async () => {
     await fill(MAX_PENDING);
     const ws = await prompt('neighbour', 'n1', suite.url, OTHER_ADDRESS);
     const session = await httpExchange(suite.port, 'POST', '/v1/sessions', { token: await suite.token('neighbour', 'n2'), localAddress: OTHER_ADDRESS });
@@ -113,7 +113,7 @@ describe('hostile - WebSockets without hello from one address', () => {
     await suite.bystandersExchange('other address');
   });
 
-  it('hostile handshake - a waiting socket that says hello gives its slot back (only sockets without hello count)', async () => {
+  it('a waiting socket that says hello gives its slot back (only sockets without hello count)', async () => {
     await fill(MAX_PENDING);
     const speaker = waiting.shift()!;
     speaker.sendJson({ type: 'hello', token: await suite.token('late-speaker', 'd1') });
@@ -126,7 +126,7 @@ describe('hostile - WebSockets without hello from one address', () => {
     await suite.bystandersExchange('slot back after hello');
   });
 
-  it('hostile handshake - a waiting socket that closes gives its slot back', async () => {
+  it('a waiting socket that closes gives its slot back', async () => {
     await fill(MAX_PENDING);
     await settle([waiting.shift()!], MAX_PENDING - 1);
     const next = await upgradeStatus();
@@ -134,7 +134,7 @@ describe('hostile - WebSockets without hello from one address', () => {
     await suite.bystandersExchange('slot back after close');
   });
 
-  it('hostile handshake - while 4 sockets wait, 20 clients that say hello at once are all welcomed, one after another', async () => {
+  it('while 4 sockets wait, 20 clients that say hello at once are all welcomed, one after another', async () => {
     await fill(MAX_PENDING - 1);
     const answers: Answer[] = [];
     for (let i = 0; i < 20; i++) answers.push(await prompt(`prompt-${i}`, 'd1'));
@@ -145,7 +145,7 @@ describe('hostile - WebSockets without hello from one address', () => {
     await suite.bystandersExchange('prompt hellos');
   });
 
-  it('hostile handshake - the waiting sockets are closed 4401 at the hello timeout, and the address upgrades again', async () => {
+  it('the waiting sockets are closed 4401 at the hello timeout, and the address upgrades again', async () => {
     await fill(MAX_PENDING);
     const closes = await Promise.all(waiting.map((ws) => ws.closedWithin(HELLO_TIMEOUT_MS + 3000)));
     const codes = [...new Set(closes.map((closed) => closed?.code ?? 0))];
@@ -158,7 +158,7 @@ describe('hostile - WebSockets without hello from one address', () => {
     await suite.bystandersExchange('after the hello timeout');
   });
 
-  it('hostile handshake - 30 silent upgrades at once from one address: 5 get in, the rest are refused 429', async () => {
+  it('30 silent upgrades at once from one address: 5 get in, the rest are refused 429', async () => {
     await settle(waiting);
     const attempts = await Promise.all(Array.from({ length: 30 }, () => silent().then((ws) => ws, () => undefined)));
     const got = attempts.filter((ws) => ws !== undefined).length;
@@ -169,7 +169,7 @@ describe('hostile - WebSockets without hello from one address', () => {
 });
 
 describe('hostile - the hello timeout spans the upgrade', () => {
-  it('hostile handshake - upgrade headers trickled for 4 s, then no hello: closed 4401 at the hello timeout counted from the TCP connect', async () => {
+  it('upgrade headers trickled for 4 s, then no hello: closed 4401 at the hello timeout counted from the TCP connect', async () => {
     const tcp = await RawTcp.open(suite.port);
     const started = Date.now();
     const lines = upgradeRequest().split('\r\n').filter((line) => line !== '');
@@ -198,7 +198,7 @@ describe('hostile - the hello timeout spans the upgrade', () => {
 });
 
 describe('hostile - the hello timeout on a reused connection', () => {
-  it('hostile handshake - a kept-alive connection busy for longer than the hello timeout (a proxy reusing it) still upgrades and says hello', async () => {
+  it('a kept-alive connection busy for longer than the hello timeout (a proxy reusing it) still upgrades and says hello', async () => {
     const tcp = await RawTcp.open(suite.port);
     const started = Date.now();
     while (Date.now() - started < HELLO_TIMEOUT_MS + 1000) {
@@ -227,7 +227,7 @@ describe('hostile - a connect burst on the default cap', () => {
     defaults = await suite.cluster.start('gateway', 'gw-default');
   }, 60_000);
 
-  it('hostile handshake - 300 clients of one address connecting at once, each saying hello at once, are all welcomed', async () => {
+  it('300 clients of one address connecting at once, each saying hello at once, are all welcomed', async () => {
     const url = suite.cluster.wsUrl(defaults);
     const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => prompt(`burst-${i}`, 'd1', url)));
     const tally = new Map<string, number>();
@@ -261,7 +261,7 @@ async function rawAnswer(tcp: RawTcp, done: (frames: Array<Record<string, unknow
 const ping = (i: number) => wsFrame(0x1, Buffer.from(JSON.stringify({ type: 'ping', id: `e${i}` })));
 
 describe('hostile - frames between hello and welcome', () => {
-  it('hostile handshake - hello followed at once by 101 frames: too_large and close 4413, no welcome', async () => {
+  it('hello followed at once by 101 frames: too_large and close 4413, no welcome', async () => {
     const tcp = await helloThen(Array.from({ length: 101 }, (_, i) => ping(i)), 'e101');
     const { frames, close } = await rawAnswer(tcp, () => false);
     tcp.destroy();
@@ -274,7 +274,7 @@ describe('hostile - frames between hello and welcome', () => {
     await suite.bystandersExchange('101 early frames');
   });
 
-  it('hostile handshake - hello followed at once by 9 frames of 15,000 bytes (over 131072 bytes): too_large and close 4413', async () => {
+  it('hello followed at once by 9 frames of 15,000 bytes (over 131072 bytes): too_large and close 4413', async () => {
     const padded = (i: number) => wsFrame(0x1, Buffer.from(JSON.stringify({ type: 'ping', id: `b${i}`, pad: 'p'.repeat(14_960) })));
     const tcp = await helloThen(Array.from({ length: 9 }, (_, i) => padded(i)), 'ebytes');
     const { frames, close } = await rawAnswer(tcp, () => false);
@@ -288,7 +288,7 @@ describe('hostile - frames between hello and welcome', () => {
     await suite.bystandersExchange('early bytes');
   });
 
-  it('hostile handshake - hello followed at once by exactly 100 frames: welcome, then 100 pongs in order', async () => {
+  it('hello followed at once by exactly 100 frames: welcome, then 100 pongs in order', async () => {
     const tcp = await helloThen(Array.from({ length: 100 }, (_, i) => ping(i)), 'e100');
     const { frames, close } = await rawAnswer(tcp, (got) => got.filter((f) => f.type === 'pong').length === 100);
     tcp.destroy();

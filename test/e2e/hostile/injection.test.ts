@@ -27,7 +27,7 @@ beforeAll(async () => {
   await suite.start();
   // Every subject of this cluster's namespace while the hostile ids fly.
   nats = await connect({ servers: SERVICES.nats });
-  nats.subscribe(`${suite.cluster.namespace}.>`, { callback: (_error, message) => subjects.add(message.subject) });
+  nats.subscribe(`${suite.cluster.namespace}.>`, { callback: (_error, message) => void subjects.add(message.subject) });
   await nats.flush();
   mallory = await suite.attacker('mallory', 'm1');
   const reply = await mallory.request({ type: 'room.create', kind: 'direct', members: ['victor'] });
@@ -85,7 +85,7 @@ async function answerOnFreshConnection(text: string, opts: { id?: string }): Pro
 
 describe('hostile - ids in frames', () => {
   const cases = idCases().flatMap(([where, build, ids]) => ids.map((id) => ({ name: `${where} ${describeId(id)}`, build, id })));
-  it.each(cases)('hostile ids - $name', async ({ name, build, id }) => {
+  it.each(cases)('$name', async ({ name, build, id }) => {
     const requestId = `i${Math.random().toString(36).slice(2, 8)}`;
     const text = JSON.stringify({ ...build(id), id: requestId });
     suite.record(name, text.length > 80 ? `${text.slice(0, 77)}...` : text, { error: 'bad_frame', idEchoed: true, open: true }, await answerOnFreshConnection(text, { id: requestId }));
@@ -104,14 +104,14 @@ describe('hostile - very long strings', () => {
     ['room.create member of 15,000 characters', () => ({ type: 'room.create', kind: 'group', name: 'n', members: [long] })],
     ['group name of 201 characters (limit 200)', () => ({ type: 'room.create', kind: 'group', name: `${MARKER}${'n'.repeat(201 - MARKER.length)}`, members: ['victor'] })],
     ['push token of 4097 characters (limit 4096)', () => ({ type: 'push.register', platform: 'fcm', token: `${MARKER}${'t'.repeat(4097 - MARKER.length)}` })],
-  ] as const)('hostile ids - %s', async (name, build) => {
+  ] as const)('%s', async (name, build) => {
     const requestId = `v${Math.random().toString(36).slice(2, 8)}`;
     const text = JSON.stringify({ ...build(), id: requestId });
     suite.record(name, `${text.length} bytes`, { error: 'bad_frame', idEchoed: true, open: true }, await answerOnFreshConnection(text, { id: requestId }));
     await suite.bystandersExchange(name);
   });
 
-  it('hostile ids - a request id of 15,000 characters is bad_frame, not echoed', async () => {
+  it('a request id of 15,000 characters is bad_frame, not echoed', async () => {
     const text = JSON.stringify({ type: 'ping', id: `${MARKER}${'i'.repeat(15_000)}` });
     const ws = await suite.attacker('mallory', 'm1');
     const answer = await answerOf(ws, text);
@@ -136,7 +136,7 @@ describe('hostile - ids in tokens', () => {
     ['device', 'mallory', `${MARKER}.*`],
     ['device', 'mallory', `${MARKER}:laptop`],
   ];
-  it.each(claims.map(([claim, user, device]) => ({ name: `token ${claim} ${describeId(claim === 'sub' ? user : device)}`, user, device })))('hostile ids - $name', async ({ name, user, device }) => {
+  it.each(claims.map(([claim, user, device]) => ({ name: `token ${claim} ${describeId(claim === 'sub' ? user : device)}`, user, device })))('$name', async ({ name, user, device }) => {
     const ws = await RawWebSocket.open(suite.url);
     ws.sendJson({ type: 'hello', token: await suite.token(user, device) });
     const frame = await ws.next((f) => f.type === 'welcome' || f.type === 'error').catch(() => undefined);
@@ -149,7 +149,7 @@ describe('hostile - ids in tokens', () => {
 });
 
 describe('hostile - SQL and prototype keys in what is allowed', () => {
-  it('hostile ids - a body full of SQL is stored and read back verbatim', async () => {
+  it('a body full of SQL is stored and read back verbatim', async () => {
     const body = `'); DROP TABLE messages; -- ${MARKER} " \\ %s $1 ; SELECT pg_sleep(10);`;
     const ack = await mallory.request({ type: 'send', room, clientMsgId: 'sql-body', body });
     const history = await mallory.request({ type: 'history', room, limit: 100 });
@@ -158,7 +158,7 @@ describe('hostile - SQL and prototype keys in what is allowed', () => {
     await suite.bystandersExchange('sql body');
   });
 
-  it('hostile ids - a group name full of SQL is kept as the name', async () => {
+  it('a group name full of SQL is kept as the name', async () => {
     const name = `Robert'); DROP TABLE rooms;-- ${MARKER}`;
     const reply = await mallory.request({ type: 'room.create', kind: 'group', name, members: ['victor'] });
     const room_ = reply.room as { name: string } | undefined;
@@ -166,7 +166,7 @@ describe('hostile - SQL and prototype keys in what is allowed', () => {
     await suite.bystandersExchange('sql name');
   });
 
-  it('hostile ids - a push token full of SQL is refused for its shape and changes nothing', async () => {
+  it('a push token full of SQL is refused for its shape and changes nothing', async () => {
     const token = `' OR '1'='1'; DELETE FROM push_registrations; -- ${MARKER}`;
     const before = await suite.cluster.query<{ n: number }>('SELECT count(*)::int AS n FROM push_registrations');
     const reply = await mallory.request({ type: 'push.register', platform: 'fcm', token });
@@ -178,7 +178,7 @@ describe('hostile - SQL and prototype keys in what is allowed', () => {
     await suite.bystandersExchange('sql token');
   });
 
-  it.each(['__proto__', 'constructor', 'hasOwnProperty'])('hostile ids - user %s is an ordinary user', async (user) => {
+  it.each(['__proto__', 'constructor', 'hasOwnProperty'])('user %s is an ordinary user', async (user) => {
     const ws = await suite.attacker(user, 'proto');
     const created = await ws.request({ type: 'room.create', kind: 'direct', members: ['victor'] });
     const roomId = (created.room as { id: string }).id;
@@ -198,7 +198,7 @@ describe('hostile - SQL and prototype keys in what is allowed', () => {
 });
 
 describe('hostile - nothing leaked', () => {
-  it('hostile ids - NATS saw only the designed subjects of the namespace', async () => {
+  it('NATS saw only the designed subjects of the namespace', async () => {
     await nats.flush();
     const ns = suite.cluster.namespace;
     const designed = new RegExp(`^${ns}\\.(send\\.\\d+|node\\.[A-Za-z0-9_-]{1,64}|presence\\.events|push\\.(apns|fcm))$`);
@@ -207,7 +207,7 @@ describe('hostile - nothing leaked', () => {
     expect(odd).toEqual([]);
   });
 
-  it('hostile ids - Redis holds only keys of the designed shapes, none with the marker', async () => {
+  it('Redis holds only keys of the designed shapes, none with the marker', async () => {
     const redis = new Redis(SERVICES.redis);
     try {
       const keys: string[] = [];
@@ -237,7 +237,7 @@ describe('hostile - nothing leaked', () => {
     }
   });
 
-  it('hostile ids - Postgres holds no id outside the pattern and still has every table', async () => {
+  it('Postgres holds no id outside the pattern and still has every table', async () => {
     const pattern = '^[A-Za-z0-9_-]{1,64}$';
     const odd = await suite.cluster.query(
       `SELECT 'users' AS t, id FROM users WHERE id !~ $1

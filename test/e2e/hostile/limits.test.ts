@@ -46,7 +46,7 @@ async function tryHello(user: string, device: string): Promise<{ ws: RawWebSocke
 }
 
 describe('hostile - connection and device quotas', () => {
-  it('hostile limits - one connection over max-connections-per-user is refused rate_limited + 4429, and a slot that frees is usable again', async () => {
+  it('one connection over max-connections-per-user is refused rate_limited + 4429, and a slot that frees is usable again', async () => {
     const held = [];
     for (let i = 0; i < MAX_CONNECTIONS; i++) held.push(await tryHello('hoarder', 'd1'));
     expect(held.map((h) => h.answer.reply)).toEqual(Array(MAX_CONNECTIONS).fill('welcome'));
@@ -66,7 +66,7 @@ describe('hostile - connection and device quotas', () => {
     await suite.bystandersExchange('connection quota');
   });
 
-  it('hostile limits - 12 simultaneous hellos of one user: exactly the quota gets in', async () => {
+  it('12 simultaneous hellos of one user: exactly the quota gets in', async () => {
     const attempts = await Promise.all(Array.from({ length: 12 }, () => tryHello('stampede', 'd1')));
     const welcomed = attempts.filter((a) => a.answer.reply === 'welcome').length;
     const refused = attempts.filter((a) => a.answer.error === 'rate_limited' && a.answer.close === 4429).length;
@@ -78,7 +78,7 @@ describe('hostile - connection and device quotas', () => {
     await suite.bystandersExchange('stampede');
   });
 
-  it('hostile limits - a device over max-devices-per-user is refused, while known devices still connect', async () => {
+  it('a device over max-devices-per-user is refused, while known devices still connect', async () => {
     const devices = [];
     for (let i = 1; i <= MAX_DEVICES; i++) devices.push(await tryHello('gadgets', `dev${i}`));
     expect(devices.map((d) => d.answer.reply)).toEqual(Array(MAX_DEVICES).fill('welcome'));
@@ -96,7 +96,7 @@ describe('hostile - connection and device quotas', () => {
 });
 
 describe('hostile - limits leave no trace', () => {
-  it("hostile limits - a device refused for its user's devices elsewhere leaves no route and no entry in this node's user set", async () => {
+  it("a device refused for its user's devices elsewhere leaves no route and no entry in this node's user set", async () => {
     // The user's devices are all online on another gateway node: only their routes are here.
     const redis = new Redis(SERVICES.redis);
     const ns = suite.cluster.namespace;
@@ -128,7 +128,7 @@ describe('hostile - floods', () => {
     room = (reply.room as { id: string }).id;
   });
 
-  it('hostile limits - 60 sends at once: the burst is acked in order, the rest rate_limited with retryAfterMs', async () => {
+  it('60 sends at once: the burst is acked in order, the rest rate_limited with retryAfterMs', async () => {
     const from = flooder.frames.length;
     for (let i = 0; i < 60; i++) flooder.sendJson({ type: 'send', id: `s${i}`, room, clientMsgId: `flood-${i}`, body: `flood ${i}` });
     const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => flooder.next((f) => f.id === `s${i}` && (f.type === 'ack' || f.type === 'error'), 10_000, from)));
@@ -145,7 +145,7 @@ describe('hostile - floods', () => {
     await suite.bystandersExchange('send flood');
   });
 
-  it('hostile limits - 200 typing starts in a burst: throttled, the other member sees one', async () => {
+  it('200 typing starts in a burst: throttled, the other member sees one', async () => {
     const witness = await suite.attacker('witness', 'w1');
     opened.push(witness);
     const from = flooder.frames.length;
@@ -162,7 +162,7 @@ describe('hostile - floods', () => {
     await suite.bystandersExchange('typing flood');
   });
 
-  it('hostile limits - 1500 history requests on one connection: its share of the backing services is capped, others are served meanwhile', async () => {
+  it('1500 history requests on one connection: its share of the backing services is capped, others are served meanwhile', async () => {
     const from = flooder.frames.length;
     // Within the connection's frame budget (2000 at once): the request gate is what answers here.
     for (let i = 0; i < 1500; i++) flooder.sendJson({ type: 'history', id: `h${i}`, room, limit: 100 });
@@ -187,7 +187,7 @@ describe('hostile - floods', () => {
     await suite.bystandersExchange('request flood');
   });
 
-  it('hostile limits - 3000 pings at once: the frame budget is answered, the rest dropped unread with one rate_limited, and the connection recovers', async () => {
+  it('3000 pings at once: the frame budget is answered, the rest dropped unread with one rate_limited, and the connection recovers', async () => {
     const pinger = await suite.attacker('pinger', 'p1');
     opened.push(pinger);
     for (let i = 0; i < 3000; i++) pinger.sendJson({ type: 'ping', id: `p${i}` });
@@ -229,13 +229,13 @@ describe('hostile - lists and groups over their caps', () => {
     ['presence.query of 1001 users', () => ({ type: 'presence.query', id: 'g2', users: users(1001) }), { error: 'bad_frame', idEchoed: true, open: true }],
     ['room.members.add with an empty list', () => ({ type: 'room.members.add', id: 'g3', room: 'g_nonexistent0000', users: [] }), { error: 'bad_frame', idEchoed: true, open: true }],
     ['sync with 1500 invented rooms', () => ({ type: 'sync', id: 'g4', since: Object.fromEntries(users(1500, 'g_').map((r) => [r, 1])) }), { reply: 'sync.done', open: true }],
-  ] as const)('hostile limits - %s', async (name, frame, expected) => {
+  ] as const)('%s', async (name, frame, expected) => {
     const text = JSON.stringify(frame());
     suite.record(name, `${text.length} bytes`, expected, await answerOf(owner, text, { id: frame().id }));
     await suite.bystandersExchange(name);
   });
 
-  it('hostile limits - adding members beyond the cap adds nobody', async () => {
+  it('adding members beyond the cap adds nobody', async () => {
     const created = await owner.request({ type: 'room.create', kind: 'group', name: 'almost', members: users(18) });
     const roomId = (created.room as { id: string }).id;
     const answer = await answerOf(owner, JSON.stringify({ type: 'room.members.add', id: 'g5', room: roomId, users: users(5, 'x') }), { id: 'g5' });

@@ -30,7 +30,6 @@ beforeAll(async () => {
 afterAll(() => suite.stop(), 60_000);
 
 const answerOf = (http: HttpAnswer): Answer => ({ http: http.status, ...(typeof http.json.code === 'string' ? { error: http.json.code as Answer['error'] } : {}) });
-const secret = () => new TextEncoder().encode(suite.cluster.secret);
 
 describe('hostile - long-poll tokens', () => {
   const tokens = (): Array<[string, () => Promise<string | undefined>]> => [
@@ -47,7 +46,7 @@ describe('hostile - long-poll tokens', () => {
   ];
   const cases = tokens().flatMap(([name, token]) => endpoints().map(([method, label, path]) => ({ name: `${method} ${label} with ${name}`, method, path, token })));
 
-  it.each(cases)('hostile long-poll - $name', async ({ name, method, path, token }) => {
+  it.each(cases)('$name', async ({ name, method, path, token }) => {
     const body = method === 'POST' && path().startsWith('/v1/frames') ? JSON.stringify([{ type: 'ping', id: 'p' }]) : undefined;
     const answer = await httpExchange(suite.port, method, path(), { token: await token(), ...(body ? { body } : {}) });
     suite.record(name, `${method} ${path().replace(session, '<session>')}`, { http: 401, error: 'unauthorized' }, answerOf(answer));
@@ -55,7 +54,7 @@ describe('hostile - long-poll tokens', () => {
     await suite.bystandersExchange(name);
   });
 
-  it('hostile long-poll - a secret-signed token still works afterwards (the cases above fail for their flaw only)', async () => {
+  it('a secret-signed token still works afterwards (the cases above fail for their flaw only)', async () => {
     const answer = await httpExchange(suite.port, 'GET', `/v1/poll?session=${session}&cursor=0&wait=0`, { token: lenaToken });
     expect(answer.status).toBe(200);
   });
@@ -67,14 +66,14 @@ describe("hostile - another device's session", () => {
     ['frames into lena’s session by mallory', 'POST', () => `/v1/frames?session=${session}`, JSON.stringify([{ type: 'send', room: 'd_AAAAAAAAAAAAAAAA', clientMsgId: 'x', body: 'as lena' }])],
     ['DELETE of lena’s session by mallory', 'DELETE', () => `/v1/sessions?session=${session}`, undefined],
     ['poll of lena’s session by lena’s other device', 'GET', () => `/v1/poll?session=${session}&cursor=0&wait=0`, undefined],
-  ] as const)('hostile long-poll - %s', async (name, method, path, body) => {
+  ] as const)('%s', async (name, method, path, body) => {
     const token = name.includes('other device') ? await suite.token('lena', 'phone') : await suite.token('mallory', 'm1');
     const answer = await httpExchange(suite.port, method, path(), { token, ...(body ? { body } : {}) });
     suite.record(name, `${method} ${path().replace(session, '<session>')}`, { http: 403, error: 'forbidden' }, answerOf(answer));
     await suite.bystandersExchange(name);
   });
 
-  it('hostile long-poll - the session survived every attempt and is still lena’s', async () => {
+  it('the session survived every attempt and is still lena’s', async () => {
     const answer = await httpExchange(suite.port, 'GET', `/v1/poll?session=${session}&cursor=0&wait=0`, { token: lenaToken });
     expect(answer.status).toBe(200);
     expect(answer.json.closed).toBeUndefined();
@@ -90,7 +89,7 @@ describe('hostile - long-poll session ids and query values', () => {
     ['session id with a space and a quote', `lp.x y'.${random24}`, 404],
     ['session id of 10,000 characters', `lp.${'s'.repeat(10_000)}`, 404],
     ['session id with SQL', `' OR '1'='1`, 404],
-  ] as const)('hostile long-poll - %s', async (name, id, status) => {
+  ] as const)('%s', async (name, id, status) => {
     const answer = await httpExchange(suite.port, 'GET', `/v1/poll?session=${encodeURIComponent(id)}&cursor=0&wait=0`, { token: await suite.token('mallory', 'm1') });
     suite.record(name, `GET /v1/poll?session=${id.slice(0, 40)}`, { http: status, error: 'not_found' }, answerOf(answer));
     expect(String(answer.json.message).length, 'the refusal does not echo a long id whole').toBeLessThan(300);
@@ -102,7 +101,7 @@ describe('hostile - long-poll session ids and query values', () => {
     ['negative cursor', 'cursor=-1'],
     ['cursor beyond 2^53', 'cursor=9999999999999999999'],
     ['wait as a word', 'cursor=0&wait=forever'],
-  ])('hostile long-poll - %s', async (name, query) => {
+  ])('%s', async (name, query) => {
     const answer = await httpExchange(suite.port, 'GET', `/v1/poll?session=${session}&${query}`, { token: lenaToken });
     suite.record(name, `GET /v1/poll?…&${decodeURIComponent(query)}`, { http: 400, error: 'bad_frame' }, answerOf(answer));
     await suite.bystandersExchange(name);
@@ -110,14 +109,14 @@ describe('hostile - long-poll session ids and query values', () => {
 });
 
 describe('hostile - long-poll bodies', () => {
-  it('hostile long-poll - a frames body that is not valid UTF-8 is refused 400 bad_frame, not stored with U+FFFD', async () => {
+  it('a frames body that is not valid UTF-8 is refused 400 bad_frame, not stored with U+FFFD', async () => {
     const body = Buffer.concat([Buffer.from('[{"type":"ping","id":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]')]);
     const answer = await httpExchange(suite.port, 'POST', `/v1/frames?session=${session}`, { token: lenaToken, body });
     suite.record('frames body with invalid UTF-8', 'POST /v1/frames with bytes ff fe in a string', { http: 400, error: 'bad_frame' }, answerOf(answer));
     await suite.bystandersExchange('invalid UTF-8 body');
   });
 
-  it('hostile long-poll - a frames body streamed without Content-Length past 131072 bytes is refused 413 and the connection closed', async () => {
+  it('a frames body streamed without Content-Length past 131072 bytes is refused 413 and the connection closed', async () => {
     const body = JSON.stringify([{ type: 'ping', id: 'big', pad: 'p'.repeat(200_000) }]);
     const answer = await httpExchange(suite.port, 'POST', `/v1/frames?session=${session}`, { token: lenaToken, body, chunked: true });
     suite.record('chunked frames body of 200 KB (limit 131072)', 'POST /v1/frames, Transfer-Encoding: chunked', { http: 413, error: 'too_large' }, answerOf(answer));
@@ -125,7 +124,7 @@ describe('hostile - long-poll bodies', () => {
     await suite.bystandersExchange('chunked body');
   });
 
-  it('hostile long-poll - frames of the wrong types are accepted as a batch and each answered bad_frame in the poll', async () => {
+  it('frames of the wrong types are accepted as a batch and each answered bad_frame in the poll', async () => {
     const frames = [{ type: 'send', id: 'w1', room: 7 }, { type: 'nope', id: 'w2' }, { id: 'w3' }, 'just a string', { type: 'ping', id: 'w4' }];
     const posted = await httpExchange(suite.port, 'POST', `/v1/frames?session=${session}`, { token: lenaToken, body: JSON.stringify(frames) });
     // Cursor 0 acknowledges nothing: each poll returns every frame so far, until all five answers are in.
@@ -135,7 +134,7 @@ describe('hostile - long-poll bodies', () => {
       answers = (polled.json.frames as Array<Record<string, unknown>>).filter((f) => f.type === 'error' || f.type === 'pong');
       return answers.length >= frames.length;
     }, 5000, 'an answer to each frame');
-    const summary = answers.map((f) => `${String(f.id ?? '-')}:${f.type === 'error' ? String(f.code) : String(f.type)}`).join(' ');
+    const summary = answers.map((f) => `${String((f.id as string | undefined) ?? '-')}:${f.type === 'error' ? String(f.code) : String(f.type)}`).join(' ');
     suite.record('5 frames of wrong types in one POST', JSON.stringify(frames).slice(0, 80), { http: 202, reply: 'w1:bad_frame w2:bad_frame w3:bad_frame -:bad_frame w4:pong' }, {
       http: posted.status,
       reply: summary,
@@ -145,7 +144,7 @@ describe('hostile - long-poll bodies', () => {
 });
 
 describe('hostile - closed long-poll sessions', () => {
-  it('hostile long-poll - a session closed with a backlog answers a late poll with its close only, not the backlog', async () => {
+  it('a session closed with a backlog answers a late poll with its close only, not the backlog', async () => {
     const token = await suite.token('hoarder', 'h1');
     const created = await httpExchange(suite.port, 'POST', '/v1/sessions', { token });
     const id = String(created.json.session);
@@ -163,7 +162,7 @@ describe('hostile - closed long-poll sessions', () => {
     await suite.bystandersExchange('closed backlog');
   });
 
-  it(`hostile long-poll - a user's closed sessions linger at most ${MAX_CONNECTIONS} at a time (the oldest is forgotten), and never block a new one`, async () => {
+  it(`a user's closed sessions linger at most ${MAX_CONNECTIONS} at a time (the oldest is forgotten), and never block a new one`, async () => {
     const token = await suite.token('churner', 'c1');
     const ids: string[] = [];
     for (let i = 0; i < MAX_CONNECTIONS + 2; i++) {

@@ -60,7 +60,7 @@ describe('hostile - a room the user is not a member of', () => {
     ['read in a room that does not exist', () => ({ type: 'read', room: 'd_AAAAAAAAAAAAAAAA', seq: 1 }), notFound],
   ];
 
-  it.each(cases().map(([name, frame, expected]) => ({ name, frame, expected })))('hostile membership - $name', async ({ name, frame, expected }) => {
+  it.each(cases().map(([name, frame, expected]) => ({ name, frame, expected })))('$name', async ({ name, frame, expected }) => {
     const id = `q${Math.random().toString(36).slice(2, 8)}`;
     const text = JSON.stringify({ ...frame(), id });
     suite.record(name, text, expected, await answerOf(mallory, text, { id }));
@@ -68,21 +68,21 @@ describe('hostile - a room the user is not a member of', () => {
     assertNoCrossing();
   });
 
-  it('hostile membership - typing without id in a room of others is answered forbidden without id, and not forwarded', async () => {
+  it('typing without id in a room of others is answered forbidden without id, and not forwarded', async () => {
     const answer = await answerOf(mallory, JSON.stringify({ type: 'typing', room: target, state: 'start' }));
     suite.record('typing in a room of others (no id)', 'typing start', { error: 'forbidden', open: true }, answer);
     await suite.bystandersExchange('typing no id');
     assertNoCrossing();
   });
 
-  it('hostile membership - the intruding send was not stored and the read position of bob did not move', async () => {
+  it('the intruding send was not stored and the read position of bob did not move', async () => {
     const stored = await suite.cluster.query('SELECT seq FROM messages WHERE room_id = $1 AND sender_id = $2', [target, 'mallory']);
     expect(stored).toEqual([]);
     const members = await suite.cluster.query<{ user_id: string }>('SELECT user_id FROM members WHERE room_id = $1 ORDER BY user_id', [target]);
     expect(members.map((m) => m.user_id)).toEqual(['alice', 'bob']);
   });
 
-  it('hostile membership - sync naming a room of others returns nothing of it', async () => {
+  it('sync naming a room of others returns nothing of it', async () => {
     const from = mallory.frames.length;
     mallory.sendJson({ type: 'sync', id: 'y-intrude', since: { [target]: 0 } });
     const done = await mallory.next((f) => f.id === 'y-intrude' && f.type === 'sync.done', 5000, from);
@@ -94,7 +94,7 @@ describe('hostile - a room the user is not a member of', () => {
     await suite.bystandersExchange('sync intrude');
   });
 
-  it('hostile membership - presence.query of users who share no room answers nobody', async () => {
+  it('presence.query of users who share no room answers nobody', async () => {
     const reply = await mallory.request({ type: 'presence.query', users: ['alice', 'bob'] });
     suite.record('presence.query of users who share no room', 'presence.query [alice, bob]', { reply: 'presence with 0 users' }, { reply: `${String(reply.type)} with ${(reply.users as unknown[]).length} users` });
     await suite.bystandersExchange('presence intrude');
@@ -109,14 +109,14 @@ describe('hostile - rooms the user is in, but without the powers', () => {
     ['adding a member to a direct room', () => ({ type: 'room.members.add', room: ownRoom, users: ['eve'] }), forbidden],
     // Leaving a direct room (removing oneself) is allowed: hostile/rooms.test.ts.
     ['removing the other member of a direct room', () => ({ type: 'room.members.remove', room: ownRoom, users: ['victor'] }), forbidden],
-  ] as const)('hostile membership - %s', async (name, frame, expected) => {
+  ] as const)('%s', async (name, frame, expected) => {
     const id = `p${Math.random().toString(36).slice(2, 8)}`;
     const text = JSON.stringify({ ...frame(), id });
     suite.record(name, text, expected, await answerOf(mallory, text, { id }));
     await suite.bystandersExchange(name);
   });
 
-  it('hostile membership - a removed member can neither send, read nor see the room any more', async () => {
+  it('a removed member can neither send, read nor see the room any more', async () => {
     await victor.request({ type: 'room.members.remove', room: group, users: ['mallory'] });
     const answers: Answer[] = [];
     for (const frame of [
@@ -142,7 +142,7 @@ describe('hostile - rooms the user is in, but without the powers', () => {
 });
 
 describe('hostile - claiming another identity', () => {
-  it('hostile identity - hello with user and device fields beside the token is welcomed as the token says', async () => {
+  it('hello with user and device fields beside the token is welcomed as the token says', async () => {
     const ws = await RawWebSocket.open(suite.url);
     ws.sendJson({ type: 'hello', token: await suite.token('mallory', 'm2'), user: 'alice', device: 'laptop', sub: 'alice' });
     const welcome = await ws.next((f) => f.type === 'welcome' || f.type === 'error');
@@ -151,7 +151,7 @@ describe('hostile - claiming another identity', () => {
     await suite.bystandersExchange('hello spoof');
   });
 
-  it('hostile identity - a send claiming another sender, device, seq and msgId is delivered as the real sender with a server seq', async () => {
+  it('a send claiming another sender, device, seq and msgId is delivered as the real sender with a server seq', async () => {
     const from = victor.frames.length;
     const ack = await mallory.request({
       type: 'send',
@@ -172,7 +172,7 @@ describe('hostile - claiming another identity', () => {
     await suite.bystandersExchange('send spoof');
   });
 
-  it("hostile identity - reusing another user's clientMsgId yields one's own message, never theirs", async () => {
+  it("reusing another user's clientMsgId yields one's own message, never theirs", async () => {
     const alicesAck = await suite.alice.client.send(target, 'mine', { clientMsgId: 'shared-client-id' });
     await suite.bob.waitForCount(target, alicesAck.seq);
     const ack = await mallory.request({ type: 'send', room: ownRoom, clientMsgId: 'shared-client-id', body: 'copycat' });
@@ -183,7 +183,7 @@ describe('hostile - claiming another identity', () => {
     await suite.bystandersExchange('clientMsgId reuse');
   });
 
-  it('hostile identity - reusing a clientMsgId for another room is a conflict, the first message stays', async () => {
+  it('reusing a clientMsgId for another room is a conflict, the first message stays', async () => {
     const answer = await answerOf(mallory, JSON.stringify({ type: 'send', id: 'c-room', room: group, clientMsgId: 'spoof-1', body: 'again' }), { id: 'c-room' });
     // mallory is no longer in the group: membership is checked first.
     suite.record('resend of a clientMsgId to a room one left', 'send clientMsgId=spoof-1 to the group', { error: 'forbidden', idEchoed: true, open: true }, answer);
@@ -193,7 +193,7 @@ describe('hostile - claiming another identity', () => {
     await suite.bystandersExchange('conflict');
   });
 
-  it("hostile identity - read claiming another user's position moves only one's own", async () => {
+  it("read claiming another user's position moves only one's own", async () => {
     const before = await suite.cluster.query<{ read_seq: number }>("SELECT read_seq FROM members WHERE room_id = $1 AND user_id = 'victor'", [ownRoom]);
     const reply = await mallory.request({ type: 'read', room: ownRoom, seq: 1, user: 'victor' });
     const after = await suite.cluster.query<{ user_id: string; read_seq: number }>('SELECT user_id, read_seq FROM members WHERE room_id = $1 ORDER BY user_id', [ownRoom]);
@@ -203,7 +203,7 @@ describe('hostile - claiming another identity', () => {
     await suite.bystandersExchange('read spoof');
   });
 
-  it("hostile identity - push.register naming bob's device registers mallory's own device", async () => {
+  it("push.register naming bob's device registers mallory's own device", async () => {
     const reply = await mallory.request({ type: 'push.register', platform: 'fcm', token: 'mallory-token', user: 'bob', device: 'phone' });
     const rows = await suite.cluster.query<{ user_id: string; device_id: string; token: string }>('SELECT user_id, device_id, token FROM push_registrations ORDER BY user_id');
     suite.record("push.register with user/device of bob's phone", 'push.register + user/device fields', { reply: 'ok; bob keeps his token' }, {
@@ -215,7 +215,7 @@ describe('hostile - claiming another identity', () => {
     await suite.bystandersExchange('push spoof');
   });
 
-  it("hostile identity - push.register of bob's token is conflict, and bob keeps it (a learned token takes nobody's notifications over)", async () => {
+  it("push.register of bob's token is conflict, and bob keeps it (a learned token takes nobody's notifications over)", async () => {
     const reply = await mallory.request({ type: 'push.register', platform: 'fcm', token: 'bobs-real-fcm-token' });
     const rows = await suite.cluster.query<{ user_id: string; device_id: string }>("SELECT user_id, device_id FROM push_registrations WHERE token = 'bobs-real-fcm-token'");
     const answer = reply.type === 'error' ? String(reply.code) : String(reply.type);
@@ -230,7 +230,7 @@ describe('hostile - claiming another identity', () => {
     ['apns', 'not-hex-at-all', 'a word'],
     ['apns', 'ab'.repeat(16), '16 bytes of hex (APNs tokens are 32 or more)'],
     ['fcm', 'has spaces and "quotes"', 'spaces and quotes'],
-  ] as const)('hostile identity - push.register for %s with a token of the wrong shape (%s) is bad_frame and stores nothing', async (platform, token, _what) => {
+  ] as const)('push.register for %s with a token of the wrong shape (%s) is bad_frame and stores nothing', async (platform, token, _what) => {
     const reply = await mallory.request({ type: 'push.register', platform, token });
     const rows = await suite.cluster.query<{ user_id: string }>('SELECT user_id FROM push_registrations WHERE token = $1', [token]);
     suite.record(`${platform} token of the wrong shape: ${token}`, 'push.register', { reply: 'bad_frame; nothing stored' }, {
@@ -238,7 +238,7 @@ describe('hostile - claiming another identity', () => {
     });
   });
 
-  it("hostile identity - push.unregister naming bob's device removes only mallory's own", async () => {
+  it("push.unregister naming bob's device removes only mallory's own", async () => {
     const reply = await mallory.request({ type: 'push.unregister', user: 'bob', device: 'phone' });
     const rows = await suite.cluster.query<{ user_id: string }>('SELECT user_id FROM push_registrations ORDER BY user_id');
     suite.record("push.unregister with user/device of bob's phone", 'push.unregister + user/device fields', { reply: 'ok; bob keeps his token' }, {
@@ -247,7 +247,7 @@ describe('hostile - claiming another identity', () => {
     await suite.bystandersExchange('push unregister spoof');
   });
 
-  it('hostile identity - the other member of a room sees typing as the real typist', async () => {
+  it('the other member of a room sees typing as the real typist', async () => {
     const from = victor.frames.length;
     mallory.sendJson({ type: 'typing', room: ownRoom, state: 'start', user: 'alice' });
     const typing: ServerFrame = await victor.next((f) => f.type === 'typing', 3000, from);

@@ -40,7 +40,7 @@ const presenceOf = (ws: RawWebSocket, user: string) =>
   ws.frames.filter((f) => f.type === 'presence' && f.id === undefined).flatMap((f) => (f.users as Array<{ user: string; status: string }>).filter((u) => u.user === user));
 
 describe('hostile - room creation and adds are rate limited', () => {
-  it('hostile rooms - adding more users than the burst is rate_limited with retryAfterMs, for room.create and room.members.add', async () => {
+  it('adding more users than the burst is rate_limited with retryAfterMs, for room.create and room.members.add', async () => {
     const spammer = await connect('spammer');
     const first = await spammer.request({ type: 'room.create', kind: 'group', name: 'spam 1', members: users('spam-a', 15) });
     expect(first.type, JSON.stringify(first)).toBe('room');
@@ -55,7 +55,7 @@ describe('hostile - room creation and adds are rate limited', () => {
     await suite.bystandersExchange('after room spam');
   });
 
-  it('hostile rooms - direct rooms one after another hit the same limit', async () => {
+  it('direct rooms one after another hit the same limit', async () => {
     const spammer = await connect('dm-spammer');
     const answers: ServerFrame[] = [];
     for (const target of users('dm-target', 24)) answers.push(await spammer.request({ type: 'room.create', kind: 'direct', members: [target] }));
@@ -67,7 +67,7 @@ describe('hostile - room creation and adds are rate limited', () => {
 });
 
 describe('hostile - a user is in at most maxRoomsPerUser rooms', () => {
-  it('hostile rooms - a user at the cap is refused as the other side of a direct room, left out of groups and adds, and cannot create', async () => {
+  it('a user at the cap is refused as the other side of a direct room, left out of groups and adds, and cannot create', async () => {
     const filler = await connect('cap-filler');
     const cappy = await connect('cappy');
     for (let i = 0; i < 5; i++) expect((await filler.request({ type: 'room.create', kind: 'group', name: `fill ${i}`, members: ['cappy'] })).type).toBe('room');
@@ -96,7 +96,7 @@ describe('hostile - a user is in at most maxRoomsPerUser rooms', () => {
 });
 
 describe('hostile - rooms.list comes in pages', () => {
-  it('hostile rooms - limit and after page through every room once; next is absent on the last page', async () => {
+  it('limit and after page through every room once; next is absent on the last page', async () => {
     const pam = await connect('pam');
     for (const other of ['pam-1', 'pam-2', 'pam-3', 'pam-4']) expect((await pam.request({ type: 'room.create', kind: 'direct', members: [other] })).type).toBe('room');
     const first = await pam.request({ type: 'rooms.list', limit: 3 });
@@ -113,7 +113,7 @@ describe('hostile - rooms.list comes in pages', () => {
 });
 
 describe('hostile - leaving a direct room', () => {
-  it('hostile rooms - a member leaves a direct room: it gets nothing more of it until the room is created again', async () => {
+  it('a member leaves a direct room: it gets nothing more of it until the room is created again', async () => {
     const lena = await connect('lena');
     const lou = await connect('lou');
     const room = roomOf(await lena.request({ type: 'room.create', kind: 'direct', members: ['lou'] })).id;
@@ -136,7 +136,7 @@ describe('hostile - leaving a direct room', () => {
 });
 
 describe('hostile - blocking a user', () => {
-  it('hostile rooms - a blocked user cannot make a direct room with the blocker nor add it anywhere; blocks.list shows it', async () => {
+  it('a blocked user cannot make a direct room with the blocker nor add it anywhere; blocks.list shows it', async () => {
     const vera = await connect('vera');
     const mal = await connect('mal');
     expect((await vera.request({ type: 'user.block', user: 'mal' })).type).toBe('ok');
@@ -156,7 +156,7 @@ describe('hostile - blocking a user', () => {
     expect(await vera.request({ type: 'user.block', user: 'vera' })).toMatchObject({ type: 'error', code: 'bad_frame' });
   });
 
-  it('hostile rooms - a blocked user neither gets the blocker in presence.query nor hears its changes; a group co-member does', async () => {
+  it('a blocked user neither gets the blocker in presence.query nor hears its changes; a group co-member does', async () => {
     const walt = await connect('walt');
     const mole = await connect('mole');
     await walt.request({ type: 'room.create', kind: 'group', name: 'shared', members: ['mole', 'blocky'] });
@@ -176,7 +176,7 @@ describe('hostile - blocking a user', () => {
 });
 
 describe('hostile - presence is for those one talked to or shares a group with', () => {
-  it('hostile rooms - creating a direct room with a user does not show its presence; its first message there does', async () => {
+  it('creating a direct room with a user does not show its presence; its first message there does', async () => {
     const stalker = await connect('stalker');
     const pal = await connect('pal');
     const room = roomOf(await stalker.request({ type: 'room.create', kind: 'direct', members: ['quarry'] })).id;
@@ -205,7 +205,7 @@ describe('hostile - presence is for those one talked to or shares a group with',
     expect((await quarry.request({ type: 'presence.query', users: ['stalker'] })).users).toEqual([expect.objectContaining({ user: 'stalker' })]);
   });
 
-  it('hostile rooms - a user who blocked the other member of a direct room does not show its presence by writing there', async () => {
+  it('a user who blocked the other member of a direct room does not show its presence by writing there', async () => {
     const nosy = await connect('nosy');
     const hermit = await connect('hermit');
     const room = roomOf(await nosy.request({ type: 'room.create', kind: 'direct', members: ['hermit'] })).id;

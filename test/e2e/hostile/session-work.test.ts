@@ -45,7 +45,7 @@ async function hoarder(device: string): Promise<RawWebSocket> {
 }
 
 describe('hostile - work left behind by a closed connection', () => {
-  it('hostile session work - syncs queued by a connection that goes away hold nothing of its user: the next connection is served at once', async () => {
+  it('syncs queued by a connection that goes away hold nothing of its user: the next connection is served at once', async () => {
     const gone = await hoarder('d1');
     // Its user's whole share: INFLIGHT running, 32 x INFLIGHT waiting; nothing read back.
     const queued = INFLIGHT * 33;
@@ -68,7 +68,7 @@ describe('hostile - work left behind by a closed connection', () => {
 });
 
 describe('hostile - sync paging', () => {
-  it('hostile session work - one sync answers at most a page, says hasMore, and the pages together hold every missed message', async () => {
+  it('one sync answers at most a page, says hasMore, and the pages together hold every missed message', async () => {
     const ws = await hoarder('d3');
     const since: Record<string, number> = {};
     const pages: number[] = [];
@@ -98,7 +98,7 @@ describe('hostile - sync paging', () => {
     await suite.bystandersExchange('sync paging');
   }, 60_000);
 
-  it('hostile session work - the client library follows the pages: connected means every missed message is in', async () => {
+  it('the client library follows the pages: connected means every missed message is in', async () => {
     const device = await connectDevice(suite.cluster, [suite.gateway], HOARDER, 'd4');
     try {
       // connect() resolves at the end of the sync: after its last page, not its first.

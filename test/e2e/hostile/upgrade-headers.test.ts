@@ -225,8 +225,8 @@ const versionCases = (): UpgradeCase[] => [
   { name: 'Sec-WebSocket-Version 13 on two lines', gateway: 'default', request: () => requestText(headers({}, [['Sec-WebSocket-Version', '13']])), expected: { http: 426 }, check: versionRefused },
 ];
 
-function runCases(theme: string, cases: () => UpgradeCase[]): void {
-  it.each(cases().map((c) => ({ ...c, label: c.name })))(`hostile upgrade ${theme} - $label`, async ({ name, gateway, request, expected, check }) => {
+function runCases(cases: () => UpgradeCase[]): void {
+  it.each(cases().map((c) => ({ ...c, label: c.name })))('$label', async ({ name, gateway, request, expected, check }) => {
     const text = request();
     const response = await upgrade(gateway, text);
     const lines = text.split('\r\n');
@@ -241,12 +241,12 @@ function runCases(theme: string, cases: () => UpgradeCase[]): void {
   });
 }
 
-describe('hostile - Origin on the upgrade', () => runCases('origin', originCases));
-describe('hostile - Sec-WebSocket-Protocol', () => runCases('subprotocol', protocolCases));
+describe('hostile - Origin on the upgrade', () => runCases(originCases));
+describe('hostile - Sec-WebSocket-Protocol', () => runCases(protocolCases));
 describe('hostile - Sec-WebSocket-Extensions', () => {
-  runCases('extensions', extensionCases);
+  runCases(extensionCases);
 
-  it('hostile upgrade extensions - a compressed frame (RSV1) after a permessage-deflate offer closes 1002, never inflated', async () => {
+  it('a compressed frame (RSV1) after a permessage-deflate offer closes 1002, never inflated', async () => {
     const tcp = await RawTcp.open(suite.port);
     tcp.write(requestText(headers({ 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' })));
     await tcp.waitFor((text) => text.includes('\r\n\r\n'), 3000);
@@ -274,5 +274,5 @@ describe('hostile - Sec-WebSocket-Extensions', () => {
     await suite.bystandersExchange('compressed frame');
   });
 });
-describe('hostile - many, duplicate and missing headers', () => runCases('headers', manyHeaderCases));
-describe('hostile - Sec-WebSocket-Version', () => runCases('version', versionCases));
+describe('hostile - many, duplicate and missing headers', () => runCases(manyHeaderCases));
+describe('hostile - Sec-WebSocket-Version', () => runCases(versionCases));

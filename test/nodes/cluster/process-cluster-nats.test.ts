@@ -18,15 +18,15 @@ const base: ProcessClusterOptions = {
 };
 
 describe('process cluster - NATS cluster option', () => {
-  it('process cluster - a NATS cluster and a NATS URL together are refused before anything starts', async () => {
+  it('a NATS cluster and a NATS URL together are refused before anything starts', async () => {
     await expect(new ProcessCluster({ ...base, input: { natsUrl: 'nats://127.0.0.1:4222' } }).start()).rejects.toThrow(/NATS URL was given/);
   });
 
-  it('process cluster - more stream replicas than NATS nodes are refused before anything starts', async () => {
+  it('more stream replicas than NATS nodes are refused before anything starts', async () => {
     await expect(new ProcessCluster({ ...base, input: { streamReplicas: 5 } }).start()).rejects.toThrow(/5 replicas on a 3-node/);
   });
 
-  it('process cluster - NATS node faults need a NATS cluster of its own', async () => {
+  it('NATS node faults need a NATS cluster of its own', async () => {
     const cluster = new ProcessCluster({ ...base, natsCluster: 0 });
     expect(cluster.natsNodes).toEqual([]);
     await expect(cluster.killNatsNode(0)).rejects.toThrow(/no NATS cluster of its own/);

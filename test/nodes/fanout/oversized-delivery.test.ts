@@ -49,7 +49,7 @@ async function listen(node: string): Promise<{ sizes: number[]; envelopes: NodeE
 }
 
 describe('fan-out - deliveries larger than NATS max_payload', () => {
-  it('fan-out - a batch whose envelope for one gateway is over max_payload goes out in pieces under it, every frame once, in order', async () => {
+  it('a batch whose envelope for one gateway is over max_payload goes out in pieces under it, every frame once, in order', async () => {
     const maxPayload = publisher.info!.max_payload;
     const received = await listen('gw1');
     const body = 'x'.repeat(8 * 1024);
@@ -69,7 +69,7 @@ describe('fan-out - deliveries larger than NATS max_payload', () => {
     expect(received.envelopes.slice(firstReplyPiece + 1).every((e) => e.deliveries.length === 0)).toBe(true);
   });
 
-  it('fan-out - one delivery to a room whose member list alone is over max_payload is split by members', async () => {
+  it('one delivery to a room whose member list alone is over max_payload is split by members', async () => {
     const maxPayload = publisher.info!.max_payload;
     const received = await listen('gw2');
     const users = Array.from({ length: 100_000 }, (_, i) => `member-${String(i).padStart(7, '0')}`);

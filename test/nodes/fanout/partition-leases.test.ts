@@ -19,7 +19,7 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('fanout - partition leases (Postgres)', () => {
-  it('fanout - a lease held without a worker lapses and is taken over; the ones renewed are kept', async () => {
+  it('a lease held without a worker lapses and is taken over; the ones renewed are kept', async () => {
     const ttlMs = 400;
     const crashed = new PartitionLeases(pool, 'fanout-1', 4, ttlMs);
     await crashed.ensurePartitions();

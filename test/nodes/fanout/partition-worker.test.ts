@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('fan-out - partition worker', () => {
-  it('fan-out - a worker fenced off its partition stops, and stop() returns (it awaited its own drain before)', async () => {
+  it('a worker fenced off its partition stops, and stop() returns (it awaited its own drain before)', async () => {
     const fenced: number[] = [];
     let commits = 0;
     const registry = new Registry();
@@ -96,7 +96,7 @@ function committed(send: SendEnvelope, seq: number): SendResult {
     members: ['ann', 'bob'],
     registrations: [],
     message: { room: send.room, seq, msgId: `id-${send.clientMsgId}`, sender: send.sender, senderDevice: send.senderDevice, clientMsgId: send.clientMsgId, body: send.body, ts: Date.now() },
-  } as SendResult;
+  };
 }
 
 const published: Published = { routes: new Map(), publishedAt: 0 };
@@ -130,7 +130,7 @@ function backlogOf(worker: PartitionWorker): number {
 }
 
 describe('fan-out - partition worker after a commit', () => {
-  it('fan-out - a delivery that fails after the commit is retried alone: the batch is committed once, then delivered and acked', async () => {
+  it('a delivery that fails after the commit is retried alone: the batch is committed once, then delivered and acked', async () => {
     const own = await freshStream();
     let commits = 0;
     let publishes = 0;
@@ -162,7 +162,7 @@ describe('fan-out - partition worker after a commit', () => {
 });
 
 describe('fan-out - partition worker backpressure', () => {
-  it('fan-out - while a batch keeps failing to commit, the worker stops pulling: what it holds stays bounded', async () => {
+  it('while a batch keeps failing to commit, the worker stops pulling: what it holds stays bounded', async () => {
     const own = await freshStream();
     let attempts = 0;
     const worker = workerOn(own, {
@@ -185,7 +185,7 @@ describe('fan-out - partition worker backpressure', () => {
     }
   });
 
-  it('fan-out - a send redelivered (ack wait passed) while its batch retries is not queued and committed a second time', async () => {
+  it('a send redelivered (ack wait passed) while its batch retries is not queued and committed a second time', async () => {
     const own = await freshStream();
     const failUntil = Date.now() + 3000;
     const committedIds: string[] = [];

@@ -21,7 +21,7 @@ function input(overrides: Partial<PushPlanInput>): PushPlanInput {
 }
 
 describe('push - planning who gets a push', () => {
-  it('push - a registered device without a live connection gets a job; a connected one does not', () => {
+  it('a registered device without a live connection gets a job; a connected one does not', () => {
     const plan = planPushes(
       input({
         registrations: [registration('bob', 'phone'), registration('bob', 'tablet')],
@@ -32,18 +32,18 @@ describe('push - planning who gets a push', () => {
     expect(plan.suppressed).toEqual([{ user: 'bob', device: 'tablet', room: 'r1', reason: 'connected' }]);
   });
 
-  it('push - a route to a dead gateway does not count as connected', () => {
+  it('a route to a dead gateway does not count as connected', () => {
     const plan = planPushes(input({ registrations: [registration('bob', 'phone')], routes: new Map([['bob', new Map([['phone', ['gw-dead']]])]]) }));
     expect(plan.jobs).toHaveLength(1);
   });
 
-  it("push - the sender's own devices and muted rooms get none, with the reason", () => {
+  it("the sender's own devices and muted rooms get none, with the reason", () => {
     const plan = planPushes(input({ registrations: [registration('alice', 'phone'), registration('carol', 'phone', { mutedRooms: ['r1'] })] }));
     expect(plan.jobs).toEqual([]);
     expect(plan.suppressed.map((s) => s.reason).sort()).toEqual(['muted', 'own-message']);
   });
 
-  it('push - hold-while-active holds back pushes of a user active elsewhere', () => {
+  it('hold-while-active holds back pushes of a user active elsewhere', () => {
     const registrations = [registration('bob', 'phone'), registration('carol', 'phone')];
     const always = planPushes(input({ registrations, activeUsers: new Set(['bob']) }));
     expect(always.jobs.map((j) => j.user)).toEqual(['bob', 'carol']);

@@ -71,14 +71,14 @@ afterAll(async () => {
 });
 
 describe('fanout - a removal racing a commit', () => {
-  it('fanout - a member removed while a commit waits for the room is not among its recipients', async () => {
+  it('a member removed while a commit waits for the room is not among its recipients', async () => {
     const room = (await rooms.createGroup('alice', 'team', ['alice', 'bob', 'carol'], MAX_ROOMS)).roomId;
     const [result] = await removalQueuedBeforeCommit(room, ['bob'], () => sequencer.commit([send(room, 'alice', 'a1')], fence));
     expect(result).toMatchObject({ kind: 'committed', message: { seq: 1 } });
-    expect(result!.kind === 'committed' && [...result.members].sort()).toEqual(['alice', 'carol']);
+    expect(result?.kind === 'committed' && [...result.members].sort()).toEqual(['alice', 'carol']);
   });
 
-  it('fanout - a sender removed while its commit waits for the room is refused, and the room takes no seq', async () => {
+  it('a sender removed while its commit waits for the room is refused, and the room takes no seq', async () => {
     const room = (await rooms.createGroup('dave', 'crew', ['dave', 'erin', 'frank'], MAX_ROOMS)).roomId;
     const results = await removalQueuedBeforeCommit(room, ['erin'], () =>
       sequencer.commit([send(room, 'erin', 'e1'), send(room, 'dave', 'd1')], fence),
@@ -88,7 +88,7 @@ describe('fanout - a removal racing a commit', () => {
     expect(await rooms.lastSeq(room)).toBe(1);
   });
 
-  it('fanout - the careful path (a batch holding a resend) sees the removal too', async () => {
+  it('the careful path (a batch holding a resend) sees the removal too', async () => {
     const room = (await rooms.createGroup('gina', 'club', ['gina', 'hank', 'ivy'], MAX_ROOMS)).roomId;
     // The same clientMsgId twice in one batch sends it down the read-then-write path.
     const results = await removalQueuedBeforeCommit(room, ['hank'], () =>

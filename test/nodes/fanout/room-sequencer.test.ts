@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('fanout - room sequencer (Postgres)', () => {
-  it('fanout - a batch gets gap-free seqs per room in arrival order', async () => {
+  it('a batch gets gap-free seqs per room in arrival order', async () => {
     const { roomId: r1 } = await rooms.createDirect('alice', 'bob', MAX_ROOMS);
     const r2 = (await rooms.createGroup('alice', 'team', ['alice', 'bob', 'carol'], MAX_ROOMS)).roomId;
     const results = await sequencer.commit(
@@ -53,7 +53,7 @@ describe('fanout - room sequencer (Postgres)', () => {
     expect(await rooms.lastSeq(r1)).toBe(3);
   });
 
-  it('fanout - a resend returns the first result and stores nothing new', async () => {
+  it('a resend returns the first result and stores nothing new', async () => {
     const { roomId } = await rooms.createDirect('dave', 'erin', MAX_ROOMS);
     const [first] = await sequencer.commit([send(roomId, 'dave', 'same', 'original')], fence);
     const [again] = await sequencer.commit([send(roomId, 'dave', 'same', 'changed body')], fence);
@@ -65,7 +65,7 @@ describe('fanout - room sequencer (Postgres)', () => {
     expect(stored).toEqual([{ body: 'original' }]);
   });
 
-  it('fanout - concurrent batches on one room never share or skip a seq', async () => {
+  it('concurrent batches on one room never share or skip a seq', async () => {
     const { roomId } = await rooms.createDirect('fay', 'gus', MAX_ROOMS);
     await Promise.all(
       Array.from({ length: 8 }, (_, worker) =>
@@ -79,14 +79,14 @@ describe('fanout - room sequencer (Postgres)', () => {
     expect(rows.map((row) => Number(row.seq))).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
   });
 
-  it('fanout - a non-member is refused and the room keeps its seq', async () => {
+  it('a non-member is refused and the room keeps its seq', async () => {
     const { roomId } = await rooms.createDirect('hal', 'ida', MAX_ROOMS);
     const [result] = await sequencer.commit([send(roomId, 'mallory', 'm1')], fence);
     expect(result).toMatchObject({ kind: 'rejected', code: 'forbidden' });
     expect(await rooms.lastSeq(roomId)).toBe(0);
   });
 
-  it('fanout - batches of two partitions commit in one statement; a lost lease fences only its own batch', async () => {
+  it('batches of two partitions commit in one statement; a lost lease fences only its own batch', async () => {
     const [second, third] = await leases.acquire(2);
     const other: Fence = { partition: second!.partition, owner: 'worker-a', epoch: second!.epoch };
     const stale: Fence = { partition: third!.partition, owner: 'worker-a', epoch: third!.epoch - 1 };
@@ -104,7 +104,7 @@ describe('fanout - room sequencer (Postgres)', () => {
     await leases.release([other.partition, stale.partition]);
   });
 
-  it('fanout - a resend in one partition batch sends that batch the careful way, the others still commit', async () => {
+  it('a resend in one partition batch sends that batch the careful way, the others still commit', async () => {
     const { roomId: r1 } = await rooms.createDirect('pia', 'quin', MAX_ROOMS);
     const { roomId: r2 } = await rooms.createDirect('rex', 'sue', MAX_ROOMS);
     const [original] = await sequencer.commit([send(r1, 'pia', 'p1', 'first')], fence);
@@ -117,7 +117,7 @@ describe('fanout - room sequencer (Postgres)', () => {
     expect(fresh).toMatchObject([{ kind: 'committed', replay: false, message: { seq: 1 } }]);
   });
 
-  it('fanout - coalesced batches: a send Postgres refuses fails its own batch alone, neighbours commit', async () => {
+  it('coalesced batches: a send Postgres refuses fails its own batch alone, neighbours commit', async () => {
     const coalescer = new CommitCoalescer(sequencer, { maxInFlight: 1 });
     const { roomId: r1 } = await rooms.createDirect('tom', 'uma', MAX_ROOMS);
     const { roomId: r2 } = await rooms.createDirect('vic', 'wes', MAX_ROOMS);
@@ -133,7 +133,7 @@ describe('fanout - room sequencer (Postgres)', () => {
     expect(await rooms.lastSeq(r1)).toBe(0);
   });
 
-  it('fanout - a worker whose lease was taken over cannot commit', async () => {
+  it('a worker whose lease was taken over cannot commit', async () => {
     const { roomId } = await rooms.createDirect('jon', 'kim', MAX_ROOMS);
     await pool.query(`UPDATE fanout_partitions SET lease_until = now() - interval '1 second' WHERE partition = $1`, [fence.partition]);
     const thief = new PartitionLeases(pool, 'worker-b', 4);

@@ -5,7 +5,7 @@ import { FrameBudget } from '../../../src/nodes/gateway/frame-budget.js';
 const DEFAULT_SENDS = { sendRatePerSec: 20, sendBurst: 40 };
 
 describe('gateway - frame budget', () => {
-  it('gateway - admits a burst, then drops frames and tells the client once per wait it was told', () => {
+  it('admits a burst, then drops frames and tells the client once per wait it was told', () => {
     const budget = new FrameBudget(DEFAULT_SENDS, 0);
     for (let i = 0; i < FRAME_BURST; i++) expect(budget.admit(0)).toEqual({ admit: true });
     const first = budget.admit(0);
@@ -22,13 +22,13 @@ describe('gateway - frame budget', () => {
     expect(verdict).toMatchObject({ admit: false, tell: true });
   });
 
-  it('gateway - is at least twice the send limit, so sends meet their own limit first', () => {
+  it('is at least twice the send limit, so sends meet their own limit first', () => {
     const budget = new FrameBudget({ sendRatePerSec: 100_000, sendBurst: 100_000 }, 0);
     for (let i = 0; i < 200_000; i++) if (!budget.admit(0).admit) throw new Error(`frame ${i} dropped`);
     expect(budget.admit(0).admit).toBe(false);
   });
 
-  it('gateway - allows a few bad frames in a row, then says close; the allowance grows back slowly', () => {
+  it('allows a few bad frames in a row, then says close; the allowance grows back slowly', () => {
     const budget = new FrameBudget(DEFAULT_SENDS, 0);
     for (let i = 0; i < BAD_FRAME_BURST; i++) expect(budget.bad(0)).toBe(true);
     expect(budget.bad(0)).toBe(false);

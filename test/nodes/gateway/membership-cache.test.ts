@@ -23,7 +23,7 @@ function sessionsWithBob(): LocalSessions {
 }
 
 describe('gateway - membership cache', () => {
-  it('gateway - an older answer never overwrites a newer one; the same or a newer version does', () => {
+  it('an older answer never overwrites a newer one; the same or a newer version does', () => {
     const sessions = sessionsWithBob();
     sessions.setMember('bob', 'r1', false, 4);
     sessions.setMember('bob', 'r1', true, 3);
@@ -34,7 +34,7 @@ describe('gateway - membership cache', () => {
     expect(sessions.knowsMember('bob', 'r1')).toBe(false);
   });
 
-  it('gateway - forgetting the cache voids the answers of reads that started before', () => {
+  it('forgetting the cache voids the answers of reads that started before', () => {
     const sessions = sessionsWithBob();
     const ticket = sessions.membershipTicket();
     sessions.forgetMemberships();
@@ -44,7 +44,7 @@ describe('gateway - membership cache', () => {
     expect(sessions.knowsMember('bob', 'r1')).toBe(true);
   });
 
-  it('gateway - a removal hint that arrives while a membership check reads Postgres wins', async () => {
+  it('a removal hint that arrives while a membership check reads Postgres wins', async () => {
     const sessions = sessionsWithBob();
     const answer = deferred<{ member: boolean; version: number }>();
     const ctx = { sessions, rooms: { membership: () => answer.promise } } as unknown as GatewayContext;
@@ -56,10 +56,10 @@ describe('gateway - membership cache', () => {
     expect(sessions.knowsMember('bob', 'r1')).toBe(false);
   });
 
-  it('gateway - a removal hint that arrives while sync reads the rooms is not overwritten by the sync', async () => {
+  it('a removal hint that arrives while sync reads the rooms is not overwritten by the sync', async () => {
     const sessions = sessionsWithBob();
     const rooms = deferred<{ rooms: Room[]; membersVersion: Map<string, number> }>();
-    const room: Room = { id: 'r1', kind: 'group', name: 'team', owner: 'alice', members: ['alice', 'bob'], lastSeq: 0, readSeq: 0, unread: 0 } as Room;
+    const room: Room = { id: 'r1', kind: 'group', name: 'team', owner: 'alice', members: ['alice', 'bob'], lastSeq: 0, readSeq: 0, unread: 0 };
     const ctx = { sessions, rooms: { roomsOfUsers: async () => [await rooms.promise] }, reader: { range: async () => [] } } as unknown as GatewayContext;
     const replies: Array<Record<string, unknown>> = [];
     const scope: RequestScope = { session, requestId: undefined, signal: new AbortController().signal, reply: (frame) => replies.push(frame) };
@@ -72,9 +72,9 @@ describe('gateway - membership cache', () => {
     expect(sessions.knowsMember('bob', 'r1')).toBe(false);
   });
 
-  it("gateway - sync records the rooms it read as the user's, so their sends ask Postgres nothing", async () => {
+  it("sync records the rooms it read as the user's, so their sends ask Postgres nothing", async () => {
     const sessions = sessionsWithBob();
-    const room: Room = { id: 'r2', kind: 'direct', name: '', owner: 'alice', members: ['alice', 'bob'], lastSeq: 0, readSeq: 0, unread: 0 } as Room;
+    const room: Room = { id: 'r2', kind: 'direct', name: '', owner: 'alice', members: ['alice', 'bob'], lastSeq: 0, readSeq: 0, unread: 0 };
     const ctx = {
       sessions,
       rooms: { roomsOfUsers: async () => [{ rooms: [room], membersVersion: new Map([['r2', 0]]) }], membership: () => Promise.reject(new Error('no query expected')) },

@@ -37,7 +37,7 @@ describe('gateway - NATS link watch', () => {
     return { events, watch, proxy: nats.proxy };
   }
 
-  it('gateway - a blackholed link to NATS counts as cut off once no PING is answered in time, and as restored on the first PONG after', async () => {
+  it('a blackholed link to NATS counts as cut off once no PING is answered in time, and as restored on the first PONG after', async () => {
     const { events, watch, proxy } = await watched({ silentCutOffMs: 600, disconnectedCutOffMs: 5000 });
     await sleep(400);
     expect(watch.cutOff).toBe(false);
@@ -50,7 +50,7 @@ describe('gateway - NATS link watch', () => {
     expect(events).toEqual(['cut off', 'restored']);
   });
 
-  it('gateway - a dropped connection that comes back within the reconnect allowance is not a cut-off', async () => {
+  it('a dropped connection that comes back within the reconnect allowance is not a cut-off', async () => {
     const { events, watch, proxy } = await watched({ silentCutOffMs: 600, disconnectedCutOffMs: 4000 });
     await sleep(300);
     // Every connection reset, new ones too: nats.js is disconnected and retrying, as while a NATS node restarts.
@@ -76,7 +76,7 @@ describe('gateway - NATS link watch under load', () => {
     await nats?.proxy.close();
   });
 
-  it('gateway - its own event loop stalling past the cut-off is not a cut-off (the PONG waits behind the stall)', async () => {
+  it('its own event loop stalling past the cut-off is not a cut-off (the PONG waits behind the stall)', async () => {
     nats = await proxyService(SERVICES.nats);
     const nc = await connectNats(nats.url, 'link-watch-stall');
     connections.push(nc);
@@ -93,7 +93,7 @@ describe('gateway - NATS link watch under load', () => {
     expect(watch.cutOff).toBe(false);
   });
 
-  it('gateway - a slow link that still brings messages is not a cut-off; the same link blackholed is', async () => {
+  it('a slow link that still brings messages is not a cut-off; the same link blackholed is', async () => {
     nats = await proxyService(SERVICES.nats);
     const nc = await connectNats(nats.url, 'link-watch-slow');
     const publisher = await connectNats(SERVICES.nats, 'link-watch-feed');

@@ -11,7 +11,7 @@ import { fakeSendContext } from './support/fake-send-context.js';
 // waited for it until the end of the run ("never acked" in the nats-full-restart fault).
 
 describe('gateway - overdue answers', () => {
-  it('gateway - a watched send is handed back once when overdue, not when settled, in due order', () => {
+  it('a watched send is handed back once when overdue, not when settled, in due order', () => {
     let now = 0;
     const acks = new OverdueAcks(1000, () => now);
     const overdue: string[] = [];
@@ -30,7 +30,7 @@ describe('gateway - overdue answers', () => {
     expect(acks.size).toBe(0);
   });
 
-  it('gateway - an answer read before its send is watched settles it (the PubAck and the answer in one socket read)', () => {
+  it('an answer read before its send is watched settles it (the PubAck and the answer in one socket read)', () => {
     let now = 0;
     const acks = new OverdueAcks(1000, () => now);
     const overdue: string[] = [];
@@ -47,7 +47,7 @@ describe('gateway - overdue answers', () => {
     expect(acks.size).toBe(0);
   });
 
-  it('gateway - a stored send whose answer was lost is published again and answered from Postgres', async () => {
+  it('a stored send whose answer was lost is published again and answered from Postgres', async () => {
     const published: Array<{ msgID: string }> = [];
     const stream: StreamPublisher = {
       publish: async (_subject, _payload, options) => {
@@ -81,7 +81,7 @@ describe('gateway - overdue answers', () => {
     expect(replies).toEqual([{ type: 'ack', room: 'r1', clientMsgId: 'k1', msgId: 'm7', seq: 7, ts: 1234 }]);
   });
 
-  it('gateway - an answer that arrives settles the send: nothing is published again', async () => {
+  it('an answer that arrives settles the send: nothing is published again', async () => {
     let now = 0;
     const overdueAcks = new OverdueAcks(10_000, () => now);
     let publishes = 0;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PendingHandshakes, addressKey } from '../../../src/nodes/gateway/pending-handshakes.js';
 
 describe('gateway - pending handshakes per address', () => {
-  it('gateway - an address gets maxPerAddress slots, the next is refused until one is released', () => {
+  it('an address gets maxPerAddress slots, the next is refused until one is released', () => {
     const pending = new PendingHandshakes(2);
     const first = pending.tryEnter('10.0.0.1')!;
     const second = pending.tryEnter('10.0.0.1')!;
@@ -17,7 +17,7 @@ describe('gateway - pending handshakes per address', () => {
     expect(pending.total).toBe(3);
   });
 
-  it('gateway - releasing a slot twice gives back one place only', () => {
+  it('releasing a slot twice gives back one place only', () => {
     const pending = new PendingHandshakes(2);
     const slot = pending.tryEnter('a')!;
     pending.tryEnter('a');
@@ -27,7 +27,7 @@ describe('gateway - pending handshakes per address', () => {
     expect(pending.total).toBe(1);
   });
 
-  it('gateway - an address whose slots are all released is forgotten', () => {
+  it('an address whose slots are all released is forgotten', () => {
     const pending = new PendingHandshakes(5);
     const slots = Array.from({ length: 5 }, () => pending.tryEnter('a')!);
     for (const slot of slots) slot.release();
@@ -36,7 +36,7 @@ describe('gateway - pending handshakes per address', () => {
     expect((pending as unknown as { byAddress: Map<string, number> }).byAddress.size).toBe(0);
   });
 
-  it('gateway - a cap of 0 refuses nobody but still counts', () => {
+  it('a cap of 0 refuses nobody but still counts', () => {
     const pending = new PendingHandshakes(0);
     for (let i = 0; i < 5000; i++) expect(pending.tryEnter('a')).toBeDefined();
     expect(pending.isFull('a')).toBe(false);
@@ -58,11 +58,11 @@ describe('gateway - the address a connection counts under', () => {
     ['64:ff9b::192.0.2.33', '64:ff9b:0:0::/64'],
     ['2001:db8:aa:bb:cc::192.0.2.33', '2001:db8:aa:bb::/64'],
     [undefined, 'unknown'],
-  ])('gateway - %s counts as %s', (remote, key) => {
+  ])('%s counts as %s', (remote, key) => {
     expect(addressKey(remote)).toBe(key);
   });
 
-  it('gateway - two addresses of one /64 share a count, the next /64 does not', () => {
+  it('two addresses of one /64 share a count, the next /64 does not', () => {
     const pending = new PendingHandshakes(1);
     expect(pending.tryEnter(addressKey('2001:db8:1:2::a'))).toBeDefined();
     expect(pending.tryEnter(addressKey('2001:db8:1:2:ffff::b'))).toBeUndefined();

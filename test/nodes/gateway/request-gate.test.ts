@@ -17,7 +17,7 @@ function heldTask(log: string[], name: string): { task: () => Promise<string>; r
 }
 
 describe('gateway - request gate', () => {
-  it('gateway - runs at most maxRunning at once, then the waiting ones in arrival order', async () => {
+  it('runs at most maxRunning at once, then the waiting ones in arrival order', async () => {
     const gate = new RequestGate(2, 10);
     const log: string[] = [];
     const tasks = ['a', 'b', 'c', 'd'].map((name) => heldTask(log, name));
@@ -34,7 +34,7 @@ describe('gateway - request gate', () => {
     expect(gate.pending).toBe(0);
   });
 
-  it('gateway - refuses rate_limited with retryAfterMs once maxWaiting wait, and takes requests again after', async () => {
+  it('refuses rate_limited with retryAfterMs once maxWaiting wait, and takes requests again after', async () => {
     const gate = new RequestGate(1, 1);
     const log: string[] = [];
     const first = heldTask(log, 'first');
@@ -50,7 +50,7 @@ describe('gateway - request gate', () => {
     expect(await gate.run(async () => 'later')).toBe('later');
   });
 
-  it('gateway - a failing request frees its slot', async () => {
+  it('a failing request frees its slot', async () => {
     const gate = new RequestGate(1, 0);
     await expect(gate.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(gate.pending).toBe(0);
@@ -59,7 +59,7 @@ describe('gateway - request gate', () => {
 });
 
 describe('gateway - request gate, aborted', () => {
-  it('gateway - a waiting request whose signal aborts leaves the queue and never runs', async () => {
+  it('a waiting request whose signal aborts leaves the queue and never runs', async () => {
     const gate = new RequestGate(1, 10);
     const log: string[] = [];
     const first = heldTask(log, 'first');
@@ -78,7 +78,7 @@ describe('gateway - request gate, aborted', () => {
     expect(gate.pending).toBe(0);
   });
 
-  it('gateway - a request whose signal is already aborted is not run and takes no slot', async () => {
+  it('a request whose signal is already aborted is not run and takes no slot', async () => {
     const gate = new RequestGate(1, 0);
     const session = new AbortController();
     session.abort();

@@ -28,7 +28,7 @@ class FlakyStream implements StreamPublisher {
 
   constructor(private readonly options: { failing?: Set<string>; forGood?: boolean; holdAcks?: boolean } = {}) {}
 
-  publish(_subject: string, payload: Uint8Array, options: { msgID: string }): Promise<StreamAck> {
+  publish(_subject: string, payload: Uint8Array, _options: { msgID: string }): Promise<StreamAck> {
     const id = (JSON.parse(Buffer.from(payload).toString('utf8')) as SendEnvelope).clientMsgId;
     const tries = (this.tries.get(id) ?? 0) + 1;
     this.tries.set(id, tries);
@@ -89,7 +89,7 @@ async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
 }
 
 describe('gateway - send order', () => {
-  it('gateway - a retried publish is not overtaken by the next send of the connection to the room (stored in send order)', async () => {
+  it('a retried publish is not overtaken by the next send of the connection to the room (stored in send order)', async () => {
     // The first send meets a stream between leaders: its retry waits a jittered pause.
     const stream = new FlakyStream({ failing: new Set(['m1']) });
     const h = harness(retryingPublishes(stream, { pauseMs: 20 }));
@@ -100,7 +100,7 @@ describe('gateway - send order', () => {
     expect(h.replies).toEqual([]);
   });
 
-  it('gateway - holds a publish only behind the same connection\'s to the same room, and starts it at the ack before', async () => {
+  it('holds a publish only behind the same connection\'s to the same room, and starts it at the ack before', async () => {
     const stream = new FlakyStream({ holdAcks: true });
     const h = harness(stream);
     // handle() returns with the first publish unanswered: the next send's checks need not wait.
@@ -114,7 +114,7 @@ describe('gateway - send order', () => {
     for (const ack of stream.held) ack();
   });
 
-  it('gateway - when a publish fails for good, the sends queued behind it are refused too (not stored past the gap); a later one starts afresh', async () => {
+  it('when a publish fails for good, the sends queued behind it are refused too (not stored past the gap); a later one starts afresh', async () => {
     const stream = new FlakyStream({ failing: new Set(['m1']), forGood: true });
     const h = harness(stream);
     await h.send('m1');

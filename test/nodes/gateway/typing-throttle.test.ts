@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TypingThrottle } from '../../../src/nodes/gateway/typing-throttle.js';
 
 describe('gateway - typing throttle', () => {
-  it('gateway - one start per interval is forwarded, renewals in between are dropped', () => {
+  it('one start per interval is forwarded, renewals in between are dropped', () => {
     const throttle = new TypingThrottle(2000);
     expect(throttle.admit('u/r', 'start', 0)).toBe(true);
     expect(throttle.admit('u/r', 'start', 500)).toBe(false);
@@ -10,7 +10,7 @@ describe('gateway - typing throttle', () => {
     expect(throttle.admit('u/r', 'start', 2000)).toBe(true);
   });
 
-  it('gateway - a stop is forwarded only after a forwarded start, once', () => {
+  it('a stop is forwarded only after a forwarded start, once', () => {
     const throttle = new TypingThrottle(2000);
     expect(throttle.admit('u/r', 'stop', 0)).toBe(false);
     throttle.admit('u/r', 'start', 10);
@@ -19,7 +19,7 @@ describe('gateway - typing throttle', () => {
     expect(throttle.admit('u/r', 'start', 40)).toBe(true);
   });
 
-  it('gateway - users and rooms are throttled separately, and old entries are swept', () => {
+  it('users and rooms are throttled separately, and old entries are swept', () => {
     const throttle = new TypingThrottle(2000);
     expect(throttle.admit('a/r', 'start', 0)).toBe(true);
     expect(throttle.admit('b/r', 'start', 0)).toBe(true);

@@ -2,17 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { UpgradeOrigins } from '../../../src/nodes/gateway/upgrade-origins.js';
 
 describe('upgrade origins', () => {
-  it('upgrade origins - without a list any Origin is admitted, null included', () => {
+  it('without a list any Origin is admitted, null included', () => {
     const origins = new UpgradeOrigins([]);
     for (const origin of [undefined, 'https://anywhere.example', 'null']) expect(origins.admits(origin, 'chat.example.com')).toBe(true);
   });
 
-  it('upgrade origins - * admits any Origin', () => {
+  it('* admits any Origin', () => {
     const origins = new UpgradeOrigins(['https://app.example.com', '*']);
     expect(origins.admits('https://evil.example', 'chat.example.com')).toBe(true);
   });
 
-  it("upgrade origins - with a list: the listed origins, the gateway's own, and requests without Origin", () => {
+  it("with a list: the listed origins, the gateway's own, and requests without Origin", () => {
     const origins = new UpgradeOrigins(['https://app.example.com', 'http://localhost:3000']);
     expect(origins.admits(undefined, 'chat.example.com')).toBe(true);
     expect(origins.admits('https://app.example.com', 'chat.example.com')).toBe(true);
@@ -21,7 +21,7 @@ describe('upgrade origins', () => {
     expect(origins.admits('https://chat.example.com:8443', 'chat.example.com:8443')).toBe(true);
   });
 
-  it('upgrade origins - with a list: others are refused, look-alikes and null included', () => {
+  it('with a list: others are refused, look-alikes and null included', () => {
     const origins = new UpgradeOrigins(['https://app.example.com']);
     for (const origin of ['https://evil.example', 'null', '', 'https://app.example.com.evil.example', 'http://app.example.com', 'https://app.example.com/', 'https://app.example.com:443']) {
       expect(origins.admits(origin, 'chat.example.com'), origin).toBe(false);

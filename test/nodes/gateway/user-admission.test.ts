@@ -5,7 +5,7 @@ import { UserAdmission } from '../../../src/nodes/gateway/user-admission.js';
 const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
 
 describe('gateway - user admission', () => {
-  it('gateway - a user gets maxConnectionsPerUser connections here, the next is rate_limited until one is released', async () => {
+  it('a user gets maxConnectionsPerUser connections here, the next is rate_limited until one is released', async () => {
     const admission = new UserAdmission({ maxConnectionsPerUser: 2, maxDevicesPerUser: 10 }, async () => ({ registered: true, otherDevices: 0 }));
     await admission.admit('u', 'd');
     await admission.admit('u', 'd');
@@ -19,7 +19,7 @@ describe('gateway - user admission', () => {
     expect(admission.heldBy('u')).toBe(2);
   });
 
-  it('gateway - simultaneous admits cannot all slip past the connection cap while the device lookup is pending', async () => {
+  it('simultaneous admits cannot all slip past the connection cap while the device lookup is pending', async () => {
     let resolveLookup = () => {};
     const lookup = new Promise<void>((resolve) => (resolveLookup = resolve));
     const admission = new UserAdmission({ maxConnectionsPerUser: 3, maxDevicesPerUser: 10 }, async () => {
@@ -33,7 +33,7 @@ describe('gateway - user admission', () => {
     expect(admission.heldBy('u')).toBe(3);
   });
 
-  it('gateway - a device the registry refuses (the user has maxDevicesPerUser others) is rate_limited and gives its slot back', async () => {
+  it('a device the registry refuses (the user has maxDevicesPerUser others) is rate_limited and gives its slot back', async () => {
     const online = new Set(['phone', 'laptop']);
     const asked: Array<[string, string, number]> = [];
     const admission = new UserAdmission({ maxConnectionsPerUser: 10, maxDevicesPerUser: 2 }, async (user, device, max) => {
@@ -52,7 +52,7 @@ describe('gateway - user admission', () => {
     ]);
   });
 
-  it('gateway - a failed device lookup gives the slot back and fails the admit', async () => {
+  it('a failed device lookup gives the slot back and fails the admit', async () => {
     const admission = new UserAdmission({ maxConnectionsPerUser: 1, maxDevicesPerUser: 2 }, async () => Promise.reject(new Error('redis down')));
     await expect(admission.admit('u', 'd')).rejects.toThrow('redis down');
     expect(admission.heldBy('u')).toBe(0);

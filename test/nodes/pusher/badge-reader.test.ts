@@ -24,7 +24,7 @@ function store(totals: Record<string, number>) {
 }
 
 describe('pusher - badges', () => {
-  it('pusher - asks for the users of sends started together in one query, each user once', async () => {
+  it('asks for the users of sends started together in one query, each user once', async () => {
     const db = store({ ann: 3, bob: 1 });
     const reader = new BadgeReader(db.read);
     const badges = Promise.all([reader.badgeOf('ann'), reader.badgeOf('bob'), reader.badgeOf('ann'), reader.badgeOf('cid')]);
@@ -33,7 +33,7 @@ describe('pusher - badges', () => {
     expect(db.queries).toEqual([['ann', 'bob', 'cid']]);
   });
 
-  it('pusher - has one query out at a time; users asked for meanwhile go together in the next', async () => {
+  it('has one query out at a time; users asked for meanwhile go together in the next', async () => {
     const db = store({ ann: 1, bob: 2, cid: 3 });
     const reader = new BadgeReader(db.read);
     const first = reader.badgeOf('ann');
@@ -48,7 +48,7 @@ describe('pusher - badges', () => {
     expect(db.queries).toEqual([['ann'], ['bob', 'cid']]);
   });
 
-  it('pusher - splits a crowd into queries of at most maxBatch users', async () => {
+  it('splits a crowd into queries of at most maxBatch users', async () => {
     const db = store({});
     const reader = new BadgeReader(db.read, { maxBatch: 2 });
     const badges = Promise.all(['a', 'b', 'c', 'd', 'e'].map((user) => reader.badgeOf(user)));
@@ -57,7 +57,7 @@ describe('pusher - badges', () => {
     expect(db.queries).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
   });
 
-  it('pusher - fails the sends of a failed query only; the next query is tried afresh', async () => {
+  it('fails the sends of a failed query only; the next query is tried afresh', async () => {
     const db = store({ bob: 5 });
     const reader = new BadgeReader(db.read);
     db.failNextWith(new Error('postgres is down'));

@@ -26,7 +26,7 @@ describe('push fakes - mode file', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('push fakes - a mode file names a mode per fake, checked field by field', () => {
+  it('a mode file names a mode per fake, checked field by field', () => {
     expect(parseFakeModes('{"apns":{"kind":"down"},"fcm":{"kind":"status","status":503,"retryAfterSec":2},"id":"x"}')).toEqual({
       apns: { kind: 'down' },
       fcm: { kind: 'status', status: 503, retryAfterSec: 2 },
@@ -39,7 +39,7 @@ describe('push fakes - mode file', () => {
     expect(() => parseFakeModes('[]')).toThrow(/object/);
   });
 
-  it('push fakes - writing the mode file takes the fakes out and back, and a bad file changes nothing', async () => {
+  it('writing the mode file takes the fakes out and back, and a bad file changes nothing', async () => {
     dir = mkdtempSync(join(tmpdir(), 'chat-fake-modes-'));
     const problems: string[] = [];
     fakes = await startLocalFakes(dir, (message) => problems.push(message));
@@ -60,7 +60,7 @@ describe('push fakes - mode file', () => {
     expect(fakes.fakeFcm.currentMode()).toEqual({ kind: 'ok' });
   });
 
-  it('push fakes - a switch nobody applies is an error, not a silent no-op', async () => {
+  it('a switch nobody applies is an error, not a silent no-op', async () => {
     dir = mkdtempSync(join(tmpdir(), 'chat-fake-modes-'));
     await expect(switchFakeModes(dir, { apns: { kind: 'down' } }, 300)).rejects.toThrow(/did not apply/);
   });

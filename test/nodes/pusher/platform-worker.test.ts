@@ -82,7 +82,7 @@ afterAll(async () => {
 });
 
 describe('pusher - platform worker', () => {
-  it('pusher - while the provider fails it holds the jobs (no redelivery), probes it, and sends one notification per device and room once it answers', async () => {
+  it('while the provider fails it holds the jobs (no redelivery), probes it, and sends one notification per device and room once it answers', async () => {
     const provider = new SwitchableProvider();
     provider.up = false;
     await startWorker(provider);
@@ -110,7 +110,7 @@ describe('pusher - platform worker', () => {
     expect(info.num_redelivered).toBe(0);
   });
 
-  it('pusher - a stop hands the held jobs back, and the next worker sends each of them once', async () => {
+  it('a stop hands the held jobs back, and the next worker sends each of them once', async () => {
     const down = new SwitchableProvider();
     down.up = false;
     const first = await startWorker(down);

@@ -8,7 +8,7 @@ function job(seq: number, overrides: Partial<PushJob> = {}): PushJob {
 }
 
 describe('pusher - collapsing bursts', () => {
-  it('pusher - jobs of one device and room within the window become one group', () => {
+  it('jobs of one device and room within the window become one group', () => {
     const collapser = new PushCollapser<number>(1000);
     collapser.add(job(1), 1, 0);
     collapser.add(job(2), 2, 400);
@@ -23,7 +23,7 @@ describe('pusher - collapsing bursts', () => {
     expect(collapser.size).toBe(0);
   });
 
-  it('pusher - a job after the window opens a new group', () => {
+  it('a job after the window opens a new group', () => {
     const collapser = new PushCollapser<number>(1000);
     collapser.add(job(1), 1, 0);
     expect(collapser.takeDue(1000)).toHaveLength(1);
@@ -31,7 +31,7 @@ describe('pusher - collapsing bursts', () => {
     expect(collapser.nextDueAt()).toBe(2500);
   });
 
-  it('pusher - groups fall due oldest first and exactly when their window closes, however many came before', () => {
+  it('groups fall due oldest first and exactly when their window closes, however many came before', () => {
     const collapser = new PushCollapser<number>(100);
     const taken: number[] = [];
     for (let now = 0; now < 3000; now++) {
@@ -50,7 +50,7 @@ describe('pusher - collapsing bursts', () => {
 const group = (key: string, ...seqs: number[]): CollapsedPush<number> => ({ key, jobs: seqs.map((seq) => job(seq)), handles: seqs });
 
 describe('pusher - groups waiting to be sent', () => {
-  it('pusher - hands groups out oldest first', () => {
+  it('hands groups out oldest first', () => {
     const ready = new ReadyQueue<number>();
     ready.push(group('a', 1));
     ready.push(group('b', 2));
@@ -59,7 +59,7 @@ describe('pusher - groups waiting to be sent', () => {
     expect(ready.size).toBe(0);
   });
 
-  it('pusher - a group of a device and room already waiting joins it (one notification after an outage)', () => {
+  it('a group of a device and room already waiting joins it (one notification after an outage)', () => {
     const ready = new ReadyQueue<number>();
     ready.push(group('a', 1));
     ready.push(group('b', 2));
@@ -69,7 +69,7 @@ describe('pusher - groups waiting to be sent', () => {
     expect(ready.shift()).toMatchObject({ key: 'b', handles: [2] });
   });
 
-  it('pusher - a group put back after a failed send goes first, with what waited for its device and room', () => {
+  it('a group put back after a failed send goes first, with what waited for its device and room', () => {
     const ready = new ReadyQueue<number>();
     ready.push(group('a', 1));
     ready.push(group('b', 2));
@@ -83,7 +83,7 @@ describe('pusher - groups waiting to be sent', () => {
     expect(ready.shift()).toBeUndefined();
   });
 
-  it('pusher - groups put back keep their order among themselves', () => {
+  it('groups put back keep their order among themselves', () => {
     const ready = new ReadyQueue<number>();
     ready.push(group('c', 3));
     ready.putBack(group('a', 1));
@@ -91,7 +91,7 @@ describe('pusher - groups waiting to be sent', () => {
     expect([ready.shift()?.key, ready.shift()?.key, ready.shift()?.key]).toEqual(['a', 'b', 'c']);
   });
 
-  it('pusher - a merged group counts each message once', () => {
+  it('a merged group counts each message once', () => {
     const ready = new ReadyQueue<number>();
     ready.push(group('a', 2, 1));
     ready.push(group('a', 2));
@@ -100,26 +100,26 @@ describe('pusher - groups waiting to be sent', () => {
 });
 
 describe('pusher - notification text', () => {
-  it('pusher - a direct message is titled by the sender and quotes the message', () => {
+  it('a direct message is titled by the sender and quotes the message', () => {
     expect(renderNotification([job(1, { body: 'lunch?' })], { kind: 'direct', name: '' })).toEqual({ title: 'alice', body: 'lunch?' });
   });
 
-  it('pusher - a burst in a group says how many, in which room, and quotes the newest', () => {
+  it('a burst in a group says how many, in which room, and quotes the newest', () => {
     const rendered = renderNotification([job(1), job(2), job(3, { sender: 'carol', body: 'see you' })], { kind: 'group', name: 'Design team' });
     expect(rendered).toEqual({ title: 'Design team', body: '3 new messages in Design team. carol: see you' });
   });
 
-  it('pusher - a redelivered job of the same message is counted once', () => {
+  it('a redelivered job of the same message is counted once', () => {
     expect(renderNotification([job(1), job(1)], { kind: 'group', name: 'G' }).body).toBe('alice: message 1');
   });
 
-  it('pusher - without preview nothing of the content, sender or room is shown', () => {
+  it('without preview nothing of the content, sender or room is shown', () => {
     const rendered = renderNotification([job(1, { preview: false, body: 'secret' }), job(2, { preview: false })], { kind: 'group', name: 'Secret room' });
     expect(rendered).toEqual({ title: 'chat-node', body: '2 new messages' });
     expect(JSON.stringify(rendered)).not.toMatch(/secret|alice|Secret room/i);
   });
 
-  it('pusher - long bodies are clipped', () => {
+  it('long bodies are clipped', () => {
     expect(renderNotification([job(1, { body: 'x'.repeat(500) })], { kind: 'direct', name: '' }).body.length).toBe(120);
   });
 });

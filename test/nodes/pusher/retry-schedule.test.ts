@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProviderBackoff, retryDelayMs } from '../../../src/nodes/pusher/retry-schedule.js';
 
 describe('pusher - retry schedule', () => {
-  it('pusher - delays grow exponentially with jitter, capped at 2 s', () => {
+  it('delays grow exponentially with jitter, capped at 2 s', () => {
     expect(retryDelayMs(1, undefined, () => 0)).toBe(125);
     expect(retryDelayMs(1, undefined, () => 1)).toBe(250);
     expect(retryDelayMs(3, undefined, () => 1)).toBe(1000);
@@ -11,7 +11,7 @@ describe('pusher - retry schedule', () => {
     expect(retryDelayMs(50, undefined, () => 1)).toBe(2000);
   });
 
-  it('pusher - Retry-After is honoured', () => {
+  it('Retry-After is honoured', () => {
     expect(retryDelayMs(1, 30_000, () => 0)).toBe(30_000);
   });
 });
@@ -19,13 +19,13 @@ describe('pusher - retry schedule', () => {
 describe('pusher - provider backoff', () => {
   const max = 32;
 
-  it('pusher - an answering provider gets every slot', () => {
+  it('an answering provider gets every slot', () => {
     const backoff = new ProviderBackoff(() => 1);
     expect(backoff.allowance(0, max)).toBe(max);
     expect(backoff.restingUntilAt(0)).toBeUndefined();
   });
 
-  it('pusher - after a failure it rests, then is probed one send at a time until one is answered', () => {
+  it('after a failure it rests, then is probed one send at a time until one is answered', () => {
     const backoff = new ProviderBackoff(() => 1);
     expect(backoff.failed(1000)).toEqual({ pauseMs: 250, escalated: true });
     expect(backoff.allowance(1000, max)).toBe(0);
@@ -37,7 +37,7 @@ describe('pusher - provider backoff', () => {
     expect(backoff.failureCount).toBe(0);
   });
 
-  it('pusher - sends failing together are one failure; a failed probe rests longer, up to the ceiling', () => {
+  it('sends failing together are one failure; a failed probe rests longer, up to the ceiling', () => {
     const backoff = new ProviderBackoff(() => 1);
     backoff.failed(0);
     expect(backoff.failed(10)).toEqual({ pauseMs: 240, escalated: false });
@@ -49,7 +49,7 @@ describe('pusher - provider backoff', () => {
     expect(backoff.failureCount).toBe(5);
   });
 
-  it('pusher - a Retry-After during a pause extends it', () => {
+  it('a Retry-After during a pause extends it', () => {
     const backoff = new ProviderBackoff(() => 1);
     backoff.failed(0);
     expect(backoff.failed(100, 5000)).toEqual({ pauseMs: 5000, escalated: false });

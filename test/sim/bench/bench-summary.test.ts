@@ -6,7 +6,7 @@ const machine = { cores: 2, cpuModel: 'Xeon', memoryGiB: 24, os: 'Linux 6', node
 const at = new Date('2026-11-28T12:00:00Z');
 
 describe('sim - bench summary', () => {
-  it('sim - results are told apart by their fields and described with their figures', () => {
+  it('results are told apart by their fields and described with their figures', () => {
     const latency = classifyResult({ ack: percentiles(2, 9), deliver: percentiles(2.5, 11), durationMs: 5, missing: 0 });
     expect(latency.kind).toBe('latency');
     expect(describeResult(latency)).toBe('ack p50 2.00 ms / p99 9.00 ms; deliver p50 2.50 ms / p99 11.0 ms; 0 missing');
@@ -19,7 +19,7 @@ describe('sim - bench summary', () => {
     expect(classifyResult({ something: 1 }).kind).toBe('unknown');
   });
 
-  it('sim - a sim report row names the oracle, each gateway node and the missed SLOs', () => {
+  it('a sim report row names the oracle, each gateway node and the missed SLOs', () => {
     const report = {
       plan: { users: 2000, devices: 2000 },
       deliver: percentiles(30.6, 271.1),
@@ -40,7 +40,7 @@ describe('sim - bench summary', () => {
     expect(text).toContain('missed: deliver p50 (30.61 ms)');
   });
 
-  it('sim - the section replaces the previous one and keeps the rest of the document', () => {
+  it('the section replaces the previous one and keeps the rest of the document', () => {
     const run = { name: 'latency', command: 'chat-node bench latency --local', file: 'x.json', exitCode: 0 };
     const first = summarySection([{ run, result: undefined }], machine, at);
     expect(first).toContain('| latency | `chat-node bench latency --local` | no result written (x.json) | pass |');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CAPACITY_INPUTS, measuredFromReport, planCapacity } from '../../../src/sim/capacity/capacity-plan.js';
 
 describe('plan - capacity arithmetic', () => {
-  it("plan - the defaults reproduce the design brief's numbers", () => {
+  it("the defaults reproduce the design brief's numbers", () => {
     const plan = planCapacity(DEFAULT_CAPACITY_INPUTS);
     expect(plan.messagesPerDay).toBe(250_000_000);
     expect(Math.round(plan.averageMessagesPerSec)).toBe(2894);
@@ -11,7 +11,7 @@ describe('plan - capacity arithmetic', () => {
     expect(Math.round(plan.storageRetentionBytes / 1e12)).toBe(913);
   });
 
-  it('plan - node counts keep the headroom and round up', () => {
+  it('node counts keep the headroom and round up', () => {
     const plan = planCapacity({ ...DEFAULT_CAPACITY_INPUTS, dau: 1_000_000, peakOnlineShare: 0.5, devicesPerUser: 2, connectionsPerGatewayNode: 100_000, headroom: 0.5 });
     // 1M connections at 50 % of 100k per node: 20 nodes.
     expect(plan.peakConnections).toBe(1_000_000);
@@ -20,7 +20,7 @@ describe('plan - capacity arithmetic', () => {
     expect(plan.natsServers).toBeGreaterThanOrEqual(3);
   });
 
-  it('plan - a report supplies the measured memory per connection, when it held enough connections', () => {
+  it('a report supplies the measured memory per connection, when it held enough connections', () => {
     expect(measuredFromReport({ nodes: [{ connections: 2000, rssBytesPerConnection: 11_000 }] })).toEqual({ bytesPerConnection: 11_000 });
     expect(measuredFromReport({ nodes: [{ connections: 26, rssBytesPerConnection: 200_000 }] })).toEqual({});
     // A rate sweep's summary: the highest rate held within the SLOs; a sweep that held none says nothing.

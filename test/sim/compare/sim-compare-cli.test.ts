@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildReport } from '../../../src/sim/runner/sim-report.js';
+import { buildReport, type SimReport } from '../../../src/sim/runner/sim-report.js';
 import { runCli } from '../../support/cli.js';
 import { syntheticOutcome } from '../runner/synthetic-outcome.js';
 
@@ -49,9 +49,9 @@ describe('sim merge (command)', () => {
     const result = await runCli(['sim', 'merge', file('before.json'), file('slower.json'), '--out', file('merged.json')], env);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`merged 2 reports: ${file('before.json')}`);
-    const merged = JSON.parse(readFileSync(file('merged.json'), 'utf8'));
-    expect(merged.merged.parts).toHaveLength(2);
-    expect(merged.deliver.count).toBe(2 * JSON.parse(readFileSync(file('before.json'), 'utf8')).deliver.count);
+    const merged = JSON.parse(readFileSync(file('merged.json'), 'utf8')) as SimReport;
+    expect(merged.merged!.parts).toHaveLength(2);
+    expect(merged.deliver.count).toBe(2 * (JSON.parse(readFileSync(file('before.json'), 'utf8')) as SimReport).deliver.count);
     const old = fileURLToPath(new URL('./fixtures/format-1-one-to-one.json', import.meta.url));
     const refused = await runCli(['sim', 'merge', file('before.json'), old], env);
     expect(refused.code).toBe(2);

@@ -15,12 +15,12 @@ function exactPercentile(sorted: readonly number[], percentile: number): number 
   return sorted[Math.max(0, Math.ceil((percentile / 100) * sorted.length) - 1)]!;
 }
 
-describe('latency distribution', () => {
-  it('hdr - an empty distribution reads as zeros', () => {
+describe('hdr - latency distribution', () => {
+  it('an empty distribution reads as zeros', () => {
     expect(new LatencyDistribution().percentiles()).toEqual({ count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 });
   });
 
-  it('hdr - percentiles are within the 3-digit HDR precision of the exact ones', () => {
+  it('percentiles are within the 3-digit HDR precision of the exact ones', () => {
     const values = latencies(50_000);
     const distribution = new LatencyDistribution();
     for (const value of values) distribution.recordMs(value);
@@ -40,7 +40,7 @@ describe('latency distribution', () => {
     }
   });
 
-  it('hdr - a uniform spread has its percentiles where they belong', () => {
+  it('a uniform spread has its percentiles where they belong', () => {
     const distribution = new LatencyDistribution();
     for (let ms = 1; ms <= 10_000; ms++) distribution.recordMs(ms);
     const { p50, p90, p99, p999, max } = distribution.percentiles();
@@ -51,7 +51,7 @@ describe('latency distribution', () => {
     expect(Math.abs(max - 10_000)).toBeLessThanOrEqual(10);
   });
 
-  it('hdr - encode and decode round-trip every count', () => {
+  it('encode and decode round-trip every count', () => {
     const distribution = new LatencyDistribution();
     for (const value of latencies(10_000, 7)) distribution.recordMs(value);
     const text = distribution.encode();
@@ -63,11 +63,11 @@ describe('latency distribution', () => {
     expect(decoded.meanMs).toBeCloseTo(distribution.meanMs, 6);
   });
 
-  it('hdr - an empty distribution round-trips too', () => {
+  it('an empty distribution round-trips too', () => {
     expect(LatencyDistribution.decode(new LatencyDistribution().encode()).count).toBe(0);
   });
 
-  it('hdr - merging the parts equals recording everything into one', () => {
+  it('merging the parts equals recording everything into one', () => {
     const parts = [latencies(3000, 1), latencies(5000, 2), latencies(100, 3), []];
     const whole = new LatencyDistribution();
     for (const part of parts) for (const value of part) whole.recordMs(value);
@@ -83,7 +83,7 @@ describe('latency distribution', () => {
     for (let percentile = 0; percentile <= 100; percentile += 0.5) expect(merged.percentileMs(percentile)).toBe(whole.percentileMs(percentile));
   });
 
-  it('hdr - packed distributions merge with plain ones', () => {
+  it('packed distributions merge with plain ones', () => {
     const packed = new LatencyDistribution({ packed: true });
     const plain = new LatencyDistribution();
     for (const value of latencies(2000, 4)) {
@@ -94,7 +94,7 @@ describe('latency distribution', () => {
     expect(LatencyDistribution.merge([packed], { packed: true }).percentiles()).toEqual(plain.percentiles());
   });
 
-  it('hdr - latencies above an hour are recorded as an hour, below 1 µs as 1 µs', () => {
+  it('latencies above an hour are recorded as an hour, below 1 µs as 1 µs', () => {
     const distribution = new LatencyDistribution();
     distribution.recordMs(5 * MAX_LATENCY_MS);
     distribution.recordMs(-3);
@@ -104,7 +104,7 @@ describe('latency distribution', () => {
     expect(distribution.percentileMs(50)).toBe(0.001);
   });
 
-  it('hdr - recordManyMs counts a value many times', () => {
+  it('recordManyMs counts a value many times', () => {
     const distribution = new LatencyDistribution();
     distribution.recordManyMs(12, 99);
     distribution.recordManyMs(800, 1);

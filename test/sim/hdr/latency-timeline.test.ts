@@ -3,8 +3,8 @@ import { LatencyDistribution, LatencyTimeline } from '../../../src/sim/hdr/index
 
 const START = 1_700_000_000_000;
 
-describe('latency timeline', () => {
-  it('hdr - latencies are filed under the bucket of their time', () => {
+describe('hdr - latency timeline', () => {
+  it('latencies are filed under the bucket of their time', () => {
     const timeline = new LatencyTimeline({ originMs: START, bucketMs: 1000 });
     timeline.record(10, START);
     timeline.record(20, START + 999);
@@ -27,20 +27,20 @@ describe('latency timeline', () => {
     expect(points[2]).toEqual({ fromMs: 2000, toMs: 3000, count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 });
   });
 
-  it('hdr - a wild timestamp does not fill millions of empty buckets', () => {
+  it('a wild timestamp does not fill millions of empty buckets', () => {
     const timeline = new LatencyTimeline({ originMs: START });
     timeline.record(5, START + 1000);
     timeline.record(7, 0);
     expect(timeline.points().map((p) => p.fromMs)).toEqual([-START, 1000]);
   });
 
-  it('hdr - times before the origin land in negative buckets', () => {
+  it('times before the origin land in negative buckets', () => {
     const timeline = new LatencyTimeline({ originMs: START, bucketMs: 1000 });
     timeline.record(5, START - 1);
     expect(timeline.points()).toMatchObject([{ fromMs: -1000, toMs: 0, count: 1 }]);
   });
 
-  it('hdr - by default buckets start at the epoch, and points can be read from any zero', () => {
+  it('by default buckets start at the epoch, and points can be read from any zero', () => {
     const timeline = new LatencyTimeline({ bucketMs: 1000 });
     expect(timeline.originMs).toBe(0);
     timeline.record(5, START + 1500);
@@ -48,7 +48,7 @@ describe('latency timeline', () => {
     expect(timeline.points()[0]!.fromMs).toBe(START + 1000);
   });
 
-  it('hdr - timelines of several processes merge bucket by bucket, as if recorded in one', () => {
+  it('timelines of several processes merge bucket by bucket, as if recorded in one', () => {
     const whole = new LatencyTimeline({ originMs: START, bucketMs: 5000 });
     const workers = [0, 1, 2].map(() => new LatencyTimeline({ originMs: START, bucketMs: 5000 }));
     for (let i = 0; i < 12_000; i++) {
@@ -64,7 +64,7 @@ describe('latency timeline', () => {
     expect(merged.total().percentiles()).toEqual(whole.total().percentiles());
   });
 
-  it('hdr - encode and decode round-trip a timeline', () => {
+  it('encode and decode round-trip a timeline', () => {
     const timeline = new LatencyTimeline({ originMs: START, bucketMs: 250, significantDigits: 3, packed: false });
     for (let i = 0; i < 1000; i++) timeline.record(i % 50, START + i * 3);
     const decoded = LatencyTimeline.decode(timeline.encode());
@@ -73,7 +73,7 @@ describe('latency timeline', () => {
     expect(decoded.points()).toEqual(timeline.points());
   });
 
-  it('hdr - origins a whole number of buckets apart line up; others are refused', () => {
+  it('origins a whole number of buckets apart line up; others are refused', () => {
     const a = new LatencyTimeline({ originMs: START, bucketMs: 1000 });
     const b = new LatencyTimeline({ originMs: START + 3000, bucketMs: 1000 });
     a.record(10, START + 500);
@@ -89,12 +89,12 @@ describe('latency timeline', () => {
     expect(() => a.add(new LatencyTimeline({ originMs: START, bucketMs: 2000 }))).toThrow(/buckets/);
   });
 
-  it('hdr - merging nothing needs the layout to be given', () => {
+  it('merging nothing needs the layout to be given', () => {
     expect(() => LatencyTimeline.merge([])).toThrow();
     expect(LatencyTimeline.merge([], { originMs: START }).points()).toEqual([]);
   });
 
-  it('hdr - total() is everything recorded, at full 3-digit precision', () => {
+  it('total() is everything recorded, at full 3-digit precision', () => {
     const timeline = new LatencyTimeline({ originMs: START });
     const all = new LatencyDistribution();
     for (let i = 0; i < 5000; i++) {

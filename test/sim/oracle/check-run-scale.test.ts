@@ -52,7 +52,7 @@ function bigRun(rooms: number, messages: number) {
 }
 
 describe('oracle at scale', () => {
-  it('oracle - 400k deliveries: a clean run passes and one injected loss is found', () => {
+  it('400k deliveries: a clean run passes and one injected loss is found', () => {
     const input = bigRun(100, 10_000);
     expect(checkRun(input)).toMatchObject({ ok: true, expectedDeliveries: 400_000, observedDeliveries: 400_000, messages: 10_000 });
     const victim = input.logs[123]!;

@@ -7,7 +7,7 @@ function counts(report: OracleReport): Partial<Record<OracleViolationKind, numbe
 }
 
 describe('oracle', () => {
-  it('oracle - a flawless run passes with full completeness', () => {
+  it('a flawless run passes with full completeness', () => {
     const report = checkRun(flawlessRun());
     expect(report.ok).toBe(true);
     expect(report.totalViolations).toBe(0);
@@ -22,7 +22,7 @@ describe('oracle', () => {
     expect(report.rooms).toEqual({ planned: 3, created: 3 });
   });
 
-  it('oracle - a lost delivery is missing on that device only', () => {
+  it('a lost delivery is missing on that device only', () => {
     const input = flawlessRun();
     expect(dropDelivery(logOf(input, 'bob', 'phone'), 'group', 2)).toBe(1);
     const report = checkRun(input);
@@ -35,7 +35,7 @@ describe('oracle', () => {
     expect(report.missingMessages).toBe(1);
   });
 
-  it('oracle - a message lost for a whole room is missing on every member device except the sender', () => {
+  it('a message lost for a whole room is missing on every member device except the sender', () => {
     const input = flawlessRun();
     // group #2 was sent by alice/laptop: her laptop has it from the ack, the others lose it.
     for (const log of input.logs) dropDelivery(log, 'group', 2);
@@ -45,7 +45,7 @@ describe('oracle', () => {
     expect(report.missingMessages).toBe(1);
   });
 
-  it('oracle - a message shown twice is a duplicate', () => {
+  it('a message shown twice is a duplicate', () => {
     const input = flawlessRun();
     const log = logOf(input, 'carol', 'laptop');
     const copy = log.deliveries.find((d) => d.room === realId('group') && d.seq === 2)!;
@@ -57,7 +57,7 @@ describe('oracle', () => {
     expect(report.completeness).toBe(1);
   });
 
-  it('oracle - a repeat right after the first copy is a duplicate, not out of order', () => {
+  it('a repeat right after the first copy is a duplicate, not out of order', () => {
     const input = flawlessRun();
     const log = logOf(input, 'bob', 'phone');
     const index = log.deliveries.findIndex((d) => d.room === realId('dm') && d.seq === 4);
@@ -65,7 +65,7 @@ describe('oracle', () => {
     expect(counts(checkRun(input))).toEqual({ duplicate: 1 });
   });
 
-  it('oracle - messages shown out of room order are out-of-order, not missing', () => {
+  it('messages shown out of room order are out-of-order, not missing', () => {
     const input = flawlessRun();
     const log = logOf(input, 'alice', 'phone');
     const rooms = log.deliveries.map((d, i) => [d, i] as const).filter(([d]) => d.room === realId('group'));
@@ -84,7 +84,7 @@ describe('oracle', () => {
     expect(report.completeness).toBe(1);
   });
 
-  it('oracle - interleaving rooms is not a reorder: order is per room', () => {
+  it('interleaving rooms is not a reorder: order is per room', () => {
     const input = flawlessRun();
     const log = logOf(input, 'alice', 'laptop');
     // All group messages first, then all dm messages.
@@ -92,7 +92,7 @@ describe('oracle', () => {
     expect(checkRun(input).ok).toBe(true);
   });
 
-  it('oracle - a seq that nobody saw and nobody was acked for is a seq gap', () => {
+  it('a seq that nobody saw and nobody was acked for is a seq gap', () => {
     const input = flawlessRun();
     // dm #3 was committed but lost everywhere, and its sender never got the ack.
     input.acks.splice(
@@ -106,7 +106,7 @@ describe('oracle', () => {
     expect(report).toMatchObject({ acked: 9, unacked: 1 });
   });
 
-  it('oracle - a lost tail that devices know of from lastSeq is a seq gap', () => {
+  it('a lost tail that devices know of from lastSeq is a seq gap', () => {
     const input = flawlessRun();
     input.acks.splice(
       input.acks.findIndex((a) => a.room === realId('dm') && a.seq === 5),
@@ -119,7 +119,7 @@ describe('oracle', () => {
     expect(report.violations[0]!.seq).toBe(5);
   });
 
-  it('oracle - a run of lost seqs counts each one; a wild seq does not stall the check', () => {
+  it('a run of lost seqs counts each one; a wild seq does not stall the check', () => {
     const input = flawlessRun(smallPlan(20));
     const lost = new Set([5, 6, 7, 8]);
     input.acks = input.acks.filter((a) => !(a.room === realId('group') && lost.has(a.seq)));
@@ -133,7 +133,7 @@ describe('oracle', () => {
     ]);
   });
 
-  it('oracle - an unsent last send is counted as unacked, not as a violation', () => {
+  it('an unsent last send is counted as unacked, not as a violation', () => {
     const plan = smallPlan();
     const input = flawlessRun(plan);
     const last = input.acks.pop()!;
@@ -148,7 +148,7 @@ describe('oracle', () => {
     expect(report.expectedDeliveries).toBe(35 - 4);
   });
 
-  it('oracle - diverged read positions of one user are reported per room', () => {
+  it('diverged read positions of one user are reported per room', () => {
     const input = flawlessRun();
     logOf(input, 'alice', 'phone').readSeq[realId('group')] = 2;
     const report = checkRun(input);
@@ -157,7 +157,7 @@ describe('oracle', () => {
     expect(report.violations[0]!.detail).toContain('laptop=5, phone=2');
   });
 
-  it('oracle - read positions are not compared for a target that keeps none (the floor), and nothing else is skipped', () => {
+  it('read positions are not compared for a target that keeps none (the floor), and nothing else is skipped', () => {
     const input = flawlessRun();
     logOf(input, 'alice', 'phone').readSeq[realId('group')] = 2;
     input.options = { readState: false };
@@ -166,13 +166,13 @@ describe('oracle', () => {
     expect(counts(checkRun(input))).toEqual({ missing: 1 });
   });
 
-  it('oracle - a room one device of a user does not know counts as read up to 0', () => {
+  it('a room one device of a user does not know counts as read up to 0', () => {
     const input = flawlessRun();
     delete logOf(input, 'alice', 'laptop').readSeq[realId('dm')];
     expect(counts(checkRun(input))).toEqual({ 'read-diverged': 1 });
   });
 
-  it('oracle - a device offline during sends that got them after reconnecting has nothing missing', () => {
+  it('a device offline during sends that got them after reconnecting has nothing missing', () => {
     const input = flawlessRun();
     // bob's phone is offline from +2.5 s to +6.5 s: sends at +3 s .. +6 s reach it at +7 s.
     windowsOf(input, 'bob', 'phone').splice(0, 1, { from: T0 - 1000, to: T0 + 2500 }, { from: T0 + 6500, to: null });
@@ -184,7 +184,7 @@ describe('oracle', () => {
     expect(report.completeness).toBe(1);
   });
 
-  it('oracle - a message an offline device never got after reconnecting is missing, and says so', () => {
+  it('a message an offline device never got after reconnecting is missing, and says so', () => {
     const input = flawlessRun();
     windowsOf(input, 'bob', 'phone').splice(0, 1, { from: T0 - 1000, to: T0 + 2500 }, { from: T0 + 6500, to: null });
     // dm #2 is sent at +2 s, group #2 at +3 s: bob was offline for the latter only.
@@ -194,7 +194,7 @@ describe('oracle', () => {
     expect(report.violations[0]!.detail).toContain('offline when it was acked and reconnected 3.5 s later');
   });
 
-  it('oracle - a run that did not end synced does not blame devices that could not have caught up', () => {
+  it('a run that did not end synced does not blame devices that could not have caught up', () => {
     const input = flawlessRun();
     input.allSynced = false;
     // bob's phone went offline at +2.5 s and never came back: it lacks everything after.
@@ -212,7 +212,7 @@ describe('oracle', () => {
     expect(report.observedDeliveries).toBe(35 - 5 - 1);
   });
 
-  it('oracle - in a run that did not end synced, read state is compared only across connected devices', () => {
+  it('in a run that did not end synced, read state is compared only across connected devices', () => {
     const input = flawlessRun();
     input.allSynced = false;
     windowsOf(input, 'alice', 'phone').splice(0, 1, { from: T0 - 1000, to: T0 + 9500 });
@@ -220,7 +220,7 @@ describe('oracle', () => {
     expect(checkRun(input).violationCounts['read-diverged']).toBe(0);
   });
 
-  it('oracle - the sending device has its message from the ack even if its log lacks it', () => {
+  it('the sending device has its message from the ack even if its log lacks it', () => {
     const input = flawlessRun();
     const laptop = logOf(input, 'alice', 'laptop');
     laptop.deliveries = laptop.deliveries.filter((d) => d.sender !== 'alice' || input.acks.some((a) => a.clientMsgId === d.clientMsgId && a.device !== 'laptop'));
@@ -229,7 +229,7 @@ describe('oracle', () => {
     expect(report.completeness).toBe(1);
   });
 
-  it("oracle - the sender's other devices must show its message", () => {
+  it("the sender's other devices must show its message", () => {
     const input = flawlessRun();
     // dm #1 is alice/laptop's: her phone must show it too.
     dropDelivery(logOf(input, 'alice', 'phone'), 'dm', 1);
@@ -238,7 +238,7 @@ describe('oracle', () => {
     expect(report.violations[0]).toMatchObject({ user: 'alice', device: 'phone', seq: 1 });
   });
 
-  it('oracle - a user who is not a member never counts, and showing them a room is a warning', () => {
+  it('a user who is not a member never counts, and showing them a room is a warning', () => {
     const input = flawlessRun();
     expect(checkRun(input).expectedDeliveries).toBe(35);
     const dave = logOf(input, 'dave', 'tablet');
@@ -250,7 +250,7 @@ describe('oracle', () => {
     expect(report.warnings[0]).toMatchObject({ kind: 'non-member-delivery', user: 'dave', device: 'tablet', roomKey: 'group' });
   });
 
-  it('oracle - two messages at one (room, seq) are a conflict, reported once per variant', () => {
+  it('two messages at one (room, seq) are a conflict, reported once per variant', () => {
     const input = flawlessRun();
     for (const [user, device] of [
       ['bob', 'phone'],
@@ -266,7 +266,7 @@ describe('oracle', () => {
     expect(report.violations[0]!.detail).toContain('eve/intruder-1');
   });
 
-  it('oracle - one send committed at two seqs is a duplicate', () => {
+  it('one send committed at two seqs is a duplicate', () => {
     const input = flawlessRun();
     // Every dm device also shows alice-m1 again as dm #6 (a resend numbered twice).
     for (const log of input.logs) {
@@ -279,7 +279,7 @@ describe('oracle', () => {
     expect(report.warningCounts['unacked-delivered']).toBe(1);
   });
 
-  it('oracle - a send acked twice with different seqs is a duplicate', () => {
+  it('a send acked twice with different seqs is a duplicate', () => {
     const input = flawlessRun();
     const first = input.acks.find((a) => a.room === realId('dm') && a.seq === 1)!;
     input.acks.push({ ...first, seq: 6, msgId: 'other' });
@@ -289,7 +289,7 @@ describe('oracle', () => {
     expect(report.acked).toBe(10);
   });
 
-  it('oracle - a resend acked again with the same seq changes nothing', () => {
+  it('a resend acked again with the same seq changes nothing', () => {
     const input = flawlessRun();
     input.acks.push({ ...input.acks[3]!, ackedAt: input.acks[3]!.ackedAt + 4000 });
     const report = checkRun(input);
@@ -298,7 +298,7 @@ describe('oracle', () => {
     expect(report.expectedDeliveries).toBe(35);
   });
 
-  it('oracle - a delivered message whose sender never got the ack is a warning, not a violation', () => {
+  it('a delivered message whose sender never got the ack is a warning, not a violation', () => {
     const input = flawlessRun();
     const [lost] = input.acks.splice(2, 1);
     const report = checkRun(input);
@@ -310,7 +310,7 @@ describe('oracle', () => {
     expect(report.expectedDeliveries).toBe(35 - 3);
   });
 
-  it('oracle - a send acked in another room than planned is a conflict', () => {
+  it('a send acked in another room than planned is a conflict', () => {
     const input = flawlessRun();
     const ack = input.acks.find((a) => a.room === realId('dm'))!;
     const report = checkRun({ ...input, acks: [...input.acks.filter((a) => a !== ack), { ...ack, room: realId('solo'), seq: 1 }] });
@@ -318,7 +318,7 @@ describe('oracle', () => {
     expect(report.violations.find((v) => v.kind === 'conflict')!.detail).toContain('sent to room dm but acked in room solo');
   });
 
-  it('oracle - a planned device without a log fails the run and is listed', () => {
+  it('a planned device without a log fails the run and is listed', () => {
     const input = flawlessRun();
     input.logs = input.logs.filter((log) => !(log.user === 'carol'));
     const report = checkRun(input);
@@ -328,7 +328,7 @@ describe('oracle', () => {
     expect(report.expectedDeliveries).toBe(35 - 5);
   });
 
-  it('oracle - seqs a truncated sync skipped on purpose are skipped, not missing', () => {
+  it('seqs a truncated sync skipped on purpose are skipped, not missing', () => {
     const input = flawlessRun();
     const phone = logOf(input, 'alice', 'phone');
     for (const seq of [1, 2, 3]) dropDelivery(phone, 'group', seq);
@@ -338,7 +338,7 @@ describe('oracle', () => {
     expect(report.observedDeliveries).toBe(32);
   });
 
-  it('oracle - the list is capped, the counts are not', () => {
+  it('the list is capped, the counts are not', () => {
     const input = flawlessRun(smallPlan(50));
     for (const log of input.logs) if (log.user === 'carol') log.deliveries = [];
     const report = checkRun({ ...input, options: { maxListed: 3 } });
@@ -348,7 +348,7 @@ describe('oracle', () => {
     expect(report.violations).toHaveLength(3);
   });
 
-  it('oracle - room ids work as a Map or a plain object, windows too', () => {
+  it('room ids work as a Map or a plain object, windows too', () => {
     const input = flawlessRun();
     const report = checkRun({
       ...input,
@@ -359,7 +359,7 @@ describe('oracle', () => {
     expect(report.expectedDeliveries).toBe(35);
   });
 
-  it('oracle - a client\'s two sends to a room numbered the other way round are a send-order violation, though every device shows the room in order', () => {
+  it('a client\'s two sends to a room numbered the other way round are a send-order violation, though every device shows the room in order', () => {
     const input = flawlessRun();
     // group #2 and #5 are alice/laptop's alice-m2 and alice-m5.
     swapSeqs(input, 'group', 2, 5);
@@ -371,7 +371,7 @@ describe('oracle', () => {
     expect(report.completeness).toBe(1);
   });
 
-  it('oracle - send order is per client and room: other senders, another device of the user, another client of the device are not compared', () => {
+  it('send order is per client and room: other senders, another device of the user, another client of the device are not compared', () => {
     const input = flawlessRun();
     // group #1 carol-m1 <-> #2 alice-m2: two senders.
     swapSeqs(input, 'group', 1, 2);
@@ -385,7 +385,7 @@ describe('oracle', () => {
     expect(counts(checkRun(other))).toEqual({});
   });
 
-  it('oracle - a send answered "try later" may be numbered after the sends made after it; acks without the client\'s order are not checked', () => {
+  it('a send answered "try later" may be numbered after the sends made after it; acks without the client\'s order are not checked', () => {
     const input = flawlessRun();
     swapSeqs(input, 'group', 2, 5);
     input.acks.find((a) => a.clientMsgId === 'alice-m2')!.retried = true;
@@ -401,7 +401,7 @@ describe('oracle', () => {
     expect(counts(checkRun(unordered))).toEqual({});
   });
 
-  it('oracle - a repeated ack of one send is not a send-order violation; each send out of order counts once', () => {
+  it('a repeated ack of one send is not a send-order violation; each send out of order counts once', () => {
     const input = flawlessRun(smallPlan(8));
     // group: alice/laptop sends at i = 1, 4, 7 -> seqs 2, 5, 8; number them 8, 5, 2 instead.
     swapSeqs(input, 'group', 2, 8);

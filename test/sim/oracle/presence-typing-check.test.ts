@@ -17,14 +17,14 @@ function convergedViews(since = T0 + 500): PresenceViewRecord[] {
 }
 
 describe('presence check', () => {
-  it('presence check - views that show every online co-member online converge, timed from the last device back', () => {
+  it('views that show every online co-member online converge, timed from the last device back', () => {
     const report = checkPresence({ plan: smallPlan(), views: convergedViews(), options: { enforce: true } });
     expect(report.ok).toBe(true);
     // alice x2 and bob and carol see two peers each; dave shares no room.
     expect(report).toMatchObject({ devices: 5, pairs: 8, convergedPairs: 8, allOnlineAt: T0, convergenceMs: 500 });
   });
 
-  it('presence check - a view still showing an online co-member offline is presence-stale, and never converged', () => {
+  it('a view still showing an online co-member offline is presence-stale, and never converged', () => {
     const views = convergedViews();
     views.find((v) => v.user === 'bob')!.seen['carol'] = { status: 'offline', since: T0 - 4000 };
     delete views.find((v) => v.user === 'carol')!.seen['alice'];
@@ -41,7 +41,7 @@ describe('presence check', () => {
     expect(loose).toMatchObject({ convergedPairs: 6, pairs: 8, convergenceMs: null });
   });
 
-  it('presence check - a co-member with no device connected at the end, and rooms above the fan-out cap, are not judged', () => {
+  it('a co-member with no device connected at the end, and rooms above the fan-out cap, are not judged', () => {
     const views = convergedViews();
     const carol = views.find((v) => v.user === 'carol')!;
     carol.liveAt = null;
@@ -60,19 +60,19 @@ describe('typing check', () => {
   const roomIds = Object.fromEntries(smallPlan().rooms.map((room) => [room.key, realId(room.key)]));
   const shown = (at: number, user = 'carol'): TypingViewRecord[] => [{ user: 'alice', device: 'laptop', at, shown: [{ room: realId('group'), user }] }];
 
-  it('typing check - nothing shown at the end passes', () => {
+  it('nothing shown at the end passes', () => {
     const report = checkTyping({ plan: plan(), roomIds, t0: T0, views: [{ user: 'alice', device: 'laptop', at: T0 + 20_000, shown: [] }] });
     expect(report).toMatchObject({ ok: true, planned: 1, shown: 0 });
   });
 
-  it('typing check - an indicator still shown well past the TTL of its last start is typing-stuck', () => {
+  it('an indicator still shown well past the TTL of its last start is typing-stuck', () => {
     const report = checkTyping({ plan: plan(), roomIds, t0: T0, views: shown(T0 + 20_000) });
     expect(report.ok).toBe(false);
     expect(report.violations[0]).toMatchObject({ kind: 'typing-stuck', roomKey: 'group', user: 'alice', device: 'laptop' });
     expect(report.violations[0]!.detail).toContain('17000 ms after the last start');
   });
 
-  it('typing check - an indicator within the TTL of its start is too recent to judge; one never planned is stuck', () => {
+  it('an indicator within the TTL of its start is too recent to judge; one never planned is stuck', () => {
     expect(checkTyping({ plan: plan(), roomIds, t0: T0, views: shown(T0 + 9000) })).toMatchObject({ ok: true, shown: 1, recent: 1 });
     expect(checkTyping({ plan: plan(), roomIds, t0: T0, views: shown(T0 + 4000, 'bob') }).violationCounts['typing-stuck']).toBe(1);
   });

@@ -35,14 +35,14 @@ function pushRun(notifications: PushNotificationRecord[] = [{ platform: 'apns', 
 }
 
 describe('push check', () => {
-  it('push check - a notification for the room written in while offline passes, with its latency from the ack', () => {
+  it('a notification for the room written in while offline passes, with its latency from the ack', () => {
     const report = checkPushes(pushRun());
     expect(report.ok).toBe(true);
     expect(report).toMatchObject({ expectedPairs: 1, notifiedPairs: 1, delivery: 1, notifications: 1, foreignNotifications: 0, devices: { planned: 2, registered: 2 } });
     expect(report.latency).toEqual({ count: 1, p50: 1100, p90: 1100, p99: 1100, max: 1100 });
   });
 
-  it('push check - no notification for an offline device and room is push-missing', () => {
+  it('no notification for an offline device and room is push-missing', () => {
     const report = checkPushes(pushRun([]));
     expect(report.ok).toBe(false);
     expect(report.delivery).toBe(0);
@@ -50,7 +50,7 @@ describe('push check', () => {
     expect(report.violations[0]).toMatchObject({ kind: 'push-missing', room: realId('dm'), roomKey: 'dm', user: 'bob', device: 'phone', seq: 3 });
   });
 
-  it('push check - a notification for a room the user is not in is push-non-member', () => {
+  it('a notification for a room the user is not in is push-non-member', () => {
     const input = pushRun();
     input.notifications = [...input.notifications, { platform: 'apns', token: BOB, room: realId('solo'), at: T0 + 5000 }, { platform: 'apns', token: BOB, room: realId('solo'), at: T0 + 5100 }];
     const report = checkPushes(input);
@@ -59,7 +59,7 @@ describe('push check', () => {
     expect(report.violations[0]).toMatchObject({ kind: 'push-non-member', roomKey: 'solo', user: 'bob', device: 'phone' });
   });
 
-  it('push check - a notification to a device that was connected throughout is push-unexpected', () => {
+  it('a notification to a device that was connected throughout is push-unexpected', () => {
     const input = pushRun();
     input.notifications = [...input.notifications, { platform: 'fcm', token: ALICE_LAPTOP, room: realId('dm'), at: T0 + 3000 }];
     const report = checkPushes(input);
@@ -67,7 +67,7 @@ describe('push check', () => {
     expect(report.violations[0]).toMatchObject({ kind: 'push-unexpected', user: 'alice', device: 'laptop', roomKey: 'dm' });
   });
 
-  it('push check - a notification near a disconnect is allowed but not demanded; other runs\' tokens are ignored', () => {
+  it('a notification near a disconnect is allowed but not demanded; other runs\' tokens are ignored', () => {
     const input = pushRun();
     input.notifications = [
       ...input.notifications,
@@ -79,7 +79,7 @@ describe('push check', () => {
     expect(report).toMatchObject({ expectedPairs: 1, notifications: 2, foreignNotifications: 1 });
   });
 
-  it('push check - a device counts as possibly offline until its next connection went live, not from when it was opened', () => {
+  it('a device counts as possibly offline until its next connection went live, not from when it was opened', () => {
     const input = pushRun();
     // alice's laptop drops at 7.5 s and opens a new connection at 7.6 s that is live only at 9.5 s
     // (a loaded gateway): bob's dm #5 at 8 s may well be pushed to it.
@@ -95,7 +95,7 @@ describe('push check', () => {
     expect(report.violations[0]!.detail).toContain(`offline ${T0 + 7500}-${T0 + 7650}`);
   });
 
-  it('push check - latency counts only from messages that surely made a push job', () => {
+  it('latency counts only from messages that surely made a push job', () => {
     const input = pushRun();
     // group #2 (3 s) came 0.5 s after bob's phone dropped: it may or may not have been pushed, so a
     // late group notification is allowed but says nothing about push latency.
@@ -105,7 +105,7 @@ describe('push check', () => {
     expect(report.latency).toEqual({ count: 1, p50: 1100, p90: 1100, p99: 1100, max: 1100 });
   });
 
-  it('push check - a message committed but never acked (its sender dropped) explains a push, and owes none', () => {
+  it('a message committed but never acked (its sender dropped) explains a push, and owes none', () => {
     const plan = smallPlan();
     plan.users[2]!.devices[0]!.push = 'apns';
     const run = flawlessRun(plan);
@@ -127,7 +127,7 @@ describe('push check', () => {
     expect(report.expectedPairs).toBe(0);
   });
 
-  it('push check - a planned push device without a registered token is push-unregistered', () => {
+  it('a planned push device without a registered token is push-unregistered', () => {
     const input = pushRun();
     input.plan.users[2]!.devices[0]!.push = 'fcm';
     const report = checkPushes(input);
@@ -135,7 +135,7 @@ describe('push check', () => {
     expect(report.violations[0]).toMatchObject({ user: 'carol', device: 'laptop' });
   });
 
-  it('push check - a message acked just before the log was read demands nothing yet', () => {
+  it('a message acked just before the log was read demands nothing yet', () => {
     const input = pushRun([]);
     input.readAt = T0 + 4005 + 1000;
     const report = checkPushes(input);
@@ -143,7 +143,7 @@ describe('push check', () => {
     expect(report).toMatchObject({ expectedPairs: 0, unsettledPairs: 1, delivery: 1 });
   });
 
-  it('push check - with hold-while-active, a user active on another device is not owed a push', () => {
+  it('with hold-while-active, a user active on another device is not owed a push', () => {
     const input = pushRun([]);
     // alice/phone registered and offline while bob writes in the dm (2 s): alice's laptop stays connected.
     input.plan.users[0]!.devices[1]!.push = 'apns';
@@ -158,7 +158,7 @@ describe('push check', () => {
 });
 
 describe('push token', () => {
-  it('push token - deterministic per run, user and device, and shaped like the platform\'s', () => {
+  it('deterministic per run, user and device, and shaped like the platform\'s', () => {
     expect(pushTokenOf('r1', 'bob', 'phone', 'apns')).toBe(BOB);
     expect(BOB).toMatch(/^[0-9a-f]{64}$/);
     expect(pushTokenOf('r2', 'bob', 'phone', 'apns')).not.toBe(BOB);

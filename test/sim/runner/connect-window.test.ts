@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConnectWindow } from '../../../src/sim/runner/connect-window.js';
 
 describe('connect window', () => {
-  it('connect window - fast connects widen it by an eighth per round, up to the max', () => {
+  it('fast connects widen it by an eighth per round, up to the max', () => {
     const window = new ConnectWindow({ initial: 32, max: 40, targetMs: 2000 }, () => 0);
     for (let i = 0; i < 32; i++) window.settled(100, true);
     expect(window.limit).toBe(36);
@@ -10,7 +10,7 @@ describe('connect window', () => {
     expect(window.limit).toBe(40);
   });
 
-  it('connect window - a slow or failed connect shrinks it, once per target interval, never below the min', () => {
+  it('a slow or failed connect shrinks it, once per target interval, never below the min', () => {
     let now = 0;
     const window = new ConnectWindow({ initial: 100, min: 10, targetMs: 2000, decrease: 0.5 }, () => now);
     window.settled(5000, true);
@@ -28,7 +28,7 @@ describe('connect window', () => {
     expect(window.limit).toBe(10);
   });
 
-  it('connect window - under a gateway that completes R connects a second, latency settles near the target', () => {
+  it('under a gateway that completes R connects a second, latency settles near the target', () => {
     // A queue model: each connect waits (in flight / R) seconds.
     const rate = 50;
     let now = 0;

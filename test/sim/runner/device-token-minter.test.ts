@@ -6,14 +6,14 @@ import { DeviceTokenMinter } from '../../../src/sim/runner/device-token-minter.j
 const SECRET = 'sim-minter-test-secret-of-32-bytes-or-more';
 
 describe('device token minter', () => {
-  it("token minter - the gateway's verifier accepts its tokens and reads the user, device and expiry", async () => {
+  it("the gateway's verifier accepts its tokens and reads the user, device and expiry", async () => {
     const verifier = await TokenVerifier.create({ secret: SECRET });
     const now = Date.now();
     const identity = await verifier.verify(new DeviceTokenMinter(SECRET, 3600, () => now).mint('s1a2b3-u17', 'd2'));
     expect(identity).toMatchObject({ user: 's1a2b3-u17', device: 'd2', expiresAt: (Math.floor(now / 1000) + 3600) * 1000 });
   });
 
-  it('token minter - the same header and claims as signDeviceToken', async () => {
+  it('the same header and claims as signDeviceToken', async () => {
     const minted = new DeviceTokenMinter(SECRET, 600).mint('alice', 'phone');
     const signed = await signDeviceToken({ secret: SECRET, user: 'alice', device: 'phone', ttlSeconds: 600 });
     expect(decodeProtectedHeader(minted)).toEqual(decodeProtectedHeader(signed));
@@ -23,7 +23,7 @@ describe('device token minter', () => {
     expect(Math.abs(a.exp! - b.exp!)).toBeLessThanOrEqual(1);
   });
 
-  it('token minter - a token from another secret or one that expired is refused', async () => {
+  it('a token from another secret or one that expired is refused', async () => {
     const verifier = await TokenVerifier.create({ secret: SECRET });
     await expect(verifier.verify(new DeviceTokenMinter('another-secret', 600).mint('alice', 'phone'))).rejects.toThrow();
     const hourAgo = Date.now() - 3_600_000;

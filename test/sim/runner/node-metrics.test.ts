@@ -13,7 +13,7 @@ const WORKERS_TEXT = [
 ].join('\n');
 
 describe('gateway node figures', () => {
-  it('node figures - the workers behind one port make one node named after their common id, with each worker kept', () => {
+  it('the workers behind one port make one node named after their common id, with each worker kept', () => {
     const node = nodeOf('http://127.0.0.1:8080/metrics', gatewayProcesses(WORKERS_TEXT));
     expect(node.node).toBe('gateway-1');
     expect(node.connections).toBe(30_000);
@@ -24,7 +24,7 @@ describe('gateway node figures', () => {
     ]);
   });
 
-  it('node figures - a single-process node keeps its own id; processes of different nodes on one URL are named by the URL', () => {
+  it('a single-process node keeps its own id; processes of different nodes on one URL are named by the URL', () => {
     expect(nodeOf('u', [{ process: 'gateway-a', connections: 5, rssBytes: 1 }]).node).toBe('gateway-a');
     const mixed = nodeOf('http://lb/metrics', [
       { process: 'gateway-a', connections: 5, rssBytes: 1 },
@@ -34,7 +34,7 @@ describe('gateway node figures', () => {
     expect(mixed.connections).toBe(12);
   });
 
-  it('node figures - memory per connection is the growth of the node as a whole over the connections it gained', () => {
+  it('memory per connection is the growth of the node as a whole over the connections it gained', () => {
     const before = nodeOf('u', [
       { process: 'g-w1', connections: 0, rssBytes: 100 * 2 ** 20 },
       { process: 'g-w2', connections: 0, rssBytes: 100 * 2 ** 20 },

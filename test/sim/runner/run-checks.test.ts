@@ -14,14 +14,14 @@ function emptyChecks(): RunChecks {
 }
 
 describe('run checks', () => {
-  it('run checks - without a push log, slo.pushDelivery is reported as not checked and does not fail the run', () => {
+  it('without a push log, slo.pushDelivery is reported as not checked and does not fail the run', () => {
     const rows = checkSlos(emptyChecks(), { completeness: 1, pushDelivery: 1 });
     expect(rows).toContainEqual({ name: 'push delivery', target: '>= 1', measured: 'not checked', pass: true });
     expect(rows.map((r) => r.name)).not.toContain('push check');
     expect(formatChecks(emptyChecks())[0]).toBe('  push: no push log: push not checked');
   });
 
-  it('run checks - a missed push delivery share and a presence view that never converged fail their SLOs', () => {
+  it('a missed push delivery share and a presence view that never converged fail their SLOs', () => {
     const checks = emptyChecks();
     const plan = smallPlan(0);
     plan.users[1]!.devices[0]!.push = 'apns';

@@ -10,7 +10,7 @@ import { hopBuckets, syntheticOutcome } from './synthetic-outcome.js';
 import { T0 } from '../oracle/synthetic-run.js';
 
 describe('sim report', () => {
-  it('sim report - the acked share is acked over planned sends, and 1 for a run that planned none', () => {
+  it('the acked share is acked over planned sends, and 1 for a run that planned none', () => {
     expect(ackedShare({ acked: 334, planned: 665 })).toBeCloseTo(0.5023, 4);
     expect(ackedShare({ acked: 665, planned: 665 })).toBe(1);
     expect(ackedShare({ acked: 0, planned: 0 })).toBe(1);
@@ -34,7 +34,7 @@ describe('sim report', () => {
     // Kept once: the hop rows keep their figures, the histograms section the buckets.
     expect(report.usage.hops).toHaveLength(1);
     expect(report.usage.hops[0]).not.toHaveProperty('histogram');
-    expect(JSON.parse(JSON.stringify(report)).histograms).toEqual(report.histograms);
+    expect((JSON.parse(JSON.stringify(report)) as typeof report).histograms).toEqual(report.histograms);
   });
 
   it('keeps the timeline second by second: sends, acks, deliveries and their percentiles', () => {

@@ -15,18 +15,18 @@ function errorOf(text: string): ScenarioError {
 }
 
 describe('scenario cluster settings', () => {
-  it('cluster settings - durations become milliseconds; unset ones are left to the cluster', () => {
+  it('durations become milliseconds; unset ones are left to the cluster', () => {
     expect(parseScenario(yamlWith('cluster:\n  heartbeatMs: 30s\n  presenceTimeoutMs: 1m30s\n'), 'x.yaml').cluster).toEqual({ heartbeatMs: 30_000, presenceTimeoutMs: 90_000 });
     expect(parseScenario(yamlWith('cluster: { presenceTimeoutMs: 45000 }\n'), 'x.yaml').cluster).toEqual({ presenceTimeoutMs: 45_000 });
     expect(parseScenario(yamlWith(), 'x.yaml').cluster).toEqual({});
   });
 
-  it('cluster settings - they reach the local cluster as the flags dev and cluster take', () => {
+  it('they reach the local cluster as the flags dev and cluster take', () => {
     expect(settingFlags({ heartbeatMs: 30_000, presenceTimeoutMs: 90_000 })).toEqual(['--heartbeat-ms', '30000', '--presence-timeout-ms', '90000']);
     expect(settingFlags({})).toEqual([]);
   });
 
-  it('cluster settings - a timeout shorter than two heartbeats is refused at the timeout, with the line', () => {
+  it('a timeout shorter than two heartbeats is refused at the timeout, with the line', () => {
     const error = errorOf(yamlWith('cluster:\n  heartbeatMs: 30s\n  presenceTimeoutMs: 45s\n'));
     expect(error.field).toBe('cluster.presenceTimeoutMs');
     expect(error.line).toBe(5);
@@ -34,7 +34,7 @@ describe('scenario cluster settings', () => {
     expect(error.got).toBe('45s');
   });
 
-  it("cluster settings - a long heartbeat against the cluster's default timeout asks for the timeout too", () => {
+  it("a long heartbeat against the cluster's default timeout asks for the timeout too", () => {
     const error = errorOf(yamlWith('cluster:\n  heartbeatMs: 20s\n'));
     expect(error.field).toBe('cluster.heartbeatMs');
     expect(error.line).toBe(4);
@@ -43,7 +43,7 @@ describe('scenario cluster settings', () => {
     expect(parseScenario(yamlWith('cluster: { heartbeatMs: 15s }\n'), 'x.yaml').cluster.heartbeatMs).toBe(15_000);
   });
 
-  it('cluster settings - zero, a bad duration and an unknown field are refused by name', () => {
+  it('zero, a bad duration and an unknown field are refused by name', () => {
     expect(errorOf(yamlWith('cluster: { heartbeatMs: 0 }\n')).message).toContain('cluster.heartbeatMs: expected a duration above 0, got 0');
     expect(errorOf(yamlWith('cluster: { heartbeatMs: soon }\n')).field).toBe('cluster.heartbeatMs');
     const typo = errorOf(yamlWith('cluster:\n  heartbeat: 30s\n'));
@@ -51,7 +51,7 @@ describe('scenario cluster settings', () => {
     expect(typo.message).toContain('unknown field; expected one of heartbeatMs, presenceTimeoutMs');
   });
 
-  it("cluster settings - the defaults the rule assumes are the cluster's own", () => {
+  it("the defaults the rule assumes are the cluster's own", () => {
     const config = resolveConfig('gateway', { postgresUrl: 'postgres://x', redisUrl: 'redis://x', natsUrl: 'nats://x' });
     expect({ heartbeatMs: config.heartbeatMs, presenceTimeoutMs: config.presenceTimeoutMs }).toEqual(CLUSTER_DEFAULTS);
   });

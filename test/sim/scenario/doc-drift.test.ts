@@ -18,7 +18,7 @@ function fieldRows(markdown: string): Map<string, string[]> {
 describe('scenario docs', () => {
   const rows = fieldRows(doc);
 
-  it('scenario docs - every schema field has a row with a type, a default and a meaning', () => {
+  it('every schema field has a row with a type, a default and a meaning', () => {
     for (const path of scenarioFieldPaths()) {
       const row = rows.get(path);
       expect(row, `docs/scenarios.md has no row for \`${path}\``).toBeDefined();
@@ -27,13 +27,13 @@ describe('scenario docs', () => {
     }
   });
 
-  it('scenario docs - no row names a field the schema does not have', () => {
+  it('no row names a field the schema does not have', () => {
     const known = new Set(scenarioFieldPaths());
     const documented = [...rows.keys()].filter((key) => /^[a-z]/.test(key) && !/\.ya?ml$/.test(key));
     for (const path of documented) expect(known.has(path), `docs/scenarios.md documents unknown field ${path}`).toBe(true);
   });
 
-  it('scenario docs - the stated defaults are the code defaults', () => {
+  it('the stated defaults are the code defaults', () => {
     const d = SCENARIO_DEFAULTS;
     const defaultOf = (path: string) => rows.get(path)![1]!;
     expect(defaultOf('seed')).toBe(`\`${d.seed}\``);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../../src/sim/scenario/duration.js';
 
 describe('scenario durations', () => {
-  it('durations - numbers are milliseconds; strings take ms, s, m, h and sums', () => {
+  it('numbers are milliseconds; strings take ms, s, m, h and sums', () => {
     expect(parseDuration(250)).toBe(250);
     expect(parseDuration('500ms')).toBe(500);
     expect(parseDuration('10s')).toBe(10_000);
@@ -12,7 +12,7 @@ describe('scenario durations', () => {
     expect(parseDuration('1m30s')).toBe(90_000);
   });
 
-  it('durations - anything else is not a duration', () => {
+  it('anything else is not a duration', () => {
     expect(parseDuration('10')).toBeUndefined();
     expect(parseDuration('10q')).toBeUndefined();
     expect(parseDuration('-1s')).toBeUndefined();
@@ -20,7 +20,7 @@ describe('scenario durations', () => {
     expect(parseDuration(Number.NaN)).toBeUndefined();
   });
 
-  it('durations - format back to a short form', () => {
+  it('format back to a short form', () => {
     expect(formatDuration(950)).toBe('950ms');
     expect(formatDuration(12_000)).toBe('12s');
     expect(formatDuration(60_000)).toBe('1m');

@@ -17,7 +17,7 @@ function errorOf(text: string, fileName = 'bad.yaml'): ScenarioError {
 }
 
 describe('scenario loader - defaults', () => {
-  it('loader - a minimal file gets every documented default', () => {
+  it('a minimal file gets every documented default', () => {
     const s = parseScenario('users: 50\nmessages: { ratePerUser: 0.5 }\n', 'scenarios/minimal.yaml');
     expect(s.name).toBe('minimal');
     expect(s.description).toBe('');
@@ -35,30 +35,30 @@ describe('scenario loader - defaults', () => {
     expect(s.cluster).toEqual({});
   });
 
-  it('loader - totalRate is kept and divided into ratePerUser', () => {
+  it('totalRate is kept and divided into ratePerUser', () => {
     const s = parseScenario(yamlWith(), 'x.yaml');
     expect(s.messages.totalRate).toBe(20);
     expect(s.messages.ratePerUser).toBeCloseTo(0.4);
   });
 
-  it('loader - weights are normalised and ranges kept', () => {
+  it('weights are normalised and ranges kept', () => {
     const s = parseScenario(yamlWith('devicesPerUser: { 1: 6, 2: 3, 3: 1 }\nrooms: { groupSize: { 3: 1, 10: 1 } }\n'), 'x.yaml');
     expect(s.devicesPerUser).toEqual({ kind: 'weighted', values: [1, 2, 3], weights: [0.6, 0.3, 0.1] });
     expect(s.rooms.groupSize).toEqual({ kind: 'weighted', values: [3, 10], weights: [0.5, 0.5] });
   });
 
-  it('loader - durations accept numbers of ms and unit strings', () => {
+  it('durations accept numbers of ms and unit strings', () => {
     const s = parseScenario(yamlWith('phases: { rampUp: 1500, steady: 1m30s, drain: 500ms }\ntyping: { share: 0.5, leadMs: 2s }\n'), 'x.yaml');
     expect(s.phases).toEqual({ rampUpMs: 1500, steadyMs: 90_000, drainMs: 500 });
     expect(s.typing.leadMs).toBe(2000);
   });
 
-  it('loader - the default group size shrinks to a tiny scenario', () => {
+  it('the default group size shrinks to a tiny scenario', () => {
     const s = parseScenario('users: 4\nmessages: { totalRate: 1 }\n', 'x.yaml');
     expect(s.rooms.groupSize).toEqual({ kind: 'range', min: 3, max: 4 });
   });
 
-  it('loader - JSON files load the same as YAML', () => {
+  it('JSON files load the same as YAML', () => {
     const json = JSON.stringify({ users: 50, messages: { totalRate: 20 }, devicesPerUser: { 1: 0.5, 2: 0.5 }, phases: { steady: '5s' } });
     const fromJson = parseScenario(json, 'x.json');
     const fromYaml = parseScenario('users: 50\nmessages: { totalRate: 20 }\ndevicesPerUser: { 1: 0.5, 2: 0.5 }\nphases: { steady: 5s }\n', 'x.yaml');
@@ -67,33 +67,33 @@ describe('scenario loader - defaults', () => {
 });
 
 describe('scenario loader - errors point at the field', () => {
-  it('loader - a wrong type names the field path, the line, what was expected and what was found', () => {
+  it('a wrong type names the field path, the line, what was expected and what was found', () => {
     const error = errorOf('users: 50\nmessages: { totalRate: 1 }\nrooms:\n  groupSize:\n    min: 3\n    max: ten\n');
     expect(error.field).toBe('rooms.groupSize.max');
     expect(error.line).toBe(6);
     expect(error.message).toBe('bad.yaml:6: rooms.groupSize.max: expected a group size from 2 to 10000, got "ten"');
   });
 
-  it('loader - a group larger than the cap is refused at groupSize.max', () => {
+  it('a group larger than the cap is refused at groupSize.max', () => {
     const error = errorOf('users: 500\nmessages: { totalRate: 1 }\nrooms:\n  cap: 50\n  groupSize: { min: 3, max: 80 }\n');
     expect(error.field).toBe('rooms.groupSize.max');
     expect(error.line).toBe(5);
     expect(error.message).toContain('expected at most rooms.cap (50), got 80');
   });
 
-  it('loader - a weighted group size above the cap points at its key', () => {
+  it('a weighted group size above the cap points at its key', () => {
     const error = errorOf('users: 500\nmessages: { totalRate: 1 }\nrooms:\n  groupSize:\n    3: 0.5\n    150: 0.5\n');
     expect(error.field).toBe('rooms.groupSize.150');
     expect(error.line).toBe(6);
   });
 
-  it('loader - min above max is refused at max', () => {
+  it('min above max is refused at max', () => {
     const error = errorOf(yamlWith('rooms:\n  groupSize: { min: 8, max: 4 }\n'));
     expect(error.field).toBe('rooms.groupSize.max');
     expect(error.message).toContain('expected at least rooms.groupSize.min (8), got 4');
   });
 
-  it('loader - a missing field names the field and the line of its parent', () => {
+  it('a missing field names the field and the line of its parent', () => {
     const error = errorOf('users: 50\nmessages: { totalRate: 1 }\nrooms:\n  groupSize:\n    min: 3\n');
     expect(error.field).toBe('rooms.groupSize.max');
     expect(error.line).toBe(4);
@@ -101,14 +101,14 @@ describe('scenario loader - errors point at the field', () => {
     expect(errorOf('messages: { totalRate: 1 }\n').field).toBe('users');
   });
 
-  it('loader - an unknown field (a typo) is refused with the fields that exist', () => {
+  it('an unknown field (a typo) is refused with the fields that exist', () => {
     const error = errorOf('users: 50\nmessages:\n  totalRate: 1\n  ratePerUsr: 2\n');
     expect(error.field).toBe('messages.ratePerUsr');
     expect(error.line).toBe(4);
     expect(error.message).toContain('unknown field; expected one of ratePerUser, totalRate, bodyChars');
   });
 
-  it('loader - messages need exactly one of the rates', () => {
+  it('messages need exactly one of the rates', () => {
     const both = errorOf('users: 50\nmessages:\n  ratePerUser: 1\n  totalRate: 1\n');
     expect(both.field).toBe('messages.totalRate');
     expect(both.line).toBe(4);
@@ -117,53 +117,53 @@ describe('scenario loader - errors point at the field', () => {
     expect(neither.line).toBe(2);
   });
 
-  it('loader - a bad duration says what a duration looks like', () => {
+  it('a bad duration says what a duration looks like', () => {
     const error = errorOf(yamlWith('phases:\n  steady: 10q\n'));
     expect(error.field).toBe('phases.steady');
     expect(error.line).toBe(4);
     expect(error.expected).toContain('like 500ms, 10s, 2m');
   });
 
-  it('loader - a union field reports the whole choice when the value fits neither form', () => {
+  it('a union field reports the whole choice when the value fits neither form', () => {
     const error = errorOf(yamlWith('devicesPerUser: many\n'));
     expect(error.field).toBe('devicesPerUser');
     expect(error.expected).toBe('a device count from 1 to 10, or weights like { 1: 0.6, 2: 0.3, 3: 0.1 }');
     expect(errorOf(yamlWith('push: { platform: wns }\n')).expected).toBe('one of apns, fcm, mixed');
   });
 
-  it('loader - shares must be within 0..1', () => {
+  it('shares must be within 0..1', () => {
     const error = errorOf(yamlWith('churn:\n  share: 1.5\n'));
     expect(error.field).toBe('churn.share');
     expect(error.line).toBe(4);
     expect(error.got).toBe(1.5);
   });
 
-  it('loader - an absence longer than steady is refused when there is churn', () => {
+  it('an absence longer than steady is refused when there is churn', () => {
     const error = errorOf(yamlWith('phases: { steady: 30s }\nchurn:\n  share: 0.1\n  offlineFor: { min: 10s, max: 1m }\n'));
     expect(error.field).toBe('churn.offlineFor.max');
     expect(error.line).toBe(6);
   });
 
-  it('loader - sending without rooms is refused', () => {
+  it('sending without rooms is refused', () => {
     expect(errorOf(yamlWith('rooms: { roomsPerUser: 0 }\n')).field).toBe('rooms.roomsPerUser');
     expect(() => parseScenario('users: 50\nmessages: { totalRate: 0 }\nrooms: { roomsPerUser: 0 }\n', 'idle.yaml')).not.toThrow();
   });
 
-  it('loader - JSON errors carry lines too', () => {
+  it('JSON errors carry lines too', () => {
     const error = errorOf('{\n  "users": 50,\n  "messages": { "totalRate": 1 },\n  "rooms": { "cap": 1 }\n}\n', 'bad.json');
     expect(error.field).toBe('rooms.cap');
     expect(error.line).toBe(4);
     expect(error.message).toMatch(/^bad\.json:4: rooms\.cap: expected /);
   });
 
-  it('loader - syntax errors name the file and line', () => {
+  it('syntax errors name the file and line', () => {
     const yaml = errorOf('users: 50\nmessages: [1\n');
     expect(yaml.message).toMatch(/^bad\.yaml:\d+: expected valid YAML/);
     const json = errorOf('{"users": 50,,}', 'bad.json');
     expect(json.message).toMatch(/^bad\.json(:1)?: expected valid JSON/);
   });
 
-  it('loader - an empty file, a list and an unknown extension are refused', () => {
+  it('an empty file, a list and an unknown extension are refused', () => {
     expect(errorOf('').message).toContain('expected a scenario');
     expect(errorOf('- 1\n- 2\n').field).toBe('');
     expect(errorOf('users: 5', 'x.toml').message).toBe('x.toml: expected a scenario file ending in .yaml, .yml or .json');
@@ -174,7 +174,7 @@ describe('scenario loader - files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'scenario-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('loader - loadScenario reads a file and names errors by its path', () => {
+  it('loadScenario reads a file and names errors by its path', () => {
     const good = join(dir, 'good.yml');
     writeFileSync(good, 'users: 10\nmessages: { totalRate: 1 }\n');
     expect(loadScenario(good).name).toBe('good');
@@ -183,7 +183,7 @@ describe('scenario loader - files', () => {
     expect(() => loadScenario(bad)).toThrow(`${bad}:1: users: expected an integer from 2 to 1000000, got 1`);
   });
 
-  it('loader - a missing file is a ScenarioError', () => {
+  it('a missing file is a ScenarioError', () => {
     expect(() => loadScenario(join(dir, 'nope.yaml'))).toThrow(ScenarioError);
     expect(() => loadScenario(join(dir, 'nope.yaml'))).toThrow(/no such file/);
   });

@@ -26,24 +26,24 @@ function isOfflineAt(offline: Array<{ fromMs: number; toMs: number }>, atMs: num
 }
 
 describe('planner - determinism', () => {
-  it('planner - the same seed and run id give an identical plan', () => {
+  it('the same seed and run id give an identical plan', () => {
     expect(planScenario(scenario(BASE), 'run42')).toEqual(plan);
   });
 
-  it('planner - another seed gives another plan', () => {
+  it('another seed gives another plan', () => {
     const other = planScenario({ ...base, seed: 10 }, 'run42');
     expect(other.rooms).not.toEqual(plan.rooms);
     expect(other.sends.slice(0, 50)).not.toEqual(plan.sends.slice(0, 50));
   });
 
-  it('planner - another run id changes only the ids', () => {
+  it('another run id changes only the ids', () => {
     const other = planScenario(base, 'run43');
     expect(other.sends.map((send) => send.atMs)).toEqual(plan.sends.map((send) => send.atMs));
     expect(other.users[0]!.id).toBe('run43-u1');
     expect(other.rooms.map((room) => room.members.length)).toEqual(plan.rooms.map((room) => room.members.length));
   });
 
-  it('planner - changing churn moves device choices, not send times, senders or rooms', () => {
+  it('changing churn moves device choices, not send times, senders or rooms', () => {
     const calmer = planScenario({ ...base, churn: { ...base.churn, share: 0 } }, 'run42');
     expect(calmer.rooms).toEqual(plan.rooms);
     // Without churn nothing is skipped, so the churned plan's sends are a subsequence.
@@ -53,7 +53,7 @@ describe('planner - determinism', () => {
 });
 
 describe('planner - ids', () => {
-  it('planner - every id matches the id pattern and users and rooms carry the run id', () => {
+  it('every id matches the id pattern and users and rooms carry the run id', () => {
     for (const user of plan.users) {
       expect(user.id).toMatch(ID_PATTERN);
       expect(user.id.startsWith('run42-u')).toBe(true);
@@ -68,7 +68,7 @@ describe('planner - ids', () => {
     expect(new Set(plan.rooms.map((room) => room.key)).size).toBe(plan.rooms.length);
   });
 
-  it('planner - clientMsgIds are valid ids, unique per user and counted in send order', () => {
+  it('clientMsgIds are valid ids, unique per user and counted in send order', () => {
     const next = new Map<string, number>();
     for (const send of plan.sends) {
       expect(send.clientMsgId).toMatch(ID_PATTERN);
@@ -78,7 +78,7 @@ describe('planner - ids', () => {
     }
   });
 
-  it('planner - a run id that is not an id, or too long for the suffixes, is refused', () => {
+  it('a run id that is not an id, or too long for the suffixes, is refused', () => {
     expect(() => planScenario(base, 'run.1')).toThrow(RangeError);
     expect(() => planScenario(base, '')).toThrow(RangeError);
     expect(() => planScenario(base, 'x'.repeat(53))).toThrow(RangeError);
@@ -87,7 +87,7 @@ describe('planner - ids', () => {
 });
 
 describe('planner - users and devices', () => {
-  it('planner - devices per user follow the weights', () => {
+  it('devices per user follow the weights', () => {
     const counts = [0, 0, 0, 0];
     for (const user of plan.users) counts[user.devices.length]!++;
     expect(counts[1]! / 3000).toBeCloseTo(0.5, 1);
@@ -95,7 +95,7 @@ describe('planner - users and devices', () => {
     expect(counts[3]! / 3000).toBeCloseTo(0.2, 1);
   });
 
-  it('planner - exactly the push share of devices registers, on both platforms when mixed', () => {
+  it('exactly the push share of devices registers, on both platforms when mixed', () => {
     const devices = plan.users.flatMap((user) => user.devices);
     const pushed = devices.filter((device) => device.push);
     expect(pushed.length).toBe(Math.round(0.3 * devices.length));
@@ -105,7 +105,7 @@ describe('planner - users and devices', () => {
     expect(onlyFcm.users.every((user) => user.devices.every((device) => device.push === 'fcm'))).toBe(true);
   });
 
-  it('planner - exactly the long-poll share of devices uses long-poll, without reshuffling push or churn', () => {
+  it('exactly the long-poll share of devices uses long-poll, without reshuffling push or churn', () => {
     const devices = plan.users.flatMap((user) => user.devices);
     expect(devices.some((device) => device.transport)).toBe(false);
     const mixed = planScenario({ ...base, transport: { longPollShare: 0.25 } }, 'run42');
@@ -114,7 +114,7 @@ describe('planner - users and devices', () => {
     expect(mixedDevices.map(({ push, offline }) => ({ push, offline }))).toEqual(devices.map(({ push, offline }) => ({ push, offline })));
   });
 
-  it('planner - exactly the churn share of devices goes offline once, within steady and offlineFor', () => {
+  it('exactly the churn share of devices goes offline once, within steady and offlineFor', () => {
     const devices = plan.users.flatMap((user) => user.devices);
     const churned = devices.filter((device) => device.offline.length > 0);
     expect(churned.length).toBe(Math.round(0.25 * devices.length));
@@ -130,13 +130,13 @@ describe('planner - users and devices', () => {
 });
 
 describe('planner - rooms', () => {
-  it('planner - the 1:1 share of rooms follows directShare', () => {
+  it('the 1:1 share of rooms follows directShare', () => {
     const direct = plan.rooms.filter((room) => room.kind === 'direct').length;
     expect(direct / plan.rooms.length).toBeGreaterThan(0.66);
     expect(direct / plan.rooms.length).toBeLessThan(0.74);
   });
 
-  it('planner - every user is in about roomsPerUser rooms', () => {
+  it('every user is in about roomsPerUser rooms', () => {
     const roomsOf = new Map<string, number>();
     for (const room of plan.rooms) for (const member of room.members) roomsOf.set(member, (roomsOf.get(member) ?? 0) + 1);
     const counts = plan.users.map((user) => roomsOf.get(user.id) ?? 0);
@@ -148,7 +148,7 @@ describe('planner - rooms', () => {
     expect(counts.filter((count) => count < 2 || count > 4).length / counts.length).toBeLessThan(0.02);
   });
 
-  it('planner - groups stay within [min, max] and the cap; 1:1 rooms have two members', () => {
+  it('groups stay within [min, max] and the cap; 1:1 rooms have two members', () => {
     for (const room of plan.rooms) {
       if (room.kind === 'direct') expect(room.members).toHaveLength(2);
       else {
@@ -162,7 +162,7 @@ describe('planner - rooms', () => {
     expect(groups.some((room) => room.members.length === 10)).toBe(true);
   });
 
-  it('planner - weighted group sizes take only the listed sizes', () => {
+  it('weighted group sizes take only the listed sizes', () => {
     const s = scenario('users: 2000\nmessages: { totalRate: 10 }\nrooms: { directShare: 0, groupSize: { 3: 0.5, 7: 0.3, 20: 0.2 } }\n');
     const p = planScenario(s, 'w');
     const sizes = new Map<number, number>();
@@ -172,7 +172,7 @@ describe('planner - rooms', () => {
     expect((sizes.get(3) ?? 0) / p.rooms.length).toBeCloseTo(0.5, 1);
   });
 
-  it('planner - no user twice in a room, no 1:1 pair twice, members are planned users', () => {
+  it('no user twice in a room, no 1:1 pair twice, members are planned users', () => {
     const userIds = new Set(plan.users.map((user) => user.id));
     const pairs = new Set<string>();
     for (const room of plan.rooms) {
@@ -186,7 +186,7 @@ describe('planner - rooms', () => {
     }
   });
 
-  it('planner - a tiny scenario with more 1:1 rooms asked than pairs exist stays unique', () => {
+  it('a tiny scenario with more 1:1 rooms asked than pairs exist stays unique', () => {
     const s = scenario('users: 3\nmessages: { totalRate: 5 }\nrooms: { directShare: 1, roomsPerUser: 5 }\nphases: { rampUp: 0, steady: 2s, drain: 0 }\n');
     const p = planScenario(s, 't');
     const pairs = p.rooms.map((room) => [...room.members].sort().join('|'));
@@ -199,13 +199,13 @@ describe('planner - sends', () => {
   const devices = devicesByUser(plan);
   const rooms = new Map(plan.rooms.map((room) => [room.key, room]));
 
-  it('planner - sends are sorted and fall in ramp-up and steady, none in drain', () => {
+  it('sends are sorted and fall in ramp-up and steady, none in drain', () => {
     for (let i = 1; i < plan.sends.length; i++) expect(plan.sends[i]!.atMs).toBeGreaterThanOrEqual(plan.sends[i - 1]!.atMs);
     expect(plan.sends[0]!.atMs).toBeGreaterThanOrEqual(0);
     expect(plan.sends.at(-1)!.atMs).toBeLessThan(40_000);
   });
 
-  it('planner - the count follows the rate, and ramp-up rises linearly', () => {
+  it('the count follows the rate, and ramp-up rises linearly', () => {
     // 200/s x (10 s / 2 + 30 s) = 7000 arrivals, less the few whose sender is all offline.
     expect(plan.sends.length).toBeGreaterThan(6700);
     expect(plan.sends.length).toBeLessThan(7250);
@@ -218,7 +218,7 @@ describe('planner - sends', () => {
     expect(secondHalf).toBeLessThan(820);
   });
 
-  it('planner - each send comes from a member of the room, on one of its devices, online at that moment', () => {
+  it('each send comes from a member of the room, on one of its devices, online at that moment', () => {
     for (const send of plan.sends) {
       expect(rooms.get(send.room)!.members).toContain(send.user);
       const device = devices.get(send.user)!.get(send.device);
@@ -229,7 +229,7 @@ describe('planner - sends', () => {
     }
   });
 
-  it('planner - a user whose only device is offline does not send then', () => {
+  it('a user whose only device is offline does not send then', () => {
     const s = scenario('users: 40\ndevicesPerUser: 1\nmessages: { totalRate: 400 }\nphases: { rampUp: 0, steady: 10s, drain: 0 }\nchurn: { share: 1, offlineFor: { min: 5s, max: 5s } }\n');
     const p = planScenario(s, 'o');
     const offline = new Map(p.users.map((user) => [user.id, user.devices[0]!.offline[0]!]));
@@ -242,7 +242,7 @@ describe('planner - sends', () => {
     expect(p.sends.length).toBeLessThan(2300);
   });
 
-  it('planner - typing precedes a share of sends by leadMs, from an online device of a member', () => {
+  it('typing precedes a share of sends by leadMs, from an online device of a member', () => {
     expect(plan.typing.length / plan.sends.length).toBeGreaterThan(0.35);
     expect(plan.typing.length / plan.sends.length).toBeLessThan(0.45);
     const sendKeys = new Set(plan.sends.map((send) => `${send.atMs}/${send.user}/${send.device}/${send.room}`));
@@ -255,7 +255,7 @@ describe('planner - sends', () => {
     }
   });
 
-  it('planner - an idle scenario plans connections and no sends', () => {
+  it('an idle scenario plans connections and no sends', () => {
     const p = planScenario(scenario('users: 100\nmessages: { totalRate: 0 }\nrooms: { roomsPerUser: 0 }\n'), 'idle');
     expect(p.users).toHaveLength(100);
     expect(p.rooms).toHaveLength(0);
@@ -264,7 +264,7 @@ describe('planner - sends', () => {
 });
 
 describe('planner - summary and client layout', () => {
-  it('planner - planSummary counts rooms by kind and expected deliveries per member device', () => {
+  it('planSummary counts rooms by kind and expected deliveries per member device', () => {
     const tiny: SimPlan = {
       runId: 'r',
       seed: 1,
@@ -299,7 +299,7 @@ describe('planner - summary and client layout', () => {
     });
   });
 
-  it('planner - planSummary agrees with the plan', () => {
+  it('planSummary agrees with the plan', () => {
     const summary = planSummary(plan);
     expect(summary.users).toBe(3000);
     expect(summary.rooms.direct + summary.rooms.group).toBe(plan.rooms.length);
@@ -307,7 +307,7 @@ describe('planner - summary and client layout', () => {
     expect(summary.expectedDeliveries).toBeGreaterThan(summary.sends * 2);
   });
 
-  it('planner - client layout defaults to one process per 15,000 devices and one address per 5,000 (under the bind cliff at ~7,000)', () => {
+  it('client layout defaults to one process per 15,000 devices and one address per 5,000 (under the bind cliff at ~7,000)', () => {
     expect(resolveClientLayout(base, 100)).toEqual({ processes: 1, sourceAddresses: 1 });
     expect(resolveClientLayout(base, 36_000)).toEqual({ processes: 3, sourceAddresses: 18 });
     expect(resolveClientLayout(base, 100_000)).toEqual({ processes: 7, sourceAddresses: 50 });
@@ -317,7 +317,7 @@ describe('planner - summary and client layout', () => {
 });
 
 describe('planner - scale', () => {
-  it('planner - 100k users with several devices plan in a few seconds', () => {
+  it('100k users with several devices plan in a few seconds', () => {
     const big = scenario(`
 users: 100000
 devicesPerUser: { 1: 0.5, 2: 0.35, 3: 0.15 }

@@ -7,7 +7,7 @@ const dir = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
 const files = readdirSync(dir).filter((file) => /\.(ya?ml|json)$/.test(file));
 
 describe('shipped scenarios', () => {
-  it('scenarios - the documented set is shipped', () => {
+  it('the documented set is shipped', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'smoke.yaml',
@@ -21,7 +21,7 @@ describe('shipped scenarios', () => {
     );
   });
 
-  it.each(files)('scenarios - %s loads, says what it checks, and plans', (file) => {
+  it.each(files)('%s loads, says what it checks, and plans', (file) => {
     const scenario = loadScenario(`${dir}${file}`);
     expect(scenario.name).toBe(file.replace(/\.(ya?ml|json)$/, ''));
     expect(scenario.description.length).toBeGreaterThan(40);
@@ -30,7 +30,7 @@ describe('shipped scenarios', () => {
     if (scenario.messages.totalRate > 0) expect(summary.sends).toBeGreaterThan(0);
   });
 
-  it('scenarios - smoke is small and short enough for CI', () => {
+  it('smoke is small and short enough for CI', () => {
     const smoke = loadScenario(`${dir}smoke.yaml`);
     const { rampUpMs, steadyMs, drainMs } = smoke.phases;
     expect(rampUpMs + steadyMs + drainMs).toBeLessThanOrEqual(15_000);

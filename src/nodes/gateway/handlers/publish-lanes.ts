@@ -18,7 +18,7 @@ export class PublishLanes {
    */
   enqueue<T>(owner: object, key: string, publish: () => Promise<T>): Promise<T> {
     let lanes = this.lanes.get(owner);
-    if (!lanes) this.lanes.set(owner, (lanes = new Map()));
+    if (!lanes) this.lanes.set(owner, (lanes = new Map<string, Promise<unknown>>()));
     const previous = lanes.get(key);
     const run = previous === undefined ? publish() : previous.then(publish);
     lanes.set(key, run);

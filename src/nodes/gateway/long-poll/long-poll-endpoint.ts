@@ -27,7 +27,7 @@ export interface LongPollDeps {
   log: Logger;
   nc: NatsConnection;
   settings: LongPollSettings;
-  nextConnId(): string;
+  nextConnId: () => string;
   /** True while the gateway drains: no new sessions. */
   draining(): boolean;
   /** True while the gateway cannot reach NATS: no new sessions (it could not store their sends). */

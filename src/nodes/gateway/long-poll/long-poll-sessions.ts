@@ -42,7 +42,7 @@ export class LongPollSessions {
       nodeId: string;
       /** How long a closed session still answers polls with its last frames and close code (ms). */
       lingerMs: number;
-      nextConnId(): string;
+      nextConnId: () => string;
     },
   ) {
     const { lingerMs, ctx } = deps;

@@ -62,7 +62,7 @@ export class SessionForwarder {
         }
         const { op, identity } = forwarded;
         // The asking process keeps no link to its client's socket here: a held poll ends by its wait.
-        sessions
+        void sessions
           .execute(op, identity, new AbortController().signal)
           .catch((failure: unknown) => {
             this.log.error({ err: failure }, 'forwarded long-poll request failed');

@@ -28,9 +28,9 @@ export class RawWebSocket {
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (!isBinary) {
         try {
-          this.frames.push(JSON.parse(data.toString()) as ServerFrame);
+          this.frames.push(JSON.parse((data as Buffer).toString()) as ServerFrame);
         } catch {
-          this.frames.push({ type: '<not json>', raw: data.toString() });
+          this.frames.push({ type: '<not json>', raw: (data as Buffer).toString() });
         }
       }
       this.wake();

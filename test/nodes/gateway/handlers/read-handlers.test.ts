@@ -32,8 +32,8 @@ function scopeOf(signal: AbortSignal = new AbortController().signal): { scope: R
 const batchMessages = (frames: Array<Record<string, unknown>>) => frames.filter((f) => f.type === 'sync.batch').flatMap((f) => f.messages as Message[]);
 
 describe('gateway - sync', () => {
-  it('gateway - stops reading once the session is gone, and answers nothing more', async () => {
-    const gateway = fakeGateway(Array(50).fill(SYNC_ROOM_CAP));
+  it('stops reading once the session is gone, and answers nothing more', async () => {
+    const gateway = fakeGateway(Array<number>(50).fill(SYNC_ROOM_CAP));
     const session = new AbortController();
     gateway.onRead(() => {
       if (gateway.reads() === 3) session.abort();
@@ -44,7 +44,7 @@ describe('gateway - sync', () => {
     expect(frames.some((f) => f.type === 'sync.done')).toBe(false);
   });
 
-  it('gateway - answers at most a page of messages and says hasMore; the next sync from the new since goes on', async () => {
+  it('answers at most a page of messages and says hasMore; the next sync from the new since goes on', async () => {
     const lastSeqs = [1500, 300, 2500, 40, 900];
     const gateway = fakeGateway(lastSeqs);
     const since: Record<string, number> = { g_r3: 40 };
@@ -92,13 +92,13 @@ describe('gateway - read', () => {
     return new ReadHandlers(ctx);
   }
 
-  it('gateway - a read is answered ok only once its announcement to the members went out', async () => {
+  it('a read is answered ok only once its announcement to the members went out', async () => {
     const events: string[] = [];
     const { scope, frames } = scopeOf();
     const handlers = readGateway(async (frame, users) => {
       events.push(`announced ${frame} to ${users.join(',')}`);
     });
-    const reply = scope.reply;
+    const reply = scope.reply.bind(scope);
     scope.reply = (frame) => {
       events.push(`answered ${frame.type}`);
       reply(frame);
@@ -108,7 +108,7 @@ describe('gateway - read', () => {
     expect(frames).toEqual([{ type: 'ok' }]);
   });
 
-  it('gateway - a read whose announcement fails is not answered ok (the client tries again)', async () => {
+  it('a read whose announcement fails is not answered ok (the client tries again)', async () => {
     const { scope, frames } = scopeOf();
     const handlers = readGateway(async () => {
       throw new Error('NATS connection closed');

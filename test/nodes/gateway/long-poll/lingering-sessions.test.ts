@@ -5,7 +5,7 @@ describe('lingering sessions', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('lingering sessions - a closed session is forgotten once, after lingerMs', () => {
+  it('a closed session is forgotten once, after lingerMs', () => {
     const forgotten: string[] = [];
     const lingering = new LingeringSessions({ lingerMs: 1000, maxPerUser: 4 }, (id) => forgotten.push(id));
     lingering.add('ann', 's1');
@@ -19,7 +19,7 @@ describe('lingering sessions', () => {
     expect(forgotten).toEqual(['s1']);
   });
 
-  it("lingering sessions - past maxPerUser the user's oldest is forgotten at once, and its timer does not fire later", () => {
+  it("past maxPerUser the user's oldest is forgotten at once, and its timer does not fire later", () => {
     const forgotten: string[] = [];
     const lingering = new LingeringSessions({ lingerMs: 1000, maxPerUser: 2 }, (id) => forgotten.push(id));
     lingering.add('ann', 'a1');
@@ -33,7 +33,7 @@ describe('lingering sessions', () => {
     expect(forgotten.sort()).toEqual(['a1', 'a2', 'a3', 'b1']);
   });
 
-  it('lingering sessions - a user who closes sessions as fast as they can keeps maxPerUser lingering, no more', () => {
+  it('a user who closes sessions as fast as they can keeps maxPerUser lingering, no more', () => {
     const forgotten = new Set<string>();
     const lingering = new LingeringSessions({ lingerMs: 30_000, maxPerUser: 32 }, (id) => forgotten.add(id));
     for (let i = 0; i < 10_000; i++) lingering.add('mallory', `s${i}`);

@@ -4,7 +4,7 @@ import { LongPollSink } from '../../../../src/nodes/gateway/long-poll/long-poll-
 const never = () => new AbortController().signal;
 
 describe('long-poll sink', () => {
-  it('long-poll sink - a held poll is answered by the frames written in the same turn, together', async () => {
+  it('a held poll is answered by the frames written in the same turn, together', async () => {
     const sink = new LongPollSink(() => {});
     const held = sink.poll(0, 5000, never());
     expect(sink.pollHeld).toBe(true);
@@ -14,14 +14,14 @@ describe('long-poll sink', () => {
     expect(sink.pollHeld).toBe(false);
   });
 
-  it('long-poll sink - with nothing to send, a poll is answered empty after its wait', async () => {
+  it('with nothing to send, a poll is answered empty after its wait', async () => {
     const sink = new LongPollSink(() => {});
     const started = Date.now();
     expect(await sink.poll(0, 60, never())).toEqual({ cursor: 0, frames: [], more: false });
     expect(Date.now() - started).toBeGreaterThanOrEqual(55);
   });
 
-  it('long-poll sink - a newer poll answers the held one at once', async () => {
+  it('a newer poll answers the held one at once', async () => {
     const sink = new LongPollSink(() => {});
     const first = sink.poll(0, 5000, never());
     const second = sink.poll(0, 5000, never());
@@ -30,7 +30,7 @@ describe('long-poll sink', () => {
     expect(await second).toEqual({ cursor: 1, frames: ['"x"'], more: false });
   });
 
-  it('long-poll sink - the client counts as heard while its poll is held, and from when it went away', async () => {
+  it('the client counts as heard while its poll is held, and from when it went away', async () => {
     const sink = new LongPollSink(() => {});
     const gone = new AbortController();
     void sink.poll(0, 5000, gone.signal);
@@ -42,7 +42,7 @@ describe('long-poll sink', () => {
     expect(Date.now() - sink.lastHeardAt).toBeGreaterThanOrEqual(25);
   });
 
-  it('long-poll sink - closing answers the held poll with the last frames and the close, once', async () => {
+  it('closing answers the held poll with the last frames and the close, once', async () => {
     const closes: Array<[number, string]> = [];
     const sink = new LongPollSink((code, reason) => closes.push([code, reason]));
     const held = sink.poll(0, 5000, never());
@@ -56,7 +56,7 @@ describe('long-poll sink', () => {
     expect((await sink.poll(0, 5000, never())).closed).toEqual({ code: 1012, reason: 'server restart' });
   });
 
-  it('long-poll sink - a session closed with a big backlog drops it: later polls learn only the close', async () => {
+  it('a session closed with a big backlog drops it: later polls learn only the close', async () => {
     const sink = new LongPollSink(() => {});
     const frame = JSON.stringify({ type: 'msg', pad: 'x'.repeat(16 * 1024) });
     for (let i = 0; i < 64; i++) sink.send(frame);
@@ -70,14 +70,14 @@ describe('long-poll sink', () => {
     expect(await sink.poll(first.cursor, 5000, never())).toMatchObject({ frames: [], closed: { code: 1013 } });
   });
 
-  it('long-poll sink - a session closed with a few small frames waiting keeps them for the late poll', async () => {
+  it('a session closed with a few small frames waiting keeps them for the late poll', async () => {
     const sink = new LongPollSink(() => {});
     sink.send('{"type":"error","code":"unauthorized"}');
     sink.close(4401, 'token expired');
     expect(await sink.poll(0, 0, never())).toEqual({ cursor: 1, frames: ['{"type":"error","code":"unauthorized"}'], more: false, closed: { code: 4401, reason: 'token expired' } });
   });
 
-  it('long-poll sink - unacknowledged frames are its buffered amount until a poll acknowledges them', async () => {
+  it('unacknowledged frames are its buffered amount until a poll acknowledges them', async () => {
     const sink = new LongPollSink(() => {});
     sink.send('12345');
     expect(sink.bufferedAmount).toBe(5);

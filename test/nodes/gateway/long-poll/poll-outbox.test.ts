@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CursorError, PollOutbox } from '../../../../src/nodes/gateway/long-poll/poll-outbox.js';
 
 describe('poll outbox', () => {
-  it('poll outbox - numbers frames from 1 and a cursor acknowledges everything up to it', () => {
+  it('numbers frames from 1 and a cursor acknowledges everything up to it', () => {
     const outbox = new PollOutbox();
     for (const text of ['{"a":1}', '{"b":2}', '{"c":3}']) outbox.push(text);
     expect(outbox.read(1 << 20)).toEqual({ cursor: 3, frames: ['{"a":1}', '{"b":2}', '{"c":3}'], more: false });
@@ -14,7 +14,7 @@ describe('poll outbox', () => {
     expect(outbox.bytes).toBe(0);
   });
 
-  it('poll outbox - a retried poll with the same cursor gets the same frames, and none twice after', () => {
+  it('a retried poll with the same cursor gets the same frames, and none twice after', () => {
     const outbox = new PollOutbox();
     outbox.push('1');
     outbox.acknowledge(0);
@@ -29,7 +29,7 @@ describe('poll outbox', () => {
     expect(outbox.read(1 << 20)).toEqual({ cursor: 3, frames: ['3'], more: false });
   });
 
-  it('poll outbox - an answer stops at the byte limit but always carries at least one frame', () => {
+  it('an answer stops at the byte limit but always carries at least one frame', () => {
     const outbox = new PollOutbox();
     outbox.push('x'.repeat(10));
     outbox.push('y'.repeat(10));
@@ -38,7 +38,7 @@ describe('poll outbox', () => {
     expect(outbox.read(5)).toEqual({ cursor: 1, frames: ['x'.repeat(10)], more: true });
   });
 
-  it('poll outbox - cursors ahead of the newest frame, behind the acknowledged one, or not whole numbers are refused', () => {
+  it('cursors ahead of the newest frame, behind the acknowledged one, or not whole numbers are refused', () => {
     const outbox = new PollOutbox();
     outbox.push('a');
     outbox.push('b');
@@ -51,7 +51,7 @@ describe('poll outbox', () => {
     expect(outbox.read(1 << 20)).toEqual({ cursor: 2, frames: ['b'], more: false });
   });
 
-  it('poll outbox - dropping the pending frames keeps the numbering: any cursor up to the newest is answered empty', () => {
+  it('dropping the pending frames keeps the numbering: any cursor up to the newest is answered empty', () => {
     const outbox = new PollOutbox();
     for (const text of ['a', 'b', 'c', 'd']) outbox.push(text);
     outbox.acknowledge(1);
@@ -64,7 +64,7 @@ describe('poll outbox', () => {
     expect(() => outbox.acknowledge(5)).toThrow(CursorError);
   });
 
-  it('poll outbox - keeps working across compaction of many acknowledged frames', () => {
+  it('keeps working across compaction of many acknowledged frames', () => {
     const outbox = new PollOutbox();
     for (let i = 1; i <= 5000; i++) {
       outbox.push(String(i));

@@ -56,7 +56,7 @@ describe('apns provider against the fake APNs', () => {
     await fake.stop();
   });
 
-  it('apns - a push is accepted and recorded with title, body, badge and room', async () => {
+  it('a push is accepted and recorded with title, body, badge and room', async () => {
     const notification = push();
     const outcome = await provider.send(notification);
     expect(outcome.kind).toBe('sent');
@@ -73,7 +73,7 @@ describe('apns provider against the fake APNs', () => {
     expect(accepted?.raw).toMatchObject({ headers: { 'apns-topic': fake.topic, 'apns-push-type': 'alert', 'apns-priority': '10' } });
   });
 
-  it('apns - a content-free push carries the badge and the room but no alert', async () => {
+  it('a content-free push carries the badge and the room but no alert', async () => {
     const notification = push({ title: '', body: '', badge: 9 });
     expect((await provider.send(notification)).kind).toBe('sent');
     const accepted = fake.accepted.find((p) => p.token === notification.token);
@@ -81,7 +81,7 @@ describe('apns provider against the fake APNs', () => {
     expect(accepted?.raw).not.toHaveProperty('payload.aps.alert');
   });
 
-  it('apns - onAccepted sees each accepted push', async () => {
+  it('onAccepted sees each accepted push', async () => {
     const seen: string[] = [];
     const off = fake.onAccepted((p) => seen.push(p.token));
     const notification = push();
@@ -91,7 +91,7 @@ describe('apns provider against the fake APNs', () => {
     expect(seen).toEqual([notification.token]);
   });
 
-  it('apns - a killed token is a dead token (410 Unregistered)', async () => {
+  it('a killed token is a dead token (410 Unregistered)', async () => {
     const notification = push();
     fake.killToken(notification.token);
     const outcome = await provider.send(notification);
@@ -99,7 +99,7 @@ describe('apns provider against the fake APNs', () => {
     expect(outcome.kind === 'dead-token' && outcome.reason).toMatch(/^Unregistered since \d+$/);
   });
 
-  it('apns - a bad token is a dead token (400 BadDeviceToken)', async () => {
+  it('a bad token is a dead token (400 BadDeviceToken)', async () => {
     const notification = push();
     fake.badToken(notification.token);
     expect(await provider.send(notification)).toEqual({ kind: 'dead-token', reason: 'BadDeviceToken' });
@@ -107,14 +107,14 @@ describe('apns provider against the fake APNs', () => {
     expect(await provider.send(push({ token: '' }))).toEqual({ kind: 'dead-token', reason: 'empty device token' });
   });
 
-  it('apns - 429 is a retry, made once (the library does not retry on its own)', async () => {
+  it('429 is a retry, made once (the library does not retry on its own)', async () => {
     await fake.setMode({ kind: 'status', status: 429, retryAfterSec: 5 });
     const before = fake.accepted.length;
     expect(await provider.send(push())).toEqual({ kind: 'retry', reason: '429 TooManyRequests' });
     expect(fake.accepted.length).toBe(before);
   });
 
-  it('apns - 500 and 503 are retries', async () => {
+  it('500 and 503 are retries', async () => {
     await fake.setMode({ kind: 'status', status: 500 });
     expect(await provider.send(push())).toMatchObject({ kind: 'retry', reason: expect.stringContaining('500') });
     await fake.setMode({ kind: 'status', status: 503 });
@@ -123,7 +123,7 @@ describe('apns provider against the fake APNs', () => {
     expect((await provider.send(push())).kind).toBe('sent');
   });
 
-  it('apns - down is a retry, and the same provider sends again once APNs is back', async () => {
+  it('down is a retry, and the same provider sends again once APNs is back', async () => {
     expect((await provider.send(push())).kind).toBe('sent');
     await fake.setMode({ kind: 'down' });
     const outcome = await provider.send(push());
@@ -132,7 +132,7 @@ describe('apns provider against the fake APNs', () => {
     expect((await provider.send(push())).kind).toBe('sent');
   });
 
-  it('apns - slower than the timeout is a retry, and the push is not delivered', async () => {
+  it('slower than the timeout is a retry, and the push is not delivered', async () => {
     await fake.setMode({ kind: 'slow', delayMs: 1500 });
     const notification = push();
     const started = Date.now();
@@ -142,7 +142,7 @@ describe('apns provider against the fake APNs', () => {
     expect(fake.accepted.some((p) => p.token === notification.token)).toBe(false);
   });
 
-  it('apns - a topic other than the app is refused (400 TopicDisallowed) and rejected', async () => {
+  it('a topic other than the app is refused (400 TopicDisallowed) and rejected', async () => {
     const other = createApnsProvider({ ...info.settings, topic: 'com.example.other', timeoutMs: 1000 });
     try {
       expect(await other.send(push())).toEqual({ kind: 'rejected', reason: '400 TopicDisallowed' });
@@ -151,7 +151,7 @@ describe('apns provider against the fake APNs', () => {
     }
   });
 
-  it('apns - a JWT signed with another key, or for another team, is refused (403 InvalidProviderToken)', async () => {
+  it('a JWT signed with another key, or for another team, is refused (403 InvalidProviderToken)', async () => {
     const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     for (const settings of [{ ...info.settings, keyPem: otherKey }, { ...info.settings, teamId: 'TEAM000000' }, { ...info.settings, keyId: 'KEY0000000' }]) {
       const other = createApnsProvider({ ...settings, timeoutMs: 1000 });
@@ -163,7 +163,7 @@ describe('apns provider against the fake APNs', () => {
     }
   });
 
-  it('apns - a provider token verified once is checked for its age on every request', async () => {
+  it('a provider token verified once is checked for its age on every request', async () => {
     const key = await importPKCS8(fake.keyPem, 'ES256');
     const iat = Math.floor(Date.now() / 1000);
     const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: fake.keyId }).setIssuer(fake.teamId).setIssuedAt(iat).sign(key);
@@ -186,7 +186,7 @@ describe('apns provider against the fake APNs', () => {
     }
   });
 
-  it('apns - the fake answers missing topics, stale JWTs and unknown paths as Apple does', async () => {
+  it('the fake answers missing topics, stale JWTs and unknown paths as Apple does', async () => {
     const key = await importPKCS8(fake.keyPem, 'ES256');
     const jwt = async (iat: number): Promise<string> =>
       new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: fake.keyId }).setIssuer(fake.teamId).setIssuedAt(iat).sign(key);

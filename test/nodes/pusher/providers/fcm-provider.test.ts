@@ -40,7 +40,7 @@ describe('fcm provider against the fake FCM', () => {
     await fake.stop();
   });
 
-  it('fcm - a push is accepted and recorded with title, body, badge and room', async () => {
+  it('a push is accepted and recorded with title, body, badge and room', async () => {
     const notification = push();
     expect((await provider.send(notification)).kind).toBe('sent');
     const accepted = fake.accepted.find((p) => p.token === notification.token);
@@ -64,7 +64,7 @@ describe('fcm provider against the fake FCM', () => {
     });
   });
 
-  it('fcm - a content-free push is a data message with the badge and the room', async () => {
+  it('a content-free push is a data message with the badge and the room', async () => {
     const notification = push({ title: '', body: '', badge: 0 });
     expect((await provider.send(notification)).kind).toBe('sent');
     const accepted = fake.accepted.find((p) => p.token === notification.token);
@@ -72,14 +72,14 @@ describe('fcm provider against the fake FCM', () => {
     expect(accepted?.raw).not.toHaveProperty('message.notification');
   });
 
-  it('fcm - the OAuth token comes from the fake once and is reused for later sends', async () => {
+  it('the OAuth token comes from the fake once and is reused for later sends', async () => {
     const fresh = another({});
     const grantsBefore = fake.grants;
     for (let i = 0; i < 3; i += 1) expect((await fresh.send(push())).kind).toBe('sent');
     expect(fake.grants).toBe(grantsBefore + 1);
   });
 
-  it('fcm - a killed token is a dead token (UNREGISTERED)', async () => {
+  it('a killed token is a dead token (UNREGISTERED)', async () => {
     const notification = push();
     fake.killToken(notification.token);
     expect(await provider.send(notification)).toEqual({
@@ -88,7 +88,7 @@ describe('fcm provider against the fake FCM', () => {
     });
   });
 
-  it('fcm - a bad token is a dead token (INVALID_ARGUMENT about the registration token)', async () => {
+  it('a bad token is a dead token (INVALID_ARGUMENT about the registration token)', async () => {
     const notification = push();
     fake.badToken(notification.token);
     const expected = { kind: 'dead-token', reason: 'messaging/invalid-argument: The registration token is not a valid FCM registration token' };
@@ -97,18 +97,18 @@ describe('fcm provider against the fake FCM', () => {
     expect(await provider.send(push({ token: '' }))).toEqual({ kind: 'dead-token', reason: 'empty registration token' });
   });
 
-  it('fcm - a message the library refuses before sending is rejected, not thrown', async () => {
+  it('a message the library refuses before sending is rejected, not thrown', async () => {
     // A non-string header value, which firebase-admin refuses synchronously inside send().
     const outcome = await provider.send(push({ collapseId: 5 as unknown as string }));
     expect(outcome).toMatchObject({ kind: 'rejected', reason: expect.stringContaining('messaging/invalid-payload') });
   });
 
-  it('fcm - 429 is a retry that honours Retry-After', async () => {
+  it('429 is a retry that honours Retry-After', async () => {
     await fake.setMode({ kind: 'status', status: 429, retryAfterSec: 7 });
     expect(await provider.send(push())).toMatchObject({ kind: 'retry', reason: expect.stringContaining('message-rate-exceeded'), retryAfterMs: 7000 });
   });
 
-  it('fcm - 500 and 503 are retries, answered at once (the library does not retry 503 on its own)', async () => {
+  it('500 and 503 are retries, answered at once (the library does not retry 503 on its own)', async () => {
     await fake.setMode({ kind: 'status', status: 500 });
     expect(await provider.send(push())).toEqual({ kind: 'retry', reason: 'messaging/internal-error: Internal error encountered.' });
     await fake.setMode({ kind: 'status', status: 503, retryAfterSec: 30 });
@@ -122,7 +122,7 @@ describe('fcm provider against the fake FCM', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('fcm - down is a retry, and the same provider sends again once FCM is back', async () => {
+  it('down is a retry, and the same provider sends again once FCM is back', async () => {
     const port = info.port;
     expect((await provider.send(push())).kind).toBe('sent');
     await fake.setMode({ kind: 'down' });
@@ -133,7 +133,7 @@ describe('fcm provider against the fake FCM', () => {
     expect(fake.port).toBe(port);
   });
 
-  it('fcm - slower than the timeout is a retry, and the push is not delivered', async () => {
+  it('slower than the timeout is a retry, and the push is not delivered', async () => {
     await fake.setMode({ kind: 'slow', delayMs: 1500 });
     const notification = push();
     expect(await provider.send(notification)).toEqual({ kind: 'retry', reason: 'fcm timeout after 1000 ms' });
@@ -141,7 +141,7 @@ describe('fcm provider against the fake FCM', () => {
     expect(fake.accepted.some((p) => p.token === notification.token)).toBe(false);
   });
 
-  it('fcm - a service account the fake does not know gets no token and its sends are rejected', async () => {
+  it('a service account the fake does not know gets no token and its sends are rejected', async () => {
     const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const impostor = another({ serviceAccount: { ...info.settings.serviceAccount, private_key: otherKey } });
     expect(await impostor.send(push())).toMatchObject({ kind: 'rejected', reason: expect.stringContaining('invalid_grant: Invalid JWT Signature.') });
@@ -149,14 +149,14 @@ describe('fcm provider against the fake FCM', () => {
     expect(await stranger.send(push())).toMatchObject({ kind: 'rejected', reason: expect.stringContaining('account not found') });
   });
 
-  it('fcm - a revoked access token is refused (401) and the send rejected', async () => {
+  it('a revoked access token is refused (401) and the send rejected', async () => {
     const fresh = another({});
     expect((await fresh.send(push())).kind).toBe('sent');
     fake.revokeAccessTokens();
     expect(await fresh.send(push())).toMatchObject({ kind: 'rejected', reason: expect.stringContaining('invalid authentication credentials') });
   });
 
-  it('fcm - a token endpoint that is down is a retry', async () => {
+  it('a token endpoint that is down is a retry', async () => {
     const fresh = another({ timeoutMs: 4000 });
     await fake.setMode({ kind: 'down' });
     expect(await fresh.send(push())).toMatchObject({ kind: 'retry', reason: expect.stringContaining('ECONNREFUSED') });

@@ -91,7 +91,8 @@ describe('push providers - requests', () => {
   const push = { token: 'abc', title: '', body: '2 new messages', badge: 4, room: 'r1', collapseId: 'd:r1', threadId: 'r1' };
 
   it('apns request - body without a title, badge, thread, collapse id and room', () => {
-    const note = buildApnsNotification(push, 'com.example.app');
+    // compile() and headers() are what node-apn sends; its type declarations leave them out.
+    const note = buildApnsNotification(push, 'com.example.app') as unknown as { compile(): string; headers(): Record<string, unknown> };
     expect(JSON.parse(note.compile())).toEqual({ room: 'r1', aps: { alert: { body: '2 new messages' }, badge: 4, 'thread-id': 'r1' } });
     expect(note.headers()).toMatchObject({ 'apns-topic': 'com.example.app', 'apns-collapse-id': 'd:r1', 'apns-push-type': 'alert', 'apns-priority': 10 });
   });

@@ -26,7 +26,7 @@ describe('push providers side by side', () => {
     await Promise.all([apnsFake.stop(), fcmFake.stop()]);
   });
 
-  it('providers - an APNs that hangs or is down does not hold up FCM sends', async () => {
+  it('an APNs that hangs or is down does not hold up FCM sends', async () => {
     expect((await fcm.send(notification(FakeFcm.newRegistrationToken()))).kind).toBe('sent');
     await apnsFake.setMode({ kind: 'slow', delayMs: 3000 });
     const hanging = apns.send(notification(FakeApns.newDeviceToken()));
@@ -46,7 +46,7 @@ describe('push providers side by side', () => {
     expect((await apns.send(notification(FakeApns.newDeviceToken()))).kind).toBe('sent');
   });
 
-  it('providers - both fakes record to their own log and notify onAccepted', async () => {
+  it('both fakes record to their own log and notify onAccepted', async () => {
     const seen: string[] = [];
     const offs = [apnsFake.onAccepted((p) => seen.push(`${p.platform}:${p.room}`)), fcmFake.onAccepted((p) => seen.push(`${p.platform}:${p.room}`))];
     await apns.send(notification(FakeApns.newDeviceToken()));
