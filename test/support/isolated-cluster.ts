@@ -90,7 +90,7 @@ export class IsolatedCluster {
     const portLine = args.includes('--workers') ? /"port":(\d+),"adminPort":(\d+),"workers"/ : /"port":(\d+)(?:,"adminPort":(\d+))?/;
     let port = 0;
     let adminPort = 0;
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
       output.push(text);
       const logged = portLine.exec(text);
@@ -99,7 +99,7 @@ export class IsolatedCluster {
         adminPort = Number(logged[2] ?? logged[1]);
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const process_: RoleProcess = {
       name,

@@ -58,7 +58,7 @@ async function execSplit(cluster: Cluster, queued: readonly Queued[]): Promise<P
     if (indexes) indexes.push(index);
     else groups.set(group, [index]);
   });
-  const results: PipelineResults = new Array(queued.length);
+  const results: PipelineResults = new Array<PipelineResults[number]>(queued.length);
   await Promise.all(
     [...groups.values()].map(async (indexes) => {
       const pipeline = cluster.pipeline() as unknown as Record<string, (...args: unknown[]) => unknown> & ChainableCommander;
@@ -80,7 +80,7 @@ function nodeGroupOf(cluster: Cluster, key: unknown): number | string {
   if (typeof key !== 'string' && !Buffer.isBuffer(key)) return 'keyless';
   const slot = calculateSlot(key);
   // Declared by ioredis (cluster/index.d.ts); a pipeline may span the slots of one group.
-  const group = cluster._groupsBySlot[slot] as number | undefined;
+  const group = cluster._groupsBySlot[slot];
   return group === undefined ? `slot ${slot}` : group;
 }
 
