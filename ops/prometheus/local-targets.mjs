@@ -15,10 +15,15 @@ let members;
 try {
   members = JSON.parse(readFileSync(membersFile, 'utf8')).members;
 } catch (error) {
-  console.error(`no members file at ${membersFile} (${error.code ?? error.message}): start chat-node dev or chat-node cluster first, or name its --data-dir`);
+  console.error(
+    `no members file at ${membersFile} (${error.code ?? error.message}): start chat-node dev or chat-node cluster first, or name its --data-dir`,
+  );
   process.exit(1);
 }
-const targets = members.map((member) => ({ targets: [new URL(member.http).host], labels: { role: member.role, node: member.nodeId } }));
+const targets = members.map((member) => ({
+  targets: [new URL(member.http).host],
+  labels: { role: member.role, node: member.nodeId },
+}));
 // Whole or not at all: Prometheus re-reads the file as soon as it changes.
 writeFileSync(`${output}.tmp`, `${JSON.stringify(targets, null, 2)}\n`);
 renameSync(`${output}.tmp`, output);

@@ -14,10 +14,15 @@ import { DevCluster } from '../nodes/dev/dev-cluster.js';
 export const benchTargetFlags = {
   local: Flags.boolean({ description: 'boot a local cluster in this process for the run', exclusive: ['url'] }),
   url: Flags.string({ description: 'gateway WebSocket URL(s), comma-separated', env: 'CHAT_URL' }),
-  'data-dir': Flags.string({ description: 'data folder of `chat-node dev` (its signing secret)', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
+  'data-dir': Flags.string({
+    description: 'data folder of `chat-node dev` (its signing secret)',
+    default: DEFAULT_DATA_DIR,
+    env: 'CHAT_DATA_DIR',
+  }),
   ...jwtSecretFlags,
   'metrics-url': Flags.string({
-    description: "the gateway's /metrics on its admin listener (default: the one `chat-node dev` or `chat-node cluster` listed in --data-dir)",
+    description:
+      "the gateway's /metrics on its admin listener (default: the one `chat-node dev` or `chat-node cluster` listed in --data-dir)",
   }),
   json: Flags.boolean({ description: 'print the result as JSON' }),
 };
@@ -35,7 +40,14 @@ export interface BenchTarget {
  * secret), or one booted here on the machine's services in its own database and namespace.
  */
 export async function benchTarget(
-  flags: { local?: boolean; url?: string; 'data-dir': string; 'jwt-secret'?: string; 'jwt-secret-file'?: string; 'metrics-url'?: string },
+  flags: {
+    local?: boolean;
+    url?: string;
+    'data-dir': string;
+    'jwt-secret'?: string;
+    'jwt-secret-file'?: string;
+    'metrics-url'?: string;
+  },
   localConfig: ConfigInput = {},
 ): Promise<BenchTarget> {
   if (flags.local) {
@@ -46,23 +58,41 @@ export async function benchTarget(
       host: '127.0.0.1',
       adminPort: 0,
       databaseName: 'chat_node_bench',
-      input: { namespace: 'bench', nodeId: 'bench', jwt: { secret }, sendRatePerSec: 100_000, sendBurst: 100_000, logLevel: 'warn', ...localConfig },
+      input: {
+        namespace: 'bench',
+        nodeId: 'bench',
+        jwt: { secret },
+        sendRatePerSec: 100_000,
+        sendBurst: 100_000,
+        logLevel: 'warn',
+        ...localConfig,
+      },
       log: createLogger('bench', 'bench', 'warn'),
       onProgress: (line) => process.stderr.write(`bench: ${line}\n`),
     });
     await cluster.start();
-    return { urls: [`ws://127.0.0.1:${cluster.gatewayPort}/v1/ws`], secret, metricsUrl: `http://127.0.0.1:${cluster.adminPort}/metrics`, stop: () => cluster.stop() };
+    return {
+      urls: [`ws://127.0.0.1:${cluster.gatewayPort}/v1/ws`],
+      secret,
+      metricsUrl: `http://127.0.0.1:${cluster.adminPort}/metrics`,
+      stop: () => cluster.stop(),
+    };
   }
   if (!flags.url) throw new Error('pass --local to boot a cluster, or --url of a running gateway');
   const secret = jwtSecretOf(flags) ?? readDevSecret(flags['data-dir']);
   if (!secret) throw new Error('no signing secret: set CHAT_JWT_SECRET or pass --jwt-secret-file');
-  const listed = readMembersFile(flags['data-dir'])?.members.find((member) => member.role === 'gateway' || member.role === 'dev');
+  const listed = readMembersFile(flags['data-dir'])?.members.find(
+    (member) => member.role === 'gateway' || member.role === 'dev',
+  );
   const metricsUrl = flags['metrics-url'] ?? (listed ? `${listed.http}/metrics` : undefined);
   return { urls: flags.url.split(','), secret, metricsUrl, stop: async () => {} };
 }
 
 /** One line of a latency table, in ms. */
-export function latencyRow(name: string, s: { count: number; p50: number; p90: number; p99: number; max: number }): string {
+export function latencyRow(
+  name: string,
+  s: { count: number; p50: number; p90: number; p99: number; max: number },
+): string {
   const cell = (value: number) => value.toFixed(2).padStart(8);
   return `${name.padEnd(22)} ${String(s.count).padStart(6)}  ${cell(s.p50)}  ${cell(s.p90)}  ${cell(s.p99)}  ${cell(s.max)}`;
 }

@@ -1,8 +1,21 @@
 import { Flags, type Command, type Interfaces } from '@oclif/core';
 import { ConfigError, resolveConfig, type ClusterConfig, type ConfigInput } from '../core/config/cluster-config.js';
 import { readConfigFile } from '../core/config/config-file.js';
-import { configInputOf, readSecretFile, resolveSettings, type ResolvedSettings, type SettingSources } from '../core/config/resolve-settings.js';
-import { commandSetting, settingsOfCommand, type CommandSetting, type Role, type SettingCommand, type SettingKey } from '../core/config/settings.js';
+import {
+  configInputOf,
+  readSecretFile,
+  resolveSettings,
+  type ResolvedSettings,
+  type SettingSources,
+} from '../core/config/resolve-settings.js';
+import {
+  commandSetting,
+  settingsOfCommand,
+  type CommandSetting,
+  type Role,
+  type SettingCommand,
+  type SettingKey,
+} from '../core/config/settings.js';
 
 /**
  * The flags of the commands that run a cluster's roles, generated from the settings table
@@ -47,7 +60,9 @@ function flagOf(setting: CommandSetting): FlagDefinition {
 
 /** A command's flags from the settings table, in the table's order. */
 export function settingFlags(command: SettingCommand): Record<string, FlagDefinition> {
-  return Object.fromEntries(settingsOfCommand(command).flatMap((setting) => (setting.flag ? [[setting.flag, flagOf(setting)]] : [])));
+  return Object.fromEntries(
+    settingsOfCommand(command).flatMap((setting) => (setting.flag ? [[setting.flag, flagOf(setting)]] : [])),
+  );
 }
 
 /**
@@ -63,7 +78,9 @@ export const jwtSecretFlags = {
 /** The HS256 secret from --jwt-secret-file, else CHAT_JWT_SECRET; undefined when neither is set. */
 export function jwtSecretOf(flags: { 'jwt-secret'?: unknown; 'jwt-secret-file'?: unknown }): string | undefined {
   if (flags['jwt-secret'] !== undefined) {
-    throw new ConfigError('--jwt-secret is refused (every user of the machine can read a command line): set CHAT_JWT_SECRET or pass --jwt-secret-file');
+    throw new ConfigError(
+      '--jwt-secret is refused (every user of the machine can read a command line): set CHAT_JWT_SECRET or pass --jwt-secret-file',
+    );
   }
   const file = flags['jwt-secret-file'];
   if (typeof file === 'string' && file !== '') return readSecretFile(file);
@@ -79,7 +96,11 @@ export interface ParsedFlags {
 }
 
 /** The flags and environment of a parsed command, by setting key, split by where each came from. */
-export function settingSourcesOf(command: SettingCommand, parsed: ParsedFlags, env: NodeJS.ProcessEnv = process.env): SettingSources {
+export function settingSourcesOf(
+  command: SettingCommand,
+  parsed: ParsedFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): SettingSources {
   const flags: Partial<Record<SettingKey, unknown>> = {};
   const fromEnv: Partial<Record<SettingKey, unknown>> = {};
   for (const setting of settingsOfCommand(command)) {
@@ -98,14 +119,24 @@ export function settingSourcesOf(command: SettingCommand, parsed: ParsedFlags, e
 }
 
 /** Every setting of a role and where it came from, the config file (--config, CHAT_CONFIG) read and checked. */
-export function roleSettingsOf(role: SettingCommand, parsed: ParsedFlags, env: NodeJS.ProcessEnv = process.env): ResolvedSettings {
+export function roleSettingsOf(
+  role: SettingCommand,
+  parsed: ParsedFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedSettings {
   const sources = settingSourcesOf(role, parsed, env);
-  const fileName = [sources.flags.config, sources.env.config].find((value): value is string => typeof value === 'string' && value !== '');
+  const fileName = [sources.flags.config, sources.env.config].find(
+    (value): value is string => typeof value === 'string' && value !== '',
+  );
   return resolveSettings(role, { ...sources, file: readConfigFile(fileName), fileName });
 }
 
 /** A role's settings and its validated ClusterConfig; throws ConfigError (ConfigFileError for the file). */
-export function roleConfigOf(role: Role, parsed: ParsedFlags, env: NodeJS.ProcessEnv = process.env): { settings: ResolvedSettings; config: ClusterConfig } {
+export function roleConfigOf(
+  role: Role,
+  parsed: ParsedFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): { settings: ResolvedSettings; config: ClusterConfig } {
   const settings = roleSettingsOf(role, parsed, env);
   return { settings, config: resolveConfig(role, configInputOf(settings)) };
 }
@@ -119,7 +150,11 @@ export function clusterConfigOf(role: Role, flags: Record<string, unknown>): Clu
  * roleConfigOf for a command starting a role: a setting that cannot be used stops it before
  * anything starts, with exit status 2 (as a flag oclif cannot parse does).
  */
-export function startupConfigOf(command: Command, role: Role, parsed: ParsedFlags): { settings: ResolvedSettings; config: ClusterConfig } {
+export function startupConfigOf(
+  command: Command,
+  role: Role,
+  parsed: ParsedFlags,
+): { settings: ResolvedSettings; config: ClusterConfig } {
   return orExit(command, () => roleConfigOf(role, parsed));
 }
 
@@ -127,7 +162,11 @@ export function startupConfigOf(command: Command, role: Role, parsed: ParsedFlag
  * The settings of `dev` or `cluster` (flags > environment > config file > defaults) and their
  * ConfigInput; exit status 2 when a setting or the config file cannot be used.
  */
-export function commandSettingsOf(command: Command, name: 'dev' | 'cluster', parsed: ParsedFlags): { settings: ResolvedSettings; input: ConfigInput } {
+export function commandSettingsOf(
+  command: Command,
+  name: 'dev' | 'cluster',
+  parsed: ParsedFlags,
+): { settings: ResolvedSettings; input: ConfigInput } {
   return orExit(command, () => {
     const settings = roleSettingsOf(name, parsed);
     return { settings, input: configInputOf(settings) };

@@ -2,7 +2,10 @@
  * Runs `stop` once on SIGTERM or SIGINT and exits; a second signal exits at once.
  * Returns a promise that settles when the process should end.
  */
-export function untilSignal(stop: (signal: string) => Promise<void>, onSignal?: (signal: string) => void): Promise<void> {
+export function untilSignal(
+  stop: (signal: string) => Promise<void>,
+  onSignal?: (signal: string) => void,
+): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const handler = (signal: NodeJS.Signals) => {

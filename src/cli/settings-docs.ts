@@ -1,5 +1,15 @@
 import { stringify } from 'yaml';
-import { ROLES, SETTING_COMMANDS, SETTING_KEYS, commandSetting, settingOf, type HelpGroup, type Setting, type SettingCommand, type SettingKey } from '../core/config/settings.js';
+import {
+  ROLES,
+  SETTING_COMMANDS,
+  SETTING_KEYS,
+  commandSetting,
+  settingOf,
+  type HelpGroup,
+  type Setting,
+  type SettingCommand,
+  type SettingKey,
+} from '../core/config/settings.js';
 
 /**
  * What the settings table writes for people: the README's (and docs/protocol.md's) table of
@@ -7,7 +17,17 @@ import { ROLES, SETTING_COMMANDS, SETTING_KEYS, commandSetting, settingOf, type 
  * by help group, in the table's order within a group.
  */
 
-const GROUP_ORDER: Array<HelpGroup | undefined> = [undefined, 'SERVICES', 'AUTH', 'LIMITS', 'PRESENCE', 'LONG-POLL', 'PUSH', 'APNS', 'FCM'];
+const GROUP_ORDER: Array<HelpGroup | undefined> = [
+  undefined,
+  'SERVICES',
+  'AUTH',
+  'LIMITS',
+  'PRESENCE',
+  'LONG-POLL',
+  'PUSH',
+  'APNS',
+  'FCM',
+];
 const GROUP_TITLES: Record<HelpGroup | 'NONE', string> = {
   NONE: 'Listeners and this process',
   SERVICES: 'Services',
@@ -26,13 +46,18 @@ export function keysByGroup(): SettingKey[] {
 }
 
 /** The markers around the generated table in README.md and docs/protocol.md. */
-export const TABLE_BEGIN = '<!-- settings table: generated from src/core/config/settings-table.ts by `npm run docs:settings`; do not edit -->';
+export const TABLE_BEGIN =
+  '<!-- settings table: generated from src/core/config/settings-table.ts by `npm run docs:settings`; do not edit -->';
 export const TABLE_END = '<!-- end of settings table -->';
 
 /** `gateway, presence`, `every role, dev, cluster`. */
 function usedBy(commands: readonly SettingCommand[]): string {
   const everyRole = ROLES.every((role) => commands.includes(role));
-  return (everyRole ? ['every role', ...commands.filter((command) => !(ROLES as readonly string[]).includes(command))] : commands).join(', ');
+  return (
+    everyRole
+      ? ['every role', ...commands.filter((command) => !(ROLES as readonly string[]).includes(command))]
+      : commands
+  ).join(', ');
 }
 
 function commandsOf(key: SettingKey, among: readonly SettingCommand[] = SETTING_COMMANDS): SettingCommand[] {
@@ -81,8 +106,11 @@ export function settingsMarkdown(): string {
   const code = (value: string) => `\`${value}\``;
   const rows = keysByGroup().map((key) => {
     const setting = settingOf(key);
-    const aliases = SETTING_COMMANDS.flatMap((command) => commandSetting(key, command)?.aliases?.map((alias) => ({ alias, command })) ?? []);
-    const aliasText = aliases.length > 0 ? ` (also \`--${aliases[0]!.alias}\`: ${aliases.map((a) => a.command).join(', ')})` : '';
+    const aliases = SETTING_COMMANDS.flatMap(
+      (command) => commandSetting(key, command)?.aliases?.map((alias) => ({ alias, command })) ?? [],
+    );
+    const aliasText =
+      aliases.length > 0 ? ` (also \`--${aliases[0]!.alias}\`: ${aliases.map((a) => a.command).join(', ')})` : '';
     const flag = setting.argvRefused ? 'never (refused)' : `\`--${setting.flag}\`${aliasText}`;
     const cells = [
       setting.notInFile ? '(the file itself)' : code(key),
@@ -94,7 +122,13 @@ export function settingsMarkdown(): string {
     ];
     return `| ${cells.join(' | ')} |`;
   });
-  return [TABLE_BEGIN, '| key | flag | variable | default | taken by | meaning |', '|---|---|---|---|---|---|', ...rows, TABLE_END].join('\n');
+  return [
+    TABLE_BEGIN,
+    '| key | flag | variable | default | taken by | meaning |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    TABLE_END,
+  ].join('\n');
 }
 
 /** `text` with the table between its markers replaced; throws when the markers are missing. */
@@ -130,7 +164,7 @@ function wrapped(text: string, prefix: string, width = 80): string[] {
 export function configTemplate(): string {
   const out: string[] = [
     ...wrapped(
-      'chat-node config file, written by `chat-node config init`. A role reads it with --config FILE (or CHAT_CONFIG=FILE); its flags beat CHAT_* variables, which beat this file, which beats the defaults. The keys are the flags\' names in camelCase. Each setting is here with its default, commented out: uncomment a line to change it. `chat-node config check FILE` checks the file; `chat-node config print ROLE --config FILE` shows what a role would run with.',
+      "chat-node config file, written by `chat-node config init`. A role reads it with --config FILE (or CHAT_CONFIG=FILE); its flags beat CHAT_* variables, which beat this file, which beats the defaults. The keys are the flags' names in camelCase. Each setting is here with its default, commented out: uncomment a line to change it. `chat-node config check FILE` checks the file; `chat-node config print ROLE --config FILE` shows what a role would run with.",
       '# ',
     ),
   ];
@@ -147,7 +181,12 @@ export function configTemplate(): string {
     const defaults = defaultsOf(key, ROLES, (value) => value);
     const flag = setting.argvRefused ? 'never a flag' : `--${setting.flag}`;
     out.push('', ...wrapped(`${meaning(setting)}.`, '# '));
-    out.push(...wrapped(`${flag}, ${setting.env}; read by ${usedBy(roles)}${defaults === '' ? '' : `; default: ${defaults}`}.`, '# '));
+    out.push(
+      ...wrapped(
+        `${flag}, ${setting.env}; read by ${usedBy(roles)}${defaults === '' ? '' : `; default: ${defaults}`}.`,
+        '# ',
+      ),
+    );
     const first = roles.map((role) => commandSetting(key, role)!.default).find((value) => value !== undefined);
     if (setting.example !== undefined) out.push(`${key}: ${yamlScalar(setting.example)}`);
     else out.push(first === undefined ? `# ${key}:` : `# ${key}: ${yamlScalar(first)}`);

@@ -19,7 +19,8 @@ Type /help inside for the commands (/dm, /new, /join, /rooms, /members, /history
     },
     {
       description: 'With a token, against two gateways (reconnects move to the next one)',
-      command: '<%= config.bin %> <%= command.id %> --url ws://10.0.0.5:8080/v1/ws,ws://10.0.0.6:8080/v1/ws --token "$TOKEN"',
+      command:
+        '<%= config.bin %> <%= command.id %> --url ws://10.0.0.5:8080/v1/ws,ws://10.0.0.6:8080/v1/ws --token "$TOKEN"',
     },
     {
       description: 'Over HTTP long-polling, for a network that cannot hold a WebSocket',
@@ -27,19 +28,26 @@ Type /help inside for the commands (/dm, /new, /join, /rooms, /members, /history
     },
     {
       description: 'A dev cluster on another port and data folder',
-      command: '<%= config.bin %> <%= command.id %> --url 127.0.0.1:18900 --data-dir /tmp/dev --user bob --device phone',
+      command:
+        '<%= config.bin %> <%= command.id %> --url 127.0.0.1:18900 --data-dir /tmp/dev --user bob --device phone',
     },
   ];
   static override flags = {
     ...clientFlags,
-    'no-cursors': Flags.boolean({ description: 'do not keep sync cursors on disk (sync everything on every start)', default: false }),
+    'no-cursors': Flags.boolean({
+      description: 'do not keep sync cursors on disk (sync everything on every start)',
+      default: false,
+    }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Chat);
     const target = targetOrExit(this, flags);
     if (!Terminal.available()) {
-      this.error('chat needs a terminal (stdin and stdout a TTY); in scripts use `chat-node send` and `chat-node tail`', { exit: 2 });
+      this.error(
+        'chat needs a terminal (stdin and stdout a TTY); in scripts use `chat-node send` and `chat-node tail`',
+        { exit: 2 },
+      );
     }
     const cursors =
       !flags['no-cursors'] && target.user !== undefined && target.device !== undefined
@@ -60,12 +68,15 @@ Type /help inside for the commands (/dm, /new, /join, /rooms, /members, /history
     const crash = (error: unknown) => {
       terminal.restore();
       cursors?.flush();
-      process.stderr.write(`chat-node chat crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `chat-node chat crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exit(1);
     };
     process.on('uncaughtException', crash);
     process.on('unhandledRejection', crash);
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void app.quit(signal === 'SIGINT' ? 130 : 0));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+      process.once(signal, () => void app.quit(signal === 'SIGINT' ? 130 : 0));
 
     const code = await app.run();
     process.exit(code);

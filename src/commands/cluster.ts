@@ -16,19 +16,34 @@ export default class Cluster extends Command {
   static override examples = [
     '<%= config.bin %> cluster',
     '<%= config.bin %> cluster --gateways 3 --fanouts 2',
-    { description: 'R3 streams on 3 nats-server processes', command: '<%= config.bin %> cluster --gateways 3 --fanouts 2 --nats-cluster 3' },
-    { description: '100k connections on one port', command: '<%= config.bin %> cluster --gateways 1 --gateway-workers 6 --send-rate 100000' },
+    {
+      description: 'R3 streams on 3 nats-server processes',
+      command: '<%= config.bin %> cluster --gateways 3 --fanouts 2 --nats-cluster 3',
+    },
+    {
+      description: '100k connections on one port',
+      command: '<%= config.bin %> cluster --gateways 1 --gateway-workers 6 --send-rate 100000',
+    },
   ];
   static override flags = {
     gateways: Flags.integer({ description: 'gateway nodes (ports --port, --port + 1, ...)', default: 2, min: 1 }),
-    'gateway-workers': Flags.integer({ description: 'processes per gateway node behind its one port (gateway --workers)', default: 1, min: 1 }),
+    'gateway-workers': Flags.integer({
+      description: 'processes per gateway node behind its one port (gateway --workers)',
+      default: 1,
+      min: 1,
+    }),
     fanouts: Flags.integer({ description: 'fan-out workers (they share the send partitions)', default: 2, min: 1 }),
     presence: Flags.integer({ description: 'presence nodes (a NATS queue group)', default: 1, min: 1 }),
-    push: Flags.string({ description: 'fake: a pusher on local APNs/FCM fakes (logged to <data-dir>/push/received.jsonl); off: none', options: ['fake', 'off'], default: 'fake' }),
+    push: Flags.string({
+      description: 'fake: a pusher on local APNs/FCM fakes (logged to <data-dir>/push/received.jsonl); off: none',
+      options: ['fake', 'off'],
+      default: 'fake',
+    }),
     restart: Flags.boolean({ description: 'start a role again when it dies', default: true, allowNo: true }),
     ...settingFlags('cluster'),
     'nats-cluster': Flags.integer({
-      description: 'start a NATS cluster of this many nats-server nodes (3 to 5) on loopback for the roles, instead of one NATS (default: none)',
+      description:
+        'start a NATS cluster of this many nats-server nodes (3 to 5) on loopback for the roles, instead of one NATS (default: none)',
       min: 3,
       max: 5,
       helpGroup: 'SERVICES',
@@ -85,14 +100,22 @@ export default class Cluster extends Command {
       chalk.bold('chat-node cluster is running'),
       '',
       ...cluster.serviceList.map((service) => `  ${service.name.padEnd(9)} ${service.detail}`),
-      ...cluster.natsNodes.map((n) => `    nats ${n.name} pid ${n.pid ?? '-'}  ${n.url}  routes :${n.clusterPort}  monitor http://127.0.0.1:${n.monitorPort}  ${n.logFile}`),
+      ...cluster.natsNodes.map(
+        (n) =>
+          `    nats ${n.name} pid ${n.pid ?? '-'}  ${n.url}  routes :${n.clusterPort}  monitor http://127.0.0.1:${n.monitorPort}  ${n.logFile}`,
+      ),
       '',
       `  ${'node'.padEnd(14)} ${'pid'.padStart(7)}  ${'port'.padStart(5)}  ${'admin'.padStart(5)}  log`,
-      ...cluster.members.map((m) => `  ${m.nodeId.padEnd(14)} ${String(m.pid ?? '-').padStart(7)}  ${String(m.port).padStart(5)}  ${String(m.adminPort).padStart(5)}  ${m.logFile}`),
+      ...cluster.members.map(
+        (m) =>
+          `  ${m.nodeId.padEnd(14)} ${String(m.pid ?? '-').padStart(7)}  ${String(m.port).padStart(5)}  ${String(m.adminPort).padStart(5)}  ${m.logFile}`,
+      ),
       '',
       `  WebSocket   ${urls.join('  ')}`,
       `  metrics     ${cluster.gatewayAdminPorts.map((port) => `http://127.0.0.1:${port}/metrics`).join('  ')}   (admin listeners, on 127.0.0.1; every node's in ${dataDir}/members.json)`,
-      ...(cluster.pushReceivedFile ? [`  push        local APNs/FCM fakes; what they accept is appended to ${cluster.pushReceivedFile}`] : []),
+      ...(cluster.pushReceivedFile
+        ? [`  push        local APNs/FCM fakes; what they accept is appended to ${cluster.pushReceivedFile}`]
+        : []),
       '',
       chalk.bold('Use it:'),
       `  npx chat-node chat --user alice --device laptop --url ${urls.join(',')}${dataDirFlag}`,
@@ -113,11 +136,15 @@ const SUPERVISOR_ONLY = new Set(['port', 'host', 'data-dir']);
  * Every flag given to the supervisor that a role reads from its CHAT_* variable, as that
  * variable: so a limit added to the shared flags reaches the roles without a list to update.
  */
-function roleEnvOf(definitions: Record<string, { env?: string }>, values: Record<string, string | number | boolean | string[] | undefined>): Record<string, string> {
+function roleEnvOf(
+  definitions: Record<string, { env?: string }>,
+  values: Record<string, string | number | boolean | string[] | undefined>,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, definition] of Object.entries(definitions)) {
     const value = values[name];
-    if (definition.env && !SUPERVISOR_ONLY.has(name) && value !== undefined && typeof value !== 'object') env[definition.env] = String(value);
+    if (definition.env && !SUPERVISOR_ONLY.has(name) && value !== undefined && typeof value !== 'object')
+      env[definition.env] = String(value);
   }
   return env;
 }

@@ -15,9 +15,16 @@ export default class Dev extends Command {
   static override examples = ['<%= config.bin %> dev', '<%= config.bin %> dev --port 9000 --data-dir /tmp/chat'];
   static override flags = {
     ...settingFlags('dev'),
-    push: Flags.string({ description: 'fake: a pusher sending to local APNs/FCM fakes (logged to <data-dir>/push/received.jsonl); off: none', options: ['fake', 'off'], default: 'fake', env: 'CHAT_DEV_PUSH' }),
+    push: Flags.string({
+      description:
+        'fake: a pusher sending to local APNs/FCM fakes (logged to <data-dir>/push/received.jsonl); off: none',
+      options: ['fake', 'off'],
+      default: 'fake',
+      env: 'CHAT_DEV_PUSH',
+    }),
     layout: Flags.string({
-      description: 'threads: gateway on the main thread, fan-out on a second, presence and pusher on a third (more than one core); single: one event loop',
+      description:
+        'threads: gateway on the main thread, fan-out on a second, presence and pusher on a third (more than one core); single: one event loop',
       options: ['threads', 'single'],
       default: 'threads',
       env: 'CHAT_DEV_LAYOUT',
@@ -53,7 +60,8 @@ export default class Dev extends Command {
     } catch (error) {
       const message = (error as Error).message;
       if (error instanceof MissingBinaryError) this.error(message, { exit: 3 });
-      if (/EADDRINUSE/.test(message)) this.error(`port ${port} or ${adminPort} is taken: pass --port or --admin-port with a free one`, { exit: 2 });
+      if (/EADDRINUSE/.test(message))
+        this.error(`port ${port} or ${adminPort} is taken: pass --port or --admin-port with a free one`, { exit: 2 });
       this.error(message, { exit: 1 });
     }
     this.printBanner(cluster, dataDir, host);
@@ -80,7 +88,9 @@ export default class Dev extends Command {
       `  long-poll   http://${base}/v1/sessions, /v1/poll, /v1/frames   (same frames over HTTP; docs/protocol.md)`,
       `  admin       http://127.0.0.1:${cluster.adminPort}/metrics   /readyz   /trace   (chat-node trace <msgId>: one message's hops)`,
       `  layout      ${cluster.layout === 'threads' ? 'gateway on the main thread, fan-out on a second, presence and pusher on a third (--layout single: one event loop)' : 'every role on one event loop (--layout threads uses more cores)'}`,
-      ...(cluster.pushReceivedFile ? [`  push        local APNs/FCM fakes; what they accept is appended to ${cluster.pushReceivedFile}`] : []),
+      ...(cluster.pushReceivedFile
+        ? [`  push        local APNs/FCM fakes; what they accept is appended to ${cluster.pushReceivedFile}`]
+        : []),
       '',
       chalk.bold('Chat:'),
       `  npx chat-node chat --user alice --device laptop${urlFlag}${dataDirFlag}`,

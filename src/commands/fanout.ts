@@ -14,7 +14,12 @@ export default class Fanout extends Command {
   async run(): Promise<void> {
     const { config, settings } = startupConfigOf(this, 'fanout', await this.parse(Fanout));
     const log = createLogger('fanout', config.nodeId, config.logLevel);
-    const node = new FanoutNode({ config, log, httpPort: settings.integer('adminPort')!, httpHost: settings.string('adminHost')! });
+    const node = new FanoutNode({
+      config,
+      log,
+      httpPort: settings.integer('adminPort')!,
+      httpHost: settings.string('adminHost')!,
+    });
     await node.start();
     await untilSignal(() => node.stop());
   }

@@ -19,7 +19,8 @@ export default class FaultProxy extends Command {
     '<%= config.bin %> fault-proxy --listen 127.0.0.1:15432 --target 127.0.0.1:5432',
     {
       description: 'Redis, with 100 ms of latency from the start',
-      command: '<%= config.bin %> fault-proxy --listen 127.0.0.1:16379 --target 127.0.0.1:6379\n--mode \'{"kind":"latency","ms":100}\'',
+      command:
+        '<%= config.bin %> fault-proxy --listen 127.0.0.1:16379 --target 127.0.0.1:6379\n--mode \'{"kind":"latency","ms":100}\'',
     },
   ];
   static override flags = {
@@ -43,9 +44,17 @@ export default class FaultProxy extends Command {
       }
     }
     const log = (line: string) => process.stderr.write(`chat-node fault-proxy: ${line}\n`);
-    const proxy = await TcpFaultProxy.start({ listenHost: listen.host, listenPort: listen.port, targetHost: target.host, targetPort: target.port, mode });
+    const proxy = await TcpFaultProxy.start({
+      listenHost: listen.host,
+      listenPort: listen.port,
+      targetHost: target.host,
+      targetPort: target.port,
+      mode,
+    });
     const endpoint = await ProxyControl.start(proxy, control.host, control.port, (line) => log(`mode ${line}`));
-    log(`${proxy.address} -> ${proxy.target}, mode ${describeMode(mode)}; control http://${control.host}:${endpoint.port}/`);
+    log(
+      `${proxy.address} -> ${proxy.target}, mode ${describeMode(mode)}; control http://${control.host}:${endpoint.port}/`,
+    );
     await untilSignal(async () => {
       await endpoint.close();
       await proxy.close();

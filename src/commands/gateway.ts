@@ -5,7 +5,14 @@ import { createLogger } from '../core/observability/logger.js';
 import { createRegistry } from '../core/observability/metrics.js';
 import { GatewayNode } from '../nodes/gateway/gateway-node.js';
 import { findFreePort } from '../devtools/free-port.js';
-import { isGatewayWorker, onSupervisorStop, superviseGatewayWorkers, workerAdminPort, workerIndex, workerMetrics } from '../nodes/gateway/gateway-workers.js';
+import {
+  isGatewayWorker,
+  onSupervisorStop,
+  superviseGatewayWorkers,
+  workerAdminPort,
+  workerIndex,
+  workerMetrics,
+} from '../nodes/gateway/gateway-workers.js';
 
 export default class Gateway extends Command {
   static override summary = 'Run a gateway: holds client WebSocket and long-poll sessions, delivers frames';
@@ -23,7 +30,8 @@ export default class Gateway extends Command {
     },
     {
       description: 'Services and the HS256 secret from the environment',
-      command: 'CHAT_POSTGRES_URL=postgres://... CHAT_REDIS_URL=redis://...\nCHAT_NATS_URL=nats://... CHAT_JWT_SECRET=... <%= config.bin %> gateway',
+      command:
+        'CHAT_POSTGRES_URL=postgres://... CHAT_REDIS_URL=redis://...\nCHAT_NATS_URL=nats://... CHAT_JWT_SECRET=... <%= config.bin %> gateway',
     },
   ];
   static override flags = settingFlags('gateway');
@@ -38,7 +46,8 @@ export default class Gateway extends Command {
     if (workers > 1 && !isGatewayWorker()) {
       const log = createLogger('gateway', config.nodeId, config.logLevel);
       // Workers share the node id as a prefix; each appends its index.
-      const adminPort = settings.integer('adminPort') === 0 ? await findFreePort(adminHost) : settings.integer('adminPort')!;
+      const adminPort =
+        settings.integer('adminPort') === 0 ? await findFreePort(adminHost) : settings.integer('adminPort')!;
       await superviseGatewayWorkers(workers, log, { CHAT_NODE_ID: config.nodeId }, adminPort);
       return;
     }
@@ -48,7 +57,16 @@ export default class Gateway extends Command {
     const registry = createRegistry('gateway', nodeConfig.nodeId);
     const metricsText = worker ? workerMetrics([registry]) : undefined;
     const adminPort = worker ? workerAdminPort() : settings.integer('adminPort')!;
-    const node = await GatewayNode.create({ config: nodeConfig, log, port, host, adminPort, adminHost, registry, metricsText });
+    const node = await GatewayNode.create({
+      config: nodeConfig,
+      log,
+      port,
+      host,
+      adminPort,
+      adminHost,
+      registry,
+      metricsText,
+    });
     await node.start();
     if (!worker) {
       await untilSignal(() => node.stop());

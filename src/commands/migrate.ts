@@ -4,7 +4,8 @@ import { loadMigrations, migrate, schemaVersion } from '../core/storage/migratio
 
 export default class Migrate extends Command {
   static override summary = 'Apply the Postgres schema migrations';
-  static override description = 'Applies the versioned files in migrations/ that the database has not seen yet, each in a transaction, under an advisory lock.';
+  static override description =
+    'Applies the versioned files in migrations/ that the database has not seen yet, each in a transaction, under an advisory lock.';
   static override examples = ['<%= config.bin %> migrate --postgres-url postgres://postgres@localhost/chat_node'];
   static override flags = {
     'postgres-url': Flags.string({ description: 'Postgres URL', env: 'CHAT_POSTGRES_URL', required: true }),
@@ -17,7 +18,9 @@ export default class Migrate extends Command {
     try {
       const shipped = await loadMigrations();
       if (flags.status) {
-        this.log(`database at version ${await schemaVersion(pool)}; shipped migrations: ${shipped.map((m) => m.name).join(', ')}`);
+        this.log(
+          `database at version ${await schemaVersion(pool)}; shipped migrations: ${shipped.map((m) => m.name).join(', ')}`,
+        );
         return;
       }
       const applied = await migrate(pool, shipped);

@@ -1,6 +1,11 @@
 import { Command, Flags } from '@oclif/core';
 import { readFileSync } from 'node:fs';
-import { DEFAULT_CAPACITY_INPUTS, measuredFromReport, planCapacity, type CapacityInputs } from '../sim/capacity/capacity-plan.js';
+import {
+  DEFAULT_CAPACITY_INPUTS,
+  measuredFromReport,
+  planCapacity,
+  type CapacityInputs,
+} from '../sim/capacity/capacity-plan.js';
 
 const FLAG_OF: Record<keyof CapacityInputs, string> = {
   dau: 'dau',
@@ -50,11 +55,15 @@ export default class Plan extends Command {
     '<%= config.bin %> plan --dau 50000000',
     {
       description: 'With the figures of a scenario report and a rate sweep, as JSON',
-      command: '<%= config.bin %> plan --dau 10000000 --json\n--report bench/results/connections-100k.json\n--report bench/results/rate-sweep.json',
+      command:
+        '<%= config.bin %> plan --dau 10000000 --json\n--report bench/results/connections-100k.json\n--report bench/results/rate-sweep.json',
     },
   ];
   static override flags = {
-    report: Flags.string({ description: 'a sim JSON report or rate-sweep summary to take measured per-node figures from (repeatable)', multiple: true }),
+    report: Flags.string({
+      description: 'a sim JSON report or rate-sweep summary to take measured per-node figures from (repeatable)',
+      multiple: true,
+    }),
     json: Flags.boolean({ description: 'print the inputs and the plan as JSON' }),
     ...numberFlags,
   };
@@ -64,7 +73,10 @@ export default class Plan extends Command {
     const inputs: CapacityInputs = { ...DEFAULT_CAPACITY_INPUTS };
     for (const report of flags.report ?? []) {
       try {
-        Object.assign(inputs, measuredFromReport(JSON.parse(readFileSync(report, 'utf8')) as Parameters<typeof measuredFromReport>[0]));
+        Object.assign(
+          inputs,
+          measuredFromReport(JSON.parse(readFileSync(report, 'utf8')) as Parameters<typeof measuredFromReport>[0]),
+        );
       } catch (error) {
         this.error(`cannot read the report ${report}: ${(error as Error).message}`, { exit: 2 });
       }
@@ -73,7 +85,8 @@ export default class Plan extends Command {
       const text = (flags as Record<string, unknown>)[FLAG_OF[key]];
       if (typeof text !== 'string') continue;
       const value = Number(text.replace(/_/g, ''));
-      if (!Number.isFinite(value) || value < 0) this.error(`--${FLAG_OF[key]} must be a number >= 0, got ${text}`, { exit: 2 });
+      if (!Number.isFinite(value) || value < 0)
+        this.error(`--${FLAG_OF[key]} must be a number >= 0, got ${text}`, { exit: 2 });
       inputs[key] = value;
     }
     const plan = planCapacity(inputs);
@@ -82,20 +95,42 @@ export default class Plan extends Command {
       return;
     }
     const n = (value: number) => Math.round(value).toLocaleString('en-US');
-    this.log(`\ncapacity for ${n(inputs.dau)} daily users (${inputs.messagesPerUserPerDay} messages/user/day, peak ${inputs.peakFactor}x, ${inputs.headroom * 100}% headroom)\n`);
+    this.log(
+      `\ncapacity for ${n(inputs.dau)} daily users (${inputs.messagesPerUserPerDay} messages/user/day, peak ${inputs.peakFactor}x, ${inputs.headroom * 100}% headroom)\n`,
+    );
     const rows: Array<[string, string, string]> = [
       ['messages per day', n(plan.messagesPerDay), ''],
       ['messages/s average / peak', `${n(plan.averageMessagesPerSec)} / ${n(plan.peakMessagesPerSec)}`, ''],
       ['deliveries/s at peak', n(plan.peakDeliveriesPerSec), `${inputs.deliveriesPerMessage} copies per message`],
       ['storage per day', human(plan.storagePerDayBytes), `${inputs.bytesPerMessage} B per message`],
       [`storage for ${inputs.retentionYears} years`, human(plan.storageRetentionBytes), 'before replication'],
-      ['connections at peak', n(plan.peakConnections), `${inputs.peakOnlineShare * 100}% online x ${inputs.devicesPerUser} devices`],
-      ['gateway nodes', n(plan.gatewayNodes), `${n(inputs.connectionsPerGatewayNode)} connections each, ${human(plan.gatewayMemoryPerNodeBytes)} of connection memory`],
+      [
+        'connections at peak',
+        n(plan.peakConnections),
+        `${inputs.peakOnlineShare * 100}% online x ${inputs.devicesPerUser} devices`,
+      ],
+      [
+        'gateway nodes',
+        n(plan.gatewayNodes),
+        `${n(inputs.connectionsPerGatewayNode)} connections each, ${human(plan.gatewayMemoryPerNodeBytes)} of connection memory`,
+      ],
       ['fan-out nodes', n(plan.fanoutNodes), `${n(inputs.messagesPerFanoutNode)} messages/s each`],
       ['presence nodes', n(plan.presenceNodes), `${n(inputs.presenceChangesPerNode)} changes/s each`],
-      ['pusher nodes', n(plan.pusherNodes), `${n(inputs.pushesPerPusherNode)} pushes/s each, ${inputs.pushShare * 100}% of deliveries`],
-      ['Postgres shards (Citus by room_id)', n(plan.postgresShards), `${n(inputs.messagesPerPostgresShard)} messages/s each`],
-      ['NATS servers', n(plan.natsServers), `R${inputs.streamReplicas} streams, ${n(inputs.messagesPerNatsServer)} msgs/s each`],
+      [
+        'pusher nodes',
+        n(plan.pusherNodes),
+        `${n(inputs.pushesPerPusherNode)} pushes/s each, ${inputs.pushShare * 100}% of deliveries`,
+      ],
+      [
+        'Postgres shards (Citus by room_id)',
+        n(plan.postgresShards),
+        `${n(inputs.messagesPerPostgresShard)} messages/s each`,
+      ],
+      [
+        'NATS servers',
+        n(plan.natsServers),
+        `R${inputs.streamReplicas} streams, ${n(inputs.messagesPerNatsServer)} msgs/s each`,
+      ],
     ];
     for (const [name, value, why] of rows) this.log(`  ${name.padEnd(36)} ${value.padStart(16)}   ${why}`);
     this.log('');

@@ -14,7 +14,12 @@ export default class Presence extends Command {
   async run(): Promise<void> {
     const { config, settings } = startupConfigOf(this, 'presence', await this.parse(Presence));
     const log = createLogger('presence', config.nodeId, config.logLevel);
-    const node = new PresenceNode({ config, log, httpPort: settings.integer('adminPort')!, httpHost: settings.string('adminHost')! });
+    const node = new PresenceNode({
+      config,
+      log,
+      httpPort: settings.integer('adminPort')!,
+      httpHost: settings.string('adminHost')!,
+    });
     await node.start();
     await untilSignal(() => node.stop());
   }

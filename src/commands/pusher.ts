@@ -17,7 +17,8 @@ export default class Pusher extends Command {
   static override examples = [
     {
       description: 'APNs with a token signing key',
-      command: '<%= config.bin %> pusher --apns-key-file AuthKey_ABC123DEFG.p8\n--apns-key-id ABC123DEFG --apns-team-id DEF123GHIJ\n--apns-topic com.example.chat',
+      command:
+        '<%= config.bin %> pusher --apns-key-file AuthKey_ABC123DEFG.p8\n--apns-key-id ABC123DEFG --apns-team-id DEF123GHIJ\n--apns-topic com.example.chat',
     },
     '<%= config.bin %> pusher --fcm-service-account-file firebase-key.json',
     '<%= config.bin %> pusher --fake',

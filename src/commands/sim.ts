@@ -32,42 +32,72 @@ export default class Sim extends Command {
     '<%= config.bin %> sim scenarios/smoke.yaml --local',
     {
       description: 'A running cluster, with a JSON report and, next to it, the latency chart and the HTML page',
-      command: '<%= config.bin %> sim scenarios/one-to-one.yaml\n--url ws://127.0.0.1:8080/v1/ws --out reports/one-to-one.json',
+      command:
+        '<%= config.bin %> sim scenarios/one-to-one.yaml\n--url ws://127.0.0.1:8080/v1/ws --out reports/one-to-one.json',
     },
   ];
   static override args = { scenario: Args.string({ description: 'scenario file (YAML or JSON)', required: true }) };
   static override flags = {
-    local: Flags.boolean({ description: 'start a local cluster (chat-node dev in its own process) for the run', exclusive: ['url'] }),
+    local: Flags.boolean({
+      description: 'start a local cluster (chat-node dev in its own process) for the run',
+      exclusive: ['url'],
+    }),
     floor: Flags.boolean({
       summary: 'also run each step on the floor (the bare pipeline) first, and compare; alone: the floor only',
       description:
-        'The floor is the bare pipeline on this machine: WebSocket -> NATS -> one batched Postgres insert -> NATS -> WebSocket. Its report goes to <out>-floor.json, and the scenario\'s slo.vsFloor is checked.',
+        "The floor is the bare pipeline on this machine: WebSocket -> NATS -> one batched Postgres insert -> NATS -> WebSocket. Its report goes to <out>-floor.json, and the scenario's slo.vsFloor is checked.",
     }),
-    gateways: Flags.integer({ description: 'with --local: gateway nodes, each role its own process (chat-node cluster)', min: 1, dependsOn: ['local'] }),
-    'gateway-workers': Flags.integer({ description: 'with --local: processes per gateway node (gateway --workers); implies separate processes', min: 1, dependsOn: ['local'] }),
-    fanouts: Flags.integer({ description: 'with --local: fan-out workers; implies separate processes', min: 1, dependsOn: ['local'] }),
-    url: Flags.string({ description: 'gateway WebSocket URL(s), comma-separated: devices are spread over them', env: 'CHAT_URL' }),
+    gateways: Flags.integer({
+      description: 'with --local: gateway nodes, each role its own process (chat-node cluster)',
+      min: 1,
+      dependsOn: ['local'],
+    }),
+    'gateway-workers': Flags.integer({
+      description: 'with --local: processes per gateway node (gateway --workers); implies separate processes',
+      min: 1,
+      dependsOn: ['local'],
+    }),
+    fanouts: Flags.integer({
+      description: 'with --local: fan-out workers; implies separate processes',
+      min: 1,
+      dependsOn: ['local'],
+    }),
+    url: Flags.string({
+      description: 'gateway WebSocket URL(s), comma-separated: devices are spread over them',
+      env: 'CHAT_URL',
+    }),
     'metrics-url': Flags.string({
       summary: "/metrics URL(s) of the cluster's processes (admin listeners), comma-separated",
       description:
         "Each process's admin listener (its --admin-port): the gateways' give connections and memory, every role's CPU and per-hop latency. Default: the processes `chat-node dev` or `chat-node cluster` listed in --data-dir, else none.",
       multiple: false,
     }),
-    'data-dir': Flags.string({ description: 'data folder of `chat-node dev` (its signing secret)', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
+    'data-dir': Flags.string({
+      description: 'data folder of `chat-node dev` (its signing secret)',
+      default: DEFAULT_DATA_DIR,
+      env: 'CHAT_DATA_DIR',
+    }),
     ...jwtSecretFlags,
     'push-log': Flags.string({
       summary: "the push fakes' log to check pushes against; --local reads its own",
-      description: '`chat-node dev --push fake` writes it to <data-dir>/push/received.jsonl. Without one (and without --local), pushes are not checked.',
+      description:
+        '`chat-node dev --push fake` writes it to <data-dir>/push/received.jsonl. Without one (and without --local), pushes are not checked.',
       exclusive: ['local'],
     }),
-    'push-policy': Flags.string({ description: "the cluster's push policy (CHAT_PUSH_POLICY), which decides the pushes the check demands", options: ['always', 'hold-while-active'], default: 'always' }),
+    'push-policy': Flags.string({
+      description: "the cluster's push policy (CHAT_PUSH_POLICY), which decides the pushes the check demands",
+      options: ['always', 'hold-while-active'],
+      default: 'always',
+    }),
     rate: Flags.string({
       summary: "messages per second in total, replacing the scenario's rate; a list runs a sweep",
-      description: 'A comma-separated list (1000,2000,4000) runs a sweep on the same cluster: a report per rate in <out>-<rate>.json, the summary in --out. Exits 0 if the lowest rate met its SLOs.',
+      description:
+        'A comma-separated list (1000,2000,4000) runs a sweep on the same cluster: a report per rate in <out>-<rate>.json, the summary in --out. Exits 0 if the lowest rate met its SLOs.',
     }),
     processes: Flags.integer({ description: 'load processes (default: the scenario, else one per 15k devices)' }),
     transport: Flags.string({
-      description: "every device on this transport (auto: a WebSocket, long-poll when the upgrade fails), instead of the scenario's transport.longPollShare",
+      description:
+        "every device on this transport (auto: a WebSocket, long-poll when the upgrade fails), instead of the scenario's transport.longPollShare",
       options: ['ws', 'longpoll', 'auto'],
     }),
     out: Flags.string({ description: 'write the JSON report here' }),
@@ -75,7 +105,7 @@ export default class Sim extends Command {
     html: Flags.string({
       summary: 'write the HTML report page here (default: next to --out)',
       description:
-        'One self-contained file (the chart library inlined): the verdict, latency over time with throughput, the percentile spectrum, hops, CPU, connections and memory per node, the findings. A sweep writes a page per step (<html>-<rate>.html) and the sweep\'s page here. `chat-node sim report X.json` makes one from a report written before.',
+        "One self-contained file (the chart library inlined): the verdict, latency over time with throughput, the percentile spectrum, hops, CPU, connections and memory per node, the findings. A sweep writes a page per step (<html>-<rate>.html) and the sweep's page here. `chat-node sim report X.json` makes one from a report written before.",
       exclusive: ['no-html'],
     }),
     'no-html': Flags.boolean({ description: 'write no HTML page (not even next to --out)' }),
@@ -88,8 +118,13 @@ export default class Sim extends Command {
     let floor: LocalSimCluster | undefined;
     try {
       // Checked before a local cluster starts: a typo should not cost a cluster boot.
-      const rates = flags.rate === undefined ? [undefined] : parseRatesOrExit(flags.rate, (message) => this.error(message, { exit: 2 }));
-      const scenarioPaths = rates.map((rate) => (rate === undefined ? args.scenario : withTotalRate(args.scenario, rate)));
+      const rates =
+        flags.rate === undefined
+          ? [undefined]
+          : parseRatesOrExit(flags.rate, (message) => this.error(message, { exit: 2 }));
+      const scenarioPaths = rates.map((rate) =>
+        rate === undefined ? args.scenario : withTotalRate(args.scenario, rate),
+      );
       const scenario = loadScenario(args.scenario);
       for (const path of scenarioPaths) loadScenario(path);
       if (flags.floor) floor = await startFloor((line) => progress.note(line));
@@ -100,11 +135,21 @@ export default class Sim extends Command {
         local = await startLocalCluster((line) => progress.note(line), shape, scenario.cluster);
         target = { ...local, localServices: true };
         const separate = Object.values(shape).some((count) => count !== undefined);
-        layout = separate ? { kind: 'local-cluster', gateways: shape.gateways ?? 1, gatewayWorkers: shape.gatewayWorkers ?? 1, fanouts: shape.fanouts ?? 1 } : { kind: 'local-dev' };
+        layout = separate
+          ? {
+              kind: 'local-cluster',
+              gateways: shape.gateways ?? 1,
+              gatewayWorkers: shape.gatewayWorkers ?? 1,
+              fanouts: shape.fanouts ?? 1,
+            }
+          : { kind: 'local-dev' };
       } else if (flags.url) {
         const set = settingFlags(scenario.cluster);
         // An existing cluster keeps its own settings; its welcome tells every device the heartbeat.
-        if (set.length > 0) process.stderr.write(`note: the scenario's cluster settings (${set.join(' ')}) apply to --local runs only; this cluster keeps its own\n`);
+        if (set.length > 0)
+          process.stderr.write(
+            `note: the scenario's cluster settings (${set.join(' ')}) apply to --local runs only; this cluster keeps its own\n`,
+          );
         const urls = flags.url.split(',');
         let secret: string | undefined;
         try {
@@ -112,14 +157,32 @@ export default class Sim extends Command {
         } catch (error) {
           this.error((error as Error).message, { exit: 2 });
         }
-        if (!secret) this.error("no signing secret: set CHAT_JWT_SECRET, pass --jwt-secret-file, or --data-dir of `chat-node dev`", { exit: 2 });
+        if (!secret)
+          this.error(
+            'no signing secret: set CHAT_JWT_SECRET, pass --jwt-secret-file, or --data-dir of `chat-node dev`',
+            { exit: 2 },
+          );
         // The client port serves no /metrics: the admin listeners are named, or found in members.json.
         const listed = flags['metrics-url'] === undefined ? readMembersFile(flags['data-dir'])?.members : undefined;
-        const metricsTargets: MetricsTarget[] = listed?.map((m) => ({ url: `${m.http}/metrics`, role: m.role })) ?? (flags['metrics-url']?.split(',') ?? []).map((url) => ({ url }));
-        const metricsUrls = listed ? metricsTargets.filter((t) => t.role === 'gateway' || t.role === 'dev').map((t) => t.url) : metricsTargets.map((t) => t.url);
-        if (metricsTargets.length === 0) process.stderr.write("note: no --metrics-url (the processes' admin listeners): connections, memory and CPU are not measured\n");
+        const metricsTargets: MetricsTarget[] =
+          listed?.map((m) => ({ url: `${m.http}/metrics`, role: m.role })) ??
+          (flags['metrics-url']?.split(',') ?? []).map((url) => ({ url }));
+        const metricsUrls = listed
+          ? metricsTargets.filter((t) => t.role === 'gateway' || t.role === 'dev').map((t) => t.url)
+          : metricsTargets.map((t) => t.url);
+        if (metricsTargets.length === 0)
+          process.stderr.write(
+            "note: no --metrics-url (the processes' admin listeners): connections, memory and CPU are not measured\n",
+          );
         // Postgres, NATS and Redis are counted when the cluster is on this machine (then they are too, as a rule).
-        target = { urls, secret, metricsUrls, metricsTargets, pushLog: flags['push-log'], localServices: urls.every(isLoopback) };
+        target = {
+          urls,
+          secret,
+          metricsUrls,
+          metricsTargets,
+          pushLog: flags['push-log'],
+          localServices: urls.every(isLoopback),
+        };
         layout = { kind: 'external', urls: urls.map(redactUrl) };
       } else if (!floor) {
         this.error('pass --url of the cluster, --local to start one, or --floor to run the bare pipeline', { exit: 2 });
@@ -159,7 +222,10 @@ export default class Sim extends Command {
           }).then((outcome) => {
             progress.end();
             // Read once the run is over: its last pushes had the drain and the settling to land.
-            const pushLog = on.pushLog === undefined ? undefined : { path: on.pushLog, notifications: readPushLog(on.pushLog), readAt: Date.now() };
+            const pushLog =
+              on.pushLog === undefined
+                ? undefined
+                : { path: on.pushLog, notifications: readPushLog(on.pushLog), readAt: Date.now() };
             return buildReport(outcome, { pushLog, pushPolicy, readState: keepsReadState, meta: meta(cluster) });
           });
         let floorRun: { report: SimReport; path: string | undefined } | undefined;
@@ -170,7 +236,13 @@ export default class Sim extends Command {
           const { report, chart } = await run({ ...floor, localServices: true }, { kind: 'floor' }, false);
           this.log(formatReport(report));
           const floorPage = target ? stepPage?.replace(/(\.html)?$/i, '-floor.html') : stepPage;
-          this.writeReport(report, chart, floorPath, sweeping || target ? floorPath?.replace(/\.json$/, '.svg') : flags.chart, floorPage);
+          this.writeReport(
+            report,
+            chart,
+            floorPath,
+            sweeping || target ? floorPath?.replace(/\.json$/, '.svg') : flags.chart,
+            floorPage,
+          );
           if (!target && floorPage && rate !== undefined) stepPages.set(rate, floorPage);
           floorRun = { report, path: floorPath };
           if (target) this.log(chalk.bold('\n-- chat-node --'));
@@ -178,9 +250,13 @@ export default class Sim extends Command {
         let report = floorRun?.report;
         if (target) {
           const built = await run(target, layout);
-          report = floorRun ? compareWithFloor(built.report, floorRun.report, scenario.slo.vsFloor, floorRun.path) : built.report;
+          report = floorRun
+            ? compareWithFloor(built.report, floorRun.report, scenario.slo.vsFloor, floorRun.path)
+            : built.report;
           this.log(formatReport(report));
-          const chartPath = sweeping ? outPath?.replace(/\.json$/, '.svg') : (flags.chart ?? (flags.out ? flags.out.replace(/\.json$/, '') + '.svg' : undefined));
+          const chartPath = sweeping
+            ? outPath?.replace(/\.json$/, '.svg')
+            : (flags.chart ?? (flags.out ? flags.out.replace(/\.json$/, '') + '.svg' : undefined));
           this.writeReport(report, built.chart, outPath, chartPath, stepPage);
           if (stepPage && rate !== undefined) stepPages.set(rate, stepPage);
         }
@@ -196,14 +272,18 @@ export default class Sim extends Command {
         }
         if (runPage) {
           const links = new Map([...stepPages].map(([rate, page]) => [rate, relativeHref(runPage, page)]));
-          writeFileSync(runPage, renderSweepPage(summary, { stepPages: links, ...(flags.out ? { source: flags.out } : {}) }));
+          writeFileSync(
+            runPage,
+            renderSweepPage(summary, { stepPages: links, ...(flags.out ? { source: flags.out } : {}) }),
+          );
           this.log(`  sweep page:    ${runPage}`);
         }
         // A sweep looks for the limit, so a failing high step is its answer, not a failure.
         process.exitCode = summary.highestPassingRate === null ? 1 : 0;
       }
     } catch (error) {
-      if (error instanceof ScenarioError || error instanceof GatewayUnreachableError) this.error(error.message, { exit: 2 });
+      if (error instanceof ScenarioError || error instanceof GatewayUnreachableError)
+        this.error(error.message, { exit: 2 });
       throw error;
     } finally {
       progress.close();
@@ -212,7 +292,13 @@ export default class Sim extends Command {
     }
   }
 
-  private writeReport(report: SimReport, chart: string, reportPath: string | undefined, chartPath: string | undefined, pagePath: string | undefined): void {
+  private writeReport(
+    report: SimReport,
+    chart: string,
+    reportPath: string | undefined,
+    chartPath: string | undefined,
+    pagePath: string | undefined,
+  ): void {
     if (reportPath) {
       writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
       this.log(`  report: ${reportPath}`);
@@ -229,7 +315,9 @@ export default class Sim extends Command {
 }
 
 /** A cluster to run against: where its devices connect and its processes report. */
-type SimTarget = Pick<LocalSimCluster, 'urls' | 'secret' | 'metricsUrls' | 'metricsTargets' | 'pushLog'> & { localServices: boolean };
+type SimTarget = Pick<LocalSimCluster, 'urls' | 'secret' | 'metricsUrls' | 'metricsTargets' | 'pushLog'> & {
+  localServices: boolean;
+};
 
 function isLoopback(url: string): boolean {
   try {

@@ -16,23 +16,57 @@ export default class Status extends Command {
   static override examples = [
     '<%= config.bin %> status',
     '<%= config.bin %> status --watch',
-    '<%= config.bin %> status --json | jq \'.nodes[] | {nodeId, ready}\'',
+    "<%= config.bin %> status --json | jq '.nodes[] | {nodeId, ready}'",
     {
       description: "A remote cluster's services, from the environment",
-      command: 'CHAT_REDIS_URL=redis://10.0.0.7:6379 CHAT_POSTGRES_URL=postgres://...\nCHAT_NATS_URL=nats://10.0.0.8:4222 <%= config.bin %> status',
+      command:
+        'CHAT_REDIS_URL=redis://10.0.0.7:6379 CHAT_POSTGRES_URL=postgres://...\nCHAT_NATS_URL=nats://10.0.0.8:4222 <%= config.bin %> status',
     },
   ];
   static override flags = {
-    watch: Flags.boolean({ char: 'w', description: 'a live full-screen view, refreshed every second (q or Ctrl-C quits); with --json, one JSON line per second' }),
+    watch: Flags.boolean({
+      char: 'w',
+      description:
+        'a live full-screen view, refreshed every second (q or Ctrl-C quits); with --json, one JSON line per second',
+    }),
     json: Flags.boolean({ description: 'print the status as JSON (for scripts)' }),
-    'timeout-ms': Flags.integer({ description: "how long each node's admin listener may take to answer", default: 1000, min: 1 }),
-    'data-dir': Flags.string({ description: 'data folder of a local `chat-node dev` or `chat-node cluster` (its members.json names the services)', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
+    'timeout-ms': Flags.integer({
+      description: "how long each node's admin listener may take to answer",
+      default: 1000,
+      min: 1,
+    }),
+    'data-dir': Flags.string({
+      description:
+        'data folder of a local `chat-node dev` or `chat-node cluster` (its members.json names the services)',
+      default: DEFAULT_DATA_DIR,
+      env: 'CHAT_DATA_DIR',
+    }),
     'postgres-url': Flags.string({ description: 'Postgres URL', env: 'CHAT_POSTGRES_URL', helpGroup: 'SERVICES' }),
-    'redis-url': Flags.string({ description: 'Redis URL (where the nodes keep their leases)', env: 'CHAT_REDIS_URL', helpGroup: 'SERVICES' }),
-    'redis-cluster': Flags.boolean({ description: 'the Redis is a Redis Cluster: --redis-url names one or more of its nodes', env: 'CHAT_REDIS_CLUSTER', helpGroup: 'SERVICES' }),
-    'nats-url': Flags.string({ description: 'NATS servers, comma-separated', env: 'CHAT_NATS_URL', helpGroup: 'SERVICES' }),
-    namespace: Flags.string({ description: "the cluster's namespace (default chat)", env: 'CHAT_NAMESPACE', helpGroup: 'SERVICES' }),
-    partitions: Flags.integer({ description: 'send partitions the cluster runs with (default 16)', env: 'CHAT_PARTITIONS', helpGroup: 'SERVICES' }),
+    'redis-url': Flags.string({
+      description: 'Redis URL (where the nodes keep their leases)',
+      env: 'CHAT_REDIS_URL',
+      helpGroup: 'SERVICES',
+    }),
+    'redis-cluster': Flags.boolean({
+      description: 'the Redis is a Redis Cluster: --redis-url names one or more of its nodes',
+      env: 'CHAT_REDIS_CLUSTER',
+      helpGroup: 'SERVICES',
+    }),
+    'nats-url': Flags.string({
+      description: 'NATS servers, comma-separated',
+      env: 'CHAT_NATS_URL',
+      helpGroup: 'SERVICES',
+    }),
+    namespace: Flags.string({
+      description: "the cluster's namespace (default chat)",
+      env: 'CHAT_NAMESPACE',
+      helpGroup: 'SERVICES',
+    }),
+    partitions: Flags.integer({
+      description: 'send partitions the cluster runs with (default 16)',
+      env: 'CHAT_PARTITIONS',
+      helpGroup: 'SERVICES',
+    }),
   };
 
   async run(): Promise<void> {

@@ -21,14 +21,19 @@ The room is --room (a room id, or the name of one of your groups) or --dm USER. 
     lines: Flags.integer({ char: 'n', description: 'how many recent messages to print first', default: 20 }),
     since: Flags.integer({ description: 'print the messages after this seq first (instead of --lines)' }),
     json: Flags.boolean({ description: 'one JSON message object per line', default: false }),
-    follow: Flags.boolean({ description: 'keep printing new messages (--no-follow: print and exit)', default: true, allowNo: true }),
+    follow: Flags.boolean({
+      description: 'keep printing new messages (--no-follow: print and exit)',
+      default: true,
+      allowNo: true,
+    }),
     timeout: Flags.integer({ description: 'seconds to wait for the first connection', default: 10 }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Tail);
     const target = targetOrExit(this, flags);
-    if (flags.lines < 0 || (flags.since !== undefined && flags.since < 0)) this.error('--lines and --since are 0 or more', { exit: 2 });
+    if (flags.lines < 0 || (flags.since !== undefined && flags.since < 0))
+      this.error('--lines and --since are 0 or more', { exit: 2 });
     const cursors = cursorStoreFor(target);
     let client;
     try {
@@ -83,7 +88,13 @@ The room is --room (a room id, or the name of one of your groups) or --dm USER. 
 }
 
 /** The last `lines` messages up to `lastSeq`, or (with `since`) everything after `since`, ascending. */
-async function recent(client: ChatClient, room: string, lastSeq: number, since: number | undefined, lines: number): Promise<Message[]> {
+async function recent(
+  client: ChatClient,
+  room: string,
+  lastSeq: number,
+  since: number | undefined,
+  lines: number,
+): Promise<Message[]> {
   const want = since !== undefined ? Math.min(1000, Math.max(0, lastSeq - since)) : Math.min(lines, lastSeq);
   const out: Message[] = [];
   let before = lastSeq + 1;

@@ -18,7 +18,11 @@ export default class Token extends Command {
     user: Flags.string({ description: 'user id (^[A-Za-z0-9_-]{1,64}$)', required: true }),
     device: Flags.string({ description: 'device id (^[A-Za-z0-9_-]{1,64}$)', required: true }),
     ttl: Flags.string({ description: 'lifetime: 90s, 15m, 1h, 7d', default: '1h' }),
-    'data-dir': Flags.string({ description: 'data folder of `chat-node dev`', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
+    'data-dir': Flags.string({
+      description: 'data folder of `chat-node dev`',
+      default: DEFAULT_DATA_DIR,
+      env: 'CHAT_DATA_DIR',
+    }),
     ...jwtSecretFlags,
     'jwt-issuer': Flags.string({ description: 'iss claim', env: 'CHAT_JWT_ISSUER' }),
     'jwt-audience': Flags.string({ description: 'aud claim', env: 'CHAT_JWT_AUDIENCE' }),

@@ -17,10 +17,16 @@ export default class Trace extends Command {
       command: '<%= config.bin %> trace 6754a1c2e0f4b7a9d3c1e2f5a6b7\n--url http://10.0.0.5:9089,http://10.0.0.6:9090',
     },
   ];
-  static override args = { msgId: Args.string({ description: 'the message id (msgId of its ack or msg frame)', required: true }) };
+  static override args = {
+    msgId: Args.string({ description: 'the message id (msgId of its ack or msg frame)', required: true }),
+  };
   static override flags = {
     url: Flags.string({ description: "nodes' admin listeners, comma-separated (each one's --admin-port)" }),
-    'data-dir': Flags.string({ description: 'data folder of a local `chat-node dev` or `chat-node cluster`', default: DEFAULT_DATA_DIR, env: 'CHAT_DATA_DIR' }),
+    'data-dir': Flags.string({
+      description: 'data folder of a local `chat-node dev` or `chat-node cluster`',
+      default: DEFAULT_DATA_DIR,
+      env: 'CHAT_DATA_DIR',
+    }),
     json: Flags.boolean({ description: 'print what the nodes answered as JSON' }),
   };
 
@@ -33,7 +39,9 @@ export default class Trace extends Command {
     await Promise.all(
       urls.map(async (url) => {
         try {
-          const response = await fetch(`${url}/trace?msg=${encodeURIComponent(args.msgId)}`, { signal: AbortSignal.timeout(5000) });
+          const response = await fetch(`${url}/trace?msg=${encodeURIComponent(args.msgId)}`, {
+            signal: AbortSignal.timeout(5000),
+          });
           if (!response.ok) throw new Error(`HTTP ${response.status}`);
           nodes.push(...((await response.json()) as { nodes: NodeTrace[] }).nodes);
         } catch (error) {

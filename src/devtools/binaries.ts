@@ -14,8 +14,16 @@ export const POSTGRES_SOFTWARE: ServerSoftware = {
   binaries: ['initdb', 'pg_ctl', 'postgres'],
   debianPackages: ['postgresql'],
 };
-export const REDIS_SOFTWARE: ServerSoftware = { label: 'Redis', binaries: ['redis-server'], debianPackages: ['redis-server'] };
-export const NATS_SOFTWARE: ServerSoftware = { label: 'NATS', binaries: ['nats-server'], debianPackages: ['nats-server'] };
+export const REDIS_SOFTWARE: ServerSoftware = {
+  label: 'Redis',
+  binaries: ['redis-server'],
+  debianPackages: ['redis-server'],
+};
+export const NATS_SOFTWARE: ServerSoftware = {
+  label: 'NATS',
+  binaries: ['nats-server'],
+  debianPackages: ['nats-server'],
+};
 
 /**
  * A server binary is not installed. The message names the binaries and the exact
@@ -46,7 +54,10 @@ export class MissingBinaryError extends Error {
   /** One error naming everything that is missing, so the user runs one apt-get line. */
   static merge(errors: readonly MissingBinaryError[]): MissingBinaryError {
     const searched = [...new Set(errors.flatMap((e) => e.searched))];
-    return new MissingBinaryError(errors.flatMap((e) => e.software), searched);
+    return new MissingBinaryError(
+      errors.flatMap((e) => e.software),
+      searched,
+    );
   }
 }
 

@@ -77,6 +77,7 @@ export async function startDaemon(ctx: StartContext, spec: DaemonSpec): Promise<
     await sleep(100);
   }
   await stop().catch(() => undefined);
-  const why = exit !== undefined ? `exited (${exit})` : `did not answer within ${timeoutMs} ms (${last.ok ? '' : last.reason})`;
+  const why =
+    exit !== undefined ? `exited (${exit})` : `did not answer within ${timeoutMs} ms (${last.ok ? '' : last.reason})`;
   throw new Error(`${spec.name} ${why}; last lines of ${ctx.logFile}:\n${await tailFile(ctx.logFile)}`);
 }

@@ -72,7 +72,9 @@ export async function ensureServices(opts: EnsureServicesOptions): Promise<Local
   const onProgress = opts.onProgress ?? (() => undefined);
   const dataDir = resolve(opts.dataDir);
   // Messages show the folder as the user knows it (".chat-node"), not an absolute path.
-  const shownDataDir = relative(process.cwd(), dataDir).startsWith('..') ? dataDir : relative(process.cwd(), dataDir) || '.';
+  const shownDataDir = relative(process.cwd(), dataDir).startsWith('..')
+    ? dataDir
+    : relative(process.cwd(), dataDir) || '.';
   const searchPath = opts.searchPath ?? defaultSearchPath();
   // Taken only once something must start in the folder; services resolve concurrently, so share one attempt.
   let locking: Promise<() => Promise<void>> | undefined;
@@ -103,8 +105,22 @@ export async function ensureServices(opts: EnsureServicesOptions): Promise<Local
       },
       start: (ctx) => startPostgres(ctx, databaseName),
     },
-    { name: 'redis', given: opts.redisUrl, localDefault: defaults.redisUrl, probe: probeRedis, adoptLocalDefault: async (url) => url, start: startRedis },
-    { name: 'nats', given: opts.natsUrl, localDefault: defaults.natsUrl, probe: probeNats, adoptLocalDefault: async (url) => url, start: startNats },
+    {
+      name: 'redis',
+      given: opts.redisUrl,
+      localDefault: defaults.redisUrl,
+      probe: probeRedis,
+      adoptLocalDefault: async (url) => url,
+      start: startRedis,
+    },
+    {
+      name: 'nats',
+      given: opts.natsUrl,
+      localDefault: defaults.natsUrl,
+      probe: probeNats,
+      adoptLocalDefault: async (url) => url,
+      start: startNats,
+    },
   ];
 
   const outcomes = await Promise.allSettled(
@@ -141,7 +157,14 @@ async function resolveService(
   if (recipe.given !== undefined) {
     const probe = await recipe.probe(recipe.given, GIVEN_PROBE_TIMEOUT_MS);
     if (!probe.ok) throw new ServiceUnavailableError(name, recipe.given, probe.reason);
-    return { service: { name, url: recipe.given, origin: 'given', detail: `using the given ${name} at ${redactUrl(recipe.given)}` } };
+    return {
+      service: {
+        name,
+        url: recipe.given,
+        origin: 'given',
+        detail: `using the given ${name} at ${redactUrl(recipe.given)}`,
+      },
+    };
   }
 
   const shownDefault = redactUrl(recipe.localDefault);
@@ -149,9 +172,18 @@ async function resolveService(
   if (probe.ok) {
     try {
       const url = await recipe.adoptLocalDefault(recipe.localDefault);
-      return { service: { name, url, origin: 'local-default', detail: `using the ${name} already running at ${redactUrl(url)}` } };
+      return {
+        service: {
+          name,
+          url,
+          origin: 'local-default',
+          detail: `using the ${name} already running at ${redactUrl(url)}`,
+        },
+      };
     } catch (error) {
-      onProgress(`the ${name} at ${shownDefault} answers but cannot be used (${(error as Error).message}); starting our own`);
+      onProgress(
+        `the ${name} at ${shownDefault} answers but cannot be used (${(error as Error).message}); starting our own`,
+      );
     }
   } else {
     onProgress(`no usable ${name} at ${shownDefault} (${probe.reason}); starting our own`);

@@ -76,7 +76,9 @@ export class NatsCluster {
   private constructor(
     private readonly nodes_: NodeState[],
     private readonly binary: string,
-    private readonly options: Required<Pick<NatsClusterOptions, 'readyTimeoutMs'>> & { onProgress: (line: string) => void },
+    private readonly options: Required<Pick<NatsClusterOptions, 'readyTimeoutMs'>> & {
+      onProgress: (line: string) => void;
+    },
   ) {}
 
   /**
@@ -109,14 +111,25 @@ export class NatsCluster {
         storeDir: nodeDir,
         logFile: join(logDir, `nats-${name}.log`),
       };
-      nodes.push({ info, configFile: join(nodeDir, 'nats-server.conf'), pidFile: join(nodeDir, 'nats-server.pid'), expectedExit: false });
+      nodes.push({
+        info,
+        configFile: join(nodeDir, 'nats-server.conf'),
+        pidFile: join(nodeDir, 'nats-server.pid'),
+        expectedExit: false,
+      });
     }
     const clusterName = options.name ?? DEFAULT_NAME;
     const routes = nodes.map((n) => `nats://127.0.0.1:${n.info.clusterPort}`);
     for (const node of nodes) {
       // A crashed earlier run may have left this node running on its old ports.
       await stopLeftoverDaemon(
-        { dir: node.info.storeDir, logFile: node.info.logFile, displayDir: node.info.storeDir, searchPath: [], onProgress },
+        {
+          dir: node.info.storeDir,
+          logFile: node.info.logFile,
+          displayDir: node.info.storeDir,
+          searchPath: [],
+          onProgress,
+        },
         node.pidFile,
         'nats-server',
       );
@@ -124,7 +137,9 @@ export class NatsCluster {
     }
 
     const cluster = new NatsCluster(nodes, binary, { readyTimeoutMs: options.readyTimeoutMs ?? 30_000, onProgress });
-    onProgress(`starting a ${size}-node NATS cluster (${clusterName}) on ports ${nodes.map((n) => n.info.port).join(', ')}...`);
+    onProgress(
+      `starting a ${size}-node NATS cluster (${clusterName}) on ports ${nodes.map((n) => n.info.port).join(', ')}...`,
+    );
     try {
       for (const node of nodes) await cluster.spawn(node);
       await cluster.waitUsable(cluster.options.readyTimeoutMs);
@@ -184,7 +199,9 @@ export class NatsCluster {
       last = probe.reason;
       await sleep(200);
     }
-    throw new Error(`NATS node ${node.info.name} did not rejoin the cluster (${last}); last lines of ${node.info.logFile}:\n${await tailFile(node.info.logFile)}`);
+    throw new Error(
+      `NATS node ${node.info.name} did not rejoin the cluster (${last}); last lines of ${node.info.logFile}:\n${await tailFile(node.info.logFile)}`,
+    );
   }
 
   /**
@@ -200,7 +217,9 @@ export class NatsCluster {
     while (Date.now() < deadline) {
       const down = this.nodes_.find((n) => !isRunning(n));
       if (down !== undefined && !down.expectedExit) {
-        throw new Error(`NATS node ${down.info.name} exited during start-up; last lines of ${down.info.logFile}:\n${await tailFile(down.info.logFile)}`);
+        throw new Error(
+          `NATS node ${down.info.name} exited during start-up; last lines of ${down.info.logFile}:\n${await tailFile(down.info.logFile)}`,
+        );
       }
       try {
         await this.createProbeStream();
@@ -210,7 +229,9 @@ export class NatsCluster {
       }
       await sleep(250);
     }
-    throw new Error(`the NATS cluster did not become usable within ${timeoutMs} ms (${last}); logs in ${this.nodes_[0]?.info.logFile ?? ''}...`);
+    throw new Error(
+      `the NATS cluster did not become usable within ${timeoutMs} ms (${last}); logs in ${this.nodes_[0]?.info.logFile ?? ''}...`,
+    );
   }
 
   /** SIGTERM to every node that runs (SIGKILL after 10 s), in parallel. Keeps the stores and configs. */
@@ -231,7 +252,8 @@ export class NatsCluster {
 
   private node(index: number): NodeState {
     const node = this.nodes_[index];
-    if (node === undefined) throw new Error(`no NATS node ${index}: the cluster has nodes 0..${this.nodes_.length - 1}`);
+    if (node === undefined)
+      throw new Error(`no NATS node ${index}: the cluster has nodes 0..${this.nodes_.length - 1}`);
     return node;
   }
 
@@ -247,7 +269,9 @@ export class NatsCluster {
     node.exited = new Promise<void>((resolve) =>
       child.once('exit', (code, signal) => {
         if (!node.expectedExit) {
-          this.options.onProgress(`NATS node ${node.info.name} (pid ${pid}) exited (${signal ?? `code ${code ?? '?'}`}); log: ${node.info.logFile}`);
+          this.options.onProgress(
+            `NATS node ${node.info.name} (pid ${pid}) exited (${signal ?? `code ${code ?? '?'}`}); log: ${node.info.logFile}`,
+          );
         }
         resolve();
       }),
@@ -262,11 +286,17 @@ export class NatsCluster {
       const jsm = await jetstreamManager(nc, { timeout: 2_000 });
       await jsm.getAccountInfo();
       const name = `chat_cluster_probe_${process.pid}_${Date.now()}`;
-      await jsm.streams.add({ name, subjects: [`_chat_probe.${name}`], storage: StorageType.Memory, num_replicas: Math.min(this.nodes_.length, 3) });
+      await jsm.streams.add({
+        name,
+        subjects: [`_chat_probe.${name}`],
+        storage: StorageType.Memory,
+        num_replicas: Math.min(this.nodes_.length, 3),
+      });
       await jsm.streams.delete(name);
       for await (const stream of jsm.streams.list()) {
         const info = await jsm.streams.info(stream.config.name);
-        if (info.cluster !== undefined && info.cluster.leader === undefined) throw new Error(`stream ${stream.config.name} has no leader yet`);
+        if (info.cluster !== undefined && info.cluster.leader === undefined)
+          throw new Error(`stream ${stream.config.name} has no leader yet`);
       }
     } finally {
       await nc.close().catch(() => undefined);
@@ -290,7 +320,11 @@ async function nodeHealth(monitorPort: number): Promise<{ ok: true } | { ok: fal
   }
 }
 
-function nodeConfig(node: Omit<NatsNodeInfo, 'pid' | 'running'>, clusterName: string, routes: readonly string[]): string {
+function nodeConfig(
+  node: Omit<NatsNodeInfo, 'pid' | 'running'>,
+  clusterName: string,
+  routes: readonly string[],
+): string {
   const quote = (text: string) => JSON.stringify(text);
   return [
     '# Written by chat-node on every start of the cluster (ports are chosen free each time).',

@@ -51,7 +51,9 @@ export async function startPostgres(ctx: StartContext, databaseName: string): Pr
     pgCtlTimeoutMs,
   );
   if (started.code !== 0) {
-    throw new Error(`postgres did not start: ${started.output}\nlast lines of ${ctx.logFile}:\n${await tailFile(ctx.logFile)}`);
+    throw new Error(
+      `postgres did not start: ${started.output}\nlast lines of ${ctx.logFile}:\n${await tailFile(ctx.logFile)}`,
+    );
   }
 
   // SIGINT to the postmaster is a fast shutdown, the same as pg_ctl stop -m fast.

@@ -21,7 +21,10 @@ async function withDeadline(timeoutMs: number, probe: () => Promise<ProbeResult>
     timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${timeoutMs} ms` }), timeoutMs);
   });
   try {
-    return await Promise.race([probe().catch((error: unknown) => ({ ok: false, reason: describeError(error) }) as const), deadline]);
+    return await Promise.race([
+      probe().catch((error: unknown) => ({ ok: false, reason: describeError(error) }) as const),
+      deadline,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -89,7 +92,10 @@ export function probeNats(url: string, timeoutMs: number): Promise<ProbeResult> 
       const reply = await nc.request('$JS.API.INFO', '', { timeout: timeoutMs });
       const info = reply.json<JetStreamInfoReply>();
       if (info.error !== undefined) {
-        return { ok: false, reason: info.error.code === 503 ? JETSTREAM_OFF : `JetStream: ${info.error.description ?? 'error'}` };
+        return {
+          ok: false,
+          reason: info.error.code === 503 ? JETSTREAM_OFF : `JetStream: ${info.error.description ?? 'error'}`,
+        };
       }
       return { ok: true };
     } catch (error) {

@@ -29,14 +29,18 @@ export async function switchedUser(name: string): Promise<SystemUser> {
   const runuser = findBinary('runuser', SYSTEM_PATH);
   const su = findBinary('su', SYSTEM_PATH);
   if (runuser === undefined && su === undefined) {
-    throw new Error(`running as root, chat-node must start Postgres as the "${name}" user, but neither runuser nor su was found`);
+    throw new Error(
+      `running as root, chat-node must start Postgres as the "${name}" user, but neither runuser nor su was found`,
+    );
   }
   return {
     name,
     run: (command, args, timeoutMs) =>
       runuser !== undefined
         ? runCommand(runuser, ['-u', name, '--', command, ...args], { timeoutMs })
-        : runCommand(su ?? 'su', [name, '-s', '/bin/sh', '-c', [command, ...args].map(shellQuote).join(' ')], { timeoutMs }),
+        : runCommand(su ?? 'su', [name, '-s', '/bin/sh', '-c', [command, ...args].map(shellQuote).join(' ')], {
+            timeoutMs,
+          }),
     own: (path) => chown(path, ids.uid, ids.gid),
   };
 }

@@ -42,7 +42,8 @@ export function appliesTo(mode: FaultMode, flow: 'up' | 'down'): boolean {
 
 /** A mode as one line for logs and tables, e.g. "latency 200±50 ms up". */
 export function describeMode(mode: FaultMode): string {
-  const dir = 'direction' in mode && mode.direction !== undefined && mode.direction !== 'both' ? ` ${mode.direction}` : '';
+  const dir =
+    'direction' in mode && mode.direction !== undefined && mode.direction !== 'both' ? ` ${mode.direction}` : '';
   switch (mode.kind) {
     case 'latency':
       return `latency ${mode.ms}${mode.jitterMs ? `±${mode.jitterMs}` : ''} ms${dir}`;
@@ -61,10 +62,12 @@ export function parseFaultMode(value: unknown): FaultMode {
   if (typeof value !== 'object' || value === null) throw new Error('a fault mode is a JSON object with a "kind"');
   const raw = value as Record<string, unknown>;
   const kind = raw.kind;
-  if (typeof kind !== 'string' || !KINDS.includes(kind as FaultKind)) throw new Error(`"kind" must be one of ${KINDS.join(', ')}`);
+  if (typeof kind !== 'string' || !KINDS.includes(kind as FaultKind))
+    throw new Error(`"kind" must be one of ${KINDS.join(', ')}`);
   const direction = (): Direction | undefined => {
     if (raw.direction === undefined) return undefined;
-    if (typeof raw.direction !== 'string' || !DIRECTIONS.includes(raw.direction as Direction)) throw new Error(`"direction" must be one of ${DIRECTIONS.join(', ')}`);
+    if (typeof raw.direction !== 'string' || !DIRECTIONS.includes(raw.direction as Direction))
+      throw new Error(`"direction" must be one of ${DIRECTIONS.join(', ')}`);
     return raw.direction as Direction;
   };
   const nonNegative = (name: string, required: boolean): number | undefined => {
@@ -75,7 +78,12 @@ export function parseFaultMode(value: unknown): FaultMode {
   };
   switch (kind as FaultKind) {
     case 'latency':
-      return { kind: 'latency', ms: nonNegative('ms', true)!, jitterMs: nonNegative('jitterMs', false), direction: direction() };
+      return {
+        kind: 'latency',
+        ms: nonNegative('ms', true)!,
+        jitterMs: nonNegative('jitterMs', false),
+        direction: direction(),
+      };
     case 'bandwidth': {
       const bytesPerSec = nonNegative('bytesPerSec', true)!;
       if (bytesPerSec < 1) throw new Error('"bytesPerSec" must be at least 1 (use blackhole to stop the flow)');

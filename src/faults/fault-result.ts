@@ -94,32 +94,55 @@ export function recoveryMs(outcome: RunOutcome, window: FaultWindow, drainStarts
 }
 
 /** The recovery and the seconds it was judged on (empty when there was no baseline). */
-export function judgeRecovery(outcome: RunOutcome, window: FaultWindow, drainStartsAt: number): { recoveryMs: number | null; timeline: RecoverySecond[] } {
+export function judgeRecovery(
+  outcome: RunOutcome,
+  window: FaultWindow,
+  drainStartsAt: number,
+): { recoveryMs: number | null; timeline: RecoverySecond[] } {
   const points = LatencyTimeline.merge(outcome.outputs.map((o) => o.deliver)).points(outcome.t0);
   const at = (ms: number) => outcome.t0 + ms;
-  const before = points.filter((p) => at(p.fromMs) >= outcome.t0 + outcome.plan.phases.rampUpMs && at(p.toMs) <= window.injectedAt);
+  const before = points.filter(
+    (p) => at(p.fromMs) >= outcome.t0 + outcome.plan.phases.rampUpMs && at(p.toMs) <= window.injectedAt,
+  );
   if (before.length === 0) return { recoveryMs: null, timeline: [] };
   const baselineRate = before.reduce((sum, p) => sum + p.count, 0) / before.length;
   const baselineP99 = [...before.map((p) => p.p99)].sort((a, b) => a - b)[Math.floor(before.length / 2)]!;
   const after = points.filter((p) => at(p.toMs) > window.injectedAt && at(p.toMs) <= drainStartsAt);
   const good = after.map((point) => point.count >= baselineRate / 2 && point.p99 <= 3 * baselineP99 + 50);
-  const timeline = after.map((point, i) => ({ atMs: at(point.fromMs) - window.injectedAt, deliveries: point.count, p99Ms: point.p99, good: good[i]! }));
+  const timeline = after.map((point, i) => ({
+    atMs: at(point.fromMs) - window.injectedAt,
+    deliveries: point.count,
+    p99Ms: point.p99,
+    good: good[i]!,
+  }));
   for (let i = 0; i + GOOD_STREAK <= good.length; i++) {
-    if (good.slice(i, i + GOOD_STREAK).every(Boolean)) return { recoveryMs: Math.max(0, at(after[i]!.fromMs) - window.injectedAt), timeline };
+    if (good.slice(i, i + GOOD_STREAK).every(Boolean))
+      return { recoveryMs: Math.max(0, at(after[i]!.fromMs) - window.injectedAt), timeline };
   }
   return { recoveryMs: null, timeline };
 }
 
 /** The row of one faulted run; `pushLogFile` (the fakes' received.jsonl) adds the push figures when the report checked pushes. */
-export function faultResult(fault: { name: string; description: string }, outcome: RunOutcome, report: SimReport, window: FaultWindow, pushLogFile?: string): FaultResult {
+export function faultResult(
+  fault: { name: string; description: string },
+  outcome: RunOutcome,
+  report: SimReport,
+  window: FaultWindow,
+  pushLogFile?: string,
+): FaultResult {
   const { rampUpMs, steadyMs } = outcome.plan.phases;
   const drainStartsAt = outcome.t0 + rampUpMs + steadyMs;
   const { recoveryMs: recovery, timeline } = judgeRecovery(outcome, window, drainStartsAt);
-  const until = recovery === null ? drainStartsAt : window.injectedAt + Math.max(recovery, window.healedAt - window.injectedAt);
+  const until =
+    recovery === null ? drainStartsAt : window.injectedAt + Math.max(recovery, window.healedAt - window.injectedAt);
   const healedMs = Math.max(0, window.healedAt - window.injectedAt);
   const liftedMs = Math.min(healedMs, Math.max(0, window.liftedAt - window.injectedAt));
   const acks = outcome.outputs.flatMap((o) => o.acks);
-  const inFlight = new Set(acks.filter((a) => a.sentAt >= window.injectedAt && a.sentAt <= until).map((a) => `${a.user}\u0000${a.clientMsgId}`));
+  const inFlight = new Set(
+    acks
+      .filter((a) => a.sentAt >= window.injectedAt && a.sentAt <= until)
+      .map((a) => `${a.user}\u0000${a.clientMsgId}`),
+  );
   const counts = report.oracle.violationCounts;
   const warnings = report.oracle.warningCounts;
   const result: FaultResult = {
@@ -149,8 +172,10 @@ export function faultResult(fault: { name: string; description: string }, outcom
   if (result.nonMemberDeliveries > 0) result.problems.push(`${result.nonMemberDeliveries} deliveries to non-members`);
   // With churn a send due just as its device comes back can fire before it reconnects and is
   // skipped (docs/scenarios.md, slo.ackedShare): there the figure is reported, not judged.
-  if (result.unackedAtEnd > 0 && outcome.scenario.churn.share === 0) result.problems.push(`${result.unackedAtEnd} sends never acked`);
-  if (!report.oracle.ok && result.problems.length === 0) result.problems.push(`oracle: ${report.oracle.totalViolations} violations`);
+  if (result.unackedAtEnd > 0 && outcome.scenario.churn.share === 0)
+    result.problems.push(`${result.unackedAtEnd} sends never acked`);
+  if (!report.oracle.ok && result.problems.length === 0)
+    result.problems.push(`oracle: ${report.oracle.totalViolations} violations`);
   if (recovery === null) result.problems.push('did not recover before the traffic ended');
   const slow = slowRecovery(recovery, liftedMs, healedMs);
   if (slow) result.problems.push(slow);
@@ -177,8 +202,13 @@ export function slowRecovery(recoveryMs: number | null, liftedMs: number, healed
   if (recoveryMs === null) return undefined;
   const afterHeal = recoveredAfterHeal(recoveryMs, liftedMs, healedMs);
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  if (afterHeal !== null) return afterHeal > RECOVERY_BOUND_MS ? `recovered ${seconds(afterHeal)} after the heal (bound ${seconds(RECOVERY_BOUND_MS)})` : undefined;
-  return recoveryMs > RECOVERY_BOUND_MS ? `recovered ${seconds(recoveryMs)} after the fault, while it was still on (bound ${seconds(RECOVERY_BOUND_MS)})` : undefined;
+  if (afterHeal !== null)
+    return afterHeal > RECOVERY_BOUND_MS
+      ? `recovered ${seconds(afterHeal)} after the heal (bound ${seconds(RECOVERY_BOUND_MS)})`
+      : undefined;
+  return recoveryMs > RECOVERY_BOUND_MS
+    ? `recovered ${seconds(recoveryMs)} after the fault, while it was still on (bound ${seconds(RECOVERY_BOUND_MS)})`
+    : undefined;
 }
 
 /**
@@ -196,6 +226,9 @@ export function orderProblem(
   const examples = violations
     .filter((violation) => (ORDER_KINDS as readonly string[]).includes(violation.kind))
     .slice(0, 3)
-    .map((violation) => `${violation.kind} in ${violation.room}${violation.seq === undefined ? '' : ` at seq ${violation.seq}`}${violation.device ? ` on ${violation.device}` : ''}: ${violation.detail}`);
+    .map(
+      (violation) =>
+        `${violation.kind} in ${violation.room}${violation.seq === undefined ? '' : ` at seq ${violation.seq}`}${violation.device ? ` on ${violation.device}` : ''}: ${violation.detail}`,
+    );
   return `${total} order violations (${kinds.join(', ')}${examples.length > 0 ? `; ${examples.join('; ')}` : ''})`;
 }

@@ -54,34 +54,40 @@ export async function runFault<Target>(options: FaultRunOptions<Target>): Promis
     onProgress: progress,
     onStart: (t0) => {
       faultDone = new Promise<void>((resolve) => {
-        setTimeout(() => {
-          void (async () => {
-            try {
-              window.injectedAt = Date.now();
-              progress(`fault ${fault.name}: ${fault.description}`);
-              await fault.inject(target);
-              window.liftedAt = Date.now();
-              if (fault.heal) {
-                await new Promise((r) => setTimeout(r, fault.holdMs ?? 0));
+        setTimeout(
+          () => {
+            void (async () => {
+              try {
+                window.injectedAt = Date.now();
+                progress(`fault ${fault.name}: ${fault.description}`);
+                await fault.inject(target);
                 window.liftedAt = Date.now();
-                progress(`fault ${fault.name}: healing`);
-                await fault.heal(target);
+                if (fault.heal) {
+                  await new Promise((r) => setTimeout(r, fault.holdMs ?? 0));
+                  window.liftedAt = Date.now();
+                  progress(`fault ${fault.name}: healing`);
+                  await fault.heal(target);
+                }
+                window.healedAt = Date.now();
+              } catch (error) {
+                faultError = { error };
+              } finally {
+                resolve();
               }
-              window.healedAt = Date.now();
-            } catch (error) {
-              faultError = { error };
-            } finally {
-              resolve();
-            }
-          })();
-        }, Math.max(0, t0 + rampUpMs + options.injectAfterMs - Date.now()));
+            })();
+          },
+          Math.max(0, t0 + rampUpMs + options.injectAfterMs - Date.now()),
+        );
       });
     },
   });
   await faultDone;
   if (faultError) throw faultError.error;
   const { pushLogFile } = options;
-  const pushLog = pushLogFile === undefined ? undefined : { path: pushLogFile, notifications: readPushLog(pushLogFile), readAt: Date.now() };
+  const pushLog =
+    pushLogFile === undefined
+      ? undefined
+      : { path: pushLogFile, notifications: readPushLog(pushLogFile), readAt: Date.now() };
   const { report } = buildReport(outcome, pushLog ? { pushLog } : {});
   return faultResult(fault, outcome, report, window, pushLogFile);
 }

@@ -2,7 +2,8 @@ import type { FaultResult } from './fault-result.js';
 
 /** The fault table as Markdown: what a person reads after the suite (and what docs/faults.md quotes). */
 export function faultTable(results: readonly FaultResult[]): string {
-  const header = '| fault | acked in flight | lost | duplicates shown | order violations | to non-members | unacked but delivered | never acked | recovery | after the heal | completeness | verdict |';
+  const header =
+    '| fault | acked in flight | lost | duplicates shown | order violations | to non-members | unacked but delivered | never acked | recovery | after the heal | completeness | verdict |';
   const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |';
   const rows = results.map((r) =>
     [
@@ -29,7 +30,8 @@ export function faultTable(results: readonly FaultResult[]): string {
  */
 export function faultTimeline(result: FaultResult): string {
   const lines = result.timeline.map(
-    (second) => `  +${(second.atMs / 1000).toFixed(0)}s ${second.deliveries} deliveries, p99 ${Math.round(second.p99Ms)} ms, ${second.good ? 'good' : 'bad'}`,
+    (second) =>
+      `  +${(second.atMs / 1000).toFixed(0)}s ${second.deliveries} deliveries, p99 ${Math.round(second.p99Ms)} ms, ${second.good ? 'good' : 'bad'}`,
   );
   const healed = result.healedMs > 0 ? ` (healed after ${(result.healedMs / 1000).toFixed(1)} s)` : '';
   return [`${result.fault}: the seconds after the fault${healed}`, ...lines].join('\n');
@@ -37,7 +39,8 @@ export function faultTimeline(result: FaultResult): string {
 
 /** The push figures of the results that have them (a push outage, or any fault run with a push log), as Markdown. */
 export function pushFaultTable(results: readonly FaultResult[]): string {
-  const header = '| fault | owed (device, room) pairs | notified | missing | to non-members | to connected devices | notifications | during the fault | repeats | first after heal | caught up after heal | ack -> push p99 / max |';
+  const header =
+    '| fault | owed (device, room) pairs | notified | missing | to non-members | to connected devices | notifications | during the fault | repeats | first after heal | caught up after heal | ack -> push p99 / max |';
   const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
   const seconds = (ms: number | null) => (ms === null ? 'none' : `${(ms / 1000).toFixed(1)} s`);
   const rows = results.flatMap((r) =>

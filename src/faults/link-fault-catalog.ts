@@ -20,7 +20,8 @@ export type LinkFault = Fault<LinkTarget>;
  */
 export const GATEWAY_NATS_PARTITION: LinkFault = {
   name: 'gateway-nats-partition',
-  description: 'gateway-1 cut off from NATS for 10 s (its link blackholed: connection open, nothing through), then healed: it sends its clients to gateway-2 after 2 s without a PONG',
+  description:
+    'gateway-1 cut off from NATS for 10 s (its link blackholed: connection open, nothing through), then healed: it sends its clients to gateway-2 after 2 s without a PONG',
   inject: ({ gatewayNats }) => gatewayNats.setMode({ kind: 'blackhole' }),
   holdMs: 10_000,
   heal: ({ gatewayNats }) => gatewayNats.heal(),

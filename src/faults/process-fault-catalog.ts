@@ -26,10 +26,14 @@ export const PROCESS_FAULTS: readonly ClusterFault[] = [
     },
     heal: (cluster) => cluster.waitHealthy('gateway-1'),
   },
-  kill('fanout-1', 'restarted 1 s later, it frees and retakes its partitions (fanout-2 takes them once their 3 s leases lapse if it does not) and replays unacked sends'),
+  kill(
+    'fanout-1',
+    'restarted 1 s later, it frees and retakes its partitions (fanout-2 takes them once their 3 s leases lapse if it does not) and replays unacked sends',
+  ),
   {
     name: 'fanout-sigstop',
-    description: 'SIGSTOP fanout-1 for 12 s, then SIGCONT: its leases lapse, fanout-2 takes over, the frozen owner must be fenced',
+    description:
+      'SIGSTOP fanout-1 for 12 s, then SIGCONT: its leases lapse, fanout-2 takes over, the frozen owner must be fenced',
     inject: async (cluster) => {
       cluster.signal('fanout-1', 'SIGSTOP');
     },
@@ -62,7 +66,8 @@ export const RECONNECT_STORM: ClusterFault = {
  */
 export const PUSH_PROVIDER_OUTAGE: ClusterFault = {
   name: 'push-provider-outage',
-  description: 'APNs fake refusing connections and FCM fake answering 503 for 10 s, then both back: push jobs wait in the work queue and drain after',
+  description:
+    'APNs fake refusing connections and FCM fake answering 503 for 10 s, then both back: push jobs wait in the work queue and drain after',
   inject: (cluster) => cluster.setPushFakeModes({ apns: { kind: 'down' }, fcm: { kind: 'status', status: 503 } }),
   holdMs: 10_000,
   heal: (cluster) => cluster.setPushFakeModes({}),

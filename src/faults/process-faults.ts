@@ -69,7 +69,8 @@ async function waitForState(pid: number, want: 'running' | 'stopped', timeoutMs:
     const state = await processState(pid);
     if (state === want) return;
     if (state === 'gone' || state === 'zombie') throw new Error(`process ${pid} is gone`);
-    if (Date.now() > deadline) throw new Error(`process ${pid} is ${state}, not ${want}, ${timeoutMs} ms after the signal`);
+    if (Date.now() > deadline)
+      throw new Error(`process ${pid} is ${state}, not ${want}, ${timeoutMs} ms after the signal`);
     await sleep(10);
   }
 }

@@ -13,7 +13,8 @@ const DEFAULT_PORTS: Record<string, number> = { 'postgres:': 5432, 'postgresql:'
 export function hostPortOf(url: string): { host: string; port: number } {
   const parsed = new URL(url);
   const port = parsed.port === '' ? DEFAULT_PORTS[parsed.protocol] : Number(parsed.port);
-  if (port === undefined) throw new Error(`no port in ${parsed.protocol}//${parsed.host} and no default for ${parsed.protocol}`);
+  if (port === undefined)
+    throw new Error(`no port in ${parsed.protocol}//${parsed.host} and no default for ${parsed.protocol}`);
   // IPv6 hosts come bracketed from URL; net.connect wants them bare.
   return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port };
 }

@@ -21,9 +21,16 @@ export class ProxyControl {
     readonly port: number,
   ) {}
 
-  static async start(proxy: TcpFaultProxy, host: string, port: number, onChange?: (line: string) => void): Promise<ProxyControl> {
+  static async start(
+    proxy: TcpFaultProxy,
+    host: string,
+    port: number,
+    onChange?: (line: string) => void,
+  ): Promise<ProxyControl> {
     const server = createServer((req, res) => {
-      handle(proxy, req, res, onChange).catch((error: unknown) => reply(res, 500, { error: error instanceof Error ? error.message : String(error) }));
+      handle(proxy, req, res, onChange).catch((error: unknown) =>
+        reply(res, 500, { error: error instanceof Error ? error.message : String(error) }),
+      );
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -39,10 +46,21 @@ export class ProxyControl {
 }
 
 function state(proxy: TcpFaultProxy): Record<string, unknown> {
-  return { listen: proxy.address, target: proxy.target, mode: proxy.mode, stats: proxy.stats(), connections: proxy.liveConnections() };
+  return {
+    listen: proxy.address,
+    target: proxy.target,
+    mode: proxy.mode,
+    stats: proxy.stats(),
+    connections: proxy.liveConnections(),
+  };
 }
 
-async function handle(proxy: TcpFaultProxy, req: IncomingMessage, res: ServerResponse, onChange?: (line: string) => void): Promise<void> {
+async function handle(
+  proxy: TcpFaultProxy,
+  req: IncomingMessage,
+  res: ServerResponse,
+  onChange?: (line: string) => void,
+): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://control').pathname;
   if (req.method === 'GET' && path === '/') return reply(res, 200, state(proxy));
   if (req.method === 'POST' && path === '/heal') {

@@ -50,8 +50,15 @@ interface LoggedPush {
  * (`received.jsonl`: at, platform, token, title, body, badge, room). Notifications to other
  * runs' tokens (the log is shared by every run on the cluster) are left out.
  */
-export function pushFaultFigures(outcome: RunOutcome, push: Extract<PushSection, { checked: true }>, logFile: string, window: FaultWindow): PushFaultFigures {
-  const tokens = new Set(outcome.outputs.flatMap((output) => Object.values(output.checks.push).map((registration) => registration.token)));
+export function pushFaultFigures(
+  outcome: RunOutcome,
+  push: Extract<PushSection, { checked: true }>,
+  logFile: string,
+  window: FaultWindow,
+): PushFaultFigures {
+  const tokens = new Set(
+    outcome.outputs.flatMap((output) => Object.values(output.checks.push).map((registration) => registration.token)),
+  );
   const ours = readLoggedPushes(logFile).filter((entry) => tokens.has(entry.token) && entry.at >= outcome.t0);
   const previous = new Map<string, string>();
   let repeats = 0;
@@ -61,7 +68,9 @@ export function pushFaultFigures(outcome: RunOutcome, push: Extract<PushSection,
     previous.set(pair, entry.text);
   }
   // A second of slack each side: the fakes switch within ~200 ms of the mode file, and a send in flight at the switch may still land.
-  const duringFault = ours.filter((entry) => entry.at > window.injectedAt + 1000 && entry.at < window.healedAt - 1000).length;
+  const duringFault = ours.filter(
+    (entry) => entry.at > window.injectedAt + 1000 && entry.at < window.healedAt - 1000,
+  ).length;
   const firstAfter = ours.find((entry) => entry.at >= window.healedAt);
   const owed = owedDuringFault(outcome, window);
   const firstPerPair = new Map<string, number>();
@@ -96,9 +105,14 @@ function owedDuringFault(outcome: RunOutcome, window: FaultWindow): Set<string> 
   const roomIdOf = (key: string) => outcome.roomIds[key] ?? key;
   const membersOf = new Map(outcome.plan.rooms.map((room) => [roomIdOf(room.key), new Set(room.members)]));
   const windows = new Map<string, Array<{ from: number; to: number | null }>>();
-  for (const output of outcome.outputs) for (const [key, list] of Object.entries(output.windows)) windows.set(key, list);
+  for (const output of outcome.outputs)
+    for (const [key, list] of Object.entries(output.windows)) windows.set(key, list);
   const devices = outcome.outputs.flatMap((output) =>
-    Object.entries(output.checks.push).map(([key, registration]) => ({ user: key.slice(0, key.lastIndexOf('/')), token: registration.token, windows: windows.get(key) ?? [] })),
+    Object.entries(output.checks.push).map(([key, registration]) => ({
+      user: key.slice(0, key.lastIndexOf('/')),
+      token: registration.token,
+      windows: windows.get(key) ?? [],
+    })),
   );
   const owed = new Set<string>();
   for (const ack of outcome.outputs.flatMap((output) => output.acks)) {
@@ -119,10 +133,22 @@ function readLoggedPushes(path: string): LoggedPush[] {
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
     try {
-      const value = JSON.parse(line) as { at?: unknown; token?: unknown; room?: unknown; title?: unknown; body?: unknown; badge?: unknown };
+      const value = JSON.parse(line) as {
+        at?: unknown;
+        token?: unknown;
+        room?: unknown;
+        title?: unknown;
+        body?: unknown;
+        badge?: unknown;
+      };
       const at = typeof value.at === 'string' ? Date.parse(value.at) : NaN;
       if (!Number.isFinite(at) || typeof value.token !== 'string') continue;
-      entries.push({ at, token: value.token, room: typeof value.room === 'string' ? value.room : '', text: JSON.stringify([value.title, value.body, value.badge]) });
+      entries.push({
+        at,
+        token: value.token,
+        room: typeof value.room === 'string' ? value.room : '',
+        text: JSON.stringify([value.title, value.body, value.badge]),
+      });
     } catch {
       // A line being written as we read: skipped, like the simulator's reader does.
     }

@@ -14,7 +14,8 @@ export type ServiceFault = Fault<ServiceTarget>;
 export const SERVICE_FAULTS: readonly ServiceFault[] = [
   {
     name: 'postgres-restart',
-    description: 'Postgres stopped with -m immediate (no checkpoint, like a power cut) for 5 s, then started: commits fail and are retried',
+    description:
+      'Postgres stopped with -m immediate (no checkpoint, like a power cut) for 5 s, then started: commits fail and are retried',
     inject: ({ postgres }) => postgres.stopImmediate(),
     holdMs: 5000,
     heal: ({ postgres }) => postgres.start(),

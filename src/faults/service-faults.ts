@@ -23,7 +23,13 @@ export { NatsCluster, type NatsClusterOptions, type NatsNodeInfo } from '../devt
 
 function context(dir: string, name: string): StartContext {
   const absolute = resolve(dir);
-  return { dir: join(absolute, name), logFile: join(absolute, `${name}.log`), displayDir: join(absolute, name), searchPath: defaultSearchPath(), onProgress: () => undefined };
+  return {
+    dir: join(absolute, name),
+    logFile: join(absolute, `${name}.log`),
+    displayDir: join(absolute, name),
+    searchPath: defaultSearchPath(),
+    onProgress: () => undefined,
+  };
 }
 
 /** A redis-server of the test's own (no persistence, as `chat-node dev` runs it). */
@@ -60,7 +66,8 @@ export class RedisInstance {
     const cli = findBinary('redis-cli', defaultSearchPath()) ?? 'redis-cli';
     // redis-cli reports the connection closing under it; the exit is what we check.
     await runCommand(cli, ['-p', String(this.port), 'shutdown', 'nosave'], { timeoutMs: 10_000 });
-    if (pid !== undefined && !(await waitForExit(pid, 10_000))) throw new Error(`redis (pid ${pid}) did not exit after SHUTDOWN NOSAVE`);
+    if (pid !== undefined && !(await waitForExit(pid, 10_000)))
+      throw new Error(`redis (pid ${pid}) did not exit after SHUTDOWN NOSAVE`);
     await this.stopServer?.();
     this.stopServer = undefined;
   }
@@ -164,14 +171,16 @@ export class PostgresInstance {
   async stop(): Promise<void> {
     const pid = await this.pid();
     if (pid !== undefined && pid === this.firstStop.pid) return this.firstStop.stop();
-    if (pid !== undefined && (await isAlive(pid))) await this.pgCtlRun(['stop', '-D', this.ctx.dir, '-m', 'fast', '-w']);
+    if (pid !== undefined && (await isAlive(pid)))
+      await this.pgCtlRun(['stop', '-D', this.ctx.dir, '-m', 'fast', '-w']);
     this.releaseGuard?.();
     this.releaseGuard = undefined;
   }
 
   private async pgCtlRun(args: string[]): Promise<void> {
     const result = await this.user.run(this.pgCtl, args, 90_000);
-    if (result.code !== 0) throw new Error(`pg_ctl ${args[0]} failed: ${result.output}\n${await tailFile(this.ctx.logFile)}`);
+    if (result.code !== 0)
+      throw new Error(`pg_ctl ${args[0]} failed: ${result.output}\n${await tailFile(this.ctx.logFile)}`);
   }
 }
 
@@ -191,7 +200,12 @@ export async function listPgClusters(): Promise<PgCluster[]> {
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
     .filter((fields) => fields.length >= 4)
-    .map(([version, name, port, status]) => ({ version: version!, name: name!, port: Number(port), online: status === 'online' }));
+    .map(([version, name, port, status]) => ({
+      version: version!,
+      name: name!,
+      port: Number(port),
+      online: status === 'online',
+    }));
 }
 
 /**
@@ -210,7 +224,8 @@ export async function startPgCluster(cluster: Pick<PgCluster, 'version' | 'name'
 
 async function pgCtlCluster(cluster: Pick<PgCluster, 'version' | 'name'>, args: string[]): Promise<void> {
   const result = await runCommand('pg_ctlcluster', [cluster.version, cluster.name, ...args], { timeoutMs: 90_000 });
-  if (result.code !== 0) throw new Error(`pg_ctlcluster ${cluster.version} ${cluster.name} ${args.join(' ')} failed: ${result.output}`);
+  if (result.code !== 0)
+    throw new Error(`pg_ctlcluster ${cluster.version} ${cluster.name} ${args.join(' ')} failed: ${result.output}`);
 }
 
 /** Whether the Redis at `url` answers PING (for a test waiting on a restart). */

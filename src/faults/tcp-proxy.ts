@@ -121,7 +121,8 @@ export class TcpFaultProxy {
     this.buckets = {};
     if (mode.kind === 'bandwidth') {
       const now = Date.now();
-      for (const flow of ['up', 'down'] as const) if (appliesTo(mode, flow)) this.buckets[flow] = TokenBucket.forRate(mode.bytesPerSec, now);
+      for (const flow of ['up', 'down'] as const)
+        if (appliesTo(mode, flow)) this.buckets[flow] = TokenBucket.forRate(mode.bytesPerSec, now);
     }
     if (mode.kind === 'reset') for (const c of [...this.connections]) this.reset(c);
     // A byte stream with a hole in it would desynchronise any protocol: end those connections once the drop is over.

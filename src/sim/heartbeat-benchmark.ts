@@ -38,7 +38,8 @@ export async function runHeartbeatBenchmark(options: HeartbeatBenchmarkOptions):
   const run = randomBytes(3).toString('hex');
   const redis = new Redis(options.redisUrl, { lazyConnect: true });
   await redis.connect();
-  const commandsProcessed = async () => Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+  const commandsProcessed = async () =>
+    Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
   const before = await scrape(options.metricsUrl);
   const rssBefore = sumOfMetric(before, 'process_resident_memory_bytes') ?? 0;
   const clients: ChatClient[] = [];

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Result } from 'autocannon';
-import { LONG_POLL_FRAMES_PATH, LONG_POLL_POLL_PATH, LONG_POLL_SESSIONS_PATH, type PollResponse, type SessionCreated } from '../core/protocol/index.js';
+import {
+  LONG_POLL_FRAMES_PATH,
+  LONG_POLL_POLL_PATH,
+  LONG_POLL_SESSIONS_PATH,
+  type PollResponse,
+  type SessionCreated,
+} from '../core/protocol/index.js';
 
 export interface LongPollBenchmarkOptions {
   /** The gateway's HTTP base, e.g. http://127.0.0.1:8080. */
@@ -96,8 +102,18 @@ export async function runLongPollBenchmark(options: LongPollBenchmarkOptions): P
           setupRequest: (request) => {
             const session = senders[next++ % senders.length]!;
             session.sent++;
-            const frame = { type: 'send', room: session.room, clientMsgId: `${label}${run}-${messageNo++}`, body: `bench ${'x'.repeat(100)}` };
-            return { ...request, path: `${LONG_POLL_FRAMES_PATH}?session=${session.id}`, headers: { authorization: `Bearer ${session.token}`, 'content-type': 'application/json' }, body: JSON.stringify([frame]) };
+            const frame = {
+              type: 'send',
+              room: session.room,
+              clientMsgId: `${label}${run}-${messageNo++}`,
+              body: `bench ${'x'.repeat(100)}`,
+            };
+            return {
+              ...request,
+              path: `${LONG_POLL_FRAMES_PATH}?session=${session.id}`,
+              headers: { authorization: `Bearer ${session.token}`, 'content-type': 'application/json' },
+              body: JSON.stringify([frame]),
+            };
           },
         },
       ],
@@ -124,14 +140,21 @@ export async function runLongPollBenchmark(options: LongPollBenchmarkOptions): P
           method: 'GET',
           setupRequest: (request) => {
             const session = pollers[next++ % pollers.length]!;
-            return { ...request, path: `${LONG_POLL_POLL_PATH}?session=${session.id}&cursor=${session.cursor}&wait=${options.pollWaitMs}`, headers: { authorization: `Bearer ${session.token}` } };
+            return {
+              ...request,
+              path: `${LONG_POLL_POLL_PATH}?session=${session.id}&cursor=${session.cursor}&wait=${options.pollWaitMs}`,
+              headers: { authorization: `Bearer ${session.token}` },
+            };
           },
         },
       ],
     });
   };
   progress(`autocannon: GET ${LONG_POLL_POLL_PATH} held on ${pollers.length} sessions for ${options.durationSec} s`);
-  const [polls, rssHeld] = await Promise.all([pollRun(), delay(options.durationSec * 500).then(() => gatewayRss(options.metricsUrl))]);
+  const [polls, rssHeld] = await Promise.all([
+    pollRun(),
+    delay(options.durationSec * 500).then(() => gatewayRss(options.metricsUrl)),
+  ]);
 
   progress('autocannon: both at once');
   for (const session of senders) Object.assign(session, { sent: 0, acked: 0, refused: 0 });
@@ -144,7 +167,11 @@ export async function runLongPollBenchmark(options: LongPollBenchmarkOptions): P
 
   return {
     sends: { ...figures(sends), ...drained },
-    polls: { ...figures(polls), held: pollers.length, rssBytesPerSession: rssBefore && rssHeld ? Math.round((rssHeld - rssBefore) / pollers.length) : 0 },
+    polls: {
+      ...figures(polls),
+      held: pollers.length,
+      rssBytesPerSession: rssBefore && rssHeld ? Math.round((rssHeld - rssBefore) / pollers.length) : 0,
+    },
     sendsWithHeldPolls: { ...figures(withPolls), acked: drainedBoth.acked, ackedPerSec: drainedBoth.ackedPerSec },
   };
 }
@@ -177,7 +204,9 @@ async function openSessions(options: LongPollBenchmarkOptions, prefix: string, c
 }
 
 async function createRoom(base: string, session: Session, peer: string): Promise<void> {
-  await call(base, 'POST', `${LONG_POLL_FRAMES_PATH}?session=${session.id}`, session.token, [{ type: 'room.create', id: 'room', kind: 'direct', members: [peer] }]);
+  await call(base, 'POST', `${LONG_POLL_FRAMES_PATH}?session=${session.id}`, session.token, [
+    { type: 'room.create', id: 'room', kind: 'direct', members: [peer] },
+  ]);
   for (;;) {
     const answer = await poll(base, session, 5000);
     const room = answer.frames.find((frame) => frame.type === 'room' && frame.id === 'room');
@@ -189,9 +218,13 @@ async function createRoom(base: string, session: Session, peer: string): Promise
 }
 
 /** Waits until every send is answered (ack, or an error such as rate_limited), at most 30 s. */
-async function drainAcks(senders: Session[], startedAt: number): Promise<{ acked: number; ackedPerSec: number; refused: number }> {
+async function drainAcks(
+  senders: Session[],
+  startedAt: number,
+): Promise<{ acked: number; ackedPerSec: number; refused: number }> {
   const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && senders.some((session) => session.acked + session.refused < session.sent)) await delay(100);
+  while (Date.now() < deadline && senders.some((session) => session.acked + session.refused < session.sent))
+    await delay(100);
   const acked = senders.reduce((sum, session) => sum + session.acked, 0);
   const refused = senders.reduce((sum, session) => sum + session.refused, 0);
   const lastAt = Math.max(startedAt, ...senders.map((session) => session.lastAnswerAt));
@@ -199,19 +232,30 @@ async function drainAcks(senders: Session[], startedAt: number): Promise<{ acked
 }
 
 async function poll(base: string, session: Session, waitMs: number): Promise<PollResponse> {
-  const answer = await call<PollResponse>(base, 'GET', `${LONG_POLL_POLL_PATH}?session=${session.id}&cursor=${session.cursor}&wait=${waitMs}`, session.token);
+  const answer = await call<PollResponse>(
+    base,
+    'GET',
+    `${LONG_POLL_POLL_PATH}?session=${session.id}&cursor=${session.cursor}&wait=${waitMs}`,
+    session.token,
+  );
   session.cursor = answer.cursor;
   return answer;
 }
 
 async function closeSession(base: string, session: Session): Promise<void> {
-  await fetch(`${base}${LONG_POLL_SESSIONS_PATH}?session=${session.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${session.token}` } }).catch(() => {});
+  await fetch(`${base}${LONG_POLL_SESSIONS_PATH}?session=${session.id}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${session.token}` },
+  }).catch(() => {});
 }
 
 async function call<T>(base: string, method: string, path: string, token: string, body?: unknown): Promise<T> {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.text();

@@ -30,10 +30,18 @@ export interface PairBenchmarkResult {
  */
 export async function runPairBenchmark(options: PairBenchmarkOptions): Promise<PairBenchmarkResult> {
   const run = randomBytes(3).toString('hex');
-  const alice = new ChatClient({ urls: options.urls, token: options.tokenFor(`bench-alice-${run}`, 'laptop'), sendQueueLimit: options.messages + 10 });
+  const alice = new ChatClient({
+    urls: options.urls,
+    token: options.tokenFor(`bench-alice-${run}`, 'laptop'),
+    sendQueueLimit: options.messages + 10,
+  });
   const bob = new ChatClient({ urls: options.urls, token: options.tokenFor(`bench-bob-${run}`, 'phone') });
   const bobPolling = options.longPollRecipient
-    ? new ChatClient({ urls: options.urls, token: options.tokenFor(`bench-bob-${run}`, 'browser'), transport: 'longpoll' })
+    ? new ChatClient({
+        urls: options.urls,
+        token: options.tokenFor(`bench-bob-${run}`, 'browser'),
+        transport: 'longpoll',
+      })
     : undefined;
   const clients = [alice, bob, ...(bobPolling ? [bobPolling] : [])];
   for (const client of clients) client.on('error', () => {});
@@ -73,11 +81,18 @@ export async function runPairBenchmark(options: PairBenchmarkOptions): Promise<P
       const clientMsgId = `b${run}-${i}`;
       // The intended send time, not the actual one: lateness of the schedule counts as latency.
       sentAt.set(clientMsgId, due);
-      acks.push(alice.send(room.id, `bench ${i} ${'x'.repeat(100)}`, { clientMsgId }).then(() => ack.recordMs(performance.now() - due)));
+      acks.push(
+        alice
+          .send(room.id, `bench ${i} ${'x'.repeat(100)}`, { clientMsgId })
+          .then(() => ack.recordMs(performance.now() - due)),
+      );
       if (i % 100 === 99) options.onProgress?.(i + 1, delivered);
     }
     await Promise.all(acks);
-    await Promise.race([Promise.all([allDelivered, allDeliveredLongPoll]), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    await Promise.race([
+      Promise.all([allDelivered, allDeliveredLongPoll]),
+      new Promise((resolve) => setTimeout(resolve, 10_000)),
+    ]);
     return {
       ack: ack.percentiles(),
       deliver: deliver.percentiles(),

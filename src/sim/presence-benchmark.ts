@@ -50,7 +50,11 @@ export async function runPresenceBenchmark(options: PresenceBenchmarkOptions): P
         watcher.on('presence', listener);
       });
     for (let cycle = 0; cycle < options.cycles; cycle++) {
-      const device = new ChatClient({ urls: options.urls, token: options.tokenFor(watched, 'phone'), autoReconnect: false });
+      const device = new ChatClient({
+        urls: options.urls,
+        token: options.tokenFor(watched, 'phone'),
+        autoReconnect: false,
+      });
       device.on('error', () => {});
       const seenOnline = next('online', 10_000);
       const connectAt = performance.now();

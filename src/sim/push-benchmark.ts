@@ -68,7 +68,9 @@ export async function runPushBenchmark(opts: {
   const fcmTokenBase = `${randomBytes(16).toString('base64url')}:APA91b${randomBytes(96).toString('base64url')}`;
   let tokens = 0;
   const token = (platform: 'apns' | 'fcm'): string =>
-    platform === 'apns' ? `${apnsTokenBase}${(tokens++).toString(16).padStart(16, '0')}` : `${fcmTokenBase}${(tokens++).toString(36).padStart(8, '0')}`;
+    platform === 'apns'
+      ? `${apnsTokenBase}${(tokens++).toString(16).padStart(16, '0')}`
+      : `${fcmTokenBase}${(tokens++).toString(36).padStart(8, '0')}`;
   const enqueue = async (count: number, label: string): Promise<void> => {
     const pending: Promise<unknown>[] = [];
     for (let i = 0; i < count; i++) {
@@ -86,7 +88,11 @@ export async function runPushBenchmark(opts: {
         msgId: `pb-${run}-${label}-${i}`,
         ts: Date.now(),
       };
-      pending.push(publisher.publish(subjects.push(platform), encodeJson(job), { msgID: `${job.msgId}:${job.user}:${job.device}` }));
+      pending.push(
+        publisher.publish(subjects.push(platform), encodeJson(job), {
+          msgID: `${job.msgId}:${job.user}:${job.device}`,
+        }),
+      );
       if (pending.length >= 500) await Promise.all(pending.splice(0));
     }
     await Promise.all(pending);
@@ -94,7 +100,8 @@ export async function runPushBenchmark(opts: {
   const until = async (target: number, timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
     while (fakes.accepted < target && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    if (fakes.accepted < target) throw new Error(`only ${fakes.accepted}/${target} notifications accepted within ${timeoutMs / 1000} s`);
+    if (fakes.accepted < target)
+      throw new Error(`only ${fakes.accepted}/${target} notifications accepted within ${timeoutMs / 1000} s`);
   };
   try {
     const warmup = opts.warmupJobs ?? 0;

@@ -105,7 +105,8 @@ export interface DeviceLog {
   rooms: Record<string, number>;
 }
 
-export type ViolationKind = 'missing' | 'duplicate' | 'out-of-order' | 'conflict' | 'unacked-delivered' | 'read-diverged' | 'seq-gap';
+export type ViolationKind =
+  'missing' | 'duplicate' | 'out-of-order' | 'conflict' | 'unacked-delivered' | 'read-diverged' | 'seq-gap';
 
 export interface Violation {
   kind: ViolationKind;

@@ -57,7 +57,11 @@ export interface ClusterStatus {
   nodes: NodeStatus[] | null;
   /** Send partitions with a live fan-out lease (Postgres). */
   partitions: { total: number; held: number; unowned: number[] } | null;
-  sendStream: (Omit<SendStreamFigures, 'backlog'> & { backlog: Array<{ partition: number; waiting: number; oldestSec: number; owner: string | null }> }) | null;
+  sendStream:
+    | (Omit<SendStreamFigures, 'backlog'> & {
+        backlog: Array<{ partition: number; waiting: number; oldestSec: number; owner: string | null }>;
+      })
+    | null;
   pushQueue: PushQueueFigures | null;
 }
 
@@ -103,7 +107,9 @@ export function reachable(record: NodeRecord, localHost: string): boolean {
 }
 
 function elsewhere(record: NodeRecord): AdminAnswer {
-  const failing = [`its admin listener ${record.adminUrl} is on the loopback of ${record.host}: run status there, or bind it to an address this machine reaches`];
+  const failing = [
+    `its admin listener ${record.adminUrl} is on the loopback of ${record.host}: run status there, or bind it to an address this machine reaches`,
+  ];
   return { url: record.adminUrl ?? '', answered: false, ready: false, failing, samples: [] };
 }
 
@@ -119,7 +125,11 @@ export function composeStatus(parts: StatusParts): ClusterStatus {
     owner: parts.owners?.find((owner) => owner.partition === entry.partition)?.owner ?? null,
   }));
   const nodes = parts.nodes?.map((record): NodeStatus => {
-    const answer = !reachable(record, parts.localHost) ? elsewhere(record) : record.adminUrl === undefined ? undefined : parts.answers.get(record.adminUrl);
+    const answer = !reachable(record, parts.localHost)
+      ? elsewhere(record)
+      : record.adminUrl === undefined
+        ? undefined
+        : parts.answers.get(record.adminUrl);
     const status: NodeStatus = {
       role: record.role,
       nodeId: record.nodeId,
@@ -136,9 +146,14 @@ export function composeStatus(parts: StatusParts): ClusterStatus {
       ...figuresOf(record.role, record.nodeId, answer?.samples ?? []),
     };
     if (record.role === 'fanout' && parts.owners && parts.sendStream) {
-      const mine = new Set(parts.owners.filter((owner) => owner.owner === record.nodeId).map((owner) => owner.partition));
+      const mine = new Set(
+        parts.owners.filter((owner) => owner.owner === record.nodeId).map((owner) => owner.partition),
+      );
       const waiting = (backlog ?? []).filter((entry) => mine.has(entry.partition));
-      status.lag = { waiting: waiting.reduce((sum, entry) => sum + entry.waiting, 0), oldestSec: Math.max(0, ...waiting.map((entry) => entry.oldestSec)) };
+      status.lag = {
+        waiting: waiting.reduce((sum, entry) => sum + entry.waiting, 0),
+        oldestSec: Math.max(0, ...waiting.map((entry) => entry.oldestSec)),
+      };
     }
     return status;
   });
@@ -150,7 +165,13 @@ export function composeStatus(parts: StatusParts): ClusterStatus {
     services,
     schema: parts.schema ?? null,
     nodes: nodes ?? null,
-    partitions: held ? { total: parts.partitions, held: held.length, unowned: parts.owners!.filter((owner) => owner.owner === null).map((owner) => owner.partition) } : null,
+    partitions: held
+      ? {
+          total: parts.partitions,
+          held: held.length,
+          unowned: parts.owners!.filter((owner) => owner.owner === null).map((owner) => owner.partition),
+        }
+      : null,
     sendStream: parts.sendStream && backlog ? { ...parts.sendStream, backlog } : null,
     pushQueue: parts.pushQueue ?? null,
   };
@@ -167,10 +188,18 @@ function problemsOf(status: ClusterStatus): string[] {
   }
   if (!status.services.redis.ok) problems.push('the nodes cannot be listed: their leases are in Redis');
   const { schema, nodes } = status;
-  if (schema && schema.applied < schema.shipped) problems.push(`the database schema is at version ${schema.applied}, this chat-node ships ${schema.shipped}: run chat-node migrate (pending: ${schema.pending.join(', ')})`);
-  if (schema && schema.applied > schema.shipped) problems.push(`the database schema is at version ${schema.applied}, newer than this chat-node's ${schema.shipped}: this status comes from an older chat-node`);
+  if (schema && schema.applied < schema.shipped)
+    problems.push(
+      `the database schema is at version ${schema.applied}, this chat-node ships ${schema.shipped}: run chat-node migrate (pending: ${schema.pending.join(', ')})`,
+    );
+  if (schema && schema.applied > schema.shipped)
+    problems.push(
+      `the database schema is at version ${schema.applied}, newer than this chat-node's ${schema.shipped}: this status comes from an older chat-node`,
+    );
   if (nodes && nodes.length === 0) {
-    problems.push(`no node of namespace ${status.namespace} is running (no live lease in Redis at ${status.services.redis.url}): start one with chat-node dev or chat-node cluster, or pass the cluster's --namespace`);
+    problems.push(
+      `no node of namespace ${status.namespace} is running (no live lease in Redis at ${status.services.redis.url}): start one with chat-node dev or chat-node cluster, or pass the cluster's --namespace`,
+    );
     return problems;
   }
   if (nodes) {
@@ -180,15 +209,22 @@ function problemsOf(status: ClusterStatus): string[] {
     for (const node of nodes) {
       if (node.adminUrl === null) problems.push(`${node.nodeId}: no admin listener, so its readiness is unknown`);
       else if (!node.answered) problems.push(`${node.nodeId}: ${node.failing.join('; ')}`);
-      else if (!node.ready) problems.push(`${node.nodeId}: not ready${node.failing.length > 0 ? ` (${node.failing.join(', ')})` : ''}`);
+      else if (!node.ready)
+        problems.push(`${node.nodeId}: not ready${node.failing.length > 0 ? ` (${node.failing.join(', ')})` : ''}`);
     }
   }
   if (status.partitions && status.partitions.unowned.length > 0) {
-    const stranded = status.sendStream?.backlog.filter((entry) => entry.owner === null).reduce((sum, entry) => sum + entry.waiting, 0) ?? 0;
+    const stranded =
+      status.sendStream?.backlog
+        .filter((entry) => entry.owner === null)
+        .reduce((sum, entry) => sum + entry.waiting, 0) ?? 0;
     problems.push(
       `send partitions ${status.partitions.unowned.join(', ')} have no fan-out (${status.partitions.held}/${status.partitions.total} held)${stranded > 0 ? `: ${stranded} sends wait on them` : ''}`,
     );
   }
-  if (status.services.nats.ok && status.sendStream && !status.sendStream.exists) problems.push(`the send stream ${status.sendStream.stream} does not exist: no gateway or fan-out of namespace ${status.namespace} has started`);
+  if (status.services.nats.ok && status.sendStream && !status.sendStream.exists)
+    problems.push(
+      `the send stream ${status.sendStream.stream} does not exist: no gateway or fan-out of namespace ${status.namespace} has started`,
+    );
   return problems;
 }

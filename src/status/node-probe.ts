@@ -33,15 +33,30 @@ export async function probeAdmin(url: string, timeoutMs: number): Promise<AdminA
   const get = (path: string) => fetch(`${url}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
   const [readyz, metrics] = await Promise.allSettled([
     get('/readyz').then(async (response) => ({ status: response.status, body: await response.text() })),
-    get('/metrics').then(async (response) => (response.ok ? response.text() : Promise.reject(new Error(`/metrics answered HTTP ${response.status}`)))),
+    get('/metrics').then(async (response) =>
+      response.ok ? response.text() : Promise.reject(new Error(`/metrics answered HTTP ${response.status}`)),
+    ),
   ]);
   const samples = metrics.status === 'fulfilled' ? parsePromText(metrics.value, (name) => FIGURES.has(name)) : [];
   if (readyz.status === 'rejected') {
     const answered = metrics.status === 'fulfilled';
-    return { url, answered, ready: false, failing: [`${answered ? '/readyz of ' : ''}${url} did not answer: ${reason(readyz.reason, timeoutMs)}`], samples };
+    return {
+      url,
+      answered,
+      ready: false,
+      failing: [`${answered ? '/readyz of ' : ''}${url} did not answer: ${reason(readyz.reason, timeoutMs)}`],
+      samples,
+    };
   }
   const body = readyAnswer(readyz.value.body);
-  if (!body) return { url, answered: true, ready: false, failing: [`${url}/readyz answered HTTP ${readyz.value.status} without a readiness report`], samples };
+  if (!body)
+    return {
+      url,
+      answered: true,
+      ready: false,
+      failing: [`${url}/readyz answered HTTP ${readyz.value.status} without a readiness report`],
+      samples,
+    };
   return { url, answered: true, ready: readyz.value.status === 200 && body.ready, failing: body.failing, samples };
 }
 
@@ -57,7 +72,8 @@ function readyAnswer(text: string): { ready: boolean; failing: string[] } | unde
 }
 
 function reason(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    return `no answer within ${timeoutMs} ms`;
   const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
   return cause?.message ?? cause?.code ?? (error instanceof Error ? error.message : String(error));
 }
@@ -85,10 +101,17 @@ export function figuresOf(role: NodeRole, nodeId: string, samples: PromSample[])
     case 'fanout':
       return definedOnly({ partitions: value('chat_fanout_partitions_owned') });
     case 'presence':
-      return definedOnly({ onlineUsers: value('chat_presence_online_users'), onlineDevices: value('chat_presence_online_devices') });
+      return definedOnly({
+        onlineUsers: value('chat_presence_online_users'),
+        onlineDevices: value('chat_presence_online_devices'),
+      });
     case 'pusher': {
-      const queue = mine.filter((sample) => sample.name === 'chat_pusher_queue_depth' && sample.labels.platform !== undefined);
-      return queue.length === 0 ? {} : { pushQueue: Object.fromEntries(queue.map((sample) => [sample.labels.platform!, sample.value])) };
+      const queue = mine.filter(
+        (sample) => sample.name === 'chat_pusher_queue_depth' && sample.labels.platform !== undefined,
+      );
+      return queue.length === 0
+        ? {}
+        : { pushQueue: Object.fromEntries(queue.map((sample) => [sample.labels.platform!, sample.value])) };
     }
   }
 }

@@ -8,9 +8,23 @@ import { NodeRegistry, type NodeRecord } from '../core/registry/node-registry.js
 import { createRedis, type RedisClient } from '../core/services/redis-client.js';
 import { describeError } from '../devtools/probe.js';
 import { loadMigrations } from '../core/storage/migrations.js';
-import { composeStatus, reachable, type ClusterStatus, type PartitionOwner, type SchemaStatus, type ServiceName, type ServiceState, type UrlSource } from './cluster-status.js';
+import {
+  composeStatus,
+  reachable,
+  type ClusterStatus,
+  type PartitionOwner,
+  type SchemaStatus,
+  type ServiceName,
+  type ServiceState,
+  type UrlSource,
+} from './cluster-status.js';
 import { probeAdmin } from './node-probe.js';
-import { pushQueueFigures, sendStreamFigures, type PushQueueFigures, type SendStreamFigures } from '../core/bus/stream-figures.js';
+import {
+  pushQueueFigures,
+  sendStreamFigures,
+  type PushQueueFigures,
+  type SendStreamFigures,
+} from '../core/bus/stream-figures.js';
 
 /** Which cluster status looks at, and how long it waits. */
 export interface StatusTarget {
@@ -55,9 +69,13 @@ export class StatusCollector {
       attempt(serviceTimeoutMs, () => this.fromNats()),
     ]);
     const localHost = hostname();
-    const askable = (nodes.ok ? nodes.value : []).filter((node) => node.adminUrl !== undefined && reachable(node, localHost));
+    const askable = (nodes.ok ? nodes.value : []).filter(
+      (node) => node.adminUrl !== undefined && reachable(node, localHost),
+    );
     const urls = [...new Set(askable.map((node) => node.adminUrl!))];
-    const answers = new Map(await Promise.all(urls.map(async (url) => [url, await probeAdmin(url, nodeTimeoutMs)] as const)));
+    const answers = new Map(
+      await Promise.all(urls.map(async (url) => [url, await probeAdmin(url, nodeTimeoutMs)] as const)),
+    );
     const state = (name: ServiceName, outcome: Outcome<unknown>): ServiceState => {
       const { url, from } = this.target.services[name];
       return { url: redactUrl(url), from, ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error }) };
@@ -109,11 +127,15 @@ export class StatusCollector {
   private async fromPostgres(): Promise<{ schema: SchemaStatus; owners: PartitionOwner[] }> {
     const { partitions } = this.target;
     const pool = (this.pool ??= this.createPool());
-    const missingTable = (error: unknown) => ((error as { code?: string }).code === '42P01' ? { rows: [] } : Promise.reject(error));
+    const missingTable = (error: unknown) =>
+      (error as { code?: string }).code === '42P01' ? { rows: [] } : Promise.reject(error);
     const [applied, leases, shipped] = await Promise.all([
       pool.query<{ version: number }>('SELECT version FROM schema_migrations').catch(missingTable),
       pool
-        .query<{ partition: number; owner: string }>('SELECT partition, owner FROM fanout_partitions WHERE partition < $1 AND owner IS NOT NULL AND lease_until > now()', [partitions])
+        .query<{ partition: number; owner: string }>(
+          'SELECT partition, owner FROM fanout_partitions WHERE partition < $1 AND owner IS NOT NULL AND lease_until > now()',
+          [partitions],
+        )
         .catch(missingTable),
       (this.shipped ??= loadMigrations()),
     ]);
@@ -125,7 +147,10 @@ export class StatusCollector {
     };
     // A lease's owner is `<node id>#<incarnation>` (partition-leases.ts).
     const byPartition = new Map(leases.rows.map((row) => [row.partition, row.owner.split('#')[0]!]));
-    const owners = Array.from({ length: partitions }, (_, partition) => ({ partition, owner: byPartition.get(partition) ?? null }));
+    const owners = Array.from({ length: partitions }, (_, partition) => ({
+      partition,
+      owner: byPartition.get(partition) ?? null,
+    }));
     return { schema, owners };
   }
 
@@ -147,7 +172,12 @@ export class StatusCollector {
     if (!this.nats || this.nats.nc.isClosed()) {
       const { url } = this.target.services.nats;
       const timeout = this.target.serviceTimeoutMs;
-      const nc = await connect({ servers: url.split(',').map((server) => server.trim()), timeout, reconnect: false, name: 'chat-node status' });
+      const nc = await connect({
+        servers: url.split(',').map((server) => server.trim()),
+        timeout,
+        reconnect: false,
+        name: 'chat-node status',
+      });
       try {
         this.nats = { nc, jsm: await jetstreamManager(nc, { timeout }) };
       } catch (error) {
@@ -156,7 +186,10 @@ export class StatusCollector {
       }
     }
     const { jsm } = this.nats;
-    const [sendStream, pushQueue] = await Promise.all([sendStreamFigures(jsm, this.subjects), pushQueueFigures(jsm, this.subjects)]);
+    const [sendStream, pushQueue] = await Promise.all([
+      sendStreamFigures(jsm, this.subjects),
+      pushQueueFigures(jsm, this.subjects),
+    ]);
     return { sendStream, pushQueue };
   }
 
@@ -169,9 +202,18 @@ export class StatusCollector {
 /** Runs `step` under a deadline; its error (or the deadline) as one line of text. */
 async function attempt<T>(timeoutMs: number, step: () => Promise<T>): Promise<Outcome<T>> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<Outcome<T>>((resolve) => (timer = setTimeout(() => resolve({ ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs)));
+  const late = new Promise<Outcome<T>>(
+    (resolve) =>
+      (timer = setTimeout(() => resolve({ ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs)),
+  );
   try {
-    return await Promise.race([step().then((value): Outcome<T> => ({ ok: true, value }), (error: unknown): Outcome<T> => ({ ok: false, error: describeError(error) })), late]);
+    return await Promise.race([
+      step().then(
+        (value): Outcome<T> => ({ ok: true, value }),
+        (error: unknown): Outcome<T> => ({ ok: false, error: describeError(error) }),
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -32,7 +32,11 @@ export function statusTarget(given: GivenTarget, members: MembersFile | undefine
     redis: members?.services?.redisUrl,
     nats: members?.services?.natsUrl,
   };
-  const fromCommandLine: Partial<Record<ServiceName, string>> = { postgres: given.postgresUrl, redis: given.redisUrl, nats: given.natsUrl };
+  const fromCommandLine: Partial<Record<ServiceName, string>> = {
+    postgres: given.postgresUrl,
+    redis: given.redisUrl,
+    nats: given.natsUrl,
+  };
   const pick = (name: ServiceName): { url: string; from: UrlSource } => {
     const commandLine = fromCommandLine[name];
     if (commandLine) return { url: commandLine, from: 'given' };
@@ -50,10 +54,15 @@ export function statusTarget(given: GivenTarget, members: MembersFile | undefine
 }
 
 /** One line saying where the service URLs came from, when some did not come from the command line. */
-export function sourceNote(target: StatusTarget, membersFile: string, members: MembersFile | undefined): string | undefined {
+export function sourceNote(
+  target: StatusTarget,
+  membersFile: string,
+  members: MembersFile | undefined,
+): string | undefined {
   const from = new Set(Object.values(target.services).map((service) => service.from));
   const parts: string[] = [];
-  if (from.has('members file') && members) parts.push(`${membersFile} (written by chat-node ${members.command} at ${members.writtenAt})`);
+  if (from.has('members file') && members)
+    parts.push(`${membersFile} (written by chat-node ${members.command} at ${members.writtenAt})`);
   if (from.has('default')) parts.push('the local defaults');
   if (parts.length === 0) return undefined;
   return `services from ${parts.join(' and ')}; --postgres-url, --redis-url, --nats-url (or CHAT_*_URL) say otherwise`;

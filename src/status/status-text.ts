@@ -7,15 +7,33 @@ import type { ClusterStatus, NodeStatus, ServiceName } from './cluster-status.js
  * from when it was not the command line.
  */
 export function statusLines(status: ClusterStatus, note?: string): string[] {
-  const lines = [`chat-node status: namespace ${status.namespace}, ${status.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`];
+  const lines = [
+    `chat-node status: namespace ${status.namespace}, ${status.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`,
+  ];
   if (note) lines.push(note);
   lines.push('', ...renderTable(serviceRows(status), ['service', 'state', 'url', 'detail']).split('\n'), '');
   if (status.nodes === null) lines.push('nodes: unknown (their leases are in Redis, which does not answer)');
-  else if (status.nodes.length > 0) lines.push(...renderTable(status.nodes.map(nodeRow), ['role', 'node', 'ready', 'figures', 'uptime', 'version', 'host', 'admin', 'clients']).split('\n'));
+  else if (status.nodes.length > 0)
+    lines.push(
+      ...renderTable(status.nodes.map(nodeRow), [
+        'role',
+        'node',
+        'ready',
+        'figures',
+        'uptime',
+        'version',
+        'host',
+        'admin',
+        'clients',
+      ]).split('\n'),
+    );
   else lines.push('nodes: none running');
   const backlog = status.sendStream?.backlog ?? [];
   if (backlog.length > 0) {
-    const parts = backlog.map((entry) => `p${entry.partition} ${entry.waiting} (oldest ${entry.oldestSec} s, ${entry.owner === null ? 'no fan-out' : printable(entry.owner)})`);
+    const parts = backlog.map(
+      (entry) =>
+        `p${entry.partition} ${entry.waiting} (oldest ${entry.oldestSec} s, ${entry.owner === null ? 'no fan-out' : printable(entry.owner)})`,
+    );
     lines.push('', `sends waiting for their commit: ${parts.join(', ')}`);
   }
   lines.push('');
@@ -28,21 +46,35 @@ function serviceRows(status: ClusterStatus): Array<Record<'service' | 'state' | 
   const detail: Record<ServiceName, string> = { postgres: '', redis: '', nats: '' };
   const { schema, partitions, nodes, sendStream, pushQueue } = status;
   if (schema) {
-    const version = schema.applied === schema.shipped ? `schema ${schema.applied}` : `schema ${schema.applied} (this chat-node ships ${schema.shipped})`;
+    const version =
+      schema.applied === schema.shipped
+        ? `schema ${schema.applied}`
+        : `schema ${schema.applied} (this chat-node ships ${schema.shipped})`;
     detail.postgres = partitions ? `${version}, ${partitions.held}/${partitions.total} send partitions held` : version;
   }
   if (nodes) detail.redis = `${nodes.length} node lease${nodes.length === 1 ? '' : 's'}`;
   if (sendStream && pushQueue) {
-    const push = pushQueue.exists ? `${pushQueue.waiting} (${Object.entries(pushQueue.byPlatform).map(([platform, n]) => `${platform} ${n}`).join(', ')})` : 'not created';
+    const push = pushQueue.exists
+      ? `${pushQueue.waiting} (${Object.entries(pushQueue.byPlatform)
+          .map(([platform, n]) => `${platform} ${n}`)
+          .join(', ')})`
+      : 'not created';
     detail.nats = `send stream ${sendStream.exists ? sendStream.waiting : 'not created'}, push queue ${push}`;
   }
   return (Object.keys(detail) as ServiceName[]).map((name) => {
     const service = status.services[name];
-    return { service: name, state: service.ok ? 'ok' : 'DOWN', url: service.url, detail: service.ok ? detail[name] : (service.error ?? '') };
+    return {
+      service: name,
+      state: service.ok ? 'ok' : 'DOWN',
+      url: service.url,
+      detail: service.ok ? detail[name] : (service.error ?? ''),
+    };
   });
 }
 
-function nodeRow(node: NodeStatus): Record<'role' | 'node' | 'host' | 'uptime' | 'version' | 'ready' | 'figures' | 'admin' | 'clients', string> {
+function nodeRow(
+  node: NodeStatus,
+): Record<'role' | 'node' | 'host' | 'uptime' | 'version' | 'ready' | 'figures' | 'admin' | 'clients', string> {
   return {
     role: node.role,
     node: printable(node.nodeId),
@@ -61,13 +93,22 @@ function figures(node: NodeStatus): string {
     case 'gateway':
       return `${node.connections ?? '?'} connections, ${node.users ?? '?'} users`;
     case 'fanout': {
-      const lag = node.lag === undefined ? '' : node.lag.waiting === 0 ? ', lag 0' : `, lag ${node.lag.waiting} (oldest ${node.lag.oldestSec} s)`;
+      const lag =
+        node.lag === undefined
+          ? ''
+          : node.lag.waiting === 0
+            ? ', lag 0'
+            : `, lag ${node.lag.waiting} (oldest ${node.lag.oldestSec} s)`;
       return `${node.partitions ?? '?'} partitions${lag}`;
     }
     case 'presence':
       return `${node.onlineUsers ?? '?'} users online (${node.onlineDevices ?? '?'} devices)`;
     case 'pusher':
-      return node.pushQueue ? `queue ${Object.entries(node.pushQueue).map(([platform, n]) => `${platform} ${n}`).join(', ')}` : 'queue not measured yet';
+      return node.pushQueue
+        ? `queue ${Object.entries(node.pushQueue)
+            .map(([platform, n]) => `${platform} ${n}`)
+            .join(', ')}`
+        : 'queue not measured yet';
   }
 }
 

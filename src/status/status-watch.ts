@@ -35,7 +35,9 @@ export async function watchStatus(frame: () => Promise<string[]>, options: Watch
     const width = out.columns ?? 120;
     const height = out.rows ?? 40;
     const footer = `refreshing every ${intervalMs / 1000} s; q or Ctrl-C quits`;
-    const shown = [...last.slice(0, Math.max(1, height - 2)), '', footer].map((line) => `${line.slice(0, width)}\x1b[K`);
+    const shown = [...last.slice(0, Math.max(1, height - 2)), '', footer].map(
+      (line) => `${line.slice(0, width)}\x1b[K`,
+    );
     out.write(`\x1b[H${shown.join('\n')}\x1b[J`);
   };
   process.on('SIGINT', stop);

@@ -116,7 +116,8 @@ export class ChatApp {
     this.options.cursors?.flush();
     const unsent = this.state.pending.filter((send) => send.state === 'sending').length;
     await Promise.race([this.client.close(), new Promise((resolve) => setTimeout(resolve, 1000))]);
-    if (unsent > 0) process.stderr.write(`chat-node: ${unsent} message${unsent === 1 ? ' was' : 's were'} not sent (no ack yet)\n`);
+    if (unsent > 0)
+      process.stderr.write(`chat-node: ${unsent} message${unsent === 1 ? ' was' : 's were'} not sent (no ack yet)\n`);
     this.finish?.(code);
   }
 
@@ -142,7 +143,8 @@ export class ChatApp {
 
   private onState(change: StateChange): void {
     const { state, client } = this;
-    if (client.user !== undefined && client.device !== undefined) state.identity = { user: client.user, device: client.device };
+    if (client.user !== undefined && client.device !== undefined)
+      state.identity = { user: client.user, device: client.device };
     state.setConnection(change, this.now());
     if (change.state === 'live') state.setConnectionDetail(undefined);
     this.scheduleRender();
@@ -179,7 +181,10 @@ export class ChatApp {
   private onRoom(room: Room): void {
     const { state, client } = this;
     const me = client.user ?? state.identity?.user;
-    const name = room.kind === 'group' ? `#${room.name || room.id}` : `@${room.members.find((member) => member !== me) ?? room.id}`;
+    const name =
+      room.kind === 'group'
+        ? `#${room.name || room.id}`
+        : `@${room.members.find((member) => member !== me) ?? room.id}`;
     if (room.members.includes(me ?? '')) {
       if (!this.knownRooms.has(room.id)) {
         this.knownRooms.add(room.id);
@@ -441,7 +446,8 @@ export class ChatApp {
     if (this.quitting) return;
     this.syncRooms();
     const { state } = this;
-    if (state.openRoomId === undefined && state.rooms.length > 0 && state.connection.everLive) this.openRoom(state.rooms[0]!.id);
+    if (state.openRoomId === undefined && state.rooms.length > 0 && state.connection.everLive)
+      this.openRoom(state.rooms[0]!.id);
     const frame = renderScreen(state, this.terminal.width, this.terminal.height, this.now());
     if (frame.pane.room !== undefined) {
       state.scroll = frame.pane.scroll;

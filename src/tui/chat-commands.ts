@@ -57,11 +57,14 @@ export function runCommand(ctx: CommandContext, command: ChatCommand): void {
         return;
       }
       state.setStatus(`opening the room with ${command.user}…`, 'info', now);
-      client.createDirect(command.user).then((made) => {
-        state.status = undefined;
-        madeRoom(made.id);
-        ctx.refreshPresence([command.user]);
-      }, fail(`could not open the room with ${command.user}`));
+      client.createDirect(command.user).then(
+        (made) => {
+          state.status = undefined;
+          madeRoom(made.id);
+          ctx.refreshPresence([command.user]);
+        },
+        fail(`could not open the room with ${command.user}`),
+      );
       return;
     case 'new':
       client.createGroupWithRefusals(command.title, command.users).then(({ room: made, refused }) => {
@@ -110,16 +113,26 @@ export function runCommand(ctx: CommandContext, command: ChatCommand): void {
         state.setStatus('that is you: /block takes another user', 'error', now);
         return;
       }
-      client.block(command.user).then(() => {
-        state.setStatus(`you block ${command.user}: no rooms from them, no presence to them (/leave rooms you share)`, 'ok', ctx.now());
-        ctx.redraw();
-      }, fail(`could not block ${command.user}`));
+      client.block(command.user).then(
+        () => {
+          state.setStatus(
+            `you block ${command.user}: no rooms from them, no presence to them (/leave rooms you share)`,
+            'ok',
+            ctx.now(),
+          );
+          ctx.redraw();
+        },
+        fail(`could not block ${command.user}`),
+      );
       return;
     case 'unblock':
-      client.unblock(command.user).then(() => {
-        state.setStatus(`you no longer block ${command.user}`, 'ok', ctx.now());
-        ctx.redraw();
-      }, fail(`could not unblock ${command.user}`));
+      client.unblock(command.user).then(
+        () => {
+          state.setStatus(`you no longer block ${command.user}`, 'ok', ctx.now());
+          ctx.redraw();
+        },
+        fail(`could not unblock ${command.user}`),
+      );
       return;
     case 'blocks':
       client.listBlocks().then((users) => {

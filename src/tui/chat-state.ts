@@ -117,7 +117,9 @@ export class ChatState {
   /** The client's room list (with counters); sorted by name so positions (Alt-1..9) stay put. */
   setRooms(rooms: readonly Room[]): void {
     this.roomList = [...rooms].sort(
-      (a, b) => this.displayName(a).localeCompare(this.displayName(b), undefined, { sensitivity: 'base' }) || a.id.localeCompare(b.id),
+      (a, b) =>
+        this.displayName(a).localeCompare(this.displayName(b), undefined, { sensitivity: 'base' }) ||
+        a.id.localeCompare(b.id),
     );
     for (const id of this.timelines.keys()) if (!this.room(id)) this.timelines.delete(id);
     if (this.openId !== undefined && !this.room(this.openId)) this.openId = undefined;
@@ -224,7 +226,11 @@ export class ChatState {
     if (message.room === this.openId && this.scroll > 0) this.newBelow++;
     if (fromOthers) {
       const typing = this.typists.get(message.room);
-      if (typing?.includes(message.sender)) this.typists.set(message.room, typing.filter((user) => user !== message.sender));
+      if (typing?.includes(message.sender))
+        this.typists.set(
+          message.room,
+          typing.filter((user) => user !== message.sender),
+        );
     }
     return true;
   }
@@ -314,7 +320,8 @@ export class ChatState {
   setConnection(change: StateChange, now: number): void {
     const before = this.connection;
     const next: ConnectionView = { state: change.state, everLive: before.everLive || change.state === 'live' };
-    if (change.state === 'reconnecting' && change.reconnectInMs !== undefined) next.reconnectAt = now + change.reconnectInMs;
+    if (change.state === 'reconnecting' && change.reconnectInMs !== undefined)
+      next.reconnectAt = now + change.reconnectInMs;
     if (change.state === 'reconnecting' || change.state === 'closed') {
       if (before.detail !== undefined) next.detail = before.detail;
     }
@@ -325,7 +332,8 @@ export class ChatState {
       if (this.openId !== undefined) this.notice(this.openId, 'connection lost: reconnecting…', 'warn', now);
     }
     if (change.state === 'live' && before.everLive && before.state !== 'live') {
-      const what = this.caughtUp === 0 ? 'nothing missed' : `${this.caughtUp} new message${this.caughtUp === 1 ? '' : 's'} synced`;
+      const what =
+        this.caughtUp === 0 ? 'nothing missed' : `${this.caughtUp} new message${this.caughtUp === 1 ? '' : 's'} synced`;
       if (this.openId !== undefined) this.notice(this.openId, `reconnected: ${what}`, 'ok', now);
       this.caughtUp = 0;
     }

@@ -67,7 +67,11 @@ export function parseInput(line: string): ParsedInput {
   if ('error' in words) return { kind: 'error', message: words.error };
   const [word = '', ...args] = words.tokens;
   const help = BY_NAME.get(word.toLowerCase());
-  if (!help) return { kind: 'error', message: `unknown command /${word}: /help lists the commands (// sends a message starting with /)` };
+  if (!help)
+    return {
+      kind: 'error',
+      message: `unknown command /${word}: /help lists the commands (// sends a message starting with /)`,
+    };
   const usage = (count: string) => ({ kind: 'error' as const, message: `${help.usage}: ${count}` });
   switch (help.name) {
     case 'join':
@@ -112,7 +116,9 @@ export function parseInput(line: string): ParsedInput {
 export function matchingCommands(line: string): CommandHelp[] {
   if (!line.startsWith('/') || line.startsWith('//') || /\s/.test(line)) return [];
   const typed = line.slice(1).toLowerCase();
-  return COMMANDS.filter((help) => help.name.startsWith(typed) || (help.aliases ?? []).some((alias) => alias === typed));
+  return COMMANDS.filter(
+    (help) => help.name.startsWith(typed) || (help.aliases ?? []).some((alias) => alias === typed),
+  );
 }
 
 function badIds(users: readonly string[]): string | undefined {

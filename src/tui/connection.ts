@@ -24,7 +24,8 @@ export const clientFlags = {
     helpGroup: 'CONNECTION',
   }),
   transport: Flags.string({
-    description: 'ws: a WebSocket; longpoll: HTTP long-polling on the same gateway port (for networks that cannot hold a WebSocket); auto: a WebSocket, long-poll when the upgrade fails',
+    description:
+      'ws: a WebSocket; longpoll: HTTP long-polling on the same gateway port (for networks that cannot hold a WebSocket); auto: a WebSocket, long-poll when the upgrade fails',
     env: 'CHAT_TRANSPORT',
     options: [...TRANSPORT_CHOICES],
     default: 'ws',
@@ -35,17 +36,28 @@ export const clientFlags = {
     env: 'CHAT_TOKEN',
     helpGroup: 'CONNECTION',
   }),
-  user: Flags.string({ description: 'user id: sign a development token for this user (needs --device)', helpGroup: 'CONNECTION' }),
+  user: Flags.string({
+    description: 'user id: sign a development token for this user (needs --device)',
+    helpGroup: 'CONNECTION',
+  }),
   device: Flags.string({ description: 'device id of that development token', helpGroup: 'CONNECTION' }),
   'data-dir': Flags.string({
-    description: 'data folder: the dev secret (from `chat-node dev`), and this device\'s sync cursors',
+    description: "data folder: the dev secret (from `chat-node dev`), and this device's sync cursors",
     env: 'CHAT_DATA_DIR',
     default: DEFAULT_DATA_DIR,
     helpGroup: 'CONNECTION',
   }),
   ...jwtSecretFlags,
-  'jwt-issuer': Flags.string({ description: 'iss claim of the development token', env: 'CHAT_JWT_ISSUER', helpGroup: 'CONNECTION' }),
-  'jwt-audience': Flags.string({ description: 'aud claim of the development token', env: 'CHAT_JWT_AUDIENCE', helpGroup: 'CONNECTION' }),
+  'jwt-issuer': Flags.string({
+    description: 'iss claim of the development token',
+    env: 'CHAT_JWT_ISSUER',
+    helpGroup: 'CONNECTION',
+  }),
+  'jwt-audience': Flags.string({
+    description: 'aud claim of the development token',
+    env: 'CHAT_JWT_AUDIENCE',
+    helpGroup: 'CONNECTION',
+  }),
 };
 
 export interface ClientFlagValues {
@@ -78,7 +90,10 @@ export interface ClientTarget {
 export class UsageError extends Error {}
 
 /** resolveTarget for a command: a usage problem exits 2 with its message. */
-export function targetOrExit(command: { error(message: string, options: { exit: number }): never }, flags: ClientFlagValues): ClientTarget {
+export function targetOrExit(
+  command: { error(message: string, options: { exit: number }): never },
+  flags: ClientFlagValues,
+): ClientTarget {
   try {
     return resolveTarget(flags);
   } catch (error) {
@@ -90,17 +105,29 @@ export function targetOrExit(command: { error(message: string, options: { exit: 
 export function resolveTarget(flags: ClientFlagValues): ClientTarget {
   const urls = parseUrls(flags.url);
   const transport = (flags.transport ?? 'ws') as TransportChoice;
-  if (!TRANSPORT_CHOICES.includes(transport)) throw new UsageError(`--transport must be one of ${TRANSPORT_CHOICES.join(', ')}`);
+  if (!TRANSPORT_CHOICES.includes(transport))
+    throw new UsageError(`--transport must be one of ${TRANSPORT_CHOICES.join(', ')}`);
   const dataDir = flags['data-dir'];
   if (flags.token) {
     const claims = peekClaims(flags.token);
-    return { urls, transport, token: flags.token, user: claims.user, device: claims.device, dataDir, signedHere: false };
+    return {
+      urls,
+      transport,
+      token: flags.token,
+      user: claims.user,
+      device: claims.device,
+      dataDir,
+      signedHere: false,
+    };
   }
   const { user, device } = flags;
   if (user === undefined || device === undefined) {
     throw new UsageError('give --token (or CHAT_TOKEN), or --user and --device to sign a development token');
   }
-  for (const [name, value] of [['user', user], ['device', device]] as const) {
+  for (const [name, value] of [
+    ['user', user],
+    ['device', device],
+  ] as const) {
     if (!isId(value)) throw new UsageError(`--${name} must match ^[A-Za-z0-9_-]{1,64}$`);
   }
   let secret: string | undefined;
@@ -140,7 +167,8 @@ export function parseUrls(text: string): string[] {
       } catch {
         throw new UsageError(`--url: ${JSON.stringify(part)} is not a URL (e.g. ws://127.0.0.1:8080/v1/ws)`);
       }
-      if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new UsageError(`--url: ${part} is not a ws:// or wss:// URL`);
+      if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+        throw new UsageError(`--url: ${part} is not a ws:// or wss:// URL`);
       if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1/ws';
       return url.toString();
     });
@@ -151,7 +179,10 @@ export function parseUrls(text: string): string[] {
 /** The user and device a JWT names, read without checking it (the server does that). */
 export function peekClaims(token: string): { user: string | undefined; device: string | undefined } {
   try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
     const user = isId(payload.sub) ? payload.sub : undefined;
     const device = isId(payload.device) ? payload.device : undefined;
     return { user, device };

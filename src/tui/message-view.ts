@@ -88,7 +88,14 @@ export function entryLines(entry: TimelineEntry, width: number, state: ChatState
     case 'message': {
       const { message } = entry;
       const own = message.sender === me;
-      return messageLines(message.ts, message.sender, message.body, own ? [span(' ✓', { fg: 'green', dim: true })] : [], width, me);
+      return messageLines(
+        message.ts,
+        message.sender,
+        message.body,
+        own ? [span(' ✓', { fg: 'green', dim: true })] : [],
+        width,
+        me,
+      );
     }
     case 'pending': {
       const { send } = entry;
@@ -102,7 +109,14 @@ export function entryLines(entry: TimelineEntry, width: number, state: ChatState
   }
 }
 
-function messageLines(ts: number, sender: string, body: string, mark: Span[], width: number, me: string | undefined): Line[] {
+function messageLines(
+  ts: number,
+  sender: string,
+  body: string,
+  mark: Span[],
+  width: number,
+  me: string | undefined,
+): Line[] {
   const name = truncate(sender, SENDER_MAX);
   const text = body === '' ? '' : sanitize(body);
   const wrapped = wrap(`${name}: ${text}`, width - TIME_WIDTH);
@@ -148,7 +162,14 @@ export interface Viewport {
  * The `height` lines of the timeline that end `scroll` lines above its newest line. Only
  * the entries that reach the screen are laid out, newest first.
  */
-export function viewport(entries: readonly TimelineEntry[], width: number, height: number, scroll: number, state: ChatState, now: number): Viewport {
+export function viewport(
+  entries: readonly TimelineEntry[],
+  width: number,
+  height: number,
+  scroll: number,
+  state: ChatState,
+  now: number,
+): Viewport {
   const needed = scroll + height;
   const lines: Line[] = [];
   const seqs: number[] = [];

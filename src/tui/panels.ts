@@ -46,8 +46,12 @@ function helpLines(width: number): Line[] {
 
 /** "left   right", the right column wrapped under itself when the pane is narrow. */
 function twoColumns(left: string, leftStyle: Style, right: string, leftWidth: number, width: number): Line[] {
-  if (width - leftWidth < 16) return [[span(left, leftStyle)], ...wrap(right, width - 2).map((text) => [span(`  ${text}`)])];
-  return wrap(right, width - leftWidth).map((text, i) => [span(i === 0 ? left.padEnd(leftWidth) : ' '.repeat(leftWidth), leftStyle), span(text)]);
+  if (width - leftWidth < 16)
+    return [[span(left, leftStyle)], ...wrap(right, width - 2).map((text) => [span(`  ${text}`)])];
+  return wrap(right, width - leftWidth).map((text, i) => [
+    span(i === 0 ? left.padEnd(leftWidth) : ' '.repeat(leftWidth), leftStyle),
+    span(text),
+  ]);
 }
 
 function roomsLines(state: ChatState): Line[] {
@@ -69,9 +73,16 @@ function membersLines(state: ChatState, roomId: string, now: number): Line[] {
   return members.map((member) => {
     const line: Line = [];
     const presence = state.presenceOf(member);
-    if (member === me) line.push(span('● ', { fg: 'green' }), span(member, { bold: true }), span(' (you)', { dim: true }));
-    else if (presence?.status === 'online') line.push(span('● ', { fg: 'green' }), span(member, { bold: true }), span('  online', { fg: 'green' }));
-    else if (presence) line.push(span('○ ', { dim: true }), span(member), span(`  ${lastSeenText(presence.lastSeen, now)}`, { dim: true }));
+    if (member === me)
+      line.push(span('● ', { fg: 'green' }), span(member, { bold: true }), span(' (you)', { dim: true }));
+    else if (presence?.status === 'online')
+      line.push(span('● ', { fg: 'green' }), span(member, { bold: true }), span('  online', { fg: 'green' }));
+    else if (presence)
+      line.push(
+        span('○ ', { dim: true }),
+        span(member),
+        span(`  ${lastSeenText(presence.lastSeen, now)}`, { dim: true }),
+      );
     else line.push(span('  '), span(member));
     if (room.kind === 'group' && member === room.owner) line.push(span('  owner', { fg: 'yellow', dim: true }));
     return line;

@@ -88,8 +88,16 @@ export function renderScreen(state: ChatState, width: number, height: number, no
 
 function tooSmall(width: number, height: number): Frame {
   const lines: Line[] = Array.from({ length: height }, () => fitLine([], width));
-  lines[0] = fitLine([span(truncate(`terminal too small: ${MIN_WIDTH}x${MIN_HEIGHT} needed`, width), { fg: 'yellow' })], width);
-  return { lines, cursor: undefined, pane: { room: undefined, newestVisibleSeq: 0, atTop: false, scroll: 0, width, height: 0 }, panelScroll: 0 };
+  lines[0] = fitLine(
+    [span(truncate(`terminal too small: ${MIN_WIDTH}x${MIN_HEIGHT} needed`, width), { fg: 'yellow' })],
+    width,
+  );
+  return {
+    lines,
+    cursor: undefined,
+    pane: { room: undefined, newestVisibleSeq: 0, atTop: false, scroll: 0, width, height: 0 },
+    panelScroll: 0,
+  };
 }
 
 // --- title ------------------------------------------------------------------------------------
@@ -135,15 +143,22 @@ export function connectionSpans(state: ChatState, now: number): Span[] {
 
 function roomListLines(state: ChatState, width: number, rows: number, now: number): Line[] {
   const total = state.rooms.reduce((sum, room) => sum + room.unread, 0);
-  const lines: Line[] = [[span(' Rooms', { bold: true }), ...(total > 0 ? [span(` (${total})`, { fg: 'yellow' })] : [])]];
+  const lines: Line[] = [
+    [span(' Rooms', { bold: true }), ...(total > 0 ? [span(` (${total})`, { fg: 'yellow' })] : [])],
+  ];
   if (state.rooms.length === 0) {
     lines.push([span(state.connection.everLive ? ' none yet: /dm' : ' …', { dim: true })]);
     return lines;
   }
   const shownRows = rows - 1;
-  const openAt = Math.max(0, state.rooms.findIndex((room) => room.id === state.openRoomId));
+  const openAt = Math.max(
+    0,
+    state.rooms.findIndex((room) => room.id === state.openRoomId),
+  );
   const first = Math.max(0, Math.min(openAt - Math.floor(shownRows / 2), state.rooms.length - shownRows));
-  state.rooms.slice(first, first + shownRows).forEach((room, i) => lines.push(roomRow(state, room, first + i, width, now)));
+  state.rooms
+    .slice(first, first + shownRows)
+    .forEach((room, i) => lines.push(roomRow(state, room, first + i, width, now)));
   return lines;
 }
 
@@ -206,7 +221,9 @@ function roomHeader(state: ChatState, room: Room | undefined, width: number, nar
     else if (presence) parts.push(span(`  ○ ${lastSeenText(presence.lastSeen, now)}`, { dim: true }));
   } else {
     parts.push(span(`#${state.displayName(room)}`, { bold: true, underline: true }));
-    const online = room.members.filter((member) => member !== state.identity?.user && state.presenceOf(member)?.status === 'online').length;
+    const online = room.members.filter(
+      (member) => member !== state.identity?.user && state.presenceOf(member)?.status === 'online',
+    ).length;
     parts.push(span(`  ${room.members.length} members${online > 0 ? `, ${online} online` : ''}`, { dim: true }));
   }
   if (narrow) {
@@ -248,7 +265,11 @@ function welcomeLines(state: ChatState, width: number): Line[] {
     return [
       [span(`Welcome to chat-node${name ? `, ${name}` : ''}.`, { bold: true })],
       [],
-      ...(detail ? wrap(`${closed ? 'Cannot connect' : 'Not connected yet'}: ${detail}`, width).map((text) => [span(text, { fg: closed ? 'red' : 'yellow' } as const)]) : []),
+      ...(detail
+        ? wrap(`${closed ? 'Cannot connect' : 'Not connected yet'}: ${detail}`, width).map((text) => [
+            span(text, { fg: closed ? 'red' : 'yellow' } as const),
+          ])
+        : []),
       ...(detail ? [[]] : []),
       [span(closed ? 'Ctrl-C quits.' : 'Your rooms show up once the client is connected.', { dim: true })],
     ];
@@ -275,7 +296,10 @@ function statusLine(state: ChatState, width: number, now: number): Line {
   if (typed.length > 0) {
     const parts: Line = [];
     for (const help of typed) {
-      parts.push(span(help.usage, { fg: 'cyan' }), span(typed.length === 1 ? `  ${help.summary}   ` : '   ', { dim: true }));
+      parts.push(
+        span(help.usage, { fg: 'cyan' }),
+        span(typed.length === 1 ? `  ${help.summary}   ` : '   ', { dim: true }),
+      );
     }
     return parts;
   }

@@ -19,7 +19,11 @@ export function cursorStoreFor(target: ClientTarget): FileCursorStore | undefine
  * A client that is live (welcomed and synced), or a ScriptError saying why not within
  * `timeoutMs`: the last connection error, or the refused token.
  */
-export async function connectWithin(target: ClientTarget, timeoutMs: number, cursors?: FileCursorStore): Promise<ChatClient> {
+export async function connectWithin(
+  target: ClientTarget,
+  timeoutMs: number,
+  cursors?: FileCursorStore,
+): Promise<ChatClient> {
   const client = new ChatClient({
     urls: target.urls,
     transport: target.transport,
@@ -40,7 +44,12 @@ export async function connectWithin(target: ClientTarget, timeoutMs: number, cur
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new ScriptError(`could not connect to ${target.urls.join(', ')} within ${timeoutMs / 1000} s${lastError ? `: ${lastError.message}` : ''}`)),
+      () =>
+        reject(
+          new ScriptError(
+            `could not connect to ${target.urls.join(', ')} within ${timeoutMs / 1000} s${lastError ? `: ${lastError.message}` : ''}`,
+          ),
+        ),
       timeoutMs,
     );
   });
@@ -58,7 +67,10 @@ export async function connectWithin(target: ClientTarget, timeoutMs: number, cur
 }
 
 /** The room a script means: `--dm USER` (made on first use), or `--room` by id or group name. */
-export async function resolveRoom(client: ChatClient, opts: { room?: string | undefined; dm?: string | undefined }): Promise<Room> {
+export async function resolveRoom(
+  client: ChatClient,
+  opts: { room?: string | undefined; dm?: string | undefined },
+): Promise<Room> {
   if (opts.dm !== undefined) {
     if (opts.dm === client.user) throw new ScriptError('--dm names yourself: give another user');
     return client.createDirect(opts.dm);
@@ -69,9 +81,17 @@ export async function resolveRoom(client: ChatClient, opts: { room?: string | un
   if (byId) return byId;
   const byName = rooms.filter((room) => room.kind === 'group' && room.name === wanted);
   if (byName.length === 1) return byName[0]!;
-  if (byName.length > 1) throw new ScriptError(`${byName.length} groups are named "${wanted}": use the room id (${byName.map((r) => r.id).join(', ')})`);
+  if (byName.length > 1)
+    throw new ScriptError(
+      `${byName.length} groups are named "${wanted}": use the room id (${byName.map((r) => r.id).join(', ')})`,
+    );
   const label = (room: Room) =>
-    room.kind === 'group' ? `${room.id} (#${room.name || 'unnamed'})` : `${room.id} (@${room.members.find((m) => m !== client.user) ?? '?'})`;
-  const listed = rooms.slice(0, 10).map(label).join(', ') + (rooms.length > 10 ? `, and ${rooms.length - 10} more` : '');
-  throw new ScriptError(`you are in no room "${wanted}"${rooms.length > 0 ? `; your rooms: ${listed}` : ' (you are in no rooms yet; --dm USER starts one)'}`);
+    room.kind === 'group'
+      ? `${room.id} (#${room.name || 'unnamed'})`
+      : `${room.id} (@${room.members.find((m) => m !== client.user) ?? '?'})`;
+  const listed =
+    rooms.slice(0, 10).map(label).join(', ') + (rooms.length > 10 ? `, and ${rooms.length - 10} more` : '');
+  throw new ScriptError(
+    `you are in no room "${wanted}"${rooms.length > 0 ? `; your rooms: ${listed}` : ' (you are in no rooms yet; --dm USER starts one)'}`,
+  );
 }

@@ -71,7 +71,8 @@ function sgr(style: Style | undefined, colors: boolean): string {
  */
 export function toAnsi(line: Line, colors = true): string {
   const parts = [...line];
-  while (parts.length > 0 && !parts[parts.length - 1]!.style && parts[parts.length - 1]!.text.trim() === '') parts.pop();
+  while (parts.length > 0 && !parts[parts.length - 1]!.style && parts[parts.length - 1]!.text.trim() === '')
+    parts.pop();
   let out = '';
   for (const part of parts) {
     const open = sgr(part.style, colors);

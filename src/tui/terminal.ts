@@ -24,7 +24,8 @@ export interface TerminalHandlers {
 export class Terminal {
   private active = false;
   private painted: string[] = [];
-  private readonly onKeypress = (str: string | undefined, key: KeyPress | undefined) => this.handlers?.key(str, key ?? {});
+  private readonly onKeypress = (str: string | undefined, key: KeyPress | undefined) =>
+    this.handlers?.key(str, key ?? {});
   private readonly onResize = () => {
     // Terminals reflow or crop the old frame differently: start from a clean screen.
     this.invalidate();

@@ -60,7 +60,9 @@ describe('cli - shell completion', () => {
     expect(bash).toMatch(/^status .*--json/m);
     expect(bash).toMatch(/^admin:kick .*--revoke/m);
     expect(bash).toMatch(/^sim /m);
-    expect(readFileSync(join(cache, 'chat-node', 'autocomplete', 'functions', 'zsh', '_chat-node'), 'utf8')).toContain('status');
+    expect(readFileSync(join(cache, 'chat-node', 'autocomplete', 'functions', 'zsh', '_chat-node'), 'utf8')).toContain(
+      'status',
+    );
     const script = run(['autocomplete', 'script', 'bash']);
     expect(script.status).toBe(0);
     expect(script.stdout).toContain('CHAT_NODE_AC_BASH_SETUP_PATH');

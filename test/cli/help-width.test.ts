@@ -37,7 +37,14 @@ async function renderHelp(argv: string[], width: number): Promise<string> {
 async function helpSubjects(): Promise<string[][]> {
   const config = await Config.load(ROOT);
   const ids = config.commands.filter((command) => command.pluginName === config.name).map((command) => command.id);
-  const topics = new Set(ids.flatMap((id) => id.split(':').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join(':'))));
+  const topics = new Set(
+    ids.flatMap((id) =>
+      id
+        .split(':')
+        .slice(0, -1)
+        .map((_, i, parts) => parts.slice(0, i + 1).join(':')),
+    ),
+  );
   return [[], ...[...topics, ...ids].sort().map((id) => id.split(':'))];
 }
 
@@ -54,7 +61,9 @@ afterEach(() => vi.restoreAllMocks());
 describe('cli - --help at the width of a terminal', () => {
   it('finds every command and topic in dist/', () => {
     const names = subjects.map((argv) => argv.join(' '));
-    expect(names).toEqual(expect.arrayContaining(['', 'gateway', 'sim', 'admin', 'admin kick', 'bench floor', 'schema protocol']));
+    expect(names).toEqual(
+      expect.arrayContaining(['', 'gateway', 'sim', 'admin', 'admin kick', 'bench floor', 'schema protocol']),
+    );
   });
 
   it.each([80, 120])('no line of any --help is wider than the terminal: %i columns', async (width) => {
@@ -63,7 +72,8 @@ describe('cli - --help at the width of a terminal', () => {
       const text = await renderHelp(argv, width);
       expect(text, `chat-node ${argv.join(' ')} --help`).toContain('USAGE');
       for (const line of text.split('\n')) {
-        if (columns(line) > width) tooWide.push(`chat-node ${[...argv, '--help'].join(' ')} (${columns(line)} columns): ${line}`);
+        if (columns(line) > width)
+          tooWide.push(`chat-node ${[...argv, '--help'].join(' ')} (${columns(line)} columns): ${line}`);
       }
     }
     expect(tooWide, `lines wider than ${width} columns`).toEqual([]);

@@ -24,7 +24,9 @@ afterEach(() => {
 
 describe('jwt secret', () => {
   it('--jwt-secret on the command line is refused, and says where the secret goes instead', () => {
-    expect(() => clusterConfigOf('gateway', { ...services, 'jwt-secret': SECRET })).toThrow(/CHAT_JWT_SECRET.*--jwt-secret-file/);
+    expect(() => clusterConfigOf('gateway', { ...services, 'jwt-secret': SECRET })).toThrow(
+      /CHAT_JWT_SECRET.*--jwt-secret-file/,
+    );
   });
 
   it('is read from --jwt-secret-file (trailing newline dropped)', () => {

@@ -25,7 +25,16 @@ const steady: ProgressStatus = {
   phase: 'steady',
   elapsedMs: 42_000,
   etaMs: 78_000,
-  figures: ['p50/p99 3.1/12.4 ms', 'sent 1000/s', 'delivered 9800/s', '5000/5000 live', 'so far 3.0/11.9 ms', 'acked 41990 of 42000', 'delivered 410000', 'errors 0'],
+  figures: [
+    'p50/p99 3.1/12.4 ms',
+    'sent 1000/s',
+    'delivered 9800/s',
+    '5000/5000 live',
+    'so far 3.0/11.9 ms',
+    'acked 41990 of 42000',
+    'delivered 410000',
+    'errors 0',
+  ],
 };
 
 /** What a terminal shows after the writes: the text after the last carriage return, without ANSI codes. */
@@ -45,7 +54,17 @@ describe('progress line', () => {
 
   it.each([
     [80, ['steady 42s, ETA 1m18s', 'p50/p99 3.1/12.4 ms', 'sent 1000/s', 'delivered 9800/s']],
-    [120, ['steady 42s, ETA 1m18s', 'p50/p99 3.1/12.4 ms', 'sent 1000/s', 'delivered 9800/s', '5000/5000 live', 'so far 3.0/11.9 ms']],
+    [
+      120,
+      [
+        'steady 42s, ETA 1m18s',
+        'p50/p99 3.1/12.4 ms',
+        'sent 1000/s',
+        'delivered 9800/s',
+        '5000/5000 live',
+        'so far 3.0/11.9 ms',
+      ],
+    ],
     [40, ['steady 42s, ETA 1m18s']],
   ])('on a %i-column terminal, draws one row with the most useful figures', (columns, kept) => {
     const stream = new FakeStream(true, columns);

@@ -15,7 +15,8 @@ import { parseScenario, ScenarioError } from '../../src/sim/scenario/index.js';
 const ROOT = new URL('../../', import.meta.url);
 const document = (name: SchemaDocumentName) => JSON.parse(schemaDocumentText(name)) as JsonSchema;
 /** A validator of one `$defs` entry (or of the whole document) from the document alone. */
-const validator = (doc: JsonSchema, def?: string) => Schema.Compile((def ? { $defs: doc.$defs, $ref: `#/$defs/${def}` } : doc) as Schema.XSchema);
+const validator = (doc: JsonSchema, def?: string) =>
+  Schema.Compile((def ? { $defs: doc.$defs, $ref: `#/$defs/${def}` } : doc) as Schema.XSchema);
 
 const clientSamples: unknown[] = [
   { type: 'hello', token: 'a.b.c' },
@@ -35,10 +36,34 @@ const clientSamples: unknown[] = [
   { id: 'r2' },
 ];
 
-const message = { room: 'r', seq: 1, msgId: 'm', sender: 'alice', senderDevice: 'phone', clientMsgId: 'c', body: 'hi', ts: 1 };
-const room = { id: 'r', kind: 'direct', name: '', members: ['alice', 'bob'], owner: 'alice', lastSeq: 1, readSeq: 0, unread: 1 };
+const message = {
+  room: 'r',
+  seq: 1,
+  msgId: 'm',
+  sender: 'alice',
+  senderDevice: 'phone',
+  clientMsgId: 'c',
+  body: 'hi',
+  ts: 1,
+};
+const room = {
+  id: 'r',
+  kind: 'direct',
+  name: '',
+  members: ['alice', 'bob'],
+  owner: 'alice',
+  lastSeq: 1,
+  readSeq: 0,
+  unread: 1,
+};
 const serverSamples: unknown[] = [
-  { type: 'welcome', user: 'alice', device: 'phone', heartbeatMs: 25000, limits: { maxFrameBytes: 16384, maxBodyChars: 4000, maxGroupMembers: 100 } },
+  {
+    type: 'welcome',
+    user: 'alice',
+    device: 'phone',
+    heartbeatMs: 25000,
+    limits: { maxFrameBytes: 16384, maxBodyChars: 4000, maxGroupMembers: 100 },
+  },
   { type: 'ack', id: 'r1', room: 'r', clientMsgId: 'c', msgId: 'm', seq: 1, ts: 1 },
   { type: 'ack', room: 'r', clientMsgId: 'c', msgId: 'm', seq: 0, ts: 1 },
   { type: 'msg', message },
@@ -54,15 +79,24 @@ const serverSamples: unknown[] = [
 ];
 
 describe('schema documents', () => {
-  it.each(['protocol', 'scenario'] as const)('docs/schemas/%s.schema.json is what `chat-node schema` prints', (name) => {
-    const checkedIn = readFileSync(new URL(`docs/schemas/${name}.schema.json`, ROOT), 'utf8');
-    expect(checkedIn, `docs/schemas/${name}.schema.json is stale: regenerate both with \`npm run schemas\``).toBe(schemaDocumentText(name));
-  });
+  it.each(['protocol', 'scenario'] as const)(
+    'docs/schemas/%s.schema.json is what `chat-node schema` prints',
+    (name) => {
+      const checkedIn = readFileSync(new URL(`docs/schemas/${name}.schema.json`, ROOT), 'utf8');
+      expect(checkedIn, `docs/schemas/${name}.schema.json is stale: regenerate both with \`npm run schemas\``).toBe(
+        schemaDocumentText(name),
+      );
+    },
+  );
 
   it('lists every frame once in its direction, by a definition of its own', () => {
     const doc = document('protocol');
-    const defs = doc.$defs as Record<string, { oneOf?: Array<{ $ref: string }>; properties?: { type?: { const?: string } } }>;
-    const typesOf = (union: string) => defs[union]!.oneOf!.map((entry) => defs[entry.$ref.replace('#/$defs/', '')]!.properties!.type!.const);
+    const defs = doc.$defs as Record<
+      string,
+      { oneOf?: Array<{ $ref: string }>; properties?: { type?: { const?: string } } }
+    >;
+    const typesOf = (union: string) =>
+      defs[union]!.oneOf!.map((entry) => defs[entry.$ref.replace('#/$defs/', '')]!.properties!.type!.const);
     expect(typesOf('ClientFrame')).toEqual(Object.keys(CLIENT_FRAMES));
     expect(typesOf('ServerFrame')).toEqual(Object.keys(SERVER_FRAMES));
     expect(doc.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
@@ -74,7 +108,9 @@ describe('schema documents', () => {
     expect(defs.ServerMsg!.properties.message).toEqual({ $ref: '#/$defs/Message' });
     expect(defs.ServerSyncDone!.properties.rooms).toEqual({ type: 'array', items: { $ref: '#/$defs/Room' } });
     expect(defs.ClientSend!.properties.id).toEqual({ $ref: '#/$defs/RequestId' });
-    expect(defs.Message!.properties.seq).toMatchObject({ description: "the room's sequence number: 1, 2, 3, ... with no gaps" });
+    expect(defs.Message!.properties.seq).toMatchObject({
+      description: "the room's sequence number: 1, 2, 3, ... with no gaps",
+    });
   });
 
   it('accepts exactly the client frames the gateway accepts', () => {

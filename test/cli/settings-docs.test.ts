@@ -13,9 +13,12 @@ const tableIn = (file: string) => {
 };
 
 describe('settings table in the docs', () => {
-  it.each(['README.md', 'docs/protocol.md'])('%s shows the table as src/core/config/settings-table.ts says it', (file) => {
-    expect(tableIn(file), `${file} is out of date: run npm run docs:settings`).toBe(settingsMarkdown());
-  });
+  it.each(['README.md', 'docs/protocol.md'])(
+    '%s shows the table as src/core/config/settings-table.ts says it',
+    (file) => {
+      expect(tableIn(file), `${file} is out of date: run npm run docs:settings`).toBe(settingsMarkdown());
+    },
+  );
 
   it('has a row per setting, with its flag and variable', () => {
     const rows = settingsMarkdown().split('\n');

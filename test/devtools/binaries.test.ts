@@ -47,7 +47,9 @@ describe('services - missing binaries', () => {
 
     expect(error).toBeInstanceOf(MissingBinaryError);
     expect((error as MissingBinaryError).debianPackages).toEqual(['postgresql']);
-    expect((error as Error).message).toMatch(/PostgreSQL \(initdb, pg_ctl, postgres\).*apt-get install -y postgresql\b/);
+    expect((error as Error).message).toMatch(
+      /PostgreSQL \(initdb, pg_ctl, postgres\).*apt-get install -y postgresql\b/,
+    );
     expect(existsSync(join(dataDir, 'redis', 'redis-server.pid'))).toBe(false);
     expect(existsSync(join(dataDir, 'nats', 'nats-server.pid'))).toBe(false);
     expect(existsSync(join(dataDir, 'chat-node.pid'))).toBe(false);

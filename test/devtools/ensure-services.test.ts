@@ -47,7 +47,11 @@ describe('services - ensureServices against real binaries', () => {
   beforeAll(async () => {
     root = await tempDataDir();
     dataDir = join(root, '.chat-node');
-    first = await ensureServices({ dataDir, defaults: await closedDefaults(), onProgress: (l) => firstProgress.push(l) });
+    first = await ensureServices({
+      dataDir,
+      defaults: await closedDefaults(),
+      onProgress: (l) => firstProgress.push(l),
+    });
     clustersToStop.push(first);
   });
 
@@ -76,7 +80,8 @@ describe('services - ensureServices against real binaries', () => {
     expect(settings).toEqual({ listen: '127.0.0.1', sockets: join(dataDir, 'postgres') });
     await query(first.urls.postgresUrl, 'CREATE TABLE kept_between_runs (id int)');
 
-    for (const name of ['postgres', 'redis', 'nats']) expect(existsSync(join(dataDir, 'logs', `${name}.log`))).toBe(true);
+    for (const name of ['postgres', 'redis', 'nats'])
+      expect(existsSync(join(dataDir, 'logs', `${name}.log`))).toBe(true);
   });
 
   it('given URLs are checked and used as they are, and stop() leaves them running', async () => {
@@ -154,10 +159,16 @@ describe('services - ensureServices against real binaries', () => {
 
   it('a second run on the same data folder reuses the initialized postgres data', async () => {
     const progress: string[] = [];
-    const second = await ensureServices({ dataDir, defaults: await closedDefaults(), onProgress: (l) => progress.push(l) });
+    const second = await ensureServices({
+      dataDir,
+      defaults: await closedDefaults(),
+      onProgress: (l) => progress.push(l),
+    });
     clustersToStop.push(second);
     expect(progress.some((l) => l.startsWith('initializing postgres'))).toBe(false);
-    expect(await query(second.urls.postgresUrl, 'SELECT count(*)::int AS n FROM kept_between_runs')).toEqual([{ n: 0 }]);
+    expect(await query(second.urls.postgresUrl, 'SELECT count(*)::int AS n FROM kept_between_runs')).toEqual([
+      { n: 0 },
+    ]);
   });
 
   it('servers left running by a crashed run are stopped before starting afresh', async () => {
@@ -166,7 +177,11 @@ describe('services - ensureServices against real binaries', () => {
     if (crashed === undefined) throw new Error('the previous test must leave a cluster running');
     clustersToStop.pop();
     const progress: string[] = [];
-    const third = await ensureServices({ dataDir, defaults: await closedDefaults(), onProgress: (l) => progress.push(l) });
+    const third = await ensureServices({
+      dataDir,
+      defaults: await closedDefaults(),
+      onProgress: (l) => progress.push(l),
+    });
     clustersToStop.push(third);
 
     expect(progress.filter((l) => l.includes('left running')).length).toBe(3);
@@ -185,7 +200,9 @@ describe('services - data folder in use', () => {
     try {
       await writeFile(join(root, 'chat-node.pid'), `${other.pid}\n`);
       const error = await ensureServices({ dataDir: root, defaults: await closedDefaults() }).catch((e: unknown) => e);
-      expect((error as Error).message).toContain(`${root} is in use by another chat-node (pid ${other.pid}); stop it first`);
+      expect((error as Error).message).toContain(
+        `${root} is in use by another chat-node (pid ${other.pid}); stop it first`,
+      );
       expect(existsSync(join(root, 'postgres'))).toBe(false);
     } finally {
       other.kill('SIGTERM');

@@ -90,7 +90,11 @@ describe('nats cluster', () => {
     expect(back.port).toBe(leader!.port);
     expect(back.pid).not.toBe(killedPid);
     // The restarted replica catches up from the others.
-    await expect.poll(async () => (await jsm.streams.info(STREAM)).cluster?.replicas?.every((r) => r.current) ?? false, { timeout: 15_000 }).toBe(true);
+    await expect
+      .poll(async () => (await jsm.streams.info(STREAM)).cluster?.replicas?.every((r) => r.current) ?? false, {
+        timeout: 15_000,
+      })
+      .toBe(true);
     expect(await publishAndConsume('after', 3)).toEqual(['after-0', 'after-1', 'after-2']);
   });
 

@@ -44,7 +44,10 @@ async function helloWith(gateway: RoleProcess, token: string): Promise<string> {
 }
 
 /** Runs `chat-node admin kick`; `postgresUrl` (--revoke keeps revocations there) is the cluster's unless given, null for none. */
-function kick(args: string[], postgresUrl: string | null = cluster.postgresUrl): Promise<{ code: number | null; output: string }> {
+function kick(
+  args: string[],
+  postgresUrl: string | null = cluster.postgresUrl,
+): Promise<{ code: number | null; output: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, CHAT_NATS_URL: SERVICES.nats, CHAT_NAMESPACE: cluster.namespace };
   delete env.CHAT_POSTGRES_URL;
   delete env.CHAT_REDIS_URL;
@@ -61,11 +64,13 @@ function kick(args: string[], postgresUrl: string | null = cluster.postgresUrl):
 
 async function closedUnauthorized(socket: RawWebSocket): Promise<boolean> {
   const closed = socket.closeState ?? (await socket.closedWithin(5000));
-  return closed?.code === 4401 && socket.frames.some((frame) => frame.type === 'error' && frame.code === 'unauthorized');
+  return (
+    closed?.code === 4401 && socket.frames.some((frame) => frame.type === 'error' && frame.code === 'unauthorized')
+  );
 }
 
 describe('e2e - admin kick', () => {
-  it('--device closes that device on every gateway, leaves the user\'s other devices, and it may come back', async () => {
+  it("--device closes that device on every gateway, leaves the user's other devices, and it may come back", async () => {
     const laptopA = await connect(gw1, 'alice', 'laptop');
     const laptopB = await connect(gw2, 'alice', 'laptop');
     const phone = await connect(gw1, 'alice', 'phone');
@@ -102,7 +107,7 @@ describe('e2e - admin kick', () => {
     expect(await helloWith(gw2, after)).toBe('welcome');
   });
 
-  it('a revocation outlives Redis: a gateway started after the namespace\'s keys are flushed still refuses the token', async () => {
+  it("a revocation outlives Redis: a gateway started after the namespace's keys are flushed still refuses the token", async () => {
     const before = await cluster.token('dave', 'laptop');
     const { code, output } = await kick(['--user', 'dave', '--revoke']);
     expect(code, output).toBe(0);

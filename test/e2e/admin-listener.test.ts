@@ -55,7 +55,13 @@ describe('e2e - admin listener', () => {
     try {
       // Past the gateway's one-second answer cache, so the flood finds no fresh answer.
       await new Promise((resolve) => setTimeout(resolve, 1100));
-      for (let i = 0; i < 40; i++) probes.push(fetch(`${cluster.adminUrl(gateway)}/readyz`).then((r) => r.status, () => 0));
+      for (let i = 0; i < 40; i++)
+        probes.push(
+          fetch(`${cluster.adminUrl(gateway)}/readyz`).then(
+            (r) => r.status,
+            () => 0,
+          ),
+        );
       const waitingProbes = async () =>
         (
           await cluster.query<{ n: number }>(
@@ -77,7 +83,10 @@ describe('e2e - admin listener', () => {
       await locker.end();
     }
     const statuses = await Promise.all(probes);
-    expect(statuses.every((status) => status === 200 || status === 503), `statuses ${statuses.join(',')}`).toBe(true);
+    expect(
+      statuses.every((status) => status === 200 || status === 503),
+      `statuses ${statuses.join(',')}`,
+    ).toBe(true);
   });
 
   it('the other roles take --admin-port, also from CHAT_ADMIN_PORT, and report their readiness as chat_ready', async () => {
@@ -89,8 +98,14 @@ describe('e2e - admin listener', () => {
       stdio: 'ignore',
     });
     try {
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true, 20_000, 'presence /healthz');
-      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/^chat_ready\{role="presence",node="presence-admin"\} 1$/m);
+      await waitFor(
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true,
+        20_000,
+        'presence /healthz',
+      );
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(
+        /^chat_ready\{role="presence",node="presence-admin"\} 1$/m,
+      );
       const redis = new Redis(SERVICES.redis);
       const nodes = await new NodeRegistry(redis, cluster.namespace).list().finally(() => redis.disconnect());
       expect(nodes.find((node) => node.nodeId === 'presence-admin')?.adminUrl).toBe(`http://127.0.0.1:${port}`);

@@ -21,7 +21,20 @@ describe('chat-node bench push', () => {
   it('sends every job of the steady phase and drains the backlog queued during the outage', async () => {
     const child = spawn(
       process.execPath,
-      [`${ROOT}bin/run.js`, 'bench', 'push', '--jobs', '400', '--backlog', '300', '--outage', '1', '--warmup', '50', '--json'],
+      [
+        `${ROOT}bin/run.js`,
+        'bench',
+        'push',
+        '--jobs',
+        '400',
+        '--backlog',
+        '300',
+        '--outage',
+        '1',
+        '--warmup',
+        '50',
+        '--json',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';

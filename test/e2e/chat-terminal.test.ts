@@ -89,9 +89,17 @@ function press(name: string, ...keys: string[]): void {
 }
 
 /** Polls the screen until `expected` shows; on a timeout the error carries the screen. */
-async function waitForScreen(name: string, expected: string | RegExp | ((text: string) => boolean), timeoutMs = 10_000): Promise<string> {
+async function waitForScreen(
+  name: string,
+  expected: string | RegExp | ((text: string) => boolean),
+  timeoutMs = 10_000,
+): Promise<string> {
   const matches = (text: string) =>
-    typeof expected === 'string' ? text.includes(expected) : expected instanceof RegExp ? expected.test(text) : expected(text);
+    typeof expected === 'string'
+      ? text.includes(expected)
+      : expected instanceof RegExp
+        ? expected.test(text)
+        : expected(text);
   let last = '';
   try {
     await waitFor(() => matches((last = screen(name))), timeoutMs, `${name}'s screen to show ${String(expected)}`);
@@ -107,7 +115,10 @@ beforeAll(async () => {
   await cluster.setUp();
   await cluster.start('fanout', 'fanout-1');
   await cluster.start('presence', 'presence-1');
-  [stable, bobsGateway] = await Promise.all([cluster.start('gateway', 'gw-stable'), cluster.start('gateway', 'gw-bob')]);
+  [stable, bobsGateway] = await Promise.all([
+    cluster.start('gateway', 'gw-stable'),
+    cluster.start('gateway', 'gw-bob'),
+  ]);
   await cluster.waitReady(stable);
   proxy = new GatewayProxy();
   const proxyPort = await proxy.listen();
@@ -142,11 +153,23 @@ describe('chat - the terminal client', () => {
     // bob's terminal opens the new room by itself; seeing the message marks it read, and
     // the tablet, which counted it unread, learns that from the server.
     await waitForScreen('bob', 'alice: hello bob, ça va? 日本語 👋');
-    await waitFor(() => tablet.client.rooms().some((room) => room.kind === 'direct'), 5000, 'the tablet to know the room');
+    await waitFor(
+      () => tablet.client.rooms().some((room) => room.kind === 'direct'),
+      5000,
+      'the tablet to know the room',
+    );
     direct = tablet.client.rooms().find((room) => room.kind === 'direct')!;
     await tablet.waitForCount(direct.id, 1);
-    await waitFor(() => tablet.reads.some((read) => read.user === 'bob' && read.room === direct.id && read.seq >= 1), 5000, "bob's read");
-    await waitFor(() => tablet.client.rooms().find((room) => room.id === direct.id)?.unread === 0, 5000, 'the tablet unread count to clear');
+    await waitFor(
+      () => tablet.reads.some((read) => read.user === 'bob' && read.room === direct.id && read.seq >= 1),
+      5000,
+      "bob's read",
+    );
+    await waitFor(
+      () => tablet.client.rooms().find((room) => room.id === direct.id)?.unread === 0,
+      5000,
+      'the tablet unread count to clear',
+    );
 
     // The other way round: a room bob's terminal does not show gets an unread count, and
     // reading it on the tablet clears the count on the terminal.
@@ -156,7 +179,11 @@ describe('chat - the terminal client', () => {
     type('alice', 'anyone up for a hike on saturday?');
     press('alice', 'Enter');
     await waitForScreen('bob', /# hiking\s+1\s*│/);
-    await waitFor(() => tablet.client.rooms().some((room) => room.kind === 'group'), 5000, 'the tablet to know the group');
+    await waitFor(
+      () => tablet.client.rooms().some((room) => room.kind === 'group'),
+      5000,
+      'the tablet to know the group',
+    );
     const group = tablet.client.rooms().find((room) => room.kind === 'group')!;
     await tablet.waitForCount(group.id, 1);
     await tablet.client.markRead(group.id, 1);
@@ -199,10 +226,21 @@ describe('chat - the terminal client', () => {
     proxy.target = bobsGateway.port;
     const back = await waitForScreen('bob', /typed while offline ✓/, 20_000);
     expect(back).toContain('● connected');
-    const order = ['connection lost', 'alice: while you were away 1', 'alice: while you were away 2', 'reconnected: 2 new messages synced'];
+    const order = [
+      'connection lost',
+      'alice: while you were away 1',
+      'alice: while you were away 2',
+      'reconnected: 2 new messages synced',
+    ];
     const positions = order.map((part) => back.indexOf(part));
-    expect(positions.every((at) => at >= 0), back).toBe(true);
-    expect([...positions].sort((a, b) => a - b), back).toEqual(positions);
+    expect(
+      positions.every((at) => at >= 0),
+      back,
+    ).toBe(true);
+    expect(
+      [...positions].sort((a, b) => a - b),
+      back,
+    ).toEqual(positions);
 
     const alice = await waitForScreen('alice', 'bob: typed while offline');
     expect(occurrences(alice, 'bob: typed while offline')).toBe(1);

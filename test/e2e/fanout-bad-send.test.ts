@@ -53,7 +53,9 @@ describe('e2e - fan-out and a send Postgres refuses', () => {
     expect(acks.map((ack) => ack.seq)).toEqual([1, 2]);
     const seen = await bob.waitForCount(room.id, 2);
     expect(seen.map((message) => message.body)).toEqual(['after 1', 'after 2']);
-    const stored = await cluster.query<{ body: string }>('SELECT body FROM messages WHERE room_id = $1 ORDER BY seq', [room.id]);
+    const stored = await cluster.query<{ body: string }>('SELECT body FROM messages WHERE room_id = $1 ORDER BY seq', [
+      room.id,
+    ]);
     expect(stored.map((row) => row.body)).toEqual(['after 1', 'after 2']);
   }, 30_000);
 
@@ -66,7 +68,9 @@ describe('e2e - fan-out and a send Postgres refuses', () => {
       // Carol's connection id, as the gateway's trace of her first message names it.
       carol.sendText(JSON.stringify({ type: 'send', id: 's1', room: room.id, clientMsgId: 'ok-1', body: 'hello' }));
       const ack = await carol.next((frame) => frame.type === 'ack' && frame.id === 's1', 5000);
-      const trace = (await (await fetch(`${cluster.adminUrl(gateway)}/trace?msg=${String(ack.msgId)}`)).json()) as { nodes: Array<{ writes?: Array<{ frame: string; conn: string }> }> };
+      const trace = (await (await fetch(`${cluster.adminUrl(gateway)}/trace?msg=${String(ack.msgId)}`)).json()) as {
+        nodes: Array<{ writes?: Array<{ frame: string; conn: string }> }>;
+      };
       const conn = trace.nodes.flatMap((node) => node.writes ?? []).find((write) => write.frame === 'ack')!.conn;
       // What the gateway would put on the stream for her, but with a body Postgres refuses.
       const bad: SendEnvelope = {
@@ -78,7 +82,9 @@ describe('e2e - fan-out and a send Postgres refuses', () => {
         reply: { node: 'gw-a', conn, requestId: 's2' },
         receivedAt: Date.now(),
       };
-      await jetstream(nc).publish(new Subjects(cluster.namespace, 16).sendSubjectOf(room.id), encodeJson(bad), { msgID: 'bad-send-2' });
+      await jetstream(nc).publish(new Subjects(cluster.namespace, 16).sendSubjectOf(room.id), encodeJson(bad), {
+        msgID: 'bad-send-2',
+      });
       const answer = await carol.next((frame) => frame.id === 's2', 10_000);
       expect(answer).toMatchObject({ type: 'error', code: 'bad_frame' });
       expect(String(answer.message)).not.toMatch(/UTF8|0x00|byte sequence|encoding|SQL|relation|constraint/i);

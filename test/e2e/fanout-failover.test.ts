@@ -42,7 +42,9 @@ describe('e2e - fan-out failover', () => {
   it('e2e - a fan-out SIGKILLed mid-traffic loses no acknowledged message and duplicates none', async () => {
     const pairs = range(1, 6).map((i) => [`sender${i}`, `reader${i}`] as const);
     const senders = await Promise.all(pairs.map(([s], i) => connectDevice(cluster, [gateways[i % 2]!], s, 'phone')));
-    const readers = await Promise.all(pairs.map(([, r], i) => connectDevice(cluster, [gateways[(i + 1) % 2]!], r, 'phone')));
+    const readers = await Promise.all(
+      pairs.map(([, r], i) => connectDevice(cluster, [gateways[(i + 1) % 2]!], r, 'phone')),
+    );
     open.push(...senders, ...readers);
     const rooms = await Promise.all(senders.map((sender, i) => sender.client.createDirect(pairs[i]![1])));
 
@@ -59,7 +61,11 @@ describe('e2e - fan-out failover', () => {
     const victim = fanouts[0]!;
     expect(await victim.kill('SIGKILL')).toBeNull();
     await Promise.all(traffic);
-    await waitFor(() => acks.every((list) => list.length === perSender), 30_000, 'every send to be acked after failover');
+    await waitFor(
+      () => acks.every((list) => list.length === perSender),
+      30_000,
+      'every send to be acked after failover',
+    );
 
     for (const [i, room] of rooms.entries()) {
       // Postgres: seqs 1..n, one message per clientMsgId, every ack matches a stored row.
@@ -79,7 +85,11 @@ describe('e2e - fan-out failover', () => {
     // Owners are named <node id>#<incarnation>. The victim's leases run out on their own clock:
     // every send can be acked before the last one lapsed (its partitions without traffic left).
     const owners = async () => [...(await partitionsHeld()).entries()].map(([owner, n]) => [owner.split('#')[0], n]);
-    await waitFor(async () => JSON.stringify(await owners()) === JSON.stringify([['fanout-b', 16]]), 30_000, "the victim's leases to lapse and the survivor to hold them");
+    await waitFor(
+      async () => JSON.stringify(await owners()) === JSON.stringify([['fanout-b', 16]]),
+      30_000,
+      "the victim's leases to lapse and the survivor to hold them",
+    );
     const survivor = await partitionsHeld();
     expect([...survivor.entries()].map(([owner, n]) => [owner.split('#')[0], n])).toEqual([['fanout-b', 16]]);
   }, 120_000);

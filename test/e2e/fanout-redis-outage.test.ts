@@ -36,7 +36,10 @@ afterAll(async () => {
 });
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms))]);
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)),
+  ]);
 }
 
 describe('e2e - fan-out cut off from Redis', () => {
@@ -49,14 +52,22 @@ describe('e2e - fan-out cut off from Redis', () => {
     await bob.waitForCount(room.id, 1);
 
     await redis.proxy.setMode({ kind: 'blackhole' });
-    const acks = await within(Promise.all(['during 1', 'during 2', 'during 3'].map((body) => alice.client.send(room.id, body))), 10_000, 'acks while Redis is cut off');
+    const acks = await within(
+      Promise.all(['during 1', 'during 2', 'during 3'].map((body) => alice.client.send(room.id, body))),
+      10_000,
+      'acks while Redis is cut off',
+    );
     expect(acks.map((ack) => ack.seq)).toEqual([2, 3, 4]);
     const seen = await bob.waitForCount(room.id, 4, 10_000);
     expect(seqsOf(seen)).toEqual([1, 2, 3, 4]);
     expect(seen.map((message) => message.body)).toEqual(['before', 'during 1', 'during 2', 'during 3']);
     // Acked on JetStream too, Redis still cut off: nothing waits in the send stream.
     const jsm = await jetstreamManager(nc);
-    await waitFor(async () => (await jsm.streams.info(`${cluster.namespace.toUpperCase()}_SEND`)).state.messages === 0, 5000, 'the send stream to be empty');
+    await waitFor(
+      async () => (await jsm.streams.info(`${cluster.namespace.toUpperCase()}_SEND`)).state.messages === 0,
+      5000,
+      'the send stream to be empty',
+    );
 
     await redis.proxy.heal();
     await alice.client.send(room.id, 'after');

@@ -42,7 +42,9 @@ writeFileSync(
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function sim(...args: string[]): Promise<{ code: number | null; output: string; stdout: string }> {
-  const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'sim', SCENARIO, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'sim', SCENARIO, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -71,7 +73,12 @@ describe('the floor', () => {
     expect(report.oracle.acked).toBe(report.plan.sends);
     expect(report.plan.rooms).toEqual({ direct: 10, group: 0 });
     const rows = report.usage.rows as UsageRowJson[];
-    expect(rows.filter((row) => row.kind === 'node').map((row) => [row.name, row.role]).sort()).toEqual([
+    expect(
+      rows
+        .filter((row) => row.kind === 'node')
+        .map((row) => [row.name, row.role])
+        .sort(),
+    ).toEqual([
       ['floor-gateway', 'gateway'],
       ['floor-writer', 'writer'],
     ]);
@@ -100,7 +107,14 @@ describe('the floor', () => {
     expect(floorReport.deliver).toEqual(floor.deliver);
     expect(existsSync(join(dir, 'both-floor.svg'))).toBe(true);
     // chat-node times every hop; the floor has none.
-    expect(report.usage.hops.map((hop: { hop: string }) => hop.hop)).toEqual(['publish', 'pull', 'queue', 'commit', 'route', 'write']);
+    expect(report.usage.hops.map((hop: { hop: string }) => hop.hop)).toEqual([
+      'publish',
+      'pull',
+      'queue',
+      'commit',
+      'route',
+      'write',
+    ]);
     for (const hop of report.usage.hops) expect(hop.count).toBeGreaterThan(0);
     expect(floorReport.usage.hops).toEqual([]);
     expect(stdout.indexOf('-- the floor (bare pipeline) --')).toBeLessThan(stdout.indexOf('-- chat-node --'));

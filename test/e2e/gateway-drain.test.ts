@@ -13,7 +13,10 @@ const open: TestDevice[] = [];
 beforeAll(async () => {
   await cluster.setUp();
   await cluster.start('fanout', 'fanout-1');
-  [leaving, staying] = await Promise.all([cluster.start('gateway', 'gw-leaving'), cluster.start('gateway', 'gw-staying')]);
+  [leaving, staying] = await Promise.all([
+    cluster.start('gateway', 'gw-leaving'),
+    cluster.start('gateway', 'gw-staying'),
+  ]);
   await cluster.waitReady(staying);
 }, 60_000);
 
@@ -35,7 +38,11 @@ describe('e2e - gateway drain', () => {
     await moving.waitForCount(room.id, 5);
 
     const exit = leaving.kill('SIGTERM');
-    await waitFor(() => states.some((s) => s.state === 'reconnecting' && (s.reconnectInMs ?? 0) >= 250), 5000, 'a goaway-driven reconnect');
+    await waitFor(
+      () => states.some((s) => s.state === 'reconnecting' && (s.reconnectInMs ?? 0) >= 250),
+      5000,
+      'a goaway-driven reconnect',
+    );
     await Promise.all(range(1, 10).map((i) => sender.client.send(room.id, `during ${i}`)));
     expect(await exit).toBe(0);
     await waitFor(() => moving.client.state === 'live', 10_000, 'the client to be live on the other gateway');

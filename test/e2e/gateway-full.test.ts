@@ -44,7 +44,9 @@ describe('e2e - gateway connection cap', () => {
     expect(held.length).toBeLessThan(MAX_CONNECTIONS);
     await expect(RawWebSocket.open(suite.url)).rejects.toThrow(/upgrade refused: 503/);
     // A long-poll session is refused alike, with the protocol's error body.
-    const session = await httpExchange(suite.port, 'POST', '/v1/sessions', { token: await suite.token('cap-poller', 'p1') });
+    const session = await httpExchange(suite.port, 'POST', '/v1/sessions', {
+      token: await suite.token('cap-poller', 'p1'),
+    });
     expect(session.status).toBe(503);
     expect(session.json).toMatchObject({ type: 'error', code: 'unavailable' });
     expect(String(session.json['message'])).toMatch(/holds its most connections/);

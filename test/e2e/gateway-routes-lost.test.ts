@@ -68,7 +68,11 @@ describe('e2e - a gateway whose routes Redis lost', () => {
 
     await waitFor(() => awayAt !== undefined, 5000, 'the gateway to send its clients away');
     expect(awayAt! - lostAt).toBeLessThan(3000);
-    await waitFor(() => reader.client.state === 'live' && writer.client.state === 'live', 10_000, 'the clients to come back');
+    await waitFor(
+      () => reader.client.state === 'live' && writer.client.state === 'live',
+      10_000,
+      'the clients to come back',
+    );
     await writer.client.send(room.id, 'after');
     const seen = await reader.waitForCount(room.id, 3, 5000);
     expect(seen.map((m) => m.body)).toEqual(['before', 'while the routes were gone', 'after']);

@@ -32,18 +32,62 @@ const secret = () => new TextEncoder().encode(cluster.secret);
 describe('e2e - handshake', () => {
   it('a valid token is welcomed with the user, device and limits', async () => {
     const welcome = await connectWith(await cluster.token('alice', 'laptop'));
-    expect(welcome).toMatchObject({ user: 'alice', device: 'laptop', heartbeatMs: 500, limits: { maxFrameBytes: 16384, maxBodyChars: 4000, maxGroupMembers: 100 } });
+    expect(welcome).toMatchObject({
+      user: 'alice',
+      device: 'laptop',
+      heartbeatMs: 500,
+      limits: { maxFrameBytes: 16384, maxBodyChars: 4000, maxGroupMembers: 100 },
+    });
     // The device row is written in batches off the hello path (at most a second later).
-    await waitFor(async () => (await cluster.query('SELECT 1 FROM devices WHERE user_id = $1 AND id = $2', ['alice', 'laptop'])).length === 1, 5000, 'the device row');
+    await waitFor(
+      async () =>
+        (await cluster.query('SELECT 1 FROM devices WHERE user_id = $1 AND id = $2', ['alice', 'laptop'])).length === 1,
+      5000,
+      'the device row',
+    );
   });
 
   it.each([
-    ['an expired token', async () => new SignJWT({ device: 'd' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(secret())],
-    ['a token signed with another secret', async () => new SignJWT({ device: 'd' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setExpirationTime('1h').sign(new TextEncoder().encode('not the secret'))],
-    ['an unsigned (alg none) token', async () => new UnsecuredJWT({ device: 'd' }).setSubject('u').setExpirationTime('1h').encode()],
-    ['a token without exp', async () => new SignJWT({ device: 'd' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').sign(secret())],
-    ['a token without a device claim', async () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setExpirationTime('1h').sign(secret())],
-    ['a token whose user breaks the id pattern', async () => new SignJWT({ device: 'd' }).setProtectedHeader({ alg: 'HS256' }).setSubject('a.b').setExpirationTime('1h').sign(secret())],
+    [
+      'an expired token',
+      async () =>
+        new SignJWT({ device: 'd' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('u')
+          .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+          .sign(secret()),
+    ],
+    [
+      'a token signed with another secret',
+      async () =>
+        new SignJWT({ device: 'd' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('u')
+          .setExpirationTime('1h')
+          .sign(new TextEncoder().encode('not the secret')),
+    ],
+    [
+      'an unsigned (alg none) token',
+      async () => new UnsecuredJWT({ device: 'd' }).setSubject('u').setExpirationTime('1h').encode(),
+    ],
+    [
+      'a token without exp',
+      async () => new SignJWT({ device: 'd' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').sign(secret()),
+    ],
+    [
+      'a token without a device claim',
+      async () =>
+        new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setExpirationTime('1h').sign(secret()),
+    ],
+    [
+      'a token whose user breaks the id pattern',
+      async () =>
+        new SignJWT({ device: 'd' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('a.b')
+          .setExpirationTime('1h')
+          .sign(secret()),
+    ],
     ['garbage', async () => 'not-a-jwt'],
   ])('%s is refused as unauthorized', async (_name, makeToken) => {
     const outcome = await connectWith(await makeToken());
@@ -52,7 +96,11 @@ describe('e2e - handshake', () => {
   });
 
   it('a live connection whose token expires is closed with unauthorized', async () => {
-    const client = new ChatClient({ urls: [cluster.wsUrl(gateway)], token: await cluster.token('short', 'lived', 2), autoReconnect: false });
+    const client = new ChatClient({
+      urls: [cluster.wsUrl(gateway)],
+      token: await cluster.token('short', 'lived', 2),
+      autoReconnect: false,
+    });
     const errors: ChatError[] = [];
     client.on('error', (error) => errors.push(error));
     await client.connect();

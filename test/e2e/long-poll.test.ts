@@ -27,10 +27,18 @@ async function device(user: string, name: string, transport: TransportChoice, ur
 }
 
 /** One raw HTTP exchange with the gateway, for what the client library never does on purpose. */
-async function http(method: string, path: string, token: string | undefined, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function http(
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(`${base()}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
   const text = await response.text();
@@ -106,7 +114,15 @@ beforeAll(async () => {
   await cluster.setUp();
   await cluster.start('fanout', 'fanout-1');
   await cluster.start('presence', 'presence-1', timing);
-  gateway = await cluster.start('gateway', 'gw-1', [...timing, '--poll-timeout-ms', '2000', '--send-burst', '5', '--cors-origins', 'https://app.example.com']);
+  gateway = await cluster.start('gateway', 'gw-1', [
+    ...timing,
+    '--poll-timeout-ms',
+    '2000',
+    '--send-burst',
+    '5',
+    '--cors-origins',
+    'https://app.example.com',
+  ]);
   await cluster.waitReady(gateway);
 }, 60_000);
 
@@ -141,7 +157,11 @@ describe('e2e - long-poll', () => {
     expect(bobPoll.timeline(room.id)).toEqual(bobSocket.timeline(room.id));
     // Read state reaches the long-poll device too.
     await bobSocket.client.markRead(room.id, 40);
-    await waitFor(() => bobPoll.reads.some((r) => r.room === room.id && r.user === 'bob' && r.seq === 40), 5000, 'the read on the long-poll device');
+    await waitFor(
+      () => bobPoll.reads.some((r) => r.room === room.id && r.user === 'bob' && r.seq === 40),
+      5000,
+      'the read on the long-poll device',
+    );
   });
 
   it('long-poll: a poll answer cut mid-way is retried with its cursor and neither loses nor duplicates', async () => {
@@ -175,7 +195,11 @@ describe('e2e - long-poll', () => {
     const token = await cluster.token('erin', 'browser');
     const created = await http('POST', '/v1/sessions', token);
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ cursor: 1, frames: [{ type: 'welcome', user: 'erin', device: 'browser' }], pollTimeoutMs: 2000 });
+    expect(created.json).toMatchObject({
+      cursor: 1,
+      frames: [{ type: 'welcome', user: 'erin', device: 'browser' }],
+      pollTimeoutMs: 2000,
+    });
     const session = created.json.session as string;
     const sent = await http('POST', `/v1/frames?session=${session}`, token, [
       { type: 'ping', id: 'p1' },
@@ -188,7 +212,9 @@ describe('e2e - long-poll', () => {
     // The answer was "lost": ask again with the same cursor.
     const again = await http('GET', `/v1/poll?session=${session}&cursor=1&wait=0`, token);
     expect(again.json).toEqual(first.json);
-    const frames = (again.json.frames as Array<Record<string, unknown>>).map((f) => `${String(f.type)}:${String(f.id)}`);
+    const frames = (again.json.frames as Array<Record<string, unknown>>).map(
+      (f) => `${String(f.type)}:${String(f.id)}`,
+    );
     expect(frames).toEqual(['pong:p1', 'error:p2', 'pong:p3']);
     expect(again.json.cursor).toBe(4);
     const next = await http('GET', `/v1/poll?session=${session}&cursor=4&wait=0`, token);
@@ -198,9 +224,20 @@ describe('e2e - long-poll', () => {
     expect(behind.json).toMatchObject({ type: 'error', code: 'bad_frame' });
     // A held poll shows in /metrics, and a DELETE answers it with the close.
     const held = http('GET', `/v1/poll?session=${session}&cursor=4&wait=2000`, token);
-    await waitFor(async () => /chat_gateway_long_poll_held_polls\{[^}]*\} [1-9]/.test(await (await fetch(`${cluster.adminUrl(gateway)}/metrics`)).text()), 1500, 'the held poll in /metrics');
+    await waitFor(
+      async () =>
+        /chat_gateway_long_poll_held_polls\{[^}]*\} [1-9]/.test(
+          await (await fetch(`${cluster.adminUrl(gateway)}/metrics`)).text(),
+        ),
+      1500,
+      'the held poll in /metrics',
+    );
     expect(await http('DELETE', `/v1/sessions?session=${session}`, token)).toEqual({ status: 204, json: {} });
-    expect((await held).json).toEqual({ cursor: 4, frames: [], closed: { code: 1000, reason: 'closed by the client' } });
+    expect((await held).json).toEqual({
+      cursor: 4,
+      frames: [],
+      closed: { code: 1000, reason: 'closed by the client' },
+    });
   });
 
   it('long-poll: a device that stops polling goes offline after the presence timeout, then gets push jobs', async () => {
@@ -213,14 +250,18 @@ describe('e2e - long-poll', () => {
     const token = await cluster.token('gina', 'browser');
     const created = await http('POST', '/v1/sessions', token);
     const session = created.json.session as string;
-    await http('POST', `/v1/frames?session=${session}`, token, [{ type: 'push.register', id: 'r', platform: 'fcm', token: 'fcm-gina-browser' }]);
+    await http('POST', `/v1/frames?session=${session}`, token, [
+      { type: 'push.register', id: 'r', platform: 'fcm', token: 'fcm-gina-browser' },
+    ]);
     const registered = await http('GET', `/v1/poll?session=${session}&cursor=1&wait=1000`, token);
     expect(registered.json.frames).toEqual([{ type: 'ok', id: 'r' }]);
     await waitFor(() => seen.some((p) => p.user === 'gina' && p.status === 'online'), 5000, 'gina online');
     // Keep polling for longer than the presence timeout: still online.
     let cursor = registered.json.cursor as number;
     const pollUntil = Date.now() + TIMEOUT_MS + 500;
-    while (Date.now() < pollUntil) cursor = (await http('GET', `/v1/poll?session=${session}&cursor=${cursor}&wait=400`, token)).json.cursor as number;
+    while (Date.now() < pollUntil)
+      cursor = (await http('GET', `/v1/poll?session=${session}&cursor=${cursor}&wait=400`, token)).json
+        .cursor as number;
     expect(seen.filter((p) => p.user === 'gina').map((p) => p.status)).toEqual(['online']);
     // Stop polling: offline after the presence timeout (plus a heartbeat and the grace).
     const stoppedAt = Date.now();
@@ -229,8 +270,17 @@ describe('e2e - long-poll', () => {
     const gone = await http('GET', `/v1/poll?session=${session}&cursor=${cursor}&wait=0`, token);
     expect(gone.json).toMatchObject({ frames: [], closed: { code: 4408 } });
     const ack = await frank.client.send(room.id, 'are you there?');
-    await waitFor(async () => (await queuedPushJobs()).some((job) => job.device === 'browser'), 5000, 'a push job for gina/browser');
-    expect((await queuedPushJobs()).find((job) => job.device === 'browser')).toMatchObject({ user: 'gina', token: 'fcm-gina-browser', seq: ack.seq, body: 'are you there?' });
+    await waitFor(
+      async () => (await queuedPushJobs()).some((job) => job.device === 'browser'),
+      5000,
+      'a push job for gina/browser',
+    );
+    expect((await queuedPushJobs()).find((job) => job.device === 'browser')).toMatchObject({
+      user: 'gina',
+      token: 'fcm-gina-browser',
+      seq: ack.seq,
+      body: 'are you there?',
+    });
   });
 
   it('long-poll: bad tokens and non-members are refused as on a WebSocket', async () => {
@@ -260,8 +310,15 @@ describe('e2e - long-poll', () => {
     const failures = async (transport: 'ws' | 'longpoll') => {
       const stranger = await device('kim', transport === 'ws' ? 'phone' : 'browser', transport);
       const codes: string[] = [];
-      for (const attempt of [() => stranger.client.send(group.id, 'let me in'), () => stranger.client.history(group.id), () => stranger.client.markRead(group.id, 1)]) {
-        const error = await attempt().then(() => undefined, (e: unknown) => e);
+      for (const attempt of [
+        () => stranger.client.send(group.id, 'let me in'),
+        () => stranger.client.history(group.id),
+        () => stranger.client.markRead(group.id, 1),
+      ]) {
+        const error = await attempt().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         codes.push(error instanceof ChatError ? `${error.code}: ${error.message}` : String(error));
       }
       return codes;
@@ -275,41 +332,80 @@ describe('e2e - long-poll', () => {
     const token = await cluster.token('lou', 'browser');
     const session = (await http('POST', '/v1/sessions', token)).json.session as string;
     const other = await cluster.token('lou', 'phone');
-    expect((await http('GET', `/v1/poll?session=${session}&cursor=1&wait=0`, other)).json).toMatchObject({ code: 'forbidden' });
+    expect((await http('GET', `/v1/poll?session=${session}&cursor=1&wait=0`, other)).json).toMatchObject({
+      code: 'forbidden',
+    });
     expect((await http('GET', `/v1/poll?session=nope&cursor=0`, token)).status).toBe(404);
-    expect((await http('GET', `/v1/poll?session=${session}&cursor=x`, token)).json).toMatchObject({ code: 'bad_frame' });
-    expect((await http('POST', `/v1/frames?session=${session}`, token, '{not json')).json).toMatchObject({ code: 'bad_frame' });
-    expect((await http('POST', `/v1/frames?session=${session}`, token, { type: 'ping' })).json).toMatchObject({ code: 'bad_frame' });
-    const huge = await http('POST', `/v1/frames?session=${session}`, token, [{ type: 'send', room: 'r', clientMsgId: 'c', body: 'x'.repeat(20_000) }]);
+    expect((await http('GET', `/v1/poll?session=${session}&cursor=x`, token)).json).toMatchObject({
+      code: 'bad_frame',
+    });
+    expect((await http('POST', `/v1/frames?session=${session}`, token, '{not json')).json).toMatchObject({
+      code: 'bad_frame',
+    });
+    expect((await http('POST', `/v1/frames?session=${session}`, token, { type: 'ping' })).json).toMatchObject({
+      code: 'bad_frame',
+    });
+    const huge = await http('POST', `/v1/frames?session=${session}`, token, [
+      { type: 'send', room: 'r', clientMsgId: 'c', body: 'x'.repeat(20_000) },
+    ]);
     expect(huge.status).toBe(413);
     expect(huge.json).toMatchObject({ type: 'error', code: 'too_large' });
-    const tooMany = await http('POST', `/v1/frames?session=${session}`, token, Array.from({ length: 101 }, (_, i) => ({ type: 'ping', id: `p${i}` })));
+    const tooMany = await http(
+      'POST',
+      `/v1/frames?session=${session}`,
+      token,
+      Array.from({ length: 101 }, (_, i) => ({ type: 'ping', id: `p${i}` })),
+    );
     expect(tooMany.json).toMatchObject({ code: 'too_large' });
     // The send rate limit is the WebSocket's (burst 5 here): the sixth send of a burst is refused.
     const room = (await (await device('mia', 'laptop', 'ws')).client.createDirect('lou')).id;
-    const sends = Array.from({ length: 6 }, (_, i) => ({ type: 'send', id: `s${i}`, room, clientMsgId: `lou-${i}`, body: `${i}` }));
+    const sends = Array.from({ length: 6 }, (_, i) => ({
+      type: 'send',
+      id: `s${i}`,
+      room,
+      clientMsgId: `lou-${i}`,
+      body: `${i}`,
+    }));
     await http('POST', `/v1/frames?session=${session}`, token, sends);
     const answers: Array<Record<string, unknown>> = [];
     let cursor = 1;
-    await waitFor(async () => {
-      const polled = await http('GET', `/v1/poll?session=${session}&cursor=${cursor}&wait=500`, token);
-      cursor = polled.json.cursor as number;
-      answers.push(...(polled.json.frames as Array<Record<string, unknown>>));
-      return answers.filter((f) => f.type === 'ack' || f.code === 'rate_limited').length === 6;
-    }, 5000, 'five acks and one rate_limited');
+    await waitFor(
+      async () => {
+        const polled = await http('GET', `/v1/poll?session=${session}&cursor=${cursor}&wait=500`, token);
+        cursor = polled.json.cursor as number;
+        answers.push(...(polled.json.frames as Array<Record<string, unknown>>));
+        return answers.filter((f) => f.type === 'ack' || f.code === 'rate_limited').length === 6;
+      },
+      5000,
+      'five acks and one rate_limited',
+    );
     expect(answers.filter((f) => f.type === 'ack').map((f) => f.id)).toEqual(['s0', 's1', 's2', 's3', 's4']);
-    expect(answers.find((f) => f.code === 'rate_limited')).toMatchObject({ id: 's5', retryAfterMs: expect.any(Number) });
+    expect(answers.find((f) => f.code === 'rate_limited')).toMatchObject({
+      id: 's5',
+      retryAfterMs: expect.any(Number),
+    });
     // Browsers: the configured origin gets CORS headers, others none.
-    const preflight = await fetch(`${base()}/v1/frames`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(`${base()}/v1/frames`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
-    const foreign = await fetch(`${base()}/v1/poll?session=${session}&cursor=${cursor}&wait=0`, { headers: { origin: 'https://evil.example', authorization: `Bearer ${token}` } });
+    const foreign = await fetch(`${base()}/v1/poll?session=${session}&cursor=${cursor}&wait=0`, {
+      headers: { origin: 'https://evil.example', authorization: `Bearer ${token}` },
+    });
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('long-poll: behind gateway --workers 2, requests that reach the other worker are forwarded to the session', async () => {
-    const node = await cluster.start('gateway', 'gw-workers', [...timing, '--workers', '2', '--poll-timeout-ms', '2000']);
+    const node = await cluster.start('gateway', 'gw-workers', [
+      ...timing,
+      '--workers',
+      '2',
+      '--poll-timeout-ms',
+      '2000',
+    ]);
     const token = await cluster.token('pia', 'browser');
     // A new TCP connection per request: the primary deals connections to the workers in turn.
     const fresh = async (method: string, path: string, body?: unknown) => {
@@ -346,7 +442,10 @@ describe('e2e - long-poll', () => {
   it('long-poll: on SIGTERM a gateway ends its long-poll sessions with goaway and 1012; the client moves on and misses nothing', async () => {
     const leaving = await cluster.start('gateway', 'gw-leaving', timing);
     const sid = await device('sid', 'laptop', 'ws');
-    const tess = await connectDevice(cluster, [leaving], 'tess', 'browser', { transport: 'longpoll', urls: [cluster.wsUrl(leaving), cluster.wsUrl(gateway)] });
+    const tess = await connectDevice(cluster, [leaving], 'tess', 'browser', {
+      transport: 'longpoll',
+      urls: [cluster.wsUrl(leaving), cluster.wsUrl(gateway)],
+    });
     open.push(tess);
     const states: Array<{ state: string; reconnectInMs?: number }> = [];
     tess.client.on('state', (change) => states.push(change));
@@ -354,7 +453,11 @@ describe('e2e - long-poll', () => {
     for (let i = 0; i < 3; i++) await sid.client.send(room.id, `before ${i}`);
     await tess.waitForCount(room.id, 3);
     const exit = leaving.kill('SIGTERM');
-    await waitFor(() => states.some((s) => s.state === 'reconnecting' && (s.reconnectInMs ?? 0) >= 250), 5000, 'a goaway-driven reconnect');
+    await waitFor(
+      () => states.some((s) => s.state === 'reconnecting' && (s.reconnectInMs ?? 0) >= 250),
+      5000,
+      'a goaway-driven reconnect',
+    );
     for (let i = 0; i < 3; i++) await sid.client.send(room.id, `during ${i}`);
     expect(await exit).toBe(0);
     await waitFor(() => tess.client.state === 'live', 10_000, 'the long-poll client live on the other gateway');

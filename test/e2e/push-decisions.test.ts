@@ -49,7 +49,9 @@ describe('e2e - push decisions', () => {
     await bobPhone.client.registerPush('fcm', 'fcm-token-bob-phone', true);
     await bobTablet.client.registerPush('apns', 'b0b7ab1e'.repeat(8), false);
     await alice.client.registerPush('fcm', 'fcm-token-alice', true);
-    const stored = await cluster.query('SELECT user_id, device_id, platform, preview FROM push_registrations ORDER BY user_id, device_id');
+    const stored = await cluster.query(
+      'SELECT user_id, device_id, platform, preview FROM push_registrations ORDER BY user_id, device_id',
+    );
     expect(stored).toEqual([
       { user_id: 'alice', device_id: 'laptop', platform: 'fcm', preview: true },
       { user_id: 'bob', device_id: 'phone', platform: 'fcm', preview: true },
@@ -62,7 +64,16 @@ describe('e2e - push decisions', () => {
     await waitFor(async () => (await queuedJobs('fcm')).length > 0, 5000, 'a push job');
     const jobs = await queuedJobs('fcm');
     expect(jobs).toEqual([
-      expect.objectContaining({ user: 'bob', device: 'phone', token: 'fcm-token-bob-phone', room: room.id, sender: 'alice', body: 'are you there?', seq: ack.seq, preview: true }),
+      expect.objectContaining({
+        user: 'bob',
+        device: 'phone',
+        token: 'fcm-token-bob-phone',
+        room: room.id,
+        sender: 'alice',
+        body: 'are you there?',
+        seq: ack.seq,
+        preview: true,
+      }),
     ]);
     expect(await queuedJobs('apns')).toEqual([]);
     const metrics = await (await fetch(`http://127.0.0.1:${fanout.port}/metrics`)).text();

@@ -28,7 +28,8 @@ async function offlineDevice(user: string, device: string, platform: 'apns' | 'f
   return token;
 }
 
-const pushesTo = (token: string): AcceptedPush[] => [...apns.accepted, ...fcm.accepted].filter((push) => push.token === token);
+const pushesTo = (token: string): AcceptedPush[] =>
+  [...apns.accepted, ...fcm.accepted].filter((push) => push.token === token);
 
 beforeAll(async () => {
   const [apnsInfo, fcmInfo] = await Promise.all([apns.start(), fcm.start()]);
@@ -38,18 +39,30 @@ beforeAll(async () => {
     return join(dir, name);
   };
   pusherArgs = [
-    '--collapse-window-ms', '400',
-    '--apns-key-file', file('apns.p8', apnsInfo.settings.keyPem),
-    '--apns-key-id', apnsInfo.settings.keyId,
-    '--apns-team-id', apnsInfo.settings.teamId,
-    '--apns-topic', apnsInfo.settings.topic,
-    '--apns-host', apnsInfo.settings.host!,
-    '--apns-port', String(apnsInfo.port),
-    '--apns-ca-file', file('ca.pem', ca.caPem),
-    '--fcm-service-account-file', file('fcm.json', JSON.stringify({ ...fcmInfo.settings.serviceAccount, project_id: fcmInfo.settings.projectId })),
-    '--fcm-endpoint', fcmInfo.settings.endpoint!,
-    '--fcm-token-uri', fcmInfo.settings.tokenUri!,
-    '--fcm-ca-file', join(dir, 'ca.pem'),
+    '--collapse-window-ms',
+    '400',
+    '--apns-key-file',
+    file('apns.p8', apnsInfo.settings.keyPem),
+    '--apns-key-id',
+    apnsInfo.settings.keyId,
+    '--apns-team-id',
+    apnsInfo.settings.teamId,
+    '--apns-topic',
+    apnsInfo.settings.topic,
+    '--apns-host',
+    apnsInfo.settings.host!,
+    '--apns-port',
+    String(apnsInfo.port),
+    '--apns-ca-file',
+    file('ca.pem', ca.caPem),
+    '--fcm-service-account-file',
+    file('fcm.json', JSON.stringify({ ...fcmInfo.settings.serviceAccount, project_id: fcmInfo.settings.projectId })),
+    '--fcm-endpoint',
+    fcmInfo.settings.endpoint!,
+    '--fcm-token-uri',
+    fcmInfo.settings.tokenUri!,
+    '--fcm-ca-file',
+    join(dir, 'ca.pem'),
   ];
   await cluster.setUp();
   // Hold pushes while the user has another device connected (window 0: connected now only).
@@ -78,7 +91,12 @@ describe('e2e - push notifications', () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     for (const token of [phone, tablet]) {
       expect(pushesTo(token)).toHaveLength(1);
-      expect(pushesTo(token)[0]).toMatchObject({ title: 'alice', body: '3 new messages: ping 3', badge: 3, room: room.id });
+      expect(pushesTo(token)[0]).toMatchObject({
+        title: 'alice',
+        body: '3 new messages: ping 3',
+        badge: 3,
+        room: room.id,
+      });
     }
   });
 
@@ -138,8 +156,17 @@ describe('e2e - push notifications', () => {
     open.push(kim);
     const room = await kim.client.createDirect('jay');
     await kim.client.send(room.id, 'hello?');
-    await waitFor(async () => (await cluster.query('SELECT 1 FROM push_registrations WHERE user_id = $1', ['jay'])).length === 0, 10_000, 'the dead token to go');
-    const deadTokens = async () => Number(/chat_pusher_dead_tokens_removed_total\{platform="fcm"[^}]*\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${pusher.port}/metrics`)).text())?.[1] ?? 0);
+    await waitFor(
+      async () => (await cluster.query('SELECT 1 FROM push_registrations WHERE user_id = $1', ['jay'])).length === 0,
+      10_000,
+      'the dead token to go',
+    );
+    const deadTokens = async () =>
+      Number(
+        /chat_pusher_dead_tokens_removed_total\{platform="fcm"[^}]*\} (\d+)/.exec(
+          await (await fetch(`http://127.0.0.1:${pusher.port}/metrics`)).text(),
+        )?.[1] ?? 0,
+      );
     const before = await deadTokens();
     await kim.client.send(room.id, 'still there?');
     await new Promise((resolve) => setTimeout(resolve, 1500));

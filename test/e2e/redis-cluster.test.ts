@@ -29,7 +29,11 @@ describe('on a 3-master Redis Cluster', () => {
     const collector = new StatusCollector({
       namespace: 'rcstatus',
       partitions: 16,
-      services: { postgres: { url: SERVICES.postgresAdmin, from: given }, redis: { url: cluster().url, from: given }, nats: { url: SERVICES.nats, from: given } },
+      services: {
+        postgres: { url: SERVICES.postgresAdmin, from: given },
+        redis: { url: cluster().url, from: given },
+        nats: { url: SERVICES.nats, from: given },
+      },
       redisCluster: true,
       nodeTimeoutMs: 500,
       serviceTimeoutMs: 2000,

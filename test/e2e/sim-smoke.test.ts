@@ -28,7 +28,16 @@ describe('e2e - simulator', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'chat-sim-test-')), 'smoke.json');
     // Every role's /metrics, for CPU per process and the hops; the gateway's for connections too.
     const metricsUrls = [gateway, fanout].map((role) => `${cluster.adminUrl(role)}/metrics`).join(',');
-    const args = ['sim', `${ROOT}scenarios/smoke.yaml`, '--url', cluster.wsUrl(gateway), '--metrics-url', metricsUrls, '--out', out];
+    const args = [
+      'sim',
+      `${ROOT}scenarios/smoke.yaml`,
+      '--url',
+      cluster.wsUrl(gateway),
+      '--metrics-url',
+      metricsUrls,
+      '--out',
+      out,
+    ];
     // The secret in the environment: argv would show it to every user of the machine.
     const child = spawn(process.execPath, [`${ROOT}bin/run.js`, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,7 +55,9 @@ describe('e2e - simulator', () => {
     expect(report.oracle.acked).toBe(report.plan.sends);
     expect(report.deliver.count).toBeGreaterThan(0);
     expect(report.nodes.map((n: { node: string }) => n.node)).toEqual(['gw-1']);
-    const processes = report.usage.rows.filter((row: { kind: string }) => row.kind === 'node').map((row: { name: string; role: string }) => [row.name, row.role]);
+    const processes = report.usage.rows
+      .filter((row: { kind: string }) => row.kind === 'node')
+      .map((row: { name: string; role: string }) => [row.name, row.role]);
     expect(processes.sort()).toEqual([
       ['fanout-1', 'fanout'],
       ['gw-1', 'gateway'],

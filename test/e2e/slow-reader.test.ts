@@ -30,7 +30,10 @@ const slowConsumersClosed = async (): Promise<number> => {
 
 describe('e2e - slow reader', () => {
   it('a client that stops reading is closed with 1013 once its buffer is full; the others get every message in order', async () => {
-    const [alice, bob] = await Promise.all([connectDevice(cluster, [gateway], 'alice', 'laptop'), connectDevice(cluster, [gateway], 'bob', 'phone')]);
+    const [alice, bob] = await Promise.all([
+      connectDevice(cluster, [gateway], 'alice', 'laptop'),
+      connectDevice(cluster, [gateway], 'bob', 'phone'),
+    ]);
     open.push(alice, bob);
     const room = await alice.client.createGroup('firehose', ['bob', 'carol']);
 
@@ -38,7 +41,11 @@ describe('e2e - slow reader', () => {
     const carol = new WebSocket(cluster.wsUrl(gateway), 'chat.v1', { perMessageDeflate: false });
     await new Promise<void>((resolve, reject) => {
       carol.once('error', reject);
-      carol.once('open', () => void cluster.token('carol', 'tablet').then((token) => carol.send(JSON.stringify({ type: 'hello', token }))));
+      carol.once(
+        'open',
+        () =>
+          void cluster.token('carol', 'tablet').then((token) => carol.send(JSON.stringify({ type: 'hello', token }))),
+      );
       carol.on('message', (data) => {
         if ((JSON.parse((data as Buffer).toString()) as { type: string }).type !== 'welcome') return;
         carol.removeAllListeners('message');

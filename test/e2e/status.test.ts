@@ -49,10 +49,14 @@ beforeAll(async () => {
   await cluster.setUp();
   port = await findFreePort();
   adminPort = await findFreePort();
-  dev = spawn(process.execPath, [`${ROOT}bin/run.js`, 'dev', '--port', String(port), '--admin-port', String(adminPort), '--data-dir', dataDir], {
-    env: cluster.env({ CHAT_LOG_LEVEL: 'warn' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  dev = spawn(
+    process.execPath,
+    [`${ROOT}bin/run.js`, 'dev', '--port', String(port), '--admin-port', String(adminPort), '--data-dir', dataDir],
+    {
+      env: cluster.env({ CHAT_LOG_LEVEL: 'warn' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   dev.stdout!.on('data', (chunk: Buffer) => (devOutput += chunk.toString()));
   dev.stderr!.on('data', (chunk: Buffer) => (devOutput += chunk.toString()));
   await waitFor(
@@ -93,10 +97,21 @@ describe('chat-node status', () => {
     expect(code, `${stderr}\n${JSON.stringify(answer.problems)}`).toBe(0);
     expect(answer.ok).toBe(true);
     expect(answer.namespace).toBe(cluster.namespace);
-    for (const service of Object.values(answer.services)) expect(service).toMatchObject({ ok: true, from: 'members file' });
+    for (const service of Object.values(answer.services))
+      expect(service).toMatchObject({ ok: true, from: 'members file' });
     const version = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { version: string }).version;
     const admin = `http://127.0.0.1:${adminPort}`;
-    expect(answer.nodes!.map((node) => [node.role, node.nodeId, node.ready, node.answered, node.adminUrl, node.version, node.pid])).toEqual([
+    expect(
+      answer.nodes!.map((node) => [
+        node.role,
+        node.nodeId,
+        node.ready,
+        node.answered,
+        node.adminUrl,
+        node.version,
+        node.pid,
+      ]),
+    ).toEqual([
       ['gateway', 'dev', true, true, admin, version, dev.pid],
       ['fanout', 'dev-fanout', true, true, admin, version, dev.pid],
       ['presence', 'dev-presence', true, true, admin, version, dev.pid],
@@ -108,7 +123,11 @@ describe('chat-node status', () => {
     const shipped = Math.max(...readdirSync(`${ROOT}migrations`).map((file) => Number(file.slice(0, 3))));
     expect(answer.schema).toEqual({ applied: shipped, shipped, pending: [] });
     expect(answer.partitions).toEqual({ total: 16, held: 16, unowned: [] });
-    expect(answer.sendStream).toMatchObject({ stream: `${cluster.namespace.toUpperCase()}_SEND`, exists: true, waiting: 0 });
+    expect(answer.sendStream).toMatchObject({
+      stream: `${cluster.namespace.toUpperCase()}_SEND`,
+      exists: true,
+      waiting: 0,
+    });
     expect(answer.pushQueue).toMatchObject({ exists: true, waiting: 0 });
   });
 
@@ -132,7 +151,12 @@ describe('chat-node status', () => {
     const { code, status: answer } = await statusJson('--redis-url', url, '--data-dir', dataDir);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(code).toBe(1);
-    expect(answer.services.redis).toEqual({ url: `redis://:***@127.0.0.1:${redisPort}`, from: 'given', ok: false, error: `connect ECONNREFUSED 127.0.0.1:${redisPort}` });
+    expect(answer.services.redis).toEqual({
+      url: `redis://:***@127.0.0.1:${redisPort}`,
+      from: 'given',
+      ok: false,
+      error: `connect ECONNREFUSED 127.0.0.1:${redisPort}`,
+    });
     expect(answer.nodes).toBeNull();
     expect(answer.problems.slice(0, 2)).toEqual([
       `redis does not answer at redis://:***@127.0.0.1:${redisPort}: connect ECONNREFUSED 127.0.0.1:${redisPort}`,
@@ -143,7 +167,9 @@ describe('chat-node status', () => {
     expect(answer.partitions).toEqual({ total: 16, held: 16, unowned: [] });
     const text = await status('--redis-url', url, '--data-dir', dataDir);
     expect(text.code).toBe(1);
-    expect(text.stdout).toMatch(new RegExp(`^redis\\s+DOWN\\s+redis://:\\*\\*\\*@127\\.0\\.0\\.1:${redisPort}\\s+connect ECONNREFUSED`, 'm'));
+    expect(text.stdout).toMatch(
+      new RegExp(`^redis\\s+DOWN\\s+redis://:\\*\\*\\*@127\\.0\\.0\\.1:${redisPort}\\s+connect ECONNREFUSED`, 'm'),
+    );
     expect(text.stdout).toContain('nodes: unknown (their leases are in Redis, which does not answer)');
     expect(`${text.stdout}${text.stderr}`).not.toContain('s3cret-pw');
   });
@@ -168,21 +194,41 @@ describe('chat-node status', () => {
   });
 
   it('--watch --json prints a status line every second until interrupted', async () => {
-    const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'status', '--watch', '--json', '--data-dir', dataDir], { env: bareEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'status', '--watch', '--json', '--data-dir', dataDir], {
+      env: bareEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    await waitFor(() => stdout.split('\n').filter((line) => line.startsWith('{')).length >= 2, 20_000, 'two status lines');
+    await waitFor(
+      () => stdout.split('\n').filter((line) => line.startsWith('{')).length >= 2,
+      20_000,
+      'two status lines',
+    );
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(0);
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as ClusterStatus);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as ClusterStatus);
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines.every((line) => line.ok && line.nodes!.length === 4)).toBe(true);
     expect(new Set(lines.map((line) => line.at)).size).toBe(lines.length);
   }, 30_000);
 
   it('--watch redraws a full-screen view in a terminal and quits on q', async () => {
-    tmux('new-session', '-d', '-s', 'watch', '-x', '120', '-y', '30', `${process.execPath} ${ROOT}bin/run.js status --watch --data-dir ${dataDir}; echo "[exited $?]"; sleep 60`);
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'watch',
+      '-x',
+      '120',
+      '-y',
+      '30',
+      `${process.execPath} ${ROOT}bin/run.js status --watch --data-dir ${dataDir}; echo "[exited $?]"; sleep 60`,
+    );
     const screen = () => tmux('capture-pane', '-p', '-t', 'watch');
     await waitFor(() => screen().includes('all good: 4 nodes ready'), 20_000, 'the first view');
     expect(screen()).toContain('refreshing every 1 s; q or Ctrl-C quits');

@@ -62,7 +62,9 @@ describe('chat-node trace', () => {
     expect(code, stderr).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(`message ${sent.msgId}`);
-    const steps = lines.slice(1).map((line) => line.replace(/^\s+\+\d+\.\d{3} ms\s+\(\d+\.\d{3} ms\)\s{2}/, '').replace(/\s+/g, ' '));
+    const steps = lines
+      .slice(1)
+      .map((line) => line.replace(/^\s+\+\d+\.\d{3} ms\s+\(\d+\.\d{3} ms\)\s{2}/, '').replace(/\s+/g, ' '));
     expect(steps.slice(0, 6)).toEqual([
       'received at the gateway from alice/laptop',
       'stored in the send stream',
@@ -89,10 +91,17 @@ describe('chat-node trace', () => {
     expect(answer.unreachable).toEqual([]);
     const fanoutPart = answer.nodes.find((node) => node.role === 'fanout')!;
     expect(fanoutPart.node).toBe('fanout-1');
-    expect(fanoutPart.fanout).toMatchObject({ room: sent.room, seq: sent.seq, sender: 'alice', senderDevice: 'laptop' });
+    expect(fanoutPart.fanout).toMatchObject({
+      room: sent.room,
+      seq: sent.seq,
+      sender: 'alice',
+      senderDevice: 'laptop',
+    });
     const f = fanoutPart.fanout!;
     expect(f.batchSends).toBeGreaterThanOrEqual(1);
-    expect([f.receivedAt, f.storedAt, f.pulledAt, f.commitStartedAt, f.committedAt, f.publishedAt].every(Number.isFinite)).toBe(true);
+    expect(
+      [f.receivedAt, f.storedAt, f.pulledAt, f.commitStartedAt, f.committedAt, f.publishedAt].every(Number.isFinite),
+    ).toBe(true);
     expect(f.pulledAt).toBeLessThanOrEqual(f.commitStartedAt);
     expect(f.commitStartedAt).toBeLessThanOrEqual(f.committedAt);
     expect(f.committedAt).toBeLessThanOrEqual(f.publishedAt);

@@ -4,8 +4,16 @@ import { TokenBucket } from '../../src/faults/token-bucket.js';
 
 describe('fault mode', () => {
   it('parses every kind and rejects what is not a mode', () => {
-    expect(parseFaultMode({ kind: 'latency', ms: 200, jitterMs: 50, direction: 'up' })).toEqual({ kind: 'latency', ms: 200, jitterMs: 50, direction: 'up' });
-    expect(parseFaultMode({ kind: 'bandwidth', bytesPerSec: 1000 })).toMatchObject({ kind: 'bandwidth', bytesPerSec: 1000 });
+    expect(parseFaultMode({ kind: 'latency', ms: 200, jitterMs: 50, direction: 'up' })).toEqual({
+      kind: 'latency',
+      ms: 200,
+      jitterMs: 50,
+      direction: 'up',
+    });
+    expect(parseFaultMode({ kind: 'bandwidth', bytesPerSec: 1000 })).toMatchObject({
+      kind: 'bandwidth',
+      bytesPerSec: 1000,
+    });
     expect(parseFaultMode({ kind: 'reset', direction: 'up' })).toEqual({ kind: 'reset' });
     for (const kind of ['pass', 'drop', 'blackhole', 'refuse']) expect(parseFaultMode({ kind }).kind).toBe(kind);
     expect(() => parseFaultMode({ kind: 'explode' })).toThrow(/kind/);

@@ -22,7 +22,9 @@ describe('fault result - recovery bound', () => {
   it('judges a fault the cluster routed around from the fault, and one it waited out from the heal', () => {
     // Routed around (recovered while the fault was held: SIGSTOP of a fan-out for 12 s): from the fault.
     expect(recoveredAfterHeal(5600, 12_000, 12_000)).toBeNull();
-    expect(slowRecovery(5600, 12_000, 12_000)).toBe('recovered 5.6 s after the fault, while it was still on (bound 5.0 s)');
+    expect(slowRecovery(5600, 12_000, 12_000)).toBe(
+      'recovered 5.6 s after the fault, while it was still on (bound 5.0 s)',
+    );
     expect(slowRecovery(3900, 12_000, 12_000)).toBeUndefined();
     // An instant fault (nothing to heal): from the fault.
     expect(slowRecovery(4800, 0, 0)).toBeUndefined();

@@ -4,7 +4,9 @@ import { killProcess, pauseFor, pauseProcess, processState, resumeProcess } from
 
 /** A child that prints a tick every 20 ms, so a freeze shows as missing ticks. */
 function ticker(): { child: ChildProcess; ticks: () => number } {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => process.stdout.write("."), 20)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => process.stdout.write("."), 20)'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let ticks = 0;
   child.stdout.on('data', (chunk: Buffer) => (ticks += chunk.length));
   return { child, ticks: () => ticks };
@@ -43,7 +45,9 @@ describe('process faults', () => {
   it('SIGKILL ends a process at once and says so when there is none', async () => {
     const { child } = await started();
     const pid = child.pid!;
-    const exit = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const exit = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
     await killProcess(pid);
     expect(await exit).toBe('SIGKILL');
     expect(await processState(pid)).toBe('gone');

@@ -4,7 +4,10 @@ import { hostPortOf, proxyService, withHostPort } from '../../src/faults/proxied
 
 describe('proxied service', () => {
   it('service URLs keep user, database and query when pointed at a proxy', () => {
-    expect(hostPortOf('postgresql://postgres@127.0.0.1:5432/chat_x?sslmode=disable')).toEqual({ host: '127.0.0.1', port: 5432 });
+    expect(hostPortOf('postgresql://postgres@127.0.0.1:5432/chat_x?sslmode=disable')).toEqual({
+      host: '127.0.0.1',
+      port: 5432,
+    });
     expect(hostPortOf('redis://localhost')).toEqual({ host: 'localhost', port: 6379 });
     expect(withHostPort('postgresql://postgres:pw@127.0.0.1:5432/chat_x?sslmode=disable', '127.0.0.1', 15432)).toBe(
       'postgresql://postgres:pw@127.0.0.1:15432/chat_x?sslmode=disable',

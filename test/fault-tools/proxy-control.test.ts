@@ -18,7 +18,10 @@ describe('fault proxy control endpoint', () => {
   });
 
   it('PUT /mode switches the mode, a bad body is a 400 that changes nothing, POST /heal passes again', async () => {
-    const put = await fetch(`${base}/mode`, { method: 'PUT', body: JSON.stringify({ kind: 'latency', ms: 200, direction: 'up' }) });
+    const put = await fetch(`${base}/mode`, {
+      method: 'PUT',
+      body: JSON.stringify({ kind: 'latency', ms: 200, direction: 'up' }),
+    });
     expect(put.status).toBe(200);
     expect(((await put.json()) as { stats: { mode: string } }).stats.mode).toBe('latency 200 ms up');
     expect(proxy.mode).toEqual({ kind: 'latency', ms: 200, jitterMs: undefined, direction: 'up' });

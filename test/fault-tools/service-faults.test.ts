@@ -76,6 +76,11 @@ describe('service faults', () => {
 
   it('pg_lsclusters lists the machine clusters (read-only)', async () => {
     const clusters = await listPgClusters();
-    for (const c of clusters) expect(c).toMatchObject({ version: expect.stringMatching(/^\d+$/), name: expect.any(String), port: expect.any(Number) });
+    for (const c of clusters)
+      expect(c).toMatchObject({
+        version: expect.stringMatching(/^\d+$/),
+        name: expect.any(String),
+        port: expect.any(Number),
+      });
   });
 });

@@ -47,7 +47,13 @@ async function proxyTo(server: Server): Promise<TcpFaultProxy> {
 }
 
 /** A client socket through the proxy that records what it receives and how it ends. */
-async function client(p: TcpFaultProxy): Promise<{ socket: Socket; received: () => string; bytes: () => number; error: () => string | undefined; closed: () => boolean }> {
+async function client(p: TcpFaultProxy): Promise<{
+  socket: Socket;
+  received: () => string;
+  bytes: () => number;
+  error: () => string | undefined;
+  closed: () => boolean;
+}> {
   const socket = connect({ host: p.host, port: p.port });
   open.push(socket);
   let text = '';

@@ -44,12 +44,18 @@ async function sample(port: number, adminPort: number): Promise<GatewaySample> {
     async (response) => (await response.json()) as { ready: boolean; failing: string[] },
     () => ({ ready: false, failing: ['unreachable'] }),
   );
-  const metrics = await fetch(`http://127.0.0.1:${adminPort}/metrics`).then((response) => response.text(), () => '');
+  const metrics = await fetch(`http://127.0.0.1:${adminPort}/metrics`).then(
+    (response) => response.text(),
+    () => '',
+  );
   const line = metrics.split('\n').find((l) => l.startsWith('chat_gateway_connections'));
   let longPollStatus: number | undefined;
   if (readyz.failing.includes('nats unreachable')) {
     const token = await faults.isolated.token('long-poll-probe', 'probe');
-    longPollStatus = await fetch(`http://127.0.0.1:${port}/v1/sessions`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).then(
+    longPollStatus = await fetch(`http://127.0.0.1:${port}/v1/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    }).then(
       (response) => response.status,
       () => 0,
     );
@@ -89,11 +95,16 @@ describe('faults - links', () => {
       const from = cutOff[0]!.at;
       const empty = samples.find((s) => s.at >= from && s.connections === 0);
       const back = samples.find((s) => s.at > cutOff.at(-1)!.at && s.ready);
-      process.stdout.write(`gateway-1: not ready for ${cutOff.at(-1)!.at - from} ms; no clients ${empty ? empty.at - from : '-'} ms after; ready again ${back ? back.at - from : '-'} ms after\n`);
+      process.stdout.write(
+        `gateway-1: not ready for ${cutOff.at(-1)!.at - from} ms; no clients ${empty ? empty.at - from : '-'} ms after; ready again ${back ? back.at - from : '-'} ms after\n`,
+      );
     }
     expect(cutOff.length, 'gateway-1 reported itself not ready while cut off').toBeGreaterThan(0);
     expect(Math.min(...cutOff.map((s) => s.connections)), 'gateway-1 sent its clients away').toBe(0);
-    expect(cutOff.map((s) => s.longPollStatus), 'no long-poll session is opened while cut off').toContain(503);
+    expect(
+      cutOff.map((s) => s.longPollStatus),
+      'no long-poll session is opened while cut off',
+    ).toContain(503);
     expect(samples.at(-1)?.ready, 'gateway-1 is ready again after the heal').toBe(true);
   }, 180_000);
 });

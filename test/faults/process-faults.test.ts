@@ -20,22 +20,26 @@ afterAll(async () => {
 }, 60_000);
 
 describe('faults - processes', () => {
-  it.each(PROCESS_FAULTS.map((fault) => [fault.name, fault] as const))('%s', async (_name, fault) => {
-    const result = await runFault({
-      fault,
-      target: faults.cluster,
-      scenarioPath: TRAFFIC,
-      urls: faults.urls,
-      secret: faults.isolated.secret,
-      injectAfterMs: 8000,
-    });
-    faults.results.push(result);
-    if (process.env.FAULT_TIMELINE) process.stdout.write(`${faultTimeline(result)}\n`);
-    expect(result.ackedInFlight, 'the fault hit traffic').toBeGreaterThan(0);
-    expect(result.problems).toEqual([]);
-    expect(result.lost).toBe(0);
-    expect(result.duplicates).toBe(0);
-    expect(result.orderViolations).toBe(0);
-    expect(result.nonMemberDeliveries).toBe(0);
-  }, 180_000);
+  it.each(PROCESS_FAULTS.map((fault) => [fault.name, fault] as const))(
+    '%s',
+    async (_name, fault) => {
+      const result = await runFault({
+        fault,
+        target: faults.cluster,
+        scenarioPath: TRAFFIC,
+        urls: faults.urls,
+        secret: faults.isolated.secret,
+        injectAfterMs: 8000,
+      });
+      faults.results.push(result);
+      if (process.env.FAULT_TIMELINE) process.stdout.write(`${faultTimeline(result)}\n`);
+      expect(result.ackedInFlight, 'the fault hit traffic').toBeGreaterThan(0);
+      expect(result.problems).toEqual([]);
+      expect(result.lost).toBe(0);
+      expect(result.duplicates).toBe(0);
+      expect(result.orderViolations).toBe(0);
+      expect(result.nonMemberDeliveries).toBe(0);
+    },
+    180_000,
+  );
 });

@@ -17,7 +17,14 @@ afterAll(async () => {
 
 describe('faults - reconnect storm', () => {
   it('reconnect-storm', async () => {
-    const result = await runFault({ fault: RECONNECT_STORM, target: faults.cluster, scenarioPath: TRAFFIC, urls: faults.urls, secret: faults.isolated.secret, injectAfterMs: 8000 });
+    const result = await runFault({
+      fault: RECONNECT_STORM,
+      target: faults.cluster,
+      scenarioPath: TRAFFIC,
+      urls: faults.urls,
+      secret: faults.isolated.secret,
+      injectAfterMs: 8000,
+    });
     faults.results.push(result);
     if (process.env.FAULT_TIMELINE) process.stdout.write(`${faultTimeline(result)}\n`);
     expect(result.ackedInFlight, 'the fault hit traffic').toBeGreaterThan(0);

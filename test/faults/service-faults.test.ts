@@ -31,7 +31,10 @@ function logLevel(): 'warn' | 'info' | 'debug' {
 
 beforeAll(async () => {
   dir = await tempDataDir();
-  const [postgres, redis] = await Promise.all([PostgresInstance.start(join(dir, 'pg')), RedisInstance.start(join(dir, 'redis'))]);
+  const [postgres, redis] = await Promise.all([
+    PostgresInstance.start(join(dir, 'pg')),
+    RedisInstance.start(join(dir, 'redis')),
+  ]);
   const port = await findFreePortRun(2);
   const cluster = new ProcessCluster({
     dataDir: join(dir, 'cluster'),
@@ -44,7 +47,15 @@ beforeAll(async () => {
     push: 'fake',
     restart: true,
     natsCluster: 3,
-    input: { postgresUrl: postgres.url, redisUrl: redis.url, namespace: 'faults', jwt: { secret }, sendRatePerSec: 100_000, sendBurst: 100_000, logLevel: logLevel() },
+    input: {
+      postgresUrl: postgres.url,
+      redisUrl: redis.url,
+      namespace: 'faults',
+      jwt: { secret },
+      sendRatePerSec: 100_000,
+      sendBurst: 100_000,
+      logLevel: logLevel(),
+    },
     onProgress: () => {},
     onRoleExit: () => {},
   });
@@ -62,11 +73,15 @@ afterAll(async () => {
 }, 90_000);
 
 describe('faults - services', () => {
-  it.each(SERVICE_FAULTS.map((fault) => [fault.name, fault] as const))('%s', async (_name, fault) => {
-    const result = await runFault({ fault, target, scenarioPath: TRAFFIC, urls, secret, injectAfterMs: 8000 });
-    results.push(result);
-    if (process.env.FAULT_TIMELINE) process.stdout.write(`${faultTimeline(result)}\n`);
-    expect(result.ackedInFlight, 'the fault hit traffic').toBeGreaterThan(0);
-    expect(result.problems).toEqual([]);
-  }, 240_000);
+  it.each(SERVICE_FAULTS.map((fault) => [fault.name, fault] as const))(
+    '%s',
+    async (_name, fault) => {
+      const result = await runFault({ fault, target, scenarioPath: TRAFFIC, urls, secret, injectAfterMs: 8000 });
+      results.push(result);
+      if (process.env.FAULT_TIMELINE) process.stdout.write(`${faultTimeline(result)}\n`);
+      expect(result.ackedInFlight, 'the fault hit traffic').toBeGreaterThan(0);
+      expect(result.problems).toEqual([]);
+    },
+    240_000,
+  );
 });

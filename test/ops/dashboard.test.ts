@@ -58,12 +58,18 @@ describe('Grafana dashboard (ops/grafana/chat-node.json)', () => {
 
   it('queries only metrics chat-node or prom-client exports, with labels they have', () => {
     const known = knownMetrics();
-    const problems = queries.flatMap(({ panel, target }) => unknownReferences(asPrometheusSees(target.expr), known).map((problem) => `${panel.title} ${target.refId}: ${problem}`));
+    const problems = queries.flatMap(({ panel, target }) =>
+      unknownReferences(asPrometheusSees(target.expr), known).map(
+        (problem) => `${panel.title} ${target.refId}: ${problem}`,
+      ),
+    );
     expect(problems).toEqual([]);
   });
 
   it('shows what an operator looks for', () => {
-    const used = new Set(queries.flatMap(({ target }) => referencesOf(target.expr).selectors.map((selector) => selector.metric)));
+    const used = new Set(
+      queries.flatMap(({ target }) => referencesOf(target.expr).selectors.map((selector) => selector.metric)),
+    );
     const wanted = [
       'chat_fanout_messages_committed_total',
       'chat_gateway_ack_seconds_bucket',
@@ -90,7 +96,10 @@ describe('Grafana dashboard (ops/grafana/chat-node.json)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'chat-dashboard-'));
     try {
       // Each query as a recording rule: promtool parses every expression of a rules file.
-      const rules = queries.map(({ panel, target }) => ({ record: `dashboard:panel_${panel.id}_${target.refId}`, expr: asPrometheusSees(target.expr) }));
+      const rules = queries.map(({ panel, target }) => ({
+        record: `dashboard:panel_${panel.id}_${target.refId}`,
+        expr: asPrometheusSees(target.expr),
+      }));
       writeFileSync(join(dir, 'dashboard.rules.yml'), stringify({ groups: [{ name: 'dashboard', rules }] }));
       const check = promtool(['check', 'rules', 'dashboard.rules.yml'], dir);
       expect(check.status, check.output).toBe(0);

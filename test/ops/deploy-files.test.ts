@@ -71,13 +71,22 @@ function stagesOf(): Stage[] {
 
 const stages = stagesOf();
 const runtime = stages.at(-1)!;
-const of = (stage: Stage, keyword: string) => stage.instructions.filter((instruction) => instruction.getKeyword() === keyword);
+const of = (stage: Stage, keyword: string) =>
+  stage.instructions.filter((instruction) => instruction.getKeyword() === keyword);
 const args = (instruction: Instruction) => instruction.getArguments().map((argument) => argument.getValue());
-const imageEnv = new Map(dockerfile.getENVs().flatMap((env) => env.getProperties().map((p) => [p.getName(), p.getValue() ?? ''] as const)));
+const imageEnv = new Map(
+  dockerfile.getENVs().flatMap((env) => env.getProperties().map((p) => [p.getName(), p.getValue() ?? ''] as const)),
+);
 
 /** COPY's --from= value, if any. */
 function copyFrom(instruction: Instruction): string | undefined {
-  return dockerfile.getCOPYs().find((copy) => copy.getRange().start.line === instruction.getRange().start.line)?.getFromFlag()?.getValue() ?? undefined;
+  return (
+    dockerfile
+      .getCOPYs()
+      .find((copy) => copy.getRange().start.line === instruction.getRange().start.line)
+      ?.getFromFlag()
+      ?.getValue() ?? undefined
+  );
 }
 
 describe('Dockerfile', () => {
@@ -98,7 +107,10 @@ describe('Dockerfile', () => {
     const stageNamed = (name: string | undefined) => stages.find((stage) => stage.name === name)!;
     const modules = of(runtime, 'COPY').find((copy) => args(copy).at(-1)?.endsWith('node_modules'));
     expect(modules, 'the runtime copies node_modules from a stage').toBeDefined();
-    const runs = (stage: Stage) => of(stage, 'RUN').map((instruction) => instruction.getArgumentsContent() ?? '').join('\n');
+    const runs = (stage: Stage) =>
+      of(stage, 'RUN')
+        .map((instruction) => instruction.getArgumentsContent() ?? '')
+        .join('\n');
     expect(runs(stageNamed(copyFrom(modules!)))).toMatch(/npm ci\b.*--omit=dev/);
     const dist = of(runtime, 'COPY').find((copy) => args(copy).at(-1)?.endsWith('dist'));
     const build = runs(stageNamed(copyFrom(dist!)));
@@ -116,7 +128,9 @@ describe('Dockerfile', () => {
   it('keeps secrets out of ARG and ENV', () => {
     const secretish = /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|API_?KEY/i;
     const names = [
-      ...dockerfile.getARGs().map((arg) => [arg.getProperty()?.getName() ?? '', arg.getProperty()?.getValue() ?? ''] as const),
+      ...dockerfile
+        .getARGs()
+        .map((arg) => [arg.getProperty()?.getName() ?? '', arg.getProperty()?.getValue() ?? ''] as const),
       ...imageEnv.entries(),
     ];
     for (const [name, value] of names) {
@@ -132,7 +146,7 @@ describe('Dockerfile', () => {
     for (const name of chat) expect(readByAnyRole, `${name} is read by no role`).toContain(name);
   });
 
-  it('puts every role\'s admin listener on one exposed port, beside the gateway\'s client port', () => {
+  it("puts every role's admin listener on one exposed port, beside the gateway's client port", () => {
     // The health check, Prometheus and the compose file count on each role reading these two.
     for (const role of ROLES) {
       expect(envRead(role), `${role} reads CHAT_ADMIN_PORT`).toContain('CHAT_ADMIN_PORT');
@@ -144,7 +158,7 @@ describe('Dockerfile', () => {
     expect(exposed.sort()).toEqual([clientPort, imageEnv.get('CHAT_ADMIN_PORT')].sort());
   });
 
-  it('starts chat-node, the package\'s bin, and checks its health with the copied script', () => {
+  it("starts chat-node, the package's bin, and checks its health with the copied script", () => {
     const [entrypoint] = of(runtime, 'ENTRYPOINT');
     expect(JSON.parse(entrypoint!.getArgumentsContent()!)).toEqual(['chat-node']);
     const bin = (JSON.parse(read('package.json')) as { bin: Record<string, string> }).bin['chat-node'];
@@ -164,7 +178,11 @@ describe('Dockerfile', () => {
     // The context is an allow-list: everything out, then each path the Dockerfile needs back in.
     expect(allowed[0]).toBe('*');
     const letThrough = new Set(allowed.slice(1).map((line) => line.replace(/^!/, '')));
-    const sources = stages.flatMap((stage) => of(stage, 'COPY').filter((copy) => copyFrom(copy) === undefined).flatMap((copy) => args(copy).slice(0, -1)));
+    const sources = stages.flatMap((stage) =>
+      of(stage, 'COPY')
+        .filter((copy) => copyFrom(copy) === undefined)
+        .flatMap((copy) => args(copy).slice(0, -1)),
+    );
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) {
       expect(existsSync(join(ROOT, source)), `${source} exists`).toBe(true);
@@ -175,9 +193,13 @@ describe('Dockerfile', () => {
   });
 
   it('passes the Dockerfile checker of dockerfile-utils', () => {
-    expect(validate(dockerfileText).map((problem) => `line ${problem.range.start.line + 1}: ${typeof problem.message === 'string' ? problem.message : problem.message.value}`)).toEqual([]);
+    expect(
+      validate(dockerfileText).map(
+        (problem) =>
+          `line ${problem.range.start.line + 1}: ${typeof problem.message === 'string' ? problem.message : problem.message.value}`,
+      ),
+    ).toEqual([]);
   });
-
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -205,7 +227,10 @@ describe('image health check', () => {
   async function check(env: Record<string, string>): Promise<number> {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHAT_')));
     try {
-      await run(process.execPath, [join(ROOT, 'deploy/healthcheck.mjs')], { env: { ...clean, ...env }, timeout: 10_000 });
+      await run(process.execPath, [join(ROOT, 'deploy/healthcheck.mjs')], {
+        env: { ...clean, ...env },
+        timeout: 10_000,
+      });
       return 0;
     } catch (error) {
       return (error as { code?: number }).code ?? -1;
@@ -213,7 +238,9 @@ describe('image health check', () => {
   }
 
   it('passes when the admin listener answers /healthz, a wildcard address asked on the loopback', async () => {
-    expect(await check({ CHAT_ADMIN_HOST: imageEnv.get('CHAT_ADMIN_HOST')!, CHAT_ADMIN_PORT: String(portOf(ok)) })).toBe(0);
+    expect(
+      await check({ CHAT_ADMIN_HOST: imageEnv.get('CHAT_ADMIN_HOST')!, CHAT_ADMIN_PORT: String(portOf(ok)) }),
+    ).toBe(0);
     expect(await check({ CHAT_ADMIN_HOST: '127.0.0.1', CHAT_ADMIN_PORT: String(portOf(ok)) })).toBe(0);
   });
 
@@ -252,11 +279,12 @@ const COMPOSE = 'deploy/compose.yaml';
 // merge: the file shares settings through YAML merge keys (<<: *anchor), as compose reads them.
 const compose = parse(read(COMPOSE), { merge: true }) as ComposeFile;
 const services = Object.entries(compose.services);
-const isChatNode = (service: ComposeService) => service.build !== undefined && resolve(ROOT, 'deploy', service.build.context) === resolve(ROOT);
+const isChatNode = (service: ComposeService) =>
+  service.build !== undefined && resolve(ROOT, 'deploy', service.build.context) === resolve(ROOT);
 const chatServices = services.filter(([, service]) => isChatNode(service));
 
 describe('compose file', () => {
-  it('gives every service an image, and builds chat-node from this repository\'s Dockerfile', () => {
+  it("gives every service an image, and builds chat-node from this repository's Dockerfile", () => {
     for (const [name, service] of services) {
       expect(service.image ?? service.build, `${name} has an image or a build`).toBeDefined();
       if (service.build) {
@@ -267,7 +295,7 @@ describe('compose file', () => {
     expect(chatServices.map(([name]) => name).sort()).toEqual([...ROLES, 'migrate'].sort());
   });
 
-  it('runs each role\'s own command once the migration has completed', () => {
+  it("runs each role's own command once the migration has completed", () => {
     expect(compose.services.migrate!.command).toEqual(['migrate']);
     expect(compose.services.migrate!.restart).toBe('no');
     for (const role of ROLES) {
@@ -284,7 +312,9 @@ describe('compose file', () => {
         expect(dependency, `${name} depends on ${target}`).toBeDefined();
         if (condition === 'service_healthy') {
           // A chat-node service has the image's HEALTHCHECK unless it turns it off.
-          const checked = dependency!.healthcheck?.test !== undefined || (isChatNode(dependency!) && dependency!.healthcheck?.disable !== true);
+          const checked =
+            dependency!.healthcheck?.test !== undefined ||
+            (isChatNode(dependency!) && dependency!.healthcheck?.disable !== true);
           expect(checked, `${target} has a health check for ${name} to wait on`).toBe(true);
         } else if (condition === 'service_completed_successfully') {
           expect(dependency!.restart, `${target} runs once`).toBe('no');
@@ -295,7 +325,7 @@ describe('compose file', () => {
     }
   });
 
-  it('sets only CHAT_* variables that the service\'s command reads', () => {
+  it("sets only CHAT_* variables that the service's command reads", () => {
     for (const [name, service] of chatServices) {
       const command = service.command![0] as CommandName;
       expect(Object.keys(COMMANDS), `${name} runs a known command`).toContain(command);
@@ -329,10 +359,13 @@ describe('compose file', () => {
     expect(Object.keys(compose.volumes ?? {})).toContain(volume![0]);
   });
 
-  it('publishes the gateway\'s client port and no admin port', () => {
+  it("publishes the gateway's client port and no admin port", () => {
     const published = (service: ComposeService) => (service.ports ?? []).map((port) => port.split(':').at(-1));
-    expect(published(compose.services.gateway!)).toContain(String((Gateway.flags.port as { default?: number }).default));
-    for (const [name, service] of chatServices) expect(published(service), name).not.toContain(imageEnv.get('CHAT_ADMIN_PORT'));
+    expect(published(compose.services.gateway!)).toContain(
+      String((Gateway.flags.port as { default?: number }).default),
+    );
+    for (const [name, service] of chatServices)
+      expect(published(service), name).not.toContain(imageEnv.get('CHAT_ADMIN_PORT'));
   });
 
   it('mounts only files of the repository and volumes and secrets it declares', () => {
@@ -343,14 +376,16 @@ describe('compose file', () => {
       for (const mount of service.volumes ?? []) {
         const source = mount.split(':')[0]!;
         const onHost = resolve(ROOT, 'deploy', source);
-        if (source.startsWith('.')) expect(existsSync(onHost) || onHost === rules, `${name}: ${source} is in the repository`).toBe(true);
+        if (source.startsWith('.'))
+          expect(existsSync(onHost) || onHost === rules, `${name}: ${source} is in the repository`).toBe(true);
         else expect(Object.keys(compose.volumes ?? {}), `${name}: volume ${source}`).toContain(source);
       }
-      for (const secret of service.secrets ?? []) expect(Object.keys(compose.secrets ?? {}), `${name}: secret ${secret}`).toContain(secret);
+      for (const secret of service.secrets ?? [])
+        expect(Object.keys(compose.secrets ?? {}), `${name}: secret ${secret}`).toContain(secret);
     }
   });
 
-  it('has Prometheus load the shipped alert rules and scrape every role\'s admin listener', () => {
+  it("has Prometheus load the shipped alert rules and scrape every role's admin listener", () => {
     const prometheus = compose.services.prometheus!;
     const configFlag = prometheus.command!.find((arg) => arg.startsWith('--config.file='))!;
     const configInContainer = configFlag.slice('--config.file='.length);
@@ -374,33 +409,42 @@ describe('compose file', () => {
     for (const target of targets) expect(String(target.port)).toBe(imageEnv.get('CHAT_ADMIN_PORT'));
   });
 
-  it.skipIf(!onPath('promtool'))('passes promtool check config, with the repository\'s alert rules where present', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'deploy-prometheus-'));
-    try {
-      mkdirSync(join(dir, 'deploy'));
-      mkdirSync(join(dir, 'ops/prometheus'), { recursive: true });
-      cpSync(join(ROOT, 'deploy/prometheus.yml'), join(dir, 'deploy/prometheus.yml'));
-      // ops/prometheus/alerts.yml is written on a branch of its own; until it is here, an empty
-      // rule file stands in so the config itself is still checked.
-      const rules = join(ROOT, 'ops/prometheus/alerts.yml');
-      if (existsSync(rules)) cpSync(rules, join(dir, 'ops/prometheus/alerts.yml'));
-      else writeFileSync(join(dir, 'ops/prometheus/alerts.yml'), 'groups: []\n');
-      const result = spawnSync('promtool', ['check', 'config', join(dir, 'deploy/prometheus.yml')], { encoding: 'utf8' });
-      expect(result.status, result.stdout + result.stderr).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(!onPath('promtool'))(
+    "passes promtool check config, with the repository's alert rules where present",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'deploy-prometheus-'));
+      try {
+        mkdirSync(join(dir, 'deploy'));
+        mkdirSync(join(dir, 'ops/prometheus'), { recursive: true });
+        cpSync(join(ROOT, 'deploy/prometheus.yml'), join(dir, 'deploy/prometheus.yml'));
+        // ops/prometheus/alerts.yml is written on a branch of its own; until it is here, an empty
+        // rule file stands in so the config itself is still checked.
+        const rules = join(ROOT, 'ops/prometheus/alerts.yml');
+        if (existsSync(rules)) cpSync(rules, join(dir, 'ops/prometheus/alerts.yml'));
+        else writeFileSync(join(dir, 'ops/prometheus/alerts.yml'), 'groups: []\n');
+        const result = spawnSync('promtool', ['check', 'config', join(dir, 'deploy/prometheus.yml')], {
+          encoding: 'utf8',
+        });
+        expect(result.status, result.stdout + result.stderr).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it.skipIf(!onPath('docker-compose'))('passes docker-compose config (the compose schema)', () => {
     // Debian 12's docker-compose is 1.29, which predates the top-level `name`; it checks the rest.
     const dir = mkdtempSync(join(tmpdir(), 'deploy-compose-'));
     try {
       writeFileSync(join(dir, 'compose.yaml'), read(COMPOSE).replace(/^name: .*$/m, ''));
-      const result = spawnSync('docker-compose', ['-f', join(dir, 'compose.yaml'), '--project-directory', join(ROOT, 'deploy'), 'config', '-q'], {
-        encoding: 'utf8',
-        env: { ...process.env, POSTGRES_PASSWORD: 'checked-not-used' },
-      });
+      const result = spawnSync(
+        'docker-compose',
+        ['-f', join(dir, 'compose.yaml'), '--project-directory', join(ROOT, 'deploy'), 'config', '-q'],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, POSTGRES_PASSWORD: 'checked-not-used' },
+        },
+      );
       expect(result.stdout + result.stderr).toBe('');
       expect(result.status).toBe(0);
     } finally {
@@ -443,10 +487,18 @@ function envFileNames(path: string): string[] {
   return [...read(path).matchAll(/^#?(CHAT_[A-Z0-9_]+)=/gm)].map((match) => match[1]!);
 }
 
-const HARDENING = ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'PrivateDevices=yes', 'RestrictSUIDSGID=yes', 'CapabilityBoundingSet='];
+const HARDENING = [
+  'NoNewPrivileges=yes',
+  'ProtectSystem=strict',
+  'ProtectHome=yes',
+  'PrivateTmp=yes',
+  'PrivateDevices=yes',
+  'RestrictSUIDSGID=yes',
+  'CapabilityBoundingSet=',
+];
 
 describe('systemd units', () => {
-  it('run `chat-node <instance>` as chat-node with the common and the role\'s env file', () => {
+  it("run `chat-node <instance>` as chat-node with the common and the role's env file", () => {
     expect(template.get('Service.ExecStart')).toEqual(['chat-node %i']);
     expect(template.get('Service.EnvironmentFile')).toEqual(['/etc/chat-node/chat-node.env', '-/etc/chat-node/%i.env']);
     expect(template.get('Service.User')).toEqual(['chat-node']);
@@ -487,9 +539,11 @@ describe('systemd units', () => {
     // The common file is read by every role (and migrate, which needs only the Postgres URL).
     const common = envFileNames(`${SYSTEMD}/env/chat-node.env`);
     expect(common).toContain('CHAT_POSTGRES_URL');
-    for (const role of ROLES) for (const name of common) expect(envRead(role), `${role} reads ${name} from chat-node.env`).toContain(name);
+    for (const role of ROLES)
+      for (const name of common) expect(envRead(role), `${role} reads ${name} from chat-node.env`).toContain(name);
     for (const role of ROLES) {
-      for (const name of envFileNames(`${SYSTEMD}/env/${role}.env`)) expect(envRead(role), `${role}.env: ${name}`).toContain(name);
+      for (const name of envFileNames(`${SYSTEMD}/env/${role}.env`))
+        expect(envRead(role), `${role}.env: ${name}`).toContain(name);
     }
     const allFiles = files.flatMap((file) => envFileNames(`${SYSTEMD}/env/${file}`));
     expect(allFiles, 'the secret goes through the credential, not an env file').not.toContain('CHAT_JWT_SECRET');
@@ -503,10 +557,20 @@ describe('systemd units', () => {
       cpSync(join(ROOT, SYSTEMD), dir, { recursive: true, filter: (source) => !source.includes('/env') });
       for (const file of readdirSync(dir).filter((name) => name.endsWith('.service'))) {
         const path = join(dir, file);
-        writeFileSync(path, readFileSync(path, 'utf8').replace(/^ExecStart=chat-node /gm, `ExecStart=${join(ROOT, 'bin/run.js')} `));
+        writeFileSync(
+          path,
+          readFileSync(path, 'utf8').replace(/^ExecStart=chat-node /gm, `ExecStart=${join(ROOT, 'bin/run.js')} `),
+        );
       }
-      const units = [...ROLES.map((role) => `chat-node@${role}.service`), 'chat-node-migrate.service', 'chat-node.target'];
-      const result = spawnSync('systemd-analyze', ['verify', '--man=no', ...units.map((unit) => join(dir, unit))], { encoding: 'utf8', cwd: dir });
+      const units = [
+        ...ROLES.map((role) => `chat-node@${role}.service`),
+        'chat-node-migrate.service',
+        'chat-node.target',
+      ];
+      const result = spawnSync('systemd-analyze', ['verify', '--man=no', ...units.map((unit) => join(dir, unit))], {
+        encoding: 'utf8',
+        cwd: dir,
+      });
       // verify exits 0 on a key it ignores (a typo, a bad value), so anything it says fails.
       expect(result.stderr + result.stdout).toBe('');
       expect(result.status).toBe(0);

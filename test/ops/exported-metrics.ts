@@ -69,7 +69,9 @@ export async function exportedMetrics(): Promise<Map<string, ExportedMetric>> {
     const started: Array<[string, RoleProcess]> = await Promise.all([
       cluster.start('fanout', 'fanout-1').then((process) => ['fanout', process] as [string, RoleProcess]),
       cluster.start('presence', 'presence-1').then((process) => ['presence', process] as [string, RoleProcess]),
-      cluster.start('pusher', 'pusher-1', ['--fake', '--data-dir', dataDir]).then((process) => ['pusher', process] as [string, RoleProcess]),
+      cluster
+        .start('pusher', 'pusher-1', ['--fake', '--data-dir', dataDir])
+        .then((process) => ['pusher', process] as [string, RoleProcess]),
       cluster.start('gateway', 'gateway-1').then((process) => ['gateway', process] as [string, RoleProcess]),
     ]);
     for (const [role, process] of started) {
@@ -89,7 +91,8 @@ export async function exportedMetrics(): Promise<Map<string, ExportedMetric>> {
   // What `chat-node dev` adds to the roles' own: each thread's CPU (dev-cluster.ts, role-thread.ts).
   const dev = createRegistry('gateway', 'dev', false);
   threadCpuCounter(dev);
-  for (const metric of dev.getMetricsAsArray()) if (!exported.has(metric.name)) add('dev', metric.name, String(metric.type), labelNamesOf(metric));
+  for (const metric of dev.getMetricsAsArray())
+    if (!exported.has(metric.name)) add('dev', metric.name, String(metric.type), labelNamesOf(metric));
   return exported;
 }
 

@@ -27,14 +27,16 @@ describe('metrics reference (docs/metrics.md)', () => {
     expect(missing).toEqual([]);
   });
 
-  it("gives each metric the type, labels and roles it is exported with", () => {
+  it('gives each metric the type, labels and roles it is exported with', () => {
     const differences: string[] = [];
     for (const [name, metric] of exported) {
       const row = documented.get(name);
       if (!row) continue;
       if (row.type !== metric.type) differences.push(`${name}: type ${row.type}, exported as ${metric.type}`);
-      if (sorted(row.labels).join() !== sorted(metric.labels).join()) differences.push(`${name}: labels ${sorted(row.labels).join()}, exported with ${sorted(metric.labels).join()}`);
-      if (sorted(row.roles).join() !== sorted(metric.roles).join()) differences.push(`${name}: exported by ${sorted(row.roles).join()}, really by ${sorted(metric.roles).join()}`);
+      if (sorted(row.labels).join() !== sorted(metric.labels).join())
+        differences.push(`${name}: labels ${sorted(row.labels).join()}, exported with ${sorted(metric.labels).join()}`);
+      if (sorted(row.roles).join() !== sorted(metric.roles).join())
+        differences.push(`${name}: exported by ${sorted(row.roles).join()}, really by ${sorted(metric.roles).join()}`);
     }
     expect(differences).toEqual([]);
   });

@@ -18,7 +18,10 @@ export function documentedMetrics(text = readFileSync(METRICS_DOC, 'utf8')): Map
   const documented = new Map<string, DocumentedMetric>();
   for (const line of text.split('\n')) {
     if (!line.startsWith('| `chat_')) continue;
-    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     if (cells.length !== 5) continue;
     const [metric, type, labels, roles] = cells as [string, string, string, string];
     const name = metric.replace(/`/g, '');

@@ -23,11 +23,16 @@ let targetsOutput: string;
 
 async function query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
   const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  return ((await response.json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }).data.result;
+  return (
+    (await response.json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }
+  ).data.result;
 }
 
 beforeAll(async () => {
-  if (spawnSync('prometheus', ['--version']).error) throw new Error("prometheus not found: install Debian's prometheus package (apt-get install -y prometheus), as .ci/run does");
+  if (spawnSync('prometheus', ['--version']).error)
+    throw new Error(
+      "prometheus not found: install Debian's prometheus package (apt-get install -y prometheus), as .ci/run does",
+    );
   await cluster.setUp();
   roles = [await cluster.start('fanout', 'fanout-1'), await cluster.start('gateway', 'gateway-1')];
   await cluster.waitReady(roles[1]!);
@@ -38,16 +43,37 @@ beforeAll(async () => {
     { role: 'fanout', nodeId: 'fanout-1', http: cluster.adminUrl(roles[0]!) },
     { role: 'gateway', nodeId: 'gateway-1', http: cluster.adminUrl(roles[1]!) },
   ]);
-  const written = spawnSync(process.execPath, [join(OPS, 'local-targets.mjs'), dataDir, join(dir, 'targets', 'local.json')], { encoding: 'utf8' });
+  const written = spawnSync(
+    process.execPath,
+    [join(OPS, 'local-targets.mjs'), dataDir, join(dir, 'targets', 'local.json')],
+    { encoding: 'utf8' },
+  );
   expect(written.status, written.stderr).toBe(0);
   targetsOutput = written.stdout;
   // The shipped files, scraping and evaluating every second rather than every 15 s.
-  writeFileSync(join(dir, 'prometheus.yml'), readFileSync(join(OPS, 'prometheus.yml'), 'utf8').replace(/(scrape|evaluation)_interval: 15s/g, '$1_interval: 1s').replace('refresh_interval: 30s', 'refresh_interval: 1s'));
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    readFileSync(join(OPS, 'prometheus.yml'), 'utf8')
+      .replace(/(scrape|evaluation)_interval: 15s/g, '$1_interval: 1s')
+      .replace('refresh_interval: 30s', 'refresh_interval: 1s'),
+  );
   copyFileSync(join(OPS, 'alerts.yml'), join(dir, 'alerts.yml'));
   const port = await findFreePort();
   prometheusUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
-  await waitFor(async () => (await fetch(`${prometheusUrl}/-/ready`).catch(() => undefined))?.ok === true, 20_000, 'prometheus to be ready');
+  prometheus = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  await waitFor(
+    async () => (await fetch(`${prometheusUrl}/-/ready`).catch(() => undefined))?.ok === true,
+    20_000,
+    'prometheus to be ready',
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -60,7 +86,9 @@ describe('Prometheus on a local cluster (ops/prometheus)', () => {
   it('scrapes every process the members file lists, each up series named by role and node', async () => {
     expect(targetsOutput).toContain('gateway-1');
     await waitFor(async () => (await query('up{job="chat-node"} == 1')).length === 2, 20_000, 'both targets up');
-    const up = (await query('up{job="chat-node"}')).map((series) => `${series.metric.role} ${series.metric.node}`).sort();
+    const up = (await query('up{job="chat-node"}'))
+      .map((series) => `${series.metric.role} ${series.metric.node}`)
+      .sort();
     expect(up).toEqual(['fanout fanout-1', 'gateway gateway-1']);
   });
 
@@ -74,12 +102,22 @@ describe('Prometheus on a local cluster (ops/prometheus)', () => {
   it('evaluates every alert rule on the real series without an error, and finds the nodes up and ready', async () => {
     type Rule = { name: string; health: string; lastError?: string; state: string };
     const rules = async () =>
-      ((await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Rule[] }> } }).data.groups.flatMap((group) => group.rules);
-    await waitFor(async () => (await rules()).every((rule) => rule.health !== 'unknown'), 20_000, 'every rule evaluated');
+      (
+        (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Rule[] }> } }
+      ).data.groups.flatMap((group) => group.rules);
+    await waitFor(
+      async () => (await rules()).every((rule) => rule.health !== 'unknown'),
+      20_000,
+      'every rule evaluated',
+    );
     const all = await rules();
     expect(all.length).toBeGreaterThan(10);
     expect(all.filter((rule) => rule.health !== 'ok').map((rule) => `${rule.name}: ${rule.lastError}`)).toEqual([]);
     // Only these: on a shared machine the event loop or a commit may well lag for a second.
-    expect(all.filter((rule) => ['ChatNodeDown', 'ChatNodeNotReady'].includes(rule.name) && rule.state !== 'inactive').map((rule) => rule.name)).toEqual([]);
+    expect(
+      all
+        .filter((rule) => ['ChatNodeDown', 'ChatNodeNotReady'].includes(rule.name) && rule.state !== 'inactive')
+        .map((rule) => rule.name),
+    ).toEqual([]);
   });
 });

@@ -14,7 +14,21 @@ export interface ExpressionReferences {
   groupings: string[];
 }
 
-const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'inf', 'nan']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'offset',
+  'inf',
+  'nan',
+]);
 const STRING = /"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g;
 const GROUPING = /\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g;
 const IDENTIFIER = /(?<![\w.:$])([a-zA-Z_:][\w:]*)\s*(\{[^}]*\})?\s*(\()?/g;
@@ -26,10 +40,18 @@ const MATCHER_LABEL = /([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)/g;
  * is not a function call or a keyword is a metric name.
  */
 export function referencesOf(expr: string): ExpressionReferences {
-  let text = expr.replace(STRING, '""').replace(/\[[^\]]*\]/g, ' ').replace(/\boffset\s+\S+/g, ' ');
+  let text = expr
+    .replace(STRING, '""')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\boffset\s+\S+/g, ' ');
   const groupings: string[] = [];
   text = text.replace(GROUPING, (_, labels: string) => {
-    groupings.push(...labels.split(',').map((label) => label.trim()).filter((label) => label.length > 0));
+    groupings.push(
+      ...labels
+        .split(',')
+        .map((label) => label.trim())
+        .filter((label) => label.length > 0),
+    );
     return ' ';
   });
   text = text.replace(/(?<![\w.])\d+(?:\.\d+)?(?:e[+-]?\d+)?/gi, ' ');
@@ -53,7 +75,8 @@ const SCRAPE_LABELS = ['job', 'instance', 'role', 'node'];
 
 export function knownMetrics(): Map<string, KnownMetric> {
   const known = new Map<string, KnownMetric>();
-  for (const [name, row] of documentedMetrics()) known.set(name, { type: row.type, labels: new Set([...row.labels, ...SCRAPE_LABELS]) });
+  for (const [name, row] of documentedMetrics())
+    known.set(name, { type: row.type, labels: new Set([...row.labels, ...SCRAPE_LABELS]) });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   for (const metric of registry.getMetricsAsArray()) {
@@ -67,7 +90,10 @@ export function knownMetrics(): Map<string, KnownMetric> {
 }
 
 /** The known metric a series name belongs to (a histogram's _bucket, _sum and _count series are its own). */
-export function resolveSeries(name: string, known: Map<string, KnownMetric>): { metric: KnownMetric; labels: Set<string> } | undefined {
+export function resolveSeries(
+  name: string,
+  known: Map<string, KnownMetric>,
+): { metric: KnownMetric; labels: Set<string> } | undefined {
   const exact = known.get(name);
   if (exact) return { metric: exact, labels: exact.labels };
   const suffix = /_(bucket|sum|count)$/.exec(name);
@@ -89,9 +115,11 @@ export function unknownReferences(expr: string, known: Map<string, KnownMetric>)
       continue;
     }
     for (const label of series.labels) available.add(label);
-    for (const label of selector.labels) if (!series.labels.has(label)) problems.push(`${selector.metric} has no label ${label}`);
+    for (const label of selector.labels)
+      if (!series.labels.has(label)) problems.push(`${selector.metric} has no label ${label}`);
   }
-  for (const label of groupings) if (!available.has(label)) problems.push(`no metric of the expression has the label ${label} it groups by`);
+  for (const label of groupings)
+    if (!available.has(label)) problems.push(`no metric of the expression has the label ${label} it groups by`);
   return problems;
 }
 
@@ -100,7 +128,11 @@ export function promtool(args: string[], cwd?: string): { status: number | null;
   const run = spawnSync('promtool', args, { cwd, encoding: 'utf8' });
   if (run.error) {
     const missing = (run.error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new Error(missing ? 'promtool not found: install Debian\'s prometheus package (apt-get install -y prometheus), as .ci/run does' : `promtool: ${run.error.message}`);
+    throw new Error(
+      missing
+        ? "promtool not found: install Debian's prometheus package (apt-get install -y prometheus), as .ci/run does"
+        : `promtool: ${run.error.message}`,
+    );
   }
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }

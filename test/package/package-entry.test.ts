@@ -8,7 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..', '..');
 /** What the client entry must not load: the server's services, push providers and the CLI. */
-const SERVER_PACKAGES = ['pg', 'pg-pool', 'ioredis', '@nats-io', 'firebase-admin', '@parse/node-apn', '@oclif', 'pino', 'prom-client'];
+const SERVER_PACKAGES = [
+  'pg',
+  'pg-pool',
+  'ioredis',
+  '@nats-io',
+  'firebase-admin',
+  '@parse/node-apn',
+  '@oclif',
+  'pino',
+  'prom-client',
+];
 
 /**
  * The package as a fresh project that installed it sees it: its own folder, chat-node under
@@ -37,7 +47,15 @@ describe('package - public entry points', () => {
        }));`,
     );
     const { stdout } = await run(process.execPath, ['client.mjs'], { cwd: project });
-    expect(JSON.parse(stdout)).toEqual({ client: 'function', error: true, store: 'function', file: 'function', defaults: 'object', transports: ['ws', 'longpoll', 'auto'], same: true });
+    expect(JSON.parse(stdout)).toEqual({
+      client: 'function',
+      error: true,
+      store: 'function',
+      file: 'function',
+      defaults: 'object',
+      transports: ['ws', 'longpoll', 'auto'],
+      same: true,
+    });
   });
 
   it('keeps the internals out of the client entry and offers them under chat-node/internal', async () => {
@@ -53,9 +71,11 @@ describe('package - public entry points', () => {
       expect(surface.internal).toContain(internal);
     }
     expect(surface.protocol).toEqual(expect.arrayContaining(['decodeClientFrame', 'DEFAULT_LIMITS']));
-    await expect(run(process.execPath, ['--input-type=module', '-e', "await import('chat-node/dist/core/client/index.js')"], { cwd: project })).rejects.toThrow(
-      /ERR_PACKAGE_PATH_NOT_EXPORTED/,
-    );
+    await expect(
+      run(process.execPath, ['--input-type=module', '-e', "await import('chat-node/dist/core/client/index.js')"], {
+        cwd: project,
+      }),
+    ).rejects.toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
   });
 
   it('loads nothing of the server with the client or the protocol', async () => {
@@ -65,7 +85,10 @@ describe('package - public entry points', () => {
       `import { appendFileSync } from 'node:fs';
        export async function resolve(specifier, context, next) { const result = await next(specifier, context); appendFileSync(${JSON.stringify(log)}, result.url + '\\n'); return result; }`,
     );
-    writeFileSync(join(project, 'register.mjs'), `import { register } from 'node:module'; register('./hooks.mjs', import.meta.url);`);
+    writeFileSync(
+      join(project, 'register.mjs'),
+      `import { register } from 'node:module'; register('./hooks.mjs', import.meta.url);`,
+    );
     writeFileSync(
       join(project, 'load.mjs'),
       `import { createRequire } from 'node:module'; await import('chat-node'); await import('chat-node/protocol');
@@ -74,7 +97,12 @@ describe('package - public entry points', () => {
     const { stdout } = await run(process.execPath, ['--import', './register.mjs', 'load.mjs'], { cwd: project });
     const loaded = [...readFileSync(log, 'utf8').split('\n'), ...(JSON.parse(stdout) as string[])].filter(Boolean);
     expect(loaded.some((url) => url.includes('/dist/client.js'))).toBe(true);
-    const server = loaded.filter((url) => SERVER_PACKAGES.some((name) => url.includes(`/node_modules/${name}/`)) || url.includes('/dist/nodes/') || url.includes('/dist/commands/'));
+    const server = loaded.filter(
+      (url) =>
+        SERVER_PACKAGES.some((name) => url.includes(`/node_modules/${name}/`)) ||
+        url.includes('/dist/nodes/') ||
+        url.includes('/dist/commands/'),
+    );
     expect(server).toEqual([]);
   });
 
@@ -90,8 +118,22 @@ describe('package - public entry points', () => {
     );
     writeFileSync(
       join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] }, files: ['app.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules', '@types')],
+        },
+        files: ['app.ts'],
+      }),
     );
-    await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: project });
+    await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
+      cwd: project,
+    });
   });
 });

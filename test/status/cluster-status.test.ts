@@ -9,7 +9,15 @@ const DEV = 'http://127.0.0.1:9089';
 const FANOUT_2 = 'http://127.0.0.1:9102';
 
 function node(role: NodeRecord['role'], nodeId: string, adminUrl: string | null = DEV): NodeRecord {
-  return { role, nodeId, host: 'box', pid: 7, ...(adminUrl ? { adminUrl } : {}), version: '0.1.0', startedAt: NOW - 125_000 };
+  return {
+    role,
+    nodeId,
+    host: 'box',
+    pid: 7,
+    ...(adminUrl ? { adminUrl } : {}),
+    version: '0.1.0',
+    startedAt: NOW - 125_000,
+  };
 }
 
 /** One listener's /metrics for the roles of a dev process, as prom-client writes them. */
@@ -41,13 +49,25 @@ function parts(overrides: Partial<StatusParts> = {}): StatusParts {
       redis: { url: 'redis://127.0.0.1:6379', from: 'default', ok: true },
       nats: { url: 'nats://127.0.0.1:4222', from: 'default', ok: true },
     },
-    nodes: [node('gateway', 'dev'), node('fanout', 'dev-fanout'), node('fanout', 'fanout-2', FANOUT_2), node('presence', 'dev-presence'), node('pusher', 'dev-pusher')],
+    nodes: [
+      node('gateway', 'dev'),
+      node('fanout', 'dev-fanout'),
+      node('fanout', 'fanout-2', FANOUT_2),
+      node('presence', 'dev-presence'),
+      node('pusher', 'dev-pusher'),
+    ],
     answers: new Map([
       [DEV, answer(DEV)],
-      [FANOUT_2, answer(FANOUT_2, true, [], parsePromText('chat_fanout_partitions_owned{role="fanout",node="fanout-2"} 4'))],
+      [
+        FANOUT_2,
+        answer(FANOUT_2, true, [], parsePromText('chat_fanout_partitions_owned{role="fanout",node="fanout-2"} 4')),
+      ],
     ]),
     schema: { applied: 5, shipped: 5, pending: [] },
-    owners: Array.from({ length: 16 }, (_, partition) => ({ partition, owner: partition < 12 ? 'dev-fanout' : 'fanout-2' })),
+    owners: Array.from({ length: 16 }, (_, partition) => ({
+      partition,
+      owner: partition < 12 ? 'dev-fanout' : 'fanout-2',
+    })),
     sendStream: { stream: 'CHAT_SEND', exists: true, waiting: 0, backlog: [] },
     pushQueue: { stream: 'CHAT_PUSH', exists: true, waiting: 3, byPlatform: { apns: 3, fcm: 0 } },
     ...overrides,
@@ -60,7 +80,15 @@ describe('cluster status', () => {
     expect(status.ok, status.problems.join('\n')).toBe(true);
     expect(status.problems).toEqual([]);
     const byId = Object.fromEntries(status.nodes!.map((n) => [n.nodeId, n]));
-    expect(byId.dev).toMatchObject({ role: 'gateway', ready: true, answered: true, connections: 12, users: 7, uptimeSec: 125, startedAt: '2025-01-01T11:57:55.000Z' });
+    expect(byId.dev).toMatchObject({
+      role: 'gateway',
+      ready: true,
+      answered: true,
+      connections: 12,
+      users: 7,
+      uptimeSec: 125,
+      startedAt: '2025-01-01T11:57:55.000Z',
+    });
     expect(byId['dev-fanout']).toMatchObject({ partitions: 12, lag: { waiting: 0, oldestSec: 0 } });
     expect(byId['fanout-2']).toMatchObject({ partitions: 4, adminUrl: FANOUT_2 });
     expect(byId['dev-presence']).toMatchObject({ onlineUsers: 6, onlineDevices: 9 });
@@ -78,7 +106,9 @@ describe('cluster status', () => {
       { partition: 13, waiting: 1, oldestAt: NOW - 100 },
       { partition: 15, waiting: 9, oldestAt: NOW - 30_000 },
     ];
-    const status = composeStatus(parts({ owners, sendStream: { stream: 'CHAT_SEND', exists: true, waiting: 17, backlog } }));
+    const status = composeStatus(
+      parts({ owners, sendStream: { stream: 'CHAT_SEND', exists: true, waiting: 17, backlog } }),
+    );
     const byId = Object.fromEntries(status.nodes!.map((n) => [n.nodeId, n]));
     expect(byId['dev-fanout']!.lag).toEqual({ waiting: 7, oldestSec: 2.5 });
     expect(byId['fanout-2']!.lag).toEqual({ waiting: 1, oldestSec: 0.1 });
@@ -91,7 +121,16 @@ describe('cluster status', () => {
   it('says which node does not answer and which is not ready, with what fails', () => {
     const answers = new Map([
       [DEV, answer(DEV, false, ['fanout holds 12/16 partitions'])],
-      [FANOUT_2, { url: FANOUT_2, answered: false, ready: false, failing: [`${FANOUT_2} did not answer: no answer within 1000 ms`], samples: [] }],
+      [
+        FANOUT_2,
+        {
+          url: FANOUT_2,
+          answered: false,
+          ready: false,
+          failing: [`${FANOUT_2} did not answer: no answer within 1000 ms`],
+          samples: [],
+        },
+      ],
     ]);
     const status = composeStatus(parts({ answers }));
     const fanout2 = status.nodes!.find((n) => n.nodeId === 'fanout-2')!;
@@ -107,7 +146,12 @@ describe('cluster status', () => {
   });
 
   it('names the service that does not answer with its URL, and says the nodes cannot be listed without Redis', () => {
-    const down = { url: 'redis://:***@10.0.0.7:6379', from: 'given' as const, ok: false, error: 'connect ECONNREFUSED 10.0.0.7:6379' };
+    const down = {
+      url: 'redis://:***@10.0.0.7:6379',
+      from: 'given' as const,
+      ok: false,
+      error: 'connect ECONNREFUSED 10.0.0.7:6379',
+    };
     const status = composeStatus(parts({ services: { ...parts().services, redis: down }, nodes: undefined }));
     expect(status.nodes).toBeNull();
     expect(status.services.redis).toEqual(down);
@@ -118,21 +162,31 @@ describe('cluster status', () => {
   });
 
   it('says plainly that nothing runs, where it looked and how to start a cluster', () => {
-    const status = composeStatus(parts({ nodes: [], namespace: 'blue', owners: parts().owners!.map((o) => ({ ...o, owner: null })) }));
+    const status = composeStatus(
+      parts({ nodes: [], namespace: 'blue', owners: parts().owners!.map((o) => ({ ...o, owner: null })) }),
+    );
     expect(status.ok).toBe(false);
     expect(status.nodes).toEqual([]);
     expect(status.problems).toEqual([
-      'no node of namespace blue is running (no live lease in Redis at redis://127.0.0.1:6379): start one with chat-node dev or chat-node cluster, or pass the cluster\'s --namespace',
+      "no node of namespace blue is running (no live lease in Redis at redis://127.0.0.1:6379): start one with chat-node dev or chat-node cluster, or pass the cluster's --namespace",
     ]);
   });
 
   it('names a role with no node and what is missing without it', () => {
-    const status = composeStatus(parts({ nodes: parts().nodes!.filter((n) => n.role !== 'pusher' && n.role !== 'presence') }));
-    expect(status.problems).toEqual(['no presence node is running: presence changes are not published', 'no pusher node is running: push jobs stay queued']);
+    const status = composeStatus(
+      parts({ nodes: parts().nodes!.filter((n) => n.role !== 'pusher' && n.role !== 'presence') }),
+    );
+    expect(status.problems).toEqual([
+      'no presence node is running: presence changes are not published',
+      'no pusher node is running: push jobs stay queued',
+    ]);
   });
 
   it('asks for chat-node migrate when the database is behind the shipped schema, and warns when it is ahead', () => {
-    expect(composeStatus(parts({ schema: { applied: 3, shipped: 5, pending: ['004_blocks', '005_members_has_sent'] } })).problems).toEqual([
+    expect(
+      composeStatus(parts({ schema: { applied: 3, shipped: 5, pending: ['004_blocks', '005_members_has_sent'] } }))
+        .problems,
+    ).toEqual([
       'the database schema is at version 3, this chat-node ships 5: run chat-node migrate (pending: 004_blocks, 005_members_has_sent)',
     ]);
     expect(composeStatus(parts({ schema: { applied: 6, shipped: 5, pending: [] } })).problems).toEqual([
@@ -142,20 +196,35 @@ describe('cluster status', () => {
 
   it('shows a node without an admin listener as unknown rather than ready', () => {
     const status = composeStatus(parts({ nodes: [...parts().nodes!, node('gateway', 'gw-bare', null)] }));
-    expect(status.nodes!.find((n) => n.nodeId === 'gw-bare')).toMatchObject({ adminUrl: null, answered: false, ready: false, failing: ['no admin listener to ask'] });
+    expect(status.nodes!.find((n) => n.nodeId === 'gw-bare')).toMatchObject({
+      adminUrl: null,
+      answered: false,
+      ready: false,
+      failing: ['no admin listener to ask'],
+    });
     expect(status.problems).toEqual(['gw-bare: no admin listener, so its readiness is unknown']);
   });
 
   it("does not take another machine's loopback address for a listener of this one", () => {
     const elsewhere = { ...node('fanout', 'fanout-9', 'http://127.0.0.1:9090'), host: 'other-box' };
-    const status = composeStatus(parts({ nodes: [...parts().nodes!, elsewhere], answers: new Map([...parts().answers, ['http://127.0.0.1:9090', answer('http://127.0.0.1:9090')]]) }));
+    const status = composeStatus(
+      parts({
+        nodes: [...parts().nodes!, elsewhere],
+        answers: new Map([...parts().answers, ['http://127.0.0.1:9090', answer('http://127.0.0.1:9090')]]),
+      }),
+    );
     expect(status.nodes!.find((n) => n.nodeId === 'fanout-9')).toMatchObject({ answered: false, ready: false });
     expect(status.problems).toEqual([
       'fanout-9: its admin listener http://127.0.0.1:9090 is on the loopback of other-box: run status there, or bind it to an address this machine reaches',
     ]);
     // An address of the network is asked wherever the node runs.
     const reachable = { ...node('fanout', 'fanout-9', 'http://10.0.0.9:9090'), host: 'other-box' };
-    const asked = composeStatus(parts({ nodes: [...parts().nodes!, reachable], answers: new Map([...parts().answers, ['http://10.0.0.9:9090', answer('http://10.0.0.9:9090')]]) }));
+    const asked = composeStatus(
+      parts({
+        nodes: [...parts().nodes!, reachable],
+        answers: new Map([...parts().answers, ['http://10.0.0.9:9090', answer('http://10.0.0.9:9090')]]),
+      }),
+    );
     expect(asked.ok, asked.problems.join('\n')).toBe(true);
   });
 });

@@ -28,7 +28,8 @@ const METRICS = [
 describe('node probe', () => {
   it("reads a node's readiness and its figures, each worker of a shared listener by its node label", async () => {
     const url = await listener((req, res) => {
-      if (req.url === '/readyz') res.writeHead(200, { 'content-type': 'application/json' }).end('{"ready":true,"failing":[]}');
+      if (req.url === '/readyz')
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ready":true,"failing":[]}');
       else if (req.url === '/metrics') res.writeHead(200).end(METRICS);
       else res.writeHead(404).end();
     });
@@ -42,10 +43,17 @@ describe('node probe', () => {
 
   it('reports what /readyz says is failing', async () => {
     const url = await listener((req, res) => {
-      if (req.url === '/readyz') res.writeHead(503, { 'content-type': 'application/json' }).end('{"ready":false,"failing":["postgres","fanout holds 0/16 partitions"]}');
+      if (req.url === '/readyz')
+        res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end('{"ready":false,"failing":["postgres","fanout holds 0/16 partitions"]}');
       else res.writeHead(200).end('');
     });
-    expect(await probeAdmin(url, 1000)).toMatchObject({ answered: true, ready: false, failing: ['postgres', 'fanout holds 0/16 partitions'] });
+    expect(await probeAdmin(url, 1000)).toMatchObject({
+      answered: true,
+      ready: false,
+      failing: ['postgres', 'fanout holds 0/16 partitions'],
+    });
   });
 
   it('gives up on a node that does not answer after the timeout, and says so', async () => {
@@ -54,7 +62,13 @@ describe('node probe', () => {
     const started = Date.now();
     const answer = await probeAdmin(url, 300);
     expect(Date.now() - started).toBeLessThan(1500);
-    expect(answer).toEqual({ url, answered: false, ready: false, failing: [`${url} did not answer: no answer within 300 ms`], samples: [] });
+    expect(answer).toEqual({
+      url,
+      answered: false,
+      ready: false,
+      failing: [`${url} did not answer: no answer within 300 ms`],
+      samples: [],
+    });
   });
 
   it('names the refused connection of a node that is gone', async () => {
@@ -67,6 +81,10 @@ describe('node probe', () => {
 
   it('does not take a listener that is not an admin listener (a client port answering 404) for a ready one', async () => {
     const url = await listener((_req, res) => res.writeHead(404).end('not found'));
-    expect(await probeAdmin(url, 1000)).toMatchObject({ answered: true, ready: false, failing: [`${url}/readyz answered HTTP 404 without a readiness report`] });
+    expect(await probeAdmin(url, 1000)).toMatchObject({
+      answered: true,
+      ready: false,
+      failing: [`${url}/readyz answered HTTP 404 without a readiness report`],
+    });
   });
 });

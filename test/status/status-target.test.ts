@@ -7,7 +7,11 @@ const MEMBERS: MembersFile = {
   writtenAt: '2025-01-01T12:00:00.000Z',
   members: [{ role: 'dev', nodeId: 'dev', http: 'http://127.0.0.1:9089' }],
   namespace: 'blue',
-  services: { postgresUrl: 'postgresql://postgres@127.0.0.1:45432/chat_node', redisUrl: 'redis://127.0.0.1:46379', natsUrl: 'nats://127.0.0.1:44222' },
+  services: {
+    postgresUrl: 'postgresql://postgres@127.0.0.1:45432/chat_node',
+    redisUrl: 'redis://127.0.0.1:46379',
+    natsUrl: 'nats://127.0.0.1:44222',
+  },
 };
 
 describe('status target', () => {
@@ -38,7 +42,9 @@ describe('status target', () => {
     expect(sourceNote(statusTarget({}, MEMBERS), '.chat-node/members.json', MEMBERS)).toBe(
       'services from .chat-node/members.json (written by chat-node dev at 2025-01-01T12:00:00.000Z); --postgres-url, --redis-url, --nats-url (or CHAT_*_URL) say otherwise',
     );
-    expect(sourceNote(statusTarget({ redisUrl: 'redis://r' }, undefined), '.chat-node/members.json', undefined)).toMatch(/^services from the local defaults;/);
+    expect(
+      sourceNote(statusTarget({ redisUrl: 'redis://r' }, undefined), '.chat-node/members.json', undefined),
+    ).toMatch(/^services from the local defaults;/);
     const given = { postgresUrl: 'postgresql://p/db', redisUrl: 'redis://r', natsUrl: 'nats://n' };
     expect(sourceNote(statusTarget(given, MEMBERS), '.chat-node/members.json', MEMBERS)).toBeUndefined();
   });

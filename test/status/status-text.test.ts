@@ -9,7 +9,18 @@ const SERVICES: ClusterStatus['services'] = {
 };
 
 function node(fields: Partial<NodeStatus> & Pick<NodeStatus, 'role' | 'nodeId'>): NodeStatus {
-  return { host: 'box', pid: 1, version: '0.1.0', startedAt: '2025-01-01T11:55:00.000Z', uptimeSec: 303, adminUrl: 'http://127.0.0.1:9089', answered: true, ready: true, failing: [], ...fields };
+  return {
+    host: 'box',
+    pid: 1,
+    version: '0.1.0',
+    startedAt: '2025-01-01T11:55:00.000Z',
+    uptimeSec: 303,
+    adminUrl: 'http://127.0.0.1:9089',
+    answered: true,
+    ready: true,
+    failing: [],
+    ...fields,
+  };
 }
 
 function status(fields: Partial<ClusterStatus> = {}): ClusterStatus {
@@ -27,7 +38,12 @@ function status(fields: Partial<ClusterStatus> = {}): ClusterStatus {
       node({ role: 'pusher', nodeId: 'dev-pusher', pushQueue: { apns: 2, fcm: 0 } }),
     ],
     partitions: { total: 16, held: 16, unowned: [] },
-    sendStream: { stream: 'CHAT_SEND', exists: true, waiting: 3, backlog: [{ partition: 4, waiting: 3, oldestSec: 1.2, owner: 'dev-fanout' }] },
+    sendStream: {
+      stream: 'CHAT_SEND',
+      exists: true,
+      waiting: 3,
+      backlog: [{ partition: 4, waiting: 3, oldestSec: 1.2, owner: 'dev-fanout' }],
+    },
     pushQueue: { stream: 'CHAT_PUSH', exists: true, waiting: 2, byPlatform: { apns: 2, fcm: 0 } },
     ...fields,
   };
@@ -60,7 +76,10 @@ describe('status text', () => {
     const text = statusLines(
       status({
         ok: false,
-        problems: ['nats does not answer at nats://127.0.0.1:4222: connection refused', 'dev-fanout: http://127.0.0.1:9089 did not answer: no answer within 1000 ms'],
+        problems: [
+          'nats does not answer at nats://127.0.0.1:4222: connection refused',
+          'dev-fanout: http://127.0.0.1:9089 did not answer: no answer within 1000 ms',
+        ],
         services: { ...SERVICES, nats: { ...SERVICES.nats, ok: false, error: 'connection refused' } },
         nodes: [node({ role: 'fanout', nodeId: 'dev-fanout', answered: false, ready: false })],
         sendStream: null,
@@ -69,17 +88,23 @@ describe('status text', () => {
     ).join('\n');
     expect(text).toContain('nats      DOWN   nats://127.0.0.1:4222                           connection refused');
     expect(text).toMatch(/^fanout\s+dev-fanout\s+NO ANSWER\s+-\s+5m03s/m);
-    expect(text).toContain('problems:\n  - nats does not answer at nats://127.0.0.1:4222: connection refused\n  - dev-fanout: http://127.0.0.1:9089 did not answer');
+    expect(text).toContain(
+      'problems:\n  - nats does not answer at nats://127.0.0.1:4222: connection refused\n  - dev-fanout: http://127.0.0.1:9089 did not answer',
+    );
     expect(text).not.toContain('all good');
   });
 
   it('says the nodes are unknown without Redis, and none when no lease is alive', () => {
-    expect(statusLines(status({ nodes: null }))).toContain('nodes: unknown (their leases are in Redis, which does not answer)');
+    expect(statusLines(status({ nodes: null }))).toContain(
+      'nodes: unknown (their leases are in Redis, which does not answer)',
+    );
     expect(statusLines(status({ nodes: [] }))).toContain('nodes: none running');
   });
 
   it('keeps control characters written into a lease off the terminal', () => {
-    const text = statusLines(status({ nodes: [node({ role: 'gateway', nodeId: 'gw-1', host: 'evil\u001b[2J\u0007host' })] })).join('\n');
+    const text = statusLines(
+      status({ nodes: [node({ role: 'gateway', nodeId: 'gw-1', host: 'evil\u001b[2J\u0007host' })] }),
+    ).join('\n');
     expect(text).toContain('evil?[2J?host');
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
   });

@@ -1,4 +1,10 @@
-import { ChatClient, type ChatClientOptions, type Message, type ReadEvent, type Room } from '../../src/core/client/index.js';
+import {
+  ChatClient,
+  type ChatClientOptions,
+  type Message,
+  type ReadEvent,
+  type Room,
+} from '../../src/core/client/index.js';
 import { waitFor, type IsolatedCluster, type RoleProcess } from './isolated-cluster.js';
 
 /** A virtual device for end-to-end tests: the project's client, plus what it has seen. */
@@ -28,7 +34,11 @@ export class TestDevice {
   }
 
   async waitForCount(room: string, count: number, timeoutMs = 10_000): Promise<Message[]> {
-    await waitFor(() => this.timeline(room).length >= count, timeoutMs, `${this.user}/${this.device} to have ${count} messages in ${room} (has ${this.timeline(room).length})`);
+    await waitFor(
+      () => this.timeline(room).length >= count,
+      timeoutMs,
+      `${this.user}/${this.device} to have ${count} messages in ${room} (has ${this.timeline(room).length})`,
+    );
     return this.timeline(room);
   }
 

@@ -79,15 +79,25 @@ export class IsolatedCluster {
    * Starts `chat-node <role>` on a port the OS picks (port 0; the role logs the one it got, so
    * suites running in parallel never race for a port) and waits until its /healthz answers.
    */
-  async start(role: 'gateway' | 'fanout' | 'presence' | 'pusher', name: string, args: string[] = [], env: Record<string, string> = {}): Promise<RoleProcess> {
-    const portArgs = role === 'gateway' ? ['--port', '0', '--host', '127.0.0.1', '--admin-port', '0'] : ['--http-port', '0', '--host', '127.0.0.1'];
+  async start(
+    role: 'gateway' | 'fanout' | 'presence' | 'pusher',
+    name: string,
+    args: string[] = [],
+    env: Record<string, string> = {},
+  ): Promise<RoleProcess> {
+    const portArgs =
+      role === 'gateway'
+        ? ['--port', '0', '--host', '127.0.0.1', '--admin-port', '0']
+        : ['--http-port', '0', '--host', '127.0.0.1'];
     const child = spawn(process.execPath, [`${ROOT}bin/run.js`, role, '--node-id', name, ...portArgs, ...args], {
       env: this.env(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
     // A gateway node with --workers is up once its primary says every worker listens.
-    const portLine = args.includes('--workers') ? /"port":(\d+),"adminPort":(\d+),"workers"/ : /"port":(\d+)(?:,"adminPort":(\d+))?/;
+    const portLine = args.includes('--workers')
+      ? /"port":(\d+),"adminPort":(\d+),"workers"/
+      : /"port":(\d+)(?:,"adminPort":(\d+))?/;
     let port = 0;
     let adminPort = 0;
     child.stdout.on('data', (chunk: Buffer) => {
@@ -117,18 +127,26 @@ export class IsolatedCluster {
       },
     };
     this.processes.push(process_);
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output.join('')}`);
-      if (port === 0) return false;
-      const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-      return response?.ok === true;
-    }, 30_000, `${name} to answer /healthz`);
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output.join('')}`);
+        if (port === 0) return false;
+        const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+        return response?.ok === true;
+      },
+      30_000,
+      `${name} to answer /healthz`,
+    );
     return process_;
   }
 
   /** Waits until a gateway says the cluster takes messages end to end. */
   async waitReady(gateway: RoleProcess): Promise<void> {
-    await waitFor(async () => (await fetch(`${this.adminUrl(gateway)}/readyz`).catch(() => undefined))?.ok === true, 20_000, '/readyz');
+    await waitFor(
+      async () => (await fetch(`${this.adminUrl(gateway)}/readyz`).catch(() => undefined))?.ok === true,
+      20_000,
+      '/readyz',
+    );
   }
 
   /** Base URL of a role's admin listener (/metrics, /readyz, /trace). */
@@ -159,7 +177,9 @@ export class IsolatedCluster {
     await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
     // On a cluster a fallback (delivery to every gateway, a skipped cache write) could hide a
     // command the cluster refused: the suite fails on the refusal itself.
-    const refused = this.redis.cluster ? this.processes.flatMap((p) => p.output.join('').split('\n')).filter((line) => CLUSTER_REFUSAL.test(line)) : [];
+    const refused = this.redis.cluster
+      ? this.processes.flatMap((p) => p.output.join('').split('\n')).filter((line) => CLUSTER_REFUSAL.test(line))
+      : [];
     const nc = await connect({ servers: SERVICES.nats });
     const jsm = await jetstreamManager(nc);
     await jsm.streams.delete(`${this.namespace.toUpperCase()}_SEND`).catch(() => {});
@@ -188,5 +208,7 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`,
+  );
 }

@@ -56,16 +56,31 @@ export class LocalRedisCluster {
             server,
             [
               ...['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', dir],
-              ...['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--appendonly', 'no', '--save', ''],
+              ...[
+                '--cluster-enabled',
+                'yes',
+                '--cluster-config-file',
+                `nodes-${port}.conf`,
+                '--appendonly',
+                'no',
+                '--save',
+                '',
+              ],
               ...['--logfile', join(dir, `redis-${port}.log`)],
             ],
             { stdio: 'ignore' },
           ),
         );
       }
-      await Promise.all(ports.map((port) => cluster.waitFor(port, (redis) => redis.ping().then((pong) => pong === 'PONG'), 'PONG')));
+      await Promise.all(
+        ports.map((port) => cluster.waitFor(port, (redis) => redis.ping().then((pong) => pong === 'PONG'), 'PONG')),
+      );
       const nodes = ports.map((port) => `127.0.0.1:${port}`);
-      const created = await runCommand(cli, ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], { timeoutMs: 30_000 });
+      const created = await runCommand(
+        cli,
+        ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'],
+        { timeoutMs: 30_000 },
+      );
       if (created.code !== 0) throw new Error(`redis-cli --cluster create failed: ${created.output}`);
       const ok = async (redis: Redis) => /cluster_state:ok/.test(String(await redis.call('CLUSTER', 'INFO')));
       await Promise.all(ports.map((port) => cluster.waitFor(port, ok, 'cluster_state:ok')));
@@ -77,7 +92,11 @@ export class LocalRedisCluster {
   }
 
   private async waitFor(port: number, check: (redis: Redis) => Promise<boolean>, what: string): Promise<void> {
-    const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 100 });
+    const redis = new Redis(port, '127.0.0.1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => 100,
+    });
     redis.on('error', () => {});
     const deadline = Date.now() + 20_000;
     try {

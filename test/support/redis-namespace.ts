@@ -9,7 +9,10 @@ import { deleteKeys, type RedisTarget } from './redis-cluster.js';
  * (a LocalRedisCluster's, read in beforeAll): connected before the suite's tests, its keys deleted
  * and the connection closed after them. `redis` is set once the suite's beforeAll ran.
  */
-export function useRedisNamespace(prefix: string, target?: () => RedisTarget): { namespace: string; redis: () => RedisClient } {
+export function useRedisNamespace(
+  prefix: string,
+  target?: () => RedisTarget,
+): { namespace: string; redis: () => RedisClient } {
   const namespace = `${prefix}${randomBytes(4).toString('hex')}`;
   let redis: RedisClient | undefined;
   let where: RedisTarget = { url: SERVICES.redis, cluster: false };

@@ -12,14 +12,21 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * package without a manifest), for commands that only read and print. The exit status is the one
  * oclif would exit with: 0, or the status of the error or exit that ended the command.
  */
-export async function runCommand(command: { run(argv: string[], root: string): Promise<unknown> } & typeof Command, argv: string[]): Promise<CliRun> {
+export async function runCommand(
+  command: { run(argv: string[], root: string): Promise<unknown> } & typeof Command,
+  argv: string[],
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const spies = [
     vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void (stdout += `${format(...args)}\n`)),
     vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void (stderr += `${format(...args)}\n`)),
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)),
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)),
+    vi
+      .spyOn(process.stdout, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)),
+    vi
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)),
   ];
   const exitCode = process.exitCode;
   let code = 0;

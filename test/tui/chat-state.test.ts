@@ -5,7 +5,11 @@ import { aliceState, message, room, T0 } from './fixtures.js';
 describe('tui - chat state', () => {
   it('rooms are named by the other user or the group name, listed by name, found by number, name or prefix', () => {
     const state = aliceState();
-    state.setRooms([...state.rooms, room('d_zed', { members: ['alice', 'zed'] }), room('g_x', { members: ['alice', 'carol', 'dave'] })]);
+    state.setRooms([
+      ...state.rooms,
+      room('d_zed', { members: ['alice', 'zed'] }),
+      room('g_x', { members: ['alice', 'carol', 'dave'] }),
+    ]);
     expect(state.rooms.map((r) => state.displayName(r))).toEqual(['bob', 'carol, dave', 'hiking', 'zed']);
     expect(state.findRoom('3')?.id).toBe('g_hike');
     expect(state.findRoom('#hiking')?.id).toBe('g_hike');
@@ -60,7 +64,10 @@ describe('tui - chat state', () => {
     state.addMessage(message('d_bob', 1, 'bob', 'while away'));
     state.addMessage(message('d_bob', 2, 'alice', 'my own resend'));
     state.setConnection({ state: 'live' }, T0 + 3000);
-    expect(state.timeline('d_bob').notices.map((n) => n.text)).toEqual(['connection lost: reconnecting…', 'reconnected: 1 new message synced']);
+    expect(state.timeline('d_bob').notices.map((n) => n.text)).toEqual([
+      'connection lost: reconnecting…',
+      'reconnected: 1 new message synced',
+    ]);
   });
 
   it('a message from a typist ends their indicator', () => {
@@ -73,7 +80,11 @@ describe('tui - chat state', () => {
   it('Tab goes to the next room with unread messages, wrapping around', () => {
     const state = new ChatState();
     state.identity = { user: 'alice', device: 'laptop' };
-    state.setRooms([room('d_a', { members: ['alice', 'amy'], unread: 2 }), room('d_b', { members: ['alice', 'bea'] }), room('d_c', { members: ['alice', 'cy'], unread: 1 })]);
+    state.setRooms([
+      room('d_a', { members: ['alice', 'amy'], unread: 2 }),
+      room('d_b', { members: ['alice', 'bea'] }),
+      room('d_c', { members: ['alice', 'cy'], unread: 1 }),
+    ]);
     state.open('d_b');
     expect(state.nextUnread()?.id).toBe('d_c');
     state.open('d_c');

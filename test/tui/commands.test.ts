@@ -14,8 +14,14 @@ describe('tui - slash commands', () => {
     expect(parseInput('/join hiking')).toEqual({ kind: 'command', command: { name: 'join', target: 'hiking' } });
     expect(parseInput('/j 2')).toEqual({ kind: 'command', command: { name: 'join', target: '2' } });
     expect(parseInput('/dm bob')).toEqual({ kind: 'command', command: { name: 'dm', user: 'bob' } });
-    expect(parseInput('/new hiking bob carol')).toEqual({ kind: 'command', command: { name: 'new', title: 'hiking', users: ['bob', 'carol'] } });
-    expect(parseInput('/new "road trip" bob')).toEqual({ kind: 'command', command: { name: 'new', title: 'road trip', users: ['bob'] } });
+    expect(parseInput('/new hiking bob carol')).toEqual({
+      kind: 'command',
+      command: { name: 'new', title: 'hiking', users: ['bob', 'carol'] },
+    });
+    expect(parseInput('/new "road trip" bob')).toEqual({
+      kind: 'command',
+      command: { name: 'new', title: 'road trip', users: ['bob'] },
+    });
     expect(parseInput('/members')).toEqual({ kind: 'command', command: { name: 'members' } });
     expect(parseInput('/history')).toEqual({ kind: 'command', command: { name: 'history' } });
     expect(parseInput('/HELP')).toEqual({ kind: 'command', command: { name: 'help' } });
@@ -29,15 +35,27 @@ describe('tui - slash commands', () => {
     expect(parseInput('/blocks')).toEqual({ kind: 'command', command: { name: 'blocks' } });
     expect(parseInput('/block')).toMatchObject({ kind: 'error', message: '/block <user>: name one user' });
     expect(parseInput('/block a b')).toMatchObject({ kind: 'error' });
-    expect(parseInput('/unblock bad!')).toMatchObject({ kind: 'error', message: expect.stringContaining('"bad!" is not a user id') });
+    expect(parseInput('/unblock bad!')).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('"bad!" is not a user id'),
+    });
   });
 
   it('mistakes are explained, not sent', () => {
-    expect(parseInput('/dance')).toMatchObject({ kind: 'error', message: expect.stringContaining('unknown command /dance') });
+    expect(parseInput('/dance')).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('unknown command /dance'),
+    });
     expect(parseInput('/dm')).toMatchObject({ kind: 'error', message: '/dm <user>: name one user' });
     expect(parseInput('/dm bob carol')).toMatchObject({ kind: 'error' });
-    expect(parseInput('/dm bob!')).toMatchObject({ kind: 'error', message: expect.stringContaining('"bob!" is not a user id') });
-    expect(parseInput('/new hiking')).toMatchObject({ kind: 'error', message: expect.stringContaining('at least one user') });
+    expect(parseInput('/dm bob!')).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('"bob!" is not a user id'),
+    });
+    expect(parseInput('/new hiking')).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('at least one user'),
+    });
     expect(parseInput('/new "road trip bob')).toMatchObject({ kind: 'error', message: 'a quote is not closed' });
     expect(parseInput('/members now')).toMatchObject({ kind: 'error', message: '/members: takes no arguments' });
   });

@@ -8,7 +8,10 @@ import { parseUrls, peekClaims, resolveTarget, UsageError } from '../../src/tui/
 describe('tui - client connection flags', () => {
   it('URLs: comma-separated, host:port gets ws:// and /v1/ws', () => {
     expect(parseUrls('ws://127.0.0.1:8080/v1/ws')).toEqual(['ws://127.0.0.1:8080/v1/ws']);
-    expect(parseUrls('127.0.0.1:18900, wss://chat.example.com')).toEqual(['ws://127.0.0.1:18900/v1/ws', 'wss://chat.example.com/v1/ws']);
+    expect(parseUrls('127.0.0.1:18900, wss://chat.example.com')).toEqual([
+      'ws://127.0.0.1:18900/v1/ws',
+      'wss://chat.example.com/v1/ws',
+    ]);
     expect(() => parseUrls('http://x:1')).toThrow(UsageError);
     expect(() => parseUrls(' , ')).toThrow(/names no gateway/);
   });
@@ -36,7 +39,11 @@ describe('tui - client connection flags', () => {
 
   it('without a token or a secret, the error says what to do', () => {
     expect(() => resolveTarget({ url: 'x:1', 'data-dir': '/nowhere' })).toThrow(/--token .* or --user and --device/);
-    expect(() => resolveTarget({ url: 'x:1', user: 'bob', device: 'p', 'data-dir': '/nowhere' })).toThrow(/jwt-secret is missing/);
-    expect(() => resolveTarget({ url: 'x:1', user: 'bob!', device: 'p', 'data-dir': '/nowhere' })).toThrow(/--user must match/);
+    expect(() => resolveTarget({ url: 'x:1', user: 'bob', device: 'p', 'data-dir': '/nowhere' })).toThrow(
+      /jwt-secret is missing/,
+    );
+    expect(() => resolveTarget({ url: 'x:1', user: 'bob!', device: 'p', 'data-dir': '/nowhere' })).toThrow(
+      /--user must match/,
+    );
   });
 });

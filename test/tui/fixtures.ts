@@ -19,7 +19,16 @@ export function room(id: string, fields: Partial<Room> = {}): Room {
 }
 
 export function message(roomId: string, seq: number, sender: string, body: string, ts = T0 + seq * 1000): Message {
-  return { room: roomId, seq, msgId: `m${roomId}${seq}`, sender, senderDevice: 'd1', clientMsgId: `c${roomId}${seq}`, body, ts };
+  return {
+    room: roomId,
+    seq,
+    msgId: `m${roomId}${seq}`,
+    sender,
+    senderDevice: 'd1',
+    clientMsgId: `c${roomId}${seq}`,
+    body,
+    ts,
+  };
 }
 
 /** alice's state with a direct room with bob and a group, live. */
@@ -27,6 +36,9 @@ export function aliceState(): ChatState {
   const state = new ChatState();
   state.identity = { user: 'alice', device: 'laptop' };
   state.setConnection({ state: 'live' }, T0);
-  state.setRooms([room('d_bob', { lastSeq: 0 }), room('g_hike', { name: 'hiking', members: ['alice', 'bob', 'carol'] })]);
+  state.setRooms([
+    room('d_bob', { lastSeq: 0 }),
+    room('g_hike', { name: 'hiking', members: ['alice', 'bob', 'carol'] }),
+  ]);
   return state;
 }

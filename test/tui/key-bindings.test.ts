@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { KEY_HELP, keyAction, type KeyPress } from '../../src/tui/key-bindings.js';
 
-const key = (name: string, mods: Partial<KeyPress> = {}): KeyPress => ({ name, ctrl: false, meta: false, shift: false, ...mods });
+const key = (name: string, mods: Partial<KeyPress> = {}): KeyPress => ({
+  name,
+  ctrl: false,
+  meta: false,
+  shift: false,
+  ...mods,
+});
 
 describe('tui - key bindings', () => {
   it('typing inserts text; Enter submits; control characters never reach the input', () => {
@@ -27,7 +33,11 @@ describe('tui - key bindings', () => {
 
   it('scrolling, quitting, focus reports', () => {
     expect(keyAction(undefined, key('pageup'), false)).toEqual({ type: 'scroll', by: 'page', direction: -1 });
-    expect(keyAction(undefined, key('down', { shift: true }), false)).toEqual({ type: 'scroll', by: 'line', direction: 1 });
+    expect(keyAction(undefined, key('down', { shift: true }), false)).toEqual({
+      type: 'scroll',
+      by: 'line',
+      direction: 1,
+    });
     expect(keyAction('\x03', key('c', { ctrl: true }), false)).toEqual({ type: 'quit' });
     expect(keyAction('\x04', key('d', { ctrl: true }), false)).toEqual({ type: 'eof' });
     expect(keyAction(undefined, { sequence: '\x1b[O' }, false)).toEqual({ type: 'focus', focused: false });
@@ -35,6 +45,7 @@ describe('tui - key bindings', () => {
 
   it('/help lists a key for every group of actions', () => {
     const listed = KEY_HELP.map(([keys]) => keys).join(' ');
-    for (const keyName of ['Enter', 'Ctrl-N', 'Alt-1', 'Tab', 'PgUp', 'Esc', 'Ctrl-C']) expect(listed).toContain(keyName);
+    for (const keyName of ['Enter', 'Ctrl-N', 'Alt-1', 'Tab', 'PgUp', 'Esc', 'Ctrl-C'])
+      expect(listed).toContain(keyName);
   });
 });

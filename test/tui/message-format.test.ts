@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ago, clockTime, dayLabel, lastSeenText, tailJson, tailLine, typingText, userColor } from '../../src/tui/message-format.js';
+import {
+  ago,
+  clockTime,
+  dayLabel,
+  lastSeenText,
+  tailJson,
+  tailLine,
+  typingText,
+  userColor,
+} from '../../src/tui/message-format.js';
 import { message, T0 } from './fixtures.js';
 
 describe('tui - message formatting', () => {
@@ -7,7 +16,12 @@ describe('tui - message formatting', () => {
     const line = tailLine(message('d_1', 1, 'bob', 'hi \x1b[2Jthere', new Date(2024, 2, 4, 9, 7, 5).getTime()));
     expect(line).toBe('[2024-03-04 09:07:05] bob: hi \ufffd[2Jthere');
     expect(tailLine(message('d_1', 2, 'bob', 'two\nlines'))).toMatch(/bob: two\n {4}lines$/);
-    expect(JSON.parse(tailJson(message('d_1', 3, 'bob', 'x')))).toMatchObject({ room: 'd_1', seq: 3, sender: 'bob', body: 'x' });
+    expect(JSON.parse(tailJson(message('d_1', 3, 'bob', 'x')))).toMatchObject({
+      room: 'd_1',
+      seq: 3,
+      sender: 'bob',
+      body: 'x',
+    });
   });
 
   it('times, days and last seen', () => {

@@ -6,7 +6,11 @@ import { aliceState, message, T0 } from './fixtures.js';
 function roomWith(count: number) {
   const state = aliceState();
   state.open('d_bob');
-  state.addHistory('d_bob', Array.from({ length: count }, (_, i) => message('d_bob', i + 1, 'bob', `message ${i + 1}`)), false);
+  state.addHistory(
+    'd_bob',
+    Array.from({ length: count }, (_, i) => message('d_bob', i + 1, 'bob', `message ${i + 1}`)),
+    false,
+  );
   return state;
 }
 
@@ -38,7 +42,11 @@ describe('tui - message view', () => {
   it('a day line separates days, and notices sit after the message they followed', () => {
     const state = aliceState();
     state.open('d_bob');
-    state.addHistory('d_bob', [message('d_bob', 1, 'bob', 'yesterday', T0 - 86_400_000), message('d_bob', 2, 'bob', 'today', T0)], false);
+    state.addHistory(
+      'd_bob',
+      [message('d_bob', 1, 'bob', 'yesterday', T0 - 86_400_000), message('d_bob', 2, 'bob', 'today', T0)],
+      false,
+    );
     state.notice('d_bob', 'connection lost', 'warn', T0 + 1);
     state.addMessage(message('d_bob', 3, 'bob', 'after', T0 + 2));
     const kinds = timelineEntries(state, 'd_bob').map((e) => (e.kind === 'message' ? e.message.body : e.kind));

@@ -12,9 +12,20 @@ function draw(state = aliceState(), width = 80, height = 24) {
 
 function conversation() {
   const state = aliceState();
-  state.setRooms([room('d_bob', { lastSeq: 3, readSeq: 3 }), room('g_hike', { name: 'hiking', members: ['alice', 'bob', 'carol'], lastSeq: 4, unread: 4 })]);
+  state.setRooms([
+    room('d_bob', { lastSeq: 3, readSeq: 3 }),
+    room('g_hike', { name: 'hiking', members: ['alice', 'bob', 'carol'], lastSeq: 4, unread: 4 }),
+  ]);
   state.open('d_bob');
-  state.addHistory('d_bob', [message('d_bob', 1, 'bob', 'hi alice'), message('d_bob', 2, 'alice', 'hey bob! 日本語 👋'), message('d_bob', 3, 'bob', 'saturday?')], false);
+  state.addHistory(
+    'd_bob',
+    [
+      message('d_bob', 1, 'bob', 'hi alice'),
+      message('d_bob', 2, 'alice', 'hey bob! 日本語 👋'),
+      message('d_bob', 3, 'bob', 'saturday?'),
+    ],
+    false,
+  );
   state.notePresence([{ user: 'bob', status: 'online', lastSeen: NOW }]);
   return state;
 }
@@ -22,7 +33,13 @@ function conversation() {
 describe('tui - screen layout', () => {
   it('every line is exactly the terminal width, at every size', () => {
     const state = conversation();
-    for (const [w, h] of [[80, 24], [120, 40], [60, 10], [45, 8], [40, 8]] as const) {
+    for (const [w, h] of [
+      [80, 24],
+      [120, 40],
+      [60, 10],
+      [45, 8],
+      [40, 8],
+    ] as const) {
       const { frame } = draw(state, w, h);
       expect(frame.lines).toHaveLength(h);
       for (const line of frame.lines) expect(lineWidth(line)).toBe(w);

@@ -31,7 +31,12 @@ describe('tui - text width', () => {
     expect(wrap('the quick brown fox jumps', 10)).toEqual(['the quick', 'brown fox', 'jumps']);
     expect(wrap('abcdefghijkl', 5)).toEqual(['abcde', 'fghij', 'kl']);
     // A word longer than a line fills the line it starts on, then breaks.
-    expect(wrap('see https://example.com/a/very/long/path ok', 12)).toEqual(['see https://', 'example.com/', 'a/very/long/', 'path ok']);
+    expect(wrap('see https://example.com/a/very/long/path ok', 12)).toEqual([
+      'see https://',
+      'example.com/',
+      'a/very/long/',
+      'path ok',
+    ]);
     expect(wrap('line one\n\nline three', 20)).toEqual(['line one', '', 'line three']);
   });
 

@@ -22,20 +22,33 @@ export default class AdminKick extends Command {
   static override flags = {
     user: Flags.string({ description: 'user id', required: true }),
     device: Flags.string({ description: 'only this device of the user (default: every device)' }),
-    revoke: Flags.boolean({ description: 'also refuse the tokens issued before now (kept in Postgres: needs --postgres-url)', default: false }),
-    'max-token-ttl': Flags.string({ description: 'how long a revocation is kept: the gateways\' --max-token-ttl or more; 0 = for ever', env: 'CHAT_MAX_TOKEN_TTL', default: '1d' }),
+    revoke: Flags.boolean({
+      description: 'also refuse the tokens issued before now (kept in Postgres: needs --postgres-url)',
+      default: false,
+    }),
+    'max-token-ttl': Flags.string({
+      description: "how long a revocation is kept: the gateways' --max-token-ttl or more; 0 = for ever",
+      env: 'CHAT_MAX_TOKEN_TTL',
+      default: '1d',
+    }),
     'postgres-url': Flags.string({ description: 'Postgres URL (only --revoke uses it)', env: 'CHAT_POSTGRES_URL' }),
     'nats-url': Flags.string({ description: 'NATS servers, comma-separated', env: 'CHAT_NATS_URL', required: true }),
-    namespace: Flags.string({ description: 'the cluster\'s namespace', env: 'CHAT_NAMESPACE', default: 'chat' }),
+    namespace: Flags.string({ description: "the cluster's namespace", env: 'CHAT_NAMESPACE', default: 'chat' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(AdminKick);
-    for (const [name, value] of [['user', flags.user], ['device', flags.device]] as const) {
+    for (const [name, value] of [
+      ['user', flags.user],
+      ['device', flags.device],
+    ] as const) {
       if (value !== undefined && !isId(value)) this.error(`--${name} must match ^[A-Za-z0-9_-]{1,64}$`, { exit: 2 });
     }
     const postgresUrl = flags['postgres-url'];
-    if (flags.revoke && !postgresUrl) this.error('--revoke keeps the revocation in Postgres: pass --postgres-url or set CHAT_POSTGRES_URL', { exit: 2 });
+    if (flags.revoke && !postgresUrl)
+      this.error('--revoke keeps the revocation in Postgres: pass --postgres-url or set CHAT_POSTGRES_URL', {
+        exit: 2,
+      });
     let ttlSec: number;
     try {
       ttlSec = parseDuration(flags['max-token-ttl']);
@@ -51,7 +64,10 @@ export default class AdminKick extends Command {
         command.notBefore = revocationSecond(Date.now());
         await new TokenRevocations(pool).revoke(flags.user, flags.device, command.notBefore, ttlSec);
       } catch (error) {
-        this.error(`cannot write the revocation to Postgres at ${redactUrl(postgresUrl)}: ${(error as Error).message}`, { exit: 1 });
+        this.error(
+          `cannot write the revocation to Postgres at ${redactUrl(postgresUrl)}: ${(error as Error).message}`,
+          { exit: 1 },
+        );
       } finally {
         await pool.end();
       }
@@ -71,7 +87,9 @@ export default class AdminKick extends Command {
     this.log(`asked every gateway to close the connections of ${who}`);
     if (command.notBefore !== undefined) {
       const until = ttlSec > 0 ? ` for ${flags['max-token-ttl']}` : '';
-      this.log(`tokens of ${who} issued before ${new Date(command.notBefore * 1000).toISOString()} are refused${until}`);
+      this.log(
+        `tokens of ${who} issued before ${new Date(command.notBefore * 1000).toISOString()} are refused${until}`,
+      );
     }
   }
 }

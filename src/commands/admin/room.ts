@@ -17,7 +17,9 @@ export default class AdminRoom extends AdminCommand {
       return;
     }
     const { room, members } = found;
-    this.log(`room ${room.id} (${room.kind}${room.name ? `, "${printable(room.name)}"` : ''}), owner ${room.owner}, last seq ${room.lastSeq}, created ${room.createdAt}\n`);
+    this.log(
+      `room ${room.id} (${room.kind}${room.name ? `, "${printable(room.name)}"` : ''}), owner ${room.owner}, last seq ${room.lastSeq}, created ${room.createdAt}\n`,
+    );
     this.log(renderTable(members, ['userId', 'readSeq', 'joinedAt']));
   }
 }

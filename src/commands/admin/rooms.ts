@@ -12,7 +12,13 @@ export default class AdminRooms extends AdminCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(AdminRooms);
-    const rooms = await this.withQueries(flags['postgres-url'], (q) => q.rooms({ limit: flags.limit, user: flags.user }));
-    this.log(flags.json ? JSON.stringify(rooms, null, 2) : renderTable(rooms, ['id', 'kind', 'name', 'owner', 'members', 'lastSeq', 'createdAt']));
+    const rooms = await this.withQueries(flags['postgres-url'], (q) =>
+      q.rooms({ limit: flags.limit, user: flags.user }),
+    );
+    this.log(
+      flags.json
+        ? JSON.stringify(rooms, null, 2)
+        : renderTable(rooms, ['id', 'kind', 'name', 'owner', 'members', 'lastSeq', 'createdAt']),
+    );
   }
 }

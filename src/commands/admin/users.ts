@@ -4,7 +4,10 @@ import { renderTable } from '../../cli/table.js';
 
 export default class AdminUsers extends AdminCommand {
   static override summary = 'List users, most recently seen first, with their device and room counts';
-  static override examples = ['<%= config.bin %> admin users', "<%= config.bin %> admin users --match 'sim-*' --limit 20"];
+  static override examples = [
+    '<%= config.bin %> admin users',
+    "<%= config.bin %> admin users --match 'sim-*' --limit 20",
+  ];
   static override flags = {
     limit: Flags.integer({ description: 'most rows', default: 50 }),
     match: Flags.string({ description: 'user id pattern, * as wildcard' }),
@@ -12,7 +15,13 @@ export default class AdminUsers extends AdminCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(AdminUsers);
-    const users = await this.withQueries(flags['postgres-url'], (q) => q.users({ limit: flags.limit, match: flags.match }));
-    this.log(flags.json ? JSON.stringify(users, null, 2) : renderTable(users, ['id', 'devices', 'rooms', 'lastSeenAt', 'createdAt']));
+    const users = await this.withQueries(flags['postgres-url'], (q) =>
+      q.users({ limit: flags.limit, match: flags.match }),
+    );
+    this.log(
+      flags.json
+        ? JSON.stringify(users, null, 2)
+        : renderTable(users, ['id', 'devices', 'rooms', 'lastSeenAt', 'createdAt']),
+    );
   }
 }

@@ -17,8 +17,14 @@ export default class BenchFloor extends Command {
     },
   ];
   static override flags = {
-    rate: Flags.string({ description: 'messages per second in total; a comma-separated list runs a sweep', default: '1000' }),
-    scenario: Flags.string({ description: 'scenario file (no churn: a device that goes offline has nothing to sync from the floor)', default: 'scenarios/pairs.yaml' }),
+    rate: Flags.string({
+      description: 'messages per second in total; a comma-separated list runs a sweep',
+      default: '1000',
+    }),
+    scenario: Flags.string({
+      description: 'scenario file (no churn: a device that goes offline has nothing to sync from the floor)',
+      default: 'scenarios/pairs.yaml',
+    }),
     out: Flags.string({ description: 'write the JSON report here' }),
   };
 
@@ -26,6 +32,12 @@ export default class BenchFloor extends Command {
     const { flags } = await this.parse(BenchFloor);
     // The default names a file of the package: found from any folder.
     const scenario = existsSync(flags.scenario) ? flags.scenario : join(this.config.root, flags.scenario);
-    await this.config.runCommand('sim', [scenario, '--floor', '--rate', flags.rate, ...(flags.out ? ['--out', flags.out] : [])]);
+    await this.config.runCommand('sim', [
+      scenario,
+      '--floor',
+      '--rate',
+      flags.rate,
+      ...(flags.out ? ['--out', flags.out] : []),
+    ]);
   }
 }

@@ -12,16 +12,27 @@ export default class BenchHeartbeat extends Command {
     ...benchTargetFlags,
     devices: Flags.integer({ description: 'idle devices to connect', default: 10_000 }),
     duration: Flags.integer({ description: 'measured idle seconds', default: 30 }),
-    'redis-url': Flags.string({ description: "the cluster's Redis", default: 'redis://127.0.0.1:6379', env: 'CHAT_REDIS_URL' }),
-    'source-addresses': Flags.integer({ description: 'spread client sockets over this many 127.0.0.x source addresses', default: 4 }),
+    'redis-url': Flags.string({
+      description: "the cluster's Redis",
+      default: 'redis://127.0.0.1:6379',
+      env: 'CHAT_REDIS_URL',
+    }),
+    'source-addresses': Flags.integer({
+      description: 'spread client sockets over this many 127.0.0.x source addresses',
+      default: 4,
+    }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(BenchHeartbeat);
-    if (flags.local) this.error('run the gateway in its own process (chat-node dev) and pass --url, so its CPU is its own', { exit: 2 });
+    if (flags.local)
+      this.error('run the gateway in its own process (chat-node dev) and pass --url, so its CPU is its own', {
+        exit: 2,
+      });
     const target = await benchTarget(flags).catch((error: Error) => this.error(error.message, { exit: 2 }));
     const metricsUrl = target.metricsUrl;
-    if (!metricsUrl) this.error("pass --metrics-url: the gateway's /metrics on its admin listener (--admin-port)", { exit: 2 });
+    if (!metricsUrl)
+      this.error("pass --metrics-url: the gateway's /metrics on its admin listener (--admin-port)", { exit: 2 });
     const result = await runHeartbeatBenchmark({
       urls: target.urls,
       devices: flags.devices,
@@ -37,9 +48,15 @@ export default class BenchHeartbeat extends Command {
       return;
     }
     const per10k = (value: number) => (value * 10_000) / Math.max(1, result.connected);
-    this.log(`idle devices connected     ${result.connected}/${result.devices} (in ${result.connectSeconds.toFixed(1)} s; gateway reports ${result.connectionsReported ?? '?'})`);
-    this.log(`redis ops/s                ${result.redisOpsPerSec.toFixed(1)}   (${per10k(result.redisOpsPerSec).toFixed(1)} per 10k devices)`);
-    this.log(`gateway cpu                ${result.gatewayCpuPercent.toFixed(1)} %   (${per10k(result.gatewayCpuPercent).toFixed(1)} % per 10k devices)`);
+    this.log(
+      `idle devices connected     ${result.connected}/${result.devices} (in ${result.connectSeconds.toFixed(1)} s; gateway reports ${result.connectionsReported ?? '?'})`,
+    );
+    this.log(
+      `redis ops/s                ${result.redisOpsPerSec.toFixed(1)}   (${per10k(result.redisOpsPerSec).toFixed(1)} per 10k devices)`,
+    );
+    this.log(
+      `gateway cpu                ${result.gatewayCpuPercent.toFixed(1)} %   (${per10k(result.gatewayCpuPercent).toFixed(1)} % per 10k devices)`,
+    );
     this.log(`gateway rss / connection   ${(result.gatewayRssBytesPerConnection / 1024).toFixed(1)} KiB`);
     if (result.connected < result.devices) process.exitCode = 1;
   }

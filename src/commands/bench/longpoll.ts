@@ -22,7 +22,10 @@ export default class BenchLongPoll extends Command {
     senders: Flags.integer({ description: 'sending sessions (autocannon connections)', default: 50 }),
     'held-polls': Flags.integer({ description: 'sessions whose polls are held at once', default: 2000 }),
     duration: Flags.integer({ description: 'seconds per autocannon run', default: 10 }),
-    'poll-wait-ms': Flags.integer({ description: 'how long the gateway holds each poll (at most its --poll-timeout-ms)', default: 8000 }),
+    'poll-wait-ms': Flags.integer({
+      description: 'how long the gateway holds each poll (at most its --poll-timeout-ms)',
+      default: 8000,
+    }),
   };
 
   async run(): Promise<void> {
@@ -45,10 +48,30 @@ export default class BenchLongPoll extends Command {
       }
       const row = (name: string, f: AutocannonFigures, extra: string) =>
         `${name.padEnd(34)} ${f.requestsPerSec.toFixed(0).padStart(7)}  ${f.latencyMs.p50.toFixed(1).padStart(7)}  ${f.latencyMs.p99.toFixed(1).padStart(7)}  ${String(f.non2xx + f.errors + f.timeouts).padStart(6)}  ${extra}`;
-      this.log(`${'run'.padEnd(34)} ${'req/s'.padStart(7)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  ${'failed'.padStart(6)}`);
-      this.log(row(`POST /v1/frames (${flags.senders} sessions)`, result.sends, `${result.sends.ackedPerSec.toFixed(0)} acked/s, ${result.sends.refused} refused`));
-      this.log(row(`GET /v1/poll (${result.polls.held} held)`, result.polls, `${(result.polls.rssBytesPerSession / 1024).toFixed(1)} KiB RSS per held session`));
-      this.log(row('POST /v1/frames with the polls held', result.sendsWithHeldPolls, `${result.sendsWithHeldPolls.ackedPerSec.toFixed(0)} acked/s`));
+      this.log(
+        `${'run'.padEnd(34)} ${'req/s'.padStart(7)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  ${'failed'.padStart(6)}`,
+      );
+      this.log(
+        row(
+          `POST /v1/frames (${flags.senders} sessions)`,
+          result.sends,
+          `${result.sends.ackedPerSec.toFixed(0)} acked/s, ${result.sends.refused} refused`,
+        ),
+      );
+      this.log(
+        row(
+          `GET /v1/poll (${result.polls.held} held)`,
+          result.polls,
+          `${(result.polls.rssBytesPerSession / 1024).toFixed(1)} KiB RSS per held session`,
+        ),
+      );
+      this.log(
+        row(
+          'POST /v1/frames with the polls held',
+          result.sendsWithHeldPolls,
+          `${result.sendsWithHeldPolls.ackedPerSec.toFixed(0)} acked/s`,
+        ),
+      );
     } finally {
       await target.stop();
     }

@@ -23,7 +23,9 @@ export default class BenchPresence extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(BenchPresence);
-    const target = await benchTarget(flags, { presenceGraceMs: flags['grace-ms'] }).catch((error: Error) => this.error(error.message, { exit: 2 }));
+    const target = await benchTarget(flags, { presenceGraceMs: flags['grace-ms'] }).catch((error: Error) =>
+      this.error(error.message, { exit: 2 }),
+    );
     const progress = new ProgressLine(process.stderr);
     try {
       const started = Date.now();
@@ -35,7 +37,12 @@ export default class BenchPresence extends Command {
         onProgress: (done) => {
           const elapsedMs = Date.now() - started;
           // Every cycle waits out the same grace period: the ones left take about as long as the ones done.
-          progress.show({ phase: 'cycling', elapsedMs, etaMs: (elapsedMs / done) * (flags.cycles - done), figures: [`${done}/${flags.cycles} cycles`] });
+          progress.show({
+            phase: 'cycling',
+            elapsedMs,
+            etaMs: (elapsedMs / done) * (flags.cycles - done),
+            figures: [`${done}/${flags.cycles} cycles`],
+          });
         },
       });
       progress.close();

@@ -1,13 +1,22 @@
 import { Command, Flags } from '@oclif/core';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';
-import { classifyResult, replaceSummary, summarySection, type BenchRun, type BenchResult } from '../../sim/bench/bench-summary.js';
+import {
+  classifyResult,
+  replaceSummary,
+  summarySection,
+  type BenchRun,
+  type BenchResult,
+} from '../../sim/bench/bench-summary.js';
 
 export default class BenchSummary extends Command {
   static override summary = 'Write the summary table of the last `npm run bench` into docs/benchmarks.md';
   static override description =
     "Reads the runs that scripts/bench.sh recorded (<results>/runs.jsonl: each benchmark's name, command, JSON file and exit status), reads each JSON result, and replaces the generated section at the top of the document with a table: the machine, and per benchmark its command, its figures (latency percentiles, throughput, what the oracle found, connections and RSS per connection per gateway node) and whether it met its targets.";
-  static override examples = ['<%= config.bin %> bench summary', '<%= config.bin %> bench summary --results bench/results --doc docs/benchmarks.md'];
+  static override examples = [
+    '<%= config.bin %> bench summary',
+    '<%= config.bin %> bench summary --results bench/results --doc docs/benchmarks.md',
+  ];
   static override flags = {
     results: Flags.string({ description: 'folder of the results and runs.jsonl', default: 'bench/results' }),
     doc: Flags.string({ description: 'the Markdown document to update', default: 'docs/benchmarks.md' }),
@@ -16,7 +25,10 @@ export default class BenchSummary extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(BenchSummary);
     const index = `${flags.results}/runs.jsonl`;
-    if (!existsSync(index)) this.error(`${index} not found: run \`npm run bench\` first (scripts/bench.sh records each run there)`, { exit: 2 });
+    if (!existsSync(index))
+      this.error(`${index} not found: run \`npm run bench\` first (scripts/bench.sh records each run there)`, {
+        exit: 2,
+      });
     const runs = readFileSync(index, 'utf8')
       .split('\n')
       .filter((line) => line.trim() !== '')

@@ -30,11 +30,15 @@ export default class ConfigCheck extends Command {
       }
     }
     if (problems.length > 0) {
-      process.stderr.write(`${problems.join('\n')}\n${args.file}: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}\n`);
+      process.stderr.write(
+        `${problems.join('\n')}\n${args.file}: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}\n`,
+      );
       this.exit(1);
     }
     const keys = Object.keys(report.values);
     const listed = keys.length > 6 ? `${keys.slice(0, 6).join(', ')} and ${keys.length - 6} more` : keys.join(', ');
-    this.log(`${args.file}: valid ${report.format}, ${keys.length === 1 ? '1 setting' : `${keys.length} settings`}${keys.length > 0 ? ` (${listed})` : ''}`);
+    this.log(
+      `${args.file}: valid ${report.format}, ${keys.length === 1 ? '1 setting' : `${keys.length} settings`}${keys.length > 0 ? ` (${listed})` : ''}`,
+    );
   }
 }

@@ -6,10 +6,13 @@ export default class ConfigDocs extends Command {
   static override summary = 'Print the table of settings as Markdown, or rewrite it in files';
   static override description =
     'The table of every setting (key, flag, variable, default, the commands that take it, meaning), generated from src/core/config/settings-table.ts. Given files, it replaces the table between their markers instead: `npm run docs:settings` does so for README.md and docs/protocol.md, and a test fails when they differ from it.';
-  static override examples = ['<%= config.bin %> config docs', '<%= config.bin %> config docs README.md docs/protocol.md'];
+  static override examples = [
+    '<%= config.bin %> config docs',
+    '<%= config.bin %> config docs README.md docs/protocol.md',
+  ];
   static override strict = false;
   static override args = {
-    file: Args.string({ description: 'a Markdown file with the table\'s markers (any number)' }),
+    file: Args.string({ description: "a Markdown file with the table's markers (any number)" }),
   };
 
   async run(): Promise<void> {

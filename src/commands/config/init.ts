@@ -21,7 +21,8 @@ export default class ConfigInit extends Command {
       process.stdout.write(text);
       return;
     }
-    if (existsSync(flags.out) && !flags.force) this.error(`${flags.out} exists: pass --force to replace it`, { exit: 2 });
+    if (existsSync(flags.out) && !flags.force)
+      this.error(`${flags.out} exists: pass --force to replace it`, { exit: 2 });
     writeFileSync(flags.out, text, { mode: 0o600 });
     this.log(`wrote ${flags.out}: check it with chat-node config check ${flags.out}`);
   }

@@ -24,16 +24,20 @@ export default class ConfigPrint extends Command {
   };
   static override flags = {
     json: Flags.boolean({ description: 'print JSON: { role, config, settings: { key: { value, source } } }' }),
-    config: Flags.string({ description: 'config file, YAML or JSON (the role\'s --config)', env: 'CHAT_CONFIG' }),
+    config: Flags.string({ description: "config file, YAML or JSON (the role's --config)", env: 'CHAT_CONFIG' }),
   };
 
   async run(): Promise<void> {
     const first = this.argv[0];
     const role = (first !== undefined && !first.startsWith('-') ? first : 'gateway') as Role;
     if (!ROLES.includes(role)) this.error(`${role} is not a role: one of ${ROLES.join(', ')}`, { exit: 2 });
-    const parsed = await this.parse({ args: ConfigPrint.args, flags: { ...settingFlags(role), json: ConfigPrint.flags.json }, strict: true }, this.argv);
+    const parsed = await this.parse(
+      { args: ConfigPrint.args, flags: { ...settingFlags(role), json: ConfigPrint.flags.json }, strict: true },
+      this.argv,
+    );
     // The role picks the flags to parse, so it must come before them.
-    if (parsed.args.role !== role) this.error(`put the role first: chat-node config print ${parsed.args.role} [flags]`, { exit: 2 });
+    if (parsed.args.role !== role)
+      this.error(`put the role first: chat-node config print ${parsed.args.role} [flags]`, { exit: 2 });
     let settings: ResolvedSettings;
     try {
       settings = roleSettingsOf(role, parsed);
@@ -51,11 +55,21 @@ export default class ConfigPrint extends Command {
     }
     const entries = [...settings.entries].filter(([key]) => key !== 'config');
     if (parsed.flags.json) {
-      const shown = Object.fromEntries(entries.map(([key, entry]) => [key, { value: shownValue(entry) ?? null, source: entry.source }]));
-      this.log(JSON.stringify({ role, config: settings.fileName ?? null, settings: shown, ...(problem ? { problem } : {}) }, null, 2));
+      const shown = Object.fromEntries(
+        entries.map(([key, entry]) => [key, { value: shownValue(entry) ?? null, source: entry.source }]),
+      );
+      this.log(
+        JSON.stringify(
+          { role, config: settings.fileName ?? null, settings: shown, ...(problem ? { problem } : {}) },
+          null,
+          2,
+        ),
+      );
     } else {
       const rows = entries.map(([key, entry]) => ({ key, value: textOf(entry), source: settings.origin(key) }));
-      this.log(`${role}: flags > environment > config file${settings.fileName ? ` (${settings.fileName})` : ''} > defaults`);
+      this.log(
+        `${role}: flags > environment > config file${settings.fileName ? ` (${settings.fileName})` : ''} > defaults`,
+      );
       this.log(renderTable(rows, ['key', 'value', 'source']));
     }
     if (problem) {

@@ -13,12 +13,18 @@ export default class PushList extends PushAdminCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(PushList);
-    const rows = await this.withStore(flags['postgres-url'], (store) => store.list({ user: flags.user, limit: flags.limit }));
+    const rows = await this.withStore(flags['postgres-url'], (store) =>
+      store.list({ user: flags.user, limit: flags.limit }),
+    );
     if (flags.json) {
       this.log(JSON.stringify(rows, null, 2));
       return;
     }
-    const table = rows.map((r) => ({ ...r, token: r.token.length > 24 ? `${r.token.slice(0, 21)}...` : r.token, mutedRooms: r.mutedRooms.join(',') }));
+    const table = rows.map((r) => ({
+      ...r,
+      token: r.token.length > 24 ? `${r.token.slice(0, 21)}...` : r.token,
+      mutedRooms: r.mutedRooms.join(','),
+    }));
     this.log(renderTable(table, ['user', 'device', 'platform', 'token', 'preview', 'mutedRooms']));
   }
 }

@@ -10,11 +10,13 @@ export default class PushRegister extends PushAdminCommand {
   static override examples = [
     {
       description: "An iPhone's APNs token",
-      command: '<%= config.bin %> push register --user alice --device phone --platform apns\n--token 740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad',
+      command:
+        '<%= config.bin %> push register --user alice --device phone --platform apns\n--token 740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad',
     },
     {
       description: 'An FCM token, with content-free notifications and one room muted',
-      command: '<%= config.bin %> push register --user bob --device pixel --platform fcm\n--token fcm-token --no-preview --mute g_3kq9Xb2mH1aPz0Lw',
+      command:
+        '<%= config.bin %> push register --user bob --device pixel --platform fcm\n--token fcm-token --no-preview --mute g_3kq9Xb2mH1aPz0Lw',
     },
   ];
   static override flags = {
@@ -22,7 +24,11 @@ export default class PushRegister extends PushAdminCommand {
     device: Flags.string({ description: 'device id', required: true }),
     platform: Flags.string({ description: 'push service', options: ['apns', 'fcm'], required: true }),
     token: Flags.string({ description: 'the device token the platform gave the app', required: true }),
-    preview: Flags.boolean({ description: 'show sender and text in notifications (--no-preview: content-free)', default: true, allowNo: true }),
+    preview: Flags.boolean({
+      description: 'show sender and text in notifications (--no-preview: content-free)',
+      default: true,
+      allowNo: true,
+    }),
     mute: Flags.string({ description: 'room to mute on this device (repeatable)', multiple: true }),
   };
 
@@ -35,8 +41,20 @@ export default class PushRegister extends PushAdminCommand {
     const problem = pushTokenProblem(platform, flags.token);
     if (problem) this.error(problem, { exit: 2 });
     await this.withStore(flags['postgres-url'], (store) =>
-      store.register({ user: flags.user, device: flags.device, platform, token: flags.token, preview: flags.preview, mutedRooms: flags.mute }, { anyUser: true }),
+      store.register(
+        {
+          user: flags.user,
+          device: flags.device,
+          platform,
+          token: flags.token,
+          preview: flags.preview,
+          mutedRooms: flags.mute,
+        },
+        { anyUser: true },
+      ),
     );
-    this.log(`registered ${flags.platform} push for ${flags.user}/${flags.device}${flags.preview ? '' : ' (no preview)'}${flags.mute?.length ? `, muted: ${flags.mute.join(', ')}` : ''}`);
+    this.log(
+      `registered ${flags.platform} push for ${flags.user}/${flags.device}${flags.preview ? '' : ' (no preview)'}${flags.mute?.length ? `, muted: ${flags.mute.join(', ')}` : ''}`,
+    );
   }
 }

@@ -12,6 +12,10 @@ export default class PushUnregister extends PushAdminCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(PushUnregister);
     const removed = await this.withStore(flags['postgres-url'], (store) => store.unregister(flags.user, flags.device));
-    this.log(removed ? `removed the push token of ${flags.user}/${flags.device}` : `${flags.user}/${flags.device} had no push token`);
+    this.log(
+      removed
+        ? `removed the push token of ${flags.user}/${flags.device}`
+        : `${flags.user}/${flags.device} had no push token`,
+    );
   }
 }

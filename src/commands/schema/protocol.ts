@@ -10,7 +10,7 @@ export default class SchemaProtocol extends Command {
   ].join('\n\n');
   static override examples = [
     '<%= config.bin %> schema protocol > protocol.schema.json',
-    "<%= config.bin %> schema protocol | jq '.[\"$defs\"].ClientSend'",
+    '<%= config.bin %> schema protocol | jq \'.["$defs"].ClientSend\'',
   ];
 
   async run(): Promise<void> {

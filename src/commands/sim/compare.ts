@@ -7,7 +7,7 @@ export default class SimCompare extends Command {
   static override summary = 'Compare two `chat-node sim --out` reports figure by figure and flag regressions';
   // One line per paragraph: help wraps them to the terminal.
   static override description = [
-    'Prints A and B side by side with the change (absolute and %) of every figure both have: deliver, ack and connect latency p50/p90/p99/p99.9/max, throughput, completeness and violations, SLOs missed, CPU seconds per 1,000 messages (server, per role, per thread, per service), RSS per connection, each hop\'s latency, the ratios to the floor; for two rate sweeps\' summaries, all of it per step (read from each step\'s report).',
+    "Prints A and B side by side with the change (absolute and %) of every figure both have: deliver, ack and connect latency p50/p90/p99/p99.9/max, throughput, completeness and violations, SLOs missed, CPU seconds per 1,000 messages (server, per role, per thread, per service), RSS per connection, each hop's latency, the ratios to the floor; for two rate sweeps' summaries, all of it per step (read from each step's report).",
     'B is "worse" (a regression) when a latency, CPU or memory figure rose, or a throughput fell, by more than --threshold %; when completeness or a share acked or delivered dropped at all; when violations or missed SLOs rose at all. Latency percentiles come from the reports\' HDR histograms when both have them; reports from before histograms (format 1) are compared on their summary figures, and the output says so. Hops come from the roles\' Prometheus buckets. Differences in scenario, commit, machine, cluster or options are noted above the table.',
     'Exit status: 0 no regression, 1 a regression, 2 a file that cannot be compared (missing, not JSON, not a report, a run against a sweep). To pool several runs of one scenario first: `chat-node sim merge`.',
   ].join('\n\n');
@@ -21,8 +21,14 @@ export default class SimCompare extends Command {
     b: Args.string({ description: 'the report compared with it', required: true }),
   };
   static override flags = {
-    threshold: Flags.integer({ description: 'change (%) in latency, throughput, CPU and memory beyond which B is worse', default: DEFAULT_THRESHOLD_PCT, min: 0 }),
-    json: Flags.boolean({ description: 'print the comparison as JSON (rows, notes, regressions) instead of the table' }),
+    threshold: Flags.integer({
+      description: 'change (%) in latency, throughput, CPU and memory beyond which B is worse',
+      default: DEFAULT_THRESHOLD_PCT,
+      min: 0,
+    }),
+    json: Flags.boolean({
+      description: 'print the comparison as JSON (rows, notes, regressions) instead of the table',
+    }),
   };
 
   async run(): Promise<void> {

@@ -15,7 +15,10 @@ export default class SimMerge extends Command {
   static override examples = [
     '<%= config.bin %> sim merge load-1.json load-2.json --out all.json',
     '<%= config.bin %> sim merge run-*.json --out pooled.json',
-    { description: 'then compare the pooled runs with a baseline:', command: '<%= config.bin %> sim compare baseline.json pooled.json' },
+    {
+      description: 'then compare the pooled runs with a baseline:',
+      command: '<%= config.bin %> sim compare baseline.json pooled.json',
+    },
   ];
   static override strict = false;
   static override usage = 'sim merge REPORT REPORT... [--out <value>]';
@@ -26,12 +29,16 @@ export default class SimMerge extends Command {
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(SimMerge);
     const paths = argv as string[];
-    if (paths.length < 2) this.error('sim merge takes two reports or more: chat-node sim merge A.json B.json --out M.json', { exit: 2 });
+    if (paths.length < 2)
+      this.error('sim merge takes two reports or more: chat-node sim merge A.json B.json --out M.json', { exit: 2 });
     let merged;
     try {
       const parts = paths.map((path) => {
         const file = readReportFile(path);
-        if (file.kind === 'sweep') throw new ReportFileError(`${path} is a rate sweep's summary: merge its steps' reports (<name>-<rate>.json), one rate at a time`);
+        if (file.kind === 'sweep')
+          throw new ReportFileError(
+            `${path} is a rate sweep's summary: merge its steps' reports (<name>-<rate>.json), one rate at a time`,
+          );
         return file satisfies RunFile;
       });
       merged = mergeReports(parts);
@@ -40,7 +47,9 @@ export default class SimMerge extends Command {
       throw error;
     }
     this.log(formatReport(merged));
-    this.log(`  merged ${paths.length} reports: ${merged.merged!.parts.map((part) => `${part.file} (run ${part.runId})`).join(', ')}`);
+    this.log(
+      `  merged ${paths.length} reports: ${merged.merged!.parts.map((part) => `${part.file} (run ${part.runId})`).join(', ')}`,
+    );
     for (const note of merged.merged!.notes) this.log(`  note: ${note}`);
     if (flags.out) {
       writeFileSync(flags.out, `${JSON.stringify(merged, null, 2)}\n`);

@@ -1,4 +1,14 @@
-import { createLocalJWKSet, createRemoteJWKSet, importSPKI, jwtVerify, SignJWT, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type KeyObject } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  importSPKI,
+  jwtVerify,
+  SignJWT,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type KeyObject,
+} from 'jose';
 import { createPublicKey } from 'node:crypto';
 import { createVerifier } from 'fast-jwt';
 import { isId } from '../protocol/ids.js';
@@ -41,10 +51,12 @@ export function jwtSettingsProblem(settings: JwtSettings): string | undefined {
     } catch {
       return `the JWKS URL ${settings.jwksUrl} is not a URL`;
     }
-    if (protocol !== 'https:' && protocol !== 'file:') return `the JWKS URL must be https: or file: (keys fetched over ${protocol} could be replaced in transit), got ${settings.jwksUrl}`;
+    if (protocol !== 'https:' && protocol !== 'file:')
+      return `the JWKS URL must be https: or file: (keys fetched over ${protocol} could be replaced in transit), got ${settings.jwksUrl}`;
   }
   const ttl = settings.maxTokenTtlSec;
-  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 0)) return `max-token-ttl must be a whole number of seconds >= 0, got ${ttl}`;
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 0))
+    return `max-token-ttl must be a whole number of seconds >= 0, got ${ttl}`;
   return undefined;
 }
 
@@ -90,7 +102,12 @@ export class TokenVerifier {
         key: Buffer.from(settings.secret, 'utf8'),
         algorithms: ['HS256'],
         // An issuer or audience set must be in the token: fast-jwt checks only the claims present.
-        requiredClaims: ['exp', 'sub', ...(settings.issuer === undefined ? [] : ['iss']), ...(settings.audience === undefined ? [] : ['aud'])],
+        requiredClaims: [
+          'exp',
+          'sub',
+          ...(settings.issuer === undefined ? [] : ['iss']),
+          ...(settings.audience === undefined ? [] : ['aud']),
+        ],
         ...(settings.issuer === undefined ? {} : { allowedIss: settings.issuer }),
         ...(settings.audience === undefined ? {} : { allowedAud: settings.audience }),
       });
@@ -98,16 +115,26 @@ export class TokenVerifier {
     }
     if (settings.publicKey) {
       const key = await importPublicKey(settings.publicKey);
-      verifier.verifiers.push(async (token) => (await jwtVerify(token, key, { ...claims, algorithms: ASYMMETRIC_ALGORITHMS })).payload);
+      verifier.verifiers.push(
+        async (token) => (await jwtVerify(token, key, { ...claims, algorithms: ASYMMETRIC_ALGORITHMS })).payload,
+      );
     }
     if (settings.jwksUrl) {
       const jwks: JWTVerifyGetKey = settings.jwksUrl.startsWith('file:')
-        ? createLocalJWKSet(JSON.parse(await (await import('node:fs/promises')).readFile(new URL(settings.jwksUrl), 'utf8')) as JSONWebKeySet)
+        ? createLocalJWKSet(
+            JSON.parse(
+              await (await import('node:fs/promises')).readFile(new URL(settings.jwksUrl), 'utf8'),
+            ) as JSONWebKeySet,
+          )
         : createRemoteJWKSet(new URL(settings.jwksUrl));
-      verifier.verifiers.push(async (token) => (await jwtVerify(token, jwks, { ...claims, algorithms: ASYMMETRIC_ALGORITHMS })).payload);
+      verifier.verifiers.push(
+        async (token) => (await jwtVerify(token, jwks, { ...claims, algorithms: ASYMMETRIC_ALGORITHMS })).payload,
+      );
     }
     if (verifier.verifiers.length === 0) {
-      throw new Error('no JWT key configured: set CHAT_JWT_SECRET, CHAT_JWT_PUBLIC_KEY or CHAT_JWKS_URL (or the matching flags)');
+      throw new Error(
+        'no JWT key configured: set CHAT_JWT_SECRET, CHAT_JWT_PUBLIC_KEY or CHAT_JWKS_URL (or the matching flags)',
+      );
     }
     return verifier;
   }
@@ -137,7 +164,9 @@ function identityOf(payload: JWTPayload, maxTokenTtlSec: number | undefined): De
   const exp = payload.exp ?? 0;
   // Measured from now, not from iat: the cap needs no iat, and an issuer's clock cannot stretch it.
   if (maxTokenTtlSec && exp - Date.now() / 1000 > maxTokenTtlSec) {
-    throw new InvalidTokenError(`the token expires more than the cluster's max-token-ttl (${maxTokenTtlSec} s) from now: ask for a shorter-lived one`);
+    throw new InvalidTokenError(
+      `the token expires more than the cluster's max-token-ttl (${maxTokenTtlSec} s) from now: ask for a shorter-lived one`,
+    );
   }
   return { user: payload.sub, device, expiresAt: exp * 1000, issuedAt: payload.iat };
 }

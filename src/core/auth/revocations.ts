@@ -105,7 +105,9 @@ export class TokenRevocations {
 /** A database without the table gets told what to run rather than Postgres's bare message. */
 function rethrowExplained(error: unknown): never {
   if ((error as { code?: unknown }).code !== UNDEFINED_TABLE) throw error;
-  throw new Error('the table token_revocations is missing: run `chat-node migrate` (migrations/006_token_revocations.sql)');
+  throw new Error(
+    'the table token_revocations is missing: run `chat-node migrate` (migrations/006_token_revocations.sql)',
+  );
 }
 
 /** The first whole second after `ms`: a token issued in the same second may predate the revocation. */

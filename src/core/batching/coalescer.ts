@@ -72,7 +72,8 @@ export class Coalescer<I, O> {
       call.forEach((waiting, index) => {
         const output = outputs[index];
         if (output instanceof Error) waiting.reject(output);
-        else if (outputs.length !== call.length) waiting.reject(new Error(`coalesced call answered ${outputs.length} of ${call.length} inputs`));
+        else if (outputs.length !== call.length)
+          waiting.reject(new Error(`coalesced call answered ${outputs.length} of ${call.length} inputs`));
         else waiting.resolve(output as O);
       });
     } catch (error) {

@@ -54,7 +54,9 @@ function readSecurityFile(what: string, path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new NatsFileError(`cannot read the NATS ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new NatsFileError(
+      `cannot read the NATS ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }
 
@@ -80,7 +82,11 @@ export function resumingConsume(maxMessages: number): ConsumeMessages {
  * Creates or updates the send stream: a work queue (a message leaves once a fan-out worker has
  * committed and acked it), file storage, and a 2-minute de-duplication window on Nats-Msg-Id.
  */
-export async function ensureSendStream(nc: NatsConnection, subjects: Subjects, replicas: number): Promise<JetStreamManager> {
+export async function ensureSendStream(
+  nc: NatsConnection,
+  subjects: Subjects,
+  replicas: number,
+): Promise<JetStreamManager> {
   const jsm = await jetstreamManager(nc);
   const config = {
     name: subjects.sendStream,
@@ -106,7 +112,11 @@ export async function ensureSendStream(nc: NatsConnection, subjects: Subjects, r
  * The push work queue: file storage, jobs kept until a pusher acks them (a provider outage
  * holds them), de-duplicated by message and device for 2 minutes.
  */
-export async function ensurePushStream(nc: NatsConnection, subjects: Subjects, replicas: number): Promise<JetStreamManager> {
+export async function ensurePushStream(
+  nc: NatsConnection,
+  subjects: Subjects,
+  replicas: number,
+): Promise<JetStreamManager> {
   const jsm = await jetstreamManager(nc);
   const config = {
     name: subjects.pushStream,
@@ -131,7 +141,8 @@ export async function ensurePushStream(nc: NatsConnection, subjects: Subjects, r
 }
 
 export function isNotFound(error: unknown): boolean {
-  const text = error instanceof Error ? `${error.message} ${String((error as { code?: string | number }).code ?? '')}` : '';
+  const text =
+    error instanceof Error ? `${error.message} ${String((error as { code?: string | number }).code ?? '')}` : '';
   return /not found|404|10059|10014/.test(text);
 }
 
@@ -171,7 +182,10 @@ export function retryingPublishes<T extends Publishes>(publisher: T, options: Pu
     for (let pause = firstPauseMs; ; pause = Math.min(1000, pause * 2)) {
       const left = deadline - Date.now();
       try {
-        const ack = await inner(subject, payload, { ...publishOptions, timeout: Math.max(1, Math.min(publishOptions?.timeout ?? 5000, left)) });
+        const ack = await inner(subject, payload, {
+          ...publishOptions,
+          timeout: Math.max(1, Math.min(publishOptions?.timeout ?? 5000, left)),
+        });
         if (waiting > 0) {
           streamBack.resolve();
           streamBack = signal();
@@ -195,7 +209,11 @@ export function retryingPublishes<T extends Publishes>(publisher: T, options: Pu
 
 /** Anything with a JetStream-style publish: nats.js's JetStreamClient, or a StreamPublisher. */
 type Publishes = JetStreamClient | StreamPublisher;
-type AnyPublish = (subject: string, payload: Uint8Array | string | undefined, options?: { timeout?: number; msgID?: string }) => Promise<unknown>;
+type AnyPublish = (
+  subject: string,
+  payload: Uint8Array | string | undefined,
+  options?: { timeout?: number; msgID?: string },
+) => Promise<unknown>;
 
 /** A promise and its resolve (Promise.withResolvers, which Node 20 lacks). */
 function signal(): { promise: Promise<void>; resolve: () => void } {

@@ -23,7 +23,10 @@ export class JetStreamSendBus implements SendBus {
   ) {}
 
   publish(send: SendEnvelope, options: { timeoutMs?: number } = {}): Promise<StreamAck> {
-    return this.stream.publish(this.subjects.sendSubjectOf(send.room), encodeJson(send), { msgID: sendDedupId(send), timeout: options.timeoutMs ?? 5000 });
+    return this.stream.publish(this.subjects.sendSubjectOf(send.room), encodeJson(send), {
+      msgID: sendDedupId(send),
+      timeout: options.timeoutMs ?? 5000,
+    });
   }
 }
 

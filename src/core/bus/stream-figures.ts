@@ -42,7 +42,11 @@ export async function sendStreamFigures(jsm: JetStreamManager, subjects: Subject
       .map(async ([subject, waiting]): Promise<PartitionBacklog> => {
         // The oldest send of the partition: the first one left on its subject (acked ones are gone).
         const oldest = await jsm.streams.getMessage(stream, { seq: 0, next_by_subj: subject } as unknown as MsgRequest);
-        return { partition: Number(subject.slice(prefix.length)), waiting, oldestAt: oldest?.time.getTime() ?? Date.now() };
+        return {
+          partition: Number(subject.slice(prefix.length)),
+          waiting,
+          oldestAt: oldest?.time.getTime() ?? Date.now(),
+        };
       }),
   );
   return { stream, exists: true, waiting: counts.total, backlog: backlog.sort((a, b) => a.partition - b.partition) };
@@ -53,12 +57,17 @@ export async function pushQueueFigures(jsm: JetStreamManager, subjects: Subjects
   const counts = await subjectCounts(jsm, stream, `${subjects.namespace}.push.*`);
   if (!counts) return { stream, exists: false, waiting: 0, byPlatform: {} };
   const byPlatform: Record<string, number> = { apns: 0, fcm: 0 };
-  for (const [subject, waiting] of Object.entries(counts.bySubject)) byPlatform[subject.slice(subject.lastIndexOf('.') + 1)] = waiting;
+  for (const [subject, waiting] of Object.entries(counts.bySubject))
+    byPlatform[subject.slice(subject.lastIndexOf('.') + 1)] = waiting;
   return { stream, exists: true, waiting: counts.total, byPlatform };
 }
 
 /** A stream's message count, in all and per subject; undefined when the stream does not exist. */
-async function subjectCounts(jsm: JetStreamManager, stream: string, filter: string): Promise<{ total: number; bySubject: Record<string, number> } | undefined> {
+async function subjectCounts(
+  jsm: JetStreamManager,
+  stream: string,
+  filter: string,
+): Promise<{ total: number; bySubject: Record<string, number> } | undefined> {
   try {
     const info = await jsm.streams.info(stream, { subjects_filter: filter });
     return { total: info.state.messages, bySubject: info.state.subjects ?? {} };

@@ -96,7 +96,8 @@ export class JetStreamPublisher implements StreamPublisher {
       waiting.reject(namedError('JetStreamApiError', 'the stream answered something that is not JSON'));
       return;
     }
-    if (answer.error) waiting.reject(namedError('JetStreamApiError', `${answer.error.description} (${answer.error.code})`));
+    if (answer.error)
+      waiting.reject(namedError('JetStreamApiError', `${answer.error.description} (${answer.error.code})`));
     else waiting.resolve({ stream: answer.stream ?? '', seq: answer.seq ?? 0, duplicate: answer.duplicate === true });
   }
 

@@ -81,7 +81,9 @@ export class ChatClient extends DeviceSession {
       after = reply.next;
     } while (after !== undefined);
     this.replaceRooms(all);
-    return all.map((room) => this.viewOf(room)).sort((a, b) => b.lastSeq - a.lastSeq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return all
+      .map((room) => this.viewOf(room))
+      .sort((a, b) => b.lastSeq - a.lastSeq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** This user no longer accepts `user`: no direct room or group add from it, no presence to it. */

@@ -15,14 +15,7 @@ import type { ErrorReply } from './frames.js';
  * - `listener`: an event listener threw (the client goes on).
  */
 export type ClientErrorCode =
-  | 'timeout'
-  | 'disconnected'
-  | 'closed'
-  | 'queue_full'
-  | 'transport'
-  | 'invalid_frame'
-  | 'gap_unfillable'
-  | 'listener';
+  'timeout' | 'disconnected' | 'closed' | 'queue_full' | 'transport' | 'invalid_frame' | 'gap_unfillable' | 'listener';
 
 export type ChatErrorCode = ErrorCode | ClientErrorCode;
 

@@ -273,8 +273,10 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
           onFrame: (frame) => {
             if (this.conn === conn) this.handleFrame(conn, frame);
           },
-          onInvalidFrame: (reason) => this.reportError(new ChatError('invalid_frame', `dropped a frame from ${url}: ${reason}`)),
-          onSilent: (ms) => this.reportError(new ChatError('timeout', `nothing from ${url} for ${ms} ms; reconnecting`)),
+          onInvalidFrame: (reason) =>
+            this.reportError(new ChatError('invalid_frame', `dropped a frame from ${url}: ${reason}`)),
+          onSilent: (ms) =>
+            this.reportError(new ChatError('timeout', `nothing from ${url} for ${ms} ms; reconnecting`)),
           onError: (error) => {
             // After close(), aborting a handshake is expected, not news.
             if (this.current !== 'closed') this.reportError(new ChatError('transport', `${url}: ${error.message}`));
@@ -528,7 +530,13 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
     const entry = this.outbox.acknowledge(frame.clientMsgId);
     if (frame.id !== undefined) this.requests.route(frame.id, frame);
     if (!entry) return;
-    const ack: Ack = { room: frame.room, clientMsgId: frame.clientMsgId, msgId: frame.msgId, seq: frame.seq, ts: frame.ts };
+    const ack: Ack = {
+      room: frame.room,
+      clientMsgId: frame.clientMsgId,
+      msgId: frame.msgId,
+      seq: frame.seq,
+      ts: frame.ts,
+    };
     if (this.welcome) {
       // The sending device may not get its own `msg`; the ack and the body make it, so the
       // sender's timeline has no hole. If the `msg` comes too, it is a duplicate by seq.
@@ -553,7 +561,8 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
     if (frame.id !== undefined && (this.requests.route(frame.id, frame) || this.outbox.refused(frame))) return;
     // Over the connection's frame budget, frames are dropped unread and answered once, without
     // id: sends are written again after the wait; other requests meet their timeout.
-    if (frame.id === undefined && frame.code === 'rate_limited' && this.ready) this.outbox.framesDropped(frame.retryAfterMs);
+    if (frame.id === undefined && frame.code === 'rate_limited' && this.ready)
+      this.outbox.framesDropped(frame.retryAfterMs);
     if (frame.code === 'unauthorized') this.tokenRejected = true;
     this.reportError(ChatError.fromFrame(frame));
   }
@@ -580,7 +589,8 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
 
   private isUnheardCorrespondent(message: Message): boolean {
     const { sender } = message;
-    if (sender === this.welcome?.user || this.presence.get(sender) || this.askedCorrespondents.has(sender)) return false;
+    if (sender === this.welcome?.user || this.presence.get(sender) || this.askedCorrespondents.has(sender))
+      return false;
     if (this.directory.get(message.room)?.kind !== 'direct') return false;
     this.askedCorrespondents.add(sender);
     return true;

@@ -97,7 +97,9 @@ export class GapFiller {
         this.output.deliver(outcome.delivered);
         if (outcome.skipped) {
           const { room, from, to } = outcome.skipped;
-          this.output.reportError(new ChatError('gap_unfillable', `room ${room} has no messages ${from}..${to}; skipped them`));
+          this.output.reportError(
+            new ChatError('gap_unfillable', `room ${room} has no messages ${from}..${to}; skipped them`),
+          );
         }
         this.fillNow();
         return true;

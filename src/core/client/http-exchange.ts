@@ -38,17 +38,21 @@ export class HttpExchange {
         headers['content-type'] = 'application/json';
         headers['content-length'] = String(Buffer.byteLength(options.body));
       }
-      const req = send(url, { method: options.method, headers, agent: this.agent, signal: options.signal }, (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        // A response cut short (the server or a proxy dropped the socket) is an error, not a body.
-        res.on('aborted', () => reject(new Error('the response was cut short')));
-        res.on('error', reject);
-        res.on('end', () => {
-          if (!res.complete) reject(new Error('the response was cut short'));
-          else resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-        });
-      });
+      const req = send(
+        url,
+        { method: options.method, headers, agent: this.agent, signal: options.signal },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          // A response cut short (the server or a proxy dropped the socket) is an error, not a body.
+          res.on('aborted', () => reject(new Error('the response was cut short')));
+          res.on('error', reject);
+          res.on('end', () => {
+            if (!res.complete) reject(new Error('the response was cut short'));
+            else resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+          });
+        },
+      );
       req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
       req.on('error', reject);
       req.end(options.body);

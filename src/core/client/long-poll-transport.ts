@@ -12,7 +12,11 @@ import { HttpExchange, type HttpAnswer } from './http-exchange.js';
 import type { ClientTransport, ConnectionListener, TransportOptions } from './transport.js';
 
 /** Close codes an HTTP refusal stands for, so the session reacts as it would on a WebSocket. */
-const CLOSE_FOR_STATUS: Record<number, number> = { 401: CLOSE_CODES.unauthorized, 413: CLOSE_CODES.tooLarge, 503: CLOSE_CODES.internalError };
+const CLOSE_FOR_STATUS: Record<number, number> = {
+  401: CLOSE_CODES.unauthorized,
+  413: CLOSE_CODES.tooLarge,
+  503: CLOSE_CODES.internalError,
+};
 /** Waits between retries of a poll that failed on the network; the watchdog decides when to give up. */
 const POLL_RETRY_MS = [100, 250, 500, 1000, 2000];
 
@@ -87,7 +91,11 @@ export class LongPollTransport implements ClientTransport {
     // Tell the server, so the device goes offline now rather than after the presence timeout.
     const timeoutMs = this.options.closeTimeoutMs ?? 1000;
     void this.http
-      .exchange(this.endpoint(LONG_POLL_SESSIONS_PATH, { session }), { method: 'DELETE', headers: this.headers(), timeoutMs })
+      .exchange(this.endpoint(LONG_POLL_SESSIONS_PATH, { session }), {
+        method: 'DELETE',
+        headers: this.headers(),
+        timeoutMs,
+      })
       .catch(() => {})
       .finally(() => this.finish(code, reason));
     return this.closed;
@@ -140,12 +148,15 @@ export class LongPollTransport implements ClientTransport {
     while (!this.finished && this.session !== undefined) {
       let answer: HttpAnswer;
       try {
-        answer = await this.http.exchange(this.endpoint(LONG_POLL_POLL_PATH, { session: this.session, cursor: String(this.cursor) }), {
-          method: 'GET',
-          headers: this.headers(),
-          timeoutMs: this.pollTimeoutMs + this.options.handshakeTimeoutMs,
-          signal: this.aborter.signal,
-        });
+        answer = await this.http.exchange(
+          this.endpoint(LONG_POLL_POLL_PATH, { session: this.session, cursor: String(this.cursor) }),
+          {
+            method: 'GET',
+            headers: this.headers(),
+            timeoutMs: this.pollTimeoutMs + this.options.handshakeTimeoutMs,
+            signal: this.aborter.signal,
+          },
+        );
       } catch (error) {
         if (this.finished) return;
         // The same cursor again: the frames of a lost answer come again, none twice.
@@ -280,7 +291,9 @@ export function httpBaseOf(url: string): URL {
   const parsed = new URL(url);
   const protocol = { 'ws:': 'http:', 'wss:': 'https:', 'http:': 'http:', 'https:': 'https:' }[parsed.protocol];
   if (!protocol) throw new TypeError(`${url}: a gateway URL is ws://, wss://, http:// or https://`);
-  const base = new URL(`${protocol}//${parsed.host}${parsed.pathname.replace(/\/v1(\/[^/]*)?\/?$/, '').replace(/\/$/, '')}`);
+  const base = new URL(
+    `${protocol}//${parsed.host}${parsed.pathname.replace(/\/v1(\/[^/]*)?\/?$/, '').replace(/\/$/, '')}`,
+  );
   return base;
 }
 

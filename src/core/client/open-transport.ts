@@ -16,7 +16,8 @@ export function openTransport(
   listener: ConnectionListener,
   memory: TransportMemory,
 ): ClientTransport {
-  if (choice === 'longpoll' || (choice === 'auto' && memory.preferLongPoll)) return new LongPollTransport(url, options, listener);
+  if (choice === 'longpoll' || (choice === 'auto' && memory.preferLongPoll))
+    return new LongPollTransport(url, options, listener);
   if (choice === 'ws') return new WebSocketTransport(wsUrlOf(url), options, listener);
   return new FallbackTransport(url, options, listener, memory);
 }

@@ -105,9 +105,12 @@ export const DEFAULT_RETRY_AFTER_MS = 1000;
 
 export function resolveOptions(options: ChatClientOptions): ResolvedChatClientOptions {
   if (options.urls.length === 0) throw new TypeError('ChatClientOptions.urls must name at least one gateway');
-  if (typeof options.token === 'string' && options.token.length === 0) throw new TypeError('ChatClientOptions.token is empty');
+  if (typeof options.token === 'string' && options.token.length === 0)
+    throw new TypeError('ChatClientOptions.token is empty');
   if (options.transport !== undefined && !TRANSPORT_CHOICES.includes(options.transport)) {
-    throw new TypeError(`ChatClientOptions.transport must be one of ${TRANSPORT_CHOICES.join(', ')}, got ${String(options.transport)}`);
+    throw new TypeError(
+      `ChatClientOptions.transport must be one of ${TRANSPORT_CHOICES.join(', ')}, got ${String(options.transport)}`,
+    );
   }
   return {
     urls: [...options.urls],

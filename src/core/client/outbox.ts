@@ -68,7 +68,13 @@ export class Outbox {
       return;
     }
     for (const entry of this.queue.takeWritable(now, () => this.wire.nextRequestId())) {
-      conn.send({ type: 'send', id: entry.requestId, room: entry.room, clientMsgId: entry.clientMsgId, body: entry.body });
+      conn.send({
+        type: 'send',
+        id: entry.requestId,
+        room: entry.room,
+        clientMsgId: entry.clientMsgId,
+        body: entry.body,
+      });
     }
   }
 
@@ -146,7 +152,10 @@ export function checkBody(body: string, limits: ProtocolLimits): ChatError | und
   }
   const bytes = Buffer.byteLength(JSON.stringify(body)) + SEND_FRAME_OVERHEAD;
   if (bytes > limits.maxFrameBytes) {
-    return new ChatError('too_large', `the send frame would take about ${bytes} bytes; the limit is ${limits.maxFrameBytes}`);
+    return new ChatError(
+      'too_large',
+      `the send frame would take about ${bytes} bytes; the limit is ${limits.maxFrameBytes}`,
+    );
   }
   return undefined;
 }

@@ -48,5 +48,9 @@ export function afterAttempt(end: AttemptEnd, policy: ReconnectPolicy): NextStep
   if (end.goawayInMs !== undefined && !rejected) {
     return { action: 'reconnect', delayMs: goawayDelay(end.goawayInMs, policy.random), failures: 0 };
   }
-  return { action: 'reconnect', delayMs: backoffDelay(end.failures, policy.backoff, policy.random), failures: end.failures + 1 };
+  return {
+    action: 'reconnect',
+    delayMs: backoffDelay(end.failures, policy.backoff, policy.random),
+    failures: end.failures + 1,
+  };
 }

@@ -59,7 +59,8 @@ export class TypingTracker {
   /** A `typing` frame from the server. */
   apply(event: TypingEvent): void {
     if (event.state === 'stop') {
-      if (this.remove(event.room, event.user)) this.onChange({ room: event.room, user: event.user, state: 'stop', ttlMs: event.ttlMs });
+      if (this.remove(event.room, event.user))
+        this.onChange({ room: event.room, user: event.user, state: 'stop', ttlMs: event.ttlMs });
       return;
     }
     let users = this.rooms.get(event.room);

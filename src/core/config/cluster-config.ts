@@ -66,7 +66,9 @@ export interface ClusterConfig {
 
 /** Values as given (resolveSettings' configInputOf, or a program's own), in ClusterConfig's shape. */
 export type ConfigInput = Partial<{
-  [K in keyof ClusterConfig]: ClusterConfig[K] extends object ? Partial<ClusterConfig[K]> : ClusterConfig[K] | undefined;
+  [K in keyof ClusterConfig]: ClusterConfig[K] extends object
+    ? Partial<ClusterConfig[K]>
+    : ClusterConfig[K] | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -84,7 +86,8 @@ function pick<T>(...values: Array<T | undefined>): T | undefined {
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   const result = value ?? fallback;
-  if (!Number.isInteger(result) || result <= 0) throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isInteger(result) || result <= 0)
+    throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
   return result;
 }
 
@@ -93,13 +96,15 @@ function optionalPositiveInt(name: string, value: number | undefined): number | 
 }
 
 function pushPolicyOf(value: string): 'always' | 'hold-while-active' {
-  if (value !== 'always' && value !== 'hold-while-active') throw new ConfigError(`push-policy must be always or hold-while-active, got ${value}`);
+  if (value !== 'always' && value !== 'hold-while-active')
+    throw new ConfigError(`push-policy must be always or hold-while-active, got ${value}`);
   return value;
 }
 
 function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
   const result = value ?? fallback;
-  if (!Number.isInteger(result) || result < 0) throw new ConfigError(`${name} must be a whole number >= 0, got ${String(value)}`);
+  if (!Number.isInteger(result) || result < 0)
+    throw new ConfigError(`${name} must be a whole number >= 0, got ${String(value)}`);
   return result;
 }
 
@@ -112,12 +117,18 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     if (!value) throw new ConfigError(`${name} is not set: pass --${kebabOf(name)} or set ${env}`);
     return value;
   };
-  const given = (key: keyof ConfigInput) => pick(fromFlags[key] as number | undefined, fromFile[key] as number | undefined);
-  const positive = (name: string, key: keyof ConfigInput, setting: SettingKey = key as SettingKey) => positiveInt(name, given(key), numberDefault(setting));
-  const whole = (name: string, key: keyof ConfigInput & SettingKey) => nonNegativeInt(name, given(key), numberDefault(key));
+  const given = (key: keyof ConfigInput) =>
+    pick(fromFlags[key] as number | undefined, fromFile[key] as number | undefined);
+  const positive = (name: string, key: keyof ConfigInput, setting: SettingKey = key as SettingKey) =>
+    positiveInt(name, given(key), numberDefault(setting));
+  const whole = (name: string, key: keyof ConfigInput & SettingKey) =>
+    nonNegativeInt(name, given(key), numberDefault(key));
   const namespace = pick(fromFlags.namespace, fromFile.namespace) ?? (defaultOf('namespace') as string);
-  if (!isId(namespace) || namespace.includes('-')) throw new ConfigError(`namespace must be letters, digits or _ (it names NATS streams), got ${namespace}`);
-  const nodeId = pick(fromFlags.nodeId, fromFile.nodeId) ?? `${role}-${hostname().replace(/[^A-Za-z0-9_-]/g, '')}-${randomBytes(3).toString('hex')}`.slice(0, 64);
+  if (!isId(namespace) || namespace.includes('-'))
+    throw new ConfigError(`namespace must be letters, digits or _ (it names NATS streams), got ${namespace}`);
+  const nodeId =
+    pick(fromFlags.nodeId, fromFile.nodeId) ??
+    `${role}-${hostname().replace(/[^A-Za-z0-9_-]/g, '')}-${randomBytes(3).toString('hex')}`.slice(0, 64);
   if (!isId(nodeId)) throw new ConfigError(`node id must match ^[A-Za-z0-9_-]{1,64}$, got ${nodeId}`);
   const heartbeatMs = positive('heartbeat-ms', 'heartbeatMs');
   const presenceTimeoutMs = positive('presence-timeout-ms', 'presenceTimeoutMs');
@@ -129,7 +140,11 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     maxGroupMembers: positiveInt('max-group-members', givenLimits.maxGroupMembers, numberDefault('maxGroupMembers')),
   };
   const defaultTtl = parseDuration(String(defaultOf('maxTokenTtl')));
-  const jwt: JwtSettings = { maxTokenTtlSec: defaultTtl, ...definedOnly(fromFile.jwt ?? {}), ...definedOnly(fromFlags.jwt ?? {}) };
+  const jwt: JwtSettings = {
+    maxTokenTtlSec: defaultTtl,
+    ...definedOnly(fromFile.jwt ?? {}),
+    ...definedOnly(fromFlags.jwt ?? {}),
+  };
   // 0 means no cap.
   if (jwt.maxTokenTtlSec === 0) delete jwt.maxTokenTtlSec;
   const jwtProblem = jwtSettingsProblem(jwt);
@@ -139,7 +154,10 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     redisUrl: need('redisUrl', pick(fromFlags.redisUrl, fromFile.redisUrl), 'CHAT_REDIS_URL'),
     redisCluster: pick(fromFlags.redisCluster, fromFile.redisCluster) ?? false,
     natsUrl: need('natsUrl', pick(fromFlags.natsUrl, fromFile.natsUrl), 'CHAT_NATS_URL'),
-    ...definedOnly({ natsCredsFile: pick(fromFlags.natsCredsFile, fromFile.natsCredsFile), natsTlsCaFile: pick(fromFlags.natsTlsCaFile, fromFile.natsTlsCaFile) }),
+    ...definedOnly({
+      natsCredsFile: pick(fromFlags.natsCredsFile, fromFile.natsCredsFile),
+      natsTlsCaFile: pick(fromFlags.natsTlsCaFile, fromFile.natsTlsCaFile),
+    }),
     postgresPool: optionalPositiveInt('postgres-pool', pick(fromFlags.postgresPool, fromFile.postgresPool)),
     namespace,
     partitions: positive('partitions', 'partitions'),
@@ -158,7 +176,8 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     corsOrigins: corsOriginsOf(pick<unknown>(fromFlags.corsOrigins, fromFile.corsOrigins)),
     helloTimeoutMs: positive('hello-timeout-ms', 'helloTimeoutMs'),
     maxPendingPerIp: whole('max-pending-per-ip', 'maxPendingPerIp'),
-    maxConnections: given('maxConnections') === undefined ? undefined : nonNegativeInt('max-connections', given('maxConnections'), 0),
+    maxConnections:
+      given('maxConnections') === undefined ? undefined : nonNegativeInt('max-connections', given('maxConnections'), 0),
     maxConnectionsPerUser: positive('max-connections-per-user', 'maxConnectionsPerUser'),
     maxDevicesPerUser: positive('max-devices-per-user', 'maxDevicesPerUser'),
     maxInflightRequests: positive('max-inflight-requests', 'maxInflightRequests'),
@@ -174,12 +193,16 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
 
 /** Origins as `scheme://host[:port]` (what browsers send in Origin), or `*`; a list or a comma-separated string. */
 function corsOriginsOf(value: unknown): string[] {
-  const values = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : value === undefined ? [] : undefined;
-  if (!values || values.some((item) => typeof item !== 'string')) throw new ConfigError('cors-origins must be a list of origins');
+  const values =
+    typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : value === undefined ? [] : undefined;
+  if (!values || values.some((item) => typeof item !== 'string'))
+    throw new ConfigError('cors-origins must be a list of origins');
   const origins = (values as string[]).map((item) => item.trim()).filter((item) => item !== '');
   for (const origin of origins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-      throw new ConfigError(`cors-origins: ${origin} is not an origin like https://app.example.com (scheme, host, optional port; no path) or *`);
+      throw new ConfigError(
+        `cors-origins: ${origin} is not an origin like https://app.example.com (scheme, host, optional port; no path) or *`,
+      );
     }
   }
   return origins;

@@ -55,7 +55,12 @@ export function checkConfigText(text: string, file: string): ConfigFileReport {
   const format = formatOf(file, text);
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const report = (problems: string[], values: ConfigFileValues = {}): ConfigFileReport => ({ file, format, values, problems });
+  const report = (problems: string[], values: ConfigFileValues = {}): ConfigFileReport => ({
+    file,
+    format,
+    values,
+    problems,
+  });
   let value: unknown;
   if (format === 'JSON') {
     try {
@@ -68,12 +73,18 @@ export function checkConfigText(text: string, file: string): ConfigFileReport {
     }
   } else {
     if (document.errors.length > 0) {
-      return report(document.errors.map((error) => `${where(file, lines.linePos(error.pos[0]).line)}: not valid YAML (${error.message.split('\n')[0]})`));
+      return report(
+        document.errors.map(
+          (error) =>
+            `${where(file, lines.linePos(error.pos[0]).line)}: not valid YAML (${error.message.split('\n')[0]})`,
+        ),
+      );
     }
     value = document.toJS({ maxAliasCount: 100 });
   }
   const problems = configProblems(value);
-  if (problems.length > 0) return report(problems.map((problem) => `${where(file, lineOf(document, lines, problem))}: ${problem.message}`));
+  if (problems.length > 0)
+    return report(problems.map((problem) => `${where(file, lineOf(document, lines, problem))}: ${problem.message}`));
   return report([], value ?? {});
 }
 
@@ -89,7 +100,11 @@ function where(file: string, line: number | undefined): string {
 }
 
 /** The line of the problem's key (JSON is YAML too, so one parse serves both). */
-function lineOf(document: ReturnType<typeof parseDocument>, lines: LineCounter, problem: ConfigProblem): number | undefined {
+function lineOf(
+  document: ReturnType<typeof parseDocument>,
+  lines: LineCounter,
+  problem: ConfigProblem,
+): number | undefined {
   let node: unknown = document.contents;
   let line: number | undefined;
   const lineAt = (at: Node | null | undefined) => (at?.range ? lines.linePos(at.range[0]).line : undefined);

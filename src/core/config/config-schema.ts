@@ -24,7 +24,9 @@ export function settingSchema(setting: Setting): TSchema {
       });
     case 'list': {
       const item = stringSchema(setting);
-      return Type.Union([Type.String(), Type.Array(item)], { description: `a list, or a comma-separated string, of ${expected(item)}s` });
+      return Type.Union([Type.String(), Type.Array(item)], {
+        description: `a list, or a comma-separated string, of ${expected(item)}s`,
+      });
     }
     case 'string':
       return stringSchema(setting);
@@ -96,7 +98,9 @@ function valueProblems(setting: Setting & { key: SettingKey }, value: unknown): 
   const pointer = `/${setting.key}`;
   if (setting.kind === 'list' && Array.isArray(value)) {
     const item = stringSchema(setting);
-    return value.flatMap((entry, i) => (Value.Check(item, entry) ? [] : [at(`${pointer}/${i}`, [setting.key, String(i)], entry, expected(item))]));
+    return value.flatMap((entry, i) =>
+      Value.Check(item, entry) ? [] : [at(`${pointer}/${i}`, [setting.key, String(i)], entry, expected(item))],
+    );
   }
   if (!Value.Check(schema, value)) return [at(pointer, [setting.key], value)];
   if (setting.kind === 'list' && typeof value === 'string') {
@@ -126,8 +130,13 @@ function unknownKeyMessage(key: string, value: unknown): string {
   if (key === 'config') return `${head}: a config file cannot name another`;
   const renamed = settings.find((setting) => setting.input === key && setting.key !== key);
   if (renamed) return `${head}; did you mean \`${renamed.key}\`? (the keys are the flags' names in camelCase now)`;
-  const aliased = settings.find((setting) => SETTING_COMMANDS.some((command) => commandSetting(setting.key, command)?.aliases?.some((alias) => camelOf(alias) === key)));
-  if (aliased) return `${head}; did you mean \`${aliased.key}\`? (--${kebabOf(key)} is a former name of --${aliased.flag})`;
+  const aliased = settings.find((setting) =>
+    SETTING_COMMANDS.some((command) =>
+      commandSetting(setting.key, command)?.aliases?.some((alias) => camelOf(alias) === key),
+    ),
+  );
+  if (aliased)
+    return `${head}; did you mean \`${aliased.key}\`? (--${kebabOf(key)} is a former name of --${aliased.flag})`;
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const moved = Object.keys(value).flatMap((inner) => {
       const setting = settings.find((candidate) => candidate.input === `${key}.${inner}`);
@@ -139,7 +148,9 @@ function unknownKeyMessage(key: string, value: unknown): string {
     key,
     settings.map((setting) => setting.key),
   );
-  return suggestion ? `${head}; did you mean \`${suggestion}\`?` : `${head}; \`chat-node config init\` writes every key`;
+  return suggestion
+    ? `${head}; did you mean \`${suggestion}\`?`
+    : `${head}; \`chat-node config init\` writes every key`;
 }
 
 /** `http-port` -> `httpPort`. */

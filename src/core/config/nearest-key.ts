@@ -5,7 +5,11 @@
  * going to the longer common prefix (`sendRate` -> `sendRateLimit` before `sendBurst`).
  */
 export function nearestKey(key: string, known: readonly string[]): string | undefined {
-  const plain = (text: string) => text.replace(/^chat_/i, '').replace(/[-_]/g, '').toLowerCase();
+  const plain = (text: string) =>
+    text
+      .replace(/^chat_/i, '')
+      .replace(/[-_]/g, '')
+      .toLowerCase();
   const exact = known.find((candidate) => plain(candidate) === plain(key));
   if (exact) return exact;
   const lower = key.toLowerCase();
@@ -15,7 +19,8 @@ export function nearestKey(key: string, known: readonly string[]): string | unde
     const distance = editDistance(lower, candidate.toLowerCase());
     if (distance > limit) continue;
     const prefix = commonPrefix(lower, candidate.toLowerCase());
-    if (!best || distance < best.distance || (distance === best.distance && prefix > best.prefix)) best = { key: candidate, distance, prefix };
+    if (!best || distance < best.distance || (distance === best.distance && prefix > best.prefix))
+      best = { key: candidate, distance, prefix };
   }
   return best?.key;
 }

@@ -3,7 +3,15 @@ import { parseDuration } from '../auth/jwt.js';
 import { ConfigError, type ConfigInput } from './cluster-config.js';
 import { splitList } from './config-schema.js';
 import type { ConfigFileValues } from './config-file.js';
-import { fileSettings, settingsOfCommand, type CommandSetting, type Setting, type SettingCommand, type SettingKey, type SettingValue } from './settings.js';
+import {
+  fileSettings,
+  settingsOfCommand,
+  type CommandSetting,
+  type Setting,
+  type SettingCommand,
+  type SettingKey,
+  type SettingValue,
+} from './settings.js';
 
 /**
  * Where each setting of a command comes from: flags > CHAT_* environment > config file >
@@ -83,12 +91,19 @@ export function resolveSettings(command: SettingCommand, sources: SettingSources
   const entries = new Map<SettingKey, ResolvedSetting>();
   for (const setting of settingsOfCommand(command)) {
     const given = (['flag', 'env', 'file'] as const)
-      .map((source) => ({ source, value: (source === 'flag' ? sources.flags : source === 'env' ? sources.env : (sources.file ?? {}))[setting.key] }))
+      .map((source) => ({
+        source,
+        value: (source === 'flag' ? sources.flags : source === 'env' ? sources.env : (sources.file ?? {}))[setting.key],
+      }))
       .find(({ value }) => value !== undefined && value !== '');
     if (given) {
       entries.set(setting.key, { setting, value: normalized(setting, given.value), source: given.source });
     } else {
-      entries.set(setting.key, { setting, value: setting.flagDefault ? setting.default : undefined, source: 'default' });
+      entries.set(setting.key, {
+        setting,
+        value: setting.flagDefault ? setting.default : undefined,
+        source: 'default',
+      });
     }
   }
   return new ResolvedSettings(command, entries, sources.fileName);
@@ -107,7 +122,9 @@ function normalized(setting: Setting, value: unknown): SettingValue {
  * CHAT_JWT_SECRET_FILE beats CHAT_JWT_SECRET as it always did.
  */
 export function configInputOf(settings: ResolvedSettings): ConfigInput {
-  const values = [...settings.entries].flatMap(([key, entry]) => (key === 'jwtSecret' || entry.value === undefined ? [] : [{ setting: entry.setting, value: entry.value }]));
+  const values = [...settings.entries].flatMap(([key, entry]) =>
+    key === 'jwtSecret' || entry.value === undefined ? [] : [{ setting: entry.setting, value: entry.value }],
+  );
   const input = inputOf(values, (key) => settings.origin(key).replace(/^flag /, ''));
   const secret = jwtSecretOf(settings);
   if (secret !== undefined) put(input, 'jwt.secret', secret);
@@ -126,7 +143,10 @@ export function fileConfigInput(values: ConfigFileValues): ConfigInput {
   return inputOf(given, (key) => key);
 }
 
-function inputOf(values: Array<{ setting: Setting & { key: SettingKey }; value: SettingValue }>, label: (key: SettingKey) => string): Record<string, unknown> {
+function inputOf(
+  values: Array<{ setting: Setting & { key: SettingKey }; value: SettingValue }>,
+  label: (key: SettingKey) => string,
+): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const { setting, value } of values) {
     if (!setting.input) continue;
@@ -157,7 +177,10 @@ function seconds(label: string, value: SettingValue): number {
 function jwtSecretOf(settings: ResolvedSettings): string | undefined {
   const file = settings.get('jwtSecretFile');
   const secret = settings.get('jwtSecret');
-  if (secret?.source === 'flag') throw new ConfigError('--jwt-secret is refused (every user of the machine can read a command line): set CHAT_JWT_SECRET or pass --jwt-secret-file');
+  if (secret?.source === 'flag')
+    throw new ConfigError(
+      '--jwt-secret is refused (every user of the machine can read a command line): set CHAT_JWT_SECRET or pass --jwt-secret-file',
+    );
   const fileRank = file?.value === undefined ? -1 : RANK[file.source];
   const secretRank = secret?.value === undefined ? -1 : RANK[secret.source];
   if (fileRank >= 0 && fileRank >= secretRank) return readSecretFile(String(file!.value));

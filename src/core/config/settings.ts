@@ -112,7 +112,10 @@ export function settingsOfCommand(command: SettingCommand): CommandSetting[] {
 
 /** The settings a config file may set: every one but the file's own path. */
 export function fileSettings(): Array<Setting & { key: SettingKey }> {
-  return SETTING_KEYS.filter((key) => !(SETTINGS[key] as Setting).notInFile).map((key) => ({ ...(SETTINGS[key] as Setting), key }));
+  return SETTING_KEYS.filter((key) => !(SETTINGS[key] as Setting).notInFile).map((key) => ({
+    ...(SETTINGS[key] as Setting),
+    key,
+  }));
 }
 
 /** The default that resolveConfig applies (undefined: none, or worked out by the code). */

@@ -59,7 +59,9 @@ export function healthHandler(registries: Registry | Registry[], checks: HealthC
     if (path === '/metrics') {
       const text = metricsText
         ? await metricsText()
-        : [...(await Promise.all(all.map((registry) => registry.metrics()))), ...((await moreMetrics?.()) ?? [])].join('\n');
+        : [...(await Promise.all(all.map((registry) => registry.metrics()))), ...((await moreMetrics?.()) ?? [])].join(
+            '\n',
+          );
       res.writeHead(200, { 'content-type': all[0]!.contentType }).end(text);
       return true;
     }
@@ -89,16 +91,29 @@ function readinessGauge(registry: Registry, readiness: ReadinessProbe): void {
   });
 }
 
-export async function startHealthServer(port: number, host: string, registry: Registry, checks: HealthChecks, traces?: () => TraceSource[]): Promise<Server> {
+export async function startHealthServer(
+  port: number,
+  host: string,
+  registry: Registry,
+  checks: HealthChecks,
+  traces?: () => TraceSource[],
+): Promise<Server> {
   return startAdminServer(port, host, healthHandler(registry, checks, { traces }));
 }
 
 /** A role's admin listener: `handle` answers, anything else is a 404. */
-export async function startAdminServer(port: number, host: string, handle: ReturnType<typeof healthHandler>): Promise<Server> {
+export async function startAdminServer(
+  port: number,
+  host: string,
+  handle: ReturnType<typeof healthHandler>,
+): Promise<Server> {
   const server = createServer((req, res) => {
     handle(req, res)
       .then((handled) => {
-        if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz, /readyz, /metrics or /trace?msg=<id>\n');
+        if (!handled)
+          res
+            .writeHead(404, { 'content-type': 'text/plain' })
+            .end('not found: try /healthz, /readyz, /metrics or /trace?msg=<id>\n');
       })
       .catch(() => res.writeHead(500).end());
   });

@@ -22,7 +22,10 @@ export const HOPS = [
 export type Hop = (typeof HOPS)[number]['hop'];
 
 /** Fine below 10 ms, where most hops of a healthy cluster live. */
-export const HOP_BUCKETS = [0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const HOP_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25,
+  0.5, 1, 2.5, 5, 10,
+];
 
 /** Per-hop histogram children, bound once so an observation costs no label lookup. */
 export type HopTimers = Record<Hop, { observe(seconds: number): void }>;

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Latency buckets in seconds, fine below 10 ms where a healthy cluster lives. */
-export const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+export const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
 
 /**
  * One registry per role, labelled by role and node, with Node's default metrics (RSS, event
@@ -46,7 +48,13 @@ export function gauge(registry: Registry, name: string, help: string, labelNames
   return new Gauge({ name, help, labelNames, registers: [registry] });
 }
 
-export function histogram(registry: Registry, name: string, help: string, buckets = LATENCY_BUCKETS, labelNames: string[] = []): Histogram {
+export function histogram(
+  registry: Registry,
+  name: string,
+  help: string,
+  buckets = LATENCY_BUCKETS,
+  labelNames: string[] = [],
+): Histogram {
   return new Histogram({ name, help, buckets, labelNames, registers: [registry] });
 }
 
@@ -70,7 +78,7 @@ export function threadCpuCounter(registry: Registry): Counter | undefined {
   let counted = 0;
   return new Counter({
     name: 'chat_thread_cpu_seconds_total',
-    help: 'CPU time of this role\'s thread, where a process runs roles on several threads (process_cpu_seconds_total is all of them)',
+    help: "CPU time of this role's thread, where a process runs roles on several threads (process_cpu_seconds_total is all of them)",
     registers: [registry],
     collect() {
       const used = read() ?? counted;

@@ -66,5 +66,7 @@ export interface NodeTrace {
 export interface TraceSource {
   node: string;
   role: string;
-  find(msgId: string): Omit<NodeTrace, 'node' | 'role'> | undefined | Promise<Omit<NodeTrace, 'node' | 'role'> | undefined>;
+  find(
+    msgId: string,
+  ): Omit<NodeTrace, 'node' | 'role'> | undefined | Promise<Omit<NodeTrace, 'node' | 'role'> | undefined>;
 }

@@ -58,6 +58,7 @@ export function formatTrace(msgId: string, nodes: NodeTrace[]): string[] {
     lines.push(`  ${since} ${delta}  ${step.what.padEnd(width)}  ${step.node}`.trimEnd());
     previous = step.at;
   }
-  if (!nodes.some((node) => node.fanout)) lines.push('  (no fan-out remembers it: only the gateways\' writes are shown)');
+  if (!nodes.some((node) => node.fanout))
+    lines.push("  (no fan-out remembers it: only the gateways' writes are shown)");
   return lines;
 }

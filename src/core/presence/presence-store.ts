@@ -110,7 +110,9 @@ export class RedisPresenceStore implements PresenceStore {
   async renewNode(node: string, expiresAt: number, devices: number): Promise<boolean> {
     // A pipeline, not a transaction: the two keys are in different slots on a cluster, and a
     // reader seeing the lease a moment before its device count loses nothing.
-    const [added] = await pipelineReplies(pipelineOf(this.redis).zadd(this.nodesKey, expiresAt, node).hset(this.nodeDevicesKey, node, devices));
+    const [added] = await pipelineReplies(
+      pipelineOf(this.redis).zadd(this.nodesKey, expiresAt, node).hset(this.nodeDevicesKey, node, devices),
+    );
     return added === 0;
   }
 
@@ -157,7 +159,8 @@ export class RedisPresenceStore implements PresenceStore {
   async deadNodes(now: number, leaseMs: number): Promise<Array<{ node: string; lastHeartbeat: number }>> {
     const flat = await this.redis.zrangebyscore(this.nodesKey, '-inf', now, 'WITHSCORES');
     const dead: Array<{ node: string; lastHeartbeat: number }> = [];
-    for (let i = 0; i < flat.length; i += 2) dead.push({ node: flat[i]!, lastHeartbeat: Number(flat[i + 1]) - leaseMs });
+    for (let i = 0; i < flat.length; i += 2)
+      dead.push({ node: flat[i]!, lastHeartbeat: Number(flat[i + 1]) - leaseMs });
     return dead;
   }
 
@@ -224,21 +227,29 @@ export class RedisPresenceStore implements PresenceStore {
    * evaluate() for many users in one round trip (a pipeline of the per-user script, so each stays
    * atomic on its own slot), answered in the order asked.
    */
-  async evaluateMany(users: readonly string[], aliveNodes: string[], now: number): Promise<Array<PresenceStatus | undefined>> {
+  async evaluateMany(
+    users: readonly string[],
+    aliveNodes: string[],
+    now: number,
+  ): Promise<Array<PresenceStatus | undefined>> {
     if (users.length === 0) return [];
     const clustered = isCluster(this.redis);
     // On one Redis the script counts the change itself; a cluster's script may only touch the
     // user's slot, so the count follows in a command of its own (a crash in between misses one).
     const countsKey = clustered ? '' : this.countsKey;
     const pipeline = pipelineOf(this.redis);
-    for (const user of users) pipeline.chatPresenceEvaluate(this.routeKey(user), this.presenceKey(user), countsKey, now, ...aliveNodes);
+    for (const user of users)
+      pipeline.chatPresenceEvaluate(this.routeKey(user), this.presenceKey(user), countsKey, now, ...aliveNodes);
     const replies = await pipelineReplies(pipeline);
     const statuses = users.map((user, i): PresenceStatus | undefined => {
       const [changed, status, lastSeen] = replies[i] as [number, 'online' | 'offline', string | null];
       if (!changed) return undefined;
       return { user, status, lastSeen: status === 'online' ? now : lastSeen === null ? null : Number(lastSeen) };
     });
-    const delta = statuses.reduce((sum, status) => sum + (status === undefined ? 0 : status.status === 'online' ? 1 : -1), 0);
+    const delta = statuses.reduce(
+      (sum, status) => sum + (status === undefined ? 0 : status.status === 'online' ? 1 : -1),
+      0,
+    );
     if (clustered && delta !== 0) await this.redis.hincrby(this.countsKey, 'users', delta);
     return statuses;
   }
@@ -274,7 +285,11 @@ export class RedisPresenceStore implements PresenceStore {
       const nodes = (results[2 * i]?.[1] as string[] | undefined) ?? [];
       const [status, lastSeen] = (results[2 * i + 1]?.[1] as Array<string | null> | undefined) ?? [null, null];
       const online = status === 'online' || nodes.some((node) => aliveNodes.has(node));
-      return { user, status: online ? 'online' : 'offline', lastSeen: online ? now : lastSeen ? Number(lastSeen) : null };
+      return {
+        user,
+        status: online ? 'online' : 'offline',
+        lastSeen: online ? now : lastSeen ? Number(lastSeen) : null,
+      };
     });
   }
 
@@ -358,7 +373,13 @@ return 0
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    chatPresenceEvaluate(routeKey: string, presenceKey: string, countsKey: string, now: number, ...aliveNodes: string[]): Result<unknown, Context>;
+    chatPresenceEvaluate(
+      routeKey: string,
+      presenceKey: string,
+      countsKey: string,
+      now: number,
+      ...aliveNodes: string[]
+    ): Result<unknown, Context>;
     chatPresenceReap(routeKey: string, presenceKey: string, node: string, lastSeen: number): Result<unknown, Context>;
     chatPresenceClaimDue(dueKey: string, now: number, limit: number): Result<unknown, Context>;
     chatPresenceClaimOne(dueKey: string, user: string, now: number): Result<unknown, Context>;

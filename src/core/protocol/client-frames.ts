@@ -8,7 +8,11 @@ import { ROOMS_PAGE_DEFAULT, ROOMS_PAGE_MAX } from './limits.js';
  * Unknown extra fields are tolerated so that newer clients keep working.
  */
 export const Id = Type.String({ pattern: ID_PATTERN_SOURCE, description: 'an id: ^[A-Za-z0-9_-]{1,64}$' });
-export const RequestId = Type.String({ minLength: 1, maxLength: 64, description: 'chosen by the client; echoed on every reply' });
+export const RequestId = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'chosen by the client; echoed on every reply',
+});
 const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 /**
  * Free text that is stored (bodies, group names, push tokens): well-formed Unicode without
@@ -26,7 +30,11 @@ function request<K extends string, T extends Record<string, TSchema>>(type: K, f
 
 export const HelloFrame = Type.Object({
   type: Type.Literal('hello'),
-  token: Type.String({ minLength: 1, maxLength: 8192, description: 'a JWT: sub = user id, device = device id, exp required' }),
+  token: Type.String({
+    minLength: 1,
+    maxLength: 8192,
+    description: 'a JWT: sub = user id, device = device id, exp required',
+  }),
 });
 export const PingFrame = request('ping', {});
 export const SendFrame = request('send', {
@@ -44,7 +52,7 @@ export const SyncFrame = request('sync', {
     Type.Record(Type.String({ pattern: ID_PATTERN_SOURCE }), Seq, {
       maxProperties: 10_000,
       additionalProperties: false,
-      description: "room id -> the last seq this device has",
+      description: 'room id -> the last seq this device has',
     }),
   ),
 });
@@ -54,10 +62,18 @@ export const RoomCreateFrame = request('room.create', {
   name: Type.Optional(Text({ maxLength: 200 })),
   members: Type.Array(Id, { maxItems: 10_000 }),
 });
-export const RoomMembersAddFrame = request('room.members.add', { room: Id, users: Type.Array(Id, { minItems: 1, maxItems: 10_000 }) });
-export const RoomMembersRemoveFrame = request('room.members.remove', { room: Id, users: Type.Array(Id, { minItems: 1, maxItems: 10_000 }) });
+export const RoomMembersAddFrame = request('room.members.add', {
+  room: Id,
+  users: Type.Array(Id, { minItems: 1, maxItems: 10_000 }),
+});
+export const RoomMembersRemoveFrame = request('room.members.remove', {
+  room: Id,
+  users: Type.Array(Id, { minItems: 1, maxItems: 10_000 }),
+});
 export const RoomsListFrame = request('rooms.list', {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: ROOMS_PAGE_MAX, description: `rooms per page, default ${ROOMS_PAGE_DEFAULT}` })),
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: ROOMS_PAGE_MAX, description: `rooms per page, default ${ROOMS_PAGE_DEFAULT}` }),
+  ),
   after: Type.Optional(Type.String({ pattern: ID_PATTERN_SOURCE, description: "the previous page's `next`" })),
 });
 export const UserBlockFrame = request('user.block', { user: Id });

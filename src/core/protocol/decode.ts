@@ -40,11 +40,13 @@ function decodeWith<F>(checkers: Map<string, Checker>, text: string): Decoded<F>
   }
   const record = value as Record<string, unknown>;
   // Echo the request id on the error when it is usable, so the client can match it.
-  const requestId = typeof record.id === 'string' && record.id.length > 0 && record.id.length <= 64 ? record.id : undefined;
+  const requestId =
+    typeof record.id === 'string' && record.id.length > 0 && record.id.length <= 64 ? record.id : undefined;
   const type = record.type;
   if (typeof type !== 'string') return { ok: false, message: 'type: must be a string', requestId };
   const checker = checkers.get(type);
-  if (!checker) return { ok: false, message: `type: unknown frame type ${JSON.stringify(type.slice(0, 40))}`, requestId };
+  if (!checker)
+    return { ok: false, message: `type: unknown frame type ${JSON.stringify(type.slice(0, 40))}`, requestId };
   if (!checker.Check(value)) return { ok: false, message: describeFirstError(checker, value), requestId };
   return { ok: true, frame: value as F };
 }

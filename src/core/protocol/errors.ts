@@ -1,13 +1,20 @@
 /** Error codes of protocol v1, each with when it is sent (docs/protocol.md lists the same). */
 export const ERROR_CODES = {
-  bad_frame: 'not JSON, unknown type, missing or ill-typed field, an id that breaks the id pattern, or blocking oneself (more than BAD_FRAME_BURST in a row close the connection: 4400)',
-  unauthorized: 'the hello token is missing, malformed, expired or wrongly signed (the connection then closes with 4401)',
-  forbidden: 'the user may not do this: not a member of the room, not its owner, or (direct room.create) the other user blocked the requester',
+  bad_frame:
+    'not JSON, unknown type, missing or ill-typed field, an id that breaks the id pattern, or blocking oneself (more than BAD_FRAME_BURST in a row close the connection: 4400)',
+  unauthorized:
+    'the hello token is missing, malformed, expired or wrongly signed (the connection then closes with 4401)',
+  forbidden:
+    'the user may not do this: not a member of the room, not its owner, or (direct room.create) the other user blocked the requester',
   not_found: 'the room does not exist',
-  too_large: 'a body over maxBodyChars, a group over maxGroupMembers, a requester (or the other user of a direct room) already in maxRoomsPerUser rooms, more than 1000 blocks, or (then close 4413) more frames than allowed between hello and welcome',
-  rate_limited: 'the connection sends faster than its send rate or its frame budget (then without id: the frames were dropped unread), the user adds users to rooms faster than its room add rate, has too many requests pending, or (at hello) the user holds too many connections or devices, or (long-poll session creation, HTTP 429) the client address has too many connections waiting for hello; retryAfterMs says when to try again',
-  conflict: 'the clientMsgId was already used by this user for a different room, or (push.register) the push token is registered to another user',
-  unavailable: 'the cluster cannot serve this now (a dependency is down, or the feature is not enabled); try again later',
+  too_large:
+    'a body over maxBodyChars, a group over maxGroupMembers, a requester (or the other user of a direct room) already in maxRoomsPerUser rooms, more than 1000 blocks, or (then close 4413) more frames than allowed between hello and welcome',
+  rate_limited:
+    'the connection sends faster than its send rate or its frame budget (then without id: the frames were dropped unread), the user adds users to rooms faster than its room add rate, has too many requests pending, or (at hello) the user holds too many connections or devices, or (long-poll session creation, HTTP 429) the client address has too many connections waiting for hello; retryAfterMs says when to try again',
+  conflict:
+    'the clientMsgId was already used by this user for a different room, or (push.register) the push token is registered to another user',
+  unavailable:
+    'the cluster cannot serve this now (a dependency is down, or the feature is not enabled); try again later',
   internal: 'a server bug; the request may not have been applied',
 } as const;
 

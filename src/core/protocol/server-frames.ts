@@ -27,7 +27,9 @@ export const Room = Type.Object({
   lastSeq: Seq,
   readSeq: Type.Integer({ minimum: 0, description: "the receiving user's read position" }),
   unread: Type.Integer({ minimum: 0, description: "messages from others above the receiving user's read position" }),
-  truncated: Type.Optional(Type.Boolean({ description: 'only in sync.done: the room had more missed messages than the sync cap' })),
+  truncated: Type.Optional(
+    Type.Boolean({ description: 'only in sync.done: the room had more missed messages than the sync cap' }),
+  ),
 });
 export type Room = Static<typeof Room>;
 
@@ -53,13 +55,21 @@ export const ErrorFrame = reply('error', {
   message: Type.String(),
   retryAfterMs: Type.Optional(Type.Integer({ minimum: 0 })),
 });
-export const AckFrame = reply('ack', { room: Id, clientMsgId: Id, msgId: Type.String(), seq: Type.Integer({ minimum: 1 }), ts: Ms });
+export const AckFrame = reply('ack', {
+  room: Id,
+  clientMsgId: Id,
+  msgId: Type.String(),
+  seq: Type.Integer({ minimum: 1 }),
+  ts: Ms,
+});
 export const MsgFrame = Type.Object({ type: Type.Literal('msg'), message: Message });
 export const HistoryReplyFrame = reply('history', { room: Id, messages: Type.Array(Message), hasMore: Type.Boolean() });
 export const SyncBatchFrame = reply('sync.batch', { messages: Type.Array(Message) });
 export const SyncDoneFrame = reply('sync.done', {
   rooms: Type.Array(Room),
-  hasMore: Type.Optional(Type.Boolean({ description: 'the sync stopped at its page cap: sync again with the new since for the rest' })),
+  hasMore: Type.Optional(
+    Type.Boolean({ description: 'the sync stopped at its page cap: sync again with the new since for the rest' }),
+  ),
 });
 export const RefusedMember = Type.Object({
   user: Id,
@@ -70,7 +80,9 @@ export const RefusedMember = Type.Object({
 export type RefusedMember = Static<typeof RefusedMember>;
 export const RoomFrame = reply('room', {
   room: Room,
-  refused: Type.Optional(Type.Array(RefusedMember, { description: 'only on the reply to room.create / room.members.add: users not added' })),
+  refused: Type.Optional(
+    Type.Array(RefusedMember, { description: 'only on the reply to room.create / room.members.add: users not added' }),
+  ),
 });
 export const RoomsFrame = reply('rooms', {
   rooms: Type.Array(Room),

@@ -7,7 +7,10 @@
  */
 const SHAPES: Record<'apns' | 'fcm', { pattern: RegExp; says: string }> = {
   apns: { pattern: /^(?:[0-9a-fA-F]{2}){32,100}$/, says: 'an APNs device token is 64 to 200 hex digits' },
-  fcm: { pattern: /^[A-Za-z0-9_:.-]{1,4096}$/, says: "an FCM registration token is letters, digits and '_', '-', ':', '.'" },
+  fcm: {
+    pattern: /^[A-Za-z0-9_:.-]{1,4096}$/,
+    says: "an FCM registration token is letters, digits and '_', '-', ':', '.'",
+  },
 };
 
 /** Undefined when the token has its platform's shape, else why not. */

@@ -8,7 +8,10 @@ import { NodeRegistry, type NodeRecord, type NodeRole } from './node-registry.js
 /** chat-node's version, from the package.json two folders above src/ and dist/ alike. */
 export const PACKAGE_VERSION = ((): string => {
   try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+    return (
+      (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string })
+        .version ?? 'unknown'
+    );
   } catch {
     return 'unknown';
   }
@@ -53,7 +56,15 @@ export class NodeLease {
     log?: Logger,
     options: NodeLeaseOptions = {},
   ): Promise<NodeLease> {
-    const record: NodeRecord = { role, nodeId: config.nodeId, host: hostname(), pid: process.pid, ...definedOnly(addresses), version: PACKAGE_VERSION, startedAt: Date.now() };
+    const record: NodeRecord = {
+      role,
+      nodeId: config.nodeId,
+      host: hostname(),
+      pid: process.pid,
+      ...definedOnly(addresses),
+      version: PACKAGE_VERSION,
+      startedAt: Date.now(),
+    };
     const lease = new NodeLease(new NodeRegistry(redis, config.namespace), record, { log, ...options });
     await lease.renew();
     lease.timer = setInterval(() => void lease.renew(), options.renewMs ?? 3000);
@@ -69,7 +80,11 @@ export class NodeLease {
         this.failing = false;
       })
       .catch((error: unknown) => {
-        if (!this.failing) this.options.log?.warn({ err: error }, 'could not renew the node lease (chat-node status will miss this node until it can)');
+        if (!this.failing)
+          this.options.log?.warn(
+            { err: error },
+            'could not renew the node lease (chat-node status will miss this node until it can)',
+          );
         this.failing = true;
       })
       .finally(() => (this.renewing = undefined));

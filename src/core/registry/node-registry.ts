@@ -82,7 +82,9 @@ export class NodeRegistry {
       return record ? [record] : [];
     });
     return records.sort(
-      (a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || a.nodeId.localeCompare(b.nodeId, 'en', { numeric: true }),
+      (a, b) =>
+        ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) ||
+        a.nodeId.localeCompare(b.nodeId, 'en', { numeric: true }),
     );
   }
 }

@@ -42,11 +42,7 @@ export class Deliverer {
    * Publishes and returns the routes it looked up (user -> device -> nodes), which the caller
    * may reuse (the fan-out decides pushes from them). Pass `routes` to skip the lookup.
    */
-  async deliver(
-    outgoing: Outgoing[],
-    replies: DirectReply[] = [],
-    known?: RouteTable,
-  ): Promise<RouteTable> {
+  async deliver(outgoing: Outgoing[], replies: DirectReply[] = [], known?: RouteTable): Promise<RouteTable> {
     return (await this.deliverStamped(outgoing, replies, known)).routes;
   }
 
@@ -57,7 +53,10 @@ export class Deliverer {
    * of delivering live while the routes cannot be read. Returns when it published (epoch ms).
    */
   deliverToAll(outgoing: Outgoing[], replies: DirectReply[] = []): number {
-    const everyNode: NodeEnvelope = { deliveries: outgoing.filter((item) => item.users.length > 0).map(deliveryOf), replies: [] };
+    const everyNode: NodeEnvelope = {
+      deliveries: outgoing.filter((item) => item.users.length > 0).map(deliveryOf),
+      replies: [],
+    };
     const byNode = this.replyEnvelopes(replies);
     const publishedAt = preciseNow();
     everyNode.publishedAt = publishedAt;
@@ -107,7 +106,8 @@ export class Deliverer {
             else byNode.set(node, [user]);
           }
         }
-        for (const [node, nodeUsers] of byNode) envelopeOf(node).deliveries.push(deliveryOf({ ...item, users: nodeUsers }));
+        for (const [node, nodeUsers] of byNode)
+          envelopeOf(node).deliveries.push(deliveryOf({ ...item, users: nodeUsers }));
       }
     }
     for (const [node, envelope] of this.replyEnvelopes(replies)) envelopeOf(node).replies.push(...envelope.replies);

@@ -54,7 +54,11 @@ export function nodesOf(routes: DeviceRoutes): Set<string> {
 export interface RouteRegistry {
   register(route: DeviceRoute): Promise<void>;
   /** Registers the device unless its user has `maxDevices` other devices with a route already. */
-  registerWithin(route: DeviceRoute, maxDevices: number, alongside?: (batch: RedisBatch, route: DeviceRoute) => void): Promise<Registration>;
+  registerWithin(
+    route: DeviceRoute,
+    maxDevices: number,
+    alongside?: (batch: RedisBatch, route: DeviceRoute) => void,
+  ): Promise<Registration>;
   /** registerWithin() for many connections at once, answered in order (an Error refuses one alone). */
   registerAllWithin(
     requests: ReadonlyArray<{ route: DeviceRoute; maxDevices: number }>,
@@ -101,7 +105,11 @@ export class RedisRouteRegistry implements RouteRegistry {
 
   async register(route: DeviceRoute): Promise<void> {
     const key = this.key(route.user);
-    await this.redis.multi().hset(key, routeField(route), route.node).expire(key, RedisRouteRegistry.TTL_SECONDS).exec();
+    await this.redis
+      .multi()
+      .hset(key, routeField(route), route.node)
+      .expire(key, RedisRouteRegistry.TTL_SECONDS)
+      .exec();
   }
 
   /**
@@ -167,7 +175,8 @@ export class RedisRouteRegistry implements RouteRegistry {
   /** unregister() for many connections in one round trip; `alongside` adds commands to it. */
   async unregisterAll(routes: readonly DeviceRoute[], alongside?: (pipeline: RedisBatch) => void): Promise<void> {
     const pipeline = pipelineOf(this.redis);
-    for (const route of routes) pipeline.chatRouteUnregister(this.key(route.user), route.device, route.node, routeField(route));
+    for (const route of routes)
+      pipeline.chatRouteUnregister(this.key(route.user), route.device, route.node, routeField(route));
     alongside?.(pipeline);
     await pipelineReplies(pipeline);
   }

@@ -27,7 +27,10 @@ export function redisSeeds(url: string): string[] {
 export function createRedis(url: string, cluster: boolean, options: RedisOptions = {}): RedisClient {
   const seeds = redisSeeds(url);
   if (!cluster) {
-    if (seeds.length > 1) throw new Error('several Redis URLs are the seeds of a Redis Cluster: pass --redis-cluster (CHAT_REDIS_CLUSTER=true)');
+    if (seeds.length > 1)
+      throw new Error(
+        'several Redis URLs are the seeds of a Redis Cluster: pass --redis-cluster (CHAT_REDIS_CLUSTER=true)',
+      );
     return new Redis(url, options);
   }
   if (seeds.length === 0) throw new Error('--redis-cluster needs at least one seed node in --redis-url');

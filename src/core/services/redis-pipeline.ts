@@ -40,7 +40,8 @@ function clusterPipeline(cluster: Cluster): ChainableCommander {
       if (property === 'exec') return () => execSplit(cluster, queued);
       // Not a thenable: an async function may return the pipeline.
       if (typeof property !== 'string' || property === 'then') return undefined;
-      if (property === 'multi') throw new Error('a transaction takes the keys of one slot: use multi() on the client, not in a pipeline');
+      if (property === 'multi')
+        throw new Error('a transaction takes the keys of one slot: use multi() on the client, not in a pipeline');
       return (...args: unknown[]) => {
         queued.push({ name: property, args });
         return proxy;
@@ -61,7 +62,8 @@ async function execSplit(cluster: Cluster, queued: readonly Queued[]): Promise<P
   const results: PipelineResults = new Array<PipelineResults[number]>(queued.length);
   await Promise.all(
     [...groups.values()].map(async (indexes) => {
-      const pipeline = cluster.pipeline() as unknown as Record<string, (...args: unknown[]) => unknown> & ChainableCommander;
+      const pipeline = cluster.pipeline() as unknown as Record<string, (...args: unknown[]) => unknown> &
+        ChainableCommander;
       for (const index of indexes) pipeline[queued[index]!.name]!(...queued[index]!.args);
       const replies = await pipeline.exec();
       indexes.forEach((index, k) => {
@@ -91,7 +93,8 @@ function nodeGroupOf(cluster: Cluster, key: unknown): number | string {
 export async function pipelineReplies(pipeline: ChainableCommander): Promise<unknown[]> {
   const expected = pipeline.length;
   const results = (await pipeline.exec()) ?? [];
-  if (results.length !== expected) throw new Error(`Redis answered ${results.length} of ${expected} pipelined commands`);
+  if (results.length !== expected)
+    throw new Error(`Redis answered ${results.length} of ${expected} pipelined commands`);
   return results.map(([error, reply]) => {
     if (error) throw error;
     return reply;

@@ -15,9 +15,18 @@ export interface ServiceClients {
 }
 
 /** `rolePoolSize` is the role's default, which CHAT_POSTGRES_POOL (config.postgresPool) overrides. */
-export async function connectServices(config: ClusterConfig, name: string, rolePoolSize = 10, poolOptions: PoolOptions = {}): Promise<ServiceClients> {
+export async function connectServices(
+  config: ClusterConfig,
+  name: string,
+  rolePoolSize = 10,
+  poolOptions: PoolOptions = {},
+): Promise<ServiceClients> {
   const pool = createPool(config.postgresUrl, config.postgresPool ?? rolePoolSize, poolOptions);
-  const redis = createRedis(config.redisUrl, config.redisCluster, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: true });
+  const redis = createRedis(config.redisUrl, config.redisCluster, {
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: true,
+    lazyConnect: true,
+  });
   redis.on('error', () => {}); // ioredis reconnects by itself; readiness reports the outage
   try {
     await pool.query('SELECT 1');
@@ -30,7 +39,9 @@ export async function connectServices(config: ClusterConfig, name: string, roleP
   } catch (error) {
     await pool.end().catch(() => {});
     redis.disconnect();
-    throw new Error(`cannot reach Redis${config.redisCluster ? ' Cluster' : ''} at ${redactUrl(config.redisUrl)}: ${(error as Error).message}`);
+    throw new Error(
+      `cannot reach Redis${config.redisCluster ? ' Cluster' : ''} at ${redactUrl(config.redisUrl)}: ${(error as Error).message}`,
+    );
   }
   let nc: NatsConnection;
   try {

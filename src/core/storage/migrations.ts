@@ -16,7 +16,11 @@ export interface Migration {
 export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
   const files = (await readdir(dir)).filter((file) => /^\d{3}_[\w-]+\.sql$/.test(file)).sort();
   return Promise.all(
-    files.map(async (file) => ({ version: Number(file.slice(0, 3)), name: file.replace(/\.sql$/, ''), sql: await readFile(`${dir}/${file}`, 'utf8') })),
+    files.map(async (file) => ({
+      version: Number(file.slice(0, 3)),
+      name: file.replace(/\.sql$/, ''),
+      sql: await readFile(`${dir}/${file}`, 'utf8'),
+    })),
   );
 }
 
@@ -32,14 +36,19 @@ export async function migrate(pool: pg.Pool, migrations?: Migration[]): Promise<
     await client.query('SELECT pg_advisory_lock($1)', [lockKey]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version));
+    const done = new Set(
+      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version),
+    );
     const applied: string[] = [];
     for (const migration of all) {
       if (done.has(migration.version)) continue;
       await client.query('BEGIN');
       try {
         await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+          migration.version,
+          migration.name,
+        ]);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
@@ -56,9 +65,8 @@ export async function migrate(pool: pg.Pool, migrations?: Migration[]): Promise<
 
 /** The newest applied version, or 0; readiness checks compare it with the shipped migrations. */
 export async function schemaVersion(pool: pg.Pool): Promise<number> {
-  const result = await pool.query<{ version: number | null }>(
-    `SELECT max(version) AS version FROM schema_migrations`,
-  ).catch(() => ({ rows: [{ version: 0 }] }));
+  const result = await pool
+    .query<{ version: number | null }>(`SELECT max(version) AS version FROM schema_migrations`)
+    .catch(() => ({ rows: [{ version: 0 }] }));
   return result.rows[0]?.version ?? 0;
 }
-

@@ -18,7 +18,13 @@ export function createPool(url: string, max = 10, options: PoolOptions = {}): pg
   // JIT off: our queries are short index lookups, but over 16 message partitions the planner's
   // cost estimates pass jit_above_cost, and compiling then took ~800 ms of a 1 s sync query.
   const settings = `-c jit=off${options.genericPlans ? ' -c plan_cache_mode=force_generic_plan' : ''}`;
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5000, options: settings });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5000,
+    options: settings,
+  });
   // An idle client that loses its server emits 'error' on the pool; without a listener the process dies.
   pool.on('error', () => {});
   return pool;

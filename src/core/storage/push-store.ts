@@ -20,7 +20,14 @@ interface RegistrationRow {
 }
 
 function toRegistration(row: RegistrationRow): PushRegistration {
-  return { user: row.user_id, device: row.device_id, platform: row.platform, token: row.token, preview: row.preview, mutedRooms: row.muted_rooms };
+  return {
+    user: row.user_id,
+    device: row.device_id,
+    platform: row.platform,
+    token: row.token,
+    preview: row.preview,
+    mutedRooms: row.muted_rooms,
+  };
 }
 
 /** The token is registered to another user. */
@@ -40,41 +47,54 @@ export class PushStore {
    * registered to another user is refused (PushTokenTakenError): whoever learns a token must not
    * take a victim's notifications over. `anyUser` moves it from any user (operators only).
    */
-  async register(registration: Omit<PushRegistration, 'mutedRooms'> & { mutedRooms?: string[] }, options: { anyUser?: boolean } = {}): Promise<void> {
+  async register(
+    registration: Omit<PushRegistration, 'mutedRooms'> & { mutedRooms?: string[] },
+    options: { anyUser?: boolean } = {},
+  ): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       if (!options.anyUser) {
         // Locked, so that two users registering one token at once cannot both see it free.
-        const holder = await client.query<{ user_id: string }>('SELECT user_id FROM push_registrations WHERE platform = $1 AND token = $2 AND user_id <> $3 FOR UPDATE', [
-          registration.platform,
-          registration.token,
-          registration.user,
-        ]);
+        const holder = await client.query<{ user_id: string }>(
+          'SELECT user_id FROM push_registrations WHERE platform = $1 AND token = $2 AND user_id <> $3 FOR UPDATE',
+          [registration.platform, registration.token, registration.user],
+        );
         if (holder.rows.length > 0) throw new PushTokenTakenError(registration.platform);
       }
-      await client.query('DELETE FROM push_registrations WHERE platform = $1 AND token = $2 AND NOT (user_id = $3 AND device_id = $4)', [
-        registration.platform,
-        registration.token,
-        registration.user,
-        registration.device,
-      ]);
+      await client.query(
+        'DELETE FROM push_registrations WHERE platform = $1 AND token = $2 AND NOT (user_id = $3 AND device_id = $4)',
+        [registration.platform, registration.token, registration.user, registration.device],
+      );
       await client.query(
         `INSERT INTO push_registrations (user_id, device_id, platform, token, preview, muted_rooms)
          VALUES ($1, $2, $3, $4, $5, COALESCE($6::text[], '{}'))
          ON CONFLICT (user_id, device_id) DO UPDATE SET platform = EXCLUDED.platform, token = EXCLUDED.token,
            preview = EXCLUDED.preview, muted_rooms = COALESCE($6::text[], push_registrations.muted_rooms), updated_at = now()`,
-        [registration.user, registration.device, registration.platform, registration.token, registration.preview, registration.mutedRooms ?? null],
+        [
+          registration.user,
+          registration.device,
+          registration.platform,
+          registration.token,
+          registration.preview,
+          registration.mutedRooms ?? null,
+        ],
       );
     });
   }
 
   async unregister(user: string, device: string): Promise<boolean> {
-    const result = await this.pool.query('DELETE FROM push_registrations WHERE user_id = $1 AND device_id = $2', [user, device]);
+    const result = await this.pool.query('DELETE FROM push_registrations WHERE user_id = $1 AND device_id = $2', [
+      user,
+      device,
+    ]);
     return (result.rowCount ?? 0) > 0;
   }
 
   /** Removes a token the provider reported dead (only if it still belongs to that device). */
   async removeDeadToken(platform: string, token: string): Promise<boolean> {
-    const result = await this.pool.query('DELETE FROM push_registrations WHERE platform = $1 AND token = $2', [platform, token]);
+    const result = await this.pool.query('DELETE FROM push_registrations WHERE platform = $1 AND token = $2', [
+      platform,
+      token,
+    ]);
     return (result.rowCount ?? 0) > 0;
   }
 

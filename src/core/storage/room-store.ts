@@ -64,7 +64,9 @@ export class RoomStore {
    */
   async touchDevices(devices: ReadonlyArray<{ user: string; device: string }>): Promise<void> {
     if (devices.length === 0) return;
-    const sorted = [...devices].sort((a, b) => (a.user === b.user ? (a.device < b.device ? -1 : 1) : a.user < b.user ? -1 : 1));
+    const sorted = [...devices].sort((a, b) =>
+      a.user === b.user ? (a.device < b.device ? -1 : 1) : a.user < b.user ? -1 : 1,
+    );
     const users = [...new Set(sorted.map((d) => d.user))];
     await this.pool.query(
       `WITH u AS (
@@ -198,7 +200,9 @@ export class RoomStore {
    * did not block it. Many askers in one statement (devices reconnecting together each ask about
    * their contacts), answered in the order asked.
    */
-  async presenceVisibleToMany(asks: ReadonlyArray<{ asker: string; candidates: readonly string[] }>): Promise<string[][]> {
+  async presenceVisibleToMany(
+    asks: ReadonlyArray<{ asker: string; candidates: readonly string[] }>,
+  ): Promise<string[][]> {
     const askers: string[] = [];
     const candidates: string[] = [];
     for (const ask of asks) {
@@ -236,9 +240,12 @@ export class RoomStore {
     });
   }
 
-
   async lastSeq(roomId: string): Promise<number> {
-    const result = await this.pool.query<{ last_seq: number }>({ name: 'room-last-seq', text: 'SELECT last_seq FROM rooms WHERE id = $1', values: [roomId] });
+    const result = await this.pool.query<{ last_seq: number }>({
+      name: 'room-last-seq',
+      text: 'SELECT last_seq FROM rooms WHERE id = $1',
+      values: [roomId],
+    });
     return result.rows[0]?.last_seq ?? 0;
   }
 
@@ -258,7 +265,11 @@ export class RoomStore {
   }
 
   async membersOf(roomId: string): Promise<string[]> {
-    const result = await this.pool.query<{ user_id: string }>({ name: 'members-of', text: 'SELECT user_id FROM members WHERE room_id = $1', values: [roomId] });
+    const result = await this.pool.query<{ user_id: string }>({
+      name: 'members-of',
+      text: 'SELECT user_id FROM members WHERE room_id = $1',
+      values: [roomId],
+    });
     return result.rows.map((row) => row.user_id);
   }
 
@@ -267,15 +278,26 @@ export class RoomStore {
    * it is brought back (with a members_version bump, like any add). Refused (RoomRefusal) when
    * `other` blocked the creator, or when a user to add is already in `maxRooms` rooms.
    */
-  async createDirect(creator: string, other: string, maxRooms: number): Promise<{ roomId: string; added: string[]; version: number }> {
+  async createDirect(
+    creator: string,
+    other: string,
+    maxRooms: number,
+  ): Promise<{ roomId: string; added: string[]; version: number }> {
     return inTransaction(this.pool, async (client) => {
       if ((await blockersOf(client, creator, [other])).length > 0) throw new RoomRefusal('blocked', other);
       await lockUsers(client, [creator, other]);
       const key = directKey(creator, other);
-      const existing = await client.query<{ id: string; members_version: string }>('SELECT id, members_version FROM rooms WHERE direct_key = $1', [key]);
+      const existing = await client.query<{ id: string; members_version: string }>(
+        'SELECT id, members_version FROM rooms WHERE direct_key = $1',
+        [key],
+      );
       const room = existing.rows[0];
       const present = room
-        ? new Set((await client.query<{ user_id: string }>('SELECT user_id FROM members WHERE room_id = $1', [room.id])).rows.map((row) => row.user_id))
+        ? new Set(
+            (
+              await client.query<{ user_id: string }>('SELECT user_id FROM members WHERE room_id = $1', [room.id])
+            ).rows.map((row) => row.user_id),
+          )
         : new Set<string>();
       const missing = [creator, other].filter((user) => !present.has(user));
       const full = await atRoomCap(client, missing, maxRooms);
@@ -294,7 +316,11 @@ export class RoomStore {
       } else {
         // The pair's locks are held: no other transaction can be inserting this key.
         roomId = newRoomId('direct');
-        await client.query(`INSERT INTO rooms (id, kind, owner_id, direct_key) VALUES ($1, 'direct', $2, $3)`, [roomId, creator, key]);
+        await client.query(`INSERT INTO rooms (id, kind, owner_id, direct_key) VALUES ($1, 'direct', $2, $3)`, [
+          roomId,
+          creator,
+          key,
+        ]);
       }
       await client.query(`INSERT INTO members (room_id, user_id) SELECT $1, unnest($2::text[])`, [roomId, missing]);
       return { roomId, added: missing, version };
@@ -306,10 +332,18 @@ export class RoomStore {
    * who is already in `maxRooms` rooms, is left out and listed in `refused`. Throws RoomRefusal
    * when the owner itself is at the cap.
    */
-  async createGroup(owner: string, name: string, others: string[], maxRooms: number): Promise<{ roomId: string; members: string[]; refused: RefusedMember[] }> {
+  async createGroup(
+    owner: string,
+    name: string,
+    others: string[],
+    maxRooms: number,
+  ): Promise<{ roomId: string; members: string[]; refused: RefusedMember[] }> {
     return inTransaction(this.pool, async (client) => {
       const candidates = others.filter((user) => user !== owner);
-      const refused = (await blockersOf(client, owner, candidates)).map((user): RefusedMember => ({ user, reason: 'blocked' }));
+      const refused = (await blockersOf(client, owner, candidates)).map((user): RefusedMember => ({
+        user,
+        reason: 'blocked',
+      }));
       const blocked = new Set(refused.map((entry) => entry.user));
       const wanted = [owner, ...candidates.filter((user) => !blocked.has(user))];
       await lockUsers(client, wanted);
@@ -318,7 +352,11 @@ export class RoomStore {
       for (const user of wanted) if (full.has(user)) refused.push({ user, reason: 'too_many_rooms' });
       const members = wanted.filter((user) => !full.has(user));
       const id = newRoomId('group');
-      await client.query(`INSERT INTO rooms (id, kind, name, owner_id) VALUES ($1, 'group', $2, $3)`, [id, name, owner]);
+      await client.query(`INSERT INTO rooms (id, kind, name, owner_id) VALUES ($1, 'group', $2, $3)`, [
+        id,
+        name,
+        owner,
+      ]);
       await client.query(`INSERT INTO members (room_id, user_id) SELECT $1, unnest($2::text[])`, [id, members]);
       return { roomId: id, members, refused };
     });
@@ -345,10 +383,15 @@ export class RoomStore {
         [roomId],
       );
       const present = new Set(
-        (await client.query<{ user_id: string }>('SELECT user_id FROM members WHERE room_id = $1', [roomId])).rows.map((row) => row.user_id),
+        (await client.query<{ user_id: string }>('SELECT user_id FROM members WHERE room_id = $1', [roomId])).rows.map(
+          (row) => row.user_id,
+        ),
       );
       const newcomers = users.filter((user) => !present.has(user));
-      const refused = (await blockersOf(client, requester, newcomers)).map((user): RefusedMember => ({ user, reason: 'blocked' }));
+      const refused = (await blockersOf(client, requester, newcomers)).map((user): RefusedMember => ({
+        user,
+        reason: 'blocked',
+      }));
       const blocked = new Set(refused.map((entry) => entry.user));
       const wanted = newcomers.filter((user) => !blocked.has(user));
       await lockUsers(client, wanted);
@@ -359,7 +402,11 @@ export class RoomStore {
         `INSERT INTO members (room_id, user_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING user_id`,
         [roomId, wanted.filter((user) => !full.has(user))],
       );
-      return { added: inserted.rows.map((row) => row.user_id), refused, version: Number(room.rows[0]?.members_version ?? 0) };
+      return {
+        added: inserted.rows.map((row) => row.user_id),
+        refused,
+        version: Number(room.rows[0]?.members_version ?? 0),
+      };
     });
   }
 
@@ -367,8 +414,13 @@ export class RoomStore {
   async block(blocker: string, blocked: string, maxBlocks: number): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       await lockUsers(client, [blocker]);
-      const count = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM blocks WHERE blocker_id = $1', [blocker]);
-      const inserted = await client.query('INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [blocker, blocked]);
+      const count = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM blocks WHERE blocker_id = $1', [
+        blocker,
+      ]);
+      const inserted = await client.query(
+        'INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        [blocker, blocked],
+      );
       if ((inserted.rowCount ?? 0) > 0 && (count.rows[0]?.n ?? 0) >= maxBlocks) throw new BlockCapError();
     });
   }
@@ -379,7 +431,10 @@ export class RoomStore {
 
   /** The users `blocker` blocked, sorted. */
   async blocksOf(blocker: string): Promise<string[]> {
-    const result = await this.pool.query<{ blocked_id: string }>('SELECT blocked_id FROM blocks WHERE blocker_id = $1 ORDER BY blocked_id', [blocker]);
+    const result = await this.pool.query<{ blocked_id: string }>(
+      'SELECT blocked_id FROM blocks WHERE blocker_id = $1 ORDER BY blocked_id',
+      [blocker],
+    );
     return result.rows.map((row) => row.blocked_id);
   }
 
@@ -422,7 +477,9 @@ export class RoomStore {
    * pool wait per read. Rows are locked in (room, user) order, so two batches cannot deadlock.
    * Per read: its position and members, or undefined when the user is not a member.
    */
-  async markReads(reads: ReadonlyArray<{ room: string; user: string; seq: number }>): Promise<Array<{ readSeq: number; members: string[] } | undefined>> {
+  async markReads(
+    reads: ReadonlyArray<{ room: string; user: string; seq: number }>,
+  ): Promise<Array<{ readSeq: number; members: string[] } | undefined>> {
     const result = await this.pool.query<{ room_id: string; user_id: string; read_seq: string; members: string[] }>({
       name: 'mark-reads',
       text: `WITH wanted AS (
@@ -440,11 +497,14 @@ export class RoomStore {
              SELECT k.room_id, k.user_id, k.read_seq, ARRAY(SELECT o.user_id FROM members o WHERE o.room_id = k.room_id) AS members FROM marked k`,
       values: [reads.map((r) => r.room), reads.map((r) => r.user), reads.map((r) => r.seq)],
     });
-    const byKey = new Map(result.rows.map((row) => [`${row.room_id}\u0000${row.user_id}`, { readSeq: Number(row.read_seq), members: row.members }]));
+    const byKey = new Map(
+      result.rows.map((row) => [
+        `${row.room_id}\u0000${row.user_id}`,
+        { readSeq: Number(row.read_seq), members: row.members },
+      ]),
+    );
     return reads.map((read) => byKey.get(`${read.room}\u0000${read.user}`));
   }
-
-
 }
 
 export class GroupCapError extends Error {

@@ -12,7 +12,10 @@ export function configEnvOf(input: ConfigInput): Record<string, string> {
   for (const key of SETTING_KEYS) {
     const setting = settingOf(key);
     if (!setting.input || setting.perProcess) continue;
-    const value = setting.input.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], input) as string | number | boolean | string[] | undefined;
+    const value = setting.input
+      .split('.')
+      .reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], input) as
+      string | number | boolean | string[] | undefined;
     if (value !== undefined) env[setting.env] = Array.isArray(value) ? value.join(',') : String(value);
   }
   return env;

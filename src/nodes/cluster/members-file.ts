@@ -30,7 +30,12 @@ export function membersFilePath(dataDir: string): string {
   return join(dataDir, 'members.json');
 }
 
-export function writeMembersFile(dataDir: string, command: MembersFile['command'], members: ClusterMemberEntry[], facts: ClusterFacts = {}): void {
+export function writeMembersFile(
+  dataDir: string,
+  command: MembersFile['command'],
+  members: ClusterMemberEntry[],
+  facts: ClusterFacts = {},
+): void {
   const file = membersFilePath(dataDir);
   const content: MembersFile = { command, writtenAt: new Date().toISOString(), members, ...facts };
   // Whole or not at all: a reader must never see half a file. Owner only: service URLs may hold passwords.

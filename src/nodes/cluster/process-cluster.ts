@@ -95,12 +95,20 @@ export class ProcessCluster {
   }
 
   private requireNats(): NatsCluster {
-    if (this.nats === undefined) throw new Error('this cluster runs no NATS cluster of its own (start it with natsCluster: 3)');
+    if (this.nats === undefined)
+      throw new Error('this cluster runs no NATS cluster of its own (start it with natsCluster: 3)');
     return this.nats;
   }
 
   get members(): ClusterMember[] {
-    return this.roles.map((r) => ({ role: r.spec.role, nodeId: r.spec.nodeId, port: r.spec.port, adminPort: r.spec.adminPort ?? r.spec.port, pid: r.pid, logFile: r.spec.logFile }));
+    return this.roles.map((r) => ({
+      role: r.spec.role,
+      nodeId: r.spec.nodeId,
+      port: r.spec.port,
+      adminPort: r.spec.adminPort ?? r.spec.port,
+      pid: r.pid,
+      logFile: r.spec.logFile,
+    }));
   }
 
   /**
@@ -109,7 +117,8 @@ export class ProcessCluster {
    */
   signal(nodeId: string, signal: NodeJS.Signals): number {
     const role = this.roles.find((r) => r.spec.nodeId === nodeId);
-    if (!role?.pid || !role.running) throw new Error(`${nodeId} is not running (nodes: ${this.roles.map((r) => r.spec.nodeId).join(', ')})`);
+    if (!role?.pid || !role.running)
+      throw new Error(`${nodeId} is not running (nodes: ${this.roles.map((r) => r.spec.nodeId).join(', ')})`);
     process.kill(role.pid, signal);
     return role.pid;
   }
@@ -158,7 +167,12 @@ export class ProcessCluster {
     const input = await this.startNatsCluster();
     let booted: BootedServices;
     try {
-      booted = await bootServices({ dataDir: options.dataDir, input, databaseName: options.databaseName, onProgress: options.onProgress });
+      booted = await bootServices({
+        dataDir: options.dataDir,
+        input,
+        databaseName: options.databaseName,
+        onProgress: options.onProgress,
+      });
     } catch (error) {
       await this.stopNatsCluster();
       throw error;
@@ -171,8 +185,20 @@ export class ProcessCluster {
       mkdirSync(this.logDir, { recursive: true });
       const env = { ...options.env, ...configEnvOf({ ...booted.input, logLevel: booted.input.logLevel ?? 'info' }) };
       const add = (role: RoleProcessSpec['role'], nodeId: string, port: number, args: string[], adminPort?: number) => {
-        const spec: RoleProcessSpec = { role, nodeId, port, adminPort, args, env: { ...env, ...options.nodeEnv?.[nodeId] }, logFile: join(this.logDir, `${nodeId}.log`) };
-        const process = new RoleProcess(spec, { restart: options.restart, restartDelayMs: 1000, onExit: (exit, p) => this.reportExit(exit, p) });
+        const spec: RoleProcessSpec = {
+          role,
+          nodeId,
+          port,
+          adminPort,
+          args,
+          env: { ...env, ...options.nodeEnv?.[nodeId] },
+          logFile: join(this.logDir, `${nodeId}.log`),
+        };
+        const process = new RoleProcess(spec, {
+          restart: options.restart,
+          restartDelayMs: 1000,
+          onExit: (exit, p) => this.reportExit(exit, p),
+        });
         this.roles.push(process);
         return process;
       };
@@ -193,7 +219,9 @@ export class ProcessCluster {
         const { port, args } = await httpArgs();
         backends.push(add('pusher', 'pusher-1', port, [...args, '--fake', '--data-dir', options.dataDir]));
       }
-      options.onProgress(`starting ${options.fanouts} fan-out, ${options.presences} presence${options.push === 'fake' ? ', 1 pusher (local APNs/FCM fakes)' : ''}`);
+      options.onProgress(
+        `starting ${options.fanouts} fan-out, ${options.presences} presence${options.push === 'fake' ? ', 1 pusher (local APNs/FCM fakes)' : ''}`,
+      );
       for (const role of backends) role.start();
       await Promise.all(backends.map((role) => this.waitStarted(role)));
       const gateways: RoleProcess[] = [];
@@ -201,16 +229,30 @@ export class ProcessCluster {
         const port = options.port + i;
         const workers = options.gatewayWorkers > 1 ? ['--workers', String(options.gatewayWorkers)] : [];
         const adminPort = await findFreePort();
-        gateways.push(add('gateway', `gateway-${i + 1}`, port, ['--port', String(port), '--host', options.host, '--admin-port', String(adminPort), ...workers], adminPort));
+        gateways.push(
+          add(
+            'gateway',
+            `gateway-${i + 1}`,
+            port,
+            ['--port', String(port), '--host', options.host, '--admin-port', String(adminPort), ...workers],
+            adminPort,
+          ),
+        );
       }
-      options.onProgress(`starting ${options.gateways} gateway${options.gateways > 1 ? 's' : ''}${options.gatewayWorkers > 1 ? ` of ${options.gatewayWorkers} workers each` : ''}`);
+      options.onProgress(
+        `starting ${options.gateways} gateway${options.gateways > 1 ? 's' : ''}${options.gatewayWorkers > 1 ? ` of ${options.gatewayWorkers} workers each` : ''}`,
+      );
       for (const role of gateways) role.start();
       await Promise.all(gateways.map((role) => this.waitStarted(role)));
       await this.waitReady(this.gatewayAdminPorts[0]!, 30_000);
       writeMembersFile(
         options.dataDir,
         'cluster',
-        this.roles.map((r) => ({ role: r.spec.role, nodeId: r.spec.nodeId, http: `http://127.0.0.1:${r.spec.adminPort ?? r.spec.port}` })),
+        this.roles.map((r) => ({
+          role: r.spec.role,
+          nodeId: r.spec.nodeId,
+          http: `http://127.0.0.1:${r.spec.adminPort ?? r.spec.port}`,
+        })),
         { namespace: booted.input.namespace, services: booted.services.urls },
       );
     } catch (error) {
@@ -233,7 +275,10 @@ export class ProcessCluster {
     const { options } = this;
     const size = options.natsCluster ?? 0;
     if (size === 0) return options.input;
-    if (options.input.natsUrl !== undefined) throw new Error('a NATS URL was given (--nats-url / CHAT_NATS_URL): drop it to start a NATS cluster, or drop --nats-cluster');
+    if (options.input.natsUrl !== undefined)
+      throw new Error(
+        'a NATS URL was given (--nats-url / CHAT_NATS_URL): drop it to start a NATS cluster, or drop --nats-cluster',
+      );
     const replicas = options.input.streamReplicas ?? Math.min(size, 3);
     if (replicas > size) throw new Error(`streams cannot have ${replicas} replicas on a ${size}-node NATS cluster`);
     // The nodes live in the data folder like the other services: one chat-node at a time in it.
@@ -261,8 +306,16 @@ export class ProcessCluster {
   /** `port`: a gateway's admin listener. */
   private async waitReady(port: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false))) {
-      if (Date.now() > deadline) throw new Error(`the cluster did not become ready within ${timeoutMs / 1000} s (GET :${port}/readyz); logs in ${this.logDir}`);
+    while (
+      !(await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `the cluster did not become ready within ${timeoutMs / 1000} s (GET :${port}/readyz); logs in ${this.logDir}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }

@@ -42,7 +42,11 @@ export class RoleProcess {
 
   constructor(
     readonly spec: RoleProcessSpec,
-    private readonly options: { restart: boolean; restartDelayMs: number; onExit: (exit: RoleExit, process: RoleProcess) => void },
+    private readonly options: {
+      restart: boolean;
+      restartDelayMs: number;
+      onExit: (exit: RoleExit, process: RoleProcess) => void;
+    },
   ) {}
 
   get pid(): number | undefined {
@@ -87,10 +91,19 @@ export class RoleProcess {
   async waitHealthy(timeoutMs: number, throughRestarts = false): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (!this.running && !throughRestarts) throw new Error(`${this.spec.nodeId} exited during start-up; see ${this.spec.logFile}`);
-      const ok = this.running && (await fetch(`http://127.0.0.1:${this.spec.port}/healthz`).then((r) => r.ok, () => false));
+      if (!this.running && !throughRestarts)
+        throw new Error(`${this.spec.nodeId} exited during start-up; see ${this.spec.logFile}`);
+      const ok =
+        this.running &&
+        (await fetch(`http://127.0.0.1:${this.spec.port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ));
       if (ok) return;
-      if (Date.now() > deadline) throw new Error(`${this.spec.nodeId} did not answer /healthz on port ${this.spec.port} within ${timeoutMs / 1000} s; see ${this.spec.logFile}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${this.spec.nodeId} did not answer /healthz on port ${this.spec.port} within ${timeoutMs / 1000} s; see ${this.spec.logFile}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, throughRestarts ? 200 : 100));
     }
   }

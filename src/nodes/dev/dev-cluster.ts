@@ -103,10 +103,15 @@ export class DevCluster {
       if (this.layout === 'threads') await this.startOnThreads(this.config, push);
       else await this.startOnOneThread(this.config, push);
       const { postgresUrl, redisUrl, natsUrl, namespace } = this.config;
-      writeMembersFile(dataDir, 'dev', [{ role: 'dev', nodeId: this.config.nodeId, http: `http://127.0.0.1:${this.adminPort}` }], {
-        namespace,
-        services: { postgresUrl, redisUrl, natsUrl },
-      });
+      writeMembersFile(
+        dataDir,
+        'dev',
+        [{ role: 'dev', nodeId: this.config.nodeId, http: `http://127.0.0.1:${this.adminPort}` }],
+        {
+          namespace,
+          services: { postgresUrl, redisUrl, natsUrl },
+        },
+      );
     } catch (error) {
       await this.stop();
       throw error;

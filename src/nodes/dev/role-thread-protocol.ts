@@ -17,9 +17,7 @@ export interface RoleThreadSpec {
 
 /** Parent -> thread. */
 export type RoleThreadRequest =
-  | { type: 'metrics'; id: number }
-  | { type: 'trace'; id: number; msgId: string }
-  | { type: 'stop'; id: number };
+  { type: 'metrics'; id: number } | { type: 'trace'; id: number; msgId: string } | { type: 'stop'; id: number };
 
 /** A role's part of a trace, from a thread. */
 export interface ThreadTracePart {

@@ -41,14 +41,24 @@ function roleConfig(role: string): ClusterConfig {
 async function start(): Promise<void> {
   if (spec.roles.includes('fanout')) {
     const config = roleConfig('fanout');
-    const fanout = new FanoutNode({ config, registry: registryFor('fanout', config.nodeId), log: log.child({ role: 'fanout' }), adminUrl: spec.adminUrl });
+    const fanout = new FanoutNode({
+      config,
+      registry: registryFor('fanout', config.nodeId),
+      log: log.child({ role: 'fanout' }),
+      adminUrl: spec.adminUrl,
+    });
     await fanout.start();
     traces.push(fanout.traceSource);
     stops.push(() => fanout.stop());
   }
   if (spec.roles.includes('presence')) {
     const config = roleConfig('presence');
-    const presence = new PresenceNode({ config, registry: registryFor('presence', config.nodeId), log: log.child({ role: 'presence' }), adminUrl: spec.adminUrl });
+    const presence = new PresenceNode({
+      config,
+      registry: registryFor('presence', config.nodeId),
+      log: log.child({ role: 'presence' }),
+      adminUrl: spec.adminUrl,
+    });
     await presence.start();
     stops.push(() => presence.stop());
   }
@@ -73,14 +83,21 @@ async function start(): Promise<void> {
 async function answer(request: RoleThreadRequest): Promise<RoleThreadReply> {
   switch (request.type) {
     case 'metrics':
-      return { type: 'reply', id: request.id, value: (await Promise.all(registries.map((registry) => registry.metrics()))).join('\n') };
+      return {
+        type: 'reply',
+        id: request.id,
+        value: (await Promise.all(registries.map((registry) => registry.metrics()))).join('\n'),
+      };
     case 'trace': {
-      const found = await Promise.all(traces.map(async (source) => ({ node: source.node, part: await source.find(request.msgId) })));
+      const found = await Promise.all(
+        traces.map(async (source) => ({ node: source.node, part: await source.find(request.msgId) })),
+      );
       return { type: 'reply', id: request.id, value: found.filter((f) => f.part !== undefined) };
     }
     case 'stop':
       // Stopped in reverse order of starting: the pusher before the fan-out that feeds it.
-      for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'stopping a role failed'));
+      for (const stop of stops.reverse())
+        await stop().catch((error: unknown) => log.error({ err: error }, 'stopping a role failed'));
       return { type: 'reply', id: request.id, value: null };
   }
 }
@@ -90,5 +107,6 @@ port.on('message', (request: RoleThreadRequest) => {
 });
 start().then(
   () => port.postMessage({ type: 'started' } satisfies RoleThreadReply),
-  (error: unknown) => port.postMessage({ type: 'failed', error: (error as Error).stack ?? String(error) } satisfies RoleThreadReply),
+  (error: unknown) =>
+    port.postMessage({ type: 'failed', error: (error as Error).stack ?? String(error) } satisfies RoleThreadReply),
 );

@@ -34,7 +34,10 @@ export class RoleThread {
     onDeath: (error: Error) => void,
   ) {
     this.worker = new Worker(THREAD_MAIN, { workerData: spec, name: `chat-node ${spec.roles.join('+')}` });
-    this.requests = new ThreadRequests(this.worker, (message): message is Reply => (message as RoleThreadReply).type === 'reply');
+    this.requests = new ThreadRequests(
+      this.worker,
+      (message): message is Reply => (message as RoleThreadReply).type === 'reply',
+    );
     this.worker.on('error', (error) => {
       log.error({ err: error, roles: spec.roles }, 'a role thread failed');
       if (!this.stopping) onDeath(error);
@@ -50,12 +53,15 @@ export class RoleThread {
     await new Promise<void>((resolve, reject) => {
       const onMessage = (reply: RoleThreadReply) => {
         if (reply.type === 'started') resolve();
-        else if (reply.type === 'failed') reject(new Error(`the ${spec.roles.join('+')} thread could not start: ${reply.error}`));
+        else if (reply.type === 'failed')
+          reject(new Error(`the ${spec.roles.join('+')} thread could not start: ${reply.error}`));
         else return;
         thread.worker.off('message', onMessage);
       };
       thread.worker.on('message', onMessage);
-      thread.worker.once('exit', (code) => reject(new Error(`the ${spec.roles.join('+')} thread exited with ${code} while starting`)));
+      thread.worker.once('exit', (code) =>
+        reject(new Error(`the ${spec.roles.join('+')} thread exited with ${code} while starting`)),
+      );
     });
     return thread;
   }
@@ -71,7 +77,8 @@ export class RoleThread {
       {
         node: `${this.spec.config.nodeId}-fanout`,
         role: 'fanout',
-        find: async (msgId) => ((await this.requests.ask({ type: 'trace', msgId })).value as ThreadTracePart[])[0]?.part,
+        find: async (msgId) =>
+          ((await this.requests.ask({ type: 'trace', msgId })).value as ThreadTracePart[])[0]?.part,
       },
     ];
   }
@@ -80,7 +87,10 @@ export class RoleThread {
   async stop(): Promise<void> {
     this.stopping = true;
     const timer = setTimeout(() => void this.worker.terminate(), STOP_TIMEOUT_MS);
-    await Promise.race([this.requests.ask({ type: 'stop' }), new Promise((resolve) => this.worker.once('exit', resolve))]);
+    await Promise.race([
+      this.requests.ask({ type: 'stop' }),
+      new Promise((resolve) => this.worker.once('exit', resolve)),
+    ]);
     clearTimeout(timer);
     await this.worker.terminate();
   }

@@ -39,7 +39,11 @@ export function planBatch(
       outcomes.push(
         previous.room === send.room
           ? { kind: 'existing', message: previous }
-          : { kind: 'rejected', code: 'conflict', message: `clientMsgId ${send.clientMsgId} was already used for room ${previous.room}` },
+          : {
+              kind: 'rejected',
+              code: 'conflict',
+              message: `clientMsgId ${send.clientMsgId} was already used for room ${previous.room}`,
+            },
       );
       return;
     }
@@ -49,7 +53,11 @@ export function planBatch(
       outcomes.push(
         first.room === send.room && outcomes[earlier]?.kind === 'new'
           ? { kind: 'same-as', index: earlier }
-          : { kind: 'rejected', code: 'conflict', message: `clientMsgId ${send.clientMsgId} was already used for room ${first.room}` },
+          : {
+              kind: 'rejected',
+              code: 'conflict',
+              message: `clientMsgId ${send.clientMsgId} was already used for room ${first.room}`,
+            },
       );
       return;
     }

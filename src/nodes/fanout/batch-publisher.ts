@@ -69,7 +69,9 @@ export class BatchPublisher {
   ) {
     this.lookupTimeoutMs = options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS;
     this.announceReveals = options.announceReveals ?? (() => {});
-    this.coalescer = new Coalescer<Publication, Published>((publications) => this.run(publications), { maxInFlight: 1 });
+    this.coalescer = new Coalescer<Publication, Published>((publications) => this.run(publications), {
+      maxInFlight: 1,
+    });
   }
 
   /**
@@ -112,7 +114,10 @@ export class BatchPublisher {
   /** The members' routes, with the cache write in the same round trip; undefined when Redis did not answer. */
   private async lookUp(users: string[], fresh: Message[]): Promise<Routes | undefined> {
     if (this.unanswered) return undefined;
-    const lookup = this.routes.lookup(users, fresh.length > 0 ? (pipeline) => this.cache.appendIn(pipeline, fresh) : undefined);
+    const lookup = this.routes.lookup(
+      users,
+      fresh.length > 0 ? (pipeline) => this.cache.appendIn(pipeline, fresh) : undefined,
+    );
     const outcome = await settleWithin(lookup, this.lookupTimeoutMs);
     if (outcome.kind === 'value') {
       if (this.withoutRoutes) this.log.warn('route lookups answer again: delivering by route');
@@ -120,12 +125,15 @@ export class BatchPublisher {
       return outcome.value;
     }
     if (outcome.kind === 'timeout') {
-      const settled: Promise<unknown> = (this.unanswered = lookup.catch(() => {}).finally(() => {
-        if (this.unanswered === settled) this.unanswered = undefined;
-      }));
+      const settled: Promise<unknown> = (this.unanswered = lookup
+        .catch(() => {})
+        .finally(() => {
+          if (this.unanswered === settled) this.unanswered = undefined;
+        }));
     }
     if (!this.withoutRoutes) {
-      const reason = outcome.kind === 'timeout' ? `no answer within ${this.lookupTimeoutMs} ms` : (outcome.error as Error).message;
+      const reason =
+        outcome.kind === 'timeout' ? `no answer within ${this.lookupTimeoutMs} ms` : (outcome.error as Error).message;
       this.log.warn({ reason }, 'route lookup failed: delivering to every gateway node until Redis answers');
     }
     this.withoutRoutes = true;

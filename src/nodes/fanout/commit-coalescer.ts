@@ -45,10 +45,18 @@ export class CommitCoalescer implements BatchCommitter {
         } catch (error) {
           // One partition's bad send must not fail its neighbours: alone, only its batch fails.
           if (batches.length === 1 || !isDataError(error)) throw error;
-          return Promise.all(batches.map((batch) => sequencer.commit(batch.sends, batch.fence).catch((alone: unknown) => asError(alone))));
+          return Promise.all(
+            batches.map((batch) =>
+              sequencer.commit(batch.sends, batch.fence).catch((alone: unknown) => asError(alone)),
+            ),
+          );
         }
       },
-      { maxInFlight: options.maxInFlight ?? 1, maxWeight: options.maxSends ?? 2000, weight: (batch) => batch.sends.length },
+      {
+        maxInFlight: options.maxInFlight ?? 1,
+        maxWeight: options.maxSends ?? 2000,
+        weight: (batch) => batch.sends.length,
+      },
     );
   }
 

@@ -15,17 +15,34 @@ export interface FanoutMetrics {
 
 export function createFanoutMetrics(registry: Registry): FanoutMetrics {
   return {
-    committed: counter(registry, 'chat_fanout_messages_committed_total', 'Messages committed to Postgres (replays not counted)'),
+    committed: counter(
+      registry,
+      'chat_fanout_messages_committed_total',
+      'Messages committed to Postgres (replays not counted)',
+    ),
     rejected: counter(registry, 'chat_fanout_sends_rejected_total', 'Sends answered with an error, by code', ['code']),
-    commitFailures: counter(registry, 'chat_fanout_commit_failures_total', 'Batch commits that failed and were retried'),
-    batchSize: histogram(registry, 'chat_fanout_commit_batch_size', 'Sends per partition batch', [1, 2, 5, 10, 20, 50, 100, 200, 500]),
+    commitFailures: counter(
+      registry,
+      'chat_fanout_commit_failures_total',
+      'Batch commits that failed and were retried',
+    ),
+    batchSize: histogram(
+      registry,
+      'chat_fanout_commit_batch_size',
+      'Sends per partition batch',
+      [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    ),
     statementSize: histogram(
       registry,
       'chat_fanout_commit_statement_sends',
       'Sends per commit statement (the batches of several partitions go together)',
       [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
     ),
-    commitSeconds: histogram(registry, 'chat_fanout_commit_seconds', 'From a partition batch asking to commit to its commit (waiting for a statement included)'),
+    commitSeconds: histogram(
+      registry,
+      'chat_fanout_commit_seconds',
+      'From a partition batch asking to commit to its commit (waiting for a statement included)',
+    ),
     lagSeconds: histogram(registry, 'chat_fanout_lag_seconds', 'From the gateway receiving a send to its commit'),
     partitionsOwned: gauge(registry, 'chat_fanout_partitions_owned', 'Send partitions this worker holds'),
     pushDecisions: counter(

@@ -85,10 +85,22 @@ export class FanoutNode {
       subjects,
       jsm,
       js,
-      committer: new CommitCoalescer(new RoomSequencer(pool), { onStatement: (sends) => metrics.statementSize.observe(sends) }),
-      publisher: new BatchPublisher(new Deliverer(nc, subjects, routes), routes, new RedisHistoryCache(redis, config.namespace), log, {
-        announceReveals: (reveals) => nc.publish(subjects.presenceEvents, encodeJson({ kind: 'reveal', reveals, at: Date.now() } satisfies RevealEvent)),
+      committer: new CommitCoalescer(new RoomSequencer(pool), {
+        onStatement: (sends) => metrics.statementSize.observe(sends),
       }),
+      publisher: new BatchPublisher(
+        new Deliverer(nc, subjects, routes),
+        routes,
+        new RedisHistoryCache(redis, config.namespace),
+        log,
+        {
+          announceReveals: (reveals) =>
+            nc.publish(
+              subjects.presenceEvents,
+              encodeJson({ kind: 'reveal', reveals, at: Date.now() } satisfies RevealEvent),
+            ),
+        },
+      ),
       metrics,
       hops: createHopTimers(this.registry, 'fanout'),
       traces: this.traces,
@@ -105,20 +117,36 @@ export class FanoutNode {
       owner,
     };
     if (this.options.httpPort !== undefined) {
-      this.server = await startHealthServer(this.options.httpPort, this.options.httpHost ?? '127.0.0.1', this.registry, {
-        healthy: () => !this.stopping,
-        ready: async () => [...(await serviceProblems(this.clients!)), ...(this.workers.size === 0 ? ['no partitions held'] : [])],
-      }, () => [this.traceSource]);
+      this.server = await startHealthServer(
+        this.options.httpPort,
+        this.options.httpHost ?? '127.0.0.1',
+        this.registry,
+        {
+          healthy: () => !this.stopping,
+          ready: async () => [
+            ...(await serviceProblems(this.clients!)),
+            ...(this.workers.size === 0 ? ['no partitions held'] : []),
+          ],
+        },
+        () => [this.traceSource],
+      );
     }
     // Counted as live first, so that the other fan-outs' fair share leaves room for this one
     // before the partitions of a crashed earlier run of this node become free.
     await this.leases.heartbeat();
     const reclaimed = await this.leases.releasePredecessors(config.nodeId);
-    if (reclaimed.length > 0) log.info({ partitions: reclaimed }, 'freed the partitions a crashed earlier run of this node held');
+    if (reclaimed.length > 0)
+      log.info({ partitions: reclaimed }, 'freed the partitions a crashed earlier run of this node held');
     await this.tick();
     const tickMs = this.options.leaseTickMs ?? 1000;
     this.timer = setInterval(() => void this.tick(), tickMs);
-    this.nodeLease = await NodeLease.start(redis, config, 'fanout', { adminUrl: listenerUrl(this.server) ?? this.options.adminUrl }, log);
+    this.nodeLease = await NodeLease.start(
+      redis,
+      config,
+      'fanout',
+      { adminUrl: listenerUrl(this.server) ?? this.options.adminUrl },
+      log,
+    );
     log.info({ partitions: [...this.workers.keys()], port: portOf(this.server) }, 'fanout started');
   }
 

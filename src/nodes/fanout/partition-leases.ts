@@ -20,7 +20,10 @@ export class PartitionLeases {
   ) {}
 
   async ensurePartitions(): Promise<void> {
-    await this.pool.query('INSERT INTO fanout_partitions (partition) SELECT generate_series(0, $1::int - 1) ON CONFLICT DO NOTHING', [this.partitions]);
+    await this.pool.query(
+      'INSERT INTO fanout_partitions (partition) SELECT generate_series(0, $1::int - 1) ON CONFLICT DO NOTHING',
+      [this.partitions],
+    );
   }
 
   /**

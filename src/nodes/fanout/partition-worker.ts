@@ -1,4 +1,11 @@
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { decodeJson, type SendEnvelope } from '../../core/bus/envelopes.js';
 import { isNotFound, resumingConsume } from '../../core/bus/nats.js';
@@ -251,7 +258,10 @@ export class PartitionWorker {
         this.setRetrying(true);
         metrics.commitFailures.inc();
         const delay = backoff(attempt);
-        log.error({ err: error, partition: this.partition, attempt, retryInMs: delay }, 'commit failed; retrying the batch');
+        log.error(
+          { err: error, partition: this.partition, attempt, retryInMs: delay },
+          'commit failed; retrying the batch',
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -263,7 +273,11 @@ export class PartitionWorker {
    * The publisher fails only when NATS refuses the publish (a closed connection); Redis out of
    * reach it rides out by itself. Returns the routes looked up (undefined: none could be read).
    */
-  private async deliverUntilDone(sends: SendEnvelope[], results: SendResult[], times: BatchTiming): Promise<Routes | undefined> {
+  private async deliverUntilDone(
+    sends: SendEnvelope[],
+    results: SendResult[],
+    times: BatchTiming,
+  ): Promise<Routes | undefined> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         const routes = await this.publish(sends, results, times);
@@ -272,7 +286,10 @@ export class PartitionWorker {
       } catch (error) {
         this.setRetrying(true);
         const delay = backoff(attempt);
-        this.deps.log.error({ err: error, partition: this.partition, attempt, retryInMs: delay }, 'delivering a committed batch failed; retrying the delivery');
+        this.deps.log.error(
+          { err: error, partition: this.partition, attempt, retryInMs: delay },
+          'delivering a committed batch failed; retrying the delivery',
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -292,9 +309,24 @@ export class PartitionWorker {
       if (!isDataError(error)) throw error;
       if (sends.length === 1) {
         const send = sends[0]!;
-        this.deps.log.error({ err: error, partition: this.partition, room: send.room, sender: send.sender, clientMsgId: send.clientMsgId }, 'Postgres refused a send; answering it with an error');
+        this.deps.log.error(
+          {
+            err: error,
+            partition: this.partition,
+            room: send.room,
+            sender: send.sender,
+            clientMsgId: send.clientMsgId,
+          },
+          'Postgres refused a send; answering it with an error',
+        );
         // Postgres's own text stays in the log above: it can name tables, columns and values.
-        return [{ kind: 'rejected', code: 'bad_frame', message: 'the message could not be stored: the database refused its content' }];
+        return [
+          {
+            kind: 'rejected',
+            code: 'bad_frame',
+            message: 'the message could not be stored: the database refused its content',
+          },
+        ];
       }
       const half = Math.ceil(sends.length / 2);
       const first = await this.commitIsolatingBadSends(sends.slice(0, half), fence);
@@ -320,7 +352,10 @@ export class PartitionWorker {
           return;
         } catch (error) {
           const delay = backoff(attempt);
-          this.deps.log.warn({ err: error, partition: this.partition, attempt, retryInMs: delay }, 'queueing push jobs failed; retrying');
+          this.deps.log.warn(
+            { err: error, partition: this.partition, attempt, retryInMs: delay },
+            'queueing push jobs failed; retrying',
+          );
           await new Promise((resolve) => setTimeout(resolve, delay));
         }
       }
@@ -341,7 +376,12 @@ export class PartitionWorker {
       const { node, conn, requestId } = send.reply;
       if (result.kind === 'rejected') {
         metrics.rejected.inc({ code: result.code });
-        replies.push({ node, conn, clientMsgId: send.clientMsgId, frame: JSON.stringify({ type: 'error', id: requestId, code: result.code, message: result.message }) });
+        replies.push({
+          node,
+          conn,
+          clientMsgId: send.clientMsgId,
+          frame: JSON.stringify({ type: 'error', id: requestId, code: result.code, message: result.message }),
+        });
         return;
       }
       const { message } = result;
@@ -351,7 +391,12 @@ export class PartitionWorker {
         delivered.add(key);
         // Not to the sending connection: its ack makes the message there (the protocol lets it
         // skip its own msg), one socket write fewer per message.
-        outgoing.push({ users: result.members, frame: JSON.stringify({ type: 'msg', message }), msgId: message.msgId, exceptConn: conn });
+        outgoing.push({
+          users: result.members,
+          frame: JSON.stringify({ type: 'msg', message }),
+          msgId: message.msgId,
+          exceptConn: conn,
+        });
       }
       if (!result.replay) {
         fresh.push(message);
@@ -365,7 +410,15 @@ export class PartitionWorker {
         receivedAt: send.receivedAt,
         msgId: message.msgId,
         clientMsgId: send.clientMsgId,
-        frame: JSON.stringify({ type: 'ack', id: requestId, room: message.room, clientMsgId: message.clientMsgId, msgId: message.msgId, seq: message.seq, ts: message.ts }),
+        frame: JSON.stringify({
+          type: 'ack',
+          id: requestId,
+          room: message.room,
+          clientMsgId: message.clientMsgId,
+          msgId: message.msgId,
+          seq: message.seq,
+          ts: message.ts,
+        }),
       });
     });
     const { routes, publishedAt } = await this.deps.publisher.publish({ outgoing, replies, fresh, reveals });

@@ -53,10 +53,18 @@ export class PushEnqueuer {
     const eligible = committed.filter((c) => !c.replay || now - c.message.ts < REPLAY_PUSH_WINDOW_MS);
     if (eligible.length === 0) return;
     const membersByRoom = new Map(eligible.map((c) => [c.message.room, c.members]));
-    const registrations = uniqueRegistrations(eligible.flatMap((c) => c.registrations.filter((r) => r.user !== c.message.sender)));
+    const registrations = uniqueRegistrations(
+      eligible.flatMap((c) => c.registrations.filter((r) => r.user !== c.message.sender)),
+    );
     if (registrations.length === 0) return;
     const routes: RouteTable = known ?? (new Map() as RouteTable);
-    const presence = known ? await this.presenceOf(registrations.map((r) => r.user), routes, now) : undefined;
+    const presence = known
+      ? await this.presenceOf(
+          registrations.map((r) => r.user),
+          routes,
+          now,
+        )
+      : undefined;
     const offlineReason = presence ? 'offline' : 'presence-unknown';
     const plan = planPushes({
       messages: eligible.map((c) => c.message),
@@ -74,8 +82,13 @@ export class PushEnqueuer {
     await Promise.all(
       plan.jobs.map((job) => {
         this.deps.metrics.pushDecisions.inc({ decision: 'sent', reason: offlineReason });
-        this.deps.log.debug({ push: 'queued', user: job.user, device: job.device, room: job.room, seq: job.seq }, 'push decision');
-        return this.deps.js.publish(this.deps.subjects.push(job.platform), encodeJson(job), { msgID: `${job.msgId}:${job.user}:${job.device}` });
+        this.deps.log.debug(
+          { push: 'queued', user: job.user, device: job.device, room: job.room, seq: job.seq },
+          'push decision',
+        );
+        return this.deps.js.publish(this.deps.subjects.push(job.platform), encodeJson(job), {
+          msgID: `${job.msgId}:${job.user}:${job.device}`,
+        });
       }),
     );
   }
@@ -88,12 +101,18 @@ export class PushEnqueuer {
   ): Promise<{ aliveNodes: Set<string>; activeUsers: Set<string> } | undefined> {
     const read = async () => {
       const aliveNodes = await this.aliveNodes(now);
-      const activeUsers = this.deps.policy === 'hold-while-active' ? await this.activeUsers(users, routes, aliveNodes, now) : new Set<string>();
+      const activeUsers =
+        this.deps.policy === 'hold-while-active'
+          ? await this.activeUsers(users, routes, aliveNodes, now)
+          : new Set<string>();
       return { aliveNodes, activeUsers };
     };
     const outcome = await settleWithin(read(), this.deps.presenceTimeoutMs ?? PRESENCE_TIMEOUT_MS);
     if (outcome.kind === 'value') return outcome.value;
-    this.deps.log.warn({ reason: outcome.kind === 'timeout' ? 'no answer in time' : (outcome.error as Error).message }, 'presence unreadable: deciding pushes as if every device were offline');
+    this.deps.log.warn(
+      { reason: outcome.kind === 'timeout' ? 'no answer in time' : (outcome.error as Error).message },
+      'presence unreadable: deciding pushes as if every device were offline',
+    );
     return undefined;
   }
 
@@ -103,7 +122,12 @@ export class PushEnqueuer {
   }
 
   /** Users with a connected device, or seen within the policy's window. */
-  private async activeUsers(users: string[], routes: RouteTable, aliveNodes: Set<string>, now: number): Promise<Set<string>> {
+  private async activeUsers(
+    users: string[],
+    routes: RouteTable,
+    aliveNodes: Set<string>,
+    now: number,
+  ): Promise<Set<string>> {
     const active = new Set<string>();
     const unknown: string[] = [];
     for (const user of new Set(users)) {

@@ -65,7 +65,11 @@ export function planPushes(input: PushPlanInput): PushPlan {
   return plan;
 }
 
-function suppression(input: PushPlanInput, message: Message, registration: PushRegistration): PushDecisionReason | undefined {
+function suppression(
+  input: PushPlanInput,
+  message: Message,
+  registration: PushRegistration,
+): PushDecisionReason | undefined {
   if (registration.user === message.sender) return 'own-message';
   const nodes = input.routes.get(registration.user)?.get(registration.device);
   if (nodes?.some((node) => input.aliveNodes.has(node))) return 'connected';

@@ -35,7 +35,14 @@ interface RoomRow {
 }
 
 function registrationsOf(room: RoomRow | undefined): PushRegistration[] {
-  return (room?.pushes ?? []).map(([user, device, platform, token, preview, mutedRooms]) => ({ user, device, platform, token, preview, mutedRooms }));
+  return (room?.pushes ?? []).map(([user, device, platform, token, preview, mutedRooms]) => ({
+    user,
+    device,
+    platform,
+    token,
+    preview,
+    mutedRooms,
+  }));
 }
 
 /** [sender, room, other member] per first message in a direct room (REVEALED in sequencer-sql.ts). */
@@ -103,8 +110,13 @@ function fencedOrThrow(error: unknown): FencedError {
 const ID_PREFIX = randomBytes(6).toString('hex');
 let idCounter = 0;
 function newMessageIds(now: number, count: number): string[] {
-  const seconds = Math.floor(now / 1000).toString(16).padStart(8, '0');
-  return Array.from({ length: count }, () => `${seconds}${ID_PREFIX}${(idCounter++ % 2 ** 48).toString(16).padStart(12, '0')}`);
+  const seconds = Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, '0');
+  return Array.from(
+    { length: count },
+    () => `${seconds}${ID_PREFIX}${(idCounter++ % 2 ** 48).toString(16).padStart(12, '0')}`,
+  );
 }
 
 /**
@@ -133,14 +145,22 @@ export class RoomSequencer {
    * A failure of the statement itself (Postgres down, bad data) rejects the whole call.
    */
   async commitBatches(batches: PartitionBatch[]): Promise<Array<SendResult[] | FencedError>> {
-    const fresh = batches.filter((batch) => new Set(batch.sends.map((send) => clientMsgKey(send.sender, send.clientMsgId))).size === batch.sends.length);
+    const fresh = batches.filter(
+      (batch) =>
+        new Set(batch.sends.map((send) => clientMsgKey(send.sender, send.clientMsgId))).size === batch.sends.length,
+    );
     const outcomes = new Map<PartitionBatch, SendResult[] | FencedError>();
     if (fresh.length > 0) {
       try {
         const results = await this.commitFresh(fresh);
         for (const [index, batch] of fresh.entries()) {
           const attempts = results[index]!;
-          outcomes.set(batch, attempts instanceof FencedError ? attempts : await this.settleRaced(batch.sends, attempts, batch.fence, RACE_RETRIES).catch(fencedOrThrow));
+          outcomes.set(
+            batch,
+            attempts instanceof FencedError
+              ? attempts
+              : await this.settleRaced(batch.sends, attempts, batch.fence, RACE_RETRIES).catch(fencedOrThrow),
+          );
         }
       } catch (error) {
         if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
@@ -148,7 +168,8 @@ export class RoomSequencer {
     }
     // Batches holding a resend (or sharing a statement with one) go one by one, carefully.
     for (const batch of batches) {
-      if (!outcomes.has(batch)) outcomes.set(batch, await this.commitCarefully(batch.sends, batch.fence, RACE_RETRIES).catch(fencedOrThrow));
+      if (!outcomes.has(batch))
+        outcomes.set(batch, await this.commitCarefully(batch.sends, batch.fence, RACE_RETRIES).catch(fencedOrThrow));
     }
     return batches.map((batch) => outcomes.get(batch)!);
   }
@@ -157,10 +178,16 @@ export class RoomSequencer {
    * Commits again, carefully, the sends a removal raced (their whole rooms: the rest of the batch
    * is committed, and a room's sends stay in batch order) and fills in their results.
    */
-  private async settleRaced(sends: SendEnvelope[], attempts: Attempt[], fence: Fence, retries: number): Promise<SendResult[]> {
+  private async settleRaced(
+    sends: SendEnvelope[],
+    attempts: Attempt[],
+    fence: Fence,
+    retries: number,
+  ): Promise<SendResult[]> {
     const raced = attempts.flatMap((attempt, index) => (attempt === undefined ? [index] : []));
     if (raced.length === 0) return attempts as SendResult[];
-    if (retries === 0) throw new Error(`membership removals kept racing the commit of ${raced.length} sends; the batch will be retried`);
+    if (retries === 0)
+      throw new Error(`membership removals kept racing the commit of ${raced.length} sends; the batch will be retried`);
     const again = await this.commitCarefully(
       raced.map((index) => sends[index]!),
       fence,
@@ -174,12 +201,19 @@ export class RoomSequencer {
   /** One statement for batches in which nothing was committed before (the common case). */
   private async commitFresh(batches: PartitionBatch[]): Promise<Array<Attempt[] | FencedError>> {
     const owner = batches[0]!.fence.owner;
-    if (batches.some((batch) => batch.fence.owner !== owner)) throw new Error('batches of different owners cannot commit together');
+    if (batches.some((batch) => batch.fence.owner !== owner))
+      throw new Error('batches of different owners cannot commit together');
     const now = Date.now();
     const sends = batches.flatMap((batch) => batch.sends);
     const partOf = batches.flatMap((batch) => batch.sends.map(() => batch.fence.partition));
     const msgIds = newMessageIds(now, sends.length);
-    const result = await this.pool.query<{ owned: number[]; seqs: Array<[number, number]> | null; rooms: RoomRow[] | null; raced: string[]; revealed: RevealedRow[] | null }>({
+    const result = await this.pool.query<{
+      owned: number[];
+      seqs: Array<[number, number]> | null;
+      rooms: RoomRow[] | null;
+      raced: string[];
+      revealed: RevealedRow[] | null;
+    }>({
       name: 'sequencer-commit',
       text: COMMIT_SQL,
       values: [
@@ -228,7 +262,14 @@ export class RoomSequencer {
           body: send.body,
           ts: now,
         };
-        return { kind: 'committed', replay: false, members: members ?? [], registrations: registrationsByRoom.get(send.room) ?? [], message, ...reveals.take(send.sender, send.room) };
+        return {
+          kind: 'committed',
+          replay: false,
+          members: members ?? [],
+          registrations: registrationsByRoom.get(send.room) ?? [],
+          message,
+          ...reveals.take(send.sender, send.room),
+        };
       });
     });
   }
@@ -250,7 +291,9 @@ export class RoomSequencer {
     const membersByRoom = new Map((row?.rooms ?? []).map((room) => [room.id, new Set(room.members)]));
     const registrationsByRoom = new Map((row?.rooms ?? []).map((room) => [room.id, registrationsOf(room)]));
     const versionByRoom = new Map((row?.rooms ?? []).map((room) => [room.id, room.version]));
-    const committed = new Map((row?.committed ?? []).map((stored) => [clientMsgKey(stored.sender_id, stored.client_msg_id), toMessage(stored)]));
+    const committed = new Map(
+      (row?.committed ?? []).map((stored) => [clientMsgKey(stored.sender_id, stored.client_msg_id), toMessage(stored)]),
+    );
     const plan = planBatch(sends, membersByRoom, committed);
 
     const now = Date.now();
@@ -266,14 +309,29 @@ export class RoomSequencer {
       ordinal.set(send.room, k);
       const entry = {
         k,
-        message: { room: send.room, msgId: ids[outcome.index]!, sender: send.sender, senderDevice: send.senderDevice, clientMsgId: send.clientMsgId, body: send.body, ts: now },
+        message: {
+          room: send.room,
+          msgId: ids[outcome.index]!,
+          sender: send.sender,
+          senderDevice: send.senderDevice,
+          clientMsgId: send.clientMsgId,
+          body: send.body,
+          ts: now,
+        },
       };
       freshAt[outcome.index] = entry;
       fresh.push(entry);
     }
     // Sorted by room so that concurrent statements lock rooms rows in one order.
     fresh.sort((a, b) => (a.message.room < b.message.room ? -1 : a.message.room > b.message.room ? 1 : a.k - b.k));
-    const write = await this.pool.query<{ owned: number; bumped: Array<{ id: string; last_seq: number }> | null; stored: number; keyed: number; raced: string[]; revealed: RevealedRow[] | null }>({
+    const write = await this.pool.query<{
+      owned: number;
+      bumped: Array<{ id: string; last_seq: number }> | null;
+      stored: number;
+      keyed: number;
+      raced: string[];
+      revealed: RevealedRow[] | null;
+    }>({
       name: 'sequencer-write',
       text: WRITE_SQL,
       values: [
@@ -292,7 +350,8 @@ export class RoomSequencer {
       ],
     });
     const outcome = write.rows[0];
-    if (!outcome || outcome.owned !== 1) throw new FencedError(`partition ${fence.partition} is no longer owned by ${fence.owner}`);
+    if (!outcome || outcome.owned !== 1)
+      throw new FencedError(`partition ${fence.partition} is no longer owned by ${fence.owner}`);
     const raced = racedSends(sends, plan.outcomes, new Set(outcome.raced));
     const lastSeq = new Map((outcome.bumped ?? []).map((bumped) => [bumped.id, Number(bumped.last_seq)]));
     const seqOf = (room: string, k: number) => lastSeq.get(room)! - plan.newPerRoom.get(room)! + k;
@@ -314,9 +373,25 @@ export class RoomSequencer {
         case 'new': {
           const { message: m, k } = freshAt[index]!;
           // Same key order as rows read back (toMessage), so the cache stores one JSON per message.
-          const message: Message = { room: m.room, seq: seqOf(m.room, k), msgId: m.msgId, sender: m.sender, senderDevice: m.senderDevice, clientMsgId: m.clientMsgId, body: m.body, ts: m.ts };
+          const message: Message = {
+            room: m.room,
+            seq: seqOf(m.room, k),
+            msgId: m.msgId,
+            sender: m.sender,
+            senderDevice: m.senderDevice,
+            clientMsgId: m.clientMsgId,
+            body: m.body,
+            ts: m.ts,
+          };
           messages[index] = message;
-          return { kind: 'committed', replay: false, members, registrations, message, ...reveals.take(m.sender, m.room) };
+          return {
+            kind: 'committed',
+            replay: false,
+            members,
+            registrations,
+            message,
+            ...reveals.take(m.sender, m.room),
+          };
         }
       }
     });
@@ -328,11 +403,16 @@ export class RoomSequencer {
  * rooms, and any send that repeats one of them (a same-as outcome takes its result from the send
  * it repeats, which will have none now).
  */
-function racedSends(sends: SendEnvelope[], outcomes: ReturnType<typeof planBatch>['outcomes'], racedRooms: Set<string>): Set<number> {
+function racedSends(
+  sends: SendEnvelope[],
+  outcomes: ReturnType<typeof planBatch>['outcomes'],
+  racedRooms: Set<string>,
+): Set<number> {
   const raced = new Set<number>();
   if (racedRooms.size === 0) return raced;
   outcomes.forEach((outcome, index) => {
-    if (racedRooms.has(sends[index]!.room) || (outcome.kind === 'same-as' && raced.has(outcome.index))) raced.add(index);
+    if (racedRooms.has(sends[index]!.room) || (outcome.kind === 'same-as' && raced.has(outcome.index)))
+      raced.add(index);
   });
   return raced;
 }

@@ -18,7 +18,12 @@ const REUSE_MS = 250;
  * The send stream is a work queue, so what it holds is what no fan-out has committed yet. A
  * stalled commit shows here, not in `chat_fanout_lag_seconds`, which is observed at commit.
  */
-export function registerSendBacklogGauges(registry: Registry, jsm: JetStreamManager, subjects: Subjects, partitionsHeld: () => number[]): void {
+export function registerSendBacklogGauges(
+  registry: Registry,
+  jsm: JetStreamManager,
+  subjects: Subjects,
+  partitionsHeld: () => number[],
+): void {
   let last: { at: number; figures: Promise<SendStreamFigures | undefined> } | undefined;
   const measure = (): Promise<SendStreamFigures | undefined> => {
     if (last && Date.now() - last.at < REUSE_MS) return last.figures;
@@ -26,7 +31,9 @@ export function registerSendBacklogGauges(registry: Registry, jsm: JetStreamMana
     const late = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), ANSWER_WITHIN_MS);
     });
-    const figures = Promise.race([sendStreamFigures(jsm, subjects).catch(() => undefined), late]).finally(() => clearTimeout(timer));
+    const figures = Promise.race([sendStreamFigures(jsm, subjects).catch(() => undefined), late]).finally(() =>
+      clearTimeout(timer),
+    );
     last = { at: Date.now(), figures };
     return figures;
   };
@@ -58,7 +65,11 @@ export function registerSendBacklogGauges(registry: Registry, jsm: JetStreamMana
     registers: [registry],
     async collect() {
       const figures = await measure();
-      this.set(figures ? Math.max(0, ...heldBacklog(figures).map((entry) => (Date.now() - entry.oldestAt) / 1000)) : Number.NaN);
+      this.set(
+        figures
+          ? Math.max(0, ...heldBacklog(figures).map((entry) => (Date.now() - entry.oldestAt) / 1000))
+          : Number.NaN,
+      );
     },
   });
 }

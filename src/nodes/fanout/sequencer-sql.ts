@@ -48,7 +48,9 @@ const ROOM_OBJECT = `json_build_object('id', r.id, 'version', r.members_version,
 export const READ_SQL = `
   SELECT
     (SELECT json_agg(${ROOM_OBJECT}) FROM rooms r WHERE r.id = ANY($1::text[])) AS rooms,
-    (SELECT json_agg(json_build_object(${MESSAGE_COLUMNS.split(', ').map((c) => `'${c}', msg.${c}`).join(', ')}))
+    (SELECT json_agg(json_build_object(${MESSAGE_COLUMNS.split(', ')
+      .map((c) => `'${c}', msg.${c}`)
+      .join(', ')}))
        FROM unnest($2::text[], $3::text[]) AS k(sender_id, client_msg_id)
        JOIN client_msg_ids c ON c.sender_id = k.sender_id AND c.client_msg_id = k.client_msg_id
        JOIN messages msg ON msg.room_id = c.room_id AND msg.seq = c.seq) AS committed`;

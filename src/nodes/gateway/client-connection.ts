@@ -98,7 +98,10 @@ export class ClientConnection implements FrameSink {
     if (this.state === 'closing' || this.state === 'closed') return;
     if (isBinary) {
       if (this.state === 'open') this.session.receiveBinary();
-      else this.session.write(errorFrame(undefined, 'bad_frame', 'binary frames are not supported: send JSON text frames'));
+      else
+        this.session.write(
+          errorFrame(undefined, 'bad_frame', 'binary frames are not supported: send JSON text frames'),
+        );
       return;
     }
     if (this.state === 'authenticating') {
@@ -110,7 +113,11 @@ export class ClientConnection implements FrameSink {
       this.slot?.release();
       const decoded = decodeClientFrame(data.toString('utf8'));
       if (!decoded.ok || decoded.frame.type !== 'hello') {
-        this.refuse(decoded.ok ? `the first frame must be hello, got ${decoded.frame.type}` : `the first frame must be hello: ${decoded.message}`);
+        this.refuse(
+          decoded.ok
+            ? `the first frame must be hello, got ${decoded.frame.type}`
+            : `the first frame must be hello: ${decoded.message}`,
+        );
         return;
       }
       void this.authenticate(decoded.frame.token);
@@ -142,7 +149,9 @@ export class ClientConnection implements FrameSink {
       } else {
         this.ctx.log.error({ err: error }, 'hello failed');
         this.state = 'closing';
-        this.session.write(errorFrame(undefined, 'unavailable', 'the server cannot take connections right now; reconnect later'));
+        this.session.write(
+          errorFrame(undefined, 'unavailable', 'the server cannot take connections right now; reconnect later'),
+        );
         this.close(CLOSE_CODES.internalError, 'unavailable');
       }
     }
@@ -153,7 +162,13 @@ export class ClientConnection implements FrameSink {
     this.state = 'closing';
     this.ctx.metrics.handshakes.inc({ outcome: 'refused' });
     this.ctx.metrics.errors.inc({ code: 'too_large' });
-    this.session.write(errorFrame(undefined, 'too_large', `more than ${this.early.describeBounds()} sent between hello and welcome; wait for welcome`));
+    this.session.write(
+      errorFrame(
+        undefined,
+        'too_large',
+        `more than ${this.early.describeBounds()} sent between hello and welcome; wait for welcome`,
+      ),
+    );
     this.closeOrCut(CLOSE_CODES.earlyOverflow, 'too much before welcome');
   }
 

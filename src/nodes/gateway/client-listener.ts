@@ -35,26 +35,35 @@ export class ClientListener {
     const { longPoll, helloTimeoutMs } = options;
     // A client that trickles its request headers (slowloris) is cut once the hello time is up;
     // Node checks that deadline every connectionsCheckingInterval (30 s by default: too coarse).
-    this.server = createServer({ headersTimeout: helloTimeoutMs, connectionsCheckingInterval: Math.min(1000, helloTimeoutMs) }, (req, res) => {
-      // A kept-alive connection that later carries an upgrade (a proxy reusing it) gets its hello time from the upgrade.
-      this.acceptedAt.delete(req.socket);
-      const refusal = headerBlockRefusal(req);
-      if (refusal) {
-        res.writeHead(refusal.status, { 'content-type': 'text/plain', connection: 'close' }).end(`${refusal.message}\n`);
-        return;
-      }
-      const path = (req.url ?? '').split('?')[0]!;
-      if (longPoll.handles(path)) {
-        void longPoll.handle(req, res);
-        return;
-      }
-      // Liveness only (load balancers ask the port they balance); the rest is on the admin listener.
-      if (path === '/healthz') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-        return;
-      }
-      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: the WebSocket endpoint is ${WS_PATH}; long-poll uses ${LONG_POLL_SESSIONS_PATH}, ${LONG_POLL_POLL_PATH} and ${LONG_POLL_FRAMES_PATH}\n`);
-    });
+    this.server = createServer(
+      { headersTimeout: helloTimeoutMs, connectionsCheckingInterval: Math.min(1000, helloTimeoutMs) },
+      (req, res) => {
+        // A kept-alive connection that later carries an upgrade (a proxy reusing it) gets its hello time from the upgrade.
+        this.acceptedAt.delete(req.socket);
+        const refusal = headerBlockRefusal(req);
+        if (refusal) {
+          res
+            .writeHead(refusal.status, { 'content-type': 'text/plain', connection: 'close' })
+            .end(`${refusal.message}\n`);
+          return;
+        }
+        const path = (req.url ?? '').split('?')[0]!;
+        if (longPoll.handles(path)) {
+          void longPoll.handle(req, res);
+          return;
+        }
+        // Liveness only (load balancers ask the port they balance); the rest is on the admin listener.
+        if (path === '/healthz') {
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+          return;
+        }
+        res
+          .writeHead(404, { 'content-type': 'text/plain' })
+          .end(
+            `not found: the WebSocket endpoint is ${WS_PATH}; long-poll uses ${LONG_POLL_SESSIONS_PATH}, ${LONG_POLL_POLL_PATH} and ${LONG_POLL_FRAMES_PATH}\n`,
+          );
+      },
+    );
     // One line more than may be used: a request that has it was cut short by Node (upgrade-checks.ts).
     this.server.maxHeadersCount = MAX_HEADER_LINES + 1;
     this.server.on('connection', (socket: Duplex) => {
@@ -65,7 +74,9 @@ export class ClientListener {
     // Past the cap by more than the room to answer 503s, Node closes sockets as it accepts them:
     // descriptors this process needs for Postgres, Redis and NATS are never taken by clients.
     if (options.maxConnections > 0) this.server.maxConnections = options.maxConnections + FULL_ANSWER_ROOM;
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => options.onUpgrade(req, socket, head));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      options.onUpgrade(req, socket, head),
+    );
   }
 
   listen(port: number, host: string): Promise<void> {

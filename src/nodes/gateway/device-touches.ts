@@ -42,7 +42,10 @@ export class DeviceTouches {
       try {
         await this.store.touchDevices([...batch.values()]);
       } catch (error) {
-        this.log.warn({ err: error, devices: batch.size }, 'recording connected devices failed; retrying with the next batch');
+        this.log.warn(
+          { err: error, devices: batch.size },
+          'recording connected devices failed; retrying with the next batch',
+        );
         for (const [key, value] of batch) if (!this.pending.has(key)) this.pending.set(key, value);
       }
     });

@@ -22,7 +22,11 @@ export class FrameBudget {
 
   /** The frame budget is at least twice the send limit's, so a client's sends meet that limit (answered with their id) first. */
   constructor(sendLimit: { sendRatePerSec: number; sendBurst: number }, now: number) {
-    this.frames = new TokenBucket(Math.max(FRAME_RATE_PER_SEC, 2 * sendLimit.sendRatePerSec), Math.max(FRAME_BURST, 2 * sendLimit.sendBurst), now);
+    this.frames = new TokenBucket(
+      Math.max(FRAME_RATE_PER_SEC, 2 * sendLimit.sendRatePerSec),
+      Math.max(FRAME_BURST, 2 * sendLimit.sendBurst),
+      now,
+    );
     this.badFrames = new TokenBucket(1000 / BAD_FRAME_REFILL_MS, BAD_FRAME_BURST, now);
   }
 

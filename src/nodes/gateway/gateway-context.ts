@@ -45,7 +45,12 @@ export interface RequestScope {
   signal: AbortSignal;
 }
 
-export function errorFrame(requestId: string | undefined, code: ErrorCode, message: string, retryAfterMs?: number): string {
+export function errorFrame(
+  requestId: string | undefined,
+  code: ErrorCode,
+  message: string,
+  retryAfterMs?: number,
+): string {
   const frame: Record<string, unknown> = { type: 'error' };
   if (requestId !== undefined) frame.id = requestId;
   frame.code = code;

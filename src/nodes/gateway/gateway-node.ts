@@ -25,7 +25,12 @@ import { encodeJson } from '../../core/bus/envelopes.js';
 import type { DeviceEvent } from '../../core/presence/presence-events.js';
 import { RedisPresenceStore, type PresenceStore } from '../../core/presence/presence-store.js';
 import { Deliverer } from '../../core/routing/deliverer.js';
-import { RedisRouteRegistry, type DeviceRoute, type Registration, type RouteRegistry } from '../../core/routing/route-registry.js';
+import {
+  RedisRouteRegistry,
+  type DeviceRoute,
+  type Registration,
+  type RouteRegistry,
+} from '../../core/routing/route-registry.js';
 import { Coalescer } from '../../core/batching/coalescer.js';
 import { defaultMaxConnections, openFileLimit } from '../../core/process/open-file-limit.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/services/service-clients.js';
@@ -166,10 +171,15 @@ export class GatewayNode {
     // Hellos that arrive while a registration round trip runs share the next one (a connect storm
     // is thousands a second; one pipeline each was a Redis write and read per device).
     this.registrations = new Coalescer(
-      (requests) => routes.registerAllWithin(requests, (pipeline, route) => presence.addNodeUserIn(pipeline, route.node, route.user)),
+      (requests) =>
+        routes.registerAllWithin(requests, (pipeline, route) =>
+          presence.addNodeUserIn(pipeline, route.node, route.user),
+        ),
       { maxInFlight: 1, maxWeight: 500 },
     );
-    this.admission = new UserAdmission(config, (user, device, maxDevices, conn) => this.registerDevice(user, device, maxDevices, conn));
+    this.admission = new UserAdmission(config, (user, device, maxDevices, conn) =>
+      this.registerDevice(user, device, maxDevices, conn),
+    );
     this.deviceTouches = new DeviceTouches(new RoomStore(pool), log);
     this.liveness = new GatewayLiveness({
       nodeId: config.nodeId,
@@ -217,7 +227,11 @@ export class GatewayNode {
       hooks,
       log,
       nc,
-      settings: { pollTimeoutMs: config.pollTimeoutMs, corsOrigins: config.corsOrigins, lingerMs: config.presenceTimeoutMs },
+      settings: {
+        pollTimeoutMs: config.pollTimeoutMs,
+        corsOrigins: config.corsOrigins,
+        lingerMs: config.presenceTimeoutMs,
+      },
       nextConnId: () => `${config.nodeId}-${++this.connCounter}`,
       draining: () => this.draining,
       cutOff: () => this.natsLink.cutOff,
@@ -238,7 +252,11 @@ export class GatewayNode {
       origins: new UpgradeOrigins(config.corsOrigins),
       metrics,
       unavailable: () =>
-        this.draining ? 'this gateway is shutting down; connect to another' : this.natsLink.cutOff ? 'this gateway cannot reach the message bus; connect to another' : undefined,
+        this.draining
+          ? 'this gateway is shutting down; connect to another'
+          : this.natsLink.cutOff
+            ? 'this gateway cannot reach the message bus; connect to another'
+            : undefined,
       open: (ws: WebSocket, start: HandshakeStart) => {
         new ClientConnection(`${config.nodeId}-${++this.connCounter}`, ws, this.ctx, verifier, hooks, start);
       },
@@ -268,19 +286,43 @@ export class GatewayNode {
     };
     // What a fan-out that cannot read the routes (Redis out of reach) delivers to every gateway
     // comes on the second subject; same connection and callback, so envelopes apply in the order sent.
-    this.subscriptions.push(nc.subscribe(subjects.node(config.nodeId), { callback: onEnvelope }), nc.subscribe(subjects.allNodes, { callback: onEnvelope }));
+    this.subscriptions.push(
+      nc.subscribe(subjects.node(config.nodeId), { callback: onEnvelope }),
+      nc.subscribe(subjects.allNodes, { callback: onEnvelope }),
+    );
     this.kicks.start();
     await nc.flush();
     this.natsLink.start();
     await this.listener.listen(this.options.port, this.options.host ?? '0.0.0.0');
     // After the client port: a supervisor of --workers tells the two apart by their order.
-    if (this.options.adminPort !== undefined) this.adminServer = await startAdminServer(this.options.adminPort, this.options.adminHost ?? '127.0.0.1', this.healthHandler());
+    if (this.options.adminPort !== undefined)
+      this.adminServer = await startAdminServer(
+        this.options.adminPort,
+        this.options.adminHost ?? '127.0.0.1',
+        this.healthHandler(),
+      );
     let slice = 0;
-    this.timers.push(setInterval(() => this.heartbeat(slice++ % HEARTBEAT_SLICES), Math.max(1, Math.floor(config.heartbeatMs / HEARTBEAT_SLICES))));
-    this.timers.push(setInterval(() => void this.routes.refresh(this.sessions.users()).catch(() => {}), this.options.routeRefreshMs ?? 3_600_000));
+    this.timers.push(
+      setInterval(
+        () => this.heartbeat(slice++ % HEARTBEAT_SLICES),
+        Math.max(1, Math.floor(config.heartbeatMs / HEARTBEAT_SLICES)),
+      ),
+    );
+    this.timers.push(
+      setInterval(
+        () => void this.routes.refresh(this.sessions.users()).catch(() => {}),
+        this.options.routeRefreshMs ?? 3_600_000,
+      ),
+    );
     await this.liveness.checkRoutes();
     this.timers.push(setInterval(() => void (this.draining ? undefined : this.liveness.checkRoutes()), ROUTE_CHECK_MS));
-    this.nodeLease = await NodeLease.start(redis, config, 'gateway', { adminUrl: listenerUrl(this.adminServer), clientUrl: listenerUrl(this.listener.server, 'ws', WS_PATH) }, log);
+    this.nodeLease = await NodeLease.start(
+      redis,
+      config,
+      'gateway',
+      { adminUrl: listenerUrl(this.adminServer), clientUrl: listenerUrl(this.listener.server, 'ws', WS_PATH) },
+      log,
+    );
     log.info({ port: this.port, adminPort: this.adminPort, path: WS_PATH }, 'gateway listening');
   }
 
@@ -340,7 +382,12 @@ export class GatewayNode {
    * another connection here (admitted or being admitted), its entry in the node's user set too:
    * a refused hello leaves no trace.
    */
-  private async registerDevice(user: string, device: string, maxDevices: number, conn?: string): Promise<{ registered: boolean; otherDevices: number }> {
+  private async registerDevice(
+    user: string,
+    device: string,
+    maxDevices: number,
+    conn?: string,
+  ): Promise<{ registered: boolean; otherDevices: number }> {
     const { nodeId } = this.options.config;
     const { presence } = this;
     const route = conn === undefined ? { user, device, node: nodeId } : { user, device, node: nodeId, conn };
@@ -357,7 +404,8 @@ export class GatewayNode {
     const { nodeId } = this.options.config;
     // Its own route only (one per connection): a newer connection of the device, here or being
     // admitted here right now, keeps its own.
-    if (!this.draining) this.unregisterSoon({ user: session.user, device: session.device, node: nodeId, conn: session.connId });
+    if (!this.draining)
+      this.unregisterSoon({ user: session.user, device: session.device, node: nodeId, conn: session.connId });
     this.publishPresence('disconnect', session);
     ctx.metrics.connections.set(this.sessions.connectionCount);
     ctx.metrics.users.set(this.sessions.userCount);
@@ -381,9 +429,11 @@ export class GatewayNode {
     if (routes.length === 0 || this.draining) return;
     const { nodeId } = this.options.config;
     const gone = [...new Set(routes.map((route) => route.user))].filter((user) => this.admission.heldBy(user) === 0);
-    void this.routes.unregisterAll(routes, (pipeline) => {
-      for (const user of gone) this.presence.removeNodeUserIn(pipeline, nodeId, user);
-    }).catch(() => {});
+    void this.routes
+      .unregisterAll(routes, (pipeline) => {
+        for (const user of gone) this.presence.removeNodeUserIn(pipeline, nodeId, user);
+      })
+      .catch(() => {});
   }
 
   private onEnvelope(envelope: NodeEnvelope): void {
@@ -393,15 +443,18 @@ export class GatewayNode {
       let written = 0;
       for (const user of delivery.users) {
         const { membership } = delivery;
-        if (membership) this.sessions.setMember(user, membership.room, membership.members.includes(user), membership.version);
+        if (membership)
+          this.sessions.setMember(user, membership.room, membership.members.includes(user), membership.version);
         for (const session of this.sessions.sessionsOf(user)) {
           if (session.connId !== delivery.exceptConn && session.write(delivery.frame)) {
             written++;
-            if (delivery.msgId && publishedAt !== undefined) this.traceWrite(delivery.msgId, 'msg', session, publishedAt);
+            if (delivery.msgId && publishedAt !== undefined)
+              this.traceWrite(delivery.msgId, 'msg', session, publishedAt);
           }
         }
       }
-      if (written > 0 && delivery.msgId && publishedAt !== undefined) ctx.hops.write.observe(Math.max(0, preciseNow() - publishedAt) / 1000);
+      if (written > 0 && delivery.msgId && publishedAt !== undefined)
+        ctx.hops.write.observe(Math.max(0, preciseNow() - publishedAt) / 1000);
     }
     for (const reply of envelope.replies) {
       if (reply.clientMsgId !== undefined) this.overdueAcks.settle(reply.conn, reply.clientMsgId);
@@ -416,7 +469,14 @@ export class GatewayNode {
   }
 
   private traceWrite(msgId: string, frame: GatewayWrite['frame'], session: Session, publishedAt: number): void {
-    const write: GatewayWrite = { frame, user: session.user, device: session.device, conn: session.connId, publishedAt, writtenAt: preciseNow() };
+    const write: GatewayWrite = {
+      frame,
+      user: session.user,
+      device: session.device,
+      conn: session.connId,
+      publishedAt,
+      writtenAt: preciseNow(),
+    };
     const writes = this.traces.get(msgId);
     if (writes) writes.push(write);
     else this.traces.set(msgId, [write]);
@@ -435,7 +495,13 @@ export class GatewayNode {
   }
 
   private publishPresence(kind: DeviceEvent['kind'], session: Session): void {
-    const event: DeviceEvent = { kind, user: session.user, device: session.device, node: this.options.config.nodeId, at: Date.now() };
+    const event: DeviceEvent = {
+      kind,
+      user: session.user,
+      device: session.device,
+      node: this.options.config.nodeId,
+      at: Date.now(),
+    };
     try {
       this.clients.nc.publish(this.ctx.subjects.presenceEvents, encodeJson(event));
     } catch {
@@ -453,7 +519,10 @@ export class GatewayNode {
     const sessions = [...this.sessions.all()] as GatewaySession[];
     this.sendAway(sessions, reconnectSpreadMs(sessions.length), 'routing state lost; reconnect and sync');
     if (sessions.length === 0) return;
-    const message = why === 'lost' ? "Redis had lost this gateway's routes" : "presence had reaped this gateway as dead (its lease lapsed) and dropped its routes";
+    const message =
+      why === 'lost'
+        ? "Redis had lost this gateway's routes"
+        : 'presence had reaped this gateway as dead (its lease lapsed) and dropped its routes';
     this.options.log.warn({ sessions: sessions.length }, `${message}: asked its clients to reconnect and sync`);
   }
 
@@ -470,14 +539,23 @@ export class GatewayNode {
    */
   private cutOffFromNats(silentMs: number): void {
     const sessions = [...this.sessions.all()] as GatewaySession[];
-    this.options.log.warn({ silentMs, sessions: sessions.length }, 'cut off from NATS: sending the clients to another gateway');
-    this.sendAway(sessions, reconnectSpreadMs(sessions.length), 'this gateway cannot reach the message bus; reconnect elsewhere and sync');
+    this.options.log.warn(
+      { silentMs, sessions: sessions.length },
+      'cut off from NATS: sending the clients to another gateway',
+    );
+    this.sendAway(
+      sessions,
+      reconnectSpreadMs(sessions.length),
+      'this gateway cannot reach the message bus; reconnect elsewhere and sync',
+    );
   }
 
   /** goaway with a jittered reconnect delay (so they do not all come back at once), then close with 1012. */
   private sendAway(sessions: GatewaySession[], maxReconnectDelayMs: number, reason: string): void {
     for (const session of sessions) {
-      session.write(JSON.stringify({ type: 'goaway', reconnectInMs: 250 + Math.floor(Math.random() * maxReconnectDelayMs) }));
+      session.write(
+        JSON.stringify({ type: 'goaway', reconnectInMs: 250 + Math.floor(Math.random() * maxReconnectDelayMs) }),
+      );
       session.close(CLOSE_CODES.serviceRestart, reason);
     }
   }
@@ -492,7 +570,9 @@ export class GatewayNode {
   private heartbeat(slice: number): void {
     const now = Date.now();
     if (slice === 0) {
-      void this.liveness.renewLease().catch((error: unknown) => this.options.log.warn({ err: error }, 'could not renew the gateway lease'));
+      void this.liveness
+        .renewLease()
+        .catch((error: unknown) => this.options.log.warn({ err: error }, 'could not renew the gateway lease'));
       this.dispatcher.presence.sweep(now);
     }
     const { presenceTimeoutMs } = this.options.config;
@@ -522,7 +602,8 @@ export class GatewayNode {
         [this.options.config.partitions],
       );
       const held = result.rows[0]?.n ?? 0;
-      if (held < this.options.config.partitions) problems.push(`fanout holds ${held}/${this.options.config.partitions} partitions`);
+      if (held < this.options.config.partitions)
+        problems.push(`fanout holds ${held}/${this.options.config.partitions} partitions`);
     }
     return problems;
   }
@@ -548,7 +629,11 @@ export class GatewayNode {
     this.sendAway(sessions, maxReconnectDelayMs ?? reconnectSpreadMs(sessions.length), 'server restart');
     const { nodeId } = this.options.config;
     await Promise.all(
-      sessions.map((session) => this.routes.unregister({ user: session.user, device: session.device, node: nodeId, conn: session.connId }).catch(() => {})),
+      sessions.map((session) =>
+        this.routes
+          .unregister({ user: session.user, device: session.device, node: nodeId, conn: session.connId })
+          .catch(() => {}),
+      ),
     );
     await this.presence.removeNode(this.options.config.nodeId).catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, sessions.length > 0 ? 200 : 0));

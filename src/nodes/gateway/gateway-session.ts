@@ -78,7 +78,15 @@ export class GatewaySession implements Session {
     this.state = 'open';
     this.ctx.metrics.handshakes.inc({ outcome: 'ok' });
     const { config } = this.ctx;
-    this.write(JSON.stringify({ type: 'welcome', user: this.user, device: this.device, heartbeatMs: config.heartbeatMs, limits: config.limits }));
+    this.write(
+      JSON.stringify({
+        type: 'welcome',
+        user: this.user,
+        device: this.device,
+        heartbeatMs: config.heartbeatMs,
+        limits: config.limits,
+      }),
+    );
     return true;
   }
 
@@ -106,7 +114,10 @@ export class GatewaySession implements Session {
     }
     if (this.sink.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.ctx.metrics.slowConsumers.inc();
-      this.ctx.log.warn({ conn: this.connId, user: this.user, transport: this.transport }, 'closing a session that does not read its frames');
+      this.ctx.log.warn(
+        { conn: this.connId, user: this.user, transport: this.transport },
+        'closing a session that does not read its frames',
+      );
       this.sink.close(CLOSE_CODES.slowConsumer, 'too far behind');
       this.abandonWork();
       return false;
@@ -161,7 +172,14 @@ export class GatewaySession implements Session {
     this.ctx.metrics.framesDropped.inc();
     if (verdict.tell) {
       this.ctx.metrics.errors.inc({ code: 'rate_limited' });
-      this.write(errorFrame(undefined, 'rate_limited', 'frames sent faster than this connection may; they were dropped unread', verdict.retryAfterMs));
+      this.write(
+        errorFrame(
+          undefined,
+          'rate_limited',
+          'frames sent faster than this connection may; they were dropped unread',
+          verdict.retryAfterMs,
+        ),
+      );
     }
     return false;
   }
@@ -173,7 +191,10 @@ export class GatewaySession implements Session {
     if (this.budget.bad(Date.now())) return;
     this.refused = true;
     this.ctx.metrics.badFrameCloses.inc();
-    this.ctx.log.warn({ conn: this.connId, user: this.user, transport: this.transport }, 'closing a session that keeps sending bad frames');
+    this.ctx.log.warn(
+      { conn: this.connId, user: this.user, transport: this.transport },
+      'closing a session that keeps sending bad frames',
+    );
     this.closeOrCut(CLOSE_CODES.badFrames, 'too many bad frames');
   }
 
@@ -201,13 +222,22 @@ export class GatewaySession implements Session {
       const unavailable = isServiceOutage(error);
       this.ctx.metrics.errors.inc({ code: unavailable ? 'unavailable' : 'internal' });
       this.write(
-        errorFrame(requestId, unavailable ? 'unavailable' : 'internal', unavailable ? 'a backing service is unreachable; try again' : 'internal error'),
+        errorFrame(
+          requestId,
+          unavailable ? 'unavailable' : 'internal',
+          unavailable ? 'a backing service is unreachable; try again' : 'internal error',
+        ),
       );
     });
   }
 }
 
 function isServiceOutage(error: unknown): boolean {
-  const text = error instanceof Error ? `${error.name} ${error.message} ${String((error as { code?: string | number }).code ?? '')}` : '';
-  return /ECONNREFUSED|ECONNRESET|timeout|Connection terminated|CONNECTION_CLOSED|no responders|ETIMEDOUT|57P01|closed/i.test(text);
+  const text =
+    error instanceof Error
+      ? `${error.name} ${error.message} ${String((error as { code?: string | number }).code ?? '')}`
+      : '';
+  return /ECONNREFUSED|ECONNRESET|timeout|Connection terminated|CONNECTION_CLOSED|no responders|ETIMEDOUT|57P01|closed/i.test(
+    text,
+  );
 }

@@ -47,7 +47,9 @@ export function workerAdminPort(): number {
  * processes of one node share 12 (at least 3 each), since 6 workers of 10 took 60 of a default
  * Postgres's 100 connections and the cluster's other roles were refused ("too many clients").
  */
-export function defaultGatewayPoolSize(workers = isGatewayWorker() ? Number(process.env[WORKER_COUNT_ENV] ?? 1) : 1): number {
+export function defaultGatewayPoolSize(
+  workers = isGatewayWorker() ? Number(process.env[WORKER_COUNT_ENV] ?? 1) : 1,
+): number {
   return workers > 1 ? Math.max(3, Math.ceil(12 / workers)) : 10;
 }
 
@@ -56,14 +58,24 @@ export function defaultGatewayPoolSize(workers = isGatewayWorker() ? Number(proc
  * port number, not 0: Node's cluster hands every listen(0) of a worker the same port, so the
  * client and the admin listener would share one socket.
  */
-export async function superviseGatewayWorkers(count: number, log: Logger, env: Record<string, string>, adminPort: number): Promise<void> {
+export async function superviseGatewayWorkers(
+  count: number,
+  log: Logger,
+  env: Record<string, string>,
+  adminPort: number,
+): Promise<void> {
   const aggregator = new AggregatorRegistry();
   let stopping = false;
   const byIndex = new Map<number, Worker>();
   /** Per worker, how many of its two listeners (client port first, then admin) listen. */
   const listening = new Map<number, number>();
   const fork = (index: number) => {
-    const worker = cluster.fork({ ...env, [WORKER_INDEX_ENV]: String(index), [WORKER_COUNT_ENV]: String(count), [WORKER_ADMIN_PORT_ENV]: String(adminPort) });
+    const worker = cluster.fork({
+      ...env,
+      [WORKER_INDEX_ENV]: String(index),
+      [WORKER_COUNT_ENV]: String(count),
+      [WORKER_ADMIN_PORT_ENV]: String(adminPort),
+    });
     byIndex.set(index, worker);
     // The port takes connections as soon as the first worker listens, but the primary only
     // hands them to workers that listen: say the node is up once every worker is.
@@ -82,7 +94,9 @@ export async function superviseGatewayWorkers(count: number, log: Logger, env: R
       aggregator
         .clusterMetrics()
         .then((text) => worker.send({ type: METRICS_RESPONSE, id: message.id, text } satisfies MetricsResponse))
-        .catch((error: Error) => worker.send({ type: METRICS_RESPONSE, id: message.id, text: `# metrics unavailable: ${error.message}\n` }));
+        .catch((error: Error) =>
+          worker.send({ type: METRICS_RESPONSE, id: message.id, text: `# metrics unavailable: ${error.message}\n` }),
+        );
     });
     worker.on('exit', (code, signal) => {
       if (byIndex.get(index) === worker) byIndex.delete(index);

@@ -27,7 +27,12 @@ export class MessageReader {
   }
 
   /** The `limit` messages just below `before` (below lastSeq + 1 when absent), ascending. */
-  async page(room: string, lastSeq: number, before: number | undefined, limit: number): Promise<{ messages: Message[]; hasMore: boolean }> {
+  async page(
+    room: string,
+    lastSeq: number,
+    before: number | undefined,
+    limit: number,
+  ): Promise<{ messages: Message[]; hasMore: boolean }> {
     const upper = Math.min(before === undefined ? lastSeq : before - 1, lastSeq);
     const lower = Math.max(1, upper - limit + 1);
     const messages = await this.range(room, lower, upper);

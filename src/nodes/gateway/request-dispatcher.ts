@@ -9,7 +9,6 @@ import { RoomHandlers } from './handlers/room-handlers.js';
 import { SendHandler } from './handlers/send-handler.js';
 import { REQUEST_QUEUE_FACTOR, RequestGate } from './request-gate.js';
 
-
 /** Routes each request to its handler, branching on the frame's discriminant. */
 export class RequestDispatcher {
   private readonly sends: SendHandler;
@@ -88,11 +87,17 @@ export class RequestDispatcher {
     }
   }
 
-  private send(scope: RequestScope, frame: Extract<ClientRequest, { type: 'send' }>, receivedAt: number): Promise<void> {
+  private send(
+    scope: RequestScope,
+    frame: Extract<ClientRequest, { type: 'send' }>,
+    receivedAt: number,
+  ): Promise<void> {
     // The rate limit is taken at arrival so a burst is judged as the client sent it.
     const waitMs = (scope.session as GatewaySession).sendLimiter.take(receivedAt);
     if (waitMs > 0) {
-      return Promise.reject(new ProtocolError('rate_limited', `more than ${this.ctx.config.sendRatePerSec} sends per second`, waitMs));
+      return Promise.reject(
+        new ProtocolError('rate_limited', `more than ${this.ctx.config.sendRatePerSec} sends per second`, waitMs),
+      );
     }
     const previous = this.sendChains.get(scope.session) ?? Promise.resolve();
     const current = previous.then(() => this.sends.handle(scope, frame, receivedAt));

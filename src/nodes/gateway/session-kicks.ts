@@ -38,7 +38,13 @@ export class SessionKicks {
         if (command?.type === 'kick' && typeof command.user === 'string') this.kick(command);
       },
     });
-    const reload = setInterval(() => void this.revocations.load().catch((error: unknown) => this.log.warn({ err: error }, 'could not reload token revocations')), RELOAD_MS);
+    const reload = setInterval(
+      () =>
+        void this.revocations
+          .load()
+          .catch((error: unknown) => this.log.warn({ err: error }, 'could not reload token revocations')),
+      RELOAD_MS,
+    );
     reload.unref();
     this.timers.add(reload);
   }
@@ -46,7 +52,10 @@ export class SessionKicks {
   private kick(command: KickCommand): void {
     if (command.notBefore !== undefined) this.revocations.apply(command.user, command.device, command.notBefore);
     const closed = this.close(command);
-    this.log.warn({ user: command.user, device: command.device, revoked: command.notBefore !== undefined, closed }, 'an operator kicked a user');
+    this.log.warn(
+      { user: command.user, device: command.device, revoked: command.notBefore !== undefined, closed },
+      'an operator kicked a user',
+    );
     const again = setTimeout(() => {
       this.timers.delete(again);
       // Only sessions that came in before the revocation: a device that signed in again since is welcome.
@@ -61,7 +70,9 @@ export class SessionKicks {
     for (const session of [...this.sessions.sessionsOf(command.user)] as GatewaySession[]) {
       if (command.device !== undefined && session.device !== command.device) continue;
       if (issuedBefore !== undefined && (session.issuedAt ?? 0) >= issuedBefore) continue;
-      session.write(errorFrame(undefined, 'unauthorized', 'an operator closed this connection; reconnect with a fresh token'));
+      session.write(
+        errorFrame(undefined, 'unauthorized', 'an operator closed this connection; reconnect with a fresh token'),
+      );
       session.closeOrCut(CLOSE_CODES.unauthorized, 'kicked');
       closed++;
     }

@@ -19,7 +19,8 @@ export interface Refusal {
 
 /** Any request (upgrade or not) whose header block cannot be trusted as read: cut short by Node, or with two Host lines. */
 export function headerBlockRefusal(req: IncomingMessage): Refusal | undefined {
-  if (req.rawHeaders.length / 2 > MAX_HEADER_LINES) return { status: 431, message: `more than ${MAX_HEADER_LINES} header lines` };
+  if (req.rawHeaders.length / 2 > MAX_HEADER_LINES)
+    return { status: 431, message: `more than ${MAX_HEADER_LINES} header lines` };
   // RFC 9112 3.2: a request with more than one Host line is answered 400 (Node keeps the first).
   if (hostLines(req) > 1) return { status: 400, message: 'more than one Host header' };
   return undefined;
@@ -36,10 +37,15 @@ export function upgradeRefusal(req: IncomingMessage, origins: UpgradeOrigins): R
   if (hostLines(req) === 0) return { status: 400, message: 'no Host header' };
   // RFC 6455 4.2.2: a version the server does not speak is refused naming the one it does (ws also took the 2011 draft's 8, and answered 400).
   if (req.headers['sec-websocket-version'] !== '13') {
-    return { status: 426, message: 'this server speaks WebSocket version 13', headers: { upgrade: 'websocket', 'sec-websocket-version': '13' } };
+    return {
+      status: 426,
+      message: 'this server speaks WebSocket version 13',
+      headers: { upgrade: 'websocket', 'sec-websocket-version': '13' },
+    };
   }
   // Not echoed in the answer: the Origin is the client's text, of any length.
-  if (!origins.admits(req.headers.origin, req.headers.host)) return { status: 403, message: 'this page origin may not connect (CHAT_CORS_ORIGINS)' };
+  if (!origins.admits(req.headers.origin, req.headers.host))
+    return { status: 403, message: 'this page origin may not connect (CHAT_CORS_ORIGINS)' };
   const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
   if (!offered.includes(SUBPROTOCOL)) return { status: 400, message: `offer the WebSocket subprotocol ${SUBPROTOCOL}` };
   return undefined;

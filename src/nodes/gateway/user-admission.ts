@@ -14,7 +14,12 @@ export interface AdmissionLimits {
  * Registers the device's route unless the user already has `maxDevices` other devices online
  * (in the route registry, cluster-wide), in one round trip; says how many others there were.
  */
-export type DeviceRegistration = (user: string, device: string, maxDevices: number, conn?: string) => Promise<{ registered: boolean; otherDevices: number }>;
+export type DeviceRegistration = (
+  user: string,
+  device: string,
+  maxDevices: number,
+  conn?: string,
+) => Promise<{ registered: boolean; otherDevices: number }>;
 
 /**
  * Caps what one user may hold, so that a stolen or scripted token cannot exhaust a gateway's

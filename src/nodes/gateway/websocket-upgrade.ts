@@ -43,8 +43,12 @@ export class WebSocketUpgrade {
     const { listener, pending, metrics } = this.options;
     const path = (req.url ?? '').split('?')[0];
     const reject = (status: number, message: string, headers: Record<string, string> = {}) => {
-      const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: text/plain\r\n${lines}connection: close\r\n\r\n${message}\n`);
+      const lines = Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: text/plain\r\n${lines}connection: close\r\n\r\n${message}\n`,
+      );
     };
     if (path !== WS_PATH) return reject(404, `the WebSocket endpoint is ${WS_PATH}`);
     if (listener.full) return reject(503, listener.fullMessage, { 'retry-after': '1' });
@@ -57,7 +61,11 @@ export class WebSocketUpgrade {
     const slot = pending.tryEnter(addressKey(req.socket.remoteAddress));
     if (!slot) {
       metrics.pendingRefused.inc({ transport: 'ws' });
-      return reject(429, `${this.options.maxPendingPerIp} connections from your address are waiting for their hello; send hello right after the upgrade, or retry later`, { 'retry-after': '1' });
+      return reject(
+        429,
+        `${this.options.maxPendingPerIp} connections from your address are waiting for their hello; send hello right after the upgrade, or retry later`,
+        { 'retry-after': '1' },
+      );
     }
     // Also when ws refuses the upgrade itself (bad method, Upgrade or key) and never hands over a socket.
     socket.once('close', () => slot.release());

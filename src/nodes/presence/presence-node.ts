@@ -76,8 +76,14 @@ export class PresenceNode {
    * events in seconds; one Redis script, one Postgres query and one delivery each were most of
    * the role's work).
    */
-  private readonly evaluations = new Coalescer<Evaluation, undefined>((requests) => this.evaluateBatch(requests), { maxInFlight: 1, maxWeight: 1000 });
-  private readonly departures = new Coalescer<Departure, undefined>((departures) => this.recordDepartures(departures), { maxInFlight: 1, maxWeight: 1000 });
+  private readonly evaluations = new Coalescer<Evaluation, undefined>((requests) => this.evaluateBatch(requests), {
+    maxInFlight: 1,
+    maxWeight: 1000,
+  });
+  private readonly departures = new Coalescer<Departure, undefined>((departures) => this.recordDepartures(departures), {
+    maxInFlight: 1,
+    maxWeight: 1000,
+  });
 
   constructor(private readonly options: PresenceOptions) {
     this.registry = options.registry ?? createRegistry('presence', options.config.nodeId);
@@ -100,14 +106,25 @@ export class PresenceNode {
     });
     await nc.flush();
     if (this.options.httpPort !== undefined) {
-      this.server = await startHealthServer(this.options.httpPort, this.options.httpHost ?? '127.0.0.1', this.registry, {
-        healthy: () => !this.stopping,
-        ready: () => serviceProblems(this.clients!),
-      });
+      this.server = await startHealthServer(
+        this.options.httpPort,
+        this.options.httpHost ?? '127.0.0.1',
+        this.registry,
+        {
+          healthy: () => !this.stopping,
+          ready: () => serviceProblems(this.clients!),
+        },
+      );
     }
     this.every(this.options.dueTickMs ?? 1000, () => this.checkDue());
     this.every(this.options.reapTickMs ?? 1000, () => this.reapAndMeasure());
-    this.nodeLease = await NodeLease.start(redis, config, 'presence', { adminUrl: listenerUrl(this.server) ?? this.options.adminUrl }, log);
+    this.nodeLease = await NodeLease.start(
+      redis,
+      config,
+      'presence',
+      { adminUrl: listenerUrl(this.server) ?? this.options.adminUrl },
+      log,
+    );
     log.info({ port: portOf(this.server) }, 'presence started');
   }
 
@@ -135,9 +152,13 @@ export class PresenceNode {
   private onEvent(event: PresenceEvent): void {
     this.metrics!.events.inc({ kind: event.kind });
     if (event.kind === 'reveal') {
-      this.reveal(event.reveals).catch((error: unknown) => this.options.log.warn({ err: error, event }, 'presence event failed'));
+      this.reveal(event.reveals).catch((error: unknown) =>
+        this.options.log.warn({ err: error, event }, 'presence event failed'),
+      );
     } else if (event.kind === 'connect') {
-      this.evaluations.submit({ user: event.user, eventAt: event.at }).catch((error: unknown) => this.options.log.warn({ err: error, event }, 'presence event failed'));
+      this.evaluations
+        .submit({ user: event.user, eventAt: event.at })
+        .catch((error: unknown) => this.options.log.warn({ err: error, event }, 'presence event failed'));
     } else {
       const due = event.at + this.options.config.presenceGraceMs;
       this.departures
@@ -156,8 +177,7 @@ export class PresenceNode {
         this.pendingChecks.delete(timer);
         // Claimed as of its own due time: a timer that fires a little early (or a gateway clock a
         // little ahead) still takes it; a later disconnect that moved the check is left alone.
-        void this.store!
-          .claimIfDue(user, Math.max(due, Date.now()))
+        void this.store!.claimIfDue(user, Math.max(due, Date.now()))
           .then((claimed) => (claimed ? this.evaluations.submit({ user }) : undefined))
           .catch((error: unknown) => this.options.log.warn({ err: error, user }, 'presence check failed'));
       },
@@ -229,7 +249,10 @@ export class PresenceNode {
       now,
     );
     await this.deliverer!.deliver(
-      reveals.map((reveal, i) => ({ users: reveal.to, frame: JSON.stringify({ type: 'presence', users: [statuses[i]!] }) })),
+      reveals.map((reveal, i) => ({
+        users: reveal.to,
+        frame: JSON.stringify({ type: 'presence', users: [statuses[i]!] }),
+      })),
     );
   }
 

@@ -22,7 +22,10 @@ export interface LocalFakes {
  * <dataDir>/push/fake-mode.json puts them into an outage (down, 503, slow) and back; a file that
  * does not parse is reported through `onProblem` (default: stderr).
  */
-export async function startLocalFakes(dataDir: string, onProblem: (message: string) => void = (message) => process.stderr.write(`${message}\n`)): Promise<LocalFakes> {
+export async function startLocalFakes(
+  dataDir: string,
+  onProblem: (message: string) => void = (message) => process.stderr.write(`${message}\n`),
+): Promise<LocalFakes> {
   const dir = join(dataDir, 'push');
   mkdirSync(dir, { recursive: true });
   const receivedFile = join(dir, 'received.jsonl');
@@ -30,7 +33,10 @@ export async function startLocalFakes(dataDir: string, onProblem: (message: stri
   const fakeFcm = new FakeFcm();
   const record = (push: AcceptedPush) => {
     const { platform, token, title, body, badge, room } = push;
-    appendFileSync(receivedFile, `${JSON.stringify({ at: new Date().toISOString(), platform, token, title, body, badge, room })}\n`);
+    appendFileSync(
+      receivedFile,
+      `${JSON.stringify({ at: new Date().toISOString(), platform, token, title, body, badge, room })}\n`,
+    );
   };
   fakeApns.onAccepted(record);
   fakeFcm.onAccepted(record);

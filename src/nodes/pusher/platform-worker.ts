@@ -1,4 +1,11 @@
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
 import { decodeJson } from '../../core/bus/envelopes.js';
@@ -177,11 +184,14 @@ export class PlatformWorker {
     if (this.stopped || at >= this.timerAt) return;
     clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Number.POSITIVE_INFINITY;
-      this.dispatch();
-    }, Math.max(DISPATCH_TICK_MS, at - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.dispatch();
+      },
+      Math.max(DISPATCH_TICK_MS, at - Date.now()),
+    );
   }
 
   /**
@@ -219,7 +229,15 @@ export class PlatformWorker {
       const label = await this.deps.roomLabel(newest.room);
       const { title, body } = renderNotification(group.jobs, label);
       const badge = await this.deps.badgeOf(newest.user);
-      outcome = await provider.send({ token: newest.token, title, body, badge, room: newest.room, collapseId: newest.room, threadId: newest.room });
+      outcome = await provider.send({
+        token: newest.token,
+        title,
+        body,
+        badge,
+        room: newest.room,
+        collapseId: newest.room,
+        threadId: newest.room,
+      });
     } catch (error) {
       outcome = { kind: 'retry' as const, reason: (error as Error).message };
     }
@@ -236,19 +254,28 @@ export class PlatformWorker {
         this.backoff.answered();
         await pushStore.removeDeadToken(platform, newest.token).catch(() => {});
         series.deadTokens.inc();
-        log.info({ platform, user: newest.user, device: newest.device, reason: outcome.reason }, 'removed a dead push token');
+        log.info(
+          { platform, user: newest.user, device: newest.device, reason: outcome.reason },
+          'removed a dead push token',
+        );
         this.ack(group.handles);
         return;
       case 'rejected':
         this.backoff.answered();
         metrics.failed.inc({ platform, reason: outcome.reason });
-        log.warn({ platform, user: newest.user, device: newest.device, reason: outcome.reason }, 'provider refused a notification for good');
+        log.warn(
+          { platform, user: newest.user, device: newest.device, reason: outcome.reason },
+          'provider refused a notification for good',
+        );
         this.ack(group.handles);
         return;
       case 'retry': {
         const { pauseMs, escalated } = this.backoff.failed(Date.now(), outcome.retryAfterMs);
         if (escalated) {
-          log.warn({ platform, reason: outcome.reason, pauseMs, failures: this.backoff.failureCount }, 'provider unavailable; pausing and keeping the jobs');
+          log.warn(
+            { platform, reason: outcome.reason, pauseMs, failures: this.backoff.failureCount },
+            'provider unavailable; pausing and keeping the jobs',
+          );
         }
         series.retried.inc();
         // Kept here (unacked) for the probe after the pause, ahead of the groups not yet tried.

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createApnsProvider, createFcmProvider, type ApnsSettings, type FcmSettings, type PushProvider } from './providers/index.js';
+import {
+  createApnsProvider,
+  createFcmProvider,
+  type ApnsSettings,
+  type FcmSettings,
+  type PushProvider,
+} from './providers/index.js';
 
 /** What an operator configures (flags or environment); files are read here. */
 export interface ProviderFlags {
@@ -31,7 +37,9 @@ export function apnsSettingsOf(flags: ProviderFlags): ApnsSettings | undefined {
   if (!flags.apnsKeyFile && !flags.apnsKeyId && !flags.apnsTeamId && !flags.apnsTopic) return undefined;
   const missing = (['apnsKeyFile', 'apnsKeyId', 'apnsTeamId', 'apnsTopic'] as const).filter((name) => !flags[name]);
   if (missing.length > 0) {
-    throw new Error(`APNs needs --apns-key-file, --apns-key-id, --apns-team-id and --apns-topic; missing: ${missing.map((m) => `--${m.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+    throw new Error(
+      `APNs needs --apns-key-file, --apns-key-id, --apns-team-id and --apns-topic; missing: ${missing.map((m) => `--${m.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`,
+    );
   }
   return {
     keyPem: read(flags.apnsKeyFile!, 'APNs key (.p8)'),
@@ -54,12 +62,17 @@ export function fcmSettingsOf(flags: ProviderFlags): FcmSettings | undefined {
   } catch (error) {
     throw new Error(`the FCM service account file is not valid JSON: ${(error as Error).message}`);
   }
-  if (!account.client_email || !account.private_key) throw new Error('the FCM service account file needs client_email and private_key');
+  if (!account.client_email || !account.private_key)
+    throw new Error('the FCM service account file needs client_email and private_key');
   const projectId = flags.fcmProjectId ?? account.project_id;
   if (!projectId) throw new Error('FCM needs a project: --fcm-project-id, or project_id in the service account file');
   return {
     projectId,
-    serviceAccount: { client_email: account.client_email, private_key: account.private_key, project_id: account.project_id },
+    serviceAccount: {
+      client_email: account.client_email,
+      private_key: account.private_key,
+      project_id: account.project_id,
+    },
     endpoint: flags.fcmEndpoint,
     tokenUri: flags.fcmTokenUri,
     caPem: flags.fcmCaFile ? read(flags.fcmCaFile, 'FCM CA file') : undefined,

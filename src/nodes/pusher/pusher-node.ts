@@ -87,16 +87,31 @@ export class PusherNode {
       this.workers.push(worker);
     }
     for (const platform of ['apns', 'fcm'] as const) {
-      if (!this.workers.some((worker) => worker.platform === platform)) log.warn({ platform }, 'no provider configured: its push jobs stay queued');
+      if (!this.workers.some((worker) => worker.platform === platform))
+        log.warn({ platform }, 'no provider configured: its push jobs stay queued');
     }
     if (this.options.httpPort !== undefined) {
-      this.server = await startHealthServer(this.options.httpPort, this.options.httpHost ?? '127.0.0.1', this.registry, {
-        healthy: () => !this.stopping,
-        ready: async () => [...(await serviceProblems(this.clients!)), ...(this.workers.length === 0 ? ['no push provider configured'] : [])],
-      });
+      this.server = await startHealthServer(
+        this.options.httpPort,
+        this.options.httpHost ?? '127.0.0.1',
+        this.registry,
+        {
+          healthy: () => !this.stopping,
+          ready: async () => [
+            ...(await serviceProblems(this.clients!)),
+            ...(this.workers.length === 0 ? ['no push provider configured'] : []),
+          ],
+        },
+      );
     }
     this.timer = setInterval(() => void this.measureQueue(), 5000);
-    this.nodeLease = await NodeLease.start(this.clients.redis, config, 'pusher', { adminUrl: listenerUrl(this.server) ?? this.options.adminUrl }, log);
+    this.nodeLease = await NodeLease.start(
+      this.clients.redis,
+      config,
+      'pusher',
+      { adminUrl: listenerUrl(this.server) ?? this.options.adminUrl },
+      log,
+    );
     log.info({ platforms: this.workers.map((w) => w.platform), port: portOf(this.server) }, 'pusher started');
   }
 

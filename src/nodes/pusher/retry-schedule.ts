@@ -10,7 +10,11 @@ const MAX_PAUSE_MS = 2000;
  * before the first probe. A probe is one notification, so one request every 1-2 s per platform and
  * pusher is all a provider that is down sees.
  */
-export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, random: () => number = Math.random): number {
+export function retryDelayMs(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(MAX_PAUSE_MS, FIRST_PAUSE_MS * 2 ** Math.min(attempt - 1, 12));
   const jittered = Math.round(ceiling / 2 + (random() * ceiling) / 2);
   return Math.max(jittered, retryAfterMs ?? 0);

@@ -24,10 +24,19 @@ export type BenchResult =
   | { kind: 'sweep'; summary: SweepSummary }
   | { kind: 'latency'; ack: LatencyPercentiles; deliver: LatencyPercentiles; missing: number }
   | { kind: 'presence'; online: LatencyPercentiles; offline: LatencyPercentiles; missed: number }
-  | { kind: 'push'; jobs: number; backlog?: number; steadyPerSecond: number; outageSeconds: number; drainSeconds: number; drainPerSecond: number }
+  | {
+      kind: 'push';
+      jobs: number;
+      backlog?: number;
+      steadyPerSecond: number;
+      outageSeconds: number;
+      drainSeconds: number;
+      drainPerSecond: number;
+    }
   | { kind: 'unknown' };
 
-export const SUMMARY_START = '<!-- bench-summary:start (written by `chat-node bench summary`; edits here are replaced) -->';
+export const SUMMARY_START =
+  '<!-- bench-summary:start (written by `chat-node bench summary`; edits here are replaced) -->';
 export const SUMMARY_END = '<!-- bench-summary:end -->';
 
 /** Tells a benchmark's JSON by its fields. */
@@ -36,9 +45,12 @@ export function classifyResult(json: unknown): BenchResult {
   const o = json as Record<string, unknown>;
   if ('slos' in o && 'oracle' in o) return { kind: 'sim', report: json as SimReport };
   if ('steps' in o && 'highestPassingRate' in o) return { kind: 'sweep', summary: json as SweepSummary };
-  if ('ack' in o && 'deliver' in o && 'missing' in o) return { kind: 'latency', ...(json as Omit<Extract<BenchResult, { kind: 'latency' }>, 'kind'>) };
-  if ('online' in o && 'offline' in o) return { kind: 'presence', ...(json as Omit<Extract<BenchResult, { kind: 'presence' }>, 'kind'>) };
-  if ('steadyPerSecond' in o && 'drainSeconds' in o) return { kind: 'push', ...(json as Omit<Extract<BenchResult, { kind: 'push' }>, 'kind'>) };
+  if ('ack' in o && 'deliver' in o && 'missing' in o)
+    return { kind: 'latency', ...(json as Omit<Extract<BenchResult, { kind: 'latency' }>, 'kind'>) };
+  if ('online' in o && 'offline' in o)
+    return { kind: 'presence', ...(json as Omit<Extract<BenchResult, { kind: 'presence' }>, 'kind'>) };
+  if ('steadyPerSecond' in o && 'drainSeconds' in o)
+    return { kind: 'push', ...(json as Omit<Extract<BenchResult, { kind: 'push' }>, 'kind'>) };
   return { kind: 'unknown' };
 }
 
@@ -55,13 +67,20 @@ function simResult(report: SimReport): string {
     `${int(report.throughput.sentPerSec)} sent/s`,
     `oracle: ${oracle.totalViolations === 0 ? 'no violation' : `${int(oracle.totalViolations)} violations`}`,
   ];
-  if (report.connect) parts.push(`${int(report.connect.devices)} devices connected in ${report.connect.seconds.toFixed(1)} s (${int(report.connect.perSecond)}/s)`);
+  if (report.connect)
+    parts.push(
+      `${int(report.connect.devices)} devices connected in ${report.connect.seconds.toFixed(1)} s (${int(report.connect.perSecond)}/s)`,
+    );
   if (report.reconnect) {
     const r = report.reconnect;
-    parts.push(`reconnect: ${int(r.back)}/${int(r.returns)} back and synced, max ${ms(r.maxMs)} after their return (p50 ${ms(r.p50Ms)})`);
+    parts.push(
+      `reconnect: ${int(r.back)}/${int(r.returns)} back and synced, max ${ms(r.maxMs)} after their return (p50 ${ms(r.p50Ms)})`,
+    );
   }
   for (const node of report.nodes) {
-    parts.push(`${node.node}: ${int(node.connections)} connections${node.rssBytesPerConnection === null ? '' : `, ${kib(node.rssBytesPerConnection)} RSS each`}`);
+    parts.push(
+      `${node.node}: ${int(node.connections)} connections${node.rssBytesPerConnection === null ? '' : `, ${kib(node.rssBytesPerConnection)} RSS each`}`,
+    );
   }
   if (report.usage) parts.push(`server CPU ${report.usage.perThousand.server.toFixed(3)} s per 1,000 messages`);
   if (report.floor) {
@@ -81,7 +100,10 @@ function sweepResult(summary: SweepSummary): string {
     (step) =>
       `${int(step.rate)}/s: p50 ${ms(step.deliverP50Ms)} / p99 ${ms(step.deliverP99Ms)}${step.floor ? ` (floor ${ms(step.floor.deliverP50Ms)} / ${ms(step.floor.deliverP99Ms)}, ${step.floor.pass ? 'pass' : 'fail'})` : ''}, ${int(step.sentPerSec)} sent/s, completeness ${step.completeness.toFixed(4)}, ${int(step.violations)} violations, ${step.pass ? 'pass' : 'fail'}`,
   );
-  const highest = summary.highestPassingRate === null ? 'no rate met every SLO' : `highest rate meeting every SLO: ${int(summary.highestPassingRate)} msgs/s`;
+  const highest =
+    summary.highestPassingRate === null
+      ? 'no rate met every SLO'
+      : `highest rate meeting every SLO: ${int(summary.highestPassingRate)} msgs/s`;
   const floor =
     summary.floorHighestPassingRate === undefined
       ? ''
@@ -108,7 +130,11 @@ export function describeResult(result: BenchResult): string {
 }
 
 /** The generated section: when, on what, and a row per benchmark. */
-export function summarySection(runs: Array<{ run: BenchRun; result: BenchResult | undefined }>, machine: MachineInfo, at: Date): string {
+export function summarySection(
+  runs: Array<{ run: BenchRun; result: BenchResult | undefined }>,
+  machine: MachineInfo,
+  at: Date,
+): string {
   const lines = [
     SUMMARY_START,
     `## Latest \`npm run bench\` (${at.toISOString().slice(0, 16).replace('T', ' ')} UTC)`,

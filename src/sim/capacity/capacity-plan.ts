@@ -76,7 +76,8 @@ export interface CapacityPlan {
   natsServers: number;
 }
 
-const nodes = (load: number, perNode: number, headroom: number) => Math.max(1, Math.ceil(load / (perNode * (1 - headroom))));
+const nodes = (load: number, perNode: number, headroom: number) =>
+  Math.max(1, Math.ceil(load / (perNode * (1 - headroom))));
 
 /** The arithmetic of the design brief, from load figures and per-node capacities. Pure. */
 export function planCapacity(inputs: CapacityInputs): CapacityPlan {
@@ -120,7 +121,9 @@ export function measuredFromReport(report: {
   nodes?: Array<{ connections: number; rssBytesPerConnection: number | null }>;
   highestPassingRate?: number | null;
 }): Partial<CapacityInputs> {
-  const withMemory = (report.nodes ?? []).filter((node) => node.rssBytesPerConnection !== null && node.connections > 1000);
+  const withMemory = (report.nodes ?? []).filter(
+    (node) => node.rssBytesPerConnection !== null && node.connections > 1000,
+  );
   const measured: Partial<CapacityInputs> = {};
   if (withMemory.length > 0) {
     measured.bytesPerConnection = Math.max(...withMemory.map((node) => node.rssBytesPerConnection!));

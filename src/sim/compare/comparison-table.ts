@@ -44,7 +44,9 @@ function sideLines(label: 'A' | 'B', side: ReportSide): string[] {
   const meta = side.meta;
   if (meta) {
     const commit = meta.chatNode.commit;
-    parts.push(commit ? `commit ${commit.hash}${commit.dirty ? ' (dirty)' : ''}` : `chat-node ${meta.chatNode.version}`);
+    parts.push(
+      commit ? `commit ${commit.hash}${commit.dirty ? ' (dirty)' : ''}` : `chat-node ${meta.chatNode.version}`,
+    );
     parts.push(`Node ${meta.node}`, clusterText(meta));
   } else if (side.mergedRuns !== undefined) {
     parts.push(`a merge of ${side.mergedRuns} runs`);
@@ -75,7 +77,13 @@ function verdictLines(comparison: Comparison): string[] {
   }
   const named = [...groups].map(([group, names]) => `${group} (${names.join(', ')})`);
   return [
-    ...wrap(chalk.red.bold(`${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'}: ${named.join(', ')}`), '', '  '),
+    ...wrap(
+      chalk.red.bold(
+        `${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'}: ${named.join(', ')}`,
+      ),
+      '',
+      '  ',
+    ),
     ...wrap(`(${rule})`, '', ' '),
   ];
 }

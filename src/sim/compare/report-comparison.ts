@@ -1,5 +1,13 @@
 import type { RunMetadata } from '../runner/run-metadata.js';
-import { commonSources, runFigures, sourcesOf, stepSummaryFigures, type Figure, type FigureRule, type FigureUnit } from './report-figures.js';
+import {
+  commonSources,
+  runFigures,
+  sourcesOf,
+  stepSummaryFigures,
+  type Figure,
+  type FigureRule,
+  type FigureUnit,
+} from './report-figures.js';
 import { ReportFileError, type ReportFile, type RunFile } from './report-file.js';
 
 /**
@@ -55,12 +63,15 @@ export interface Comparison {
 export function compareReports(a: ReportFile, b: ReportFile, thresholdPct = DEFAULT_THRESHOLD_PCT): Comparison {
   if (a.kind !== b.kind) {
     const [run, sweep] = a.kind === 'run' ? [a, b] : [b, a];
-    throw new ReportFileError(`${sweep.path} is a rate sweep's summary and ${run.path} one run's report: compare a step's report (<name>-<rate>.json) with the run, or two sweeps`);
+    throw new ReportFileError(
+      `${sweep.path} is a rate sweep's summary and ${run.path} one run's report: compare a step's report (<name>-<rate>.json) with the run, or two sweeps`,
+    );
   }
   const notes: string[] = [];
   const scenarioA = a.kind === 'run' ? a.report.scenario : a.summary.scenario;
   const scenarioB = b.kind === 'run' ? b.report.scenario : b.summary.scenario;
-  if (scenarioA !== scenarioB) notes.push(`different scenarios: A ran ${scenarioA}, B ran ${scenarioB} (compared anyway)`);
+  if (scenarioA !== scenarioB)
+    notes.push(`different scenarios: A ran ${scenarioA}, B ran ${scenarioB} (compared anyway)`);
   const rows: ComparisonRow[] = [];
   if (a.kind === 'run' && b.kind === 'run') {
     notes.push(...runNotes(a, b));
@@ -81,14 +92,23 @@ export function compareReports(a: ReportFile, b: ReportFile, thresholdPct = DEFA
         for (const note of runNotes(reportA, reportB)) if (!notes.includes(note)) notes.push(note);
         figures = pairFigures(reportA, reportB);
       } else {
-        notes.push(`step ${rate} msgs/s: ${reportA ? 'B' : 'A'}'s step report was not found: compared on the sweep summary's figures`);
+        notes.push(
+          `step ${rate} msgs/s: ${reportA ? 'B' : 'A'}'s step report was not found: compared on the sweep summary's figures`,
+        );
         const others = stepSummaryFigures(stepB);
         figures = stepSummaryFigures(stepA).map((figure, i) => [figure, others[i]]);
       }
       rows.push(...judgeAll(figures, thresholdPct).map((row) => ({ step: rate, ...row })));
     }
   }
-  return { a: sideOf(a), b: sideOf(b), thresholdPct, notes, rows, regressions: rows.filter((row) => row.regression).length };
+  return {
+    a: sideOf(a),
+    b: sideOf(b),
+    thresholdPct,
+    notes,
+    rows,
+    regressions: rows.filter((row) => row.regression).length,
+  };
 }
 
 /** Whether B's figure is worse than A's beyond what the figure's rule allows. */
@@ -143,7 +163,8 @@ function judgeAll(pairs: Array<[Figure, Figure | undefined]>, thresholdPct: numb
     const a = figureA.value;
     const b = figureB?.value ?? null;
     const change = a === null || b === null ? null : b - a;
-    const changePct = change === null || a === null ? null : a === 0 ? (b === 0 ? 0 : null) : (change / Math.abs(a)) * 100;
+    const changePct =
+      change === null || a === null ? null : a === 0 ? (b === 0 ? 0 : null) : (change / Math.abs(a)) * 100;
     return {
       section: figureA.section,
       name: figureA.name,
@@ -164,19 +185,35 @@ function runNotes(a: RunFile, b: RunFile): string[] {
   const notes: string[] = [];
   const sides = (lacking: (file: RunFile) => boolean) => {
     const [inA, inB] = [lacking(a), lacking(b)];
-    return inA && inB ? 'neither A nor B has' : inA ? `A (format ${a.format}) has no` : inB ? `B (format ${b.format}) has no` : undefined;
+    return inA && inB
+      ? 'neither A nor B has'
+      : inA
+        ? `A (format ${a.format}) has no`
+        : inB
+          ? `B (format ${b.format}) has no`
+          : undefined;
   };
   const withoutHistograms = sides((file) => !file.report.histograms);
-  if (withoutHistograms) notes.push(`${withoutHistograms} histograms (reports from before format 2): latencies are compared on the reports' summary figures, hops on their rows`);
+  if (withoutHistograms)
+    notes.push(
+      `${withoutHistograms} histograms (reports from before format 2): latencies are compared on the reports' summary figures, hops on their rows`,
+    );
   const withoutMeta = sides((file) => !file.report.meta && !file.report.merged);
-  if (withoutMeta) notes.push(`${withoutMeta} metadata (commit, machine, cluster, scenario hash): the runs' setups are not checked`);
+  if (withoutMeta)
+    notes.push(`${withoutMeta} metadata (commit, machine, cluster, scenario hash): the runs' setups are not checked`);
   const metaA = a.report.meta;
   const metaB = b.report.meta;
   if (metaA && metaB) {
-    if (metaA.scenario.sha256 !== metaB.scenario.sha256) notes.push(`the scenario files differ (sha256 ${short(metaA.scenario.sha256)} and ${short(metaB.scenario.sha256)})`);
-    if (JSON.stringify(metaA.options) !== JSON.stringify(metaB.options)) notes.push(`the options differ: A ${optionsText(metaA)}; B ${optionsText(metaB)}`);
-    if (clusterText(metaA) !== clusterText(metaB)) notes.push(`the clusters differ: A ${clusterText(metaA)}; B ${clusterText(metaB)}`);
-    if (machineText(metaA) !== machineText(metaB)) notes.push(`the machines differ: A ${machineText(metaA)}; B ${machineText(metaB)}`);
+    if (metaA.scenario.sha256 !== metaB.scenario.sha256)
+      notes.push(
+        `the scenario files differ (sha256 ${short(metaA.scenario.sha256)} and ${short(metaB.scenario.sha256)})`,
+      );
+    if (JSON.stringify(metaA.options) !== JSON.stringify(metaB.options))
+      notes.push(`the options differ: A ${optionsText(metaA)}; B ${optionsText(metaB)}`);
+    if (clusterText(metaA) !== clusterText(metaB))
+      notes.push(`the clusters differ: A ${clusterText(metaA)}; B ${clusterText(metaB)}`);
+    if (machineText(metaA) !== machineText(metaB))
+      notes.push(`the machines differ: A ${machineText(metaA)}; B ${machineText(metaB)}`);
     if (metaA.node !== metaB.node) notes.push(`Node differs: A ${metaA.node}, B ${metaB.node}`);
   }
   return notes;
@@ -185,7 +222,15 @@ function runNotes(a: RunFile, b: RunFile): string[] {
 function sideOf(file: ReportFile): ReportSide {
   if (file.kind === 'sweep') return { path: file.path, scenario: file.summary.scenario, kind: 'sweep' };
   const { report } = file;
-  const side: ReportSide = { path: file.path, scenario: report.scenario, kind: 'run', runId: report.runId, startedAt: report.startedAt, durationSec: report.durationSec, format: file.format };
+  const side: ReportSide = {
+    path: file.path,
+    scenario: report.scenario,
+    kind: 'run',
+    runId: report.runId,
+    startedAt: report.startedAt,
+    durationSec: report.durationSec,
+    format: file.format,
+  };
   if (report.meta) side.meta = report.meta;
   if (report.merged) side.mergedRuns = report.merged.parts.length;
   return side;

@@ -47,9 +47,11 @@ const finite = (value: unknown): number | null => (typeof value === 'number' && 
 
 export function runFigures(report: StoredReport, sources: FigureSources): Figure[] {
   const figures: Figure[] = [];
-  const add = (section: string, name: string, value: unknown, unit: FigureUnit, rule: FigureRule) => figures.push({ section, name, value: finite(value), unit, rule });
+  const add = (section: string, name: string, value: unknown, unit: FigureUnit, rule: FigureRule) =>
+    figures.push({ section, name, value: finite(value), unit, rule });
   const latency = (section: string, summary: Partial<LatencyPercentiles> | undefined, encoded: string | undefined) => {
-    const percentiles = sources.hdr && encoded !== undefined ? LatencyDistribution.decode(encoded).percentiles() : summary;
+    const percentiles =
+      sources.hdr && encoded !== undefined ? LatencyDistribution.decode(encoded).percentiles() : summary;
     const named = `${section} (${sources.hdr ? 'HDR' : 'summary'})`;
     add(named, 'p50', percentiles?.p50, 'ms', 'lower');
     add(named, 'p90', percentiles?.p90, 'ms', 'lower');
@@ -99,9 +101,17 @@ export function runFigures(report: StoredReport, sources: FigureSources): Figure
   figures.push(...cpuFigures(report));
 
   const nodes = report.nodes ?? [];
-  const perConnection = nodes.flatMap((node) => (node.rssBytesPerConnection === null ? [] : [node.rssBytesPerConnection / 1024]));
+  const perConnection = nodes.flatMap((node) =>
+    node.rssBytesPerConnection === null ? [] : [node.rssBytesPerConnection / 1024],
+  );
   add('memory', 'RSS/conn, max node', perConnection.length > 0 ? Math.max(...perConnection) : null, 'KiB', 'lower');
-  add('memory', 'conns, max node', nodes.length > 0 ? Math.max(...nodes.map((node) => node.connections)) : null, 'count', 'info');
+  add(
+    'memory',
+    'conns, max node',
+    nodes.length > 0 ? Math.max(...nodes.map((node) => node.connections)) : null,
+    'count',
+    'info',
+  );
 
   for (const hop of report.usage?.hops ?? []) {
     const stored = sources.hopBuckets ? report.histograms?.hops[hop.hop] : undefined;
@@ -148,10 +158,18 @@ function cpuFigures(report: StoredReport): Figure[] {
   ];
   const byName = new Map<string, number>();
   for (const row of usage.rows) {
-    const name = row.kind === 'node' ? `role ${row.role}` : row.kind === 'thread' ? `${row.role} thread` : row.kind === 'service' ? row.name : undefined;
+    const name =
+      row.kind === 'node'
+        ? `role ${row.role}`
+        : row.kind === 'thread'
+          ? `${row.role} thread`
+          : row.kind === 'service'
+            ? row.name
+            : undefined;
     if (name !== undefined) byName.set(name, (byName.get(name) ?? 0) + row.cpuPer1000);
   }
-  for (const [name, value] of [...byName].sort((a, b) => a[0].localeCompare(b[0]))) figures.push({ section, name, value: finite(value), unit: 'cpu-s', rule: 'lower' });
+  for (const [name, value] of [...byName].sort((a, b) => a[0].localeCompare(b[0])))
+    figures.push({ section, name, value: finite(value), unit: 'cpu-s', rule: 'lower' });
   figures.push({ section, name: 'load generator', value: finite(usage.perThousand.load), unit: 'cpu-s', rule: 'info' });
   return figures;
 }
@@ -169,8 +187,20 @@ export function stepSummaryFigures(step: SweepStep): Figure[] {
     { section, name: 'SLOs met', value: step.pass ? 1 : 0, unit: 'count', rule: 'no-drop' },
   ];
   if (step.floor) {
-    figures.push({ section, name: 'floor deliver p50', value: finite(step.floor.deliverP50Ms), unit: 'ms', rule: 'info' });
-    figures.push({ section, name: 'floor deliver p99', value: finite(step.floor.deliverP99Ms), unit: 'ms', rule: 'info' });
+    figures.push({
+      section,
+      name: 'floor deliver p50',
+      value: finite(step.floor.deliverP50Ms),
+      unit: 'ms',
+      rule: 'info',
+    });
+    figures.push({
+      section,
+      name: 'floor deliver p99',
+      value: finite(step.floor.deliverP99Ms),
+      unit: 'ms',
+      rule: 'info',
+    });
   }
   return figures;
 }

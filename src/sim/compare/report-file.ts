@@ -11,7 +11,8 @@ import type { SimReport } from '../runner/sim-report.js';
  */
 
 /** A report as found on disk: format 1 has no formatVersion, meta, timeline or histograms. */
-export type StoredReport = Omit<SimReport, 'formatVersion' | 'timeline' | 'histograms'> & Partial<Pick<SimReport, 'formatVersion' | 'timeline' | 'histograms'>>;
+export type StoredReport = Omit<SimReport, 'formatVersion' | 'timeline' | 'histograms'> &
+  Partial<Pick<SimReport, 'formatVersion' | 'timeline' | 'histograms'>>;
 
 export interface RunFile {
   kind: 'run';
@@ -48,12 +49,17 @@ export function readReportFile(path: string): ReportFile {
 
 function runFile(path: string, json: unknown): RunFile {
   if (!isReport(json)) {
-    throw new ReportFileError(`${path}: not a chat-node sim report or sweep summary (a report has scenario, deliver, oracle; a sweep summary has steps)`);
+    throw new ReportFileError(
+      `${path}: not a chat-node sim report or sweep summary (a report has scenario, deliver, oracle; a sweep summary has steps)`,
+    );
   }
   const format = json.formatVersion ?? 1;
-  if (!Number.isInteger(format) || format < 1) throw new ReportFileError(`${path}: formatVersion ${String(json.formatVersion)} is not a report format`);
+  if (!Number.isInteger(format) || format < 1)
+    throw new ReportFileError(`${path}: formatVersion ${String(json.formatVersion)} is not a report format`);
   if (format > REPORT_FORMAT_VERSION) {
-    throw new ReportFileError(`${path}: report format ${format} is newer than this chat-node reads (up to ${REPORT_FORMAT_VERSION}): update chat-node`);
+    throw new ReportFileError(
+      `${path}: report format ${format} is newer than this chat-node reads (up to ${REPORT_FORMAT_VERSION}): update chat-node`,
+    );
   }
   return { kind: 'run', path, report: json, format };
 }
@@ -64,7 +70,9 @@ function readJson(path: string): unknown {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ReportFileError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read it (${(error as Error).message})`);
+    throw new ReportFileError(
+      code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read it (${(error as Error).message})`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -80,7 +88,9 @@ function readJson(path: string): unknown {
  */
 function stepReport(summaryPath: string, step: SweepStep): RunFile | undefined {
   if (!step.report) return undefined;
-  const candidates = isAbsolute(step.report) ? [step.report] : [step.report, join(dirname(summaryPath), basename(step.report))];
+  const candidates = isAbsolute(step.report)
+    ? [step.report]
+    : [step.report, join(dirname(summaryPath), basename(step.report))];
   const found = candidates.find((candidate) => existsSync(candidate));
   if (!found) return undefined;
   try {
@@ -95,9 +105,21 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function isReport(json: unknown): json is StoredReport {
-  return isObject(json) && typeof json.scenario === 'string' && isObject(json.deliver) && typeof json.deliver.p50 === 'number' && isObject(json.oracle);
+  return (
+    isObject(json) &&
+    typeof json.scenario === 'string' &&
+    isObject(json.deliver) &&
+    typeof json.deliver.p50 === 'number' &&
+    isObject(json.oracle)
+  );
 }
 
 function isSweep(json: unknown): json is SweepSummary {
-  return isObject(json) && typeof json.scenario === 'string' && Array.isArray(json.steps) && 'highestPassingRate' in json && json.steps.every((step) => isObject(step) && typeof step.rate === 'number');
+  return (
+    isObject(json) &&
+    typeof json.scenario === 'string' &&
+    Array.isArray(json.steps) &&
+    'highestPassingRate' in json &&
+    json.steps.every((step) => isObject(step) && typeof step.rate === 'number')
+  );
 }

@@ -19,16 +19,29 @@ export function mergeReports(parts: readonly RunFile[]): SimReport {
   if (parts.length < 2) throw new ReportFileError('merge takes two reports or more');
   const scenario = parts[0]!.report.scenario;
   const reports: SimReport[] = parts.map((part) => {
-    if (part.report.scenario !== scenario) throw new ReportFileError(`${part.path} ran ${part.report.scenario}, ${parts[0]!.path} ${scenario}: only reports of one scenario merge`);
+    if (part.report.scenario !== scenario)
+      throw new ReportFileError(
+        `${part.path} ran ${part.report.scenario}, ${parts[0]!.path} ${scenario}: only reports of one scenario merge`,
+      );
     if (!part.report.histograms || !part.report.timeline) {
-      throw new ReportFileError(`${part.path} is a report of format ${part.format}, without histograms: its percentiles cannot be merged exactly (run it again with this chat-node)`);
+      throw new ReportFileError(
+        `${part.path} is a report of format ${part.format}, without histograms: its percentiles cannot be merged exactly (run it again with this chat-node)`,
+      );
     }
-    return { ...part.report, formatVersion: part.format, histograms: part.report.histograms, timeline: part.report.timeline };
+    return {
+      ...part.report,
+      formatVersion: part.format,
+      histograms: part.report.histograms,
+      timeline: part.report.timeline,
+    };
   });
   const seen = new Map<string, string>();
   for (const [i, report] of reports.entries()) {
     const earlier = seen.get(report.runId);
-    if (earlier !== undefined) throw new ReportFileError(`${earlier} and ${parts[i]!.path} are the same run (${report.runId}): merged, it would count twice`);
+    if (earlier !== undefined)
+      throw new ReportFileError(
+        `${earlier} and ${parts[i]!.path} are the same run (${report.runId}): merged, it would count twice`,
+      );
     seen.set(report.runId, parts[i]!.path);
   }
   const notes: string[] = [];
@@ -70,7 +83,15 @@ export function mergeReports(parts: readonly RunFile[]): SimReport {
       .slice(0, SLOWEST_REPORTED),
     slos: [],
     pass: false,
-    merged: { parts: parts.map((part, i) => ({ file: part.path, runId: reports[i]!.runId, startedAt: reports[i]!.startedAt, ...(part.report.meta ? { meta: part.report.meta } : {}) })), notes },
+    merged: {
+      parts: parts.map((part, i) => ({
+        file: part.path,
+        runId: reports[i]!.runId,
+        startedAt: reports[i]!.startedAt,
+        ...(part.report.meta ? { meta: part.report.meta } : {}),
+      })),
+      notes,
+    },
     timeline: mergeTimelines(reports.map((r) => r.timeline)),
     histograms: {
       encoding: 'hdr-v2-base64-us',
@@ -82,10 +103,18 @@ export function mergeReports(parts: readonly RunFile[]): SimReport {
   };
   const reconnects = reports.flatMap((r) => (r.reconnect ? [r.reconnect] : []));
   if (reconnects.length > 0) {
-    merged.reconnect = { ...addUp(reconnects), p50Ms: Math.max(...reconnects.map((r) => r.p50Ms)), p99Ms: Math.max(...reconnects.map((r) => r.p99Ms)), maxMs: Math.max(...reconnects.map((r) => r.maxMs)) };
-    notes.push('reconnect p50 and p99 are the parts\' highest (no histogram of reconnect times is kept); returns, back and max are exact');
+    merged.reconnect = {
+      ...addUp(reconnects),
+      p50Ms: Math.max(...reconnects.map((r) => r.p50Ms)),
+      p99Ms: Math.max(...reconnects.map((r) => r.p99Ms)),
+      maxMs: Math.max(...reconnects.map((r) => r.maxMs)),
+    };
+    notes.push(
+      "reconnect p50 and p99 are the parts' highest (no histogram of reconnect times is kept); returns, back and max are exact",
+    );
   }
-  if (reports.some((r) => r.floor)) notes.push("the floor comparison is not merged: each part's stays in its own report");
+  if (reports.some((r) => r.floor))
+    notes.push("the floor comparison is not merged: each part's stays in its own report");
   merged.slos = mergeSlos(merged, reports);
   merged.pass = merged.slos.every((slo) => slo.pass);
   return merged;
@@ -116,12 +145,23 @@ function mergeUsage(reports: readonly SimReport[], hopBuckets: ReadonlyMap<strin
   // CPU seconds from each part's per-1,000 figure, then over all messages.
   const cpu = (pick: (u: UsageReport) => number) => usages.reduce((sum, u) => sum + (pick(u) * u.messages) / 1000, 0);
   const per1000 = (seconds: number) => (messages > 0 ? (seconds / messages) * 1000 : 0);
-  const [nodes, services, load] = [cpu((u) => u.perThousand.nodes), cpu((u) => u.perThousand.services), cpu((u) => u.perThousand.load)];
+  const [nodes, services, load] = [
+    cpu((u) => u.perThousand.nodes),
+    cpu((u) => u.perThousand.services),
+    cpu((u) => u.perThousand.load),
+  ];
   const usage: UsageReport = {
     windowSec: Math.max(...usages.map((u) => u.windowSec)),
     messages,
-    rows: reports.flatMap((r) => r.usage.rows.map((row) => ({ ...row, name: `${r.runId}/${row.name}`, cpuPer1000: per1000(row.cpuSec) }))),
-    perThousand: { nodes: per1000(nodes), services: per1000(services), server: per1000(nodes + services), load: per1000(load) },
+    rows: reports.flatMap((r) =>
+      r.usage.rows.map((row) => ({ ...row, name: `${r.runId}/${row.name}`, cpuPer1000: per1000(row.cpuSec) })),
+    ),
+    perThousand: {
+      nodes: per1000(nodes),
+      services: per1000(services),
+      server: per1000(nodes + services),
+      load: per1000(load),
+    },
     loadShare: nodes + services + load > 0 ? load / (nodes + services + load) : 0,
     hops: hopRowsOf(hopBuckets).map(({ histogram: _kept, ...row }) => row),
   };
@@ -140,7 +180,8 @@ function mergeChecks(reports: readonly SimReport[], notes: string[]): RunChecks 
   presence.ok = presence.totalViolations === 0;
   const typing = addUp(reports.map((r) => r.typing));
   const pushes = reports.map((r) => r.push);
-  if (!pushes.every((push) => push.checked)) return { push: { checked: false, reason: 'push not checked in every merged run' }, presence, typing };
+  if (!pushes.every((push) => push.checked))
+    return { push: { checked: false, reason: 'push not checked in every merged run' }, presence, typing };
   const checked = pushes;
   const push = addUp(checked);
   push.delivery = push.expectedPairs === 0 ? 1 : push.notifiedPairs / push.expectedPairs;
@@ -150,8 +191,17 @@ function mergeChecks(reports: readonly SimReport[], notes: string[]): RunChecks 
   push.latency =
     latencies.length === 0
       ? null
-      : { count: latencies.reduce((sum, l) => sum + l.count, 0), p50: Math.max(...latencies.map((l) => l.p50)), p90: Math.max(...latencies.map((l) => l.p90)), p99: Math.max(...latencies.map((l) => l.p99)), max: Math.max(...latencies.map((l) => l.max)) };
-  if (latencies.length > 1) notes.push("push latency p50, p90 and p99 are the parts' highest (the push check keeps no histogram); count and max are exact");
+      : {
+          count: latencies.reduce((sum, l) => sum + l.count, 0),
+          p50: Math.max(...latencies.map((l) => l.p50)),
+          p90: Math.max(...latencies.map((l) => l.p90)),
+          p99: Math.max(...latencies.map((l) => l.p99)),
+          max: Math.max(...latencies.map((l) => l.max)),
+        };
+  if (latencies.length > 1)
+    notes.push(
+      "push latency p50, p90 and p99 are the parts' highest (the push check keeps no histogram); count and max are exact",
+    );
   return { push, presence, typing };
 }
 
@@ -204,12 +254,16 @@ function mergeSlos(merged: SimReport, reports: readonly SimReport[]): SloResult[
  */
 function addUp<T>(values: readonly T[]): T {
   const first = values[0];
-  if (typeof first === 'number') return values.reduce((sum, value) => sum + (typeof value === 'number' ? value : 0), 0) as T;
+  if (typeof first === 'number')
+    return values.reduce((sum, value) => sum + (typeof value === 'number' ? value : 0), 0) as T;
   if (typeof first === 'boolean') return values.every(Boolean) as T;
   if (Array.isArray(first)) return values.flatMap((value) => (Array.isArray(value) ? value : [])) as T;
   if (first !== null && typeof first === 'object') {
-    const keys = [...new Set(values.flatMap((value) => (value !== null && typeof value === 'object' ? Object.keys(value) : [])))];
-    const field = (key: string) => values.map((value) => (value as Record<string, unknown>)[key]).filter((entry) => entry !== undefined);
+    const keys = [
+      ...new Set(values.flatMap((value) => (value !== null && typeof value === 'object' ? Object.keys(value) : []))),
+    ];
+    const field = (key: string) =>
+      values.map((value) => (value as Record<string, unknown>)[key]).filter((entry) => entry !== undefined);
     return Object.fromEntries(keys.map((key) => [key, addUp(field(key))])) as T;
   }
   return first as T;

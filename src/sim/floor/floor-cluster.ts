@@ -31,28 +31,42 @@ export async function startFloor(onProgress: (line: string) => void): Promise<Lo
     const port = await findFreePort();
     const child = fork(FLOOR_MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(child);
-    const init: FloorInit = { type: 'init', role, natsUrl: services.urls.natsUrl, postgresUrl: services.urls.postgresUrl, namespace, port };
+    const init: FloorInit = {
+      type: 'init',
+      role,
+      natsUrl: services.urls.natsUrl,
+      postgresUrl: services.urls.postgresUrl,
+      namespace,
+      port,
+    };
     child.send(init);
     await new Promise<void>((resolve, reject) => {
-      child.once('message', (status: FloorStatus) => (status.type === 'listening' ? resolve() : reject(new Error(`floor ${role}: ${status.error}`))));
+      child.once('message', (status: FloorStatus) =>
+        status.type === 'listening' ? resolve() : reject(new Error(`floor ${role}: ${status.error}`)),
+      );
       child.once('exit', (code) => reject(new Error(`floor ${role} exited with ${code}`)));
     });
     return port;
   };
   const stop = async () => {
     await Promise.all(
-      children.map((child) => new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      })),
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
     );
     await services.stop();
   };
   try {
     const writerPort = await start('writer');
     const gatewayPort = await start('gateway');
-    onProgress(`the floor (bare pipeline: gateway :${gatewayPort} -> NATS -> writer -> Postgres ${FLOOR_DATABASE} -> NATS -> gateway) is up`);
+    onProgress(
+      `the floor (bare pipeline: gateway :${gatewayPort} -> NATS -> writer -> Postgres ${FLOOR_DATABASE} -> NATS -> gateway) is up`,
+    );
     const gatewayMetrics = `http://127.0.0.1:${gatewayPort}/metrics`;
     return {
       urls: [`ws://127.0.0.1:${gatewayPort}/v1/ws`],

@@ -40,7 +40,14 @@ export async function runFloorGateway(init: FloorInit, report: (status: FloorSta
   const rooms = new Map<string, FloorRoom>();
   const byUser = new Map<string, Set<FloorSession>>();
   const byConn = new Map<number, FloorSession>();
-  new Gauge({ name: 'chat_gateway_connections', help: 'Open WebSocket sessions', registers: [registry], collect() { this.set(byConn.size); } });
+  new Gauge({
+    name: 'chat_gateway_connections',
+    help: 'Open WebSocket sessions',
+    registers: [registry],
+    collect() {
+      this.set(byConn.size);
+    },
+  });
   let nextConn = 0;
 
   nc.subscribe(subjects.out, {
@@ -62,10 +69,18 @@ export async function runFloorGateway(init: FloorInit, report: (status: FloorSta
   const roomsOf = (user: string) => [...rooms.values()].filter((room) => room.members.includes(user)).map(roomObject);
   const handle = (session: FloorSession, frame: Record<string, unknown>): void => {
     const id = typeof frame.id === 'string' ? frame.id : undefined;
-    const reply = (answer: Record<string, unknown>) => session.ws.send(JSON.stringify(id === undefined ? answer : { ...answer, id }));
+    const reply = (answer: Record<string, unknown>) =>
+      session.ws.send(JSON.stringify(id === undefined ? answer : { ...answer, id }));
     switch (frame.type) {
       case 'send': {
-        const send: FloorSend = { r: String(frame.room), c: String(frame.clientMsgId), b: String(frame.body), s: session.user, d: session.device, k: session.conn };
+        const send: FloorSend = {
+          r: String(frame.room),
+          c: String(frame.clientMsgId),
+          b: String(frame.body),
+          s: session.user,
+          d: session.device,
+          k: session.conn,
+        };
         if (id !== undefined) send.q = id;
         nc.publish(subjects.send, JSON.stringify(send));
         return;
@@ -74,8 +89,20 @@ export async function runFloorGateway(init: FloorInit, report: (status: FloorSta
         const others = (frame.members as string[]).filter((member) => member !== session.user);
         const members = [session.user, ...new Set(others)];
         const kind = frame.kind === 'group' ? 'group' : 'direct';
-        const roomId = kind === 'direct' ? `f${createHash('sha1').update([...members].sort().join('\n')).digest('base64url').slice(0, 20)}` : `g${randomBytes(10).toString('base64url')}`;
-        const room = rooms.get(roomId) ?? { id: roomId, kind, name: typeof frame.name === 'string' ? frame.name : '', members, owner: session.user };
+        const roomId =
+          kind === 'direct'
+            ? `f${createHash('sha1')
+                .update([...members].sort().join('\n'))
+                .digest('base64url')
+                .slice(0, 20)}`
+            : `g${randomBytes(10).toString('base64url')}`;
+        const room = rooms.get(roomId) ?? {
+          id: roomId,
+          kind,
+          name: typeof frame.name === 'string' ? frame.name : '',
+          members,
+          owner: session.user,
+        };
         rooms.set(roomId, room);
         reply({ type: 'room', room: roomObject(room) });
         return;
@@ -88,7 +115,10 @@ export async function runFloorGateway(init: FloorInit, report: (status: FloorSta
         return;
       case 'presence.query':
         // Everyone online: the simulator waits for its devices' presence views to converge.
-        reply({ type: 'presence', users: (frame.users as string[]).map((user) => ({ user, status: 'online', lastSeen: Date.now() })) });
+        reply({
+          type: 'presence',
+          users: (frame.users as string[]).map((user) => ({ user, status: 'online', lastSeen: Date.now() })),
+        });
         return;
       case 'ping':
         reply({ type: 'pong' });
@@ -105,19 +135,35 @@ export async function runFloorGateway(init: FloorInit, report: (status: FloorSta
     }
   };
 
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: LIMITS.maxFrameBytes, handleProtocols: () => 'chat.v1' });
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: LIMITS.maxFrameBytes,
+    handleProtocols: () => 'chat.v1',
+  });
   wss.on('connection', (ws) => {
     let session: FloorSession | undefined;
     ws.on('message', (data) => {
       const frame = JSON.parse((data as Buffer).toString()) as Record<string, unknown>;
       if (session) return handle(session, frame);
-      const claims = JSON.parse(Buffer.from(String(frame.token).split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub: string; device: string };
+      const claims = JSON.parse(Buffer.from(String(frame.token).split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+        sub: string;
+        device: string;
+      };
       session = { conn: ++nextConn, user: claims.sub, device: claims.device, ws };
       byConn.set(session.conn, session);
       let own = byUser.get(session.user);
       if (!own) byUser.set(session.user, (own = new Set()));
       own.add(session);
-      ws.send(JSON.stringify({ type: 'welcome', user: session.user, device: session.device, heartbeatMs: 30_000, limits: LIMITS }));
+      ws.send(
+        JSON.stringify({
+          type: 'welcome',
+          user: session.user,
+          device: session.device,
+          heartbeatMs: 30_000,
+          limits: LIMITS,
+        }),
+      );
     });
     ws.on('error', () => {});
     ws.on('close', () => {
@@ -135,11 +181,22 @@ export async function runFloorGateway(init: FloorInit, report: (status: FloorSta
       res.writeHead(404).end();
     }
   });
-  server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)));
+  server.on('upgrade', (req, socket, head) =>
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)),
+  );
   await new Promise<void>((resolve) => server.listen(init.port, '127.0.0.1', () => resolve()));
   report({ type: 'listening', port: init.port });
 }
 
 function roomObject(room: FloorRoom): Record<string, unknown> {
-  return { id: room.id, kind: room.kind, name: room.name, members: room.members, owner: room.owner, lastSeq: 0, readSeq: 0, unread: 0 };
+  return {
+    id: room.id,
+    kind: room.kind,
+    name: room.name,
+    members: room.members,
+    owner: room.owner,
+    lastSeq: 0,
+    readSeq: 0,
+    unread: 0,
+  };
 }

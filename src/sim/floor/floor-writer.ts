@@ -52,10 +52,20 @@ export async function runFloorWriter(init: FloorInit, report: (status: FloorStat
       const messages = sends.map((send, i) => {
         const seq = (lastSeq.get(send.r) ?? 0) + 1;
         lastSeq.set(send.r, seq);
-        const message = { room: send.r, seq, msgId: ids.slice(32 * i, 32 * i + 32), sender: send.s, senderDevice: send.d, clientMsgId: send.c, body: send.b, ts };
+        const message = {
+          room: send.r,
+          seq,
+          msgId: ids.slice(32 * i, 32 * i + 32),
+          sender: send.s,
+          senderDevice: send.d,
+          clientMsgId: send.c,
+          body: send.b,
+          ts,
+        };
         return send.q === undefined ? { conn: send.k, message } : { conn: send.k, requestId: send.q, message };
       });
-      const column = <T>(pick: (m: FloorBatch['messages'][number]['message']) => T) => messages.map((m) => pick(m.message));
+      const column = <T>(pick: (m: FloorBatch['messages'][number]['message']) => T) =>
+        messages.map((m) => pick(m.message));
       await pool.query(INSERT, [
         column((m) => m.room),
         column((m) => m.seq),
@@ -79,7 +89,8 @@ export async function runFloorWriter(init: FloorInit, report: (status: FloorStat
   });
   await nc.flush();
   const server = createServer((req, res) => {
-    if (req.url === '/metrics') void registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
+    if (req.url === '/metrics')
+      void registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
     else res.writeHead(req.url === '/readyz' || req.url === '/healthz' ? 200 : 404).end();
   });
   await new Promise<void>((resolve) => server.listen(init.port, '127.0.0.1', () => resolve()));

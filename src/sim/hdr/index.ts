@@ -5,4 +5,9 @@ export {
   type LatencyPercentiles,
   type SignificantDigits,
 } from './latency-distribution.js';
-export { DEFAULT_TIMELINE_BUCKET_MS, LatencyTimeline, type LatencyTimelineOptions, type TimelinePoint } from './latency-timeline.js';
+export {
+  DEFAULT_TIMELINE_BUCKET_MS,
+  LatencyTimeline,
+  type LatencyTimelineOptions,
+  type TimelinePoint,
+} from './latency-timeline.js';

@@ -61,7 +61,11 @@ export class LatencyDistribution {
   static decode(text: string, options: LatencyDistributionOptions = {}): LatencyDistribution {
     const decoded = hdr.decodeFromCompressedBase64(text, options.packed ? 'packed' : 32);
     const digits = options.significantDigits ?? asDigits(decoded.numberOfSignificantValueDigits);
-    if (decoded.highestTrackableValue === HIGHEST_MICROS && decoded.numberOfSignificantValueDigits === digits && !decoded.autoResize) {
+    if (
+      decoded.highestTrackableValue === HIGHEST_MICROS &&
+      decoded.numberOfSignificantValueDigits === digits &&
+      !decoded.autoResize
+    ) {
       return LatencyDistribution.adopt(decoded);
     }
     // Another layout (an older encoder, or other precision asked for): re-recorded into ours.
@@ -71,7 +75,10 @@ export class LatencyDistribution {
   }
 
   /** One distribution holding everything of `parts` (encoded texts or distributions). */
-  static merge(parts: Iterable<LatencyDistribution | string>, options: LatencyDistributionOptions = {}): LatencyDistribution {
+  static merge(
+    parts: Iterable<LatencyDistribution | string>,
+    options: LatencyDistributionOptions = {},
+  ): LatencyDistribution {
     const merged = new LatencyDistribution(options);
     for (const part of parts) merged.add(typeof part === 'string' ? LatencyDistribution.decode(part, options) : part);
     return merged;

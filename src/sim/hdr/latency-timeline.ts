@@ -63,7 +63,8 @@ export class LatencyTimeline {
   constructor(options: LatencyTimelineOptions = {}) {
     const bucketMs = options.bucketMs ?? DEFAULT_TIMELINE_BUCKET_MS;
     const originMs = options.originMs ?? 0;
-    if (!(bucketMs > 0) || !Number.isInteger(bucketMs)) throw new RangeError(`bucketMs must be a positive integer, got ${bucketMs}`);
+    if (!(bucketMs > 0) || !Number.isInteger(bucketMs))
+      throw new RangeError(`bucketMs must be a positive integer, got ${bucketMs}`);
     if (!Number.isFinite(originMs)) throw new RangeError(`originMs must be finite, got ${originMs}`);
     this.originMs = originMs;
     this.bucketMs = bucketMs;
@@ -79,9 +80,15 @@ export class LatencyTimeline {
     const encoded = JSON.parse(text) as EncodedTimeline;
     if (encoded.v !== 1) throw new Error(`unknown latency timeline encoding version ${String(encoded.v)}`);
     const packed = options.packed ?? false;
-    const timeline = new LatencyTimeline({ originMs: encoded.originMs, bucketMs: encoded.bucketMs, significantDigits: encoded.significantDigits, packed });
+    const timeline = new LatencyTimeline({
+      originMs: encoded.originMs,
+      bucketMs: encoded.bucketMs,
+      significantDigits: encoded.significantDigits,
+      packed,
+    });
     const bucketOptions = { significantDigits: encoded.significantDigits, packed };
-    for (const [index, histogram] of encoded.buckets) timeline.buckets.set(index, LatencyDistribution.decode(histogram, bucketOptions));
+    for (const [index, histogram] of encoded.buckets)
+      timeline.buckets.set(index, LatencyDistribution.decode(histogram, bucketOptions));
     timeline.all.add(LatencyDistribution.decode(encoded.total));
     return timeline;
   }
@@ -99,7 +106,12 @@ export class LatencyTimeline {
         continue;
       }
       const timeline = typeof part === 'string' ? LatencyTimeline.decode(part) : part;
-      merged ??= new LatencyTimeline({ originMs: timeline.originMs, bucketMs: timeline.bucketMs, significantDigits: timeline.significantDigits, packed: false });
+      merged ??= new LatencyTimeline({
+        originMs: timeline.originMs,
+        bucketMs: timeline.bucketMs,
+        significantDigits: timeline.significantDigits,
+        packed: false,
+      });
       merged.add(timeline);
     }
     if (!merged) throw new Error('LatencyTimeline.merge: no parts and no options');
@@ -125,9 +137,13 @@ export class LatencyTimeline {
    * whole number of buckets apart (then they are re-numbered), or it throws.
    */
   add(other: LatencyTimeline): void {
-    if (other.bucketMs !== this.bucketMs) throw new Error(`cannot merge timelines with ${other.bucketMs} ms and ${this.bucketMs} ms buckets`);
+    if (other.bucketMs !== this.bucketMs)
+      throw new Error(`cannot merge timelines with ${other.bucketMs} ms and ${this.bucketMs} ms buckets`);
     const shift = (other.originMs - this.originMs) / this.bucketMs;
-    if (!Number.isInteger(shift)) throw new Error(`cannot merge timelines whose origins (${other.originMs}, ${this.originMs}) are not a whole number of buckets apart`);
+    if (!Number.isInteger(shift))
+      throw new Error(
+        `cannot merge timelines whose origins (${other.originMs}, ${this.originMs}) are not a whole number of buckets apart`,
+      );
     for (const [index, histogram] of other.buckets) {
       let bucket = this.buckets.get(index + shift);
       if (!bucket) {
@@ -165,7 +181,10 @@ export class LatencyTimeline {
       if (index > last) last = index;
     }
     // A wild timestamp (a clock jump, a zero) must not turn into millions of empty points.
-    const indexes = last - first < MAX_FILLED_POINTS ? Array.from({ length: last - first + 1 }, (_, i) => first + i) : [...this.buckets.keys()].sort((a, b) => a - b);
+    const indexes =
+      last - first < MAX_FILLED_POINTS
+        ? Array.from({ length: last - first + 1 }, (_, i) => first + i)
+        : [...this.buckets.keys()].sort((a, b) => a - b);
     return indexes.map((index) => {
       const bucket = this.buckets.get(index);
       const percentiles = bucket ? bucket.percentiles() : { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };

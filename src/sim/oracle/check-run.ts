@@ -3,13 +3,34 @@ import { checkCompleteness, type CompletenessTally } from './completeness.js';
 import { readDeviceLog } from './device-streams.js';
 import { FindingLog } from './finding-log.js';
 import { MessageTable } from './message-table.js';
-import type { OracleInput, OracleReport, OracleViolation, OracleViolationKind, OracleWarning, OracleWarningKind } from './oracle-types.js';
+import type {
+  OracleInput,
+  OracleReport,
+  OracleViolation,
+  OracleViolationKind,
+  OracleWarning,
+  OracleWarningKind,
+} from './oracle-types.js';
 import { checkReadState } from './read-state.js';
 import { deviceKey, lookup, RunIndex } from './run-index.js';
 import { checkSendOrder } from './send-order.js';
 
-export const VIOLATION_KINDS: readonly OracleViolationKind[] = ['missing', 'duplicate', 'out-of-order', 'conflict', 'seq-gap', 'send-order', 'read-diverged'];
-export const WARNING_KINDS: readonly OracleWarningKind[] = ['unacked-delivered', 'non-member-delivery', 'unknown-room', 'unplanned-ack', 'unplanned-device'];
+export const VIOLATION_KINDS: readonly OracleViolationKind[] = [
+  'missing',
+  'duplicate',
+  'out-of-order',
+  'conflict',
+  'seq-gap',
+  'send-order',
+  'read-diverged',
+];
+export const WARNING_KINDS: readonly OracleWarningKind[] = [
+  'unacked-delivered',
+  'non-member-delivery',
+  'unknown-room',
+  'unplanned-ack',
+  'unplanned-device',
+];
 
 export const DEFAULT_MAX_LISTED = 200;
 export const DEFAULT_SETTLE_MS = 10_000;
@@ -25,7 +46,11 @@ export const DEFAULT_SETTLE_MS = 10_000;
  */
 export function checkRun(input: OracleInput): OracleReport {
   const maxListed = input.options?.maxListed ?? DEFAULT_MAX_LISTED;
-  const rules = { endedAt: input.endedAt, allSynced: input.allSynced, settleMs: input.options?.settleMs ?? DEFAULT_SETTLE_MS };
+  const rules = {
+    endedAt: input.endedAt,
+    allSynced: input.allSynced,
+    settleMs: input.options?.settleMs ?? DEFAULT_SETTLE_MS,
+  };
   const index = new RunIndex(input.plan, input.roomIds);
   const violations = new FindingLog<OracleViolationKind, OracleViolation>(VIOLATION_KINDS, maxListed);
   const warnings = new FindingLog<OracleWarningKind, OracleWarning>(WARNING_KINDS, maxListed);
@@ -53,7 +78,9 @@ export function checkRun(input: OracleInput): OracleReport {
         room: '',
         user: log.user,
         device: log.device,
-        detail: planned ? `a second log of ${key}: checked for order and duplicates only` : `${key} is not in the plan: checked for order and duplicates only`,
+        detail: planned
+          ? `a second log of ${key}: checked for order and duplicates only`
+          : `${key} is not in the plan: checked for order and duplicates only`,
       });
     }
     const streams = readDeviceLog(log, index, table, violations, warnings);
@@ -61,7 +88,12 @@ export function checkRun(input: OracleInput): OracleReport {
     if (!held) continue;
     logged.add(key);
     checkedLogs.push(log);
-    const target = { user: log.user, device: log.device, windows: lookup(input.windows, key) ?? [], skipped: lookup(input.skipped, key) ?? [] };
+    const target = {
+      user: log.user,
+      device: log.device,
+      windows: lookup(input.windows, key) ?? [],
+      skipped: lookup(input.skipped, key) ?? [],
+    };
     checkCompleteness(target, streams, index, table, rules, violations, tally);
   }
 

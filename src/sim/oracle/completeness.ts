@@ -61,7 +61,10 @@ export function checkCompleteness(
         tally.observed++;
         continue;
       }
-      if (target.skipped.length > 0 && target.skipped.some((range) => range.room === room.id && range.from <= seq && seq <= range.to)) {
+      if (
+        target.skipped.length > 0 &&
+        target.skipped.some((range) => range.room === room.id && range.from <= seq && seq <= range.to)
+      ) {
         tally.skipped++;
         continue;
       }
@@ -107,7 +110,8 @@ function connectivity(windows: readonly ConnectionWindow[], at: number, endedAt:
     return `the device was connected when it was acked, until ${until}`;
   }
   const next = windows.find((window) => window.from > at);
-  if (!next) return `the device was offline when it was acked and did not reconnect (run ended ${seconds(endedAt - at)} later)`;
+  if (!next)
+    return `the device was offline when it was acked and did not reconnect (run ended ${seconds(endedAt - at)} later)`;
   return `the device was offline when it was acked and reconnected ${seconds(next.from - at)} later`;
 }
 

@@ -18,7 +18,13 @@ export interface RoomStream {
  * a later message counts, so 1 2 5 3 4 is two). Returns the seqs shown per member room
  * (duplicates dropped), for the completeness check.
  */
-export function readDeviceLog(log: DeviceLog, index: RunIndex, table: MessageTable, violations: Violations, warnings: Warnings): Map<string, RoomStream> {
+export function readDeviceLog(
+  log: DeviceLog,
+  index: RunIndex,
+  table: MessageTable,
+  violations: Violations,
+  warnings: Warnings,
+): Map<string, RoomStream> {
   const streams = new Map<string, RoomStream>();
   const { user, device } = log;
   let warnedRooms: Set<string> | undefined;
@@ -36,8 +42,23 @@ export function readDeviceLog(log: DeviceLog, index: RunIndex, table: MessageTab
           warnedRooms.add(roomId);
           warnings.add(
             room
-              ? { kind: 'non-member-delivery', room: roomId, roomKey: room.key, seq, user, device, detail: `${user} is not a member of room ${room.key} but device ${device} showed ${describeAt(index, roomId, seq)}` }
-              : { kind: 'unknown-room', room: roomId, seq, user, device, detail: `device ${user}/${device} showed messages of ${roomId}, which is not a plan room` },
+              ? {
+                  kind: 'non-member-delivery',
+                  room: roomId,
+                  roomKey: room.key,
+                  seq,
+                  user,
+                  device,
+                  detail: `${user} is not a member of room ${room.key} but device ${device} showed ${describeAt(index, roomId, seq)}`,
+                }
+              : {
+                  kind: 'unknown-room',
+                  room: roomId,
+                  seq,
+                  user,
+                  device,
+                  detail: `device ${user}/${device} showed messages of ${roomId}, which is not a plan room`,
+                },
           );
         } else {
           warnings.count(room ? 'non-member-delivery' : 'unknown-room');
@@ -54,9 +75,27 @@ export function readDeviceLog(log: DeviceLog, index: RunIndex, table: MessageTab
       stream.seqs.push(seq);
       stream.max = seq;
     } else if (contains(stream, seq)) {
-      report(violations, index, 'duplicate', roomId, seq, user, device, () => `device showed ${describeAt(index, roomId, seq)} twice`);
+      report(
+        violations,
+        index,
+        'duplicate',
+        roomId,
+        seq,
+        user,
+        device,
+        () => `device showed ${describeAt(index, roomId, seq)} twice`,
+      );
     } else {
-      report(violations, index, 'out-of-order', roomId, seq, user, device, () => `device showed ${describeAt(index, roomId, seq)} after #${stream.max}`);
+      report(
+        violations,
+        index,
+        'out-of-order',
+        roomId,
+        seq,
+        user,
+        device,
+        () => `device showed ${describeAt(index, roomId, seq)} after #${stream.max}`,
+      );
       stream.seqs.push(seq);
       stream.ascending = false;
     }
@@ -84,7 +123,16 @@ function contains(stream: RoomStream, seq: number): boolean {
   return false;
 }
 
-function report(violations: Violations, index: RunIndex, kind: 'duplicate' | 'out-of-order', room: string, seq: number, user: string, device: string, detail: () => string): void {
+function report(
+  violations: Violations,
+  index: RunIndex,
+  kind: 'duplicate' | 'out-of-order',
+  room: string,
+  seq: number,
+  user: string,
+  device: string,
+  detail: () => string,
+): void {
   if (!violations.listing()) {
     violations.count(kind);
     return;

@@ -14,8 +14,29 @@ export type {
 } from './oracle-types.js';
 export { samplePercentiles, type CheckFinding, type SamplePercentiles } from './check-finding.js';
 export { checkPushes, PUSH_VIOLATION_KINDS } from './push-check.js';
-export type { AssumedPushPolicy, PushCheckInput, PushCheckOptions, PushCheckReport, PushNotificationRecord, PushRegistrationRecord, PushViolation, PushViolationKind } from './push-check.js';
+export type {
+  AssumedPushPolicy,
+  PushCheckInput,
+  PushCheckOptions,
+  PushCheckReport,
+  PushNotificationRecord,
+  PushRegistrationRecord,
+  PushViolation,
+  PushViolationKind,
+} from './push-check.js';
 export { checkPresence, presenceContacts } from './presence-check.js';
-export type { PresenceCheckInput, PresenceCheckOptions, PresenceCheckReport, PresenceViewRecord, PresenceViolation } from './presence-check.js';
+export type {
+  PresenceCheckInput,
+  PresenceCheckOptions,
+  PresenceCheckReport,
+  PresenceViewRecord,
+  PresenceViolation,
+} from './presence-check.js';
 export { checkTyping } from './typing-check.js';
-export type { TypingCheckInput, TypingCheckOptions, TypingCheckReport, TypingViewRecord, TypingViolation } from './typing-check.js';
+export type {
+  TypingCheckInput,
+  TypingCheckOptions,
+  TypingCheckReport,
+  TypingViewRecord,
+  TypingViolation,
+} from './typing-check.js';

@@ -64,7 +64,14 @@ export class MessageTable {
     const known = this.bySend.get(ack.user)?.get(ack.clientMsgId);
     if (known && known.ack && known.room === ack.room && known.seq === ack.seq) return;
     if (!planned) {
-      this.warn({ kind: 'unplanned-ack', room: ack.room, seq: ack.seq, user: ack.user, device: ack.device, detail: `ack of ${ack.clientMsgId}, which the plan never sent` });
+      this.warn({
+        kind: 'unplanned-ack',
+        room: ack.room,
+        seq: ack.seq,
+        user: ack.user,
+        device: ack.device,
+        detail: `ack of ${ack.clientMsgId}, which the plan never sent`,
+      });
     } else {
       let mine = this.ackedSends.get(ack.user);
       if (!mine) this.ackedSends.set(ack.user, (mine = new Set()));
@@ -83,7 +90,11 @@ export class MessageTable {
     }
     const room = this.room(ack.room);
     if (!room) return;
-    const entry = this.place(room, ack.room, ack.seq, ack.user, ack.clientMsgId, { user: ack.user, device: ack.device, ack: true });
+    const entry = this.place(room, ack.room, ack.seq, ack.user, ack.clientMsgId, {
+      user: ack.user,
+      device: ack.device,
+      ack: true,
+    });
     if (entry.sender === ack.user && entry.clientMsgId === ack.clientMsgId) entry.ack ??= ack;
     if (ack.seq > room.maxAcked) room.maxAcked = ack.seq;
   }
@@ -202,10 +213,18 @@ export class MessageTable {
   }
 
   /** The entry at (room, seq), made from this account if it is the first; a different account is a conflict. */
-  private place(room: RoomMessages, roomId: string, seq: number, sender: string, clientMsgId: string, witness: Witness): MessageEntry {
+  private place(
+    room: RoomMessages,
+    roomId: string,
+    seq: number,
+    sender: string,
+    clientMsgId: string,
+    witness: Witness,
+  ): MessageEntry {
     const existing = room.bySeq.get(seq);
     if (existing) {
-      if (existing.sender !== sender || existing.clientMsgId !== clientMsgId) this.conflict(existing, sender, clientMsgId, witness);
+      if (existing.sender !== sender || existing.clientMsgId !== clientMsgId)
+        this.conflict(existing, sender, clientMsgId, witness);
       return existing;
     }
     const entry: MessageEntry = { room: roomId, seq, sender, clientMsgId, ack: undefined, copies: 0, missing: false };

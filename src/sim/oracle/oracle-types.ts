@@ -96,7 +96,8 @@ export interface OracleViolation extends Omit<Violation, 'kind'> {
  * - unplanned-device: a log of a device that is not in the plan (its deliveries are checked
  *   for order and duplicates, but nothing is expected of it).
  */
-export type OracleWarningKind = 'unacked-delivered' | 'non-member-delivery' | 'unknown-room' | 'unplanned-ack' | 'unplanned-device';
+export type OracleWarningKind =
+  'unacked-delivered' | 'non-member-delivery' | 'unknown-room' | 'unplanned-ack' | 'unplanned-device';
 
 export interface OracleWarning extends Omit<Violation, 'kind'> {
   kind: OracleWarningKind;

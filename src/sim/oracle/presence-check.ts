@@ -62,7 +62,10 @@ export interface PresenceCheckReport {
 export function checkPresence(input: PresenceCheckInput): PresenceCheckReport {
   const fanoutMax = input.options?.fanoutMax ?? 100;
   const enforced = input.options?.enforce ?? false;
-  const violations = new FindingLog<PresenceViolationKind, PresenceViolation>(['presence-stale'], input.options?.maxListed ?? 200);
+  const violations = new FindingLog<PresenceViolationKind, PresenceViolation>(
+    ['presence-stale'],
+    input.options?.maxListed ?? 200,
+  );
 
   const contacts = presenceContacts(input.plan, fanoutMax);
   const online = new Set<string>();

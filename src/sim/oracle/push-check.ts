@@ -77,7 +77,12 @@ export interface PushCheckInput {
  * - push-unregistered: a planned push device did not get its token registered.
  */
 export type PushViolationKind = 'push-missing' | 'push-non-member' | 'push-unexpected' | 'push-unregistered';
-export const PUSH_VIOLATION_KINDS: readonly PushViolationKind[] = ['push-missing', 'push-non-member', 'push-unexpected', 'push-unregistered'];
+export const PUSH_VIOLATION_KINDS: readonly PushViolationKind[] = [
+  'push-missing',
+  'push-non-member',
+  'push-unexpected',
+  'push-unregistered',
+];
 
 export type PushViolation = CheckFinding<PushViolationKind>;
 
@@ -149,7 +154,14 @@ export function checkPushes(input: PushCheckInput): PushCheckReport {
       known.ackedAt = Math.min(known.ackedAt, ack.ackedAt);
       continue;
     }
-    const fact: MessageFact = { room: ack.room, seq: ack.seq, sender: ack.user, acked: true, sentAt: ack.sentAt, ackedAt: ack.ackedAt };
+    const fact: MessageFact = {
+      room: ack.room,
+      seq: ack.seq,
+      sender: ack.user,
+      acked: true,
+      sentAt: ack.sentAt,
+      ackedAt: ack.ackedAt,
+    };
     seen.set(key, fact);
     const list = messagesByRoom.get(ack.room);
     if (list) list.push(fact);
@@ -169,12 +181,19 @@ export function checkPushes(input: PushCheckInput): PushCheckReport {
       if (device.push) planned++;
       if (registration) byToken.set(registration.token, { user: user.id, device: device.id });
       else if (device.push) {
-        violations.add({ kind: 'push-unregistered', room: '', user: user.id, device: device.id, detail: `${deviceKey(user.id, device.id)} was planned to register ${device.push} but has no registered token` });
+        violations.add({
+          kind: 'push-unregistered',
+          room: '',
+          user: user.id,
+          device: device.id,
+          detail: `${deviceKey(user.id, device.id)} was planned to register ${device.push} but has no registered token`,
+        });
       }
     }
   }
 
-  const windowsOf = (user: string, device: string) => [...(lookup(input.windows, deviceKey(user, device)) ?? [])].sort((a, b) => a.from - b.from);
+  const windowsOf = (user: string, device: string) =>
+    [...(lookup(input.windows, deviceKey(user, device)) ?? [])].sort((a, b) => a.from - b.from);
   // Expected and allowed (device, room) pairs, keyed token + room; `owed` has every message that
   // surely made a push job (the latencies count from those only).
   const expected = new Map<string, { user: string; device: string; room: string; first: MessageFact; gap: Gap }>();
@@ -193,10 +212,18 @@ export function checkPushes(input: PushCheckInput): PushCheckReport {
           if (list) list.push(message);
           else allowed.set(pair, [message]);
         }
-        const gap = message.acked ? gaps.find((g) => g.from <= message.sentAt - margin && g.to >= message.ackedAt + margin) : undefined;
+        const gap = message.acked
+          ? gaps.find((g) => g.from <= message.sentAt - margin && g.to >= message.ackedAt + margin)
+          : undefined;
         if (!gap) continue;
         // hold-while-active: no device of the user connected within the active window before the decision.
-        if (policy === 'hold-while-active' && userWindows.some((w) => w.from <= message.ackedAt + margin && (w.to ?? Infinity) >= message.sentAt - activeWindow - margin)) continue;
+        if (
+          policy === 'hold-while-active' &&
+          userWindows.some(
+            (w) => w.from <= message.ackedAt + margin && (w.to ?? Infinity) >= message.sentAt - activeWindow - margin,
+          )
+        )
+          continue;
         const list = owed.get(pair);
         if (list) list.push(message);
         else owed.set(pair, [message]);
@@ -227,7 +254,12 @@ export function checkPushes(input: PushCheckInput): PushCheckReport {
       if (listedOnce.has(pair)) violations.count('push-non-member');
       else {
         listedOnce.add(pair);
-        violations.add({ kind: 'push-non-member', ...where, ...owner, detail: `${notification.platform} notification to ${deviceKey(owner.user, owner.device)} for ${roomKey ? `room ${roomKey}` : `room "${notification.room}"`}, which ${owner.user} is not a member of` });
+        violations.add({
+          kind: 'push-non-member',
+          ...where,
+          ...owner,
+          detail: `${notification.platform} notification to ${deviceKey(owner.user, owner.device)} for ${roomKey ? `room ${roomKey}` : `room "${notification.room}"`}, which ${owner.user} is not a member of`,
+        });
       }
       continue;
     }
@@ -236,7 +268,9 @@ export function checkPushes(input: PushCheckInput): PushCheckReport {
     else notifiedAt.set(pair, [notification.at]);
     if (!allowed.has(pair) && !listedOnce.has(pair)) {
       listedOnce.add(pair);
-      const gaps = offlineGaps(windowsOf(owner.user, owner.device)).map((gap) => `${gap.from}-${Number.isFinite(gap.toLate) ? gap.toLate : 'end'}`);
+      const gaps = offlineGaps(windowsOf(owner.user, owner.device)).map(
+        (gap) => `${gap.from}-${Number.isFinite(gap.toLate) ? gap.toLate : 'end'}`,
+      );
       violations.add({
         kind: 'push-unexpected',
         ...where,
@@ -303,7 +337,14 @@ function unackedShown(input: PushCheckInput, index: RunIndex, acked: ReadonlyMap
       }
       const planned = index.plannedSend(delivery.sender, delivery.clientMsgId);
       const sentAt = planned ? input.shown.t0 + planned.atMs : delivery.at;
-      facts.set(key, { room: delivery.room, seq: delivery.seq, sender: delivery.sender, acked: false, sentAt, ackedAt: delivery.at });
+      facts.set(key, {
+        room: delivery.room,
+        seq: delivery.seq,
+        sender: delivery.sender,
+        acked: false,
+        sentAt,
+        ackedAt: delivery.at,
+      });
     }
   }
   for (const fact of facts.values()) fact.sentAt = Math.min(fact.sentAt, fact.ackedAt);
@@ -317,7 +358,11 @@ function offlineGaps(windows: readonly ConnectionWindow[]): Gap[] {
     const closed = windows[i]!.to;
     if (closed === null) continue;
     const next = windows[i + 1];
-    gaps.push({ from: closed, to: next?.from ?? Infinity, toLate: next ? (next.liveAt ?? next.to ?? Infinity) : Infinity });
+    gaps.push({
+      from: closed,
+      to: next?.from ?? Infinity,
+      toLate: next ? (next.liveAt ?? next.to ?? Infinity) : Infinity,
+    });
   }
   return gaps;
 }

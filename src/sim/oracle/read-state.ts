@@ -8,7 +8,12 @@ import type { RunIndex } from './run-index.js';
  * does not counts as read up to 0 there. `compared` picks the devices whose state is final
  * (all of them in a run that ended synced).
  */
-export function checkReadState(logs: readonly DeviceLog[], compared: (log: DeviceLog) => boolean, index: RunIndex, violations: Violations): void {
+export function checkReadState(
+  logs: readonly DeviceLog[],
+  compared: (log: DeviceLog) => boolean,
+  index: RunIndex,
+  violations: Violations,
+): void {
   const byUser = new Map<string, DeviceLog[]>();
   for (const log of logs) {
     if (!compared(log)) continue;

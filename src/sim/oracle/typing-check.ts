@@ -56,7 +56,10 @@ export interface TypingCheckReport {
 export function checkTyping(input: TypingCheckInput): TypingCheckReport {
   const ttl = input.options?.ttlMs ?? 8000;
   const margin = input.options?.marginMs ?? 2000;
-  const violations = new FindingLog<TypingViolationKind, TypingViolation>(['typing-stuck'], input.options?.maxListed ?? 200);
+  const violations = new FindingLog<TypingViolationKind, TypingViolation>(
+    ['typing-stuck'],
+    input.options?.maxListed ?? 200,
+  );
   const keyOf = new Map<string, string>();
   for (const room of input.plan.rooms) {
     const id = lookup(input.roomIds, room.key);

@@ -25,7 +25,10 @@ export function chartLibrary(): ChartLibrary {
   const root = dirname(require.resolve('uplot/package.json'));
   const read = (path: string) => readFileSync(join(root, path), 'utf8');
   const version = (JSON.parse(read('package.json')) as { version: string }).version;
-  const copyright = read('LICENSE').split('\n').find((line) => line.startsWith('Copyright')) ?? '';
+  const copyright =
+    read('LICENSE')
+      .split('\n')
+      .find((line) => line.startsWith('Copyright')) ?? '';
   loaded = {
     name: 'uPlot',
     version,

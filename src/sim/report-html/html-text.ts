@@ -48,7 +48,10 @@ export function raw(text: string): SafeHtml {
  * U+2029 likewise, as older parsers took them for line ends.
  */
 export function jsonForScript(value: unknown): SafeHtml {
-  const text = JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return new SafeHtml(text);
 }
 

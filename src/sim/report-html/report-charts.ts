@@ -27,7 +27,15 @@ export interface ChartSpec {
   series: ChartSeries[];
 }
 
-export const COLORS = { p50: '#2f6db5', p99: '#c9302c', max: '#9a9a9a', sent: '#3d9140', delivered: '#e08a00', ack: '#7b3fa0', connect: '#138a8a' } as const;
+export const COLORS = {
+  p50: '#2f6db5',
+  p99: '#c9302c',
+  max: '#9a9a9a',
+  sent: '#3d9140',
+  delivered: '#e08a00',
+  ack: '#7b3fa0',
+  connect: '#138a8a',
+} as const;
 
 /**
  * Latency per second (p50, p99, max of the copies delivered in it) with sends and deliveries per
@@ -65,7 +73,9 @@ export function timelineChart(report: StoredReport): ChartSpec | null {
  * Where the spectrum is read: x = 1 / (1 - p), 20 points a decade from the minimum (x 1) to
  * p99.999 (x 100,000), and p50, p75, p80 and p95 exactly (the decades are p90, p99, ...).
  */
-export const SPECTRUM_X = [...new Set([...Array.from({ length: 101 }, (_, k) => round(10 ** (k / 20), 6)), 2, 4, 5, 20])].sort((a, b) => a - b);
+export const SPECTRUM_X = [
+  ...new Set([...Array.from({ length: 101 }, (_, k) => round(10 ** (k / 20), 6)), 2, 4, 5, 20]),
+].sort((a, b) => a - b);
 
 /**
  * Deliver, ack and connect latency at every percentile, from the report's HDR histograms
@@ -86,7 +96,11 @@ export function spectrumChart(report: StoredReport): { chart: ChartSpec; fromHis
       if (!kind.encoded) continue;
       const distribution = LatencyDistribution.decode(kind.encoded);
       if (distribution.count === 0) continue;
-      columns.push(SPECTRUM_X.map((x) => (x <= Math.max(1, distribution.count) ? distribution.percentileMs(100 * (1 - 1 / x)) : null)));
+      columns.push(
+        SPECTRUM_X.map((x) =>
+          x <= Math.max(1, distribution.count) ? distribution.percentileMs(100 * (1 - 1 / x)) : null,
+        ),
+      );
       series.push({ label: kind.label, scale: 'ms', color: kind.color });
     }
     if (series.length === 0) return null;
@@ -98,7 +112,11 @@ export function spectrumChart(report: StoredReport): { chart: ChartSpec; fromHis
   for (const kind of kinds) {
     const summary = kind.summary;
     if (!summary || summary.count === 0) continue;
-    columns.push([summary.p50, summary.p90, summary.p99, summary.p999].map((value, i) => (xs[i]! <= summary.count && value > 0 ? value : null)));
+    columns.push(
+      [summary.p50, summary.p90, summary.p99, summary.p999].map((value, i) =>
+        xs[i]! <= summary.count && value > 0 ? value : null,
+      ),
+    );
     series.push({ label: kind.label, scale: 'ms', color: kind.color });
   }
   if (series.length === 0) return null;
@@ -128,7 +146,10 @@ export function sweepChart(summary: SweepSummary): ChartSpec | null {
       steps.map((step) => positive(step.floor?.deliverP50Ms)),
       steps.map((step) => positive(step.floor?.deliverP99Ms)),
     );
-    series.push({ label: 'floor p50', scale: 'ms', color: COLORS.p50, dash: true }, { label: 'floor p99', scale: 'ms', color: COLORS.p99, dash: true });
+    series.push(
+      { label: 'floor p50', scale: 'ms', color: COLORS.p50, dash: true },
+      { label: 'floor p99', scale: 'ms', color: COLORS.p99, dash: true },
+    );
   }
   data.push(steps.map((step) => step.deliveredPerSec));
   series.push({ label: 'delivered/s', scale: 'rate', color: COLORS.delivered });

@@ -1,4 +1,9 @@
-import { presenceContacts, type PresenceViewRecord, type PushRegistrationRecord, type TypingViewRecord } from '../oracle/index.js';
+import {
+  presenceContacts,
+  type PresenceViewRecord,
+  type PushRegistrationRecord,
+  type TypingViewRecord,
+} from '../oracle/index.js';
 import type { SimPlan } from '../sim-types.js';
 
 /** The cluster's default CHAT_PRESENCE_FANOUT_MAX: members of larger rooms are not told of changes. */
@@ -20,7 +25,10 @@ export function contactsOf(plan: SimPlan, fanoutMax = PRESENCE_FANOUT_MAX): Map<
 }
 
 /** Polls until every online device shows all its contacts online, or `timeoutMs` passes; returns how long it waited. */
-export async function awaitPresenceConvergence(devices: ReadonlyArray<{ online: boolean; presenceConverged(): boolean }>, timeoutMs: number): Promise<number> {
+export async function awaitPresenceConvergence(
+  devices: ReadonlyArray<{ online: boolean; presenceConverged(): boolean }>,
+  timeoutMs: number,
+): Promise<number> {
   const start = Date.now();
   while (Date.now() - start < timeoutMs && !devices.every((device) => !device.online || device.presenceConverged())) {
     await new Promise((resolve) => setTimeout(resolve, 100));

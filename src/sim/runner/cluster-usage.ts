@@ -1,7 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { HOPS } from '../../core/observability/message-hops.js';
 import { scrape } from '../metrics-scrape.js';
-import { addBuckets, bucketQuantile, histogramsBy, parsePromText, storeBuckets, subtractBuckets, type BucketCounts, type PromSample, type StoredBuckets } from './prom-text.js';
+import {
+  addBuckets,
+  bucketQuantile,
+  histogramsBy,
+  parsePromText,
+  storeBuckets,
+  subtractBuckets,
+  type BucketCounts,
+  type PromSample,
+  type StoredBuckets,
+} from './prom-text.js';
 
 /** A server process's /metrics, and what to call it. */
 export interface MetricsTarget {
@@ -86,7 +96,12 @@ export interface UsageReport {
 /** A load process whose event loop was busy this much of the run could not send or read on time. */
 export const LOAD_BUSY_LIMIT = 0.85;
 
-const COUNTER_NAMES = new Set(['process_cpu_seconds_total', 'chat_thread_cpu_seconds_total', 'chat_event_loop_busy_seconds_total', 'nodejs_eventloop_lag_p99_seconds']);
+const COUNTER_NAMES = new Set([
+  'process_cpu_seconds_total',
+  'chat_thread_cpu_seconds_total',
+  'chat_event_loop_busy_seconds_total',
+  'nodejs_eventloop_lag_p99_seconds',
+]);
 const HOP_METRICS = ['chat_gateway_hop_seconds', 'chat_fanout_hop_seconds'];
 const SERVICE_NAMES = new Set(['postgres', 'nats-server', 'redis-server']);
 
@@ -97,7 +112,10 @@ export async function sampleCluster(targets: MetricsTarget[], withServices: bool
   await Promise.all(
     [...new Map(targets.map((t) => [t.url, t])).values()].map(async (target) => {
       const text = await scrape(target.url).catch(() => '');
-      const samples = parsePromText(text, (name) => COUNTER_NAMES.has(name) || HOP_METRICS.some((hop) => name.startsWith(hop)));
+      const samples = parsePromText(
+        text,
+        (name) => COUNTER_NAMES.has(name) || HOP_METRICS.some((hop) => name.startsWith(hop)),
+      );
       processes.push(...countersOf(samples, target));
       const byNode = new Map<string, PromSample[]>();
       for (const sample of samples) {
@@ -108,7 +126,8 @@ export async function sampleCluster(targets: MetricsTarget[], withServices: bool
       for (const [node, nodeSamples] of byNode) {
         const own = new Map<string, BucketCounts>();
         for (const metric of HOP_METRICS) {
-          for (const [hop, buckets] of histogramsBy(nodeSamples, metric, 'hop')) own.set(hop, addBuckets(own.get(hop), buckets));
+          for (const [hop, buckets] of histogramsBy(nodeSamples, metric, 'hop'))
+            own.set(hop, addBuckets(own.get(hop), buckets));
         }
         hops.set(node, own);
       }
@@ -119,7 +138,10 @@ export async function sampleCluster(targets: MetricsTarget[], withServices: bool
 
 /** The processes (and, where a process runs roles on several threads, its threads) of one /metrics text. */
 export function countersOf(samples: PromSample[], target: MetricsTarget): ProcessCounters[] {
-  const byNode = new Map<string, { role: string; processCpu?: number; threadCpu?: number; busySec?: number; lagP99Sec?: number }>();
+  const byNode = new Map<
+    string,
+    { role: string; processCpu?: number; threadCpu?: number; busySec?: number; lagP99Sec?: number }
+  >();
   for (const sample of samples) {
     if (!COUNTER_NAMES.has(sample.name)) continue;
     const node = sample.labels.node ?? target.url;
@@ -133,13 +155,23 @@ export function countersOf(samples: PromSample[], target: MetricsTarget): Proces
   const threaded = [...byNode.values()].some((entry) => entry.threadCpu !== undefined);
   const counters: ProcessCounters[] = [];
   for (const [name, entry] of byNode) {
-    const loop = { ...(entry.busySec !== undefined ? { busySec: entry.busySec } : {}), ...(entry.lagP99Sec !== undefined ? { lagP99Sec: entry.lagP99Sec } : {}) };
+    const loop = {
+      ...(entry.busySec !== undefined ? { busySec: entry.busySec } : {}),
+      ...(entry.lagP99Sec !== undefined ? { lagP99Sec: entry.lagP99Sec } : {}),
+    };
     if (!threaded) {
       counters.push({ kind: 'node', name, role: target.role ?? entry.role, cpuSec: entry.processCpu ?? 0, ...loop });
       continue;
     }
-    if (entry.processCpu !== undefined) counters.push({ kind: 'node', name: `${name} (process)`, role: target.role ?? entry.role, cpuSec: entry.processCpu });
-    if (entry.threadCpu !== undefined) counters.push({ kind: 'thread', name, role: entry.role, cpuSec: entry.threadCpu, ...loop });
+    if (entry.processCpu !== undefined)
+      counters.push({
+        kind: 'node',
+        name: `${name} (process)`,
+        role: target.role ?? entry.role,
+        cpuSec: entry.processCpu,
+      });
+    if (entry.threadCpu !== undefined)
+      counters.push({ kind: 'thread', name, role: entry.role, cpuSec: entry.threadCpu, ...loop });
   }
   return counters;
 }
@@ -174,7 +206,12 @@ export function serviceCpu(): Map<string, number> {
 }
 
 /** What the cluster, its services and the load processes spent between two samples, per message. */
-export function usageBetween(before: ClusterSample, after: ClusterSample, loads: LoadUsage[], messages: number): UsageReport {
+export function usageBetween(
+  before: ClusterSample,
+  after: ClusterSample,
+  loads: LoadUsage[],
+  messages: number,
+): UsageReport {
   const windowSec = Math.max(0.001, (after.at - before.at) / 1000);
   const per1000 = (cpuSec: number) => (messages > 0 ? (cpuSec / messages) * 1000 : 0);
   const rows: UsageRow[] = [];
@@ -182,9 +219,19 @@ export function usageBetween(before: ClusterSample, after: ClusterSample, loads:
     const start = before.processes.find((p) => p.name === process.name && p.kind === process.kind);
     // A process that restarted in between has counters below its earlier ones: count from zero.
     const cpuSec = start && start.cpuSec <= process.cpuSec ? process.cpuSec - start.cpuSec : process.cpuSec;
-    const row: UsageRow = { kind: process.kind, name: process.name, role: process.role, cpuSec, cpuPer1000: per1000(cpuSec), cores: cpuSec / windowSec };
+    const row: UsageRow = {
+      kind: process.kind,
+      name: process.name,
+      role: process.role,
+      cpuSec,
+      cpuPer1000: per1000(cpuSec),
+      cores: cpuSec / windowSec,
+    };
     if (process.busySec !== undefined) {
-      const busy = start?.busySec !== undefined && start.busySec <= process.busySec ? process.busySec - start.busySec : process.busySec;
+      const busy =
+        start?.busySec !== undefined && start.busySec <= process.busySec
+          ? process.busySec - start.busySec
+          : process.busySec;
       row.loopBusy = Math.min(1, busy / windowSec);
     }
     if (process.lagP99Sec !== undefined) row.loopDelayP99Ms = process.lagP99Sec * 1000;
@@ -192,7 +239,14 @@ export function usageBetween(before: ClusterSample, after: ClusterSample, loads:
   }
   for (const [name, cpu] of after.services) {
     const cpuSec = Math.max(0, cpu - (before.services.get(name) ?? 0));
-    rows.push({ kind: 'service', name, role: 'service', cpuSec, cpuPer1000: per1000(cpuSec), cores: cpuSec / windowSec });
+    rows.push({
+      kind: 'service',
+      name,
+      role: 'service',
+      cpuSec,
+      cpuPer1000: per1000(cpuSec),
+      cores: cpuSec / windowSec,
+    });
   }
   loads.forEach((load, index) => {
     rows.push({
@@ -215,7 +269,12 @@ export function usageBetween(before: ClusterSample, after: ClusterSample, loads:
     windowSec,
     messages,
     rows,
-    perThousand: { nodes: per1000(nodes), services: per1000(services), server: per1000(nodes + services), load: per1000(load) },
+    perThousand: {
+      nodes: per1000(nodes),
+      services: per1000(services),
+      server: per1000(nodes + services),
+      load: per1000(load),
+    },
     loadShare: nodes + services + load > 0 ? load / (nodes + services + load) : 0,
     hops: hopRows(before.hops, after.hops),
   };
@@ -248,7 +307,17 @@ export function hopRowsOf(byHop: ReadonlyMap<string, BucketCounts>): HopRow[] {
     const buckets = byHop.get(hop);
     if (!buckets || buckets.count <= 0) continue;
     const ms = (q: number) => bucketQuantile(buckets, q) * 1000;
-    rows.push({ hop, from, to, count: buckets.count, p50Ms: ms(0.5), p90Ms: ms(0.9), p99Ms: ms(0.99), meanMs: (buckets.sum / buckets.count) * 1000, histogram: storeBuckets(buckets) });
+    rows.push({
+      hop,
+      from,
+      to,
+      count: buckets.count,
+      p50Ms: ms(0.5),
+      p90Ms: ms(0.9),
+      p99Ms: ms(0.99),
+      meanMs: (buckets.sum / buckets.count) * 1000,
+      histogram: storeBuckets(buckets),
+    });
   }
   return rows;
 }
@@ -262,7 +331,9 @@ export function formatUsage(usage: UsageReport, unit: 'messages' | 'connects' = 
   const num = (value: number, digits = 2) => value.toFixed(digits);
   lines.push(
     '',
-    unit === 'messages' ? `  CPU over ${num(usage.windowSec, 1)} s, ${usage.messages} messages` : `  CPU while devices connected: ${num(usage.windowSec, 1)} s, ${usage.messages} connects`,
+    unit === 'messages'
+      ? `  CPU over ${num(usage.windowSec, 1)} s, ${usage.messages} messages`
+      : `  CPU while devices connected: ${num(usage.windowSec, 1)} s, ${usage.messages} connects`,
     `  ${'process'.padEnd(22)} ${'role'.padEnd(9)} ${'CPU s'.padStart(8)} ${(unit === 'messages' ? 's/1k msgs' : 's/1k conns').padStart(10)} ${'cores'.padStart(6)} ${'loop busy'.padStart(10)} ${'delay p99'.padStart(10)}`,
   );
   const order = { node: 0, thread: 1, service: 2, load: 3 };
@@ -276,7 +347,10 @@ export function formatUsage(usage: UsageReport, unit: 'messages' | 'connects' = 
     `  per 1,000 ${unit}: cluster processes ${num(t.nodes, 3)} s + services ${num(t.services, 3)} s = ${num(t.server, 3)} CPU s; load generator ${num(t.load, 3)} s (${(usage.loadShare * 100).toFixed(0)}% of all CPU)`,
   );
   if (usage.hops.length > 0) {
-    lines.push('', `  ${'hop'.padEnd(9)} ${'from -> to'.padEnd(58)} ${'count'.padStart(8)} ${'p50'.padStart(9)} ${'p90'.padStart(9)} ${'p99'.padStart(9)}`);
+    lines.push(
+      '',
+      `  ${'hop'.padEnd(9)} ${'from -> to'.padEnd(58)} ${'count'.padStart(8)} ${'p50'.padStart(9)} ${'p90'.padStart(9)} ${'p99'.padStart(9)}`,
+    );
     for (const hop of usage.hops) {
       lines.push(
         `  ${hop.hop.padEnd(9)} ${`${hop.from} -> ${hop.to}`.padEnd(58)} ${String(hop.count).padStart(8)} ${`${num(hop.p50Ms)} ms`.padStart(9)} ${`${num(hop.p90Ms)} ms`.padStart(9)} ${`${num(hop.p99Ms)} ms`.padStart(9)}`,

@@ -55,7 +55,10 @@ export class ConnectQueue {
       this.inFlight++;
       void device
         .connect()
-        .then(() => true, () => false)
+        .then(
+          () => true,
+          () => false,
+        )
         .then((ok) => {
           this.inFlight--;
           const ms = performance.now() - started;

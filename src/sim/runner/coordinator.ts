@@ -7,14 +7,33 @@ import { fileURLToPath } from 'node:url';
 import { signDeviceToken } from '../../core/auth/jwt.js';
 import { ChatClient, type TransportChoice } from '../../core/client/index.js';
 import { loadScenario, type Scenario } from '../scenario/index.js';
-import { DEVICES_PER_SOURCE_ADDRESS, planScenario, planSummary, resolveClientLayout, SOURCE_ADDRESS_BIND_CLIFF } from '../scenario/index.js';
+import {
+  DEVICES_PER_SOURCE_ADDRESS,
+  planScenario,
+  planSummary,
+  resolveClientLayout,
+  SOURCE_ADDRESS_BIND_CLIFF,
+} from '../scenario/index.js';
 import type { AckRecord, DeviceLog, SimPlan } from '../sim-types.js';
 import { LatencyDistribution } from '../hdr/index.js';
 import type { WorkerCheckOutput } from './check-output.js';
 import type { FromWorker, ToWorker, WorkerProgress } from './messages.js';
 import { scrapeGateways, type NodeFigures } from './node-metrics.js';
-import { SLOWEST_REPORTED, slowestOf, traceDeliveries, type SlowDelivery, type TracedDelivery } from './slowest-deliveries.js';
-import { sampleCluster, usageBetween, type ClusterSample, type LoadUsage, type MetricsTarget, type UsageReport } from './cluster-usage.js';
+import {
+  SLOWEST_REPORTED,
+  slowestOf,
+  traceDeliveries,
+  type SlowDelivery,
+  type TracedDelivery,
+} from './slowest-deliveries.js';
+import {
+  sampleCluster,
+  usageBetween,
+  type ClusterSample,
+  type LoadUsage,
+  type MetricsTarget,
+  type UsageReport,
+} from './cluster-usage.js';
 import { formatStatus, type ProgressStatus } from '../../cli/progress-line.js';
 import { checkGateways } from './gateway-preflight.js';
 import { connectingStatus, runningStatus, START_DELAY_MS, type Percentiles } from './run-progress.js';
@@ -123,7 +142,10 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
   const layout = resolveClientLayout(scenario, devices);
   const processes = Math.max(1, options.processes ?? layout.processes);
   const sources = Math.max(1, options.sourceAddresses ?? layout.sourceAddresses);
-  const localAddresses = Array.from({ length: sources }, (_, i) => `127.0.${Math.floor((i + 1) / 250)}.${((i + 1) % 250) + 1}`);
+  const localAddresses = Array.from(
+    { length: sources },
+    (_, i) => `127.0.${Math.floor((i + 1) / 250)}.${((i + 1) % 250) + 1}`,
+  );
   const perAddress = Math.ceil(devices / sources);
   if (perAddress > SOURCE_ADDRESS_BIND_CLIFF) {
     options.onProgress(
@@ -186,12 +208,14 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
           seen('done');
           break;
         case 'failed':
-          for (const entry of waiting.values()) entry.reject(new Error(`load process ${message.index} failed: ${message.error}`));
+          for (const entry of waiting.values())
+            entry.reject(new Error(`load process ${message.index} failed: ${message.error}`));
           break;
       }
     });
     worker.on('exit', (code) => {
-      if (code !== 0) for (const entry of waiting.values()) entry.reject(new Error(`load process ${index} exited with ${code}`));
+      if (code !== 0)
+        for (const entry of waiting.values()) entry.reject(new Error(`load process ${index} exited with ${code}`));
     });
     send(worker, {
       type: 'init',
@@ -231,7 +255,15 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
     const rate = Math.round((t.connected - liveAtTicks[0]!) / Math.max(1, liveAtTicks.length - 1));
     onStatus(
       connectingStatus(
-        { elapsedMs: Date.now() - connectingFrom, live: t.connected, devices, perSecond: rate, connect: percentilesOf(connectsLastSecond), inFlight: t.connectWindow, errors: t.errors },
+        {
+          elapsedMs: Date.now() - connectingFrom,
+          live: t.connected,
+          devices,
+          perSecond: rate,
+          connect: percentilesOf(connectsLastSecond),
+          inFlight: t.connectWindow,
+          errors: t.errors,
+        },
         plan.phases,
       ),
     );
@@ -242,7 +274,12 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
     await ready;
     clearInterval(ticker);
     const usageBefore = await sampleCluster(targets, options.localServices ?? false);
-    const connectUsage = usageBetween(connectUsageBefore, usageBefore, connectLoads, connectSpans.reduce((sum, span) => sum + span.connected, 0));
+    const connectUsage = usageBetween(
+      connectUsageBefore,
+      usageBefore,
+      connectLoads,
+      connectSpans.reduce((sum, span) => sum + span.connected, 0),
+    );
     const t0 = Date.now() + START_DELAY_MS;
     options.onStart?.(t0);
     const ran = expect('ran');
@@ -251,12 +288,18 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
     // Sampled when the drain ends, not when the processes report back: they wait for presence
     // and settle after it, and idle time would thin out the figures per message.
     const usageAfter = new Promise<ClusterSample>((resolve) =>
-      setTimeout(() => void sampleCluster(targets, options.localServices ?? false).then(resolve), Math.max(0, t0 + rampUpMs + steadyMs + drainMs - Date.now())),
+      setTimeout(
+        () => void sampleCluster(targets, options.localServices ?? false).then(resolve),
+        Math.max(0, t0 + rampUpMs + steadyMs + drainMs - Date.now()),
+      ),
     );
     let nodesSteady: NodeFigures[] = [];
-    const steadyScrape = setTimeout(() => {
-      void scrapeGateways(options.metricsUrls).then((figures) => (nodesSteady = figures));
-    }, Math.max(0, t0 + rampUpMs + steadyMs / 2 - Date.now()));
+    const steadyScrape = setTimeout(
+      () => {
+        void scrapeGateways(options.metricsUrls).then((figures) => (nodesSteady = figures));
+      },
+      Math.max(0, t0 + rampUpMs + steadyMs / 2 - Date.now()),
+    );
     let previous = totals();
     // Runs on past the drain, while the processes settle and read every room ('checking').
     live = setInterval(() => {
@@ -291,8 +334,29 @@ export async function runScenario(options: CoordinatorOptions): Promise<RunOutco
     await done;
     clearInterval(live);
     const outputs = outFiles.map((file) => JSON.parse(readFileSync(file, 'utf8')) as WorkerOutput);
-    const slowest = await traceDeliveries(slowestOf(outputs.map((o) => o.slowest ?? []), SLOWEST_REPORTED), targets);
-    return { scenario, plan, summary, roomIds, t0, endedAt: Date.now(), outputs, nodesBefore, nodesSteady, progress: [...progress.values()], usage, slowest, connect: { ...connectFigures(connectSpans, connectsAll), usage: { ...connectUsage, hops: [] } }, connectTimes: connectsAll.encode() };
+    const slowest = await traceDeliveries(
+      slowestOf(
+        outputs.map((o) => o.slowest ?? []),
+        SLOWEST_REPORTED,
+      ),
+      targets,
+    );
+    return {
+      scenario,
+      plan,
+      summary,
+      roomIds,
+      t0,
+      endedAt: Date.now(),
+      outputs,
+      nodesBefore,
+      nodesSteady,
+      progress: [...progress.values()],
+      usage,
+      slowest,
+      connect: { ...connectFigures(connectSpans, connectsAll), usage: { ...connectUsage, hops: [] } },
+      connectTimes: connectsAll.encode(),
+    };
   } finally {
     clearInterval(ticker);
     clearInterval(live);
@@ -318,14 +382,18 @@ async function createRooms(plan: SimPlan, options: CoordinatorOptions): Promise<
         const client = new ChatClient({
           urls: options.urls,
           transport: options.transport ?? 'ws',
-          token: () => signDeviceToken({ secret: options.secret, user: creator, device: 'sim-setup', ttlSeconds: 3600 }),
+          token: () =>
+            signDeviceToken({ secret: options.secret, user: creator, device: 'sim-setup', ttlSeconds: 3600 }),
         });
         client.on('error', () => {});
         await client.connect();
         try {
           for (const room of byCreator.get(creator)!) {
             const others = room.members.slice(1);
-            const real = room.kind === 'direct' ? await client.createDirect(others[0]!) : await client.createGroup(room.name, others);
+            const real =
+              room.kind === 'direct'
+                ? await client.createDirect(others[0]!)
+                : await client.createGroup(room.name, others);
             roomIds[room.key] = real.id;
             created++;
           }
@@ -340,13 +408,19 @@ async function createRooms(plan: SimPlan, options: CoordinatorOptions): Promise<
 }
 
 function percentilesOf(distribution: LatencyDistribution): Percentiles {
-  return distribution.count === 0 ? undefined : { p50: distribution.percentileMs(50), p99: distribution.percentileMs(99) };
+  return distribution.count === 0
+    ? undefined
+    : { p50: distribution.percentileMs(50), p99: distribution.percentileMs(99) };
 }
 
 /** The connect phase's figures from each load process's span and every connect time. */
-function connectFigures(spans: Array<{ from: number; to: number; connected: number }>, times: LatencyDistribution): ConnectFigures {
+function connectFigures(
+  spans: Array<{ from: number; to: number; connected: number }>,
+  times: LatencyDistribution,
+): ConnectFigures {
   const devices = spans.reduce((sum, span) => sum + span.connected, 0);
-  const seconds = spans.length === 0 ? 0 : (Math.max(...spans.map((s) => s.to)) - Math.min(...spans.map((s) => s.from))) / 1000;
+  const seconds =
+    spans.length === 0 ? 0 : (Math.max(...spans.map((s) => s.to)) - Math.min(...spans.map((s) => s.from))) / 1000;
   return {
     devices,
     seconds,

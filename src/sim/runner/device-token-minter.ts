@@ -24,7 +24,9 @@ export class DeviceTokenMinter {
 
   mint(user: string, device: string): string {
     const iat = Math.floor(this.now() / 1000);
-    const payload = Buffer.from(JSON.stringify({ device, sub: user, iat, exp: iat + this.ttlSeconds })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ device, sub: user, iat, exp: iat + this.ttlSeconds })).toString(
+      'base64url',
+    );
     const signed = `${HEADER}.${payload}`;
     return `${signed}.${createHmac('sha256', this.key).update(signed).digest('base64url')}`;
   }

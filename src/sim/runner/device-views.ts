@@ -28,7 +28,8 @@ export class PresenceWatch {
   async query(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    for (let i = 0; i < this.contacts.length; i += 1000) this.note(await client.queryPresence(this.contacts.slice(i, i + 1000)));
+    for (let i = 0; i < this.contacts.length; i += 1000)
+      this.note(await client.queryPresence(this.contacts.slice(i, i + 1000)));
   }
 
   /** Every contact shows online. */
@@ -56,6 +57,7 @@ export class PresenceWatch {
 /** The typing indicators a client shows now, in every room it knows. */
 export function typingView(user: string, device: string, client: ChatClient | undefined): TypingViewRecord {
   const shown: TypingViewRecord['shown'] = [];
-  for (const room of client?.rooms() ?? []) for (const typist of client!.typingIn(room.id)) shown.push({ room: room.id, user: typist });
+  for (const room of client?.rooms() ?? [])
+    for (const typist of client!.typingIn(room.id)) shown.push({ room: room.id, user: typist });
   return { user, device, at: Date.now(), shown };
 }

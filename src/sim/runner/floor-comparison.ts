@@ -24,7 +24,12 @@ export interface FloorComparison {
 const ratio = (ours: number, floor: number) => (floor > 0 ? ours / floor : Number.POSITIVE_INFINITY);
 
 /** The report with its floor comparison and the scenario's `slo.vsFloor` objectives checked. */
-export function compareWithFloor(report: SimReport, floor: SimReport, limits: FloorRatios | undefined, floorReportPath?: string): SimReport {
+export function compareWithFloor(
+  report: SimReport,
+  floor: SimReport,
+  limits: FloorRatios | undefined,
+  floorReportPath?: string,
+): SimReport {
   const comparison: FloorComparison = {
     deliver: floor.deliver,
     ack: floor.ack,
@@ -57,7 +62,8 @@ export function formatFloorComparison(report: SimReport): string[] {
   if (!floor) return [];
   const ms = (value: number) => `${value.toFixed(2)} ms`;
   const x = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}x` : '-');
-  const row = (what: string, ours: string, theirs: string, times: number) => `  ${what.padEnd(26)} ${ours.padStart(12)} ${theirs.padStart(12)} ${x(times).padStart(8)}`;
+  const row = (what: string, ours: string, theirs: string, times: number) =>
+    `  ${what.padEnd(26)} ${ours.padStart(12)} ${theirs.padStart(12)} ${x(times).padStart(8)}`;
   return [
     '',
     chalk.bold('  chat-node beside the floor (the bare pipeline, same load, same machine, same command)'),
@@ -65,6 +71,11 @@ export function formatFloorComparison(report: SimReport): string[] {
     row('deliver p50', ms(report.deliver.p50), ms(floor.deliver.p50), floor.ratios.deliverP50),
     row('deliver p99', ms(report.deliver.p99), ms(floor.deliver.p99), floor.ratios.deliverP99),
     row('ack p99', ms(report.ack.p99), ms(floor.ack.p99), floor.ratios.ackP99),
-    row('server CPU s / 1k msgs', report.usage.perThousand.server.toFixed(3), floor.serverCpuPer1000.toFixed(3), floor.ratios.cpuPerMessage),
+    row(
+      'server CPU s / 1k msgs',
+      report.usage.perThousand.server.toFixed(3),
+      floor.serverCpuPer1000.toFixed(3),
+      floor.ratios.cpuPerMessage,
+    ),
   ];
 }

@@ -30,7 +30,8 @@ async function checkGateway(url: string, options: PreflightOptions): Promise<voi
   const client = new ChatClient({
     urls: [url],
     transport: options.transport ?? 'ws',
-    token: () => signDeviceToken({ secret: options.secret, user: 'sim-preflight', device: 'sim-preflight', ttlSeconds: 300 }),
+    token: () =>
+      signDeviceToken({ secret: options.secret, user: 'sim-preflight', device: 'sim-preflight', ttlSeconds: 300 }),
   });
   let lastError: Error | undefined;
   client.on('error', (error: Error) => (lastError = error));
@@ -55,7 +56,9 @@ export function explain(url: string, timeoutMs: number, error: Error | undefined
   } else if (/ECONNREFUSED/.test(reason)) {
     lines.push('nothing listens there: is the cluster running (chat-node dev), and is the port right?');
   } else if (/unauthori[sz]ed|token|signature|4001|4003/i.test(reason)) {
-    lines.push("the gateway refused the simulator's token: --data-dir or --jwt-secret-file must hold the cluster's signing secret");
+    lines.push(
+      "the gateway refused the simulator's token: --data-dir or --jwt-secret-file must hold the cluster's signing secret",
+    );
   }
   return lines.join('\n');
 }

@@ -105,7 +105,9 @@ class LoadWorker {
           localAddress,
           transport: init.transport ?? device.transport ?? 'ws',
           token: () => tokens.mint(user.id, device.id),
-          push: device.push ? { platform: device.push, token: pushTokenOf(init.runId, user.id, device.id, device.push) } : undefined,
+          push: device.push
+            ? { platform: device.push, token: pushTokenOf(init.runId, user.id, device.id, device.push) }
+            : undefined,
           contacts: contacts.get(user.id) ?? [],
           onDelivery: (latency, at, message) => {
             this.slowest.offer({ msgId: message.msgId, room: message.room, seq: message.seq, latencyMs: latency, at });
@@ -132,7 +134,15 @@ class LoadWorker {
     clearInterval(progress);
     // The last connects' times go out with this report, before 'ready'.
     this.report();
-    post({ type: 'ready', index: init.index, connected: all.filter((d) => d.live).length, failed, connectFrom, connectTo: Date.now(), usage: connectUsage.end() });
+    post({
+      type: 'ready',
+      index: init.index,
+      connected: all.filter((d) => d.live).length,
+      failed,
+      connectFrom,
+      connectTo: Date.now(),
+      usage: connectUsage.end(),
+    });
   }
 
   /** The connect window's width at the last connect (shown in progress). */
@@ -199,10 +209,12 @@ class LoadWorker {
         for (const period of planned.offline) {
           at(period.fromMs, () => void device.disconnect());
           // Through the queue, as the initial connects: a storm is served as fast as the cluster answers.
-          at(period.toMs, () =>
-            void this.connects.connect(device).then((ok) => {
-              if (!ok) device.errors++;
-            }),
+          at(
+            period.toMs,
+            () =>
+              void this.connects.connect(device).then((ok) => {
+                if (!ok) device.errors++;
+              }),
           );
         }
       }
@@ -234,7 +246,7 @@ class LoadWorker {
     const quietMs = 3000;
     let quietSince = Date.now();
     let last = this.delivered;
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline && Date.now() - quietSince < quietMs; ) {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && Date.now() - quietSince < quietMs;) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       if (this.delivered !== last) {
         last = this.delivered;
@@ -251,11 +263,19 @@ class LoadWorker {
     const converged = () =>
       [...byUser.values()].every((own) => {
         const states = own.map((device) => device.readState().readSeq);
-        return states.every((state) => Object.keys(states[0]!).every((room) => (state[room] ?? 0) === states[0]![room]));
+        return states.every((state) =>
+          Object.keys(states[0]!).every((room) => (state[room] ?? 0) === states[0]![room]),
+        );
       });
-    for (let waited = 0; waited < 20_000 && !converged(); waited += 250) await new Promise((resolve) => setTimeout(resolve, 250));
+    for (let waited = 0; waited < 20_000 && !converged(); waited += 250)
+      await new Promise((resolve) => setTimeout(resolve, 250));
     const results: WorkerResults = {
-      logs: devices.map((device) => ({ user: device.user, device: device.device, deliveries: device.deliveries, ...device.readState() })),
+      logs: devices.map((device) => ({
+        user: device.user,
+        device: device.device,
+        deliveries: device.deliveries,
+        ...device.readState(),
+      })),
       acks: devices.flatMap((device) => device.acks),
       windows: Object.fromEntries(devices.map((device) => [`${device.user}/${device.device}`, device.windows])),
       deliver: this.deliver.encode(),
@@ -265,7 +285,11 @@ class LoadWorker {
       errors: devices.reduce((sum, d) => sum + d.errors, 0),
       allOnline: devices.every((device) => device.online),
       checks: {
-        push: Object.fromEntries(devices.flatMap((device) => (device.pushRegistered ? [[`${device.user}/${device.device}`, device.pushRegistered]] : []))),
+        push: Object.fromEntries(
+          devices.flatMap((device) =>
+            device.pushRegistered ? [[`${device.user}/${device.device}`, device.pushRegistered]] : [],
+          ),
+        ),
         presence: this.presenceViews,
         typing: devices.map((device) => device.typingView()),
       },
@@ -278,7 +302,12 @@ class LoadWorker {
 
 let worker: LoadWorker | undefined;
 process.on('message', (message: ToWorker) => {
-  const fail = (error: unknown) => post({ type: 'failed', index: worker ? (worker as unknown as { init: WorkerInit }).init.index : -1, error: (error as Error).stack ?? String(error) });
+  const fail = (error: unknown) =>
+    post({
+      type: 'failed',
+      index: worker ? (worker as unknown as { init: WorkerInit }).init.index : -1,
+      error: (error as Error).stack ?? String(error),
+    });
   if (message.type === 'init') {
     worker = new LoadWorker(message);
     worker.prepare().catch(fail);

@@ -46,9 +46,33 @@ export async function startLocalCluster(
   // `chat-node cluster` picks its gateways' admin ports itself and lists them in members.json.
   const devAdminPort = separate ? undefined : await findFreePort();
   const namespace = `sim${Date.now().toString(36)}`;
-  const common = ['--port', String(port), '--data-dir', dataDir, '--namespace', namespace, '--send-rate', '100000', '--send-burst', '100000', ...settingFlags(settings)];
+  const common = [
+    '--port',
+    String(port),
+    '--data-dir',
+    dataDir,
+    '--namespace',
+    namespace,
+    '--send-rate',
+    '100000',
+    '--send-burst',
+    '100000',
+    ...settingFlags(settings),
+  ];
   const args = separate
-    ? ['cluster', ...common, '--gateways', String(gateways), '--gateway-workers', String(shape.gatewayWorkers ?? 1), '--fanouts', String(shape.fanouts ?? 1), '--no-restart', '--log-level', 'warn']
+    ? [
+        'cluster',
+        ...common,
+        '--gateways',
+        String(gateways),
+        '--gateway-workers',
+        String(shape.gatewayWorkers ?? 1),
+        '--fanouts',
+        String(shape.fanouts ?? 1),
+        '--no-restart',
+        '--log-level',
+        'warn',
+      ]
     : ['dev', ...common, '--admin-port', String(devAdminPort)];
   const child: ChildProcess = spawn(process.execPath, [RUN_JS, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,14 +98,21 @@ export async function startLocalCluster(
   onProgress(
     (separate
       ? `starting a local cluster (chat-node cluster: ${gateways} gateway(s) x ${shape.gatewayWorkers ?? 1} worker(s), ${shape.fanouts ?? 1} fan-out(s), presence, pusher) from port ${port}`
-      : `starting a local cluster (chat-node dev) on port ${port}`) + (set.length > 0 ? ` with ${set.join(' ')}` : '') + `; its log: ${logFile}`,
+      : `starting a local cluster (chat-node dev) on port ${port}`) +
+      (set.length > 0 ? ` with ${set.join(' ')}` : '') +
+      `; its log: ${logFile}`,
   );
   const ports = Array.from({ length: gateways }, (_, i) => port + i);
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the local cluster exited:\n${output}`);
     // `chat-node cluster` prints its banner once every gateway is ready.
-    const ready = separate ? output.includes('is running') : await fetch(`http://127.0.0.1:${devAdminPort}/readyz`).then((r) => r.ok, () => false);
+    const ready = separate
+      ? output.includes('is running')
+      : await fetch(`http://127.0.0.1:${devAdminPort}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -91,7 +122,9 @@ export async function startLocalCluster(
   }
   const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim();
   // Every process's admin listener: `chat-node cluster` lists them in members.json before its banner.
-  const members = separate ? (readMembersFile(dataDir)?.members ?? []) : [{ role: 'dev', http: `http://127.0.0.1:${devAdminPort}` }];
+  const members = separate
+    ? (readMembersFile(dataDir)?.members ?? [])
+    : [{ role: 'dev', http: `http://127.0.0.1:${devAdminPort}` }];
   const metricsUrls = members.filter((m) => m.role === 'gateway' || m.role === 'dev').map((m) => `${m.http}/metrics`);
   return {
     urls: ports.map((p) => `ws://127.0.0.1:${p}/v1/ws`),

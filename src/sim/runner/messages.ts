@@ -47,7 +47,15 @@ export interface WorkerProgress {
 
 export type FromWorker =
   | WorkerProgress
-  | { type: 'ready'; index: number; connected: number; failed: number; connectFrom: number; connectTo: number; usage: LoadUsage }
+  | {
+      type: 'ready';
+      index: number;
+      connected: number;
+      failed: number;
+      connectFrom: number;
+      connectTo: number;
+      usage: LoadUsage;
+    }
   | { type: 'ran'; index: number; usage: LoadUsage }
   | { type: 'done'; index: number; outFile: string }
   | { type: 'failed'; index: number; error: string };

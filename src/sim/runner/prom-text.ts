@@ -45,23 +45,43 @@ export interface StoredBuckets {
 
 export function storeBuckets(buckets: BucketCounts): StoredBuckets {
   const finite = buckets.bounds.flatMap((bound, i) => (Number.isFinite(bound) ? [i] : []));
-  return { boundsSec: finite.map((i) => buckets.bounds[i]!), counts: finite.map((i) => buckets.counts[i]!), count: buckets.count, sumSec: buckets.sum };
+  return {
+    boundsSec: finite.map((i) => buckets.bounds[i]!),
+    counts: finite.map((i) => buckets.counts[i]!),
+    count: buckets.count,
+    sumSec: buckets.sum,
+  };
 }
 
 export function loadBuckets(stored: StoredBuckets): BucketCounts {
-  return { bounds: [...stored.boundsSec, Number.POSITIVE_INFINITY], counts: [...stored.counts, stored.count], sum: stored.sumSec, count: stored.count };
+  return {
+    bounds: [...stored.boundsSec, Number.POSITIVE_INFINITY],
+    counts: [...stored.counts, stored.count],
+    sum: stored.sumSec,
+    count: stored.count,
+  };
 }
 
 /** Adds b's counts to a's (same bounds), or returns b when a is empty. */
 export function addBuckets(a: BucketCounts | undefined, b: BucketCounts): BucketCounts {
   if (!a) return { bounds: [...b.bounds], counts: [...b.counts], sum: b.sum, count: b.count };
-  return { bounds: a.bounds, counts: a.counts.map((c, i) => c + (b.counts[i] ?? 0)), sum: a.sum + b.sum, count: a.count + b.count };
+  return {
+    bounds: a.bounds,
+    counts: a.counts.map((c, i) => c + (b.counts[i] ?? 0)),
+    sum: a.sum + b.sum,
+    count: a.count + b.count,
+  };
 }
 
 /** b minus a: what a histogram recorded between two scrapes. */
 export function subtractBuckets(b: BucketCounts, a: BucketCounts | undefined): BucketCounts {
   if (!a) return b;
-  return { bounds: b.bounds, counts: b.counts.map((c, i) => c - (a.counts[i] ?? 0)), sum: b.sum - a.sum, count: b.count - a.count };
+  return {
+    bounds: b.bounds,
+    counts: b.counts.map((c, i) => c - (a.counts[i] ?? 0)),
+    sum: b.sum - a.sum,
+    count: b.count - a.count,
+  };
 }
 
 /**

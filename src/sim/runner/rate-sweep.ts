@@ -28,7 +28,8 @@ export interface SweepSummary {
 /** "1000,2000,4000" -> [1000, 2000, 4000]; throws on anything that is not a list of positive integers. */
 export function parseRates(text: string): number[] {
   const rates = text.split(',').map((part) => part.trim());
-  if (rates.some((rate) => !/^[1-9][0-9]*$/.test(rate))) throw new Error(`--rate takes msgs/s as a positive integer or a comma-separated list of them, got "${text}"`);
+  if (rates.some((rate) => !/^[1-9][0-9]*$/.test(rate)))
+    throw new Error(`--rate takes msgs/s as a positive integer or a comma-separated list of them, got "${text}"`);
   return rates.map(Number);
 }
 
@@ -46,7 +47,12 @@ export function sweepStep(rate: number, report: SimReport, reportPath: string | 
   };
   if (report.floor) {
     const { floor } = report;
-    step.floor = { sentPerSec: floor.sentPerSec, deliverP50Ms: floor.deliver.p50, deliverP99Ms: floor.deliver.p99, pass: floor.pass };
+    step.floor = {
+      sentPerSec: floor.sentPerSec,
+      deliverP50Ms: floor.deliver.p50,
+      deliverP99Ms: floor.deliver.p99,
+      pass: floor.pass,
+    };
   }
   return step;
 }
@@ -68,7 +74,9 @@ export function summarizeSweep(scenario: string, steps: SweepStep[]): SweepSumma
 
 export function formatSweep(summary: SweepSummary): string {
   const withFloor = summary.floorHighestPassingRate !== undefined;
-  const floorHeader = withFloor ? ` ${'floor p50'.padStart(10)} ${'floor p99'.padStart(10)} ${'p50 x'.padStart(6)} ${'p99 x'.padStart(6)}` : '';
+  const floorHeader = withFloor
+    ? ` ${'floor p50'.padStart(10)} ${'floor p99'.padStart(10)} ${'p50 x'.padStart(6)} ${'p99 x'.padStart(6)}`
+    : '';
   const lines = [
     '',
     chalk.bold(`rate sweep of ${summary.scenario}`),
@@ -78,7 +86,9 @@ export function formatSweep(summary: SweepSummary): string {
   for (const step of summary.steps) {
     const floor = step.floor
       ? ` ${`${step.floor.deliverP50Ms.toFixed(2)} ms`.padStart(10)} ${`${step.floor.deliverP99Ms.toFixed(1)} ms`.padStart(10)} ${times(step.deliverP50Ms, step.floor.deliverP50Ms).padStart(6)} ${times(step.deliverP99Ms, step.floor.deliverP99Ms).padStart(6)}`
-      : withFloor ? ` ${'-'.padStart(10)} ${'-'.padStart(10)} ${'-'.padStart(6)} ${'-'.padStart(6)}` : '';
+      : withFloor
+        ? ` ${'-'.padStart(10)} ${'-'.padStart(10)} ${'-'.padStart(6)} ${'-'.padStart(6)}`
+        : '';
     lines.push(
       `  ${String(step.rate).padStart(7)} ${step.sentPerSec.toFixed(0).padStart(8)} ${step.deliveredPerSec.toFixed(0).padStart(8)} ${`${step.deliverP50Ms.toFixed(2)} ms`.padStart(9)} ${`${step.deliverP99Ms.toFixed(1)} ms`.padStart(9)} ${step.completeness.toFixed(4).padStart(9)} ${String(step.violations).padStart(10)}${floor}  ${step.pass ? chalk.green('pass') : chalk.red('FAIL')}`,
     );
@@ -91,7 +101,9 @@ export function formatSweep(summary: SweepSummary): string {
   );
   if (withFloor) {
     const floor = summary.floorHighestPassingRate;
-    lines.push(`  the floor's highest rate meeting every SLO: ${floor === null ? 'none' : `${floor} msgs/s`}${floor && summary.highestPassingRate ? ` (chat-node carries ${((summary.highestPassingRate / floor) * 100).toFixed(0)}% of it)` : ''}`);
+    lines.push(
+      `  the floor's highest rate meeting every SLO: ${floor === null ? 'none' : `${floor} msgs/s`}${floor && summary.highestPassingRate ? ` (chat-node carries ${((summary.highestPassingRate / floor) * 100).toFixed(0)}% of it)` : ''}`,
+    );
   }
   lines.push('');
   return lines.join('\n');

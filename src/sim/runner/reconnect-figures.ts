@@ -18,7 +18,11 @@ export interface ReconnectFigures {
  * storm (`churn.at`) returns every churned device at once, so the largest of these is the time
  * the cluster took to take them all back. Undefined when nothing was churned.
  */
-export function reconnectFigures(plan: SimPlan, windows: Record<string, ReadonlyArray<ConnectionWindow>>, t0: number): ReconnectFigures | undefined {
+export function reconnectFigures(
+  plan: SimPlan,
+  windows: Record<string, ReadonlyArray<ConnectionWindow>>,
+  t0: number,
+): ReconnectFigures | undefined {
   const times: number[] = [];
   let returns = 0;
   for (const user of plan.users) {
@@ -35,6 +39,7 @@ export function reconnectFigures(plan: SimPlan, windows: Record<string, Readonly
   }
   if (returns === 0) return undefined;
   times.sort((a, b) => a - b);
-  const at = (q: number) => (times.length === 0 ? 0 : times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!);
+  const at = (q: number) =>
+    times.length === 0 ? 0 : times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!;
   return { returns, back: times.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: times.at(-1) ?? 0 };
 }

@@ -66,7 +66,12 @@ export function runChecks(outcome: RunOutcome, options: RunCheckOptions = {}): R
     views: checks.flatMap((c) => c.presence),
     options: { fanoutMax: PRESENCE_FANOUT_MAX, enforce: outcome.scenario.presence.checkConvergence },
   });
-  const typing = checkTyping({ plan: outcome.plan, roomIds: outcome.roomIds, t0: outcome.t0, views: checks.flatMap((c) => c.typing) });
+  const typing = checkTyping({
+    plan: outcome.plan,
+    roomIds: outcome.roomIds,
+    t0: outcome.t0,
+    views: checks.flatMap((c) => c.typing),
+  });
   return { push, presence, typing };
 }
 
@@ -77,7 +82,12 @@ export function checkSlos(checks: RunChecks, slo: ScenarioSlo): SloResult[] {
   if (slo.pushDelivery !== undefined) {
     rows.push(
       push.checked
-        ? { name: 'push delivery', target: `>= ${slo.pushDelivery}`, measured: push.delivery.toFixed(4), pass: push.delivery >= slo.pushDelivery }
+        ? {
+            name: 'push delivery',
+            target: `>= ${slo.pushDelivery}`,
+            measured: push.delivery.toFixed(4),
+            pass: push.delivery >= slo.pushDelivery,
+          }
         : // Nothing to check it against: reported, not failed (a cluster without a pusher).
           { name: 'push delivery', target: `>= ${slo.pushDelivery}`, measured: 'not checked', pass: true },
     );
@@ -107,7 +117,9 @@ export function formatChecks(checks: RunChecks): string[] {
   const ms = (value: number) => `${Math.round(value)} ms`;
   const lines: string[] = [];
   if (push.checked) {
-    const latency = push.latency ? `; ack -> push p50 ${ms(push.latency.p50)}, p90 ${ms(push.latency.p90)}, p99 ${ms(push.latency.p99)}, max ${ms(push.latency.max)}` : '';
+    const latency = push.latency
+      ? `; ack -> push p50 ${ms(push.latency.p50)}, p90 ${ms(push.latency.p90)}, p99 ${ms(push.latency.p99)}, max ${ms(push.latency.max)}`
+      : '';
     lines.push(
       `  push: ${push.devices.registered}/${push.devices.planned} devices registered, ${push.notifications} notifications; ${push.notifiedPairs}/${push.expectedPairs} offline (device, room) pairs notified (delivery ${push.delivery.toFixed(4)})${latency}; ${push.totalViolations} violations`,
     );
@@ -115,14 +127,27 @@ export function formatChecks(checks: RunChecks): string[] {
   } else {
     lines.push(`  push: ${push.reason}`);
   }
-  const converged = presence.convergenceMs === null ? 'not converged' : `converged ${presence.convergenceMs} ms after the last device came back`;
-  lines.push(`  presence: ${presence.convergedPairs}/${presence.pairs} views of online co-members show online on ${presence.devices} devices, ${converged}${presence.enforced ? `; ${presence.totalViolations} violations` : ' (not enforced)'}`);
+  const converged =
+    presence.convergenceMs === null
+      ? 'not converged'
+      : `converged ${presence.convergenceMs} ms after the last device came back`;
+  lines.push(
+    `  presence: ${presence.convergedPairs}/${presence.pairs} views of online co-members show online on ${presence.devices} devices, ${converged}${presence.enforced ? `; ${presence.totalViolations} violations` : ' (not enforced)'}`,
+  );
   lines.push(...listed(presence.violations));
-  lines.push(`  typing: ${typing.planned} typing events planned; ${typing.shown} indicators shown at the end (${typing.recent} too recent to judge); ${typing.totalViolations} violations`);
+  lines.push(
+    `  typing: ${typing.planned} typing events planned; ${typing.shown} indicators shown at the end (${typing.recent} too recent to judge); ${typing.totalViolations} violations`,
+  );
   lines.push(...listed(typing.violations));
   return lines;
 }
 
 function listed(violations: ReadonlyArray<CheckFinding<string>>): string[] {
-  return violations.slice(0, 10).map((v) => chalk.red(`    ${v.kind}: ${v.roomKey ? `room ${v.roomKey} ` : v.room ? `room ${v.room} ` : ''}${v.user && v.device ? `device ${v.user}/${v.device}` : ''}: ${v.detail}`));
+  return violations
+    .slice(0, 10)
+    .map((v) =>
+      chalk.red(
+        `    ${v.kind}: ${v.roomKey ? `room ${v.roomKey} ` : v.room ? `room ${v.room} ` : ''}${v.user && v.device ? `device ${v.user}/${v.device}` : ''}: ${v.detail}`,
+      ),
+    );
 }

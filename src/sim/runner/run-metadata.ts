@@ -42,12 +42,23 @@ export type ClusterLayout =
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Reads this machine and this checkout. Never throws: what cannot be read is null or 'unknown'. */
-export function collectRunMetadata(input: { cluster: ClusterLayout; scenarioFile: string; options: RunMetadata['options'] }): RunMetadata {
+export function collectRunMetadata(input: {
+  cluster: ClusterLayout;
+  scenarioFile: string;
+  options: RunMetadata['options'];
+}): RunMetadata {
   const cpu = cpus();
   return {
     chatNode: { version: packageVersion(), commit: gitCommit(PACKAGE_ROOT) },
     node: process.version,
-    machine: { os: type(), kernel: release(), arch: arch(), cpuModel: cpu[0]?.model.trim() ?? 'unknown', cpus: cpu.length, memoryBytes: totalmem() },
+    machine: {
+      os: type(),
+      kernel: release(),
+      arch: arch(),
+      cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+      cpus: cpu.length,
+      memoryBytes: totalmem(),
+    },
     cluster: input.cluster,
     scenario: { file: input.scenarioFile, sha256: fileSha256(input.scenarioFile) },
     options: input.options,
@@ -56,7 +67,12 @@ export function collectRunMetadata(input: { cluster: ClusterLayout; scenarioFile
 
 /** The short hash of HEAD and whether tracked files differ from it; null when git or the checkout is missing. */
 export function gitCommit(dir: string): RunMetadata['chatNode']['commit'] {
-  const git = (args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+  const git = (args: string[]) =>
+    execFileSync('git', ['-C', dir, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    }).trim();
   try {
     const hash = git(['rev-parse', '--short', 'HEAD']);
     // Untracked files (a build folder, a symlinked node_modules) do not change the code that ran.
@@ -100,7 +116,9 @@ export function redactUrl(text: string): string {
 
 function packageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(`${PACKAGE_ROOT}package.json`, 'utf8')) as { version?: string }).version ?? 'unknown';
+    return (
+      (JSON.parse(readFileSync(`${PACKAGE_ROOT}package.json`, 'utf8')) as { version?: string }).version ?? 'unknown'
+    );
   } catch {
     return 'unknown';
   }

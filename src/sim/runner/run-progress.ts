@@ -74,12 +74,24 @@ function ordered(figures: string[], errors: number): string[] {
 export function connectingStatus(f: ConnectingFigures, phases: RunPhases): ProgressStatus {
   const left = f.devices - f.live;
   const etaMs =
-    left <= 0 ? START_DELAY_MS + total(phases) : f.perSecond > 0 ? (left / f.perSecond) * 1000 + START_DELAY_MS + total(phases) : undefined;
+    left <= 0
+      ? START_DELAY_MS + total(phases)
+      : f.perSecond > 0
+        ? (left / f.perSecond) * 1000 + START_DELAY_MS + total(phases)
+        : undefined;
   return {
     phase: 'connecting',
     elapsedMs: f.elapsedMs,
     ...(etaMs === undefined ? {} : { etaMs }),
-    figures: ordered([`${f.live}/${f.devices} live`, `${f.perSecond}/s`, percentiles('connect p50/p99', f.connect, 0), `in flight ${f.inFlight}`], f.errors),
+    figures: ordered(
+      [
+        `${f.live}/${f.devices} live`,
+        `${f.perSecond}/s`,
+        percentiles('connect p50/p99', f.connect, 0),
+        `in flight ${f.inFlight}`,
+      ],
+      f.errors,
+    ),
   };
 }
 

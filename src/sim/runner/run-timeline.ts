@@ -46,7 +46,12 @@ interface SecondParts {
 }
 
 /** The timeline of one run from its merged latency timelines (1 s buckets) and its sends per epoch second. */
-export function runTimeline(input: { t0: number; deliver: LatencyTimeline; ack: LatencyTimeline; sentBySecond: Iterable<readonly [number, number]> }): RunTimeline {
+export function runTimeline(input: {
+  t0: number;
+  deliver: LatencyTimeline;
+  ack: LatencyTimeline;
+  sentBySecond: Iterable<readonly [number, number]>;
+}): RunTimeline {
   const zeroSecond = Math.floor(input.t0 / 1000);
   const bySecond = new Map<number, SecondParts>();
   const partsAt = (second: number) => {
@@ -57,7 +62,8 @@ export function runTimeline(input: { t0: number; deliver: LatencyTimeline; ack: 
   for (const [epochSecond, sent] of input.sentBySecond) partsAt(epochSecond - zeroSecond).sent += sent;
   for (const kind of ['deliver', 'ack'] as const) {
     const timeline = input[kind];
-    if (timeline.bucketMs !== 1000) throw new Error(`the report's timeline needs 1 s buckets, got ${timeline.bucketMs} ms`);
+    if (timeline.bucketMs !== 1000)
+      throw new Error(`the report's timeline needs 1 s buckets, got ${timeline.bucketMs} ms`);
     for (const point of timeline.points(0)) {
       if (point.count === 0) continue;
       const bucket = timeline.bucketAt(point.fromMs);
@@ -83,7 +89,8 @@ export function mergeTimelines(parts: readonly RunTimeline[]): RunTimeline {
       for (const kind of ['deliver', 'ack'] as const) {
         const text = row[`${kind}Hdr`];
         const count = kind === 'deliver' ? row.delivered : row.acked;
-        if (count > 0 && text === undefined) throw new Error(`second ${row.second} has ${count} ${kind} latencies but no histogram`);
+        if (count > 0 && text === undefined)
+          throw new Error(`second ${row.second} has ${count} ${kind} latencies but no histogram`);
         if (text === undefined) continue;
         const histogram = decode(text);
         if (merged[kind]) merged[kind].add(histogram);
@@ -100,7 +107,8 @@ function rowsOf(bySecond: ReadonlyMap<number, SecondParts>): TimelineSecond[] {
   const first = known[0]!;
   const last = known.at(-1)!;
   // A wild clock must not turn into millions of empty rows.
-  const seconds = last - first < MAX_FILLED_SECONDS ? Array.from({ length: last - first + 1 }, (_, i) => first + i) : known;
+  const seconds =
+    last - first < MAX_FILLED_SECONDS ? Array.from({ length: last - first + 1 }, (_, i) => first + i) : known;
   return seconds.map((second) => {
     const parts = bySecond.get(second);
     const deliver = parts?.deliver;

@@ -53,7 +53,10 @@ export interface SimReport {
   ack: LatencyPercentiles;
   throughput: { sentPerSec: number; deliveredPerSec: number };
   nodes: Array<NodeFigures & { rssBytesPerConnection: number | null }>;
-  oracle: Omit<OracleReport, 'violations' | 'warnings'> & { violations: OracleReport['violations']; warnings: OracleReport['warnings'] };
+  oracle: Omit<OracleReport, 'violations' | 'warnings'> & {
+    violations: OracleReport['violations'];
+    warnings: OracleReport['warnings'];
+  };
   /** The push path (when a push log was given), presence convergence, typing expiry. */
   push: RunChecks['push'];
   presence: RunChecks['presence'];
@@ -85,14 +88,20 @@ export interface ReportOptions extends RunCheckOptions {
 }
 
 /** Turns a finished run into its report: merged histograms, the oracle's verdict, SLOs, nodes. */
-export function buildReport(outcome: RunOutcome, checkOptions: ReportOptions = {}): { report: SimReport; chart: string } {
+export function buildReport(
+  outcome: RunOutcome,
+  checkOptions: ReportOptions = {},
+): { report: SimReport; chart: string } {
   const deliverTimeline = LatencyTimeline.merge(outcome.outputs.map((o) => o.deliver));
   const ackTimeline = LatencyTimeline.merge(outcome.outputs.map((o) => o.ack));
   const deliverTotal = deliverTimeline.total();
   const ackTotal = ackTimeline.total();
   const deliver = deliverTotal.percentiles();
   const ack = ackTotal.percentiles();
-  const windows = Object.assign({}, ...outcome.outputs.map((o) => o.windows)) as Record<string, Array<{ from: number; to: number | null }>>;
+  const windows = Object.assign({}, ...outcome.outputs.map((o) => o.windows)) as Record<
+    string,
+    Array<{ from: number; to: number | null }>
+  >;
   const oracle = checkRun({
     plan: outcome.plan,
     roomIds: outcome.roomIds,
@@ -106,7 +115,13 @@ export function buildReport(outcome: RunOutcome, checkOptions: ReportOptions = {
   });
   const { rampUpMs, steadyMs } = outcome.plan.phases;
   const activeSec = (rampUpMs + steadyMs) / 1000;
-  const nodes = outcome.nodesSteady.map((node) => ({ ...node, rssBytesPerConnection: perConnection(node, outcome.nodesBefore.find((b) => b.node === node.node)) }));
+  const nodes = outcome.nodesSteady.map((node) => ({
+    ...node,
+    rssBytesPerConnection: perConnection(
+      node,
+      outcome.nodesBefore.find((b) => b.node === node.node),
+    ),
+  }));
   const slo = outcome.scenario.slo;
   const slos: SloResult[] = [];
   const check = (name: string, target: number | undefined, measured: number, unit: string, lowerIsBetter = true) => {
@@ -135,7 +150,12 @@ export function buildReport(outcome: RunOutcome, checkOptions: ReportOptions = {
     });
   }
   slos.push(...nodeSlos(nodes, slo));
-  slos.push({ name: 'oracle', target: 'no violation', measured: oracle.ok ? 'none' : `${oracle.totalViolations} violations`, pass: oracle.ok });
+  slos.push({
+    name: 'oracle',
+    target: 'no violation',
+    measured: oracle.ok ? 'none' : `${oracle.totalViolations} violations`,
+    pass: oracle.ok,
+  });
   const checks = runChecks(outcome, checkOptions);
   slos.push(...checkSlos(checks, slo));
   const sent = outcome.progress.reduce((sum, p) => sum + p.sent, 0);
@@ -162,7 +182,12 @@ export function buildReport(outcome: RunOutcome, checkOptions: ReportOptions = {
     slos,
     pass: slos.every((s) => s.pass),
     ...(checkOptions.meta ? { meta: checkOptions.meta } : {}),
-    timeline: runTimeline({ t0: outcome.t0, deliver: deliverTimeline, ack: ackTimeline, sentBySecond: outcome.outputs.flatMap((o) => o.sentBySecond) }),
+    timeline: runTimeline({
+      t0: outcome.t0,
+      deliver: deliverTimeline,
+      ack: ackTimeline,
+      sentBySecond: outcome.outputs.flatMap((o) => o.sentBySecond),
+    }),
     histograms: {
       encoding: 'hdr-v2-base64-us',
       deliver: deliverTotal.encode(),
@@ -174,9 +199,15 @@ export function buildReport(outcome: RunOutcome, checkOptions: ReportOptions = {
   const phases = [
     { name: 'ramp-up', fromS: 0, toS: rampUpMs / 1000 },
     { name: 'steady', fromS: rampUpMs / 1000, toS: (rampUpMs + steadyMs) / 1000 },
-    { name: 'drain', fromS: (rampUpMs + steadyMs) / 1000, toS: (rampUpMs + steadyMs + outcome.plan.phases.drainMs) / 1000 },
+    {
+      name: 'drain',
+      fromS: (rampUpMs + steadyMs) / 1000,
+      toS: (rampUpMs + steadyMs + outcome.plan.phases.drainMs) / 1000,
+    },
   ];
-  const points = deliverTimeline.points(outcome.t0).map((p) => ({ t: p.fromMs / 1000, p50: p.p50, p99: p.p99, max: p.max, count: p.count }));
+  const points = deliverTimeline
+    .points(outcome.t0)
+    .map((p) => ({ t: p.fromMs / 1000, p50: p.p50, p99: p.p99, max: p.max, count: p.count }));
   const chart = renderLatencyChart(`${outcome.scenario.name}: send-to-deliver latency`, points, phases);
   return { report, chart };
 }
@@ -190,21 +221,39 @@ export function ackedShare(oracle: Pick<OracleReport, 'acked' | 'planned'>): num
  * The gateway SLOs, per node (all the processes behind one gateway port) at the steady-phase
  * scrape: the most and the fewest connections any node held, and the most memory per connection.
  */
-export function nodeSlos(nodes: SimReport['nodes'], slo: Pick<RunOutcome['scenario']['slo'], 'maxConnectionsPerNode' | 'minConnectionsPerNode' | 'maxBytesPerConnection'>): SloResult[] {
+export function nodeSlos(
+  nodes: SimReport['nodes'],
+  slo: Pick<RunOutcome['scenario']['slo'], 'maxConnectionsPerNode' | 'minConnectionsPerNode' | 'maxBytesPerConnection'>,
+): SloResult[] {
   const counts = nodes.map((n) => n.connections);
   const rows: SloResult[] = [];
   if (slo.maxConnectionsPerNode !== undefined) {
     const most = Math.max(0, ...counts);
-    rows.push({ name: 'connections per node (max)', target: `<= ${slo.maxConnectionsPerNode}`, measured: String(most), pass: most <= slo.maxConnectionsPerNode });
+    rows.push({
+      name: 'connections per node (max)',
+      target: `<= ${slo.maxConnectionsPerNode}`,
+      measured: String(most),
+      pass: most <= slo.maxConnectionsPerNode,
+    });
   }
   if (slo.minConnectionsPerNode !== undefined) {
     // No node scraped counts as none held: the objective cannot be shown met.
     const fewest = counts.length === 0 ? 0 : Math.min(...counts);
-    rows.push({ name: 'connections per node (min)', target: `>= ${slo.minConnectionsPerNode}`, measured: String(fewest), pass: fewest >= slo.minConnectionsPerNode });
+    rows.push({
+      name: 'connections per node (min)',
+      target: `>= ${slo.minConnectionsPerNode}`,
+      measured: String(fewest),
+      pass: fewest >= slo.minConnectionsPerNode,
+    });
   }
   if (slo.maxBytesPerConnection !== undefined) {
     const bytes = Math.max(0, ...nodes.map((n) => n.rssBytesPerConnection ?? 0));
-    rows.push({ name: 'RSS bytes per connection', target: `<= ${slo.maxBytesPerConnection} B`, measured: `${bytes} B`, pass: bytes <= slo.maxBytesPerConnection });
+    rows.push({
+      name: 'RSS bytes per connection',
+      target: `<= ${slo.maxBytesPerConnection} B`,
+      measured: `${bytes} B`,
+      pass: bytes <= slo.maxBytesPerConnection,
+    });
   }
   return rows;
 }
@@ -237,7 +286,12 @@ export function formatReport(report: SimReport): string {
     '',
     `  oracle: ${report.oracle.acked}/${report.oracle.planned} sends acked, ${report.oracle.observedDeliveries}/${report.oracle.expectedDeliveries} expected deliveries seen (completeness ${report.oracle.completeness.toFixed(6)}), ${report.oracle.totalViolations} violations`,
   ];
-  for (const violation of report.oracle.violations.slice(0, 10)) lines.push(chalk.red(`    ${violation.kind}: room ${violation.room}${violation.seq !== undefined ? ` seq ${violation.seq}` : ''}${violation.device ? ` device ${violation.device}` : ''}: ${violation.detail}`));
+  for (const violation of report.oracle.violations.slice(0, 10))
+    lines.push(
+      chalk.red(
+        `    ${violation.kind}: room ${violation.room}${violation.seq !== undefined ? ` seq ${violation.seq}` : ''}${violation.device ? ` device ${violation.device}` : ''}: ${violation.detail}`,
+      ),
+    );
   if (report.reconnect) {
     const r = report.reconnect;
     lines.push(
@@ -246,13 +300,24 @@ export function formatReport(report: SimReport): string {
   }
   lines.push(...formatChecks(report));
   if (report.nodes.length > 0) {
-    lines.push('', `  ${'gateway node'.padEnd(28)} ${'connections'.padStart(11)} ${'RSS'.padStart(10)} ${'RSS/conn'.padStart(10)}`);
+    lines.push(
+      '',
+      `  ${'gateway node'.padEnd(28)} ${'connections'.padStart(11)} ${'RSS'.padStart(10)} ${'RSS/conn'.padStart(10)}`,
+    );
     const row = (name: string, connections: number, rssBytes: number, perConn: string) =>
       `  ${name.padEnd(28)} ${String(connections).padStart(11)} ${`${(rssBytes / 2 ** 20).toFixed(0)} MiB`.padStart(10)} ${perConn.padStart(10)}`;
     for (const node of report.nodes) {
-      lines.push(row(node.node, node.connections, node.rssBytes, node.rssBytesPerConnection === null ? '-' : `${(node.rssBytesPerConnection / 1024).toFixed(1)} KiB`));
+      lines.push(
+        row(
+          node.node,
+          node.connections,
+          node.rssBytes,
+          node.rssBytesPerConnection === null ? '-' : `${(node.rssBytesPerConnection / 1024).toFixed(1)} KiB`,
+        ),
+      );
       // A node of several worker processes: each worker's share (the balance of the port's accepts).
-      if (node.processes.length > 1) for (const p of node.processes) lines.push(row(`  ${p.process}`, p.connections, p.rssBytes, ''));
+      if (node.processes.length > 1)
+        for (const p of node.processes) lines.push(row(`  ${p.process}`, p.connections, p.rssBytes, ''));
     }
   }
   lines.push(...formatUsage(report.usage));
@@ -261,10 +326,13 @@ export function formatReport(report: SimReport): string {
   lines.push(...formatFloorComparison(report));
   lines.push('', `  ${'SLO'.padEnd(34)} ${'target'.padStart(16)} ${'measured'.padStart(18)}`);
   for (const slo of report.slos) {
-    lines.push(`  ${slo.name.padEnd(34)} ${slo.target.padStart(16)} ${slo.measured.padStart(18)}  ${slo.pass ? chalk.green('pass') : chalk.red('FAIL')}`);
+    lines.push(
+      `  ${slo.name.padEnd(34)} ${slo.target.padStart(16)} ${slo.measured.padStart(18)}  ${slo.pass ? chalk.green('pass') : chalk.red('FAIL')}`,
+    );
   }
   lines.push('', report.pass ? chalk.green.bold('  all SLOs met') : chalk.red.bold('  SLO missed'));
-  if (report.usage.loadBottleneck) lines.push(chalk.yellow.bold(`  but the load generator was the bottleneck: ${report.usage.loadBottleneck}`));
+  if (report.usage.loadBottleneck)
+    lines.push(chalk.yellow.bold(`  but the load generator was the bottleneck: ${report.usage.loadBottleneck}`));
   lines.push('');
   return lines.join('\n');
 }
@@ -275,7 +343,9 @@ export function formatSlowest(slowest: TracedDelivery[]): string[] {
   const lines = ['', '  slowest deliveries, traced (+ms from the gateway receiving the send; chat-node trace <msgId>)'];
   for (const delivery of slowest) {
     const steps = traceSteps(delivery.trace);
-    lines.push(`  ${delivery.latencyMs.toFixed(1).padStart(8)} ms  ${delivery.msgId} (${delivery.room} seq ${delivery.seq})`);
+    lines.push(
+      `  ${delivery.latencyMs.toFixed(1).padStart(8)} ms  ${delivery.msgId} (${delivery.room} seq ${delivery.seq})`,
+    );
     if (steps.length === 0) {
       lines.push('              no node remembers it any more');
       continue;

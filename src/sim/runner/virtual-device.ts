@@ -1,5 +1,16 @@
-import { ChatClient, MemoryCursorStore, type Message, type TokenSource, type TransportChoice } from '../../core/client/index.js';
-import type { ConnectionWindow, PresenceViewRecord, PushRegistrationRecord, TypingViewRecord } from '../oracle/index.js';
+import {
+  ChatClient,
+  MemoryCursorStore,
+  type Message,
+  type TokenSource,
+  type TransportChoice,
+} from '../../core/client/index.js';
+import type {
+  ConnectionWindow,
+  PresenceViewRecord,
+  PushRegistrationRecord,
+  TypingViewRecord,
+} from '../oracle/index.js';
 import type { AckRecord, Delivery, PlannedSend } from '../sim-types.js';
 import { PresenceWatch, typingView } from './device-views.js';
 
@@ -124,7 +135,17 @@ export class VirtualDevice {
     return client.send(roomId, body, { clientMsgId: planned.clientMsgId }).then(
       (ack) => {
         const now = preciseNow();
-        const record: AckRecord = { user: this.user, device: this.device, room: ack.room, clientMsgId: ack.clientMsgId, seq: ack.seq, msgId: ack.msgId, sentAt, ackedAt: now, ...from };
+        const record: AckRecord = {
+          user: this.user,
+          device: this.device,
+          room: ack.room,
+          clientMsgId: ack.clientMsgId,
+          seq: ack.seq,
+          msgId: ack.msgId,
+          sentAt,
+          ackedAt: now,
+          ...from,
+        };
         if (this.retried.delete(ack.clientMsgId)) record.retried = true;
         this.acks.push(record);
         this.options.onAck(now - sentAt, now);
@@ -143,7 +164,12 @@ export class VirtualDevice {
   async readAll(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    await Promise.all(client.rooms().filter((room) => room.lastSeq > room.readSeq).map((room) => client.markRead(room.id, room.lastSeq).catch(() => this.errors++)));
+    await Promise.all(
+      client
+        .rooms()
+        .filter((room) => room.lastSeq > room.readSeq)
+        .map((room) => client.markRead(room.id, room.lastSeq).catch(() => this.errors++)),
+    );
   }
 
   readState(): { readSeq: Record<string, number>; rooms: Record<string, number> } {
@@ -171,12 +197,19 @@ export class VirtualDevice {
 
   private record(message: Message): void {
     const at = preciseNow();
-    this.deliveries.push({ room: message.room, seq: message.seq, clientMsgId: message.clientMsgId, sender: message.sender, at });
+    this.deliveries.push({
+      room: message.room,
+      seq: message.seq,
+      clientMsgId: message.clientMsgId,
+      sender: message.sender,
+      at,
+    });
     // The sender's own device sees its message from the ack; only other copies are deliveries.
     if (message.sender === this.user && message.senderDevice === this.device) return;
     const sentAt = Number(message.body.slice(0, message.body.indexOf('|')));
     // A message sent while this device was offline arrives by sync: that is catch-up, not latency.
     const connectedSince = this.windows.at(-1)?.from ?? 0;
-    if (Number.isFinite(sentAt) && sentAt > 0 && sentAt >= connectedSince) this.options.onDelivery(at - sentAt, at, message);
+    if (Number.isFinite(sentAt) && sentAt > 0 && sentAt >= connectedSince)
+      this.options.onDelivery(at - sentAt, at, message);
   }
 }

@@ -17,7 +17,11 @@ export function weightedDistribution(weights: Record<string, number>): IntDistri
     .filter(([, weight]) => weight > 0)
     .sort((a, b) => a[0] - b[0]);
   const total = entries.reduce((sum, [, weight]) => sum + weight, 0);
-  return { kind: 'weighted', values: entries.map(([value]) => value), weights: entries.map(([, weight]) => weight / total) };
+  return {
+    kind: 'weighted',
+    values: entries.map(([value]) => value),
+    weights: entries.map(([, weight]) => weight / total),
+  };
 }
 
 export function distributionMin(distribution: IntDistribution): number {
@@ -80,6 +84,8 @@ export function describeDistribution(distribution: IntDistribution): string {
     case 'range':
       return `${distribution.min}..${distribution.max}`;
     case 'weighted':
-      return distribution.values.map((value, i) => `${value}: ${+(distribution.weights[i]! * 100).toFixed(1)}%`).join(', ');
+      return distribution.values
+        .map((value, i) => `${value}: ${+(distribution.weights[i]! * 100).toFixed(1)}%`)
+        .join(', ');
   }
 }

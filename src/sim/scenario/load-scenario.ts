@@ -30,7 +30,8 @@ export function parseScenario(text: string, fileName: string): Scenario {
   let value: unknown;
   if (extension === '.json') value = parseJson(text, fileName);
   else if (extension === '.yaml' || extension === '.yml') value = parseYaml(text, fileName);
-  else throw new ScenarioError({ file: fileName, field: '', expected: 'a scenario file ending in .yaml, .yml or .json' });
+  else
+    throw new ScenarioError({ file: fileName, field: '', expected: 'a scenario file ending in .yaml, .yml or .json' });
 
   // Lines are looked up only when something is wrong; JSON is YAML, so one locator serves both.
   let locator: FieldLocator | undefined;
@@ -53,7 +54,12 @@ function parseYaml(text: string, fileName: string): unknown {
   const [error] = document.errors;
   if (error) {
     const line = lineCounter.linePos(error.pos[0]).line;
-    throw new ScenarioError({ file: fileName, field: '', line, expected: `valid YAML (${error.message.split('\n')[0]})` });
+    throw new ScenarioError({
+      file: fileName,
+      field: '',
+      line,
+      expected: `valid YAML (${error.message.split('\n')[0]})`,
+    });
   }
   return document.toJS({ maxAliasCount: 100 });
 }

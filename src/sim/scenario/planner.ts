@@ -48,7 +48,10 @@ function planUsers(scenario: Scenario, runId: string): { users: PlannedUser[]; t
 
   const pushRandom = new SeededRandom(seed, 'push');
   const pushMask = pushRandom.pickMask(Math.round(scenario.push.share * deviceCount), deviceCount);
-  const transportMask = new SeededRandom(seed, 'transport').pickMask(Math.round(scenario.transport.longPollShare * deviceCount), deviceCount);
+  const transportMask = new SeededRandom(seed, 'transport').pickMask(
+    Math.round(scenario.transport.longPollShare * deviceCount),
+    deviceCount,
+  );
   const churnRandom = new SeededRandom(seed, 'churn');
   const churnMask = churnRandom.pickMask(Math.round(scenario.churn.share * deviceCount), deviceCount);
   const offlineFrom = new Float64Array(deviceCount).fill(-1);

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
  * are `<instance id>:APA91b<...>` in base64url.
  */
 export function pushTokenOf(runId: string, user: string, device: string, platform: 'apns' | 'fcm'): string {
-  const digest = (salt: string) => createHash('sha256').update(`${salt}\u0000${runId}\u0000${user}\u0000${device}`).digest();
+  const digest = (salt: string) =>
+    createHash('sha256').update(`${salt}\u0000${runId}\u0000${user}\u0000${device}`).digest();
   if (platform === 'apns') return digest('apns').toString('hex');
   return `${digest('fcm-id').subarray(0, 16).toString('base64url')}:APA91b${Buffer.concat([digest('fcm-a'), digest('fcm-b'), digest('fcm-c')]).toString('base64url')}`;
 }

@@ -15,7 +15,10 @@ export function withTotalRate(path: string, totalRate: number): string {
   const raw = parse(readFileSync(path, 'utf8')) as Record<string, unknown> & { messages: Record<string, unknown> };
   const { ratePerUser: _dropped, ...messages } = raw.messages;
   const overridden = { ...raw, name: `${scenario.name}-${totalRate}`, messages: { ...messages, totalRate } };
-  const file = join(mkdtempSync(join(tmpdir(), 'chat-sim-scenario-')), `${basename(path, extname(path))}-${totalRate}.json`);
+  const file = join(
+    mkdtempSync(join(tmpdir(), 'chat-sim-scenario-')),
+    `${basename(path, extname(path))}-${totalRate}.json`,
+  );
   writeFileSync(file, JSON.stringify(overridden, null, 2));
   return file;
 }

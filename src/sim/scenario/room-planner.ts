@@ -32,7 +32,12 @@ const RANDOM_TRIES = 32;
  * only when none fits is a random user drawn, and a 1:1 room that cannot be made unique is
  * dropped. The first member creates the room.
  */
-export function drawRooms(config: Scenario['rooms'], userIds: readonly string[], runId: string, random: SeededRandom): DrawnRooms {
+export function drawRooms(
+  config: Scenario['rooms'],
+  userIds: readonly string[],
+  runId: string,
+  random: SeededRandom,
+): DrawnRooms {
   const userCount = userIds.length;
   const whole = Math.floor(config.roomsPerUser);
   const fraction = config.roomsPerUser - whole;
@@ -102,14 +107,24 @@ export function drawRooms(config: Scenario['rooms'], userIds: readonly string[],
     roomStart.push(roomMembers.length);
   }
 
-  return { rooms, roomStart: Int32Array.from(roomStart), roomMembers: Int32Array.from(roomMembers), ...invert(rooms.length, roomStart, roomMembers, userCount) };
+  return {
+    rooms,
+    roomStart: Int32Array.from(roomStart),
+    roomMembers: Int32Array.from(roomMembers),
+    ...invert(rooms.length, roomStart, roomMembers, userCount),
+  };
 }
 
 function pairKey(a: number, b: number, userCount: number): number {
   return a < b ? a * userCount + b : b * userCount + a;
 }
 
-function invert(roomCount: number, roomStart: number[], roomMembers: number[], userCount: number): { userStart: Int32Array; userRooms: Int32Array } {
+function invert(
+  roomCount: number,
+  roomStart: number[],
+  roomMembers: number[],
+  userCount: number,
+): { userStart: Int32Array; userRooms: Int32Array } {
   const userStart = new Int32Array(userCount + 1);
   for (const user of roomMembers) userStart[user + 1]!++;
   for (let u = 0; u < userCount; u++) userStart[u + 1]! += userStart[u]!;

@@ -19,7 +19,15 @@ export class ScenarioError extends Error {
   /** The offending value as written (undefined when the field is missing). */
   readonly got: unknown;
 
-  constructor(init: { file: string; field: string; line?: number | undefined; expected: string; got?: unknown; missing?: boolean; unknown?: boolean }) {
+  constructor(init: {
+    file: string;
+    field: string;
+    line?: number | undefined;
+    expected: string;
+    got?: unknown;
+    missing?: boolean;
+    unknown?: boolean;
+  }) {
     const where = init.line === undefined ? init.file : `${init.file}:${init.line}`;
     let detail: string;
     if (init.missing) detail = `missing; expected ${init.expected}`;

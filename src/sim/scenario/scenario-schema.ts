@@ -16,9 +16,14 @@ export const MAX_DEVICES_PER_USER = 10;
 export const MAX_GROUP_CAP = 10_000;
 
 const int = (minimum: number, maximum: number, description: string) => Type.Integer({ minimum, maximum, description });
-const share = (description: string) => Type.Number({ minimum: 0, maximum: 1, description: `${description} (a number from 0 to 1)` });
+const share = (description: string) =>
+  Type.Number({ minimum: 0, maximum: 1, description: `${description} (a number from 0 to 1)` });
 const strict = { additionalProperties: false } as const;
-const ratio = () => Type.Number({ exclusiveMinimum: 0, description: "a ratio to the floor's figure (a number > 0; 2 means at most twice the floor's)" });
+const ratio = () =>
+  Type.Number({
+    exclusiveMinimum: 0,
+    description: "a ratio to the floor's figure (a number > 0; 2 means at most twice the floor's)",
+  });
 
 export const Duration = Type.Union(
   [
@@ -29,7 +34,11 @@ export const Duration = Type.Union(
 );
 
 const Weights = (keyPattern: string, description: string) =>
-  Type.Record(Type.String({ pattern: keyPattern }), Type.Number({ minimum: 0, description: 'a weight (a number >= 0)' }), { ...strict, description });
+  Type.Record(
+    Type.String({ pattern: keyPattern }),
+    Type.Number({ minimum: 0, description: 'a weight (a number >= 0)' }),
+    { ...strict, description },
+  );
 
 const MinMax = <T extends TSchema>(item: T, description: string) =>
   Type.Object({ min: item, max: item }, { ...strict, description });
@@ -44,7 +53,10 @@ export const ScenarioSchema = Type.Object(
       Type.Union(
         [
           int(1, MAX_DEVICES_PER_USER, `a device count from 1 to ${MAX_DEVICES_PER_USER}`),
-          Weights(`^([1-9]|${MAX_DEVICES_PER_USER})$`, `weights keyed by a device count from 1 to ${MAX_DEVICES_PER_USER}, like { 1: 0.6, 2: 0.3, 3: 0.1 }`),
+          Weights(
+            `^([1-9]|${MAX_DEVICES_PER_USER})$`,
+            `weights keyed by a device count from 1 to ${MAX_DEVICES_PER_USER}, like { 1: 0.6, 2: 0.3, 3: 0.1 }`,
+          ),
         ],
         { description: `a device count from 1 to ${MAX_DEVICES_PER_USER}, or weights like { 1: 0.6, 2: 0.3, 3: 0.1 }` },
       ),
@@ -53,26 +65,52 @@ export const ScenarioSchema = Type.Object(
       Type.Object(
         {
           directShare: Type.Optional(share('the share of rooms that are 1:1')),
-          roomsPerUser: Type.Optional(Type.Number({ minimum: 0, maximum: 1000, description: 'the average number of rooms a user is in (a number from 0 to 1000)' })),
+          roomsPerUser: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 1000,
+              description: 'the average number of rooms a user is in (a number from 0 to 1000)',
+            }),
+          ),
           groupSize: Type.Optional(
             Type.Union(
               [
-                MinMax(int(2, MAX_GROUP_CAP, `a group size from 2 to ${MAX_GROUP_CAP}`), 'a range { min, max } of group sizes'),
+                MinMax(
+                  int(2, MAX_GROUP_CAP, `a group size from 2 to ${MAX_GROUP_CAP}`),
+                  'a range { min, max } of group sizes',
+                ),
                 Weights('^[0-9]+$', 'weights keyed by a group size, like { 3: 0.5, 5: 0.3, 20: 0.2 }'),
               ],
-              { description: 'a range { min, max } or weights keyed by a group size, like { 3: 0.5, 5: 0.3, 20: 0.2 }' },
+              {
+                description: 'a range { min, max } or weights keyed by a group size, like { 3: 0.5, 5: 0.3, 20: 0.2 }',
+              },
             ),
           ),
-          cap: Type.Optional(int(2, MAX_GROUP_CAP, `a member count from 2 to ${MAX_GROUP_CAP} (at most the cluster's maxGroupMembers, ${DEFAULT_LIMITS.maxGroupMembers} by default)`)),
+          cap: Type.Optional(
+            int(
+              2,
+              MAX_GROUP_CAP,
+              `a member count from 2 to ${MAX_GROUP_CAP} (at most the cluster's maxGroupMembers, ${DEFAULT_LIMITS.maxGroupMembers} by default)`,
+            ),
+          ),
         },
         { ...strict, description: 'an object { directShare, roomsPerUser, groupSize, cap }' },
       ),
     ),
     messages: Type.Object(
       {
-        ratePerUser: Type.Optional(Type.Number({ minimum: 0, description: 'messages per second per user (a number >= 0)' })),
-        totalRate: Type.Optional(Type.Number({ minimum: 0, description: 'messages per second in total (a number >= 0)' })),
-        bodyChars: Type.Optional(MinMax(int(1, 1_000_000, 'a body length in characters (an integer >= 1)'), 'a range { min, max } of body lengths in characters')),
+        ratePerUser: Type.Optional(
+          Type.Number({ minimum: 0, description: 'messages per second per user (a number >= 0)' }),
+        ),
+        totalRate: Type.Optional(
+          Type.Number({ minimum: 0, description: 'messages per second in total (a number >= 0)' }),
+        ),
+        bodyChars: Type.Optional(
+          MinMax(
+            int(1, 1_000_000, 'a body length in characters (an integer >= 1)'),
+            'a range { min, max } of body lengths in characters',
+          ),
+        ),
       },
       { ...strict, description: 'an object with exactly one of ratePerUser or totalRate, and optionally bodyChars' },
     ),
@@ -109,7 +147,9 @@ export const ScenarioSchema = Type.Object(
         {
           share: Type.Optional(share('the share of devices that register a push token')),
           platform: Type.Optional(
-            Type.Union([Type.Literal('apns'), Type.Literal('fcm'), Type.Literal('mixed')], { description: 'one of apns, fcm, mixed' }),
+            Type.Union([Type.Literal('apns'), Type.Literal('fcm'), Type.Literal('mixed')], {
+              description: 'one of apns, fcm, mixed',
+            }),
           ),
         },
         { ...strict, description: 'an object { share, platform }' },
@@ -117,7 +157,9 @@ export const ScenarioSchema = Type.Object(
     ),
     transport: Type.Optional(
       Type.Object(
-        { longPollShare: Type.Optional(share('the share of devices that use HTTP long-polling instead of a WebSocket')) },
+        {
+          longPollShare: Type.Optional(share('the share of devices that use HTTP long-polling instead of a WebSocket')),
+        },
         { ...strict, description: 'an object { longPollShare }' },
       ),
     ),
@@ -132,7 +174,9 @@ export const ScenarioSchema = Type.Object(
           maxConnectionsPerNode: Type.Optional(int(0, Number.MAX_SAFE_INTEGER, 'a connection count (an integer >= 0)')),
           minConnectionsPerNode: Type.Optional(int(0, Number.MAX_SAFE_INTEGER, 'a connection count (an integer >= 0)')),
           maxBytesPerConnection: Type.Optional(Type.Number({ minimum: 0, description: 'bytes (a number >= 0)' })),
-          presenceConvergenceMs: Type.Optional(Type.Number({ minimum: 0, description: 'milliseconds (a number >= 0)' })),
+          presenceConvergenceMs: Type.Optional(
+            Type.Number({ minimum: 0, description: 'milliseconds (a number >= 0)' }),
+          ),
           pushDelivery: Type.Optional(share('the share of offline (device, room) pairs that must get a notification')),
           reconnectMaxMs: Type.Optional(Type.Number({ minimum: 0, description: 'milliseconds (a number >= 0)' })),
           vsFloor: Type.Optional(
@@ -143,7 +187,11 @@ export const ScenarioSchema = Type.Object(
                 ackP99: Type.Optional(ratio()),
                 cpuPerMessage: Type.Optional(ratio()),
               },
-              { ...strict, description: 'an object { deliverP50, deliverP99, ackP99, cpuPerMessage } of highest ratios to the floor' },
+              {
+                ...strict,
+                description:
+                  'an object { deliverP50, deliverP99, ackP99, cpuPerMessage } of highest ratios to the floor',
+              },
             ),
           ),
         },

@@ -141,7 +141,11 @@ export function normalizeScenario(input: ScenarioInput, defaultName: string, bro
   if (input.rooms?.groupSize === undefined) {
     // The default range shrinks to fit a tiny scenario or a small cap instead of refusing it.
     const limit = Math.min(cap, users);
-    groupSize = distribution({ min: Math.min(d.rooms.groupSize.min, limit), max: Math.min(d.rooms.groupSize.max, limit) }, 'rooms.groupSize', broken);
+    groupSize = distribution(
+      { min: Math.min(d.rooms.groupSize.min, limit), max: Math.min(d.rooms.groupSize.max, limit) },
+      'rooms.groupSize',
+      broken,
+    );
   } else {
     groupSize = distribution(input.rooms.groupSize, 'rooms.groupSize', broken);
     if (directShare < 1) checkGroupSizes(groupSize, cap, users, broken);
@@ -156,9 +160,11 @@ export function normalizeScenario(input: ScenarioInput, defaultName: string, bro
     broken('messages', 'exactly one of messages.ratePerUser or messages.totalRate');
   }
   const totalRate = total ?? ratePerUser! * users;
-  if (totalRate > 0 && roomsPerUser === 0) broken('rooms.roomsPerUser', 'a number above 0 when messages are sent', roomsPerUser);
+  if (totalRate > 0 && roomsPerUser === 0)
+    broken('rooms.roomsPerUser', 'a number above 0 when messages are sent', roomsPerUser);
   const bodyChars = input.messages.bodyChars ?? d.bodyChars;
-  if (bodyChars.max < bodyChars.min) broken('messages.bodyChars.max', `at least messages.bodyChars.min (${bodyChars.min})`, bodyChars.max);
+  if (bodyChars.max < bodyChars.min)
+    broken('messages.bodyChars.max', `at least messages.bodyChars.min (${bodyChars.min})`, bodyChars.max);
 
   const phases = {
     rampUpMs: duration(input.phases?.rampUp ?? d.phases.rampUp, 'phases.rampUp', broken),
@@ -174,22 +180,46 @@ export function normalizeScenario(input: ScenarioInput, defaultName: string, bro
     max: duration(offlineFor?.max ?? d.churn.offlineFor.max, 'churn.offlineFor.max', broken),
   };
   if (offlineFor) {
-    if (offlineForMs.max < offlineForMs.min) broken('churn.offlineFor.max', `at least churn.offlineFor.min (${formatDuration(offlineForMs.min)})`, offlineFor.max);
+    if (offlineForMs.max < offlineForMs.min)
+      broken(
+        'churn.offlineFor.max',
+        `at least churn.offlineFor.min (${formatDuration(offlineForMs.min)})`,
+        offlineFor.max,
+      );
     if (churnShare > 0 && offlineForMs.max > phases.steadyMs) {
-      broken('churn.offlineFor.max', `at most phases.steady (${formatDuration(phases.steadyMs)}): devices go offline and come back within steady`, offlineFor.max);
+      broken(
+        'churn.offlineFor.max',
+        `at most phases.steady (${formatDuration(phases.steadyMs)}): devices go offline and come back within steady`,
+        offlineFor.max,
+      );
     }
   } else {
     // The default range is clamped to a short steady phase rather than refused.
-    offlineForMs = { min: Math.min(offlineForMs.min, phases.steadyMs), max: Math.min(offlineForMs.max, phases.steadyMs) };
+    offlineForMs = {
+      min: Math.min(offlineForMs.min, phases.steadyMs),
+      max: Math.min(offlineForMs.max, phases.steadyMs),
+    };
   }
   const atMs = input.churn?.at === undefined ? undefined : duration(input.churn.at, 'churn.at', broken);
   if (atMs !== undefined && atMs + offlineForMs.max > phases.steadyMs) {
-    broken('churn.at', `at most phases.steady minus churn.offlineFor.max (${formatDuration(Math.max(0, phases.steadyMs - offlineForMs.max))}): the devices come back within steady`, input.churn?.at);
+    broken(
+      'churn.at',
+      `at most phases.steady minus churn.offlineFor.max (${formatDuration(Math.max(0, phases.steadyMs - offlineForMs.max))}): the devices come back within steady`,
+      input.churn?.at,
+    );
   }
 
   const slo: ScenarioSlo = { completeness: d.slo.completeness, ...input.slo };
-  if (slo.minConnectionsPerNode !== undefined && slo.maxConnectionsPerNode !== undefined && slo.minConnectionsPerNode > slo.maxConnectionsPerNode) {
-    broken('slo.minConnectionsPerNode', `at most slo.maxConnectionsPerNode (${slo.maxConnectionsPerNode})`, slo.minConnectionsPerNode);
+  if (
+    slo.minConnectionsPerNode !== undefined &&
+    slo.maxConnectionsPerNode !== undefined &&
+    slo.minConnectionsPerNode > slo.maxConnectionsPerNode
+  ) {
+    broken(
+      'slo.minConnectionsPerNode',
+      `at most slo.maxConnectionsPerNode (${slo.maxConnectionsPerNode})`,
+      slo.minConnectionsPerNode,
+    );
   }
 
   const cluster = localClusterSettings(input.cluster, broken);
@@ -232,7 +262,11 @@ function localClusterSettings(input: ScenarioInput['cluster'], broken: RuleBroke
   const heartbeats = MIN_HEARTBEATS_PER_PRESENCE_TIMEOUT;
   if (timeoutMs < heartbeatMs * heartbeats) {
     if (settings.presenceTimeoutMs === undefined) {
-      broken('cluster.heartbeatMs', `at most 1/${heartbeats} of the presence timeout (the cluster's default, ${formatDuration(timeoutMs)}: set cluster.presenceTimeoutMs too)`, input.heartbeatMs);
+      broken(
+        'cluster.heartbeatMs',
+        `at most 1/${heartbeats} of the presence timeout (the cluster's default, ${formatDuration(timeoutMs)}: set cluster.presenceTimeoutMs too)`,
+        input.heartbeatMs,
+      );
     }
     broken(
       'cluster.presenceTimeoutMs',
@@ -243,11 +277,17 @@ function localClusterSettings(input: ScenarioInput['cluster'], broken: RuleBroke
   return settings;
 }
 
-function distribution(value: number | Record<string, number> | { min: number; max: number }, field: string, broken: RuleBroken): IntDistribution {
+function distribution(
+  value: number | Record<string, number> | { min: number; max: number },
+  field: string,
+  broken: RuleBroken,
+): IntDistribution {
   if (typeof value === 'number') return { kind: 'fixed', value };
   if ('min' in value && 'max' in value && typeof value.min === 'number' && typeof value.max === 'number') {
     if (value.max < value.min) broken(`${field}.max`, `at least ${field}.min (${value.min})`, value.max);
-    return value.min === value.max ? { kind: 'fixed', value: value.min } : { kind: 'range', min: value.min, max: value.max };
+    return value.min === value.max
+      ? { kind: 'fixed', value: value.min }
+      : { kind: 'range', min: value.min, max: value.max };
   }
   const weights = value as Record<string, number>;
   if (!Object.values(weights).some((weight) => weight > 0)) broken(field, 'at least one weight above 0', weights);

@@ -33,7 +33,11 @@ export function explainSchemaProblem(schema: TSchema, value: unknown): SchemaPro
 
 function explain(node: SchemaNode, value: unknown, path: string[]): SchemaProblem | undefined {
   if (Value.Check(node as unknown as TSchema, value)) return undefined;
-  const here = (): SchemaProblem => ({ field: path.join('.'), expected: node.description ?? 'a different value', got: value });
+  const here = (): SchemaProblem => ({
+    field: path.join('.'),
+    expected: node.description ?? 'a different value',
+    got: value,
+  });
 
   if (node.anyOf) {
     // The branch of the value's type; among several (a range object or a weights object),
@@ -59,7 +63,11 @@ function explain(node: SchemaNode, value: unknown, path: string[]): SchemaProble
   }
   for (const key of node.required ?? []) {
     if (!(key in value)) {
-      return { field: [...path, key].join('.'), expected: node.properties?.[key]?.description ?? 'a value', missing: true };
+      return {
+        field: [...path, key].join('.'),
+        expected: node.properties?.[key]?.description ?? 'a value',
+        missing: true,
+      };
     }
   }
   return here();

@@ -56,11 +56,15 @@ export function scheduleSends(
   let arrivals = 0;
   for (;;) {
     arrivals += random.exponential();
-    const t = arrivals < rampArrivals ? Math.sqrt((2 * rampUpMs * arrivals) / ratePerMs) : rampUpMs + (arrivals - rampArrivals) / ratePerMs;
+    const t =
+      arrivals < rampArrivals
+        ? Math.sqrt((2 * rampUpMs * arrivals) / ratePerMs)
+        : rampUpMs + (arrivals - rampArrivals) / ratePerMs;
     if (t >= endMs) break;
     const atMs = Math.floor(t);
     const user = senders[random.index(senders.length)]!;
-    const roomIndex = drawn.userRooms[drawn.userStart[user]! + random.index(drawn.userStart[user + 1]! - drawn.userStart[user]!)]!;
+    const roomIndex =
+      drawn.userRooms[drawn.userStart[user]! + random.index(drawn.userStart[user + 1]! - drawn.userStart[user]!)]!;
     const deviceDraw = random.next();
     const bodyChars = random.int(minChars, maxChars);
     const withTyping = typingRandom.chance(typingShare);
@@ -74,7 +78,8 @@ export function scheduleSends(
     sends.push({ atMs, user: plannedUser.id, device: deviceId, room, clientMsgId: `m${sentBy[user]}`, bodyChars });
     if (withTyping) {
       const typingAt = Math.max(0, atMs - leadMs);
-      if (isOnline(timeline, device, typingAt)) typing.push({ atMs: typingAt, user: plannedUser.id, device: deviceId, room });
+      if (isOnline(timeline, device, typingAt))
+        typing.push({ atMs: typingAt, user: plannedUser.id, device: deviceId, room });
     }
   }
   return { sends, typing };

@@ -15,13 +15,23 @@ describe('config check', () => {
   };
 
   it('passes a valid file with a one-line summary, exit 0', async () => {
-    const path = file('ok.yaml', 'postgresUrl: postgresql://db/chat\nsendRate: 30\ncorsOrigins: https://a.example,https://b.example\n');
+    const path = file(
+      'ok.yaml',
+      'postgresUrl: postgresql://db/chat\nsendRate: 30\ncorsOrigins: https://a.example,https://b.example\n',
+    );
     const run = await runCommand(ConfigCheck, [path]);
-    expect(run).toEqual({ code: 0, stdout: `${path}: valid YAML, 3 settings (postgresUrl, sendRate, corsOrigins)\n`, stderr: '' });
+    expect(run).toEqual({
+      code: 0,
+      stdout: `${path}: valid YAML, 3 settings (postgresUrl, sendRate, corsOrigins)\n`,
+      stderr: '',
+    });
   });
 
   it('lists every problem with its line, then their number, exit 1', async () => {
-    const path = file('bad.json', '{\n  "sendRatePerSec": 50,\n  "maxFrameBytes": "16k",\n  "logLevel": "verbose"\n}\n');
+    const path = file(
+      'bad.json',
+      '{\n  "sendRatePerSec": 50,\n  "maxFrameBytes": "16k",\n  "logLevel": "verbose"\n}\n',
+    );
     const run = await runCommand(ConfigCheck, [path]);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');

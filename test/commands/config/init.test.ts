@@ -16,12 +16,16 @@ describe('config init', () => {
   it('writes every setting under its help, with its default commented out', () => {
     const text = configTemplate();
     for (const setting of fileSettings()) {
-      const line = text.split('\n').findIndex((row) => row === `${setting.key}: ${setting.example}` || row.startsWith(`# ${setting.key}:`));
+      const line = text
+        .split('\n')
+        .findIndex((row) => row === `${setting.key}: ${setting.example}` || row.startsWith(`# ${setting.key}:`));
       expect(line, setting.key).toBeGreaterThan(0);
     }
     expect(text).toContain('# sendRate: 20\n');
     expect(text).toContain('# adminPort: 9089\n');
-    expect(text).toMatch(/# --admin-port, CHAT_ADMIN_PORT; read by every role; default: 9089 \(gateway\);\n# 9090 \(fanout\)/);
+    expect(text).toMatch(
+      /# --admin-port, CHAT_ADMIN_PORT; read by every role; default: 9089 \(gateway\);\n# 9090 \(fanout\)/,
+    );
     expect(text.split('\n').filter((row) => [...row].length > 80)).toEqual([]);
   });
 
@@ -32,7 +36,11 @@ describe('config init', () => {
     expect(init.code, init.stderr).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     const check = await runCommand(ConfigCheck, [out]);
-    expect(check).toEqual({ code: 0, stdout: `${out}: valid YAML, 3 settings (postgresUrl, redisUrl, natsUrl)\n`, stderr: '' });
+    expect(check).toEqual({
+      code: 0,
+      stdout: `${out}: valid YAML, 3 settings (postgresUrl, redisUrl, natsUrl)\n`,
+      stderr: '',
+    });
   });
 
   it('will not replace a file without --force', async () => {

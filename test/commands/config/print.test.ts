@@ -67,7 +67,8 @@ describe('config print', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^jwtSecret +\*\*\* +file .*chat\.yaml$/m);
     expect(text.stdout).toMatch(/^sendBurst +60 +file .*chat\.yaml$/m);
-    for (const secret of [SECRET, 'pg-password', 'redis-password']) expect(text.stdout + JSON.stringify(json)).not.toContain(secret);
+    for (const secret of [SECRET, 'pg-password', 'redis-password'])
+      expect(text.stdout + JSON.stringify(json)).not.toContain(secret);
   });
 
   it("prints another role's settings with its defaults and flags (former names too)", async () => {
@@ -89,6 +90,6 @@ describe('config print', () => {
     writeFileSync(badFile, 'sendRat: 1\n');
     const bad = await runCommand(ConfigPrint, ['gateway', '--config', badFile]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("unknown key `sendRat` at /; did you mean `sendRate`?");
+    expect(bad.stderr).toContain('unknown key `sendRat` at /; did you mean `sendRate`?');
   });
 });

@@ -84,7 +84,11 @@ describe('token revocations in Postgres', () => {
     expect(list.refusal({ user: 'cat', device: 'phone', issuedAt: 0 })).toBeUndefined();
     expect(list.refusal({ user: 'dan', device: 'phone', issuedAt: 0 })).toMatch(/revoked/);
     await store.revoke('eve', undefined, at, 3600);
-    const left = await db.pool().query<{ user_id: string }>(`SELECT user_id FROM token_revocations WHERE user_id IN ('cat', 'dan', 'eve') ORDER BY user_id`);
+    const left = await db
+      .pool()
+      .query<{ user_id: string }>(
+        `SELECT user_id FROM token_revocations WHERE user_id IN ('cat', 'dan', 'eve') ORDER BY user_id`,
+      );
     expect(left.rows.map((row) => row.user_id)).toEqual(['dan', 'eve']);
   });
 
@@ -102,7 +106,9 @@ describe('token revocations in Postgres', () => {
     const bare = new pg.Pool({ connectionString: db.url, max: 1, options: '-c search_path=bare' });
     try {
       await expect(new TokenRevocations(bare).load()).rejects.toThrow(/chat-node migrate/);
-      await expect(new TokenRevocations(bare).revoke('gus', undefined, nowSec(), 60)).rejects.toThrow(/chat-node migrate/);
+      await expect(new TokenRevocations(bare).revoke('gus', undefined, nowSec(), 60)).rejects.toThrow(
+        /chat-node migrate/,
+      );
     } finally {
       await bare.end();
     }

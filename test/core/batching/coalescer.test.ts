@@ -3,7 +3,11 @@ import { Coalescer } from '../../../src/core/batching/coalescer.js';
 
 /** A run function whose calls the test completes by hand. */
 function manualRun() {
-  const calls: Array<{ inputs: number[]; finish: (outputs?: Array<number | Error>) => void; fail: (error: Error) => void }> = [];
+  const calls: Array<{
+    inputs: number[];
+    finish: (outputs?: Array<number | Error>) => void;
+    fail: (error: Error) => void;
+  }> = [];
   const run = (inputs: number[]) =>
     new Promise<Array<number | Error>>((resolve, reject) => {
       calls.push({ inputs, finish: (outputs) => resolve(outputs ?? inputs.map((n) => n * 10)), fail: reject });

@@ -65,7 +65,9 @@ describe('coalescing transport', () => {
     try {
       await jsm.streams.add({ name: stream, subjects: [`${stream}.>`] });
       const js = jetstream(nc);
-      const acks = await Promise.all(Array.from({ length: 20 }, (_, i) => js.publish(`${stream}.x`, `n${i}`, { msgID: `id-${i}` })));
+      const acks = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => js.publish(`${stream}.x`, `n${i}`, { msgID: `id-${i}` })),
+      );
       expect(acks.map((ack) => ack.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       // A resend with a known msg id is still seen as one.
       expect((await js.publish(`${stream}.x`, 'again', { msgID: 'id-3' })).duplicate).toBe(true);

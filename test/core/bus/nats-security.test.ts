@@ -61,7 +61,14 @@ async function roundTrip(url: string, security: Parameters<typeof connectNats>[2
 // NATS JWTs (operator mode), made here with the accounts' NKeys as nsc would.
 function natsJwt(issuer: KeyPair, subject: string, nats: Record<string, unknown>): string {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const claims = { jti: Buffer.from(subject).toString('hex').slice(0, 52), iat: Math.floor(Date.now() / 1000), iss: issuer.getPublicKey(), name: subject.slice(0, 8), sub: subject, nats: { ...nats, version: 2 } };
+  const claims = {
+    jti: Buffer.from(subject).toString('hex').slice(0, 52),
+    iat: Math.floor(Date.now() / 1000),
+    iss: issuer.getPublicKey(),
+    name: subject.slice(0, 8),
+    sub: subject,
+    nats: { ...nats, version: 2 },
+  };
   const signed = `${encode({ typ: 'JWT', alg: 'ed25519-nkey' })}.${encode(claims)}`;
   return `${signed}.${Buffer.from(issuer.sign(new TextEncoder().encode(signed))).toString('base64url')}`;
 }
@@ -73,14 +80,21 @@ describe('NATS security settings (--nats-tls-ca, --nats-creds)', () => {
     writeFileSync(join(dir, 'ca.pem'), ca.caPem);
     writeFileSync(join(dir, 'server.pem'), certificate.certPem);
     writeFileSync(join(dir, 'server-key.pem'), certificate.keyPem);
-    const port = await startNats('tls', `tls { cert_file: "${join(dir, 'server.pem')}", key_file: "${join(dir, 'server-key.pem')}" }`);
+    const port = await startNats(
+      'tls',
+      `tls { cert_file: "${join(dir, 'server.pem')}", key_file: "${join(dir, 'server-key.pem')}" }`,
+    );
 
     expect(await roundTrip(`nats://127.0.0.1:${port}`, { tlsCaFile: join(dir, 'ca.pem') })).toBe('hello');
     // The system's CAs do not know this one: the handshake fails.
     await expect(connectNats(`tls://127.0.0.1:${port}`, 'untrusting', {})).rejects.toThrow();
     // A CA file that is not there is named as such, not reported as NATS out of reach.
-    await expect(connectNats(`nats://127.0.0.1:${port}`, 'no-ca', { tlsCaFile: join(dir, 'missing.pem') })).rejects.toThrow(NatsFileError);
-    await expect(connectNats(`nats://127.0.0.1:${port}`, 'no-ca', { tlsCaFile: join(dir, 'missing.pem') })).rejects.toThrow(/cannot read the NATS TLS CA file .*missing\.pem: ENOENT/);
+    await expect(
+      connectNats(`nats://127.0.0.1:${port}`, 'no-ca', { tlsCaFile: join(dir, 'missing.pem') }),
+    ).rejects.toThrow(NatsFileError);
+    await expect(
+      connectNats(`nats://127.0.0.1:${port}`, 'no-ca', { tlsCaFile: join(dir, 'missing.pem') }),
+    ).rejects.toThrow(/cannot read the NATS TLS CA file .*missing\.pem: ENOENT/);
   }, 60_000);
 
   it('with --nats-creds, authenticates to an operator-mode server with a user JWT and its seed; without them it is refused', async () => {
@@ -88,10 +102,33 @@ describe('NATS security settings (--nats-tls-ca, --nats-creds)', () => {
     const account = nkeys.createAccount();
     const user = nkeys.createUser();
     const operatorJwt = natsJwt(operator, operator.getPublicKey(), { type: 'operator' });
-    const unlimited = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
-    const accountJwt = natsJwt(operator, account.getPublicKey(), { type: 'account', limits: unlimited, default_permissions: { pub: {}, sub: {} } });
-    const userJwt = natsJwt(account, user.getPublicKey(), { type: 'user', pub: {}, sub: {}, subs: -1, data: -1, payload: -1 });
-    const port = await startNats('operator', `operator: ${operatorJwt}\nresolver: MEMORY\nresolver_preload: { ${account.getPublicKey()}: ${accountJwt} }`);
+    const unlimited = {
+      subs: -1,
+      data: -1,
+      payload: -1,
+      imports: -1,
+      exports: -1,
+      wildcards: true,
+      conn: -1,
+      leaf: -1,
+    };
+    const accountJwt = natsJwt(operator, account.getPublicKey(), {
+      type: 'account',
+      limits: unlimited,
+      default_permissions: { pub: {}, sub: {} },
+    });
+    const userJwt = natsJwt(account, user.getPublicKey(), {
+      type: 'user',
+      pub: {},
+      sub: {},
+      subs: -1,
+      data: -1,
+      payload: -1,
+    });
+    const port = await startNats(
+      'operator',
+      `operator: ${operatorJwt}\nresolver: MEMORY\nresolver_preload: { ${account.getPublicKey()}: ${accountJwt} }`,
+    );
     const creds = join(dir, 'user.creds');
     writeFileSync(
       creds,
@@ -100,6 +137,8 @@ describe('NATS security settings (--nats-tls-ca, --nats-creds)', () => {
 
     expect(await roundTrip(`nats://127.0.0.1:${port}`, { credsFile: creds })).toBe('hello');
     await expect(roundTrip(`nats://127.0.0.1:${port}`, {})).rejects.toThrow(/auth/i);
-    await expect(connectNats(`nats://127.0.0.1:${port}`, 'no-creds', { credsFile: join(dir, 'missing.creds') })).rejects.toThrow(/cannot read the NATS credentials file/);
+    await expect(
+      connectNats(`nats://127.0.0.1:${port}`, 'no-creds', { credsFile: join(dir, 'missing.creds') }),
+    ).rejects.toThrow(/cannot read the NATS credentials file/);
   }, 60_000);
 });

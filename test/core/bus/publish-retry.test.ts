@@ -1,7 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { AckPolicy, DeliverPolicy, RetentionPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  RetentionPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectNats, isStreamUnreachable, resumingConsume, retryingPublishes, type NatsConnection } from '../../../src/core/bus/nats.js';
+import {
+  connectNats,
+  isStreamUnreachable,
+  resumingConsume,
+  retryingPublishes,
+  type NatsConnection,
+} from '../../../src/core/bus/nats.js';
 import { SERVICES } from '../../support/isolated-cluster.js';
 
 /** Against the machine's NATS: a subject no stream listens on answers "no responders", as a stream without a leader does. */
@@ -95,7 +108,9 @@ describe('bus - resuming consume', () => {
       await expect.poll(() => seen.length, { timeout: 3000 }).toBe(1);
       // Acks leave on the connection's next write (CoalescingTransport): wait until the server has
       // it, or the replaced consumer would rightly deliver 'first' again.
-      await expect.poll(async () => (await jsm.consumers.info(stream, 'worker')).num_ack_pending, { timeout: 3000 }).toBe(0);
+      await expect
+        .poll(async () => (await jsm.consumers.info(stream, 'worker')).num_ack_pending, { timeout: 3000 })
+        .toBe(0);
       // The pull the client had waiting goes with the old consumer; a new one of the same name
       // knows nothing of it, as a consumer's new leader after a restart knows nothing of pulls sent to the old one.
       await jsm.consumers.delete(stream, 'worker');

@@ -28,7 +28,12 @@ describe('JetStreamSendBus', () => {
     const first = send('d_room1', 'alice', 'c1');
     expect(await bus.publish(first)).toEqual({ stream: 'S', seq: 1, duplicate: false });
     await bus.publish(send('d_room1', 'bob', 'c1'), { timeoutMs: 900 });
-    expect(published[0]).toEqual({ subject: subjects.sendSubjectOf('d_room1'), payload: first, msgID: 'alice:c1', timeout: 5000 });
+    expect(published[0]).toEqual({
+      subject: subjects.sendSubjectOf('d_room1'),
+      payload: first,
+      msgID: 'alice:c1',
+      timeout: 5000,
+    });
     // Another sender's same clientMsgId is another send.
     expect(published[1]!.msgID).toBe('bob:c1');
     expect(published[1]!.timeout).toBe(900);

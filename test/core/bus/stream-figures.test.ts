@@ -50,12 +50,27 @@ describe('stream figures', () => {
     const js = jetstream(nc);
     await js.publish(subjects.push('fcm'), '{}');
     await js.publish(subjects.push('fcm'), '{}');
-    expect(await pushQueueFigures(jsm, subjects)).toEqual({ stream: subjects.pushStream, exists: true, waiting: 2, byPlatform: { apns: 0, fcm: 2 } });
+    expect(await pushQueueFigures(jsm, subjects)).toEqual({
+      stream: subjects.pushStream,
+      exists: true,
+      waiting: 2,
+      byPlatform: { apns: 0, fcm: 2 },
+    });
   });
 
   it('says a stream does not exist yet rather than failing', async () => {
     const none = new Subjects(`tsf${randomBytes(4).toString('hex')}`, 16);
-    expect(await sendStreamFigures(jsm, none)).toEqual({ stream: none.sendStream, exists: false, waiting: 0, backlog: [] });
-    expect(await pushQueueFigures(jsm, none)).toEqual({ stream: none.pushStream, exists: false, waiting: 0, byPlatform: {} });
+    expect(await sendStreamFigures(jsm, none)).toEqual({
+      stream: none.sendStream,
+      exists: false,
+      waiting: 0,
+      backlog: [],
+    });
+    expect(await pushQueueFigures(jsm, none)).toEqual({
+      stream: none.pushStream,
+      exists: false,
+      waiting: 0,
+      byPlatform: {},
+    });
   });
 });

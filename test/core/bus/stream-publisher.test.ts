@@ -25,7 +25,9 @@ afterAll(async () => {
 describe('JetStream publisher', () => {
   it("answers each publish with the stream's sequence, and a msgID seen before as a duplicate", async () => {
     const publisher = new JetStreamPublisher(nc);
-    const acks = await Promise.all(['a', 'b', 'c'].map((n) => publisher.publish(`${subject}.x`, Buffer.from(n), { msgID: `m-${n}` })));
+    const acks = await Promise.all(
+      ['a', 'b', 'c'].map((n) => publisher.publish(`${subject}.x`, Buffer.from(n), { msgID: `m-${n}` })),
+    );
     expect(acks.map((ack) => [ack.stream, ack.duplicate])).toEqual([
       [stream, false],
       [stream, false],
@@ -41,7 +43,9 @@ describe('JetStream publisher', () => {
 
   it('fails a publish nobody answers as nats.js does (no responders), so retryingPublishes waits it out', async () => {
     const publisher = new JetStreamPublisher(nc);
-    await expect(publisher.publish(`nostream.${id}`, Buffer.from('x'), { msgID: 'n1' })).rejects.toMatchObject({ name: 'JetStreamNotEnabled' });
+    await expect(publisher.publish(`nostream.${id}`, Buffer.from('x'), { msgID: 'n1' })).rejects.toMatchObject({
+      name: 'JetStreamNotEnabled',
+    });
     const retrying = retryingPublishes(publisher, { deadlineMs: 5000, pauseMs: 100 });
     const late = `late.${id}`;
     const pending = retrying.publish(`${late}.x`, Buffer.from('x'), { msgID: 'l1' });
@@ -58,7 +62,9 @@ describe('JetStream publisher', () => {
   it("passes the stream's refusal on without retrying it", async () => {
     const publisher = retryingPublishes(new JetStreamPublisher(nc), { deadlineMs: 10_000 });
     const started = Date.now();
-    await expect(publisher.publish(`${subject}.x`, Buffer.alloc(2048), { msgID: 'big' })).rejects.toMatchObject({ name: 'JetStreamApiError' });
+    await expect(publisher.publish(`${subject}.x`, Buffer.alloc(2048), { msgID: 'big' })).rejects.toMatchObject({
+      name: 'JetStreamApiError',
+    });
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
@@ -69,7 +75,9 @@ describe('JetStream publisher', () => {
     const sub = nc.subscribe(silent, { callback: () => {} });
     await nc.flush();
     const started = Date.now();
-    await expect(publisher.publish(silent, Buffer.from('x'), { msgID: 's1', timeout: 300 })).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(publisher.publish(silent, Buffer.from('x'), { msgID: 's1', timeout: 300 })).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     expect(Date.now() - started).toBeLessThan(1000);
     sub.unsubscribe();

@@ -23,9 +23,22 @@ interface Connected {
 async function connected(rooms: Room[] = [room('r')], presenceAskDelayMs = 100): Promise<Connected> {
   const g = await FakeGateway.start({ rooms });
   gateways.push(g);
-  const client = new ChatClient({ urls: [g.url], token: 'alice:d1', backoff: { initialMs: 20, maxMs: 100 }, gapFillDelayMs: 0, presenceAskDelayMs, random: () => 0.5 });
+  const client = new ChatClient({
+    urls: [g.url],
+    token: 'alice:d1',
+    backoff: { initialMs: 20, maxMs: 100 },
+    gapFillDelayMs: 0,
+    presenceAskDelayMs,
+    random: () => 0.5,
+  });
   clients.push(client);
-  const observed: Connected = { client, session: undefined as unknown as FakeSession, typing: [], presence: [], errors: [] };
+  const observed: Connected = {
+    client,
+    session: undefined as unknown as FakeSession,
+    typing: [],
+    presence: [],
+    errors: [],
+  };
   client.on('typing', (e) => observed.typing.push(e));
   client.on('presence', (e) => observed.presence.push(e));
   client.on('error', (e) => observed.errors.push(e));
@@ -45,11 +58,30 @@ async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function room(id: string, fields: Partial<Room> = {}): Room {
-  return { id, kind: 'group', name: id, members: ['alice', 'bob', 'carol'], owner: 'bob', lastSeq: 0, readSeq: 0, unread: 0, ...fields };
+  return {
+    id,
+    kind: 'group',
+    name: id,
+    members: ['alice', 'bob', 'carol'],
+    owner: 'bob',
+    lastSeq: 0,
+    readSeq: 0,
+    unread: 0,
+    ...fields,
+  };
 }
 
 function msg(roomId: string, seq: number, sender = 'bob'): Message {
-  return { room: roomId, seq, msgId: `${roomId}-${seq}`, sender, senderDevice: 'db', clientMsgId: `c${seq}`, body: `#${seq}`, ts: 1000 + seq };
+  return {
+    room: roomId,
+    seq,
+    msgId: `${roomId}-${seq}`,
+    sender,
+    senderDevice: 'db',
+    clientMsgId: `c${seq}`,
+    body: `#${seq}`,
+    ts: 1000 + seq,
+  };
 }
 
 function typingFrame(user: string, state: 'start' | 'stop', ttlMs = 8000, roomId = 'r') {
@@ -122,7 +154,12 @@ describe('chat client: typing', () => {
   it('setTyping writes a frame without id, and is false while offline', async () => {
     const g = await FakeGateway.start();
     gateways.push(g);
-    const c = new ChatClient({ urls: [g.url], token: 'alice:d1', backoff: { initialMs: 20, maxMs: 100 }, random: () => 0.5 });
+    const c = new ChatClient({
+      urls: [g.url],
+      token: 'alice:d1',
+      backoff: { initialMs: 20, maxMs: 100 },
+      random: () => 0.5,
+    });
     clients.push(c);
     expect(c.setTyping('r', 'start')).toBe(false);
     await c.connect();

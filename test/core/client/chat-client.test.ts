@@ -51,11 +51,30 @@ async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function msg(room: string, seq: number, sender = 'bob'): Message {
-  return { room, seq, msgId: `${room}-${seq}`, sender, senderDevice: 'db', clientMsgId: `b${seq}`, body: `#${seq}`, ts: 1000 + seq };
+  return {
+    room,
+    seq,
+    msgId: `${room}-${seq}`,
+    sender,
+    senderDevice: 'db',
+    clientMsgId: `b${seq}`,
+    body: `#${seq}`,
+    ts: 1000 + seq,
+  };
 }
 
 function room(id: string, fields: Partial<Room> = {}): Room {
-  return { id, kind: 'group', name: id, members: ['alice', 'bob'], owner: 'bob', lastSeq: 0, readSeq: 0, unread: 0, ...fields };
+  return {
+    id,
+    kind: 'group',
+    name: id,
+    members: ['alice', 'bob'],
+    owner: 'bob',
+    lastSeq: 0,
+    readSeq: 0,
+    unread: 0,
+    ...fields,
+  };
 }
 
 const seqs = (ms: Message[]) => ms.map((m) => m.seq);
@@ -145,7 +164,12 @@ describe('chat client: connection', () => {
     s.send({ type: 'msg', message: msg('r', 4) });
     const first = await s.next('history');
     const failedAt = Date.now();
-    s.send({ type: 'error', id: first.id, code: 'unavailable', message: 'a backing service is unreachable; try again' });
+    s.send({
+      type: 'error',
+      id: first.id,
+      code: 'unavailable',
+      message: 'a backing service is unreachable; try again',
+    });
     // No other message comes to the room: the client asks again by itself.
     const second = await s.next('history', 3000);
     expect(Date.now() - failedAt).toBeGreaterThanOrEqual(400);
@@ -164,10 +188,22 @@ describe('chat client: connection', () => {
     s.send({ type: 'msg', message: msg('new', 157) });
     const first = await s.next('history');
     expect(first).toMatchObject({ room: 'new', before: 157, limit: 100 });
-    s.send({ type: 'history', id: first.id, room: 'new', messages: Array.from({ length: 100 }, (_, i) => msg('new', 57 + i)), hasMore: true });
+    s.send({
+      type: 'history',
+      id: first.id,
+      room: 'new',
+      messages: Array.from({ length: 100 }, (_, i) => msg('new', 57 + i)),
+      hasMore: true,
+    });
     const second = await s.next('history');
     expect(second).toMatchObject({ room: 'new', before: 57, limit: 56 });
-    s.send({ type: 'history', id: second.id, room: 'new', messages: Array.from({ length: 56 }, (_, i) => msg('new', 1 + i)), hasMore: false });
+    s.send({
+      type: 'history',
+      id: second.id,
+      room: 'new',
+      messages: Array.from({ length: 56 }, (_, i) => msg('new', 1 + i)),
+      hasMore: false,
+    });
     await until(() => messages.length === 157);
     expect(seqs(messages)).toEqual(Array.from({ length: 157 }, (_, i) => i + 1));
   });
@@ -447,11 +483,29 @@ describe('chat client: sends', () => {
     await sent;
     s.send({
       type: 'msg',
-      message: { room: 'r', seq: 1, msgId: 'm1', sender: 'alice', senderDevice: 'd1', clientMsgId: f.clientMsgId, body: 'hi', ts: 77 },
+      message: {
+        room: 'r',
+        seq: 1,
+        msgId: 'm1',
+        sender: 'alice',
+        senderDevice: 'd1',
+        clientMsgId: f.clientMsgId,
+        body: 'hi',
+        ts: 77,
+      },
     });
     await sleep(30);
     expect(messages).toEqual([
-      { room: 'r', seq: 1, msgId: 'm1', sender: 'alice', senderDevice: 'd1', clientMsgId: f.clientMsgId, body: 'hi', ts: 77 },
+      {
+        room: 'r',
+        seq: 1,
+        msgId: 'm1',
+        sender: 'alice',
+        senderDevice: 'd1',
+        clientMsgId: f.clientMsgId,
+        body: 'hi',
+        ts: 77,
+      },
     ]);
   });
 
@@ -509,7 +563,12 @@ describe('chat client: requests, rooms and events', () => {
     expect(r).toMatchObject({ room: 'g1', seq: 3 });
     s.send({ type: 'ok', id: r.id });
     await read;
-    expect(c.rooms().map((x) => x.id).sort()).toEqual(['d1', 'g1']);
+    expect(
+      c
+        .rooms()
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual(['d1', 'g1']);
   });
 
   it('requests made while reconnecting are written after the next welcome', async () => {

@@ -60,7 +60,10 @@ export class FakeSession {
     if (at >= 0) return Promise.resolve(this.unread.splice(at, 1)[0] as OutboundOf<K>);
     if (this.socket.readyState >= 2) return Promise.reject(new Error('the session closed'));
     return new Promise((resolve, reject) => {
-      const timer = timeoutMs > 0 ? setTimeout(() => reject(new Error(`no ${type} frame within ${timeoutMs} ms`)), timeoutMs) : undefined;
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => reject(new Error(`no ${type} frame within ${timeoutMs} ms`)), timeoutMs)
+          : undefined;
       this.waiting.push({
         type,
         resolve: (frame) => {

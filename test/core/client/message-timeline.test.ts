@@ -4,11 +4,30 @@ import { MessageTimeline, type GapFill } from '../../../src/core/client/message-
 import type { Message, Room } from '../../../src/core/protocol/index.js';
 
 function msg(room: string, seq: number): Message {
-  return { room, seq, msgId: `${room}-${seq}`, sender: 'bob', senderDevice: 'd1', clientMsgId: `c${seq}`, body: `#${seq}`, ts: seq };
+  return {
+    room,
+    seq,
+    msgId: `${room}-${seq}`,
+    sender: 'bob',
+    senderDevice: 'd1',
+    clientMsgId: `c${seq}`,
+    body: `#${seq}`,
+    ts: seq,
+  };
 }
 
 function room(id: string, lastSeq: number, extra: Partial<Room> = {}): Room {
-  return { id, kind: 'group', name: id, members: ['alice', 'bob'], owner: 'bob', lastSeq, readSeq: 0, unread: 0, ...extra };
+  return {
+    id,
+    kind: 'group',
+    name: id,
+    members: ['alice', 'bob'],
+    owner: 'bob',
+    lastSeq,
+    readSeq: 0,
+    unread: 0,
+    ...extra,
+  };
 }
 
 const seqs = (ms: readonly Message[]) => ms.map((x) => x.seq);
@@ -78,7 +97,8 @@ describe('message timeline', () => {
     const timeline = new MessageTimeline(cursors);
     timeline.beginSync();
     const out: number[] = [];
-    for (let start = 2001; start <= 3000; start += 100) out.push(...seqs(timeline.acceptSyncBatch(range(start, start + 99).map((seq) => msg('a', seq)))));
+    for (let start = 2001; start <= 3000; start += 100)
+      out.push(...seqs(timeline.acceptSyncBatch(range(start, start + 99).map((seq) => msg('a', seq)))));
     // The page stopped before room b: b has a gap below its lastSeq, which the next page fills, not history.
     out.push(...seqs(timeline.finishSync([room('a', 3000, { truncated: true }), room('b', 40)], true)));
     expect(out).toEqual(range(2001, 3000));
@@ -176,7 +196,7 @@ describe('message timeline', () => {
 
   it('a random mix of live, duplicated, lost and reordered frames ends complete and in order', () => {
     let state = 7;
-    const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let round = 0; round < 100; round++) {
       const rooms = ['a', 'b', 'c'];
       const last: Record<string, number> = { a: 40, b: 7, c: 130 };
@@ -200,11 +220,27 @@ describe('message timeline', () => {
       wire.slice(0, half).forEach((x) => record(timeline.acceptLive(x)));
       timeline.beginSync();
       record(timeline.acceptSyncBatch(wire.slice(half, half + 5)));
-      record(timeline.finishSync(rooms.map((r) => room(r, Math.max(0, ...wire.slice(0, half + 5).filter((x) => x.room === r).map((x) => x.seq))))));
+      record(
+        timeline.finishSync(
+          rooms.map((r) =>
+            room(
+              r,
+              Math.max(
+                0,
+                ...wire
+                  .slice(0, half + 5)
+                  .filter((x) => x.room === r)
+                  .map((x) => x.seq),
+              ),
+            ),
+          ),
+        ),
+      );
       for (const x of wire.slice(half + 5)) {
         record(timeline.acceptLive(x));
         // The client asks for fills as it goes; the server answers some pages late.
-        for (const fill of timeline.takeFills()) record(timeline.acceptFill(fill, serve(fill, last[fill.room]!)).delivered);
+        for (const fill of timeline.takeFills())
+          record(timeline.acceptFill(fill, serve(fill, last[fill.room]!)).delivered);
       }
       for (let i = 0; i < 50; i++) {
         timeline.beginSync();

@@ -47,7 +47,9 @@ describe('outbox', () => {
     setOnline(true);
     const outbox = new Outbox({ sendQueueLimit: 10, maxSendRetries: 2 }, wire);
     const sent = outbox.submit('r', 'a', 'm1', DEFAULT_LIMITS);
-    expect(outbox.refused({ type: 'error', id: 'q1', code: 'rate_limited', message: 'slow', retryAfterMs: 300 })).toBe(true);
+    expect(outbox.refused({ type: 'error', id: 'q1', code: 'rate_limited', message: 'slow', retryAfterMs: 300 })).toBe(
+      true,
+    );
     void outbox.submit('r', 'b', 'm2', DEFAULT_LIMITS);
     expect(written.map((f) => f.type === 'send' && f.clientMsgId)).toEqual(['m1']);
     expect(vi.getTimerCount()).toBe(1);

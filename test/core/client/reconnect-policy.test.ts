@@ -53,7 +53,9 @@ describe('reconnect policy', () => {
   });
 
   it('other losses back off exponentially from the failure count', () => {
-    const delays = [0, 1, 2, 3, 4, 5].map((failures) => afterAttempt(end({ failures }), policy({ random: () => 0.999 })));
+    const delays = [0, 1, 2, 3, 4, 5].map((failures) =>
+      afterAttempt(end({ failures }), policy({ random: () => 0.999 })),
+    );
     expect(delays.map((d) => (d.action === 'reconnect' ? [d.delayMs, d.failures] : d.action))).toEqual([
       [99, 1],
       [199, 2],

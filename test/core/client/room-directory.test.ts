@@ -5,7 +5,17 @@ import type { Message, Room } from '../../../src/core/protocol/index.js';
 const ME = 'alice';
 
 function room(id: string, fields: Partial<Room> = {}): Room {
-  return { id, kind: 'group', name: id, members: [ME, 'bob'], owner: 'bob', lastSeq: 0, readSeq: 0, unread: 0, ...fields };
+  return {
+    id,
+    kind: 'group',
+    name: id,
+    members: [ME, 'bob'],
+    owner: 'bob',
+    lastSeq: 0,
+    readSeq: 0,
+    unread: 0,
+    ...fields,
+  };
 }
 
 function msg(roomId: string, seq: number, sender = 'bob'): Message {
@@ -98,7 +108,12 @@ describe('room directory', () => {
     d.applySnapshot(room('a'));
     d.applySnapshot(room('b'));
     expect(d.replaceAll([room('b'), room('c')])).toEqual(['a']);
-    expect(d.list().map((r) => r.id).sort()).toEqual(['b', 'c']);
+    expect(
+      d
+        .list()
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['b', 'c']);
   });
 
   it('the remembered tail is bounded, and unread still counts every message', () => {

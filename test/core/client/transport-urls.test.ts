@@ -19,6 +19,8 @@ describe('client transports - urls', () => {
   });
 
   it('an unknown transport is refused when the client is made', () => {
-    expect(() => new ChatClient({ urls: ['ws://x/v1/ws'], token: 't', transport: 'carrier-pigeon' as 'ws' })).toThrow(/transport must be one of ws, longpoll, auto/);
+    expect(() => new ChatClient({ urls: ['ws://x/v1/ws'], token: 't', transport: 'carrier-pigeon' as 'ws' })).toThrow(
+      /transport must be one of ws, longpoll, auto/,
+    );
   });
 });

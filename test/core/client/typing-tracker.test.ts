@@ -75,7 +75,13 @@ describe('typing tracker', () => {
     start('r', 'bob', 1000);
     timers.advance(1000);
     start('r', 'bob', 1000);
-    expect(events.map((e) => `${e.state}${e.expired ? '(expired)' : ''}@${e.at}`)).toEqual(['start@0', 'stop@0', 'start@0', 'stop(expired)@1000', 'start@1000']);
+    expect(events.map((e) => `${e.state}${e.expired ? '(expired)' : ''}@${e.at}`)).toEqual([
+      'start@0',
+      'stop@0',
+      'start@0',
+      'stop(expired)@1000',
+      'start@1000',
+    ]);
   });
 
   it('a message from the typist ends its typing in that room only', () => {

@@ -13,18 +13,28 @@ describe('config file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'config-file-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('takes the settings by the flags\' names in camelCase, in YAML and in JSON', () => {
+  it("takes the settings by the flags' names in camelCase, in YAML and in JSON", () => {
     const yaml = checkConfigText('sendRate: 30\ncorsOrigins: [https://a.example]\nmaxTokenTtl: 2h\n', 'chat.yaml');
-    expect(yaml).toMatchObject({ format: 'YAML', problems: [], values: { sendRate: 30, corsOrigins: ['https://a.example'], maxTokenTtl: '2h' } });
+    expect(yaml).toMatchObject({
+      format: 'YAML',
+      problems: [],
+      values: { sendRate: 30, corsOrigins: ['https://a.example'], maxTokenTtl: '2h' },
+    });
     const json = checkConfigText('{"sendRate": 30, "apnsProduction": true, "maxTokenTtl": 3600}', 'chat.json');
-    expect(json).toMatchObject({ format: 'JSON', problems: [], values: { sendRate: 30, apnsProduction: true, maxTokenTtl: 3600 } });
-    expect(checkConfigText('{"sendRate": 30}', 'chat.conf').format, 'another ending: JSON when it starts with {').toBe('JSON');
+    expect(json).toMatchObject({
+      format: 'JSON',
+      problems: [],
+      values: { sendRate: 30, apnsProduction: true, maxTokenTtl: 3600 },
+    });
+    expect(checkConfigText('{"sendRate": 30}', 'chat.conf').format, 'another ending: JSON when it starts with {').toBe(
+      'JSON',
+    );
     expect(checkConfigText('', 'empty.yaml')).toMatchObject({ problems: [], values: {} });
   });
 
   it('refuses an unknown key at its line, naming the nearest valid key (YAML)', () => {
     expect(problemsOf('redisUrl: redis://cache\nsendRateLimit: 50\n')).toEqual([
-      "chat.yaml:2: unknown key `sendRateLimit` at /; did you mean `sendRate`?",
+      'chat.yaml:2: unknown key `sendRateLimit` at /; did you mean `sendRate`?',
     ]);
     expect(problemsOf('heartbeatMS: 1000\nsend-burst: 3\nCHAT_NATS_URL: nats://x\nfrobnicate: 1\n')).toEqual([
       'chat.yaml:1: unknown key `heartbeatMS` at /; did you mean `heartbeatMs`?',
@@ -35,13 +45,15 @@ describe('config file', () => {
   });
 
   it('refuses an unknown key at its line, naming the nearest valid key (JSON)', () => {
-    expect(problemsOf('{\n  "postgresUrl": "postgresql://db",\n  "jwtSecretFiles": "/run/secret"\n}', 'chat.json')).toEqual([
-      'chat.json:3: unknown key `jwtSecretFiles` at /; did you mean `jwtSecretFile`?',
-    ]);
+    expect(
+      problemsOf('{\n  "postgresUrl": "postgresql://db",\n  "jwtSecretFiles": "/run/secret"\n}', 'chat.json'),
+    ).toEqual(['chat.json:3: unknown key `jwtSecretFiles` at /; did you mean `jwtSecretFile`?']);
   });
 
-  it('points the keys of files written before the keys were the flags\' names at their new names', () => {
-    expect(problemsOf('sendRatePerSec: 50\nlimits:\n  maxFrameBytes: 8192\njwt:\n  secret: abc\n  maxTokenTtlSec: 60\n')).toEqual([
+  it("points the keys of files written before the keys were the flags' names at their new names", () => {
+    expect(
+      problemsOf('sendRatePerSec: 50\nlimits:\n  maxFrameBytes: 8192\njwt:\n  secret: abc\n  maxTokenTtlSec: 60\n'),
+    ).toEqual([
       "chat.yaml:1: unknown key `sendRatePerSec` at /; did you mean `sendRate`? (the keys are the flags' names in camelCase now)",
       'chat.yaml:2: unknown key `limits` at /; settings are top-level keys named as the flags: write `maxFrameBytes` for limits.maxFrameBytes',
       'chat.yaml:4: unknown key `jwt` at /; settings are top-level keys named as the flags: write `jwtSecret` for jwt.secret, `maxTokenTtl` for jwt.maxTokenTtlSec',
@@ -56,7 +68,11 @@ describe('config file', () => {
   });
 
   it('refuses a value of the wrong type with its path, what was expected and what it got (YAML)', () => {
-    expect(problemsOf('maxFrameBytes: 16k\nsendRate: 0\napnsProduction: "yes"\nlogLevel: verbose\ncorsOrigins:\n  - https://a.example\n  - a.example\n')).toEqual([
+    expect(
+      problemsOf(
+        'maxFrameBytes: 16k\nsendRate: 0\napnsProduction: "yes"\nlogLevel: verbose\ncorsOrigins:\n  - https://a.example\n  - a.example\n',
+      ),
+    ).toEqual([
       'chat.yaml:1: wrong type at /maxFrameBytes: expected an integer >= 1, got "16k" (a string)',
       'chat.yaml:2: wrong type at /sendRate: expected an integer >= 1, got 0 (an integer)',
       'chat.yaml:3: wrong type at /apnsProduction: expected true or false, got "yes" (a string)',
@@ -66,7 +82,12 @@ describe('config file', () => {
   });
 
   it('refuses a value of the wrong type with its path, what was expected and what it got (JSON)', () => {
-    expect(problemsOf('{"sendBurst": 1.5, "namespace": "my-chat", "maxTokenTtl": "a week", "postgresUrl": null}', 'chat.json')).toEqual([
+    expect(
+      problemsOf(
+        '{"sendBurst": 1.5, "namespace": "my-chat", "maxTokenTtl": "a week", "postgresUrl": null}',
+        'chat.json',
+      ),
+    ).toEqual([
       'chat.json:1: wrong type at /sendBurst: expected an integer >= 1, got 1.5 (a number)',
       'chat.json:1: wrong type at /namespace: expected 1 to 64 letters, digits or _ (it names NATS streams), got "my-chat" (a string)',
       'chat.json:1: wrong type at /maxTokenTtl: expected a duration: 90s, 15m, 1h, 7d, or a number of seconds, got "a week" (a string)',
@@ -75,13 +96,17 @@ describe('config file', () => {
   });
 
   it('never repeats a secret in a problem', () => {
-    expect(problemsOf('jwtSecret: [hunter2hunter2]\n')).toEqual(['chat.yaml:1: wrong type at /jwtSecret: expected a non-empty string, got a list']);
+    expect(problemsOf('jwtSecret: [hunter2hunter2]\n')).toEqual([
+      'chat.yaml:1: wrong type at /jwtSecret: expected a non-empty string, got a list',
+    ]);
   });
 
   it('says where the text is not YAML or JSON at all, and refuses a file that is no mapping', () => {
     expect(problemsOf('sendRate: [1, 2\n')[0]).toMatch(/^chat\.yaml:\d+: not valid YAML \(/);
     expect(problemsOf('{"sendRate": 1,}', 'chat.json')[0]).toMatch(/^chat\.json:1: not valid JSON \(/);
-    expect(problemsOf('- sendRate\n')).toEqual(['chat.yaml:1: expected a mapping of settings (key: value), got ["sendRate"] (a list)']);
+    expect(problemsOf('- sendRate\n')).toEqual([
+      'chat.yaml:1: expected a mapping of settings (key: value), got ["sendRate"] (a list)',
+    ]);
   });
 
   it('stops the reader with every problem at once', () => {
@@ -92,7 +117,9 @@ describe('config file', () => {
       readConfigFile(file);
     } catch (error) {
       expect((error as ConfigFileError).problems).toHaveLength(2);
-      expect((error as Error).message).toMatch(/^config file .*bad\.yaml has 2 problems:\n {2}.*sendRat.*\n {2}.*sendBurst/);
+      expect((error as Error).message).toMatch(
+        /^config file .*bad\.yaml has 2 problems:\n {2}.*sendRat.*\n {2}.*sendBurst/,
+      );
     }
     expect(() => readConfigFile(join(dir, 'missing.yaml'))).toThrow(/missing\.yaml: cannot read it \(no such file\)/);
   });

@@ -17,8 +17,26 @@ describe('config - the Postgres pool of a process', () => {
   });
 
   it('chat-node cluster hands the pool size, the poll timeout and the CORS origins to its roles', () => {
-    const env = configEnvOf(configInputOf(roleSettingsOf('gateway', { flags: { 'postgres-pool': 3, 'poll-timeout-ms': 9000, 'cors-origins': 'https://a.example,https://b.example' } }, {})));
-    expect(env).toMatchObject({ CHAT_POSTGRES_POOL: '3', CHAT_POLL_TIMEOUT_MS: '9000', CHAT_CORS_ORIGINS: 'https://a.example,https://b.example' });
+    const env = configEnvOf(
+      configInputOf(
+        roleSettingsOf(
+          'gateway',
+          {
+            flags: {
+              'postgres-pool': 3,
+              'poll-timeout-ms': 9000,
+              'cors-origins': 'https://a.example,https://b.example',
+            },
+          },
+          {},
+        ),
+      ),
+    );
+    expect(env).toMatchObject({
+      CHAT_POSTGRES_POOL: '3',
+      CHAT_POLL_TIMEOUT_MS: '9000',
+      CHAT_CORS_ORIGINS: 'https://a.example,https://b.example',
+    });
     const unset = configEnvOf(configInputOf(roleSettingsOf('cluster', { flags: {} }, {})));
     expect(unset.CHAT_POSTGRES_POOL).toBeUndefined();
     expect(unset.CHAT_CORS_ORIGINS).toBeUndefined();

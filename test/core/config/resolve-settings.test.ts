@@ -36,7 +36,7 @@ describe('settings resolution', () => {
     expect([byDefault.value('adminPort'), byDefault.get('adminPort')?.source]).toEqual([9090, 'default']);
   });
 
-  it('hands resolveConfig what was given, in ClusterConfig\'s shape, and leaves it the defaults', () => {
+  it("hands resolveConfig what was given, in ClusterConfig's shape, and leaves it the defaults", () => {
     const settings = resolveSettings('gateway', {
       flags: { sendRate: 7, corsOrigins: 'https://a.example, https://b.example' },
       env: { maxTokenTtl: '2h' },
@@ -53,7 +53,8 @@ describe('settings resolution', () => {
   it('takes the HS256 secret from whichever of jwtSecretFile and jwtSecret is given higher, the file on a tie', () => {
     const file = join(dir, 'secret');
     writeFileSync(file, `${SECRET('f')}\n`);
-    const secretOf = (sources: Parameters<typeof resolveSettings>[1]) => configInputOf(resolveSettings('gateway', sources)).jwt?.secret;
+    const secretOf = (sources: Parameters<typeof resolveSettings>[1]) =>
+      configInputOf(resolveSettings('gateway', sources)).jwt?.secret;
     expect(secretOf({ flags: { jwtSecretFile: file }, env: { jwtSecret: SECRET('e') } })).toBe(SECRET('f'));
     expect(secretOf({ flags: {}, env: { jwtSecretFile: file, jwtSecret: SECRET('e') } })).toBe(SECRET('f'));
     expect(secretOf({ flags: {}, env: { jwtSecret: SECRET('e') }, file: { jwtSecretFile: file } })).toBe(SECRET('e'));

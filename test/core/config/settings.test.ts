@@ -8,7 +8,15 @@ import Presence from '../../../src/commands/presence.js';
 import Pusher from '../../../src/commands/pusher.js';
 import { resolveConfig, type ConfigInput } from '../../../src/core/config/cluster-config.js';
 import { ConfigFileSchema } from '../../../src/core/config/config-schema.js';
-import { SETTING_COMMANDS, SETTING_KEYS, commandSetting, fileSettings, kebabOf, settingOf, type SettingCommand } from '../../../src/core/config/settings.js';
+import {
+  SETTING_COMMANDS,
+  SETTING_KEYS,
+  commandSetting,
+  fileSettings,
+  kebabOf,
+  settingOf,
+  type SettingCommand,
+} from '../../../src/core/config/settings.js';
 import { configEnvOf } from '../../../src/nodes/cluster/config-env.js';
 
 /**
@@ -59,39 +67,50 @@ describe('settings table', () => {
     }
   });
 
-  it.each(SETTING_COMMANDS)('is a flag of %s for every setting it names there, with its variable, default, aliases and type', async (command) => {
-    const flags = flagsOf(command);
-    for (const key of SETTING_KEYS) {
-      const setting = commandSetting(key, command);
-      if (!setting?.flag) continue;
-      const flag = flags[setting.flag];
-      expect(flag, `${command} --${setting.flag}`).toBeDefined();
-      if (setting.argvRefused) {
-        // Refused on argv: hidden, and reading no variable (the secret's is read beside it).
-        expect(flag!.hidden, `${command} --${setting.flag}`).toBe(true);
-        expect(flag!.env, `${command} --${setting.flag}`).toBeUndefined();
-        continue;
+  it.each(SETTING_COMMANDS)(
+    'is a flag of %s for every setting it names there, with its variable, default, aliases and type',
+    async (command) => {
+      const flags = flagsOf(command);
+      for (const key of SETTING_KEYS) {
+        const setting = commandSetting(key, command);
+        if (!setting?.flag) continue;
+        const flag = flags[setting.flag];
+        expect(flag, `${command} --${setting.flag}`).toBeDefined();
+        if (setting.argvRefused) {
+          // Refused on argv: hidden, and reading no variable (the secret's is read beside it).
+          expect(flag!.hidden, `${command} --${setting.flag}`).toBe(true);
+          expect(flag!.env, `${command} --${setting.flag}`).toBeUndefined();
+          continue;
+        }
+        expect(flag!.env, `${command} --${setting.flag}`).toBe(setting.env);
+        expect(flag!.aliases ?? [], `${command} --${setting.flag} aliases`).toEqual(setting.aliases ?? []);
+        if (setting.flagDefault) expect(flag!.default, `${command} --${setting.flag} [default]`).toBe(setting.default);
+        else {
+          expect(flag!.default, `${command} --${setting.flag}: the default is resolveConfig's`).toBeUndefined();
+          expect(flag!.summary ?? flag!.description, `${command} --${setting.flag} help`).toContain(
+            defaultPhrase(setting),
+          );
+        }
+        expect(flag!.options, `${command} --${setting.flag} options`).toEqual(
+          setting.options ? [...setting.options] : undefined,
+        );
+        const parsed = setting.kind === 'boolean' ? undefined : await flag!.parse('12', {}, flag);
+        if (setting.kind === 'integer') expect(parsed, `${command} --${setting.flag} is an integer flag`).toBe(12);
+        else if (setting.kind !== 'boolean' && !setting.options)
+          expect(parsed, `${command} --${setting.flag} is a string flag`).toBe('12');
+        expect(flag!.type, `${command} --${setting.flag}`).toBe(setting.kind === 'boolean' ? 'boolean' : 'option');
       }
-      expect(flag!.env, `${command} --${setting.flag}`).toBe(setting.env);
-      expect(flag!.aliases ?? [], `${command} --${setting.flag} aliases`).toEqual(setting.aliases ?? []);
-      if (setting.flagDefault) expect(flag!.default, `${command} --${setting.flag} [default]`).toBe(setting.default);
-      else {
-        expect(flag!.default, `${command} --${setting.flag}: the default is resolveConfig's`).toBeUndefined();
-        expect(flag!.summary ?? flag!.description, `${command} --${setting.flag} help`).toContain(defaultPhrase(setting));
-      }
-      expect(flag!.options, `${command} --${setting.flag} options`).toEqual(setting.options ? [...setting.options] : undefined);
-      const parsed = setting.kind === 'boolean' ? undefined : await flag!.parse('12', {}, flag);
-      if (setting.kind === 'integer') expect(parsed, `${command} --${setting.flag} is an integer flag`).toBe(12);
-      else if (setting.kind !== 'boolean' && !setting.options) expect(parsed, `${command} --${setting.flag} is a string flag`).toBe('12');
-      expect(flag!.type, `${command} --${setting.flag}`).toBe(setting.kind === 'boolean' ? 'boolean' : 'option');
-    }
-  });
+    },
+  );
 
-  it.each(SETTING_COMMANDS)('is where every flag of %s comes from, but the ones that run a local cluster', (command) => {
-    const fromTable = new Set(SETTING_KEYS.flatMap((key) => commandSetting(key, command)?.flag ?? []));
-    const others = Object.keys(flagsOf(command)).filter((name) => !fromTable.has(name));
-    expect(others.sort()).toEqual([...LOCAL_FLAGS[command]].sort());
-  });
+  it.each(SETTING_COMMANDS)(
+    'is where every flag of %s comes from, but the ones that run a local cluster',
+    (command) => {
+      const fromTable = new Set(SETTING_KEYS.flatMap((key) => commandSetting(key, command)?.flag ?? []));
+      const others = Object.keys(flagsOf(command)).filter((name) => !fromTable.has(name));
+      expect(others.sort()).toEqual([...LOCAL_FLAGS[command]].sort());
+    },
+  );
 
   it('is the config file schema: one key per setting but --config itself, and no other', () => {
     const keys = Object.keys((ConfigFileSchema as unknown as { properties: Record<string, unknown> }).properties);
@@ -101,14 +120,27 @@ describe('settings table', () => {
   });
 
   it('places every field of ClusterConfig: each is the `input` of a setting', () => {
-    const config = resolveConfig('gateway', { postgresUrl: 'postgresql://x', redisUrl: 'redis://x', natsUrl: 'nats://x' });
+    const config = resolveConfig('gateway', {
+      postgresUrl: 'postgresql://x',
+      redisUrl: 'redis://x',
+      natsUrl: 'nats://x',
+    });
     const leaves = (Object.entries(config) as Array<[string, unknown]>).flatMap(([name, value]) =>
-      value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value).map((inner) => `${name}.${inner}`) : [name],
+      value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? Object.keys(value).map((inner) => `${name}.${inner}`)
+        : [name],
     );
     const inputs = SETTING_KEYS.flatMap((key) => settingOf(key).input ?? []);
     // jwt.maxTokenTtlSec is there by default; jwt.secret, jwt.publicKey... only when set.
     expect(leaves.filter((leaf) => !inputs.includes(leaf))).toEqual([]);
-    expect(inputs.filter((input) => input.startsWith('jwt.'))).toEqual(['jwt.secret', 'jwt.publicKey', 'jwt.jwksUrl', 'jwt.issuer', 'jwt.audience', 'jwt.maxTokenTtlSec']);
+    expect(inputs.filter((input) => input.startsWith('jwt.'))).toEqual([
+      'jwt.secret',
+      'jwt.publicKey',
+      'jwt.jwksUrl',
+      'jwt.issuer',
+      'jwt.audience',
+      'jwt.maxTokenTtlSec',
+    ]);
   });
 });
 
@@ -125,7 +157,14 @@ describe('environment of the roles chat-node cluster starts', () => {
       namespace: 'ns',
       partitions: 8,
       streamReplicas: 3,
-      jwt: { secret: 's'.repeat(32), publicKey: 'PEM', jwksUrl: 'https://keys', issuer: 'iss', audience: 'aud', maxTokenTtlSec: 3600 },
+      jwt: {
+        secret: 's'.repeat(32),
+        publicKey: 'PEM',
+        jwksUrl: 'https://keys',
+        issuer: 'iss',
+        audience: 'aud',
+        maxTokenTtlSec: 3600,
+      },
       heartbeatMs: 1000,
       presenceTimeoutMs: 9000,
       presenceGraceMs: 100,
@@ -152,9 +191,16 @@ describe('environment of the roles chat-node cluster starts', () => {
       logLevel: 'debug',
     };
     const env = configEnvOf(input);
-    const expected = SETTING_KEYS.filter((key) => settingOf(key).input && !settingOf(key).perProcess).map((key) => settingOf(key).env);
+    const expected = SETTING_KEYS.filter((key) => settingOf(key).input && !settingOf(key).perProcess).map(
+      (key) => settingOf(key).env,
+    );
     expect(Object.keys(env).sort()).toEqual(expected.sort());
-    expect(env).toMatchObject({ CHAT_MAX_TOKEN_TTL: '3600', CHAT_CORS_ORIGINS: 'https://a.example,https://b.example', CHAT_MAX_PENDING_PER_IP: '0', CHAT_SEND_RATE: '5' });
+    expect(env).toMatchObject({
+      CHAT_MAX_TOKEN_TTL: '3600',
+      CHAT_CORS_ORIGINS: 'https://a.example,https://b.example',
+      CHAT_MAX_PENDING_PER_IP: '0',
+      CHAT_SEND_RATE: '5',
+    });
     expect(env.CHAT_NODE_ID).toBeUndefined();
   });
 });

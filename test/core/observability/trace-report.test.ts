@@ -19,13 +19,24 @@ const FANOUT: FanoutTrace = {
   batchSends: 4,
 };
 
-const write = (frame: GatewayWrite['frame'], user: string, device: string, writtenAt: number): GatewayWrite => ({ frame, user, device, conn: `c-${user}-${device}`, publishedAt: FANOUT.publishedAt, writtenAt });
+const write = (frame: GatewayWrite['frame'], user: string, device: string, writtenAt: number): GatewayWrite => ({
+  frame,
+  user,
+  device,
+  conn: `c-${user}-${device}`,
+  publishedAt: FANOUT.publishedAt,
+  writtenAt,
+});
 
 /** The ack reached alice's gateway before bob's phone had the message on another. */
 const NODES: NodeTrace[] = [
   { node: 'gw-2', role: 'gateway', writes: [write('msg', 'bob', 'phone', T0 + 4.75)] },
   { node: 'fanout-1', role: 'fanout', fanout: FANOUT },
-  { node: 'gw-1', role: 'gateway', writes: [write('ack', 'alice', 'laptop', T0 + 4), write('msg', 'bob', 'laptop', T0 + 3.875)] },
+  {
+    node: 'gw-1',
+    role: 'gateway',
+    writes: [write('ack', 'alice', 'laptop', T0 + 4), write('msg', 'bob', 'laptop', T0 + 3.875)],
+  },
 ];
 
 describe('message trace', () => {
@@ -81,18 +92,27 @@ describe('message trace', () => {
   });
 
   it('lines the node names up in one column', () => {
-    const lines = formatTrace('m1', NODES).slice(1).filter((line) => /(fanout-1|gw-\d)$/.test(line));
+    const lines = formatTrace('m1', NODES)
+      .slice(1)
+      .filter((line) => /(fanout-1|gw-\d)$/.test(line));
     expect(new Set(lines.map((line) => line.lastIndexOf(' ') + 1)).size).toBe(1);
   });
 
   it('says no node remembers a message none of them found', () => {
-    expect(formatTrace('m-gone', [])).toEqual(['message m-gone: no node remembers it (each keeps its newest 20,000 messages)']);
+    expect(formatTrace('m-gone', [])).toEqual([
+      'message m-gone: no node remembers it (each keeps its newest 20,000 messages)',
+    ]);
     expect(formatTrace('m-gone', [{ node: 'gw-1', role: 'gateway', writes: [] }])).toHaveLength(1);
   });
 
   it("shows the gateways' writes, with a note, when no fan-out remembers the message", () => {
-    const lines = formatTrace('m1', NODES.filter((node) => node.role === 'gateway'));
-    expect(lines.slice(1, -1).map((line) => line.replace(/^\s+\+\S+ ms\s+\(\S+ ms\)\s{2}/, '').replace(/\s+/g, ' '))).toEqual([
+    const lines = formatTrace(
+      'm1',
+      NODES.filter((node) => node.role === 'gateway'),
+    );
+    expect(
+      lines.slice(1, -1).map((line) => line.replace(/^\s+\+\S+ ms\s+\(\S+ ms\)\s{2}/, '').replace(/\s+/g, ' ')),
+    ).toEqual([
       'msg written to bob/laptop (c-bob-laptop) gw-1',
       'ack written to alice/laptop (c-alice-laptop) gw-1',
       'msg written to bob/phone (c-bob-phone) gw-2',

@@ -29,7 +29,11 @@ onRedisAndCluster((target) => {
     it('evaluates many users in one round trip, each as evaluate() would; departures record last-seen and the grace check', async () => {
       await routes.register({ user: 'eve', device: 'phone', node: 'gw1' });
       await routes.register({ user: 'fay', device: 'phone', node: 'gone' });
-      expect(await store.evaluateMany(['eve', 'fay', 'eve'], ['gw1'], 3000)).toEqual([{ user: 'eve', status: 'online', lastSeen: 3000 }, undefined, undefined]);
+      expect(await store.evaluateMany(['eve', 'fay', 'eve'], ['gw1'], 3000)).toEqual([
+        { user: 'eve', status: 'online', lastSeen: 3000 },
+        undefined,
+        undefined,
+      ]);
       await store.recordDepartures([
         { user: 'eve', at: 3500, due: 400 },
         { user: 'eve', at: 3600, due: 450 },

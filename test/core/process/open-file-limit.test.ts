@@ -10,7 +10,9 @@ Max locked memory         8388608              8388608              bytes
 describe('open-file limit', () => {
   it('reads the soft limit of open files from /proc/self/limits', () => {
     expect(openFileLimit(LIMITS)).toBe(20_000);
-    expect(openFileLimit(LIMITS.replace('Max open files            20000', 'Max open files            unlimited'))).toBeUndefined();
+    expect(
+      openFileLimit(LIMITS.replace('Max open files            20000', 'Max open files            unlimited')),
+    ).toBeUndefined();
     expect(openFileLimit('')).toBeUndefined();
     // This machine's own: Linux has the file.
     expect(openFileLimit()).toBeGreaterThan(0);

@@ -4,7 +4,9 @@ import { Subjects } from '../../../src/core/bus/subjects.js';
 
 describe('protocol - decoding client frames', () => {
   it('a valid send decodes to its frame', () => {
-    const result = decodeClientFrame(JSON.stringify({ type: 'send', id: 'q1', room: 'r1', clientMsgId: 'c1', body: 'hi' }));
+    const result = decodeClientFrame(
+      JSON.stringify({ type: 'send', id: 'q1', room: 'r1', clientMsgId: 'c1', body: 'hi' }),
+    );
     expect(result).toEqual({ ok: true, frame: { type: 'send', id: 'q1', room: 'r1', clientMsgId: 'c1', body: 'hi' } });
   });
 
@@ -18,7 +20,9 @@ describe('protocol - decoding client frames', () => {
   });
 
   it('an id outside the id pattern names the field and keeps the request id', () => {
-    const result = decodeClientFrame(JSON.stringify({ type: 'send', id: 'q2', room: 'a.b', clientMsgId: 'c', body: '' }));
+    const result = decodeClientFrame(
+      JSON.stringify({ type: 'send', id: 'q2', room: 'a.b', clientMsgId: 'c', body: '' }),
+    );
     expect(result).toMatchObject({ ok: false, requestId: 'q2' });
     expect(result.ok ? '' : result.message).toMatch(/^room: /);
   });
@@ -47,7 +51,9 @@ describe('protocol - decoding client frames', () => {
   });
 
   it('stored text takes emoji and other astral characters', () => {
-    expect(decodeClientFrame(JSON.stringify({ type: 'send', room: 'r', clientMsgId: 'c', body: '😀 héllo ✓' })).ok).toBe(true);
+    expect(
+      decodeClientFrame(JSON.stringify({ type: 'send', room: 'r', clientMsgId: 'c', body: '😀 héllo ✓' })).ok,
+    ).toBe(true);
   });
 
   it('a request id longer than 64 characters is refused', () => {
@@ -74,7 +80,7 @@ describe('protocol - partitions', () => {
     expect(seen.size).toBe(16);
   });
 
-  it('each takeover of a partition names a new consumer; all of them, and the old form, are the partition\'s', () => {
+  it("each takeover of a partition names a new consumer; all of them, and the old form, are the partition's", () => {
     const subjects = new Subjects('chat', 16);
     expect(subjects.consumer(1, 7)).toBe('fanout-1-e7');
     expect(subjects.isConsumerOf('fanout-1-e7', 1)).toBe(true);

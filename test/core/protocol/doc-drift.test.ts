@@ -125,10 +125,16 @@ function expectedRows(schema: SchemaNode): Map<string, boolean> {
   const required = new Set(schema.required ?? []);
   for (const [name, property] of Object.entries(schema.properties ?? {})) {
     rows.set(name, required.has(name));
-    const nested = property.type === 'object' ? { node: property, prefix: `${name}.` } : property.type === 'array' && property.items ? { node: property.items, prefix: `${name}[].` } : undefined;
+    const nested =
+      property.type === 'object'
+        ? { node: property, prefix: `${name}.` }
+        : property.type === 'array' && property.items
+          ? { node: property.items, prefix: `${name}[].` }
+          : undefined;
     if (!nested?.node.properties || isSharedObject(nested.node)) continue;
     const nestedRequired = new Set(nested.node.required ?? []);
-    for (const inner of Object.keys(nested.node.properties)) rows.set(`${nested.prefix}${inner}`, nestedRequired.has(inner));
+    for (const inner of Object.keys(nested.node.properties))
+      rows.set(`${nested.prefix}${inner}`, nestedRequired.has(inner));
   }
   return rows;
 }
@@ -145,8 +151,12 @@ function checkFieldTable(title: string, schema: SchemaNode): void {
 }
 
 const frameSchemas: Array<[Direction, string, SchemaNode]> = [
-  ...Object.entries(CLIENT_FRAMES).map(([type, schema]) => ['client → server', type, schema as SchemaNode] as [Direction, string, SchemaNode]),
-  ...Object.entries(SERVER_FRAMES).map(([type, schema]) => ['server → client', type, schema as SchemaNode] as [Direction, string, SchemaNode]),
+  ...Object.entries(CLIENT_FRAMES).map(
+    ([type, schema]) => ['client → server', type, schema as SchemaNode] as [Direction, string, SchemaNode],
+  ),
+  ...Object.entries(SERVER_FRAMES).map(
+    ([type, schema]) => ['server → client', type, schema as SchemaNode] as [Direction, string, SchemaNode],
+  ),
 ];
 
 /** The table rows of a section, as cells (backticks kept), without separator rows. */
@@ -168,18 +178,21 @@ describe('protocol doc - frames', () => {
   });
 
   it('no frame heading is malformed', () => {
-    const lookalikes = sections.filter((heading) => heading.level === 3 && /^`[^`]+` \(/.test(heading.text) && !FRAME_HEADING.exec(heading.text));
+    const lookalikes = sections.filter(
+      (heading) => heading.level === 3 && /^`[^`]+` \(/.test(heading.text) && !FRAME_HEADING.exec(heading.text),
+    );
     expect(lookalikes.map((heading) => heading.text)).toEqual([]);
   });
 
-  it.each(frameSchemas.map(([direction, type, schema]) => [frameKey(type, direction), direction, type, schema] as const))(
-    '%s lists exactly its schema fields',
-    (_name, direction, type, schema) => {
-      checkFieldTable(`\`${type}\` (${direction})`, schema);
-      const body = sectionOf(`\`${type}\` (${direction})`).body.join('\n');
-      expect(body, `${type} (${direction}) has a JSON example`).toMatch(new RegExp('```json\\n\\{"type":"' + type.replace(/\./g, '\\.') + '"'));
-    },
-  );
+  it.each(
+    frameSchemas.map(([direction, type, schema]) => [frameKey(type, direction), direction, type, schema] as const),
+  )('%s lists exactly its schema fields', (_name, direction, type, schema) => {
+    checkFieldTable(`\`${type}\` (${direction})`, schema);
+    const body = sectionOf(`\`${type}\` (${direction})`).body.join('\n');
+    expect(body, `${type} (${direction}) has a JSON example`).toMatch(
+      new RegExp('```json\\n\\{"type":"' + type.replace(/\./g, '\\.') + '"'),
+    );
+  });
 
   it('the Room and Message objects list exactly their schema fields', () => {
     checkFieldTable('Room object', Room as SchemaNode);

@@ -19,7 +19,15 @@ onRedisAndCluster((target) => {
   });
 
   function record(role: NodeRecord['role'], nodeId: string): NodeRecord {
-    return { role, nodeId, host: 'box-1', pid: 100, adminUrl: `http://127.0.0.1:9000/${nodeId}`, version: '1.2.3', startedAt: 1_700_000_000_000 };
+    return {
+      role,
+      nodeId,
+      host: 'box-1',
+      pid: 100,
+      adminUrl: `http://127.0.0.1:9000/${nodeId}`,
+      version: '1.2.3',
+      startedAt: 1_700_000_000_000,
+    };
   }
 
   /** Each test its own namespace under the suite's, so their listings do not meet. */
@@ -34,11 +42,25 @@ onRedisAndCluster((target) => {
     it('lists the live nodes gateways first, then fan-out, presence and pusher, each in node order', async () => {
       const ns = scope();
       const registry = new NodeRegistry(redis(), ns);
-      for (const entry of [record('pusher', 'pusher-1'), record('fanout', 'fanout-10'), record('gateway', 'gateway-2'), record('fanout', 'fanout-2'), record('presence', 'presence-1'), record('gateway', 'gateway-1')]) {
+      for (const entry of [
+        record('pusher', 'pusher-1'),
+        record('fanout', 'fanout-10'),
+        record('gateway', 'gateway-2'),
+        record('fanout', 'fanout-2'),
+        record('presence', 'presence-1'),
+        record('gateway', 'gateway-1'),
+      ]) {
         await registry.put(entry, 10_000);
       }
       const listed = await registry.list();
-      expect(listed.map((node) => node.nodeId)).toEqual(['gateway-1', 'gateway-2', 'fanout-2', 'fanout-10', 'presence-1', 'pusher-1']);
+      expect(listed.map((node) => node.nodeId)).toEqual([
+        'gateway-1',
+        'gateway-2',
+        'fanout-2',
+        'fanout-10',
+        'presence-1',
+        'pusher-1',
+      ]);
       expect(listed[0]).toEqual(record('gateway', 'gateway-1'));
     });
 
@@ -75,8 +97,16 @@ onRedisAndCluster((target) => {
       const ns = scope();
       const registry = new NodeRegistry(redis(), ns);
       await registry.put(record('gateway', 'gw-1'), 10_000);
-      await redis().multi().set(`${ns}:registry:{nodes}:odd`, '{"role":"router","nodeId":"odd"}', 'PX', 10_000).zadd(`${ns}:registry:{nodes}`, Date.now() + 10_000, 'odd').exec();
-      await redis().multi().set(`${ns}:registry:{nodes}:torn`, '{"role":', 'PX', 10_000).zadd(`${ns}:registry:{nodes}`, Date.now() + 10_000, 'torn').exec();
+      await redis()
+        .multi()
+        .set(`${ns}:registry:{nodes}:odd`, '{"role":"router","nodeId":"odd"}', 'PX', 10_000)
+        .zadd(`${ns}:registry:{nodes}`, Date.now() + 10_000, 'odd')
+        .exec();
+      await redis()
+        .multi()
+        .set(`${ns}:registry:{nodes}:torn`, '{"role":', 'PX', 10_000)
+        .zadd(`${ns}:registry:{nodes}`, Date.now() + 10_000, 'torn')
+        .exec();
       expect((await registry.list()).map((node) => node.nodeId)).toEqual(['gw-1']);
     });
   });
@@ -85,10 +115,17 @@ onRedisAndCluster((target) => {
     it("records the node's role, id, host, pid, addresses, version and start time", async () => {
       const ns = scope();
       const before = Date.now();
-      leases.push(await NodeLease.start(redis(), { namespace: ns, nodeId: 'gw-1' }, 'gateway', { adminUrl: 'http://127.0.0.1:9089', clientUrl: 'ws://127.0.0.1:8080/v1/ws' }));
+      leases.push(
+        await NodeLease.start(redis(), { namespace: ns, nodeId: 'gw-1' }, 'gateway', {
+          adminUrl: 'http://127.0.0.1:9089',
+          clientUrl: 'ws://127.0.0.1:8080/v1/ws',
+        }),
+      );
       leases.push(await NodeLease.start(redis(), { namespace: ns, nodeId: 'fo-1' }, 'fanout', { adminUrl: undefined }));
       const [gateway, fanout] = await new NodeRegistry(redis(), ns).list();
-      const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+      const version = (
+        JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+      ).version;
       expect(gateway).toEqual({
         role: 'gateway',
         nodeId: 'gw-1',
@@ -107,7 +144,10 @@ onRedisAndCluster((target) => {
     it('keeps the node listed past its TTL while it renews, and takes it out on stop', async () => {
       const ns = scope();
       const registry = new NodeRegistry(redis(), ns);
-      const lease = await NodeLease.start(redis(), { namespace: ns, nodeId: 'fo-1' }, 'fanout', {}, undefined, { renewMs: 40, ttlMs: 150 });
+      const lease = await NodeLease.start(redis(), { namespace: ns, nodeId: 'fo-1' }, 'fanout', {}, undefined, {
+        renewMs: 40,
+        ttlMs: 150,
+      });
       await sleep(500);
       expect((await registry.list()).map((node) => node.nodeId)).toEqual(['fo-1']);
       await lease.stop();
@@ -119,7 +159,12 @@ onRedisAndCluster((target) => {
       const ns = scope();
       const registry = new NodeRegistry(redis(), ns);
       // A renewal that never comes within the test stands for a process killed after its first write.
-      leases.push(await NodeLease.start(redis(), { namespace: ns, nodeId: 'pr-1' }, 'presence', {}, undefined, { renewMs: 60_000, ttlMs: 150 }));
+      leases.push(
+        await NodeLease.start(redis(), { namespace: ns, nodeId: 'pr-1' }, 'presence', {}, undefined, {
+          renewMs: 60_000,
+          ttlMs: 150,
+        }),
+      );
       expect((await registry.list()).map((node) => node.nodeId)).toEqual(['pr-1']);
       await sleep(300);
       expect(await registry.list()).toEqual([]);

@@ -37,19 +37,46 @@ onRedisAndCluster((target) => {
         { registered: false, otherDevices: 2 },
       ]);
       // The refused tablet left no route.
-      expect((await routes.lookup(['gus'])).get('gus')).toEqual(new Map([['phone', ['gw1']], ['laptop', ['gw1']]]));
+      expect((await routes.lookup(['gus'])).get('gus')).toEqual(
+        new Map([
+          ['phone', ['gw1']],
+          ['laptop', ['gw1']],
+        ]),
+      );
     });
 
     it('registers devices up to the cap of others, and refuses one more without leaving its route', async () => {
-      expect(await routes.registerWithin({ user: 'ann', device: 'phone', node: 'gw1' }, 2)).toEqual({ registered: true, otherDevices: 0 });
-      expect(await routes.registerWithin({ user: 'ann', device: 'laptop', node: 'gw2' }, 2)).toEqual({ registered: true, otherDevices: 1 });
-      expect(await routes.registerWithin({ user: 'ann', device: 'tablet', node: 'gw1' }, 2)).toEqual({ registered: false, otherDevices: 2 });
-      expect(await routes.lookup(['ann'])).toEqual(new Map([['ann', new Map([['phone', ['gw1']], ['laptop', ['gw2']]])]]));
+      expect(await routes.registerWithin({ user: 'ann', device: 'phone', node: 'gw1' }, 2)).toEqual({
+        registered: true,
+        otherDevices: 0,
+      });
+      expect(await routes.registerWithin({ user: 'ann', device: 'laptop', node: 'gw2' }, 2)).toEqual({
+        registered: true,
+        otherDevices: 1,
+      });
+      expect(await routes.registerWithin({ user: 'ann', device: 'tablet', node: 'gw1' }, 2)).toEqual({
+        registered: false,
+        otherDevices: 2,
+      });
+      expect(await routes.lookup(['ann'])).toEqual(
+        new Map([
+          [
+            'ann',
+            new Map([
+              ['phone', ['gw1']],
+              ['laptop', ['gw2']],
+            ]),
+          ],
+        ]),
+      );
     });
 
     it('lets a device already online connect on another node at the cap too: it is routed to both', async () => {
       await routes.registerWithin({ user: 'bo', device: 'phone', node: 'gw1' }, 1);
-      expect(await routes.registerWithin({ user: 'bo', device: 'phone', node: 'gw2' }, 1)).toEqual({ registered: true, otherDevices: 0 });
+      expect(await routes.registerWithin({ user: 'bo', device: 'phone', node: 'gw2' }, 1)).toEqual({
+        registered: true,
+        otherDevices: 0,
+      });
       expect((await routes.lookup(['bo'])).get('bo')).toEqual(new Map([['phone', ['gw1', 'gw2']]]));
     });
 
@@ -74,8 +101,16 @@ onRedisAndCluster((target) => {
 
     it('reads and removes routes written in the earlier form (field = the device alone)', async () => {
       await redis().hset(`${namespace}:route:{eve}`, 'phone', 'gw1', 'laptop', 'gw2');
-      expect((await routes.lookup(['eve'])).get('eve')).toEqual(new Map([['phone', ['gw1']], ['laptop', ['gw2']]]));
-      expect(await routes.registerWithin({ user: 'eve', device: 'tablet', node: 'gw1' }, 2)).toEqual({ registered: false, otherDevices: 2 });
+      expect((await routes.lookup(['eve'])).get('eve')).toEqual(
+        new Map([
+          ['phone', ['gw1']],
+          ['laptop', ['gw2']],
+        ]),
+      );
+      expect(await routes.registerWithin({ user: 'eve', device: 'tablet', node: 'gw1' }, 2)).toEqual({
+        registered: false,
+        otherDevices: 2,
+      });
       await routes.unregister({ user: 'eve', device: 'laptop', node: 'gw1' });
       await routes.unregister({ user: 'eve', device: 'phone', node: 'gw1' });
       expect((await routes.lookup(['eve'])).get('eve')).toEqual(new Map([['laptop', ['gw2']]]));
@@ -83,7 +118,9 @@ onRedisAndCluster((target) => {
 
     it('runs the commands given alongside in the same round trip', async () => {
       const marker = `${namespace}:marker`;
-      await routes.registerWithin({ user: 'cy', device: 'phone', node: 'gw1' }, 5, (pipeline) => pipeline.sadd(marker, 'cy'));
+      await routes.registerWithin({ user: 'cy', device: 'phone', node: 'gw1' }, 5, (pipeline) =>
+        pipeline.sadd(marker, 'cy'),
+      );
       expect(await redis().smembers(marker)).toEqual(['cy']);
       expect(await redis().ttl(`${namespace}:route:{cy}`)).toBeGreaterThan(RedisRouteRegistry.TTL_SECONDS - 10);
     });

@@ -10,11 +10,14 @@ const { namespace, redis } = useRedisNamespace('trp');
 describe('redis pipeline replies', () => {
   it("answers every command's reply in order, and throws the error of a command that failed", async () => {
     const key = `${namespace}:plain`;
-    expect(await pipelineReplies(redis().pipeline().set(key, 'a').get(key).incr(`${namespace}:n`))).toEqual(['OK', 'a', 1]);
+    expect(await pipelineReplies(redis().pipeline().set(key, 'a').get(key).incr(`${namespace}:n`))).toEqual([
+      'OK',
+      'a',
+      1,
+    ]);
     await expect(pipelineReplies(redis().pipeline().get(key).hset(key, 'field', 'x'))).rejects.toThrow(/WRONGTYPE/);
   });
 });
-
 
 const { cluster } = useLocalRedisCluster();
 
@@ -45,7 +48,8 @@ describe('redis pipeline on a cluster', () => {
   it('keeps the order within a slot: a read sees the writes queued before it', async () => {
     await withCluster(async (redis) => {
       const pipeline = pipelineOf(redis);
-      for (let i = 0; i < 5; i++) pipeline.rpush('p:list:{same}', String(i)).llen('p:list:{same}').get(`p:other:{u${i}}`);
+      for (let i = 0; i < 5; i++)
+        pipeline.rpush('p:list:{same}', String(i)).llen('p:list:{same}').get(`p:other:{u${i}}`);
       const replies = await pipelineReplies(pipeline);
       expect(replies.filter((_, i) => i % 3 === 1)).toEqual([1, 2, 3, 4, 5]);
     });
@@ -54,10 +58,16 @@ describe('redis pipeline on a cluster', () => {
   it("answers a failed command's error in its place, and pipelineReplies throws it", async () => {
     await withCluster(async (redis) => {
       await redis.set('p:string:{x}', 'a');
-      const results = await pipelineOf(redis).get('p:string:{x}').hset('p:string:{x}', 'f', 'v').get('p:string:{y}').exec();
+      const results = await pipelineOf(redis)
+        .get('p:string:{x}')
+        .hset('p:string:{x}', 'f', 'v')
+        .get('p:string:{y}')
+        .exec();
       expect(results?.map(([error]) => error?.message.slice(0, 9) ?? null)).toEqual([null, 'WRONGTYPE', null]);
       expect(results?.[0]?.[1]).toBe('a');
-      await expect(pipelineReplies(pipelineOf(redis).get('p:a:{1}').hset('p:string:{x}', 'f', 'v'))).rejects.toThrow(/WRONGTYPE/);
+      await expect(pipelineReplies(pipelineOf(redis).get('p:a:{1}').hset('p:string:{x}', 'f', 'v'))).rejects.toThrow(
+        /WRONGTYPE/,
+      );
     });
   });
 

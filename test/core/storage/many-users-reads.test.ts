@@ -14,7 +14,11 @@ describe('storage - reads for many users in one statement', () => {
 
     const [cat, nobody, ann, annAgain] = await rooms.roomsOfUsers(['cat', 'nobody', 'ann', 'ann']);
     expect(ann!.rooms.map((room) => room.id)).toEqual([group, direct]);
-    expect(ann!.rooms[1]).toMatchObject({ kind: 'direct', lastSeq: 5, members: expect.arrayContaining(['ann', 'ben']) });
+    expect(ann!.rooms[1]).toMatchObject({
+      kind: 'direct',
+      lastSeq: 5,
+      members: expect.arrayContaining(['ann', 'ben']),
+    });
     expect(ann!.membersVersion.get(direct)).toBe(3);
     expect(annAgain!.rooms.map((room) => room.id)).toEqual([group, direct]);
     expect(cat!.rooms.map((room) => room.id)).toEqual([group]);

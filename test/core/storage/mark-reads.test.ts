@@ -5,7 +5,7 @@ import { useMigratedDatabase } from '../../support/postgres-database.js';
 const db = useMigratedDatabase('chat_test_reads_');
 
 describe('storage - read positions', () => {
-  it('many reads in one statement: each moves forward only, up to the last message, with its room\'s members; a non-member gets nothing', async () => {
+  it("many reads in one statement: each moves forward only, up to the last message, with its room's members; a non-member gets nothing", async () => {
     const rooms = new RoomStore(db.pool());
     const { roomId: direct } = await rooms.createDirect('ann', 'ben', 100);
     const { roomId: group } = await rooms.createGroup('ann', 'g', ['ben', 'cat'], 100);
@@ -24,8 +24,14 @@ describe('storage - read positions', () => {
 
     const again = await rooms.markReads([{ room: direct, user: 'ann', seq: 5 }]);
     expect(again[0]!.readSeq).toBe(7);
-    const stored = await db.pool().query<{ room_id: string; user_id: string; read_seq: string }>('SELECT room_id, user_id, read_seq FROM members WHERE read_seq > 0 ORDER BY user_id');
-    expect(stored.rows.map((row) => [row.user_id, row.room_id === direct ? 'direct' : 'group', Number(row.read_seq)])).toEqual([
+    const stored = await db
+      .pool()
+      .query<{ room_id: string; user_id: string; read_seq: string }>(
+        'SELECT room_id, user_id, read_seq FROM members WHERE read_seq > 0 ORDER BY user_id',
+      );
+    expect(
+      stored.rows.map((row) => [row.user_id, row.room_id === direct ? 'direct' : 'group', Number(row.read_seq)]),
+    ).toEqual([
       ['ann', 'direct', 7],
       ['ben', 'group', 10],
       ['cat', 'group', 2],

@@ -20,8 +20,15 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-async function room(id: string, members: Record<string, number>, messages: Array<[sender: string, seq: number]>): Promise<void> {
-  await pool.query(`INSERT INTO rooms (id, kind, owner_id, last_seq) VALUES ($1, 'group', 'x', $2)`, [id, messages.length]);
+async function room(
+  id: string,
+  members: Record<string, number>,
+  messages: Array<[sender: string, seq: number]>,
+): Promise<void> {
+  await pool.query(`INSERT INTO rooms (id, kind, owner_id, last_seq) VALUES ($1, 'group', 'x', $2)`, [
+    id,
+    messages.length,
+  ]);
   for (const [user, readSeq] of Object.entries(members)) {
     await pool.query('INSERT INTO members (room_id, user_id, read_seq) VALUES ($1, $2, $3)', [id, user, readSeq]);
   }
@@ -41,8 +48,16 @@ beforeAll(async () => {
   await migrate(pool);
   store = new PushStore(pool);
   // ann read up to 1 in r1 (then bob 2, ann 3, bob 4 are above it) and nothing in r2 (cid 1, cid 2).
-  await room('r1', { ann: 1, bob: 4 }, [['bob', 1], ['bob', 2], ['ann', 3], ['bob', 4]]);
-  await room('r2', { ann: 0, cid: 0 }, [['cid', 1], ['cid', 2]]);
+  await room('r1', { ann: 1, bob: 4 }, [
+    ['bob', 1],
+    ['bob', 2],
+    ['ann', 3],
+    ['bob', 4],
+  ]);
+  await room('r2', { ann: 0, cid: 0 }, [
+    ['cid', 1],
+    ['cid', 2],
+  ]);
 }, 30_000);
 
 afterAll(async () => {
@@ -67,13 +82,20 @@ describe('push store - badges', () => {
 describe('push store - registrations', () => {
   const token = 'ab'.repeat(32);
   const holders = async () =>
-    (await pool.query<{ user_id: string; device_id: string }>('SELECT user_id, device_id FROM push_registrations WHERE token = $1 ORDER BY user_id', [token])).rows;
+    (
+      await pool.query<{ user_id: string; device_id: string }>(
+        'SELECT user_id, device_id FROM push_registrations WHERE token = $1 ORDER BY user_id',
+        [token],
+      )
+    ).rows;
 
   it("moves a token between the user's own devices, refuses it to another user, and lets an operator move it", async () => {
     await store.register({ user: 'ann', device: 'phone', platform: 'apns', token, preview: true });
     await store.register({ user: 'ann', device: 'tablet', platform: 'apns', token, preview: true });
     expect(await holders()).toEqual([{ user_id: 'ann', device_id: 'tablet' }]);
-    await expect(store.register({ user: 'bob', device: 'phone', platform: 'apns', token, preview: true })).rejects.toThrow(PushTokenTakenError);
+    await expect(
+      store.register({ user: 'bob', device: 'phone', platform: 'apns', token, preview: true }),
+    ).rejects.toThrow(PushTokenTakenError);
     expect(await holders()).toEqual([{ user_id: 'ann', device_id: 'tablet' }]);
     await store.register({ user: 'bob', device: 'phone', platform: 'apns', token, preview: true }, { anyUser: true });
     expect(await holders()).toEqual([{ user_id: 'bob', device_id: 'phone' }]);

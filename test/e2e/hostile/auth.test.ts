@@ -29,7 +29,9 @@ beforeAll(async () => {
   rsaPrivate = pair.privateKey;
   rsaPublicPem = await exportSPKI(pair.publicKey);
   await suite.start(['--hello-timeout-ms', String(HELLO_TIMEOUT_MS)]);
-  strict = await suite.cluster.start('gateway', 'gw-strict', ['--jwt-issuer', ISSUER, '--jwt-audience', AUDIENCE], { CHAT_JWT_PUBLIC_KEY: rsaPublicPem });
+  strict = await suite.cluster.start('gateway', 'gw-strict', ['--jwt-issuer', ISSUER, '--jwt-audience', AUDIENCE], {
+    CHAT_JWT_PUBLIC_KEY: rsaPublicPem,
+  });
 }, 60_000);
 
 afterAll(() => suite.stop(), 60_000);
@@ -63,7 +65,12 @@ async function helloAnswer(url: string, first: string): Promise<Answer> {
   return answer;
 }
 
-type TokenCase = [name: string, gateway: 'plain' | 'strict', token: string | (() => Promise<string> | string), expected: Answer];
+type TokenCase = [
+  name: string,
+  gateway: 'plain' | 'strict',
+  token: string | (() => Promise<string> | string),
+  expected: Answer,
+];
 
 const tokenCases = (): TokenCase[] => [
   ['empty token', 'plain', '', refused],
@@ -71,10 +78,38 @@ const tokenCases = (): TokenCase[] => [
   ['garbage token', 'plain', 'not-a-jwt', refused],
   ['three empty JWT parts', 'plain', '..', refused],
   ['JSON header that is not base64url', 'plain', '{"alg":"HS256"}.{"sub":"u"}.x', refused],
-  ['expired token', 'plain', () => hs256({ device: 'd' }).setSubject('mallory').setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(secret()), refused],
-  ['token not yet valid (nbf in 1 h)', 'plain', () => hs256({ device: 'd' }).setSubject('mallory').setNotBefore('1h').setExpirationTime('2h').sign(secret()), refused],
-  ['token signed with another secret', 'plain', () => hs256({ device: 'd' }).setSubject('mallory').setExpirationTime('1h').sign(new TextEncoder().encode('guessed-secret')), refused],
-  ['alg none (unsigned token)', 'plain', () => new UnsecuredJWT({ device: 'd' }).setSubject('mallory').setExpirationTime('1h').encode(), refused],
+  [
+    'expired token',
+    'plain',
+    () =>
+      hs256({ device: 'd' })
+        .setSubject('mallory')
+        .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+        .sign(secret()),
+    refused,
+  ],
+  [
+    'token not yet valid (nbf in 1 h)',
+    'plain',
+    () => hs256({ device: 'd' }).setSubject('mallory').setNotBefore('1h').setExpirationTime('2h').sign(secret()),
+    refused,
+  ],
+  [
+    'token signed with another secret',
+    'plain',
+    () =>
+      hs256({ device: 'd' })
+        .setSubject('mallory')
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode('guessed-secret')),
+    refused,
+  ],
+  [
+    'alg none (unsigned token)',
+    'plain',
+    () => new UnsecuredJWT({ device: 'd' }).setSubject('mallory').setExpirationTime('1h').encode(),
+    refused,
+  ],
   [
     'alg none with the signature of a valid token',
     'plain',
@@ -85,12 +120,38 @@ const tokenCases = (): TokenCase[] => [
     },
     refused,
   ],
-  ['HS512 with the right secret (not allow-listed)', 'plain', () => new SignJWT({ device: 'd' }).setProtectedHeader({ alg: 'HS512' }).setSubject('mallory').setExpirationTime('1h').sign(secret()), refused],
-  ['RS256 token while only a secret is configured', 'plain', () => new SignJWT({ device: 'd' }).setProtectedHeader({ alg: 'RS256' }).setSubject('mallory').setExpirationTime('1h').sign(rsaPrivate), refused],
+  [
+    'HS512 with the right secret (not allow-listed)',
+    'plain',
+    () =>
+      new SignJWT({ device: 'd' })
+        .setProtectedHeader({ alg: 'HS512' })
+        .setSubject('mallory')
+        .setExpirationTime('1h')
+        .sign(secret()),
+    refused,
+  ],
+  [
+    'RS256 token while only a secret is configured',
+    'plain',
+    () =>
+      new SignJWT({ device: 'd' })
+        .setProtectedHeader({ alg: 'RS256' })
+        .setSubject('mallory')
+        .setExpirationTime('1h')
+        .sign(rsaPrivate),
+    refused,
+  ],
   [
     'key confusion: HS256 signed with the public key as secret',
     'strict',
-    () => hs256({ device: 'd' }).setSubject('mallory').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('1h').sign(new TextEncoder().encode(rsaPublicPem)),
+    () =>
+      hs256({ device: 'd' })
+        .setSubject('mallory')
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(rsaPublicPem)),
     refused,
   ],
   [
@@ -98,22 +159,71 @@ const tokenCases = (): TokenCase[] => [
     'strict',
     async () => {
       const other = await generateKeyPair('RS256');
-      return new SignJWT({ device: 'd' }).setProtectedHeader({ alg: 'RS256' }).setSubject('mallory').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('1h').sign(other.privateKey);
+      return new SignJWT({ device: 'd' })
+        .setProtectedHeader({ alg: 'RS256' })
+        .setSubject('mallory')
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setExpirationTime('1h')
+        .sign(other.privateKey);
     },
     refused,
   ],
-  ['wrong issuer', 'strict', () => hs256({ device: 'd' }).setSubject('mallory').setIssuer('https://evil.test').setAudience(AUDIENCE).setExpirationTime('1h').sign(secret()), refused],
-  ['wrong audience', 'strict', () => hs256({ device: 'd' }).setSubject('mallory').setIssuer(ISSUER).setAudience('another-app').setExpirationTime('1h').sign(secret()), refused],
-  ['no issuer where one is required', 'strict', () => hs256({ device: 'd' }).setSubject('mallory').setAudience(AUDIENCE).setExpirationTime('1h').sign(secret()), refused],
+  [
+    'wrong issuer',
+    'strict',
+    () =>
+      hs256({ device: 'd' })
+        .setSubject('mallory')
+        .setIssuer('https://evil.test')
+        .setAudience(AUDIENCE)
+        .setExpirationTime('1h')
+        .sign(secret()),
+    refused,
+  ],
+  [
+    'wrong audience',
+    'strict',
+    () =>
+      hs256({ device: 'd' })
+        .setSubject('mallory')
+        .setIssuer(ISSUER)
+        .setAudience('another-app')
+        .setExpirationTime('1h')
+        .sign(secret()),
+    refused,
+  ],
+  [
+    'no issuer where one is required',
+    'strict',
+    () => hs256({ device: 'd' }).setSubject('mallory').setAudience(AUDIENCE).setExpirationTime('1h').sign(secret()),
+    refused,
+  ],
   ['token without exp', 'plain', () => hs256({ device: 'd' }).setSubject('mallory').sign(secret()), refused],
   ['token without sub', 'plain', () => hs256({ device: 'd' }).setExpirationTime('1h').sign(secret()), refused],
-  ['token without a device claim', 'plain', () => hs256({}).setSubject('mallory').setExpirationTime('1h').sign(secret()), refused],
-  ['device claim a number', 'plain', () => hs256({ device: 42 }).setSubject('mallory').setExpirationTime('1h').sign(secret()), refused],
-  ['exp as a string', 'plain', () => hs256({ device: 'd', sub: 'mallory', exp: String(inOneHour()) }).sign(secret()), refused],
+  [
+    'token without a device claim',
+    'plain',
+    () => hs256({}).setSubject('mallory').setExpirationTime('1h').sign(secret()),
+    refused,
+  ],
+  [
+    'device claim a number',
+    'plain',
+    () => hs256({ device: 42 }).setSubject('mallory').setExpirationTime('1h').sign(secret()),
+    refused,
+  ],
+  [
+    'exp as a string',
+    'plain',
+    () => hs256({ device: 'd', sub: 'mallory', exp: String(inOneHour()) }).sign(secret()),
+    refused,
+  ],
   [
     'unknown critical header extension',
     'plain',
-    () => handSigned({ alg: 'HS256', crit: ['x-evil'], 'x-evil': true }, { sub: 'mallory', device: 'd', exp: inOneHour() }),
+    () =>
+      handSigned({ alg: 'HS256', crit: ['x-evil'], 'x-evil': true }, { sub: 'mallory', device: 'd', exp: inOneHour() }),
     refused,
   ],
 ];
@@ -128,22 +238,37 @@ const firstFrameCases = (): Array<[string, string, Answer]> => [
 ];
 
 describe('hostile - tokens', () => {
-  it.each(tokenCases().map(([name, gateway, token, expected]) => ({ name, gateway, token, expected })))('$name', async ({ name, gateway, token, expected }) => {
-    const text = JSON.stringify({ type: 'hello', token: typeof token === 'string' ? token : await token() });
-    const answer = await helloAnswer(gateway === 'strict' ? strictUrl() : suite.url, text);
-    suite.record(name, `hello (${gateway} gateway)`, expected, answer);
-    await suite.bystandersExchange(name);
-  });
+  it.each(tokenCases().map(([name, gateway, token, expected]) => ({ name, gateway, token, expected })))(
+    '$name',
+    async ({ name, gateway, token, expected }) => {
+      const text = JSON.stringify({ type: 'hello', token: typeof token === 'string' ? token : await token() });
+      const answer = await helloAnswer(gateway === 'strict' ? strictUrl() : suite.url, text);
+      suite.record(name, `hello (${gateway} gateway)`, expected, answer);
+      await suite.bystandersExchange(name);
+    },
+  );
 
   it('the strict gateway does take a well-formed RS256 token (the cases above fail for their flaw only)', async () => {
-    const token = await new SignJWT({ device: 'd' }).setProtectedHeader({ alg: 'RS256' }).setSubject('rsa-user').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('1h').sign(rsaPrivate);
-    expect(await helloAnswer(strictUrl(), JSON.stringify({ type: 'hello', token }))).toEqual({ reply: 'welcome', open: true });
+    const token = await new SignJWT({ device: 'd' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setSubject('rsa-user')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('1h')
+      .sign(rsaPrivate);
+    expect(await helloAnswer(strictUrl(), JSON.stringify({ type: 'hello', token }))).toEqual({
+      reply: 'welcome',
+      open: true,
+    });
   });
 
-  it.each(firstFrameCases().map(([name, text, expected]) => ({ name, text, expected })))('$name', async ({ name, text, expected }) => {
-    suite.record(name, text, expected, await helloAnswer(suite.url, text));
-    await suite.bystandersExchange(name);
-  });
+  it.each(firstFrameCases().map(([name, text, expected]) => ({ name, text, expected })))(
+    '$name',
+    async ({ name, text, expected }) => {
+      suite.record(name, text, expected, await helloAnswer(suite.url, text));
+      await suite.bystandersExchange(name);
+    },
+  );
 
   it('a binary frame before hello is bad_frame, and the hello that follows still works', async () => {
     const ws = await RawWebSocket.open(suite.url);
@@ -152,7 +277,12 @@ describe('hostile - tokens', () => {
     ws.sendJson({ type: 'hello', token: await suite.token('mallory', 'bin') });
     const welcome = await ws.next((f) => f.type === 'welcome').catch(() => undefined);
     ws.close();
-    suite.record('binary frame before hello', 'binary frame, then a valid hello', { error: 'bad_frame', open: true }, { error: error.code as Answer['error'], ...(welcome ? { open: true } : {}) });
+    suite.record(
+      'binary frame before hello',
+      'binary frame, then a valid hello',
+      { error: 'bad_frame', open: true },
+      { error: error.code as Answer['error'], ...(welcome ? { open: true } : {}) },
+    );
     await suite.bystandersExchange('binary before hello');
   });
 });
@@ -172,29 +302,53 @@ async function noHello(): Promise<SlowProbe> {
   const started = Date.now();
   const closed = await ws.closedWithin(HELLO_TIMEOUT_MS + 3000);
   const error = ws.frames.find((f) => f.type === 'error');
-  const actual: Answer = { ...(error ? { error: error.code as Answer['error'] } : {}), ...(closed ? { close: closed.code } : { open: true }) };
-  return { name: 'no hello after the upgrade', sent: 'nothing', expected: refused, actual, elapsedMs: Date.now() - started };
+  const actual: Answer = {
+    ...(error ? { error: error.code as Answer['error'] } : {}),
+    ...(closed ? { close: closed.code } : { open: true }),
+  };
+  return {
+    name: 'no hello after the upgrade',
+    sent: 'nothing',
+    expected: refused,
+    actual,
+    elapsedMs: Date.now() - started,
+  };
 }
 
 /** Trickles a hello frame one byte per 100 ms and never answers the server's close. */
 async function websocketSlowloris(): Promise<SlowProbe> {
   const tcp = await RawTcp.upgraded(suite.port);
-  const frame = wsFrame(0x1, Buffer.from(JSON.stringify({ type: 'hello', token: await suite.token('mallory', 'slow') })));
+  const frame = wsFrame(
+    0x1,
+    Buffer.from(JSON.stringify({ type: 'hello', token: await suite.token('mallory', 'slow') })),
+  );
   const started = Date.now();
   let sent = 0;
   const trickle = setInterval(() => sent < frame.length && tcp.write(frame.subarray(sent, ++sent)), 100);
   const cut = await tcp.closedWithin(HELLO_TIMEOUT_MS + 3000);
   clearInterval(trickle);
   const code = closeCodeIn(tcp.bytes);
-  const actual: Answer = { ...(tcp.text.includes('"unauthorized"') ? { error: 'unauthorized' as const } : {}), ...(code ? { close: code } : {}), ...(cut ? { cut: true } : {}) };
+  const actual: Answer = {
+    ...(tcp.text.includes('"unauthorized"') ? { error: 'unauthorized' as const } : {}),
+    ...(code ? { close: code } : {}),
+    ...(cut ? { cut: true } : {}),
+  };
   tcp.destroy();
-  return { name: 'hello trickled 1 byte / 100 ms (WebSocket slowloris)', sent: `${frame.length}-byte hello frame, 1 byte per 100 ms`, expected: { error: 'unauthorized', close: 4401, cut: true }, actual, elapsedMs: Date.now() - started };
+  return {
+    name: 'hello trickled 1 byte / 100 ms (WebSocket slowloris)',
+    sent: `${frame.length}-byte hello frame, 1 byte per 100 ms`,
+    expected: { error: 'unauthorized', close: 4401, cut: true },
+    actual,
+    elapsedMs: Date.now() - started,
+  };
 }
 
 /** Sends the upgrade's header lines one per 200 ms, then junk headers for ever. */
 async function httpSlowloris(): Promise<SlowProbe> {
   const tcp = await RawTcp.open(suite.port);
-  const request = upgradeRequest().split('\r\n').filter((line) => line !== '');
+  const request = upgradeRequest()
+    .split('\r\n')
+    .filter((line) => line !== '');
   const started = Date.now();
   let line = 0;
   const trickle = setInterval(() => tcp.write(`${request[line++] ?? `X-Slow-${line}: 1`}\r\n`), 200);
@@ -218,7 +372,13 @@ async function silentTcp(): Promise<SlowProbe> {
   const cut = await tcp.closedWithin(HELLO_TIMEOUT_MS + 3000);
   const status = /^HTTP\/1\.1 (\d{3})/.exec(tcp.text);
   tcp.destroy();
-  return { name: 'TCP connection that sends nothing', sent: 'nothing', expected: { http: 408, cut: true }, actual: { ...(status ? { http: Number(status[1]) } : {}), ...(cut ? { cut: true } : {}) }, elapsedMs: Date.now() - started };
+  return {
+    name: 'TCP connection that sends nothing',
+    sent: 'nothing',
+    expected: { http: 408, cut: true },
+    actual: { ...(status ? { http: Number(status[1]) } : {}), ...(cut ? { cut: true } : {}) },
+    elapsedMs: Date.now() - started,
+  };
 }
 
 /** 40 WebSockets at once that never say hello. */
@@ -244,7 +404,9 @@ describe('hostile - clients that never finish', () => {
     await suite.bystandersExchange('while slow clients hang on');
     for (const probe of await probes) {
       suite.record(probe.name, probe.sent, probe.expected, probe.actual);
-      expect(probe.elapsedMs, `${probe.name}: ended at the hello timeout, not later`).toBeLessThan(HELLO_TIMEOUT_MS + 2500);
+      expect(probe.elapsedMs, `${probe.name}: ended at the hello timeout, not later`).toBeLessThan(
+        HELLO_TIMEOUT_MS + 2500,
+      );
     }
     await suite.bystandersExchange('after slow clients');
   });
@@ -265,17 +427,29 @@ describe('hostile - the HTTP upgrade', () => {
     ['bytes that are not HTTP', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 TLS hello to a plain port\r\n\r\n', 400],
     ['GET of an unknown path', 'GET /admin/../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 404],
     ['GET /metrics with a 20 KB URL', `GET /metrics?${'q'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431],
-    ['request smuggling: Content-Length and chunked together', 'POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /metrics HTTP/1.1\r\n\r\n', 400],
+    [
+      'request smuggling: Content-Length and chunked together',
+      'POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /metrics HTTP/1.1\r\n\r\n',
+      400,
+    ],
     ['header with a NUL byte', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Evil: a\x00b\r\n\r\n', 400],
   ];
 
-  it.each(upgradeCases().map(([name, request, status]) => ({ name, request, status })))('$name', async ({ name, request, status }) => {
-    const tcp = await RawTcp.open(suite.port);
-    tcp.write(request);
-    await tcp.waitFor((text) => /^HTTP\/1\.1 \d{3}/.test(text), 3000);
-    const got = /^HTTP\/1\.1 (\d{3})/.exec(tcp.text);
-    tcp.destroy();
-    suite.record(name, request.split('\r\n')[0]!.slice(0, 60), { http: status }, got ? { http: Number(got[1]) } : { cut: true });
-    await suite.bystandersExchange(name);
-  });
+  it.each(upgradeCases().map(([name, request, status]) => ({ name, request, status })))(
+    '$name',
+    async ({ name, request, status }) => {
+      const tcp = await RawTcp.open(suite.port);
+      tcp.write(request);
+      await tcp.waitFor((text) => /^HTTP\/1\.1 \d{3}/.test(text), 3000);
+      const got = /^HTTP\/1\.1 (\d{3})/.exec(tcp.text);
+      tcp.destroy();
+      suite.record(
+        name,
+        request.split('\r\n')[0]!.slice(0, 60),
+        { http: status },
+        got ? { http: Number(got[1]) } : { cut: true },
+      );
+      await suite.bystandersExchange(name);
+    },
+  );
 });

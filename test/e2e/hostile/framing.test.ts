@@ -45,8 +45,18 @@ const textCases = (): Array<[string, string, Answer, string?]> => [
   ['type "constructor"', '{"type":"constructor","id":"f5"}', badFrameWithId, 'f5'],
   ['server frame type sent by a client (ack)', '{"type":"ack","id":"f6","room":"x","seq":1}', badFrameWithId, 'f6'],
   ['send without body', `{"type":"send","id":"f7","room":"ROOM","clientMsgId":"c1"}`, badFrameWithId, 'f7'],
-  ['send with a numeric body', `{"type":"send","id":"f8","room":"ROOM","clientMsgId":"c2","body":12}`, badFrameWithId, 'f8'],
-  ['send with an object body', `{"type":"send","id":"f9","room":"ROOM","clientMsgId":"c3","body":{"text":"x"}}`, badFrameWithId, 'f9'],
+  [
+    'send with a numeric body',
+    `{"type":"send","id":"f8","room":"ROOM","clientMsgId":"c2","body":12}`,
+    badFrameWithId,
+    'f8',
+  ],
+  [
+    'send with an object body',
+    `{"type":"send","id":"f9","room":"ROOM","clientMsgId":"c3","body":{"text":"x"}}`,
+    badFrameWithId,
+    'f9',
+  ],
   ['send without room', '{"type":"send","id":"f10","clientMsgId":"c4","body":"x"}', badFrameWithId, 'f10'],
   ['history limit 0', '{"type":"history","id":"f11","room":"ROOM","limit":0}', badFrameWithId, 'f11'],
   ['history limit 101', '{"type":"history","id":"f12","room":"ROOM","limit":101}', badFrameWithId, 'f12'],
@@ -54,37 +64,110 @@ const textCases = (): Array<[string, string, Answer, string?]> => [
   ['history before 1.5', '{"type":"history","id":"f14","room":"ROOM","before":1.5}', badFrameWithId, 'f14'],
   ['read seq negative', '{"type":"read","id":"f15","room":"ROOM","seq":-1}', badFrameWithId, 'f15'],
   ['read seq 1e20 (beyond 2^53)', '{"type":"read","id":"f16","room":"ROOM","seq":1e20}', badFrameWithId, 'f16'],
-  ['room.create kind "channel"', '{"type":"room.create","id":"f17","kind":"channel","members":["bob"]}', badFrameWithId, 'f17'],
-  ['room.create members not an array', '{"type":"room.create","id":"f18","kind":"group","members":"bob"}', badFrameWithId, 'f18'],
-  ['room.create direct with two others', '{"type":"room.create","id":"f19","kind":"direct","members":["bob","carol"]}', badFrameWithId, 'f19'],
-  ['room.create direct with oneself', '{"type":"room.create","id":"f20","kind":"direct","members":["mallory"]}', badFrameWithId, 'f20'],
+  [
+    'room.create kind "channel"',
+    '{"type":"room.create","id":"f17","kind":"channel","members":["bob"]}',
+    badFrameWithId,
+    'f17',
+  ],
+  [
+    'room.create members not an array',
+    '{"type":"room.create","id":"f18","kind":"group","members":"bob"}',
+    badFrameWithId,
+    'f18',
+  ],
+  [
+    'room.create direct with two others',
+    '{"type":"room.create","id":"f19","kind":"direct","members":["bob","carol"]}',
+    badFrameWithId,
+    'f19',
+  ],
+  [
+    'room.create direct with oneself',
+    '{"type":"room.create","id":"f20","kind":"direct","members":["mallory"]}',
+    badFrameWithId,
+    'f20',
+  ],
   ['typing state "maybe"', '{"type":"typing","id":"f21","room":"ROOM","state":"maybe"}', badFrameWithId, 'f21'],
-  ['push.register platform "web"', '{"type":"push.register","id":"f22","platform":"web","token":"t"}', badFrameWithId, 'f22'],
+  [
+    'push.register platform "web"',
+    '{"type":"push.register","id":"f22","platform":"web","token":"t"}',
+    badFrameWithId,
+    'f22',
+  ],
   ['request id of 65 characters', `{"type":"ping","id":"${'i'.repeat(65)}"}`, { error: 'bad_frame', open: true }],
   ['request id a number', '{"type":"ping","id":5}', badFrame],
   ['second hello after welcome', '{"type":"hello","token":"x"}', badFrame],
-  ['body with a NUL character', `{"type":"send","id":"f23","room":"ROOM","clientMsgId":"nul1","body":"a\\u0000b"}`, badFrameWithId, 'f23'],
-  ['group name with a NUL character', '{"type":"room.create","id":"f24","kind":"group","name":"x\\u0000y","members":["victor"]}', badFrameWithId, 'f24'],
-  ['push token with a NUL character', '{"type":"push.register","id":"f25","platform":"fcm","token":"t\\u0000"}', badFrameWithId, 'f25'],
-  ['body over maxBodyChars (4001)', `{"type":"send","id":"f26","room":"ROOM","clientMsgId":"long1","body":"${'x'.repeat(4001)}"}`, { error: 'too_large', idEchoed: true, open: true }, 'f26'],
-  ['body of 2001 emoji (4002 UTF-16 units)', `{"type":"send","id":"f27","room":"ROOM","clientMsgId":"long2","body":"${'😀'.repeat(2001)}"}`, { error: 'too_large', idEchoed: true, open: true }, 'f27'],
-  ['7,000-deep nested array in an extra field', `{"type":"ping","id":"f28","x":${nested(7000)}}`, { reply: 'pong', open: true }, 'f28'],
-  ['lone UTF-16 surrogate in a body', `{"type":"send","id":"f29","room":"ROOM","clientMsgId":"sur1","body":"\\ud800"}`, badFrameWithId, 'f29'],
+  [
+    'body with a NUL character',
+    `{"type":"send","id":"f23","room":"ROOM","clientMsgId":"nul1","body":"a\\u0000b"}`,
+    badFrameWithId,
+    'f23',
+  ],
+  [
+    'group name with a NUL character',
+    '{"type":"room.create","id":"f24","kind":"group","name":"x\\u0000y","members":["victor"]}',
+    badFrameWithId,
+    'f24',
+  ],
+  [
+    'push token with a NUL character',
+    '{"type":"push.register","id":"f25","platform":"fcm","token":"t\\u0000"}',
+    badFrameWithId,
+    'f25',
+  ],
+  [
+    'body over maxBodyChars (4001)',
+    `{"type":"send","id":"f26","room":"ROOM","clientMsgId":"long1","body":"${'x'.repeat(4001)}"}`,
+    { error: 'too_large', idEchoed: true, open: true },
+    'f26',
+  ],
+  [
+    'body of 2001 emoji (4002 UTF-16 units)',
+    `{"type":"send","id":"f27","room":"ROOM","clientMsgId":"long2","body":"${'😀'.repeat(2001)}"}`,
+    { error: 'too_large', idEchoed: true, open: true },
+    'f27',
+  ],
+  [
+    '7,000-deep nested array in an extra field',
+    `{"type":"ping","id":"f28","x":${nested(7000)}}`,
+    { reply: 'pong', open: true },
+    'f28',
+  ],
+  [
+    'lone UTF-16 surrogate in a body',
+    `{"type":"send","id":"f29","room":"ROOM","clientMsgId":"sur1","body":"\\ud800"}`,
+    badFrameWithId,
+    'f29',
+  ],
   // The NUL and surrogate bodies above once reached the fan-out and stalled its partition: this proves the room still takes sends.
-  ['a valid send to the same room after them', `{"type":"send","id":"f31","room":"ROOM","clientMsgId":"after-nul","body":"still here"}`, { reply: 'ack', open: true }, 'f31'],
-  ['duplicate keys (last one wins, an id pattern breach)', '{"type":"send","id":"f30","room":"ROOM","room":"a.b","clientMsgId":"d1","body":"x"}', badFrameWithId, 'f30'],
+  [
+    'a valid send to the same room after them',
+    `{"type":"send","id":"f31","room":"ROOM","clientMsgId":"after-nul","body":"still here"}`,
+    { reply: 'ack', open: true },
+    'f31',
+  ],
+  [
+    'duplicate keys (last one wins, an id pattern breach)',
+    '{"type":"send","id":"f30","room":"ROOM","room":"a.b","clientMsgId":"d1","body":"x"}',
+    badFrameWithId,
+    'f30',
+  ],
 ];
 
 describe('hostile - framing', () => {
-  it.each(textCases().map(([name, text, expected, id]) => ({ name, text, expected, id })))('$name', async ({ name, text, expected, id }) => {
-    const frame = text.replaceAll('ROOM', room);
-    // A connection of its own per case: a run of bad frames on one connection closes it (see below).
-    const ws = await suite.attacker('mallory', 'm1');
-    const answer = await answerOf(ws, frame, { id });
-    ws.close();
-    suite.record(name, frame.length > 80 ? `${frame.slice(0, 77)}...` : frame, expected, answer);
-    await suite.bystandersExchange(name);
-  });
+  it.each(textCases().map(([name, text, expected, id]) => ({ name, text, expected, id })))(
+    '$name',
+    async ({ name, text, expected, id }) => {
+      const frame = text.replaceAll('ROOM', room);
+      // A connection of its own per case: a run of bad frames on one connection closes it (see below).
+      const ws = await suite.attacker('mallory', 'm1');
+      const answer = await answerOf(ws, frame, { id });
+      ws.close();
+      suite.record(name, frame.length > 80 ? `${frame.slice(0, 77)}...` : frame, expected, answer);
+      await suite.bystandersExchange(name);
+    },
+  );
 
   it('binary frame', async () => {
     const answer = await answerOf(mallory, Buffer.from('{"type":"ping"}'));
@@ -100,7 +183,12 @@ describe('hostile - framing', () => {
     for (let i = 0; i < BAD_FRAME_ALLOWANCE; i++) answers.push(await answerOf(ws, bad[i % bad.length]!));
     expect(answers, 'within the allowance: answered, still open').toEqual(Array(BAD_FRAME_ALLOWANCE).fill(badFrame));
     const answer = await answerOf(ws, 'still not json');
-    suite.record(`bad frame ${BAD_FRAME_ALLOWANCE + 1} in a row on one connection`, `${BAD_FRAME_ALLOWANCE + 1} bad frames`, { error: 'bad_frame', close: 4400 }, answer);
+    suite.record(
+      `bad frame ${BAD_FRAME_ALLOWANCE + 1} in a row on one connection`,
+      `${BAD_FRAME_ALLOWANCE + 1} bad frames`,
+      { error: 'bad_frame', close: 4400 },
+      answer,
+    );
     await suite.bystandersExchange('bad frame run');
   });
 
@@ -110,7 +198,9 @@ describe('hostile - framing', () => {
     expect(created.status).toBe(201);
     const session = String(created.json.session);
     const frames = JSON.stringify(Array(BAD_FRAME_ALLOWANCE + 1).fill({ type: 'delete_everything' }));
-    expect((await httpExchange(suite.port, 'POST', `/v1/frames?session=${session}`, { token, body: frames })).status).toBe(202);
+    expect(
+      (await httpExchange(suite.port, 'POST', `/v1/frames?session=${session}`, { token, body: frames })).status,
+    ).toBe(202);
     let polled = await httpExchange(suite.port, 'GET', `/v1/poll?session=${session}&cursor=0&wait=0`, { token });
     for (let i = 0; i < 20 && !polled.json.closed; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -121,14 +211,20 @@ describe('hostile - framing', () => {
       `${BAD_FRAME_ALLOWANCE + 1} bad frames in one long-poll POST`,
       'POST /v1/frames',
       { error: 'bad_frame', close: 4400 },
-      { ...(got.frames?.some((f) => f.code === 'bad_frame') ? { error: 'bad_frame' as const } : {}), ...(got.closed ? { close: got.closed.code } : { open: true }) },
+      {
+        ...(got.frames?.some((f) => f.code === 'bad_frame') ? { error: 'bad_frame' as const } : {}),
+        ...(got.closed ? { close: got.closed.code } : { open: true }),
+      },
     );
     await suite.bystandersExchange('long-poll bad frame run');
   });
 
   it('text frame over maxFrameBytes', async () => {
     const victim = await suite.attacker('mallory', 'm2');
-    const answer = await answerOf(victim, `{"type":"send","room":"${room}","clientMsgId":"big","body":"${'x'.repeat(17_000)}"}`);
+    const answer = await answerOf(
+      victim,
+      `{"type":"send","room":"${room}","clientMsgId":"big","body":"${'x'.repeat(17_000)}"}`,
+    );
     suite.record('text frame over maxFrameBytes (17 KB)', '17 KB send frame', { close: 1009 }, answer);
     await suite.bystandersExchange('oversized');
   });
@@ -140,7 +236,12 @@ describe('hostile - framing', () => {
     for (let i = 0; i < 4; i++) tcp.write(wsFrame(0x0, chunk, { fin: false }));
     tcp.write(wsFrame(0x0, chunk));
     const answer = await tcpAnswer(tcp);
-    suite.record('fragmented message over maxFrameBytes (6 x 4000 bytes)', 'text frame continued 5 times', { close: 1009 }, answer);
+    suite.record(
+      'fragmented message over maxFrameBytes (6 x 4000 bytes)',
+      'text frame continued 5 times',
+      { close: 1009 },
+      answer,
+    );
     await suite.bystandersExchange('fragments');
   });
 

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoleProcess } from '../../support/isolated-cluster.js';
 import { waitFor } from '../../support/isolated-cluster.js';
 import { HostileSuite, type Answer } from './support/hostile-suite.js';
-import { RawTcp, RawWebSocket, closeCodeIn, httpExchange, serverTextFrames, upgradeRequest, wsFrame } from './support/raw-socket.js';
+import {
+  RawTcp,
+  RawWebSocket,
+  closeCodeIn,
+  httpExchange,
+  serverTextFrames,
+  upgradeRequest,
+  wsFrame,
+} from './support/raw-socket.js';
 
 /**
  * The handshake's own limits: how many WebSockets one client address may hold upgraded but
@@ -67,7 +75,11 @@ async function pendingOnGateway(): Promise<number> {
 /** Closes `sockets` and waits until the gateway counts `expected` sockets without hello. */
 async function settle(sockets: RawWebSocket[], expected = 0): Promise<void> {
   for (const ws of sockets) ws.close();
-  await waitFor(async () => (await pendingOnGateway()) === expected, 5000, `${expected} sockets without hello on the gateway`);
+  await waitFor(
+    async () => (await pendingOnGateway()) === expected,
+    5000,
+    `${expected} sockets without hello on the gateway`,
+  );
 }
 
 describe('hostile - WebSockets without hello from one address', () => {
@@ -83,19 +95,34 @@ describe('hostile - WebSockets without hello from one address', () => {
     await fill(MAX_PENDING);
     expect(await pendingOnGateway(), 'the gauge counts them').toBe(MAX_PENDING);
     const refused = await upgradeStatus();
-    suite.record(`upgrade ${MAX_PENDING + 1} while ${MAX_PENDING} wait for hello (limit ${MAX_PENDING})`, 'upgrade, no hello', { http: 429 }, { http: refused.status });
+    suite.record(
+      `upgrade ${MAX_PENDING + 1} while ${MAX_PENDING} wait for hello (limit ${MAX_PENDING})`,
+      'upgrade, no hello',
+      { http: 429 },
+      { http: refused.status },
+    );
     expect(refused.retryAfter).toBe('1');
-    expect(waiting.every((ws) => ws.isOpen), 'the waiting sockets themselves are not touched').toBe(true);
+    expect(
+      waiting.every((ws) => ws.isOpen),
+      'the waiting sockets themselves are not touched',
+    ).toBe(true);
     await suite.bystandersExchange('pending cap');
   });
 
   it('long-poll session creation from the full address is refused 429 rate_limited with retryAfterMs', async () => {
     await fill(MAX_PENDING);
-    const answer = await httpExchange(suite.port, 'POST', '/v1/sessions', { token: await suite.token('lp-user', 'browser') });
-    suite.record('POST /v1/sessions while the address is full', 'POST /v1/sessions with a valid token', { http: 429, error: 'rate_limited' }, {
-      http: answer.status,
-      error: answer.json.code as Answer['error'],
+    const answer = await httpExchange(suite.port, 'POST', '/v1/sessions', {
+      token: await suite.token('lp-user', 'browser'),
     });
+    suite.record(
+      'POST /v1/sessions while the address is full',
+      'POST /v1/sessions with a valid token',
+      { http: 429, error: 'rate_limited' },
+      {
+        http: answer.status,
+        error: answer.json.code as Answer['error'],
+      },
+    );
     expect(answer.json.retryAfterMs).toBe(1000);
     expect(answer.headers['retry-after']).toBe('1');
     await suite.bystandersExchange('pending cap long-poll');
@@ -104,12 +131,23 @@ describe('hostile - WebSockets without hello from one address', () => {
   it('another client address is not affected: it upgrades, says hello and opens a long-poll session', async () => {
     await fill(MAX_PENDING);
     const ws = await prompt('neighbour', 'n1', suite.url, OTHER_ADDRESS);
-    const session = await httpExchange(suite.port, 'POST', '/v1/sessions', { token: await suite.token('neighbour', 'n2'), localAddress: OTHER_ADDRESS });
-    suite.record(`WebSocket and long-poll from ${OTHER_ADDRESS} while 127.0.0.1 is full`, 'upgrade + hello; POST /v1/sessions', { reply: 'welcome', http: 201 }, {
-      ...ws,
-      http: session.status,
+    const session = await httpExchange(suite.port, 'POST', '/v1/sessions', {
+      token: await suite.token('neighbour', 'n2'),
+      localAddress: OTHER_ADDRESS,
     });
-    await httpExchange(suite.port, 'DELETE', `/v1/sessions?session=${String(session.json.session)}`, { token: await suite.token('neighbour', 'n2'), localAddress: OTHER_ADDRESS });
+    suite.record(
+      `WebSocket and long-poll from ${OTHER_ADDRESS} while 127.0.0.1 is full`,
+      'upgrade + hello; POST /v1/sessions',
+      { reply: 'welcome', http: 201 },
+      {
+        ...ws,
+        http: session.status,
+      },
+    );
+    await httpExchange(suite.port, 'DELETE', `/v1/sessions?session=${String(session.json.session)}`, {
+      token: await suite.token('neighbour', 'n2'),
+      localAddress: OTHER_ADDRESS,
+    });
     await suite.bystandersExchange('other address');
   });
 
@@ -119,10 +157,15 @@ describe('hostile - WebSockets without hello from one address', () => {
     speaker.sendJson({ type: 'hello', token: await suite.token('late-speaker', 'd1') });
     const welcome = await speaker.next((f) => f.type === 'welcome' || f.type === 'error', 5000);
     const next = await upgradeStatus();
-    suite.record('upgrade after one of the waiting sockets said hello', 'hello on a waiting socket, then an upgrade', { reply: 'welcome', http: 101 }, {
-      reply: String(welcome.type),
-      http: next.status,
-    });
+    suite.record(
+      'upgrade after one of the waiting sockets said hello',
+      'hello on a waiting socket, then an upgrade',
+      { reply: 'welcome', http: 101 },
+      {
+        reply: String(welcome.type),
+        http: next.status,
+      },
+    );
     await suite.bystandersExchange('slot back after hello');
   });
 
@@ -130,7 +173,12 @@ describe('hostile - WebSockets without hello from one address', () => {
     await fill(MAX_PENDING);
     await settle([waiting.shift()!], MAX_PENDING - 1);
     const next = await upgradeStatus();
-    suite.record('upgrade after one of the waiting sockets closed', 'close a waiting socket, then an upgrade', { http: 101 }, { http: next.status });
+    suite.record(
+      'upgrade after one of the waiting sockets closed',
+      'close a waiting socket, then an upgrade',
+      { http: 101 },
+      { http: next.status },
+    );
     await suite.bystandersExchange('slot back after close');
   });
 
@@ -139,9 +187,14 @@ describe('hostile - WebSockets without hello from one address', () => {
     const answers: Answer[] = [];
     for (let i = 0; i < 20; i++) answers.push(await prompt(`prompt-${i}`, 'd1'));
     const welcomed = answers.filter((a) => a.reply === 'welcome').length;
-    suite.record(`20 prompt hellos while ${MAX_PENDING - 1} sockets wait (limit ${MAX_PENDING})`, '20 x (upgrade + hello at once)', { reply: '20 welcome' }, {
-      reply: `${welcomed} welcome`,
-    });
+    suite.record(
+      `20 prompt hellos while ${MAX_PENDING - 1} sockets wait (limit ${MAX_PENDING})`,
+      '20 x (upgrade + hello at once)',
+      { reply: '20 welcome' },
+      {
+        reply: `${welcomed} welcome`,
+      },
+    );
     await suite.bystandersExchange('prompt hellos');
   });
 
@@ -151,18 +204,35 @@ describe('hostile - WebSockets without hello from one address', () => {
     const codes = [...new Set(closes.map((closed) => closed?.code ?? 0))];
     await waitFor(async () => (await pendingOnGateway()) === 0, 3000, 'the timed-out sockets to leave the count');
     const after = await upgradeStatus();
-    suite.record('address after its waiting sockets timed out', 'wait out the hello timeout, then upgrade', { close: 4401, http: 101 }, {
-      ...(codes.length === 1 && codes[0] ? { close: codes[0] } : { open: true }),
-      http: after.status,
-    });
+    suite.record(
+      'address after its waiting sockets timed out',
+      'wait out the hello timeout, then upgrade',
+      { close: 4401, http: 101 },
+      {
+        ...(codes.length === 1 && codes[0] ? { close: codes[0] } : { open: true }),
+        http: after.status,
+      },
+    );
     await suite.bystandersExchange('after the hello timeout');
   });
 
   it('30 silent upgrades at once from one address: 5 get in, the rest are refused 429', async () => {
     await settle(waiting);
-    const attempts = await Promise.all(Array.from({ length: 30 }, () => silent().then((ws) => ws, () => undefined)));
+    const attempts = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        silent().then(
+          (ws) => ws,
+          () => undefined,
+        ),
+      ),
+    );
     const got = attempts.filter((ws) => ws !== undefined).length;
-    suite.record('30 silent upgrades at once (limit 5)', '30 upgrades, no hello', { reply: `${MAX_PENDING} upgraded, 25 refused` }, { reply: `${got} upgraded, ${30 - got} refused` });
+    suite.record(
+      '30 silent upgrades at once (limit 5)',
+      '30 upgrades, no hello',
+      { reply: `${MAX_PENDING} upgraded, 25 refused` },
+      { reply: `${got} upgraded, ${30 - got} refused` },
+    );
     await settle(attempts.filter((ws) => ws !== undefined));
     await suite.bystandersExchange('silent stampede');
   });
@@ -172,7 +242,9 @@ describe('hostile - the hello timeout spans the upgrade', () => {
   it('upgrade headers trickled for 4 s, then no hello: closed 4401 at the hello timeout counted from the TCP connect', async () => {
     const tcp = await RawTcp.open(suite.port);
     const started = Date.now();
-    const lines = upgradeRequest().split('\r\n').filter((line) => line !== '');
+    const lines = upgradeRequest()
+      .split('\r\n')
+      .filter((line) => line !== '');
     for (const line of lines) {
       tcp.write(`${line}\r\n`);
       await new Promise((resolve) => setTimeout(resolve, 4000 / lines.length));
@@ -180,17 +252,27 @@ describe('hostile - the hello timeout spans the upgrade', () => {
     tcp.write('\r\n');
     // The WebSocket frames follow the 101 answer's head.
     const frameBytes = () => tcp.bytes.subarray(tcp.text.indexOf('\r\n\r\n') + 4);
-    await tcp.waitFor(() => tcp.text.includes('\r\n\r\n') && closeCodeIn(frameBytes()) !== undefined, HELLO_TIMEOUT_MS + 3000);
+    await tcp.waitFor(
+      () => tcp.text.includes('\r\n\r\n') && closeCodeIn(frameBytes()) !== undefined,
+      HELLO_TIMEOUT_MS + 3000,
+    );
     const elapsedMs = Date.now() - started;
     const upgraded = tcp.text.startsWith('HTTP/1.1 101');
     const code = closeCodeIn(frameBytes());
-    const error = serverTextFrames(frameBytes()).map((text) => JSON.parse(text) as Record<string, unknown>).find((f) => f.type === 'error');
+    const error = serverTextFrames(frameBytes())
+      .map((text) => JSON.parse(text) as Record<string, unknown>)
+      .find((f) => f.type === 'error');
     tcp.destroy();
-    suite.record('upgrade headers over 4 s, then no hello', `${lines.length} header lines, one per ${Math.round(4000 / lines.length)} ms`, { http: 101, error: 'unauthorized', close: 4401 }, {
-      ...(upgraded ? { http: 101 } : {}),
-      ...(error ? { error: error.code as Answer['error'] } : {}),
-      ...(code !== undefined ? { close: code } : {}),
-    });
+    suite.record(
+      'upgrade headers over 4 s, then no hello',
+      `${lines.length} header lines, one per ${Math.round(4000 / lines.length)} ms`,
+      { http: 101, error: 'unauthorized', close: 4401 },
+      {
+        ...(upgraded ? { http: 101 } : {}),
+        ...(error ? { error: error.code as Answer['error'] } : {}),
+        ...(code !== undefined ? { close: code } : {}),
+      },
+    );
     // Counted from the upgrade instead, the close would come at about 4 s + the hello timeout.
     expect(elapsedMs, 'closed at the hello timeout after the TCP connect').toBeLessThan(HELLO_TIMEOUT_MS + 1500);
     await suite.bystandersExchange('trickled upgrade');
@@ -212,8 +294,14 @@ describe('hostile - the hello timeout on a reused connection', () => {
     await tcp.waitFor((text) => text.slice(before).includes('\r\n\r\n'), 3000);
     const head = tcp.bytes.length;
     tcp.write(wsFrame(0x1, Buffer.from(JSON.stringify({ type: 'hello', token: await suite.token('proxied', 'p1') }))));
-    await tcp.waitFor(() => serverTextFrames(tcp.bytes.subarray(head)).length > 0 || closeCodeIn(tcp.bytes.subarray(head)) !== undefined, 3000);
-    const first = serverTextFrames(tcp.bytes.subarray(head)).map((text) => JSON.parse(text) as Record<string, unknown>)[0];
+    await tcp.waitFor(
+      () =>
+        serverTextFrames(tcp.bytes.subarray(head)).length > 0 || closeCodeIn(tcp.bytes.subarray(head)) !== undefined,
+      3000,
+    );
+    const first = serverTextFrames(tcp.bytes.subarray(head)).map(
+      (text) => JSON.parse(text) as Record<string, unknown>,
+    )[0];
     tcp.destroy();
     expect(tcp.text.slice(before).startsWith('HTTP/1.1 101'), 'upgraded').toBe(true);
     expect(first?.type, 'welcomed, not cut for a hello timeout that began with the connection').toBe('welcome');
@@ -235,9 +323,14 @@ describe('hostile - a connect burst on the default cap', () => {
       const key = answer.reply ?? (answer.http ? `HTTP ${answer.http}` : (answer.error ?? 'cut'));
       tally.set(key, (tally.get(key) ?? 0) + 1);
     }
-    suite.record('300 simultaneous connects + hello from 127.0.0.1 (default limit 1000)', '300 x (upgrade + hello at once)', { reply: '300 welcome' }, {
-      reply: [...tally].map(([key, n]) => `${n} ${key}`).join(', '),
-    });
+    suite.record(
+      '300 simultaneous connects + hello from 127.0.0.1 (default limit 1000)',
+      '300 x (upgrade + hello at once)',
+      { reply: '300 welcome' },
+      {
+        reply: [...tally].map(([key, n]) => `${n} ${key}`).join(', '),
+      },
+    );
     await suite.bystandersExchange('connect burst');
   });
 });
@@ -251,7 +344,10 @@ async function helloThen(frames: Buffer[], device: string): Promise<RawTcp> {
 }
 
 /** What came back on a raw TCP WebSocket: its server text frames (as JSON) and close code. */
-async function rawAnswer(tcp: RawTcp, done: (frames: Array<Record<string, unknown>>) => boolean): Promise<{ frames: Array<Record<string, unknown>>; close?: number }> {
+async function rawAnswer(
+  tcp: RawTcp,
+  done: (frames: Array<Record<string, unknown>>) => boolean,
+): Promise<{ frames: Array<Record<string, unknown>>; close?: number }> {
   const frames = () => serverTextFrames(tcp.bytes).map((text) => JSON.parse(text) as Record<string, unknown>);
   await tcp.waitFor(() => closeCodeIn(tcp.bytes) !== undefined || done(frames()), 5000);
   const code = closeCodeIn(tcp.bytes);
@@ -262,42 +358,67 @@ const ping = (i: number) => wsFrame(0x1, Buffer.from(JSON.stringify({ type: 'pin
 
 describe('hostile - frames between hello and welcome', () => {
   it('hello followed at once by 101 frames: too_large and close 4413, no welcome', async () => {
-    const tcp = await helloThen(Array.from({ length: 101 }, (_, i) => ping(i)), 'e101');
+    const tcp = await helloThen(
+      Array.from({ length: 101 }, (_, i) => ping(i)),
+      'e101',
+    );
     const { frames, close } = await rawAnswer(tcp, () => false);
     tcp.destroy();
     const error = frames.find((f) => f.type === 'error');
-    suite.record('hello + 101 frames before welcome (limit 100)', '102 frames in one write', { error: 'too_large', close: 4413 }, {
-      ...(error ? { error: error.code as Answer['error'] } : {}),
-      ...(frames.some((f) => f.type === 'welcome') ? { reply: 'welcome' } : {}),
-      ...(close !== undefined ? { close } : {}),
-    });
+    suite.record(
+      'hello + 101 frames before welcome (limit 100)',
+      '102 frames in one write',
+      { error: 'too_large', close: 4413 },
+      {
+        ...(error ? { error: error.code as Answer['error'] } : {}),
+        ...(frames.some((f) => f.type === 'welcome') ? { reply: 'welcome' } : {}),
+        ...(close !== undefined ? { close } : {}),
+      },
+    );
     await suite.bystandersExchange('101 early frames');
   });
 
   it('hello followed at once by 9 frames of 15,000 bytes (over 131072 bytes): too_large and close 4413', async () => {
-    const padded = (i: number) => wsFrame(0x1, Buffer.from(JSON.stringify({ type: 'ping', id: `b${i}`, pad: 'p'.repeat(14_960) })));
-    const tcp = await helloThen(Array.from({ length: 9 }, (_, i) => padded(i)), 'ebytes');
+    const padded = (i: number) =>
+      wsFrame(0x1, Buffer.from(JSON.stringify({ type: 'ping', id: `b${i}`, pad: 'p'.repeat(14_960) })));
+    const tcp = await helloThen(
+      Array.from({ length: 9 }, (_, i) => padded(i)),
+      'ebytes',
+    );
     const { frames, close } = await rawAnswer(tcp, () => false);
     tcp.destroy();
     const error = frames.find((f) => f.type === 'error');
-    suite.record('hello + 9 x 15 KB frames before welcome (limit 131072 bytes)', '10 frames in one write', { error: 'too_large', close: 4413 }, {
-      ...(error ? { error: error.code as Answer['error'] } : {}),
-      ...(frames.some((f) => f.type === 'welcome') ? { reply: 'welcome' } : {}),
-      ...(close !== undefined ? { close } : {}),
-    });
+    suite.record(
+      'hello + 9 x 15 KB frames before welcome (limit 131072 bytes)',
+      '10 frames in one write',
+      { error: 'too_large', close: 4413 },
+      {
+        ...(error ? { error: error.code as Answer['error'] } : {}),
+        ...(frames.some((f) => f.type === 'welcome') ? { reply: 'welcome' } : {}),
+        ...(close !== undefined ? { close } : {}),
+      },
+    );
     await suite.bystandersExchange('early bytes');
   });
 
   it('hello followed at once by exactly 100 frames: welcome, then 100 pongs in order', async () => {
-    const tcp = await helloThen(Array.from({ length: 100 }, (_, i) => ping(i)), 'e100');
+    const tcp = await helloThen(
+      Array.from({ length: 100 }, (_, i) => ping(i)),
+      'e100',
+    );
     const { frames, close } = await rawAnswer(tcp, (got) => got.filter((f) => f.type === 'pong').length === 100);
     tcp.destroy();
     const pongs = frames.filter((f) => f.type === 'pong').map((f) => f.id);
     const inOrder = JSON.stringify(pongs) === JSON.stringify(Array.from({ length: 100 }, (_, i) => `e${i}`));
-    suite.record('hello + 100 frames before welcome (limit 100)', '101 frames in one write', { reply: 'welcome, 100 pong in order', open: true }, {
-      reply: `${String(frames[0]?.type)}, ${pongs.length} pong${inOrder ? ' in order' : ''}`,
-      ...(close !== undefined ? { close } : { open: true }),
-    });
+    suite.record(
+      'hello + 100 frames before welcome (limit 100)',
+      '101 frames in one write',
+      { reply: 'welcome, 100 pong in order', open: true },
+      {
+        reply: `${String(frames[0]?.type)}, ${pongs.length} pong${inOrder ? ' in order' : ''}`,
+        ...(close !== undefined ? { close } : { open: true }),
+      },
+    );
     await suite.bystandersExchange('100 early frames');
   });
 });

@@ -52,17 +52,26 @@ const badIds = [
   `${MARKER}\n`,
   '',
 ];
-const describeId = (id: string) => (id === '' ? 'empty' : JSON.stringify(id.length > 24 ? `${id.slice(0, 12)}...(${id.length})` : id));
+const describeId = (id: string) =>
+  id === '' ? 'empty' : JSON.stringify(id.length > 24 ? `${id.slice(0, 12)}...(${id.length})` : id);
 
 /** [case name, frame builder, expected]: ids outside ^[A-Za-z0-9_-]{1,64}$ in every place a client names one. */
 function idCases(): Array<[string, (id: string) => Record<string, unknown>, string[]]> {
   return [
     ['send room', (id) => ({ type: 'send', room: id, clientMsgId: 'c1', body: 'x' }), badIds],
-    ['send clientMsgId', (id) => ({ type: 'send', room, clientMsgId: id, body: 'x' }), [`${MARKER}.c`, `${MARKER}*`, `${MARKER}>`, `${MARKER}${'c'.repeat(62)}`]],
+    [
+      'send clientMsgId',
+      (id) => ({ type: 'send', room, clientMsgId: id, body: 'x' }),
+      [`${MARKER}.c`, `${MARKER}*`, `${MARKER}>`, `${MARKER}${'c'.repeat(62)}`],
+    ],
     ['history room', (id) => ({ type: 'history', room: id }), [`d_${MARKER}*`, `${MARKER}.>`]],
     ['typing room', (id) => ({ type: 'typing', room: id, state: 'start' }), [`g_${MARKER}>`]],
     ['read room', (id) => ({ type: 'read', room: id, seq: 1 }), [`${MARKER} x`]],
-    ['room.create member', (id) => ({ type: 'room.create', kind: 'group', members: [id] }), [`bob.${MARKER}`, `>`, `${MARKER}' --`]],
+    [
+      'room.create member',
+      (id) => ({ type: 'room.create', kind: 'group', members: [id] }),
+      [`bob.${MARKER}`, `>`, `${MARKER}' --`],
+    ],
     ['room.create direct member', (id) => ({ type: 'room.create', kind: 'direct', members: [id] }), [`${MARKER}*`]],
     ['room.members.add user', (id) => ({ type: 'room.members.add', room, users: [id] }), [`${MARKER}*`]],
     ['presence.query user', (id) => ({ type: 'presence.query', users: [id] }), [`${MARKER}*`, `alice.${MARKER}`]],
@@ -84,11 +93,18 @@ async function answerOnFreshConnection(text: string, opts: { id?: string }): Pro
 }
 
 describe('hostile - ids in frames', () => {
-  const cases = idCases().flatMap(([where, build, ids]) => ids.map((id) => ({ name: `${where} ${describeId(id)}`, build, id })));
+  const cases = idCases().flatMap(([where, build, ids]) =>
+    ids.map((id) => ({ name: `${where} ${describeId(id)}`, build, id })),
+  );
   it.each(cases)('$name', async ({ name, build, id }) => {
     const requestId = `i${Math.random().toString(36).slice(2, 8)}`;
     const text = JSON.stringify({ ...build(id), id: requestId });
-    suite.record(name, text.length > 80 ? `${text.slice(0, 77)}...` : text, { error: 'bad_frame', idEchoed: true, open: true }, await answerOnFreshConnection(text, { id: requestId }));
+    suite.record(
+      name,
+      text.length > 80 ? `${text.slice(0, 77)}...` : text,
+      { error: 'bad_frame', idEchoed: true, open: true },
+      await answerOnFreshConnection(text, { id: requestId }),
+    );
     await suite.bystandersExchange(name);
   });
 });
@@ -101,13 +117,32 @@ describe('hostile - very long strings', () => {
     ['send clientMsgId of 15,000 characters', () => ({ type: 'send', room, clientMsgId: long, body: 'x' })],
     ['sync since key of 15,000 characters', () => ({ type: 'sync', since: { [long]: 1 } })],
     ['presence.query user of 15,000 characters', () => ({ type: 'presence.query', users: [long] })],
-    ['room.create member of 15,000 characters', () => ({ type: 'room.create', kind: 'group', name: 'n', members: [long] })],
-    ['group name of 201 characters (limit 200)', () => ({ type: 'room.create', kind: 'group', name: `${MARKER}${'n'.repeat(201 - MARKER.length)}`, members: ['victor'] })],
-    ['push token of 4097 characters (limit 4096)', () => ({ type: 'push.register', platform: 'fcm', token: `${MARKER}${'t'.repeat(4097 - MARKER.length)}` })],
+    [
+      'room.create member of 15,000 characters',
+      () => ({ type: 'room.create', kind: 'group', name: 'n', members: [long] }),
+    ],
+    [
+      'group name of 201 characters (limit 200)',
+      () => ({
+        type: 'room.create',
+        kind: 'group',
+        name: `${MARKER}${'n'.repeat(201 - MARKER.length)}`,
+        members: ['victor'],
+      }),
+    ],
+    [
+      'push token of 4097 characters (limit 4096)',
+      () => ({ type: 'push.register', platform: 'fcm', token: `${MARKER}${'t'.repeat(4097 - MARKER.length)}` }),
+    ],
   ] as const)('%s', async (name, build) => {
     const requestId = `v${Math.random().toString(36).slice(2, 8)}`;
     const text = JSON.stringify({ ...build(), id: requestId });
-    suite.record(name, `${text.length} bytes`, { error: 'bad_frame', idEchoed: true, open: true }, await answerOnFreshConnection(text, { id: requestId }));
+    suite.record(
+      name,
+      `${text.length} bytes`,
+      { error: 'bad_frame', idEchoed: true, open: true },
+      await answerOnFreshConnection(text, { id: requestId }),
+    );
     await suite.bystandersExchange(name);
   });
 
@@ -136,13 +171,22 @@ describe('hostile - ids in tokens', () => {
     ['device', 'mallory', `${MARKER}.*`],
     ['device', 'mallory', `${MARKER}:laptop`],
   ];
-  it.each(claims.map(([claim, user, device]) => ({ name: `token ${claim} ${describeId(claim === 'sub' ? user : device)}`, user, device })))('$name', async ({ name, user, device }) => {
+  it.each(
+    claims.map(([claim, user, device]) => ({
+      name: `token ${claim} ${describeId(claim === 'sub' ? user : device)}`,
+      user,
+      device,
+    })),
+  )('$name', async ({ name, user, device }) => {
     const ws = await RawWebSocket.open(suite.url);
     ws.sendJson({ type: 'hello', token: await suite.token(user, device) });
     const frame = await ws.next((f) => f.type === 'welcome' || f.type === 'error').catch(() => undefined);
     const closed = await ws.closedWithin(3000);
     ws.close();
-    const answer: Answer = { ...(frame?.type === 'error' ? { error: frame.code as Answer['error'] } : frame ? { reply: frame.type } : {}), ...(closed ? { close: closed.code } : { open: true }) };
+    const answer: Answer = {
+      ...(frame?.type === 'error' ? { error: frame.code as Answer['error'] } : frame ? { reply: frame.type } : {}),
+      ...(closed ? { close: closed.code } : { open: true }),
+    };
     suite.record(name, 'hello with a signed token', { error: 'unauthorized', close: 4401 }, answer);
     await suite.bystandersExchange(name);
   });
@@ -153,8 +197,20 @@ describe('hostile - SQL and prototype keys in what is allowed', () => {
     const body = `'); DROP TABLE messages; -- ${MARKER} " \\ %s $1 ; SELECT pg_sleep(10);`;
     const ack = await mallory.request({ type: 'send', room, clientMsgId: 'sql-body', body });
     const history = await mallory.request({ type: 'history', room, limit: 100 });
-    const stored = (history.messages as Array<{ clientMsgId: string; body: string }>).find((m) => m.clientMsgId === 'sql-body');
-    suite.record('SQL in a message body', body.slice(0, 40), { reply: 'ack' }, { reply: ack.type === 'ack' && stored?.body === body ? 'ack' : `${String(ack.type)} (read back ${JSON.stringify(stored?.body)})` });
+    const stored = (history.messages as Array<{ clientMsgId: string; body: string }>).find(
+      (m) => m.clientMsgId === 'sql-body',
+    );
+    suite.record(
+      'SQL in a message body',
+      body.slice(0, 40),
+      { reply: 'ack' },
+      {
+        reply:
+          ack.type === 'ack' && stored?.body === body
+            ? 'ack'
+            : `${String(ack.type)} (read back ${JSON.stringify(stored?.body)})`,
+      },
+    );
     await suite.bystandersExchange('sql body');
   });
 
@@ -162,7 +218,15 @@ describe('hostile - SQL and prototype keys in what is allowed', () => {
     const name = `Robert'); DROP TABLE rooms;-- ${MARKER}`;
     const reply = await mallory.request({ type: 'room.create', kind: 'group', name, members: ['victor'] });
     const room_ = reply.room as { name: string } | undefined;
-    suite.record('SQL in a group name', name, { reply: 'room' }, { reply: room_?.name === name ? String(reply.type) : `${String(reply.type)} (name ${JSON.stringify(room_?.name)})` });
+    suite.record(
+      'SQL in a group name',
+      name,
+      { reply: 'room' },
+      {
+        reply:
+          room_?.name === name ? String(reply.type) : `${String(reply.type)} (name ${JSON.stringify(room_?.name)})`,
+      },
+    );
     await suite.bystandersExchange('sql name');
   });
 
@@ -172,9 +236,14 @@ describe('hostile - SQL and prototype keys in what is allowed', () => {
     const reply = await mallory.request({ type: 'push.register', platform: 'fcm', token });
     const after = await suite.cluster.query<{ n: number }>('SELECT count(*)::int AS n FROM push_registrations');
     const answer = reply.type === 'error' ? String(reply.code) : String(reply.type);
-    suite.record('SQL in a push token', token.slice(0, 40), { reply: 'bad_frame; registrations unchanged' }, {
-      reply: `${answer}; ${after[0]!.n === before[0]!.n ? 'registrations unchanged' : `${before[0]!.n} -> ${after[0]!.n} registrations`}`,
-    });
+    suite.record(
+      'SQL in a push token',
+      token.slice(0, 40),
+      { reply: 'bad_frame; registrations unchanged' },
+      {
+        reply: `${answer}; ${after[0]!.n === before[0]!.n ? 'registrations unchanged' : `${before[0]!.n} -> ${after[0]!.n} registrations`}`,
+      },
+    );
     await suite.bystandersExchange('sql token');
   });
 
@@ -187,12 +256,20 @@ describe('hostile - SQL and prototype keys in what is allowed', () => {
     const from = ws.frames.length;
     ws.sendText(`{"type":"sync","id":"y1","since":{"__proto__":5,"constructor":1,"hasOwnProperty":2,"${roomId}":0}}`);
     const sync = await ws.next((f) => f.id === 'y1' && (f.type === 'sync.done' || f.type === 'error'), 5000, from);
-    const synced = ws.frames.slice(from).filter((f) => f.type === 'sync.batch').flatMap((f) => f.messages as Array<{ room: string; seq: number }>);
+    const synced = ws.frames
+      .slice(from)
+      .filter((f) => f.type === 'sync.batch')
+      .flatMap((f) => f.messages as Array<{ room: string; seq: number }>);
     expect(synced.map((m) => `${m.room}#${m.seq}`)).toEqual([`${roomId}#1`]);
     const presence = await ws.request({ type: 'presence.query', users: ['victor', '__proto__', 'constructor'] });
     ws.close();
     const ok = ack.type === 'ack' && ack.seq === 1 && sync.type === 'sync.done' && presence.type === 'presence';
-    suite.record(`user id ${user} (create, send, sync with prototype keys, presence)`, 'four requests', { reply: 'ack, sync.done, presence' }, { reply: ok ? 'ack, sync.done, presence' : JSON.stringify([ack, sync, presence]).slice(0, 200) });
+    suite.record(
+      `user id ${user} (create, send, sync with prototype keys, presence)`,
+      'four requests',
+      { reply: 'ack, sync.done, presence' },
+      { reply: ok ? 'ack, sync.done, presence' : JSON.stringify([ack, sync, presence]).slice(0, 200) },
+    );
     await suite.bystandersExchange(`user ${user}`);
   });
 });
@@ -201,7 +278,9 @@ describe('hostile - nothing leaked', () => {
   it('NATS saw only the designed subjects of the namespace', async () => {
     await nats.flush();
     const ns = suite.cluster.namespace;
-    const designed = new RegExp(`^${ns}\\.(send\\.\\d+|node\\.[A-Za-z0-9_-]{1,64}|presence\\.events|push\\.(apns|fcm))$`);
+    const designed = new RegExp(
+      `^${ns}\\.(send\\.\\d+|node\\.[A-Za-z0-9_-]{1,64}|presence\\.events|push\\.(apns|fcm))$`,
+    );
     const odd = [...subjects].filter((subject) => !designed.test(subject) || subject.includes(MARKER));
     expect(subjects.size).toBeGreaterThan(0);
     expect(odd).toEqual([]);
@@ -221,7 +300,9 @@ describe('hostile - nothing leaked', () => {
       const plain = /^[a-z0-9]+:(nodes|node-devices|presence:due|presence:counts)$/;
       // The node registry: its index, and one record per node (node ids are the cluster's own).
       const registry = /^[a-z0-9]+:registry:\{nodes\}(:[A-Za-z0-9_-]{1,64})?$/;
-      const odd = keys.filter((key) => !(tagged.test(key) || plain.test(key) || registry.test(key)) || key.includes(MARKER));
+      const odd = keys.filter(
+        (key) => !(tagged.test(key) || plain.test(key) || registry.test(key)) || key.includes(MARKER),
+      );
       expect(keys.length).toBeGreaterThan(0);
       expect(odd).toEqual([]);
       let globalCursor = '0';
@@ -251,6 +332,14 @@ describe('hostile - nothing leaked', () => {
     const tables = await suite.cluster.query<{ t: string | null }>(
       "SELECT to_regclass(t)::text AS t FROM unnest(ARRAY['users','devices','rooms','members','messages','client_msg_ids','push_registrations']) AS t",
     );
-    expect(tables.map((row) => row.t)).toEqual(['users', 'devices', 'rooms', 'members', 'messages', 'client_msg_ids', 'push_registrations']);
+    expect(tables.map((row) => row.t)).toEqual([
+      'users',
+      'devices',
+      'rooms',
+      'members',
+      'messages',
+      'client_msg_ids',
+      'push_registrations',
+    ]);
   });
 });

@@ -24,7 +24,10 @@ beforeAll(async () => {
     `INSERT INTO rooms (id, kind, name, owner_id, last_seq) SELECT 'g_hoard' || i, 'group', 'hoard', $1, $2 FROM generate_series(1, $3::int) i`,
     [HOARDER, MESSAGES_PER_ROOM, ROOMS],
   );
-  await suite.cluster.query(`INSERT INTO members (room_id, user_id) SELECT 'g_hoard' || i, $1 FROM generate_series(1, $2::int) i`, [HOARDER, ROOMS]);
+  await suite.cluster.query(
+    `INSERT INTO members (room_id, user_id) SELECT 'g_hoard' || i, $1 FROM generate_series(1, $2::int) i`,
+    [HOARDER, ROOMS],
+  );
   await suite.cluster.query(
     `INSERT INTO messages (room_id, seq, msg_id, sender_id, sender_device, client_msg_id, body, ts)
      SELECT 'g_hoard' || r, s, md5(r || '-' || s), 'someone', 'd1', 'c' || r || '-' || s, repeat('x', 1000), 0
@@ -61,7 +64,12 @@ describe('hostile - work left behind by a closed connection', () => {
       `${queued} syncs of ${ROOMS} x ${MESSAGES_PER_ROOM} messages, then the connection closes`,
       `${queued} sync frames, close`,
       { reply: 'rooms, served within 2 s' },
-      { reply: reply?.type === 'rooms' && waitedMs < 2000 ? 'rooms, served within 2 s' : `${reply?.type ?? 'nothing'} ${reply?.code ?? ''} after ${waitedMs} ms` },
+      {
+        reply:
+          reply?.type === 'rooms' && waitedMs < 2000
+            ? 'rooms, served within 2 s'
+            : `${reply?.type ?? 'nothing'} ${reply?.code ?? ''} after ${waitedMs} ms`,
+      },
     );
     await suite.bystandersExchange('abandoned syncs');
   }, 30_000);

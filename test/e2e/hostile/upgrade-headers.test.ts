@@ -33,7 +33,11 @@ type Header = [name: string, value: string];
 type Gateway = 'default' | 'listed';
 
 /** A well-formed upgrade's headers; `overrides` replaces (or, undefined, drops) some, `extra` follows them, `leading` precedes them. */
-function headers(overrides: Record<string, string | undefined> = {}, extra: Header[] = [], leading: Header[] = []): Header[] {
+function headers(
+  overrides: Record<string, string | undefined> = {},
+  extra: Header[] = [],
+  leading: Header[] = [],
+): Header[] {
   const base: Record<string, string | undefined> = {
     Host: '127.0.0.1',
     Upgrade: 'websocket',
@@ -52,9 +56,11 @@ function requestText(lines: Header[], path = '/v1/ws'): string {
 }
 
 /** `count` tiny headers: `x1: 1`, `x2: 1`, ... */
-const tiny = (count: number, name = (i: number) => `x${i}`): Header[] => Array.from({ length: count }, (_, i) => [name(i), '1']);
+const tiny = (count: number, name = (i: number) => `x${i}`): Header[] =>
+  Array.from({ length: count }, (_, i) => [name(i), '1']);
 /** Comma-separated junk tokens up to about `bytes`, then `last`. */
-const longList = (bytes: number, last: string) => `${Array.from({ length: Math.ceil(bytes / 8) }, (_, i) => `j${String(i).padStart(5, '0')}`).join(', ')}, ${last}`;
+const longList = (bytes: number, last: string) =>
+  `${Array.from({ length: Math.ceil(bytes / 8) }, (_, i) => `j${String(i).padStart(5, '0')}`).join(', ')}, ${last}`;
 
 interface UpgradeResponse {
   status: number;
@@ -77,12 +83,19 @@ async function upgrade(gateway: Gateway, request: string): Promise<UpgradeRespon
   const headEnd = tcp.text.indexOf('\r\n\r\n');
   const [statusLine = '', ...lines] = tcp.text.slice(0, Math.max(0, headEnd)).split('\r\n');
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1] ?? 0);
-  const head = new Map(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  const head = new Map(
+    lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+  );
   let welcomed = false;
   let ended = false;
   if (status === 101) {
     const frames = () => tcp.bytes.subarray(headEnd + 4);
-    tcp.write(wsFrame(0x1, Buffer.from(JSON.stringify({ type: 'hello', token: await suite.token(`hdr${++helloCount}`, 'd1') }))));
+    tcp.write(
+      wsFrame(
+        0x1,
+        Buffer.from(JSON.stringify({ type: 'hello', token: await suite.token(`hdr${++helloCount}`, 'd1') })),
+      ),
+    );
     await tcp.waitFor(() => serverTextFrames(frames()).length > 0 || closeCodeIn(frames()) !== undefined, 3000);
     welcomed = serverTextFrames(frames()).some((text) => (JSON.parse(text) as { type?: string }).type === 'welcome');
   } else {
@@ -94,13 +107,19 @@ async function upgrade(gateway: Gateway, request: string): Promise<UpgradeRespon
 }
 
 /** A 101 that negotiated `protocol` and no extension, and whose hello was welcomed. */
-const accepted = (protocol = 'chat.v1'): Answer => ({ http: 101, reply: `protocol ${protocol}, no extension, welcome` });
+const accepted = (protocol = 'chat.v1'): Answer => ({
+  http: 101,
+  reply: `protocol ${protocol}, no extension, welcome`,
+});
 
 function answerOf(response: UpgradeResponse): Answer {
   if (response.status === 101) {
     const protocol = response.headers.get('sec-websocket-protocol') ?? 'none';
     const extension = response.headers.get('sec-websocket-extensions');
-    return { http: 101, reply: `protocol ${protocol}, ${extension ? `extension ${extension}` : 'no extension'}, ${response.welcomed ? 'welcome' : 'no welcome'}` };
+    return {
+      http: 101,
+      reply: `protocol ${protocol}, ${extension ? `extension ${extension}` : 'no extension'}, ${response.welcomed ? 'welcome' : 'no welcome'}`,
+    };
   }
   if (response.status === 0) return { cut: true };
   return { http: response.status };
@@ -116,13 +135,48 @@ interface UpgradeCase {
 }
 
 const originCases = (): UpgradeCase[] => [
-  { name: 'no Origin (a non-browser client)', gateway: 'default', request: () => requestText(headers()), expected: accepted() },
-  { name: 'a browser Origin, no allow-list', gateway: 'default', request: () => requestText(headers({ Origin: 'https://elsewhere.example' })), expected: accepted() },
-  { name: 'Origin: null, no allow-list', gateway: 'default', request: () => requestText(headers({ Origin: 'null' })), expected: accepted() },
-  { name: 'Origin of 8 KB, no allow-list', gateway: 'default', request: () => requestText(headers({ Origin: `https://${'o'.repeat(8000)}.example` })), expected: accepted() },
-  { name: 'Origin of 20 KB (over the 16 KB header limit)', gateway: 'default', request: () => requestText(headers({ Origin: `https://${'o'.repeat(20_000)}.example` })), expected: { http: 431 } },
-  { name: 'allow-list: no Origin (a non-browser client)', gateway: 'listed', request: () => requestText(headers()), expected: accepted() },
-  { name: 'allow-list: the listed Origin', gateway: 'listed', request: () => requestText(headers({ Origin: ALLOWED_ORIGIN })), expected: accepted() },
+  {
+    name: 'no Origin (a non-browser client)',
+    gateway: 'default',
+    request: () => requestText(headers()),
+    expected: accepted(),
+  },
+  {
+    name: 'a browser Origin, no allow-list',
+    gateway: 'default',
+    request: () => requestText(headers({ Origin: 'https://elsewhere.example' })),
+    expected: accepted(),
+  },
+  {
+    name: 'Origin: null, no allow-list',
+    gateway: 'default',
+    request: () => requestText(headers({ Origin: 'null' })),
+    expected: accepted(),
+  },
+  {
+    name: 'Origin of 8 KB, no allow-list',
+    gateway: 'default',
+    request: () => requestText(headers({ Origin: `https://${'o'.repeat(8000)}.example` })),
+    expected: accepted(),
+  },
+  {
+    name: 'Origin of 20 KB (over the 16 KB header limit)',
+    gateway: 'default',
+    request: () => requestText(headers({ Origin: `https://${'o'.repeat(20_000)}.example` })),
+    expected: { http: 431 },
+  },
+  {
+    name: 'allow-list: no Origin (a non-browser client)',
+    gateway: 'listed',
+    request: () => requestText(headers()),
+    expected: accepted(),
+  },
+  {
+    name: 'allow-list: the listed Origin',
+    gateway: 'listed',
+    request: () => requestText(headers({ Origin: ALLOWED_ORIGIN })),
+    expected: accepted(),
+  },
   {
     name: 'allow-list: an Origin not on it',
     gateway: 'listed',
@@ -130,43 +184,125 @@ const originCases = (): UpgradeCase[] => [
     expected: { http: 403 },
     check: (response) => expect(response.body, 'the refusal does not reflect the Origin').not.toContain('evil'),
   },
-  { name: 'allow-list: Origin: null (sandboxed frame, file://)', gateway: 'listed', request: () => requestText(headers({ Origin: 'null' })), expected: { http: 403 } },
-  { name: 'allow-list: the listed host as a prefix of another', gateway: 'listed', request: () => requestText(headers({ Origin: `${ALLOWED_ORIGIN}.evil.example` })), expected: { http: 403 } },
-  { name: 'allow-list: the listed host over http', gateway: 'listed', request: () => requestText(headers({ Origin: ALLOWED_ORIGIN.replace('https:', 'http:') })), expected: { http: 403 } },
-  { name: 'allow-list: the listed Origin with a path', gateway: 'listed', request: () => requestText(headers({ Origin: `${ALLOWED_ORIGIN}/chat` })), expected: { http: 403 } },
+  {
+    name: 'allow-list: Origin: null (sandboxed frame, file://)',
+    gateway: 'listed',
+    request: () => requestText(headers({ Origin: 'null' })),
+    expected: { http: 403 },
+  },
+  {
+    name: 'allow-list: the listed host as a prefix of another',
+    gateway: 'listed',
+    request: () => requestText(headers({ Origin: `${ALLOWED_ORIGIN}.evil.example` })),
+    expected: { http: 403 },
+  },
+  {
+    name: 'allow-list: the listed host over http',
+    gateway: 'listed',
+    request: () => requestText(headers({ Origin: ALLOWED_ORIGIN.replace('https:', 'http:') })),
+    expected: { http: 403 },
+  },
+  {
+    name: 'allow-list: the listed Origin with a path',
+    gateway: 'listed',
+    request: () => requestText(headers({ Origin: `${ALLOWED_ORIGIN}/chat` })),
+    expected: { http: 403 },
+  },
   {
     name: 'allow-list: two Origin headers, the listed one and another',
     gateway: 'listed',
     request: () => requestText(headers({ Origin: ALLOWED_ORIGIN }, [['Origin', 'https://evil.example']])),
     expected: { http: 403 },
   },
-  { name: 'allow-list: Origin of 8 KB', gateway: 'listed', request: () => requestText(headers({ Origin: `https://${'o'.repeat(8000)}.example` })), expected: { http: 403 } },
+  {
+    name: 'allow-list: Origin of 8 KB',
+    gateway: 'listed',
+    request: () => requestText(headers({ Origin: `https://${'o'.repeat(8000)}.example` })),
+    expected: { http: 403 },
+  },
   {
     name: "allow-list: the gateway's own origin (a page served through the same host)",
     gateway: 'listed',
-    request: () => requestText(headers({ Host: `127.0.0.1:${listed.port}`, Origin: `http://127.0.0.1:${listed.port}` })),
+    request: () =>
+      requestText(headers({ Host: `127.0.0.1:${listed.port}`, Origin: `http://127.0.0.1:${listed.port}` })),
     expected: accepted(),
   },
 ];
 
 const protocolCases = (): UpgradeCase[] => [
-  { name: 'chat.v1 among junk subprotocols', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'x-junk, chat.v1, y.junk.v2' })), expected: accepted() },
+  {
+    name: 'chat.v1 among junk subprotocols',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'x-junk, chat.v1, y.junk.v2' })),
+    expected: accepted(),
+  },
   {
     name: 'chat.v1 in a second Sec-WebSocket-Protocol line',
     gateway: 'default',
-    request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'x-junk' }, [['Sec-WebSocket-Protocol', 'chat.v1']])),
+    request: () =>
+      requestText(headers({ 'Sec-WebSocket-Protocol': 'x-junk' }, [['Sec-WebSocket-Protocol', 'chat.v1']])),
     expected: accepted(),
   },
-  { name: 'chat.v1 after 10 KB of junk subprotocols', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Protocol': longList(10_000, 'chat.v1') })), expected: accepted() },
-  { name: 'one subprotocol token of 10 KB', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'p'.repeat(10_000) })), expected: { http: 400 } },
-  { name: 'chat.v1 twice (subprotocols must be unique)', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'chat.v1, chat.v1' })), expected: { http: 400 } },
-  { name: 'chat.v1 and a token with a space', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'chat.v1, bad token' })), expected: { http: 400 } },
-  { name: 'chat.v1 and a token with separators', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'chat.v1, <script>' })), expected: { http: 400 } },
-  { name: 'chat.v1 and a non-ASCII token', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'chat.v1, \u00fcber' })), expected: { http: 400 } },
-  { name: 'chat.v1 with parameters', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'chat.v1;q=1' })), expected: { http: 400 } },
-  { name: 'chat.v1 and a trailing comma', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'chat.v1,' })), expected: { http: 400 } },
-  { name: 'CHAT.V1 (subprotocols are case-sensitive)', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'CHAT.V1' })), expected: { http: 400 } },
-  { name: 'an empty Sec-WebSocket-Protocol', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Protocol': '' })), expected: { http: 400 } },
+  {
+    name: 'chat.v1 after 10 KB of junk subprotocols',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Protocol': longList(10_000, 'chat.v1') })),
+    expected: accepted(),
+  },
+  {
+    name: 'one subprotocol token of 10 KB',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'p'.repeat(10_000) })),
+    expected: { http: 400 },
+  },
+  {
+    name: 'chat.v1 twice (subprotocols must be unique)',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'chat.v1, chat.v1' })),
+    expected: { http: 400 },
+  },
+  {
+    name: 'chat.v1 and a token with a space',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'chat.v1, bad token' })),
+    expected: { http: 400 },
+  },
+  {
+    name: 'chat.v1 and a token with separators',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'chat.v1, <script>' })),
+    expected: { http: 400 },
+  },
+  {
+    name: 'chat.v1 and a non-ASCII token',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'chat.v1, \u00fcber' })),
+    expected: { http: 400 },
+  },
+  {
+    name: 'chat.v1 with parameters',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'chat.v1;q=1' })),
+    expected: { http: 400 },
+  },
+  {
+    name: 'chat.v1 and a trailing comma',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'chat.v1,' })),
+    expected: { http: 400 },
+  },
+  {
+    name: 'CHAT.V1 (subprotocols are case-sensitive)',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Protocol': 'CHAT.V1' })),
+    expected: { http: 400 },
+  },
+  {
+    name: 'an empty Sec-WebSocket-Protocol',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Protocol': '' })),
+    expected: { http: 400 },
+  },
 ];
 
 const extensionCases = (): UpgradeCase[] => [
@@ -179,66 +315,211 @@ const extensionCases = (): UpgradeCase[] => [
   {
     name: 'permessage-deflate with malformed parameters',
     gateway: 'default',
-    request: () => requestText(headers({ 'Sec-WebSocket-Extensions': 'permessage-deflate; server_max_window_bits=abc; ;;==; client_no_context_takeover=1, , permessage-deflate;' })),
+    request: () =>
+      requestText(
+        headers({
+          'Sec-WebSocket-Extensions':
+            'permessage-deflate; server_max_window_bits=abc; ;;==; client_no_context_takeover=1, , permessage-deflate;',
+        }),
+      ),
     expected: accepted(),
   },
-  { name: 'a 10 KB Sec-WebSocket-Extensions', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Extensions': longList(10_000, 'permessage-deflate') })), expected: accepted() },
-  { name: 'unknown extensions', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Extensions': 'x-webkit-deflate-frame, foo; bar=baz, mux' })), expected: accepted() },
+  {
+    name: 'a 10 KB Sec-WebSocket-Extensions',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Extensions': longList(10_000, 'permessage-deflate') })),
+    expected: accepted(),
+  },
+  {
+    name: 'unknown extensions',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Extensions': 'x-webkit-deflate-frame, foo; bar=baz, mux' })),
+    expected: accepted(),
+  },
   {
     name: 'permessage-deflate offered on three lines',
     gateway: 'default',
-    request: () => requestText(headers({ 'Sec-WebSocket-Extensions': 'permessage-deflate' }, [['Sec-WebSocket-Extensions', 'permessage-deflate; client_max_window_bits=15'], ['Sec-WebSocket-Extensions', 'x-other']])),
+    request: () =>
+      requestText(
+        headers({ 'Sec-WebSocket-Extensions': 'permessage-deflate' }, [
+          ['Sec-WebSocket-Extensions', 'permessage-deflate; client_max_window_bits=15'],
+          ['Sec-WebSocket-Extensions', 'x-other'],
+        ]),
+      ),
     expected: accepted(),
   },
 ];
 
 // Node keeps at most 2000 header lines of a request (maxHeadersCount) and reads at most 16 KB of them.
 const manyHeaderCases = (): UpgradeCase[] => [
-  { name: '500 tiny headers after the handshake headers', gateway: 'default', request: () => requestText(headers({}, tiny(500))), expected: accepted() },
-  { name: '500 tiny headers before the handshake headers', gateway: 'default', request: () => requestText(headers({}, [], tiny(500))), expected: accepted() },
-  { name: '5,000 tiny headers (over 16 KB)', gateway: 'default', request: () => requestText(headers({}, tiny(5000))), expected: { http: 431 } },
+  {
+    name: '500 tiny headers after the handshake headers',
+    gateway: 'default',
+    request: () => requestText(headers({}, tiny(500))),
+    expected: accepted(),
+  },
+  {
+    name: '500 tiny headers before the handshake headers',
+    gateway: 'default',
+    request: () => requestText(headers({}, [], tiny(500))),
+    expected: accepted(),
+  },
+  {
+    name: '5,000 tiny headers (over 16 KB)',
+    gateway: 'default',
+    request: () => requestText(headers({}, tiny(5000))),
+    expected: { http: 431 },
+  },
   // Node counts only names and values against the 16 KB: 3,000 lines `x: 1` pass it, and it keeps 2000 of them.
-  { name: '3,000 headers x: 1 before the handshake headers', gateway: 'default', request: () => requestText(headers({}, [], tiny(3000, () => 'x'))), expected: { http: 431 } },
-  { name: '3,000 headers x: 1 after the handshake headers', gateway: 'default', request: () => requestText(headers({}, tiny(3000, () => 'x'))), expected: { http: 431 } },
+  {
+    name: '3,000 headers x: 1 before the handshake headers',
+    gateway: 'default',
+    request: () =>
+      requestText(
+        headers(
+          {},
+          [],
+          tiny(3000, () => 'x'),
+        ),
+      ),
+    expected: { http: 431 },
+  },
+  {
+    name: '3,000 headers x: 1 after the handshake headers',
+    gateway: 'default',
+    request: () =>
+      requestText(
+        headers(
+          {},
+          tiny(3000, () => 'x'),
+        ),
+      ),
+    expected: { http: 431 },
+  },
   {
     name: '3,000 headers x: 1 before the Authorization of a plain HTTP request',
     gateway: 'default',
-    request: () => requestText([['Host', '127.0.0.1'], ...tiny(3000, () => 'x'), ['Authorization', 'Bearer x']], '/healthz'),
+    request: () =>
+      requestText([['Host', '127.0.0.1'], ...tiny(3000, () => 'x'), ['Authorization', 'Bearer x']], '/healthz'),
     expected: { http: 431 },
   },
-  { name: 'two Host headers', gateway: 'default', request: () => requestText(headers({}, [['Host', 'evil.example']])), expected: { http: 400 } },
-  { name: 'two Host headers on a plain HTTP request', gateway: 'default', request: () => requestText([['Host', '127.0.0.1'], ['Host', 'evil.example']], '/healthz'), expected: { http: 400 } },
-  { name: 'no Host header', gateway: 'default', request: () => requestText(headers({ Host: undefined })), expected: { http: 400 } },
-  { name: 'two Upgrade: websocket headers', gateway: 'default', request: () => requestText(headers({}, [['Upgrade', 'websocket']])), expected: { http: 400 } },
-  { name: 'two different Sec-WebSocket-Key headers', gateway: 'default', request: () => requestText(headers({}, [['Sec-WebSocket-Key', randomBytes(16).toString('base64')]])), expected: { http: 400 } },
-  { name: 'no Sec-WebSocket-Key', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Key': undefined })), expected: { http: 400 } },
-  { name: 'Sec-WebSocket-Key of 15 bytes', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Key': randomBytes(15).toString('base64') })), expected: { http: 400 } },
-  { name: 'Sec-WebSocket-Key not base64', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Key': '!!!!!!!!!!!!!!!!!!!!!!==' })), expected: { http: 400 } },
+  {
+    name: 'two Host headers',
+    gateway: 'default',
+    request: () => requestText(headers({}, [['Host', 'evil.example']])),
+    expected: { http: 400 },
+  },
+  {
+    name: 'two Host headers on a plain HTTP request',
+    gateway: 'default',
+    request: () =>
+      requestText(
+        [
+          ['Host', '127.0.0.1'],
+          ['Host', 'evil.example'],
+        ],
+        '/healthz',
+      ),
+    expected: { http: 400 },
+  },
+  {
+    name: 'no Host header',
+    gateway: 'default',
+    request: () => requestText(headers({ Host: undefined })),
+    expected: { http: 400 },
+  },
+  {
+    name: 'two Upgrade: websocket headers',
+    gateway: 'default',
+    request: () => requestText(headers({}, [['Upgrade', 'websocket']])),
+    expected: { http: 400 },
+  },
+  {
+    name: 'two different Sec-WebSocket-Key headers',
+    gateway: 'default',
+    request: () => requestText(headers({}, [['Sec-WebSocket-Key', randomBytes(16).toString('base64')]])),
+    expected: { http: 400 },
+  },
+  {
+    name: 'no Sec-WebSocket-Key',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Key': undefined })),
+    expected: { http: 400 },
+  },
+  {
+    name: 'Sec-WebSocket-Key of 15 bytes',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Key': randomBytes(15).toString('base64') })),
+    expected: { http: 400 },
+  },
+  {
+    name: 'Sec-WebSocket-Key not base64',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Key': '!!!!!!!!!!!!!!!!!!!!!!==' })),
+    expected: { http: 400 },
+  },
 ];
 
-const versionRefused = (response: UpgradeResponse) => expect(response.headers.get('sec-websocket-version'), 'the refusal names the version spoken').toBe('13');
+const versionRefused = (response: UpgradeResponse) =>
+  expect(response.headers.get('sec-websocket-version'), 'the refusal names the version spoken').toBe('13');
 
 const versionCases = (): UpgradeCase[] => [
-  { name: 'Sec-WebSocket-Version 99', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Version': '99' })), expected: { http: 426 }, check: versionRefused },
-  { name: 'Sec-WebSocket-Version 8 (a 2011 draft)', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Version': '8' })), expected: { http: 426 }, check: versionRefused },
-  { name: 'no Sec-WebSocket-Version', gateway: 'default', request: () => requestText(headers({ 'Sec-WebSocket-Version': undefined })), expected: { http: 426 }, check: versionRefused },
-  { name: 'Sec-WebSocket-Version 13 on two lines', gateway: 'default', request: () => requestText(headers({}, [['Sec-WebSocket-Version', '13']])), expected: { http: 426 }, check: versionRefused },
+  {
+    name: 'Sec-WebSocket-Version 99',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Version': '99' })),
+    expected: { http: 426 },
+    check: versionRefused,
+  },
+  {
+    name: 'Sec-WebSocket-Version 8 (a 2011 draft)',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Version': '8' })),
+    expected: { http: 426 },
+    check: versionRefused,
+  },
+  {
+    name: 'no Sec-WebSocket-Version',
+    gateway: 'default',
+    request: () => requestText(headers({ 'Sec-WebSocket-Version': undefined })),
+    expected: { http: 426 },
+    check: versionRefused,
+  },
+  {
+    name: 'Sec-WebSocket-Version 13 on two lines',
+    gateway: 'default',
+    request: () => requestText(headers({}, [['Sec-WebSocket-Version', '13']])),
+    expected: { http: 426 },
+    check: versionRefused,
+  },
 ];
 
 function runCases(cases: () => UpgradeCase[]): void {
-  it.each(cases().map((c) => ({ ...c, label: c.name })))('$label', async ({ name, gateway, request, expected, check }) => {
-    const text = request();
-    const response = await upgrade(gateway, text);
-    const lines = text.split('\r\n');
-    suite.record(name, `${gateway === 'listed' ? 'allow-list gateway: ' : ''}${lines[0]}, ${lines.length - 3} header lines, ${text.length} bytes`, expected, answerOf(response));
-    if (response.status !== 101) {
-      expect(response.ended, 'a refusal ends the connection').toBe(true);
-      expect(response.headers.get('connection')?.toLowerCase(), 'a refusal says connection: close').toBe('close');
-    }
-    check?.(response);
-    await suite.bystandersExchange(name);
-    if (gateway === 'listed') expect((await fetch(`http://127.0.0.1:${listed.port}/healthz`)).status, 'the allow-list gateway still runs').toBe(200);
-  });
+  it.each(cases().map((c) => ({ ...c, label: c.name })))(
+    '$label',
+    async ({ name, gateway, request, expected, check }) => {
+      const text = request();
+      const response = await upgrade(gateway, text);
+      const lines = text.split('\r\n');
+      suite.record(
+        name,
+        `${gateway === 'listed' ? 'allow-list gateway: ' : ''}${lines[0]}, ${lines.length - 3} header lines, ${text.length} bytes`,
+        expected,
+        answerOf(response),
+      );
+      if (response.status !== 101) {
+        expect(response.ended, 'a refusal ends the connection').toBe(true);
+        expect(response.headers.get('connection')?.toLowerCase(), 'a refusal says connection: close').toBe('close');
+      }
+      check?.(response);
+      await suite.bystandersExchange(name);
+      if (gateway === 'listed')
+        expect(
+          (await fetch(`http://127.0.0.1:${listed.port}/healthz`)).status,
+          'the allow-list gateway still runs',
+        ).toBe(200);
+    },
+  );
 }
 
 describe('hostile - Origin on the upgrade', () => runCases(originCases));
@@ -265,12 +546,17 @@ describe('hostile - Sec-WebSocket-Extensions', () => {
     tcp.destroy();
     expect(head.startsWith('HTTP/1.1 101'), 'upgraded').toBe(true);
     expect(head.toLowerCase(), 'no extension negotiated').not.toContain('sec-websocket-extensions');
-    suite.record('compressed frame (RSV1) after a permessage-deflate offer', 'offer, hello, then a deflated ping with RSV1', { http: 101, close: 1002, cut: true }, {
-      http: 101,
-      ...(ponged ? { reply: 'pong' } : {}),
-      ...(code !== undefined ? { close: code } : {}),
-      ...(ended ? { cut: true } : {}),
-    });
+    suite.record(
+      'compressed frame (RSV1) after a permessage-deflate offer',
+      'offer, hello, then a deflated ping with RSV1',
+      { http: 101, close: 1002, cut: true },
+      {
+        http: 101,
+        ...(ponged ? { reply: 'pong' } : {}),
+        ...(code !== undefined ? { close: code } : {}),
+        ...(ended ? { cut: true } : {}),
+      },
+    );
     await suite.bystandersExchange('compressed frame');
   });
 });

@@ -48,7 +48,11 @@ export function gatewayReapedSuite(redisTarget?: () => RedisTarget): void {
       await store.removeNode('gw-reaped');
       for (const user of ['reaped-reader', 'reaped-writer']) await store.reapUser(user, 'gw-reaped', Date.now());
 
-      await waitFor(() => states.includes('reconnecting') && reader.client.state === 'live' && writer.client.state === 'live', 10_000, 'the clients to reconnect');
+      await waitFor(
+        () => states.includes('reconnecting') && reader.client.state === 'live' && writer.client.state === 'live',
+        10_000,
+        'the clients to reconnect',
+      );
       await writer.client.send(room.id, 'after');
       const seen = await reader.waitForCount(room.id, 2, 5000);
       expect(seen.map((m) => m.body)).toEqual(['before', 'after']);

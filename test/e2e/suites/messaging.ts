@@ -123,7 +123,12 @@ export function messagingSuite(redisTarget?: () => RedisTarget): void {
       const first = await ivan.client.send(room.id, 'only once', { clientMsgId: 'dup-1' });
       // The same clientMsgId from the same device, and from another device of the same user.
       const again = await ivan.client.request({ type: 'send', room: room.id, clientMsgId: 'dup-1', body: 'only once' });
-      const fromLaptop = await ivanLaptop.client.request({ type: 'send', room: room.id, clientMsgId: 'dup-1', body: 'only once' });
+      const fromLaptop = await ivanLaptop.client.request({
+        type: 'send',
+        room: room.id,
+        clientMsgId: 'dup-1',
+        body: 'only once',
+      });
       expect(again).toMatchObject({ seq: first.seq, msgId: first.msgId });
       expect(fromLaptop).toMatchObject({ seq: first.seq, msgId: first.msgId });
       const rows = await cluster.query('SELECT seq FROM messages WHERE room_id = $1', [room.id]);
@@ -151,7 +156,10 @@ export function messagingSuite(redisTarget?: () => RedisTarget): void {
       const room = await mia.client.createDirect('nina');
       await mia.client.send(room.id, 'private');
       const refused = async (work: Promise<unknown>) => {
-        const error = await work.then(() => undefined, (e: unknown) => e);
+        const error = await work.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(error).toBeInstanceOf(ChatError);
         expect((error as ChatError).code).toBe('forbidden');
       };
@@ -160,8 +168,13 @@ export function messagingSuite(redisTarget?: () => RedisTarget): void {
       await refused(mallory.client.markRead(room.id, 1));
       await refused(mallory.client.addMembers(room.id, ['mallory']));
       expect(mallory.timeline(room.id)).toEqual([]);
-      expect(await cluster.query('SELECT count(*)::int AS n FROM messages WHERE room_id = $1', [room.id])).toEqual([{ n: 1 }]);
-      const missing = await mallory.client.send('no_such_room', 'x').then(() => undefined, (e: unknown) => e);
+      expect(await cluster.query('SELECT count(*)::int AS n FROM messages WHERE room_id = $1', [room.id])).toEqual([
+        { n: 1 },
+      ]);
+      const missing = await mallory.client.send('no_such_room', 'x').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((missing as ChatError).code).toBe('not_found');
     });
 
@@ -169,7 +182,8 @@ export function messagingSuite(redisTarget?: () => RedisTarget): void {
       // 120 sends are over the default rate (20/s, burst 40): the client waits out rate_limited by itself.
       const oscar = await device('oscar', 'phone', gw1, { maxSendRetries: 100 });
       const room = await oscar.client.createDirect('pam');
-      for (let i = 1; i <= 120; i += 20) await Promise.all(range(i, i + 19).map((n) => oscar.client.send(room.id, `m${n}`)));
+      for (let i = 1; i <= 120; i += 20)
+        await Promise.all(range(i, i + 19).map((n) => oscar.client.send(room.id, `m${n}`)));
       const newest = await oscar.client.history(room.id, { limit: 50 });
       expect(seqsOf(newest.messages)).toEqual(range(71, 120));
       expect(newest.hasMore).toBe(true);
@@ -190,7 +204,11 @@ export function messagingSuite(redisTarget?: () => RedisTarget): void {
       const before = (await rayLaptop.client.listRooms()).find((r) => r.id === room.id);
       expect(before).toMatchObject({ unread: 3, readSeq: 0, lastSeq: 3 });
       await rayPhone.client.markRead(room.id, 3);
-      await waitFor(() => rayLaptop.reads.some((r) => r.room === room.id && r.user === 'ray' && r.seq === 3), 5000, 'read event on the laptop');
+      await waitFor(
+        () => rayLaptop.reads.some((r) => r.room === room.id && r.user === 'ray' && r.seq === 3),
+        5000,
+        'read event on the laptop',
+      );
       const after = (await rayLaptop.client.listRooms()).find((r) => r.id === room.id);
       expect(after).toMatchObject({ unread: 0, readSeq: 3 });
       // The read position never moves back.
@@ -220,7 +238,10 @@ export function messagingSuite(redisTarget?: () => RedisTarget): void {
       const room = await sam.client.createDirect('tom');
       const error = await sam.client
         .request({ type: 'send', room: room.id, clientMsgId: 'big', body: 'x'.repeat(4001) })
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect((error as ChatError).code).toBe('too_large');
     });
 
@@ -232,9 +253,20 @@ export function messagingSuite(redisTarget?: () => RedisTarget): void {
       expect(room.members).toHaveLength(500);
       await owner.client.send(room.id, 'hello all 500');
       for (const other of others) expect((await other.waitForCount(room.id, 1))[0]!.body).toBe('hello all 500');
-      const error = await owner.client.addMembers(room.id, ['big500']).then(() => undefined, (e: unknown) => e);
+      const error = await owner.client.addMembers(room.id, ['big500']).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((error as ChatError).code).toBe('too_large');
-      const tooBig = await owner.client.createGroup('too many', range(1, 500).map((i) => `x${i}`)).then(() => undefined, (e: unknown) => e);
+      const tooBig = await owner.client
+        .createGroup(
+          'too many',
+          range(1, 500).map((i) => `x${i}`),
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect((tooBig as ChatError).code).toBe('too_large');
     });
 
@@ -246,23 +278,37 @@ export function messagingSuite(redisTarget?: () => RedisTarget): void {
 
       const afterAdd = await owner.client.addMembers(room.id, ['newbie']);
       expect(afterAdd.members.sort()).toEqual(['leaver', 'newbie', 'own']);
-      await waitFor(() => added.roomEvents.some((r) => r.id === room.id && r.members.includes('newbie')), 5000, 'the added member to hear of the room');
+      await waitFor(
+        () => added.roomEvents.some((r) => r.id === room.id && r.members.includes('newbie')),
+        5000,
+        'the added member to hear of the room',
+      );
       await owner.client.send(room.id, 'welcome newbie');
       await added.waitForCount(room.id, 1);
 
-      const refused = await added.client.removeMembers(room.id, ['leaver']).then(() => undefined, (e: unknown) => e);
+      const refused = await added.client.removeMembers(room.id, ['leaver']).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((refused as ChatError).code).toBe('forbidden');
       const afterLeave = await leaver.client.removeMembers(room.id, ['leaver']);
       expect(afterLeave.members).not.toContain('leaver');
 
       await owner.client.removeMembers(room.id, ['newbie']);
-      await waitFor(() => added.roomEvents.some((r) => r.id === room.id && !r.members.includes('newbie')), 5000, 'the removed member to hear of it');
+      await waitFor(
+        () => added.roomEvents.some((r) => r.id === room.id && !r.members.includes('newbie')),
+        5000,
+        'the removed member to hear of it',
+      );
       await owner.client.send(room.id, 'after the removal');
       await owner.waitForCount(room.id, 2);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(added.bodies(room.id)).toEqual(['welcome newbie']);
       expect(leaver.bodies(room.id)).toEqual(['welcome newbie']);
-      const sendAfter = await added.client.send(room.id, 'still here?').then(() => undefined, (e: unknown) => e);
+      const sendAfter = await added.client.send(room.id, 'still here?').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((sendAfter as ChatError).code).toBe('forbidden');
     });
   });

@@ -12,7 +12,14 @@ import type { RedisTarget } from '../../support/redis-cluster.js';
 export function presenceSuite(redisTarget?: () => RedisTarget): void {
   const TIMEOUT_MS = 3000;
   const GRACE_MS = 1000;
-  const timing = ['--heartbeat-ms', '500', '--presence-timeout-ms', String(TIMEOUT_MS), '--presence-grace-ms', String(GRACE_MS)];
+  const timing = [
+    '--heartbeat-ms',
+    '500',
+    '--presence-timeout-ms',
+    String(TIMEOUT_MS),
+    '--presence-grace-ms',
+    String(GRACE_MS),
+  ];
   const cluster = new IsolatedCluster();
   let gw1: RoleProcess;
   let gw2: RoleProcess;
@@ -159,7 +166,10 @@ export function presenceSuite(redisTarget?: () => RedisTarget): void {
       const oz = await device('oz', 'phone');
       const pia = await watcher('pia', 'phone');
       const room = await pia.device.client.createDirect('quin');
-      const error = await oz.client.request({ type: 'typing', room: room.id, state: 'start' }).then(() => undefined, (e: unknown) => e as ChatError);
+      const error = await oz.client.request({ type: 'typing', room: room.id, state: 'start' }).then(
+        () => undefined,
+        (e: unknown) => e as ChatError,
+      );
       expect(error?.code).toBe('forbidden');
       expect(pia.typing).toEqual([]);
     });

@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { membersFilePath, readMembersFile, writeMembersFile, type ClusterMemberEntry } from '../../../src/nodes/cluster/members-file.js';
+import {
+  membersFilePath,
+  readMembersFile,
+  writeMembersFile,
+  type ClusterMemberEntry,
+} from '../../../src/nodes/cluster/members-file.js';
 
 const MEMBERS: ClusterMemberEntry[] = [
   { role: 'gateway', nodeId: 'gateway-1', http: 'http://127.0.0.1:8080' },
@@ -41,7 +46,11 @@ describe('members file', () => {
 
   it("keeps the cluster's namespace and services for chat-node status, readable by its owner only (a URL may hold a password)", () => {
     const dir = dataDir();
-    const services = { postgresUrl: 'postgresql://postgres:pw@127.0.0.1:5433/chat_node', redisUrl: 'redis://127.0.0.1:6380', natsUrl: 'nats://127.0.0.1:4223' };
+    const services = {
+      postgresUrl: 'postgresql://postgres:pw@127.0.0.1:5433/chat_node',
+      redisUrl: 'redis://127.0.0.1:6380',
+      natsUrl: 'nats://127.0.0.1:4223',
+    };
     writeMembersFile(dir, 'cluster', MEMBERS, { namespace: 'blue', services });
     expect(readMembersFile(dir)).toMatchObject({ command: 'cluster', members: MEMBERS, namespace: 'blue', services });
     expect(statSync(membersFilePath(dir)).mode & 0o777).toBe(0o600);
@@ -51,7 +60,10 @@ describe('members file', () => {
     const dir = dataDir();
     writeMembersFile(dir, 'cluster', MEMBERS);
     writeMembersFile(dir, 'dev', [{ role: 'dev', nodeId: 'dev-1', http: 'http://127.0.0.1:8081' }]);
-    expect(readMembersFile(dir)).toMatchObject({ command: 'dev', members: [{ role: 'dev', nodeId: 'dev-1', http: 'http://127.0.0.1:8081' }] });
+    expect(readMembersFile(dir)).toMatchObject({
+      command: 'dev',
+      members: [{ role: 'dev', nodeId: 'dev-1', http: 'http://127.0.0.1:8081' }],
+    });
   });
 
   it('answers undefined for a folder no cluster wrote to, or a file that is not JSON', () => {

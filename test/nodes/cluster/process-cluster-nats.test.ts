@@ -19,11 +19,15 @@ const base: ProcessClusterOptions = {
 
 describe('process cluster - NATS cluster option', () => {
   it('a NATS cluster and a NATS URL together are refused before anything starts', async () => {
-    await expect(new ProcessCluster({ ...base, input: { natsUrl: 'nats://127.0.0.1:4222' } }).start()).rejects.toThrow(/NATS URL was given/);
+    await expect(new ProcessCluster({ ...base, input: { natsUrl: 'nats://127.0.0.1:4222' } }).start()).rejects.toThrow(
+      /NATS URL was given/,
+    );
   });
 
   it('more stream replicas than NATS nodes are refused before anything starts', async () => {
-    await expect(new ProcessCluster({ ...base, input: { streamReplicas: 5 } }).start()).rejects.toThrow(/5 replicas on a 3-node/);
+    await expect(new ProcessCluster({ ...base, input: { streamReplicas: 5 } }).start()).rejects.toThrow(
+      /5 replicas on a 3-node/,
+    );
   });
 
   it('NATS node faults need a NATS cluster of its own', async () => {

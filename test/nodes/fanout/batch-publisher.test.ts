@@ -7,7 +7,16 @@ import type { Deliverer } from '../../../src/core/routing/deliverer.js';
 import type { RouteRegistry } from '../../../src/core/routing/route-registry.js';
 import type { Message } from '../../../src/core/protocol/server-frames.js';
 
-const message = (room: string, seq: number): Message => ({ room, seq, msgId: `${room}-${seq}`, sender: 'a', senderDevice: 'd', clientMsgId: `c${seq}`, body: 'x', ts: 1 });
+const message = (room: string, seq: number): Message => ({
+  room,
+  seq,
+  msgId: `${room}-${seq}`,
+  sender: 'a',
+  senderDevice: 'd',
+  clientMsgId: `c${seq}`,
+  body: 'x',
+  ts: 1,
+});
 const publication = (room: string, seq: number): Publication => ({
   outgoing: [{ users: ['a', 'b'], frame: `msg ${room}/${seq}` }],
   replies: [{ node: 'gw', conn: 'c1', frame: `ack ${room}/${seq}` }],
@@ -22,7 +31,9 @@ function fakes() {
   const lookups: Array<{ users: string[]; cached: string[]; finish: () => void; fail: () => void }> = [];
   const cached: string[] = [];
   const published: Array<{ to: 'routes' | 'all'; frames: string[] }> = [];
-  const cache = { appendIn: (_pipeline: ChainableCommander, messages: Message[]) => cached.push(...messages.map((m) => m.msgId)) } as unknown as HistoryCache;
+  const cache = {
+    appendIn: (_pipeline: ChainableCommander, messages: Message[]) => cached.push(...messages.map((m) => m.msgId)),
+  } as unknown as HistoryCache;
   const routes = {
     lookup: (users: string[], alongside?: (pipeline: ChainableCommander) => void) =>
       new Promise((resolve, reject) => {
@@ -36,7 +47,10 @@ function fakes() {
         });
       }),
   } as unknown as RouteRegistry;
-  const framesOf = (outgoing: Publication['outgoing'], replies: Publication['replies']) => [...outgoing.map((o) => o.frame), ...replies.map((r) => r.frame)];
+  const framesOf = (outgoing: Publication['outgoing'], replies: Publication['replies']) => [
+    ...outgoing.map((o) => o.frame),
+    ...replies.map((r) => r.frame),
+  ];
   const deliverer = {
     deliverStamped: async (outgoing: Publication['outgoing'], replies: Publication['replies'], known: unknown) => {
       published.push({ to: 'routes', frames: framesOf(outgoing, replies) });

@@ -54,7 +54,11 @@ describe('fan-out - deliveries larger than NATS max_payload', () => {
     const received = await listen('gw1');
     const body = 'x'.repeat(8 * 1024);
     // 300 messages of 8 KiB: ~2.4 MiB for one gateway.
-    const outgoing: Outgoing[] = Array.from({ length: 300 }, (_, i) => ({ users: ['bob', 'carol'], frame: `{"type":"msg","seq":${i + 1},"body":"${body}"}`, msgId: `m${i + 1}` }));
+    const outgoing: Outgoing[] = Array.from({ length: 300 }, (_, i) => ({
+      users: ['bob', 'carol'],
+      frame: `{"type":"msg","seq":${i + 1},"body":"${body}"}`,
+      msgId: `m${i + 1}`,
+    }));
     const replies = Array.from({ length: 300 }, (_, i) => ({ node: 'gw1', conn: 'c1', frame: `ack ${i + 1}` }));
     await new Deliverer(publisher, subjects, routesTo('gw1')).deliverStamped(outgoing, replies);
     await publisher.flush();
@@ -63,7 +67,9 @@ describe('fan-out - deliveries larger than NATS max_payload', () => {
     for (const size of received.sizes) expect(size).toBeLessThanOrEqual(maxPayload);
     // Pieces in order: the gateway applies deliveries then replies, as it did for the whole envelope.
     expect(received.envelopes.flatMap((e) => e.deliveries.map((d) => d.frame))).toEqual(outgoing.map((o) => o.frame));
-    expect(received.envelopes.flatMap((e) => e.deliveries.map((d) => d.users))).toEqual(outgoing.map(() => ['bob', 'carol']));
+    expect(received.envelopes.flatMap((e) => e.deliveries.map((d) => d.users))).toEqual(
+      outgoing.map(() => ['bob', 'carol']),
+    );
     expect(received.envelopes.flatMap((e) => e.replies.map((r) => r.frame))).toEqual(replies.map((r) => r.frame));
     const firstReplyPiece = received.envelopes.findIndex((e) => e.replies.length > 0);
     expect(received.envelopes.slice(firstReplyPiece + 1).every((e) => e.deliveries.length === 0)).toBe(true);
@@ -73,9 +79,15 @@ describe('fan-out - deliveries larger than NATS max_payload', () => {
     const maxPayload = publisher.info!.max_payload;
     const received = await listen('gw2');
     const users = Array.from({ length: 100_000 }, (_, i) => `member-${String(i).padStart(7, '0')}`);
-    await new Deliverer(publisher, subjects, routesTo('gw2')).deliverStamped([{ users, frame: '{"type":"msg","seq":1}' }]);
+    await new Deliverer(publisher, subjects, routesTo('gw2')).deliverStamped([
+      { users, frame: '{"type":"msg","seq":1}' },
+    ]);
     await publisher.flush();
-    await waitFor(() => received.envelopes.flatMap((e) => e.deliveries.flatMap((d) => d.users)).length === users.length, 5000, 'every member');
+    await waitFor(
+      () => received.envelopes.flatMap((e) => e.deliveries.flatMap((d) => d.users)).length === users.length,
+      5000,
+      'every member',
+    );
     expect(received.envelopes.length).toBeGreaterThan(1);
     for (const size of received.sizes) expect(size).toBeLessThanOrEqual(maxPayload);
     expect(received.envelopes.flatMap((e) => e.deliveries.flatMap((d) => d.users))).toEqual(users);

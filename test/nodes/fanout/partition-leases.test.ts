@@ -32,7 +32,10 @@ describe('fanout - partition leases (Postgres)', () => {
     const other = new PartitionLeases(pool, 'fanout-2', 4, ttlMs);
     const taken = await other.acquire(4);
     expect(taken.map((lease) => lease.partition)).toEqual([2, 3]);
-    expect(taken.every((lease) => lease.epoch === 2), 'a takeover fences the old epoch').toBe(true);
+    expect(
+      taken.every((lease) => lease.epoch === 2),
+      'a takeover fences the old epoch',
+    ).toBe(true);
     expect(await crashed.renew([2, 3]), 'the old owner cannot renew what was taken over').toEqual([]);
     expect(await crashed.renew([])).toEqual([]);
   });
@@ -52,10 +55,15 @@ describe('fanout - partition leases (Postgres)', () => {
 
     const restarted = new PartitionLeases(pool, 'fanout-7#cccccc', 4, ttlMs);
     expect(await restarted.releasePredecessors('fanout-7')).toEqual([0, 1]);
-    expect(await restarted.heartbeat(), 'the predecessor no longer counts as a live worker, the neighbour does').toBe(1);
+    expect(await restarted.heartbeat(), 'the predecessor no longer counts as a live worker, the neighbour does').toBe(
+      1,
+    );
     const taken = (await restarted.acquire(4)).sort((a, b) => a.partition - b.partition);
     expect(taken.map((lease) => lease.partition)).toEqual([0, 1, 3]);
-    expect(taken.slice(0, 2).map((lease) => lease.epoch), 'a takeover bumps the epoch').toEqual(before.map((lease) => lease.epoch + 1));
+    expect(
+      taken.slice(0, 2).map((lease) => lease.epoch),
+      'a takeover bumps the epoch',
+    ).toEqual(before.map((lease) => lease.epoch + 1));
     expect(await crashed.renew([0, 1]), 'the predecessor, were it alive, is fenced').toEqual([]);
     expect((await neighbour.renew([2])).map((lease) => lease.partition)).toEqual([2]);
     expect(await restarted.releasePredecessors('fanout-7')).toEqual([]);
@@ -70,9 +78,14 @@ describe('fanout - partition leases (Postgres)', () => {
     await sleep(400);
     const other = new PartitionLeases(pool, 'fanout-10#eeeeee', 4, 60_000);
     // Lapsed, both; the other worker takes one of them.
-    await pool.query(`UPDATE fanout_partitions SET owner = $1, epoch = epoch + 1, lease_until = now() + interval '1 minute' WHERE partition = 1`, ['fanout-10#eeeeee']);
+    await pool.query(
+      `UPDATE fanout_partitions SET owner = $1, epoch = epoch + 1, lease_until = now() + interval '1 minute' WHERE partition = 1`,
+      ['fanout-10#eeeeee'],
+    );
     const renewed = await stalled.renew([0, 1]);
     expect(renewed).toEqual([{ partition: 0, epoch: held[0]!.epoch }]);
-    expect(await other.acquire(4), 'the renewed lease is not free').not.toContainEqual(expect.objectContaining({ partition: 0 }));
+    expect(await other.acquire(4), 'the renewed lease is not free').not.toContainEqual(
+      expect.objectContaining({ partition: 0 }),
+    );
   });
 });

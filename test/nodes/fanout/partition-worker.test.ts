@@ -56,10 +56,21 @@ describe('fan-out - partition worker', () => {
       onFenced: (partition) => fenced.push(partition),
     });
     await worker.start();
-    const send: SendEnvelope = { room: 'g_room', clientMsgId: 'c1', body: 'hi', sender: 'ann', senderDevice: 'd1', reply: { node: 'gw', conn: 'c' }, receivedAt: Date.now() };
+    const send: SendEnvelope = {
+      room: 'g_room',
+      clientMsgId: 'c1',
+      body: 'hi',
+      sender: 'ann',
+      senderDevice: 'd1',
+      reply: { node: 'gw', conn: 'c' },
+      receivedAt: Date.now(),
+    };
     await jetstream(nc).publish(subjects.send(0), encodeJson(send), { msgID: 'ann:c1' });
     await waitFor(() => fenced.length === 1, 5000, 'the worker to find itself fenced');
-    const stopped = await Promise.race([worker.stop().then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('still stopping after 3 s'), 3000))]);
+    const stopped = await Promise.race([
+      worker.stop().then(() => 'stopped'),
+      new Promise((resolve) => setTimeout(() => resolve('still stopping after 3 s'), 3000)),
+    ]);
     expect(stopped).toBe('stopped');
     expect(fenced).toEqual([0]);
     // Fenced means it commits nothing more: the batch is left for the partition's new owner.
@@ -80,12 +91,24 @@ afterAll(async () => {
 });
 
 function sendOf(i: number): SendEnvelope {
-  return { room: 'g_room', clientMsgId: `c${i}`, body: `m${i}`, sender: 'ann', senderDevice: 'd1', reply: { node: 'gw', conn: 'c' }, receivedAt: Date.now() };
+  return {
+    room: 'g_room',
+    clientMsgId: `c${i}`,
+    body: `m${i}`,
+    sender: 'ann',
+    senderDevice: 'd1',
+    reply: { node: 'gw', conn: 'c' },
+    receivedAt: Date.now(),
+  };
 }
 
 async function publishSends(own: Subjects, from: number, to: number): Promise<void> {
   const js = jetstream(nc);
-  await Promise.all(Array.from({ length: to - from + 1 }, (_, k) => js.publish(own.send(0), encodeJson(sendOf(from + k)), { msgID: `ann:c${from + k}` })));
+  await Promise.all(
+    Array.from({ length: to - from + 1 }, (_, k) =>
+      js.publish(own.send(0), encodeJson(sendOf(from + k)), { msgID: `ann:c${from + k}` }),
+    ),
+  );
 }
 
 /** What a fake committer answers for a send: committed, as a fresh message. */
@@ -95,7 +118,16 @@ function committed(send: SendEnvelope, seq: number): SendResult {
     replay: false,
     members: ['ann', 'bob'],
     registrations: [],
-    message: { room: send.room, seq, msgId: `id-${send.clientMsgId}`, sender: send.sender, senderDevice: send.senderDevice, clientMsgId: send.clientMsgId, body: send.body, ts: Date.now() },
+    message: {
+      room: send.room,
+      seq,
+      msgId: `id-${send.clientMsgId}`,
+      sender: send.sender,
+      senderDevice: send.senderDevice,
+      clientMsgId: send.clientMsgId,
+      body: send.body,
+      ts: Date.now(),
+    },
   };
 }
 
@@ -192,7 +224,8 @@ describe('fan-out - partition worker backpressure', () => {
     const worker = workerOn(own, {
       committer: {
         commit: async (sends) => {
-          if (Date.now() < failUntil) throw Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' });
+          if (Date.now() < failUntil)
+            throw Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' });
           committedIds.push(...sends.map((send) => send.clientMsgId));
           return sends.map((send, i) => committed(send, i + 1));
         },

@@ -3,7 +3,16 @@ import type { Message } from '../../../src/core/protocol/server-frames.js';
 import { planPushes, type PushPlanInput } from '../../../src/nodes/fanout/push-planner.js';
 import type { PushRegistration } from '../../../src/core/storage/push-store.js';
 
-const message: Message = { room: 'r1', seq: 1, msgId: 'm1', sender: 'alice', senderDevice: 'laptop', clientMsgId: 'c', body: 'hi', ts: 1 };
+const message: Message = {
+  room: 'r1',
+  seq: 1,
+  msgId: 'm1',
+  sender: 'alice',
+  senderDevice: 'laptop',
+  clientMsgId: 'c',
+  body: 'hi',
+  ts: 1,
+};
 function registration(user: string, device: string, overrides: Partial<PushRegistration> = {}): PushRegistration {
   return { user, device, platform: 'fcm', token: `${user}-${device}`, preview: true, mutedRooms: [], ...overrides };
 }
@@ -33,12 +42,21 @@ describe('push - planning who gets a push', () => {
   });
 
   it('a route to a dead gateway does not count as connected', () => {
-    const plan = planPushes(input({ registrations: [registration('bob', 'phone')], routes: new Map([['bob', new Map([['phone', ['gw-dead']]])]]) }));
+    const plan = planPushes(
+      input({
+        registrations: [registration('bob', 'phone')],
+        routes: new Map([['bob', new Map([['phone', ['gw-dead']]])]]),
+      }),
+    );
     expect(plan.jobs).toHaveLength(1);
   });
 
   it("the sender's own devices and muted rooms get none, with the reason", () => {
-    const plan = planPushes(input({ registrations: [registration('alice', 'phone'), registration('carol', 'phone', { mutedRooms: ['r1'] })] }));
+    const plan = planPushes(
+      input({
+        registrations: [registration('alice', 'phone'), registration('carol', 'phone', { mutedRooms: ['r1'] })],
+      }),
+    );
     expect(plan.jobs).toEqual([]);
     expect(plan.suppressed.map((s) => s.reason).sort()).toEqual(['muted', 'own-message']);
   });

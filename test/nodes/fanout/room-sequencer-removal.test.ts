@@ -20,7 +20,15 @@ let sequencer: RoomSequencer;
 let fence: Fence;
 
 function send(room: string, sender: string, clientMsgId: string): SendEnvelope {
-  return { room, sender, clientMsgId, body: 'hi', senderDevice: 'phone', reply: { node: 'n', conn: 'c' }, receivedAt: Date.now() };
+  return {
+    room,
+    sender,
+    clientMsgId,
+    body: 'hi',
+    senderDevice: 'phone',
+    reply: { node: 'n', conn: 'c' },
+    receivedAt: Date.now(),
+  };
 }
 
 /** Waits until `count` backends of this database wait on a lock. */
@@ -37,7 +45,11 @@ async function lockWaiters(count: number): Promise<void> {
 }
 
 /** Runs a removal and a commit queued in that order behind a held room row; returns the commit's results. */
-async function removalQueuedBeforeCommit(room: string, removed: string[], commit: () => Promise<SendResult[]>): Promise<SendResult[]> {
+async function removalQueuedBeforeCommit(
+  room: string,
+  removed: string[],
+  commit: () => Promise<SendResult[]>,
+): Promise<SendResult[]> {
   const holder = await pool.connect();
   try {
     await holder.query('BEGIN');
@@ -73,7 +85,9 @@ afterAll(async () => {
 describe('fanout - a removal racing a commit', () => {
   it('a member removed while a commit waits for the room is not among its recipients', async () => {
     const room = (await rooms.createGroup('alice', 'team', ['alice', 'bob', 'carol'], MAX_ROOMS)).roomId;
-    const [result] = await removalQueuedBeforeCommit(room, ['bob'], () => sequencer.commit([send(room, 'alice', 'a1')], fence));
+    const [result] = await removalQueuedBeforeCommit(room, ['bob'], () =>
+      sequencer.commit([send(room, 'alice', 'a1')], fence),
+    );
     expect(result).toMatchObject({ kind: 'committed', message: { seq: 1 } });
     expect(result?.kind === 'committed' && [...result.members].sort()).toEqual(['alice', 'carol']);
   });

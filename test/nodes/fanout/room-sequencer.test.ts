@@ -16,7 +16,15 @@ let fence: Fence;
 let leases: PartitionLeases;
 
 function send(room: string, sender: string, clientMsgId: string, body = 'hi'): SendEnvelope {
-  return { room, sender, clientMsgId, body, senderDevice: 'phone', reply: { node: 'n', conn: 'c' }, receivedAt: Date.now() };
+  return {
+    room,
+    sender,
+    clientMsgId,
+    body,
+    senderDevice: 'phone',
+    reply: { node: 'n', conn: 'c' },
+    receivedAt: Date.now(),
+  };
 }
 
 beforeAll(async () => {
@@ -43,7 +51,9 @@ describe('fanout - room sequencer (Postgres)', () => {
       [send(r1, 'alice', 'a1'), send(r2, 'carol', 'c1'), send(r1, 'bob', 'b1'), send(r1, 'alice', 'a2')],
       fence,
     );
-    const seqs = results.map((r) => (r.kind === 'committed' ? [r.message.room === r1 ? 'r1' : 'r2', r.message.seq] : r.kind));
+    const seqs = results.map((r) =>
+      r.kind === 'committed' ? [r.message.room === r1 ? 'r1' : 'r2', r.message.seq] : r.kind,
+    );
     expect(seqs).toEqual([
       ['r1', 1],
       ['r2', 1],
@@ -75,7 +85,9 @@ describe('fanout - room sequencer (Postgres)', () => {
         ),
       ),
     );
-    const rows = await cluster.query<{ seq: number }>('SELECT seq FROM messages WHERE room_id = $1 ORDER BY seq', [roomId]);
+    const rows = await cluster.query<{ seq: number }>('SELECT seq FROM messages WHERE room_id = $1 ORDER BY seq', [
+      roomId,
+    ]);
     expect(rows.map((row) => Number(row.seq))).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
   });
 
@@ -97,7 +109,10 @@ describe('fanout - room sequencer (Postgres)', () => {
       { sends: [send(r2, 'ned', 'n1')], fence: other },
       { sends: [send(r2, 'ona', 'o1')], fence: stale },
     ]);
-    expect(first).toMatchObject([{ kind: 'committed', message: { seq: 1 } }, { kind: 'committed', message: { seq: 2 } }]);
+    expect(first).toMatchObject([
+      { kind: 'committed', message: { seq: 1 } },
+      { kind: 'committed', message: { seq: 2 } },
+    ]);
     expect(both).toMatchObject([{ kind: 'committed', message: { room: r2, seq: 1 } }]);
     expect(fenced).toBeInstanceOf(FencedError);
     expect(await rooms.lastSeq(r2)).toBe(1);
@@ -112,7 +127,10 @@ describe('fanout - room sequencer (Postgres)', () => {
       { sends: [send(r1, 'pia', 'p1', 'first'), send(r1, 'quin', 'q1')], fence },
       { sends: [send(r2, 'rex', 'x1')], fence },
     ]);
-    expect(resent).toMatchObject([{ kind: 'committed', replay: true }, { kind: 'committed', replay: false, message: { seq: 2 } }]);
+    expect(resent).toMatchObject([
+      { kind: 'committed', replay: true },
+      { kind: 'committed', replay: false, message: { seq: 2 } },
+    ]);
     expect((resent as Array<{ message: unknown }>)[0]!.message).toEqual((original as { message: unknown }).message);
     expect(fresh).toMatchObject([{ kind: 'committed', replay: false, message: { seq: 1 } }]);
   });
@@ -135,7 +153,9 @@ describe('fanout - room sequencer (Postgres)', () => {
 
   it('a worker whose lease was taken over cannot commit', async () => {
     const { roomId } = await rooms.createDirect('jon', 'kim', MAX_ROOMS);
-    await pool.query(`UPDATE fanout_partitions SET lease_until = now() - interval '1 second' WHERE partition = $1`, [fence.partition]);
+    await pool.query(`UPDATE fanout_partitions SET lease_until = now() - interval '1 second' WHERE partition = $1`, [
+      fence.partition,
+    ]);
     const thief = new PartitionLeases(pool, 'worker-b', 4);
     const taken = await thief.acquire(4);
     expect(taken.map((lease) => lease.partition)).toContain(fence.partition);

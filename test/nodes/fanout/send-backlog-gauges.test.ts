@@ -25,12 +25,13 @@ afterAll(async () => {
 
 async function scraped(registry: Registry): Promise<Record<string, number>> {
   const values: Record<string, number> = {};
-  for (const metric of await registry.getMetricsAsJSON()) values[metric.name] = (metric.values[0] as { value: number }).value;
+  for (const metric of await registry.getMetricsAsJSON())
+    values[metric.name] = (metric.values[0] as { value: number }).value;
   return values;
 }
 
 describe('send backlog gauges', () => {
-  it('report the whole stream, the held partitions\' sends and the age of the oldest of them', async () => {
+  it("report the whole stream, the held partitions' sends and the age of the oldest of them", async () => {
     const js = jetstream(nc);
     await js.publish(subjects.send(2), 'held, oldest');
     await new Promise((resolve) => setTimeout(resolve, 400));

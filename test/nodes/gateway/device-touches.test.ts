@@ -39,7 +39,12 @@ describe('gateway - device touches', () => {
     touches.touch('a', '1');
     touches.touch('b', '1');
     await touches.flush();
-    expect(store.batches).toEqual([[{ user: 'a', device: '1' }, { user: 'b', device: '1' }]]);
+    expect(store.batches).toEqual([
+      [
+        { user: 'a', device: '1' },
+        { user: 'b', device: '1' },
+      ],
+    ]);
     await touches.stop();
   });
 
@@ -52,6 +57,11 @@ describe('gateway - device touches', () => {
     expect(store.batches).toHaveLength(0);
     touches.touch('bob', 'phone');
     await touches.stop();
-    expect(store.batches).toEqual([[{ user: 'alice', device: 'phone' }, { user: 'bob', device: 'phone' }]]);
+    expect(store.batches).toEqual([
+      [
+        { user: 'alice', device: 'phone' },
+        { user: 'bob', device: 'phone' },
+      ],
+    ]);
   });
 });

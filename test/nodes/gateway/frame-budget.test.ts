@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BAD_FRAME_BURST, BAD_FRAME_REFILL_MS, FRAME_BURST, FRAME_RATE_PER_SEC } from '../../../src/core/protocol/limits.js';
+import {
+  BAD_FRAME_BURST,
+  BAD_FRAME_REFILL_MS,
+  FRAME_BURST,
+  FRAME_RATE_PER_SEC,
+} from '../../../src/core/protocol/limits.js';
 import { FrameBudget } from '../../../src/nodes/gateway/frame-budget.js';
 
 const DEFAULT_SENDS = { sendRatePerSec: 20, sendBurst: 40 };

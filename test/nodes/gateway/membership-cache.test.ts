@@ -59,10 +59,28 @@ describe('gateway - membership cache', () => {
   it('a removal hint that arrives while sync reads the rooms is not overwritten by the sync', async () => {
     const sessions = sessionsWithBob();
     const rooms = deferred<{ rooms: Room[]; membersVersion: Map<string, number> }>();
-    const room: Room = { id: 'r1', kind: 'group', name: 'team', owner: 'alice', members: ['alice', 'bob'], lastSeq: 0, readSeq: 0, unread: 0 };
-    const ctx = { sessions, rooms: { roomsOfUsers: async () => [await rooms.promise] }, reader: { range: async () => [] } } as unknown as GatewayContext;
+    const room: Room = {
+      id: 'r1',
+      kind: 'group',
+      name: 'team',
+      owner: 'alice',
+      members: ['alice', 'bob'],
+      lastSeq: 0,
+      readSeq: 0,
+      unread: 0,
+    };
+    const ctx = {
+      sessions,
+      rooms: { roomsOfUsers: async () => [await rooms.promise] },
+      reader: { range: async () => [] },
+    } as unknown as GatewayContext;
     const replies: Array<Record<string, unknown>> = [];
-    const scope: RequestScope = { session, requestId: undefined, signal: new AbortController().signal, reply: (frame) => replies.push(frame) };
+    const scope: RequestScope = {
+      session,
+      requestId: undefined,
+      signal: new AbortController().signal,
+      reply: (frame) => replies.push(frame),
+    };
     const synced = new ReadHandlers(ctx).sync(scope, { type: 'sync' });
     sessions.setMember('bob', 'r1', false, 3);
     // The sync read the rooms before that removal: at version 2.
@@ -74,13 +92,30 @@ describe('gateway - membership cache', () => {
 
   it("sync records the rooms it read as the user's, so their sends ask Postgres nothing", async () => {
     const sessions = sessionsWithBob();
-    const room: Room = { id: 'r2', kind: 'direct', name: '', owner: 'alice', members: ['alice', 'bob'], lastSeq: 0, readSeq: 0, unread: 0 };
+    const room: Room = {
+      id: 'r2',
+      kind: 'direct',
+      name: '',
+      owner: 'alice',
+      members: ['alice', 'bob'],
+      lastSeq: 0,
+      readSeq: 0,
+      unread: 0,
+    };
     const ctx = {
       sessions,
-      rooms: { roomsOfUsers: async () => [{ rooms: [room], membersVersion: new Map([['r2', 0]]) }], membership: () => Promise.reject(new Error('no query expected')) },
+      rooms: {
+        roomsOfUsers: async () => [{ rooms: [room], membersVersion: new Map([['r2', 0]]) }],
+        membership: () => Promise.reject(new Error('no query expected')),
+      },
       reader: { range: async () => [] },
     } as unknown as GatewayContext;
-    const scope: RequestScope = { session, requestId: undefined, signal: new AbortController().signal, reply: () => {} };
+    const scope: RequestScope = {
+      session,
+      requestId: undefined,
+      signal: new AbortController().signal,
+      reply: () => {},
+    };
     await new ReadHandlers(ctx).sync(scope, { type: 'sync' });
     await requireMember(ctx, 'bob', 'r2');
     expect(sessions.knowsMember('bob', 'r2')).toBe(true);

@@ -81,7 +81,12 @@ describe('gateway - NATS link watch under load', () => {
     const nc = await connectNats(nats.url, 'link-watch-stall');
     connections.push(nc);
     const events: string[] = [];
-    watch = new NatsLinkWatch(nc, { probeMs: 100, silentCutOffMs: 600, onCutOff: () => events.push('cut off'), onRestored: () => events.push('restored') });
+    watch = new NatsLinkWatch(nc, {
+      probeMs: 100,
+      silentCutOffMs: 600,
+      onCutOff: () => events.push('cut off'),
+      onRestored: () => events.push('restored'),
+    });
     watch.start();
     await sleep(300);
     const until = Date.now() + 1200;
@@ -103,7 +108,12 @@ describe('gateway - NATS link watch under load', () => {
     await nc.flush();
     feed = setInterval(() => publisher.publish(subject, 'tick'), 50);
     const events: string[] = [];
-    watch = new NatsLinkWatch(nc, { probeMs: 100, silentCutOffMs: 600, onCutOff: () => events.push('cut off'), onRestored: () => events.push('restored') });
+    watch = new NatsLinkWatch(nc, {
+      probeMs: 100,
+      silentCutOffMs: 600,
+      onCutOff: () => events.push('cut off'),
+      onRestored: () => events.push('restored'),
+    });
     watch.start();
     // Every byte each way waits 500 ms: a PING takes a second to come back, past the cut-off.
     await nats.proxy.setMode({ kind: 'latency', ms: 500 });

@@ -15,7 +15,9 @@ describe('gateway - the --max-pending-per-ip setting', () => {
   });
 
   it('the flag beats the config file', () => {
-    expect(resolveConfig('gateway', { ...services, maxPendingPerIp: 7 }, { maxPendingPerIp: 50 }).maxPendingPerIp).toBe(7);
+    expect(resolveConfig('gateway', { ...services, maxPendingPerIp: 7 }, { maxPendingPerIp: 50 }).maxPendingPerIp).toBe(
+      7,
+    );
     expect(resolveConfig('gateway', services, { maxPendingPerIp: 50 }).maxPendingPerIp).toBe(50);
   });
 
@@ -23,6 +25,9 @@ describe('gateway - the --max-pending-per-ip setting', () => {
     const input = configInputOf(roleSettingsOf('cluster', { flags: { 'max-pending-per-ip': 25 } }, {}));
     expect(input.maxPendingPerIp).toBe(25);
     expect(configEnvOf(input).CHAT_MAX_PENDING_PER_IP).toBe('25');
-    expect(configEnvOf(configInputOf(roleSettingsOf('cluster', { flags: {} }, {}))).CHAT_MAX_PENDING_PER_IP, 'unset stays unset: the role uses its default').toBeUndefined();
+    expect(
+      configEnvOf(configInputOf(roleSettingsOf('cluster', { flags: {} }, {}))).CHAT_MAX_PENDING_PER_IP,
+      'unset stays unset: the role uses its default',
+    ).toBeUndefined();
   });
 });

@@ -65,7 +65,9 @@ describe('gateway - request gate, aborted', () => {
     const first = heldTask(log, 'first');
     const running = gate.run(first.task);
     const session = new AbortController();
-    const waiting = ['w1', 'w2', 'w3'].map((name) => gate.run(heldTask(log, name).task, session.signal).catch((error: unknown) => error));
+    const waiting = ['w1', 'w2', 'w3'].map((name) =>
+      gate.run(heldTask(log, name).task, session.signal).catch((error: unknown) => error),
+    );
     await Promise.resolve();
     expect(gate.pending).toBe(4);
     session.abort();

@@ -35,7 +35,9 @@ class FlakyStream implements StreamPublisher {
     this.started.push(id);
     if (this.options.failing?.has(id) && (tries === 1 || this.options.forGood)) {
       // The 503 comes back after a moment, as from a stream between leaders.
-      return new Promise((_resolve, reject) => setTimeout(() => reject(this.options.forGood ? new Error('stream refused') : noLeader()), 2));
+      return new Promise((_resolve, reject) =>
+        setTimeout(() => reject(this.options.forGood ? new Error('stream refused') : noLeader()), 2),
+      );
     }
     this.stored.push(id);
     const ack: StreamAck = { stream: 'sends', seq: this.stored.length, duplicate: false };
@@ -100,7 +102,7 @@ describe('gateway - send order', () => {
     expect(h.replies).toEqual([]);
   });
 
-  it('holds a publish only behind the same connection\'s to the same room, and starts it at the ack before', async () => {
+  it("holds a publish only behind the same connection's to the same room, and starts it at the ack before", async () => {
     const stream = new FlakyStream({ holdAcks: true });
     const h = harness(stream);
     // handle() returns with the first publish unanswered: the next send's checks need not wait.

@@ -11,7 +11,9 @@ function store(totals: Record<string, number>) {
     const error = failNext;
     failNext = undefined;
     return new Promise((resolve, reject) => {
-      pending.push(() => (error ? reject(error) : resolve(new Map(users.filter((u) => u in totals).map((u) => [u, totals[u]!])))));
+      pending.push(() =>
+        error ? reject(error) : resolve(new Map(users.filter((u) => u in totals).map((u) => [u, totals[u]!]))),
+      );
     });
   };
   const release = async (): Promise<void> => {
@@ -27,7 +29,12 @@ describe('pusher - badges', () => {
   it('asks for the users of sends started together in one query, each user once', async () => {
     const db = store({ ann: 3, bob: 1 });
     const reader = new BadgeReader(db.read);
-    const badges = Promise.all([reader.badgeOf('ann'), reader.badgeOf('bob'), reader.badgeOf('ann'), reader.badgeOf('cid')]);
+    const badges = Promise.all([
+      reader.badgeOf('ann'),
+      reader.badgeOf('bob'),
+      reader.badgeOf('ann'),
+      reader.badgeOf('cid'),
+    ]);
     await db.release();
     expect(await badges).toEqual([3, 1, 3, 0]);
     expect(db.queries).toEqual([['ann', 'bob', 'cid']]);

@@ -27,7 +27,9 @@ describe('push fakes - mode file', () => {
   });
 
   it('a mode file names a mode per fake, checked field by field', () => {
-    expect(parseFakeModes('{"apns":{"kind":"down"},"fcm":{"kind":"status","status":503,"retryAfterSec":2},"id":"x"}')).toEqual({
+    expect(
+      parseFakeModes('{"apns":{"kind":"down"},"fcm":{"kind":"status","status":503,"retryAfterSec":2},"id":"x"}'),
+    ).toEqual({
       apns: { kind: 'down' },
       fcm: { kind: 'status', status: 503, retryAfterSec: 2 },
       id: 'x',

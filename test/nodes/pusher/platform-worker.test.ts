@@ -60,8 +60,22 @@ function startWorker(provider: PushProvider): Promise<PlatformWorker> {
 let seq = 0;
 async function enqueue(token: string, room: string, body: string): Promise<void> {
   seq += 1;
-  const job: PushJob = { user: `u-${token}`, device: 'phone', platform: 'apns', token, preview: true, room, sender: 'alice', body, seq, msgId: `m${seq}`, ts: Date.now() };
-  await jetstream(nc).publish(subjects.push('apns'), encodeJson(job), { msgID: `${job.msgId}:${job.user}:${job.device}` });
+  const job: PushJob = {
+    user: `u-${token}`,
+    device: 'phone',
+    platform: 'apns',
+    token,
+    preview: true,
+    room,
+    sender: 'alice',
+    body,
+    seq,
+    msgId: `m${seq}`,
+    ts: Date.now(),
+  };
+  await jetstream(nc).publish(subjects.push('apns'), encodeJson(job), {
+    msgID: `${job.msgId}:${job.user}:${job.device}`,
+  });
 }
 
 const consumer = () => jsm.consumers.info(subjects.pushStream, 'pusher-apns');
@@ -101,7 +115,11 @@ describe('pusher - platform worker', () => {
     provider.up = true;
     await waitFor(() => provider.sent.length === 3, 5000, 'the held notifications');
     const byKey = Object.fromEntries(provider.sent.map((n) => [`${n.token}/${n.room}`, n]));
-    expect(byKey['tok-a/r1']).toMatchObject({ title: 'Design team', body: '2 new messages in Design team. alice: two', badge: 7 });
+    expect(byKey['tok-a/r1']).toMatchObject({
+      title: 'Design team',
+      body: '2 new messages in Design team. alice: two',
+      badge: 7,
+    });
     expect(byKey['tok-b/r1']).toMatchObject({ body: 'alice: hello' });
     expect(byKey['tok-a/r2']).toMatchObject({ body: 'alice: elsewhere' });
     await waitFor(async () => (await consumer()).num_ack_pending === 0, 5000, 'the acks');

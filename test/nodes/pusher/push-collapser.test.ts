@@ -1,10 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import type { PushJob } from '../../../src/core/push/push-job.js';
 import { renderNotification } from '../../../src/nodes/pusher/notification-template.js';
-import { PushCollapser, ReadyQueue, distinctMessages, type CollapsedPush } from '../../../src/nodes/pusher/push-collapser.js';
+import {
+  PushCollapser,
+  ReadyQueue,
+  distinctMessages,
+  type CollapsedPush,
+} from '../../../src/nodes/pusher/push-collapser.js';
 
 function job(seq: number, overrides: Partial<PushJob> = {}): PushJob {
-  return { user: 'bob', device: 'phone', platform: 'apns', token: 't1', preview: true, room: 'r1', sender: 'alice', body: `message ${seq}`, seq, msgId: `m${seq}`, ts: seq, ...overrides };
+  return {
+    user: 'bob',
+    device: 'phone',
+    platform: 'apns',
+    token: 't1',
+    preview: true,
+    room: 'r1',
+    sender: 'alice',
+    body: `message ${seq}`,
+    seq,
+    msgId: `m${seq}`,
+    ts: seq,
+    ...overrides,
+  };
 }
 
 describe('pusher - collapsing bursts', () => {
@@ -47,7 +65,11 @@ describe('pusher - collapsing bursts', () => {
   });
 });
 
-const group = (key: string, ...seqs: number[]): CollapsedPush<number> => ({ key, jobs: seqs.map((seq) => job(seq)), handles: seqs });
+const group = (key: string, ...seqs: number[]): CollapsedPush<number> => ({
+  key,
+  jobs: seqs.map((seq) => job(seq)),
+  handles: seqs,
+});
 
 describe('pusher - groups waiting to be sent', () => {
   it('hands groups out oldest first', () => {
@@ -55,7 +77,12 @@ describe('pusher - groups waiting to be sent', () => {
     ready.push(group('a', 1));
     ready.push(group('b', 2));
     ready.push(group('c', 3));
-    expect([ready.shift()?.key, ready.shift()?.key, ready.shift()?.key, ready.shift()]).toEqual(['a', 'b', 'c', undefined]);
+    expect([ready.shift()?.key, ready.shift()?.key, ready.shift()?.key, ready.shift()]).toEqual([
+      'a',
+      'b',
+      'c',
+      undefined,
+    ]);
     expect(ready.size).toBe(0);
   });
 
@@ -101,11 +128,17 @@ describe('pusher - groups waiting to be sent', () => {
 
 describe('pusher - notification text', () => {
   it('a direct message is titled by the sender and quotes the message', () => {
-    expect(renderNotification([job(1, { body: 'lunch?' })], { kind: 'direct', name: '' })).toEqual({ title: 'alice', body: 'lunch?' });
+    expect(renderNotification([job(1, { body: 'lunch?' })], { kind: 'direct', name: '' })).toEqual({
+      title: 'alice',
+      body: 'lunch?',
+    });
   });
 
   it('a burst in a group says how many, in which room, and quotes the newest', () => {
-    const rendered = renderNotification([job(1), job(2), job(3, { sender: 'carol', body: 'see you' })], { kind: 'group', name: 'Design team' });
+    const rendered = renderNotification([job(1), job(2), job(3, { sender: 'carol', body: 'see you' })], {
+      kind: 'group',
+      name: 'Design team',
+    });
     expect(rendered).toEqual({ title: 'Design team', body: '3 new messages in Design team. carol: see you' });
   });
 
@@ -114,7 +147,10 @@ describe('pusher - notification text', () => {
   });
 
   it('without preview nothing of the content, sender or room is shown', () => {
-    const rendered = renderNotification([job(1, { preview: false, body: 'secret' }), job(2, { preview: false })], { kind: 'group', name: 'Secret room' });
+    const rendered = renderNotification([job(1, { preview: false, body: 'secret' }), job(2, { preview: false })], {
+      kind: 'group',
+      name: 'Secret room',
+    });
     expect(rendered).toEqual({ title: 'chat-node', body: '2 new messages' });
     expect(JSON.stringify(rendered)).not.toMatch(/secret|alice|Secret room/i);
   });
@@ -123,4 +159,3 @@ describe('pusher - notification text', () => {
     expect(renderNotification([job(1, { body: 'x'.repeat(500) })], { kind: 'direct', name: '' }).body.length).toBe(120);
   });
 });
-

@@ -5,7 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatComparison } from '../../../src/sim/compare/comparison-table.js';
 import { compareReports, isRegression } from '../../../src/sim/compare/report-comparison.js';
-import { readReportFile, ReportFileError, type RunFile, type StoredReport } from '../../../src/sim/compare/report-file.js';
+import {
+  readReportFile,
+  ReportFileError,
+  type RunFile,
+  type StoredReport,
+} from '../../../src/sim/compare/report-file.js';
 import { LatencyDistribution } from '../../../src/sim/hdr/index.js';
 import { buildReport, type SimReport } from '../../../src/sim/runner/sim-report.js';
 import { syntheticOutcome } from '../runner/synthetic-outcome.js';
@@ -19,9 +24,15 @@ function report(deliverMs: (i: number) => number = (i) => 2 + i): SimReport {
   return buildReport(syntheticOutcome({ deliverMs })).report;
 }
 
-const run = (path: string, stored: StoredReport): RunFile => ({ kind: 'run', path, report: stored, format: stored.formatVersion ?? 1 });
+const run = (path: string, stored: StoredReport): RunFile => ({
+  kind: 'run',
+  path,
+  report: stored,
+  format: stored.formatVersion ?? 1,
+});
 const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
-const rowOf = (rows: ReturnType<typeof compareReports>['rows'], section: string, name: string) => rows.find((row) => row.section === section && row.name === name);
+const rowOf = (rows: ReturnType<typeof compareReports>['rows'], section: string, name: string) =>
+  rows.find((row) => row.section === section && row.name === name);
 
 /** The report as one from before format 2 would have it: no formatVersion, meta, timeline or histograms. */
 function formatOne(stored: SimReport): StoredReport {
@@ -100,8 +111,12 @@ describe('comparing reports', () => {
     const a = readReportFile(FORMAT_1);
     expect(a).toMatchObject({ kind: 'run', format: 1 });
     const comparison = compareReports(a, run('b.json', report()));
-    expect(comparison.notes).toContain("A (format 1) has no histograms (reports from before format 2): latencies are compared on the reports' summary figures, hops on their rows");
-    expect(comparison.notes.some((note) => note.startsWith('different scenarios: A ran one-to-one, B ran synthetic'))).toBe(true);
+    expect(comparison.notes).toContain(
+      "A (format 1) has no histograms (reports from before format 2): latencies are compared on the reports' summary figures, hops on their rows",
+    );
+    expect(
+      comparison.notes.some((note) => note.startsWith('different scenarios: A ran one-to-one, B ran synthetic')),
+    ).toBe(true);
     expect(rowOf(comparison.rows, 'deliver (summary)', 'p99')).toMatchObject({ a: 14.751 });
     expect(comparison.rows.some((row) => row.section.includes('(HDR)'))).toBe(false);
     // Two summaries of the same run: nothing changed.
@@ -113,31 +128,77 @@ describe('comparing reports', () => {
   it('notes where the runs differ besides their figures', () => {
     const a = report();
     const b = structuredClone(a);
-    const meta = { chatNode: { version: '0.1.0', commit: { hash: 'abc1234', dirty: false } }, node: 'v20.11.1', machine: { os: 'Linux', kernel: '6.1', arch: 'x64', cpuModel: 'cpu', cpus: 2, memoryBytes: 2 ** 33 }, scenario: { file: 's.yaml', sha256: 'a'.repeat(64) }, options: { pushPolicy: 'always', floor: false } };
+    const meta = {
+      chatNode: { version: '0.1.0', commit: { hash: 'abc1234', dirty: false } },
+      node: 'v20.11.1',
+      machine: { os: 'Linux', kernel: '6.1', arch: 'x64', cpuModel: 'cpu', cpus: 2, memoryBytes: 2 ** 33 },
+      scenario: { file: 's.yaml', sha256: 'a'.repeat(64) },
+      options: { pushPolicy: 'always', floor: false },
+    };
     a.meta = { ...meta, cluster: { kind: 'local-dev' } };
-    b.meta = { ...meta, cluster: { kind: 'external', urls: ['ws://10.0.0.5:8080/v1/ws'] }, scenario: { file: 's.yaml', sha256: 'b'.repeat(64) }, options: { rate: 2000, pushPolicy: 'always', floor: false } };
+    b.meta = {
+      ...meta,
+      cluster: { kind: 'external', urls: ['ws://10.0.0.5:8080/v1/ws'] },
+      scenario: { file: 's.yaml', sha256: 'b'.repeat(64) },
+      options: { rate: 2000, pushPolicy: 'always', floor: false },
+    };
     const notes = compareReports(run('a.json', a), run('b.json', b)).notes;
     expect(notes).toContain(`the scenario files differ (sha256 ${'a'.repeat(12)}… and ${'b'.repeat(12)}…)`);
     expect(notes).toContain('the clusters differ: A local chat-node dev; B ws://10.0.0.5:8080/v1/ws');
     expect(notes).toContain('the options differ: A scenario rate, push policy always; B rate 2000, push policy always');
   });
 
-  it('compares two rate sweeps step by step, from each step\'s report', () => {
+  it("compares two rate sweeps step by step, from each step's report", () => {
     const write = (name: string, content: unknown) => {
       const path = join(dir, name);
       writeFileSync(path, JSON.stringify(content));
       return path;
     };
-    const step = (rate: number, file: string, p99: number) => ({ rate, sentPerSec: rate, deliveredPerSec: rate, deliverP50Ms: 2, deliverP99Ms: p99, completeness: 1, violations: 0, pass: true, report: file });
+    const step = (rate: number, file: string, p99: number) => ({
+      rate,
+      sentPerSec: rate,
+      deliveredPerSec: rate,
+      deliverP50Ms: 2,
+      deliverP99Ms: p99,
+      completeness: 1,
+      violations: 0,
+      pass: true,
+      report: file,
+    });
     write('a-500.json', report());
-    write('b-500.json', report((i) => 5 * (2 + i)));
+    write(
+      'b-500.json',
+      report((i) => 5 * (2 + i)),
+    );
     // The summaries name their steps' reports as the sweep wrote them; found next to the summary.
-    const a = write('a.json', { scenario: 'synthetic', steps: [step(500, 'elsewhere/a-500.json', 10), step(1000, 'gone.json', 20)], highestPassingRate: 1000 });
-    const b = write('b.json', { scenario: 'synthetic', steps: [step(500, join(dir, 'b-500.json'), 10), step(1000, 'gone.json', 30), step(2000, 'gone.json', 40)], highestPassingRate: 1000 });
+    const a = write('a.json', {
+      scenario: 'synthetic',
+      steps: [step(500, 'elsewhere/a-500.json', 10), step(1000, 'gone.json', 20)],
+      highestPassingRate: 1000,
+    });
+    const b = write('b.json', {
+      scenario: 'synthetic',
+      steps: [step(500, join(dir, 'b-500.json'), 10), step(1000, 'gone.json', 30), step(2000, 'gone.json', 40)],
+      highestPassingRate: 1000,
+    });
     const comparison = compareReports(readReportFile(a), readReportFile(b));
-    expect(rowOf(comparison.rows.filter((row) => row.step === 500), 'deliver (HDR)', 'p99')).toMatchObject({ regression: true });
-    expect(rowOf(comparison.rows.filter((row) => row.step === 1000), 'step summary', 'deliver p99')).toMatchObject({ a: 20, b: 30, regression: true });
-    expect(comparison.notes).toContain("step 1000 msgs/s: A's step report was not found: compared on the sweep summary's figures");
+    expect(
+      rowOf(
+        comparison.rows.filter((row) => row.step === 500),
+        'deliver (HDR)',
+        'p99',
+      ),
+    ).toMatchObject({ regression: true });
+    expect(
+      rowOf(
+        comparison.rows.filter((row) => row.step === 1000),
+        'step summary',
+        'deliver p99',
+      ),
+    ).toMatchObject({ a: 20, b: 30, regression: true });
+    expect(comparison.notes).toContain(
+      "step 1000 msgs/s: A's step report was not found: compared on the sweep summary's figures",
+    );
     expect(comparison.notes).toContain('step 2000 msgs/s is only in B: not compared');
     expect(plain(formatComparison(comparison))).toContain('== step 500 msgs/s ==');
   });
@@ -151,14 +212,22 @@ describe('unusable input', () => {
   };
 
   it('names a missing file, a file that is not JSON, and JSON that is not a report', () => {
-    expect(() => readReportFile(join(dir, 'missing.json'))).toThrow(new ReportFileError(`${join(dir, 'missing.json')}: no such file`));
+    expect(() => readReportFile(join(dir, 'missing.json'))).toThrow(
+      new ReportFileError(`${join(dir, 'missing.json')}: no such file`),
+    );
     expect(() => readReportFile(write('text.json', 'scenario: x'))).toThrow(/text\.json: not JSON \(/);
-    expect(() => readReportFile(write('bench.json', '{"jobs": 10, "steadyPerSecond": 5}'))).toThrow(/bench\.json: not a chat-node sim report or sweep summary/);
+    expect(() => readReportFile(write('bench.json', '{"jobs": 10, "steadyPerSecond": 5}'))).toThrow(
+      /bench\.json: not a chat-node sim report or sweep summary/,
+    );
   });
 
   it('refuses a report newer than it reads, and a run compared with a sweep', () => {
-    expect(() => readReportFile(write('future.json', JSON.stringify({ ...report(), formatVersion: 99 })))).toThrow(/report format 99 is newer than this chat-node reads \(up to 2\): update chat-node/);
-    const sweep = readReportFile(write('sweep.json', JSON.stringify({ scenario: 'synthetic', steps: [], highestPassingRate: null })));
+    expect(() => readReportFile(write('future.json', JSON.stringify({ ...report(), formatVersion: 99 })))).toThrow(
+      /report format 99 is newer than this chat-node reads \(up to 2\): update chat-node/,
+    );
+    const sweep = readReportFile(
+      write('sweep.json', JSON.stringify({ scenario: 'synthetic', steps: [], highestPassingRate: null })),
+    );
     expect(() => compareReports(run('a.json', report()), sweep)).toThrow(ReportFileError);
   });
 });

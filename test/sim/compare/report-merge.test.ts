@@ -39,19 +39,20 @@ function reportWith(values: readonly number[]): SimReport {
 }
 
 describe('merging reports', () => {
-  it('gives exactly the percentiles of one histogram fed both runs\' samples', () => {
+  it("gives exactly the percentiles of one histogram fed both runs' samples", () => {
     const first = samples(1, 20_000);
     const second = samples(2, 7_000).map((ms) => ms * 1.7);
     const merged = mergeReports([run('a.json', reportWith(first)), run('b.json', reportWith(second))]);
     const union = distribution([...first, ...second]);
     expect(merged.deliver).toEqual(union.percentiles());
     const decoded = LatencyDistribution.decode(merged.histograms.deliver);
-    for (const percentile of [1, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 100]) expect(decoded.percentileMs(percentile)).toBe(union.percentileMs(percentile));
+    for (const percentile of [1, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 100])
+      expect(decoded.percentileMs(percentile)).toBe(union.percentileMs(percentile));
     expect(decoded.count).toBe(27_000);
     expect(decoded.meanMs).toBeCloseTo(union.meanMs, 9);
   });
 
-  it('adds the timelines second by second, and each second\'s percentiles are those of its union', () => {
+  it("adds the timelines second by second, and each second's percentiles are those of its union", () => {
     const a = report((i) => 2 + i);
     const b = report((i) => 50 + i);
     const merged = mergeReports([run('a.json', a), run('b.json', b)]);
@@ -59,7 +60,11 @@ describe('merging reports', () => {
     expect(merged.timeline.seconds.map((row) => row.second)).toEqual(a.timeline.seconds.map((row) => row.second));
     merged.timeline.seconds.forEach((row, i) => {
       const [rowA, rowB] = [a.timeline.seconds[i]!, b.timeline.seconds[i]!];
-      expect(row).toMatchObject({ sent: rowA.sent + rowB.sent, acked: rowA.acked + rowB.acked, delivered: rowA.delivered + rowB.delivered });
+      expect(row).toMatchObject({
+        sent: rowA.sent + rowB.sent,
+        acked: rowA.acked + rowB.acked,
+        delivered: rowA.delivered + rowB.delivered,
+      });
       const union = LatencyDistribution.merge([rowA.deliverHdr!, rowB.deliverHdr!], { significantDigits: 2 });
       expect(row.deliverP99Ms).toBe(union.percentileMs(99));
       expect(row.deliverMaxMs).toBe(union.maxMs);
@@ -71,21 +76,33 @@ describe('merging reports', () => {
     const b = structuredClone(a);
     b.runId = 'second';
     b.oracle = { ...b.oracle, observedDeliveries: b.oracle.observedDeliveries - 3, totalViolations: 3 };
-    b.usage = { ...b.usage, messages: a.usage.messages * 3, perThousand: { ...b.usage.perThousand, nodes: 20, server: 20 } };
+    b.usage = {
+      ...b.usage,
+      messages: a.usage.messages * 3,
+      perThousand: { ...b.usage.perThousand, nodes: 20, server: 20 },
+    };
     const merged = mergeReports([run('a.json', a), run('b.json', b)]);
     expect(merged.plan.sends).toBe(2 * a.plan.sends);
     expect(merged.plan.durationMs).toBe(a.plan.durationMs);
     expect(merged.oracle.expectedDeliveries).toBe(2 * a.oracle.expectedDeliveries);
-    expect(merged.oracle.completeness).toBeCloseTo((2 * a.oracle.observedDeliveries - 3) / (2 * a.oracle.expectedDeliveries), 12);
+    expect(merged.oracle.completeness).toBeCloseTo(
+      (2 * a.oracle.observedDeliveries - 3) / (2 * a.oracle.expectedDeliveries),
+      12,
+    );
     expect(merged.oracle.ok).toBe(false);
     expect(merged.throughput.sentPerSec).toBeCloseTo(2 * a.throughput.sentPerSec, 9);
     // (100 s/1k x 6 messages + 20 s/1k x 18 messages) over 24 messages.
-    expect(merged.usage.perThousand.nodes).toBeCloseTo((0.6 + 0.36) / 24 * 1000, 9);
+    expect(merged.usage.perThousand.nodes).toBeCloseTo(((0.6 + 0.36) / 24) * 1000, 9);
     expect(merged.nodes).toEqual([]);
     expect(merged.usage.rows.map((row) => row.name)).toEqual([`${a.runId}/gw-1`, 'second/gw-1']);
     expect(loadBuckets(merged.histograms.hops.commit!).counts).toEqual([8, 12, 12]);
     expect(merged.usage.hops).toMatchObject([{ hop: 'commit', count: 12 }]);
-    expect(merged.slos.find((slo) => slo.name === 'oracle')).toEqual({ name: 'oracle', target: 'no violation', measured: '3 violations', pass: false });
+    expect(merged.slos.find((slo) => slo.name === 'oracle')).toEqual({
+      name: 'oracle',
+      target: 'no violation',
+      measured: '3 violations',
+      pass: false,
+    });
     expect(merged.pass).toBe(false);
     expect(merged.merged!.parts.map((part) => [part.file, part.runId])).toEqual([
       ['a.json', a.runId],
@@ -96,22 +113,46 @@ describe('merging reports', () => {
   it('judges the latency objectives again on the merged histogram', () => {
     const fast = reportWith(samples(3, 1000));
     const slow = reportWith(samples(4, 1000).map((ms) => ms * 30));
-    for (const part of [fast, slow]) part.slos = [{ name: 'deliver p99', target: '<= 250 ms', measured: `${part.deliver.p99.toFixed(2)} ms`, pass: part.deliver.p99 <= 250 }];
+    for (const part of [fast, slow])
+      part.slos = [
+        {
+          name: 'deliver p99',
+          target: '<= 250 ms',
+          measured: `${part.deliver.p99.toFixed(2)} ms`,
+          pass: part.deliver.p99 <= 250,
+        },
+      ];
     const merged = mergeReports([run('fast.json', fast), run('slow.json', slow)]);
-    expect(merged.slos).toEqual([{ name: 'deliver p99', target: '<= 250 ms', measured: `${merged.deliver.p99.toFixed(2)} ms`, pass: merged.deliver.p99 <= 250 }]);
+    expect(merged.slos).toEqual([
+      {
+        name: 'deliver p99',
+        target: '<= 250 ms',
+        measured: `${merged.deliver.p99.toFixed(2)} ms`,
+        pass: merged.deliver.p99 <= 250,
+      },
+    ]);
   });
 
   it('refuses reports of other scenarios, reports without histograms, the same run twice, and a single report', () => {
     const a = report();
-    expect(() => mergeReports([run('a.json', a), run('b.json', { ...report(), scenario: 'other' })])).toThrow(/b\.json ran other, a\.json synthetic: only reports of one scenario merge/);
+    expect(() => mergeReports([run('a.json', a), run('b.json', { ...report(), scenario: 'other' })])).toThrow(
+      /b\.json ran other, a\.json synthetic: only reports of one scenario merge/,
+    );
     const { histograms: _h, timeline: _t, formatVersion: _v, ...old } = report();
-    expect(() => mergeReports([run('a.json', a), { kind: 'run', path: 'old.json', report: old, format: 1 }])).toThrow(/old\.json is a report of format 1, without histograms: its percentiles cannot be merged exactly/);
-    expect(() => mergeReports([run('a.json', a), run('copy.json', a)])).toThrow(`a.json and copy.json are the same run (${a.runId}): merged, it would count twice`);
+    expect(() => mergeReports([run('a.json', a), { kind: 'run', path: 'old.json', report: old, format: 1 }])).toThrow(
+      /old\.json is a report of format 1, without histograms: its percentiles cannot be merged exactly/,
+    );
+    expect(() => mergeReports([run('a.json', a), run('copy.json', a)])).toThrow(
+      `a.json and copy.json are the same run (${a.runId}): merged, it would count twice`,
+    );
     expect(() => mergeReports([run('a.json', a)])).toThrow(ReportFileError);
   });
 
   it('makes a report that compares like any other', () => {
-    const merged = mergeReports([run('a.json', reportWith(samples(5, 500))), run('b.json', reportWith(samples(6, 500)))]);
+    const merged = mergeReports([
+      run('a.json', reportWith(samples(5, 500))),
+      run('b.json', reportWith(samples(6, 500))),
+    ]);
     const comparison = compareReports(run('m.json', merged), run('m2.json', structuredClone(merged)));
     expect(comparison.regressions).toBe(0);
     expect(comparison.a.mergedRuns).toBe(2);

@@ -15,7 +15,8 @@ const file = (name: string) => join(dir, name);
 const unwrapped = (stderr: string) => stderr.replace(/\s*\n\s*›\s*/g, ' ');
 
 beforeAll(() => {
-  const write = (name: string, deliverMs: (i: number) => number) => writeFileSync(file(name), JSON.stringify({ ...buildReport(syntheticOutcome({ deliverMs })).report, runId: name }));
+  const write = (name: string, deliverMs: (i: number) => number) =>
+    writeFileSync(file(name), JSON.stringify({ ...buildReport(syntheticOutcome({ deliverMs })).report, runId: name }));
   write('before.json', (i) => 2 + i);
   write('same.json', (i) => 2 + i);
   write('slower.json', (i) => 4 * (2 + i));
@@ -46,15 +47,22 @@ describe('sim compare (command)', () => {
 
 describe('sim merge (command)', () => {
   it('writes one report of several, and refuses a report it cannot merge exactly', async () => {
-    const result = await runCli(['sim', 'merge', file('before.json'), file('slower.json'), '--out', file('merged.json')], env);
+    const result = await runCli(
+      ['sim', 'merge', file('before.json'), file('slower.json'), '--out', file('merged.json')],
+      env,
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`merged 2 reports: ${file('before.json')}`);
     const merged = JSON.parse(readFileSync(file('merged.json'), 'utf8')) as SimReport;
     expect(merged.merged!.parts).toHaveLength(2);
-    expect(merged.deliver.count).toBe(2 * (JSON.parse(readFileSync(file('before.json'), 'utf8')) as SimReport).deliver.count);
+    expect(merged.deliver.count).toBe(
+      2 * (JSON.parse(readFileSync(file('before.json'), 'utf8')) as SimReport).deliver.count,
+    );
     const old = fileURLToPath(new URL('./fixtures/format-1-one-to-one.json', import.meta.url));
     const refused = await runCli(['sim', 'merge', file('before.json'), old], env);
     expect(refused.code).toBe(2);
-    expect(unwrapped(refused.stderr)).toMatch(/ran one-to-one, .*before\.json synthetic: only reports of one scenario merge/);
+    expect(unwrapped(refused.stderr)).toMatch(
+      /ran one-to-one, .*before\.json synthetic: only reports of one scenario merge/,
+    );
   });
 });

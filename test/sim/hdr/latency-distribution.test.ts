@@ -59,7 +59,8 @@ describe('hdr - latency distribution', () => {
     expect(text.length).toBeLessThan(20_000);
     const decoded = LatencyDistribution.decode(text);
     expect(decoded.percentiles()).toEqual(distribution.percentiles());
-    for (let percentile = 0; percentile <= 100; percentile += 2.5) expect(decoded.percentileMs(percentile)).toBe(distribution.percentileMs(percentile));
+    for (let percentile = 0; percentile <= 100; percentile += 2.5)
+      expect(decoded.percentileMs(percentile)).toBe(distribution.percentileMs(percentile));
     expect(decoded.meanMs).toBeCloseTo(distribution.meanMs, 6);
   });
 
@@ -77,10 +78,16 @@ describe('hdr - latency distribution', () => {
       return distribution;
     });
     // As the coordinator gets them: encoded, from other processes; mixed with live ones.
-    const merged = LatencyDistribution.merge([recorded[0]!.encode(), recorded[1]!, recorded[2]!.encode(), recorded[3]!.encode()]);
+    const merged = LatencyDistribution.merge([
+      recorded[0]!.encode(),
+      recorded[1]!,
+      recorded[2]!.encode(),
+      recorded[3]!.encode(),
+    ]);
     expect(merged.count).toBe(8100);
     expect(merged.percentiles()).toEqual(whole.percentiles());
-    for (let percentile = 0; percentile <= 100; percentile += 0.5) expect(merged.percentileMs(percentile)).toBe(whole.percentileMs(percentile));
+    for (let percentile = 0; percentile <= 100; percentile += 0.5)
+      expect(merged.percentileMs(percentile)).toBe(whole.percentileMs(percentile));
   });
 
   it('packed distributions merge with plain ones', () => {

@@ -85,7 +85,9 @@ describe('hdr - latency timeline', () => {
       [2000, 0],
       [3000, 1],
     ]);
-    expect(() => a.add(new LatencyTimeline({ originMs: START + 500, bucketMs: 1000 }))).toThrow(/whole number of buckets/);
+    expect(() => a.add(new LatencyTimeline({ originMs: START + 500, bucketMs: 1000 }))).toThrow(
+      /whole number of buckets/,
+    );
     expect(() => a.add(new LatencyTimeline({ originMs: START, bucketMs: 2000 }))).toThrow(/buckets/);
   });
 

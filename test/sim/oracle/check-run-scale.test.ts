@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { checkRun } from '../../../src/sim/oracle/index.js';
-import type { AckRecord, DeviceLog, PlannedRoom, PlannedSend, PlannedUser, SimPlan } from '../../../src/sim/sim-types.js';
+import type {
+  AckRecord,
+  DeviceLog,
+  PlannedRoom,
+  PlannedSend,
+  PlannedUser,
+  SimPlan,
+} from '../../../src/sim/sim-types.js';
 
 /**
  * A flawless run of `messages` sends over `rooms` group rooms of 20 members with 2 devices
@@ -24,7 +31,9 @@ function bigRun(rooms: number, messages: number) {
     members: Array.from({ length: members }, (_, m) => `u${((r * members) / 2 + m) % users.length}`),
   }));
   const logs = new Map<string, DeviceLog>();
-  for (const user of users) for (const device of user.devices) logs.set(`${user.id}/${device.id}`, { user: user.id, device: device.id, deliveries: [], readSeq: {}, rooms: {} });
+  for (const user of users)
+    for (const device of user.devices)
+      logs.set(`${user.id}/${device.id}`, { user: user.id, device: device.id, deliveries: [], readSeq: {}, rooms: {} });
   const sends: PlannedSend[] = [];
   const acks: AckRecord[] = [];
   const lastSeq = new Array<number>(rooms).fill(0);
@@ -34,12 +43,32 @@ function bigRun(rooms: number, messages: number) {
     const user = room.members[i % members]!;
     const seq = ++lastSeq[r]!;
     sends.push({ atMs: i, user, device: 'a', room: room.key, clientMsgId: `c${i}`, bodyChars: 10 });
-    acks.push({ user, device: 'a', room: `R${r}`, clientMsgId: `c${i}`, seq, msgId: `m${i}`, sentAt: i, ackedAt: i + 5 });
+    acks.push({
+      user,
+      device: 'a',
+      room: `R${r}`,
+      clientMsgId: `c${i}`,
+      seq,
+      msgId: `m${i}`,
+      sentAt: i,
+      ackedAt: i + 5,
+    });
     for (const member of room.members) {
-      for (const device of ['a', 'b']) logs.get(`${member}/${device}`)!.deliveries.push({ room: `R${r}`, seq, clientMsgId: `c${i}`, sender: user, at: i + 10 });
+      for (const device of ['a', 'b'])
+        logs
+          .get(`${member}/${device}`)!
+          .deliveries.push({ room: `R${r}`, seq, clientMsgId: `c${i}`, sender: user, at: i + 10 });
     }
   }
-  const plan: SimPlan = { runId: 'big', seed: 1, users, rooms: planned, sends, typing: [], phases: { rampUpMs: 0, steadyMs: messages, drainMs: 0 } };
+  const plan: SimPlan = {
+    runId: 'big',
+    seed: 1,
+    users,
+    rooms: planned,
+    sends,
+    typing: [],
+    phases: { rampUpMs: 0, steadyMs: messages, drainMs: 0 },
+  };
   return {
     plan,
     roomIds: Object.fromEntries(planned.map((room, r) => [room.key, `R${r}`])),
@@ -54,11 +83,21 @@ function bigRun(rooms: number, messages: number) {
 describe('oracle at scale', () => {
   it('400k deliveries: a clean run passes and one injected loss is found', () => {
     const input = bigRun(100, 10_000);
-    expect(checkRun(input)).toMatchObject({ ok: true, expectedDeliveries: 400_000, observedDeliveries: 400_000, messages: 10_000 });
+    expect(checkRun(input)).toMatchObject({
+      ok: true,
+      expectedDeliveries: 400_000,
+      observedDeliveries: 400_000,
+      messages: 10_000,
+    });
     const victim = input.logs[123]!;
     const lost = victim.deliveries.splice(37, 1)[0]!;
     const report = checkRun(input);
     expect(report.violationCounts.missing).toBe(1);
-    expect(report.violations[0]).toMatchObject({ room: lost.room, seq: lost.seq, user: victim.user, device: victim.device });
+    expect(report.violations[0]).toMatchObject({
+      room: lost.room,
+      seq: lost.seq,
+      user: victim.user,
+      device: victim.device,
+    });
   });
 });

@@ -17,7 +17,16 @@ describe('oracle', () => {
     expect(report.expectedDeliveries).toBe(35);
     expect(report.observedDeliveries).toBe(35);
     expect(report.completeness).toBe(1);
-    expect(report).toMatchObject({ planned: 10, acked: 10, unacked: 0, messages: 10, deliveriesLogged: 35, missingMessages: 0, skipped: 0, unsettled: 0 });
+    expect(report).toMatchObject({
+      planned: 10,
+      acked: 10,
+      unacked: 0,
+      messages: 10,
+      deliveriesLogged: 35,
+      missingMessages: 0,
+      skipped: 0,
+      unsettled: 0,
+    });
     expect(report.devices).toEqual({ planned: 5, logged: 5, unlogged: [], unloggedCount: 0 });
     expect(report.rooms).toEqual({ planned: 3, created: 3 });
   });
@@ -28,7 +37,14 @@ describe('oracle', () => {
     const report = checkRun(input);
     expect(report.ok).toBe(false);
     expect(counts(report)).toEqual({ missing: 1 });
-    expect(report.violations[0]).toMatchObject({ kind: 'missing', room: realId('group'), roomKey: 'group', seq: 2, user: 'bob', device: 'phone' });
+    expect(report.violations[0]).toMatchObject({
+      kind: 'missing',
+      room: realId('group'),
+      roomKey: 'group',
+      seq: 2,
+      user: 'bob',
+      device: 'phone',
+    });
     expect(report.violations[0]!.detail).toContain('connected when it was acked');
     expect(report.observedDeliveries).toBe(34);
     expect(report.completeness).toBeCloseTo(34 / 35);
@@ -41,7 +57,11 @@ describe('oracle', () => {
     for (const log of input.logs) dropDelivery(log, 'group', 2);
     const report = checkRun(input);
     expect(counts(report)).toEqual({ missing: 3 });
-    expect(report.violations.map((v) => `${v.user}/${v.device}`).sort()).toEqual(['alice/phone', 'bob/phone', 'carol/laptop']);
+    expect(report.violations.map((v) => `${v.user}/${v.device}`).sort()).toEqual([
+      'alice/phone',
+      'bob/phone',
+      'carol/laptop',
+    ]);
     expect(report.missingMessages).toBe(1);
   });
 
@@ -52,7 +72,13 @@ describe('oracle', () => {
     log.deliveries.push({ ...copy, at: copy.at + 5000 });
     const report = checkRun(input);
     expect(counts(report)).toEqual({ duplicate: 1 });
-    expect(report.violations[0]).toMatchObject({ kind: 'duplicate', roomKey: 'group', seq: 2, user: 'carol', device: 'laptop' });
+    expect(report.violations[0]).toMatchObject({
+      kind: 'duplicate',
+      roomKey: 'group',
+      seq: 2,
+      user: 'carol',
+      device: 'laptop',
+    });
     // The copy still counts once for completeness.
     expect(report.completeness).toBe(1);
   });
@@ -124,7 +150,13 @@ describe('oracle', () => {
     const lost = new Set([5, 6, 7, 8]);
     input.acks = input.acks.filter((a) => !(a.room === realId('group') && lost.has(a.seq)));
     for (const log of input.logs) for (const seq of lost) dropDelivery(log, 'group', seq);
-    logOf(input, 'bob', 'phone').deliveries.push({ room: realId('dm'), seq: 1e9, clientMsgId: 'bob-x', sender: 'bob', at: T0 + 99_000 });
+    logOf(input, 'bob', 'phone').deliveries.push({
+      room: realId('dm'),
+      seq: 1e9,
+      clientMsgId: 'bob-x',
+      sender: 'bob',
+      at: T0 + 99_000,
+    });
     const report = checkRun({ ...input, options: { maxListed: 2 } });
     expect(report.violationCounts['seq-gap']).toBe(4 + (1e9 - 21));
     expect(report.violations.map((v) => [v.roomKey, v.seq])).toEqual([
@@ -223,7 +255,9 @@ describe('oracle', () => {
   it('the sending device has its message from the ack even if its log lacks it', () => {
     const input = flawlessRun();
     const laptop = logOf(input, 'alice', 'laptop');
-    laptop.deliveries = laptop.deliveries.filter((d) => d.sender !== 'alice' || input.acks.some((a) => a.clientMsgId === d.clientMsgId && a.device !== 'laptop'));
+    laptop.deliveries = laptop.deliveries.filter(
+      (d) => d.sender !== 'alice' || input.acks.some((a) => a.clientMsgId === d.clientMsgId && a.device !== 'laptop'),
+    );
     const report = checkRun(input);
     expect(report.ok).toBe(true);
     expect(report.completeness).toBe(1);
@@ -247,7 +281,12 @@ describe('oracle', () => {
     expect(report.ok).toBe(true);
     expect(report.expectedDeliveries).toBe(35);
     expect(report.warningCounts['non-member-delivery']).toBe(1);
-    expect(report.warnings[0]).toMatchObject({ kind: 'non-member-delivery', user: 'dave', device: 'tablet', roomKey: 'group' });
+    expect(report.warnings[0]).toMatchObject({
+      kind: 'non-member-delivery',
+      user: 'dave',
+      device: 'tablet',
+      roomKey: 'group',
+    });
   });
 
   it('two messages at one (room, seq) are a conflict, reported once per variant', () => {
@@ -262,7 +301,13 @@ describe('oracle', () => {
     }
     const report = checkRun(input);
     expect(counts(report)).toEqual({ conflict: 1 });
-    expect(report.violations[0]).toMatchObject({ kind: 'conflict', roomKey: 'group', seq: 2, user: 'bob', device: 'phone' });
+    expect(report.violations[0]).toMatchObject({
+      kind: 'conflict',
+      roomKey: 'group',
+      seq: 2,
+      user: 'bob',
+      device: 'phone',
+    });
     expect(report.violations[0]!.detail).toContain('eve/intruder-1');
   });
 
@@ -270,7 +315,8 @@ describe('oracle', () => {
     const input = flawlessRun();
     // Every dm device also shows alice-m1 again as dm #6 (a resend numbered twice).
     for (const log of input.logs) {
-      if (log.rooms[realId('dm')] !== undefined) log.deliveries.push({ room: realId('dm'), seq: 6, clientMsgId: 'alice-m1', sender: 'alice', at: T0 + 50_000 });
+      if (log.rooms[realId('dm')] !== undefined)
+        log.deliveries.push({ room: realId('dm'), seq: 6, clientMsgId: 'alice-m1', sender: 'alice', at: T0 + 50_000 });
     }
     const report = checkRun(input);
     expect(counts(report)).toEqual({ duplicate: 1 });
@@ -283,7 +329,15 @@ describe('oracle', () => {
     const input = flawlessRun();
     const first = input.acks.find((a) => a.room === realId('dm') && a.seq === 1)!;
     input.acks.push({ ...first, seq: 6, msgId: 'other' });
-    for (const log of input.logs) if (log.rooms[realId('dm')] !== undefined) log.deliveries.push({ room: realId('dm'), seq: 6, clientMsgId: first.clientMsgId, sender: first.user, at: T0 + 50_000 });
+    for (const log of input.logs)
+      if (log.rooms[realId('dm')] !== undefined)
+        log.deliveries.push({
+          room: realId('dm'),
+          seq: 6,
+          clientMsgId: first.clientMsgId,
+          sender: first.user,
+          at: T0 + 50_000,
+        });
     const report = checkRun(input);
     expect(counts(report)).toEqual({ duplicate: 1 });
     expect(report.acked).toBe(10);
@@ -304,7 +358,12 @@ describe('oracle', () => {
     const report = checkRun(input);
     expect(report.ok).toBe(true);
     expect(report.warningCounts['unacked-delivered']).toBe(1);
-    expect(report.warnings[0]).toMatchObject({ kind: 'unacked-delivered', room: lost!.room, seq: lost!.seq, user: lost!.user });
+    expect(report.warnings[0]).toMatchObject({
+      kind: 'unacked-delivered',
+      room: lost!.room,
+      seq: lost!.seq,
+      user: lost!.user,
+    });
     expect(report).toMatchObject({ acked: 9, unacked: 1 });
     // Not acked, so not expected: completeness is over acked messages only.
     expect(report.expectedDeliveries).toBe(35 - 3);
@@ -313,9 +372,14 @@ describe('oracle', () => {
   it('a send acked in another room than planned is a conflict', () => {
     const input = flawlessRun();
     const ack = input.acks.find((a) => a.room === realId('dm'))!;
-    const report = checkRun({ ...input, acks: [...input.acks.filter((a) => a !== ack), { ...ack, room: realId('solo'), seq: 1 }] });
+    const report = checkRun({
+      ...input,
+      acks: [...input.acks.filter((a) => a !== ack), { ...ack, room: realId('solo'), seq: 1 }],
+    });
     expect(report.violationCounts.conflict).toBe(1);
-    expect(report.violations.find((v) => v.kind === 'conflict')!.detail).toContain('sent to room dm but acked in room solo');
+    expect(report.violations.find((v) => v.kind === 'conflict')!.detail).toContain(
+      'sent to room dm but acked in room solo',
+    );
   });
 
   it('a planned device without a log fails the run and is listed', () => {
@@ -332,7 +396,10 @@ describe('oracle', () => {
     const input = flawlessRun();
     const phone = logOf(input, 'alice', 'phone');
     for (const seq of [1, 2, 3]) dropDelivery(phone, 'group', seq);
-    const report = checkRun({ ...input, skipped: new Map([['alice/phone', [{ room: realId('group'), from: 1, to: 3 }]]]) });
+    const report = checkRun({
+      ...input,
+      skipped: new Map([['alice/phone', [{ room: realId('group'), from: 1, to: 3 }]]]),
+    });
     expect(report.ok).toBe(true);
     expect(report.skipped).toBe(3);
     expect(report.observedDeliveries).toBe(32);
@@ -359,15 +426,24 @@ describe('oracle', () => {
     expect(report.expectedDeliveries).toBe(35);
   });
 
-  it('a client\'s two sends to a room numbered the other way round are a send-order violation, though every device shows the room in order', () => {
+  it("a client's two sends to a room numbered the other way round are a send-order violation, though every device shows the room in order", () => {
     const input = flawlessRun();
     // group #2 and #5 are alice/laptop's alice-m2 and alice-m5.
     swapSeqs(input, 'group', 2, 5);
     const report = checkRun(input);
     expect(report.ok).toBe(false);
     expect(counts(report)).toEqual({ 'send-order': 1 });
-    expect(report.violations[0]).toMatchObject({ kind: 'send-order', room: realId('group'), roomKey: 'group', seq: 5, user: 'alice', device: 'laptop' });
-    expect(report.violations[0]!.detail).toBe('alice/laptop sent alice-m2 before alice-m5 (client 1), but they are group#5 and group#2');
+    expect(report.violations[0]).toMatchObject({
+      kind: 'send-order',
+      room: realId('group'),
+      roomKey: 'group',
+      seq: 5,
+      user: 'alice',
+      device: 'laptop',
+    });
+    expect(report.violations[0]!.detail).toBe(
+      'alice/laptop sent alice-m2 before alice-m5 (client 1), but they are group#5 and group#2',
+    );
     expect(report.completeness).toBe(1);
   });
 

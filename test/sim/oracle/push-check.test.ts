@@ -12,7 +12,11 @@ const ALICE_LAPTOP = pushTokenOf('r1', 'alice', 'laptop', 'fcm');
  * a notification for the dm; group #2 (alice, 3 s) is too close to the disconnect to demand
  * one but may have one; alice's laptop is never offline, so it must get none.
  */
-function pushRun(notifications: PushNotificationRecord[] = [{ platform: 'apns', token: BOB, room: realId('dm'), at: T0 + 4005 + 1100 }]): PushCheckInput {
+function pushRun(
+  notifications: PushNotificationRecord[] = [
+    { platform: 'apns', token: BOB, room: realId('dm'), at: T0 + 4005 + 1100 },
+  ],
+): PushCheckInput {
   const plan = smallPlan();
   plan.users[1]!.devices[0]!.push = 'apns';
   plan.users[0]!.devices[0]!.push = 'fcm';
@@ -26,7 +30,10 @@ function pushRun(notifications: PushNotificationRecord[] = [{ platform: 'apns', 
     roomIds: run.roomIds,
     acks: run.acks,
     windows: run.windows,
-    registrations: { 'bob/phone': { platform: 'apns', token: BOB }, 'alice/laptop': { platform: 'fcm', token: ALICE_LAPTOP } },
+    registrations: {
+      'bob/phone': { platform: 'apns', token: BOB },
+      'alice/laptop': { platform: 'fcm', token: ALICE_LAPTOP },
+    },
     notifications,
     readAt: run.endedAt,
     // The default (2 s) is for loaded machines; this small run's times are exact.
@@ -38,7 +45,14 @@ describe('push check', () => {
   it('a notification for the room written in while offline passes, with its latency from the ack', () => {
     const report = checkPushes(pushRun());
     expect(report.ok).toBe(true);
-    expect(report).toMatchObject({ expectedPairs: 1, notifiedPairs: 1, delivery: 1, notifications: 1, foreignNotifications: 0, devices: { planned: 2, registered: 2 } });
+    expect(report).toMatchObject({
+      expectedPairs: 1,
+      notifiedPairs: 1,
+      delivery: 1,
+      notifications: 1,
+      foreignNotifications: 0,
+      devices: { planned: 2, registered: 2 },
+    });
     expect(report.latency).toEqual({ count: 1, p50: 1100, p90: 1100, p99: 1100, max: 1100 });
   });
 
@@ -47,27 +61,51 @@ describe('push check', () => {
     expect(report.ok).toBe(false);
     expect(report.delivery).toBe(0);
     expect(report.violationCounts['push-missing']).toBe(1);
-    expect(report.violations[0]).toMatchObject({ kind: 'push-missing', room: realId('dm'), roomKey: 'dm', user: 'bob', device: 'phone', seq: 3 });
+    expect(report.violations[0]).toMatchObject({
+      kind: 'push-missing',
+      room: realId('dm'),
+      roomKey: 'dm',
+      user: 'bob',
+      device: 'phone',
+      seq: 3,
+    });
   });
 
   it('a notification for a room the user is not in is push-non-member', () => {
     const input = pushRun();
-    input.notifications = [...input.notifications, { platform: 'apns', token: BOB, room: realId('solo'), at: T0 + 5000 }, { platform: 'apns', token: BOB, room: realId('solo'), at: T0 + 5100 }];
+    input.notifications = [
+      ...input.notifications,
+      { platform: 'apns', token: BOB, room: realId('solo'), at: T0 + 5000 },
+      { platform: 'apns', token: BOB, room: realId('solo'), at: T0 + 5100 },
+    ];
     const report = checkPushes(input);
     expect(report.violationCounts['push-non-member']).toBe(2);
     expect(report.violations).toHaveLength(1);
-    expect(report.violations[0]).toMatchObject({ kind: 'push-non-member', roomKey: 'solo', user: 'bob', device: 'phone' });
+    expect(report.violations[0]).toMatchObject({
+      kind: 'push-non-member',
+      roomKey: 'solo',
+      user: 'bob',
+      device: 'phone',
+    });
   });
 
   it('a notification to a device that was connected throughout is push-unexpected', () => {
     const input = pushRun();
-    input.notifications = [...input.notifications, { platform: 'fcm', token: ALICE_LAPTOP, room: realId('dm'), at: T0 + 3000 }];
+    input.notifications = [
+      ...input.notifications,
+      { platform: 'fcm', token: ALICE_LAPTOP, room: realId('dm'), at: T0 + 3000 },
+    ];
     const report = checkPushes(input);
     expect(report.violationCounts['push-unexpected']).toBe(1);
-    expect(report.violations[0]).toMatchObject({ kind: 'push-unexpected', user: 'alice', device: 'laptop', roomKey: 'dm' });
+    expect(report.violations[0]).toMatchObject({
+      kind: 'push-unexpected',
+      user: 'alice',
+      device: 'laptop',
+      roomKey: 'dm',
+    });
   });
 
-  it('a notification near a disconnect is allowed but not demanded; other runs\' tokens are ignored', () => {
+  it("a notification near a disconnect is allowed but not demanded; other runs' tokens are ignored", () => {
     const input = pushRun();
     input.notifications = [
       ...input.notifications,
@@ -83,14 +121,32 @@ describe('push check', () => {
     const input = pushRun();
     // alice's laptop drops at 7.5 s and opens a new connection at 7.6 s that is live only at 9.5 s
     // (a loaded gateway): bob's dm #5 at 8 s may well be pushed to it.
-    input.windows = { ...(input.windows as Record<string, never>), 'alice/laptop': [{ from: T0 - 1000, to: T0 + 7500 }, { from: T0 + 7600, liveAt: T0 + 9500, to: null }] };
-    input.notifications = [...input.notifications, { platform: 'fcm', token: ALICE_LAPTOP, room: realId('dm'), at: T0 + 9200 }];
+    input.windows = {
+      ...(input.windows as Record<string, never>),
+      'alice/laptop': [
+        { from: T0 - 1000, to: T0 + 7500 },
+        { from: T0 + 7600, liveAt: T0 + 9500, to: null },
+      ],
+    };
+    input.notifications = [
+      ...input.notifications,
+      { platform: 'fcm', token: ALICE_LAPTOP, room: realId('dm'), at: T0 + 9200 },
+    ];
     const options = { marginMs: 0 };
     // (Without a margin bob's phone also owes a group notification: only alice's laptop matters here.)
     expect(checkPushes({ ...input, options }).violations.filter((v) => v.user === 'alice')).toEqual([]);
     // Live 50 ms after it opened: connected when bob wrote, so that push went to a connected device.
-    const opened = { 'alice/laptop': [{ from: T0 - 1000, to: T0 + 7500, liveAt: T0 - 950 }, { from: T0 + 7600, liveAt: T0 + 7650, to: null }] };
-    const report = checkPushes({ ...input, options, windows: { ...(input.windows as Record<string, never>), ...opened } });
+    const opened = {
+      'alice/laptop': [
+        { from: T0 - 1000, to: T0 + 7500, liveAt: T0 - 950 },
+        { from: T0 + 7600, liveAt: T0 + 7650, to: null },
+      ],
+    };
+    const report = checkPushes({
+      ...input,
+      options,
+      windows: { ...(input.windows as Record<string, never>), ...opened },
+    });
     expect(report.violationCounts['push-unexpected']).toBe(1);
     expect(report.violations[0]!.detail).toContain(`offline ${T0 + 7500}-${T0 + 7650}`);
   });
@@ -99,7 +155,10 @@ describe('push check', () => {
     const input = pushRun();
     // group #2 (3 s) came 0.5 s after bob's phone dropped: it may or may not have been pushed, so a
     // late group notification is allowed but says nothing about push latency.
-    input.notifications = [...input.notifications, { platform: 'apns', token: BOB, room: realId('group'), at: T0 + 9000 }];
+    input.notifications = [
+      ...input.notifications,
+      { platform: 'apns', token: BOB, room: realId('group'), at: T0 + 9000 },
+    ];
     const report = checkPushes(input);
     expect(report.ok).toBe(true);
     expect(report.latency).toEqual({ count: 1, p50: 1100, p90: 1100, p99: 1100, max: 1100 });
@@ -116,7 +175,13 @@ describe('push check', () => {
       plan,
       roomIds: run.roomIds,
       acks,
-      windows: { ...run.windows, 'carol/laptop': [{ from: T0 - 1000, to: T0 + 500 }, { from: T0 + 9500, to: null }] },
+      windows: {
+        ...run.windows,
+        'carol/laptop': [
+          { from: T0 - 1000, to: T0 + 500 },
+          { from: T0 + 9500, to: null },
+        ],
+      },
       registrations: { 'carol/laptop': { platform: 'apns', token: carol } },
       notifications: [{ platform: 'apns', token: carol, room: realId('group'), at: T0 + 4000 }],
       readAt: run.endedAt,
@@ -148,8 +213,17 @@ describe('push check', () => {
     // alice/phone registered and offline while bob writes in the dm (2 s): alice's laptop stays connected.
     input.plan.users[0]!.devices[1]!.push = 'apns';
     const phone = pushTokenOf('r1', 'alice', 'phone', 'apns');
-    input.registrations = { ...(input.registrations as Record<string, never>), 'alice/phone': { platform: 'apns', token: phone } };
-    input.windows = { ...(input.windows as Record<string, never>), 'alice/phone': [{ from: T0 - 1000, to: T0 }, { from: T0 + 9000, to: null }] };
+    input.registrations = {
+      ...(input.registrations as Record<string, never>),
+      'alice/phone': { platform: 'apns', token: phone },
+    };
+    input.windows = {
+      ...(input.windows as Record<string, never>),
+      'alice/phone': [
+        { from: T0 - 1000, to: T0 },
+        { from: T0 + 9000, to: null },
+      ],
+    };
     const always = checkPushes(input);
     expect(always.violations.filter((v) => v.device === 'phone' && v.user === 'alice').length).toBeGreaterThan(0);
     const held = checkPushes({ ...input, options: { policy: 'hold-while-active' } });
@@ -158,7 +232,7 @@ describe('push check', () => {
 });
 
 describe('push token', () => {
-  it('deterministic per run, user and device, and shaped like the platform\'s', () => {
+  it("deterministic per run, user and device, and shaped like the platform's", () => {
     expect(pushTokenOf('r1', 'bob', 'phone', 'apns')).toBe(BOB);
     expect(BOB).toMatch(/^[0-9a-f]{64}$/);
     expect(pushTokenOf('r2', 'bob', 'phone', 'apns')).not.toBe(BOB);

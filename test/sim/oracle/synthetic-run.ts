@@ -36,7 +36,13 @@ export function smallPlan(sendsPerRoom = 5): SimPlan {
     runId: 'r1',
     seed: 1,
     users: [
-      { id: 'alice', devices: [{ id: 'laptop', offline: [] }, { id: 'phone', offline: [] }] },
+      {
+        id: 'alice',
+        devices: [
+          { id: 'laptop', offline: [] },
+          { id: 'phone', offline: [] },
+        ],
+      },
       { id: 'bob', devices: [{ id: 'phone', offline: [] }] },
       { id: 'carol', devices: [{ id: 'laptop', offline: [] }] },
       { id: 'dave', devices: [{ id: 'tablet', offline: [] }] },
@@ -77,7 +83,8 @@ export function flawlessRun(plan: SimPlan = smallPlan()): SyntheticRun {
   const acks: AckRecord[] = [];
   const logs = new Map<string, DeviceLog>();
   for (const user of plan.users) {
-    for (const device of user.devices) logs.set(`${user.id}/${device.id}`, { user: user.id, device: device.id, deliveries: [], readSeq: {}, rooms: {} });
+    for (const device of user.devices)
+      logs.set(`${user.id}/${device.id}`, { user: user.id, device: device.id, deliveries: [], readSeq: {}, rooms: {} });
   }
   const sendsOf = new Map<string, number>();
   for (const send of plan.sends) {
@@ -87,7 +94,18 @@ export function flawlessRun(plan: SimPlan = smallPlan()): SyntheticRun {
     const sentAt = T0 + send.atMs;
     const order = sendsOf.get(`${send.user}/${send.device}`) ?? 0;
     sendsOf.set(`${send.user}/${send.device}`, order + 1);
-    acks.push({ user: send.user, device: send.device, room, clientMsgId: send.clientMsgId, seq, msgId: `id-${room}-${seq}`, sentAt, ackedAt: sentAt + 5, client: 1, order });
+    acks.push({
+      user: send.user,
+      device: send.device,
+      room,
+      clientMsgId: send.clientMsgId,
+      seq,
+      msgId: `id-${room}-${seq}`,
+      sentAt,
+      ackedAt: sentAt + 5,
+      client: 1,
+      order,
+    });
     for (const member of plan.rooms.find((r) => r.key === send.room)!.members) {
       for (const device of plan.users.find((u) => u.id === member)!.devices) {
         const delivery: Delivery = { room, seq, clientMsgId: send.clientMsgId, sender: send.user, at: sentAt + 15 };
@@ -105,7 +123,9 @@ export function flawlessRun(plan: SimPlan = smallPlan()): SyntheticRun {
       }
     }
   }
-  const windows: Record<string, ConnectionWindow[]> = Object.fromEntries([...logs.keys()].map((key) => [key, [{ from: T0 - 1000, to: null }]]));
+  const windows: Record<string, ConnectionWindow[]> = Object.fromEntries(
+    [...logs.keys()].map((key) => [key, [{ from: T0 - 1000, to: null }]]),
+  );
   const endedAt = T0 + plan.phases.rampUpMs + plan.phases.steadyMs + plan.phases.drainMs;
   return { plan, roomIds, acks, logs: [...logs.values()], windows, endedAt, allSynced: true };
 }

@@ -4,13 +4,21 @@ import { htmlPathOf, relativeHref } from '../../../src/sim/report-html/report-pa
 
 describe('html text', () => {
   it('escapes the five characters that end text or an attribute', () => {
-    expect(escapeHtml(`<a href="x" title='y'>&amp;</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;');
+    expect(escapeHtml(`<a href="x" title='y'>&amp;</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;',
+    );
   });
 
   it('escapes every value put into a fragment, but not fragments, and leaves out null, undefined and false', () => {
     const name = '<b onclick="x()">';
-    expect(html`<td title="${name}">${name}</td>`.text).toBe('<td title="&lt;b onclick=&quot;x()&quot;&gt;">&lt;b onclick=&quot;x()&quot;&gt;</td>');
-    expect(html`<tr>${['<1>', html`<td>${'&'}</td>`, 3, null, undefined, false]}</tr>`.text).toBe('<tr>&lt;1&gt;<td>&amp;</td>3</tr>');
+    expect(html`<td title="${name}">${name}</td>`.text).toBe(
+      '<td title="&lt;b onclick=&quot;x()&quot;&gt;">&lt;b onclick=&quot;x()&quot;&gt;</td>',
+    );
+    expect(
+      html`<tr>
+        ${['<1>', html`<td>${'&'}</td>`, 3, null, undefined, false]}
+      </tr>`.text,
+    ).toBe('<tr>&lt;1&gt;<td>&amp;</td>3</tr>');
     expect(html`${raw('<br>')}`.text).toBe('<br>');
   });
 
@@ -21,7 +29,9 @@ describe('html text', () => {
   });
 
   it('inlines code whose strings hold a closing script tag', () => {
-    expect(inlineScript('var a = "</script>"; var b = "</SCRIPT>";').text).toBe('var a = "<\\/script>"; var b = "<\\/SCRIPT>";');
+    expect(inlineScript('var a = "</script>"; var b = "</SCRIPT>";').text).toBe(
+      'var a = "<\\/script>"; var b = "<\\/SCRIPT>";',
+    );
   });
 
   it('puts a page beside its report, and links pages by relative, percent-encoded paths', () => {

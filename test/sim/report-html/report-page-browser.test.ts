@@ -80,14 +80,22 @@ interface PageMarks {
 function marksOf(dom: string): PageMarks {
   const body = /<body([^>]*)>/.exec(dom)?.[1] ?? '';
   const attr = (name: string) => Number(new RegExp(`${name}="(\\d+)"`).exec(body)?.[1] ?? NaN);
-  const charts = [...dom.matchAll(/<div class="chart-box" id="([^"]+)"[^>]*?data-rendered="(\d+)x(\d+)" data-painted="(-?\d+)"/g)].map((m) => ({
+  const charts = [
+    ...dom.matchAll(/<div class="chart-box" id="([^"]+)"[^>]*?data-rendered="(\d+)x(\d+)" data-painted="(-?\d+)"/g),
+  ].map((m) => ({
     id: m[1]!,
     width: Number(m[2]),
     height: Number(m[3]),
     painted: Number(m[4]),
   }));
   const errorList = /<ol id="page-errors"[^>]*>([\s\S]*?)<\/ol>/.exec(dom)?.[1] ?? '';
-  return { expected: attr('data-charts-expected'), rendered: attr('data-charts-rendered'), errors: attr('data-page-errors'), errorList, charts };
+  return {
+    expected: attr('data-charts-expected'),
+    rendered: attr('data-charts-rendered'),
+    errors: attr('data-page-errors'),
+    errorList,
+    charts,
+  };
 }
 
 function writePage(name: string, page: string): string {
@@ -133,7 +141,22 @@ describe('report pages in headless Chromium', () => {
 
   it('lists a chart that could not be drawn on the page, and counts it', async () => {
     // A spec whose box is missing: what a broken page would show, so that the marks above mean something.
-    const broken = renderPage({ title: 'broken', body: html`<p>no chart box here</p>`, charts: [{ id: 'chart-gone', kind: 'timeline', title: 't', data: [[0, 1], [1, 2]], series: [{ label: 'p50', scale: 'ms', color: '#000' }] }] });
+    const broken = renderPage({
+      title: 'broken',
+      body: html`<p>no chart box here</p>`,
+      charts: [
+        {
+          id: 'chart-gone',
+          kind: 'timeline',
+          title: 't',
+          data: [
+            [0, 1],
+            [1, 2],
+          ],
+          series: [{ label: 'p50', scale: 'ms', color: '#000' }],
+        },
+      ],
+    });
     const marks = marksOf(await chromium(writePage('broken.html', broken), ['--dump-dom']));
     expect(marks.errors).toBe(1);
     expect(marks.rendered).toBe(0);

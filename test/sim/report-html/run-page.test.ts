@@ -12,7 +12,9 @@ const FORMAT_1 = fileURLToPath(new URL('../compare/fixtures/format-1-one-to-one.
 
 /** The page without the text of its script and style elements: the markup a report's data went into. */
 function markupOf(page: string): string {
-  return page.replace(/(<script[^>]*>)[\s\S]*?(<\/script>)/g, '$1$2').replace(/(<style[^>]*>)[\s\S]*?(<\/style>)/g, '$1$2');
+  return page
+    .replace(/(<script[^>]*>)[\s\S]*?(<\/script>)/g, '$1$2')
+    .replace(/(<style[^>]*>)[\s\S]*?(<\/style>)/g, '$1$2');
 }
 
 function chartSpecs(page: string): ChartSpec[] {
@@ -21,7 +23,7 @@ function chartSpecs(page: string): ChartSpec[] {
   return JSON.parse(json!) as ChartSpec[];
 }
 
-describe('a run\'s HTML page', () => {
+describe("a run's HTML page", () => {
   const report = sampleReport();
   const page = renderRunPage(report, { source: 'reports/sample.json' });
 
@@ -52,8 +54,12 @@ describe('a run\'s HTML page', () => {
   it('gives the verdict and every objective against its measure', () => {
     expect(page).toContain('<span class="badge fail">FAIL</span>');
     expect(page).toContain('1 of 4 objectives missed: oracle');
-    expect(page).toContain('<tr class="fail"><td>oracle</td><td class="num">no violation</td><td class="num">1 violations</td><td class="fail-text">FAIL</td></tr>');
-    expect(page).toContain('<td>deliver p99 vs floor</td><td class="num">&lt;= 3x floor</td><td class="num">2.00x</td>');
+    expect(page).toContain(
+      '<tr class="fail"><td>oracle</td><td class="num">no violation</td><td class="num">1 violations</td><td class="fail-text">FAIL</td></tr>',
+    );
+    expect(page).toContain(
+      '<td>deliver p99 vs floor</td><td class="num">&lt;= 3x floor</td><td class="num">2.00x</td>',
+    );
     expect(page).toContain('v20.20.2');
     expect(page).toContain('abc1234 (with uncommitted changes)');
   });
@@ -61,7 +67,13 @@ describe('a run\'s HTML page', () => {
   it('carries the timeline second by second, with sends and deliveries per second', () => {
     const timeline = chartSpecs(page).find((chart) => chart.kind === 'timeline')!;
     const rows = report.timeline.seconds;
-    expect(timeline.series.map((s) => s.label)).toEqual(['deliver p50', 'deliver p99', 'deliver max', 'sent/s', 'delivered/s']);
+    expect(timeline.series.map((s) => s.label)).toEqual([
+      'deliver p50',
+      'deliver p99',
+      'deliver max',
+      'sent/s',
+      'delivered/s',
+    ]);
     expect(timeline.data[0]).toEqual(rows.map((row) => row.second));
     expect(timeline.data[2]).toEqual(rows.map((row) => row.deliverP99Ms));
     expect(timeline.data[4]).toEqual(rows.map((row) => row.sent));
@@ -71,8 +83,17 @@ describe('a run\'s HTML page', () => {
 
   it('draws the percentile spectrum from the decoded histograms, each line ending with its samples', () => {
     const spectrum = chartSpecs(page).find((chart) => chart.kind === 'spectrum')!;
-    expect(spectrum.series.map((s) => s.label)).toEqual(['send -> deliver', 'send -> ack', 'connect (hello to synced)']);
-    const [xs, deliver, , connect] = spectrum.data as [number[], Array<number | null>, Array<number | null>, Array<number | null>];
+    expect(spectrum.series.map((s) => s.label)).toEqual([
+      'send -> deliver',
+      'send -> ack',
+      'connect (hello to synced)',
+    ]);
+    const [xs, deliver, , connect] = spectrum.data as [
+      number[],
+      Array<number | null>,
+      Array<number | null>,
+      Array<number | null>,
+    ];
     const decoded = LatencyDistribution.decode(report.histograms.deliver);
     expect(deliver[xs.indexOf(2)]).toBe(decoded.percentileMs(50));
     expect(deliver[xs.indexOf(100)]).toBe(decoded.percentileMs(99));
@@ -84,13 +105,19 @@ describe('a run\'s HTML page', () => {
 
   it('shows each hop, CPU per process and role, connections and RSS per node, the floor, and the findings', () => {
     expect(page).toMatch(/<td>commit<\/td><td>commit started &rarr; committed<\/td><td class="num">6<\/td>/);
-    expect(page).toMatch(/<td>fanout-1<\/td><td>fanout<\/td><td class="num">0\.90<\/td><td class="num">150\.000<\/td><td class="num">0\.09<\/td><td class="num">21%<\/td><td class="num">11\.5 ms<\/td>/);
-    expect(page).toMatch(/<td>gw-1<\/td><td class="num">3<\/td><td class="bar-cell"><svg class="bar"[^>]*><rect x="0" y="1" height="12" width="100\.00"/);
+    expect(page).toMatch(
+      /<td>fanout-1<\/td><td>fanout<\/td><td class="num">0\.90<\/td><td class="num">150\.000<\/td><td class="num">0\.09<\/td><td class="num">21%<\/td><td class="num">11\.5 ms<\/td>/,
+    );
+    expect(page).toMatch(
+      /<td>gw-1<\/td><td class="num">3<\/td><td class="bar-cell"><svg class="bar"[^>]*><rect x="0" y="1" height="12" width="100\.00"/,
+    );
     expect(page).toContain('<td class="num">96 MiB</td>');
     expect(page).toContain('gw-1-w2 <span class="muted">process</span>');
     expect(page).toContain('Beside the floor');
     expect(page).toContain('<strong>missing</strong> room <code>g1 (&lt;script&gt;');
-    expect(page).toContain('<strong>unacked-delivered</strong> room <code>r1</code> seq 2: committed and delivered, never acked');
+    expect(page).toContain(
+      '<strong>unacked-delivered</strong> room <code>r1</code> seq 2: committed and delivered, never acked',
+    );
     expect(page).toContain('no push log: push not checked');
   });
 
@@ -106,7 +133,12 @@ describe('a run\'s HTML page', () => {
   });
 
   it('names the runs a merged report was made of', () => {
-    const part = (runId: string) => ({ kind: 'run' as const, path: `${runId}.json`, report: { ...report, runId }, format: 2 });
+    const part = (runId: string) => ({
+      kind: 'run' as const,
+      path: `${runId}.json`,
+      report: { ...report, runId },
+      format: 2,
+    });
     const merged = mergeReports([part('run-a'), part('run-b')]);
     const mergedPage = renderRunPage(merged);
     expect(mergedPage).toContain('merged from 2 runs');

@@ -32,12 +32,35 @@ export function sampleReport(): SimReport {
         { process: 'gw-1-w2', connections: 1, rssBytes: 46 * 2 ** 20 },
       ],
     },
-    { node: HOSTILE, connections: 2, rssBytes: 74 * 2 ** 20, processes: [{ process: HOSTILE, connections: 2, rssBytes: 74 * 2 ** 20 }] },
+    {
+      node: HOSTILE,
+      connections: 2,
+      rssBytes: 74 * 2 ** 20,
+      processes: [{ process: HOSTILE, connections: 2, rssBytes: 74 * 2 ** 20 }],
+    },
   ];
   outcome.usage.rows.push(
-    { kind: 'node', name: 'fanout-1', role: 'fanout', cpuSec: 0.9, cpuPer1000: 150, cores: 0.09, loopBusy: 0.21, loopDelayP99Ms: 11.5 },
+    {
+      kind: 'node',
+      name: 'fanout-1',
+      role: 'fanout',
+      cpuSec: 0.9,
+      cpuPer1000: 150,
+      cores: 0.09,
+      loopBusy: 0.21,
+      loopDelayP99Ms: 11.5,
+    },
     { kind: 'service', name: 'postgres', role: 'service', cpuSec: 0.4, cpuPer1000: 66, cores: 0.04 },
-    { kind: 'load', name: 'load-1', role: 'load', cpuSec: 0.2, cpuPer1000: 33, cores: 0.02, loopBusy: 0.07, loopDelayP99Ms: 12.7 },
+    {
+      kind: 'load',
+      name: 'load-1',
+      role: 'load',
+      cpuSec: 0.2,
+      cpuPer1000: 33,
+      cores: 0.02,
+      loopBusy: 0.07,
+      loopDelayP99Ms: 12.7,
+    },
   );
   outcome.usage.hops = hopRowsOf(
     new Map([
@@ -48,15 +71,31 @@ export function sampleReport(): SimReport {
   );
   outcome.scenario = { ...outcome.scenario, name: `synthetic ${HOSTILE}` };
   const report = withBusyTimeline(buildReport(outcome, { meta: META }).report);
-  report.oracle.violations.push({ kind: 'missing', room: HOSTILE, roomKey: 'g1', seq: 3, device: 'u1/d1', detail: `never shown ${HOSTILE}` });
+  report.oracle.violations.push({
+    kind: 'missing',
+    room: HOSTILE,
+    roomKey: 'g1',
+    seq: 3,
+    device: 'u1/d1',
+    detail: `never shown ${HOSTILE}`,
+  });
   report.oracle.violationCounts.missing += 1;
   report.oracle.totalViolations += 1;
   const oracleRow = report.slos.find((slo) => slo.name === 'oracle')!;
   Object.assign(oracleRow, { measured: '1 violations', pass: false });
   report.oracle.ok = false;
-  report.oracle.warnings.push({ kind: 'unacked-delivered', room: 'r1', seq: 2, detail: 'committed and delivered, never acked' });
+  report.oracle.warnings.push({
+    kind: 'unacked-delivered',
+    room: 'r1',
+    seq: 2,
+    detail: 'committed and delivered, never acked',
+  });
   report.oracle.warningCounts['unacked-delivered'] += 1;
-  const floor = { ...report, deliver: { ...report.deliver, p50: report.deliver.p50 / 2, p99: report.deliver.p99 / 2 }, pass: true };
+  const floor = {
+    ...report,
+    deliver: { ...report.deliver, p50: report.deliver.p50 / 2, p99: report.deliver.p99 / 2 },
+    pass: true,
+  };
   return compareWithFloor(report, floor, { deliverP99: 3 }, 'reports/sample-floor.json');
 }
 
@@ -79,7 +118,7 @@ function withBusyTimeline(report: SimReport): SimReport {
   const ack = new LatencyTimeline();
   const sentBySecond: Array<[number, number]> = [];
   let seed = 7;
-  const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
   for (let second = 0; second < 30; second++) {
     const sends = Math.min(200, 20 + second * 20);
     sentBySecond.push([Math.floor(T0 / 1000) + second, sends]);

@@ -3,11 +3,17 @@ import type { ChartSpec } from '../../../src/sim/report-html/report-charts.js';
 import { renderSweepPage } from '../../../src/sim/report-html/index.js';
 import { sampleSweep } from './sample-report.js';
 
-describe('a rate sweep\'s HTML page', () => {
+describe("a rate sweep's HTML page", () => {
   const summary = sampleSweep();
-  const page = renderSweepPage(summary, { stepPages: new Map([[500, 'sweep-500.html'], [4000, 'a%20b.html']]), source: 'reports/sweep.json' });
+  const page = renderSweepPage(summary, {
+    stepPages: new Map([
+      [500, 'sweep-500.html'],
+      [4000, 'a%20b.html'],
+    ]),
+    source: 'reports/sweep.json',
+  });
 
-  it('names the highest rate that met every objective, and the floor\'s', () => {
+  it("names the highest rate that met every objective, and the floor's", () => {
     expect(page).toContain('<span class="badge pass">2,000 msgs/s</span>');
     expect(page).toContain("the floor's: 4,000 msgs/s");
   });
@@ -17,7 +23,9 @@ describe('a rate sweep\'s HTML page', () => {
     expect(rows).toHaveLength(4);
     expect(rows[0]).toContain('<td class="num">500</td>');
     expect(rows[0]).toContain('<a href="sweep-500.html">its page</a>');
-    expect(rows[3]).toMatch(/^<tr class="fail">.*<td class="num">35\.0 ms<\/td><td class="num">900 ms<\/td>.*<td class="fail-text">FAIL<\/td><td><a href="a%20b.html">its page<\/a><\/td><\/tr>$/);
+    expect(rows[3]).toMatch(
+      /^<tr class="fail">.*<td class="num">35\.0 ms<\/td><td class="num">900 ms<\/td>.*<td class="fail-text">FAIL<\/td><td><a href="a%20b.html">its page<\/a><\/td><\/tr>$/,
+    );
     // No page: the report's name, escaped.
     expect(rows[2]).toContain('<code>reports/&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(rows[2]).toContain('<td class="num">13.7 ms</td>');

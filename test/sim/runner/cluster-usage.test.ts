@@ -1,14 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import type { BucketCounts } from '../../../src/sim/runner/prom-text.js';
-import { countersOf, formatUsage, hopRows, LOAD_BUSY_LIMIT, usageBetween, type ClusterSample, type LoadUsage, type UsageRow } from '../../../src/sim/runner/cluster-usage.js';
+import {
+  countersOf,
+  formatUsage,
+  hopRows,
+  LOAD_BUSY_LIMIT,
+  usageBetween,
+  type ClusterSample,
+  type LoadUsage,
+  type UsageRow,
+} from '../../../src/sim/runner/cluster-usage.js';
 import { parsePromText } from '../../../src/sim/runner/prom-text.js';
 
 const INF = Number.POSITIVE_INFINITY;
-const buckets = (counts: number[], sum: number): BucketCounts => ({ bounds: [0.001, 0.002, INF], counts, sum, count: counts.at(-1)! });
+const buckets = (counts: number[], sum: number): BucketCounts => ({
+  bounds: [0.001, 0.002, INF],
+  counts,
+  sum,
+  count: counts.at(-1)!,
+});
 
 /** A cluster sample; `at` in seconds. */
-function sample(atSec: number, processes: ClusterSample['processes'], services: Record<string, number> = {}, hops: Record<string, BucketCounts> = {}): ClusterSample {
-  return { at: atSec * 1000, processes, hops: byNode({ 'fanout-1': hops }), services: new Map(Object.entries(services)) };
+function sample(
+  atSec: number,
+  processes: ClusterSample['processes'],
+  services: Record<string, number> = {},
+  hops: Record<string, BucketCounts> = {},
+): ClusterSample {
+  return {
+    at: atSec * 1000,
+    processes,
+    hops: byNode({ 'fanout-1': hops }),
+    services: new Map(Object.entries(services)),
+  };
 }
 
 /** Hop histograms by process, then by hop. */
@@ -22,7 +46,9 @@ const rowOf = (rows: UsageRow[], name: string) => rows.find((row) => row.name ==
 describe('cluster usage', () => {
   it('charges each process the CPU it used in the window, per 1,000 messages and in cores', () => {
     const before = sample(100, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 10, busySec: 5 }]);
-    const after = sample(110, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 14, busySec: 7, lagP99Sec: 0.012 }]);
+    const after = sample(110, [
+      { kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 14, busySec: 7, lagP99Sec: 0.012 },
+    ]);
     const usage = usageBetween(before, after, [], 2000);
     expect(usage.windowSec).toBe(10);
     expect(usage.messages).toBe(2000);
@@ -67,9 +93,31 @@ describe('cluster usage', () => {
   });
 
   it('sums the CPU per 1,000 messages by kind, and the load generator share of all of it', () => {
-    const before = sample(0, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 10 }, { kind: 'node', name: 'fanout-1', role: 'fanout', cpuSec: 5 }], { postgres: 100, 'nats-server': 50 });
-    const after = sample(10, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 14 }, { kind: 'node', name: 'fanout-1', role: 'fanout', cpuSec: 8 }], { postgres: 102, 'nats-server': 51.5 });
-    const usage = usageBetween(before, after, [{ cpuSec: 1.5, busySec: 2, wallSec: 10, delayP99Ms: 1 }, { cpuSec: 1, busySec: 2, wallSec: 10, delayP99Ms: 1 }], 2000);
+    const before = sample(
+      0,
+      [
+        { kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 10 },
+        { kind: 'node', name: 'fanout-1', role: 'fanout', cpuSec: 5 },
+      ],
+      { postgres: 100, 'nats-server': 50 },
+    );
+    const after = sample(
+      10,
+      [
+        { kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 14 },
+        { kind: 'node', name: 'fanout-1', role: 'fanout', cpuSec: 8 },
+      ],
+      { postgres: 102, 'nats-server': 51.5 },
+    );
+    const usage = usageBetween(
+      before,
+      after,
+      [
+        { cpuSec: 1.5, busySec: 2, wallSec: 10, delayP99Ms: 1 },
+        { cpuSec: 1, busySec: 2, wallSec: 10, delayP99Ms: 1 },
+      ],
+      2000,
+    );
     // Nodes 7 s, services 3.5 s, load 2.5 s over 2,000 messages.
     expect(usage.perThousand.nodes).toBeCloseTo(3.5, 10);
     expect(usage.perThousand.services).toBeCloseTo(1.75, 10);
@@ -79,7 +127,12 @@ describe('cluster usage', () => {
   });
 
   it('reports no CPU per message for a window without messages', () => {
-    const usage = usageBetween(sample(0, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 1 }]), sample(10, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 2 }]), [], 0);
+    const usage = usageBetween(
+      sample(0, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 1 }]),
+      sample(10, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 2 }]),
+      [],
+      0,
+    );
     expect(usage.perThousand).toEqual({ nodes: 0, services: 0, server: 0, load: 0 });
     expect(rowOf(usage.rows, 'gw-1')).toMatchObject({ cpuSec: 1, cpuPer1000: 0 });
   });
@@ -97,7 +150,12 @@ describe('cluster usage', () => {
 
   it('finds no bottleneck when every load process stayed below the limit, however busy the cluster', () => {
     const saturatedNode = sample(10, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 10, busySec: 10 }]);
-    const usage = usageBetween(sample(0, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 0, busySec: 0 }]), saturatedNode, [idleLoad(8.4)], 1000);
+    const usage = usageBetween(
+      sample(0, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 0, busySec: 0 }]),
+      saturatedNode,
+      [idleLoad(8.4)],
+      1000,
+    );
     expect(rowOf(usage.rows, 'gw-1').loopBusy).toBe(1);
     expect(usage.loadBottleneck).toBeUndefined();
   });
@@ -105,7 +163,11 @@ describe('cluster usage', () => {
   it('gives each hop its distribution between the two samples, in the order a message takes them', () => {
     const before = { commit: buckets([5, 10, 10], 0.01), publish: buckets([3, 3, 3], 0.001) };
     // Inserted out of order: the rows follow HOPS, not the scrape.
-    const after = { write: buckets([4, 4, 4], 0.002), commit: buckets([15, 30, 30], 0.04), publish: buckets([3, 3, 3], 0.001) };
+    const after = {
+      write: buckets([4, 4, 4], 0.002),
+      commit: buckets([15, 30, 30], 0.04),
+      publish: buckets([3, 3, 3], 0.001),
+    };
     const rows = hopRows(byNode({ 'fanout-1': before }), byNode({ 'fanout-1': after }));
     expect(rows.map((row) => row.hop)).toEqual(['commit', 'write']);
     const [commit, write] = rows;
@@ -119,30 +181,56 @@ describe('cluster usage', () => {
     expect(write!.meanMs).toBeCloseTo(0.5, 10);
   });
 
-  it('sums each process\'s hops, counting a restarted process from zero', () => {
-    const before = byNode({ 'fanout-1': { commit: buckets([30, 30, 30], 0.02) }, 'fanout-2': { commit: buckets([2, 2, 2], 0.001) } });
+  it("sums each process's hops, counting a restarted process from zero", () => {
+    const before = byNode({
+      'fanout-1': { commit: buckets([30, 30, 30], 0.02) },
+      'fanout-2': { commit: buckets([2, 2, 2], 0.001) },
+    });
     // fanout-1 restarted: its 4 are all new; fanout-2 recorded 6 more.
-    const after = byNode({ 'fanout-1': { commit: buckets([4, 4, 4], 0.002) }, 'fanout-2': { commit: buckets([2, 8, 8], 0.01) } });
+    const after = byNode({
+      'fanout-1': { commit: buckets([4, 4, 4], 0.002) },
+      'fanout-2': { commit: buckets([2, 8, 8], 0.01) },
+    });
     expect(hopRows(before, after)).toMatchObject([{ hop: 'commit', count: 10 }]);
   });
 
   it('carries the hop rows into the usage report', () => {
-    const usage = usageBetween(sample(0, [], {}, { pull: buckets([1, 1, 1], 0.0005) }), sample(10, [], {}, { pull: buckets([1, 3, 3], 0.003) }), [], 100);
+    const usage = usageBetween(
+      sample(0, [], {}, { pull: buckets([1, 1, 1], 0.0005) }),
+      sample(10, [], {}, { pull: buckets([1, 3, 3], 0.003) }),
+      [],
+      100,
+    );
     expect(usage.hops.map((row) => [row.hop, row.count])).toEqual([['pull', 2]]);
   });
 
   it('prints the cluster processes, then the services, then the load, and the hops when there are any', () => {
     const before = sample(0, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 0 }], { postgres: 0 });
-    const after = sample(10, [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 1 }], { postgres: 3 }, { route: buckets([2, 2, 2], 0.001) });
+    const after = sample(
+      10,
+      [{ kind: 'node', name: 'gw-1', role: 'gateway', cpuSec: 1 }],
+      { postgres: 3 },
+      { route: buckets([2, 2, 2], 0.001) },
+    );
     const lines = formatUsage(usageBetween(before, after, [idleLoad(1)], 1000));
-    const names = ['gw-1', 'postgres', 'load-1'].map((name) => lines.findIndex((line) => line.trimStart().startsWith(name)));
+    const names = ['gw-1', 'postgres', 'load-1'].map((name) =>
+      lines.findIndex((line) => line.trimStart().startsWith(name)),
+    );
     expect(names.every((index) => index > 0)).toBe(true);
     expect(names).toEqual([...names].sort((a, b) => a - b));
     // The gateway's loop and the service's are unknown.
     expect(lines[names[0]!]).toMatch(/-\s+-$/);
-    expect(lines.some((line) => /per 1,000 messages: cluster processes 1\.000 s \+ services 3\.000 s = 4\.000 CPU s; load generator 1\.000 s \(20% of all CPU\)/.test(line))).toBe(true);
+    expect(
+      lines.some((line) =>
+        /per 1,000 messages: cluster processes 1\.000 s \+ services 3\.000 s = 4\.000 CPU s; load generator 1\.000 s \(20% of all CPU\)/.test(
+          line,
+        ),
+      ),
+    ).toBe(true);
     expect(lines.some((line) => /^\s+route\s+committed -> published for delivery\s+2\s/.test(line))).toBe(true);
-    expect(formatUsage(usageBetween(before, sample(10, []), [], 1000)).some((line) => line.includes('from -> to'))).toBe(false);
+    expect(
+      formatUsage(usageBetween(before, sample(10, []), [], 1000)).some((line) => line.includes('from -> to')),
+    ).toBe(false);
   });
 
   it('splits a process that runs roles on threads into its threads, and counts the process once', () => {
@@ -160,7 +248,10 @@ describe('cluster usage', () => {
       { kind: 'thread', name: 'dev', role: 'gateway', cpuSec: 5, busySec: 3, lagP99Sec: 0.02 },
       { kind: 'thread', name: 'dev-fanout', role: 'fanout', cpuSec: 6, busySec: 4 },
     ]);
-    const before = sample(0, counters.map((c) => ({ ...c, cpuSec: 0, busySec: 0 })));
+    const before = sample(
+      0,
+      counters.map((c) => ({ ...c, cpuSec: 0, busySec: 0 })),
+    );
     const usage = usageBetween(before, sample(10, counters), [], 1000);
     // The threads' CPU is the process's: counted once, in the process.
     expect(usage.perThousand.nodes).toBe(12);
@@ -169,7 +260,10 @@ describe('cluster usage', () => {
   });
 
   it('keeps one row per process when no thread reports its own CPU', () => {
-    const text = 'process_cpu_seconds_total{role="fanout",node="fanout-1"} 3\nchat_event_loop_busy_seconds_total{role="fanout",node="fanout-1"} 1';
-    expect(countersOf(parsePromText(text), { url: 'u' })).toEqual([{ kind: 'node', name: 'fanout-1', role: 'fanout', cpuSec: 3, busySec: 1 }]);
+    const text =
+      'process_cpu_seconds_total{role="fanout",node="fanout-1"} 3\nchat_event_loop_busy_seconds_total{role="fanout",node="fanout-1"} 1';
+    expect(countersOf(parsePromText(text), { url: 'u' })).toEqual([
+      { kind: 'node', name: 'fanout-1', role: 'fanout', cpuSec: 3, busySec: 1 },
+    ]);
   });
 });

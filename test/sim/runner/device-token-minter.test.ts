@@ -10,7 +10,11 @@ describe('device token minter', () => {
     const verifier = await TokenVerifier.create({ secret: SECRET });
     const now = Date.now();
     const identity = await verifier.verify(new DeviceTokenMinter(SECRET, 3600, () => now).mint('s1a2b3-u17', 'd2'));
-    expect(identity).toMatchObject({ user: 's1a2b3-u17', device: 'd2', expiresAt: (Math.floor(now / 1000) + 3600) * 1000 });
+    expect(identity).toMatchObject({
+      user: 's1a2b3-u17',
+      device: 'd2',
+      expiresAt: (Math.floor(now / 1000) + 3600) * 1000,
+    });
   });
 
   it('the same header and claims as signDeviceToken', async () => {
@@ -25,8 +29,12 @@ describe('device token minter', () => {
 
   it('a token from another secret or one that expired is refused', async () => {
     const verifier = await TokenVerifier.create({ secret: SECRET });
-    await expect(verifier.verify(new DeviceTokenMinter('another-secret', 600).mint('alice', 'phone'))).rejects.toThrow();
+    await expect(
+      verifier.verify(new DeviceTokenMinter('another-secret', 600).mint('alice', 'phone')),
+    ).rejects.toThrow();
     const hourAgo = Date.now() - 3_600_000;
-    await expect(verifier.verify(new DeviceTokenMinter(SECRET, 60, () => hourAgo).mint('alice', 'phone'))).rejects.toThrow(/exp/);
+    await expect(
+      verifier.verify(new DeviceTokenMinter(SECRET, 60, () => hourAgo).mint('alice', 'phone')),
+    ).rejects.toThrow(/exp/);
   });
 });

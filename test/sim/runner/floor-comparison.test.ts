@@ -4,7 +4,14 @@ import type { SimReport, SloResult } from '../../../src/sim/runner/sim-report.js
 import type { UsageReport } from '../../../src/sim/runner/cluster-usage.js';
 import type { LatencyPercentiles } from '../../../src/sim/hdr/index.js';
 
-const latency = (p50: number, p99: number): LatencyPercentiles => ({ count: 1000, p50, p90: p99, p99, p999: p99, max: p99 });
+const latency = (p50: number, p99: number): LatencyPercentiles => ({
+  count: 1000,
+  p50,
+  p90: p99,
+  p99,
+  p999: p99,
+  max: p99,
+});
 const usage = (serverCpuPer1000: number): UsageReport => ({
   windowSec: 10,
   messages: 1000,
@@ -15,7 +22,13 @@ const usage = (serverCpuPer1000: number): UsageReport => ({
 });
 
 /** The parts of a run's report the comparison reads; the rest does not matter to it. */
-function report(figures: { deliver: LatencyPercentiles; ack: LatencyPercentiles; cpu: number; sentPerSec?: number; slos?: SloResult[] }): SimReport {
+function report(figures: {
+  deliver: LatencyPercentiles;
+  ack: LatencyPercentiles;
+  cpu: number;
+  sentPerSec?: number;
+  slos?: SloResult[];
+}): SimReport {
   const slos = figures.slos ?? [{ name: 'deliver p99', target: '<= 50 ms', measured: '10 ms', pass: true }];
   return {
     scenario: 'pairs',
@@ -63,7 +76,12 @@ describe('comparison with the floor', () => {
   });
 
   it('checks each vsFloor limit as an objective and fails the run when a ratio is above its limit', () => {
-    const compared = compareWithFloor(CHAT_NODE, FLOOR, { deliverP50: 2, deliverP99: 2.5, ackP99: 5, cpuPerMessage: 2 });
+    const compared = compareWithFloor(CHAT_NODE, FLOOR, {
+      deliverP50: 2,
+      deliverP99: 2.5,
+      ackP99: 5,
+      cpuPerMessage: 2,
+    });
     expect(compared.slos.slice(CHAT_NODE.slos.length)).toEqual([
       { name: 'deliver p50 vs floor', target: '<= 2x floor', measured: '2.00x', pass: true },
       { name: 'deliver p99 vs floor', target: '<= 2.5x floor', measured: '3.00x', pass: false },
@@ -76,12 +94,19 @@ describe('comparison with the floor', () => {
 
   it('checks only the limits the scenario sets', () => {
     const compared = compareWithFloor(CHAT_NODE, FLOOR, { ackP99: 4 });
-    expect(compared.slos.slice(CHAT_NODE.slos.length)).toEqual([{ name: 'ack p99 vs floor', target: '<= 4x floor', measured: '4.00x', pass: true }]);
+    expect(compared.slos.slice(CHAT_NODE.slos.length)).toEqual([
+      { name: 'ack p99 vs floor', target: '<= 4x floor', measured: '4.00x', pass: true },
+    ]);
     expect(compared.pass).toBe(true);
   });
 
   it('keeps a run that missed one of its own objectives failed, however close to the floor it is', () => {
-    const failing = report({ deliver: latency(2, 10), ack: latency(1, 5), cpu: 3, slos: [{ name: 'completeness', target: '>= 1', measured: '0.9900', pass: false }] });
+    const failing = report({
+      deliver: latency(2, 10),
+      ack: latency(1, 5),
+      cpu: 3,
+      slos: [{ name: 'completeness', target: '>= 1', measured: '0.9900', pass: false }],
+    });
     const compared = compareWithFloor(failing, FLOOR, { deliverP50: 2, deliverP99: 2, ackP99: 2, cpuPerMessage: 2 });
     expect(compared.slos.filter((slo) => slo.name.endsWith('vs floor')).every((slo) => slo.pass)).toBe(true);
     expect(compared.pass).toBe(false);
@@ -110,7 +135,11 @@ describe('comparison with the floor', () => {
   });
 
   it('prints a dash for a ratio over a floor of zero, and nothing for a run without a floor', () => {
-    const lines = plain(formatFloorComparison(compareWithFloor(CHAT_NODE, report({ deliver: latency(0, 10), ack: latency(1, 5), cpu: 3 }), undefined)));
+    const lines = plain(
+      formatFloorComparison(
+        compareWithFloor(CHAT_NODE, report({ deliver: latency(0, 10), ack: latency(1, 5), cpu: 3 }), undefined),
+      ),
+    );
     expect(lines).toContainEqual(expect.stringMatching(/^\s+deliver p50\s+4\.00 ms\s+0\.00 ms\s+-$/));
     expect(formatFloorComparison(CHAT_NODE)).toEqual([]);
   });

@@ -18,7 +18,9 @@ describe('sim - gateway preflight', () => {
 
   it('refuses a run whose URL misses the WebSocket path, naming the path to try', async () => {
     const port = await listen(404);
-    const error = await checkGateways({ urls: [`ws://127.0.0.1:${port}`], secret: SECRET, timeoutMs: 1500 }).catch((e: unknown) => e);
+    const error = await checkGateways({ urls: [`ws://127.0.0.1:${port}`], secret: SECRET, timeoutMs: 1500 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(GatewayUnreachableError);
     expect((error as Error).message).toContain('404');
     expect((error as Error).message).toContain(`try ws://127.0.0.1:${port}/v1/ws`);
@@ -29,7 +31,11 @@ describe('sim - gateway preflight', () => {
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     server = undefined;
     const started = Date.now();
-    const error = await checkGateways({ urls: [`ws://127.0.0.1:${port}/v1/ws`], secret: SECRET, timeoutMs: 1500 }).catch((e: unknown) => e);
+    const error = await checkGateways({
+      urls: [`ws://127.0.0.1:${port}/v1/ws`],
+      secret: SECRET,
+      timeoutMs: 1500,
+    }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(5000);
     expect((error as Error).message).toMatch(/ECONNREFUSED[\s\S]*nothing listens there/);
   });

@@ -49,8 +49,18 @@ describe('gateway node figures', () => {
   });
 
   it('node SLOs - the fewest connections of any node is checked against minConnectionsPerNode, the most against max', () => {
-    const node = (name: string, connections: number) => ({ node: name, connections, rssBytes: 0, processes: [], rssBytesPerConnection: 4000 });
-    const rows = nodeSlos([node('a', 40_000), node('b', 60_000)], { minConnectionsPerNode: 50_000, maxConnectionsPerNode: 60_000, maxBytesPerConnection: 4096 });
+    const node = (name: string, connections: number) => ({
+      node: name,
+      connections,
+      rssBytes: 0,
+      processes: [],
+      rssBytesPerConnection: 4000,
+    });
+    const rows = nodeSlos([node('a', 40_000), node('b', 60_000)], {
+      minConnectionsPerNode: 50_000,
+      maxConnectionsPerNode: 60_000,
+      maxBytesPerConnection: 4096,
+    });
     expect(rows).toEqual([
       { name: 'connections per node (max)', target: '<= 60000', measured: '60000', pass: true },
       { name: 'connections per node (min)', target: '>= 50000', measured: '40000', pass: false },

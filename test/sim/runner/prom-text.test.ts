@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { addBuckets, bucketQuantile, histogramsBy, parsePromText, subtractBuckets, type BucketCounts } from '../../../src/sim/runner/prom-text.js';
+import {
+  addBuckets,
+  bucketQuantile,
+  histogramsBy,
+  parsePromText,
+  subtractBuckets,
+  type BucketCounts,
+} from '../../../src/sim/runner/prom-text.js';
 
 /** Two gateway processes' hop histograms on one /metrics, as prom-client writes them. */
 const HOPS_TEXT = [
@@ -24,11 +31,24 @@ const HOPS_TEXT = [
 ].join('\n');
 
 /** Cumulative counts 10, 30, 40 (+Inf 50) under 1, 2 and 5 ms. */
-const BUCKETS: BucketCounts = { bounds: [0.001, 0.002, 0.005, Number.POSITIVE_INFINITY], counts: [10, 30, 40, 50], sum: 0.5, count: 50 };
+const BUCKETS: BucketCounts = {
+  bounds: [0.001, 0.002, 0.005, Number.POSITIVE_INFINITY],
+  counts: [10, 30, 40, 50],
+  sum: 0.5,
+  count: 50,
+};
 
 describe('Prometheus text', () => {
   it('reads each sample with its name, labels and value, skipping comments and blank lines', () => {
-    const samples = parsePromText(['# HELP x a counter', '# TYPE x counter', '', 'process_cpu_seconds_total{role="fanout",node="f-1"} 12.5', 'up 1'].join('\n'));
+    const samples = parsePromText(
+      [
+        '# HELP x a counter',
+        '# TYPE x counter',
+        '',
+        'process_cpu_seconds_total{role="fanout",node="f-1"} 12.5',
+        'up 1',
+      ].join('\n'),
+    );
     expect(samples).toEqual([
       { name: 'process_cpu_seconds_total', labels: { role: 'fanout', node: 'f-1' }, value: 12.5 },
       { name: 'up', labels: {}, value: 1 },
@@ -76,7 +96,9 @@ describe('Prometheus text', () => {
   });
 
   it('answers 0 for a histogram that recorded nothing', () => {
-    expect(bucketQuantile({ bounds: [0.001, Number.POSITIVE_INFINITY], counts: [0, 0], sum: 0, count: 0 }, 0.99)).toBe(0);
+    expect(bucketQuantile({ bounds: [0.001, Number.POSITIVE_INFINITY], counts: [0, 0], sum: 0, count: 0 }, 0.99)).toBe(
+      0,
+    );
     expect(bucketQuantile({ bounds: [], counts: [], sum: 0, count: 0 }, 0.5)).toBe(0);
   });
 

@@ -14,7 +14,9 @@ const step = (rate: number, pass: boolean, floor?: { pass: boolean; p50?: number
   violations: 0,
   pass,
   report: undefined,
-  ...(floor ? { floor: { sentPerSec: rate, deliverP50Ms: floor.p50 ?? 1.5, deliverP99Ms: floor.p99 ?? 4, pass: floor.pass } } : {}),
+  ...(floor
+    ? { floor: { sentPerSec: rate, deliverP50Ms: floor.p50 ?? 1.5, deliverP99Ms: floor.p99 ?? 4, pass: floor.pass } }
+    : {}),
 });
 
 const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
@@ -37,37 +39,67 @@ describe('rate sweep beside the floor', () => {
       pass: false,
       floor,
     } as SimReport;
-    expect(sweepStep(2000, report, 'out-2000.json').floor).toEqual({ sentPerSec: 1990, deliverP50Ms: 1.25, deliverP99Ms: 4.5, pass: true });
+    expect(sweepStep(2000, report, 'out-2000.json').floor).toEqual({
+      sentPerSec: 1990,
+      deliverP50Ms: 1.25,
+      deliverP99Ms: 4.5,
+      pass: true,
+    });
     expect(sweepStep(2000, { ...report, floor: undefined }, undefined).floor).toBeUndefined();
   });
 
   it("finds the floor's highest passing rate the same way as chat-node's: up to its first failure", () => {
-    const summary = summarizeSweep('pairs', [step(1000, true, { pass: true }), step(2000, false, { pass: true }), step(4000, false, { pass: false }), step(8000, false, { pass: true })]);
+    const summary = summarizeSweep('pairs', [
+      step(1000, true, { pass: true }),
+      step(2000, false, { pass: true }),
+      step(4000, false, { pass: false }),
+      step(8000, false, { pass: true }),
+    ]);
     expect(summary.highestPassingRate).toBe(1000);
     expect(summary.floorHighestPassingRate).toBe(2000);
   });
 
   it('has no floor rate when the floor failed its lowest step, and none at all for a sweep without the floor', () => {
-    expect(summarizeSweep('pairs', [step(1000, true, { pass: false }), step(2000, true, { pass: true })]).floorHighestPassingRate).toBeNull();
+    expect(
+      summarizeSweep('pairs', [step(1000, true, { pass: false }), step(2000, true, { pass: true })])
+        .floorHighestPassingRate,
+    ).toBeNull();
     expect(summarizeSweep('pairs', [step(1000, true), step(2000, true)])).not.toHaveProperty('floorHighestPassingRate');
   });
 
   it("prints the floor's latency and chat-node's multiple of it beside each step", () => {
-    const text = plain(formatSweep(summarizeSweep('pairs', [step(1000, true, { pass: true, p50: 1.5, p99: 4 }), step(2000, true, { pass: true, p50: 0, p99: 6 })])));
+    const text = plain(
+      formatSweep(
+        summarizeSweep('pairs', [
+          step(1000, true, { pass: true, p50: 1.5, p99: 4 }),
+          step(2000, true, { pass: true, p50: 0, p99: 6 }),
+        ]),
+      ),
+    );
     expect(text).toMatch(/floor p50\s+floor p99\s+p50 x\s+p99 x/);
-    expect(text).toMatch(/^\s+1000\s+1000\s+1000\s+3\.00 ms\s+12\.0 ms\s+1\.0000\s+0\s+1\.50 ms\s+4\.0 ms\s+2\.0x\s+3\.0x\s+pass$/m);
+    expect(text).toMatch(
+      /^\s+1000\s+1000\s+1000\s+3\.00 ms\s+12\.0 ms\s+1\.0000\s+0\s+1\.50 ms\s+4\.0 ms\s+2\.0x\s+3\.0x\s+pass$/m,
+    );
     // A floor p50 of 0 has no multiple.
     expect(text).toMatch(/^\s+2000\s.*\s0\.00 ms\s+6\.0 ms\s+-\s+2\.0x\s+pass$/m);
   });
 
   it("prints dashes for a step the floor did not run, and the floor's highest rate with chat-node's share of it", () => {
-    const text = plain(formatSweep(summarizeSweep('pairs', [step(1000, true, { pass: true }), step(2000, false), step(4000, false, { pass: true })])));
+    const text = plain(
+      formatSweep(
+        summarizeSweep('pairs', [
+          step(1000, true, { pass: true }),
+          step(2000, false),
+          step(4000, false, { pass: true }),
+        ]),
+      ),
+    );
     expect(text).toMatch(/^\s+2000\s.*\s0\s+-\s+-\s+-\s+-\s+FAIL$/m);
     expect(text).toContain('highest rate meeting every SLO: 1000 msgs/s');
     expect(text).toContain("the floor's highest rate meeting every SLO: 1000 msgs/s (chat-node carries 100% of it)");
   });
 
-  it("says the floor met no rate, and prints no floor columns for a sweep without it", () => {
+  it('says the floor met no rate, and prints no floor columns for a sweep without it', () => {
     const none = plain(formatSweep(summarizeSweep('pairs', [step(1000, true, { pass: false })])));
     expect(none).toContain("the floor's highest rate meeting every SLO: none");
     const without = plain(formatSweep(summarizeSweep('pairs', [step(1000, true)])));

@@ -22,7 +22,12 @@ describe('sim - rate sweep', () => {
   });
 
   it('the highest passing rate is the last one before the first failure, not a lucky pass above it', () => {
-    const summary = summarizeSweep('rate-sweep', [step(1000, true), step(2000, true), step(4000, false, 80), step(6000, true)]);
+    const summary = summarizeSweep('rate-sweep', [
+      step(1000, true),
+      step(2000, true),
+      step(4000, false, 80),
+      step(6000, true),
+    ]);
     expect(summary.highestPassingRate).toBe(2000);
     expect(formatSweep(summary)).toContain('highest rate meeting every SLO: 2000 msgs/s');
   });

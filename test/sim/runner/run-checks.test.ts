@@ -25,7 +25,15 @@ describe('run checks', () => {
     const checks = emptyChecks();
     const plan = smallPlan(0);
     plan.users[1]!.devices[0]!.push = 'apns';
-    const push = checkPushes({ plan, roomIds: {}, acks: [], windows: {}, registrations: {}, notifications: [], readAt: T0 });
+    const push = checkPushes({
+      plan,
+      roomIds: {},
+      acks: [],
+      windows: {},
+      registrations: {},
+      notifications: [],
+      readAt: T0,
+    });
     checks.push = { checked: true, log: '/tmp/received.jsonl', ...push, delivery: 0.5 };
     checks.presence = { ...checks.presence, convergenceMs: null };
     const rows = checkSlos(checks, { completeness: 1, pushDelivery: 0.9, presenceConvergenceMs: 1000 });

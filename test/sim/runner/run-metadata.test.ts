@@ -18,7 +18,9 @@ describe('run metadata', () => {
   it('writes cluster URLs down without their credentials', () => {
     expect(redactUrl('ws://10.0.0.5:8080/v1/ws')).toBe('ws://10.0.0.5:8080/v1/ws');
     expect(redactUrl('wss://ops:hunter2@chat.example.com/v1/ws')).toBe('wss://***:***@chat.example.com/v1/ws');
-    expect(redactUrl('wss://chat.example.com/v1/ws?token=abc.def&region=eu&api_key=k')).toBe('wss://chat.example.com/v1/ws?token=***&region=eu&api_key=***');
+    expect(redactUrl('wss://chat.example.com/v1/ws?token=abc.def&region=eu&api_key=k')).toBe(
+      'wss://chat.example.com/v1/ws?token=***&region=eu&api_key=***',
+    );
     expect(redactUrl('user:pw@somewhere')).toBe('***@somewhere');
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { formatStatus } from '../../../src/cli/progress-line.js';
-import { connectingStatus, runningStatus, runPhase, type RunningFigures } from '../../../src/sim/runner/run-progress.js';
+import {
+  connectingStatus,
+  runningStatus,
+  runPhase,
+  type RunningFigures,
+} from '../../../src/sim/runner/run-progress.js';
 
 const phases = { rampUpMs: 10_000, steadyMs: 60_000, drainMs: 5_000 };
 
@@ -59,11 +64,25 @@ describe('sim - status line', () => {
   });
 
   it('while connecting, estimates the ETA from the connect rate, and gives none before any device is live', () => {
-    const figures = { elapsedMs: 12_000, live: 4000, devices: 10_000, perSecond: 500, connect: { p50: 40, p99: 180 }, inFlight: 64, errors: 0 };
+    const figures = {
+      elapsedMs: 12_000,
+      live: 4000,
+      devices: 10_000,
+      perSecond: 500,
+      connect: { p50: 40, p99: 180 },
+      inFlight: 64,
+      errors: 0,
+    };
     const status = connectingStatus(figures, phases);
     // 6000 devices at 500/s, the second before time zero, then 75 s of phases.
     expect(status).toMatchObject({ phase: 'connecting', elapsedMs: 12_000, etaMs: 12_000 + 1000 + 75_000 });
-    expect(status.figures).toEqual(['4000/10000 live', '500/s', 'connect p50/p99 40/180 ms', 'in flight 64', 'errors 0']);
+    expect(status.figures).toEqual([
+      '4000/10000 live',
+      '500/s',
+      'connect p50/p99 40/180 ms',
+      'in flight 64',
+      'errors 0',
+    ]);
     expect(connectingStatus({ ...figures, live: 0, perSecond: 0 }, phases).etaMs).toBeUndefined();
   });
 });

@@ -16,7 +16,7 @@ describe('sim report', () => {
     expect(ackedShare({ acked: 0, planned: 0 })).toBe(1);
   });
 
-  it('keeps the deliver, ack and connect histograms encoded, and each hop\'s buckets', () => {
+  it("keeps the deliver, ack and connect histograms encoded, and each hop's buckets", () => {
     const outcome = syntheticOutcome({ deliverMs: (i) => 2 + i });
     const { report } = buildReport(outcome);
     expect(report.formatVersion).toBe(REPORT_FORMAT_VERSION);
@@ -29,7 +29,9 @@ describe('sim report', () => {
     const connect = LatencyDistribution.decode(report.histograms.connect);
     expect(connect.count).toBe(2);
     expect(connect.maxMs).toBeCloseTo(40, 1);
-    expect(report.histograms.hops).toEqual({ commit: { boundsSec: [0.001, 0.002], counts: [4, 6], count: 6, sumSec: 0.006 } });
+    expect(report.histograms.hops).toEqual({
+      commit: { boundsSec: [0.001, 0.002], counts: [4, 6], count: 6, sumSec: 0.006 },
+    });
     expect(loadBuckets(report.histograms.hops.commit!)).toEqual(hopBuckets([4, 6, 6], 0.006));
     // Kept once: the hop rows keep their figures, the histograms section the buckets.
     expect(report.usage.hops).toHaveLength(1);
@@ -53,17 +55,24 @@ describe('sim report', () => {
     expect(timeline.seconds.reduce((sum, row) => sum + row.sent, 0)).toBe(outcome.plan.sends.length);
   });
 
-  it('carries the run\'s metadata: code, machine, cluster layout and the scenario file\'s hash', () => {
+  it("carries the run's metadata: code, machine, cluster layout and the scenario file's hash", () => {
     const dir = mkdtempSync(join(tmpdir(), 'chat-report-meta-'));
     try {
       const file = join(dir, 'pairs.yaml');
       writeFileSync(file, 'users: 4\nmessages: { totalRate: 1 }\n');
-      const meta = collectRunMetadata({ cluster: { kind: 'local-cluster', gateways: 2, gatewayWorkers: 1, fanouts: 2 }, scenarioFile: file, options: { rate: 500, pushPolicy: 'always', floor: false } });
+      const meta = collectRunMetadata({
+        cluster: { kind: 'local-cluster', gateways: 2, gatewayWorkers: 1, fanouts: 2 },
+        scenarioFile: file,
+        options: { rate: 500, pushPolicy: 'always', floor: false },
+      });
       const { report } = buildReport(syntheticOutcome(), { meta });
       expect(report.meta).toEqual(meta);
       expect(meta.chatNode.version).toMatch(/^\d+\.\d+\.\d+/);
       // This test runs from a checkout; an npm install has none and says null.
-      expect(meta.chatNode.commit).toMatchObject({ hash: expect.stringMatching(/^[0-9a-f]{7,}$/), dirty: expect.any(Boolean) });
+      expect(meta.chatNode.commit).toMatchObject({
+        hash: expect.stringMatching(/^[0-9a-f]{7,}$/),
+        dirty: expect.any(Boolean),
+      });
       expect(meta.node).toBe(process.version);
       expect(meta.machine.cpus).toBeGreaterThan(0);
       expect(meta.machine.memoryBytes).toBeGreaterThan(0);
@@ -78,7 +87,11 @@ describe('sim report', () => {
 
   it('writes no metadata it was not given, and a null hash for a scenario file it cannot read', () => {
     expect(buildReport(syntheticOutcome()).report).not.toHaveProperty('meta');
-    const meta = collectRunMetadata({ cluster: { kind: 'local-dev' }, scenarioFile: join(tmpdir(), 'no-such-scenario.yaml'), options: { pushPolicy: 'always', floor: false } });
+    const meta = collectRunMetadata({
+      cluster: { kind: 'local-dev' },
+      scenarioFile: join(tmpdir(), 'no-such-scenario.yaml'),
+      options: { pushPolicy: 'always', floor: false },
+    });
     expect(meta.scenario.sha256).toBeNull();
     expect(T0 % 1000).toBe(0);
   });

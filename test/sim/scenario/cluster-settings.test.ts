@@ -16,13 +16,22 @@ function errorOf(text: string): ScenarioError {
 
 describe('scenario cluster settings', () => {
   it('durations become milliseconds; unset ones are left to the cluster', () => {
-    expect(parseScenario(yamlWith('cluster:\n  heartbeatMs: 30s\n  presenceTimeoutMs: 1m30s\n'), 'x.yaml').cluster).toEqual({ heartbeatMs: 30_000, presenceTimeoutMs: 90_000 });
-    expect(parseScenario(yamlWith('cluster: { presenceTimeoutMs: 45000 }\n'), 'x.yaml').cluster).toEqual({ presenceTimeoutMs: 45_000 });
+    expect(
+      parseScenario(yamlWith('cluster:\n  heartbeatMs: 30s\n  presenceTimeoutMs: 1m30s\n'), 'x.yaml').cluster,
+    ).toEqual({ heartbeatMs: 30_000, presenceTimeoutMs: 90_000 });
+    expect(parseScenario(yamlWith('cluster: { presenceTimeoutMs: 45000 }\n'), 'x.yaml').cluster).toEqual({
+      presenceTimeoutMs: 45_000,
+    });
     expect(parseScenario(yamlWith(), 'x.yaml').cluster).toEqual({});
   });
 
   it('they reach the local cluster as the flags dev and cluster take', () => {
-    expect(settingFlags({ heartbeatMs: 30_000, presenceTimeoutMs: 90_000 })).toEqual(['--heartbeat-ms', '30000', '--presence-timeout-ms', '90000']);
+    expect(settingFlags({ heartbeatMs: 30_000, presenceTimeoutMs: 90_000 })).toEqual([
+      '--heartbeat-ms',
+      '30000',
+      '--presence-timeout-ms',
+      '90000',
+    ]);
     expect(settingFlags({})).toEqual([]);
   });
 
@@ -44,7 +53,9 @@ describe('scenario cluster settings', () => {
   });
 
   it('zero, a bad duration and an unknown field are refused by name', () => {
-    expect(errorOf(yamlWith('cluster: { heartbeatMs: 0 }\n')).message).toContain('cluster.heartbeatMs: expected a duration above 0, got 0');
+    expect(errorOf(yamlWith('cluster: { heartbeatMs: 0 }\n')).message).toContain(
+      'cluster.heartbeatMs: expected a duration above 0, got 0',
+    );
     expect(errorOf(yamlWith('cluster: { heartbeatMs: soon }\n')).field).toBe('cluster.heartbeatMs');
     const typo = errorOf(yamlWith('cluster:\n  heartbeat: 30s\n'));
     expect(typo.field).toBe('cluster.heartbeat');
@@ -52,7 +63,11 @@ describe('scenario cluster settings', () => {
   });
 
   it("the defaults the rule assumes are the cluster's own", () => {
-    const config = resolveConfig('gateway', { postgresUrl: 'postgres://x', redisUrl: 'redis://x', natsUrl: 'nats://x' });
+    const config = resolveConfig('gateway', {
+      postgresUrl: 'postgres://x',
+      redisUrl: 'redis://x',
+      natsUrl: 'nats://x',
+    });
     expect({ heartbeatMs: config.heartbeatMs, presenceTimeoutMs: config.presenceTimeoutMs }).toEqual(CLUSTER_DEFAULTS);
   });
 });

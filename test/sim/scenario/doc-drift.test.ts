@@ -10,7 +10,11 @@ function fieldRows(markdown: string): Map<string, string[]> {
   const rows = new Map<string, string[]>();
   for (const line of markdown.split('\n')) {
     const match = /^\|\s*`([A-Za-z0-9.]+)`\s*\|(.*)\|\s*$/.exec(line);
-    if (match) rows.set(match[1]!, match[2]!.split('|').map((cell) => cell.trim()));
+    if (match)
+      rows.set(
+        match[1]!,
+        match[2]!.split('|').map((cell) => cell.trim()),
+      );
   }
   return rows;
 }
@@ -30,7 +34,8 @@ describe('scenario docs', () => {
   it('no row names a field the schema does not have', () => {
     const known = new Set(scenarioFieldPaths());
     const documented = [...rows.keys()].filter((key) => /^[a-z]/.test(key) && !/\.ya?ml$/.test(key));
-    for (const path of documented) expect(known.has(path), `docs/scenarios.md documents unknown field ${path}`).toBe(true);
+    for (const path of documented)
+      expect(known.has(path), `docs/scenarios.md documents unknown field ${path}`).toBe(true);
   });
 
   it('the stated defaults are the code defaults', () => {
@@ -40,14 +45,18 @@ describe('scenario docs', () => {
     expect(defaultOf('devicesPerUser')).toBe(`\`${d.devicesPerUser}\``);
     expect(defaultOf('rooms.directShare')).toBe(`\`${d.rooms.directShare}\``);
     expect(defaultOf('rooms.roomsPerUser')).toBe(`\`${d.rooms.roomsPerUser}\``);
-    expect(defaultOf('rooms.groupSize')).toContain(`\`{ min: ${d.rooms.groupSize.min}, max: ${d.rooms.groupSize.max} }\``);
+    expect(defaultOf('rooms.groupSize')).toContain(
+      `\`{ min: ${d.rooms.groupSize.min}, max: ${d.rooms.groupSize.max} }\``,
+    );
     expect(defaultOf('rooms.cap')).toBe(`\`${d.rooms.cap}\``);
     expect(defaultOf('messages.bodyChars')).toBe(`\`{ min: ${d.bodyChars.min}, max: ${d.bodyChars.max} }\``);
     expect(defaultOf('phases.rampUp')).toBe(`\`${d.phases.rampUp}\``);
     expect(defaultOf('phases.steady')).toBe(`\`${d.phases.steady}\``);
     expect(defaultOf('phases.drain')).toBe(`\`${d.phases.drain}\``);
     expect(defaultOf('churn.share')).toBe(`\`${d.churn.share}\``);
-    expect(defaultOf('churn.offlineFor')).toContain(`\`{ min: ${d.churn.offlineFor.min}, max: ${d.churn.offlineFor.max} }\``);
+    expect(defaultOf('churn.offlineFor')).toContain(
+      `\`{ min: ${d.churn.offlineFor.min}, max: ${d.churn.offlineFor.max} }\``,
+    );
     expect(defaultOf('typing.share')).toBe(`\`${d.typing.share}\``);
     expect(defaultOf('typing.leadMs')).toBe(`\`${d.typing.leadMs}\``);
     expect(defaultOf('presence.checkConvergence')).toBe(`\`${d.presence.checkConvergence}\``);

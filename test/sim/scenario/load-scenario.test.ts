@@ -23,7 +23,12 @@ describe('scenario loader - defaults', () => {
     expect(s.description).toBe('');
     expect(s.seed).toBe(SCENARIO_DEFAULTS.seed);
     expect(s.devicesPerUser).toEqual({ kind: 'fixed', value: 1 });
-    expect(s.rooms).toEqual({ directShare: 0.8, roomsPerUser: 3, groupSize: { kind: 'range', min: 3, max: 8 }, cap: 100 });
+    expect(s.rooms).toEqual({
+      directShare: 0.8,
+      roomsPerUser: 3,
+      groupSize: { kind: 'range', min: 3, max: 8 },
+      cap: 100,
+    });
     expect(s.messages).toEqual({ totalRate: 25, ratePerUser: 0.5, bodyChars: { min: 20, max: 200 } });
     expect(s.phases).toEqual({ rampUpMs: 10_000, steadyMs: 60_000, drainMs: 10_000 });
     expect(s.churn).toEqual({ share: 0, offlineForMs: { min: 5000, max: 20_000 } });
@@ -42,13 +47,19 @@ describe('scenario loader - defaults', () => {
   });
 
   it('weights are normalised and ranges kept', () => {
-    const s = parseScenario(yamlWith('devicesPerUser: { 1: 6, 2: 3, 3: 1 }\nrooms: { groupSize: { 3: 1, 10: 1 } }\n'), 'x.yaml');
+    const s = parseScenario(
+      yamlWith('devicesPerUser: { 1: 6, 2: 3, 3: 1 }\nrooms: { groupSize: { 3: 1, 10: 1 } }\n'),
+      'x.yaml',
+    );
     expect(s.devicesPerUser).toEqual({ kind: 'weighted', values: [1, 2, 3], weights: [0.6, 0.3, 0.1] });
     expect(s.rooms.groupSize).toEqual({ kind: 'weighted', values: [3, 10], weights: [0.5, 0.5] });
   });
 
   it('durations accept numbers of ms and unit strings', () => {
-    const s = parseScenario(yamlWith('phases: { rampUp: 1500, steady: 1m30s, drain: 500ms }\ntyping: { share: 0.5, leadMs: 2s }\n'), 'x.yaml');
+    const s = parseScenario(
+      yamlWith('phases: { rampUp: 1500, steady: 1m30s, drain: 500ms }\ntyping: { share: 0.5, leadMs: 2s }\n'),
+      'x.yaml',
+    );
     expect(s.phases).toEqual({ rampUpMs: 1500, steadyMs: 90_000, drainMs: 500 });
     expect(s.typing.leadMs).toBe(2000);
   });
@@ -59,9 +70,17 @@ describe('scenario loader - defaults', () => {
   });
 
   it('JSON files load the same as YAML', () => {
-    const json = JSON.stringify({ users: 50, messages: { totalRate: 20 }, devicesPerUser: { 1: 0.5, 2: 0.5 }, phases: { steady: '5s' } });
+    const json = JSON.stringify({
+      users: 50,
+      messages: { totalRate: 20 },
+      devicesPerUser: { 1: 0.5, 2: 0.5 },
+      phases: { steady: '5s' },
+    });
     const fromJson = parseScenario(json, 'x.json');
-    const fromYaml = parseScenario('users: 50\nmessages: { totalRate: 20 }\ndevicesPerUser: { 1: 0.5, 2: 0.5 }\nphases: { steady: 5s }\n', 'x.yaml');
+    const fromYaml = parseScenario(
+      'users: 50\nmessages: { totalRate: 20 }\ndevicesPerUser: { 1: 0.5, 2: 0.5 }\nphases: { steady: 5s }\n',
+      'x.yaml',
+    );
     expect(fromJson).toEqual(fromYaml);
   });
 });
@@ -75,7 +94,9 @@ describe('scenario loader - errors point at the field', () => {
   });
 
   it('a group larger than the cap is refused at groupSize.max', () => {
-    const error = errorOf('users: 500\nmessages: { totalRate: 1 }\nrooms:\n  cap: 50\n  groupSize: { min: 3, max: 80 }\n');
+    const error = errorOf(
+      'users: 500\nmessages: { totalRate: 1 }\nrooms:\n  cap: 50\n  groupSize: { min: 3, max: 80 }\n',
+    );
     expect(error.field).toBe('rooms.groupSize.max');
     expect(error.line).toBe(5);
     expect(error.message).toContain('expected at most rooms.cap (50), got 80');
@@ -139,18 +160,25 @@ describe('scenario loader - errors point at the field', () => {
   });
 
   it('an absence longer than steady is refused when there is churn', () => {
-    const error = errorOf(yamlWith('phases: { steady: 30s }\nchurn:\n  share: 0.1\n  offlineFor: { min: 10s, max: 1m }\n'));
+    const error = errorOf(
+      yamlWith('phases: { steady: 30s }\nchurn:\n  share: 0.1\n  offlineFor: { min: 10s, max: 1m }\n'),
+    );
     expect(error.field).toBe('churn.offlineFor.max');
     expect(error.line).toBe(6);
   });
 
   it('sending without rooms is refused', () => {
     expect(errorOf(yamlWith('rooms: { roomsPerUser: 0 }\n')).field).toBe('rooms.roomsPerUser');
-    expect(() => parseScenario('users: 50\nmessages: { totalRate: 0 }\nrooms: { roomsPerUser: 0 }\n', 'idle.yaml')).not.toThrow();
+    expect(() =>
+      parseScenario('users: 50\nmessages: { totalRate: 0 }\nrooms: { roomsPerUser: 0 }\n', 'idle.yaml'),
+    ).not.toThrow();
   });
 
   it('JSON errors carry lines too', () => {
-    const error = errorOf('{\n  "users": 50,\n  "messages": { "totalRate": 1 },\n  "rooms": { "cap": 1 }\n}\n', 'bad.json');
+    const error = errorOf(
+      '{\n  "users": 50,\n  "messages": { "totalRate": 1 },\n  "rooms": { "cap": 1 }\n}\n',
+      'bad.json',
+    );
     expect(error.field).toBe('rooms.cap');
     expect(error.line).toBe(4);
     expect(error.message).toMatch(/^bad\.json:4: rooms\.cap: expected /);
@@ -166,7 +194,9 @@ describe('scenario loader - errors point at the field', () => {
   it('an empty file, a list and an unknown extension are refused', () => {
     expect(errorOf('').message).toContain('expected a scenario');
     expect(errorOf('- 1\n- 2\n').field).toBe('');
-    expect(errorOf('users: 5', 'x.toml').message).toBe('x.toml: expected a scenario file ending in .yaml, .yml or .json');
+    expect(errorOf('users: 5', 'x.toml').message).toBe(
+      'x.toml: expected a scenario file ending in .yaml, .yml or .json',
+    );
   });
 });
 

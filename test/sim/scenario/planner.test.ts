@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ID_PATTERN } from '../../../src/core/protocol/ids.js';
-import { planScenario, planSummary, resolveClientLayout, SOURCE_ADDRESS_BIND_CLIFF } from '../../../src/sim/scenario/index.js';
+import {
+  planScenario,
+  planSummary,
+  resolveClientLayout,
+  SOURCE_ADDRESS_BIND_CLIFF,
+} from '../../../src/sim/scenario/index.js';
 import type { SimPlan } from '../../../src/sim/sim-types.js';
 import { scenario } from './helpers.js';
 
@@ -48,7 +53,8 @@ describe('planner - determinism', () => {
     expect(calmer.rooms).toEqual(plan.rooms);
     // Without churn nothing is skipped, so the churned plan's sends are a subsequence.
     const calm = new Set(calmer.sends.map((send) => `${send.atMs}/${send.user}/${send.room}/${send.bodyChars}`));
-    for (const send of plan.sends) expect(calm.has(`${send.atMs}/${send.user}/${send.room}/${send.bodyChars}`)).toBe(true);
+    for (const send of plan.sends)
+      expect(calm.has(`${send.atMs}/${send.user}/${send.room}/${send.bodyChars}`)).toBe(true);
   });
 });
 
@@ -110,8 +116,12 @@ describe('planner - users and devices', () => {
     expect(devices.some((device) => device.transport)).toBe(false);
     const mixed = planScenario({ ...base, transport: { longPollShare: 0.25 } }, 'run42');
     const mixedDevices = mixed.users.flatMap((user) => user.devices);
-    expect(mixedDevices.filter((device) => device.transport === 'longpoll')).toHaveLength(Math.round(0.25 * devices.length));
-    expect(mixedDevices.map(({ push, offline }) => ({ push, offline }))).toEqual(devices.map(({ push, offline }) => ({ push, offline })));
+    expect(mixedDevices.filter((device) => device.transport === 'longpoll')).toHaveLength(
+      Math.round(0.25 * devices.length),
+    );
+    expect(mixedDevices.map(({ push, offline }) => ({ push, offline }))).toEqual(
+      devices.map(({ push, offline }) => ({ push, offline })),
+    );
   });
 
   it('exactly the churn share of devices goes offline once, within steady and offlineFor', () => {
@@ -138,7 +148,8 @@ describe('planner - rooms', () => {
 
   it('every user is in about roomsPerUser rooms', () => {
     const roomsOf = new Map<string, number>();
-    for (const room of plan.rooms) for (const member of room.members) roomsOf.set(member, (roomsOf.get(member) ?? 0) + 1);
+    for (const room of plan.rooms)
+      for (const member of room.members) roomsOf.set(member, (roomsOf.get(member) ?? 0) + 1);
     const counts = plan.users.map((user) => roomsOf.get(user.id) ?? 0);
     const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
     expect(mean).toBeGreaterThan(2.9);
@@ -163,7 +174,9 @@ describe('planner - rooms', () => {
   });
 
   it('weighted group sizes take only the listed sizes', () => {
-    const s = scenario('users: 2000\nmessages: { totalRate: 10 }\nrooms: { directShare: 0, groupSize: { 3: 0.5, 7: 0.3, 20: 0.2 } }\n');
+    const s = scenario(
+      'users: 2000\nmessages: { totalRate: 10 }\nrooms: { directShare: 0, groupSize: { 3: 0.5, 7: 0.3, 20: 0.2 } }\n',
+    );
     const p = planScenario(s, 'w');
     const sizes = new Map<number, number>();
     for (const room of p.rooms) sizes.set(room.members.length, (sizes.get(room.members.length) ?? 0) + 1);
@@ -187,7 +200,9 @@ describe('planner - rooms', () => {
   });
 
   it('a tiny scenario with more 1:1 rooms asked than pairs exist stays unique', () => {
-    const s = scenario('users: 3\nmessages: { totalRate: 5 }\nrooms: { directShare: 1, roomsPerUser: 5 }\nphases: { rampUp: 0, steady: 2s, drain: 0 }\n');
+    const s = scenario(
+      'users: 3\nmessages: { totalRate: 5 }\nrooms: { directShare: 1, roomsPerUser: 5 }\nphases: { rampUp: 0, steady: 2s, drain: 0 }\n',
+    );
     const p = planScenario(s, 't');
     const pairs = p.rooms.map((room) => [...room.members].sort().join('|'));
     expect(new Set(pairs).size).toBe(pairs.length);
@@ -200,7 +215,8 @@ describe('planner - sends', () => {
   const rooms = new Map(plan.rooms.map((room) => [room.key, room]));
 
   it('sends are sorted and fall in ramp-up and steady, none in drain', () => {
-    for (let i = 1; i < plan.sends.length; i++) expect(plan.sends[i]!.atMs).toBeGreaterThanOrEqual(plan.sends[i - 1]!.atMs);
+    for (let i = 1; i < plan.sends.length; i++)
+      expect(plan.sends[i]!.atMs).toBeGreaterThanOrEqual(plan.sends[i - 1]!.atMs);
     expect(plan.sends[0]!.atMs).toBeGreaterThanOrEqual(0);
     expect(plan.sends.at(-1)!.atMs).toBeLessThan(40_000);
   });
@@ -230,7 +246,9 @@ describe('planner - sends', () => {
   });
 
   it('a user whose only device is offline does not send then', () => {
-    const s = scenario('users: 40\ndevicesPerUser: 1\nmessages: { totalRate: 400 }\nphases: { rampUp: 0, steady: 10s, drain: 0 }\nchurn: { share: 1, offlineFor: { min: 5s, max: 5s } }\n');
+    const s = scenario(
+      'users: 40\ndevicesPerUser: 1\nmessages: { totalRate: 400 }\nphases: { rampUp: 0, steady: 10s, drain: 0 }\nchurn: { share: 1, offlineFor: { min: 5s, max: 5s } }\n',
+    );
     const p = planScenario(s, 'o');
     const offline = new Map(p.users.map((user) => [user.id, user.devices[0]!.offline[0]!]));
     for (const send of p.sends) {
@@ -250,7 +268,8 @@ describe('planner - sends', () => {
       const typing = plan.typing[i]!;
       if (i > 0) expect(typing.atMs).toBeGreaterThanOrEqual(plan.typing[i - 1]!.atMs);
       expect(isOfflineAt(devices.get(typing.user)!.get(typing.device)!.offline, typing.atMs)).toBe(false);
-      const matched = typing.atMs === 0 ? true : sendKeys.has(`${typing.atMs + 800}/${typing.user}/${typing.device}/${typing.room}`);
+      const matched =
+        typing.atMs === 0 ? true : sendKeys.has(`${typing.atMs + 800}/${typing.user}/${typing.device}/${typing.room}`);
       expect(matched).toBe(true);
     }
   });
@@ -269,9 +288,22 @@ describe('planner - summary and client layout', () => {
       runId: 'r',
       seed: 1,
       users: [
-        { id: 'a', devices: [{ id: 'd1', offline: [] }, { id: 'd2', push: 'fcm', offline: [{ fromMs: 1, toMs: 2 }] }] },
+        {
+          id: 'a',
+          devices: [
+            { id: 'd1', offline: [] },
+            { id: 'd2', push: 'fcm', offline: [{ fromMs: 1, toMs: 2 }] },
+          ],
+        },
         { id: 'b', devices: [{ id: 'd1', offline: [] }] },
-        { id: 'c', devices: [{ id: 'd1', offline: [] }, { id: 'd2', offline: [] }, { id: 'd3', offline: [] }] },
+        {
+          id: 'c',
+          devices: [
+            { id: 'd1', offline: [] },
+            { id: 'd2', offline: [] },
+            { id: 'd3', offline: [] },
+          ],
+        },
       ],
       rooms: [
         { key: 'r1', kind: 'direct', name: 'direct 1', members: ['a', 'b'] },
@@ -312,7 +344,10 @@ describe('planner - summary and client layout', () => {
     expect(resolveClientLayout(base, 36_000)).toEqual({ processes: 3, sourceAddresses: 18 });
     expect(resolveClientLayout(base, 100_000)).toEqual({ processes: 7, sourceAddresses: 50 });
     expect(100_000 / resolveClientLayout(base, 100_000).sourceAddresses).toBeLessThan(SOURCE_ADDRESS_BIND_CLIFF);
-    expect(resolveClientLayout({ clients: { processes: 4, sourceAddresses: 8 } }, 100)).toEqual({ processes: 4, sourceAddresses: 8 });
+    expect(resolveClientLayout({ clients: { processes: 4, sourceAddresses: 8 } }, 100)).toEqual({
+      processes: 4,
+      sourceAddresses: 8,
+    });
   });
 });
 

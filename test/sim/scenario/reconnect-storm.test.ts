@@ -3,7 +3,9 @@ import { planScenario, ScenarioError } from '../../../src/sim/scenario/index.js'
 import { reconnectFigures } from '../../../src/sim/runner/reconnect-figures.js';
 import { scenario, yamlWith } from './helpers.js';
 
-const STORM = yamlWith('phases: { rampUp: 2s, steady: 30s }\nchurn:\n  share: 1\n  at: 10s\n  offlineFor: { min: 1s, max: 3s }\n');
+const STORM = yamlWith(
+  'phases: { rampUp: 2s, steady: 30s }\nchurn:\n  share: 1\n  at: 10s\n  offlineFor: { min: 1s, max: 3s }\n',
+);
 
 describe('reconnect storm', () => {
   it('takes every churned device offline at the same moment into steady', () => {
@@ -16,7 +18,11 @@ describe('reconnect storm', () => {
   });
 
   it('refuses a storm whose devices would come back after steady', () => {
-    expect(() => scenario(yamlWith('phases: { steady: 30s }\nchurn:\n  share: 1\n  at: 29s\n  offlineFor: { min: 1s, max: 2s }\n'))).toThrow(ScenarioError);
+    expect(() =>
+      scenario(
+        yamlWith('phases: { steady: 30s }\nchurn:\n  share: 1\n  at: 29s\n  offlineFor: { min: 1s, max: 2s }\n'),
+      ),
+    ).toThrow(ScenarioError);
   });
 
   it('times each return to the moment its device was live again, and counts those never back', () => {
@@ -30,7 +36,8 @@ describe('reconnect storm', () => {
         returns.push(back);
         const first = { from: t0 - 5000, to: t0 + device.offline[0]!.fromMs, liveAt: t0 - 4000 };
         // Every user's device comes back live u ms after its return, but the first user's never does.
-        windows[`${user.id}/${device.id}`] = u === 0 ? [first, { from: back, to: null }] : [first, { from: back, to: null, liveAt: back + u }];
+        windows[`${user.id}/${device.id}`] =
+          u === 0 ? [first, { from: back, to: null }] : [first, { from: back, to: null, liveAt: back + u }];
       }
     });
     const figures = reconnectFigures(plan, windows, t0)!;

@@ -22,7 +22,11 @@ export class PresenceHandlers {
 
   constructor(private readonly ctx: GatewayContext) {
     this.throttle = new TypingThrottle(ctx.config.typingThrottleMs);
-    this.queries = new Coalescer((asks) => this.answer(asks), { maxInFlight: 1, maxWeight: 2000, weight: (ask) => ask.candidates.length });
+    this.queries = new Coalescer((asks) => this.answer(asks), {
+      maxInFlight: 1,
+      maxWeight: 2000,
+      weight: (ask) => ask.candidates.length,
+    });
   }
 
   async typing(scope: RequestScope, frame: ClientFrameOf<'typing'>): Promise<void> {

@@ -13,10 +13,19 @@ export class PushHandlers {
     const problem = pushTokenProblem(frame.platform, frame.token);
     if (problem) throw new ProtocolError('bad_frame', problem);
     try {
-      await this.ctx.push.register({ user, device, platform: frame.platform, token: frame.token, preview: frame.preview ?? true });
+      await this.ctx.push.register({
+        user,
+        device,
+        platform: frame.platform,
+        token: frame.token,
+        preview: frame.preview ?? true,
+      });
     } catch (error) {
       if (error instanceof PushTokenTakenError) {
-        throw new ProtocolError('conflict', `${error.message}: that user must unregister it first (an app gets a fresh token from the platform when another user signs in)`);
+        throw new ProtocolError(
+          'conflict',
+          `${error.message}: that user must unregister it first (an app gets a fresh token from the platform when another user signs in)`,
+        );
       }
       throw error;
     }

@@ -56,7 +56,8 @@ export class ReadHandlers {
     // Each room's membership, at the version this read saw: a removal that arrives meanwhile
     // (a later version) is not overwritten (issue 13, item 1b), and the device's sends, history
     // and typing in these rooms need no membership query of their own.
-    for (const room of rooms) this.ctx.sessions.setMember(user, room.id, true, membersVersion.get(room.id) ?? 0, ticket);
+    for (const room of rooms)
+      this.ctx.sessions.setMember(user, room.id, true, membersVersion.get(room.id) ?? 0, ticket);
     const done: Room[] = [];
     let batch: Message[] = [];
     let sent = 0;
@@ -107,8 +108,9 @@ export class ReadHandlers {
     await requireMember(this.ctx, user, frame.room);
     const marked = await this.marks.submit({ room: frame.room, user, seq: frame.seq });
     if (marked === undefined) throw new ProtocolError('forbidden', `you are not a member of room ${frame.room}`);
-    await this.ctx.deliverer.deliver([{ users: marked.members, frame: JSON.stringify({ type: 'read', room: frame.room, user, seq: marked.readSeq }) }]);
+    await this.ctx.deliverer.deliver([
+      { users: marked.members, frame: JSON.stringify({ type: 'read', room: frame.room, user, seq: marked.readSeq }) },
+    ]);
     scope.reply({ type: 'ok' });
   }
-
 }

@@ -39,7 +39,10 @@ export class RoomHandlers {
     }
     const others = [...new Set(frame.members)].filter((member) => member !== user);
     if (others.length + 1 > limits.maxGroupMembers) {
-      throw new ProtocolError('too_large', `a group has at most ${limits.maxGroupMembers} members, this one would have ${others.length + 1}`);
+      throw new ProtocolError(
+        'too_large',
+        `a group has at most ${limits.maxGroupMembers} members, this one would have ${others.length + 1}`,
+      );
     }
     this.takeAdds(user, Math.max(1, others.length));
     let made: { roomId: string; members: string[]; refused: RefusedMember[] };
@@ -63,7 +66,8 @@ export class RoomHandlers {
     try {
       added = await this.ctx.rooms.addMembers(room.id, user, users, maxGroupMembers, this.ctx.config.maxRoomsPerUser);
     } catch (error) {
-      if (error instanceof GroupCapError) throw new ProtocolError('too_large', `a group has at most ${maxGroupMembers} members`);
+      if (error instanceof GroupCapError)
+        throw new ProtocolError('too_large', `a group has at most ${maxGroupMembers} members`);
       throw error;
     }
     await this.answerAndNotify(scope, room.id, [...room.members, ...added.added], [], added.version, added.refused);
@@ -74,15 +78,21 @@ export class RoomHandlers {
     const { user } = scope.session;
     const room = await this.requireRoom(scope, frame.room);
     const leavingOnly = frame.users.length === 1 && frame.users[0] === user;
-    if (room.kind === 'direct' && !leavingOnly) throw new ProtocolError('forbidden', 'in a direct room a member can only remove itself (leave)');
-    if (!leavingOnly && room.owner !== user) throw new ProtocolError('forbidden', 'only the owner removes others; any member may remove itself');
+    if (room.kind === 'direct' && !leavingOnly)
+      throw new ProtocolError('forbidden', 'in a direct room a member can only remove itself (leave)');
+    if (!leavingOnly && room.owner !== user)
+      throw new ProtocolError('forbidden', 'only the owner removes others; any member may remove itself');
     const { removed, version } = await this.ctx.rooms.removeMembers(room.id, [...new Set(frame.users)]);
     await this.answerAndNotify(scope, room.id, room.members, removed, version);
   }
 
   async list(scope: RequestScope, frame: ClientFrameOf<'rooms.list'>): Promise<void> {
     const page = await this.ctx.rooms.roomsPage(scope.session.user, frame.limit ?? ROOMS_PAGE_DEFAULT, frame.after);
-    scope.reply(page.next === undefined ? { type: 'rooms', rooms: page.rooms } : { type: 'rooms', rooms: page.rooms, next: page.next });
+    scope.reply(
+      page.next === undefined
+        ? { type: 'rooms', rooms: page.rooms }
+        : { type: 'rooms', rooms: page.rooms, next: page.next },
+    );
   }
 
   async block(scope: RequestScope, frame: ClientFrameOf<'user.block'>): Promise<void> {
@@ -90,7 +100,8 @@ export class RoomHandlers {
     try {
       await this.ctx.rooms.block(scope.session.user, frame.user, MAX_BLOCKS_PER_USER);
     } catch (error) {
-      if (error instanceof BlockCapError) throw new ProtocolError('too_large', `a user blocks at most ${MAX_BLOCKS_PER_USER} users`);
+      if (error instanceof BlockCapError)
+        throw new ProtocolError('too_large', `a user blocks at most ${MAX_BLOCKS_PER_USER} users`);
       throw error;
     }
     scope.reply({ type: 'ok' });
@@ -111,14 +122,19 @@ export class RoomHandlers {
     const waitMs = this.adds.take(user, count, Date.now());
     if (waitMs > 0) {
       const { roomAddRatePerSec, roomAddBurst } = this.ctx.config;
-      throw new ProtocolError('rate_limited', `users are added to rooms at most ${roomAddRatePerSec} per second (${roomAddBurst} at once)`, waitMs);
+      throw new ProtocolError(
+        'rate_limited',
+        `users are added to rooms at most ${roomAddRatePerSec} per second (${roomAddBurst} at once)`,
+        waitMs,
+      );
     }
   }
 
   private async requireRoom(scope: RequestScope, roomId: string): Promise<Room> {
     const room = await this.ctx.rooms.view(roomId, scope.session.user);
     if (!room) throw new ProtocolError('not_found', `room ${roomId} does not exist`);
-    if (!room.members.includes(scope.session.user)) throw new ProtocolError('forbidden', `you are not a member of room ${roomId}`);
+    if (!room.members.includes(scope.session.user))
+      throw new ProtocolError('forbidden', `you are not a member of room ${roomId}`);
     return room;
   }
 
@@ -144,7 +160,12 @@ export class RoomHandlers {
     scope.reply(refused.length > 0 ? { type: 'room', room: mine, refused } : { type: 'room', room: mine });
     const membership = { room: roomId, members: mine.members, version };
     await this.ctx.deliverer.deliver(
-      [...views].map(([user, room]) => ({ users: [user], frame: JSON.stringify({ type: 'room', room }), membership, exceptConn: scope.session.connId })),
+      [...views].map(([user, room]) => ({
+        users: [user],
+        frame: JSON.stringify({ type: 'room', room }),
+        membership,
+        exceptConn: scope.session.connId,
+      })),
     );
   }
 }
@@ -152,7 +173,8 @@ export class RoomHandlers {
 /** A refusal of the store as the protocol error the requester gets. */
 function refusalError(error: unknown, requester: string, maxRooms: number): unknown {
   if (!(error instanceof RoomRefusal)) return error;
-  if (error.reason === 'blocked') return new ProtocolError('forbidden', `${error.user} does not accept a direct room with you`);
+  if (error.reason === 'blocked')
+    return new ProtocolError('forbidden', `${error.user} does not accept a direct room with you`);
   return error.user === requester
     ? new ProtocolError('too_large', `you are in ${maxRooms} rooms, the most a user may be in: leave one first`)
     : new ProtocolError('too_large', `${error.user} is in ${maxRooms} rooms, the most a user may be in`);

@@ -36,7 +36,10 @@ export class SendHandler {
     const { config } = this.ctx;
     const { session } = scope;
     if (frame.body.length > config.limits.maxBodyChars) {
-      throw new ProtocolError('too_large', `body has ${frame.body.length} characters; the limit is ${config.limits.maxBodyChars}`);
+      throw new ProtocolError(
+        'too_large',
+        `body has ${frame.body.length} characters; the limit is ${config.limits.maxBodyChars}`,
+      );
     }
     await requireMember(this.ctx, session.user, frame.room);
     const envelope: SendEnvelope = {
@@ -45,7 +48,10 @@ export class SendHandler {
       body: frame.body,
       sender: session.user,
       senderDevice: session.device,
-      reply: scope.requestId === undefined ? { node: config.nodeId, conn: session.connId } : { node: config.nodeId, conn: session.connId, requestId: scope.requestId },
+      reply:
+        scope.requestId === undefined
+          ? { node: config.nodeId, conn: session.connId }
+          : { node: config.nodeId, conn: session.connId, requestId: scope.requestId },
       receivedAt,
     };
     const publish = (): Promise<StreamAck> => this.ctx.sends.publish(envelope);
@@ -61,7 +67,12 @@ export class SendHandler {
   private publishFailed(scope: RequestScope, error: unknown): void {
     this.ctx.log.warn({ err: error }, 'send stream publish failed');
     // retryAfterMs: the bus is back within seconds as a rule; without it clients back off to 10 s.
-    scope.reply({ type: 'error', code: 'unavailable', message: 'the message could not be queued; send it again with the same clientMsgId', retryAfterMs: 1000 });
+    scope.reply({
+      type: 'error',
+      code: 'unavailable',
+      message: 'the message could not be queued; send it again with the same clientMsgId',
+      retryAfterMs: 1000,
+    });
   }
 
   /**
@@ -70,15 +81,28 @@ export class SendHandler {
    * de-duplicates it while the first copy waits (answered below from Postgres once committed),
    * or stores it anew if the stream lost it.
    */
-  private watchAnswer(scope: RequestScope, frame: ClientFrameOf<'send'>, publish: () => Promise<StreamAck>, republished: number): void {
+  private watchAnswer(
+    scope: RequestScope,
+    frame: ClientFrameOf<'send'>,
+    publish: () => Promise<StreamAck>,
+    republished: number,
+  ): void {
     const { session } = scope;
     this.ctx.overdueAcks.watch(session.connId, frame.clientMsgId, () => {
       if (scope.signal.aborted) return;
       if (republished >= OVERDUE_REPUBLISHES) {
-        scope.reply({ type: 'error', code: 'unavailable', message: 'no answer from the cluster for this message; send it again with the same clientMsgId', retryAfterMs: 1000 });
+        scope.reply({
+          type: 'error',
+          code: 'unavailable',
+          message: 'no answer from the cluster for this message; send it again with the same clientMsgId',
+          retryAfterMs: 1000,
+        });
         return;
       }
-      this.ctx.log.warn({ user: session.user, device: session.device, clientMsgId: frame.clientMsgId, republished }, 'no answer for a stored send: publishing it again');
+      this.ctx.log.warn(
+        { user: session.user, device: session.device, clientMsgId: frame.clientMsgId, republished },
+        'no answer for a stored send: publishing it again',
+      );
       this.ctx.metrics.sendsRepublished.inc();
       void this.lanes.enqueue(session, frame.room, publish).then(
         (ack) => this.afterPublish(scope, frame, ack, publish, republished + 1),
@@ -91,25 +115,48 @@ export class SendHandler {
    * JetStream drops a resend inside its de-duplication window, so the fan-out never sees it:
    * answer it here with the first send's ack, once that one is committed.
    */
-  private async afterPublish(scope: RequestScope, frame: ClientFrameOf<'send'>, ack: StreamAck, publish: () => Promise<StreamAck>, republished: number): Promise<void> {
+  private async afterPublish(
+    scope: RequestScope,
+    frame: ClientFrameOf<'send'>,
+    ack: StreamAck,
+    publish: () => Promise<StreamAck>,
+    republished: number,
+  ): Promise<void> {
     if (!ack.duplicate) {
       this.watchAnswer(scope, frame, publish, republished);
       return;
     }
     const deadline = Date.now() + DUPLICATE_COMMIT_WAIT_MS;
     for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 500)) {
-      const record = await this.ctx.messages.findClientMsg(scope.session.user, frame.clientMsgId).catch(() => undefined);
+      const record = await this.ctx.messages
+        .findClientMsg(scope.session.user, frame.clientMsgId)
+        .catch(() => undefined);
       if (record) {
         if (record.room !== frame.room) {
-          scope.reply({ type: 'error', code: 'conflict', message: `clientMsgId ${frame.clientMsgId} was already used for room ${record.room}` });
+          scope.reply({
+            type: 'error',
+            code: 'conflict',
+            message: `clientMsgId ${frame.clientMsgId} was already used for room ${record.room}`,
+          });
         } else {
-          scope.reply({ type: 'ack', room: record.room, clientMsgId: frame.clientMsgId, msgId: record.msgId, seq: record.seq, ts: record.ts });
+          scope.reply({
+            type: 'ack',
+            room: record.room,
+            clientMsgId: frame.clientMsgId,
+            msgId: record.msgId,
+            seq: record.seq,
+            ts: record.ts,
+          });
           this.ctx.metrics.acks.inc();
         }
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
-    scope.reply({ type: 'error', code: 'unavailable', message: 'the first send with this clientMsgId is still in flight; send it again later' });
+    scope.reply({
+      type: 'error',
+      code: 'unavailable',
+      message: 'the first send with this clientMsgId is still in flight; send it again later',
+    });
   }
 }

@@ -29,13 +29,23 @@ export class HttpRefusal extends Error {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(body);
 }
 
 export function sendRefusal(res: ServerResponse, refusal: HttpRefusal, headers: Record<string, string> = {}): void {
-  sendJson(res, HTTP_STATUS_OF[refusal.code], errorFrame(undefined, refusal.code, refusal.message, refusal.retryAfterMs), { ...headers, ...refusal.headers });
+  sendJson(
+    res,
+    HTTP_STATUS_OF[refusal.code],
+    errorFrame(undefined, refusal.code, refusal.message, refusal.retryAfterMs),
+    { ...headers, ...refusal.headers },
+  );
 }
 
 /**
@@ -72,7 +82,9 @@ export function bearerToken(req: IncomingMessage): string {
   const header = req.headers.authorization ?? '';
   const match = /^Bearer\s+(\S{1,8192})\s*$/i.exec(header);
   if (!match) {
-    throw new HttpRefusal('unauthorized', 'send the device token as "Authorization: Bearer <JWT>"', { 'www-authenticate': 'Bearer' });
+    throw new HttpRefusal('unauthorized', 'send the device token as "Authorization: Bearer <JWT>"', {
+      'www-authenticate': 'Bearer',
+    });
   }
   return match[1]!;
 }

@@ -3,7 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { InvalidTokenError, type DeviceIdentity, type TokenVerifier } from '../../../core/auth/jwt.js';
-import { LONG_POLL_FRAMES_PATH, LONG_POLL_POLL_PATH, LONG_POLL_SESSIONS_PATH, maxFramesBodyBytes } from '../../../core/protocol/long-poll.js';
+import {
+  LONG_POLL_FRAMES_PATH,
+  LONG_POLL_POLL_PATH,
+  LONG_POLL_SESSIONS_PATH,
+  maxFramesBodyBytes,
+} from '../../../core/protocol/long-poll.js';
 import type { GatewayContext } from '../gateway-context.js';
 import type { SessionHooks } from '../gateway-session.js';
 import { CorsPolicy } from './cors-policy.js';
@@ -57,7 +62,13 @@ export class LongPollEndpoint {
     const { config } = deps.ctx;
     this.nodeId = config.nodeId;
     this.cors = new CorsPolicy(deps.settings.corsOrigins);
-    this.sessions = new LongPollSessions({ ctx: deps.ctx, hooks: deps.hooks, nodeId: config.nodeId, lingerMs: deps.settings.lingerMs, nextConnId: deps.nextConnId });
+    this.sessions = new LongPollSessions({
+      ctx: deps.ctx,
+      hooks: deps.hooks,
+      nodeId: config.nodeId,
+      lingerMs: deps.settings.lingerMs,
+      nextConnId: deps.nextConnId,
+    });
     this.forwarder = new SessionForwarder(deps.nc, config.namespace, deps.log);
     this.forwarder.serve(config.nodeId, this.sessions);
   }
@@ -87,12 +98,19 @@ export class LongPollEndpoint {
       // Before the token is checked: the refusal is the cheapest answer (as at a WebSocket upgrade).
       if (route === `POST ${LONG_POLL_SESSIONS_PATH}` && this.deps.tooManyPending(req.socket.remoteAddress)) {
         this.deps.ctx.metrics.pendingRefused.inc({ transport: 'longpoll' });
-        throw new HttpRefusal('rate_limited', 'too many connections from your address are waiting for their hello; retry later', { 'retry-after': '1' }, 1000);
+        throw new HttpRefusal(
+          'rate_limited',
+          'too many connections from your address are waiting for their hello; retry later',
+          { 'retry-after': '1' },
+          1000,
+        );
       }
       const identity = await this.authenticate(req);
       if (route === `POST ${LONG_POLL_SESSIONS_PATH}`) {
-        if (this.deps.draining()) throw new HttpRefusal('unavailable', 'this gateway is shutting down; connect to another');
-        if (this.deps.cutOff()) throw new HttpRefusal('unavailable', 'this gateway cannot reach the message bus; connect to another');
+        if (this.deps.draining())
+          throw new HttpRefusal('unavailable', 'this gateway is shutting down; connect to another');
+        if (this.deps.cutOff())
+          throw new HttpRefusal('unavailable', 'this gateway cannot reach the message bus; connect to another');
         const full = this.deps.full();
         if (full) throw new HttpRefusal('unavailable', full, { 'retry-after': '1' });
         const { id, first } = await this.sessions.create(identity);
@@ -105,7 +123,9 @@ export class LongPollEndpoint {
       res.once('close', () => gone.abort());
       const owner = LongPollSessions.ownerOf(op.session);
       const answer: OpAnswer =
-        owner !== undefined && owner !== this.nodeId ? await this.forwarder.forward(owner, op, identity) : await this.sessions.execute(op, identity, gone.signal);
+        owner !== undefined && owner !== this.nodeId
+          ? await this.forwarder.forward(owner, op, identity)
+          : await this.sessions.execute(op, identity, gone.signal);
       if (gone.signal.aborted) return;
       if (answer.body === '') res.writeHead(answer.status, cors).end();
       else sendJson(res, answer.status, answer.body, cors);
@@ -125,7 +145,8 @@ export class LongPollEndpoint {
     try {
       return await this.deps.verifier.verify(token);
     } catch (error) {
-      if (error instanceof InvalidTokenError) throw new HttpRefusal('unauthorized', `invalid token: ${error.message}`, { 'www-authenticate': 'Bearer' });
+      if (error instanceof InvalidTokenError)
+        throw new HttpRefusal('unauthorized', `invalid token: ${error.message}`, { 'www-authenticate': 'Bearer' });
       throw error;
     }
   }
@@ -134,7 +155,8 @@ export class LongPollEndpoint {
   private async operationOf(route: string, url: URL, req: IncomingMessage): Promise<SessionOp> {
     const session = url.searchParams.get('session');
     const needSession = () => {
-      if (!session) throw new HttpRefusal('bad_frame', 'the query must name the session: ?session=<id from POST /v1/sessions>');
+      if (!session)
+        throw new HttpRefusal('bad_frame', 'the query must name the session: ?session=<id from POST /v1/sessions>');
       return session;
     };
     switch (route) {
@@ -144,7 +166,9 @@ export class LongPollEndpoint {
         const id = needSession();
         const cursor = wholeNumber(url.searchParams.get('cursor'), 'cursor');
         const { pollTimeoutMs } = this.deps.settings;
-        const waitMs = url.searchParams.has('wait') ? Math.min(wholeNumber(url.searchParams.get('wait'), 'wait'), pollTimeoutMs) : pollTimeoutMs;
+        const waitMs = url.searchParams.has('wait')
+          ? Math.min(wholeNumber(url.searchParams.get('wait'), 'wait'), pollTimeoutMs)
+          : pollTimeoutMs;
         return { kind: 'poll', session: id, cursor, waitMs };
       }
       case `POST ${LONG_POLL_FRAMES_PATH}`: {
@@ -155,14 +179,22 @@ export class LongPollEndpoint {
         return { kind: 'frames', session: id, body: body.toString('utf8') };
       }
       default: {
-        const allow = url.pathname === LONG_POLL_POLL_PATH ? 'GET' : url.pathname === LONG_POLL_FRAMES_PATH ? 'POST' : 'POST, DELETE';
-        throw new HttpRefusal('bad_frame', `${req.method ?? 'this method'} is not allowed on ${url.pathname}`, { allow });
+        const allow =
+          url.pathname === LONG_POLL_POLL_PATH
+            ? 'GET'
+            : url.pathname === LONG_POLL_FRAMES_PATH
+              ? 'POST'
+              : 'POST, DELETE';
+        throw new HttpRefusal('bad_frame', `${req.method ?? 'this method'} is not allowed on ${url.pathname}`, {
+          allow,
+        });
       }
     }
   }
 }
 
 function wholeNumber(value: string | null, name: string): number {
-  if (value === null || !/^\d{1,15}$/.test(value)) throw new HttpRefusal('bad_frame', `${name} must be a whole number >= 0`);
+  if (value === null || !/^\d{1,15}$/.test(value))
+    throw new HttpRefusal('bad_frame', `${name} must be a whole number >= 0`);
   return Number(value);
 }

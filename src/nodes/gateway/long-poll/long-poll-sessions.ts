@@ -46,7 +46,9 @@ export class LongPollSessions {
     },
   ) {
     const { lingerMs, ctx } = deps;
-    this.lingering = new LingeringSessions({ lingerMs, maxPerUser: ctx.config.maxConnectionsPerUser }, (id) => this.held.delete(id));
+    this.lingering = new LingeringSessions({ lingerMs, maxPerUser: ctx.config.maxConnectionsPerUser }, (id) =>
+      this.held.delete(id),
+    );
   }
 
   /** The gateway process (node id) that holds a session, from its id; undefined for an id of another shape. */
@@ -76,7 +78,8 @@ export class LongPollSessions {
     session = new GatewaySession(this.deps.nextConnId(), 'longpoll', sink, this.deps.ctx, this.deps.hooks);
     this.held.set(id, { sink, session });
     try {
-      if (!(await session.open(identity))) throw new HttpRefusal('unavailable', 'the session closed while it opened; create another');
+      if (!(await session.open(identity)))
+        throw new HttpRefusal('unavailable', 'the session closed while it opened; create another');
     } catch (error) {
       this.held.delete(id);
       sink.terminate();
@@ -108,7 +111,11 @@ export class LongPollSessions {
     }
   }
 
-  private async poll(sink: LongPollSink, op: Extract<SessionOp, { kind: 'poll' }>, cancelled: AbortSignal): Promise<PollAnswer> {
+  private async poll(
+    sink: LongPollSink,
+    op: Extract<SessionOp, { kind: 'poll' }>,
+    cancelled: AbortSignal,
+  ): Promise<PollAnswer> {
     try {
       return await sink.poll(op.cursor, op.waitMs, cancelled, op.maxBytes);
     } catch (error) {
@@ -126,13 +133,15 @@ export class LongPollSessions {
       throw new HttpRefusal('bad_frame', 'the body is not valid JSON: send a JSON array of frames');
     }
     if (!Array.isArray(parsed)) throw new HttpRefusal('bad_frame', 'the body must be a JSON array of frames');
-    if (parsed.length > LONG_POLL_MAX_FRAMES_PER_POST) throw new HttpRefusal('too_large', `at most ${LONG_POLL_MAX_FRAMES_PER_POST} frames per request`);
+    if (parsed.length > LONG_POLL_MAX_FRAMES_PER_POST)
+      throw new HttpRefusal('too_large', `at most ${LONG_POLL_MAX_FRAMES_PER_POST} frames per request`);
     // All or nothing: a frame over maxFrameBytes (which closes a WebSocket with 1009) refuses the
     // whole request, before any frame of it is handled.
     const texts = parsed.map((frame: unknown) => JSON.stringify(frame) ?? 'null');
     const oversized = texts.findIndex((text) => Buffer.byteLength(text) > maxFrameBytes);
     if (oversized >= 0) throw new HttpRefusal('too_large', `frame ${oversized} is over ${maxFrameBytes} bytes`);
-    if (!sink.isOpen) throw new HttpRefusal('not_found', `the session is closed (${sink.closeInfo?.code ?? 1006}); create another`);
+    if (!sink.isOpen)
+      throw new HttpRefusal('not_found', `the session is closed (${sink.closeInfo?.code ?? 1006}); create another`);
     sink.heard();
     // Replies (and errors of frames that fail validation) arrive in the poll, as on a WebSocket.
     for (const text of texts) session.receive(text);
@@ -142,7 +151,11 @@ export class LongPollSessions {
   /** The session, which must belong to the token's device. */
   private heldFor(id: string, identity: DeviceIdentity): Held {
     const held = this.held.get(id);
-    if (!held) throw new HttpRefusal('not_found', `no session ${id.slice(0, 100)} (it closed, or never existed): create another`);
+    if (!held)
+      throw new HttpRefusal(
+        'not_found',
+        `no session ${id.slice(0, 100)} (it closed, or never existed): create another`,
+      );
     if (held.session.user !== identity.user || held.session.device !== identity.device) {
       throw new HttpRefusal('forbidden', 'this session belongs to another device');
     }
@@ -151,7 +164,10 @@ export class LongPollSessions {
 }
 
 export function refusalAnswer(refusal: HttpRefusal): OpAnswer {
-  return { status: HTTP_STATUS_OF[refusal.code], body: errorFrame(undefined, refusal.code, refusal.message, refusal.retryAfterMs) };
+  return {
+    status: HTTP_STATUS_OF[refusal.code],
+    body: errorFrame(undefined, refusal.code, refusal.message, refusal.retryAfterMs),
+  };
 }
 
 /** The answer body, built from the frames' own text so nothing is serialized twice. */

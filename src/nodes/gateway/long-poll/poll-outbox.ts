@@ -57,10 +57,14 @@ export class PollOutbox {
 
   /** Drops every frame numbered up to `cursor` (the client has them). */
   acknowledge(cursor: number): void {
-    if (!Number.isSafeInteger(cursor) || cursor < 0) throw new CursorError(`cursor must be a whole number >= 0, got ${cursor}`);
-    if (cursor > this.last) throw new CursorError(`cursor ${cursor} is ahead of the newest frame of this session (${this.last})`);
+    if (!Number.isSafeInteger(cursor) || cursor < 0)
+      throw new CursorError(`cursor must be a whole number >= 0, got ${cursor}`);
+    if (cursor > this.last)
+      throw new CursorError(`cursor ${cursor} is ahead of the newest frame of this session (${this.last})`);
     if (cursor < this.acknowledged) {
-      throw new CursorError(`cursor ${cursor} is behind this session's acknowledged cursor ${this.acknowledged}: a later poll already took those frames`);
+      throw new CursorError(
+        `cursor ${cursor} is behind this session's acknowledged cursor ${this.acknowledged}: a later poll already took those frames`,
+      );
     }
     while (this.head < this.entries.length && this.entries[this.head]!.n <= cursor) {
       this.held -= this.entries[this.head]!.bytes;

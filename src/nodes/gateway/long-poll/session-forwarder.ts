@@ -73,8 +73,17 @@ export class SessionForwarder {
               message.respond(encodeAnswer(answer));
             } catch (failure) {
               // Over the NATS payload limit (one frame larger than a message may be): say so, small.
-              this.log.warn({ err: failure, bytes: answer.body.length }, 'forwarded long-poll answer could not be sent');
-              message.respond(encodeAnswer(refusalAnswer(new HttpRefusal('internal', 'the answer is too large to forward between gateway processes'))));
+              this.log.warn(
+                { err: failure, bytes: answer.body.length },
+                'forwarded long-poll answer could not be sent',
+              );
+              message.respond(
+                encodeAnswer(
+                  refusalAnswer(
+                    new HttpRefusal('internal', 'the answer is too large to forward between gateway processes'),
+                  ),
+                ),
+              );
             }
           });
       },
@@ -84,16 +93,30 @@ export class SessionForwarder {
   /** Runs `op` on the process `owner`; a holder that does not answer is 404, as a session that is gone. */
   async forward(owner: string, op: SessionOp, identity: DeviceIdentity): Promise<OpAnswer> {
     const timeout = (op.kind === 'poll' ? op.waitMs : 0) + FORWARD_MARGIN_MS;
-    const sent: SessionOp = op.kind === 'poll' ? { ...op, maxBytes: Math.min(op.maxBytes ?? FORWARDED_ANSWER_BYTES, FORWARDED_ANSWER_BYTES) } : op;
+    const sent: SessionOp =
+      op.kind === 'poll'
+        ? { ...op, maxBytes: Math.min(op.maxBytes ?? FORWARDED_ANSWER_BYTES, FORWARDED_ANSWER_BYTES) }
+        : op;
     try {
-      const reply = await this.nc.request(this.subjectOf(owner), encodeJson({ op: sent, identity } satisfies Forwarded), { timeout });
+      const reply = await this.nc.request(
+        this.subjectOf(owner),
+        encodeJson({ op: sent, identity } satisfies Forwarded),
+        { timeout },
+      );
       return decodeAnswer(reply.data);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (/no responders|503/i.test(message)) {
-        return refusalAnswer(new HttpRefusal('not_found', `no session ${op.session.slice(0, 100)}: its gateway process is gone; create another`));
+        return refusalAnswer(
+          new HttpRefusal(
+            'not_found',
+            `no session ${op.session.slice(0, 100)}: its gateway process is gone; create another`,
+          ),
+        );
       }
-      return refusalAnswer(new HttpRefusal('unavailable', `the gateway process holding the session did not answer (${message}); retry`));
+      return refusalAnswer(
+        new HttpRefusal('unavailable', `the gateway process holding the session did not answer (${message}); retry`),
+      );
     }
   }
 

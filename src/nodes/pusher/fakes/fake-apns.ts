@@ -103,8 +103,14 @@ export class FakeApns extends FakePushService {
     const answer = await this.answer(headers, body);
     // The client gave up (stream timeout, RST_STREAM) or the fake went down: nothing was delivered.
     if (stream.destroyed || stream.closed) return;
-    const apnsId = typeof headers['apns-id'] === 'string' && UUID.test(headers['apns-id']) ? headers['apns-id'] : randomUUID();
-    const responseHeaders = { ':status': answer.status, 'apns-id': apnsId, 'apns-unique-id': randomUUID(), ...answer.headers };
+    const apnsId =
+      typeof headers['apns-id'] === 'string' && UUID.test(headers['apns-id']) ? headers['apns-id'] : randomUUID();
+    const responseHeaders = {
+      ':status': answer.status,
+      'apns-id': apnsId,
+      'apns-unique-id': randomUUID(),
+      ...answer.headers,
+    };
     if (answer.accepted) this.record(answer.accepted);
     if (answer.reason === undefined) {
       stream.respond(responseHeaders, { endStream: true });
@@ -119,7 +125,8 @@ export class FakeApns extends FakePushService {
     const injected = this.injectedFailure();
     if (injected) {
       const reason = { 429: 'TooManyRequests', 500: 'InternalServerError', 503: 'ServiceUnavailable' }[injected.status];
-      const retryAfter: Record<string, string> = injected.retryAfterSec === undefined ? {} : { 'retry-after': String(injected.retryAfterSec) };
+      const retryAfter: Record<string, string> =
+        injected.retryAfterSec === undefined ? {} : { 'retry-after': String(injected.retryAfterSec) };
       return { status: injected.status, reason, headers: retryAfter };
     }
     if (headers[':method'] !== 'POST') return { status: 405, reason: 'MethodNotAllowed' };

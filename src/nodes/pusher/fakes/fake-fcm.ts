@@ -20,7 +20,10 @@ export interface FakeFcmInfo {
 /** Where google-auth-library sends the JWT grant; the audience it signs for. */
 const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-const MESSAGING_SCOPES = ['https://www.googleapis.com/auth/firebase.messaging', 'https://www.googleapis.com/auth/cloud-platform'];
+const MESSAGING_SCOPES = [
+  'https://www.googleapis.com/auth/firebase.messaging',
+  'https://www.googleapis.com/auth/cloud-platform',
+];
 const ACCESS_TOKEN_LIFETIME_SEC = 3599;
 /** FCM's limit for the payload of a message to a token. */
 const MAX_MESSAGE_BYTES = 4096;
@@ -55,9 +58,12 @@ export class FakeFcm extends FakePushService {
       private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       project_id: this.projectId,
     };
-    const server = https.createServer({ key: this.certificate.keyPem, cert: this.certificate.certPem }, (request, response) => {
-      void this.handle(request, response).catch(() => response.destroy());
-    });
+    const server = https.createServer(
+      { key: this.certificate.keyPem, cert: this.certificate.certPem },
+      (request, response) => {
+        void this.handle(request, response).catch(() => response.destroy());
+      },
+    );
     this.attach(server);
   }
 
@@ -108,7 +114,8 @@ export class FakeFcm extends FakePushService {
   private async grant(body: Buffer | undefined, response: ServerResponse): Promise<void> {
     const form = new URLSearchParams(body?.toString('utf8') ?? '');
     const grantType = form.get('grant_type');
-    if (grantType !== JWT_BEARER_GRANT) return oauthError(response, 'unsupported_grant_type', `Invalid grant_type: ${grantType ?? ''}`);
+    if (grantType !== JWT_BEARER_GRANT)
+      return oauthError(response, 'unsupported_grant_type', `Invalid grant_type: ${grantType ?? ''}`);
     const assertion = form.get('assertion') ?? '';
     let claims: Record<string, unknown>;
     try {
@@ -117,12 +124,18 @@ export class FakeFcm extends FakePushService {
       const expired = (error as { code?: string }).code === 'ERR_JWT_EXPIRED';
       return oauthError(response, 'invalid_grant', expired ? SHORT_LIVED : 'Invalid JWT Signature.');
     }
-    if (claims.iss !== this.serviceAccount.client_email) return oauthError(response, 'invalid_grant', 'Invalid grant: account not found');
+    if (claims.iss !== this.serviceAccount.client_email)
+      return oauthError(response, 'invalid_grant', 'Invalid grant: account not found');
     if (claims.aud !== GOOGLE_TOKEN_URL) {
-      return oauthError(response, 'invalid_grant', `Invalid JWT: Failed audience check. The right audience is ${GOOGLE_TOKEN_URL}`);
+      return oauthError(
+        response,
+        'invalid_grant',
+        `Invalid JWT: Failed audience check. The right audience is ${GOOGLE_TOKEN_URL}`,
+      );
     }
     const { iat, exp } = claims;
-    if (typeof iat !== 'number' || typeof exp !== 'number' || exp - iat > 3600) return oauthError(response, 'invalid_grant', SHORT_LIVED);
+    if (typeof iat !== 'number' || typeof exp !== 'number' || exp - iat > 3600)
+      return oauthError(response, 'invalid_grant', SHORT_LIVED);
     const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
     if (!scopes.some((scope) => MESSAGING_SCOPES.includes(scope))) {
       return oauthError(response, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
@@ -136,7 +149,8 @@ export class FakeFcm extends FakePushService {
   private send(project: string, request: IncomingMessage, body: Buffer | undefined, response: ServerResponse): void {
     const injected = this.injectedFailure();
     if (injected) {
-      const retryAfter: Record<string, string> = injected.retryAfterSec === undefined ? {} : { 'retry-after': String(injected.retryAfterSec) };
+      const retryAfter: Record<string, string> =
+        injected.retryAfterSec === undefined ? {} : { 'retry-after': String(injected.retryAfterSec) };
       const [status, errorCode, message] = INJECTED_ERRORS[injected.status];
       return googleError(response, injected.status, status, message, [{ '@type': FCM_ERROR, errorCode }], retryAfter);
     }
@@ -152,7 +166,12 @@ export class FakeFcm extends FakePushService {
     }
     if (project !== this.projectId) {
       const resource = `//cloudresourcemanager.googleapis.com/projects/${project}`;
-      return googleError(response, 403, 'PERMISSION_DENIED', `Permission 'cloudmessaging.messages.create' denied on resource '${resource}' (or it may not exist).`);
+      return googleError(
+        response,
+        403,
+        'PERMISSION_DENIED',
+        `Permission 'cloudmessaging.messages.create' denied on resource '${resource}' (or it may not exist).`,
+      );
     }
     let message: Record<string, unknown>;
     let validateOnly = false;
@@ -167,7 +186,8 @@ export class FakeFcm extends FakePushService {
     if (token === undefined && message.topic === undefined && message.condition === undefined) {
       return invalidArgument(response, 'Recipient of the message is not set.', 'message');
     }
-    if (typeof token !== 'string') return invalidArgument(response, 'The fake FCM sends to registration tokens only.', 'message.token');
+    if (typeof token !== 'string')
+      return invalidArgument(response, 'The fake FCM sends to registration tokens only.', 'message.token');
     const data = asRecord(message.data);
     const nonString = Object.entries(data).findIndex(([, value]) => typeof value !== 'string');
     if (nonString >= 0) {
@@ -181,16 +201,24 @@ export class FakeFcm extends FakePushService {
 
     const state = this.tokenState(token);
     if (state === 'bad' || !REGISTRATION_TOKEN.test(token)) {
-      return googleError(response, 400, 'INVALID_ARGUMENT', 'The registration token is not a valid FCM registration token', [
-        { '@type': FCM_ERROR, errorCode: 'INVALID_ARGUMENT' },
-      ]);
+      return googleError(
+        response,
+        400,
+        'INVALID_ARGUMENT',
+        'The registration token is not a valid FCM registration token',
+        [{ '@type': FCM_ERROR, errorCode: 'INVALID_ARGUMENT' }],
+      );
     }
     if (state === 'dead') {
-      return googleError(response, 404, 'NOT_FOUND', 'Requested entity was not found.', [{ '@type': FCM_ERROR, errorCode: 'UNREGISTERED' }]);
+      return googleError(response, 404, 'NOT_FOUND', 'Requested entity was not found.', [
+        { '@type': FCM_ERROR, errorCode: 'UNREGISTERED' },
+      ]);
     }
 
     // Real ids look like 0:1500415314455276%31bd1c9631bd1c96 (here unique by a counter).
-    const id = validateOnly ? 'fake_message_id' : `0:${Date.now()}%${this.idPrefix}${(this.sent++).toString(16).padStart(8, '0')}`;
+    const id = validateOnly
+      ? 'fake_message_id'
+      : `0:${Date.now()}%${this.idPrefix}${(this.sent++).toString(16).padStart(8, '0')}`;
     if (!validateOnly) this.record(acceptedFcmPush(token, message));
     json(response, 200, { name: `projects/${this.projectId}/messages/${id}` });
   }
@@ -198,7 +226,11 @@ export class FakeFcm extends FakePushService {
 
 /** Google's status, FCM's errorCode and the message for each status a fake outage answers with. */
 const INJECTED_ERRORS: Record<429 | 500 | 503, [string, string, string]> = {
-  429: ['RESOURCE_EXHAUSTED', 'QUOTA_EXCEEDED', "Quota exceeded for quota metric 'Send requests' of service 'fcm.googleapis.com'."],
+  429: [
+    'RESOURCE_EXHAUSTED',
+    'QUOTA_EXCEEDED',
+    "Quota exceeded for quota metric 'Send requests' of service 'fcm.googleapis.com'.",
+  ],
   500: ['INTERNAL', 'INTERNAL', 'Internal error encountered.'],
   503: ['UNAVAILABLE', 'UNAVAILABLE', 'The service is currently unavailable.'],
 };
@@ -214,7 +246,8 @@ function acceptedFcmPush(token: string, message: Record<string, unknown>): Accep
   const androidNotification = asRecord(android.notification);
   const apns = asRecord(message.apns);
   const aps = asRecord(asRecord(apns.payload).aps);
-  const badge = androidNotification.notification_count ?? aps.badge ?? (data.badge === undefined ? undefined : Number(data.badge));
+  const badge =
+    androidNotification.notification_count ?? aps.badge ?? (data.badge === undefined ? undefined : Number(data.badge));
   const collapseId = android.collapse_key ?? asRecord(apns.headers)['apns-collapse-id'];
   const threadId = androidNotification.tag ?? aps['thread-id'];
   return {
@@ -250,7 +283,9 @@ function googleError(
 }
 
 function invalidArgument(response: ServerResponse, message: string, field: string): void {
-  googleError(response, 400, 'INVALID_ARGUMENT', message, [{ '@type': BAD_REQUEST, fieldViolations: [{ field, description: message }] }]);
+  googleError(response, 400, 'INVALID_ARGUMENT', message, [
+    { '@type': BAD_REQUEST, fieldViolations: [{ field, description: message }] },
+  ]);
 }
 
 /** OAuth 2.0 error body (RFC 6749 5.2), as Google's token endpoint answers. */

@@ -48,8 +48,10 @@ function parseFakeMode(value: unknown, name: string): FakeMode {
       return { kind: value.kind };
     case 'status': {
       const { status, retryAfterSec } = value;
-      if (status !== 429 && status !== 500 && status !== 503) throw new Error(`${name}: status must be 429, 500 or 503`);
-      if (retryAfterSec !== undefined && (typeof retryAfterSec !== 'number' || !(retryAfterSec >= 0))) throw new Error(`${name}: retryAfterSec must be a number >= 0`);
+      if (status !== 429 && status !== 500 && status !== 503)
+        throw new Error(`${name}: status must be 429, 500 or 503`);
+      if (retryAfterSec !== undefined && (typeof retryAfterSec !== 'number' || !(retryAfterSec >= 0)))
+        throw new Error(`${name}: retryAfterSec must be a number >= 0`);
       return retryAfterSec === undefined ? { kind: 'status', status } : { kind: 'status', status, retryAfterSec };
     }
     case 'slow': {
@@ -106,8 +108,16 @@ export class FakeModeFile {
         this.onProblem(`${path}: ${(error as Error).message}; modes unchanged`);
         return;
       }
-      await Promise.all([this.fakes.apns.setMode(modes.apns ?? { kind: 'ok' }), this.fakes.fcm.setMode(modes.fcm ?? { kind: 'ok' })]);
-      const applied = { id: modes.id, apns: this.fakes.apns.currentMode(), fcm: this.fakes.fcm.currentMode(), at: new Date().toISOString() };
+      await Promise.all([
+        this.fakes.apns.setMode(modes.apns ?? { kind: 'ok' }),
+        this.fakes.fcm.setMode(modes.fcm ?? { kind: 'ok' }),
+      ]);
+      const applied = {
+        id: modes.id,
+        apns: this.fakes.apns.currentMode(),
+        fcm: this.fakes.fcm.currentMode(),
+        at: new Date().toISOString(),
+      };
       await writeAtomically(join(this.dir, FAKE_MODE_APPLIED_FILE), `${JSON.stringify(applied)}\n`);
     } catch (error) {
       this.onProblem(`fake modes: ${(error as Error).message}`);
@@ -131,7 +141,10 @@ export async function switchFakeModes(dir: string, modes: Omit<FakeModes, 'id'>,
       () => undefined,
     );
     if (applied === id) return;
-    if (Date.now() > deadline) throw new Error(`the push fakes did not apply ${join(dir, FAKE_MODE_FILE)} within ${timeoutMs} ms (is a pusher with --fake running on that data dir?)`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the push fakes did not apply ${join(dir, FAKE_MODE_FILE)} within ${timeoutMs} ms (is a pusher with --fake running on that data dir?)`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

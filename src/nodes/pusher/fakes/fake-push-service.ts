@@ -169,7 +169,8 @@ export abstract class FakePushService {
   protected record(push: AcceptedPush): void {
     this.accepted.push(push);
     // Trimmed in batches (a tenth over the limit) so that recording stays O(1) amortised.
-    if (this.accepted.length > this.retainAccepted * 1.1) this.accepted.splice(0, this.accepted.length - this.retainAccepted);
+    if (this.accepted.length > this.retainAccepted * 1.1)
+      this.accepted.splice(0, this.accepted.length - this.retainAccepted);
     for (const listener of this.acceptedListeners) {
       try {
         listener(push);

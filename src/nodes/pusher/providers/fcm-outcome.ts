@@ -17,7 +17,10 @@ export interface FcmFailure {
  * Client codes that mean the registration token is gone: UNREGISTERED and NOT_FOUND both become
  * 'registration-token-not-registered'; the legacy InvalidRegistration becomes 'invalid-registration-token'.
  */
-const DEAD_TOKEN_CODES = new Set(['messaging/registration-token-not-registered', 'messaging/invalid-registration-token']);
+const DEAD_TOKEN_CODES = new Set([
+  'messaging/registration-token-not-registered',
+  'messaging/invalid-registration-token',
+]);
 
 /** UNAVAILABLE, INTERNAL, QUOTA_EXCEEDED / RESOURCE_EXHAUSTED and network trouble: try again later. */
 const RETRY_CODES = new Set([
@@ -45,7 +48,9 @@ export function fcmFailureOutcome(failure: FcmFailure): ProviderOutcome {
   }
   const status = failure.httpStatus;
   if (RETRY_CODES.has(code) || (status !== undefined && (status === 429 || status >= 500))) {
-    return failure.retryAfterMs === undefined ? { kind: 'retry', reason } : { kind: 'retry', reason, retryAfterMs: failure.retryAfterMs };
+    return failure.retryAfterMs === undefined
+      ? { kind: 'retry', reason }
+      : { kind: 'retry', reason, retryAfterMs: failure.retryAfterMs };
   }
   if (code === 'app/invalid-credential') {
     // The OAuth token could not be fetched. Unreachable or failing token endpoint: transient. The

@@ -40,7 +40,8 @@ export function createFcmProvider(settings: FcmSettings): PushProvider {
   // object (firebase/firebase-admin-node#2960: it builds the JWT client without the client
   // options); from a key file path the agent is used. So with an agent (only when pointed at a
   // fake) the account goes through a private temporary key file, removed on close.
-  const keyFile = agent === undefined ? undefined : writeKeyFile({ ...account, project_id: projectOfAccount }, settings.tokenUri);
+  const keyFile =
+    agent === undefined ? undefined : writeKeyFile({ ...account, project_id: projectOfAccount }, settings.tokenUri);
   const credential =
     keyFile === undefined
       ? cert({ projectId: projectOfAccount, clientEmail: account.client_email, privateKey: account.private_key })
@@ -48,7 +49,10 @@ export function createFcmProvider(settings: FcmSettings): PushProvider {
   // Sends always go through an agent of this provider's: the SendTracer learns their requests from it.
   const sendAgent = agent ?? new TracedAgent();
   // A named app of its own: its own token cache and agent, deleted on close.
-  const app: App = initializeApp({ credential, projectId: settings.projectId, httpAgent: sendAgent }, `chat-node-fcm-${randomUUID()}`);
+  const app: App = initializeApp(
+    { credential, projectId: settings.projectId, httpAgent: sendAgent },
+    `chat-node-fcm-${randomUUID()}`,
+  );
   const messaging = getMessaging(app);
   const tracer = new SendTracer(disableLibraryRetries(messaging));
   let closed = false;
@@ -101,7 +105,14 @@ export function buildFcmMessage(push: PushNotification): TokenMessage {
     android: {
       priority: 'high',
       ...(push.collapseId === undefined ? {} : { collapseKey: push.collapseId }),
-      ...(hasText ? { notification: { notificationCount: push.badge, ...(push.threadId === undefined ? {} : { tag: push.threadId }) } } : {}),
+      ...(hasText
+        ? {
+            notification: {
+              notificationCount: push.badge,
+              ...(push.threadId === undefined ? {} : { tag: push.threadId }),
+            },
+          }
+        : {}),
     },
     apns: {
       ...(push.collapseId === undefined ? {} : { headers: { 'apns-collapse-id': push.collapseId } }),
@@ -121,7 +132,8 @@ export function buildFcmMessage(push: PushNotification): TokenMessage {
  * client, which the SendTracer wraps too.
  */
 function disableLibraryRetries(messaging: Messaging): unknown {
-  const handler = (messaging as unknown as { messagingRequestHandler?: { httpClient?: { retry?: unknown } } }).messagingRequestHandler;
+  const handler = (messaging as unknown as { messagingRequestHandler?: { httpClient?: { retry?: unknown } } })
+    .messagingRequestHandler;
   if (!handler?.httpClient || !('retry' in handler.httpClient)) {
     throw new Error('firebase-admin internals changed: cannot turn off messaging retries (see fcm-provider.ts)');
   }

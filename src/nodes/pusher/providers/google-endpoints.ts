@@ -18,7 +18,11 @@ export class TracedAgent extends https.Agent {
   addRequest(request: ClientRequest, ...rest: unknown[]): void {
     current?.requests.push(request);
     if (current?.cancelled) process.nextTick(() => request.destroy(new Error('push send deadline passed')));
-    (https.Agent.prototype as unknown as { addRequest: (...args: unknown[]) => void }).addRequest.call(this, request, ...rest);
+    (https.Agent.prototype as unknown as { addRequest: (...args: unknown[]) => void }).addRequest.call(
+      this,
+      request,
+      ...rest,
+    );
   }
 }
 
@@ -55,7 +59,10 @@ export class GoogleEndpointAgent extends TracedAgent {
     if (!target) return super.createConnection(trusting, callback);
     const host = target.hostname.replace(/^\[|\]$/g, '');
     const servername = isIP(host) === 0 ? host : undefined;
-    return super.createConnection({ ...trusting, host, hostname: host, port: Number(target.port || 443), servername }, callback);
+    return super.createConnection(
+      { ...trusting, host, hostname: host, port: Number(target.port || 443), servername },
+      callback,
+    );
   }
 }
 
@@ -70,7 +77,8 @@ export function googleEndpointAgent(
   if (tokenUri !== undefined) {
     const url = new URL(tokenUri);
     // The path is fixed by the library; only the origin can move.
-    if (url.pathname !== '/token') throw new Error(`tokenUri must end in /token (google-auth-library posts there): ${tokenUri}`);
+    if (url.pathname !== '/token')
+      throw new Error(`tokenUri must end in /token (google-auth-library posts there): ${tokenUri}`);
     routes.set('oauth2.googleapis.com:443', url);
   }
   if (routes.size === 0 && caPem === undefined) return undefined;
@@ -142,7 +150,8 @@ export class SendTracer {
       }
       return result.catch((error: unknown) => {
         // A RequestResponseError: the FCM answer, headers included, before the library drops them.
-        const response = (error as { response?: { status?: unknown; headers?: Record<string, unknown> } } | undefined)?.response;
+        const response = (error as { response?: { status?: unknown; headers?: Record<string, unknown> } } | undefined)
+          ?.response;
         if (typeof response?.status === 'number') trace.fcmStatus = response.status;
         const retryAfter = response?.headers?.['retry-after'];
         if (typeof retryAfter === 'string') trace.retryAfter = retryAfter;
@@ -176,7 +185,8 @@ export class SendTracer {
       if (!request.destroyed) request.destroy(new Error('push send deadline passed'));
     }
     for (const [request, startedAt] of tokenRequests) {
-      if (now - startedAt >= hungAfterMs && !request.destroyed) request.destroy(new Error('push send deadline passed: OAuth token request hung'));
+      if (now - startedAt >= hungAfterMs && !request.destroyed)
+        request.destroy(new Error('push send deadline passed: OAuth token request hung'));
     }
   }
 

@@ -30,7 +30,10 @@ export interface Answer {
 export function describeAnswer(answer: Answer): string {
   const parts: string[] = [];
   if (answer.http !== undefined) parts.push(`HTTP ${answer.http}`);
-  if (answer.error) parts.push(`error ${answer.error}${answer.idEchoed === undefined ? '' : answer.idEchoed ? ' (id echoed)' : ' (no id)'}`);
+  if (answer.error)
+    parts.push(
+      `error ${answer.error}${answer.idEchoed === undefined ? '' : answer.idEchoed ? ' (id echoed)' : ' (no id)'}`,
+    );
   if (answer.reply) parts.push(`reply ${answer.reply}`);
   if (answer.close !== undefined) parts.push(`close ${answer.close}`);
   if (answer.cut) parts.push('connection cut');
@@ -65,9 +68,16 @@ export class HostileSuite {
   constructor(readonly theme: string) {}
 
   /** `env`: CHAT_* settings every role gets (a setting a role does not know is ignored by it). */
-  async start(gatewayArgs: string[] = [], extraRoles: Array<'presence'> = ['presence'], env: Record<string, string> = {}): Promise<void> {
+  async start(
+    gatewayArgs: string[] = [],
+    extraRoles: Array<'presence'> = ['presence'],
+    env: Record<string, string> = {},
+  ): Promise<void> {
     await this.cluster.setUp();
-    await Promise.all([this.cluster.start('fanout', 'fanout-1', [], env), ...extraRoles.map((role) => this.cluster.start(role, `${role}-1`, [], env))]);
+    await Promise.all([
+      this.cluster.start('fanout', 'fanout-1', [], env),
+      ...extraRoles.map((role) => this.cluster.start(role, `${role}-1`, [], env)),
+    ]);
     this.gateway = await this.cluster.start('gateway', 'gw-1', gatewayArgs, env);
     await this.cluster.waitReady(this.gateway);
     this.alice = await connectDevice(this.cluster, [this.gateway], 'alice', 'laptop');
@@ -129,7 +139,10 @@ export class HostileSuite {
       '',
       '| # | case | sent | expected | answer |',
       '| --- | --- | --- | --- | --- |',
-      ...this.rows.map((row, i) => `| ${i + 1} | ${cell(row.name)} | ${cell(row.sent)} | ${cell(row.expected)} | ${cell(row.actual)} |`),
+      ...this.rows.map(
+        (row, i) =>
+          `| ${i + 1} | ${cell(row.name)} | ${cell(row.sent)} | ${cell(row.expected)} | ${cell(row.actual)} |`,
+      ),
       '',
     ].join('\n');
     mkdirSync(REPORT_DIR, { recursive: true });
@@ -152,14 +165,22 @@ function cell(text: string): string {
  * came back (or the reply, when `replyType` is given), whether it echoed `id`, and whether
  * the connection is still usable afterwards.
  */
-export async function answerOf(ws: RawWebSocket, text: string | Buffer, opts: { id?: string; timeoutMs?: number; binary?: boolean } = {}): Promise<Answer> {
+export async function answerOf(
+  ws: RawWebSocket,
+  text: string | Buffer,
+  opts: { id?: string; timeoutMs?: number; binary?: boolean } = {},
+): Promise<Answer> {
   const from = ws.frames.length;
   if (Buffer.isBuffer(text)) ws.sendBinary(text);
   else ws.sendText(text);
   const answer: Answer = {};
   let frame: ServerFrame | undefined;
   try {
-    frame = await ws.next((f) => f.type === 'error' || (opts.id !== undefined && f.id === opts.id), opts.timeoutMs ?? 3000, from);
+    frame = await ws.next(
+      (f) => f.type === 'error' || (opts.id !== undefined && f.id === opts.id),
+      opts.timeoutMs ?? 3000,
+      from,
+    );
   } catch {
     frame = undefined;
   }

@@ -94,9 +94,11 @@ export class RawWebSocket {
     for (;;) {
       const found = this.frames.slice(from).find(match);
       if (found) return found;
-      if (this.closeInfo) throw new Error(`closed ${this.closeInfo.code} before a matching frame; got ${JSON.stringify(this.frames)}`);
+      if (this.closeInfo)
+        throw new Error(`closed ${this.closeInfo.code} before a matching frame; got ${JSON.stringify(this.frames)}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(from))}`);
+      if (left <= 0)
+        throw new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(from))}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -124,7 +126,10 @@ export class RawWebSocket {
 
   /** Waits for the close, up to `timeoutMs`; undefined when it stayed open. */
   async closedWithin(timeoutMs: number): Promise<Closed | undefined> {
-    return Promise.race([this.closed, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs))]);
+    return Promise.race([
+      this.closed,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs)),
+    ]);
   }
 
   close(): void {
@@ -157,7 +162,9 @@ export class RawTcp {
 
   static open(port: number, localAddress?: string): Promise<RawTcp> {
     return new Promise((resolve, reject) => {
-      const socket = tcpConnect({ host: '127.0.0.1', port, ...(localAddress ? { localAddress } : {}) }, () => resolve(new RawTcp(socket)));
+      const socket = tcpConnect({ host: '127.0.0.1', port, ...(localAddress ? { localAddress } : {}) }, () =>
+        resolve(new RawTcp(socket)),
+      );
       socket.once('error', reject);
     });
   }
@@ -230,7 +237,11 @@ export function upgradeRequest(overrides: Record<string, string | undefined> = {
  * One client-to-server WebSocket frame, by hand: masked unless told otherwise, any opcode,
  * any payload (invalid UTF-8 included), optionally claiming a length it does not carry.
  */
-export function wsFrame(opcode: number, payload: Buffer, opts: { masked?: boolean; fin?: boolean; rsv?: number; claimedLength?: number } = {}): Buffer {
+export function wsFrame(
+  opcode: number,
+  payload: Buffer,
+  opts: { masked?: boolean; fin?: boolean; rsv?: number; claimedLength?: number } = {},
+): Buffer {
   const masked = opts.masked ?? true;
   const length = opts.claimedLength ?? payload.length;
   const first = ((opts.fin ?? true) ? 0x80 : 0) | ((opts.rsv ?? 0) << 4) | opcode;
@@ -314,27 +325,47 @@ export function httpExchange(
   port: number,
   method: string,
   path: string,
-  opts: { token?: string; body?: string | Buffer; localAddress?: string; chunked?: boolean; headers?: Record<string, string> } = {},
+  opts: {
+    token?: string;
+    body?: string | Buffer;
+    localAddress?: string;
+    chunked?: boolean;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...opts.headers };
+    const headers: Record<string, string> = {
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...opts.headers,
+    };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (opts.body !== undefined && !opts.chunked) headers['content-length'] = String(Buffer.byteLength(opts.body));
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent: false, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: Record<string, unknown>;
-        try {
-          json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-        } catch {
-          json = { raw: text };
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, json });
-      });
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers,
+        agent: false,
+        ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: Record<string, unknown>;
+          try {
+            json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+          } catch {
+            json = { raw: text };
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, json });
+        });
+        res.on('error', reject);
+      },
+    );
     // A server that answers early and closes (413 mid-body) may reset the rest of the upload.
     req.on('error', reject);
     if (opts.body === undefined) {

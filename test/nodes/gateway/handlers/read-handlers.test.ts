@@ -4,18 +4,43 @@ import type { GatewayContext, RequestScope } from '../../../../src/nodes/gateway
 import { ReadHandlers } from '../../../../src/nodes/gateway/handlers/read-handlers.js';
 
 /** A user's rooms, each with `lastSeq` messages, and a reader that counts its reads (the Postgres or Redis trips). */
-function fakeGateway(lastSeqs: number[]): { handlers: ReadHandlers; reads: () => number; onRead: (hook: () => void) => void } {
-  const rooms: Room[] = lastSeqs.map((lastSeq, i) => ({ id: `g_r${i}`, kind: 'group', name: '', members: ['u'], owner: 'u', lastSeq, readSeq: 0, unread: 0 }));
+function fakeGateway(lastSeqs: number[]): {
+  handlers: ReadHandlers;
+  reads: () => number;
+  onRead: (hook: () => void) => void;
+} {
+  const rooms: Room[] = lastSeqs.map((lastSeq, i) => ({
+    id: `g_r${i}`,
+    kind: 'group',
+    name: '',
+    members: ['u'],
+    owner: 'u',
+    lastSeq,
+    readSeq: 0,
+    unread: 0,
+  }));
   let reads = 0;
   let hook = () => {};
   const ctx = {
-    rooms: { roomsOfUsers: async (users: string[]) => users.map(() => ({ rooms: rooms.map((room) => ({ ...room })), membersVersion: new Map() })) },
+    rooms: {
+      roomsOfUsers: async (users: string[]) =>
+        users.map(() => ({ rooms: rooms.map((room) => ({ ...room })), membersVersion: new Map() })),
+    },
     reader: {
       range: async (room: string, from: number, to: number): Promise<Message[]> => {
         reads++;
         hook();
         await new Promise((resolve) => setImmediate(resolve));
-        return Array.from({ length: to - from + 1 }, (_, i) => ({ room, seq: from + i, msgId: 'm', sender: 's', senderDevice: 'd', clientMsgId: 'c', body: 'b', ts: 0 }));
+        return Array.from({ length: to - from + 1 }, (_, i) => ({
+          room,
+          seq: from + i,
+          msgId: 'm',
+          sender: 's',
+          senderDevice: 'd',
+          clientMsgId: 'c',
+          body: 'b',
+          ts: 0,
+        }));
       },
     },
     sessions: { setMember: () => {}, membershipTicket: () => 0 },
@@ -23,13 +48,22 @@ function fakeGateway(lastSeqs: number[]): { handlers: ReadHandlers; reads: () =>
   return { handlers: new ReadHandlers(ctx), reads: () => reads, onRead: (h) => (hook = h) };
 }
 
-function scopeOf(signal: AbortSignal = new AbortController().signal): { scope: RequestScope; frames: Array<Record<string, unknown>> } {
+function scopeOf(signal: AbortSignal = new AbortController().signal): {
+  scope: RequestScope;
+  frames: Array<Record<string, unknown>>;
+} {
   const frames: Array<Record<string, unknown>> = [];
-  const scope = { session: { connId: 'c1', user: 'u', device: 'd', write: () => true }, requestId: 'y', reply: (frame: Record<string, unknown>) => frames.push(frame), signal } as RequestScope;
+  const scope = {
+    session: { connId: 'c1', user: 'u', device: 'd', write: () => true },
+    requestId: 'y',
+    reply: (frame: Record<string, unknown>) => frames.push(frame),
+    signal,
+  } as RequestScope;
   return { scope, frames };
 }
 
-const batchMessages = (frames: Array<Record<string, unknown>>) => frames.filter((f) => f.type === 'sync.batch').flatMap((f) => f.messages as Message[]);
+const batchMessages = (frames: Array<Record<string, unknown>>) =>
+  frames.filter((f) => f.type === 'sync.batch').flatMap((f) => f.messages as Message[]);
 
 describe('gateway - sync', () => {
   it('stops reading once the session is gone, and answers nothing more', async () => {
@@ -76,7 +110,9 @@ describe('gateway - sync', () => {
     expect(pages).toBeGreaterThan(1);
     for (const [i, lastSeq] of lastSeqs.entries()) {
       const first = Math.max(i === 3 ? 41 : 1, lastSeq - SYNC_ROOM_CAP + 1);
-      expect(delivered.get(`g_r${i}`) ?? [], `room ${i}`).toEqual(Array.from({ length: lastSeq - first + 1 }, (_, k) => first + k));
+      expect(delivered.get(`g_r${i}`) ?? [], `room ${i}`).toEqual(
+        Array.from({ length: lastSeq - first + 1 }, (_, k) => first + k),
+      );
     }
   });
 });
@@ -86,8 +122,16 @@ describe('gateway - read', () => {
   function readGateway(deliver: (frame: string, users: string[]) => Promise<void>) {
     const ctx = {
       sessions: { knowsMember: () => true },
-      rooms: { markReads: async (reads: Array<{ room: string; user: string; seq: number }>) => reads.map(({ room, user, seq }) => (room === 'g_r' ? { readSeq: Math.min(seq, 7), members: [user, 'v'] } : undefined)) },
-      deliverer: { deliver: async (outgoing: Array<{ users: string[]; frame: string }>) => deliver(outgoing[0]!.frame, outgoing[0]!.users) },
+      rooms: {
+        markReads: async (reads: Array<{ room: string; user: string; seq: number }>) =>
+          reads.map(({ room, user, seq }) =>
+            room === 'g_r' ? { readSeq: Math.min(seq, 7), members: [user, 'v'] } : undefined,
+          ),
+      },
+      deliverer: {
+        deliver: async (outgoing: Array<{ users: string[]; frame: string }>) =>
+          deliver(outgoing[0]!.frame, outgoing[0]!.users),
+      },
     } as unknown as GatewayContext;
     return new ReadHandlers(ctx);
   }
@@ -104,7 +148,10 @@ describe('gateway - read', () => {
       reply(frame);
     };
     await handlers.read(scope, { type: 'read', room: 'g_r', seq: 9 });
-    expect(events).toEqual([`announced ${JSON.stringify({ type: 'read', room: 'g_r', user: 'u', seq: 7 })} to u,v`, 'answered ok']);
+    expect(events).toEqual([
+      `announced ${JSON.stringify({ type: 'read', room: 'g_r', user: 'u', seq: 7 })} to u,v`,
+      'answered ok',
+    ]);
     expect(frames).toEqual([{ type: 'ok' }]);
   });
 

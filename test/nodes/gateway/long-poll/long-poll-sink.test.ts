@@ -49,7 +49,12 @@ describe('long-poll sink', () => {
     sink.send('{"type":"goaway","reconnectInMs":300}');
     sink.close(1012, 'server restart');
     sink.close(4408, 'again');
-    expect(await held).toEqual({ cursor: 1, frames: ['{"type":"goaway","reconnectInMs":300}'], more: false, closed: { code: 1012, reason: 'server restart' } });
+    expect(await held).toEqual({
+      cursor: 1,
+      frames: ['{"type":"goaway","reconnectInMs":300}'],
+      more: false,
+      closed: { code: 1012, reason: 'server restart' },
+    });
     expect(closes).toEqual([[1012, 'server restart']]);
     expect(sink.isOpen).toBe(false);
     // A late retry with the old cursor still learns the same.
@@ -65,7 +70,12 @@ describe('long-poll sink', () => {
     sink.close(1013, 'too far behind');
     // The frames would linger for the presence timeout, after the session gave its admission slot back.
     expect(sink.bufferedAmount).toBe(0);
-    expect(await sink.poll(first.cursor, 0, never())).toEqual({ cursor: first.cursor, frames: [], more: false, closed: { code: 1013, reason: 'too far behind' } });
+    expect(await sink.poll(first.cursor, 0, never())).toEqual({
+      cursor: first.cursor,
+      frames: [],
+      more: false,
+      closed: { code: 1013, reason: 'too far behind' },
+    });
     // A repeated poll (its answer was lost) learns the same.
     expect(await sink.poll(first.cursor, 5000, never())).toMatchObject({ frames: [], closed: { code: 1013 } });
   });
@@ -74,7 +84,12 @@ describe('long-poll sink', () => {
     const sink = new LongPollSink(() => {});
     sink.send('{"type":"error","code":"unauthorized"}');
     sink.close(4401, 'token expired');
-    expect(await sink.poll(0, 0, never())).toEqual({ cursor: 1, frames: ['{"type":"error","code":"unauthorized"}'], more: false, closed: { code: 4401, reason: 'token expired' } });
+    expect(await sink.poll(0, 0, never())).toEqual({
+      cursor: 1,
+      frames: ['{"type":"error","code":"unauthorized"}'],
+      more: false,
+      closed: { code: 4401, reason: 'token expired' },
+    });
   });
 
   it('unacknowledged frames are its buffered amount until a poll acknowledges them', async () => {

@@ -71,7 +71,11 @@ describe('poll outbox', () => {
       if (i % 7 === 0) outbox.acknowledge(i - 3);
     }
     // The last acknowledgement in the loop was 4995 (at 4998).
-    expect(outbox.read(1 << 20)).toEqual({ cursor: 5000, frames: ['4996', '4997', '4998', '4999', '5000'], more: false });
+    expect(outbox.read(1 << 20)).toEqual({
+      cursor: 5000,
+      frames: ['4996', '4997', '4998', '4999', '5000'],
+      more: false,
+    });
     outbox.acknowledge(4997);
     expect(outbox.pending).toBe(3);
   });

@@ -20,7 +20,11 @@ function push(overrides: Partial<PushNotification> = {}): PushNotification {
 }
 
 /** A raw HTTP/2 request to the fake, to see its answers without the library in between. */
-async function rawApns(info: FakeApnsInfo, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+async function rawApns(
+  info: FakeApnsInfo,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; body: string }> {
   const session = http2.connect(`https://localhost:${info.port}`, { ca: info.caPem });
   try {
     return await new Promise((resolve, reject) => {
@@ -70,7 +74,9 @@ describe('apns provider against the fake APNs', () => {
       collapseId: 'dev1:room-design',
       threadId: 'room-design',
     });
-    expect(accepted?.raw).toMatchObject({ headers: { 'apns-topic': fake.topic, 'apns-push-type': 'alert', 'apns-priority': '10' } });
+    expect(accepted?.raw).toMatchObject({
+      headers: { 'apns-topic': fake.topic, 'apns-push-type': 'alert', 'apns-priority': '10' },
+    });
   });
 
   it('a content-free push carries the badge and the room but no alert', async () => {
@@ -103,7 +109,10 @@ describe('apns provider against the fake APNs', () => {
     const notification = push();
     fake.badToken(notification.token);
     expect(await provider.send(notification)).toEqual({ kind: 'dead-token', reason: 'BadDeviceToken' });
-    expect(await provider.send(push({ token: 'not-a-device-token' }))).toEqual({ kind: 'dead-token', reason: 'BadDeviceToken' });
+    expect(await provider.send(push({ token: 'not-a-device-token' }))).toEqual({
+      kind: 'dead-token',
+      reason: 'BadDeviceToken',
+    });
     expect(await provider.send(push({ token: '' }))).toEqual({ kind: 'dead-token', reason: 'empty device token' });
   });
 
@@ -152,8 +161,14 @@ describe('apns provider against the fake APNs', () => {
   });
 
   it('a JWT signed with another key, or for another team, is refused (403 InvalidProviderToken)', async () => {
-    const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    for (const settings of [{ ...info.settings, keyPem: otherKey }, { ...info.settings, teamId: 'TEAM000000' }, { ...info.settings, keyId: 'KEY0000000' }]) {
+    const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    for (const settings of [
+      { ...info.settings, keyPem: otherKey },
+      { ...info.settings, teamId: 'TEAM000000' },
+      { ...info.settings, keyId: 'KEY0000000' },
+    ]) {
       const other = createApnsProvider({ ...settings, timeoutMs: 1000 });
       try {
         expect(await other.send(push())).toEqual({ kind: 'rejected', reason: '403 InvalidProviderToken' });
@@ -166,8 +181,16 @@ describe('apns provider against the fake APNs', () => {
   it('a provider token verified once is checked for its age on every request', async () => {
     const key = await importPKCS8(fake.keyPem, 'ES256');
     const iat = Math.floor(Date.now() / 1000);
-    const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: fake.keyId }).setIssuer(fake.teamId).setIssuedAt(iat).sign(key);
-    const headers = { ':path': `/3/device/${FakeApns.newDeviceToken()}`, authorization: `bearer ${jwt}`, 'apns-topic': fake.topic };
+    const jwt = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: fake.keyId })
+      .setIssuer(fake.teamId)
+      .setIssuedAt(iat)
+      .sign(key);
+    const headers = {
+      ':path': `/3/device/${FakeApns.newDeviceToken()}`,
+      authorization: `bearer ${jwt}`,
+      'apns-topic': fake.topic,
+    };
     const payload = JSON.stringify({ aps: { alert: 'hi' } });
     expect((await rawApns(info, headers, payload)).status).toBe(200);
     expect((await rawApns(info, headers, payload)).status).toBe(200);
@@ -182,14 +205,21 @@ describe('apns provider against the fake APNs', () => {
     // A token with a bad signature is refused however often it comes.
     const forged = `${jwt.slice(0, -4)}${jwt.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
     for (let i = 0; i < 2; i++) {
-      expect(await rawApns(info, { ...headers, authorization: `bearer ${forged}` }, payload)).toEqual({ status: 403, body: '{"reason":"InvalidProviderToken"}' });
+      expect(await rawApns(info, { ...headers, authorization: `bearer ${forged}` }, payload)).toEqual({
+        status: 403,
+        body: '{"reason":"InvalidProviderToken"}',
+      });
     }
   });
 
   it('the fake answers missing topics, stale JWTs and unknown paths as Apple does', async () => {
     const key = await importPKCS8(fake.keyPem, 'ES256');
     const jwt = async (iat: number): Promise<string> =>
-      new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: fake.keyId }).setIssuer(fake.teamId).setIssuedAt(iat).sign(key);
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: fake.keyId })
+        .setIssuer(fake.teamId)
+        .setIssuedAt(iat)
+        .sign(key);
     const now = Math.floor(Date.now() / 1000);
     const payload = JSON.stringify({ aps: { alert: 'hi' } });
     const path = `/3/device/${FakeApns.newDeviceToken()}`;
@@ -197,17 +227,30 @@ describe('apns provider against the fake APNs', () => {
       status: 400,
       body: '{"reason":"MissingTopic"}',
     });
-    expect(await rawApns(info, { ':path': path, authorization: `bearer ${await jwt(now - 7200)}`, 'apns-topic': fake.topic }, payload)).toEqual({
+    expect(
+      await rawApns(
+        info,
+        { ':path': path, authorization: `bearer ${await jwt(now - 7200)}`, 'apns-topic': fake.topic },
+        payload,
+      ),
+    ).toEqual({
       status: 403,
       body: '{"reason":"ExpiredProviderToken"}',
     });
-    expect(await rawApns(info, { ':path': path, 'apns-topic': fake.topic }, payload)).toEqual({ status: 403, body: '{"reason":"MissingProviderToken"}' });
-    expect(await rawApns(info, { ':path': '/2/device/x', authorization: `bearer ${await jwt(now)}` }, payload)).toEqual({
-      status: 404,
-      body: '{"reason":"BadPath"}',
+    expect(await rawApns(info, { ':path': path, 'apns-topic': fake.topic }, payload)).toEqual({
+      status: 403,
+      body: '{"reason":"MissingProviderToken"}',
     });
+    expect(await rawApns(info, { ':path': '/2/device/x', authorization: `bearer ${await jwt(now)}` }, payload)).toEqual(
+      {
+        status: 404,
+        body: '{"reason":"BadPath"}',
+      },
+    );
     const big = JSON.stringify({ aps: { alert: 'x'.repeat(5000) } });
-    expect(await rawApns(info, { ':path': path, authorization: `bearer ${await jwt(now)}`, 'apns-topic': fake.topic }, big)).toEqual({
+    expect(
+      await rawApns(info, { ':path': path, authorization: `bearer ${await jwt(now)}`, 'apns-topic': fake.topic }, big),
+    ).toEqual({
       status: 413,
       body: '{"reason":"PayloadTooLarge"}',
     });

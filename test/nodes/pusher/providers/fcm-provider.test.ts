@@ -59,7 +59,10 @@ describe('fcm provider against the fake FCM', () => {
         notification: { title: 'Design team', body: 'alice: the mockups are in' },
         data: { room: 'room-design', badge: '3' },
         android: { collapse_key: 'dev1:room-design', notification: { tag: 'room-design', notification_count: 3 } },
-        apns: { headers: { 'apns-collapse-id': 'dev1:room-design' }, payload: { aps: { badge: 3, 'thread-id': 'room-design' } } },
+        apns: {
+          headers: { 'apns-collapse-id': 'dev1:room-design' },
+          payload: { aps: { badge: 3, 'thread-id': 'room-design' } },
+        },
       },
     });
   });
@@ -91,10 +94,16 @@ describe('fcm provider against the fake FCM', () => {
   it('a bad token is a dead token (INVALID_ARGUMENT about the registration token)', async () => {
     const notification = push();
     fake.badToken(notification.token);
-    const expected = { kind: 'dead-token', reason: 'messaging/invalid-argument: The registration token is not a valid FCM registration token' };
+    const expected = {
+      kind: 'dead-token',
+      reason: 'messaging/invalid-argument: The registration token is not a valid FCM registration token',
+    };
     expect(await provider.send(notification)).toEqual(expected);
     expect(await provider.send(push({ token: 'not a token' }))).toEqual(expected);
-    expect(await provider.send(push({ token: '' }))).toEqual({ kind: 'dead-token', reason: 'empty registration token' });
+    expect(await provider.send(push({ token: '' }))).toEqual({
+      kind: 'dead-token',
+      reason: 'empty registration token',
+    });
   });
 
   it('a message the library refuses before sending is rejected, not thrown', async () => {
@@ -105,12 +114,19 @@ describe('fcm provider against the fake FCM', () => {
 
   it('429 is a retry that honours Retry-After', async () => {
     await fake.setMode({ kind: 'status', status: 429, retryAfterSec: 7 });
-    expect(await provider.send(push())).toMatchObject({ kind: 'retry', reason: expect.stringContaining('message-rate-exceeded'), retryAfterMs: 7000 });
+    expect(await provider.send(push())).toMatchObject({
+      kind: 'retry',
+      reason: expect.stringContaining('message-rate-exceeded'),
+      retryAfterMs: 7000,
+    });
   });
 
   it('500 and 503 are retries, answered at once (the library does not retry 503 on its own)', async () => {
     await fake.setMode({ kind: 'status', status: 500 });
-    expect(await provider.send(push())).toEqual({ kind: 'retry', reason: 'messaging/internal-error: Internal error encountered.' });
+    expect(await provider.send(push())).toEqual({
+      kind: 'retry',
+      reason: 'messaging/internal-error: Internal error encountered.',
+    });
     await fake.setMode({ kind: 'status', status: 503, retryAfterSec: 30 });
     const started = Date.now();
     expect(await provider.send(push())).toEqual({
@@ -126,8 +142,14 @@ describe('fcm provider against the fake FCM', () => {
     const port = info.port;
     expect((await provider.send(push())).kind).toBe('sent');
     await fake.setMode({ kind: 'down' });
-    expect(await provider.send(push())).toMatchObject({ kind: 'retry', reason: expect.stringContaining('app/network-error') });
-    expect(await provider.send(push())).toMatchObject({ kind: 'retry', reason: expect.stringContaining('ECONNREFUSED') });
+    expect(await provider.send(push())).toMatchObject({
+      kind: 'retry',
+      reason: expect.stringContaining('app/network-error'),
+    });
+    expect(await provider.send(push())).toMatchObject({
+      kind: 'retry',
+      reason: expect.stringContaining('ECONNREFUSED'),
+    });
     await fake.setMode({ kind: 'ok' });
     expect((await provider.send(push())).kind).toBe('sent');
     expect(fake.port).toBe(port);
@@ -142,18 +164,31 @@ describe('fcm provider against the fake FCM', () => {
   });
 
   it('a service account the fake does not know gets no token and its sends are rejected', async () => {
-    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     const impostor = another({ serviceAccount: { ...info.settings.serviceAccount, private_key: otherKey } });
-    expect(await impostor.send(push())).toMatchObject({ kind: 'rejected', reason: expect.stringContaining('invalid_grant: Invalid JWT Signature.') });
-    const stranger = another({ serviceAccount: { ...info.settings.serviceAccount, client_email: 'someone@elsewhere.iam.gserviceaccount.com' } });
-    expect(await stranger.send(push())).toMatchObject({ kind: 'rejected', reason: expect.stringContaining('account not found') });
+    expect(await impostor.send(push())).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringContaining('invalid_grant: Invalid JWT Signature.'),
+    });
+    const stranger = another({
+      serviceAccount: { ...info.settings.serviceAccount, client_email: 'someone@elsewhere.iam.gserviceaccount.com' },
+    });
+    expect(await stranger.send(push())).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringContaining('account not found'),
+    });
   });
 
   it('a revoked access token is refused (401) and the send rejected', async () => {
     const fresh = another({});
     expect((await fresh.send(push())).kind).toBe('sent');
     fake.revokeAccessTokens();
-    expect(await fresh.send(push())).toMatchObject({ kind: 'rejected', reason: expect.stringContaining('invalid authentication credentials') });
+    expect(await fresh.send(push())).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringContaining('invalid authentication credentials'),
+    });
   });
 
   it('a token endpoint that is down is a retry', async () => {

@@ -6,7 +6,13 @@ import { createApnsProvider } from '../../../../src/nodes/pusher/providers/apns-
 import { createFcmProvider } from '../../../../src/nodes/pusher/providers/fcm-provider.js';
 import type { PushNotification, PushProvider } from '../../../../src/nodes/pusher/providers/push-provider.js';
 
-const notification = (token: string): PushNotification => ({ token, title: 'Ops', body: 'bob: deploy done', badge: 1, room: 'room-ops' });
+const notification = (token: string): PushNotification => ({
+  token,
+  title: 'Ops',
+  body: 'bob: deploy done',
+  badge: 1,
+  room: 'room-ops',
+});
 
 describe('push providers side by side', () => {
   // One test CA for both fakes, as the dev cluster runs them.
@@ -31,7 +37,8 @@ describe('push providers side by side', () => {
     await apnsFake.setMode({ kind: 'slow', delayMs: 3000 });
     const hanging = apns.send(notification(FakeApns.newDeviceToken()));
     const started = Date.now();
-    for (let i = 0; i < 5; i += 1) expect((await fcm.send(notification(FakeFcm.newRegistrationToken()))).kind).toBe('sent');
+    for (let i = 0; i < 5; i += 1)
+      expect((await fcm.send(notification(FakeFcm.newRegistrationToken()))).kind).toBe('sent');
     expect(Date.now() - started).toBeLessThan(1000);
     expect(await hanging).toMatchObject({ kind: 'retry' });
 
@@ -48,7 +55,10 @@ describe('push providers side by side', () => {
 
   it('both fakes record to their own log and notify onAccepted', async () => {
     const seen: string[] = [];
-    const offs = [apnsFake.onAccepted((p) => seen.push(`${p.platform}:${p.room}`)), fcmFake.onAccepted((p) => seen.push(`${p.platform}:${p.room}`))];
+    const offs = [
+      apnsFake.onAccepted((p) => seen.push(`${p.platform}:${p.room}`)),
+      fcmFake.onAccepted((p) => seen.push(`${p.platform}:${p.room}`)),
+    ];
     await apns.send(notification(FakeApns.newDeviceToken()));
     await fcm.send(notification(FakeFcm.newRegistrationToken()));
     offs.forEach((off) => off());
