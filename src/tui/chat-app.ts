@@ -35,6 +35,9 @@ export interface ChatAppOptions {
  * `chat-node chat`: wires the client library's events and the user's keys into ChatState,
  * and the state into the terminal. Layout lives in screen.ts, commands in chat-commands.ts;
  * this class does the I/O around them: connection, history pages, presence queries, sends.
+ *
+ * Over 400 lines: it binds every key, command and client event of the terminal client to the
+ * screen state; each binding is short.
  */
 export class ChatApp {
   readonly state = new ChatState();

@@ -46,6 +46,9 @@ const PRESENCE_QUERY_MAX = 1000;
  * de-dup, gaps, sync rules), Outbox over SendQueue (sends until acked), GapFiller (history
  * requests for gaps), RoomDirectory (room counters), RequestTracker (replies, timeouts),
  * TypingTracker (who types where) and PresenceBook (the last presence heard per user).
+ *
+ * Over 400 lines: the whole reconnect cycle (attempt, hello, sync, resend, gap fill, presence
+ * re-query) is one state machine whose steps guard on each other's state.
  */
 export class DeviceSession extends EventEmitter<ChatClientEvents> {
   /** The cursors of this device (the store passed in, or the in-memory default). */

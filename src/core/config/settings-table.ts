@@ -16,6 +16,9 @@ import type { Setting } from './settings.js';
  * The settings table: every setting of a cluster, in the order of --help and the docs. What each
  * field means: the Setting interface in settings.ts. A new setting is one entry here (and, when a
  * role's ClusterConfig carries it, its `input` place there).
+ *
+ * Long by design: the one table every flag, environment variable, config key and docs row is
+ * generated from (a setting written once, not in four places).
  */
 
 const ROLE_COMMANDS = { gateway: true, fanout: true, presence: true, pusher: true } as const;

@@ -54,7 +54,12 @@ export interface UserRooms {
 
 export type MembershipChange = { room: Room; added: string[]; removed: string[] };
 
-/** Rooms and members in Postgres: creation, membership, read positions, per-user views. */
+/**
+ * Rooms and members in Postgres: creation, membership, read positions, per-user views.
+ *
+ * Over 400 lines: every statement over rooms and members, kept together so that their lock order
+ * (room row, then members) and the members_version rule read in one place.
+ */
 export class RoomStore {
   constructor(private readonly pool: pg.Pool) {}
 

@@ -128,6 +128,9 @@ function newMessageIds(now: number, count: number): string[] {
  * enforces the invariants: PK (room_id, seq) forbids a duplicate seq, the row lock on rooms
  * orders writers, PK (sender_id, client_msg_id) forbids a second message for a resend (a race
  * between partitions fails the statement, and the worker's retry then finds the first result).
+ *
+ * Over 400 lines: the commit's fast path, its careful path for resends and its retry of raced
+ * removals share the result types and must agree on them; the SQL is in sequencer-sql.ts.
  */
 export class RoomSequencer {
   constructor(private readonly pool: pg.Pool) {}

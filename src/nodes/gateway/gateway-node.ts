@@ -103,6 +103,11 @@ interface GatewayServices {
  * the right handlers, and deliveries from the cluster (one NATS subject per gateway node) out to
  * the sockets of the users held. Built by create() (services connected, the send stream ensured),
  * then start() listens.
+ *
+ * Over 400 lines: the role's wiring (create) and the life of its sessions (admission,
+ * registration, departures, heartbeat, deliveries, shutdown), which share the node's session table
+ * and draining state; the client listener, the upgrade and the liveness checks are modules of
+ * their own.
  */
 export class GatewayNode {
   readonly registry: Registry;

@@ -126,6 +126,9 @@ const WORKER_MAIN = ((): string => {
 /**
  * Runs one scenario: plans it, creates its rooms, starts the load processes, gives them one
  * time zero, follows their progress, scrapes the gateways, and gathers what every device saw.
+ *
+ * Over 400 lines: the run's phases in the order they happen (plan, rooms, load processes, time
+ * zero, progress, scrapes, gathering); the parts that stand alone live in this folder.
  */
 export async function runScenario(options: CoordinatorOptions): Promise<RunOutcome> {
   const scenario = loadScenario(options.scenarioPath);
