@@ -14,7 +14,7 @@ export function bar(parts: BarPart[], max: number): SafeHtml {
   const width = (value: number) =>
     max > 0 && Number.isFinite(value) && value > 0 ? Math.min(100, (value / max) * 100) : 0;
   const rects = parts.map(
-    (part) => html`<rect x="0" y="1" height="12" width="${width(part.value).toFixed(2)}" fill="${part.color}" />`,
+    (part) => html`<rect x="0" y="1" height="12" width="${width(part.value).toFixed(2)}" fill="${part.color}"/>`,
   );
   return html`<svg class="bar" viewBox="0 0 100 14" preserveAspectRatio="none" aria-hidden="true">${rects}</svg>`;
 }

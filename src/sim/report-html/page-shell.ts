@@ -21,39 +21,27 @@ export interface PageParts {
 export function renderPage(parts: PageParts): string {
   const library = chartLibrary();
   const page = html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="generator" content="chat-node sim" />
-        <title>${parts.title}</title>
-        <style>
-          ${inlineStyle(library.css)}${inlineStyle(PAGE_STYLE)}
-        </style>
-        <script>
-          ${inlineScript(ERROR_CATCHER)};
-        </script>
-      </head>
-      <body>
-        <main>
-          <ol id="page-errors" hidden aria-label="errors in this page's scripts"></ol>
-          <noscript><p class="note">The charts need JavaScript; every figure is in the tables too.</p></noscript>
-          ${parts.body}
-          <footer>
-            Made by <code>chat-node sim</code>${parts.source ? html` from <code>${parts.source}</code>` : ''}. Charts:
-            ${library.notice}
-          </footer>
-        </main>
-        <script type="application/json" id="chart-specs">
-          ${jsonForScript(parts.charts)}
-        </script>
-        <script>
-          ${inlineScript(`/* ${library.notice.replace(/\*\//g, '* /')} */\n${library.script}`)};
-        </script>
-        <script>
-          ${inlineScript(CHART_SCRIPT)};
-        </script>
-      </body>
-    </html> `;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="chat-node sim">
+<title>${parts.title}</title>
+<style>${inlineStyle(library.css)}${inlineStyle(PAGE_STYLE)}</style>
+<script>${inlineScript(ERROR_CATCHER)}</script>
+</head>
+<body>
+<main>
+<ol id="page-errors" hidden aria-label="errors in this page's scripts"></ol>
+<noscript><p class="note">The charts need JavaScript; every figure is in the tables too.</p></noscript>
+${parts.body}
+<footer>Made by <code>chat-node sim</code>${parts.source ? html` from <code>${parts.source}</code>` : ''}. Charts: ${library.notice}</footer>
+</main>
+<script type="application/json" id="chart-specs">${jsonForScript(parts.charts)}</script>
+<script>${inlineScript(`/* ${library.notice.replace(/\*\//g, '* /')} */\n${library.script}`)}</script>
+<script>${inlineScript(CHART_SCRIPT)}</script>
+</body>
+</html>
+`;
   return page.text;
 }

@@ -14,11 +14,9 @@ describe('html text', () => {
     expect(html`<td title="${name}">${name}</td>`.text).toBe(
       '<td title="&lt;b onclick=&quot;x()&quot;&gt;">&lt;b onclick=&quot;x()&quot;&gt;</td>',
     );
-    expect(
-      html`<tr>
-        ${['<1>', html`<td>${'&'}</td>`, 3, null, undefined, false]}
-      </tr>`.text,
-    ).toBe('<tr>&lt;1&gt;<td>&amp;</td>3</tr>');
+    expect(html`<tr>${['<1>', html`<td>${'&'}</td>`, 3, null, undefined, false]}</tr>`.text).toBe(
+      '<tr>&lt;1&gt;<td>&amp;</td>3</tr>',
+    );
     expect(html`${raw('<br>')}`.text).toBe('<br>');
   });
 
