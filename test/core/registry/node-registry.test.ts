@@ -6,6 +6,7 @@ import { NodeLease, listenerUrl } from '../../../src/core/registry/node-lease.js
 import { NodeRegistry, type NodeRecord } from '../../../src/core/registry/node-registry.js';
 import { useRedisNamespace } from '../../support/redis-namespace.js';
 import { onRedisAndCluster } from '../../support/redis-cluster.js';
+import { isCluster } from '../../../src/core/services/redis-client.js';
 
 onRedisAndCluster((target) => {
   const { namespace, redis } = useRedisNamespace('treg', target);
@@ -34,8 +35,11 @@ onRedisAndCluster((target) => {
   let run = 0;
   const scope = () => `${namespace}:r${++run}`;
 
+  /** KEYS on every master: a cluster client sends KEYS to one node only, which may hold none of them. */
   async function keysOf(ns: string): Promise<string[]> {
-    return (await redis().keys(`${ns}:*`)).sort();
+    const client = redis();
+    const nodes = isCluster(client) ? client.nodes('master') : [client];
+    return (await Promise.all(nodes.map((node) => node.keys(`${ns}:*`)))).flat().sort();
   }
 
   describe('node registry', () => {
