@@ -1,6 +1,7 @@
 import { Flags, type Command, type Interfaces } from '@oclif/core';
 import { ConfigError, resolveConfig, type ClusterConfig, type ConfigInput } from '../core/config/cluster-config.js';
 import { readConfigFile } from '../core/config/config-file.js';
+import { jwtSettingsProblem } from '../core/auth/jwt.js';
 import {
   configInputOf,
   readSecretFile,
@@ -83,8 +84,12 @@ export function jwtSecretOf(flags: { 'jwt-secret'?: unknown; 'jwt-secret-file'?:
     );
   }
   const file = flags['jwt-secret-file'];
-  if (typeof file === 'string' && file !== '') return readSecretFile(file);
-  return process.env.CHAT_JWT_SECRET || undefined;
+  const secret =
+    typeof file === 'string' && file !== '' ? readSecretFile(file) : process.env.CHAT_JWT_SECRET || undefined;
+  // As a role refuses it at start: a token signed with it would be accepted by no gateway.
+  const problem = secret === undefined ? undefined : jwtSettingsProblem({ secret });
+  if (problem) throw new ConfigError(problem);
+  return secret;
 }
 
 /** What `Command.parse` returns that tells a value's origin (tests may pass bare flags). */

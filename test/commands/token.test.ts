@@ -86,6 +86,19 @@ describe('token', () => {
     expect(stderr).toContain(join(emptyDataDir, 'jwt-secret'));
   });
 
+  it('refuses a secret shorter than 32 bytes, from the environment or a file, as the roles do', async () => {
+    vi.stubEnv('CHAT_JWT_SECRET', 'short');
+    const fromEnv = await token(['--user', 'dee', '--device', 'd1']);
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stdout).toBe('');
+    expect(fromEnv.stderr).toContain('at least 32 bytes');
+    const file = join(dir, 'short-secret');
+    writeFileSync(file, 'x'.repeat(31));
+    const fromFile = await token(['--jwt-secret-file', file, '--user', 'dee', '--device', 'd1']);
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.stderr).toContain('got 31');
+  });
+
   it('refuses --jwt-secret on the command line, a bad user or device id and a bad ttl, with exit 2', async () => {
     vi.stubEnv('CHAT_JWT_SECRET', SECRET);
     const onArgv = await token(['--user', 'eve', '--device', 'd1', '--jwt-secret', SECRET]);
