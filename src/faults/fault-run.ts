@@ -61,10 +61,9 @@ export async function runFault<Target>(options: FaultRunOptions<Target>): Promis
                 window.injectedAt = Date.now();
                 progress(`fault ${fault.name}: ${fault.description}`);
                 await fault.inject(target);
+                if (fault.heal) await new Promise((r) => setTimeout(r, fault.holdMs ?? 0));
                 window.liftedAt = Date.now();
                 if (fault.heal) {
-                  await new Promise((r) => setTimeout(r, fault.holdMs ?? 0));
-                  window.liftedAt = Date.now();
                   progress(`fault ${fault.name}: healing`);
                   await fault.heal(target);
                 }

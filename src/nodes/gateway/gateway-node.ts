@@ -320,7 +320,7 @@ export class GatewayNode {
       ),
     );
     await this.liveness.checkRoutes();
-    this.timers.push(setInterval(() => void (this.draining ? undefined : this.liveness.checkRoutes()), ROUTE_CHECK_MS));
+    this.timers.push(setInterval(() => void this.liveness.checkRoutes(), ROUTE_CHECK_MS));
     this.nodeLease = await NodeLease.start(
       redis,
       config,
