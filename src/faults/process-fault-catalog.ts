@@ -17,7 +17,7 @@ const kill = (nodeId: string, what: string): ClusterFault => ({
 });
 
 export const PROCESS_FAULTS: readonly ClusterFault[] = [
-  kill('gateway-1', 'its devices reconnect to gateway-2 and sync; it restarts 1 s later'),
+  kill('gateway-1', 'its devices reconnect to gateway-2 and sync; it restarts at once'),
   {
     name: 'gateway-drain',
     description: 'SIGTERM gateway-1: goaway with a jittered delay to every client, which move to gateway-2',
@@ -28,7 +28,7 @@ export const PROCESS_FAULTS: readonly ClusterFault[] = [
   },
   kill(
     'fanout-1',
-    'restarted 1 s later, it frees and retakes its partitions (fanout-2 takes them once their 3 s leases lapse if it does not) and replays unacked sends',
+    'restarted at once, it frees and retakes its partitions (fanout-2 takes them once their 3 s leases lapse if it does not) and replays unacked sends',
   ),
   {
     name: 'fanout-sigstop',
@@ -49,7 +49,7 @@ export const PROCESS_FAULTS: readonly ClusterFault[] = [
 /** Every gateway at once: all devices come back together (with the client's jittered backoff) once they restart. */
 export const RECONNECT_STORM: ClusterFault = {
   name: 'reconnect-storm',
-  description: 'SIGKILL both gateways at once: every device reconnects (jittered backoff) when they restart 1 s later',
+  description: 'SIGKILL both gateways at once: every device reconnects (jittered backoff) when they are back (restarted at once, ~1.3 s to boot)',
   inject: async (cluster) => {
     for (const member of cluster.members.filter((m) => m.role === 'gateway')) cluster.signal(member.nodeId, 'SIGKILL');
   },

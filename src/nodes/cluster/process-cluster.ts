@@ -196,7 +196,6 @@ export class ProcessCluster {
         };
         const process = new RoleProcess(spec, {
           restart: options.restart,
-          restartDelayMs: 1000,
           onExit: (exit, p) => this.reportExit(exit, p),
         });
         this.roles.push(process);
@@ -323,7 +322,9 @@ export class ProcessCluster {
   private reportExit(exit: RoleExit, role: RoleProcess): void {
     if (exit.expected) return;
     const how = exit.signal ? `killed by ${exit.signal}` : `exited with ${exit.code}`;
-    const next = this.options.restart ? 'restarting it in 1 s' : 'not restarting (--no-restart)';
+    const next = this.options.restart
+      ? `restarting it in ${(role.nextRestartInMs / 1000).toFixed(1)} s`
+      : 'not restarting (--no-restart)';
     this.options.onRoleExit(`${role.spec.nodeId} (pid ${role.pid}) ${how}; ${next}; log: ${role.spec.logFile}`);
   }
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { RestartBackoff } from '../../core/process/restart-backoff.js';
 
 const RUN_JS = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
@@ -30,21 +31,24 @@ export interface RoleExit {
 
 /**
  * One role of a local multi-process cluster, kept alive: a crash (or a SIGKILL from a fault
- * test) is logged and the role started again after `restartDelayMs`, the way an init system
- * would; `stop` sends SIGTERM (a gateway drains its clients) and waits.
+ * test) is logged and the role started again after a RestartBackoff delay (at once, unless it
+ * is crash-looping), the way an init system would; `stop` sends SIGTERM (a gateway drains its clients) and waits.
  */
 export class RoleProcess {
   private child?: ChildProcess;
   private log?: WriteStream;
   private stopping = false;
   private restartTimer?: NodeJS.Timeout;
+  private readonly restartBackoff = new RestartBackoff();
+  private startedAt = 0;
+  /** The delay before the pending restart, ms (for the supervisor's log line). */
+  nextRestartInMs = 0;
   restarts = 0;
 
   constructor(
     readonly spec: RoleProcessSpec,
     private readonly options: {
       restart: boolean;
-      restartDelayMs: number;
       onExit: (exit: RoleExit, process: RoleProcess) => void;
     },
   ) {}
@@ -72,14 +76,16 @@ export class RoleProcess {
     child.stdout.pipe(this.log, { end: false });
     child.stderr.pipe(this.log, { end: false });
     this.child = child;
+    this.startedAt = Date.now();
     child.once('exit', (code, signal) => {
       const expected = this.stopping;
+      this.nextRestartInMs = this.restartBackoff.next(Date.now() - this.startedAt);
       this.options.onExit({ code, signal, expected }, this);
       if (expected || !this.options.restart) return;
       this.restartTimer = setTimeout(() => {
         this.restarts++;
         this.start();
-      }, this.options.restartDelayMs);
+      }, this.nextRestartInMs);
     });
   }
 

@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
+import { RestartBackoff } from '../../core/process/restart-backoff.js';
 
 /**
  * A gateway node that uses every core: N worker processes share one listening port (Node
@@ -69,7 +70,9 @@ export async function superviseGatewayWorkers(
   const byIndex = new Map<number, Worker>();
   /** Per worker, how many of its two listeners (client port first, then admin) listen. */
   const listening = new Map<number, number>();
+  const restartBackoffs = new Map<number, RestartBackoff>();
   const fork = (index: number) => {
+    const startedAt = Date.now();
     const worker = cluster.fork({
       ...env,
       [WORKER_INDEX_ENV]: String(index),
@@ -101,8 +104,11 @@ export async function superviseGatewayWorkers(
     worker.on('exit', (code, signal) => {
       if (byIndex.get(index) === worker) byIndex.delete(index);
       if (stopping) return;
-      log.error({ worker: index, code, signal }, 'gateway worker died; starting another in 1 s');
-      setTimeout(() => !stopping && fork(index), 1000);
+      const backoff = restartBackoffs.get(index) ?? new RestartBackoff();
+      restartBackoffs.set(index, backoff);
+      const delayMs = backoff.next(Date.now() - startedAt);
+      log.error({ worker: index, code, signal, restartInMs: delayMs }, 'gateway worker died; starting another');
+      setTimeout(() => !stopping && fork(index), delayMs);
     });
   };
   for (let index = 1; index <= count; index++) fork(index);
