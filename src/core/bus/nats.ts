@@ -70,7 +70,7 @@ function readSecurityFile(what: string, path: string): Uint8Array {
  * - `idle_heartbeat` 500 ms: a pull the server lost (its consumer's leader died or was being
  *   elected) is replaced after two missed heartbeats, ~1 s; an idle consumer costs two a second.
  * - `expires` 30 s: a pull that expires as a message arrives is now and then lost without its 408;
- *   longer pulls race six times less often, and the heartbeats catch the rest.
+ *   longer pulls race less often, and the heartbeats catch the rest.
  * How these were found: docs/faults.md ("A full NATS restart") and docs/benchmarks.md (2026-12-06,
  * "A pull that stalled for 1.1-1.2 s").
  */
@@ -163,12 +163,11 @@ export interface PublishRetryOptions {
  * JetStreamNotEnabled) or not answered at all (TimeoutError: the request or its answer went
  * with a connection) is tried again with the same options, so the same Nats-Msg-Id and
  * JetStream's de-duplication makes the retry safe, until `deadlineMs` after the first try;
- * then the last error. A full NATS restart leaves the streams without a leader for 5-25 s:
- * without this every send of those seconds went back to its client as `unavailable`, and the
- * clients' own backoff (1, 2, 4, 8 s) kept them away for seconds after the stream was back.
- * Each waiting publish tries about once a second, so a gateway holding thousands of them
- * during an outage sends NATS thousands of small requests a second, not a storm; and the first
- * one through wakes all the others, so the backlog goes out at once when the stream is back.
+ * then the last error. Without it every send made while a restarted stream has no leader would
+ * go back to its client as `unavailable`, and the client's own backoff would keep it away after
+ * the stream was back (docs/faults.md, "A full NATS restart"). Each waiting publish tries about
+ * once a second, so thousands of them are small requests, not a storm; and the first one through
+ * wakes all the others, so the backlog goes out at once when the stream is back.
  */
 export function retryingPublishes<T extends Publishes>(publisher: T, options: PublishRetryOptions = {}): T {
   const deadlineMs = options.deadlineMs ?? 30_000;

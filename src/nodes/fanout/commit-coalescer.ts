@@ -21,14 +21,12 @@ export function isDataError(error: unknown): boolean {
 
 /**
  * Group commit across the partitions one fan-out worker holds: each partition commits one batch
- * at a time, and at 500 msgs/s over 16 partitions those batches held one send each, so Postgres
- * ran a statement (and a WAL flush) per message and saturated near 1,000 msgs/s on 2 cores.
- * Batches that arrive while `maxInFlight` statements run go together in the next one. One at a
- * time (the default) batches deepest: with 4, a statement held 1.26 sends at 1,000 msgs/s and
- * Postgres spent 0.41 ms of CPU per message; with 1, 0.25 ms, and delivery p50 fell from 8-12 to
- * 4.6-6 ms (a statement costs ~100 us of executor start-up and scheduling whatever it carries).
- * Rooms of different partitions never meet in one room row, so statements in flight at once
- * never wait on each other.
+ * at a time, so at a moderate rate over 16 partitions each batch would hold one send and Postgres
+ * would run a statement (and a WAL flush) per message. Batches that arrive while `maxInFlight`
+ * statements run go together in the next one; one at a time (the default) batches deepest, since
+ * a statement's fixed cost (executor start-up, scheduling) is paid whatever it carries
+ * (measurements: docs/benchmarks.md, "Four commit statements in flight"). Rooms of different
+ * partitions never meet in one room row, so statements in flight at once never wait on each other.
  */
 export class CommitCoalescer implements BatchCommitter {
   private readonly coalescer: Coalescer<PartitionBatch, SendResult[]>;
