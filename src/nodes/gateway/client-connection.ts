@@ -5,7 +5,7 @@ import { CLOSE_CODES, ProtocolError } from '../../core/protocol/errors.js';
 import { EarlyFrames } from './early-frames.js';
 import type { FrameSink } from './frame-sink.js';
 import { errorFrame, type GatewayContext } from './gateway-context.js';
-import { GatewaySession, type SessionHooks } from './gateway-session.js';
+import { GatewaySession, type SessionContext, type SessionHooks } from './gateway-session.js';
 import type { PendingSlot } from './pending-handshakes.js';
 
 /** How the connection came to be, from before the WebSocket existed. */
@@ -18,6 +18,8 @@ export interface HandshakeStart {
   /** This connection's place among its address's connections waiting for hello. */
   slot?: PendingSlot;
 }
+
+export type ConnectionContext = SessionContext & Pick<GatewayContext, 'config' | 'metrics' | 'log'>;
 
 /**
  * One client's WebSocket: the hello handshake, then the socket is the FrameSink of a
@@ -36,7 +38,7 @@ export class ClientConnection implements FrameSink {
   constructor(
     readonly connId: string,
     private readonly ws: WebSocket,
-    private readonly ctx: GatewayContext,
+    private readonly ctx: ConnectionContext,
     private readonly verifier: TokenVerifier,
     hooks: SessionHooks,
     start: HandshakeStart = {},

@@ -15,7 +15,12 @@ import type { GatewayMetrics } from './gateway-metrics.js';
 import type { LocalSessions, Session } from './local-sessions.js';
 import type { OverdueAcks } from './overdue-acks.js';
 
-/** What request handlers share: stores, the bus, the sessions of this process. */
+/**
+ * Everything the gateway's request side is built from: stores, the bus, the sessions of this
+ * process. GatewayNode assembles it once; each module takes only its slice of it (SendContext,
+ * ReadContext, SessionContext, ...), so its signature shows what it touches and a test hands it
+ * only that.
+ */
 export interface GatewayContext {
   config: ClusterConfig;
   log: Logger;

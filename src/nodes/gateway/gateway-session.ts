@@ -19,6 +19,8 @@ export interface SessionHooks {
   dispatch(scope: RequestScope, frame: ClientRequest, receivedAt: number): Promise<void>;
 }
 
+export type SessionContext = Pick<GatewayContext, 'config' | 'metrics' | 'log'>;
+
 /**
  * One device session on this gateway, whatever carries it (WebSocket or long-poll): the
  * welcome, frames in (decoded against the schemas, then dispatched), frames out (bounded by
@@ -46,7 +48,7 @@ export class GatewaySession implements Session {
     readonly connId: string,
     readonly transport: 'ws' | 'longpoll',
     private readonly sink: FrameSink,
-    private readonly ctx: GatewayContext,
+    private readonly ctx: SessionContext,
     private readonly hooks: SessionHooks,
   ) {
     this.sendLimiter = new TokenBucket(ctx.config.sendRatePerSec, ctx.config.sendBurst, Date.now());

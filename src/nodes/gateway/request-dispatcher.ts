@@ -2,12 +2,20 @@ import type { ClientRequest } from '../../core/protocol/client-frames.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import type { GatewayContext, RequestScope } from './gateway-context.js';
 import type { GatewaySession } from './gateway-session.js';
-import { PresenceHandlers } from './handlers/presence-handlers.js';
-import { PushHandlers } from './handlers/push-handlers.js';
-import { ReadHandlers } from './handlers/read-handlers.js';
-import { RoomHandlers } from './handlers/room-handlers.js';
-import { SendHandler } from './handlers/send-handler.js';
+import { PresenceHandlers, type PresenceContext } from './handlers/presence-handlers.js';
+import { PushHandlers, type PushContext } from './handlers/push-handlers.js';
+import { ReadHandlers, type ReadContext } from './handlers/read-handlers.js';
+import { RoomHandlers, type RoomContext } from './handlers/room-handlers.js';
+import { SendHandler, type SendContext } from './handlers/send-handler.js';
 import { REQUEST_QUEUE_FACTOR, RequestGate } from './request-gate.js';
+
+/** What the handlers use, and the limits the dispatcher applies before them. */
+export type DispatchContext = SendContext &
+  RoomContext &
+  ReadContext &
+  PresenceContext &
+  PushContext &
+  Pick<GatewayContext, 'config'>;
 
 /** Routes each request to its handler, branching on the frame's discriminant. */
 export class RequestDispatcher {
@@ -25,7 +33,7 @@ export class RequestDispatcher {
    */
   private readonly gates = new Map<string, RequestGate>();
 
-  constructor(private readonly ctx: GatewayContext) {
+  constructor(private readonly ctx: DispatchContext) {
     this.sends = new SendHandler(ctx);
     this.rooms = new RoomHandlers(ctx);
     this.reads = new ReadHandlers(ctx);

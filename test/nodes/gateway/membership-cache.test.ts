@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { GatewayContext, RequestScope } from '../../../src/nodes/gateway/gateway-context.js';
-import { requireMember } from '../../../src/nodes/gateway/handlers/membership.js';
-import { ReadHandlers } from '../../../src/nodes/gateway/handlers/read-handlers.js';
+import type { RequestScope } from '../../../src/nodes/gateway/gateway-context.js';
+import { requireMember, type MembershipContext } from '../../../src/nodes/gateway/handlers/membership.js';
+import { ReadHandlers, type ReadContext } from '../../../src/nodes/gateway/handlers/read-handlers.js';
 import { LocalSessions, type Session } from '../../../src/nodes/gateway/local-sessions.js';
 import type { Room } from '../../../src/core/protocol/server-frames.js';
 
@@ -47,7 +47,7 @@ describe('gateway - membership cache', () => {
   it('a removal hint that arrives while a membership check reads Postgres wins', async () => {
     const sessions = sessionsWithBob();
     const answer = deferred<{ member: boolean; version: number }>();
-    const ctx = { sessions, rooms: { membership: () => answer.promise } } as unknown as GatewayContext;
+    const ctx = { sessions, rooms: { membership: () => answer.promise } } as unknown as MembershipContext;
     const checked = requireMember(ctx, 'bob', 'r1');
     // The removal commits (version 8) and its hint arrives before the read's answer (version 7).
     sessions.setMember('bob', 'r1', false, 8);
@@ -73,7 +73,7 @@ describe('gateway - membership cache', () => {
       sessions,
       rooms: { roomsOfUsers: async () => [await rooms.promise] },
       reader: { range: async () => [] },
-    } as unknown as GatewayContext;
+    } as unknown as ReadContext;
     const replies: Array<Record<string, unknown>> = [];
     const scope: RequestScope = {
       session,
@@ -109,7 +109,7 @@ describe('gateway - membership cache', () => {
         membership: () => Promise.reject(new Error('no query expected')),
       },
       reader: { range: async () => [] },
-    } as unknown as GatewayContext;
+    } as unknown as ReadContext;
     const scope: RequestScope = {
       session,
       requestId: undefined,

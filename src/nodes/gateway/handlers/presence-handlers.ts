@@ -1,6 +1,6 @@
 import type { ClientFrameOf } from '../../../core/protocol/client-frames.js';
 import type { GatewayContext, RequestScope } from '../gateway-context.js';
-import { requireMember } from './membership.js';
+import { requireMember, type MembershipContext } from './membership.js';
 import { TypingThrottle } from '../typing-throttle.js';
 import { Coalescer } from '../../../core/batching/coalescer.js';
 import type { PresenceStatus } from '../../../core/presence/presence-events.js';
@@ -11,6 +11,9 @@ interface PresenceAsk {
   candidates: readonly string[];
 }
 
+export type PresenceContext = MembershipContext &
+  Pick<GatewayContext, 'config' | 'metrics' | 'rooms' | 'deliverer' | 'presence'>;
+
 /** typing and presence.query. */
 export class PresenceHandlers {
   private readonly throttle: TypingThrottle;
@@ -20,7 +23,7 @@ export class PresenceHandlers {
    */
   private readonly queries: Coalescer<PresenceAsk, PresenceStatus[]>;
 
-  constructor(private readonly ctx: GatewayContext) {
+  constructor(private readonly ctx: PresenceContext) {
     this.throttle = new TypingThrottle(ctx.config.typingThrottleMs);
     this.queries = new Coalescer((asks) => this.answer(asks), {
       maxInFlight: 1,

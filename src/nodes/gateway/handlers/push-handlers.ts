@@ -4,9 +4,11 @@ import { pushTokenProblem } from '../../../core/push/push-token-shape.js';
 import { PushTokenTakenError } from '../../../core/storage/push-store.js';
 import type { GatewayContext, RequestScope } from '../gateway-context.js';
 
+export type PushContext = Pick<GatewayContext, 'push'>;
+
 /** push.register and push.unregister: this device's push token and preview setting. */
 export class PushHandlers {
-  constructor(private readonly ctx: GatewayContext) {}
+  constructor(private readonly ctx: PushContext) {}
 
   async register(scope: RequestScope, frame: ClientFrameOf<'push.register'>): Promise<void> {
     const { user, device } = scope.session;

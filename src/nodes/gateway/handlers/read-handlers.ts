@@ -5,7 +5,9 @@ import type { Message, Room } from '../../../core/protocol/server-frames.js';
 import type { UserRooms } from '../../../core/storage/room-store.js';
 import type { GatewayContext, RequestScope } from '../gateway-context.js';
 import { Coalescer } from '../../../core/batching/coalescer.js';
-import { requireMember } from './membership.js';
+import { requireMember, type MembershipContext } from './membership.js';
+
+export type ReadContext = MembershipContext & Pick<GatewayContext, 'sessions' | 'rooms' | 'reader' | 'deliverer'>;
 
 interface MarkRead {
   room: string;
@@ -29,7 +31,7 @@ export class ReadHandlers {
    */
   private readonly roomReads: Coalescer<string, UserRooms>;
 
-  constructor(private readonly ctx: GatewayContext) {
+  constructor(private readonly ctx: ReadContext) {
     this.marks = new Coalescer((reads) => ctx.rooms.markReads(reads), { maxInFlight: 2, maxWeight: 500 });
     this.roomReads = new Coalescer((users) => ctx.rooms.roomsOfUsers(users), { maxInFlight: 1, maxWeight: 500 });
   }

@@ -6,6 +6,8 @@ import { BlockCapError, GroupCapError, RoomRefusal } from '../../../core/storage
 import type { GatewayContext, RequestScope } from '../gateway-context.js';
 import { UserRateLimiter } from '../user-rate-limiter.js';
 
+export type RoomContext = Pick<GatewayContext, 'config' | 'rooms' | 'sessions' | 'deliverer'>;
+
 /**
  * room.create, room.members.add/remove, rooms.list; and telling members what changed. Also
  * user.block/unblock and blocks.list: a block decides who may put the blocker in a room.
@@ -14,7 +16,7 @@ export class RoomHandlers {
   /** Users added to rooms per user, on this process: room creation is a spam channel. */
   private readonly adds: UserRateLimiter;
 
-  constructor(private readonly ctx: GatewayContext) {
+  constructor(private readonly ctx: RoomContext) {
     this.adds = new UserRateLimiter(ctx.config.roomAddRatePerSec, ctx.config.roomAddBurst);
   }
 

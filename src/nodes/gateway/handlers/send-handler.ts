@@ -4,8 +4,11 @@ import { preciseNow } from '../../../core/observability/message-hops.js';
 import type { ClientFrameOf } from '../../../core/protocol/client-frames.js';
 import { ProtocolError } from '../../../core/protocol/errors.js';
 import type { GatewayContext, RequestScope } from '../gateway-context.js';
-import { requireMember } from './membership.js';
+import { requireMember, type MembershipContext } from './membership.js';
 import { PublishLanes } from './publish-lanes.js';
+
+export type SendContext = MembershipContext &
+  Pick<GatewayContext, 'config' | 'sends' | 'messages' | 'overdueAcks' | 'hops' | 'metrics' | 'log'>;
 
 /** How long a resend that JetStream de-duplicated may wait for the original's commit. */
 const DUPLICATE_COMMIT_WAIT_MS = 10_000;
@@ -26,7 +29,7 @@ const OVERDUE_REPUBLISHES = 3;
 export class SendHandler {
   private readonly lanes = new PublishLanes();
 
-  constructor(private readonly ctx: GatewayContext) {}
+  constructor(private readonly ctx: SendContext) {}
 
   /**
    * Runs the checks and queues the publish behind the connection's earlier ones to the room;

@@ -13,7 +13,13 @@ import type { GatewayContext } from '../gateway-context.js';
 import type { SessionHooks } from '../gateway-session.js';
 import { CorsPolicy } from './cors-policy.js';
 import { HttpRefusal, bearerToken, readBody, sendJson, sendRefusal } from './http-io.js';
-import { LongPollSessions, answerBody, type OpAnswer, type SessionOp } from './long-poll-sessions.js';
+import {
+  LongPollSessions,
+  answerBody,
+  type LongPollSessionsContext,
+  type OpAnswer,
+  type SessionOp,
+} from './long-poll-sessions.js';
 import { SessionForwarder } from './session-forwarder.js';
 
 export interface LongPollSettings {
@@ -26,7 +32,7 @@ export interface LongPollSettings {
 }
 
 export interface LongPollDeps {
-  ctx: GatewayContext;
+  ctx: LongPollSessionsContext & Pick<GatewayContext, 'config' | 'metrics'>;
   verifier: TokenVerifier;
   hooks: SessionHooks;
   log: Logger;

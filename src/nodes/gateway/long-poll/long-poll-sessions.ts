@@ -3,7 +3,7 @@ import type { DeviceIdentity } from '../../../core/auth/jwt.js';
 import { ProtocolError } from '../../../core/protocol/errors.js';
 import { LONG_POLL_MAX_FRAMES_PER_POST } from '../../../core/protocol/long-poll.js';
 import { errorFrame, type GatewayContext } from '../gateway-context.js';
-import { GatewaySession, type SessionHooks } from '../gateway-session.js';
+import { GatewaySession, type SessionContext, type SessionHooks } from '../gateway-session.js';
 import { HTTP_STATUS_OF, HttpRefusal } from './http-io.js';
 import { LingeringSessions } from './lingering-sessions.js';
 import { LongPollSink, type PollAnswer } from './long-poll-sink.js';
@@ -21,6 +21,8 @@ export interface OpAnswer {
   body: string;
 }
 
+export type LongPollSessionsContext = SessionContext & Pick<GatewayContext, 'config' | 'log'>;
+
 interface Held {
   sink: LongPollSink;
   session: GatewaySession;
@@ -37,7 +39,7 @@ export class LongPollSessions {
 
   constructor(
     private readonly deps: {
-      ctx: GatewayContext;
+      ctx: LongPollSessionsContext;
       hooks: SessionHooks;
       nodeId: string;
       /** How long a closed session still answers polls with its last frames and close code (ms). */

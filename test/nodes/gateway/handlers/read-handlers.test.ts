@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SYNC_PAGE_CAP, SYNC_ROOM_CAP, type Message, type Room } from '../../../../src/core/protocol/index.js';
-import type { GatewayContext, RequestScope } from '../../../../src/nodes/gateway/gateway-context.js';
-import { ReadHandlers } from '../../../../src/nodes/gateway/handlers/read-handlers.js';
+import type { RequestScope } from '../../../../src/nodes/gateway/gateway-context.js';
+import { ReadHandlers, type ReadContext } from '../../../../src/nodes/gateway/handlers/read-handlers.js';
 
 /** A user's rooms, each with `lastSeq` messages, and a reader that counts its reads (the Postgres or Redis trips). */
 function fakeGateway(lastSeqs: number[]): {
@@ -44,7 +44,7 @@ function fakeGateway(lastSeqs: number[]): {
       },
     },
     sessions: { setMember: () => {}, membershipTicket: () => 0 },
-  } as unknown as GatewayContext;
+  } as unknown as ReadContext;
   return { handlers: new ReadHandlers(ctx), reads: () => reads, onRead: (h) => (hook = h) };
 }
 
@@ -132,7 +132,7 @@ describe('gateway - read', () => {
         deliver: async (outgoing: Array<{ users: string[]; frame: string }>) =>
           deliver(outgoing[0]!.frame, outgoing[0]!.users),
       },
-    } as unknown as GatewayContext;
+    } as unknown as ReadContext;
     return new ReadHandlers(ctx);
   }
 

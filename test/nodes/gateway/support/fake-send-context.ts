@@ -1,7 +1,7 @@
 import type { StreamPublisher } from '../../../../src/core/bus/stream-publisher.js';
 import { JetStreamSendBus } from '../../../../src/core/bus/send-bus.js';
 import type { Subjects } from '../../../../src/core/bus/subjects.js';
-import type { GatewayContext } from '../../../../src/nodes/gateway/gateway-context.js';
+import type { SendContext } from '../../../../src/nodes/gateway/handlers/send-handler.js';
 import { OverdueAcks } from '../../../../src/nodes/gateway/overdue-acks.js';
 
 /** What SendHandler uses of a gateway, around a test's send stream; every user is a member. */
@@ -9,7 +9,7 @@ export function fakeSendContext(options: {
   sendStream: StreamPublisher;
   overdueAcks?: OverdueAcks;
   findClientMsg?: () => Promise<unknown>;
-}): GatewayContext {
+}): SendContext {
   return {
     config: { nodeId: 'gw-test', limits: { maxBodyChars: 4000 } },
     sessions: { knowsMember: () => true },
@@ -19,5 +19,5 @@ export function fakeSendContext(options: {
     metrics: { acks: { inc: () => {} }, sendsRepublished: { inc: () => {} } },
     messages: { findClientMsg: options.findClientMsg ?? (() => Promise.resolve(undefined)) },
     overdueAcks: options.overdueAcks ?? new OverdueAcks(60_000),
-  } as unknown as GatewayContext;
+  } as unknown as SendContext;
 }
