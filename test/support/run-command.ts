@@ -10,7 +10,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * Runs one command class in this process, as `chat-node <id> <argv>` would, and returns what it
  * printed and its exit status: cheaper than runCli's process (oclif imports every command of a
  * package without a manifest), for commands that only read and print. The exit status is the one
- * oclif would exit with: 0, or the status of the error or exit that ended the command.
+ * the process would exit with: the status of the error or exit that ended the command, else the
+ * process.exitCode it set (status, sim, a benchmark that fell short), else 0.
  */
 export async function runCommand(
   command: { run(argv: string[], root: string): Promise<unknown> } & typeof Command,
@@ -29,9 +30,11 @@ export async function runCommand(
       .mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)),
   ];
   const exitCode = process.exitCode;
+  process.exitCode = undefined;
   let code = 0;
   try {
     await command.run(argv, ROOT);
+    code = Number(process.exitCode ?? 0);
   } catch (error) {
     const exit = (error as { oclif?: { exit?: number } }).oclif?.exit;
     if (exit === undefined) throw error;

@@ -15,9 +15,9 @@ export default class AdminUsers extends AdminCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(AdminUsers);
-    const users = await this.withQueries(flags['postgres-url'], (q) =>
-      q.users({ limit: flags.limit, match: flags.match }),
-    );
+    // The query reads the pattern with LIKE, * made %: LIKE's own wildcards (an id may hold _) match themselves.
+    const match = flags.match?.replace(/[\\%_]/g, '\\$&');
+    const users = await this.withQueries(flags['postgres-url'], (q) => q.users({ limit: flags.limit, match }));
     this.log(
       flags.json
         ? JSON.stringify(users, null, 2)

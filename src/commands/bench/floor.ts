@@ -30,8 +30,9 @@ export default class BenchFloor extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(BenchFloor);
-    // The default names a file of the package: found from any folder.
-    const scenario = existsSync(flags.scenario) ? flags.scenario : join(this.config.root, flags.scenario);
+    // The default names a file of the package: found from any folder. A file found in neither is named as given.
+    const packaged = join(this.config.root, flags.scenario);
+    const scenario = !existsSync(flags.scenario) && existsSync(packaged) ? packaged : flags.scenario;
     await this.config.runCommand('sim', [
       scenario,
       '--floor',

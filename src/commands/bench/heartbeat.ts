@@ -10,8 +10,8 @@ export default class BenchHeartbeat extends Command {
   static override examples = ['<%= config.bin %> bench heartbeat --url ws://127.0.0.1:8080/v1/ws --devices 10000'];
   static override flags = {
     ...benchTargetFlags,
-    devices: Flags.integer({ description: 'idle devices to connect', default: 10_000 }),
-    duration: Flags.integer({ description: 'measured idle seconds', default: 30 }),
+    devices: Flags.integer({ description: 'idle devices to connect', default: 10_000, min: 1 }),
+    duration: Flags.integer({ description: 'measured idle seconds', default: 30, min: 1 }),
     'redis-url': Flags.string({
       description: "the cluster's Redis",
       default: 'redis://127.0.0.1:6379',
@@ -20,6 +20,8 @@ export default class BenchHeartbeat extends Command {
     'source-addresses': Flags.integer({
       description: 'spread client sockets over this many 127.0.0.x source addresses',
       default: 4,
+      min: 1,
+      max: 254,
     }),
   };
 

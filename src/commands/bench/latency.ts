@@ -14,10 +14,11 @@ export default class BenchLatency extends Command {
   ];
   static override flags = {
     ...benchTargetFlags,
-    messages: Flags.integer({ description: 'messages to send', default: 1000 }),
+    messages: Flags.integer({ description: 'messages to send', default: 1000, min: 1 }),
     rate: Flags.integer({
       description: 'messages per second (a remote gateway limits each connection, 20/s by default)',
       default: 200,
+      min: 1,
     }),
     'long-poll': Flags.boolean({
       description:

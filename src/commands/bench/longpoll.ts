@@ -19,12 +19,13 @@ export default class BenchLongPoll extends Command {
   ];
   static override flags = {
     ...benchTargetFlags,
-    senders: Flags.integer({ description: 'sending sessions (autocannon connections)', default: 50 }),
-    'held-polls': Flags.integer({ description: 'sessions whose polls are held at once', default: 2000 }),
-    duration: Flags.integer({ description: 'seconds per autocannon run', default: 10 }),
+    senders: Flags.integer({ description: 'sending sessions (autocannon connections)', default: 50, min: 1 }),
+    'held-polls': Flags.integer({ description: 'sessions whose polls are held at once', default: 2000, min: 1 }),
+    duration: Flags.integer({ description: 'seconds per autocannon run', default: 10, min: 1 }),
     'poll-wait-ms': Flags.integer({
       description: 'how long the gateway holds each poll (at most its --poll-timeout-ms)',
       default: 8000,
+      min: 1,
     }),
   };
 

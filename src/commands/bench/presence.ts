@@ -17,8 +17,8 @@ export default class BenchPresence extends Command {
   ];
   static override flags = {
     ...benchTargetFlags,
-    cycles: Flags.integer({ description: 'connect/disconnect cycles', default: 100 }),
-    'grace-ms': Flags.integer({ description: "the cluster's presence grace period", default: 200 }),
+    cycles: Flags.integer({ description: 'connect/disconnect cycles', default: 100, min: 1 }),
+    'grace-ms': Flags.integer({ description: "the cluster's presence grace period", default: 200, min: 0 }),
   };
 
   async run(): Promise<void> {
