@@ -9,6 +9,7 @@ import { DEFAULT_DATA_DIR, readDevSecret } from '../core/config/dev-secret.js';
 import { createLogger } from '../core/observability/logger.js';
 import { readMembersFile } from '../nodes/cluster/members-file.js';
 import { DevCluster } from '../nodes/dev/dev-cluster.js';
+import { checkGateways, GatewayUnreachableError } from '../sim/runner/gateway-preflight.js';
 
 /** Flags every benchmark shares: where the cluster is, or --local to boot one. */
 export const benchTargetFlags = {
@@ -36,20 +37,67 @@ export interface BenchTarget {
 }
 
 /**
+ * benchTarget for a command: a usage problem ends it with exit 2 (also one `usage` finds in the
+ * target, checked before anything connects), a gateway that does not welcome a device with exit 1,
+ * each with its reason.
+ */
+export async function benchTargetOf(
+  command: { error(message: string, options: { exit: number }): never },
+  flags: BenchTargetFlags,
+  options: {
+    localConfig?: ConfigInput;
+    usage?: (target: BenchTarget) => string | undefined;
+    /** How long a running gateway may take to welcome a device (default: the simulator's 15 s). */
+    preflightTimeoutMs?: number;
+  } = {},
+): Promise<BenchTarget> {
+  let target: BenchTarget;
+  try {
+    target = await resolveBenchTarget(flags, options.localConfig);
+  } catch (error) {
+    return command.error((error as Error).message, { exit: 2 });
+  }
+  const problem = options.usage?.(target);
+  if (problem !== undefined) {
+    await target.stop();
+    return command.error(problem, { exit: 2 });
+  }
+  try {
+    if (!flags.local)
+      await checkGateways({ urls: target.urls, secret: target.secret, timeoutMs: options.preflightTimeoutMs });
+  } catch (error) {
+    return command.error((error as Error).message, { exit: error instanceof GatewayUnreachableError ? 1 : 2 });
+  }
+  return target;
+}
+
+/**
  * The cluster a benchmark talks to: a running one (--url, signing with the given or dev
  * secret), or one booted here on the machine's services in its own database and namespace.
+ * A running one must welcome a device first (the simulator's preflight): the client library
+ * retries a refused connect for ever, so a wrong URL or secret would otherwise hang the run.
  */
 export async function benchTarget(
-  flags: {
-    local?: boolean;
-    url?: string;
-    'data-dir': string;
-    'jwt-secret'?: string;
-    'jwt-secret-file'?: string;
-    'metrics-url'?: string;
-  },
+  flags: BenchTargetFlags,
   localConfig: ConfigInput = {},
+  preflightTimeoutMs?: number,
 ): Promise<BenchTarget> {
+  const target = await resolveBenchTarget(flags, localConfig);
+  if (!flags.local) await checkGateways({ urls: target.urls, secret: target.secret, timeoutMs: preflightTimeoutMs });
+  return target;
+}
+
+export interface BenchTargetFlags {
+  local?: boolean;
+  url?: string;
+  'data-dir': string;
+  'jwt-secret'?: string;
+  'jwt-secret-file'?: string;
+  'metrics-url'?: string;
+}
+
+/** The target as the flags name it (a local cluster booted), before anything connects to a running one. */
+async function resolveBenchTarget(flags: BenchTargetFlags, localConfig: ConfigInput = {}): Promise<BenchTarget> {
   if (flags.local) {
     const secret = jwtSecretOf(flags) ?? randomBytes(32).toString('base64url');
     const cluster = new DevCluster({

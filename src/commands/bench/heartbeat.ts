@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { benchTarget, benchTargetFlags } from '../../cli/bench-target.js';
+import { benchTargetOf, benchTargetFlags } from '../../cli/bench-target.js';
 import { signDeviceToken } from '../../core/auth/jwt.js';
 import { runHeartbeatBenchmark } from '../../sim/heartbeat-benchmark.js';
 
@@ -31,10 +31,11 @@ export default class BenchHeartbeat extends Command {
       this.error('run the gateway in its own process (chat-node dev) and pass --url, so its CPU is its own', {
         exit: 2,
       });
-    const target = await benchTarget(flags).catch((error: Error) => this.error(error.message, { exit: 2 }));
-    const metricsUrl = target.metricsUrl;
-    if (!metricsUrl)
-      this.error("pass --metrics-url: the gateway's /metrics on its admin listener (--admin-port)", { exit: 2 });
+    const target = await benchTargetOf(this, flags, {
+      usage: ({ metricsUrl }) =>
+        metricsUrl ? undefined : "pass --metrics-url: the gateway's /metrics on its admin listener (--admin-port)",
+    });
+    const metricsUrl = target.metricsUrl!;
     const result = await runHeartbeatBenchmark({
       urls: target.urls,
       devices: flags.devices,

@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { benchTarget, benchTargetFlags, LATENCY_HEADER, latencyRow } from '../../cli/bench-target.js';
+import { benchTargetOf, benchTargetFlags, LATENCY_HEADER, latencyRow } from '../../cli/bench-target.js';
 import { signDeviceToken } from '../../core/auth/jwt.js';
 import { runPairBenchmark } from '../../sim/pair-benchmark.js';
 import { ProgressLine } from '../../cli/progress-line.js';
@@ -29,7 +29,7 @@ export default class BenchLatency extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(BenchLatency);
-    const target = await benchTarget(flags).catch((error: Error) => this.error(error.message, { exit: 2 }));
+    const target = await benchTargetOf(this, flags);
     const progress = new ProgressLine(process.stderr);
     try {
       progress.note(`bench: ${flags.messages} messages at ${flags.rate}/s`);

@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { benchTarget, benchTargetFlags } from '../../cli/bench-target.js';
+import { benchTargetOf, benchTargetFlags } from '../../cli/bench-target.js';
 import { signDeviceToken } from '../../core/auth/jwt.js';
 import { httpBaseOf } from '../../core/client/long-poll-transport.js';
 import { runLongPollBenchmark, type AutocannonFigures } from '../../sim/long-poll-benchmark.js';
@@ -31,7 +31,7 @@ export default class BenchLongPoll extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(BenchLongPoll);
-    const target = await benchTarget(flags).catch((error: Error) => this.error(error.message, { exit: 2 }));
+    const target = await benchTargetOf(this, flags);
     try {
       const result = await runLongPollBenchmark({
         base: httpBaseOf(target.urls[0]!).href.replace(/\/$/, ''),

@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { benchTarget, benchTargetFlags, LATENCY_HEADER, latencyRow } from '../../cli/bench-target.js';
+import { benchTargetOf, benchTargetFlags, LATENCY_HEADER, latencyRow } from '../../cli/bench-target.js';
 import { signDeviceToken } from '../../core/auth/jwt.js';
 import { runPresenceBenchmark } from '../../sim/presence-benchmark.js';
 import { ProgressLine } from '../../cli/progress-line.js';
@@ -23,9 +23,7 @@ export default class BenchPresence extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(BenchPresence);
-    const target = await benchTarget(flags, { presenceGraceMs: flags['grace-ms'] }).catch((error: Error) =>
-      this.error(error.message, { exit: 2 }),
-    );
+    const target = await benchTargetOf(this, flags, { localConfig: { presenceGraceMs: flags['grace-ms'] } });
     const progress = new ProgressLine(process.stderr);
     try {
       const started = Date.now();
