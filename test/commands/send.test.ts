@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import Send from '../../src/commands/send.js';
 import { runCli } from '../support/cli.js';
 import { runCommand } from '../support/run-command.js';
+import { withoutChatEnv } from '../support/chat-env.js';
 
 /** What `send` decides before and without a cluster: its usage errors (exit 2) and an unreachable gateway (exit 1). */
 const SECRET = 'k'.repeat(40);
@@ -12,10 +13,7 @@ const SECRET = 'k'.repeat(40);
 describe('send', () => {
   const dir = mkdtempSync(join(tmpdir(), 'send-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  beforeEach(() => {
-    for (const name of Object.keys(process.env).filter((name) => name.startsWith('CHAT_'))) vi.stubEnv(name, undefined);
-  });
-  afterEach(() => vi.unstubAllEnvs());
+  withoutChatEnv();
 
   const send = (argv: string[]) => runCommand(Send, ['--data-dir', dir, ...argv]);
 

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import Sim from '../../src/commands/sim.js';
 import { runCommand } from '../support/run-command.js';
+import { withoutChatEnv } from '../support/chat-env.js';
 
 /**
  * What `sim` refuses before it starts or reaches any cluster, with exit 2 and the reason (runs:
@@ -17,10 +18,7 @@ describe('sim', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sim-'));
   const emptyDataDir = join(dir, 'no-dev-cluster');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  beforeEach(() => {
-    for (const name of Object.keys(process.env).filter((name) => name.startsWith('CHAT_'))) vi.stubEnv(name, undefined);
-  });
-  afterEach(() => vi.unstubAllEnvs());
+  withoutChatEnv();
 
   const sim = (argv: string[]) => runCommand(Sim, [...argv, '--data-dir', emptyDataDir]);
   const file = (name: string, text: string) => {

@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import Status from '../../src/commands/status.js';
 import { encodeJson } from '../../src/core/bus/envelopes.js';
 import { ensureSendStream } from '../../src/core/bus/nats.js';
@@ -18,6 +18,7 @@ import { SERVICES } from '../support/isolated-cluster.js';
 import { useMigratedDatabase } from '../support/postgres-database.js';
 import { useRedisNamespace } from '../support/redis-namespace.js';
 import { runCommand } from '../support/run-command.js';
+import { withoutChatEnv } from '../support/chat-env.js';
 
 /**
  * `status` in this process against the machine's services, in a database, Redis namespace and
@@ -102,10 +103,7 @@ describe('status', () => {
   const emptyDataDir = join(dir, 'no-cluster');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  beforeEach(() => {
-    for (const name of Object.keys(process.env).filter((name) => name.startsWith('CHAT_'))) vi.stubEnv(name, undefined);
-  });
-  afterEach(() => vi.unstubAllEnvs());
+  withoutChatEnv();
 
   const services = [
     ...['--postgres-url', database.url, '--redis-url', SERVICES.redis, '--nats-url', SERVICES.nats],

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import Tail from '../../src/commands/tail.js';
 import { runCli } from '../support/cli.js';
 import { runCommand } from '../support/run-command.js';
+import { unsetChatEnv } from '../support/chat-env.js';
 
 /** What `tail` decides before and without a cluster: its usage errors (exit 2) and an unreachable gateway (exit 1). */
 const SECRET = 'k'.repeat(40);
@@ -13,7 +14,7 @@ describe('tail', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tail-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   beforeEach(() => {
-    for (const name of Object.keys(process.env).filter((name) => name.startsWith('CHAT_'))) vi.stubEnv(name, undefined);
+    unsetChatEnv();
     vi.stubEnv('CHAT_JWT_SECRET', SECRET);
   });
   afterEach(() => vi.unstubAllEnvs());

@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import Token from '../../src/commands/token.js';
 import { runCommand } from '../support/run-command.js';
+import { withoutChatEnv } from '../support/chat-env.js';
 
 const SECRET = 'k'.repeat(40);
 const key = (secret: string) => new TextEncoder().encode(secret);
@@ -14,10 +15,7 @@ describe('token', () => {
   const emptyDataDir = join(dir, 'no-dev-cluster');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  beforeEach(() => {
-    for (const name of Object.keys(process.env).filter((name) => name.startsWith('CHAT_'))) vi.stubEnv(name, undefined);
-  });
-  afterEach(() => vi.unstubAllEnvs());
+  withoutChatEnv();
 
   const token = (argv: string[]) => runCommand(Token, ['--data-dir', emptyDataDir, ...argv]);
 

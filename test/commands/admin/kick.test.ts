@@ -8,6 +8,7 @@ import { Subjects } from '../../../src/core/bus/subjects.js';
 import { SERVICES } from '../../support/isolated-cluster.js';
 import { useMigratedDatabase } from '../../support/postgres-database.js';
 import { runCommand } from '../../support/run-command.js';
+import { unsetChatEnv } from '../../support/chat-env.js';
 
 /**
  * `admin kick` in this process: what it tells the gateways of a namespace of this suite's own on
@@ -34,7 +35,7 @@ afterAll(async () => {
 
 describe('admin kick', () => {
   beforeEach(() => {
-    for (const name of Object.keys(process.env).filter((name) => name.startsWith('CHAT_'))) vi.stubEnv(name, undefined);
+    unsetChatEnv();
     vi.stubEnv('CHAT_NATS_URL', SERVICES.nats);
     vi.stubEnv('CHAT_NAMESPACE', namespace);
     received.length = 0;

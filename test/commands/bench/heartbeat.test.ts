@@ -1,21 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import BenchHeartbeat from '../../../src/commands/bench/heartbeat.js';
-import { runCommand } from '../../support/run-command.js';
+import { benchRunner } from '../../support/bench-command.js';
+import { unsetChatEnv } from '../../support/chat-env.js';
 
 /** What `bench heartbeat` refuses before it connects anything. */
 describe('bench heartbeat', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-heartbeat-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const bench = benchRunner(BenchHeartbeat, 'heartbeat');
   beforeEach(() => {
-    for (const name of Object.keys(process.env).filter((name) => name.startsWith('CHAT_'))) vi.stubEnv(name, undefined);
+    unsetChatEnv();
     vi.stubEnv('CHAT_JWT_SECRET', 'k'.repeat(40));
   });
   afterEach(() => vi.unstubAllEnvs());
-
-  const bench = (argv: string[]) => runCommand(BenchHeartbeat, ['--data-dir', dir, ...argv]);
 
   it('refuses --local: the gateway must run in its own process, so that its CPU is its own', async () => {
     const run = await bench(['--local']);

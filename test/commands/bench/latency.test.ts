@@ -1,9 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import BenchLatency from '../../../src/commands/bench/latency.js';
 import { runCommand } from '../../support/run-command.js';
+import { withoutChatEnv } from '../../support/chat-env.js';
 
 /** What `bench latency` refuses before it connects anything (the target is cli/bench-target.ts, shared by the benchmarks). */
 const SECRET = 'k'.repeat(40);
@@ -12,10 +13,7 @@ describe('bench latency', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-latency-'));
   const emptyDataDir = join(dir, 'no-dev-cluster');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  beforeEach(() => {
-    for (const name of Object.keys(process.env).filter((name) => name.startsWith('CHAT_'))) vi.stubEnv(name, undefined);
-  });
-  afterEach(() => vi.unstubAllEnvs());
+  withoutChatEnv();
 
   const bench = (argv: string[]) => runCommand(BenchLatency, ['--data-dir', emptyDataDir, ...argv]);
 

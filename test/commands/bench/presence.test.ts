@@ -1,29 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import BenchPresence from '../../../src/commands/bench/presence.js';
-import { runCommand } from '../../support/run-command.js';
+import { benchRunner, itNeedsATargetAndSecret } from '../../support/bench-command.js';
+import { withoutChatEnv } from '../../support/chat-env.js';
 
 /** What `bench presence` refuses before it connects anything. */
 describe('bench presence', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-presence-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  beforeEach(() => {
-    for (const name of Object.keys(process.env).filter((name) => name.startsWith('CHAT_'))) vi.stubEnv(name, undefined);
-  });
-  afterEach(() => vi.unstubAllEnvs());
-
-  const bench = (argv: string[]) => runCommand(BenchPresence, ['--data-dir', dir, ...argv]);
-
-  it('needs --local or a --url, and a signing secret for a --url', async () => {
-    const neither = await bench([]);
-    expect(neither.code).toBe(2);
-    expect(neither.stderr).toContain('pass --local to boot a cluster, or --url of a running gateway');
-    const noSecret = await bench(['--url', 'ws://127.0.0.1:1/v1/ws']);
-    expect(noSecret.code).toBe(2);
-    expect(noSecret.stderr).toContain('no signing secret');
-  });
+  const bench = benchRunner(BenchPresence, 'presence');
+  withoutChatEnv();
+  itNeedsATargetAndSecret(bench);
 
   it('refuses --cycles below 1 and a negative --grace-ms with exit 2', async () => {
     vi.stubEnv('CHAT_JWT_SECRET', 'k'.repeat(40));
