@@ -49,7 +49,8 @@ export const PROCESS_FAULTS: readonly ClusterFault[] = [
 /** Every gateway at once: all devices come back together (with the client's jittered backoff) once they restart. */
 export const RECONNECT_STORM: ClusterFault = {
   name: 'reconnect-storm',
-  description: 'SIGKILL both gateways at once: every device reconnects (jittered backoff) when they are back (restarted at once, ~1.3 s to boot)',
+  description:
+    'SIGKILL both gateways at once: every device reconnects (jittered backoff) when they are back (restarted at once, ~1.3 s to boot)',
   inject: async (cluster) => {
     for (const member of cluster.members.filter((m) => m.role === 'gateway')) cluster.signal(member.nodeId, 'SIGKILL');
   },
