@@ -37,9 +37,12 @@ export interface BenchTarget {
 }
 
 /**
- * benchTarget for a command: a usage problem ends it with exit 2 (also one `usage` finds in the
- * target, checked before anything connects), a gateway that does not welcome a device with exit 1,
- * each with its reason.
+ * The cluster a benchmark command talks to: a running one (--url, signing with the given or dev
+ * secret), or one booted here on the machine's services in its own database and namespace. A
+ * running one must welcome a device first (the simulator's preflight): the client library retries
+ * a refused connect for ever, so a wrong URL or secret would otherwise hang the run. A usage
+ * problem ends the command with exit 2 (also one `usage` finds in the target, checked before
+ * anything connects), a gateway that does not welcome the device with exit 1, each with its reason.
  */
 export async function benchTargetOf(
   command: { error(message: string, options: { exit: number }): never },
@@ -68,22 +71,6 @@ export async function benchTargetOf(
   } catch (error) {
     return command.error((error as Error).message, { exit: error instanceof GatewayUnreachableError ? 1 : 2 });
   }
-  return target;
-}
-
-/**
- * The cluster a benchmark talks to: a running one (--url, signing with the given or dev
- * secret), or one booted here on the machine's services in its own database and namespace.
- * A running one must welcome a device first (the simulator's preflight): the client library
- * retries a refused connect for ever, so a wrong URL or secret would otherwise hang the run.
- */
-export async function benchTarget(
-  flags: BenchTargetFlags,
-  localConfig: ConfigInput = {},
-  preflightTimeoutMs?: number,
-): Promise<BenchTarget> {
-  const target = await resolveBenchTarget(flags, localConfig);
-  if (!flags.local) await checkGateways({ urls: target.urls, secret: target.secret, timeoutMs: preflightTimeoutMs });
   return target;
 }
 

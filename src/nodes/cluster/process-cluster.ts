@@ -322,9 +322,10 @@ export class ProcessCluster {
   private reportExit(exit: RoleExit, role: RoleProcess): void {
     if (exit.expected) return;
     const how = exit.signal ? `killed by ${exit.signal}` : `exited with ${exit.code}`;
-    const next = this.options.restart
-      ? `restarting it in ${(role.nextRestartInMs / 1000).toFixed(1)} s`
-      : 'not restarting (--no-restart)';
+    const next =
+      exit.restartInMs === undefined
+        ? 'not restarting (--no-restart)'
+        : `restarting it in ${(exit.restartInMs / 1000).toFixed(1)} s`;
     this.options.onRoleExit(`${role.spec.nodeId} (pid ${role.pid}) ${how}; ${next}; log: ${role.spec.logFile}`);
   }
 }

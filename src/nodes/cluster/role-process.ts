@@ -27,6 +27,8 @@ export interface RoleExit {
   signal: NodeJS.Signals | null;
   /** The supervisor stopped it (not a crash). */
   expected: boolean;
+  /** In how long it will be started again; undefined when it will not be. */
+  restartInMs: number | undefined;
 }
 
 /**
@@ -41,8 +43,6 @@ export class RoleProcess {
   private restartTimer?: NodeJS.Timeout;
   private readonly restartBackoff = new RestartBackoff();
   private startedAt = 0;
-  /** The delay before the pending restart, ms (for the supervisor's log line). */
-  nextRestartInMs = 0;
   restarts = 0;
 
   constructor(
@@ -79,13 +79,14 @@ export class RoleProcess {
     this.startedAt = Date.now();
     child.once('exit', (code, signal) => {
       const expected = this.stopping;
-      this.nextRestartInMs = this.restartBackoff.next(Date.now() - this.startedAt);
-      this.options.onExit({ code, signal, expected }, this);
-      if (expected || !this.options.restart) return;
+      const restartInMs =
+        expected || !this.options.restart ? undefined : this.restartBackoff.next(Date.now() - this.startedAt);
+      this.options.onExit({ code, signal, expected, restartInMs }, this);
+      if (restartInMs === undefined) return;
       this.restartTimer = setTimeout(() => {
         this.restarts++;
         this.start();
-      }, this.nextRestartInMs);
+      }, restartInMs);
     });
   }
 
