@@ -29,7 +29,9 @@ describe('e2e - gateway drain', () => {
   it('on SIGTERM a gateway sends goaway, clients move to another gateway and miss nothing', async () => {
     const urls = [cluster.wsUrl(leaving), cluster.wsUrl(staying)];
     const sender = await connectDevice(cluster, [staying], 'alice', 'laptop');
-    const moving = await connectDevice(cluster, [leaving, staying], 'bob', 'phone', { urls });
+    // Jitter fixed at the middle: a goaway's delay is then exactly its reconnectInMs (>= 250 ms),
+    // a backoff's at most half its ceiling, so the wait below tells the two apart every run.
+    const moving = await connectDevice(cluster, [leaving, staying], 'bob', 'phone', { urls, random: () => 0.5 });
     open.push(sender, moving);
     const states: StateChange[] = [];
     moving.client.on('state', (change) => states.push(change));
