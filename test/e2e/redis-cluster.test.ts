@@ -18,7 +18,7 @@ const { cluster } = useLocalRedisCluster(3);
 const target = () => cluster().target;
 
 describe('on a 3-master Redis Cluster', () => {
-  describe('messaging', () => messagingSuite(target));
+  describe('messaging', () => messagingSuite(target, 'route'));
   describe('presence', () => presenceSuite(target));
   describe('a reaped gateway', () => gatewayReapedSuite(target));
 

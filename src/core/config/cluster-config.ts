@@ -40,6 +40,11 @@ export interface ClusterConfig {
   /** 'hold-while-active': not while any device of the user is connected or was within pushActiveWindowSec. */
   pushPolicy: 'always' | 'hold-while-active';
   pushActiveWindowSec: number;
+  /**
+   * Up to this many live gateway processes the fan-out publishes a batch to all of them at once and
+   * looks the routes up afterwards (for push decisions and the history cache only); 0: always by route.
+   */
+  broadcastGateways: number;
   limits: ProtocolLimits;
   pollTimeoutMs: number;
   /** Origins as browsers send them (`scheme://host[:port]`), or `*`; [] = none. */
@@ -171,6 +176,7 @@ export function resolveConfig(role: string, fromFlags: ConfigInput, fromFile: Co
     typingThrottleMs: whole('typing-throttle-ms', 'typingThrottleMs'),
     pushPolicy: pushPolicyOf(pick(fromFlags.pushPolicy, fromFile.pushPolicy) ?? (defaultOf('pushPolicy') as string)),
     pushActiveWindowSec: whole('push-active-window-sec', 'pushActiveWindowSec'),
+    broadcastGateways: whole('broadcast-gateways', 'broadcastGateways'),
     limits,
     pollTimeoutMs: positive('poll-timeout-ms', 'pollTimeoutMs'),
     corsOrigins: corsOriginsOf(pick<unknown>(fromFlags.corsOrigins, fromFile.corsOrigins)),

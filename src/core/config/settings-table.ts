@@ -563,6 +563,16 @@ export const SETTINGS = {
     input: 'pushPolicy',
     commands: { fanout: true, cluster: true },
   },
+  broadcastGateways: {
+    flag: 'broadcast-gateways',
+    env: 'CHAT_BROADCAST_GATEWAYS',
+    ...wholeNumber,
+    help: 'up to this many live gateway processes, deliver to all of them before the route lookup (0: by route)',
+    default: 4,
+    group: 'SERVICES',
+    input: 'broadcastGateways',
+    commands: { fanout: true, dev: true, cluster: true },
+  },
   pushActiveWindowSec: {
     flag: 'push-active-window-sec',
     env: 'CHAT_PUSH_ACTIVE_WINDOW_SEC',

@@ -10,6 +10,7 @@ export interface FanoutMetrics {
   commitSeconds: Histogram;
   lagSeconds: Histogram;
   partitionsOwned: Gauge;
+  broadcastDeliveries: Gauge;
   pushDecisions: Counter;
 }
 
@@ -45,6 +46,11 @@ export function createFanoutMetrics(registry: Registry): FanoutMetrics {
     ),
     lagSeconds: histogram(registry, 'chat_fanout_lag_seconds', 'From the gateway receiving a send to its commit'),
     partitionsOwned: gauge(registry, 'chat_fanout_partitions_owned', 'Send partitions this worker holds'),
+    broadcastDeliveries: gauge(
+      registry,
+      'chat_fanout_broadcast_deliveries',
+      '1 while batches go to every gateway node before their route lookup (--broadcast-gateways), 0 by route',
+    ),
     pushDecisions: counter(
       registry,
       'chat_fanout_push_decisions_total',

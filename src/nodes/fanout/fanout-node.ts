@@ -21,6 +21,7 @@ import { RedisRouteRegistry } from '../../core/routing/route-registry.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/services/service-clients.js';
 import { BatchPublisher } from './batch-publisher.js';
 import { CommitCoalescer } from './commit-coalescer.js';
+import { GatewayCensus } from './gateway-census.js';
 import { createFanoutMetrics, type FanoutMetrics } from './fanout-metrics.js';
 import { fairShare, PartitionLeases } from './partition-leases.js';
 import { PartitionWorker, type PartitionWorkerDeps } from './partition-worker.js';
@@ -56,6 +57,7 @@ export class FanoutNode {
   private rebalancing?: Promise<void>;
   private server?: Server;
   private metrics?: FanoutMetrics;
+  private census?: GatewayCensus;
   private stopping = false;
   readonly registry: Registry;
   /** The newest messages' hops through this fan-out (GET /trace). */
@@ -81,6 +83,21 @@ export class FanoutNode {
     await this.leases.ensurePartitions();
     const js = jetstream(nc);
     const routes = new RedisRouteRegistry(redis, config.namespace);
+    const presence = new RedisPresenceStore(redis, config.namespace);
+    const census = (this.census = new GatewayCensus(
+      async () => (await presence.aliveNodes(Date.now())).length,
+      config.broadcastGateways,
+      (broadcast, alive) => {
+        metrics.broadcastDeliveries.set(broadcast ? 1 : 0);
+        log.info(
+          { aliveGateways: alive, broadcastGateways: config.broadcastGateways },
+          broadcast
+            ? 'delivering each batch to every gateway node, then looking its routes up'
+            : 'delivering each batch by route (more gateway processes alive than --broadcast-gateways)',
+        );
+      },
+    ));
+    await census.refresh();
     this.workerDeps = {
       subjects,
       jsm,
@@ -94,6 +111,7 @@ export class FanoutNode {
         new RedisHistoryCache(redis, config.namespace),
         log,
         {
+          broadcast: () => census.broadcast,
           announceReveals: (reveals) =>
             nc.publish(
               subjects.presenceEvents,
@@ -107,7 +125,7 @@ export class FanoutNode {
       pushes: new PushEnqueuer({
         js,
         subjects,
-        presence: new RedisPresenceStore(redis, config.namespace),
+        presence,
         policy: config.pushPolicy,
         activeWindowSec: config.pushActiveWindowSec,
         metrics: this.metrics,
@@ -173,6 +191,7 @@ export class FanoutNode {
    * so every lease lapsed together, round after round.
    */
   private async tick(): Promise<void> {
+    void this.census?.refresh();
     await (this.renewing ??= this.renewLeases().finally(() => (this.renewing = undefined)));
     this.rebalancing ??= this.rebalance().finally(() => (this.rebalancing = undefined));
     await this.rebalancing;

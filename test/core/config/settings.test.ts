@@ -174,6 +174,7 @@ describe('environment of the roles chat-node cluster starts', () => {
       limits: { maxFrameBytes: 1024, maxBodyChars: 99, maxGroupMembers: 7 },
       pushPolicy: 'hold-while-active',
       pushActiveWindowSec: 30,
+      broadcastGateways: 2,
       sendRatePerSec: 5,
       sendBurst: 6,
       roomAddRatePerSec: 2,

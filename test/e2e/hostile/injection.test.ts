@@ -279,7 +279,7 @@ describe('hostile - nothing leaked', () => {
     await nats.flush();
     const ns = suite.cluster.namespace;
     const designed = new RegExp(
-      `^${ns}\\.(send\\.\\d+|node\\.[A-Za-z0-9_-]{1,64}|presence\\.events|push\\.(apns|fcm))$`,
+      `^${ns}\\.(send\\.\\d+|node\\.[A-Za-z0-9_-]{1,64}|nodes\\.all|presence\\.events|push\\.(apns|fcm))$`,
     );
     const odd = [...subjects].filter((subject) => !designed.test(subject) || subject.includes(MARKER));
     expect(subjects.size).toBeGreaterThan(0);

@@ -7,10 +7,20 @@ import type { RedisTarget } from '../../support/redis-cluster.js';
 /**
  * The send path end to end: two gateway processes and a fan-out process of the real CLI,
  * on the machine's Postgres, Redis and NATS, driven by the project's client library.
- * Run on the machine's Redis by messaging.test.ts, on a Redis Cluster by redis-cluster.test.ts.
+ * Run on the machine's Redis by messaging.test.ts (delivering to every gateway node first, as a
+ * cluster this small does), on a Redis Cluster by redis-cluster.test.ts (by route, as a larger one
+ * does: the sharded lookups are what that suite is for).
  */
-export function messagingSuite(redisTarget?: () => RedisTarget): void {
+export function messagingSuite(
+  redisTarget?: () => RedisTarget,
+  /**
+   * How the fan-out delivers: to every gateway node before the route lookup (the default of a
+   * cluster this small) or by route (what a cluster past --broadcast-gateways does).
+   */
+  deliverBy: 'broadcast' | 'route' = 'broadcast',
+): void {
   const cluster = new IsolatedCluster();
+  let fanout: RoleProcess;
   let gw1: RoleProcess;
   let gw2: RoleProcess;
   const open: TestDevice[] = [];
@@ -24,7 +34,12 @@ export function messagingSuite(redisTarget?: () => RedisTarget): void {
   beforeAll(async () => {
     if (redisTarget) cluster.redis = redisTarget();
     await cluster.setUp();
-    await cluster.start('fanout', 'fanout-1');
+    fanout = await cluster.start(
+      'fanout',
+      'fanout-1',
+      [],
+      deliverBy === 'route' ? { CHAT_BROADCAST_GATEWAYS: '0' } : {},
+    );
     // The member cap is configurable (default 100); this suite runs at 500.
     const cap = ['--max-group-members', '500'];
     [gw1, gw2] = await Promise.all([cluster.start('gateway', 'gw-1', cap), cluster.start('gateway', 'gw-2', cap)]);
@@ -37,6 +52,19 @@ export function messagingSuite(redisTarget?: () => RedisTarget): void {
   });
 
   describe('e2e - messaging', () => {
+    it(`e2e - the fan-out delivers ${deliverBy === 'route' ? 'by route' : 'to every gateway node first'}`, async () => {
+      const expected = deliverBy === 'route' ? 0 : 1;
+      // The fan-out counts the gateways each second: the first count may predate their leases.
+      await waitFor(
+        async () => {
+          const metrics = await (await fetch(`http://127.0.0.1:${fanout.adminPort}/metrics`)).text();
+          return new RegExp(`^chat_fanout_broadcast_deliveries\\{[^}]*\\} ${expected}$`, 'm').test(metrics);
+        },
+        5000,
+        `chat_fanout_broadcast_deliveries ${expected}`,
+      );
+    });
+
     it('e2e - a 1:1 conversation reaches both devices of the recipient on different gateways, in order', async () => {
       const alice = await device('alice', 'laptop', gw1);
       const bobPhone = await device('bob', 'phone', gw1);

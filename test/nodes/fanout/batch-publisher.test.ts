@@ -117,6 +117,53 @@ describe('batch publisher', () => {
     expect(published.map((p) => p.to)).toEqual(['all', 'all', 'routes']);
   });
 
+  it('in a small cluster publishes to every gateway node before the route lookup answers, then resolves with its routes', async () => {
+    const { lookups, published, cache, routes, deliverer } = fakes();
+    const publisher = new BatchPublisher(deliverer, routes, cache, pino({ level: 'silent' }), {
+      broadcast: () => true,
+    });
+    const first = publisher.publish(publication('r1', 1));
+    await tick();
+    // Out before Redis answered: the lookup is off the message's path.
+    expect(published).toEqual([{ to: 'all', frames: ['msg r1/1', 'ack r1/1'] }]);
+    expect(lookups.map((l) => [l.users, l.cached])).toEqual([[['a', 'b'], ['r1-1']]]);
+    const second = publisher.publish(publication('r2', 1));
+    await tick();
+    // The next publication waits for this one's lookup, so publications stay in order and coalesce.
+    expect(published).toHaveLength(1);
+    lookups[0]!.finish();
+    const done = await first;
+    expect(done.publishedAt).toBe(43);
+    expect([...done.routes!.keys()]).toEqual(['a']);
+    await tick();
+    expect(published.map((p) => p.frames)).toEqual([
+      ['msg r1/1', 'ack r1/1'],
+      ['msg r2/1', 'ack r2/1'],
+    ]);
+    lookups[1]!.fail();
+    // Redis out of reach costs the push decisions their routes, never the delivery.
+    expect(await second).toEqual({ routes: undefined, publishedAt: 43 });
+  });
+
+  it('asks the cluster size once per publication: it goes by route again once the cluster grew', async () => {
+    const { lookups, published, cache, routes, deliverer } = fakes();
+    let small = true;
+    const publisher = new BatchPublisher(deliverer, routes, cache, pino({ level: 'silent' }), {
+      broadcast: () => small,
+    });
+    const first = publisher.publish(publication('r1', 1));
+    await tick();
+    lookups[0]!.finish();
+    await first;
+    small = false;
+    const second = publisher.publish(publication('r1', 2));
+    await tick();
+    expect(published.map((p) => p.to)).toEqual(['all']);
+    lookups[1]!.finish();
+    expect((await second).publishedAt).toBe(42);
+    expect(published.map((p) => p.to)).toEqual(['all', 'routes']);
+  });
+
   it('rejects when the publish itself fails (NATS closed), so the caller retries the delivery', async () => {
     const { lookups, cache, routes, deliverer } = fakes();
     (deliverer as unknown as { deliverStamped: () => Promise<never> }).deliverStamped = async () => {
@@ -127,5 +174,17 @@ describe('batch publisher', () => {
     await tick();
     lookups[0]!.finish();
     await expect(done).rejects.toThrow(/connection closed/);
+  });
+
+  it('rejects when a publish to every gateway node fails, without asking Redis', async () => {
+    const { lookups, cache, routes, deliverer } = fakes();
+    (deliverer as unknown as { deliverToAll: () => never }).deliverToAll = () => {
+      throw new Error('connection closed');
+    };
+    const publisher = new BatchPublisher(deliverer, routes, cache, pino({ level: 'silent' }), {
+      broadcast: () => true,
+    });
+    await expect(publisher.publish(publication('r1', 1))).rejects.toThrow(/connection closed/);
+    expect(lookups).toHaveLength(0);
   });
 });
