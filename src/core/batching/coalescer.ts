@@ -81,3 +81,8 @@ export class Coalescer<I, O> {
     }
   }
 }
+
+/** A caught value as the Error a coalesced call answers an input with (`run`'s outputs are `O | Error`). */
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

@@ -4,7 +4,7 @@ import type { PresenceReveal } from '../../core/presence/presence-events.js';
 import type { Message } from '../../core/protocol/server-frames.js';
 import type { Deliverer, DirectReply, Outgoing } from '../../core/routing/deliverer.js';
 import type { RouteRegistry, RouteTable } from '../../core/routing/route-registry.js';
-import { Coalescer } from '../../core/batching/coalescer.js';
+import { asError, Coalescer } from '../../core/batching/coalescer.js';
 import { settleWithin } from './settle-within.js';
 
 /** What one committed partition batch hands on: frames for members, replies for senders, messages to cache. */
@@ -189,8 +189,4 @@ export class BatchPublisher {
     this.withoutRoutes = true;
     return undefined;
   }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

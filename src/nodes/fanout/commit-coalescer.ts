@@ -1,5 +1,5 @@
 import type { SendEnvelope } from '../../core/bus/envelopes.js';
-import { Coalescer } from '../../core/batching/coalescer.js';
+import { asError, Coalescer } from '../../core/batching/coalescer.js';
 import type { Fence, PartitionBatch, RoomSequencer, SendResult } from './room-sequencer.js';
 
 /** Where a partition worker commits its batches. */
@@ -61,8 +61,4 @@ export class CommitCoalescer implements BatchCommitter {
   commit(sends: SendEnvelope[], fence: Fence): Promise<SendResult[]> {
     return this.coalescer.submit({ sends, fence });
   }
-}
-
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
 }

@@ -27,7 +27,8 @@ export class GatewayCensus {
 
   /** True while batches go to every gateway node first. */
   get broadcast(): boolean {
-    return this.upTo > 0 && this.alive !== undefined && this.alive <= this.upTo;
+    // With upTo 0 nothing is ever counted, so `alive` stays undefined.
+    return this.alive !== undefined && this.alive <= this.upTo;
   }
 
   /** Counts again (one at a time); a failed count keeps the last one. */
