@@ -6,6 +6,8 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { signDeviceToken } from '../../src/core/auth/jwt.js';
 import { migrate } from '../../src/core/storage/migrations.js';
+import { createRedis } from '../../src/core/services/redis-client.js';
+import { RedisRouteRegistry } from '../../src/core/routing/route-registry.js';
 import { deleteKeys, type RedisTarget } from './redis-cluster.js';
 
 /** The machine's services; CI (.ci/run) makes sure they run. Override with CHAT_TEST_*_URL. */
@@ -170,6 +172,28 @@ export class IsolatedCluster {
     } finally {
       await client.end();
     }
+  }
+
+  /**
+   * The devices of `user` that hold a route (a gateway registers one on hello and takes it down a
+   * moment after the connection closed, so a client that saw its close may still be routed).
+   */
+  async devicesRoutedFor(user: string): Promise<string[]> {
+    const client = createRedis(this.redis.url, this.redis.cluster, { lazyConnect: true });
+    try {
+      await client.connect();
+      const table = await new RedisRouteRegistry(client, this.namespace).lookup([user]);
+      return [...(table.get(user)?.keys() ?? [])];
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  /** The last `lines` lines each role printed, for a failed test's report. */
+  outputTail(lines = 40): string {
+    return this.processes
+      .map((p) => `--- ${p.name} ---\n${p.output.join('').trimEnd().split('\n').slice(-lines).join('\n')}`)
+      .join('\n');
   }
 
   /** Stops every process and removes the database, the stream and the Redis keys. */
