@@ -2,8 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { defaultSearchPath, NATS_SOFTWARE, requireBinary } from './binaries.js';
 import { stopLeftoverDaemon } from './daemon.js';
 import { guardOnExit } from './exit-guard.js';
@@ -61,6 +61,12 @@ interface NodeState {
 }
 
 const DEFAULT_NAME = 'chat-local';
+
+/** A stream, or one of its consumers. */
+export interface JetStreamAsset {
+  stream: string;
+  consumer?: string;
+}
 
 /**
  * A NATS cluster of `size` nats-server processes on loopback, with JetStream and routes to each
@@ -232,6 +238,76 @@ export class NatsCluster {
     throw new Error(
       `the NATS cluster did not become usable within ${timeoutMs} ms (${last}); logs in ${this.nodes_[0]?.info.logFile ?? ''}...`,
     );
+  }
+
+  /** The streams and their consumers, by name (from the meta leader's assignments), for waitLeaders. */
+  async jetStreamAssets(): Promise<JetStreamAsset[]> {
+    return this.withManager(async (nc, jsm) => {
+      const assets: JetStreamAsset[] = [];
+      for await (const stream of jsm.streams.names()) {
+        assets.push({ stream });
+        // The meta leader answers names from its assignments; a list would need every leader.
+        const reply = await nc.request(`$JS.API.CONSUMER.NAMES.${stream}`, '{}', { timeout: 2_000 });
+        for (const consumer of reply.json<{ consumers?: string[] | null }>().consumers ?? [])
+          assets.push({ stream, consumer });
+      }
+      return assets;
+    });
+  }
+
+  /**
+   * Waits until each of `assets` has a leader on a running node: after a node is killed, the raft
+   * groups it led stay leaderless until a follower campaigns, which nats-server does 4-9 s after
+   * it last heard the leader (minElectionTimeoutDefault..maxElectionTimeoutDefault in
+   * server/raft.go). Until then nothing can be stored in such a stream, whoever the client is.
+   * Each asset's info is answered by its own leader (no answer, no leader), so this holds while
+   * the meta group itself is still electing.
+   */
+  async waitLeaders(assets: readonly JetStreamAsset[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const names = new Set(this.nodes_.filter(isRunning).map((n) => n.info.name));
+    // No info (no answer in time, or an error) is no leader; a stream of one node has no cluster.
+    const led = (info: { cluster?: { leader?: string } } | undefined) =>
+      info !== undefined &&
+      (info.cluster === undefined || (info.cluster.leader !== undefined && names.has(info.cluster.leader)));
+    let pending = [...assets];
+    // Short waits for each answer: a request sent while there was no leader is never answered.
+    await this.withManager(async (_nc, jsm) => {
+      while (pending.length > 0 && Date.now() < deadline) {
+        const infos = await Promise.all(
+          pending.map((asset) =>
+            (asset.consumer === undefined
+              ? jsm.streams.info(asset.stream)
+              : jsm.consumers.info(asset.stream, asset.consumer)
+            ).catch(() => undefined),
+          ),
+        );
+        pending = pending.filter((_, i) => !led(infos[i]));
+        if (pending.length > 0) await sleep(50);
+      }
+    }, 300);
+    if (pending.length > 0) {
+      const named = pending.slice(0, 3).map((a) => (a.consumer === undefined ? a.stream : `${a.stream}/${a.consumer}`));
+      throw new Error(`JetStream had no leaders for ${named.join(', ')} within ${timeoutMs} ms`);
+    }
+  }
+
+  /** A JetStream manager on the running nodes, for one probe. */
+  private async withManager<T>(
+    use: (nc: NatsConnection, jsm: JetStreamManager) => Promise<T>,
+    requestTimeoutMs = 2_000,
+  ): Promise<T> {
+    const nc = await connect({
+      servers: this.nodes_.filter(isRunning).map((n) => n.info.url),
+      timeout: 1_000,
+      reconnect: false,
+      name: 'chat-node cluster probe',
+    });
+    try {
+      return await use(nc, await jetstreamManager(nc, { timeout: requestTimeoutMs, checkAPI: false }));
+    } finally {
+      await nc.close().catch(() => undefined);
+    }
   }
 
   /** SIGTERM to every node that runs (SIGKILL after 10 s), in parallel. Keeps the stores and configs. */

@@ -42,6 +42,12 @@ export interface FaultResult {
    * the other gateway) or never.
    */
   recoveryAfterHealMs: number | null;
+  /**
+   * From the fault until the services had routed around it themselves while it was held (a NATS
+   * cluster's new stream leaders, 4-9 s after a leader's death); null when the fault has no such
+   * step or it came only after the lift. A recovery while the fault was held is judged from then.
+   */
+  routedAroundMs: number | null;
   /** Deliveries completeness over the whole run (1 = every expected copy arrived). */
   completeness: number;
   /** Second by second from the fault to the drain: what the recovery was judged on (for a post-mortem). */
@@ -69,6 +75,8 @@ export interface FaultWindow {
   liftedAt: number;
   /** When the heal had finished (the restarted process or service answering again). */
   healedAt: number;
+  /** When the services had routed around the fault on their own (Fault.routedAround), if it says how to tell. */
+  routedAroundAt?: number;
 }
 
 /**
@@ -82,7 +90,8 @@ const GOOD_STREAK = 3;
 
 /**
  * How long a fault may disturb the traffic (issue 13): measured from the fault when the traffic
- * recovered while the fault was still held (the cluster routed around it), otherwise from the
+ * recovered while the fault was still held (the cluster routed around it; from the services' own
+ * rerouting when the fault says how to tell, as a NATS node's death does), otherwise from the
  * heal's end, when the service or process the cluster had to wait for was back (a Postgres held
  * down 5 s cannot be over within 5 s of the fault, nor a NATS cluster whose own elections take
  * ~10 s after its restart). A slower recovery fails the row.
@@ -137,6 +146,10 @@ export function faultResult(
     recovery === null ? drainStartsAt : window.injectedAt + Math.max(recovery, window.healedAt - window.injectedAt);
   const healedMs = Math.max(0, window.healedAt - window.injectedAt);
   const liftedMs = Math.min(healedMs, Math.max(0, window.liftedAt - window.injectedAt));
+  const routedAroundMs =
+    window.routedAroundAt !== undefined && window.routedAroundAt <= window.liftedAt
+      ? Math.max(0, window.routedAroundAt - window.injectedAt)
+      : null;
   const acks = outcome.outputs.flatMap((o) => o.acks);
   const inFlight = new Set(
     acks
@@ -159,6 +172,7 @@ export function faultResult(
     healedMs,
     liftedMs,
     recoveryAfterHealMs: recoveredAfterHeal(recovery, liftedMs, healedMs),
+    routedAroundMs,
     completeness: report.oracle.completeness,
     timeline,
     deliverP99Ms: report.deliver.p99,
@@ -177,7 +191,7 @@ export function faultResult(
   if (!report.oracle.ok && result.problems.length === 0)
     result.problems.push(`oracle: ${report.oracle.totalViolations} violations`);
   if (recovery === null) result.problems.push('did not recover before the traffic ended');
-  const slow = slowRecovery(recovery, liftedMs, healedMs);
+  const slow = slowRecovery(recovery, liftedMs, healedMs, routedAroundMs ?? 0);
   if (slow) result.problems.push(slow);
   if (report.push.checked && pushLogFile !== undefined) {
     const push = pushFaultFigures(outcome, report.push, pushLogFile, window);
@@ -197,8 +211,16 @@ export function recoveredAfterHeal(recoveryMs: number | null, liftedMs: number, 
   return Math.max(0, recoveryMs - healedMs);
 }
 
-/** What is wrong with a recovery slower than RECOVERY_BOUND_MS, or undefined. */
-export function slowRecovery(recoveryMs: number | null, liftedMs: number, healedMs: number): string | undefined {
+/**
+ * What is wrong with a recovery slower than RECOVERY_BOUND_MS, or undefined. One while the fault
+ * was held counts from `routedAroundMs`, when the services had routed around it themselves.
+ */
+export function slowRecovery(
+  recoveryMs: number | null,
+  liftedMs: number,
+  healedMs: number,
+  routedAroundMs = 0,
+): string | undefined {
   if (recoveryMs === null) return undefined;
   const afterHeal = recoveredAfterHeal(recoveryMs, liftedMs, healedMs);
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -206,9 +228,12 @@ export function slowRecovery(recoveryMs: number | null, liftedMs: number, healed
     return afterHeal > RECOVERY_BOUND_MS
       ? `recovered ${seconds(afterHeal)} after the heal (bound ${seconds(RECOVERY_BOUND_MS)})`
       : undefined;
-  return recoveryMs > RECOVERY_BOUND_MS
-    ? `recovered ${seconds(recoveryMs)} after the fault, while it was still on (bound ${seconds(RECOVERY_BOUND_MS)})`
-    : undefined;
+  if (recoveryMs - routedAroundMs <= RECOVERY_BOUND_MS) return undefined;
+  const routed =
+    routedAroundMs > 0
+      ? `, ${seconds(recoveryMs - routedAroundMs)} after the services routed around it (at ${seconds(routedAroundMs)})`
+      : '';
+  return `recovered ${seconds(recoveryMs)} after the fault${routed}, while it was still on (bound ${seconds(RECOVERY_BOUND_MS)})`;
 }
 
 /**

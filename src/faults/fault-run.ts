@@ -14,6 +14,12 @@ export interface Fault<Target> {
   /** Ends the fault after `holdMs` (restarts, heals the link); instantaneous faults have none. */
   heal?(target: Target): Promise<void>;
   holdMs?: number;
+  /**
+   * Resolves once the services have routed around the fault on their own (NATS: new leaders for
+   * what a killed node led), while it is still held. The cluster's recovery is judged from then:
+   * nothing of chat-node's can store a message in a stream without a leader.
+   */
+  routedAround?(target: Target): Promise<void>;
 }
 
 export interface FaultRunOptions<Target> {
@@ -61,6 +67,16 @@ export async function runFault<Target>(options: FaultRunOptions<Target>): Promis
                 window.injectedAt = Date.now();
                 progress(`fault ${fault.name}: ${fault.description}`);
                 await fault.inject(target);
+                const routing = fault.routedAround?.(target).then(
+                  () => {
+                    window.routedAroundAt = Date.now();
+                    progress(
+                      `fault ${fault.name}: the services routed around it after ${((window.routedAroundAt - window.injectedAt) / 1000).toFixed(1)} s`,
+                    );
+                  },
+                  (error: unknown) =>
+                    progress(`fault ${fault.name}: ${error instanceof Error ? error.message : String(error)}`),
+                );
                 if (fault.heal) await new Promise((r) => setTimeout(r, fault.holdMs ?? 0));
                 window.liftedAt = Date.now();
                 if (fault.heal) {
@@ -68,6 +84,7 @@ export async function runFault<Target>(options: FaultRunOptions<Target>): Promis
                   await fault.heal(target);
                 }
                 window.healedAt = Date.now();
+                await routing;
               } catch (error) {
                 faultError = { error };
               } finally {

@@ -15,7 +15,9 @@ export function faultTable(results: readonly FaultResult[]): string {
       r.nonMemberDeliveries,
       r.unackedDelivered,
       r.unackedAtEnd,
-      r.recoveryMs === null ? 'never' : `${(r.recoveryMs / 1000).toFixed(1)} s`,
+      r.recoveryMs === null
+        ? 'never'
+        : `${(r.recoveryMs / 1000).toFixed(1)} s${r.routedAroundMs === null ? '' : ` (services rerouted at ${(r.routedAroundMs / 1000).toFixed(1)} s)`}`,
       r.recoveryAfterHealMs === null ? '-' : `${(r.recoveryAfterHealMs / 1000).toFixed(1)} s`,
       r.completeness.toFixed(4),
       r.pass ? 'pass' : `FAIL: ${r.problems.join('; ')}`,
@@ -33,7 +35,11 @@ export function faultTimeline(result: FaultResult): string {
     (second) =>
       `  +${(second.atMs / 1000).toFixed(0)}s ${second.deliveries} deliveries, p99 ${Math.round(second.p99Ms)} ms, ${second.good ? 'good' : 'bad'}`,
   );
-  const healed = result.healedMs > 0 ? ` (healed after ${(result.healedMs / 1000).toFixed(1)} s)` : '';
+  const rerouted =
+    result.routedAroundMs === null
+      ? ''
+      : ` (the services rerouted after ${(result.routedAroundMs / 1000).toFixed(1)} s)`;
+  const healed = result.healedMs > 0 ? ` (healed after ${(result.healedMs / 1000).toFixed(1)} s)${rerouted}` : rerouted;
   return [`${result.fault}: the seconds after the fault${healed}`, ...lines].join('\n');
 }
 

@@ -1,3 +1,4 @@
+import type { JetStreamAsset } from '../devtools/nats-cluster.js';
 import type { ProcessCluster } from '../nodes/cluster/process-cluster.js';
 import type { Fault } from './fault-run.js';
 import { flushAll, type PostgresInstance, type RedisInstance } from './service-faults.js';
@@ -32,13 +33,7 @@ export const SERVICE_FAULTS: readonly ServiceFault[] = [
     description: 'FLUSHALL on Redis: every route, presence entry and cached message gone at once, connections kept',
     inject: ({ redis }) => flushAll(redis.url),
   },
-  {
-    name: 'nats-node-kill',
-    description: 'SIGKILL of NATS node n1 of 3 (R3 streams elect new leaders) for 10 s, then restarted on its store',
-    inject: ({ cluster }) => cluster.killNatsNode(0),
-    holdMs: 10_000,
-    heal: ({ cluster }) => cluster.restartNatsNode(0),
-  },
+  natsNodeKill(),
   {
     name: 'nats-full-restart',
     description: 'SIGKILL of all 3 NATS nodes for 3 s, then all restarted on their stores (JetStream file storage)',
@@ -51,3 +46,23 @@ export const SERVICE_FAULTS: readonly ServiceFault[] = [
     },
   },
 ];
+
+/**
+ * One NATS node of three killed: what it led (streams, consumers, the meta group) elects new
+ * leaders among the other two, 4-9 s later by nats-server's raft timeouts, and the cluster's
+ * recovery is judged from then (FaultResult.routedAroundMs).
+ */
+function natsNodeKill(): ServiceFault {
+  let assets: JetStreamAsset[] = [];
+  return {
+    name: 'nats-node-kill',
+    description: 'SIGKILL of NATS node n1 of 3 (R3 streams elect new leaders) for 10 s, then restarted on its store',
+    inject: async ({ cluster }) => {
+      assets = await cluster.natsAssets();
+      await cluster.killNatsNode(0);
+    },
+    routedAround: ({ cluster }) => cluster.waitNatsLeaders(assets, 10_000),
+    holdMs: 10_000,
+    heal: ({ cluster }) => cluster.restartNatsNode(0),
+  };
+}

@@ -43,8 +43,8 @@ describe('nats cluster', () => {
   async function publishAndConsume(prefix: string, count: number): Promise<string[]> {
     const js = jetstream(nc, { timeout: 10_000 });
     for (let i = 0; i < count; i++) {
-      // While a new stream leader is elected (a second or two after its leader dies) a publish
-      // gets "no responders": retry with the same msgID, which de-duplicates.
+      // While a new stream leader is elected (4-9 s after its leader dies) a publish gets "no
+      // responders": retry with the same msgID, which de-duplicates.
       await retry(() => js.publish(`${STREAM}.x`, `${prefix}-${i}`, { msgID: `${prefix}-${i}` }));
     }
     const consumer = await retry(() => js.consumers.get(STREAM, 'reader'));
@@ -77,10 +77,18 @@ describe('nats cluster', () => {
     // Kill the stream's leader: the hardest single-node fault for the stream.
     const leader = nodes.find((n) => n.name === info.cluster?.leader);
     expect(leader).toBeDefined();
+    const assets = await cluster.jetStreamAssets();
+    expect(assets).toEqual(expect.arrayContaining([{ stream: STREAM }, { stream: STREAM, consumer: 'reader' }]));
     const killedPid = leader!.pid!;
     await cluster.kill(leader!.index);
     expect(await isAlive(killedPid)).toBe(false);
     expect(cluster.nodes()[leader!.index]!.running).toBe(false);
+    // Followers campaign only after 4 s of silence: right after the kill the stream has no leader.
+    await expect(cluster.waitLeaders(assets, 500)).rejects.toThrow(`JetStream had no leaders for ${STREAM}`);
+    await cluster.waitLeaders(assets, 20_000);
+    const elected = (await jsm.streams.info(STREAM)).cluster?.leader;
+    expect(elected).toBeDefined();
+    expect(elected).not.toBe(leader!.name);
 
     expect(await publishAndConsume('during', 5)).toEqual(['during-0', 'during-1', 'during-2', 'during-3', 'during-4']);
 

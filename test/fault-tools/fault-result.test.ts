@@ -36,6 +36,13 @@ describe('fault result - recovery bound', () => {
     // Recovered after the lift but before the restarted service called itself healthy: 0 after the heal.
     expect(recoveredAfterHeal(11_200, 3000, 12_400)).toBe(0);
     expect(slowRecovery(11_200, 3000, 12_400)).toBeUndefined();
+    // Held, and the services had to route around it first (NATS elected new stream leaders 5.3 s
+    // after a node's death): from then.
+    expect(slowRecovery(8500, 10_000, 10_400, 5300)).toBeUndefined();
+    expect(slowRecovery(10_600, 10_000, 10_400, 5300)).toBeUndefined();
+    expect(slowRecovery(9800, 10_000, 10_400, 4100)).toBe(
+      'recovered 9.8 s after the fault, 5.7 s after the services routed around it (at 4.1 s), while it was still on (bound 5.0 s)',
+    );
     // Never recovered is its own problem.
     expect(slowRecovery(null, 3000, 3000)).toBeUndefined();
   });

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { ConfigInput } from '../../core/config/cluster-config.js';
 import { lockDataDir } from '../../devtools/data-dir-lock.js';
 import { findFreePort, type LocalCluster, type ResolvedService } from '../../devtools/index.js';
-import { NatsCluster, type NatsNodeInfo } from '../../devtools/nats-cluster.js';
+import { NatsCluster, type JetStreamAsset, type NatsNodeInfo } from '../../devtools/nats-cluster.js';
 import { switchFakeModes, type FakeModes } from '../pusher/fakes/index.js';
 import { bootServices, type BootedServices } from './boot-services.js';
 import { configEnvOf } from './config-env.js';
@@ -92,6 +92,16 @@ export class ProcessCluster {
   /** Fault tests: starts NATS node `index` again on its ports and store; resolves once it has rejoined. */
   async restartNatsNode(index: number): Promise<void> {
     await this.requireNats().restart(index);
+  }
+
+  /** Fault tests: the NATS cluster's streams and consumers, for waitNatsLeaders after a node's death. */
+  natsAssets(): Promise<JetStreamAsset[]> {
+    return this.requireNats().jetStreamAssets();
+  }
+
+  /** Fault tests: resolves once each of `assets` has a leader on a running NATS node again. */
+  async waitNatsLeaders(assets: readonly JetStreamAsset[], timeoutMs: number): Promise<void> {
+    await this.requireNats().waitLeaders(assets, timeoutMs);
   }
 
   private requireNats(): NatsCluster {
