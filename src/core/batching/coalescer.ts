@@ -5,6 +5,13 @@ export interface CoalescerOptions<I> {
   maxWeight?: number;
   /** An input's share of maxWeight (default 1). */
   weight?: (input: I) => number;
+  /**
+   * 'turn': an idle coalescer waits for the end of the event loop's turn (setImmediate) before its
+   * call, so inputs that one event releases together (the partitions of one committed statement,
+   * each a few promise hops behind the other) share the call instead of the first going alone.
+   * Default 'none': an idle coalescer calls at once.
+   */
+  gather?: 'none' | 'turn';
 }
 
 interface Waiting<I, O> {
@@ -15,7 +22,8 @@ interface Waiting<I, O> {
 
 /**
  * Group commit for round trips: inputs submitted while `maxInFlight` calls are running wait and
- * then go together in the next call. An idle coalescer runs an input at once (no added latency);
+ * then go together in the next call. An idle coalescer runs an input at once (no added latency),
+ * or at the end of the turn with `gather: 'turn'`;
  * a busy one batches deeper the busier it is, so a call's fixed cost (a statement, a commit, a
  * round trip) is shared. `run` answers each input, in input order, with its output or an Error
  * that rejects that input alone; a throw from `run` rejects every input of the call.
@@ -26,6 +34,8 @@ export class Coalescer<I, O> {
   private readonly maxInFlight: number;
   private readonly maxWeight: number;
   private readonly weight: (input: I) => number;
+  private readonly gather: 'none' | 'turn';
+  private gathering = false;
 
   constructor(
     private readonly run: (inputs: I[]) => Promise<Array<O | Error>>,
@@ -34,12 +44,20 @@ export class Coalescer<I, O> {
     this.maxInFlight = options.maxInFlight ?? 2;
     this.maxWeight = options.maxWeight ?? Number.POSITIVE_INFINITY;
     this.weight = options.weight ?? (() => 1);
+    this.gather = options.gather ?? 'none';
   }
 
   submit(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.waiting.push({ input, resolve, reject });
-      this.pump();
+      if (this.gather === 'none' || this.inFlight > 0) this.pump();
+      else if (!this.gathering) {
+        this.gathering = true;
+        setImmediate(() => {
+          this.gathering = false;
+          this.pump();
+        });
+      }
     });
   }
 

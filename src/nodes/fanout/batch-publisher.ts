@@ -45,7 +45,8 @@ const DEFAULT_LOOKUP_TIMEOUT_MS = 1000;
 
 /**
  * Delivery after commit, shared by the partitions a fan-out holds: the publications of every
- * partition whose batch committed in the same statement arrive together and go out as one
+ * partition whose batch committed in the same statement arrive in the same turn (each a few
+ * promise hops behind the other: the coalescer gathers the turn before it calls) and go out as one
  * Redis round trip (the route lookup and the history-cache write) and one NATS message per
  * gateway node, instead of one of each per partition (on a 2-core box Redis and NATS round trips cost ~0.1 ms of CPU each on
  * both sides, more than the work they carry). A partition never has two batches here at once (its
@@ -82,6 +83,7 @@ export class BatchPublisher {
     this.broadcast = options.broadcast ?? (() => false);
     this.coalescer = new Coalescer<Publication, Published>((publications) => this.run(publications), {
       maxInFlight: 1,
+      gather: 'turn',
     });
   }
 

@@ -25,8 +25,10 @@ export function isDataError(error: unknown): boolean {
  * would run a statement (and a WAL flush) per message. Batches that arrive while `maxInFlight`
  * statements run go together in the next one; one at a time (the default) batches deepest, since
  * a statement's fixed cost (executor start-up, scheduling) is paid whatever it carries
- * (measurements: docs/benchmarks.md, "Four commit statements in flight"). Rooms of different
- * partitions never meet in one room row, so statements in flight at once never wait on each other.
+ * (measurements: docs/benchmarks.md, "Four commit statements in flight"). An idle coalescer waits
+ * for the end of the turn: the partitions' messages of one NATS read then share a statement
+ * instead of the first going alone. Rooms of different partitions never meet in one room row, so
+ * statements in flight at once never wait on each other.
  */
 export class CommitCoalescer implements BatchCommitter {
   private readonly coalescer: Coalescer<PartitionBatch, SendResult[]>;
@@ -54,6 +56,7 @@ export class CommitCoalescer implements BatchCommitter {
         maxInFlight: options.maxInFlight ?? 1,
         maxWeight: options.maxSends ?? 2000,
         weight: (batch) => batch.sends.length,
+        gather: 'turn',
       },
     );
   }

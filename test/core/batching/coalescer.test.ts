@@ -27,6 +27,30 @@ describe('core - coalescer', () => {
     expect(await answer).toBe(70);
   });
 
+  it("with gather 'turn', an idle coalescer calls at the end of the turn with every input of it", async () => {
+    const { calls, run } = manualRun();
+    const coalescer = new Coalescer(run, { maxInFlight: 1, gather: 'turn' });
+    const first = coalescer.submit(1);
+    // Inputs a few promise hops behind the first, as the partitions of one committed statement are.
+    const later = Promise.resolve()
+      .then(() => Promise.resolve())
+      .then(() => [coalescer.submit(2), coalescer.submit(3)]);
+    expect(calls).toEqual([]);
+    await tick();
+    expect(calls.map((c) => c.inputs)).toEqual([[1, 2, 3]]);
+    // While a call is in flight, what arrives waits for it, as without gather.
+    const fourth = coalescer.submit(4);
+    await tick();
+    expect(calls).toHaveLength(1);
+    calls[0]!.finish();
+    expect(await first).toBe(10);
+    expect(await Promise.all(await later)).toEqual([20, 30]);
+    await tick();
+    expect(calls.map((c) => c.inputs)).toEqual([[1, 2, 3], [4]]);
+    calls[1]!.finish();
+    expect(await fourth).toBe(40);
+  });
+
   it('inputs that arrive while calls are in flight go together in the next call, in order', async () => {
     const { calls, run } = manualRun();
     const coalescer = new Coalescer(run, { maxInFlight: 2 });
