@@ -292,14 +292,14 @@ export class NatsCluster {
     }
   }
 
-  /** A JetStream manager on the running nodes, for one probe. */
+  /** A JetStream manager on the running nodes, for one probe (requests wait `requestTimeoutMs` for an answer). */
   private async withManager<T>(
     use: (nc: NatsConnection, jsm: JetStreamManager) => Promise<T>,
     requestTimeoutMs = 2_000,
   ): Promise<T> {
     const nc = await connect({
       servers: this.nodes_.filter(isRunning).map((n) => n.info.url),
-      timeout: 1_000,
+      timeout: 2_000,
       reconnect: false,
       name: 'chat-node cluster probe',
     });
@@ -357,9 +357,7 @@ export class NatsCluster {
   }
 
   private async createProbeStream(): Promise<void> {
-    const nc = await connect({ servers: this.urls, timeout: 2_000, reconnect: false, name: 'chat-node cluster probe' });
-    try {
-      const jsm = await jetstreamManager(nc, { timeout: 2_000 });
+    await this.withManager(async (_nc, jsm) => {
       await jsm.getAccountInfo();
       const name = `chat_cluster_probe_${process.pid}_${Date.now()}`;
       await jsm.streams.add({
@@ -374,9 +372,7 @@ export class NatsCluster {
         if (info.cluster !== undefined && info.cluster.leader === undefined)
           throw new Error(`stream ${stream.config.name} has no leader yet`);
       }
-    } finally {
-      await nc.close().catch(() => undefined);
-    }
+    });
   }
 }
 
