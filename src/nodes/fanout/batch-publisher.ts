@@ -5,6 +5,7 @@ import type { Message } from '../../core/protocol/server-frames.js';
 import type { Deliverer, DirectReply, Outgoing } from '../../core/routing/deliverer.js';
 import type { RouteRegistry, RouteTable } from '../../core/routing/route-registry.js';
 import { asError, Coalescer } from '../../core/batching/coalescer.js';
+import { DeferredCacheWrites } from './deferred-cache-writes.js';
 import { settleWithin } from './settle-within.js';
 
 /** What one committed partition batch hands on: frames for members, replies for senders, messages to cache. */
@@ -15,6 +16,12 @@ export interface Publication {
   fresh: Message[];
   /** Senders whose presence the batch revealed to a direct room's other member (RoomSequencer). */
   reveals?: PresenceReveal[];
+  /**
+   * False when no member but a sender has a push registration: nobody's routes decide a push, so
+   * a small cluster (broadcast) skips the lookup and its cache write goes with the next ones
+   * (DeferredCacheWrites). Default true.
+   */
+  needsRoutes?: boolean;
 }
 
 export interface BatchPublisherOptions {
@@ -27,6 +34,8 @@ export interface BatchPublisherOptions {
    * GatewayCensus); asked once per call. Default: never, always by route.
    */
   broadcast?: () => boolean;
+  /** How deferred cache writes gather (DeferredCacheWrites; default 20 ms). */
+  cacheWindowMs?: number;
 }
 
 /** user -> device -> gateway node. */
@@ -34,7 +43,10 @@ export type Routes = RouteTable;
 
 /** What a publication learnt: the routes it looked up (for the push decisions) and when it went out. */
 export interface Published {
-  /** Undefined when Redis did not answer in time (then the deliveries went to every gateway node). */
+  /**
+   * Undefined when Redis did not answer in time (then the deliveries went to every gateway node);
+   * empty when none was looked up, since no publication needed routes (no push registrations).
+   */
   routes: Routes | undefined;
   /** Epoch ms (fractional) of the NATS publish: the end of the fan-out's route hop. */
   publishedAt: number;
@@ -70,6 +82,7 @@ export class BatchPublisher {
   private withoutRoutes = false;
   private readonly announceReveals: (reveals: PresenceReveal[]) => void;
   private readonly broadcast: () => boolean;
+  private readonly deferredCacheWrites: DeferredCacheWrites;
 
   constructor(
     private readonly deliverer: Deliverer,
@@ -81,6 +94,7 @@ export class BatchPublisher {
     this.lookupTimeoutMs = options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS;
     this.announceReveals = options.announceReveals ?? (() => {});
     this.broadcast = options.broadcast ?? (() => false);
+    this.deferredCacheWrites = new DeferredCacheWrites(cache, log, { windowMs: options.cacheWindowMs });
     this.coalescer = new Coalescer<Publication, Published>((publications) => this.run(publications), {
       maxInFlight: 1,
       gather: 'turn',
@@ -101,8 +115,9 @@ export class BatchPublisher {
     const replies = publications.flatMap((p) => p.replies);
     const fresh = publications.flatMap((p) => p.fresh);
     const users = [...new Set(outgoing.flatMap((item) => item.users))];
+    const needsRoutes = publications.some((p) => p.needsRoutes !== false);
     const published = this.broadcast()
-      ? await this.publishThenLookUp(outgoing, replies, users, fresh)
+      ? await this.publishThenLookUp(outgoing, replies, needsRoutes ? users : undefined, fresh)
       : await this.lookUpThenPublish(outgoing, replies, users, fresh);
     if (published instanceof Error)
       this.log.warn({ err: published }, 'publishing a committed batch failed; retrying its delivery');
@@ -134,12 +149,13 @@ export class BatchPublisher {
    * is off the message's path. As safe as by route: a gateway subscribes to the shared subject
    * before it takes clients, and adds a session before its welcome, so a device either holds a
    * session when the batch arrives or syncs after the commit. What it costs is every batch parsed
-   * by every gateway node, which is why only a small cluster does it.
+   * by every gateway node, which is why only a small cluster does it. Without `users` (no push
+   * depends on them) there is no lookup at all, and the cache write waits for the next ones.
    */
   private async publishThenLookUp(
     outgoing: Outgoing[],
     replies: DirectReply[],
-    users: string[],
+    users: string[] | undefined,
     fresh: Message[],
   ): Promise<Published | Error> {
     let publishedAt: number;
@@ -148,7 +164,16 @@ export class BatchPublisher {
     } catch (error) {
       return asError(error);
     }
+    if (users === undefined) {
+      this.deferredCacheWrites.add(fresh);
+      return { routes: new Map(), publishedAt };
+    }
     return { routes: await this.lookUp(users, fresh), publishedAt };
+  }
+
+  /** Writes the cache writes still gathering (on stop: what is pending need not wait its window). */
+  flush(): Promise<void> {
+    return this.deferredCacheWrites.flush();
   }
 
   private announce(reveals: PresenceReveal[]): void {

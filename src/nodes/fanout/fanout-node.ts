@@ -21,6 +21,7 @@ import { RedisRouteRegistry } from '../../core/routing/route-registry.js';
 import { connectServices, serviceProblems, type ServiceClients } from '../../core/services/service-clients.js';
 import { BatchPublisher } from './batch-publisher.js';
 import { CommitCoalescer } from './commit-coalescer.js';
+import { settleWithin } from './settle-within.js';
 import { GatewayCensus } from './gateway-census.js';
 import { createFanoutMetrics, type FanoutMetrics } from './fanout-metrics.js';
 import { fairShare, PartitionLeases } from './partition-leases.js';
@@ -263,6 +264,8 @@ export class FanoutNode {
     const held = [...this.workers.keys()];
     await Promise.all(held.map((partition) => this.workers.get(partition)!.stop()));
     this.workers.clear();
+    // Cache writes still gathering: best effort, and a Redis out of reach must not hold the stop.
+    if (this.workerDeps) await settleWithin(this.workerDeps.publisher.flush(), 1000);
     await this.leases?.release(held).catch(() => {});
     await this.leases?.leave().catch(() => {});
     await this.nodeLease?.stop();

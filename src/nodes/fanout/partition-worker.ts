@@ -424,7 +424,17 @@ export class PartitionWorker {
         }),
       });
     });
-    const { routes, publishedAt } = await this.deps.publisher.publish({ outgoing, replies, fresh, reveals });
+    // Routes decide pushes only: none is needed when no member but the sender registered a device.
+    const needsRoutes = results.some(
+      (r) => r.kind === 'committed' && r.registrations.some((registration) => registration.user !== r.message.sender),
+    );
+    const { routes, publishedAt } = await this.deps.publisher.publish({
+      outgoing,
+      replies,
+      fresh,
+      reveals,
+      needsRoutes,
+    });
     this.recordHops(sends, results, times, publishedAt);
     return routes;
   }

@@ -31,8 +31,10 @@ function fakes() {
   const lookups: Array<{ users: string[]; cached: string[]; finish: () => void; fail: () => void }> = [];
   const cached: string[] = [];
   const published: Array<{ to: 'routes' | 'all'; frames: string[] }> = [];
+  const appended: string[][] = [];
   const cache = {
     appendIn: (_pipeline: ChainableCommander, messages: Message[]) => cached.push(...messages.map((m) => m.msgId)),
+    append: async (messages: Message[]) => void appended.push(messages.map((m) => m.msgId)),
   } as unknown as HistoryCache;
   const routes = {
     lookup: (users: string[], alongside?: (pipeline: ChainableCommander) => void) =>
@@ -61,7 +63,7 @@ function fakes() {
       return 43;
     },
   } as unknown as Deliverer;
-  return { lookups, published, cache, routes, deliverer };
+  return { lookups, published, cache, routes, deliverer, appended };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -188,5 +190,28 @@ describe('batch publisher', () => {
     });
     await expect(publisher.publish(publication('r1', 1))).rejects.toThrow(/connection closed/);
     expect(lookups).toHaveLength(0);
+  });
+
+  it('in a small cluster looks no route up when no publication needs one (no push registrations): its cache write goes with the next ones', async () => {
+    const { lookups, published, cache, routes, deliverer, appended } = fakes();
+    const publisher = new BatchPublisher(deliverer, routes, cache, pino({ level: 'silent' }), {
+      broadcast: () => true,
+      cacheWindowMs: 30,
+    });
+    const first = await publisher.publish({ ...publication('r1', 1), needsRoutes: false });
+    expect(first).toEqual({ routes: new Map(), publishedAt: 43 });
+    const second = await publisher.publish({ ...publication('r2', 4), needsRoutes: false });
+    expect(second.routes).toEqual(new Map());
+    expect(published.map((p) => p.to)).toEqual(['all', 'all']);
+    expect(lookups).toHaveLength(0);
+    expect(appended).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(appended).toEqual([['r1-1', 'r2-4']]);
+    // One that needs routes (a member with a push registration) is looked up, its cache write with it.
+    const third = publisher.publish({ ...publication('r3', 2), needsRoutes: true });
+    await tick();
+    expect(lookups.map((l) => [l.users, l.cached])).toEqual([[['a', 'b'], ['r3-2']]]);
+    lookups[0]!.finish();
+    expect([...(await third).routes!.keys()]).toEqual(['a']);
   });
 });
