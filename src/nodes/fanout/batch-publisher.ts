@@ -6,7 +6,7 @@ import type { Deliverer, DirectReply, Outgoing } from '../../core/routing/delive
 import type { RouteRegistry, RouteTable } from '../../core/routing/route-registry.js';
 import { asError, Coalescer } from '../../core/batching/coalescer.js';
 import { DeferredCacheWrites } from './deferred-cache-writes.js';
-import { settleWithin } from './settle-within.js';
+import { UnansweredWatch } from './settle-within.js';
 
 /** What one committed partition batch hands on: frames for members, replies for senders, messages to cache. */
 export interface Publication {
@@ -77,8 +77,8 @@ const DEFAULT_LOOKUP_TIMEOUT_MS = 1000;
 export class BatchPublisher {
   private readonly coalescer: Coalescer<Publication, Published>;
   private readonly lookupTimeoutMs: number;
-  /** A lookup that timed out and has not settled yet: Redis is out of reach. */
-  private unanswered?: Promise<unknown>;
+  /** Lookups that time out: while one has not settled, Redis is out of reach. */
+  private readonly lookups = new UnansweredWatch();
   private withoutRoutes = false;
   private readonly announceReveals: (reveals: PresenceReveal[]) => void;
   private readonly broadcast: () => boolean;
@@ -114,11 +114,11 @@ export class BatchPublisher {
     const outgoing = publications.flatMap((p) => p.outgoing);
     const replies = publications.flatMap((p) => p.replies);
     const fresh = publications.flatMap((p) => p.fresh);
-    const users = [...new Set(outgoing.flatMap((item) => item.users))];
+    const users = () => [...new Set(outgoing.flatMap((item) => item.users))];
     const needsRoutes = publications.some((p) => p.needsRoutes !== false);
     const published = this.broadcast()
-      ? await this.publishThenLookUp(outgoing, replies, needsRoutes ? users : undefined, fresh)
-      : await this.lookUpThenPublish(outgoing, replies, users, fresh);
+      ? await this.publishThenLookUp(outgoing, replies, needsRoutes ? users() : undefined, fresh)
+      : await this.lookUpThenPublish(outgoing, replies, users(), fresh);
     if (published instanceof Error)
       this.log.warn({ err: published }, 'publishing a committed batch failed; retrying its delivery');
     const reveals = publications.flatMap((p) => p.reveals ?? []);
@@ -187,23 +187,15 @@ export class BatchPublisher {
 
   /** The members' routes, with the cache write in the same round trip; undefined when Redis did not answer. */
   private async lookUp(users: string[], fresh: Message[]): Promise<Routes | undefined> {
-    if (this.unanswered) return undefined;
-    const lookup = this.routes.lookup(
-      users,
-      fresh.length > 0 ? (pipeline) => this.cache.appendIn(pipeline, fresh) : undefined,
+    if (this.lookups.waiting) return undefined;
+    const outcome = await this.lookups.settle(
+      this.routes.lookup(users, fresh.length > 0 ? (pipeline) => this.cache.appendIn(pipeline, fresh) : undefined),
+      this.lookupTimeoutMs,
     );
-    const outcome = await settleWithin(lookup, this.lookupTimeoutMs);
     if (outcome.kind === 'value') {
       if (this.withoutRoutes) this.log.warn('route lookups answer again');
       this.withoutRoutes = false;
       return outcome.value;
-    }
-    if (outcome.kind === 'timeout') {
-      const settled: Promise<unknown> = (this.unanswered = lookup
-        .catch(() => {})
-        .finally(() => {
-          if (this.unanswered === settled) this.unanswered = undefined;
-        }));
     }
     if (!this.withoutRoutes) {
       const reason =

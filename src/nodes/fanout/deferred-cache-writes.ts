@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { HistoryCache } from '../../core/cache/history-cache.js';
 import type { Message } from '../../core/protocol/server-frames.js';
-import { settleWithin } from './settle-within.js';
+import { UnansweredWatch } from './settle-within.js';
 
 export interface DeferredCacheWritesOptions {
   /** How long appends gather before one Redis round trip writes them (default 20 ms). */
@@ -26,7 +26,7 @@ export class DeferredCacheWrites {
   private timer?: NodeJS.Timeout;
   private writing?: Promise<void>;
   private failing = false;
-  private unanswered?: Promise<unknown>;
+  private readonly redis = new UnansweredWatch();
   private readonly windowMs: number;
   private readonly maxMessages: number;
   private readonly timeoutMs: number;
@@ -60,20 +60,12 @@ export class DeferredCacheWrites {
     const messages = this.pending;
     this.pending = [];
     if (messages.length === 0) return;
-    if (this.unanswered) return this.failed('an earlier write has not been answered');
-    const append = this.cache.append(messages);
-    const outcome = await settleWithin(append, this.timeoutMs);
+    if (this.redis.waiting) return this.failed('an earlier write has not been answered');
+    const outcome = await this.redis.settle(this.cache.append(messages), this.timeoutMs);
     if (outcome.kind === 'value') {
       if (this.failing) this.log.info('history cache writes succeed again');
       this.failing = false;
       return;
-    }
-    if (outcome.kind === 'timeout') {
-      const settled: Promise<unknown> = (this.unanswered = append
-        .catch(() => {})
-        .finally(() => {
-          if (this.unanswered === settled) this.unanswered = undefined;
-        }));
     }
     this.failed(
       outcome.kind === 'timeout' ? `no answer within ${this.timeoutMs} ms` : (outcome.error as Error).message,

@@ -19,3 +19,29 @@ export async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<
     clearTimeout(timer);
   }
 }
+
+/**
+ * Calls to a store that may stop answering (Redis behind a blackholed link): each is waited on for
+ * at most `ms`, and after one went unanswered, `waiting` stays true until it settles, so the caller
+ * asks nothing more meanwhile: one stuck call, never a growing queue of them.
+ */
+export class UnansweredWatch {
+  private unanswered?: Promise<unknown>;
+
+  /** An earlier call timed out and has not settled yet. */
+  get waiting(): boolean {
+    return this.unanswered !== undefined;
+  }
+
+  async settle<T>(promise: Promise<T>, ms: number): Promise<Settled<T>> {
+    const outcome = await settleWithin(promise, ms);
+    if (outcome.kind === 'timeout') {
+      const settled: Promise<unknown> = (this.unanswered = promise
+        .catch(() => {})
+        .finally(() => {
+          if (this.unanswered === settled) this.unanswered = undefined;
+        }));
+    }
+    return outcome;
+  }
+}
