@@ -307,7 +307,9 @@ export class DeviceSession extends EventEmitter<ChatClientEvents> {
     this.typists.clear();
     this.timeline.connectionLost();
     this.outbox.connectionLost();
-    this.requests.connectionLost(new ChatError('disconnected', `the connection closed (${code}) before the reply`));
+    this.requests.connectionLost(
+      () => new ChatError('disconnected', `the connection closed (${code}) before the reply`),
+    );
     this.attemptEnded(code, reason);
   }
 

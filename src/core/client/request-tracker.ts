@@ -93,11 +93,14 @@ export class RequestTracker {
   }
 
   /** The connection dropped: requests written on it fail; unsent ones keep waiting. */
-  connectionLost(error: ChatError): void {
+  connectionLost(errorOf: () => ChatError): void {
+    // Made only when a request waits: a device that keeps failing to connect would otherwise
+    // build an Error (and its stack) per attempt for nobody.
+    let error: ChatError | undefined;
     for (const [id, entry] of this.tracked) {
       if (!entry.sent) continue;
       this.forget(id);
-      entry.handler.onFail(error);
+      entry.handler.onFail((error ??= errorOf()));
     }
   }
 
