@@ -53,6 +53,7 @@ export default class Pusher extends Command {
       log,
       providers,
       collapseWindowMs: settings.integer('collapseWindowMs'),
+      concurrency: settings.integer('pushConcurrency'),
       httpPort: settings.integer('adminPort')!,
       httpHost: settings.string('adminHost')!,
     });

@@ -7,6 +7,7 @@ import { resolveConfig } from '../../core/config/cluster-config.js';
 import { createLogger } from '../../core/observability/logger.js';
 import { bootServices } from '../../nodes/cluster/boot-services.js';
 import { runPushBenchmark } from '../../sim/push-benchmark.js';
+import { DEFAULT_PUSH_CONCURRENCY } from '../../core/push/push-concurrency.js';
 
 export default class BenchPush extends Command {
   static override summary = 'Measure the pusher: notifications/s to APNs and FCM fakes, and a backlog drain';
@@ -27,7 +28,9 @@ export default class BenchPush extends Command {
       description: 'jobs sent before the steady phase is timed (connections, OAuth token, JIT)',
       default: 1000,
     }),
-    concurrency: Flags.integer({ description: "notifications in flight per platform (default: the pusher's, 32)" }),
+    concurrency: Flags.integer({
+      description: `notifications in flight per platform (default: the pusher's, ${DEFAULT_PUSH_CONCURRENCY})`,
+    }),
     json: Flags.boolean({ description: 'print the result as JSON' }),
   };
 

@@ -9,6 +9,7 @@ import {
   DEFAULT_ROOM_ADD_RATE,
   HELLO_TIMEOUT_MS,
 } from '../protocol/limits.js';
+import { DEFAULT_PUSH_CONCURRENCY } from '../push/push-concurrency.js';
 import { DEFAULT_DATA_DIR } from './dev-secret.js';
 import type { Setting } from './settings.js';
 
@@ -701,6 +702,16 @@ export const SETTINGS = {
     ...wholeNumber,
     help: 'pushes of one device and room within this become one notification',
     default: 1000,
+    flagDefault: true,
+    group: 'PUSH',
+    commands: PUSHER,
+  },
+  pushConcurrency: {
+    flag: 'push-concurrency',
+    env: 'CHAT_PUSH_CONCURRENCY',
+    ...positive,
+    help: "notifications in flight at once per platform (APNs, FCM); about the rate per platform times the provider's answer time",
+    default: DEFAULT_PUSH_CONCURRENCY,
     flagDefault: true,
     group: 'PUSH',
     commands: PUSHER,

@@ -18,6 +18,7 @@ import { distinctMessages, PushCollapser, ReadyQueue, type CollapsedPush } from 
 import type { PusherMetrics } from './pusher-metrics.js';
 import type { PushProvider } from './providers/index.js';
 import { ProviderBackoff } from './retry-schedule.js';
+import { DEFAULT_PUSH_CONCURRENCY } from '../../core/push/push-concurrency.js';
 
 export interface PlatformWorkerDeps {
   provider: PushProvider;
@@ -32,11 +33,10 @@ export interface PlatformWorkerDeps {
   log: Logger;
   /** Jobs of one device and room within this window become one notification (default 1000 ms). */
   collapseWindowMs: number;
-  /** Notifications in flight at once per platform (default 32). */
+  /** Notifications in flight at once per platform (default DEFAULT_PUSH_CONCURRENCY). */
   concurrency?: number;
 }
 
-const DEFAULT_CONCURRENCY = 32;
 /** JetStream's ack wait for push jobs: longer than a collapse window plus a provider timeout (1 s + 10 s). */
 const ACK_WAIT_MS = 20_000;
 
@@ -80,7 +80,7 @@ export class PlatformWorker {
 
   constructor(private readonly deps: PlatformWorkerDeps) {
     this.collapser = new PushCollapser(deps.collapseWindowMs);
-    this.concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
+    this.concurrency = deps.concurrency ?? DEFAULT_PUSH_CONCURRENCY;
     const { metrics } = deps;
     const platform = deps.provider.platform;
     this.series = {

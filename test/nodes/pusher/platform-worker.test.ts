@@ -40,7 +40,33 @@ let nc: NatsConnection;
 let jsm: JetStreamManager;
 const workers: PlatformWorker[] = [];
 
-function startWorker(provider: PushProvider): Promise<PlatformWorker> {
+/** Answers only when released: shows how many sends the worker keeps in flight at once. */
+class GatedProvider implements PushProvider {
+  readonly platform = 'apns' as const;
+  readonly sent: PushNotification[] = [];
+  inFlight = 0;
+  mostInFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  async send(notification: PushNotification): Promise<ProviderOutcome> {
+    this.inFlight += 1;
+    this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inFlight -= 1;
+    this.sent.push(notification);
+    return { kind: 'sent', latencyMs: 1 };
+  }
+
+  releaseAll(): number {
+    const released = this.waiting.splice(0);
+    for (const release of released) release();
+    return released.length;
+  }
+
+  async close(): Promise<void> {}
+}
+
+function startWorker(provider: PushProvider, concurrency?: number): Promise<PlatformWorker> {
   const worker = new PlatformWorker({
     provider,
     subjects,
@@ -52,6 +78,7 @@ function startWorker(provider: PushProvider): Promise<PlatformWorker> {
     metrics: createPusherMetrics(new Registry()),
     log: pino({ level: 'silent' }),
     collapseWindowMs: 50,
+    ...(concurrency === undefined ? {} : { concurrency }),
   });
   workers.push(worker);
   return worker.start().then(() => worker);
@@ -126,6 +153,21 @@ describe('pusher - platform worker', () => {
     const info = await consumer();
     expect(info.num_pending).toBe(0);
     expect(info.num_redelivered).toBe(0);
+  });
+
+  it('keeps at most `concurrency` notifications in flight, and a slot that frees up is used at once', async () => {
+    const provider = new GatedProvider();
+    await startWorker(provider, 3);
+    for (let i = 0; i < 10; i++) await enqueue(`tok-c${i}`, 'r1', `job ${i}`);
+    await waitFor(() => provider.inFlight === 3, 5000, 'three sends in flight');
+    await sleep(200);
+    expect(provider.inFlight).toBe(3);
+    while (provider.sent.length < 10) {
+      provider.releaseAll();
+      await sleep(20);
+    }
+    expect(provider.mostInFlight).toBe(3);
+    expect(new Set(provider.sent.map((n) => n.token)).size).toBe(10);
   });
 
   it('a stop hands the held jobs back, and the next worker sends each of them once', async () => {
